@@ -1,0 +1,64 @@
+/** ARP for IPv4 over Ethernet (RFC 826). Other hardware/protocol pairs stay payload. */
+import type { LayerCodec } from './codec.js';
+import { payload } from './payload.js';
+import { ipv4ToText, macToText, writeIpv4, writeMac } from './addresses.js';
+
+const HTYPE = 0;
+const PTYPE = 2;
+const HLEN = 4;
+const PLEN = 5;
+const OPER = 6;
+const SHA = 8;
+const SPA = 14;
+const THA = 18;
+const TPA = 24;
+export const ARP_LENGTH = 28;
+
+export const arp: LayerCodec<'arp'> = {
+  decode(c) {
+    const o = c.offset;
+    const v = c.view;
+    if (
+      c.end - o < ARP_LENGTH ||
+      v.getUint16(o + HTYPE) !== 1 ||
+      v.getUint16(o + PTYPE) !== 0x0800 ||
+      v.getUint8(o + HLEN) !== 6 ||
+      v.getUint8(o + PLEN) !== 4
+    ) {
+      return payload.decode(c);
+    }
+    c.offset = o + ARP_LENGTH;
+    const padding = c.narrow(0);
+    c.setNext(undefined);
+    const b = c.bytes;
+    return {
+      layer: 'arp',
+      hardwareType: 1,
+      protocolType: 0x0800,
+      hardwareLength: 6,
+      protocolLength: 4,
+      op: v.getUint16(o + OPER),
+      senderMac: macToText(b, o + SHA),
+      senderIp: ipv4ToText(b, o + SPA),
+      targetMac: macToText(b, o + THA),
+      targetIp: ipv4ToText(b, o + TPA),
+      ...(padding && { padding }),
+    };
+  },
+  headerLength: () => ARP_LENGTH,
+  trailerLength: (spec) => spec.padding?.length ?? 0,
+  write(f, i, spec) {
+    const o = f.starts[i]!;
+    const v = f.view;
+    v.setUint16(o + HTYPE, spec.hardwareType ?? 1);
+    v.setUint16(o + PTYPE, spec.protocolType ?? 0x0800);
+    v.setUint8(o + HLEN, spec.hardwareLength ?? 6);
+    v.setUint8(o + PLEN, spec.protocolLength ?? 4);
+    v.setUint16(o + OPER, spec.op ?? 1);
+    writeMac(spec.senderMac ?? '00:00:00:00:00:00', f.buf, o + SHA, 'arp.senderMac');
+    writeIpv4(spec.senderIp ?? '0.0.0.0', f.buf, o + SPA, 'arp.senderIp');
+    writeMac(spec.targetMac ?? '00:00:00:00:00:00', f.buf, o + THA, 'arp.targetMac');
+    writeIpv4(spec.targetIp ?? '0.0.0.0', f.buf, o + TPA, 'arp.targetIp');
+    if (spec.padding) f.buf.set(spec.padding, f.payloadEnds[i]!);
+  },
+};

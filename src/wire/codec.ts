@@ -1,0 +1,104 @@
+/**
+ * The contract between decode/encode and the per-protocol files: a decode cursor that each
+ * protocol advances over the packet, and an encode frame each protocol writes its header into.
+ */
+import type { Layer, LayerName, LayerSpec, SpecOf } from './layers.js';
+import { defaultRegistry, type LayerRegistry } from './registry.js';
+import type { SecurityAssociation } from './esp-sa.js';
+import { need } from './errors.js';
+
+export interface DecodeOptions {
+  /** The first layer in the bytes (default 'ethernet'). */
+  first?: LayerName;
+  registry?: LayerRegistry;
+  /** ESP security associations, matched by SPI; packets for them are decrypted. */
+  espSAs?: readonly SecurityAssociation[];
+}
+
+export class DecodeCursor {
+  bytes: Uint8Array;
+  view: DataView;
+  offset = 0;
+  end: number;
+  /** The layer to decode next, or undefined when done. */
+  next: LayerName | undefined;
+  /** Added to offsets in errors: where `bytes` starts in the original packet (ESP plaintext). */
+  base = 0;
+  /**
+   * Upper-layer lengths may promise more bytes than are there: inside an ICMP error's quoted
+   * datagram (RFC 792 quotes only 8 bytes past the IP header) or a first fragment.
+   */
+  partial = false;
+  readonly registry: LayerRegistry;
+  readonly espSAs: readonly SecurityAssociation[];
+
+  constructor(bytes: Uint8Array, options: DecodeOptions) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.end = bytes.length;
+    this.next = options.first ?? 'ethernet';
+    this.registry = options.registry ?? defaultRegistry;
+    this.espSAs = options.espSAs ?? [];
+  }
+
+  /** Throws NETLOOM_TRUNCATED unless n bytes remain. */
+  need(n: number, layer: LayerName): void {
+    if (this.offset + n > this.end) need(this.bytes, this.offset, this.end, n, layer);
+  }
+
+  /** The offset in the original packet, for error messages. */
+  at(offset = this.offset): number {
+    return this.base + offset;
+  }
+
+  /** Sets the next layer; an empty payload is no layer at all. */
+  setNext(layer: LayerName | undefined): void {
+    this.next = layer === 'payload' && this.offset >= this.end ? undefined : layer;
+  }
+
+  /** Limits the rest of the packet to `length` bytes; returns the bytes cut off (or undefined). */
+  narrow(length: number): Uint8Array | undefined {
+    const newEnd = this.offset + length;
+    if (newEnd >= this.end) return undefined;
+    const cut = this.bytes.subarray(newEnd, this.end);
+    this.end = newEnd;
+    return cut;
+  }
+}
+
+export interface EncodeOptions {
+  registry?: LayerRegistry;
+  /** ESP security associations for esp layers that carry no key of their own. */
+  espSAs?: readonly SecurityAssociation[];
+}
+
+export interface EncodeContext {
+  readonly layers: readonly LayerSpec[];
+  readonly registry: LayerRegistry;
+  readonly espSAs: readonly SecurityAssociation[];
+}
+
+/**
+ * One packet being encoded. Layer i's header starts at starts[i]; its payload (layers i+1..)
+ * spans `starts[i+1]` to `payloadEnds[i]`; its trailer (padding, ESP trailer) follows.
+ */
+export interface EncodeFrame extends EncodeContext {
+  readonly buf: Uint8Array;
+  readonly view: DataView;
+  readonly starts: Int32Array;
+  readonly payloadEnds: Int32Array;
+}
+
+/** What each protocol file provides: a decoder and a two-pass encoder. */
+export interface LayerCodec<N extends LayerName> {
+  /** Usually returns layer N; may fall back to a payload layer for forms it does not model. */
+  decode(c: DecodeCursor): Layer;
+  /** Header bytes in front of the payload. */
+  headerLength(spec: SpecOf<N>, ctx: EncodeContext): number;
+  /** Bytes after the payload (padding, ESP trailer and ICV). */
+  trailerLength?(spec: SpecOf<N>, payloadLength: number, ctx: EncodeContext): number;
+  /** Pass 1, outermost first: every field that does not depend on the payload's bytes. */
+  write(f: EncodeFrame, i: number, spec: SpecOf<N>): void;
+  /** Pass 2, innermost first: checksums and encryption over the finished payload. */
+  seal?(f: EncodeFrame, i: number, spec: SpecOf<N>): void;
+}

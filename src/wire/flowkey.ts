@@ -1,0 +1,230 @@
+/**
+ * The fast path: the numbers a switch matches on, read straight from the bytes into a reused
+ * FlowKey, with no objects, strings or copies per packet. Field meanings follow ovs-fields(7):
+ * only the outermost VLAN tag is parsed (OVS's default vlan-limit of 1), ARP addresses fill
+ * nw_src/nw_dst/nw_proto as OVS does, ICMP type and code fill tp_src/tp_dst.
+ * Truncated input never throws: what cannot be read stays zero.
+ */
+import { macToNumber } from './addresses.js';
+import { ETHERTYPE, IPPROTO, VXLAN_PORT } from './registry.js';
+
+export const NW_FRAG = { NONE: 0, FIRST: 1, LATER: 3 } as const;
+/** ovs-fields(7): vlan_tci's CFI bit marks "a VLAN header is present". */
+export const VLAN_CFI = 0x1000;
+
+export class FlowKey {
+  inPort = 0;
+  dlSrc = 0;
+  dlDst = 0;
+  /** EtherType after the outer VLAN tag; 0x05ff for 802.3 length frames (as OVS). */
+  dlType = 0;
+  /** PCP, CFI (set when tagged) and VID of the outer tag, as OVS's vlan_tci. */
+  vlanTci = 0;
+  nwSrc = 0;
+  nwDst = 0;
+  readonly ipv6Src = new Uint8Array(16);
+  readonly ipv6Dst = new Uint8Array(16);
+  ipv6Label = 0;
+  nwProto = 0;
+  /** The whole traffic class byte: DSCP << 2 | ECN. */
+  nwTos = 0;
+  nwTtl = 0;
+  nwFrag = 0;
+  tpSrc = 0;
+  tpDst = 0;
+  arpSha = 0;
+  arpTha = 0;
+  tunId = 0;
+  tunSrc = 0;
+  tunDst = 0;
+
+  clear(): void {
+    this.inPort = this.dlSrc = this.dlDst = this.dlType = this.vlanTci = 0;
+    this.nwSrc = this.nwDst = this.ipv6Label = this.nwProto = this.nwTos = this.nwTtl = this.nwFrag = 0;
+    this.tpSrc = this.tpDst = this.arpSha = this.arpTha = 0;
+    this.tunId = this.tunSrc = this.tunDst = 0;
+    this.ipv6Src.fill(0);
+    this.ipv6Dst.fill(0);
+  }
+}
+
+function u16(b: Uint8Array, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+function u32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+/**
+ * Fills `key` from the Ethernet frame in bytes[offset, end) and returns the offset of the L4
+ * payload (or of the first byte not parsed). Tunnel and in_port fields are left as they are.
+ */
+export function extractFlowKey(bytes: Uint8Array, key: FlowKey, offset = 0, end = bytes.length): number {
+  if (key.dlType === ETHERTYPE.IPV6) {
+    key.ipv6Src.fill(0);
+    key.ipv6Dst.fill(0);
+  }
+  key.dlSrc = key.dlDst = key.dlType = key.vlanTci = 0;
+  key.nwSrc = key.nwDst = key.ipv6Label = key.nwProto = key.nwTos = key.nwTtl = key.nwFrag = 0;
+  key.tpSrc = key.tpDst = key.arpSha = key.arpTha = 0;
+  if (end - offset < 14) return offset;
+  key.dlDst = macToNumber(bytes, offset);
+  key.dlSrc = macToNumber(bytes, offset + 6);
+  let type = u16(bytes, offset + 12);
+  let o = offset + 14;
+  if (type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ) {
+    if (end - o < 4) return o;
+    key.vlanTci = u16(bytes, o) | VLAN_CFI;
+    type = u16(bytes, o + 2);
+    o += 4;
+  }
+  key.dlType = type < 0x0600 ? 0x05ff : type;
+  if (type === ETHERTYPE.IPV4) return ipv4Fields(bytes, key, o, end);
+  if (type === ETHERTYPE.IPV6) return ipv6Fields(bytes, key, o, end);
+  if (type === ETHERTYPE.ARP && end - o >= 28 && u16(bytes, o) === 1 && u16(bytes, o + 2) === ETHERTYPE.IPV4) {
+    key.nwProto = bytes[o + 7]!; // ARP opcode, low byte, as OVS
+    key.arpSha = macToNumber(bytes, o + 8);
+    key.nwSrc = u32(bytes, o + 14);
+    key.arpTha = macToNumber(bytes, o + 18);
+    key.nwDst = u32(bytes, o + 24);
+    return o + 28;
+  }
+  return o;
+}
+
+function ipv4Fields(b: Uint8Array, key: FlowKey, o: number, end: number): number {
+  if (end - o < 20) return o;
+  const ihl = (b[o]! & 0x0f) * 4;
+  if (ihl < 20 || end - o < ihl) return o;
+  key.nwTos = b[o + 1]!;
+  const fragment = u16(b, o + 6);
+  if ((fragment & 0x1fff) !== 0) key.nwFrag = NW_FRAG.LATER;
+  else if ((fragment & 0x2000) !== 0) key.nwFrag = NW_FRAG.FIRST;
+  key.nwTtl = b[o + 8]!;
+  key.nwProto = b[o + 9]!;
+  key.nwSrc = u32(b, o + 12);
+  key.nwDst = u32(b, o + 16);
+  o += ihl;
+  return key.nwFrag === NW_FRAG.LATER ? o : transportFields(b, key, o, end);
+}
+
+function ipv6Fields(b: Uint8Array, key: FlowKey, o: number, end: number): number {
+  if (end - o < 40) return o;
+  const first = u32(b, o);
+  key.nwTos = (first >>> 20) & 0xff;
+  key.ipv6Label = first & 0xfffff;
+  key.nwTtl = b[o + 7]!;
+  key.ipv6Src.set(b.subarray(o + 8, o + 24));
+  key.ipv6Dst.set(b.subarray(o + 24, o + 40));
+  let next = b[o + 6]!;
+  o += 40;
+  for (;;) {
+    if (next === IPPROTO.HOPOPTS || next === IPPROTO.ROUTING || next === IPPROTO.DSTOPTS) {
+      if (end - o < 8) return o;
+      const length = (b[o + 1]! + 1) * 8;
+      if (end - o < length) return o;
+      next = b[o]!;
+      o += length;
+    } else if (next === IPPROTO.FRAGMENT) {
+      if (end - o < 8) return o;
+      const fragment = u16(b, o + 2);
+      next = b[o]!;
+      o += 8;
+      if ((fragment & 0xfff8) !== 0) {
+        key.nwFrag = NW_FRAG.LATER;
+        key.nwProto = next;
+        return o;
+      }
+      if ((fragment & 1) !== 0) key.nwFrag = NW_FRAG.FIRST;
+    } else {
+      break;
+    }
+  }
+  key.nwProto = next;
+  return transportFields(b, key, o, end);
+}
+
+function transportFields(b: Uint8Array, key: FlowKey, o: number, end: number): number {
+  const proto = key.nwProto;
+  if (proto === IPPROTO.TCP || proto === IPPROTO.UDP) {
+    if (end - o < 4) return o;
+    key.tpSrc = u16(b, o);
+    key.tpDst = u16(b, o + 2);
+    if (proto === IPPROTO.UDP) return o + 8;
+    return end - o > 12 ? o + (b[o + 12]! >>> 4) * 4 : o;
+  }
+  if (proto === IPPROTO.ICMP || proto === IPPROTO.ICMPV6) {
+    if (end - o < 2) return o;
+    key.tpSrc = b[o]!;
+    key.tpDst = b[o + 1]!;
+    return o + 8;
+  }
+  return o;
+}
+
+/**
+ * Fills `key` for a tunnelled packet as a switch sees it after decapsulation: tun_src,
+ * tun_dst and tun_id from the outer IPv4 + VXLAN (UDP `vxlanPort`) or GRE header, and every
+ * other field from the inner frame. A packet that is not such a tunnel is read as a plain frame.
+ */
+export function extractTunnelFlowKey(bytes: Uint8Array, key: FlowKey, vxlanPort = VXLAN_PORT): number {
+  const inner = extractFlowKey(bytes, key);
+  key.tunId = key.tunSrc = key.tunDst = 0;
+  if (key.dlType !== ETHERTYPE.IPV4 || key.nwFrag !== NW_FRAG.NONE) return inner;
+  const tunSrc = key.nwSrc;
+  const tunDst = key.nwDst;
+  let tunId: number;
+  let frame: number;
+  if (key.nwProto === IPPROTO.UDP && key.tpDst === vxlanPort && bytes.length - inner >= 8) {
+    tunId = u32(bytes, inner + 4) >>> 8;
+    frame = inner + 8;
+  } else if (key.nwProto === IPPROTO.GRE) {
+    // The GRE header starts where the transport header would; the flow key stopped at it.
+    const gre = inner;
+    if (bytes.length - gre < 4) return inner;
+    const flags = u16(bytes, gre);
+    if (u16(bytes, gre + 2) !== ETHERTYPE.TEB) return inner;
+    let p = gre + 4 + ((flags & 0x8000) !== 0 ? 4 : 0);
+    tunId = 0;
+    if ((flags & 0x2000) !== 0) {
+      if (bytes.length - p < 4) return inner;
+      tunId = u32(bytes, p);
+      p += 4;
+    }
+    frame = p + ((flags & 0x1000) !== 0 ? 4 : 0);
+  } else {
+    return inner;
+  }
+  const result = extractFlowKey(bytes, key, frame);
+  key.tunSrc = tunSrc;
+  key.tunDst = tunDst;
+  key.tunId = tunId;
+  return result;
+}
+
+/**
+ * A deterministic 32-bit hash (FNV-1a) of the flow in the Ethernet frame at bytes[offset, end):
+ * MACs, EtherType, IP addresses, protocol and ports. Used for VXLAN source ports.
+ */
+export function flowHash(bytes: Uint8Array, offset: number, end: number): number {
+  const k = scratch;
+  extractFlowKey(bytes, k, offset, end);
+  let h = fnv(FNV_OFFSET, k.dlSrc % 0x100000000);
+  h = fnv(h, k.dlDst % 0x100000000);
+  h = fnv(h, k.dlType);
+  h = fnv(h, k.nwSrc);
+  h = fnv(h, k.nwDst);
+  for (let w = 0; w < 16; w += 4) h = fnv(fnv(h, u32(k.ipv6Src, w)), u32(k.ipv6Dst, w));
+  h = fnv(h, k.nwProto);
+  h = fnv(h, k.tpSrc);
+  return fnv(h, k.tpDst) >>> 0;
+}
+const scratch = new FlowKey();
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** One FNV-1a step per 16-bit half of a 32-bit value. */
+function fnv(h: number, value: number): number {
+  h = Math.imul(h ^ (value & 0xffff), FNV_PRIME);
+  return Math.imul(h ^ (value >>> 16), FNV_PRIME);
+}

@@ -1,0 +1,119 @@
+/**
+ * GRE (RFC 2784) with the key and sequence number extensions (RFC 2890); NVGRE (RFC 7637)
+ * reads the key as a 24-bit VSID and an 8-bit FlowID when the payload is Ethernet (0x6558).
+ */
+import type { LayerCodec } from './codec.js';
+import type { Gre } from './layers.js';
+import { finish, sumWords } from './checksum.js';
+import { WireError, inRange } from './errors.js';
+import { ETHERTYPE } from './registry.js';
+import { nextEtherType } from './ethernet.js';
+
+const FLAGS_VERSION = 0;
+const PROTOCOL = 2;
+const C_BIT = 0x8000;
+const K_BIT = 0x2000;
+const S_BIT = 0x1000;
+/** Reserved0 without C, K, S: bit 1 and bits 4-12. */
+const RESERVED0_MASK = 0x4ff8;
+export const GRE_MIN_HEADER_LENGTH = 4;
+
+export const gre: LayerCodec<'gre'> = {
+  decode(c) {
+    c.need(GRE_MIN_HEADER_LENGTH, 'gre');
+    const o = c.offset;
+    const v = c.view;
+    const flags = v.getUint16(o + FLAGS_VERSION);
+    const checksumPresent = (flags & C_BIT) !== 0;
+    const keyPresent = (flags & K_BIT) !== 0;
+    const seqPresent = (flags & S_BIT) !== 0;
+    const length = GRE_MIN_HEADER_LENGTH + (checksumPresent ? 4 : 0) + (keyPresent ? 4 : 0) + (seqPresent ? 4 : 0);
+    c.need(length, 'gre');
+    const protocol = v.getUint16(o + PROTOCOL);
+    const layer: Gre = {
+      layer: 'gre',
+      checksumPresent,
+      keyPresent,
+      seqPresent,
+      reserved0: (flags & RESERVED0_MASK) >>> 3,
+      version: flags & 7,
+      protocol,
+    };
+    let p = o + GRE_MIN_HEADER_LENGTH;
+    if (checksumPresent) {
+      layer.checksum = v.getUint16(p);
+      layer.reserved1 = v.getUint16(p + 2);
+      p += 4;
+    }
+    if (keyPresent) {
+      const key = v.getUint32(p);
+      layer.key = key;
+      if (protocol === ETHERTYPE.TEB) {
+        layer.vsid = key >>> 8;
+        layer.flowId = key & 0xff;
+      }
+      p += 4;
+    }
+    if (seqPresent) layer.seq = v.getUint32(p);
+    c.offset = o + length;
+    c.setNext(c.registry.layerForEtherType(protocol) ?? 'payload');
+    return layer;
+  },
+  headerLength(spec) {
+    return GRE_MIN_HEADER_LENGTH + (checksumPresent(spec) ? 4 : 0) + (keyOf(spec, 0) !== undefined ? 4 : 0) + (seqPresent(spec) ? 4 : 0);
+  },
+  write(f, i, spec) {
+    const o = f.starts[i]!;
+    const v = f.view;
+    const key = keyOf(spec, o);
+    const flags =
+      (checksumPresent(spec) ? C_BIT : 0) |
+      (key !== undefined ? K_BIT : 0) |
+      (seqPresent(spec) ? S_BIT : 0) |
+      (inRange(spec.reserved0 ?? 0, 0x4ff8 >>> 3, 'gre', 'reserved0', o) << 3) |
+      inRange(spec.version ?? 0, 7, 'gre', 'version', o);
+    v.setUint16(o + FLAGS_VERSION, flags & 0xffff);
+    v.setUint16(o + PROTOCOL, inRange(spec.protocol ?? nextEtherType(f, i), 0xffff, 'gre', 'protocol', o));
+    let p = o + GRE_MIN_HEADER_LENGTH;
+    if (checksumPresent(spec)) {
+      v.setUint16(p, 0);
+      v.setUint16(p + 2, inRange(spec.reserved1 ?? 0, 0xffff, 'gre', 'reserved1', o));
+      p += 4;
+    }
+    if (key !== undefined) {
+      v.setUint32(p, key);
+      p += 4;
+    }
+    if (seqPresent(spec)) v.setUint32(p, inRange(spec.seq ?? 0, 0xffffffff, 'gre', 'seq', o));
+  },
+  seal(f, i, spec) {
+    if (!checksumPresent(spec)) return;
+    const o = f.starts[i]!;
+    const checksum = spec.checksum ?? finish(sumWords(f.buf, o, f.payloadEnds[i]!));
+    f.view.setUint16(o + GRE_MIN_HEADER_LENGTH, inRange(checksum, 0xffff, 'gre', 'checksum', o));
+  },
+};
+
+type GreSpec = Parameters<typeof gre.write>[2];
+
+function checksumPresent(spec: GreSpec): boolean {
+  return spec.checksumPresent ?? spec.checksum !== undefined;
+}
+function seqPresent(spec: GreSpec): boolean {
+  return spec.seqPresent ?? spec.seq !== undefined;
+}
+
+/** The key to send: `key`, or the NVGRE VSID and FlowID; undefined when no key is present. */
+function keyOf(spec: GreSpec, o: number): number | undefined {
+  let key = spec.key;
+  if (spec.vsid !== undefined || spec.flowId !== undefined) {
+    const nvgre = ((inRange(spec.vsid ?? 0, 0xffffff, 'gre', 'vsid', o) << 8) | inRange(spec.flowId ?? 0, 255, 'gre', 'flowId', o)) >>> 0;
+    if (key !== undefined && key !== nvgre) {
+      throw new WireError('NETLOOM_FIELD_CONFLICT', `key 0x${key.toString(16)} differs from vsid/flowId (0x${nvgre.toString(16)})`, 'gre', o);
+    }
+    key = nvgre;
+  }
+  if (key === undefined) return spec.keyPresent === true ? 0 : undefined;
+  if (spec.keyPresent === false) throw new WireError('NETLOOM_FIELD_CONFLICT', 'a key is set but keyPresent is false', 'gre', o);
+  return inRange(key, 0xffffffff, 'gre', 'key', o);
+}

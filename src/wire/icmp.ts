@@ -1,0 +1,130 @@
+/**
+ * ICMP for IPv4 (RFC 792, RFC 1191) and ICMPv6 (RFC 4443). Error messages are followed by the
+ * quoted original datagram, decoded as layers whose lengths may promise more than is there.
+ */
+import type { DecodeCursor, EncodeFrame, LayerCodec } from './codec.js';
+import type { Icmp, Icmpv6 } from './layers.js';
+import { finish, ipPseudoHeaderSum, sumWords } from './checksum.js';
+import { inRange } from './errors.js';
+import { IPPROTO } from './registry.js';
+
+const TYPE = 0;
+const CODE = 1;
+const CHECKSUM = 2;
+const REST = 4;
+export const ICMP_HEADER_LENGTH = 8;
+
+export const ICMP_TYPE = {
+  ECHO_REPLY: 0, DEST_UNREACHABLE: 3, SOURCE_QUENCH: 4, REDIRECT: 5, ECHO_REQUEST: 8,
+  TIME_EXCEEDED: 11, PARAMETER_PROBLEM: 12,
+} as const;
+export const ICMPV6_TYPE = {
+  DEST_UNREACHABLE: 1, PACKET_TOO_BIG: 2, TIME_EXCEEDED: 3, PARAMETER_PROBLEM: 4,
+  ECHO_REQUEST: 128, ECHO_REPLY: 129,
+} as const;
+
+const ICMP_ERRORS = new Set<number>([3, 4, 5, 11, 12]);
+
+export const icmp: LayerCodec<'icmp'> = {
+  decode(c) {
+    const { type, code, checksum, rest } = readHeader(c, 'icmp');
+    const layer: Icmp = { layer: 'icmp', type, code, checksum };
+    if (type === ICMP_TYPE.ECHO_REQUEST || type === ICMP_TYPE.ECHO_REPLY) {
+      layer.id = rest >>> 16;
+      layer.seq = rest & 0xffff;
+    } else if (type === ICMP_TYPE.DEST_UNREACHABLE) {
+      layer.unused = rest >>> 16;
+      layer.nextHopMtu = rest & 0xffff;
+    } else if (type === ICMP_TYPE.TIME_EXCEEDED) {
+      layer.unused = rest;
+    } else {
+      layer.rest = rest;
+    }
+    quoteOrPayload(c, ICMP_ERRORS.has(type), 'ipv4');
+    return layer;
+  },
+  headerLength: () => ICMP_HEADER_LENGTH,
+  write(f, i, spec) {
+    const type = spec.type ?? ICMP_TYPE.ECHO_REQUEST;
+    let rest: number;
+    if (type === ICMP_TYPE.ECHO_REQUEST || type === ICMP_TYPE.ECHO_REPLY) {
+      rest = echoWord(spec.id, spec.seq, 'icmp', f.starts[i]!);
+    } else if (type === ICMP_TYPE.DEST_UNREACHABLE) {
+      const o = f.starts[i]!;
+      rest = ((inRange(spec.unused ?? 0, 0xffff, 'icmp', 'unused', o) << 16) | inRange(spec.nextHopMtu ?? 0, 0xffff, 'icmp', 'nextHopMtu', o)) >>> 0;
+    } else {
+      rest = spec.unused ?? spec.rest ?? 0;
+    }
+    writeHeader(f, i, 'icmp', type, spec.code ?? 0, rest);
+  },
+  seal(f, i, spec) {
+    sealChecksum(f, i, 'icmp', spec.checksum, 0);
+  },
+};
+
+export const icmpv6: LayerCodec<'icmpv6'> = {
+  decode(c) {
+    const { type, code, checksum, rest } = readHeader(c, 'icmpv6');
+    const layer: Icmpv6 = { layer: 'icmpv6', type, code, checksum };
+    if (type === ICMPV6_TYPE.ECHO_REQUEST || type === ICMPV6_TYPE.ECHO_REPLY) {
+      layer.id = rest >>> 16;
+      layer.seq = rest & 0xffff;
+    } else if (type === ICMPV6_TYPE.PACKET_TOO_BIG) {
+      layer.mtu = rest;
+    } else {
+      layer.rest = rest;
+    }
+    // Types below 128 are errors quoting the invoking packet (RFC 4443 §2.1).
+    quoteOrPayload(c, type < 128, 'ipv6');
+    return layer;
+  },
+  headerLength: () => ICMP_HEADER_LENGTH,
+  write(f, i, spec) {
+    const type = spec.type ?? ICMPV6_TYPE.ECHO_REQUEST;
+    let rest: number;
+    if (type === ICMPV6_TYPE.ECHO_REQUEST || type === ICMPV6_TYPE.ECHO_REPLY) rest = echoWord(spec.id, spec.seq, 'icmpv6', f.starts[i]!);
+    else if (type === ICMPV6_TYPE.PACKET_TOO_BIG) rest = spec.mtu ?? 0;
+    else rest = spec.rest ?? 0;
+    writeHeader(f, i, 'icmpv6', type, spec.code ?? 0, rest);
+  },
+  seal(f, i, spec) {
+    sealChecksum(f, i, 'icmpv6', spec.checksum, IPPROTO.ICMPV6);
+  },
+};
+
+function readHeader(c: DecodeCursor, layer: 'icmp' | 'icmpv6') {
+  c.need(ICMP_HEADER_LENGTH, layer);
+  const o = c.offset;
+  const v = c.view;
+  c.offset = o + ICMP_HEADER_LENGTH;
+  return { o, type: v.getUint8(o + TYPE), code: v.getUint8(o + CODE), checksum: v.getUint16(o + CHECKSUM), rest: v.getUint32(o + REST) };
+}
+
+function quoteOrPayload(c: DecodeCursor, isError: boolean, quoted: 'ipv4' | 'ipv6'): void {
+  if (isError) c.partial = true;
+  c.setNext(isError && c.offset < c.end ? quoted : 'payload');
+}
+
+function echoWord(id: number | undefined, seq: number | undefined, layer: string, o: number): number {
+  return ((inRange(id ?? 0, 0xffff, layer, 'id', o) << 16) | inRange(seq ?? 0, 0xffff, layer, 'seq', o)) >>> 0;
+}
+
+function writeHeader(f: EncodeFrame, i: number, layer: string, type: number, code: number, rest: number): void {
+  const o = f.starts[i]!;
+  f.view.setUint8(o + TYPE, inRange(type, 255, layer, 'type', o));
+  f.view.setUint8(o + CODE, inRange(code, 255, layer, 'code', o));
+  f.view.setUint32(o + REST, inRange(rest, 0xffffffff, layer, 'rest', o));
+}
+
+/** ICMPv4 sums the message alone; ICMPv6 adds the IPv6 pseudo-header (`protocol` 58). */
+function sealChecksum(f: EncodeFrame, i: number, layer: string, pinned: number | undefined, protocol: number): void {
+  const o = f.starts[i]!;
+  if (pinned !== undefined) {
+    f.view.setUint16(o + CHECKSUM, inRange(pinned, 0xffff, layer, 'checksum', o));
+    return;
+  }
+  f.view.setUint16(o + CHECKSUM, 0);
+  const end = f.payloadEnds[i]!;
+  const sum = protocol === 0 ? 0 : ipPseudoHeaderSum(f.buf, f.layers[i - 1]?.layer, f.starts[i - 1] ?? 0, protocol, end - o);
+  f.view.setUint16(o + CHECKSUM, finish(sumWords(f.buf, o, end, sum)));
+}
