@@ -4,12 +4,13 @@ import type { Layer } from './layers.js';
 import { CODECS } from './codecs.js';
 import { WireError } from './errors.js';
 
-/** Decodes a packet into its layer stack; throws WireError on bad bytes. */
-export function decode(bytes: Uint8Array, options: DecodeOptions = {}): Layer[] {
-  const c = new DecodeCursor(bytes, options);
-  const layers: Layer[] = [];
-  while (c.next !== undefined) layers.push(CODECS[c.next].decode(c));
-  return layers;
+/** Where a decoded layer sits in the original packet. */
+export interface LayerSpan {
+  start: number;
+  /** Where the layer's header ends and what it carries begins. */
+  headerEnd: number;
+  /** Where what it carries ends (before any padding or ESP trailer). */
+  end: number;
 }
 
 export interface TolerantDecode {
@@ -18,22 +19,32 @@ export interface TolerantDecode {
   error?: WireError;
 }
 
+/** Decodes a packet into its layer stack; throws WireError on bad bytes. */
+export function decode(bytes: Uint8Array, options: DecodeOptions = {}): Layer[] {
+  const c = new DecodeCursor(bytes, options);
+  const layers: Layer[] = [];
+  while (c.next !== undefined) layers.push(CODECS[c.next].decode(c));
+  return layers;
+}
+
 /** Decodes as far as the bytes allow: the layers before a problem, the problem, and the rest as payload. */
-export function decodeTolerant(bytes: Uint8Array, options: DecodeOptions = {}): TolerantDecode {
+export function decodeTolerant(bytes: Uint8Array, options: DecodeOptions = {}, spans?: LayerSpan[]): TolerantDecode {
   const c = new DecodeCursor(bytes, options);
   const layers: Layer[] = [];
   while (c.next !== undefined) {
-    const start = c.offset;
-    const startBytes = c.bytes;
+    const start = c.at();
     try {
       layers.push(CODECS[c.next].decode(c));
     } catch (error) {
       if (!(error instanceof WireError)) throw error;
-      // Inside decrypted ESP the rest is plaintext; report the original bytes from the failure on.
-      const rest = startBytes === bytes ? bytes.subarray(start) : bytes.subarray(Math.min(bytes.length, c.base + start));
-      if (rest.length > 0) layers.push({ layer: 'payload', data: rest });
+      const rest = bytes.subarray(Math.min(bytes.length, start));
+      if (rest.length > 0) {
+        layers.push({ layer: 'payload', data: rest });
+        spans?.push({ start, headerEnd: bytes.length, end: bytes.length });
+      }
       return { layers, error };
     }
+    spans?.push({ start, headerEnd: c.at(), end: c.at(c.end) });
   }
   return { layers };
 }

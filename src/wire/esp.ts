@@ -20,15 +20,23 @@ interface ResolvedSa {
   key: Uint8Array;
 }
 
-/** The algorithm and key for an esp spec: its own, or the SA for its SPI; none means no encryption. */
+/**
+ * The algorithm and key for an esp spec: its own key, else the SA for its SPI (a decoded esp
+ * layer names its alg but carries no key); none means the payload is sent as it is.
+ */
 function resolveSa(spec: SpecOf<'esp'>, ctx: EncodeContext): ResolvedSa | undefined {
-  if (spec.alg !== undefined || spec.key !== undefined) {
-    if (spec.alg === undefined || spec.key === undefined) {
-      throw new WireError('NETLOOM_BAD_FIELD', 'alg and key go together', 'esp', 0);
-    }
+  if (spec.key !== undefined) {
+    if (spec.alg === undefined) throw new WireError('NETLOOM_BAD_FIELD', 'a key needs an alg', 'esp', 0);
     return { alg: spec.alg, key: spec.key };
   }
-  return ctx.espSAs.find((sa) => sa.spi === (spec.spi ?? 0));
+  const sa = ctx.espSAs.find((s) => s.spi === (spec.spi ?? 0));
+  if (sa === undefined && spec.alg !== undefined) {
+    throw new WireError('NETLOOM_ESP_NO_SA', `alg ${spec.alg} but no key and no SA for spi ${spec.spi ?? 0}`, 'esp', 0);
+  }
+  if (sa !== undefined && spec.alg !== undefined && spec.alg !== sa.alg) {
+    throw new WireError('NETLOOM_FIELD_CONFLICT', `alg ${spec.alg} differs from the SA's ${sa.alg}`, 'esp', 0);
+  }
+  return sa;
 }
 
 function padLengthFor(spec: SpecOf<'esp'>, payloadLength: number): number {

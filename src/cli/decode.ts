@@ -1,0 +1,78 @@
+/** `netloom decode`: hex or a capture -> the teaching view, or JSON Lines with --json. */
+import { decodeTolerant } from '../wire/decode.js';
+import { explain } from '../wire/explain.js';
+import { fromHex } from '../wire/addresses.js';
+import { layerToJson } from '../wire/json.js';
+import { LAYER_NAMES, type LayerName } from '../wire/layers.js';
+import { defaultRegistry } from '../wire/registry.js';
+import type { DecodeOptions } from '../wire/codec.js';
+import { LINKTYPE_ETHERNET, readCapture } from '../capture/pcap.js';
+import { UsageError } from './errors.js';
+import { parseEspSa, readInput, readStdinText } from './io.js';
+
+export interface DecodeCommandOptions {
+  pcap?: string;
+  json?: boolean;
+  first: string;
+  espSa: string[];
+  vxlanPort: string[];
+}
+
+/** Link types whose first layer netloom knows (LINKTYPE_RAW, IPV4, IPV6 by version nibble). */
+function firstLayerFor(linkType: number, bytes: Uint8Array): LayerName | undefined {
+  if (linkType === LINKTYPE_ETHERNET) return 'ethernet';
+  if (linkType === 101 || linkType === 228 || linkType === 229) return (bytes[0]! >>> 4) === 6 ? 'ipv6' : 'ipv4';
+  return undefined;
+}
+
+export function decodeCommand(hex: string[], options: DecodeCommandOptions): void {
+  if (!(LAYER_NAMES as readonly string[]).includes(options.first)) {
+    throw new UsageError(`--first "${options.first}" is not a layer (${LAYER_NAMES.join(', ')})`);
+  }
+  let registry = defaultRegistry;
+  if (options.vxlanPort.length > 0) {
+    registry = defaultRegistry.clone();
+    for (const text of options.vxlanPort) {
+      const port = Number(text);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--vxlan-port "${text}" is not a UDP port`);
+      registry.bindUdpPort(port, 'vxlan');
+    }
+  }
+  const base: DecodeOptions = { registry, espSAs: options.espSa.map(parseEspSa), first: options.first as LayerName };
+  const out: string[] = [];
+  let failures = 0;
+  const show = (bytes: Uint8Array, decodeOptions: DecodeOptions, label: string) => {
+    if (options.json) {
+      const { layers, error } = decodeTolerant(bytes, decodeOptions);
+      if (error) failures++;
+      out.push(JSON.stringify({ layers: layers.map(layerToJson), ...(error && { error: { code: error.code, layer: error.layer, offset: error.offset, message: error.message } }) }));
+    } else {
+      const text = explain(bytes, decodeOptions);
+      if (text.includes('\n! NETLOOM_')) failures++;
+      out.push(label === '' ? text : `${label}\n${text}`);
+    }
+  };
+  if (options.pcap !== undefined) {
+    const capture = readCapture(readInput(options.pcap, '--pcap'));
+    capture.packets.forEach((p, i) => {
+      const first = firstLayerFor(p.linkType, p.data);
+      show(p.data, first ? { ...base, first } : { ...base, first: 'payload' }, options.json ? '' : `# packet ${i + 1}, ${p.data.length} bytes, link type ${p.linkType}`);
+    });
+    process.stdout.write(out.join('\n') + (out.length > 0 ? '\n' : ''));
+    if (capture.error) throw capture.error;
+  } else {
+    const inputs = hex.length === 0 || (hex.length === 1 && hex[0] === '-') ? readStdinText().split('\n').filter((l) => l.trim() !== '') : [hex.join('')];
+    if (inputs.length === 0) throw new UsageError('give packet hex, - for stdin, or --pcap FILE');
+    for (const line of inputs) {
+      let bytes: Uint8Array;
+      try {
+        bytes = fromHex(line.trim());
+      } catch {
+        throw new UsageError(`"${line.trim().slice(0, 40)}" is not hex`);
+      }
+      show(bytes, base, '');
+    }
+    process.stdout.write(out.join('\n') + '\n');
+  }
+  if (failures > 0) process.exitCode = 2;
+}

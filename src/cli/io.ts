@@ -1,0 +1,57 @@
+/** File and stream helpers shared by commands: safe output files, stdin, ESP SA options. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { UsageError } from './errors.js';
+import { fromHex } from '../wire/addresses.js';
+import { ESP_ALGORITHMS, type SecurityAssociation } from '../wire/esp-sa.js';
+import type { EspAlgorithm } from '../wire/layers.js';
+
+/** Writes a file, refusing to replace an existing one unless `force`. */
+export function writeOutput(path: string, bytes: Uint8Array, force: boolean): void {
+  if (!force && existsSync(path)) throw new UsageError(`${path} exists; pass --force to overwrite it`);
+  writeFileSync(path, bytes);
+}
+
+export function readInput(path: string, option: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (error) {
+    throw new UsageError(`${option} ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`);
+  }
+}
+
+export function readStdinText(): string {
+  try {
+    return readFileSync(0, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Parses `spi=0x1234,alg=aes-gcm-128,key=0x…` (the --esp-sa option). */
+export function parseEspSa(text: string): SecurityAssociation {
+  const fields = new Map<string, string>();
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) throw new UsageError(`--esp-sa "${text}": "${part}" is not name=value`);
+    fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  for (const name of fields.keys()) {
+    if (!['spi', 'alg', 'key'].includes(name)) throw new UsageError(`--esp-sa "${text}": unknown "${name}"; give spi, alg and key`);
+  }
+  const spiText = fields.get('spi');
+  const alg = fields.get('alg');
+  const key = fields.get('key');
+  if (spiText === undefined || alg === undefined || key === undefined) throw new UsageError(`--esp-sa "${text}": give spi, alg and key`);
+  const spi = /^0x[0-9a-f]{1,8}$/i.test(spiText) ? parseInt(spiText, 16) : /^\d+$/.test(spiText) ? Number(spiText) : NaN;
+  if (!(spi >= 0 && spi <= 0xffffffff)) throw new UsageError(`--esp-sa: spi "${spiText}" is not a 32-bit number`);
+  if (!(alg in ESP_ALGORITHMS)) throw new UsageError(`--esp-sa: alg "${alg}" is not one of ${Object.keys(ESP_ALGORITHMS).join(', ')}`);
+  let keyBytes: Uint8Array;
+  try {
+    keyBytes = fromHex(key);
+  } catch {
+    throw new UsageError(`--esp-sa: key "${key}" is not hex`);
+  }
+  const expected = ESP_ALGORITHMS[alg as EspAlgorithm].keyMaterialLength;
+  if (keyBytes.length !== expected) throw new UsageError(`--esp-sa: ${alg} takes ${expected} bytes of key material, got ${keyBytes.length}`);
+  return { spi, alg: alg as EspAlgorithm, key: keyBytes };
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * The netloom command line: commander wiring only. Each command's work lives in its own file,
+ * loaded when that command runs, so `netloom --version` starts fast.
+ */
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { run } from './errors.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const program = new Command('netloom')
+  .description('Packet-level virtual network emulator: real bytes on every emulated link')
+  .version(version)
+  .showHelpAfterError('(run with --help for usage)');
+
+program
+  .command('craft')
+  .description('build packets from Scapy-like specs and explain them (or print hex, JSON, or a pcap)')
+  .argument('[spec...]', 'e.g. ethernet(src=02:00:00:00:00:01)/ipv4(dst=10.0.0.2)/udp(dstPort=4789)/vxlan(vni=5000)/ethernet/ipv4/icmp')
+  .option('-f, --file <file>', 'read one spec per line (blank lines and # comments skipped)')
+  .option('--hex', 'print each packet as one line of hex')
+  .option('--json', 'print each packet as one JSON object per line')
+  .option('--pcap <file>', 'write the packets to a classic pcap file')
+  .option('--force', 'overwrite an existing --pcap file')
+  .addHelpText('after', `
+Layers: ethernet vlan arp ipv4 ipv6 icmp icmpv6 udp tcp vxlan gre esp payload
+Fields use the JSON names (decode --json shows them); unset lengths, checksums and
+next-protocol fields are computed. payload takes data=0x…, text="…" or size=N.
+esp(spi=…,seq=…,alg=aes-gcm-128,key=0x…) encrypts the layers after it.
+
+Example:
+  netloom craft 'ethernet/ipv4(src=10.0.0.1,dst=10.0.0.2)/udp(dstPort=4789)/vxlan(vni=5000)/ethernet/ipv4/icmp'`)
+  .action((specs: string[], options) => run(async () => (await import('./craft.js')).craft(specs, options)));
+
+program
+  .command('decode')
+  .description('decode packets given as hex, from a pcap/pcapng file, or hex lines on stdin')
+  .argument('[hex...]', 'packet bytes in hex (spaces and colons allowed); - or nothing reads stdin')
+  .option('--pcap <file>', 'decode every packet of a pcap or pcapng file')
+  .option('--json', 'one JSON object per packet (JSON Lines)')
+  .option('--first <layer>', 'the first layer in the bytes', 'ethernet')
+  .option('--esp-sa <sa>', 'decrypt ESP with spi=N,alg=aes-gcm-128,key=0x… (repeatable)', collect, [])
+  .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable)', collect, [])
+  .action((hex: string[], options) => run(async () => (await import('./decode.js')).decodeCommand(hex, options)));
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`netloom: internal error: ${String(error)}\n`);
+  process.exitCode = 3;
+});

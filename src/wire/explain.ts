@@ -1,0 +1,145 @@
+/**
+ * The teaching view of one packet, after Scapy's show() and hexdump(): an indented field tree
+ * with each layer's byte range, checksums marked correct or not, a hexdump marking where each
+ * layer starts, and how many bytes each encapsulation adds. Display only; never on a hot path.
+ */
+import type { DecodeOptions } from './codec.js';
+import type { Layer, LayerSpec } from './layers.js';
+import { decodeTolerant, type LayerSpan } from './decode.js';
+import { encode } from './encode.js';
+import { decode } from './decode.js';
+import { toHex } from './addresses.js';
+
+const ETHERTYPE_NAMES: Record<number, string> = {
+  0x0800: 'IPv4', 0x0806: 'ARP', 0x8100: '802.1Q VLAN', 0x88a8: '802.1ad QinQ', 0x86dd: 'IPv6',
+  0x6558: 'Transparent Ethernet Bridging', 0x88b5: 'local experimental',
+};
+const IP_PROTOCOL_NAMES: Record<number, string> = {
+  0: 'IPv6 hop-by-hop', 1: 'ICMP', 4: 'IPv4', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 43: 'IPv6 routing',
+  44: 'IPv6 fragment', 47: 'GRE', 50: 'ESP', 58: 'ICMPv6', 59: 'no next header', 60: 'IPv6 destination options',
+  253: 'experimental',
+};
+const TYPE_FIELDS: Record<string, Record<number, string>> = {
+  etherType: ETHERTYPE_NAMES, tpid: ETHERTYPE_NAMES, protocol: IP_PROTOCOL_NAMES, nextHeader: IP_PROTOCOL_NAMES,
+};
+const TUNNELS: Record<string, string> = { vxlan: 'VXLAN', gre: 'GRE', esp: 'ESP' };
+const CHECKSUMMED = new Set(['ipv4', 'udp', 'tcp', 'icmp', 'icmpv6', 'gre']);
+
+export function explain(bytes: Uint8Array, options: DecodeOptions = {}): string {
+  const spans: LayerSpan[] = [];
+  const { layers, error } = decodeTolerant(bytes, options, spans);
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  layers.forEach((layer, i) => {
+    const span = spans[i]!;
+    const indent = '  '.repeat(depth);
+    const headerLength = span.headerEnd - span.start;
+    out.push(`${indent}${layer.layer}  @${span.start}  ${headerLength} byte${headerLength === 1 ? '' : 's'}${quoted ? '  (quoted)' : ''}`);
+    const verdict = quoted || !CHECKSUMMED.has(layer.layer) ? undefined : checksumVerdict(layers, i, options);
+    for (const [field, value] of Object.entries(layer)) {
+      if (field === 'layer' || value === undefined) continue;
+      let shown = formatValue(field, value);
+      if (field === 'checksum' && verdict !== undefined) shown += ` ${verdict}`;
+      out.push(`${indent}  ${field.padEnd(16)}${shown}`);
+    }
+    if (layer.layer in TUNNELS || (isIp(layer) && i > 0 && isIp(layers[i - 1]!))) depth++;
+    if ((layer.layer === 'icmp' || layer.layer === 'icmpv6') && i + 1 < layers.length && layers[i + 1]!.layer !== 'payload') {
+      quoted = true;
+      depth++;
+    }
+  });
+  if (error) out.push(`! ${error.code}: ${error.message}`);
+  out.push('', ...hexdump(bytes, spans, layers), '');
+  out.push(...encapsulation(bytes.length, layers, spans));
+  return out.join('\n').trimEnd() + '\n';
+}
+
+function isIp(layer: Layer): boolean {
+  return layer.layer === 'ipv4' || layer.layer === 'ipv6';
+}
+
+function formatValue(field: string, value: unknown): string {
+  if (value instanceof Uint8Array) {
+    if (value.length === 0) return '(none)';
+    const hex = toHex(value.subarray(0, 32));
+    return `${hex}${value.length > 32 ? '…' : ''} (${value.length} bytes)`;
+  }
+  if (typeof value === 'number') {
+    const names = TYPE_FIELDS[field];
+    if (names) return `0x${value.toString(16).padStart(field === 'protocol' || field === 'nextHeader' ? 2 : 4, '0')}${names[value] ? ` (${names[value]})` : ''}`;
+    if (field === 'spi') return `0x${value.toString(16).padStart(8, '0')} (${value})`;
+    if (field === 'checksum' || field === 'flags') return `0x${value.toString(16).padStart(field === 'flags' ? 2 : 4, '0')}`;
+    return String(value);
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '(none)';
+    return value.map((h: Record<string, unknown>) => `${String(h['header'])}(${Object.entries(h).filter(([k]) => k !== 'header').map(([k, v]) => `${k}=${formatValue(k, v)}`).join(', ')})`).join(' ');
+  }
+  return String(value);
+}
+
+/** Re-encodes with this layer's checksum unset and compares. */
+function checksumVerdict(layers: Layer[], i: number, options: DecodeOptions): string | undefined {
+  const layer = layers[i]!;
+  if (!('checksum' in layer) || layer.checksum === undefined) return undefined;
+  if (layer.layer === 'udp' && layer.checksum === 0 && layers[i - 1]?.layer === 'ipv4') return '[none: zero on IPv4]';
+  try {
+    const specs: LayerSpec[] = layers.map((l, k) => (k === i ? { ...l, checksum: undefined } : l));
+    const recomputed = decode(encode(specs, options), options)[i] as { checksum?: number } | undefined;
+    if (recomputed?.checksum === undefined) return undefined;
+    return recomputed.checksum === layer.checksum ? '[correct]' : `[incorrect, should be 0x${recomputed.checksum.toString(16).padStart(4, '0')}]`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Offset, hex, ASCII; a row of ^ under each byte where a layer starts, named at the right. */
+function hexdump(bytes: Uint8Array, spans: LayerSpan[], layers: Layer[]): string[] {
+  const starts = new Map<number, string[]>();
+  spans.forEach((span, i) => {
+    const names = starts.get(span.start) ?? [];
+    names.push(layers[i]!.layer);
+    starts.set(span.start, names);
+  });
+  const out: string[] = [];
+  for (let row = 0; row < bytes.length; row += 16) {
+    const chunk = bytes.subarray(row, row + 16);
+    const hex = Array.from(chunk, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    const ascii = Array.from(chunk, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    out.push(`${row.toString(16).padStart(4, '0')}  ${hex.padEnd(47)}  ${ascii}`);
+    const marks: string[] = [];
+    let line = '';
+    for (let k = 0; k < chunk.length; k++) {
+      const names = starts.get(row + k);
+      if (names) {
+        line = line.padEnd(6 + k * 3) + '^';
+        marks.push(...names.map((n) => `${n}@${row + k}`));
+      }
+    }
+    if (marks.length > 0) out.push(`${line.padEnd(6 + 47)}  ${marks.join(' ')}`);
+  }
+  return out;
+}
+
+/** For each tunnel layer: the bytes it and everything outside it add around the inner packet. */
+function encapsulation(total: number, layers: Layer[], spans: LayerSpan[]): string[] {
+  const out: string[] = [];
+  layers.forEach((layer, i) => {
+    const tunnel = TUNNELS[layer.layer] ?? (isIp(layer) && i > 0 && isIp(layers[i - 1]!) ? 'IP-in-IP' : undefined);
+    const inner = spans[i + 1];
+    if (tunnel === undefined || inner === undefined || layers[i + 1]!.layer === 'payload') return;
+    // For IP-in-IP the tunnel header is the outer IP, the layer before.
+    const first = tunnel === 'IP-in-IP' ? i : i + 1;
+    const innerStart = spans[first]!.start;
+    const innerEnd = spans[first]!.end;
+    const before = innerStart;
+    const after = total - innerEnd;
+    const parts = layers.slice(0, first).map((l, k) => `${l.layer} ${spans[k]!.headerEnd - spans[k]!.start}`);
+    out.push(
+      `${tunnel} encapsulation adds ${before + after} bytes around a ${innerEnd - innerStart}-byte inner ${layers[first]!.layer}: ` +
+        `${before} in front (${parts.join(' + ')})${after > 0 ? `, ${after} after (trailer, padding, ICV)` : ''}`,
+    );
+  });
+  return out;
+}
