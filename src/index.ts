@@ -1,6 +1,6 @@
 /** netloom's public API, listed explicitly. Everything not exported here is internal. */
 export { decode, decodeTolerant, type TolerantDecode } from './wire/decode.js';
-export { encode } from './wire/encode.js';
+export { encode, encodeInto } from './wire/encode.js';
 export type { DecodeOptions, EncodeOptions } from './wire/codec.js';
 export * from './wire/layers.js';
 export { WireError, type WireErrorCode } from './wire/errors.js';

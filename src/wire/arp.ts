@@ -18,15 +18,11 @@ export const arp: LayerCodec<'arp'> = {
   decode(c) {
     const o = c.offset;
     const v = c.view;
-    if (
-      c.end - o < ARP_LENGTH ||
-      v.getUint16(o + HTYPE) !== 1 ||
-      v.getUint16(o + PTYPE) !== 0x0800 ||
-      v.getUint8(o + HLEN) !== 6 ||
-      v.getUint8(o + PLEN) !== 4
-    ) {
+    c.need(OPER, 'arp');
+    if (v.getUint16(o + HTYPE) !== 1 || v.getUint16(o + PTYPE) !== 0x0800 || v.getUint8(o + HLEN) !== 6 || v.getUint8(o + PLEN) !== 4) {
       return payload.decode(c);
     }
+    c.need(ARP_LENGTH, 'arp');
     c.offset = o + ARP_LENGTH;
     const padding = c.narrow(0);
     c.setNext(undefined);

@@ -1,3 +1,6 @@
+import type { EncodeFrame } from './codec.js';
+import { finalDestinationOffset } from './ipv6.js';
+
 /** The Internet checksum (RFC 1071) and the IPv4/IPv6 pseudo-header sums (RFC 768, RFC 8200 §8.1). */
 
 /** Adds 16-bit big-endian words of bytes[start, end) to `sum` without folding. */
@@ -21,12 +24,20 @@ export function internetChecksum(bytes: Uint8Array, start = 0, end = bytes.lengt
 
 
 /**
- * The sum of the pseudo-header for an upper layer whose IP header starts at `ipStart` in `b`
- * (already written): IPv4 src/dst at 12/16, IPv6 at 8/24. `ipLayer` says which.
+ * The pseudo-header sum for upper layer i, from the IP header that carries it (already
+ * written): the layer before, or the one before a transport-mode ESP header.
+ * IPv4 src/dst at 12/16; IPv6 src at 8 and the final destination.
  */
-export function ipPseudoHeaderSum(b: Uint8Array, ipLayer: string | undefined, ipStart: number, protocol: number, upperLength: number): number {
+export function pseudoHeaderSum(f: EncodeFrame, i: number, protocol: number, upperLength: number): number {
+  let j = i - 1;
+  if (f.layers[j]?.layer === 'esp') j--;
+  const ip = f.layers[j]?.layer;
+  const start = f.starts[j] ?? 0;
   let sum = protocol + (upperLength >>> 16) + (upperLength & 0xffff);
-  if (ipLayer === 'ipv4') sum += sumWords(b, ipStart + 12, ipStart + 20);
-  else if (ipLayer === 'ipv6') sum += sumWords(b, ipStart + 8, ipStart + 40);
+  if (ip === 'ipv4') sum += sumWords(f.buf, start + 12, start + 20);
+  else if (ip === 'ipv6') {
+    const dst = finalDestinationOffset(f.buf, start, f.buf.length);
+    sum += sumWords(f.buf, start + 8, start + 24) + sumWords(f.buf, dst, dst + 16);
+  }
   return sum;
 }

@@ -51,9 +51,9 @@ export class DecodeCursor {
     return this.base + offset;
   }
 
-  /** Sets the next layer; an empty payload is no layer at all. */
+  /** Sets the next layer; an empty payload is no layer at all, nor is a header cut off in a quote. */
   setNext(layer: LayerName | undefined): void {
-    this.next = layer === 'payload' && this.offset >= this.end ? undefined : layer;
+    this.next = this.offset >= this.end && (layer === 'payload' || this.partial) ? undefined : layer;
   }
 
   /** Limits the rest of the packet to `length` bytes; returns the bytes cut off (or undefined). */

@@ -23,8 +23,25 @@ export interface TolerantDecode {
 export function decode(bytes: Uint8Array, options: DecodeOptions = {}): Layer[] {
   const c = new DecodeCursor(bytes, options);
   const layers: Layer[] = [];
-  while (c.next !== undefined) layers.push(CODECS[c.next].decode(c));
+  while (c.next !== undefined) layers.push(step(c));
   return layers;
+}
+
+/**
+ * Decodes the next layer. Where lengths may promise more than is there (an ICMP quote, a first
+ * fragment), a header cut short is kept as payload rather than failing the packet.
+ */
+function step(c: DecodeCursor): Layer {
+  const codec = CODECS[c.next!];
+  if (!c.partial) return codec.decode(c);
+  const start = c.offset;
+  try {
+    return codec.decode(c);
+  } catch (error) {
+    if (!(error instanceof WireError) || error.code !== 'NETLOOM_TRUNCATED') throw error;
+    c.offset = start;
+    return CODECS.payload.decode(c);
+  }
 }
 
 /** Decodes as far as the bytes allow: the layers before a problem, the problem, and the rest as payload. */
@@ -34,7 +51,7 @@ export function decodeTolerant(bytes: Uint8Array, options: DecodeOptions = {}, s
   while (c.next !== undefined) {
     const start = c.at();
     try {
-      layers.push(CODECS[c.next].decode(c));
+      layers.push(step(c));
     } catch (error) {
       if (!(error instanceof WireError)) throw error;
       const rest = bytes.subarray(Math.min(bytes.length, start));

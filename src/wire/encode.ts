@@ -3,7 +3,7 @@
  * outermost first (pass 1), then checksums and encryption sealed innermost first (pass 2).
  * Every field the caller left unset is defaulted or computed; every field set is kept.
  */
-import type { EncodeFrame, EncodeOptions } from './codec.js';
+import type { EncodeContext, EncodeFrame, EncodeOptions } from './codec.js';
 import type { LayerSpec } from './layers.js';
 import type { LayerCodec } from './codec.js';
 import { CODECS } from './codecs.js';
@@ -18,8 +18,36 @@ type AnyCodec = LayerCodec<LayerSpec['layer']> & {
 };
 
 export function encode(layers: readonly LayerSpec[], options: EncodeOptions = {}): Uint8Array {
+  const plan = layout(layers, options);
+  const buf = new Uint8Array(plan.length);
+  emit(plan, buf);
+  return buf;
+}
+
+/**
+ * Encodes into `out` (from byte 0) without allocating the packet; returns its length.
+ * Throws NETLOOM_BAD_LENGTH if `out` is too small.
+ */
+export function encodeInto(layers: readonly LayerSpec[], out: Uint8Array, options: EncodeOptions = {}): number {
+  const plan = layout(layers, options);
+  if (plan.length > out.length) {
+    throw new WireError('NETLOOM_BAD_LENGTH', `packet needs ${plan.length} bytes, the buffer has ${out.length}`, layers[0]?.layer ?? 'packet', 0);
+  }
+  emit(plan, out);
+  return plan.length;
+}
+
+interface Layout {
+  ctx: EncodeContext;
+  codecs: AnyCodec[];
+  starts: Int32Array;
+  payloadEnds: Int32Array;
+  length: number;
+}
+
+function layout(layers: readonly LayerSpec[], options: EncodeOptions): Layout {
   const n = layers.length;
-  const ctx = { layers, registry: options.registry ?? defaultRegistry, espSAs: options.espSAs ?? [] };
+  const ctx: EncodeContext = { layers, registry: options.registry ?? defaultRegistry, espSAs: options.espSAs ?? [] };
   const codecs: AnyCodec[] = new Array(n);
   const headerLengths = new Int32Array(n);
   // totals[i]: bytes of layer i with everything inside it and its trailer.
@@ -41,9 +69,13 @@ export function encode(layers: readonly LayerSpec[], options: EncodeOptions = {}
     starts[i + 1] = starts[i]! + headerLengths[i]!;
     payloadEnds[i] = starts[i + 1]! + totals[i + 1]!;
   }
-  const buf = new Uint8Array(totals[0]!);
-  const f: EncodeFrame = { ...ctx, buf, view: new DataView(buf.buffer), starts, payloadEnds };
-  for (let i = 0; i < n; i++) codecs[i]!.write(f, i, layers[i]!);
-  for (let i = n - 1; i >= 0; i--) codecs[i]!.seal?.(f, i, layers[i]!);
-  return buf;
+  return { ctx, codecs, starts, payloadEnds, length: totals[0]! };
+}
+
+function emit(plan: Layout, buf: Uint8Array): void {
+  const { ctx, codecs, starts, payloadEnds } = plan;
+  const layers = ctx.layers;
+  const f: EncodeFrame = { ...ctx, buf, view: new DataView(buf.buffer, buf.byteOffset, buf.byteLength), starts, payloadEnds };
+  for (let i = 0; i < layers.length; i++) codecs[i]!.write(f, i, layers[i]!);
+  for (let i = layers.length - 1; i >= 0; i--) codecs[i]!.seal?.(f, i, layers[i]!);
 }

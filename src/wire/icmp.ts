@@ -4,7 +4,7 @@
  */
 import type { DecodeCursor, EncodeFrame, LayerCodec } from './codec.js';
 import type { Icmp, Icmpv6 } from './layers.js';
-import { finish, ipPseudoHeaderSum, sumWords } from './checksum.js';
+import { finish, pseudoHeaderSum, sumWords } from './checksum.js';
 import { inRange } from './errors.js';
 import { IPPROTO } from './registry.js';
 
@@ -125,6 +125,6 @@ function sealChecksum(f: EncodeFrame, i: number, layer: string, pinned: number |
   }
   f.view.setUint16(o + CHECKSUM, 0);
   const end = f.payloadEnds[i]!;
-  const sum = protocol === 0 ? 0 : ipPseudoHeaderSum(f.buf, f.layers[i - 1]?.layer, f.starts[i - 1] ?? 0, protocol, end - o);
+  const sum = protocol === 0 ? 0 : pseudoHeaderSum(f, i, protocol, end - o);
   f.view.setUint16(o + CHECKSUM, finish(sumWords(f.buf, o, end, sum)));
 }

@@ -186,3 +186,26 @@ function padOptions(b: Uint8Array, from: number, to: number): void {
   b[from + 1] = n - 2;
   b.fill(0, from + 2, to);
 }
+
+/**
+ * Where the address for an upper-layer pseudo-header sits in the written IPv6 header at
+ * `start`: the final destination of a routing header with segments left (RFC 8200 §8.1),
+ * else the Destination Address.
+ */
+export function finalDestinationOffset(b: Uint8Array, start: number, end: number): number {
+  let next = b[start + NEXT_HEADER]!;
+  let e = start + IPV6_HEADER_LENGTH;
+  while (e + 8 <= end && (next === IPPROTO.HOPOPTS || next === IPPROTO.DSTOPTS || next === IPPROTO.ROUTING || next === IPPROTO.FRAGMENT)) {
+    const length = next === IPPROTO.FRAGMENT ? FRAGMENT_HEADER_LENGTH : (b[e + 1]! + 1) * 8;
+    if (e + length > end) break;
+    if (next === IPPROTO.ROUTING && b[e + 3]! > 0) {
+      const routingType = b[e + 2]!;
+      // Type 0 and 2 list addresses to the end, the final one last; SRv6 (type 4) lists it first.
+      if ((routingType === 0 || routingType === 2) && length >= 24) return e + length - 16;
+      if (routingType === 4 && length >= 24) return e + 8;
+    }
+    next = b[e]!;
+    e += length;
+  }
+  return start + DST;
+}

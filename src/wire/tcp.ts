@@ -1,9 +1,8 @@
 /** TCP headers (RFC 9293) with options kept as bytes and the pseudo-header checksum. */
 import type { LayerCodec } from './codec.js';
-import { finish, ipPseudoHeaderSum, sumWords } from './checksum.js';
+import { finish, pseudoHeaderSum, sumWords } from './checksum.js';
 import { WireError, inRange } from './errors.js';
 import { IPPROTO } from './registry.js';
-import { payload } from './payload.js';
 
 const SRC_PORT = 0;
 const DST_PORT = 2;
@@ -20,8 +19,6 @@ const MAX_OPTIONS = 40;
 export const tcp: LayerCodec<'tcp'> = {
   decode(c) {
     const o = c.offset;
-    // An ICMP error quotes only 8 bytes of the segment: keep what is there as payload.
-    if (c.partial && c.end - o < TCP_MIN_HEADER_LENGTH) return payload.decode(c);
     c.need(TCP_MIN_HEADER_LENGTH, 'tcp');
     const v = c.view;
     const b = c.bytes;
@@ -77,7 +74,7 @@ export const tcp: LayerCodec<'tcp'> = {
     }
     f.view.setUint16(o + CHECKSUM, 0);
     const end = f.payloadEnds[i]!;
-    const sum = ipPseudoHeaderSum(f.buf, f.layers[i - 1]?.layer, f.starts[i - 1] ?? 0, IPPROTO.TCP, end - o);
+    const sum = pseudoHeaderSum(f, i, IPPROTO.TCP, end - o);
     f.view.setUint16(o + CHECKSUM, finish(sumWords(f.buf, o, end, sum)));
   },
 };

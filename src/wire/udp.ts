@@ -4,7 +4,7 @@
  * from a hash of the inner flow (RFC 7348 §5).
  */
 import type { EncodeFrame, LayerCodec } from './codec.js';
-import { finish, ipPseudoHeaderSum, sumWords } from './checksum.js';
+import { finish, pseudoHeaderSum, sumWords } from './checksum.js';
 import { WireError, inRange } from './errors.js';
 import { IPPROTO } from './registry.js';
 import { flowHash } from './flowkey.js';
@@ -63,8 +63,7 @@ export const udp: LayerCodec<'udp'> = {
     }
     v.setUint16(o + CHECKSUM, 0);
     const length = v.getUint16(o + LENGTH);
-    const ip = f.layers[i - 1];
-    const sum = ipPseudoHeaderSum(f.buf, ip?.layer, f.starts[i - 1] ?? 0, IPPROTO.UDP, length);
+    const sum = pseudoHeaderSum(f, i, IPPROTO.UDP, length);
     const checksum = finish(sumWords(f.buf, o, f.payloadEnds[i]!, sum));
     v.setUint16(o + CHECKSUM, checksum === 0 ? 0xffff : checksum);
   },
