@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+
+function netloom(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, input, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const VXLAN_SPEC = 'ethernet(src=02:00:00:00:00:01,dst=02:00:00:00:00:02)/ipv4(src=10.0.0.1,dst=10.0.0.2)/udp(dstPort=4789)/vxlan(vni=5000)/ethernet/ipv4/icmp';
+const ESP_SPEC = 'ethernet/ipv4(src=10.0.0.1,dst=10.0.0.2)/esp(spi=0x1234,seq=3,alg=aes-gcm-128,key=0x000102030405060708090a0b0c0d0e0fdeadbeef)/ipv4/udp(srcPort=1,dstPort=2)';
+
+describe('netloom CLI', () => {
+  it('prints its version', () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(netloom(['--version']).stdout.trim()).toBe(version);
+  });
+
+  it('crafts hex that decode --json reads back', () => {
+    const crafted = netloom(['craft', VXLAN_SPEC, '--hex']);
+    expect(crafted.status).toBe(0);
+    const decoded = netloom(['decode', '--json', '-'], crafted.stdout);
+    expect(decoded.status).toBe(0);
+    const json = JSON.parse(decoded.stdout) as { layers: { layer: string; vni?: number }[] };
+    expect(json.layers.map((l) => l.layer)).toEqual(['ethernet', 'ipv4', 'udp', 'vxlan', 'ethernet', 'ipv4', 'icmp']);
+    expect(json.layers[3]).toEqual({ layer: 'vxlan', flags: 8, reserved1: 0, vni: 5000, reserved2: 0 });
+  });
+
+  it('explains a crafted packet: tree, checksums, hexdump marks, encapsulation overhead', () => {
+    const { stdout, status } = netloom(['craft', VXLAN_SPEC]);
+    expect(status).toBe(0);
+    expect(stdout).toContain('vxlan  @42  8 bytes');
+    expect(stdout).toContain('checksum        0x');
+    expect(stdout).toContain('[correct]');
+    expect(stdout).toMatch(/\^ +ethernet@0 ipv4@14/);
+    expect(stdout).toContain('VXLAN encapsulation adds 50 bytes around a 42-byte inner ethernet: 50 in front (ethernet 14 + ipv4 20 + udp 8 + vxlan 8)');
+  });
+
+  it('decrypts ESP given --esp-sa', () => {
+    const hex = netloom(['craft', ESP_SPEC, '--hex']).stdout.trim();
+    const plain = netloom(['decode', '--json', hex]);
+    expect(JSON.parse(plain.stdout).layers.map((l: { layer: string }) => l.layer)).toEqual(['ethernet', 'ipv4', 'esp', 'payload']);
+    const opened = netloom(['decode', '--json', '--esp-sa', 'spi=0x1234,alg=aes-gcm-128,key=0x000102030405060708090a0b0c0d0e0fdeadbeef', hex]);
+    expect(JSON.parse(opened.stdout).layers.map((l: { layer: string }) => l.layer)).toEqual(['ethernet', 'ipv4', 'esp', 'ipv4', 'udp']);
+    const wrong = netloom(['decode', '--json', '--esp-sa', 'spi=0x1234,alg=aes-gcm-128,key=0xff0102030405060708090a0b0c0d0e0fdeadbeef', hex]);
+    expect(wrong.status).toBe(2);
+    expect(JSON.parse(wrong.stdout).error).toMatchObject({ code: 'NETLOOM_ESP_ICV_FAILURE', layer: 'esp', offset: 34 });
+  });
+
+  it('writes a pcap, refuses to overwrite it without --force, and decodes it', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'netloom-')), 'out.pcap');
+    expect(netloom(['craft', VXLAN_SPEC, ESP_SPEC, '--pcap', file]).status).toBe(0);
+    const again = netloom(['craft', VXLAN_SPEC, '--pcap', file]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toBe(`netloom: NETLOOM_USAGE: ${file} exists; pass --force to overwrite it\n`);
+    const lines = netloom(['decode', '--json', '--pcap', file]).stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0]!).layers[3].vni).toBe(5000);
+  });
+
+  it.each([
+    [['craft', 'ipv4(tll=1)'], 'netloom: NETLOOM_BAD_SPEC: column 6: ipv4 has no field "tll"'],
+    [['craft', 'ipv4(ttl=300)'], 'netloom: NETLOOM_BAD_FIELD: ipv4 at byte 0: ttl 300 is not an integer in 0-255'],
+    [['decode', 'zz'], 'netloom: NETLOOM_USAGE: "zz" is not hex'],
+    [['decode', '--pcap', '/nonexistent.pcap'], 'netloom: NETLOOM_USAGE: --pcap /nonexistent.pcap: no such file'],
+    [['decode', '--first', 'ipx', '00'], 'netloom: NETLOOM_USAGE: --first "ipx" is not a layer'],
+    [['decode', '--esp-sa', 'spi=1,alg=aes-gcm-128,key=0x00', '00'], 'netloom: NETLOOM_USAGE: --esp-sa: aes-gcm-128 takes 20 bytes of key material, got 1'],
+  ])('a user mistake (%j) exits 2 with one clear line and no stack trace', (args, message) => {
+    const r = netloom(args);
+    expect(r.status).toBe(2);
+    expect(r.stderr.startsWith(message)).toBe(true);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('reports bad packet bytes in the teaching view and exits 2', () => {
+    const r = netloom(['decode', '0800']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain('! NETLOOM_TRUNCATED: ethernet at byte 0: needs 14 bytes, only 2 left (0800)');
+  });
+});
