@@ -24,13 +24,76 @@ export function macToText(bytes: Uint8Array, offset: number): string {
   return `${HEX2[bytes[offset]!]}:${HEX2[bytes[offset + 1]!]}:${HEX2[bytes[offset + 2]!]}:${HEX2[bytes[offset + 3]!]}:${HEX2[bytes[offset + 4]!]}:${HEX2[bytes[offset + 5]!]}`;
 }
 
-const MAC_RE = /^([0-9a-fA-F]{1,2})[:-]([0-9a-fA-F]{1,2})[:-]([0-9a-fA-F]{1,2})[:-]([0-9a-fA-F]{1,2})[:-]([0-9a-fA-F]{1,2})[:-]([0-9a-fA-F]{1,2})$/;
+/**
+ * Parsed addresses by their text: a packet generator writes the same few addresses over and
+ * over, and a Map lookup is far cheaper than parsing. Bounded: cleared when full.
+ */
+class AddressCache {
+  private readonly entries = new Map<string, Uint8Array>();
+  constructor(
+    private readonly length: number,
+    private readonly parse: (text: string, out: Uint8Array, offset: number, field: string) => void,
+  ) {}
 
-/** Writes the MAC in `text` (aa:bb:cc:dd:ee:ff or with '-') into out[offset..offset+6). */
+  write(text: string, out: Uint8Array, offset: number, field: string): void {
+    let bytes = this.entries.get(text);
+    if (bytes === undefined) {
+      bytes = new Uint8Array(this.length);
+      this.parse(text, bytes, 0, field);
+      if (this.entries.size >= 4096) this.entries.clear();
+      this.entries.set(text, bytes);
+    }
+    for (let i = 0; i < bytes.length; i++) out[offset + i] = bytes[i]!;
+  }
+}
+
+const macs = new AddressCache(6, parseMac);
+const ipv4s = new AddressCache(4, parseIpv4);
+const ipv6s = new AddressCache(16, parseIpv6);
+
+/** Writes the MAC in `text` (aa:bb:cc:dd:ee:ff, or with '-') into out[offset..offset+6). */
 export function writeMac(text: string, out: Uint8Array, offset: number, field = 'mac'): void {
-  const m = MAC_RE.exec(text);
-  if (m === null) throw new WireError('NETLOOM_BAD_FIELD', `${field}: "${text}" is not a MAC address`, field, offset);
-  for (let i = 0; i < 6; i++) out[offset + i] = parseInt(m[i + 1]!, 16);
+  macs.write(text, out, offset, field);
+}
+
+/** Writes a dotted-quad IPv4 address into out[offset..offset+4). */
+export function writeIpv4(text: string, out: Uint8Array, offset: number, field = 'ipv4'): void {
+  ipv4s.write(text, out, offset, field);
+}
+
+/** Writes an IPv6 address in any RFC 4291 text form into out[offset..offset+16). */
+export function writeIpv6(text: string, out: Uint8Array, offset: number, field = 'ipv6'): void {
+  ipv6s.write(text, out, offset, field);
+}
+
+function parseMac(text: string, out: Uint8Array, offset: number, field: string): void {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const nibble = hexNibble(c);
+    if (nibble >= 0 && digits < 2) {
+      value = (value << 4) | nibble;
+      digits++;
+    } else if ((c === 0x3a || c === 0x2d) && digits > 0 && part < 5) {
+      out[offset + part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      part = -1;
+      break;
+    }
+  }
+  if (part !== 5 || digits === 0) throw new WireError('NETLOOM_BAD_FIELD', `${field}: "${text}" is not a MAC address`, field, offset);
+  out[offset + 5] = value;
+}
+
+function hexNibble(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
 }
 
 /** A 48-bit MAC as a number (exact: 2^48 < 2^53), for flow keys. */
@@ -45,8 +108,7 @@ export function ipv4ToText(bytes: Uint8Array, offset: number): string {
   return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
 }
 
-/** Writes a dotted-quad IPv4 address into out[offset..offset+4). */
-export function writeIpv4(text: string, out: Uint8Array, offset: number, field = 'ipv4'): void {
+function parseIpv4(text: string, out: Uint8Array, offset: number, field: string): void {
   let part = 0;
   let value = 0;
   let digits = 0;
@@ -79,7 +141,7 @@ export function ipv6ToText(bytes: Uint8Array, offset: number): string {
   return Address6.fromUnsignedByteArray(Array.from(b)).correctForm();
 }
 
-export function writeIpv6(text: string, out: Uint8Array, offset: number, field = 'ipv6'): void {
+function parseIpv6(text: string, out: Uint8Array, offset: number, field: string): void {
   let parsed: Address6;
   try {
     parsed = new Address6(text);

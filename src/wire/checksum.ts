@@ -1,5 +1,6 @@
 import type { EncodeFrame } from './codec.js';
-import { finalDestinationOffset } from './ipv6.js';
+import { finalDestinationOffset as ipv4FinalDestination } from './ipv4.js';
+import { finalDestinationOffset as ipv6FinalDestination } from './ipv6.js';
 
 /** The Internet checksum (RFC 1071) and the IPv4/IPv6 pseudo-header sums (RFC 768, RFC 8200 §8.1). */
 
@@ -26,7 +27,7 @@ export function internetChecksum(bytes: Uint8Array, start = 0, end = bytes.lengt
 /**
  * The pseudo-header sum for upper layer i, from the IP header that carries it (already
  * written): the layer before, or the one before a transport-mode ESP header.
- * IPv4 src/dst at 12/16; IPv6 src at 8 and the final destination.
+ * The source address and the final destination: IPv4's source route, IPv6's routing header.
  */
 export function pseudoHeaderSum(f: EncodeFrame, i: number, protocol: number, upperLength: number): number {
   let j = i - 1;
@@ -34,9 +35,11 @@ export function pseudoHeaderSum(f: EncodeFrame, i: number, protocol: number, upp
   const ip = f.layers[j]?.layer;
   const start = f.starts[j] ?? 0;
   let sum = protocol + (upperLength >>> 16) + (upperLength & 0xffff);
-  if (ip === 'ipv4') sum += sumWords(f.buf, start + 12, start + 20);
-  else if (ip === 'ipv6') {
-    const dst = finalDestinationOffset(f.buf, start, f.buf.length);
+  if (ip === 'ipv4') {
+    const dst = ipv4FinalDestination(f.buf, start, f.starts[j + 1]!);
+    sum += sumWords(f.buf, start + 12, start + 16) + sumWords(f.buf, dst, dst + 4);
+  } else if (ip === 'ipv6') {
+    const dst = ipv6FinalDestination(f.buf, start, f.buf.length);
     sum += sumWords(f.buf, start + 8, start + 24) + sumWords(f.buf, dst, dst + 16);
   }
   return sum;

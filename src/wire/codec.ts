@@ -85,8 +85,8 @@ export interface EncodeContext {
 export interface EncodeFrame extends EncodeContext {
   readonly buf: Uint8Array;
   readonly view: DataView;
-  readonly starts: Int32Array;
-  readonly payloadEnds: Int32Array;
+  readonly starts: readonly number[];
+  readonly payloadEnds: readonly number[];
 }
 
 /** What each protocol file provides: a decoder and a two-pass encoder. */

@@ -3,7 +3,9 @@
  * outermost first (pass 1), then checksums and encryption sealed innermost first (pass 2).
  * Every field the caller left unset is defaulted or computed; every field set is kept.
  */
-import type { EncodeContext, EncodeFrame, EncodeOptions } from './codec.js';
+import type { EncodeFrame, EncodeOptions } from './codec.js';
+import type { LayerRegistry } from './registry.js';
+import type { SecurityAssociation } from './esp-sa.js';
 import type { LayerSpec } from './layers.js';
 import type { LayerCodec } from './codec.js';
 import { CODECS } from './codecs.js';
@@ -18,9 +20,9 @@ type AnyCodec = LayerCodec<LayerSpec['layer']> & {
 };
 
 export function encode(layers: readonly LayerSpec[], options: EncodeOptions = {}): Uint8Array {
-  const plan = layout(layers, options);
-  const buf = new Uint8Array(plan.length);
-  emit(plan, buf);
+  const f = layout(layers, options);
+  const buf = new Uint8Array(f.length);
+  emit(f, buf);
   return buf;
 }
 
@@ -29,53 +31,86 @@ export function encode(layers: readonly LayerSpec[], options: EncodeOptions = {}
  * Throws NETLOOM_BAD_LENGTH if `out` is too small.
  */
 export function encodeInto(layers: readonly LayerSpec[], out: Uint8Array, options: EncodeOptions = {}): number {
-  const plan = layout(layers, options);
-  if (plan.length > out.length) {
-    throw new WireError('NETLOOM_BAD_LENGTH', `packet needs ${plan.length} bytes, the buffer has ${out.length}`, layers[0]?.layer ?? 'packet', 0);
+  const f = layout(layers, options);
+  if (f.length > out.length) {
+    throw new WireError('NETLOOM_BAD_LENGTH', `packet needs ${f.length} bytes, the buffer has ${out.length}`, layers[0]?.layer ?? 'packet', 0);
   }
-  emit(plan, out);
-  return plan.length;
+  emit(f, out);
+  return f.length;
 }
 
-interface Layout {
-  ctx: EncodeContext;
-  codecs: AnyCodec[];
-  starts: Int32Array;
-  payloadEnds: Int32Array;
-  length: number;
+const EMPTY = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(EMPTY.buffer);
+const NO_SAS: readonly SecurityAssociation[] = [];
+const NO_LAYERS: readonly LayerSpec[] = [];
+
+/**
+ * One packet's layout and, once emitted, its bytes. Encoding never re-enters itself, so one
+ * frame is reused for every packet: no per-packet arrays on the hot path.
+ */
+class Frame implements EncodeFrame {
+  buf: Uint8Array = EMPTY;
+  view: DataView = EMPTY_VIEW;
+  layers: readonly LayerSpec[] = NO_LAYERS;
+  registry: LayerRegistry = defaultRegistry;
+  espSAs: readonly SecurityAssociation[] = [];
+  readonly starts: number[] = [];
+  readonly payloadEnds: number[] = [];
+  readonly codecs: AnyCodec[] = [];
+  length = 0;
 }
 
-function layout(layers: readonly LayerSpec[], options: EncodeOptions): Layout {
+const frame = new Frame();
+
+function layout(layers: readonly LayerSpec[], options: EncodeOptions): Frame {
   const n = layers.length;
-  const ctx: EncodeContext = { layers, registry: options.registry ?? defaultRegistry, espSAs: options.espSAs ?? [] };
-  const codecs: AnyCodec[] = new Array(n);
-  const headerLengths = new Int32Array(n);
-  // totals[i]: bytes of layer i with everything inside it and its trailer.
-  const totals = new Int32Array(n + 1);
+  const f = frame;
+  f.layers = layers;
+  f.registry = options.registry ?? defaultRegistry;
+  f.espSAs = options.espSAs ?? NO_SAS;
+  f.buf = EMPTY;
+  f.view = EMPTY_VIEW;
+  const { starts, payloadEnds, codecs } = f;
+  starts.length = n + 1;
+  payloadEnds.length = n;
+  codecs.length = n;
+  // First pass, outermost first: header lengths, kept in starts[i + 1] for now.
   for (let i = 0; i < n; i++) {
     const spec = layers[i]!;
     const codec = CODECS[spec.layer] as AnyCodec | undefined;
     if (codec === undefined) throw new WireError('NETLOOM_BAD_FIELD', `unknown layer "${String(spec.layer)}"`, `layers[${i}]`, 0);
     codecs[i] = codec;
-    headerLengths[i] = codec.headerLength(spec, ctx);
+    starts[i + 1] = codec.headerLength(spec, f);
   }
+  // Innermost first: each layer's total (header, everything inside, trailer) needs its inner total.
+  let inner = 0;
   for (let i = n - 1; i >= 0; i--) {
-    const inner = totals[i + 1]!;
-    totals[i] = headerLengths[i]! + inner + (codecs[i]!.trailerLength?.(layers[i]!, inner, ctx) ?? 0);
+    const header = starts[i + 1]!;
+    payloadEnds[i] = inner; // the inner total, turned into an offset below
+    const trailer = codecs[i]!.trailerLength;
+    inner = header + inner + (trailer === undefined ? 0 : trailer(layers[i]!, inner, f));
   }
-  const starts = new Int32Array(n + 1);
-  const payloadEnds = new Int32Array(n);
+  f.length = inner;
+  starts[0] = 0;
   for (let i = 0; i < n; i++) {
-    starts[i + 1] = starts[i]! + headerLengths[i]!;
-    payloadEnds[i] = starts[i + 1]! + totals[i + 1]!;
+    starts[i + 1] = starts[i]! + starts[i + 1]!;
+    payloadEnds[i] = starts[i + 1]! + payloadEnds[i]!;
   }
-  return { ctx, codecs, starts, payloadEnds, length: totals[0]! };
+  return f;
 }
 
-function emit(plan: Layout, buf: Uint8Array): void {
-  const { ctx, codecs, starts, payloadEnds } = plan;
-  const layers = ctx.layers;
-  const f: EncodeFrame = { ...ctx, buf, view: new DataView(buf.buffer, buf.byteOffset, buf.byteLength), starts, payloadEnds };
+
+function emit(f: Frame, buf: Uint8Array): void {
+  f.buf = buf;
+  f.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const { layers, codecs } = f;
   for (let i = 0; i < layers.length; i++) codecs[i]!.write(f, i, layers[i]!);
-  for (let i = layers.length - 1; i >= 0; i--) codecs[i]!.seal?.(f, i, layers[i]!);
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const seal = codecs[i]!.seal;
+    if (seal !== undefined) seal(f, i, layers[i]!);
+  }
+  // Drop references to the caller's objects so the reused frame holds nothing alive.
+  f.layers = NO_LAYERS;
+  f.buf = EMPTY;
+  f.view = EMPTY_VIEW;
 }

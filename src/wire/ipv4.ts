@@ -17,6 +17,11 @@ const SRC = 12;
 const DST = 16;
 export const IPV4_MIN_HEADER_LENGTH = 20;
 const MAX_OPTIONS = 40;
+const OPTION_EOL = 0;
+const OPTION_NOP = 1;
+/** Loose and strict source and record route (RFC 791), copied flag set. */
+const OPTION_LSRR = 131;
+const OPTION_SSRR = 137;
 /** RFC 3692 experimental protocol number, used for an unknown payload. */
 export const IPPROTO_EXPERIMENTAL = 253;
 
@@ -100,8 +105,10 @@ export const ipv4: LayerCodec<'ipv4'> = {
     v.setUint8(o + PROTOCOL, inRange(spec.protocol ?? nextIpProtocol(f, i), 255, 'ipv4', 'protocol', o));
     writeIpv4(spec.src ?? '127.0.0.1', b, o + SRC, 'ipv4.src');
     writeIpv4(spec.dst ?? '127.0.0.1', b, o + DST, 'ipv4.dst');
-    b.fill(0, o + IPV4_MIN_HEADER_LENGTH, o + headerLength);
-    if (spec.options) b.set(spec.options, o + IPV4_MIN_HEADER_LENGTH);
+    if (headerLength > IPV4_MIN_HEADER_LENGTH) {
+      b.fill(0, o + IPV4_MIN_HEADER_LENGTH, o + headerLength);
+      if (spec.options) b.set(spec.options, o + IPV4_MIN_HEADER_LENGTH);
+    }
     v.setUint16(o + CHECKSUM, 0);
     v.setUint16(o + CHECKSUM, spec.checksum ?? internetChecksum(b, o, o + headerLength));
     if (spec.padding) b.set(spec.padding, f.payloadEnds[i]!);
@@ -122,4 +129,28 @@ export function nextIpProtocol(f: EncodeFrame, i: number): number {
     throw new WireError('NETLOOM_BAD_FIELD', `no IP protocol number is registered for ${next.layer}; set it`, f.layers[i]!.layer, f.starts[i]!);
   }
   return protocol;
+}
+
+/**
+ * Where the address for an upper-layer pseudo-header sits in the written IPv4 header at
+ * `start` (options end at `headerEnd`): the last address of a loose or strict source route with
+ * hops to go, which is the final destination, else the Destination Address. Wireshark checks
+ * UDP/TCP checksums this way; Scapy computes them so.
+ */
+export function finalDestinationOffset(b: Uint8Array, start: number, headerEnd: number): number {
+  let p = start + IPV4_MIN_HEADER_LENGTH;
+  while (p < headerEnd && b[p] !== OPTION_EOL) {
+    if (b[p] === OPTION_NOP) {
+      p++;
+      continue;
+    }
+    const length = b[p + 1] ?? 0;
+    if (length < 2 || p + length > headerEnd) break;
+    const addresses = Math.floor((length - 3) / 4);
+    // A pointer (1-based in the option) past the last address: the route is used up and the
+    // Destination Address is already the final one.
+    if ((b[p] === OPTION_LSRR || b[p] === OPTION_SSRR) && addresses > 0 && b[p + 2]! <= length) return p + 3 + (addresses - 1) * 4;
+    p += length;
+  }
+  return start + DST;
 }

@@ -16,28 +16,35 @@ export class LayerRegistry {
   private readonly etherTypes = new Map<number, LayerName>();
   private readonly ipProtocols = new Map<number, LayerName>();
   private readonly udpPorts = new Map<number, LayerName>();
+  // The first number bound to each layer, for encoders filling next-protocol fields.
+  private readonly etherTypeOf = new Map<LayerName, number>();
+  private readonly ipProtocolOf = new Map<LayerName, number>();
+  private readonly udpPortOf = new Map<LayerName, number>();
 
   /** A copy to extend without touching the original (e.g. the default registry). */
   clone(): LayerRegistry {
     const copy = new LayerRegistry();
-    for (const [k, v] of this.etherTypes) copy.etherTypes.set(k, v);
-    for (const [k, v] of this.ipProtocols) copy.ipProtocols.set(k, v);
-    for (const [k, v] of this.udpPorts) copy.udpPorts.set(k, v);
+    for (const [k, v] of this.etherTypes) copy.bindEtherType(k, v);
+    for (const [k, v] of this.ipProtocols) copy.bindIpProtocol(k, v);
+    for (const [k, v] of this.udpPorts) copy.bindUdpPort(k, v);
     return copy;
   }
 
   /** Also used for GRE's protocol type field, which holds EtherTypes. */
   bindEtherType(etherType: number, layer: LayerName): this {
     this.etherTypes.set(etherType, layer);
+    if (!this.etherTypeOf.has(layer)) this.etherTypeOf.set(layer, etherType);
     return this;
   }
   bindIpProtocol(protocol: number, layer: LayerName): this {
     this.ipProtocols.set(protocol, layer);
+    if (!this.ipProtocolOf.has(layer)) this.ipProtocolOf.set(layer, protocol);
     return this;
   }
   /** Datagrams to this UDP destination port carry `layer` (e.g. VXLAN on 8472). */
   bindUdpPort(port: number, layer: LayerName): this {
     this.udpPorts.set(port, layer);
+    if (!this.udpPortOf.has(layer)) this.udpPortOf.set(layer, port);
     return this;
   }
 
@@ -53,19 +60,14 @@ export class LayerRegistry {
 
   /** The first EtherType bound to `layer`. */
   etherTypeFor(layer: LayerName): number | undefined {
-    return firstKey(this.etherTypes, layer);
+    return this.etherTypeOf.get(layer);
   }
   ipProtocolFor(layer: LayerName): number | undefined {
-    return firstKey(this.ipProtocols, layer);
+    return this.ipProtocolOf.get(layer);
   }
   udpPortFor(layer: LayerName): number | undefined {
-    return firstKey(this.udpPorts, layer);
+    return this.udpPortOf.get(layer);
   }
-}
-
-function firstKey(map: Map<number, LayerName>, layer: LayerName): number | undefined {
-  for (const [k, v] of map) if (v === layer) return k;
-  return undefined;
 }
 
 export const defaultRegistry: LayerRegistry = new LayerRegistry()

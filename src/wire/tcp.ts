@@ -63,8 +63,10 @@ export const tcp: LayerCodec<'tcp'> = {
     v.setUint8(o + FLAGS, inRange(spec.flags ?? 0x02, 255, 'tcp', 'flags', o));
     v.setUint16(o + WINDOW, inRange(spec.window ?? 8192, 0xffff, 'tcp', 'window', o));
     v.setUint16(o + URGENT, inRange(spec.urgentPointer ?? 0, 0xffff, 'tcp', 'urgentPointer', o));
-    f.buf.fill(0, o + TCP_MIN_HEADER_LENGTH, o + headerLength);
-    if (spec.options) f.buf.set(spec.options, o + TCP_MIN_HEADER_LENGTH);
+    if (headerLength > TCP_MIN_HEADER_LENGTH) {
+      f.buf.fill(0, o + TCP_MIN_HEADER_LENGTH, o + headerLength);
+      if (spec.options) f.buf.set(spec.options, o + TCP_MIN_HEADER_LENGTH);
+    }
   },
   seal(f, i, spec) {
     const o = f.starts[i]!;
