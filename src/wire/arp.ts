@@ -1,4 +1,6 @@
 /** ARP for IPv4 over Ethernet (RFC 826). Other hardware/protocol pairs stay payload. */
+import type { Arp } from './layers.js';
+import { u16 } from './read.js';
 import type { LayerCodec } from './codec.js';
 import { payload } from './payload.js';
 import { ipv4ToText, macToText, writeIpv4, writeMac } from './addresses.js';
@@ -17,9 +19,8 @@ export const ARP_LENGTH = 28;
 export const arp: LayerCodec<'arp'> = {
   decode(c) {
     const o = c.offset;
-    const v = c.view;
     c.need(OPER, 'arp');
-    if (v.getUint16(o + HTYPE) !== 1 || v.getUint16(o + PTYPE) !== 0x0800 || v.getUint8(o + HLEN) !== 6 || v.getUint8(o + PLEN) !== 4) {
+    if (u16(c.bytes, o + HTYPE) !== 1 || u16(c.bytes, o + PTYPE) !== 0x0800 || c.bytes[o + HLEN]! !== 6 || c.bytes[o + PLEN]! !== 4) {
       return payload.decode(c);
     }
     c.need(ARP_LENGTH, 'arp');
@@ -27,19 +28,20 @@ export const arp: LayerCodec<'arp'> = {
     const padding = c.narrow(0);
     c.setNext(undefined);
     const b = c.bytes;
-    return {
+    const layer: Arp = {
       layer: 'arp',
       hardwareType: 1,
       protocolType: 0x0800,
       hardwareLength: 6,
       protocolLength: 4,
-      op: v.getUint16(o + OPER),
+      op: u16(c.bytes, o + OPER),
       senderMac: macToText(b, o + SHA),
       senderIp: ipv4ToText(b, o + SPA),
       targetMac: macToText(b, o + THA),
       targetIp: ipv4ToText(b, o + TPA),
-      ...(padding && { padding }),
     };
+    if (padding) layer.padding = padding;
+    return layer;
   },
   headerLength: () => ARP_LENGTH,
   trailerLength: (spec) => spec.padding?.length ?? 0,

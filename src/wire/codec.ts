@@ -17,7 +17,6 @@ export interface DecodeOptions {
 
 export class DecodeCursor {
   bytes: Uint8Array;
-  view: DataView;
   offset = 0;
   end: number;
   /** The layer to decode next, or undefined when done. */
@@ -34,7 +33,6 @@ export class DecodeCursor {
 
   constructor(bytes: Uint8Array, options: DecodeOptions) {
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.end = bytes.length;
     this.next = options.first ?? 'ethernet';
     this.registry = options.registry ?? defaultRegistry;

@@ -3,6 +3,7 @@
  * security association the layers after `esp` are encrypted on encode and decrypted on decode;
  * without one the protected bytes stay a payload layer.
  */
+import { u32 } from './read.js';
 import type { DecodeCursor, EncodeContext, LayerCodec } from './codec.js';
 import type { Esp, EspAlgorithm, SpecOf } from './layers.js';
 import { WireError, inRange } from './errors.js';
@@ -47,9 +48,8 @@ export const esp: LayerCodec<'esp'> = {
   decode(c: DecodeCursor) {
     c.need(ESP_HEADER_LENGTH, 'esp');
     const o = c.offset;
-    const v = c.view;
-    const spi = v.getUint32(o + SPI);
-    const seq = v.getUint32(o + SEQ);
+    const spi = u32(c.bytes, o + SPI);
+    const seq = u32(c.bytes, o + SEQ);
     const sa = c.espSAs.find((s) => s.spi === spi);
     c.offset = o + ESP_HEADER_LENGTH;
     if (sa === undefined) {
@@ -129,7 +129,6 @@ function decrypt(c: DecodeCursor, sa: SecurityAssociation, o: number, spi: numbe
   }
   // Continue in the plaintext; AES-GCM and NULL keep positions, so error offsets stay true.
   c.bytes = plaintext;
-  c.view = new DataView(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
   c.base += start;
   c.offset = 0;
   c.end = innerEnd;

@@ -1,4 +1,5 @@
 /** Ethernet II (and 802.3 length frames, whose body stays payload). */
+import { u16 } from './read.js';
 import type { DecodeCursor, EncodeFrame, LayerCodec } from './codec.js';
 import { macToText, writeMac } from './addresses.js';
 import { WireError } from './errors.js';
@@ -15,7 +16,7 @@ export const ethernet: LayerCodec<'ethernet'> = {
   decode(c: DecodeCursor) {
     c.need(ETHERNET_HEADER_LENGTH, 'ethernet');
     const o = c.offset;
-    const etherType = c.view.getUint16(o + ETHERTYPE);
+    const etherType = u16(c.bytes, o + ETHERTYPE);
     c.offset = o + ETHERNET_HEADER_LENGTH;
     c.setNext(etherType >= 0x0600 ? (c.registry.layerForEtherType(etherType) ?? 'payload') : 'payload');
     return { layer: 'ethernet', dst: macToText(c.bytes, o + DST), src: macToText(c.bytes, o + SRC), etherType };

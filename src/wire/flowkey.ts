@@ -6,6 +6,7 @@
  * Truncated input never throws: what cannot be read stays zero.
  */
 import { macToNumber } from './addresses.js';
+import { u16, u32 } from './read.js';
 import { ETHERTYPE, IPPROTO, VXLAN_PORT } from './registry.js';
 
 export const NW_FRAG = { NONE: 0, FIRST: 1, LATER: 3 } as const;
@@ -48,12 +49,6 @@ export class FlowKey {
   }
 }
 
-function u16(b: Uint8Array, o: number): number {
-  return (b[o]! << 8) | b[o + 1]!;
-}
-function u32(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-}
 
 /**
  * Fills `key` from the Ethernet frame in bytes[offset, end) and returns the offset of the L4

@@ -2,6 +2,7 @@
  * GRE (RFC 2784) with the key and sequence number extensions (RFC 2890); NVGRE (RFC 7637)
  * reads the key as a 24-bit VSID and an 8-bit FlowID when the payload is Ethernet (0x6558).
  */
+import { u16, u32 } from './read.js';
 import type { LayerCodec } from './codec.js';
 import type { Gre } from './layers.js';
 import { finish, sumWords } from './checksum.js';
@@ -22,14 +23,13 @@ export const gre: LayerCodec<'gre'> = {
   decode(c) {
     c.need(GRE_MIN_HEADER_LENGTH, 'gre');
     const o = c.offset;
-    const v = c.view;
-    const flags = v.getUint16(o + FLAGS_VERSION);
+    const flags = u16(c.bytes, o + FLAGS_VERSION);
     const checksumPresent = (flags & C_BIT) !== 0;
     const keyPresent = (flags & K_BIT) !== 0;
     const seqPresent = (flags & S_BIT) !== 0;
     const length = GRE_MIN_HEADER_LENGTH + (checksumPresent ? 4 : 0) + (keyPresent ? 4 : 0) + (seqPresent ? 4 : 0);
     c.need(length, 'gre');
-    const protocol = v.getUint16(o + PROTOCOL);
+    const protocol = u16(c.bytes, o + PROTOCOL);
     const layer: Gre = {
       layer: 'gre',
       checksumPresent,
@@ -41,12 +41,12 @@ export const gre: LayerCodec<'gre'> = {
     };
     let p = o + GRE_MIN_HEADER_LENGTH;
     if (checksumPresent) {
-      layer.checksum = v.getUint16(p);
-      layer.reserved1 = v.getUint16(p + 2);
+      layer.checksum = u16(c.bytes, p);
+      layer.reserved1 = u16(c.bytes, p + 2);
       p += 4;
     }
     if (keyPresent) {
-      const key = v.getUint32(p);
+      const key = u32(c.bytes, p);
       layer.key = key;
       if (protocol === ETHERTYPE.TEB) {
         layer.vsid = key >>> 8;
@@ -54,7 +54,7 @@ export const gre: LayerCodec<'gre'> = {
       }
       p += 4;
     }
-    if (seqPresent) layer.seq = v.getUint32(p);
+    if (seqPresent) layer.seq = u32(c.bytes, p);
     c.offset = o + length;
     c.setNext(c.registry.layerForEtherType(protocol) ?? 'payload');
     return layer;

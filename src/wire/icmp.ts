@@ -2,6 +2,7 @@
  * ICMP for IPv4 (RFC 792, RFC 1191) and ICMPv6 (RFC 4443). Error messages are followed by the
  * quoted original datagram, decoded as layers whose lengths may promise more than is there.
  */
+import { u16, u32 } from './read.js';
 import type { DecodeCursor, EncodeFrame, LayerCodec } from './codec.js';
 import type { Icmp, Icmpv6 } from './layers.js';
 import { finish, pseudoHeaderSum, sumWords } from './checksum.js';
@@ -95,9 +96,8 @@ export const icmpv6: LayerCodec<'icmpv6'> = {
 function readHeader(c: DecodeCursor, layer: 'icmp' | 'icmpv6') {
   c.need(ICMP_HEADER_LENGTH, layer);
   const o = c.offset;
-  const v = c.view;
   c.offset = o + ICMP_HEADER_LENGTH;
-  return { o, type: v.getUint8(o + TYPE), code: v.getUint8(o + CODE), checksum: v.getUint16(o + CHECKSUM), rest: v.getUint32(o + REST) };
+  return { o, type: c.bytes[o + TYPE]!, code: c.bytes[o + CODE]!, checksum: u16(c.bytes, o + CHECKSUM), rest: u32(c.bytes, o + REST) };
 }
 
 function quoteOrPayload(c: DecodeCursor, isError: boolean, quoted: 'ipv4' | 'ipv6'): void {

@@ -1,4 +1,6 @@
 /** IPv4 (RFC 791): options kept as bytes, header checksum, DF/MF and fragment offset. */
+import type { Ipv4 } from './layers.js';
+import { NO_BYTES, u16 } from './read.js';
 import type { DecodeCursor, EncodeFrame, LayerCodec } from './codec.js';
 import { ipv4ToText, writeIpv4 } from './addresses.js';
 import { internetChecksum } from './checksum.js';
@@ -29,7 +31,6 @@ export const ipv4: LayerCodec<'ipv4'> = {
   decode(c: DecodeCursor) {
     c.need(IPV4_MIN_HEADER_LENGTH, 'ipv4');
     const o = c.offset;
-    const v = c.view;
     const b = c.bytes;
     const versionIhl = b[o + VERSION_IHL]!;
     const version = versionIhl >>> 4;
@@ -40,7 +41,7 @@ export const ipv4: LayerCodec<'ipv4'> = {
       throw new WireError('NETLOOM_BAD_LENGTH', `ihl ${ihl} is below the minimum of 5`, 'ipv4', c.at(o));
     }
     c.need(headerLength, 'ipv4');
-    const totalLength = v.getUint16(o + TOTAL_LENGTH);
+    const totalLength = u16(c.bytes, o + TOTAL_LENGTH);
     if (totalLength < headerLength) {
       throw new WireError('NETLOOM_BAD_LENGTH', `totalLength ${totalLength} is less than the header (${headerLength})`, 'ipv4', c.at(o));
     }
@@ -48,7 +49,7 @@ export const ipv4: LayerCodec<'ipv4'> = {
       throw new WireError('NETLOOM_TRUNCATED', `totalLength ${totalLength} but only ${c.end - o} bytes left`, 'ipv4', c.at(o));
     }
     const padding = c.narrow(totalLength);
-    const flagsFragment = v.getUint16(o + FLAGS_FRAGMENT);
+    const flagsFragment = u16(c.bytes, o + FLAGS_FRAGMENT);
     const protocol = b[o + PROTOCOL]!;
     const fragmentOffset = flagsFragment & 0x1fff;
     const mf = (flagsFragment & 0x2000) !== 0;
@@ -57,26 +58,27 @@ export const ipv4: LayerCodec<'ipv4'> = {
     // A later fragment starts mid-datagram: its bytes are no header.
     c.setNext(fragmentOffset === 0 ? (c.registry.layerForIpProtocol(protocol) ?? 'payload') : 'payload');
     const tos = b[o + TOS]!;
-    return {
+    const layer: Ipv4 = {
       layer: 'ipv4',
       version,
       ihl,
       dscp: tos >>> 2,
       ecn: tos & 3,
       totalLength,
-      id: v.getUint16(o + ID),
+      id: u16(c.bytes, o + ID),
       reservedFlag: (flagsFragment & 0x8000) !== 0,
       df: (flagsFragment & 0x4000) !== 0,
       mf,
       fragmentOffset,
       ttl: b[o + TTL]!,
       protocol,
-      checksum: v.getUint16(o + CHECKSUM),
+      checksum: u16(c.bytes, o + CHECKSUM),
       src: ipv4ToText(b, o + SRC),
       dst: ipv4ToText(b, o + DST),
-      options: b.subarray(o + IPV4_MIN_HEADER_LENGTH, o + headerLength),
-      ...(padding && { padding }),
+      options: headerLength > IPV4_MIN_HEADER_LENGTH ? b.subarray(o + IPV4_MIN_HEADER_LENGTH, o + headerLength) : NO_BYTES,
     };
+    if (padding) layer.padding = padding;
+    return layer;
   },
   headerLength(spec) {
     const options = spec.options?.length ?? 0;

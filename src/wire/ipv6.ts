@@ -2,8 +2,9 @@
  * IPv6 (RFC 8200) with the hop-by-hop, routing, fragment and destination options extension
  * headers walked to the upper layer. Extension headers live inside the ipv6 layer.
  */
+import { u16, u32 } from './read.js';
 import type { DecodeCursor, LayerCodec } from './codec.js';
-import type { Ipv6ExtensionHeader, Ipv6ExtensionHeaderSpec } from './layers.js';
+import type { Ipv6, Ipv6ExtensionHeader, Ipv6ExtensionHeaderSpec } from './layers.js';
 import { ipv6ToText, writeIpv6 } from './addresses.js';
 import { WireError, inRange } from './errors.js';
 import { IPPROTO } from './registry.js';
@@ -29,12 +30,11 @@ export const ipv6: LayerCodec<'ipv6'> = {
   decode(c: DecodeCursor) {
     c.need(IPV6_HEADER_LENGTH, 'ipv6');
     const o = c.offset;
-    const v = c.view;
     const b = c.bytes;
-    const first = v.getUint32(o + VERSION_CLASS_FLOW);
+    const first = u32(c.bytes, o + VERSION_CLASS_FLOW);
     const version = first >>> 28;
     if (version !== 6) throw new WireError('NETLOOM_BAD_VERSION', `version ${version}, expected 6`, 'ipv6', c.at(o));
-    const payloadLength = v.getUint16(o + PAYLOAD_LENGTH);
+    const payloadLength = u16(c.bytes, o + PAYLOAD_LENGTH);
     if (!c.partial && payloadLength > c.end - o - IPV6_HEADER_LENGTH) {
       throw new WireError('NETLOOM_TRUNCATED', `payloadLength ${payloadLength} but only ${c.end - o - IPV6_HEADER_LENGTH} bytes left`, 'ipv6', c.at(o));
     }
@@ -48,7 +48,7 @@ export const ipv6: LayerCodec<'ipv6'> = {
       const e = c.offset;
       if (upper === IPPROTO.FRAGMENT) {
         c.need(FRAGMENT_HEADER_LENGTH, 'ipv6');
-        const offsetFlags = v.getUint16(e + 2);
+        const offsetFlags = u16(c.bytes, e + 2);
         const header = {
           header: 'fragment' as const,
           nextHeader: b[e]!,
@@ -56,7 +56,7 @@ export const ipv6: LayerCodec<'ipv6'> = {
           fragmentOffset: offsetFlags >>> 3,
           res: (offsetFlags >>> 1) & 3,
           m: (offsetFlags & 1) !== 0,
-          identification: v.getUint32(e + 4),
+          identification: u32(c.bytes, e + 4),
         };
         extensionHeaders.push(header);
         if (header.m) c.partial = true;
@@ -93,7 +93,7 @@ export const ipv6: LayerCodec<'ipv6'> = {
       }
     }
     c.setNext(laterFragment ? 'payload' : (c.registry.layerForIpProtocol(upper) ?? 'payload'));
-    return {
+    const layer: Ipv6 = {
       layer: 'ipv6',
       version,
       trafficClass: (first >>> 20) & 0xff,
@@ -104,8 +104,9 @@ export const ipv6: LayerCodec<'ipv6'> = {
       src: ipv6ToText(b, o + SRC),
       dst: ipv6ToText(b, o + DST),
       extensionHeaders,
-      ...(padding && { padding }),
     };
+    if (padding) layer.padding = padding;
+    return layer;
   },
   headerLength(spec) {
     let length = IPV6_HEADER_LENGTH;

@@ -1,4 +1,5 @@
 /** TCP headers (RFC 9293) with options kept as bytes and the pseudo-header checksum. */
+import { NO_BYTES, u16, u32 } from './read.js';
 import type { LayerCodec } from './codec.js';
 import { finish, pseudoHeaderSum, sumWords } from './checksum.js';
 import { WireError, inRange } from './errors.js';
@@ -20,7 +21,6 @@ export const tcp: LayerCodec<'tcp'> = {
   decode(c) {
     const o = c.offset;
     c.need(TCP_MIN_HEADER_LENGTH, 'tcp');
-    const v = c.view;
     const b = c.bytes;
     const dataOffset = b[o + OFFSET_RESERVED]! >>> 4;
     const headerLength = dataOffset * 4;
@@ -32,17 +32,17 @@ export const tcp: LayerCodec<'tcp'> = {
     c.setNext('payload');
     return {
       layer: 'tcp',
-      srcPort: v.getUint16(o + SRC_PORT),
-      dstPort: v.getUint16(o + DST_PORT),
-      seq: v.getUint32(o + SEQ),
-      ack: v.getUint32(o + ACK),
+      srcPort: u16(b, o + SRC_PORT),
+      dstPort: u16(b, o + DST_PORT),
+      seq: u32(b, o + SEQ),
+      ack: u32(b, o + ACK),
       dataOffset,
       reserved: b[o + OFFSET_RESERVED]! & 0x0f,
       flags: b[o + FLAGS]!,
-      window: v.getUint16(o + WINDOW),
-      checksum: v.getUint16(o + CHECKSUM),
-      urgentPointer: v.getUint16(o + URGENT),
-      options: b.subarray(o + TCP_MIN_HEADER_LENGTH, o + headerLength),
+      window: u16(b, o + WINDOW),
+      checksum: u16(b, o + CHECKSUM),
+      urgentPointer: u16(b, o + URGENT),
+      options: headerLength > TCP_MIN_HEADER_LENGTH ? b.subarray(o + TCP_MIN_HEADER_LENGTH, o + headerLength) : NO_BYTES,
     };
   },
   headerLength(spec) {

@@ -3,6 +3,8 @@
  * 0 means none; a computed 0 is sent as 0xffff. A datagram to a VXLAN port gets a source port
  * from a hash of the inner flow (RFC 7348 §5).
  */
+import type { Udp } from './layers.js';
+import { u16 } from './read.js';
 import type { EncodeFrame, LayerCodec } from './codec.js';
 import { finish, pseudoHeaderSum, sumWords } from './checksum.js';
 import { WireError, inRange } from './errors.js';
@@ -23,24 +25,24 @@ export const udp: LayerCodec<'udp'> = {
   decode(c) {
     c.need(UDP_HEADER_LENGTH, 'udp');
     const o = c.offset;
-    const v = c.view;
-    const length = v.getUint16(o + LENGTH);
+    const length = u16(c.bytes, o + LENGTH);
     if (length < UDP_HEADER_LENGTH) throw new WireError('NETLOOM_BAD_LENGTH', `length ${length} is below the header's 8`, 'udp', c.at(o));
     if (!c.partial && length > c.end - o) {
       throw new WireError('NETLOOM_BAD_LENGTH', `length ${length} but only ${c.end - o} bytes left`, 'udp', c.at(o));
     }
     const padding = c.narrow(length);
-    const dstPort = v.getUint16(o + DST_PORT);
+    const dstPort = u16(c.bytes, o + DST_PORT);
     c.offset = o + UDP_HEADER_LENGTH;
     c.setNext(c.registry.layerForUdpPort(dstPort) ?? 'payload');
-    return {
+    const layer: Udp = {
       layer: 'udp',
-      srcPort: v.getUint16(o + SRC_PORT),
+      srcPort: u16(c.bytes, o + SRC_PORT),
       dstPort,
       length,
-      checksum: v.getUint16(o + CHECKSUM),
-      ...(padding && { padding }),
+      checksum: u16(c.bytes, o + CHECKSUM),
     };
+    if (padding) layer.padding = padding;
+    return layer;
   },
   headerLength: () => UDP_HEADER_LENGTH,
   trailerLength: (spec) => spec.padding?.length ?? 0,

@@ -2,6 +2,7 @@
  * 802.1Q VLAN tags and 802.1ad (QinQ) stacks of any depth. A tag's TPID is the type field in
  * front of it, so it is written by the layer before (Ethernet or the outer tag).
  */
+import { u16 } from './read.js';
 import type { LayerCodec } from './codec.js';
 import type { LayerSpec } from './layers.js';
 import { ETHERTYPE } from './registry.js';
@@ -17,9 +18,9 @@ export const vlan: LayerCodec<'vlan'> = {
     c.need(VLAN_TAG_LENGTH, 'vlan');
     const o = c.offset;
     // The TPID is the two bytes in front of the tag, already read by the layer before.
-    const tpid = c.view.getUint16(o - 2);
-    const tci = c.view.getUint16(o + TCI);
-    const etherType = c.view.getUint16(o + ETHERTYPE_FIELD);
+    const tpid = u16(c.bytes, o - 2);
+    const tci = u16(c.bytes, o + TCI);
+    const etherType = u16(c.bytes, o + ETHERTYPE_FIELD);
     c.offset = o + VLAN_TAG_LENGTH;
     c.setNext(etherType >= 0x0600 ? (c.registry.layerForEtherType(etherType) ?? 'payload') : 'payload');
     return { layer: 'vlan', tpid, pcp: tci >>> 13, dei: (tci & 0x1000) !== 0, vid: tci & 0x0fff, etherType };

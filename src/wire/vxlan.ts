@@ -1,4 +1,5 @@
 /** VXLAN (RFC 7348): 8 bytes, the I flag (0x08) and a 24-bit VNI; an Ethernet frame follows. */
+import { u32 } from './read.js';
 import type { LayerCodec } from './codec.js';
 import { inRange } from './errors.js';
 
@@ -12,15 +13,14 @@ export const vxlan: LayerCodec<'vxlan'> = {
   decode(c) {
     c.need(VXLAN_HEADER_LENGTH, 'vxlan');
     const o = c.offset;
-    const v = c.view;
     c.offset = o + VXLAN_HEADER_LENGTH;
     c.setNext('ethernet');
     return {
       layer: 'vxlan',
-      flags: v.getUint8(o + FLAGS),
-      reserved1: v.getUint32(o + FLAGS) & 0xffffff,
-      vni: v.getUint32(o + VNI) >>> 8,
-      reserved2: v.getUint8(o + RESERVED2),
+      flags: c.bytes[o + FLAGS]!,
+      reserved1: u32(c.bytes, o + FLAGS) & 0xffffff,
+      vni: u32(c.bytes, o + VNI) >>> 8,
+      reserved2: c.bytes[o + RESERVED2]!,
     };
   },
   headerLength: () => VXLAN_HEADER_LENGTH,
