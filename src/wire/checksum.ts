@@ -33,7 +33,7 @@ export function pseudoHeaderSum(f: EncodeFrame, i: number, protocol: number, upp
   let j = i - 1;
   if (f.layers[j]?.layer === 'esp') j--;
   const ip = f.layers[j]?.layer;
-  const start = f.starts[j] ?? 0;
+  const start = j >= 0 ? f.starts[j]! : 0;
   let sum = protocol + (upperLength >>> 16) + (upperLength & 0xffff);
   if (ip === 'ipv4') {
     const dst = ipv4FinalDestination(f.buf, start, f.starts[j + 1]!);

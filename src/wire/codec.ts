@@ -83,8 +83,9 @@ export interface EncodeContext {
 export interface EncodeFrame extends EncodeContext {
   readonly buf: Uint8Array;
   readonly view: DataView;
-  readonly starts: readonly number[];
-  readonly payloadEnds: readonly number[];
+  /** Indexed by layer; entries past the last layer are stale. */
+  readonly starts: Int32Array;
+  readonly payloadEnds: Int32Array;
 }
 
 /** What each protocol file provides: a decoder and a two-pass encoder. */

@@ -21,8 +21,27 @@ type AnyCodec = LayerCodec<LayerSpec['layer']> & {
 
 export function encode(layers: readonly LayerSpec[], options: EncodeOptions = {}): Uint8Array {
   const f = layout(layers, options);
-  const buf = new Uint8Array(f.length);
+  const buf = allocate(f.length);
   emit(f, buf);
+  return buf;
+}
+
+/**
+ * Packet buffers are carved from 8 KiB slabs, as Node's Buffer pool does: one ArrayBuffer
+ * allocation serves many packets. A region is handed out once and never reused.
+ */
+const SLAB_SIZE = 8192;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabUsed = 0;
+
+function allocate(length: number): Uint8Array {
+  if (length > SLAB_SIZE / 4) return new Uint8Array(length);
+  if (slabUsed + length > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const buf = new Uint8Array(slab, slabUsed, length);
+  slabUsed = (slabUsed + length + 7) & ~7;
   return buf;
 }
 
@@ -54,9 +73,9 @@ class Frame implements EncodeFrame {
   layers: readonly LayerSpec[] = NO_LAYERS;
   registry: LayerRegistry = defaultRegistry;
   espSAs: readonly SecurityAssociation[] = [];
-  readonly starts: number[] = [];
-  readonly payloadEnds: number[] = [];
-  readonly codecs: AnyCodec[] = [];
+  starts = new Int32Array(16);
+  payloadEnds = new Int32Array(16);
+  codecs: AnyCodec[] = [];
   length = 0;
 }
 
@@ -70,10 +89,11 @@ function layout(layers: readonly LayerSpec[], options: EncodeOptions): Frame {
   f.espSAs = options.espSAs ?? NO_SAS;
   f.buf = EMPTY;
   f.view = EMPTY_VIEW;
+  if (f.starts.length <= n) {
+    f.starts = new Int32Array(2 * n + 1);
+    f.payloadEnds = new Int32Array(2 * n + 1);
+  }
   const { starts, payloadEnds, codecs } = f;
-  starts.length = n + 1;
-  payloadEnds.length = n;
-  codecs.length = n;
   // First pass, outermost first: header lengths, kept in starts[i + 1] for now.
   for (let i = 0; i < n; i++) {
     const spec = layers[i]!;

@@ -74,7 +74,6 @@ export const udp: LayerCodec<'udp'> = {
 function defaultSourcePort(f: EncodeFrame, i: number): number {
   const next = f.layers[i + 1];
   if (next?.layer !== 'vxlan') return DEFAULT_PORT;
-  const inner = f.starts[i + 2];
-  if (inner === undefined) return TUNNEL_PORT_BASE;
-  return TUNNEL_PORT_BASE + (flowHash(f.buf, inner, f.payloadEnds[i + 1]!) % TUNNEL_PORT_SPAN);
+  if (i + 2 >= f.layers.length) return TUNNEL_PORT_BASE;
+  return TUNNEL_PORT_BASE + (flowHash(f.buf, f.starts[i + 2]!, f.payloadEnds[i + 1]!) % TUNNEL_PORT_SPAN);
 }

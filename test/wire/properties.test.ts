@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decode, decodeTolerant, encode, fromHex, toHex, WireError } from '../../src/index.js';
+import { decode, decodeTolerant, encode, encodeInto, fromHex, toHex, WireError } from '../../src/index.js';
 import type { DecodeOptions, LayerName, LayerSpec, SecurityAssociation } from '../../src/index.js';
 import { FIXTURES } from './fixtures.js';
 
@@ -89,6 +89,10 @@ describe('properties', () => {
     fc.assert(
       fc.property(packet, (specs) => {
         const bytes = encode(specs, options);
+        // Emitting writes every byte: a buffer full of 0xa5 comes out the same.
+        const filled = new Uint8Array(bytes.length + 3).fill(0xa5);
+        expect(encodeInto(specs, filled, options)).toBe(bytes.length);
+        expect(toHex(filled.subarray(0, bytes.length))).toBe(toHex(bytes));
         const layers = decode(bytes, options);
         expect(toHex(encode(layers, options))).toBe(toHex(bytes));
         expect(layers.map((l) => l.layer)).toEqual(specs.map((s) => s.layer));

@@ -45,6 +45,11 @@ describe('vxlan', () => {
     expect(ports.size).toBeGreaterThan(40);
   });
 
+  it('uses the bottom of the range when no inner frame follows', () => {
+    const bytes = encode([{ layer: 'ipv4' }, { layer: 'udp' }, { layer: 'vxlan' }]);
+    expect((bytes[20]! << 8) | bytes[21]!).toBe(49152);
+  });
+
   it('writes the I flag and the VNI in the middle three bytes', () => {
     const bytes = encode([{ layer: 'vxlan', vni: 0xabcdef }]);
     expect(toHex(bytes)).toBe('08000000abcdef00');
