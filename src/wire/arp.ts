@@ -43,6 +43,11 @@ export const arp: LayerCodec<'arp'> = {
     if (padding) layer.padding = padding;
     return layer;
   },
+  fields: (layer) => ({
+    hardwareType: [HTYPE, 2], protocolType: [PTYPE, 2], hardwareLength: [HLEN, 1], protocolLength: [PLEN, 1], op: [OPER, 2],
+    senderMac: [SHA, 6], senderIp: [SPA, 4], targetMac: [THA, 6], targetIp: [TPA, 4],
+    ...(layer.padding && { padding: [ARP_LENGTH, layer.padding.length] }),
+  }),
   headerLength: () => ARP_LENGTH,
   trailerLength: (spec) => spec.padding?.length ?? 0,
   write(f, i, spec) {

@@ -88,10 +88,15 @@ export interface EncodeFrame extends EncodeContext {
   readonly payloadEnds: Int32Array;
 }
 
-/** What each protocol file provides: a decoder and a two-pass encoder. */
+/** Where each field of a layer sits: [byte offset from the layer's start, bytes], for display. */
+export type FieldPlaces = Record<string, readonly [offset: number, length: number]>;
+
+/** What each protocol file provides: a decoder, a two-pass encoder and its field layout. */
 export interface LayerCodec<N extends LayerName> {
   /** Usually returns layer N; may fall back to a payload layer for forms it does not model. */
   decode(c: DecodeCursor): Layer;
+  /** Where the decoded layer's fields sit; `carried` is the length of what the layer carries. */
+  fields(layer: Extract<Layer, { layer: N }>, carried: number): FieldPlaces;
   /** Header bytes in front of the payload. */
   headerLength(spec: SpecOf<N>, ctx: EncodeContext): number;
   /** Bytes after the payload (padding, ESP trailer and ICV). */

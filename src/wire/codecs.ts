@@ -21,6 +21,7 @@ import { payload } from './payload.js';
 function uniform<N extends LayerName>(codec: LayerCodec<N>): LayerCodec<N> {
   return {
     decode: codec.decode,
+    fields: codec.fields,
     headerLength: codec.headerLength,
     trailerLength: codec.trailerLength,
     write: codec.write,

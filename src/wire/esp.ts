@@ -58,6 +58,15 @@ export const esp: LayerCodec<'esp'> = {
     }
     return decrypt(c, sa, o, spi, seq);
   },
+  fields(layer, carried) {
+    const iv = layer.iv?.length ?? 0;
+    // The trailer follows what ESP carries: padding, pad length, next header, then the ICV.
+    const trailer = ESP_HEADER_LENGTH + iv + carried + (layer.padLength ?? 0);
+    return {
+      spi: [SPI, 4], seq: [SEQ, 4], iv: [ESP_HEADER_LENGTH, iv],
+      padLength: [trailer, 1], nextHeader: [trailer + 1, 1], icv: [trailer + 2, layer.icv?.length ?? 0],
+    };
+  },
   headerLength(spec, ctx) {
     const sa = resolveSa(spec, ctx);
     return ESP_HEADER_LENGTH + (sa ? algorithmInfo(sa.alg, 0).ivLength : 0);

@@ -21,6 +21,7 @@ export const ethernet: LayerCodec<'ethernet'> = {
     c.setNext(etherType >= 0x0600 ? (c.registry.layerForEtherType(etherType) ?? 'payload') : 'payload');
     return { layer: 'ethernet', dst: macToText(c.bytes, o + DST), src: macToText(c.bytes, o + SRC), etherType };
   },
+  fields: () => ({ dst: [DST, 6], src: [SRC, 6], etherType: [ETHERTYPE, 2] }),
   headerLength: () => ETHERNET_HEADER_LENGTH,
   write(f, i, spec) {
     const o = f.starts[i]!;

@@ -4,7 +4,9 @@
  * layer starts, and how many bytes each encapsulation adds. Display only; never on a hot path.
  */
 import type { DecodeOptions } from './codec.js';
-import type { Layer, LayerSpec } from './layers.js';
+import type { LayerCodec } from './codec.js';
+import type { Layer, LayerName, LayerSpec } from './layers.js';
+import { CODECS } from './codecs.js';
 import { decodeTolerant, type LayerSpan } from './decode.js';
 import { encode } from './encode.js';
 import { decode } from './decode.js';
@@ -35,13 +37,17 @@ export function explain(bytes: Uint8Array, options: DecodeOptions = {}): string 
     const span = spans[i]!;
     const indent = '  '.repeat(depth);
     const headerLength = span.headerEnd - span.start;
-    out.push(`${indent}${layer.layer}  @${span.start}  ${headerLength} byte${headerLength === 1 ? '' : 's'}${quoted ? '  (quoted)' : ''}`);
+    const range = headerLength === 0 ? 'no bytes' : `bytes ${byteRange(span.start, headerLength)} (${headerLength})`;
+    out.push(`${indent}${layer.layer}  ${range}${quoted ? '  (quoted)' : ''}`);
     const verdict = quoted || !CHECKSUMMED.has(layer.layer) ? undefined : checksumVerdict(layers, i, options);
+    const places = (CODECS[layer.layer] as LayerCodec<LayerName>).fields(layer as never, span.end - span.headerEnd);
     for (const [field, value] of Object.entries(layer)) {
       if (field === 'layer' || value === undefined) continue;
-      let shown = formatValue(field, value);
+      let shown = formatValue(layer.layer === 'gre' && field === 'protocol' ? 'etherType' : field, value);
       if (field === 'checksum' && verdict !== undefined) shown += ` ${verdict}`;
-      out.push(`${indent}  ${field.padEnd(16)}${shown}`);
+      const place = places[field];
+      const at = place === undefined || place[1] === 0 ? '' : byteRange(span.start + place[0], place[1]);
+      out.push(`${indent}  ${at.padEnd(9)} ${field.padEnd(15)} ${shown}`);
     }
     if (layer.layer in TUNNELS || (isIp(layer) && i > 0 && isIp(layers[i - 1]!))) depth++;
     if ((layer.layer === 'icmp' || layer.layer === 'icmpv6') && i + 1 < layers.length && layers[i + 1]!.layer !== 'payload') {
@@ -53,6 +59,10 @@ export function explain(bytes: Uint8Array, options: DecodeOptions = {}): string 
   out.push('', ...hexdump(bytes, spans, layers), '');
   out.push(...encapsulation(bytes.length, layers, spans));
   return out.join('\n').trimEnd() + '\n';
+}
+
+function byteRange(start: number, length: number): string {
+  return length === 1 ? String(start) : `${start}-${start + length - 1}`;
 }
 
 function isIp(layer: Layer): boolean {

@@ -3,7 +3,7 @@
  * reads the key as a 24-bit VSID and an 8-bit FlowID when the payload is Ethernet (0x6558).
  */
 import { u16, u32 } from './read.js';
-import type { LayerCodec } from './codec.js';
+import type { FieldPlaces, LayerCodec } from './codec.js';
 import type { Gre } from './layers.js';
 import { finish, sumWords } from './checksum.js';
 import { WireError, inRange } from './errors.js';
@@ -58,6 +58,26 @@ export const gre: LayerCodec<'gre'> = {
     c.offset = o + length;
     c.setNext(c.registry.layerForEtherType(protocol) ?? 'payload');
     return layer;
+  },
+  fields(layer) {
+    const places: FieldPlaces = {
+      checksumPresent: [FLAGS_VERSION, 1], keyPresent: [FLAGS_VERSION, 1], seqPresent: [FLAGS_VERSION, 1],
+      reserved0: [FLAGS_VERSION, 2], version: [FLAGS_VERSION + 1, 1], protocol: [PROTOCOL, 2],
+    };
+    let p = GRE_MIN_HEADER_LENGTH;
+    if (layer.checksumPresent) {
+      places['checksum'] = [p, 2];
+      places['reserved1'] = [p + 2, 2];
+      p += 4;
+    }
+    if (layer.keyPresent) {
+      places['key'] = [p, 4];
+      places['vsid'] = [p, 3];
+      places['flowId'] = [p + 3, 1];
+      p += 4;
+    }
+    if (layer.seqPresent) places['seq'] = [p, 4];
+    return places;
   },
   headerLength(spec) {
     return GRE_MIN_HEADER_LENGTH + (checksumPresent(spec) ? 4 : 0) + (keyOf(spec, 0) !== undefined ? 4 : 0) + (seqPresent(spec) ? 4 : 0);

@@ -3,7 +3,7 @@
  * quoted original datagram, decoded as layers whose lengths may promise more than is there.
  */
 import { u16, u32 } from './read.js';
-import type { DecodeCursor, EncodeFrame, LayerCodec } from './codec.js';
+import type { DecodeCursor, EncodeFrame, FieldPlaces, LayerCodec } from './codec.js';
 import type { Icmp, Icmpv6 } from './layers.js';
 import { finish, pseudoHeaderSum, sumWords } from './checksum.js';
 import { inRange } from './errors.js';
@@ -44,6 +44,7 @@ export const icmp: LayerCodec<'icmp'> = {
     quoteOrPayload(c, ICMP_ERRORS.has(type), 'ipv4');
     return layer;
   },
+  fields: (layer) => ({ ...HEADER_PLACES, ...restPlaces(layer) }),
   headerLength: () => ICMP_HEADER_LENGTH,
   write(f, i, spec) {
     const type = spec.type ?? ICMP_TYPE.ECHO_REQUEST;
@@ -79,6 +80,7 @@ export const icmpv6: LayerCodec<'icmpv6'> = {
     quoteOrPayload(c, type < 128, 'ipv6');
     return layer;
   },
+  fields: (layer) => ({ ...HEADER_PLACES, ...restPlaces(layer) }),
   headerLength: () => ICMP_HEADER_LENGTH,
   write(f, i, spec) {
     const type = spec.type ?? ICMPV6_TYPE.ECHO_REQUEST;
@@ -92,6 +94,15 @@ export const icmpv6: LayerCodec<'icmpv6'> = {
     sealChecksum(f, i, 'icmpv6', spec.checksum, IPPROTO.ICMPV6);
   },
 };
+
+const HEADER_PLACES: FieldPlaces = { type: [TYPE, 1], code: [CODE, 1], checksum: [CHECKSUM, 2] };
+
+/** The second word's fields: id and seq, unused and next-hop MTU, mtu, or rest. */
+function restPlaces(layer: Icmp | Icmpv6): FieldPlaces {
+  if (layer.id !== undefined) return { id: [REST, 2], seq: [REST + 2, 2] };
+  if (layer.layer === 'icmp' && layer.nextHopMtu !== undefined) return { unused: [REST, 2], nextHopMtu: [REST + 2, 2] };
+  return { unused: [REST, 4], mtu: [REST, 4], rest: [REST, 4] };
+}
 
 function readHeader(c: DecodeCursor, layer: 'icmp' | 'icmpv6') {
   c.need(ICMP_HEADER_LENGTH, layer);

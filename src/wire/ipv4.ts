@@ -80,6 +80,13 @@ export const ipv4: LayerCodec<'ipv4'> = {
     if (padding) layer.padding = padding;
     return layer;
   },
+  fields: (layer) => ({
+    version: [VERSION_IHL, 1], ihl: [VERSION_IHL, 1], dscp: [TOS, 1], ecn: [TOS, 1], totalLength: [TOTAL_LENGTH, 2], id: [ID, 2],
+    reservedFlag: [FLAGS_FRAGMENT, 1], df: [FLAGS_FRAGMENT, 1], mf: [FLAGS_FRAGMENT, 1], fragmentOffset: [FLAGS_FRAGMENT, 2],
+    ttl: [TTL, 1], protocol: [PROTOCOL, 1], checksum: [CHECKSUM, 2], src: [SRC, 4], dst: [DST, 4],
+    options: [IPV4_MIN_HEADER_LENGTH, layer.options.length],
+    ...(layer.padding && { padding: [layer.totalLength, layer.padding.length] }),
+  }),
   headerLength(spec) {
     const options = spec.options?.length ?? 0;
     if (options > MAX_OPTIONS) throw new WireError('NETLOOM_BAD_FIELD', `${options} option bytes, at most ${MAX_OPTIONS}`, 'ipv4', 0);

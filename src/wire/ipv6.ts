@@ -108,6 +108,16 @@ export const ipv6: LayerCodec<'ipv6'> = {
     if (padding) layer.padding = padding;
     return layer;
   },
+  fields(layer, carried) {
+    let extensions = 0;
+    for (const h of layer.extensionHeaders) extensions += extensionLength(h);
+    return {
+      version: [VERSION_CLASS_FLOW, 1], trafficClass: [VERSION_CLASS_FLOW, 2], flowLabel: [VERSION_CLASS_FLOW + 1, 3],
+      payloadLength: [PAYLOAD_LENGTH, 2], nextHeader: [NEXT_HEADER, 1], hopLimit: [HOP_LIMIT, 1], src: [SRC, 16], dst: [DST, 16],
+      extensionHeaders: [IPV6_HEADER_LENGTH, extensions],
+      ...(layer.padding && { padding: [IPV6_HEADER_LENGTH + extensions + carried, layer.padding.length] }),
+    };
+  },
   headerLength(spec) {
     let length = IPV6_HEADER_LENGTH;
     for (const h of spec.extensionHeaders ?? []) length += extensionLength(h);

@@ -8,6 +8,7 @@ export const payload: LayerCodec<'payload'> = {
     c.next = undefined;
     return { layer: 'payload', data };
   },
+  fields: (layer) => ({ data: [0, layer.data.length] }),
   headerLength: (spec) => spec.data?.length ?? 0,
   write(f, i, spec) {
     if (spec.data) f.buf.set(spec.data, f.starts[i]!);

@@ -45,6 +45,11 @@ export const tcp: LayerCodec<'tcp'> = {
       options: headerLength > TCP_MIN_HEADER_LENGTH ? b.subarray(o + TCP_MIN_HEADER_LENGTH, o + headerLength) : NO_BYTES,
     };
   },
+  fields: (layer) => ({
+    srcPort: [SRC_PORT, 2], dstPort: [DST_PORT, 2], seq: [SEQ, 4], ack: [ACK, 4], dataOffset: [OFFSET_RESERVED, 1],
+    reserved: [OFFSET_RESERVED, 1], flags: [FLAGS, 1], window: [WINDOW, 2], checksum: [CHECKSUM, 2], urgentPointer: [URGENT, 2],
+    options: [TCP_MIN_HEADER_LENGTH, layer.options.length],
+  }),
   headerLength(spec) {
     const options = spec.options?.length ?? 0;
     if (options > MAX_OPTIONS) throw new WireError('NETLOOM_BAD_FIELD', `${options} option bytes, at most ${MAX_OPTIONS}`, 'tcp', 0);

@@ -44,6 +44,10 @@ export const udp: LayerCodec<'udp'> = {
     if (padding) layer.padding = padding;
     return layer;
   },
+  fields: (layer) => ({
+    srcPort: [SRC_PORT, 2], dstPort: [DST_PORT, 2], length: [LENGTH, 2], checksum: [CHECKSUM, 2],
+    ...(layer.padding && { padding: [layer.length, layer.padding.length] }),
+  }),
   headerLength: () => UDP_HEADER_LENGTH,
   trailerLength: (spec) => spec.padding?.length ?? 0,
   write(f, i, spec) {

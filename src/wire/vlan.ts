@@ -25,6 +25,8 @@ export const vlan: LayerCodec<'vlan'> = {
     c.setNext(etherType >= 0x0600 ? (c.registry.layerForEtherType(etherType) ?? 'payload') : 'payload');
     return { layer: 'vlan', tpid, pcp: tci >>> 13, dei: (tci & 0x1000) !== 0, vid: tci & 0x0fff, etherType };
   },
+  // The TPID sits in front of the tag.
+  fields: () => ({ tpid: [-2, 2], pcp: [TCI, 1], dei: [TCI, 1], vid: [TCI, 2], etherType: [ETHERTYPE_FIELD, 2] }),
   headerLength: () => VLAN_TAG_LENGTH,
   write(f, i, spec) {
     const o = f.starts[i]!;

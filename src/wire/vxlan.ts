@@ -23,6 +23,7 @@ export const vxlan: LayerCodec<'vxlan'> = {
       reserved2: c.bytes[o + RESERVED2]!,
     };
   },
+  fields: () => ({ flags: [FLAGS, 1], reserved1: [FLAGS + 1, 3], vni: [VNI, 3], reserved2: [RESERVED2, 1] }),
   headerLength: () => VXLAN_HEADER_LENGTH,
   write(f, i, spec) {
     const o = f.starts[i]!;

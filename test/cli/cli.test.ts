@@ -33,8 +33,9 @@ describe('netloom CLI', () => {
   it('explains a crafted packet: tree, checksums, hexdump marks, encapsulation overhead', () => {
     const { stdout, status } = netloom(['craft', VXLAN_SPEC]);
     expect(status).toBe(0);
-    expect(stdout).toContain('vxlan  @42  8 bytes');
-    expect(stdout).toContain('checksum        0x');
+    expect(stdout).toContain('vxlan  bytes 42-49 (8)');
+    expect(stdout).toContain('  46-48     vni             5000');
+    expect(stdout).toContain('  24-25     checksum        0x');
     expect(stdout).toContain('[correct]');
     expect(stdout).toMatch(/\^ +ethernet@0 ipv4@14/);
     expect(stdout).toContain('VXLAN encapsulation adds 50 bytes around a 42-byte inner ethernet: 50 in front (ethernet 14 + ipv4 20 + udp 8 + vxlan 8)');

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { encode, fromHex } from '../../src/index.js';
+import { explain } from '../../src/wire/explain.js';
+import { FIXTURES } from './fixtures.js';
+
+describe('explain', () => {
+  it('gives each field its byte range and marks a wrong checksum with the right one', () => {
+    const text = explain(encode([{ layer: 'ethernet' }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2', checksum: 0xbeef }, { layer: 'udp' }]));
+    expect(text).toContain('ipv4  bytes 14-33 (20)\n  14        version         4\n');
+    expect(text).toContain('  22        ttl             64\n');
+    expect(text).toMatch(/ {2}24-25 {5}checksum {8}0xbeef \[incorrect, should be 0x[0-9a-f]{4}\]\n/);
+    expect(text).toMatch(/udp {2}bytes 34-41 \(8\)[^]*checksum {8}0x[0-9a-f]{4} \[correct\]/);
+  });
+
+  it('nests the quoted datagram of an ICMP error and does not judge its checksums', () => {
+    const text = explain(fromHex(FIXTURES.icmpfragneeded));
+    expect(text).toContain('icmp  bytes 34-41 (8)\n');
+    expect(text).toContain('  40-41     nextHopMtu      1450\n');
+    expect(text).toContain('  ipv4  bytes 42-61 (20)  (quoted)\n');
+    expect(text).toMatch(/\(quoted\)[^]*checksum {8}0x6fc2\n/);
+  });
+
+  it('places the ESP trailer after the inner packet and counts it as encapsulation', () => {
+    const key = fromHex('000102030405060708090a0b0c0d0e0fdeadbeef');
+    const text = explain(fromHex(FIXTURES.espgcm), { espSAs: [{ spi: 0x1234, alg: 'aes-gcm-128', key }] });
+    expect(text).toContain('  42-49     iv              0001020304050607 (8 bytes)\n');
+    expect(text).toContain('  72        padLength       3\n');
+    expect(text).toContain('  73        nextHeader      0x11 (UDP)\n');
+    // 14 + 20 + 8 (SPI, sequence) + 8 (IV) in front; 3 padding + 2 + 16 ICV after.
+    expect(text).toContain('ESP encapsulation adds 71 bytes around a 19-byte inner udp: 50 in front (ethernet 14 + ipv4 20 + esp 16), 21 after (trailer, padding, ICV)');
+  });
+
+  it('reports bad bytes after the layers it could read, keeping the rest as payload', () => {
+    const text = explain(fromHex(FIXTURES.icmpecho).subarray(0, 30));
+    expect(text).toContain('! NETLOOM_TRUNCATED: ipv4 at byte 14: needs 20 bytes, only 16 left');
+    expect(text).toContain('payload  bytes 14-29 (16)');
+  });
+
+  it('marks where each layer starts under the hex', () => {
+    const lines = explain(fromHex(FIXTURES.vxlan)).split('\n');
+    const row = lines.findIndex((l) => l.startsWith('0020  '));
+    expect(lines[row + 1]).toBe(`${' '.repeat(24)}^${' '.repeat(23)}^      udp@38 vxlan@46`);
+  });
+});
