@@ -120,9 +120,21 @@ function layout(layers: readonly LayerSpec[], options: EncodeOptions): Frame {
 }
 
 
+// encodeInto callers reuse one buffer: keep its DataView rather than make one per packet.
+let lastBuf: Uint8Array = EMPTY;
+let lastView: DataView = EMPTY_VIEW;
+
+function viewOf(buf: Uint8Array): DataView {
+  if (buf !== lastBuf) {
+    lastBuf = buf;
+    lastView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return lastView;
+}
+
 function emit(f: Frame, buf: Uint8Array): void {
   f.buf = buf;
-  f.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  f.view = viewOf(buf);
   const { layers, codecs } = f;
   for (let i = 0; i < layers.length; i++) codecs[i]!.write(f, i, layers[i]!);
   for (let i = layers.length - 1; i >= 0; i--) {
