@@ -7,9 +7,11 @@ import { toHex } from '../wire/addresses.js';
 import { layerToJson } from '../wire/json.js';
 import type { SecurityAssociation } from '../wire/esp-sa.js';
 import type { LayerSpec } from '../wire/layers.js';
-import { writePcap } from '../capture/pcap.js';
+import { openCapture } from '../capture/open.js';
+import { tsharkEspOptions } from '../capture/esp-secrets.js';
+import type { EspSaRecord } from '../capture/writer.js';
 import { UsageError } from './errors.js';
-import { readInput, writeOutput } from './io.js';
+import { readInput } from './io.js';
 
 export interface CraftOptions {
   file?: string;
@@ -31,10 +33,18 @@ export function craft(specs: string[], options: CraftOptions): void {
     return { layers, bytes: encode(layers), sas: keyedSas(layers) };
   });
   if (options.pcap !== undefined) {
-    const file = writePcap(packets.map((p, i) => ({ timestampNs: BigInt(i) * 1_000_000n, data: p.bytes })));
-    writeOutput(options.pcap, file, options.force === true);
-    process.stderr.write(`wrote ${packets.length} packet${packets.length === 1 ? '' : 's'} to ${options.pcap}\n`);
-    if (!options.hex && !options.json) return;
+    const capture = openCapture(options.pcap, { force: options.force === true });
+    const records = packets.flatMap((p) => espRecords(p.layers));
+    capture.addEspSecrets(records);
+    const port = capture.addInterface({ name: 'craft', description: 'packets built by netloom craft' });
+    // One millisecond apart, from time zero: the same specs always give the same file.
+    packets.forEach((p, i) => capture.writePacket(port, i * 1_000_000, p.bytes));
+    capture.close();
+    if (options.pcap !== '-') {
+      process.stderr.write(`wrote ${packets.length} packet${packets.length === 1 ? '' : 's'} to ${options.pcap}\n`);
+      if (records.length > 0) process.stderr.write(`decrypt ESP in tshark or Wireshark with: ${tsharkEspOptions(records)}\n`);
+    }
+    if ((!options.hex && !options.json) || options.pcap === '-') return;
   }
   const out: string[] = [];
   for (const p of packets) {
@@ -50,4 +60,18 @@ function keyedSas(layers: LayerSpec[]): SecurityAssociation[] {
   const sas: SecurityAssociation[] = [];
   for (const l of layers) if (l.layer === 'esp' && l.alg !== undefined && l.key !== undefined) sas.push({ spi: l.spi ?? 0, alg: l.alg, key: l.key });
   return sas;
+}
+
+/** The keyed ESP SAs of a packet as esp_sa records, with the addresses of the IP header in front. */
+function espRecords(layers: LayerSpec[]): EspSaRecord[] {
+  const records: EspSaRecord[] = [];
+  layers.forEach((l, i) => {
+    if (l.layer !== 'esp' || l.alg === undefined || l.key === undefined) return;
+    const ip = layers[i - 1];
+    const v6 = ip?.layer === 'ipv6';
+    const src = ip?.layer === 'ipv4' || ip?.layer === 'ipv6' ? (ip.src ?? (v6 ? '::1' : '127.0.0.1')) : '*';
+    const dst = ip?.layer === 'ipv4' || ip?.layer === 'ipv6' ? (ip.dst ?? (v6 ? '::1' : '127.0.0.1')) : '*';
+    records.push({ protocol: v6 ? 'IPv6' : 'IPv4', src, dst, spi: l.spi ?? 0, alg: l.alg, key: l.key });
+  });
+  return records;
 }

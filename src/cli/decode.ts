@@ -6,7 +6,8 @@ import { layerToJson } from '../wire/json.js';
 import { LAYER_NAMES, type LayerName } from '../wire/layers.js';
 import { defaultRegistry } from '../wire/registry.js';
 import type { DecodeOptions } from '../wire/codec.js';
-import { LINKTYPE_ETHERNET, readCapture } from '../capture/pcap.js';
+import { readCapture } from '../capture/read.js';
+import { LINKTYPE_ETHERNET } from '../capture/writer.js';
 import { UsageError } from './errors.js';
 import { parseEspSa, readInput, readStdinText } from './io.js';
 
@@ -41,11 +42,12 @@ export function decodeCommand(hex: string[], options: DecodeCommandOptions): voi
   const base: DecodeOptions = { registry, espSAs: options.espSa.map(parseEspSa), first: options.first as LayerName };
   const out: string[] = [];
   let failures = 0;
-  const show = (bytes: Uint8Array, decodeOptions: DecodeOptions, label: string) => {
+  const show = (bytes: Uint8Array, decodeOptions: DecodeOptions, label: string, frame?: Record<string, unknown>) => {
     if (options.json) {
       const { layers, error } = decodeTolerant(bytes, decodeOptions);
       if (error) failures++;
-      out.push(JSON.stringify({ layers: layers.map(layerToJson), ...(error && { error: { code: error.code, layer: error.layer, offset: error.offset, message: error.message } }) }));
+      const problem = error && { error: { code: error.code, layer: error.layer, offset: error.offset, message: error.message } };
+      out.push(JSON.stringify({ ...(frame && { frame }), layers: layers.map(layerToJson), ...problem }));
     } else {
       const text = explain(bytes, decodeOptions);
       if (text.includes('\n! NETLOOM_')) failures++;
@@ -56,7 +58,17 @@ export function decodeCommand(hex: string[], options: DecodeCommandOptions): voi
     const capture = readCapture(readInput(options.pcap, '--pcap'));
     capture.packets.forEach((p, i) => {
       const first = firstLayerFor(p.linkType, p.data);
-      show(p.data, first ? { ...base, first } : { ...base, first: 'payload' }, options.json ? '' : `# packet ${i + 1}, ${p.data.length} bytes, link type ${p.linkType}`);
+      const iface = capture.interfaces[p.interfaceId]?.name;
+      const frame = {
+        number: i + 1,
+        // Nanoseconds as a string: epoch timestamps exceed what a JSON number holds exactly.
+        timestampNs: p.timestampNs.toString(),
+        ...(iface !== undefined && { interface: iface }),
+        ...(p.direction && { direction: p.direction }),
+        ...(p.comments && { comments: p.comments }),
+      };
+      const label = [`# packet ${i + 1}, ${p.data.length} bytes`, iface && `on ${iface}`, p.direction, ...(p.comments ?? []).map((c) => `"${c}"`)].filter(Boolean).join(', ');
+      show(p.data, first ? { ...base, first } : { ...base, first: 'payload' }, label, frame);
     });
     process.stdout.write(out.join('\n') + (out.length > 0 ? '\n' : ''));
     if (capture.error) throw capture.error;

@@ -1,15 +1,9 @@
-/** File and stream helpers shared by commands: safe output files, stdin, ESP SA options. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+/** Input helpers shared by commands: files, stdin, ESP SA options. */
+import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
 import { fromHex } from '../wire/addresses.js';
 import { ESP_ALGORITHMS, type SecurityAssociation } from '../wire/esp-sa.js';
 import type { EspAlgorithm } from '../wire/layers.js';
-
-/** Writes a file, refusing to replace an existing one unless `force`. */
-export function writeOutput(path: string, bytes: Uint8Array, force: boolean): void {
-  if (!force && existsSync(path)) throw new UsageError(`${path} exists; pass --force to overwrite it`);
-  writeFileSync(path, bytes);
-}
 
 export function readInput(path: string, option: string): Uint8Array {
   try {

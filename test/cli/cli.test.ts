@@ -57,10 +57,32 @@ describe('netloom CLI', () => {
     expect(netloom(['craft', VXLAN_SPEC, ESP_SPEC, '--pcap', file]).status).toBe(0);
     const again = netloom(['craft', VXLAN_SPEC, '--pcap', file]);
     expect(again.status).toBe(2);
-    expect(again.stderr).toBe(`netloom: NETLOOM_USAGE: ${file} exists; pass --force to overwrite it\n`);
+    expect(again.stderr).toBe(`netloom: NETLOOM_CAPTURE_EXISTS: ${file} exists; pass --force to overwrite it\n`);
+    expect(netloom(['craft', VXLAN_SPEC, '--pcap', file, '--force']).status).toBe(0);
     const lines = netloom(['decode', '--json', '--pcap', file]).stdout.trim().split('\n');
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!).layers[3].vni).toBe(5000);
+  });
+
+  it('writes pcapng with the interface and prints how to decrypt its ESP', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'netloom-')), 'out.pcapng');
+    const r = netloom(['craft', VXLAN_SPEC, ESP_SPEC, '--pcap', file]);
+    expect(r.stderr).toContain(`wrote 2 packets to ${file}\n`);
+    expect(r.stderr).toContain(
+      `decrypt ESP in tshark or Wireshark with: -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE -o 'uat:esp_sa:"IPv4","10.0.0.1","10.0.0.2","0x00001234","AES-GCM with 16 octet ICV [RFC4106]","0x000102030405060708090a0b0c0d0e0fdeadbeef","NULL",""'`,
+    );
+    const lines = netloom(['decode', '--json', '--pcap', file]).stdout.trim().split('\n').map((l) => JSON.parse(l) as { frame: unknown });
+    expect(lines.map((l) => l.frame)).toEqual([
+      { number: 1, timestampNs: '0', interface: 'craft' },
+      { number: 2, timestampNs: '1000000', interface: 'craft' },
+    ]);
+  });
+
+  it('streams pcapng to standard output with --pcap -', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'craft', VXLAN_SPEC, '--pcap', '-'], { cwd: root });
+    expect(r.status).toBe(0);
+    expect(r.stdout.subarray(0, 4).toString('hex')).toBe('0a0d0d0a');
+    expect(r.stdout.length).toBeGreaterThan(92);
   });
 
   it.each([

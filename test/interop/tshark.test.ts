@@ -435,7 +435,7 @@ describe.skipIf(!haveTshark)('tshark opens netloom packets', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'netloom-tshark-'));
     pcap = join(dir, 'netloom.pcap');
-    writeFileSync(pcap, writePcap(packets.map((p, i) => ({ timestampNs: BigInt(i) * 1_000_000n, data: p.bytes }))));
+    writeFileSync(pcap, writePcap(packets.map((p, i) => ({ timestampNs: i * 1_000_000, data: p.bytes }))));
     expertLines = tshark([
       '-r', pcap,
       '-Y', '_ws.malformed || _ws.expert.severity >= warning',
