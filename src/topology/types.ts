@@ -1,0 +1,142 @@
+/**
+ * A validated topology: what the loader produces from YAML or JSON and the builder turns into a
+ * network. Units are resolved: times in integer nanoseconds, bandwidth in bits per second,
+ * rates in packets per second. Names keep their order from the file (stable iteration).
+ */
+
+export interface Topology {
+  name: string;
+  /** Seed for the run's one random source (losses, jitter); `--seed` overrides it. */
+  seed: number;
+  nodes: NodeSpec[];
+  links: LinkSpec[];
+  traffic: TrafficSpec[];
+  expect: Expectation[];
+}
+
+export type NodeSpec = HostSpec | RouterSpec | SwitchSpec;
+
+export interface InterfaceSpec {
+  name: string;
+  /** MAC text; generated from the node and port names when not given. */
+  mac: string;
+  /** Addresses with prefix length, e.g. 10.0.1.10/24. */
+  ipv4: { address: string; prefixLength: number }[];
+  ipv6: { address: string; prefixLength: number }[];
+}
+
+export interface HostSpec {
+  kind: 'host';
+  name: string;
+  interfaces: InterfaceSpec[];
+  /** Default gateway (IPv4). */
+  gateway?: string;
+  /** ARP cache entry lifetime, ns (default 60 s). */
+  arpTimeout: number;
+}
+
+export interface RouteSpec {
+  /** Destination prefix, e.g. 10.0.3.0/24 or 0.0.0.0/0. */
+  prefix: string;
+  prefixLength: number;
+  /** Next hop address; absent for a route out of an interface directly. */
+  via?: string;
+  /** Outgoing interface; found from `via` when absent. */
+  interface?: string;
+}
+
+export interface RouterSpec {
+  kind: 'router';
+  name: string;
+  interfaces: InterfaceSpec[];
+  routes: RouteSpec[];
+  arpTimeout: number;
+}
+
+/** Placeholder for the OVS-like switch (its own issue); plain MAC learning until then. */
+export interface SwitchSpec {
+  kind: 'switch';
+  name: string;
+  ports: string[];
+}
+
+export interface LinkImpairments {
+  /** One-way propagation delay, ns. */
+  latency: number;
+  /** Uniform jitter added to each frame's delay: ±jitter ns (frames never reorder). */
+  jitter: number;
+  /** Bits per second; 0 means unlimited (no serialization delay, no queue). */
+  bandwidth: number;
+  /** Frames waiting for the wire before tail drop. */
+  queue: number;
+  /** Largest L2 payload (the IP packet), bytes. */
+  mtu: number;
+  /** Probability a frame is lost on the wire, 0-1. */
+  loss: number;
+}
+
+export interface LinkSpec extends LinkImpairments {
+  /** Endpoints as node:port. */
+  endpoints: [string, string];
+  /** Link state changes, in time order. */
+  schedule: { at: number; state: 'down' | 'up' }[];
+}
+
+export type TrafficSpec = PingTraffic | UdpTraffic;
+
+export interface PingTraffic {
+  kind: 'ping';
+  /** As given in the file, else "ping h1 → h2". */
+  name: string;
+  from: string;
+  /** A node name (its first address) or an IP address. */
+  to: string;
+  count: number;
+  interval: number;
+  start: number;
+  /** ICMP payload bytes (ping's -s). */
+  size: number;
+  ttl: number;
+  df: boolean;
+  /** How long to wait for each reply, ns. */
+  timeout: number;
+}
+
+export interface UdpTraffic {
+  kind: 'udp';
+  name: string;
+  from: string;
+  to: string;
+  srcPort: number;
+  dstPort: number;
+  /** Payload bytes per datagram. */
+  size: number;
+  /** Datagrams per second. */
+  rate: number;
+  count: number;
+  start: number;
+  df: boolean;
+}
+
+export type DropReason =
+  | 'MTU_EXCEEDED'
+  | 'QUEUE_FULL'
+  | 'LOSS'
+  | 'LINK_DOWN'
+  | 'NO_LINK'
+  | 'TTL_EXCEEDED'
+  | 'NO_ROUTE'
+  | 'ARP_FAILED'
+  | 'NOT_FOR_US'
+  | 'PORT_UNREACHABLE'
+  | 'BAD_PACKET';
+
+export type Expectation =
+  /** Traffic item `traffic` (index in `traffic`) delivers at least `min` / at most `max` packets (pings: replies). */
+  | { kind: 'delivered'; traffic: number; min?: number; max?: number }
+  /** At least `min` (default 1) packets are dropped at `node` for `reason`. */
+  | { kind: 'dropped'; node: string; reason: DropReason; min: number }
+  /** A probe from `from` to `to` takes this path: it crosses `via` in order and ends with `disposition`. */
+  | { kind: 'path'; from: string; to: string; proto: 'icmp' | 'udp'; dstPort?: number; via: string[]; disposition: Disposition; at: number };
+
+export type Disposition = 'DELIVERED' | 'DROPPED' | 'LOOP' | 'NO_ROUTE' | 'TTL_EXCEEDED' | 'MTU_EXCEEDED' | 'ISOLATED';
