@@ -129,6 +129,7 @@ export type DropReason =
   | 'ARP_FAILED'
   | 'NOT_FOR_US'
   | 'PORT_UNREACHABLE'
+  | 'REASSEMBLY_TIMEOUT'
   | 'BAD_PACKET';
 
 export type Expectation =

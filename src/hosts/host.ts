@@ -1,0 +1,308 @@
+/**
+ * An end host: answers ARP and ICMP echo, reassembles fragments, runs ping and UDP traffic
+ * generators, and counts UDP datagrams its listeners receive. It does not forward.
+ */
+import type { Frame, Network } from '../sim/network.js';
+import type { HostSpec } from '../topology/types.js';
+import { encode } from '../wire/encode.js';
+import { internetChecksum } from '../wire/checksum.js';
+import { u16, u32 } from '../wire/read.js';
+import { IpNode, type Interface, type NextHop, TIMER_ARP_RETRY } from './ip-node.js';
+import { ipv4ToNumber, numberToIpv4 } from './addressing.js';
+
+const TIMER_PING = TIMER_ARP_RETRY + 1;
+const TIMER_UDP = TIMER_ARP_RETRY + 2;
+const TIMER_REASSEMBLY = TIMER_ARP_RETRY + 3;
+/** RFC 791's suggested reassembly timeout upper bound is 15 s; Linux uses 30 s. */
+const REASSEMBLY_TIMEOUT_NS = 30_000_000_000;
+const PROTO_ICMP = 1;
+const PROTO_UDP = 17;
+
+export interface PingStats {
+  sent: number;
+  received: number;
+  /** Round-trip times of the replies, ns, in arrival order. */
+  rtts: number[];
+  /** ICMP errors received instead of replies, e.g. "time exceeded from 10.0.0.254": count. */
+  errors: Record<string, number>;
+}
+
+export interface PingApp {
+  kind: 'ping';
+  id: number;
+  dst: number;
+  count: number;
+  interval: number;
+  size: number;
+  ttl: number;
+  df: boolean;
+  timeout: number;
+  outstanding: Map<number, number>;
+  stats: PingStats;
+}
+
+export interface UdpApp {
+  kind: 'udp';
+  dst: number;
+  srcPort: number;
+  dstPort: number;
+  size: number;
+  gap: number;
+  count: number;
+  df: boolean;
+  sent: number;
+}
+
+interface Reassembly {
+  header: Uint8Array | undefined;
+  parts: { offset: number; data: Uint8Array }[];
+  total: number | undefined;
+  from: Frame;
+  iface: Interface;
+}
+
+export class Host extends IpNode {
+  readonly gateway: number | undefined;
+  private readonly pings: PingApp[] = [];
+  private readonly udps: UdpApp[] = [];
+  /** Datagrams received per "src:srcPort>dstPort" on listening ports. */
+  readonly udpReceived = new Map<string, number>();
+  private readonly listening = new Set<number>();
+  private readonly reassembly = new Map<string, Reassembly>();
+
+  constructor(net: Network, spec: HostSpec) {
+    super(net, spec.name, 'host', spec.interfaces, spec.arpTimeout);
+    this.gateway = spec.gateway === undefined ? undefined : ipv4ToNumber(spec.gateway);
+    if (this.gateway !== undefined) {
+      const onLink = this.routes.lookup(this.gateway);
+      if (onLink) this.routes.add(0, 0, { iface: onLink.target.iface, via: this.gateway });
+    }
+  }
+
+  /** Starts pinging `dst` at `start` ns; returns the statistics it fills in. */
+  ping(dst: number, options: { count: number; interval: number; start: number; size: number; ttl: number; df: boolean; timeout: number }): PingStats {
+    const app: PingApp = { kind: 'ping', id: (this.pings.length + 1) & 0xffff, dst, ...options, outstanding: new Map(), stats: { sent: 0, received: 0, rtts: [], errors: {} } };
+    this.pings.push(app);
+    for (let k = 0; k < options.count; k++) this.net.scheduler.at(options.start + k * options.interval, this, TIMER_PING, app, k + 1);
+    return app.stats;
+  }
+
+  /** Starts sending UDP datagrams; returns a function reading how many were sent. */
+  udp(dst: number, options: { srcPort: number; dstPort: number; size: number; rate: number; count: number; start: number; df: boolean }): UdpApp {
+    const app: UdpApp = { kind: 'udp', dst, srcPort: options.srcPort, dstPort: options.dstPort, size: options.size, gap: Math.round(1e9 / options.rate), count: options.count, df: options.df, sent: 0 };
+    this.udps.push(app);
+    this.net.scheduler.at(options.start, this, TIMER_UDP, app);
+    return app;
+  }
+
+  listen(port: number): void {
+    this.listening.add(port);
+  }
+
+  override onEvent(kind: number, payload: unknown, aux: number): void {
+    if (kind === TIMER_PING) this.sendPing(payload as PingApp, aux);
+    else if (kind === TIMER_UDP) this.sendUdp(payload as UdpApp);
+    else if (kind === TIMER_REASSEMBLY) this.reassemblyTimeout(payload as string);
+    else super.onEvent(kind, payload, aux);
+  }
+
+  /** Sends a datagram from this host; `from` is the packet as created, when it is traced. */
+  private send(dst: number, datagram: Uint8Array, from?: Frame): void {
+    const hop: NextHop | undefined = this.nextHop(dst);
+    if (hop === undefined) {
+      this.net.drop(this, undefined, from ?? this.net.frame(datagram), 'NO_ROUTE', `no route to ${numberToIpv4(dst)} (no default gateway)`);
+      return;
+    }
+    this.sendDatagram(hop, datagram, from, from);
+  }
+
+  /** The source address this host uses toward `dst`. */
+  sourceTo(dst: number): string {
+    const hop = this.nextHop(dst);
+    return numberToIpv4(hop ? this.sourceFor(hop.iface) : this.primaryAddress ?? 0);
+  }
+
+  /**
+   * Sends one probe now, an ICMP echo request or a UDP datagram, and returns its trace id:
+   * every frame made from it carries that id, so its path can be followed.
+   */
+  probe(dst: number, proto: 'icmp' | 'udp', dstPort = 33434, ttl = 64): number {
+    const ip = { layer: 'ipv4' as const, src: this.sourceTo(dst), dst: numberToIpv4(dst), id: this.ipId(), ttl };
+    const datagram =
+      proto === 'icmp'
+        ? encode([ip, { layer: 'icmp', type: 8, id: 0xffff, seq: 1 }, { layer: 'payload', data: new Uint8Array(56) }])
+        : encode([ip, { layer: 'udp', srcPort: 33433, dstPort }, { layer: 'payload', data: new Uint8Array(32) }]);
+    const root = this.net.frame(datagram);
+    this.send(dst, datagram, root);
+    return root.trace;
+  }
+
+  private sendPing(app: PingApp, seq: number): void {
+    app.stats.sent++;
+    app.outstanding.set(seq, this.net.scheduler.now);
+    const data = new Uint8Array(app.size);
+    for (let k = 0; k < data.length; k++) data[k] = k & 0xff;
+    const datagram = encode([
+      { layer: 'ipv4', src: this.sourceTo(app.dst), dst: numberToIpv4(app.dst), id: this.ipId(), ttl: app.ttl, df: app.df },
+      { layer: 'icmp', type: 8, id: app.id, seq },
+      { layer: 'payload', data },
+    ]);
+    this.send(app.dst, datagram);
+  }
+
+  private sendUdp(app: UdpApp): void {
+    app.sent++;
+    const data = new Uint8Array(app.size);
+    const datagram = encode([
+      { layer: 'ipv4', src: this.sourceTo(app.dst), dst: numberToIpv4(app.dst), id: this.ipId(), df: app.df },
+      { layer: 'udp', srcPort: app.srcPort, dstPort: app.dstPort },
+      { layer: 'payload', data },
+    ]);
+    this.send(app.dst, datagram);
+    if (app.sent < app.count) this.net.scheduler.after(app.gap, this, TIMER_UDP, app);
+  }
+
+  protected notLocal(): void {
+    // A host does not forward (it would be a router); the frame was for its MAC, so say why.
+  }
+
+  protected local(iface: Interface, frame: Frame, datagram: Uint8Array): void {
+    const flags = u16(datagram, 6);
+    if ((flags & 0x3fff) !== 0) {
+      const whole = this.reassemble(iface, frame, datagram);
+      if (whole === undefined) return;
+      datagram = whole;
+    }
+    const ihl = (datagram[0]! & 0x0f) * 4;
+    const protocol = datagram[9]!;
+    if (protocol === PROTO_ICMP) this.receiveIcmp(iface, frame, datagram, ihl);
+    else if (protocol === PROTO_UDP) this.receiveUdp(iface, frame, datagram, ihl);
+    else this.icmpError(iface, datagram, frame, 3, 2);
+  }
+
+  private receiveIcmp(iface: Interface, frame: Frame, datagram: Uint8Array, ihl: number): void {
+    if (datagram.length < ihl + 8 || internetChecksum(datagram, ihl, datagram.length) !== 0) {
+      this.net.drop(this, iface.port, frame, 'BAD_PACKET', 'ICMP checksum is wrong');
+      return;
+    }
+    const type = datagram[ihl]!;
+    const src = u32(datagram, 12);
+    if (type === 8) {
+      // Echo request: answer with the same identifier, sequence number and data.
+      const reply = datagram.slice();
+      const dst = u32(datagram, 16);
+      new DataView(reply.buffer).setUint32(12, this.isLocal(dst) && dst !== 0xffffffff ? dst : this.sourceFor(iface));
+      new DataView(reply.buffer).setUint32(16, src);
+      reply[8] = 64;
+      reply[ihl] = 0;
+      setChecksum(reply, ihl, reply.length, ihl + 2);
+      const v = new DataView(reply.buffer);
+      v.setUint16(4, this.ipId());
+      v.setUint16(6, 0);
+      setChecksum(reply, 0, ihl, 10);
+      this.net.trace(this, iface.port, frame, 'deliver', `ICMP echo request from ${numberToIpv4(src)}: replying`);
+      this.send(src, reply);
+      return;
+    }
+    if (type === 0) {
+      const id = u16(datagram, ihl + 4);
+      const seq = u16(datagram, ihl + 6);
+      const app = this.pings.find((p) => p.id === id);
+      const sentAt = app?.outstanding.get(seq);
+      if (app === undefined || sentAt === undefined) return;
+      app.outstanding.delete(seq);
+      const rtt = this.net.scheduler.now - sentAt;
+      if (rtt <= app.timeout) {
+        app.stats.received++;
+        app.stats.rtts.push(rtt);
+      }
+      this.net.trace(this, iface.port, frame, 'deliver', `ICMP echo reply from ${numberToIpv4(src)}, seq ${seq}, rtt ${(rtt / 1e6).toFixed(3)} ms`);
+      return;
+    }
+    // An error quoting one of our echo requests: count it against that ping.
+    const quoted = ihl + 8;
+    if (datagram.length >= quoted + 28 && datagram[quoted + 9] === PROTO_ICMP) {
+      const innerIhl = (datagram[quoted]! & 0x0f) * 4;
+      const inner = quoted + innerIhl;
+      if (datagram.length >= inner + 8 && datagram[inner] === 8) {
+        const app = this.pings.find((p) => p.id === u16(datagram, inner + 4));
+        const seq = u16(datagram, inner + 6);
+        if (app && app.outstanding.delete(seq)) {
+          const what = `${ICMP_ERROR_NAMES[type] ?? `ICMP type ${type}`} from ${numberToIpv4(src)}`;
+          app.stats.errors[what] = (app.stats.errors[what] ?? 0) + 1;
+        }
+      }
+    }
+    this.net.trace(this, iface.port, frame, 'deliver', `ICMP type ${type} code ${datagram[ihl + 1]} from ${numberToIpv4(src)}`);
+  }
+
+  private receiveUdp(iface: Interface, frame: Frame, datagram: Uint8Array, ihl: number): void {
+    if (datagram.length < ihl + 8) {
+      this.net.drop(this, iface.port, frame, 'BAD_PACKET', 'UDP header cut short');
+      return;
+    }
+    const srcPort = u16(datagram, ihl);
+    const dstPort = u16(datagram, ihl + 2);
+    if (!this.listening.has(dstPort)) {
+      this.net.trace(this, iface.port, frame, 'deliver', `UDP to port ${dstPort}, where nothing listens`);
+      this.net.drop(this, iface.port, frame, 'PORT_UNREACHABLE', `nothing listens on UDP port ${dstPort}; ICMP port unreachable`);
+      this.icmpError(iface, datagram, frame, 3, 3);
+      return;
+    }
+    const key = `${numberToIpv4(u32(datagram, 12))}:${srcPort}>${dstPort}`;
+    this.udpReceived.set(key, (this.udpReceived.get(key) ?? 0) + 1);
+    this.net.trace(this, iface.port, frame, 'deliver', `UDP ${key}`);
+  }
+
+  /** Collects fragments (RFC 791 §3.2); returns the whole datagram once every piece is in. */
+  private reassemble(iface: Interface, frame: Frame, piece: Uint8Array): Uint8Array | undefined {
+    const ihl = (piece[0]! & 0x0f) * 4;
+    const flags = u16(piece, 6);
+    const offset = (flags & 0x1fff) * 8;
+    const key = `${u32(piece, 12)}-${u32(piece, 16)}-${u16(piece, 4)}-${piece[9]}`;
+    let r = this.reassembly.get(key);
+    if (r === undefined) {
+      r = { header: undefined, parts: [], total: undefined, from: frame, iface };
+      this.reassembly.set(key, r);
+      this.net.scheduler.after(REASSEMBLY_TIMEOUT_NS, this, TIMER_REASSEMBLY, key);
+    }
+    if (offset === 0) r.header = piece.slice(0, ihl);
+    const data = piece.slice(ihl);
+    r.parts.push({ offset, data });
+    if ((flags & 0x2000) === 0) r.total = offset + data.length;
+    if (r.header === undefined || r.total === undefined) return undefined;
+    r.parts.sort((a, b) => a.offset - b.offset);
+    let covered = 0;
+    for (const p of r.parts) {
+      if (p.offset > covered) return undefined;
+      covered = Math.max(covered, p.offset + p.data.length);
+    }
+    if (covered < r.total) return undefined;
+    this.reassembly.delete(key);
+    const whole = new Uint8Array(r.header.length + r.total);
+    whole.set(r.header, 0);
+    for (const p of r.parts) whole.set(p.data.subarray(0, Math.max(0, Math.min(p.data.length, r.total - p.offset))), r.header.length + p.offset);
+    const v = new DataView(whole.buffer);
+    v.setUint16(2, whole.length);
+    v.setUint16(6, u16(whole, 6) & 0x4000);
+    setChecksum(whole, 0, r.header.length, 10);
+    return whole;
+  }
+
+  private reassemblyTimeout(key: string): void {
+    const r = this.reassembly.get(key);
+    if (r === undefined) return;
+    this.reassembly.delete(key);
+    this.net.drop(this, r.iface.port, r.from, 'REASSEMBLY_TIMEOUT', `fragments still missing after ${REASSEMBLY_TIMEOUT_NS / 1e9} s`);
+  }
+}
+
+const ICMP_ERROR_NAMES: Record<number, string> = { 3: 'destination unreachable', 4: 'source quench', 5: 'redirect', 11: 'time exceeded', 12: 'parameter problem' };
+
+function setChecksum(b: Uint8Array, start: number, end: number, at: number): void {
+  b[at] = 0;
+  b[at + 1] = 0;
+  const sum = internetChecksum(b, start, end);
+  b[at] = sum >>> 8;
+  b[at + 1] = sum & 0xff;
+}

@@ -1,0 +1,296 @@
+/**
+ * The IPv4 stack hosts and routers share: interfaces with MAC and addresses, ARP (RFC 826) with
+ * a cache, timeouts, retries and a queue of packets waiting for an answer, a routing table,
+ * ICMP errors (RFC 792, RFC 1812 §4.3.2.7 on when not to send them), and fragmentation
+ * (RFC 791). What happens to a datagram not addressed to the node is the subclass's business.
+ */
+import { Node, type Frame, type Network, type Port } from '../sim/network.js';
+import type { InterfaceSpec } from '../topology/types.js';
+import { encode } from '../wire/encode.js';
+import { internetChecksum } from '../wire/checksum.js';
+import { writeMac } from '../wire/addresses.js';
+import { u16, u32 } from '../wire/read.js';
+import { RouteTable, inPrefix, ipv4ToNumber, numberToIpv4, prefixMask } from './addressing.js';
+
+export const ETH_HEADER = 14;
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_ARP = 0x0806;
+const BROADCAST = new Uint8Array([255, 255, 255, 255, 255, 255]);
+/** ARP requests sent for one address before its queued packets are dropped (as Linux's mcast_solicit). */
+const ARP_ATTEMPTS = 3;
+const ARP_RETRY_NS = 1_000_000_000;
+/** Packets queued per unresolved neighbour (Linux's unres_qlen_bytes, in packets). */
+const ARP_QUEUE = 64;
+
+export const TIMER_ARP_RETRY = 1;
+
+export interface Interface {
+  port: Port;
+  mac: Uint8Array;
+  addresses: { address: number; length: number }[];
+}
+
+export interface NextHop {
+  iface: Interface;
+  /** Undefined: the destination itself is on the link. */
+  via: number | undefined;
+}
+
+interface PendingNeighbour {
+  iface: Interface;
+  attempts: number;
+  queue: { datagram: Uint8Array; from: Frame | undefined }[];
+}
+
+export abstract class IpNode extends Node {
+  readonly interfaces: Interface[] = [];
+  readonly routes = new RouteTable<NextHop>();
+  private readonly arpCache = new Map<number, { mac: Uint8Array; expires: number }>();
+  private readonly pending = new Map<number, PendingNeighbour>();
+  private nextId = 1;
+
+  constructor(net: Network, name: string, kind: string, specs: InterfaceSpec[], private readonly arpTimeout: number) {
+    super(net, name, kind);
+    for (const spec of specs) {
+      const mac = new Uint8Array(6);
+      writeMac(spec.mac, mac, 0);
+      const iface: Interface = { port: this.addPort(spec.name), mac, addresses: spec.ipv4.map((a) => ({ address: ipv4ToNumber(a.address), length: a.prefixLength })) };
+      this.interfaces.push(iface);
+      // Connected routes.
+      for (const a of iface.addresses) this.routes.add(a.address, a.length, { iface, via: undefined });
+    }
+  }
+
+  /** The node's first IPv4 address (traffic "to: node" goes there). */
+  get primaryAddress(): number | undefined {
+    for (const i of this.interfaces) if (i.addresses[0]) return i.addresses[0].address;
+    return undefined;
+  }
+
+  protected isLocal(address: number): boolean {
+    if (address === 0xffffffff) return true;
+    for (const i of this.interfaces) {
+      for (const a of i.addresses) {
+        if (a.address === address) return true;
+        // The subnet's broadcast address.
+        if (a.length < 31 && address === ((a.address | ~prefixMask(a.length)) >>> 0)) return true;
+      }
+    }
+    return false;
+  }
+
+  receive(port: Port, frame: Frame): void {
+    const b = frame.bytes;
+    const iface = this.interfaces[port.index]!;
+    if (b.length < ETH_HEADER) {
+      this.net.drop(this, port, frame, 'BAD_PACKET', `a ${b.length}-byte frame is shorter than an Ethernet header`);
+      return;
+    }
+    // A NIC takes frames to its own MAC and to broadcast; others are not its business.
+    if (!sameMac(b, 0, iface.mac) && !sameMac(b, 0, BROADCAST)) return;
+    const type = u16(b, 12);
+    if (type === ETHERTYPE_ARP) this.receiveArp(iface, frame);
+    else if (type === ETHERTYPE_IPV4) this.receiveIpv4(iface, frame);
+  }
+
+  private receiveIpv4(iface: Interface, frame: Frame): void {
+    const b = frame.bytes;
+    const o = ETH_HEADER;
+    const ihl = ((b[o] ?? 0) & 0x0f) * 4;
+    const totalLength = b.length >= o + 4 ? u16(b, o + 2) : 0;
+    if ((b[o] ?? 0) >>> 4 !== 4 || ihl < 20 || b.length < o + ihl || totalLength < ihl || totalLength > b.length - o) {
+      this.net.drop(this, iface.port, frame, 'BAD_PACKET', 'not a well-formed IPv4 header');
+      return;
+    }
+    if (internetChecksum(b, o, o + ihl) !== 0) {
+      this.net.drop(this, iface.port, frame, 'BAD_PACKET', 'IPv4 header checksum is wrong');
+      return;
+    }
+    const datagram = b.subarray(o, o + totalLength);
+    const dst = u32(b, o + 16);
+    if (this.isLocal(dst)) this.local(iface, frame, datagram);
+    else this.notLocal(iface, frame, datagram);
+  }
+
+  /** A datagram addressed to this node. */
+  protected abstract local(iface: Interface, frame: Frame, datagram: Uint8Array): void;
+  /** A datagram addressed elsewhere: a router forwards it, a host ignores it. */
+  protected abstract notLocal(iface: Interface, frame: Frame, datagram: Uint8Array): void;
+
+  /** The interface and next hop for `dst`, or undefined when there is no route. */
+  protected nextHop(dst: number): NextHop | undefined {
+    return this.routes.lookup(dst)?.target;
+  }
+
+  /** The source address to use on `iface` (its first address). */
+  protected sourceFor(iface: Interface): number {
+    return iface.addresses[0]?.address ?? 0;
+  }
+
+  /** A fresh IPv4 identification. */
+  protected ipId(): number {
+    const id = this.nextId;
+    this.nextId = (this.nextId + 1) & 0xffff || 1;
+    return id;
+  }
+
+  /**
+   * Sends a datagram (IPv4 header onwards) toward `hop`: fragments it when it is larger than the
+   * link's MTU and DF is clear, reports fragmentation needed when DF is set.
+   * Returns false when it was dropped for its size.
+   */
+  protected sendDatagram(hop: NextHop, datagram: Uint8Array, from: Frame | undefined, frame?: Frame): boolean {
+    const mtu = hop.iface.port.mtu;
+    if (datagram.length > mtu) {
+      if ((datagram[6]! & 0x40) !== 0) {
+        this.net.drop(this, hop.iface.port, frame ?? this.net.frame(datagram, from), 'MTU_EXCEEDED', `MTU ${mtu} < ${datagram.length} and DF is set`);
+        return false;
+      }
+      for (const piece of fragment(datagram, mtu)) this.resolveAndSend(hop, piece, from);
+      return true;
+    }
+    this.resolveAndSend(hop, datagram, from);
+    return true;
+  }
+
+  private resolveAndSend(hop: NextHop, datagram: Uint8Array, from: Frame | undefined): void {
+    const neighbour = hop.via ?? u32(datagram, 16);
+    if (neighbour === 0xffffffff) {
+      this.transmit(hop.iface, BROADCAST, datagram, from);
+      return;
+    }
+    const entry = this.arpCache.get(neighbour);
+    if (entry !== undefined && entry.expires > this.net.scheduler.now) {
+      this.transmit(hop.iface, entry.mac, datagram, from);
+      return;
+    }
+    let waiting = this.pending.get(neighbour);
+    if (waiting === undefined) {
+      waiting = { iface: hop.iface, attempts: 0, queue: [] };
+      this.pending.set(neighbour, waiting);
+      this.arpRequest(neighbour);
+    }
+    if (waiting.queue.length < ARP_QUEUE) waiting.queue.push({ datagram: datagram.slice(), from });
+    else this.net.drop(this, hop.iface.port, this.net.frame(datagram, from), 'ARP_FAILED', `${ARP_QUEUE} packets already wait for ${numberToIpv4(neighbour)}`);
+  }
+
+  private transmit(iface: Interface, dstMac: Uint8Array, datagram: Uint8Array, from: Frame | undefined): void {
+    const bytes = new Uint8Array(ETH_HEADER + datagram.length);
+    bytes.set(dstMac, 0);
+    bytes.set(iface.mac, 6);
+    bytes[12] = ETHERTYPE_IPV4 >>> 8;
+    bytes[13] = ETHERTYPE_IPV4 & 0xff;
+    bytes.set(datagram, ETH_HEADER);
+    iface.port.send(this.net.frame(bytes, from));
+  }
+
+  private arpRequest(target: number): void {
+    const waiting = this.pending.get(target)!;
+    waiting.attempts++;
+    const iface = waiting.iface;
+    const bytes = encode([
+      { layer: 'ethernet', dst: 'ff:ff:ff:ff:ff:ff', src: macText(iface.mac) },
+      { layer: 'arp', op: 1, senderMac: macText(iface.mac), senderIp: numberToIpv4(this.sourceFor(iface)), targetIp: numberToIpv4(target) },
+    ]);
+    iface.port.send(this.net.frame(bytes));
+    this.net.scheduler.after(ARP_RETRY_NS, this, TIMER_ARP_RETRY, undefined, target);
+  }
+
+  override onEvent(kind: number, _payload: unknown, aux: number): void {
+    if (kind !== TIMER_ARP_RETRY) return;
+    const waiting = this.pending.get(aux);
+    if (waiting === undefined) return;
+    if (waiting.attempts < ARP_ATTEMPTS) {
+      this.arpRequest(aux);
+      return;
+    }
+    this.pending.delete(aux);
+    for (const q of waiting.queue) {
+      this.net.drop(this, waiting.iface.port, this.net.frame(q.datagram, q.from), 'ARP_FAILED', `no ARP reply from ${numberToIpv4(aux)} after ${ARP_ATTEMPTS} requests`);
+    }
+  }
+
+  private receiveArp(iface: Interface, frame: Frame): void {
+    const b = frame.bytes;
+    const o = ETH_HEADER;
+    if (b.length < o + 28 || u16(b, o) !== 1 || u16(b, o + 2) !== ETHERTYPE_IPV4 || b[o + 4] !== 6 || b[o + 5] !== 4) return;
+    const op = u16(b, o + 6);
+    const senderMac = b.slice(o + 8, o + 14);
+    const senderIp = u32(b, o + 14);
+    const targetIp = u32(b, o + 24);
+    const forUs = iface.addresses.some((a) => a.address === targetIp);
+    // RFC 826's merge: refresh a known sender; learn it when the request is for us.
+    if (this.arpCache.has(senderIp) || forUs || this.pending.has(senderIp)) this.learn(senderIp, senderMac);
+    if (op === 1 && forUs) {
+      const reply = encode([
+        { layer: 'ethernet', dst: macText(senderMac), src: macText(iface.mac) },
+        { layer: 'arp', op: 2, senderMac: macText(iface.mac), senderIp: numberToIpv4(targetIp), targetMac: macText(senderMac), targetIp: numberToIpv4(senderIp) },
+      ]);
+      iface.port.send(this.net.frame(reply, frame));
+    }
+  }
+
+  private learn(ip: number, mac: Uint8Array): void {
+    this.arpCache.set(ip, { mac, expires: this.net.scheduler.now + this.arpTimeout });
+    const waiting = this.pending.get(ip);
+    if (waiting === undefined) return;
+    this.pending.delete(ip);
+    for (const q of waiting.queue) this.transmit(waiting.iface, mac, q.datagram, q.from);
+  }
+
+  /**
+   * Sends an ICMP error about `original` (its IP header and first 8 bytes quoted, RFC 792)
+   * back to its source, unless RFC 1812 §4.3.2.7 says not to.
+   */
+  protected icmpError(iface: Interface, original: Uint8Array, from: Frame, type: number, code: number, nextHopMtu = 0): void {
+    const ihl = (original[0]! & 0x0f) * 4;
+    const src = u32(original, 12);
+    const protocol = original[9]!;
+    const laterFragment = (u16(original, 6) & 0x1fff) !== 0;
+    const aboutIcmpError = protocol === 1 && original.length > ihl && ![0, 8, 13, 14, 15, 16, 17, 18].includes(original[ihl]!);
+    if (laterFragment || aboutIcmpError || src === 0 || src === 0xffffffff || (src >>> 28) === 14) return;
+    const quote = original.subarray(0, Math.min(original.length, ihl + 8));
+    const datagram = encode([
+      { layer: 'ipv4', src: numberToIpv4(this.sourceFor(iface)), dst: numberToIpv4(src), id: this.ipId(), ttl: 64 },
+      type === 3 ? { layer: 'icmp', type, code, unused: 0, nextHopMtu } : { layer: 'icmp', type, code, unused: 0 },
+      { layer: 'payload', data: quote },
+    ]);
+    const hop = this.nextHop(src);
+    if (hop) this.sendDatagram(hop, datagram, undefined, from);
+  }
+}
+
+/** Splits a datagram into fragments that fit `mtu` (RFC 791 §3.2; every option is copied). */
+export function fragment(datagram: Uint8Array, mtu: number): Uint8Array[] {
+  const ihl = (datagram[0]! & 0x0f) * 4;
+  const data = datagram.subarray(ihl);
+  const step = Math.floor((mtu - ihl) / 8) * 8;
+  const flags = u16(datagram, 6);
+  const baseOffset = flags & 0x1fff;
+  const pieces: Uint8Array[] = [];
+  for (let off = 0; off < data.length; off += step) {
+    const chunk = data.subarray(off, Math.min(off + step, data.length));
+    const piece = new Uint8Array(ihl + chunk.length);
+    piece.set(datagram.subarray(0, ihl), 0);
+    piece.set(chunk, ihl);
+    const more = off + step < data.length || (flags & 0x2000) !== 0;
+    const v = new DataView(piece.buffer);
+    v.setUint16(2, piece.length);
+    v.setUint16(6, (flags & 0x4000) | (more ? 0x2000 : 0) | (baseOffset + off / 8));
+    v.setUint16(10, 0);
+    v.setUint16(10, internetChecksum(piece, 0, ihl));
+    pieces.push(piece);
+  }
+  return pieces;
+}
+
+export function sameMac(b: Uint8Array, o: number, mac: Uint8Array): boolean {
+  for (let i = 0; i < 6; i++) if (b[o + i] !== mac[i]) return false;
+  return true;
+}
+
+export function macText(mac: Uint8Array): string {
+  return Array.from(mac, (x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+export { inPrefix };

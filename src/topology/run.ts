@@ -1,0 +1,149 @@
+/**
+ * Running a topology: build it, attach the sinks asked for, run the virtual clock, then
+ * summarize traffic and drops and check the expectations. Path expectations each run a probe in
+ * a fresh network of their own, so they neither disturb nor depend on the traffic.
+ */
+import type { CaptureWriter } from '../capture/writer.js';
+import type { TraceSink } from '../trace/events.js';
+import { PathCollector, buildPath, type PathResult } from '../trace/path.js';
+import { CaptureSink } from '../trace/capture-sink.js';
+import { build, hostOf, resolveAddress, type Built } from './build.js';
+import type { DropReason, Expectation, Topology } from './types.js';
+import { Host } from '../hosts/host.js';
+
+export interface RunOptions {
+  /** Virtual time to stop at, ns (default: when nothing is left to do). */
+  until?: number;
+  seed?: number;
+  capture?: CaptureWriter;
+  sinks?: TraceSink[];
+  onProgress?: (now: number) => void;
+}
+
+export interface TrafficSummary {
+  name: string;
+  kind: 'ping' | 'udp';
+  sent: number;
+  delivered: number;
+  lost: number;
+  /** Pings: round-trip times, ms. */
+  rtt?: { min: number; avg: number; max: number; mdev: number };
+  /** Pings: ICMP errors received instead of replies. */
+  errors?: Record<string, number>;
+}
+
+export interface ExpectationResult {
+  expectation: string;
+  passed: boolean;
+  /** What was found. */
+  actual: string;
+  path?: PathResult;
+}
+
+export interface RunSummary {
+  topology: string;
+  seed: number;
+  /** Virtual time at the end, ns. */
+  endedAt: number;
+  events: number;
+  packetHops: number;
+  traffic: TrafficSummary[];
+  drops: { node: string; reason: DropReason; count: number }[];
+  expectations: ExpectationResult[];
+  passed: boolean;
+}
+
+export function runTopology(topology: Topology, options: RunOptions = {}): RunSummary {
+  const seed = options.seed ?? topology.seed;
+  const built = build(topology, { seed });
+  if (options.capture) built.net.recorder.add(new CaptureSink(built.net, options.capture));
+  for (const s of options.sinks ?? []) built.net.recorder.add(s);
+  built.net.run(options.until ?? Infinity, options.onProgress);
+  built.net.recorder.close();
+  const traffic = summarizeTraffic(built);
+  const drops = [...built.net.drops].map(([key, count]) => {
+    const [node, reason] = key.split(' ') as [string, DropReason];
+    return { node, reason, count };
+  });
+  const expectations = topology.expect.map((e) => check(e, built, traffic, topology, seed));
+  return {
+    topology: topology.name,
+    seed,
+    endedAt: built.net.scheduler.now,
+    events: built.net.scheduler.processed,
+    packetHops: built.net.hops,
+    traffic,
+    drops,
+    expectations,
+    passed: expectations.every((e) => e.passed),
+  };
+}
+
+function summarizeTraffic(built: Built): TrafficSummary[] {
+  return built.traffic.map((t) => {
+    if (t.ping) {
+      const { sent, received, rtts, errors } = t.ping;
+      const summary: TrafficSummary = { name: t.spec.name, kind: 'ping', sent, delivered: received, lost: sent - received, errors };
+      if (rtts.length > 0) {
+        const ms = rtts.map((r) => r / 1e6);
+        const avg = ms.reduce((a, b) => a + b, 0) / ms.length;
+        const mdev = Math.sqrt(ms.reduce((a, b) => a + (b - avg) ** 2, 0) / ms.length);
+        summary.rtt = { min: Math.min(...ms), avg, max: Math.max(...ms), mdev };
+      }
+      return summary;
+    }
+    const udp = t.udp!;
+    const delivered = udp.receiver?.udpReceived.get(udp.key) ?? 0;
+    return { name: t.spec.name, kind: 'udp', sent: udp.app.sent, delivered, lost: udp.app.sent - delivered };
+  });
+}
+
+/** Sends one probe at `at` in a fresh network and returns its path. */
+export function tracePath(topology: Topology, from: string, to: string, options: { proto?: 'icmp' | 'udp'; dstPort?: number; at?: number; seed?: number; capture?: CaptureWriter } = {}): PathResult {
+  const built = build(topology, { seed: options.seed ?? topology.seed, traffic: false });
+  const net = built.net;
+  const host = hostOf(net, from);
+  const dst = resolveAddress(net, to);
+  if (options.capture) net.recorder.add(new CaptureSink(net, options.capture));
+  // The probe's trace id is the id of the next frame made: collect from the start.
+  let collector: PathCollector | undefined;
+  const events: Parameters<PathCollector['event']>[0][] = [];
+  net.recorder.add({ event: (e) => (collector ? collector.event(e) : events.push(e)) });
+  net.run(options.at ?? 0);
+  const trace = host.probe(dst, options.proto ?? 'icmp', options.dstPort);
+  collector = new PathCollector(trace);
+  for (const e of events) collector.event(e);
+  net.run((options.at ?? 0) + 60e9);
+  net.recorder.close();
+  const destination = [...net.nodes.values()].find((n) => n instanceof Host && n.interfaces.some((i) => i.addresses.some((a) => a.address === dst)))?.name;
+  return buildPath(collector.events, destination);
+}
+
+function check(e: Expectation, built: Built, traffic: TrafficSummary[], topology: Topology, seed: number): ExpectationResult {
+  if (e.kind === 'delivered') {
+    const t = traffic[e.traffic]!;
+    const bounds = [e.min !== undefined && `at least ${e.min}`, e.max !== undefined && `at most ${e.max}`].filter(Boolean).join(' and ');
+    const passed = (e.min === undefined || t.delivered >= e.min) && (e.max === undefined || t.delivered <= e.max);
+    return { expectation: `${t.name}: ${bounds} delivered`, passed, actual: `${t.delivered} of ${t.sent} delivered` };
+  }
+  if (e.kind === 'dropped') {
+    const count = built.net.drops.get(`${e.node} ${e.reason}`) ?? 0;
+    return { expectation: `at least ${e.min} dropped at ${e.node} for ${e.reason}`, passed: count >= e.min, actual: `${count} dropped` };
+  }
+  const path = tracePath(topology, e.from, e.to, { proto: e.proto, ...(e.dstPort !== undefined && { dstPort: e.dstPort }), at: e.at, seed });
+  const nodes = path.hops.map((h) => h.node);
+  let at = 0;
+  const viaInOrder = e.via.every((v) => {
+    const i = nodes.indexOf(v, at);
+    if (i < 0) return false;
+    at = i + 1;
+    return true;
+  });
+  const passed = viaInOrder && path.disposition === e.disposition;
+  return {
+    expectation: `${e.proto} ${e.from} → ${e.to}${e.via.length ? ` via ${e.via.join(', ')}` : ''}: ${e.disposition}`,
+    passed,
+    actual: `${nodes.join(' → ')}: ${path.disposition}${path.reason ? ` (${path.reason})` : ''}`,
+    path,
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Trace events -> a capture: every port of the network is an interface (`node:port`), frames
+ * leaving a port are outbound, arriving inbound, and a frame dropped at a port is written with
+ * a comment saying why. A forwarding decision becomes the comment of the frame it sent.
+ */
+import type { CaptureWriter } from '../capture/writer.js';
+import type { TraceEvent, TraceSink } from './events.js';
+import type { Network } from '../sim/network.js';
+import { IpNode, macText } from '../hosts/ip-node.js';
+import { numberToIpv4 } from '../hosts/addressing.js';
+
+const DECISIONS = new Set<TraceEvent['dir']>(['route', 'match', 'encap', 'decap']);
+
+export class CaptureSink implements TraceSink {
+  private readonly interfaces = new Map<string, number>();
+  /** The decision made about a frame, waiting for the frame it sends. */
+  private readonly decisions = new Map<number, string>();
+
+  constructor(
+    net: Network,
+    private readonly capture: CaptureWriter,
+  ) {
+    for (const node of net.nodes.values()) {
+      for (const port of node.ports) {
+        let description = `${node.kind} port`;
+        if (node instanceof IpNode) {
+          const iface = node.interfaces[port.index]!;
+          const addresses = iface.addresses.map((a) => `${numberToIpv4(a.address)}/${a.length}`).join(', ');
+          description = `${node.kind} interface ${macText(iface.mac)}${addresses ? `, ${addresses}` : ''}`;
+        }
+        if (port.link) description += `, link to ${port.link.to.id}`;
+        this.interfaces.set(port.id, capture.addInterface({ name: port.id, description }));
+      }
+    }
+  }
+
+  event(e: TraceEvent): void {
+    if (e.bytes === undefined || e.port === undefined) {
+      if (e.detail !== undefined && DECISIONS.has(e.dir)) this.decisions.set(e.packet, e.detail);
+      return;
+    }
+    const id = this.interfaces.get(`${e.node}:${e.port}`);
+    if (id === undefined) return;
+    if (e.dir === 'tx') {
+      const comment = this.decisions.get(e.parent);
+      this.decisions.delete(e.parent);
+      this.capture.writePacket(id, e.t, e.bytes, comment === undefined ? { direction: 'outbound' } : { direction: 'outbound', comment });
+    } else if (e.dir === 'rx') {
+      this.capture.writePacket(id, e.t, e.bytes, { direction: 'inbound' });
+    } else if (e.dir === 'drop') {
+      this.decisions.delete(e.parent);
+      this.capture.writePacket(id, e.t, e.bytes, { comment: `dropped: ${e.reason}${e.detail ? `: ${e.detail}` : ''}` });
+    } else if (e.detail !== undefined && DECISIONS.has(e.dir)) {
+      this.decisions.set(e.packet, e.detail);
+    }
+  }
+
+  close(): void {
+    this.capture.close();
+  }
+}

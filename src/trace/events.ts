@@ -1,0 +1,55 @@
+/**
+ * Trace events (DESIGN.md contract): every transmit, receive, forwarding decision,
+ * encapsulation and drop. One recorder fans events out to sinks; nodes build an event only
+ * when some sink is listening.
+ */
+import type { DropReason } from '../topology/types.js';
+
+export type TraceDirection = 'tx' | 'rx' | 'drop' | 'route' | 'deliver' | 'match' | 'encap' | 'decap' | 'link';
+
+export interface TraceEvent {
+  /** Virtual time, ns. */
+  t: number;
+  node: string;
+  port?: string;
+  dir: TraceDirection;
+  /** The frame instance (one per transmission on a link). */
+  packet: number;
+  /** The id of the packet this one descends from (forwarded or encapsulated copies keep it). */
+  trace: number;
+  /** The frame this one was made from at the previous hop (0 for a new packet). */
+  parent: number;
+  bytes?: Uint8Array;
+  /** Layer names, e.g. "ethernet/ipv4/icmp". */
+  layers?: string;
+  rule?: { table: number; priority: number; text: string };
+  reason?: DropReason;
+  /** Why, in words: "route 10.0.2.0/24 via 10.0.1.2 out eth1", "MTU 1500 < 1550". */
+  detail?: string;
+  tenant?: string;
+}
+
+export interface TraceSink {
+  event(e: TraceEvent): void;
+  /** Called once when the run ends. */
+  close?(): void;
+}
+
+export class Recorder {
+  private readonly sinks: TraceSink[] = [];
+  /** True when some sink listens: nodes skip building events otherwise. */
+  active = false;
+
+  add(sink: TraceSink): void {
+    this.sinks.push(sink);
+    this.active = true;
+  }
+
+  record(e: TraceEvent): void {
+    for (const s of this.sinks) s.event(e);
+  }
+
+  close(): void {
+    for (const s of this.sinks) s.close?.();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Path results, after Batfish's traceroute answers: the hops one packet took (node, in and out
+ * port, what was decided there) and a disposition saying why it stopped. Built from the trace
+ * events of one trace id by following each frame back to the one it was made from.
+ */
+import type { TraceEvent, TraceSink } from './events.js';
+import type { Disposition, DropReason } from '../topology/types.js';
+import { decodeTolerant } from '../wire/decode.js';
+
+export interface Hop {
+  node: string;
+  inPort?: string;
+  outPort?: string;
+  /** What the node decided, in words, in order. */
+  actions: string[];
+  /** The layers of the frame as it left (or arrived, at the last hop), e.g. "ethernet/ipv4/icmp". */
+  layers?: string;
+}
+
+export interface PathResult {
+  disposition: Disposition;
+  /** Where it stopped. */
+  node?: string;
+  reason?: DropReason;
+  detail?: string;
+  hops: Hop[];
+}
+
+/** Collects the events of one trace id. */
+export class PathCollector implements TraceSink {
+  readonly events: TraceEvent[] = [];
+  constructor(readonly trace: number) {}
+  event(e: TraceEvent): void {
+    if (e.trace === this.trace && e.packet !== 0) this.events.push(e);
+  }
+}
+
+const DISPOSITIONS: Partial<Record<DropReason, Disposition>> = {
+  NO_ROUTE: 'NO_ROUTE',
+  TTL_EXCEEDED: 'TTL_EXCEEDED',
+  MTU_EXCEEDED: 'MTU_EXCEEDED',
+};
+
+/** The path to `destination` (a node name) if it was delivered there, else to the last drop. */
+export function buildPath(events: readonly TraceEvent[], destination: string | undefined): PathResult {
+  const byFrame = new Map<number, TraceEvent[]>();
+  for (const e of events) {
+    const list = byFrame.get(e.packet) ?? [];
+    list.push(e);
+    byFrame.set(e.packet, list);
+  }
+  const delivered = events.find((e) => e.dir === 'deliver' && (destination === undefined || e.node === destination));
+  const drops = events.filter((e) => e.dir === 'drop');
+  const end = delivered ?? drops[drops.length - 1];
+  if (end === undefined) return { disposition: 'DROPPED', detail: 'the packet vanished without a trace event', hops: [] };
+
+  // The chain of frames from the first transmission to the one that ended.
+  const chain: number[] = [];
+  for (let id = end.packet; id !== 0; ) {
+    chain.unshift(id);
+    id = byFrame.get(id)?.[0]?.parent ?? 0;
+  }
+  const hops: Hop[] = [];
+  let current: Hop | undefined;
+  for (const id of chain) {
+    for (const e of byFrame.get(id) ?? []) {
+      if (e.dir === 'tx') {
+        if (current === undefined || current.node !== e.node) {
+          current = { node: e.node, actions: [] };
+          hops.push(current);
+        }
+        current.outPort = e.port ?? '';
+        const layers = summary(e.bytes);
+        if (layers !== undefined) current.layers = layers;
+      } else if (e.dir === 'rx') {
+        current = { node: e.node, ...(e.port !== undefined && { inPort: e.port }), actions: [] };
+        const layers = summary(e.bytes);
+        if (layers !== undefined) current.layers = layers;
+        hops.push(current);
+      } else if (e.detail !== undefined) {
+        if (current === undefined || current.node !== e.node) {
+          current = { node: e.node, actions: [] };
+          hops.push(current);
+        }
+        current.actions.push(e.dir === 'drop' ? `dropped (${e.reason}): ${e.detail}` : e.detail);
+      }
+    }
+  }
+  const seen = new Set<string>();
+  const loop = hops.some((h) => (seen.has(h.node) ? true : (seen.add(h.node), false)));
+  if (end.dir === 'deliver') return { disposition: loop ? 'LOOP' : 'DELIVERED', node: end.node, hops };
+  const reason = end.reason;
+  return {
+    disposition: loop ? 'LOOP' : ((reason && DISPOSITIONS[reason]) ?? 'DROPPED'),
+    node: end.node,
+    ...(reason && { reason }),
+    ...(end.detail !== undefined && { detail: end.detail }),
+    hops,
+  };
+}
+
+function summary(bytes: Uint8Array | undefined): string | undefined {
+  return bytes === undefined ? undefined : decodeTolerant(bytes).layers.map((l) => l.layer).join('/');
+}
+
+/** The path as text, one hop per block, as `netloom trace` prints it. */
+export function formatPath(path: PathResult): string {
+  const out: string[] = [];
+  path.hops.forEach((h, i) => {
+    const ports = [h.inPort && `in ${h.inPort}`, h.outPort && `out ${h.outPort}`].filter(Boolean).join(', ');
+    out.push(`${i + 1}. ${h.node}${ports ? ` (${ports})` : ''}${h.layers ? `  ${h.layers}` : ''}`);
+    for (const a of h.actions) out.push(`     ${a}`);
+  });
+  const where = path.node ? ` at ${path.node}` : '';
+  out.push(`${path.disposition}${where}${path.reason && path.disposition === 'DROPPED' ? ` (${path.reason})` : ''}${path.detail && path.disposition !== 'DELIVERED' ? `: ${path.detail}` : ''}`);
+  return out.join('\n');
+}
