@@ -1,7 +1,9 @@
 /** `npm run bench`: every benchmark, each reported as ratios to a baseline measured in the same run. */
 import { main as codec } from './codec.bench.js';
 import { main as capture } from './capture.bench.js';
+import { main as sim } from './sim.bench.js';
 
 console.log(`netloom benchmarks — node ${process.version}, ${process.env['BENCH_SECONDS'] ?? '1'} s per timed case (BENCH_SECONDS to change)`);
 await codec();
 await capture();
+await sim();

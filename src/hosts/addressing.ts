@@ -32,23 +32,38 @@ export interface Route<T> {
   target: T;
 }
 
-/** A routing table: longest prefix wins; among equals, the first added. */
+/**
+ * A routing table: longest prefix wins; among equal prefixes, the first added. One hash map per
+ * prefix length in use, tried longest first: a handful of lookups whatever the table's size.
+ */
 export class RouteTable<T> {
-  private readonly routes: Route<T>[] = [];
+  private readonly byLength = new Map<number, Map<number, Route<T>>>();
+  /** Prefix lengths in use, longest first. */
+  private lengths: number[] = [];
+  private masks: number[] = [];
 
   add(network: number, length: number, target: T): void {
     const route = { network: (network & prefixMask(length)) >>> 0, length, target };
-    let i = this.routes.length;
-    while (i > 0 && this.routes[i - 1]!.length < length) i--;
-    this.routes.splice(i, 0, route);
+    let table = this.byLength.get(length);
+    if (table === undefined) {
+      table = new Map();
+      this.byLength.set(length, table);
+      this.lengths = [...this.byLength.keys()].sort((a, b) => b - a);
+      this.masks = this.lengths.map(prefixMask);
+    }
+    if (!table.has(route.network)) table.set(route.network, route);
   }
 
   lookup(address: number): Route<T> | undefined {
-    for (const r of this.routes) if (inPrefix(address, r.network, r.length)) return r;
+    const lengths = this.lengths;
+    for (let i = 0; i < lengths.length; i++) {
+      const route = this.byLength.get(lengths[i]!)!.get((address & this.masks[i]!) >>> 0);
+      if (route !== undefined) return route;
+    }
     return undefined;
   }
 
-  get all(): readonly Route<T>[] {
-    return this.routes;
+  get all(): Route<T>[] {
+    return this.lengths.flatMap((l) => [...this.byLength.get(l)!.values()]);
   }
 }

@@ -7,7 +7,7 @@ import type { HostSpec } from '../topology/types.js';
 import { encode } from '../wire/encode.js';
 import { internetChecksum } from '../wire/checksum.js';
 import { u16, u32 } from '../wire/read.js';
-import { IpNode, type Interface, type NextHop, TIMER_ARP_RETRY } from './ip-node.js';
+import { ETH_HEADER, IpNode, type Interface, type NextHop, TIMER_ARP_RETRY, packetOf } from './ip-node.js';
 import { ipv4ToNumber, numberToIpv4 } from './addressing.js';
 
 const TIMER_PING = TIMER_ARP_RETRY + 1;
@@ -16,6 +16,8 @@ const TIMER_REASSEMBLY = TIMER_ARP_RETRY + 3;
 /** RFC 791's suggested reassembly timeout upper bound is 15 s; Linux uses 30 s. */
 const REASSEMBLY_TIMEOUT_NS = 30_000_000_000;
 const PROTO_ICMP = 1;
+/** Room for the Ethernet header, written when the packet is sent. */
+const ROOM = { layer: 'ethernet' } as const;
 const PROTO_UDP = 17;
 
 export interface PingStats {
@@ -106,14 +108,14 @@ export class Host extends IpNode {
     else super.onEvent(kind, payload, aux);
   }
 
-  /** Sends a datagram from this host; `from` is the packet as created, when it is traced. */
-  private send(dst: number, datagram: Uint8Array, from?: Frame): void {
+  /** Sends a packet (Ethernet room + datagram) from this host; `from` is the packet as created, when it is traced. */
+  private send(dst: number, packet: Uint8Array, from?: Frame): void {
     const hop: NextHop | undefined = this.nextHop(dst);
     if (hop === undefined) {
-      this.net.drop(this, undefined, from ?? this.net.frame(datagram), 'NO_ROUTE', `no route to ${numberToIpv4(dst)} (no default gateway)`);
+      this.net.drop(this, undefined, from ?? this.net.frame(packet), 'NO_ROUTE', `no route to ${numberToIpv4(dst)} (no default gateway)`);
       return;
     }
-    this.sendDatagram(hop, datagram, from, from);
+    this.sendDatagram(hop, packet, from, from);
   }
 
   /** The source address this host uses toward `dst`. */
@@ -128,12 +130,12 @@ export class Host extends IpNode {
    */
   probe(dst: number, proto: 'icmp' | 'udp', dstPort = 33434, ttl = 64): number {
     const ip = { layer: 'ipv4' as const, src: this.sourceTo(dst), dst: numberToIpv4(dst), id: this.ipId(), ttl };
-    const datagram =
+    const packet =
       proto === 'icmp'
-        ? encode([ip, { layer: 'icmp', type: 8, id: 0xffff, seq: 1 }, { layer: 'payload', data: new Uint8Array(56) }])
-        : encode([ip, { layer: 'udp', srcPort: 33433, dstPort }, { layer: 'payload', data: new Uint8Array(32) }]);
-    const root = this.net.frame(datagram);
-    this.send(dst, datagram, root);
+        ? encode([ROOM, ip, { layer: 'icmp', type: 8, id: 0xffff, seq: 1 }, { layer: 'payload', data: new Uint8Array(56) }])
+        : encode([ROOM, ip, { layer: 'udp', srcPort: 33433, dstPort }, { layer: 'payload', data: new Uint8Array(32) }]);
+    const root = this.net.frame(packet);
+    this.send(dst, packet, root);
     return root.trace;
   }
 
@@ -142,23 +144,25 @@ export class Host extends IpNode {
     app.outstanding.set(seq, this.net.scheduler.now);
     const data = new Uint8Array(app.size);
     for (let k = 0; k < data.length; k++) data[k] = k & 0xff;
-    const datagram = encode([
+    const packet = encode([
+      ROOM,
       { layer: 'ipv4', src: this.sourceTo(app.dst), dst: numberToIpv4(app.dst), id: this.ipId(), ttl: app.ttl, df: app.df },
       { layer: 'icmp', type: 8, id: app.id, seq },
       { layer: 'payload', data },
     ]);
-    this.send(app.dst, datagram);
+    this.send(app.dst, packet);
   }
 
   private sendUdp(app: UdpApp): void {
     app.sent++;
     const data = new Uint8Array(app.size);
-    const datagram = encode([
+    const packet = encode([
+      ROOM,
       { layer: 'ipv4', src: this.sourceTo(app.dst), dst: numberToIpv4(app.dst), id: this.ipId(), df: app.df },
       { layer: 'udp', srcPort: app.srcPort, dstPort: app.dstPort },
       { layer: 'payload', data },
     ]);
-    this.send(app.dst, datagram);
+    this.send(app.dst, packet);
     if (app.sent < app.count) this.net.scheduler.after(app.gap, this, TIMER_UDP, app);
   }
 
@@ -189,19 +193,20 @@ export class Host extends IpNode {
     const src = u32(datagram, 12);
     if (type === 8) {
       // Echo request: answer with the same identifier, sequence number and data.
-      const reply = datagram.slice();
+      const packet = packetOf(datagram);
+      const reply = packet.subarray(ETH_HEADER);
+      const v = new DataView(packet.buffer, ETH_HEADER);
       const dst = u32(datagram, 16);
-      new DataView(reply.buffer).setUint32(12, this.isLocal(dst) && dst !== 0xffffffff ? dst : this.sourceFor(iface));
-      new DataView(reply.buffer).setUint32(16, src);
+      v.setUint32(12, dst !== 0xffffffff && this.isLocal(dst) ? dst : this.sourceFor(iface));
+      v.setUint32(16, src);
       reply[8] = 64;
       reply[ihl] = 0;
       setChecksum(reply, ihl, reply.length, ihl + 2);
-      const v = new DataView(reply.buffer);
       v.setUint16(4, this.ipId());
       v.setUint16(6, 0);
       setChecksum(reply, 0, ihl, 10);
       this.net.trace(this, iface.port, frame, 'deliver', `ICMP echo request from ${numberToIpv4(src)}: replying`);
-      this.send(src, reply);
+      this.send(src, packet);
       return;
     }
     if (type === 0) {

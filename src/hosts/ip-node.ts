@@ -3,6 +3,9 @@
  * a cache, timeouts, retries and a queue of packets waiting for an answer, a routing table,
  * ICMP errors (RFC 792, RFC 1812 §4.3.2.7 on when not to send them), and fragmentation
  * (RFC 791). What happens to a datagram not addressed to the node is the subclass's business.
+ *
+ * Outgoing datagrams travel as "packets": a buffer with 14 bytes of room for the Ethernet
+ * header in front of the IPv4 datagram, so sending writes the header in place and never copies.
  */
 import { Node, type Frame, type Network, type Port } from '../sim/network.js';
 import type { InterfaceSpec } from '../topology/types.js';
@@ -39,7 +42,7 @@ export interface NextHop {
 interface PendingNeighbour {
   iface: Interface;
   attempts: number;
-  queue: { datagram: Uint8Array; from: Frame | undefined }[];
+  queue: { packet: Uint8Array; from: Frame | undefined }[];
 }
 
 export abstract class IpNode extends Node {
@@ -47,6 +50,8 @@ export abstract class IpNode extends Node {
   readonly routes = new RouteTable<NextHop>();
   private readonly arpCache = new Map<number, { mac: Uint8Array; expires: number }>();
   private readonly pending = new Map<number, PendingNeighbour>();
+  /** This node's addresses and its subnets' broadcast addresses. */
+  private readonly localAddresses = new Set<number>([0xffffffff]);
   private nextId = 1;
 
   constructor(net: Network, name: string, kind: string, specs: InterfaceSpec[], private readonly arpTimeout: number) {
@@ -57,7 +62,11 @@ export abstract class IpNode extends Node {
       const iface: Interface = { port: this.addPort(spec.name), mac, addresses: spec.ipv4.map((a) => ({ address: ipv4ToNumber(a.address), length: a.prefixLength })) };
       this.interfaces.push(iface);
       // Connected routes.
-      for (const a of iface.addresses) this.routes.add(a.address, a.length, { iface, via: undefined });
+      for (const a of iface.addresses) {
+        this.routes.add(a.address, a.length, { iface, via: undefined });
+        this.localAddresses.add(a.address);
+        if (a.length < 31) this.localAddresses.add((a.address | ~prefixMask(a.length)) >>> 0);
+      }
     }
   }
 
@@ -68,15 +77,7 @@ export abstract class IpNode extends Node {
   }
 
   protected isLocal(address: number): boolean {
-    if (address === 0xffffffff) return true;
-    for (const i of this.interfaces) {
-      for (const a of i.addresses) {
-        if (a.address === address) return true;
-        // The subnet's broadcast address.
-        if (a.length < 31 && address === ((a.address | ~prefixMask(a.length)) >>> 0)) return true;
-      }
-    }
-    return false;
+    return this.localAddresses.has(address);
   }
 
   receive(port: Port, frame: Frame): void {
@@ -135,33 +136,34 @@ export abstract class IpNode extends Node {
   }
 
   /**
-   * Sends a datagram (IPv4 header onwards) toward `hop`: fragments it when it is larger than the
-   * link's MTU and DF is clear, reports fragmentation needed when DF is set.
-   * Returns false when it was dropped for its size.
+   * Sends a packet (14 bytes of room, then the IPv4 datagram; the caller hands it over) toward
+   * `hop`: fragments it when it is larger than the link's MTU and DF is clear, reports
+   * fragmentation needed when DF is set. Returns false when it was dropped for its size.
    */
-  protected sendDatagram(hop: NextHop, datagram: Uint8Array, from: Frame | undefined, frame?: Frame): boolean {
+  protected sendDatagram(hop: NextHop, packet: Uint8Array, from: Frame | undefined, frame?: Frame): boolean {
     const mtu = hop.iface.port.mtu;
-    if (datagram.length > mtu) {
-      if ((datagram[6]! & 0x40) !== 0) {
-        this.net.drop(this, hop.iface.port, frame ?? this.net.frame(datagram, from), 'MTU_EXCEEDED', `MTU ${mtu} < ${datagram.length} and DF is set`);
+    const length = packet.length - ETH_HEADER;
+    if (length > mtu) {
+      if ((packet[ETH_HEADER + 6]! & 0x40) !== 0) {
+        this.net.drop(this, hop.iface.port, frame ?? this.net.frame(packet, from), 'MTU_EXCEEDED', `MTU ${mtu} < ${length} and DF is set`);
         return false;
       }
-      for (const piece of fragment(datagram, mtu)) this.resolveAndSend(hop, piece, from);
+      for (const piece of fragment(packet, mtu)) this.resolveAndSend(hop, piece, from);
       return true;
     }
-    this.resolveAndSend(hop, datagram, from);
+    this.resolveAndSend(hop, packet, from);
     return true;
   }
 
-  private resolveAndSend(hop: NextHop, datagram: Uint8Array, from: Frame | undefined): void {
-    const neighbour = hop.via ?? u32(datagram, 16);
+  private resolveAndSend(hop: NextHop, packet: Uint8Array, from: Frame | undefined): void {
+    const neighbour = hop.via ?? u32(packet, ETH_HEADER + 16);
     if (neighbour === 0xffffffff) {
-      this.transmit(hop.iface, BROADCAST, datagram, from);
+      this.transmit(hop.iface, BROADCAST, packet, from);
       return;
     }
     const entry = this.arpCache.get(neighbour);
     if (entry !== undefined && entry.expires > this.net.scheduler.now) {
-      this.transmit(hop.iface, entry.mac, datagram, from);
+      this.transmit(hop.iface, entry.mac, packet, from);
       return;
     }
     let waiting = this.pending.get(neighbour);
@@ -170,18 +172,19 @@ export abstract class IpNode extends Node {
       this.pending.set(neighbour, waiting);
       this.arpRequest(neighbour);
     }
-    if (waiting.queue.length < ARP_QUEUE) waiting.queue.push({ datagram: datagram.slice(), from });
-    else this.net.drop(this, hop.iface.port, this.net.frame(datagram, from), 'ARP_FAILED', `${ARP_QUEUE} packets already wait for ${numberToIpv4(neighbour)}`);
+    if (waiting.queue.length < ARP_QUEUE) waiting.queue.push({ packet, from });
+    else this.net.drop(this, hop.iface.port, this.net.frame(packet, from), 'ARP_FAILED', `${ARP_QUEUE} packets already wait for ${numberToIpv4(neighbour)}`);
   }
 
-  private transmit(iface: Interface, dstMac: Uint8Array, datagram: Uint8Array, from: Frame | undefined): void {
-    const bytes = new Uint8Array(ETH_HEADER + datagram.length);
-    bytes.set(dstMac, 0);
-    bytes.set(iface.mac, 6);
-    bytes[12] = ETHERTYPE_IPV4 >>> 8;
-    bytes[13] = ETHERTYPE_IPV4 & 0xff;
-    bytes.set(datagram, ETH_HEADER);
-    iface.port.send(this.net.frame(bytes, from));
+  /** Writes the Ethernet header into the packet's room and puts it on the wire. */
+  private transmit(iface: Interface, dstMac: Uint8Array, packet: Uint8Array, from: Frame | undefined): void {
+    for (let i = 0; i < 6; i++) {
+      packet[i] = dstMac[i]!;
+      packet[6 + i] = iface.mac[i]!;
+    }
+    packet[12] = ETHERTYPE_IPV4 >>> 8;
+    packet[13] = ETHERTYPE_IPV4 & 0xff;
+    iface.port.send(this.net.frame(packet, from));
   }
 
   private arpRequest(target: number): void {
@@ -206,7 +209,7 @@ export abstract class IpNode extends Node {
     }
     this.pending.delete(aux);
     for (const q of waiting.queue) {
-      this.net.drop(this, waiting.iface.port, this.net.frame(q.datagram, q.from), 'ARP_FAILED', `no ARP reply from ${numberToIpv4(aux)} after ${ARP_ATTEMPTS} requests`);
+      this.net.drop(this, waiting.iface.port, this.net.frame(q.packet, q.from), 'ARP_FAILED', `no ARP reply from ${numberToIpv4(aux)} after ${ARP_ATTEMPTS} requests`);
     }
   }
 
@@ -235,7 +238,7 @@ export abstract class IpNode extends Node {
     const waiting = this.pending.get(ip);
     if (waiting === undefined) return;
     this.pending.delete(ip);
-    for (const q of waiting.queue) this.transmit(waiting.iface, mac, q.datagram, q.from);
+    for (const q of waiting.queue) this.transmit(waiting.iface, mac, q.packet, q.from);
   }
 
   /**
@@ -250,18 +253,20 @@ export abstract class IpNode extends Node {
     const aboutIcmpError = protocol === 1 && original.length > ihl && ![0, 8, 13, 14, 15, 16, 17, 18].includes(original[ihl]!);
     if (laterFragment || aboutIcmpError || src === 0 || src === 0xffffffff || (src >>> 28) === 14) return;
     const quote = original.subarray(0, Math.min(original.length, ihl + 8));
-    const datagram = encode([
+    const packet = encode([
+      { layer: 'ethernet' },
       { layer: 'ipv4', src: numberToIpv4(this.sourceFor(iface)), dst: numberToIpv4(src), id: this.ipId(), ttl: 64 },
       type === 3 ? { layer: 'icmp', type, code, unused: 0, nextHopMtu } : { layer: 'icmp', type, code, unused: 0 },
       { layer: 'payload', data: quote },
     ]);
     const hop = this.nextHop(src);
-    if (hop) this.sendDatagram(hop, datagram, undefined, from);
+    if (hop) this.sendDatagram(hop, packet, undefined, from);
   }
 }
 
-/** Splits a datagram into fragments that fit `mtu` (RFC 791 §3.2; every option is copied). */
-export function fragment(datagram: Uint8Array, mtu: number): Uint8Array[] {
+/** Splits a packet's datagram into fragment packets that fit `mtu` (RFC 791 §3.2; every option is copied). */
+export function fragment(packet: Uint8Array, mtu: number): Uint8Array[] {
+  const datagram = packet.subarray(ETH_HEADER);
   const ihl = (datagram[0]! & 0x0f) * 4;
   const data = datagram.subarray(ihl);
   const step = Math.floor((mtu - ihl) / 8) * 8;
@@ -270,18 +275,25 @@ export function fragment(datagram: Uint8Array, mtu: number): Uint8Array[] {
   const pieces: Uint8Array[] = [];
   for (let off = 0; off < data.length; off += step) {
     const chunk = data.subarray(off, Math.min(off + step, data.length));
-    const piece = new Uint8Array(ihl + chunk.length);
-    piece.set(datagram.subarray(0, ihl), 0);
-    piece.set(chunk, ihl);
+    const piece = new Uint8Array(ETH_HEADER + ihl + chunk.length);
+    piece.set(datagram.subarray(0, ihl), ETH_HEADER);
+    piece.set(chunk, ETH_HEADER + ihl);
     const more = off + step < data.length || (flags & 0x2000) !== 0;
-    const v = new DataView(piece.buffer);
-    v.setUint16(2, piece.length);
+    const v = new DataView(piece.buffer, ETH_HEADER);
+    v.setUint16(2, ihl + chunk.length);
     v.setUint16(6, (flags & 0x4000) | (more ? 0x2000 : 0) | (baseOffset + off / 8));
     v.setUint16(10, 0);
-    v.setUint16(10, internetChecksum(piece, 0, ihl));
+    v.setUint16(10, internetChecksum(piece, ETH_HEADER, ETH_HEADER + ihl));
     pieces.push(piece);
   }
   return pieces;
+}
+
+/** A new packet (with Ethernet room) holding a copy of `datagram`. */
+export function packetOf(datagram: Uint8Array): Uint8Array {
+  const packet = new Uint8Array(ETH_HEADER + datagram.length);
+  packet.set(datagram, ETH_HEADER);
+  return packet;
 }
 
 export function sameMac(b: Uint8Array, o: number, mac: Uint8Array): boolean {

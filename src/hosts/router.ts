@@ -8,7 +8,7 @@ import type { Frame, Network } from '../sim/network.js';
 import type { RouterSpec } from '../topology/types.js';
 import { internetChecksum } from '../wire/checksum.js';
 import { u32 } from '../wire/read.js';
-import { IpNode, type Interface } from './ip-node.js';
+import { ETH_HEADER, IpNode, type Interface, packetOf } from './ip-node.js';
 import { ipv4ToNumber, numberToIpv4 } from './addressing.js';
 
 export class Router extends IpNode {
@@ -28,8 +28,9 @@ export class Router extends IpNode {
     const ihl = (datagram[0]! & 0x0f) * 4;
     // Echo requests to the router itself get answered; anything else addressed to it stops here.
     if (datagram[9] === 1 && datagram[ihl] === 8 && datagram.length >= ihl + 8) {
-      const reply = datagram.slice();
-      const v = new DataView(reply.buffer);
+      const packet = packetOf(datagram);
+      const reply = packet.subarray(ETH_HEADER);
+      const v = new DataView(packet.buffer, ETH_HEADER);
       const src = u32(datagram, 12);
       v.setUint32(16, src);
       v.setUint32(12, u32(datagram, 16));
@@ -42,7 +43,7 @@ export class Router extends IpNode {
       v.setUint16(10, internetChecksum(reply, 0, ihl));
       this.net.trace(this, iface.port, frame, 'deliver', `ICMP echo request from ${numberToIpv4(src)}: replying`);
       const hop = this.nextHop(src);
-      if (hop) this.sendDatagram(hop, reply, undefined);
+      if (hop) this.sendDatagram(hop, packet, undefined);
       return;
     }
     this.net.trace(this, iface.port, frame, 'deliver', `addressed to the router (protocol ${datagram[9]})`);
@@ -67,15 +68,16 @@ export class Router extends IpNode {
       const via = hop.via === undefined ? 'directly connected' : `via ${numberToIpv4(hop.via)}`;
       this.net.trace(this, iface.port, frame, 'route', `route ${numberToIpv4(route.network)}/${route.length} ${via} out ${hop.iface.port.name}, TTL ${ttl} → ${ttl - 1}`);
     }
-    // Forward a copy with TTL decremented and the header checksum recomputed.
-    const out = datagram.slice();
-    out[8] = ttl - 1;
-    const ihl = (out[0]! & 0x0f) * 4;
-    out[10] = 0;
-    out[11] = 0;
-    const sum = internetChecksum(out, 0, ihl);
-    out[10] = sum >>> 8;
-    out[11] = sum & 0xff;
-    if (!this.sendDatagram(hop, out, frame, frame)) this.icmpError(iface, datagram, frame, 3, 4, hop.iface.port.mtu);
+    // Forward a copy (Ethernet room and datagram, as received) with TTL decremented and the header checksum recomputed.
+    const packet = frame.bytes.slice(0, ETH_HEADER + datagram.length);
+    const o = ETH_HEADER;
+    packet[o + 8] = ttl - 1;
+    const ihl = (packet[o]! & 0x0f) * 4;
+    packet[o + 10] = 0;
+    packet[o + 11] = 0;
+    const sum = internetChecksum(packet, o, o + ihl);
+    packet[o + 10] = sum >>> 8;
+    packet[o + 11] = sum & 0xff;
+    if (!this.sendDatagram(hop, packet, frame, frame)) this.icmpError(iface, datagram, frame, 3, 4, hop.iface.port.mtu);
   }
 }
