@@ -32,6 +32,7 @@ export function openCapture(path: string, options: OpenCaptureOptions = {}): Cap
 /** One classic pcap file per port. Classic pcap has no comments or directions; they are dropped. */
 class DirectoryCapture implements CaptureWriter {
   private readonly writers: PcapWriter[] = [];
+  private readonly files = new Set<string>();
   constructor(
     private readonly dir: string,
     private readonly force: boolean,
@@ -39,7 +40,12 @@ class DirectoryCapture implements CaptureWriter {
     mkdirSync(dir, { recursive: true });
   }
   addInterface(info: CaptureInterface): number {
-    const file = join(this.dir, `${info.name.replace(/[^A-Za-z0-9_.-]/g, '-')}.pcap`);
+    // Two ports whose names differ only in punctuation (s1:p2, s1-p2) get distinct files.
+    const base = info.name.replace(/[^A-Za-z0-9_.-]/g, '-');
+    let name = base;
+    for (let n = 2; this.files.has(name); n++) name = `${base}-${n}`;
+    this.files.add(name);
+    const file = join(this.dir, `${name}.pcap`);
     this.writers.push(new PcapWriter(fileSink(file, this.force), { linkType: info.linkType ?? LINKTYPE_ETHERNET }));
     return this.writers.length - 1;
   }

@@ -23,6 +23,7 @@ export const OPT_SHB_USERAPPL = 4;
 export const OPT_IF_NAME = 2;
 export const OPT_IF_DESCRIPTION = 3;
 export const OPT_IF_TSRESOL = 9;
+export const OPT_IF_TSOFFSET = 14;
 export const OPT_EPB_FLAGS = 2;
 /** Decryption Secrets Block type for ESP SAs ("ESPS"). */
 export const SECRETS_ESP = 0x45535053;
@@ -33,6 +34,17 @@ const EPB_FIXED = 20;
 const TWO_32 = 4294967296;
 
 const encoder = new TextEncoder();
+/** An option's length field is 16 bits; longer text is cut at a character boundary. */
+const MAX_OPTION = 65532;
+
+function optionText(text: string): Uint8Array {
+  const bytes = encoder.encode(text);
+  if (bytes.length <= MAX_OPTION) return bytes;
+  let end = MAX_OPTION;
+  // Back up to the start of a UTF-8 character (not a continuation byte 10xxxxxx).
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end);
+}
 
 export class PcapngWriter implements CaptureWriter {
   private scratch = new Uint8Array(2048);
@@ -43,7 +55,7 @@ export class PcapngWriter implements CaptureWriter {
     private readonly sink: ByteSink,
     application = 'netloom',
   ) {
-    const appl = encoder.encode(application);
+    const appl = optionText(application);
     let o = this.begin(BLOCK_SHB, 8 + 16 + optionLength(appl.length) + 4 + 4);
     this.view.setUint32(o, BYTE_ORDER_MAGIC, true);
     this.view.setUint16(o + 4, 1, true);
@@ -56,8 +68,8 @@ export class PcapngWriter implements CaptureWriter {
   }
 
   addInterface(info: CaptureInterface): number {
-    const name = encoder.encode(info.name);
-    const description = info.description === undefined ? undefined : encoder.encode(info.description);
+    const name = optionText(info.name);
+    const description = info.description === undefined ? undefined : optionText(info.description);
     const total = 8 + 8 + optionLength(name.length) + (description ? optionLength(description.length) : 0) + optionLength(1) + 4 + 4;
     let o = this.begin(BLOCK_IDB, total);
     this.view.setUint16(o, info.linkType ?? LINKTYPE_ETHERNET, true);
@@ -74,7 +86,7 @@ export class PcapngWriter implements CaptureWriter {
     if (interfaceId < 0 || interfaceId >= this.interfaces) {
       throw new CaptureError('NETLOOM_CAPTURE_WRITE', `interface ${interfaceId} was never added (there are ${this.interfaces})`);
     }
-    const comment = meta?.comment === undefined ? undefined : encoder.encode(meta.comment);
+    const comment = meta?.comment === undefined ? undefined : optionText(meta.comment);
     const flags = meta?.direction === undefined ? 0 : meta.direction === 'inbound' ? 1 : 2;
     const padded = (data.length + 3) & ~3;
     const options = (flags ? optionLength(4) : 0) + (comment ? optionLength(comment.length) : 0);
@@ -92,8 +104,9 @@ export class PcapngWriter implements CaptureWriter {
     o += 20 + padded;
     if (options > 0) {
       if (flags) {
-        FLAGS_VALUE[0] = flags;
-        o = this.option(o, OPT_EPB_FLAGS, FLAGS_BYTES);
+        v.setUint32(o, OPT_EPB_FLAGS | (4 << 16), true);
+        v.setUint32(o + 4, flags, true);
+        o += 8;
       }
       if (comment) o = this.option(o, OPT_COMMENT, comment);
       o = this.option(o, OPT_ENDOFOPT, undefined);
@@ -151,8 +164,6 @@ export class PcapngWriter implements CaptureWriter {
 }
 
 const TSRESOL = Uint8Array.from([TSRESOL_NANOSECONDS]);
-const FLAGS_VALUE = new Uint32Array(1);
-const FLAGS_BYTES = new Uint8Array(FLAGS_VALUE.buffer);
 
 function optionLength(valueLength: number): number {
   return 4 + ((valueLength + 3) & ~3);

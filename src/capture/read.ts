@@ -7,15 +7,19 @@ import { CaptureError, type CaptureErrorCode } from './errors.js';
 import { MAGIC_MICRO, MAGIC_NANO, PCAP_HEADER_LENGTH, RECORD_HEADER_LENGTH } from './pcap.js';
 import {
   BLOCK_EPB, BLOCK_IDB, BLOCK_SHB, BLOCK_SPB, BYTE_ORDER_MAGIC, OPT_COMMENT, OPT_ENDOFOPT, OPT_EPB_FLAGS,
-  OPT_IF_DESCRIPTION, OPT_IF_NAME, OPT_IF_TSRESOL,
+  OPT_IF_DESCRIPTION, OPT_IF_NAME, OPT_IF_TSOFFSET, OPT_IF_TSRESOL,
 } from './pcapng.js';
 
 export interface CapturedInterface {
   linkType: number;
+  /** Bytes kept of each packet (0: no limit). */
+  snaplen: number;
   name?: string;
   description?: string;
   /** Timestamp units per second (1e6 for microseconds, 1e9 for nanoseconds). */
   unitsPerSecond: bigint;
+  /** if_tsoffset: added to every timestamp, ns. */
+  offsetNs?: bigint;
 }
 
 export interface CapturedPacket {
@@ -58,9 +62,9 @@ function readPcap(bytes: Uint8Array, v: DataView): CaptureRead {
   else return fail('NETLOOM_CAPTURE_FORMAT', `magic 0x${v.getUint32(0, false).toString(16).padStart(8, '0')} is neither pcap nor pcapng`, 0);
   const nano = v.getUint32(0, little) === MAGIC_NANO;
   if (bytes.length < PCAP_HEADER_LENGTH) return fail('NETLOOM_CAPTURE_TRUNCATED', 'file header is cut short', 0);
-  // The top bits of the link-type word carry FCS information (pcap-savefile(5)).
-  const linkType = v.getUint32(20, little) & 0x0fffffff;
-  result.interfaces.push({ linkType, unitsPerSecond: nano ? 1_000_000_000n : 1_000_000n });
+  // The top bits of the link-type word carry FCS information (pcap-savefile(5), libpcap's LT_LINKTYPE).
+  const linkType = v.getUint32(20, little) & 0x03ffffff;
+  result.interfaces.push({ linkType, snaplen: v.getUint32(16, little), unitsPerSecond: nano ? 1_000_000_000n : 1_000_000n });
   const unit = nano ? 1n : 1000n;
   let o = PCAP_HEADER_LENGTH;
   while (o < bytes.length) {
@@ -105,9 +109,12 @@ function readPcapng(bytes: Uint8Array, v: DataView): CaptureRead {
     const bodyEnd = o + length - 4;
     if (type === BLOCK_IDB) {
       if (bodyEnd - body < 8) return fail('NETLOOM_CAPTURE_CORRUPT', 'interface description is too short', o);
-      const iface: CapturedInterface = { linkType: v.getUint16(body, little), unitsPerSecond: 1_000_000n };
+      const iface: CapturedInterface = { linkType: v.getUint16(body, little), snaplen: v.getUint32(body + 4, little), unitsPerSecond: 1_000_000n };
       for (const [code, value] of options(bytes, v, body + 8, bodyEnd, little)) {
         if (code === OPT_IF_NAME) iface.name = decoder.decode(value);
+        else if (code === OPT_IF_TSOFFSET && value.length >= 8) {
+          iface.offsetNs = new DataView(value.buffer, value.byteOffset, 8).getBigInt64(0, little) * 1_000_000_000n;
+        }
         else if (code === OPT_IF_DESCRIPTION) iface.description = decoder.decode(value);
         else if (code === OPT_IF_TSRESOL && value.length >= 1) {
           const r = value[0]!;
@@ -126,7 +133,8 @@ function readPcapng(bytes: Uint8Array, v: DataView): CaptureRead {
         return fail('NETLOOM_CAPTURE_CORRUPT', `packet names interface ${localId}, which is not described`, body);
       }
       const original = v.getUint32(body + (epb ? 16 : 0), little);
-      const captured = epb ? v.getUint32(body + 12, little) : Math.min(original, bodyEnd - body - 4);
+      // A simple packet block's data is padded: the packet is the original length, cut to the snap length.
+      const captured = epb ? v.getUint32(body + 12, little) : Math.min(original, iface.snaplen || original, bodyEnd - body - 4);
       if (captured > bodyEnd - body - fixed) return fail('NETLOOM_CAPTURE_CORRUPT', `packet of ${captured} bytes overruns its block`, o);
       const packet: CapturedPacket = {
         timestampNs: 0n,
@@ -137,7 +145,7 @@ function readPcapng(bytes: Uint8Array, v: DataView): CaptureRead {
       };
       if (epb) {
         const units = (BigInt(v.getUint32(body + 4, little)) << 32n) | BigInt(v.getUint32(body + 8, little));
-        packet.timestampNs = (units * 1_000_000_000n) / iface.unitsPerSecond;
+        packet.timestampNs = (units * 1_000_000_000n) / iface.unitsPerSecond + (iface.offsetNs ?? 0n);
         for (const [code, value] of options(bytes, v, body + fixed + ((captured + 3) & ~3), bodyEnd, little)) {
           if (code === OPT_COMMENT) (packet.comments ??= []).push(decoder.decode(value));
           else if (code === OPT_EPB_FLAGS && value.length >= 4) {

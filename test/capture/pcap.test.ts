@@ -26,7 +26,7 @@ describe('classic pcap', () => {
         const packets = items.map((p) => ({ timestampNs: p.us * 1000, data: p.data }));
         const read = readCapture(writePcap(packets, { nanosecond }));
         expect(read.error).toBeUndefined();
-        expect(read.interfaces).toEqual([{ linkType: 1, unitsPerSecond: nanosecond ? 1_000_000_000n : 1_000_000n }]);
+        expect(read.interfaces).toEqual([{ linkType: 1, snaplen: 262144, unitsPerSecond: nanosecond ? 1_000_000_000n : 1_000_000n }]);
         expect(read.packets.map((p) => ({ timestampNs: Number(p.timestampNs), data: toHex(p.data) }))).toEqual(packets.map((p) => ({ timestampNs: p.timestampNs, data: toHex(p.data) })));
       }),
     );

@@ -164,3 +164,40 @@ describe('capture outputs', () => {
     expect(() => w.writePacket(0, 0, new Uint8Array(1))).toThrow(expect.objectContaining({ code: 'NETLOOM_CAPTURE_WRITE' }));
   });
 });
+
+describe('capture edge cases', () => {
+  it('cuts an option longer than 16 bits can say at a character boundary, and the file stays readable', () => {
+    const sink = new MemorySink();
+    const w = new PcapngWriter(sink);
+    w.addInterface({ name: 'p' });
+    w.writePacket(0, 0, Uint8Array.from([1]), { comment: `${'é'.repeat(40_000)}` });
+    const read = readCapture(sink.bytes());
+    expect(read.error).toBeUndefined();
+    expect(read.packets[0]!.comments![0]).toBe('é'.repeat(32_766));
+  });
+
+  it('gives ports whose names differ only in punctuation their own files', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'netloom-capture-')), 'ports') + '/';
+    const capture = openCapture(out);
+    capture.addInterface({ name: 's1:p2' });
+    capture.addInterface({ name: 's1-p2' });
+    capture.close();
+    expect(readdirSync(out).sort()).toEqual(['s1-p2-2.pcap', 's1-p2.pcap']);
+  });
+
+  it('reads the link type under the FCS bits, if_tsoffset, and simple packet blocks cut to the snap length', () => {
+    const pcap = fromHex('d4c3b2a1020004000000000000000000ffff0000' + '01000024' + '00000000000000000100000001000000ab');
+    expect(readCapture(pcap).interfaces[0]!.linkType).toBe(1);
+    const le = (n: number, bytes = 4) => toHex(Uint8Array.from({ length: bytes }, (_, k) => (n >>> (8 * k)) & 0xff));
+    const shb = '0a0d0d0a' + le(28) + '4d3c2b1a' + '01000000' + 'ffffffffffffffff' + le(28);
+    // IDB: linktype 1, snaplen 61, if_tsoffset 10 s.
+    const idb = '01000000' + le(36) + '0100' + '0000' + le(61) + '0e00' + '0800' + le(10) + le(0) + '00000000' + le(36);
+    // SPB: original length 100, 100 bytes of data.
+    const spb = '03000000' + le(116) + le(100) + 'cc'.repeat(100) + le(116);
+    // EPB at timestamp 5 µs (default microsecond resolution).
+    const epb = '06000000' + le(36) + le(0) + le(0) + le(5) + le(1) + le(1) + 'ab000000' + le(36);
+    const read = readCapture(fromHex(shb + idb + spb + epb));
+    expect(read.error).toBeUndefined();
+    expect(read.packets.map((p) => [p.data.length, p.originalLength, p.timestampNs])).toEqual([[61, 100, 0n], [1, 1, 10_000_005_000n]]);
+  });
+});
