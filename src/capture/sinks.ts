@@ -1,7 +1,8 @@
 /**
- * Where capture bytes go: a file (buffered, flushed at block boundaries so a killed run leaves
- * a file valid up to its last flushed packet), standard output (flushed per packet, for
- * `| wireshark -k -i -`), or memory (tests). Writers hand over whole blocks only.
+ * Where capture bytes go: a file (buffered, flushed at block boundaries, so a killed run leaves
+ * a file whose packets all read back, but for the last block when the kill cut a write short),
+ * standard output (flushed per packet, for `| wireshark -k -i -`), or memory (tests). Writers
+ * hand over whole blocks only.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { CaptureError } from './errors.js';

@@ -7,7 +7,7 @@
  *   length and bytes as netloom wrote them, and decrypts the ESP given the printed options;
  * - netloom reads back what editcap and tshark write (pcap and pcapng, microsecond and
  *   nanosecond) with the same bytes and timestamps, and a big-endian pcapng;
- * - a writer killed mid-run leaves a file that reads without damage.
+ * - a writer killed mid-run leaves a file whose every packet reads back, but for a cut last block.
  * Each tool runs once per check over a whole file, never once per packet. Skipped, with the
  * reason, when the Wireshark tools are not installed (the killed-writer test needs none).
  */
@@ -486,8 +486,14 @@ describe('a killed writer', () => {
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
 
-      const read = readCapture(readFileSync(file));
-      expect(read.error).toBeUndefined();
+      const bytes = readFileSync(file);
+      const read = readCapture(bytes);
+      // SIGKILL can cut a write(2) short at a page boundary, so the last block may be cut; then it
+      // is reported as a cut tail, and every packet before it is whole.
+      if (read.error) {
+        expect(read.error.code).toBe('NETLOOM_CAPTURE_TRUNCATED');
+        expect(read.error.offset).toBeGreaterThan(bytes.length - 4096 - 512);
+      }
       expect(read.interfaces).toEqual([{ linkType: 1, snaplen: 262144, name: 'h1:eth0', description: 'killed mid-run', unitsPerSecond: 1_000_000_000n }]);
       expect(read.packets.length).toBeGreaterThan(0);
       const wrong = read.packets.findIndex(
