@@ -46,6 +46,47 @@ program
   .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable)', collect, [])
   .action((hex: string[], options) => run(async () => (await import('./decode.js')).decodeCommand(hex, options)));
 
+program
+  .command('run')
+  .description("run a topology's traffic, print what happened, check its expectations (exit 1 if one fails)")
+  .argument('<topology>', 'a topology file (YAML or JSON)')
+  .option('--until <time>', 'stop at this virtual time (e.g. 10s); default: when nothing is left to do')
+  .option('--seed <n>', "seed for the run's random source (losses, jitter); overrides the file's")
+  .option('--pcap <path>', 'capture every port: FILE (pcapng), FILE.pcap, DIR/ (a pcap per port) or - (stdout)')
+  .option('--events <file>', 'write every trace event as JSON Lines')
+  .option('--force', 'overwrite existing capture or events files')
+  .option('--json', 'print the summary as one JSON object')
+  .action((file: string, options) => run(async () => (await import('./run.js')).runCommand(file, options)));
+
+program
+  .command('trace')
+  .description('send one packet through a topology and print its path hop by hop')
+  .argument('<topology>', 'a topology file (YAML or JSON)')
+  .requiredOption('--from <host>', 'the host that sends')
+  .requiredOption('--to <target>', 'a node name or an IPv4 address')
+  .option('--proto <proto>', 'icmp or udp', 'icmp')
+  .option('--dport <port>', 'UDP destination port', '33434')
+  .option('--at <time>', 'when to send it (link schedules apply), e.g. 4s')
+  .option('--seed <n>', "seed for the run's random source")
+  .option('--pcap <path>', 'capture the trace (as for run)')
+  .option('--force', 'overwrite an existing capture')
+  .option('--json', 'print the path result as JSON')
+  .action((file: string, options) => run(async () => (await import('./trace.js')).traceCommand(file, options)));
+
+program
+  .command('validate')
+  .description('check a topology file and list every problem in it, each with its line and column')
+  .argument('<topology>', 'a topology file, YAML or JSON')
+  .action((file: string) => run(async () => (await import('./validate.js')).validateCommand(file)));
+
+program
+  .command('schema')
+  .description('print the JSON Schema of topology files, for editors (yaml-language-server)')
+  .addHelpText('after', `
+In VS Code with the YAML extension, save it and put this first in a topology file:
+  # yaml-language-server: $schema=./netloom.schema.json`)
+  .action(() => run(async () => (await import('./schema.js')).schemaCommand()));
+
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`netloom: internal error: ${String(error)}\n`);
   process.exitCode = 3;

@@ -1,0 +1,87 @@
+/** `netloom run`: runs a topology's traffic and checks its expectations; exit 1 when one fails. */
+import { createWriteStream } from 'node:fs';
+import { loadTopologyFile } from '../topology/load.js';
+import { runTopology, type RunSummary } from '../topology/run.js';
+import { parseDuration } from '../topology/units.js';
+import { openCapture } from '../capture/open.js';
+import { toHex } from '../wire/addresses.js';
+import type { TraceSink } from '../trace/events.js';
+import { UsageError } from './errors.js';
+
+export interface RunCommandOptions {
+  until?: string;
+  seed?: string;
+  pcap?: string;
+  force?: boolean;
+  json?: boolean;
+  events?: string;
+}
+
+export function parseSeed(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) > 0xffffffff) throw new UsageError(`--seed "${text}" is not a whole number from 0 to 4294967295`);
+  return Number(text);
+}
+
+export function parseUntil(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new UsageError(`--until "${text}": ${(error as Error).message}`);
+  }
+}
+
+export function runCommand(file: string, options: RunCommandOptions): void {
+  const topology = loadTopologyFile(file);
+  const until = parseUntil(options.until);
+  const seed = parseSeed(options.seed);
+  const toStdout = options.pcap === '-';
+  const sinks: TraceSink[] = [];
+  let events: ReturnType<typeof createWriteStream> | undefined;
+  if (options.events !== undefined) {
+    events = createWriteStream(options.events, { flags: options.force ? 'w' : 'wx' });
+    events.on('error', (error) => process.stderr.write(`netloom: cannot write ${options.events}: ${error.message}\n`));
+    const out = events;
+    sinks.push({ event: (e) => out.write(`${JSON.stringify(e, (_k, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v))}\n`) });
+  }
+  const progress = process.stderr.isTTY && !toStdout && !options.json;
+  const summary = runTopology(topology, {
+    ...(until !== undefined && { until }),
+    ...(seed !== undefined && { seed }),
+    ...(options.pcap !== undefined && { capture: openCapture(options.pcap, { force: options.force === true }) }),
+    sinks,
+    ...(progress && { onProgress: (now: number) => process.stderr.write(`\r${(now / 1e9).toFixed(3)} s of virtual time…`) }),
+  });
+  if (progress) process.stderr.write('\r\x1b[K');
+  events?.end();
+  const text = options.json ? JSON.stringify(summary, (_k, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v)) : formatSummary(summary);
+  (toStdout ? process.stderr : process.stdout).write(`${text}\n`);
+  if (!summary.passed) process.exitCode = 1;
+}
+
+export function formatSummary(s: RunSummary): string {
+  const out: string[] = [];
+  out.push(`${s.topology} (seed ${s.seed}): ${(s.endedAt / 1e9).toFixed(3)} s of virtual time, ${s.events.toLocaleString('en')} events, ${s.packetHops.toLocaleString('en')} packet-hops`);
+  if (s.traffic.length > 0) {
+    out.push('', 'traffic');
+    const width = Math.max(...s.traffic.map((t) => t.name.length));
+    for (const t of s.traffic) {
+      let line = `  ${t.name.padEnd(width)}  sent ${t.sent}  delivered ${t.delivered}  lost ${t.lost}`;
+      if (t.rtt) line += `  rtt min/avg/max/mdev ${[t.rtt.min, t.rtt.avg, t.rtt.max, t.rtt.mdev].map((v) => v.toFixed(3)).join('/')} ms`;
+      out.push(line);
+      for (const [what, count] of Object.entries(t.errors ?? {})) out.push(`    ${count} × ${what}`);
+    }
+  }
+  if (s.drops.length > 0) {
+    out.push('', 'drops');
+    for (const d of s.drops) out.push(`  ${d.node}  ${d.reason}  ${d.count}`);
+  }
+  if (s.expectations.length > 0) {
+    out.push('', 'expectations');
+    for (const e of s.expectations) out.push(`  ${e.passed ? 'ok  ' : 'FAIL'} ${e.expectation}  (${e.actual})`);
+    const passed = s.expectations.filter((e) => e.passed).length;
+    out.push('', `${passed} of ${s.expectations.length} expectations passed`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,43 @@
+/** `netloom trace`: sends one packet through a topology and prints its path hop by hop. */
+import { loadTopologyFile } from '../topology/load.js';
+import { tracePath } from '../topology/run.js';
+import { formatPath } from '../trace/path.js';
+import { openCapture } from '../capture/open.js';
+import { UsageError } from './errors.js';
+import { parseSeed, parseUntil } from './run.js';
+
+export interface TraceCommandOptions {
+  from: string;
+  to: string;
+  proto: string;
+  dport?: string;
+  at?: string;
+  seed?: string;
+  pcap?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export function traceCommand(file: string, options: TraceCommandOptions): void {
+  const topology = loadTopologyFile(file);
+  const hosts = topology.nodes.filter((n) => n.kind === 'host').map((n) => n.name);
+  if (!hosts.includes(options.from)) throw new UsageError(`--from "${options.from}" is not a host of ${file} (hosts are ${hosts.join(', ')})`);
+  const nodes = topology.nodes.map((n) => n.name);
+  if (!nodes.includes(options.to) && !/^\d{1,3}(\.\d{1,3}){3}$/.test(options.to)) {
+    throw new UsageError(`--to "${options.to}" is neither a node of ${file} (${nodes.join(', ')}) nor an IPv4 address`);
+  }
+  if (options.proto !== 'icmp' && options.proto !== 'udp') throw new UsageError(`--proto "${options.proto}" must be icmp or udp`);
+  const dstPort = options.dport === undefined ? undefined : Number(options.dport);
+  if (dstPort !== undefined && !(Number.isInteger(dstPort) && dstPort >= 0 && dstPort <= 65535)) throw new UsageError(`--dport "${options.dport}" is not a port number`);
+  const at = parseUntil(options.at);
+  const seed = parseSeed(options.seed);
+  const path = tracePath(topology, options.from, options.to, {
+    proto: options.proto,
+    ...(dstPort !== undefined && { dstPort }),
+    ...(at !== undefined && { at }),
+    ...(seed !== undefined && { seed }),
+    ...(options.pcap !== undefined && { capture: openCapture(options.pcap, { force: options.force === true }) }),
+  });
+  const text = options.json ? JSON.stringify(path) : formatPath(path);
+  (options.pcap === '-' ? process.stderr : process.stdout).write(`${text}\n`);
+}

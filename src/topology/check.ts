@@ -1,0 +1,554 @@
+/**
+ * The checks that cross from one part of a topology to another (a link's node and port, a
+ * route's next hop on a connected subnet, a traffic target with an address, an expectation's
+ * traffic item), and the assembly of the Topology once nothing is wrong. Each piece's shape and
+ * units are schema.ts's; a piece with a problem of its own is left out of the checks that
+ * depend on it, so one mistake gives one message.
+ */
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import type * as z from 'zod';
+import {
+  EXPECTATION_KINDS,
+  NODE_KINDS,
+  TOP_LEVEL_KEYS,
+  TRAFFIC_KINDS,
+  defaultsSchema,
+  deliveredSchema,
+  describeValue,
+  droppedSchema,
+  duration,
+  interfaceSchema,
+  ipv4Address,
+  ipv4Prefix,
+  ipv4Text,
+  linkSchema,
+  listSchema,
+  mapSchema,
+  nameSchema,
+  networkOf,
+  nodeName,
+  nodeSchema,
+  pathSchema,
+  pingSchema,
+  portName,
+  seedSchema,
+  udpSchema,
+  type Ipv4,
+  type Ipv6,
+  type NodeInput,
+} from './schema.js';
+import { didYouMean, listNames, type PathSegment } from './errors.js';
+import type { Issues } from './document.js';
+import type { Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, Topology, TrafficSpec } from './types.js';
+
+type Kind = (typeof NODE_KINDS)[number];
+
+/** What the checks know of a node, even one with problems of its own (so they do not pile up). */
+interface NodeFacts {
+  kind?: Kind;
+  /** Interface or switch port names; undefined when they cannot be known. */
+  ports?: string[];
+  /** Interfaces whose addresses parsed. */
+  interfaces: Map<string, ParsedInterface>;
+  /** Every interface parsed: "has no IPv4 address" and "not on a subnet" can be trusted. */
+  complete: boolean;
+  /** The node as parsed, when it had no problems of its own. */
+  parsed?: NodeInput;
+  /** The interfaces as written, to name `ipv4` or `ipv4[1]` as the file does. */
+  written: Record<string, unknown>;
+}
+
+interface ParsedInterface {
+  ipv4: Ipv4[];
+  ipv6: Ipv6[];
+  mac?: string | undefined;
+}
+
+type Parsed<S extends z.ZodType> = z.output<S>;
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Quiet parse: the value, or undefined (its problems are reported elsewhere). */
+function quiet<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | undefined {
+  const result = schema.safeParse(value);
+  return result.success ? result.data : undefined;
+}
+
+export class Checker {
+  private readonly nodes = new Map<string, NodeFacts>();
+  /** Traffic names by index, explicit or default, for expectations that refer by name. */
+  private readonly trafficNames: (string | undefined)[] = [];
+
+  constructor(
+    private readonly issues: Issues,
+    private readonly file: string,
+  ) {}
+
+  check(raw: unknown): Topology | undefined {
+    const issues = this.issues;
+    if (raw === null || raw === undefined) {
+      issues.add([], 'the file is empty; a topology needs at least "nodes"');
+      return undefined;
+    }
+    if (!isObject(raw)) {
+      issues.add([], `expected a map with ${listNames(TOP_LEVEL_KEYS)}, got ${describeValue(raw)}`);
+      return undefined;
+    }
+    for (const key of Object.keys(raw)) {
+      if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) issues.unknownKey([], key, TOP_LEVEL_KEYS);
+    }
+    const present = (key: string) => raw[key] !== undefined && raw[key] !== null;
+
+    const name = raw['name'] === undefined ? defaultName(this.file) : issues.parse(nameSchema, raw['name'], ['name']);
+    const seed = raw['seed'] === undefined ? 1 : issues.parse(seedSchema, raw['seed'], ['seed']);
+    const defaults = issues.parse(defaultsSchema, present('defaults') ? raw['defaults'] : undefined, ['defaults']);
+
+    if (raw['nodes'] === undefined) issues.missing([], 'nodes');
+    else if (issues.parse(mapSchema, raw['nodes'], ['nodes']) !== undefined) this.readNodes(raw['nodes'] as Record<string, unknown>);
+    this.checkAddresses();
+
+    const linksRaw = present('links') ? issues.parse(listSchema, raw['links'], ['links']) : [];
+    const trafficRaw = present('traffic') ? issues.parse(listSchema, raw['traffic'], ['traffic']) : [];
+    const expectRaw = present('expect') ? issues.parse(listSchema, raw['expect'], ['expect']) : [];
+
+    const links = (linksRaw ?? []).map((link, i) => this.checkLink(link, i));
+    this.checkLinkPorts(linksRaw ?? []);
+    const traffic = (trafficRaw ?? []).map((item, i) => this.checkTraffic(item, i));
+    this.checkTrafficNames(trafficRaw ?? []);
+    const expect = (expectRaw ?? []).map((item, i) => this.checkExpectation(item, i, trafficRaw?.length ?? 0));
+
+    if (issues.count > 0 || name === undefined || seed === undefined || defaults === undefined) return undefined;
+    if (linksRaw === undefined || trafficRaw === undefined || expectRaw === undefined) return undefined;
+    return {
+      name,
+      seed,
+      nodes: this.buildNodes(),
+      links: links.map((link) => buildLink(link!, defaults.link)),
+      traffic: traffic.map((t) => t!),
+      expect: expect.map((e) => e!),
+    };
+  }
+
+  // ---- nodes
+
+  private readNodes(raw: Record<string, unknown>): void {
+    for (const [name, value] of Object.entries(raw)) {
+      const path = ['nodes', name];
+      if (quiet(nodeName, name) === undefined) {
+        this.issues.add(path, `node name ${JSON.stringify(name)} must start with a letter and hold only letters, digits, _ and -`, true);
+      }
+      const facts: NodeFacts = { interfaces: new Map(), complete: true, written: {} };
+      this.nodes.set(name, facts);
+      const parsed = this.issues.parse(nodeSchema, value, path);
+      if (parsed !== undefined) facts.parsed = parsed;
+      if (!isObject(value)) {
+        facts.complete = false;
+        continue;
+      }
+      const kind = value['kind'];
+      if (typeof kind === 'string' && (NODE_KINDS as readonly string[]).includes(kind)) facts.kind = kind as Kind;
+      if (facts.kind === 'switch') {
+        const ports = value['ports'];
+        if (Array.isArray(ports)) facts.ports = [...new Set(ports.filter((p): p is string => typeof p === 'string'))];
+        this.checkSwitchPorts(name, ports);
+      } else if (facts.kind !== undefined) {
+        const interfaces = value['interfaces'];
+        if (isObject(interfaces)) {
+          facts.ports = Object.keys(interfaces);
+          facts.written = interfaces;
+          for (const [port, spec] of Object.entries(interfaces)) {
+            const parsedInterface = quiet(interfaceSchema, spec);
+            if (parsedInterface === undefined) facts.complete = false;
+            else facts.interfaces.set(port, parsedInterface);
+          }
+        } else {
+          facts.complete = false;
+        }
+      }
+    }
+    for (const [name, facts] of this.nodes) {
+      const value = raw[name];
+      if (!isObject(value)) continue;
+      if (facts.kind === 'host') this.checkGateway(name, facts, value['gateway']);
+      if (facts.kind === 'router') this.checkRoutes(name, facts, value['routes']);
+    }
+  }
+
+  private checkSwitchPorts(name: string, ports: unknown): void {
+    if (!Array.isArray(ports)) return;
+    const seen = new Set<string>();
+    ports.forEach((port, i) => {
+      if (typeof port !== 'string') return;
+      if (seen.has(port)) this.issues.add(['nodes', name, 'ports', i], `duplicate port "${port}"`);
+      seen.add(port);
+    });
+  }
+
+  /** No address or MAC on two interfaces. */
+  private checkAddresses(): void {
+    const owners = new Map<string, string>();
+    const macs = new Map<string, string>();
+    for (const [node, facts] of this.nodes) {
+      for (const [port, spec] of facts.interfaces) {
+        const where = ['nodes', node, 'interfaces', port];
+        for (const family of ['ipv4', 'ipv6'] as const) {
+          const list: { address: string }[] = spec[family];
+          list.forEach((ip, i) => {
+            const owner = owners.get(ip.address);
+            const written = facts.written[port];
+            const path = isObject(written) && Array.isArray(written[family]) ? [...where, family, i] : [...where, family];
+            if (owner !== undefined) this.issues.add(path, `${ip.address} is also on ${owner}`);
+            else owners.set(ip.address, `${node}:${port}`);
+          });
+        }
+        if (spec.mac !== undefined) {
+          const owner = macs.get(spec.mac);
+          if (owner !== undefined) this.issues.add([...where, 'mac'], `MAC ${spec.mac} is also on ${owner}`);
+          else macs.set(spec.mac, `${node}:${port}`);
+        }
+      }
+    }
+  }
+
+  private subnetsOf(facts: NodeFacts, only?: string): { port: string; ip: Ipv4 }[] {
+    const subnets: { port: string; ip: Ipv4 }[] = [];
+    for (const [port, spec] of facts.interfaces) {
+      if (only !== undefined && port !== only) continue;
+      for (const ip of spec.ipv4) subnets.push({ port, ip });
+    }
+    return subnets;
+  }
+
+  private checkGateway(name: string, facts: NodeFacts, raw: unknown): void {
+    if (raw === undefined) return;
+    const gateway = quiet(ipv4Address, raw);
+    if (gateway === undefined || !facts.complete) return;
+    const path = ['nodes', name, 'gateway'];
+    const subnets = this.subnetsOf(facts);
+    if (subnets.some((s) => s.ip.value === gateway.value)) {
+      this.issues.add(path, `${gateway.address} is ${name}'s own address; the gateway is the next router`);
+    } else if (!subnets.some((s) => onSubnet(gateway, s.ip))) {
+      this.issues.add(path, `${gateway.address} is not on a subnet of ${name} (${subnetList(subnets)})`);
+    }
+  }
+
+  private checkRoutes(name: string, facts: NodeFacts, raw: unknown): void {
+    if (!Array.isArray(raw)) return;
+    const destinations = new Map<string, number>();
+    raw.forEach((route, i) => {
+      if (!isObject(route)) return;
+      const path = ['nodes', name, 'routes', i];
+      const to = quiet(ipv4Prefix, route['to']);
+      if (to !== undefined) {
+        const key = `${to.address}/${to.prefixLength}`;
+        const first = destinations.get(key);
+        if (first !== undefined) this.issues.add([...path, 'to'], `a second route to ${key} (the first is routes[${first}])`);
+        else destinations.set(key, i);
+      }
+      const port = quiet(portName, route['interface']);
+      if (port !== undefined && facts.ports !== undefined && !facts.ports.includes(port)) {
+        this.issues.add([...path, 'interface'], `unknown interface "${port}"${didYouMean(port, facts.ports)} (${name} has ${listNames(facts.ports)})`);
+        return;
+      }
+      const via = quiet(ipv4Address, route['via']);
+      if (via === undefined || !facts.complete) return;
+      const subnets = this.subnetsOf(facts, port);
+      if (subnets.some((s) => s.ip.value === via.value)) {
+        this.issues.add([...path, 'via'], `${via.address} is ${name}'s own address; via is the next router`);
+      } else if (!subnets.some((s) => onSubnet(via, s.ip))) {
+        const where = port === undefined ? `a connected subnet of ${name}` : `the subnet of ${name}:${port}`;
+        this.issues.add([...path, 'via'], `${via.address} is not on ${where} (${subnetList(subnets)})`);
+      }
+    });
+  }
+
+  // ---- links
+
+  private checkLink(raw: unknown, index: number): Parsed<typeof linkSchema> | undefined {
+    const path = ['links', index];
+    const link = this.issues.parse(linkSchema, raw, path);
+    if (!isObject(raw) || !Array.isArray(raw['schedule'])) return link;
+    let previous: { ns: number; text: unknown } | undefined;
+    raw['schedule'].forEach((change, i) => {
+      if (!isObject(change)) return;
+      const at = quiet(duration, change['at']);
+      if (at === undefined) return;
+      if (previous !== undefined && at <= previous.ns) {
+        this.issues.add([...path, 'schedule', i, 'at'], `${describeTime(change['at'])} is not after the previous change at ${describeTime(previous.text)}; times must increase`);
+      }
+      previous = { ns: at, text: change['at'] };
+    });
+    return link;
+  }
+
+  /** Endpoints name existing ports, and no port is on two links. */
+  private checkLinkPorts(links: unknown[]): void {
+    const used = new Map<string, number>();
+    links.forEach((link, index) => {
+      if (!isObject(link) || !Array.isArray(link['endpoints'])) return;
+      const seenHere: string[] = [];
+      link['endpoints'].slice(0, 2).forEach((endpoint, j) => {
+        if (typeof endpoint !== 'string') return;
+        const match = /^([^:]+):([^:]+)$/.exec(endpoint);
+        if (match === null) return;
+        const [, node, port] = match as unknown as [string, string, string];
+        const path = ['links', index, 'endpoints', j];
+        const facts = this.nodes.get(node);
+        if (facts === undefined) {
+          this.issues.add(path, this.unknownNode(node));
+          return;
+        }
+        if (facts.ports === undefined) return;
+        if (!facts.ports.includes(port)) {
+          const what = facts.kind === 'switch' ? 'port' : 'interface';
+          this.issues.add(path, `unknown ${what} "${port}" on ${node}${didYouMean(port, facts.ports)} (${node} has ${listNames(facts.ports)})`);
+          return;
+        }
+        const id = `${node}:${port}`;
+        if (seenHere.includes(id)) {
+          this.issues.add(path, `both endpoints are ${id}; a link joins two different ports`);
+          return;
+        }
+        seenHere.push(id);
+        const other = used.get(id);
+        if (other !== undefined) this.issues.add(path, `${id} is already used by links[${other}]`);
+        else used.set(id, index);
+      });
+    });
+  }
+
+  // ---- traffic
+
+  private unknownNode(node: string): string {
+    const names = [...this.nodes.keys()];
+    return `unknown node "${node}"${didYouMean(node, names)} (nodes are ${listNames(names)})`;
+  }
+
+  /** The one key of a `- ping: {...}` style item, or undefined after reporting what is wrong. */
+  private oneKey(raw: unknown, path: PathSegment[], kinds: readonly string[]): string | undefined {
+    const expected = kinds.join(' or ');
+    if (!isObject(raw)) {
+      this.issues.add(path, `expected a map with ${expected}, got ${describeValue(raw)}`);
+      return undefined;
+    }
+    const keys = Object.keys(raw);
+    const known = keys.filter((k) => kinds.includes(k));
+    for (const key of keys) if (!kinds.includes(key)) this.issues.unknownKey(path, key, kinds);
+    if (known.length > 1) {
+      this.issues.addKey(path, known[1]!, `one of ${expected} per list item, found ${known.join(' and ')}`);
+      return undefined;
+    }
+    if (keys.length === 0) this.issues.add(path, `expected ${expected}`);
+    return known[0];
+  }
+
+  private checkTraffic(raw: unknown, index: number): TrafficSpec | undefined {
+    const path = ['traffic', index];
+    const kind = this.oneKey(raw, path, TRAFFIC_KINDS);
+    if (kind === undefined) return undefined;
+    const body = (raw as Record<string, unknown>)[kind];
+    const bodyPath = [...path, kind];
+    const fields = isObject(body) ? body : {};
+    this.checkSender(fields['from'], [...bodyPath, 'from'], 'traffic');
+    this.checkTarget(fields['to'], [...bodyPath, 'to']);
+    const defaultName = kind === 'ping' ? `ping ${String(fields['from'])} → ${String(fields['to'])}` : `udp ${String(fields['from'])} → ${String(fields['to'])}:${String(fields['dstPort'])}`;
+    const named = typeof fields['from'] === 'string' && typeof fields['to'] === 'string';
+    this.trafficNames[index] = typeof fields['name'] === 'string' ? fields['name'] : named ? defaultName : undefined;
+    if (kind === 'ping') {
+      const ping = this.issues.parse(pingSchema, body, bodyPath);
+      if (ping === undefined) return undefined;
+      return { kind: 'ping', ...ping, name: ping.name ?? defaultName };
+    }
+    const udp = this.issues.parse(udpSchema, body, bodyPath);
+    if (udp === undefined) return undefined;
+    return { kind: 'udp', ...udp, name: udp.name ?? defaultName };
+  }
+
+  /** Explicit names are unique: expectations find traffic by them. */
+  private checkTrafficNames(raw: unknown[]): void {
+    const first = new Map<string, number>();
+    raw.forEach((item, index) => {
+      if (!isObject(item)) return;
+      for (const kind of TRAFFIC_KINDS) {
+        const body = item[kind];
+        if (!isObject(body) || typeof body['name'] !== 'string') continue;
+        const name = body['name'];
+        const earlier = first.get(name);
+        if (earlier !== undefined) this.issues.add(['traffic', index, kind, 'name'], `traffic[${earlier}] is also named "${name}"`);
+        else first.set(name, index);
+      }
+    });
+  }
+
+  /** `from`: a host with an IPv4 address. */
+  private checkSender(raw: unknown, path: PathSegment[], what: 'traffic' | 'a probe'): void {
+    if (typeof raw !== 'string' || !NODE_NAME_LIKE.test(raw)) return;
+    const facts = this.nodes.get(raw);
+    if (facts === undefined) this.issues.add(path, this.unknownNode(raw));
+    else if (facts.kind !== undefined && facts.kind !== 'host') this.issues.add(path, `${raw} is a ${facts.kind}; ${what} starts at a host`);
+    else if (facts.kind === 'host' && facts.complete && this.subnetsOf(facts).length === 0) this.issues.add(path, `${raw} has no IPv4 address to send from`);
+  }
+
+  /** `to`: a node with an IPv4 address, or an IPv4 address. */
+  private checkTarget(raw: unknown, path: PathSegment[]): void {
+    if (typeof raw !== 'string' || raw === '') return;
+    if (!/^[A-Za-z]/.test(raw)) {
+      if (quiet(ipv4Address, raw) === undefined) this.issues.add(path, `"${raw}" is not a node name or an IPv4 address`);
+      return;
+    }
+    if (!NODE_NAME_LIKE.test(raw)) {
+      this.issues.add(path, `"${raw}" is not a node name or an IPv4 address`);
+      return;
+    }
+    const facts = this.nodes.get(raw);
+    if (facts === undefined) this.issues.add(path, this.unknownNode(raw));
+    else if (facts.kind === 'switch') this.issues.add(path, `${raw} is a switch and has no IPv4 address`);
+    else if (facts.kind !== undefined && facts.complete && this.subnetsOf(facts).length === 0) this.issues.add(path, `${raw} has no IPv4 address`);
+  }
+
+  // ---- expectations
+
+  private checkExpectation(raw: unknown, index: number, trafficCount: number): Expectation | undefined {
+    const path = ['expect', index];
+    const kind = this.oneKey(raw, path, EXPECTATION_KINDS);
+    if (kind === undefined) return undefined;
+    const body = (raw as Record<string, unknown>)[kind];
+    const bodyPath = [...path, kind];
+    const fields = isObject(body) ? body : {};
+    if (kind === 'delivered') {
+      const traffic = this.resolveTraffic(fields['traffic'], [...bodyPath, 'traffic'], trafficCount);
+      const delivered = this.issues.parse(deliveredSchema, body, bodyPath);
+      if (delivered === undefined || traffic === undefined) return undefined;
+      const expectation: Expectation = { kind: 'delivered', traffic };
+      if (delivered.min !== undefined) expectation.min = delivered.min;
+      if (delivered.max !== undefined) expectation.max = delivered.max;
+      return expectation;
+    }
+    if (kind === 'dropped') {
+      const node = fields['node'];
+      if (typeof node === 'string' && NODE_NAME_LIKE.test(node) && !this.nodes.has(node)) this.issues.add([...bodyPath, 'node'], this.unknownNode(node));
+      const dropped = this.issues.parse(droppedSchema, body, bodyPath);
+      return dropped === undefined ? undefined : { kind: 'dropped', ...dropped };
+    }
+    this.checkSender(fields['from'], [...bodyPath, 'from'], 'a probe');
+    this.checkTarget(fields['to'], [...bodyPath, 'to']);
+    if (Array.isArray(fields['via'])) {
+      fields['via'].forEach((node, i) => {
+        if (typeof node === 'string' && NODE_NAME_LIKE.test(node) && !this.nodes.has(node)) this.issues.add([...bodyPath, 'via', i], this.unknownNode(node));
+      });
+    }
+    const probe = this.issues.parse(pathSchema, body, bodyPath);
+    if (probe === undefined) return undefined;
+    const expectation: Expectation = { kind: 'path', from: probe.from, to: probe.to, proto: probe.proto, via: probe.via, disposition: probe.disposition, at: probe.at };
+    if (probe.dstPort !== undefined) expectation.dstPort = probe.dstPort;
+    return expectation;
+  }
+
+  /** A traffic index, or the index of the one item with that name. */
+  private resolveTraffic(raw: unknown, path: PathSegment[], count: number): number | undefined {
+    if (typeof raw === 'number') {
+      if (!Number.isInteger(raw) || raw < 0) return undefined;
+      if (raw >= count) {
+        this.issues.add(path, `no traffic[${raw}]: the file has ${count === 0 ? 'no traffic' : count === 1 ? 'one traffic item, traffic[0]' : `${count} traffic items, traffic[0] to traffic[${count - 1}]`}`);
+        return undefined;
+      }
+      return raw;
+    }
+    if (typeof raw !== 'string' || raw === '') return undefined;
+    const matches = this.trafficNames.flatMap((name, i) => (name === raw ? [i] : []));
+    if (matches.length === 1) return matches[0];
+    const names = [...new Set(this.trafficNames.filter((n): n is string => n !== undefined))];
+    if (matches.length === 0) {
+      const known = names.length === 0 ? 'the file has no traffic' : `traffic is ${names.map((n) => JSON.stringify(n)).join(', ')}`;
+      this.issues.add(path, `unknown traffic ${JSON.stringify(raw)}${didYouMean(raw, names)} (${known})`);
+    } else {
+      this.issues.add(path, `${JSON.stringify(raw)} is the name of traffic[${matches.join('] and traffic[')}]; use an index, or name them apart`);
+    }
+    return undefined;
+  }
+
+  // ---- the result
+
+  private buildNodes(): NodeSpec[] {
+    const taken = new Set<string>();
+    for (const facts of this.nodes.values()) for (const spec of facts.interfaces.values()) if (spec.mac !== undefined) taken.add(spec.mac);
+    const nodes: NodeSpec[] = [];
+    for (const [name, facts] of this.nodes) {
+      const node = facts.parsed!;
+      if (node.kind === 'switch') {
+        nodes.push({ kind: 'switch', name, ports: node.ports });
+        continue;
+      }
+      const interfaces: InterfaceSpec[] = Object.entries(node.interfaces).map(([port, spec]) => ({
+        name: port,
+        mac: 'mac' in spec && spec.mac !== undefined ? spec.mac : generatedMac(name, port, taken),
+        ipv4: spec.ipv4.map((ip) => ({ address: ip.address, prefixLength: ip.prefixLength })),
+        ipv6: spec.ipv6.map((ip) => ({ address: ip.address, prefixLength: ip.prefixLength })),
+      }));
+      if (node.kind === 'host') {
+        const host: NodeSpec = { kind: 'host', name, interfaces, arpTimeout: node.arpTimeout };
+        if (node.gateway !== undefined) host.gateway = node.gateway.address;
+        nodes.push(host);
+      } else {
+        const routes = node.routes.map((route): RouteSpec => {
+          const spec: RouteSpec = { prefix: route.to.address, prefixLength: route.to.prefixLength };
+          if (route.via !== undefined) spec.via = route.via.address;
+          const port = route.interface ?? (route.via === undefined ? undefined : this.subnetsOf(facts).find((s) => onSubnet(route.via!, s.ip))?.port);
+          if (port !== undefined) spec.interface = port;
+          return spec;
+        });
+        nodes.push({ kind: 'router', name, interfaces, routes, arpTimeout: node.arpTimeout });
+      }
+    }
+    return nodes;
+  }
+}
+
+const NODE_NAME_LIKE = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+function buildLink(link: Parsed<typeof linkSchema>, defaults: Parsed<typeof defaultsSchema>['link']): LinkSpec {
+  return {
+    endpoints: link.endpoints,
+    latency: link.latency ?? defaults.latency,
+    jitter: link.jitter ?? defaults.jitter,
+    bandwidth: link.bandwidth ?? defaults.bandwidth,
+    queue: link.queue ?? defaults.queue,
+    mtu: link.mtu ?? defaults.mtu,
+    loss: link.loss ?? defaults.loss,
+    schedule: link.schedule,
+  };
+}
+
+function onSubnet(address: Ipv4, subnet: Ipv4): boolean {
+  return networkOf(address.value, subnet.prefixLength) === networkOf(subnet.value, subnet.prefixLength);
+}
+
+function subnetList(subnets: { ip: Ipv4 }[]): string {
+  if (subnets.length === 0) return 'it has no IPv4 subnet';
+  return [...new Set(subnets.map((s) => `${ipv4Text(networkOf(s.ip.value, s.ip.prefixLength))}/${s.ip.prefixLength}`))].join(', ');
+}
+
+function describeTime(raw: unknown): string {
+  return typeof raw === 'string' ? raw : String(raw);
+}
+
+function defaultName(file: string): string {
+  const name = basename(file).replace(/\.[^.]*$/, '');
+  return name === '' || name === '-' ? 'topology' : name;
+}
+
+/**
+ * A locally administered unicast MAC (02:…) from a hash of `node:port`: the same names give the
+ * same MAC in every run and every file; a clash with one already taken hashes again.
+ */
+function generatedMac(node: string, port: string, taken: Set<string>): string {
+  for (let attempt = 0; ; attempt++) {
+    const digest = createHash('sha256').update(attempt === 0 ? `${node}:${port}` : `${node}:${port}#${attempt}`).digest();
+    const mac = ['02', ...Array.from(digest.subarray(0, 5), (b) => b.toString(16).padStart(2, '0'))].join(':');
+    if (!taken.has(mac)) {
+      taken.add(mac);
+      return mac;
+    }
+  }
+}

@@ -1,0 +1,431 @@
+/**
+ * The shape of a topology file, as zod schemas: what each key may hold, the units and defaults
+ * of each value, the text forms of names and addresses. Parsing one piece gives its values in
+ * the units of types.ts. The loader checks the pieces one by one (to report every problem and
+ * avoid knock-on ones); `topologyFileSchema` puts them together for `netloom schema`.
+ * Cross-references (a link's node, a route's next hop on a subnet) are the loader's, not here.
+ */
+import * as z from 'zod';
+import { Address4, Address6 } from 'ip-address';
+import type { Disposition, DropReason } from './types.js';
+import { parseBandwidth, parseDuration, parseLoss, parseRate, UnitError } from './units.js';
+import { didYouMean, listNames } from './errors.js';
+
+/** Every value of a union type, checked by the compiler to be complete. */
+const allOf =
+  <T extends string>() =>
+  <const A extends readonly [T, ...T[]]>(values: A, ..._complete: [Exclude<T, A[number]>] extends [never] ? [] : [missing: Exclude<T, A[number]>]): A =>
+    values;
+
+export const NODE_KINDS = ['host', 'router', 'switch'] as const;
+export const DROP_REASONS = allOf<DropReason>()([
+  'MTU_EXCEEDED',
+  'QUEUE_FULL',
+  'LOSS',
+  'LINK_DOWN',
+  'NO_LINK',
+  'TTL_EXCEEDED',
+  'NO_ROUTE',
+  'ARP_FAILED',
+  'NOT_FOR_US',
+  'PORT_UNREACHABLE',
+  'REASSEMBLY_TIMEOUT',
+  'BAD_PACKET',
+]);
+export const DISPOSITIONS = allOf<Disposition>()(['DELIVERED', 'DROPPED', 'LOOP', 'NO_ROUTE', 'TTL_EXCEEDED', 'MTU_EXCEEDED', 'ISOLATED']);
+export const TRAFFIC_KINDS = ['ping', 'udp'] as const;
+export const EXPECTATION_KINDS = ['delivered', 'dropped', 'path'] as const;
+
+// ---- names -------------------------------------------------------------------------------
+
+export const NODE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+/** Interface and switch port names; `.` and `/` allow eth0.10 and Gi0/1. */
+export const PORT_NAME = /^[A-Za-z][A-Za-z0-9_./-]*$/;
+
+export const nodeName = z
+  .string()
+  .regex(NODE_NAME, { error: (issue) => `node name ${JSON.stringify(issue.input)} must start with a letter and hold only letters, digits, _ and -` })
+  .meta({ description: 'A node name: a letter, then letters, digits, _ or -' });
+
+export const portName = z
+  .string()
+  .regex(PORT_NAME, { error: (issue) => `port name ${JSON.stringify(issue.input)} must start with a letter and hold only letters, digits, _ . / and -` })
+  .meta({ description: 'An interface or port name, e.g. eth0' });
+
+/** `one of "a"|"b"` reworded: `unknown reason "X"; did you mean "Y"? (reasons are A, B)`. */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, noun: string, plural = `${noun}s`) {
+  return z.enum(values, {
+    error: (issue) => {
+      const input = issue.input;
+      if (typeof input !== 'string') return undefined;
+      return `unknown ${noun} ${JSON.stringify(input)}${didYouMean(input, values)} (${plural} are ${listNames(values)})`;
+    },
+  });
+}
+
+// ---- numbers and units -------------------------------------------------------------------
+
+function int(min: number, max: number) {
+  const range = `an integer in ${min}-${max}`;
+  return z
+    .number({ error: (issue) => (issue.input === undefined ? undefined : `expected ${range}, got ${describeValue(issue.input)}`) })
+    .int({ error: (issue) => `expected ${range}, got ${describeValue(issue.input)}` })
+    .min(min, { error: (issue) => `expected ${range}, got ${describeValue(issue.input)}` })
+    .max(max, { error: (issue) => `expected ${range}, got ${describeValue(issue.input)}` });
+}
+
+function unit(parse: (value: string | number) => number, expected: string, description: string, pattern: string) {
+  return z
+    .union([z.string(), z.number()], { error: (issue) => (issue.input === undefined ? undefined : `expected ${expected}, got ${describeValue(issue.input)}`) })
+    .meta({ description, pattern })
+    .transform((value, ctx) => {
+      try {
+        return parse(value);
+      } catch (error) {
+        if (!(error instanceof UnitError)) throw error;
+        ctx.issues.push({ code: 'custom', message: error.message, input: value });
+        return z.NEVER;
+      }
+    });
+}
+
+const DECIMAL = String.raw`(\d+(\.\d*)?|\.\d+)`;
+
+export const duration = unit(parseDuration, 'a duration such as 2.5ms', 'A duration: a number and ns, us, ms or s (2.5ms); 0 alone is allowed', `^(0|${DECIMAL} *(ns|us|µs|μs|ms|s))$`);
+export const bandwidth = unit(parseBandwidth, 'a bandwidth such as 100Mbps', 'Bits per second: a number and bps, kbps, Mbps or Gbps (1000-based); 0 is unlimited', `^(0|${DECIMAL} *[kKmMgGtT]?bps)$`);
+export const rate = unit(parseRate, 'a rate such as 100pps', 'Packets per second: 100pps or a bare number', `^${DECIMAL} *(pps)?$`);
+export const loss = unit(parseLoss, 'a fraction in 0-1 or a percentage such as 1%', 'Probability a frame is lost: a fraction in 0-1 or a percentage (1%)', `^${DECIMAL} *%?$`);
+
+/** A duration that must be above zero (a timeout). */
+const positiveDuration = duration.refine((ns) => ns > 0, { error: 'must be longer than 0s' });
+
+// ---- addresses ---------------------------------------------------------------------------
+
+/** An IPv4 address or prefix, parsed once: `value` is the address as an unsigned 32-bit number. */
+export interface Ipv4 {
+  address: string;
+  prefixLength: number;
+  value: number;
+}
+
+export interface Ipv6 {
+  /** RFC 5952 text. */
+  address: string;
+  prefixLength: number;
+  value: bigint;
+}
+
+function parseIpv4(text: string): Address4 | undefined {
+  if (!Address4.isValid(text)) return undefined;
+  return new Address4(text);
+}
+
+function ipv4Of(parsed: Address4): Ipv4 {
+  return { address: parsed.addressMinusSuffix, prefixLength: parsed.subnetMask, value: Number(parsed.bigInt()) };
+}
+
+/** The first address of the prefix `value/prefixLength`. */
+export function networkOf(value: number, prefixLength: number): number {
+  return prefixLength === 0 ? 0 : (value & (0xffffffff << (32 - prefixLength))) >>> 0;
+}
+
+export function ipv4Text(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 0xff}.${(value >>> 8) & 0xff}.${value & 0xff}`;
+}
+
+function text(description: string) {
+  return z.string({ error: (issue) => (issue.input === undefined ? undefined : `expected text, got ${describeValue(issue.input)}`) }).meta({ description });
+}
+
+/** An interface address with its prefix length: 10.0.1.10/24. */
+export const ipv4Interface = text('An IPv4 address and prefix length, e.g. 10.0.1.10/24').transform((input, ctx): Ipv4 => {
+  const parsed = parseIpv4(input);
+  const fail = (message: string) => {
+    ctx.issues.push({ code: 'custom', message, input });
+    return z.NEVER;
+  };
+  if (parsed === undefined) return fail(`"${input}" is not an IPv4 address with a prefix length (e.g. 10.0.1.10/24)`);
+  if (!input.includes('/')) return fail(`"${input}" has no prefix length (e.g. ${input}/24)`);
+  const ip = ipv4Of(parsed);
+  if (ip.prefixLength <= 30) {
+    const network = networkOf(ip.value, ip.prefixLength);
+    const broadcast = (network | (0xffffffff >>> ip.prefixLength)) >>> 0;
+    if (ip.value === network) return fail(`${input} is the network address of its subnet, not a host address`);
+    if (ip.value === broadcast) return fail(`${input} is the broadcast address of its subnet, not a host address`);
+  }
+  return ip;
+});
+
+/** An interface IPv6 address with its prefix length: 2001:db8:1::10/64. */
+export const ipv6Interface = text('An IPv6 address and prefix length, e.g. 2001:db8:1::10/64').transform((input, ctx): Ipv6 => {
+  let parsed: Address6 | undefined;
+  try {
+    parsed = new Address6(input);
+  } catch {
+    parsed = undefined;
+  }
+  const fail = (message: string) => {
+    ctx.issues.push({ code: 'custom', message, input });
+    return z.NEVER;
+  };
+  if (parsed === undefined || parsed.zone !== '') return fail(`"${input}" is not an IPv6 address with a prefix length (e.g. 2001:db8::10/64)`);
+  if (!input.includes('/')) return fail(`"${input}" has no prefix length (e.g. ${input}/64)`);
+  return { address: parsed.correctForm(), prefixLength: parsed.subnetMask, value: parsed.bigInt() };
+});
+
+/** A plain IPv4 address: a gateway or next hop. */
+export const ipv4Address = text('An IPv4 address, e.g. 10.0.1.1').transform((input, ctx): Ipv4 => {
+  const parsed = parseIpv4(input);
+  if (parsed === undefined || input.includes('/')) {
+    ctx.issues.push({ code: 'custom', message: `"${input}" is not an IPv4 address${input.includes('/') ? ' (no prefix length here)' : ''}`, input });
+    return z.NEVER;
+  }
+  return ipv4Of(parsed);
+});
+
+/** A route's destination: 10.0.3.0/24, with no host bits set. */
+export const ipv4Prefix = text('An IPv4 prefix, e.g. 10.0.3.0/24 or 0.0.0.0/0').transform((input, ctx): Ipv4 => {
+  const parsed = parseIpv4(input);
+  const fail = (message: string) => {
+    ctx.issues.push({ code: 'custom', message, input });
+    return z.NEVER;
+  };
+  if (parsed === undefined) return fail(`"${input}" is not an IPv4 prefix (e.g. 10.0.3.0/24)`);
+  if (!input.includes('/')) return fail(`"${input}" has no prefix length (e.g. ${input}/32)`);
+  const ip = ipv4Of(parsed);
+  const network = networkOf(ip.value, ip.prefixLength);
+  if (network !== ip.value) return fail(`${input} has host bits set; did you mean ${ipv4Text(network)}/${ip.prefixLength}?`);
+  return ip;
+});
+
+const MAC = /^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$/;
+
+/** A unicast MAC, written with : or -, returned as lower-case aa:bb:cc:dd:ee:ff. */
+export const mac = text('A unicast MAC address, e.g. 02:00:00:00:01:10').transform((input, ctx): string => {
+  if (!MAC.test(input)) {
+    ctx.issues.push({ code: 'custom', message: `"${input}" is not a MAC address (e.g. 02:00:00:00:01:10)`, input });
+    return z.NEVER;
+  }
+  const normal = input.toLowerCase().replaceAll('-', ':');
+  if (parseInt(normal.slice(0, 2), 16) & 1) {
+    ctx.issues.push({ code: 'custom', message: `${input} is a multicast MAC; an interface needs a unicast one`, input });
+    return z.NEVER;
+  }
+  return normal;
+});
+
+/** One value or a list of them, always a list after parsing. */
+function oneOrMany<T extends z.ZodType>(item: T) {
+  return z.union([item, z.array(item)]).transform((value) => (Array.isArray(value) ? value : [value]) as z.output<T>[]);
+}
+
+// ---- nodes -------------------------------------------------------------------------------
+
+export const interfaceSchema = z
+  .strictObject({
+    ipv4: oneOrMany(ipv4Interface).prefault([]).meta({ description: 'IPv4 address(es) with prefix length' }),
+    ipv6: oneOrMany(ipv6Interface).prefault([]).meta({ description: 'IPv6 address(es) with prefix length' }),
+    mac: mac.optional().meta({ description: 'MAC address; generated from node:port when absent' }),
+  })
+  .nullable()
+  .transform((value) => value ?? { ipv4: [] as Ipv4[], ipv6: [] as Ipv6[] });
+
+const interfaces = z.record(portName, interfaceSchema).meta({ description: 'Interfaces by name: eth0: { ipv4: 10.0.1.10/24 }' });
+const arpTimeout = duration.prefault('60s').meta({ description: 'ARP cache entry lifetime (default 60s)' });
+
+export const routeSchema = z
+  .strictObject({
+    to: ipv4Prefix,
+    via: ipv4Address.optional().meta({ description: 'Next hop; must be on a connected subnet' }),
+    interface: portName.optional().meta({ description: 'Outgoing interface; found from via when absent' }),
+  })
+  .refine((route) => route.via !== undefined || route.interface !== undefined, { error: 'a route needs via, interface or both' });
+
+export const hostSchema = z.strictObject({
+  kind: z.literal('host'),
+  interfaces,
+  gateway: ipv4Address.optional().meta({ description: 'Default gateway; must be on one of the host’s IPv4 subnets' }),
+  arpTimeout,
+});
+
+export const routerSchema = z.strictObject({
+  kind: z.literal('router'),
+  interfaces,
+  routes: z.array(routeSchema).prefault([]),
+  arpTimeout,
+});
+
+export const switchSchema = z.strictObject({
+  kind: z.literal('switch'),
+  ports: z.array(portName).meta({ description: 'Port names, e.g. [p1, p2, p3]' }),
+});
+
+export const nodeSchema = z.discriminatedUnion('kind', [hostSchema, routerSchema, switchSchema]);
+export type NodeInput = z.output<typeof nodeSchema>;
+
+// ---- links -------------------------------------------------------------------------------
+
+const impairmentFields = {
+  latency: duration.meta({ description: 'One-way delay (default 1ms)' }),
+  jitter: duration.meta({ description: '± uniform jitter (default 0s)' }),
+  bandwidth: bandwidth.meta({ description: 'Bits per second, 0 for unlimited (default 1Gbps)' }),
+  queue: int(0, Number.MAX_SAFE_INTEGER).meta({ description: 'Frames queued before tail drop (default 1000)' }),
+  mtu: int(68, 65535).meta({ description: 'Largest IP packet on the link, bytes (default 1500)' }),
+  loss: loss.meta({ description: 'Frame loss: a fraction in 0-1 or a percentage (default 0)' }),
+};
+
+export const LINK_DEFAULTS = { latency: '1ms', jitter: '0s', bandwidth: '1Gbps', queue: 1000, mtu: 1500, loss: 0 } as const;
+
+export const linkDefaultsSchema = z.strictObject({
+  latency: impairmentFields.latency.prefault(LINK_DEFAULTS.latency),
+  jitter: impairmentFields.jitter.prefault(LINK_DEFAULTS.jitter),
+  bandwidth: impairmentFields.bandwidth.prefault(LINK_DEFAULTS.bandwidth),
+  queue: impairmentFields.queue.prefault(LINK_DEFAULTS.queue),
+  mtu: impairmentFields.mtu.prefault(LINK_DEFAULTS.mtu),
+  loss: impairmentFields.loss.prefault(LINK_DEFAULTS.loss),
+});
+
+export const defaultsSchema = z
+  .strictObject({ link: linkDefaultsSchema.prefault({}).meta({ description: 'Impairments of every link unless the link says otherwise' }) })
+  .prefault({});
+
+const endpoint = z
+  .string({ error: (issue) => (issue.input === undefined ? undefined : `expected node:port, got ${describeValue(issue.input)}`) })
+  .regex(/^[^:]+:[^:]+$/, { error: (issue) => `expected node:port, got ${describeValue(issue.input)}` })
+  .meta({ description: 'node:port, e.g. h1:eth0' });
+
+export const scheduleSchema = z
+  .array(z.strictObject({ at: duration, state: oneOf(['down', 'up'], 'state') }))
+  .meta({ description: 'Link state changes, times strictly increasing' });
+
+export const linkSchema = z.strictObject({
+  endpoints: z.tuple([endpoint, endpoint], {
+    error: (issue) => {
+      if (issue.input === undefined) return undefined;
+      const count = Array.isArray(issue.input) ? issue.input.length : undefined;
+      const got = count === undefined ? describeValue(issue.input) : `${count} endpoint${count === 1 ? '' : 's'}`;
+      return `expected two endpoints, [node:port, node:port], got ${got}`;
+    },
+  }),
+  latency: impairmentFields.latency.optional(),
+  jitter: impairmentFields.jitter.optional(),
+  bandwidth: impairmentFields.bandwidth.optional(),
+  queue: impairmentFields.queue.optional(),
+  mtu: impairmentFields.mtu.optional(),
+  loss: impairmentFields.loss.optional(),
+  schedule: scheduleSchema.prefault([]),
+});
+
+// ---- traffic -----------------------------------------------------------------------------
+
+const from = nodeName.meta({ description: 'The sending host' });
+const to = text('A node name (its first IPv4 address) or an IPv4 address').min(1, { error: 'must not be empty' });
+const port = int(1, 65535);
+const payloadSize = int(0, 65507);
+const df = z.boolean({ error: (issue) => (issue.input === undefined ? undefined : `expected true or false, got ${describeValue(issue.input)}`) });
+const trafficName = text('A name to refer to this item in expectations').min(1, { error: 'must not be empty' });
+
+export const pingSchema = z.strictObject({
+  from,
+  to,
+  count: int(1, Number.MAX_SAFE_INTEGER).prefault(3),
+  interval: duration.prefault('1s'),
+  start: duration.prefault('0s'),
+  size: payloadSize.prefault(56).meta({ description: 'ICMP payload bytes (ping -s)' }),
+  ttl: int(1, 255).prefault(64),
+  df: df.prefault(false),
+  timeout: positiveDuration.prefault('1s'),
+  name: trafficName.optional(),
+});
+
+export const udpSchema = z.strictObject({
+  from,
+  to,
+  dstPort: port,
+  srcPort: port.prefault(40000),
+  size: payloadSize.prefault(100).meta({ description: 'UDP payload bytes' }),
+  rate: rate.prefault('10pps'),
+  count: int(1, Number.MAX_SAFE_INTEGER).prefault(10),
+  start: duration.prefault('0s'),
+  df: df.prefault(false),
+  name: trafficName.optional(),
+});
+
+// ---- expectations ------------------------------------------------------------------------
+
+const packets = int(0, Number.MAX_SAFE_INTEGER);
+
+export const deliveredSchema = z
+  .strictObject({
+    traffic: z
+      .union([packets, text('')], { error: (issue) => (issue.input === undefined ? undefined : `expected a traffic index or name, got ${describeValue(issue.input)}`) })
+      .meta({ description: 'The traffic item: its index (from 0) or its name' }),
+    min: packets.optional(),
+    max: packets.optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.min === undefined && e.max === undefined) ctx.addIssue({ code: 'custom', message: 'give min, max or both' });
+    else if (e.min !== undefined && e.max !== undefined && e.min > e.max) ctx.addIssue({ code: 'custom', message: `min ${e.min} is above max ${e.max}`, path: ['min'] });
+  });
+
+export const droppedSchema = z.strictObject({
+  node: nodeName,
+  reason: oneOf(DROP_REASONS, 'reason'),
+  min: packets.min(1, { error: (issue) => `expected an integer in 1-${Number.MAX_SAFE_INTEGER}, got ${describeValue(issue.input)}` }).prefault(1),
+});
+
+export const pathSchema = z
+  .strictObject({
+    from,
+    to,
+    proto: oneOf(['icmp', 'udp'], 'proto', 'protos').prefault('icmp'),
+    dstPort: port.optional().meta({ description: 'UDP destination port (proto: udp)' }),
+    via: z.array(nodeName).prefault([]).meta({ description: 'Nodes the path crosses, in order' }),
+    disposition: oneOf(DISPOSITIONS, 'disposition').prefault('DELIVERED'),
+    at: duration.prefault('0s').meta({ description: 'When the probe is sent' }),
+  })
+  .superRefine((e, ctx) => {
+    if (e.proto === 'udp' && e.dstPort === undefined) ctx.addIssue({ code: 'custom', message: 'a udp path needs dstPort', path: ['proto'] });
+    if (e.proto === 'icmp' && e.dstPort !== undefined) ctx.addIssue({ code: 'custom', message: 'dstPort is for proto: udp', path: ['dstPort'] });
+  });
+
+// ---- the whole file ----------------------------------------------------------------------
+
+export const TOP_LEVEL_KEYS = ['name', 'seed', 'defaults', 'nodes', 'links', 'traffic', 'expect'] as const;
+
+export const nameSchema = text('Defaults to the file name without its extension').min(1, { error: 'must not be empty' });
+export const seedSchema = int(0, 0xffffffff).meta({ description: 'Seed of the run’s random source (default 1)' });
+export const listSchema = z.array(z.unknown());
+export const mapSchema = z.record(z.string(), z.unknown());
+
+/** One key, one value: `{ ping: {...} }`. JSON Schema only: the loader dispatches on the key itself. */
+function oneKeyOf<T extends Record<string, z.ZodType>>(options: T) {
+  return z.union(Object.entries(options).map(([key, schema]) => z.strictObject({ [key]: schema })));
+}
+
+/** The whole file format, for `netloom schema` (editors); the loader uses the pieces above. */
+export const topologyFileSchema = z
+  .strictObject({
+    name: nameSchema.optional(),
+    seed: seedSchema.prefault(1),
+    defaults: defaultsSchema,
+    nodes: z.record(nodeName, nodeSchema).meta({ description: 'Nodes by name' }),
+    links: z.array(linkSchema).prefault([]),
+    traffic: z.array(oneKeyOf({ ping: pingSchema, udp: udpSchema })).prefault([]),
+    expect: z.array(oneKeyOf({ delivered: deliveredSchema, dropped: droppedSchema, path: pathSchema })).prefault([]),
+  })
+  .meta({ title: 'netloom topology', description: 'A netloom topology: nodes, links, traffic and expectations' });
+
+/** JSON Schema (draft-07, which YAML editors know best) of the file format. */
+export function topologyJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(topologyFileSchema, { target: 'draft-07', io: 'input' }) as Record<string, unknown>;
+}
+
+/** How a value reads in a message: `"abc"`, `12`, `true`, `a list`, `a map`, `nothing`. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}

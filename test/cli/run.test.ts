@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadTopologyFile } from '../../src/topology/load.js';
+import { runTopology } from '../../src/topology/run.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const netloom = (args: string[]) => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const examples = readdirSync(join(root, 'topologies')).filter((f) => f.endsWith('.yaml'));
+
+describe('example topologies', () => {
+  it('has the lessons the README promises', () => {
+    expect(examples.sort()).toEqual(expect.arrayContaining(['lan.yaml', 'link-failure.yaml', 'mtu.yaml', 'two-subnets.yaml']));
+  });
+
+  it.each(examples)('%s passes its own expectations', (file) => {
+    const summary = runTopology(loadTopologyFile(join(root, 'topologies', file)));
+    expect(summary.expectations.filter((e) => !e.passed)).toEqual([]);
+    expect(summary.expectations.length).toBeGreaterThan(2);
+  });
+});
+
+describe('netloom run and trace', () => {
+  it('prints the summary and exits 0 when every expectation holds', () => {
+    const r = netloom(['run', 'topologies/two-subnets.yaml']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('ttl 2          sent 3  delivered 0  lost 3');
+    expect(r.stdout).toContain('    3 × time exceeded from 10.0.12.2');
+    expect(r.stdout).toContain('  r2  TTL_EXCEEDED  3');
+    expect(r.stdout).toContain('5 of 5 expectations passed');
+  });
+
+  it('exits 1 when an expectation fails, saying what was found', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netloom-run-'));
+    const file = join(dir, 'fails.yaml');
+    writeFileSync(file, readFileSync(join(root, 'topologies/two-subnets.yaml'), 'utf8').replace('delivered: { traffic: ttl 2, max: 0 }', 'delivered: { traffic: ttl 2, min: 1 }'));
+    const r = netloom(['run', file, '--json']);
+    expect(r.status).toBe(1);
+    const summary = JSON.parse(r.stdout) as { passed: boolean; expectations: { passed: boolean; actual: string }[] };
+    expect(summary.passed).toBe(false);
+    expect(summary.expectations[1]).toEqual({ expectation: 'ttl 2: at least 1 delivered', passed: false, actual: '0 of 3 delivered' });
+  });
+
+  it('gives byte-identical captures for the same seed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netloom-run-'));
+    const a = join(dir, 'a.pcapng');
+    const b = join(dir, 'b.pcapng');
+    expect(netloom(['run', 'topologies/lan.yaml', '--pcap', a, '--seed', '9']).status).toBe(0);
+    expect(netloom(['run', 'topologies/lan.yaml', '--pcap', b, '--seed', '9']).status).toBe(0);
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+  });
+
+  it('traces hop by hop', () => {
+    const r = netloom(['trace', 'topologies/two-subnets.yaml', '--from', 'h1', '--to', '10.0.99.1']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        '1. h1 (out eth0)  ethernet/ipv4/icmp/payload',
+        '2. r1 (in eth0)  ethernet/ipv4/icmp/payload',
+        '     dropped (NO_ROUTE): no route to 10.0.99.1; ICMP network unreachable to 10.0.1.10',
+        'NO_ROUTE at r1: no route to 10.0.99.1; ICMP network unreachable to 10.0.1.10',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it.each([
+    [['run', 'topologies/lan.yaml', '--until', 'soon'], 'netloom: NETLOOM_USAGE: --until "soon"'],
+    [['run', 'topologies/lan.yaml', '--seed', '-1'], 'netloom: NETLOOM_USAGE: --seed "-1" is not a whole number'],
+    [['trace', 'topologies/lan.yaml', '--from', 's1', '--to', 'h2'], 'netloom: NETLOOM_USAGE: --from "s1" is not a host of topologies/lan.yaml (hosts are h1, h2, h3)'],
+    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--proto', 'sctp'], 'netloom: NETLOOM_USAGE: --proto "sctp" must be icmp or udp'],
+  ])('a user mistake (%j) exits 2 with one clear line', (args, message) => {
+    const r = netloom(args);
+    expect(r.status).toBe(2);
+    expect(r.stderr.startsWith(message)).toBe(true);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
