@@ -1,0 +1,92 @@
+/**
+ * The OpenFlow fields netloom's switch matches and sets, after ovs-fields(7): names and
+ * NXM/OXM aliases, width, maskability, prerequisites, and where each lives in a flow — a fixed
+ * array of 32-bit words (the "miniflow") built from the packet's flow key plus the pipeline's
+ * metadata and registers.
+ */
+
+export const W = {
+  IN_PORT: 0, DL_DST: 1, DL_SRC: 3, DL_TYPE: 5, VLAN_TCI: 6, NW_SRC: 7, NW_DST: 8, IPV6_SRC: 9, IPV6_DST: 13,
+  NW_PROTO: 17, NW_TOS: 18, NW_TTL: 19, TP_SRC: 20, TP_DST: 21, ARP_SHA: 22, ARP_THA: 24, TUN_ID: 26,
+  TUN_SRC: 28, TUN_DST: 29, METADATA: 30, REG0: 32, IPV6_LABEL: 48,
+} as const;
+export const FLOW_WORDS = 49;
+
+/** What a field needs in the match before it may appear (OVS's prerequisites). */
+export type Prerequisite = 'none' | 'ip' | 'ipv4' | 'ipv6' | 'arp' | 'ipv4-or-arp' | 'ip-or-arp' | 'tcp-udp-sctp' | 'icmp';
+
+export interface FieldDef {
+  /** The name ovs-ofctl prints. */
+  name: string;
+  /** Other names: OVS's older names, NXM_* and OXM_* names. */
+  aliases: string[];
+  /** First word in the flow, and how many words (most significant first). */
+  word: number;
+  words: number;
+  /** Width in bits (right-aligned in its words). */
+  bits: number;
+  maskable: boolean;
+  prerequisite: Prerequisite;
+  kind: 'int' | 'mac' | 'ipv4' | 'ipv6' | 'port';
+  /** Matching happens on part of a word (ip_dscp and nw_ecn share nw_tos's word). */
+  shift?: number;
+  /** Set only in the pipeline, not read from the packet. */
+  writable: boolean;
+}
+
+const f = (
+  name: string,
+  aliases: string[],
+  word: number,
+  words: number,
+  bits: number,
+  maskable: boolean,
+  prerequisite: Prerequisite,
+  kind: FieldDef['kind'] = 'int',
+  shift?: number,
+): FieldDef => ({ name, aliases, word, words, bits, maskable, prerequisite, kind, writable: true, ...(shift !== undefined && { shift }) });
+
+export const FIELDS: FieldDef[] = [
+  f('in_port', ['NXM_OF_IN_PORT', 'OXM_OF_IN_PORT'], W.IN_PORT, 1, 16, false, 'none', 'port'),
+  f('dl_dst', ['eth_dst', 'NXM_OF_ETH_DST', 'OXM_OF_ETH_DST'], W.DL_DST, 2, 48, true, 'none', 'mac'),
+  f('dl_src', ['eth_src', 'NXM_OF_ETH_SRC', 'OXM_OF_ETH_SRC'], W.DL_SRC, 2, 48, true, 'none', 'mac'),
+  f('dl_type', ['eth_type', 'NXM_OF_ETH_TYPE', 'OXM_OF_ETH_TYPE'], W.DL_TYPE, 1, 16, false, 'none'),
+  f('vlan_tci', ['NXM_OF_VLAN_TCI'], W.VLAN_TCI, 1, 16, true, 'none'),
+  f('nw_src', ['ip_src', 'NXM_OF_IP_SRC', 'OXM_OF_IPV4_SRC'], W.NW_SRC, 1, 32, true, 'ipv4-or-arp', 'ipv4'),
+  f('nw_dst', ['ip_dst', 'NXM_OF_IP_DST', 'OXM_OF_IPV4_DST'], W.NW_DST, 1, 32, true, 'ipv4-or-arp', 'ipv4'),
+  f('ipv6_src', ['NXM_NX_IPV6_SRC', 'OXM_OF_IPV6_SRC'], W.IPV6_SRC, 4, 128, true, 'ipv6', 'ipv6'),
+  f('ipv6_dst', ['NXM_NX_IPV6_DST', 'OXM_OF_IPV6_DST'], W.IPV6_DST, 4, 128, true, 'ipv6', 'ipv6'),
+  f('ipv6_label', ['NXM_NX_IPV6_LABEL', 'OXM_OF_IPV6_FLABEL'], W.IPV6_LABEL, 1, 20, true, 'ipv6'),
+  f('nw_proto', ['ip_proto', 'NXM_OF_IP_PROTO', 'OXM_OF_IP_PROTO'], W.NW_PROTO, 1, 8, false, 'ip-or-arp'),
+  f('nw_tos', ['NXM_OF_IP_TOS'], W.NW_TOS, 1, 8, false, 'ip'),
+  f('ip_dscp', ['OXM_OF_IP_DSCP'], W.NW_TOS, 1, 6, false, 'ip', 'int', 2),
+  f('nw_ecn', ['ip_ecn', 'NXM_NX_IP_ECN', 'OXM_OF_IP_ECN'], W.NW_TOS, 1, 2, false, 'ip', 'int', 0),
+  f('nw_ttl', ['NXM_NX_IP_TTL'], W.NW_TTL, 1, 8, false, 'ip'),
+  f('tp_src', ['tcp_src', 'udp_src', 'NXM_OF_TCP_SRC', 'NXM_OF_UDP_SRC', 'OXM_OF_TCP_SRC', 'OXM_OF_UDP_SRC'], W.TP_SRC, 1, 16, true, 'tcp-udp-sctp'),
+  f('tp_dst', ['tcp_dst', 'udp_dst', 'NXM_OF_TCP_DST', 'NXM_OF_UDP_DST', 'OXM_OF_TCP_DST', 'OXM_OF_UDP_DST'], W.TP_DST, 1, 16, true, 'tcp-udp-sctp'),
+  f('icmp_type', ['icmpv4_type', 'NXM_OF_ICMP_TYPE', 'OXM_OF_ICMPV4_TYPE'], W.TP_SRC, 1, 8, false, 'icmp'),
+  f('icmp_code', ['icmpv4_code', 'NXM_OF_ICMP_CODE', 'OXM_OF_ICMPV4_CODE'], W.TP_DST, 1, 8, false, 'icmp'),
+  f('arp_op', ['NXM_OF_ARP_OP', 'OXM_OF_ARP_OP'], W.NW_PROTO, 1, 16, false, 'arp'),
+  f('arp_spa', ['NXM_OF_ARP_SPA', 'OXM_OF_ARP_SPA'], W.NW_SRC, 1, 32, true, 'arp', 'ipv4'),
+  f('arp_tpa', ['NXM_OF_ARP_TPA', 'OXM_OF_ARP_TPA'], W.NW_DST, 1, 32, true, 'arp', 'ipv4'),
+  f('arp_sha', ['NXM_NX_ARP_SHA', 'OXM_OF_ARP_SHA'], W.ARP_SHA, 2, 48, true, 'arp', 'mac'),
+  f('arp_tha', ['NXM_NX_ARP_THA', 'OXM_OF_ARP_THA'], W.ARP_THA, 2, 48, true, 'arp', 'mac'),
+  f('tun_id', ['tunnel_id', 'NXM_NX_TUN_ID', 'OXM_OF_TUNNEL_ID'], W.TUN_ID, 2, 64, true, 'none'),
+  f('tun_src', ['NXM_NX_TUN_IPV4_SRC'], W.TUN_SRC, 1, 32, true, 'none', 'ipv4'),
+  f('tun_dst', ['NXM_NX_TUN_IPV4_DST'], W.TUN_DST, 1, 32, true, 'none', 'ipv4'),
+  f('metadata', ['OXM_OF_METADATA'], W.METADATA, 2, 64, true, 'none'),
+  ...Array.from({ length: 16 }, (_, i) => f(`reg${i}`, [`NXM_NX_REG${i}`], W.REG0 + i, 1, 32, true, 'none')),
+];
+
+const BY_NAME = new Map<string, FieldDef>();
+for (const def of FIELDS) {
+  BY_NAME.set(def.name, def);
+  for (const alias of def.aliases) BY_NAME.set(alias, def);
+}
+
+export function fieldByName(name: string): FieldDef | undefined {
+  return BY_NAME.get(name);
+}
+
+/** Field names for messages, in the order ovs-fields(7) lists them. */
+export const FIELD_NAMES: readonly string[] = FIELDS.map((d) => d.name);

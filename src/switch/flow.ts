@@ -1,0 +1,89 @@
+/**
+ * Flow rules as data: a match (values and masks over the flow words), actions, and the rule's
+ * table, priority, cookie and timeouts. Parsing and printing live in ofctl.ts.
+ */
+import type { FieldDef } from './fields.js';
+import { FLOW_WORDS } from './fields.js';
+
+export class Match {
+  readonly values = new Uint32Array(FLOW_WORDS);
+  readonly masks = new Uint32Array(FLOW_WORDS);
+
+  /** Sets bits of one word: value under mask, leaving other bits as they are. */
+  set(word: number, value: number, mask: number): void {
+    this.values[word] = ((this.values[word]! & ~mask) | (value & mask)) >>> 0;
+    this.masks[word] = (this.masks[word]! | mask) >>> 0;
+  }
+
+  /** True when the words' masked value equals this match's on every word. */
+  matches(flow: Uint32Array): boolean {
+    const v = this.values;
+    const m = this.masks;
+    for (let i = 0; i < FLOW_WORDS; i++) if (((flow[i]! & m[i]!) >>> 0) !== v[i]) return false;
+    return true;
+  }
+
+  equals(other: Match): boolean {
+    for (let i = 0; i < FLOW_WORDS; i++) if (this.values[i] !== other.values[i] || this.masks[i] !== other.masks[i]) return false;
+    return true;
+  }
+
+  /** True when every packet this matches, `other` matches too (other is looser or equal). */
+  within(other: Match): boolean {
+    for (let i = 0; i < FLOW_WORDS; i++) {
+      const om = other.masks[i]!;
+      if (((this.masks[i]! & om) >>> 0) !== om) return false;
+      if (((this.values[i]! & om) >>> 0) !== other.values[i]) return false;
+    }
+    return true;
+  }
+}
+
+/** A run of bits of a field: `NXM_NX_REG0[0..7]`, `reg1[]`. */
+export interface SubField {
+  field: FieldDef;
+  start: number;
+  bits: number;
+}
+
+export type Action =
+  | { type: 'output'; port: number }
+  | { type: 'output_reg'; src: SubField }
+  | { type: 'in_port' }
+  | { type: 'normal' }
+  | { type: 'flood' }
+  | { type: 'all' }
+  | { type: 'controller'; maxLen: number; reason: string }
+  | { type: 'drop' }
+  | { type: 'push_vlan'; tpid: number }
+  | { type: 'pop_vlan' }
+  /** mod_vlan_vid / mod_vlan_pcp: push a tag first unless the match proves one is there (OpenFlow 1.1+). */
+  | { type: 'mod_vlan'; what: 'vid' | 'pcp'; value: number; push: boolean }
+  | { type: 'set_field'; field: FieldDef; value: bigint; mask: bigint }
+  | { type: 'load'; dst: SubField; value: bigint }
+  | { type: 'move'; src: SubField; dst: SubField }
+  | { type: 'dec_ttl' }
+  | { type: 'set_ttl'; ttl: number }
+  | { type: 'resubmit'; port: number | undefined; table: number | undefined }
+  | { type: 'goto_table'; table: number }
+  | { type: 'write_metadata'; value: bigint; mask: bigint }
+  | { type: 'clear_actions' }
+  | { type: 'write_actions'; actions: Action[] };
+
+export interface Rule {
+  table: number;
+  priority: number;
+  cookie: bigint;
+  idleTimeout: number;
+  hardTimeout: number;
+  match: Match;
+  /** The match as ovs-ofctl prints it. */
+  matchText: string;
+  actions: Action[];
+  actionsText: string;
+  /** Counters and times, ns of virtual time. */
+  packets: number;
+  bytes: number;
+  created: number;
+  lastUsed: number;
+}

@@ -1,0 +1,636 @@
+/**
+ * `ovs-ofctl add-flow` syntax: parsing a flow into a rule, with errors that point at the column,
+ * and printing rules as `ovs-ofctl dump-flows` does. Semantics follow OpenFlow 1.1+ as
+ * ovs-vswitchd applies them (mod_vlan_vid pushes a tag unless the match proves one; goto_table
+ * is a real goto), and OVS's normal form: a field whose prerequisite is missing is refused
+ * (ovs-ofctl would silently drop it from the match).
+ */
+import { Address6 } from 'ip-address';
+import { FIELD_NAMES, FLOW_WORDS, W, fieldByName, type FieldDef, type Prerequisite } from './fields.js';
+import { Match, type Action, type Rule, type SubField } from './flow.js';
+
+export const OFPP_IN_PORT = 0xfff8;
+export const OFPP_LOCAL = 0xfffe;
+export const DEFAULT_PRIORITY = 32768;
+const ETH_IP = 0x0800;
+const ETH_IPV6 = 0x86dd;
+const ETH_ARP = 0x0806;
+const VLAN_CFI = 0x1000;
+
+/** A flow that cannot be read; `column` is 1-based in `flow`. */
+export class FlowSyntaxError extends Error {
+  override readonly name = 'FlowSyntaxError';
+  readonly code = 'NETLOOM_FLOW_SYNTAX';
+  constructor(
+    readonly flow: string,
+    readonly column: number,
+    readonly reason: string,
+    /** Where the flow came from, e.g. "flows.txt:3". */
+    readonly where?: string,
+  ) {
+    super(`${where ? `${where}: ` : ''}column ${column}: ${reason}\n  ${flow}\n  ${' '.repeat(Math.max(0, column - 1))}^`);
+  }
+}
+
+const SHORTHANDS: Record<string, [number, number | undefined]> = {
+  ip: [ETH_IP, undefined], ipv6: [ETH_IPV6, undefined], arp: [ETH_ARP, undefined], rarp: [0x8035, undefined],
+  icmp: [ETH_IP, 1], tcp: [ETH_IP, 6], udp: [ETH_IP, 17], sctp: [ETH_IP, 132],
+  icmp6: [ETH_IPV6, 58], tcp6: [ETH_IPV6, 6], udp6: [ETH_IPV6, 17], sctp6: [ETH_IPV6, 132],
+};
+
+export interface ParseOptions {
+  /** Port names usable for in_port and output (e.g. p1 -> 1). */
+  ports?: ReadonlyMap<string, number>;
+  where?: string;
+}
+
+interface Token {
+  text: string;
+  at: number;
+}
+
+/** Splits at commas (and, outside actions, whitespace) that are not inside (), [] or {}. */
+function splitTop(text: string, offset: number, commasOnly: boolean): Token[] {
+  const out: Token[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    const split = i === text.length || (depth === 0 && (c === ',' || (!commasOnly && (c === ' ' || c === '\t'))));
+    if (split) {
+      const raw = text.slice(start, i);
+      const lead = raw.length - raw.trimStart().length;
+      if (raw.trim() !== '') out.push({ text: raw.trim(), at: offset + start + lead });
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+export function parseFlow(flow: string, options: ParseOptions = {}): Rule {
+  const fail = (at: number, reason: string): never => {
+    throw new FlowSyntaxError(flow, at + 1, reason, options.where);
+  };
+  const actionsAt = flow.search(/(^|[\s,])actions\s*=/);
+  if (actionsAt < 0) fail(flow.length, 'expected "actions=" (every flow needs actions; actions=drop drops)');
+  const equals = flow.indexOf('=', actionsAt) + 1;
+  const matchPart = flow.slice(0, actionsAt + (flow[actionsAt] === 'a' ? 0 : 1));
+  const rule: Rule = {
+    table: 0, priority: DEFAULT_PRIORITY, cookie: 0n, idleTimeout: 0, hardTimeout: 0, match: new Match(),
+    matchText: '', actions: [], actionsText: '', packets: 0, bytes: 0, created: 0, lastUsed: 0,
+  };
+  const seen = new Map<string, number>();
+  for (const token of splitTop(matchPart, 0, false)) {
+    const eq = token.text.indexOf('=');
+    const key = (eq < 0 ? token.text : token.text.slice(0, eq)).trim();
+    const value = eq < 0 ? undefined : token.text.slice(eq + 1).trim();
+    const valueAt = token.at + (eq < 0 ? 0 : eq + 1 + (token.text.slice(eq + 1).length - token.text.slice(eq + 1).trimStart().length));
+    const canonical = SHORTHANDS[key] ? 'dl_type' : (fieldByName(key)?.name ?? key);
+    if (seen.has(canonical) && !(key in SHORTHANDS && canonical === 'dl_type' && seen.get('shorthand') === undefined)) {
+      fail(token.at, `${key} is set twice`);
+    }
+    seen.set(canonical, token.at);
+    if (key in SHORTHANDS) {
+      if (value !== undefined) fail(token.at, `${key} takes no value`);
+      seen.set('shorthand', token.at);
+      const [dlType, proto] = SHORTHANDS[key]!;
+      rule.match.set(W.DL_TYPE, dlType, 0xffff);
+      if (proto !== undefined) {
+        rule.match.set(W.NW_PROTO, proto, 0xff);
+        seen.set('nw_proto', token.at);
+      }
+      continue;
+    }
+    if (value === undefined || value === '') fail(token.at, `expected ${key}=VALUE`);
+    const v = value!;
+    switch (key) {
+      case 'table':
+        rule.table = integer(v, 254, valueAt, 'table', fail);
+        continue;
+      case 'priority':
+        rule.priority = integer(v, 65535, valueAt, 'priority', fail);
+        continue;
+      case 'cookie':
+        rule.cookie = parseBig(v) ?? fail(valueAt, `cookie "${v}" is not a number`);
+        if (rule.cookie >= 1n << 64n) fail(valueAt, `cookie ${v} is wider than 64 bits`);
+        continue;
+      case 'idle_timeout':
+        rule.idleTimeout = integer(v, 65535, valueAt, 'idle_timeout', fail);
+        continue;
+      case 'hard_timeout':
+        rule.hardTimeout = integer(v, 65535, valueAt, 'hard_timeout', fail);
+        continue;
+      case 'dl_vlan': {
+        const vid = integer(v, 0xffff, valueAt, 'dl_vlan', fail);
+        if (vid === 0xffff) rule.match.set(W.VLAN_TCI, 0, 0xffff);
+        else if (vid > 4095) fail(valueAt, `dl_vlan ${vid} is not 0-4095 (or 0xffff for untagged)`);
+        else rule.match.set(W.VLAN_TCI, VLAN_CFI | vid, 0x1fff);
+        continue;
+      }
+      case 'dl_vlan_pcp': {
+        const pcp = integer(v, 7, valueAt, 'dl_vlan_pcp', fail);
+        rule.match.set(W.VLAN_TCI, VLAN_CFI | (pcp << 13), 0xf000);
+        continue;
+      }
+    }
+    const field = fieldByName(key);
+    if (field === undefined) {
+      fail(token.at, `unknown field "${key}"; fields are ${FIELD_NAMES.join(', ')}, dl_vlan, dl_vlan_pcp, and table, priority, cookie, idle_timeout, hard_timeout, ${Object.keys(SHORTHANDS).join(', ')}`);
+    }
+    setMatchField(rule.match, field!, v, valueAt, options, fail);
+  }
+  // OVS's normal form: every field's prerequisite must be in the match.
+  for (const [name, at] of seen) {
+    const field = fieldByName(name);
+    if (field && !prerequisiteMet(rule.match, field.prerequisite)) {
+      fail(at, `${name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (ovs-ofctl would silently drop ${name} from this flow)`);
+    }
+  }
+  if (seen.has('nw_tos') && (rule.match.values[W.NW_TOS]! & 3) !== 0) fail(seen.get('nw_tos')!, 'nw_tos matches the DSCP bits only: its low 2 bits must be 0 (use nw_ecn for ECN)');
+  const actionsText = flow.slice(equals);
+  rule.actions = parseActions(actionsText, equals, rule.match, options, fail);
+  rule.matchText = formatMatch(rule.match);
+  rule.actionsText = formatActions(rule.actions, options);
+  return rule;
+}
+
+type Fail = (at: number, reason: string) => never;
+
+const PREREQ_TEXT: Record<Prerequisite, string> = {
+  none: 'nothing',
+  ip: 'ip or ipv6',
+  ipv4: 'ip',
+  ipv6: 'ipv6',
+  arp: 'arp',
+  'ipv4-or-arp': 'ip or arp',
+  'ip-or-arp': 'ip, ipv6 or arp',
+  'tcp-udp-sctp': 'tcp, udp or sctp (or their 6 forms)',
+  icmp: 'icmp',
+};
+
+function exact(match: Match, word: number, mask: number): number | undefined {
+  return (match.masks[word]! & mask) === mask ? match.values[word]! & mask : undefined;
+}
+
+export function prerequisiteMet(match: Match, p: Prerequisite): boolean {
+  const type = exact(match, W.DL_TYPE, 0xffff);
+  const proto = exact(match, W.NW_PROTO, 0xff);
+  const ip = type === ETH_IP || type === ETH_IPV6;
+  switch (p) {
+    case 'none':
+      return true;
+    case 'ip':
+      return ip;
+    case 'ipv4':
+      return type === ETH_IP;
+    case 'ipv6':
+      return type === ETH_IPV6;
+    case 'arp':
+      return type === ETH_ARP || type === 0x8035;
+    case 'ipv4-or-arp':
+      return type === ETH_IP || type === ETH_ARP || type === 0x8035;
+    case 'ip-or-arp':
+      return ip || type === ETH_ARP || type === 0x8035;
+    case 'tcp-udp-sctp':
+      return ip && (proto === 6 || proto === 17 || proto === 132);
+    case 'icmp':
+      return type === ETH_IP && proto === 1;
+  }
+}
+
+function integer(text: string, max: number, at: number, what: string, fail: Fail): number {
+  const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 0 && n <= max)) fail(at, `${what} "${text}" is not an integer 0-${max}`);
+  return n;
+}
+
+/** Parses a field value (and mask) into a bigint pair, by the field's kind. */
+function fieldValue(field: FieldDef, text: string, at: number, options: ParseOptions, fail: Fail): { value: bigint; mask: bigint } {
+  const full = (1n << BigInt(field.bits)) - 1n;
+  const slash = text.indexOf('/');
+  const valueText = slash < 0 ? text : text.slice(0, slash);
+  const maskText = slash < 0 ? undefined : text.slice(slash + 1);
+  if (maskText !== undefined && !field.maskable) fail(at + slash, `${field.name} cannot be masked`);
+  let value: bigint;
+  let mask = full;
+  const bad = (what: string): never => fail(at, `${field.name}: "${text}" is not ${what}`);
+  switch (field.kind) {
+    case 'mac': {
+      const parse = (t: string) => (/^([0-9a-f]{1,2}:){5}[0-9a-f]{1,2}$/i.test(t) ? BigInt(`0x${t.split(':').map((p) => p.padStart(2, '0')).join('')}`) : bad('a MAC address (aa:bb:cc:dd:ee:ff[/mask])'));
+      value = parse(valueText);
+      if (maskText !== undefined) mask = parse(maskText);
+      break;
+    }
+    case 'ipv4': {
+      const parse = (t: string) => {
+        const parts = t.split('.');
+        if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) bad('an IPv4 address (a.b.c.d[/len or /mask])');
+        return parts.reduce((a, p) => (a << 8n) | BigInt(p), 0n);
+      };
+      value = parse(valueText);
+      if (maskText !== undefined) {
+        if (/^\d{1,2}$/.test(maskText) && Number(maskText) <= 32) mask = Number(maskText) === 0 ? 0n : (full << BigInt(32 - Number(maskText))) & full;
+        else mask = parse(maskText);
+      }
+      break;
+    }
+    case 'ipv6': {
+      try {
+        const a = new Address6(valueText);
+        value = BigInt(`0x${Buffer.from(a.toUnsignedByteArray()).toString('hex').padStart(32, '0')}`);
+      } catch {
+        return bad('an IPv6 address');
+      }
+      if (maskText !== undefined) {
+        if (/^\d{1,3}$/.test(maskText) && Number(maskText) <= 128) mask = Number(maskText) === 0 ? 0n : (full << BigInt(128 - Number(maskText))) & full;
+        else {
+          try {
+            mask = BigInt(`0x${Buffer.from(new Address6(maskText).toUnsignedByteArray()).toString('hex').padStart(32, '0')}`);
+          } catch {
+            return bad('an IPv6 address with a prefix length or mask');
+          }
+        }
+      }
+      break;
+    }
+    case 'port': {
+      const named = valueText === 'LOCAL' ? OFPP_LOCAL : options.ports?.get(valueText);
+      value = named !== undefined ? BigInt(named) : parseBig(valueText) ?? bad('a port number or name');
+      break;
+    }
+    default: {
+      value = parseBig(valueText) ?? bad('a number (decimal or 0x hex)');
+      if (maskText !== undefined) mask = parseBig(maskText) ?? bad('a number with a number mask');
+    }
+  }
+  if (value > full) fail(at, `${field.name} value ${text} is wider than its ${field.bits} bits`);
+  if (mask > full) fail(at, `${field.name} mask ${maskText} is wider than its ${field.bits} bits`);
+  return { value: value & mask, mask };
+}
+
+function parseBig(text: string): bigint | undefined {
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) return undefined;
+  return BigInt(text);
+}
+
+/** Writes a (value, mask) pair of a field into a match's words. */
+export function setWords(match: Match, field: FieldDef, value: bigint, mask: bigint): void {
+  const shift = BigInt(field.shift ?? 0);
+  value <<= shift;
+  mask <<= shift;
+  for (let k = field.words - 1; k >= 0; k--) {
+    match.set(field.word + k, Number(value & 0xffffffffn), Number(mask & 0xffffffffn));
+    value >>= 32n;
+    mask >>= 32n;
+  }
+}
+
+function setMatchField(match: Match, field: FieldDef, text: string, at: number, options: ParseOptions, fail: Fail): void {
+  const { value, mask } = fieldValue(field, text, at, options, fail);
+  // nw_tos matches the DSCP bits (OVS's NXM_OF_IP_TOS).
+  const m = field.name === 'nw_tos' ? mask & 0xfcn : mask;
+  setWords(match, field, value, m);
+}
+
+/** Reads a field's value out of flow words (or a match's values). */
+export function readField(words: Uint32Array, field: FieldDef): bigint {
+  let v = 0n;
+  for (let k = 0; k < field.words; k++) v = (v << 32n) | BigInt(words[field.word + k]!);
+  return (v >> BigInt(field.shift ?? 0)) & ((1n << BigInt(field.bits)) - 1n);
+}
+
+function parseSubField(text: string, at: number, fail: Fail): SubField {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)\[(?:(\d+)(?:\.\.(\d+))?)?\]$/.exec(text);
+  if (!m) fail(at, `"${text}" is not a field or subfield (e.g. NXM_NX_REG0[0..7], reg1[])`);
+  const field = fieldByName(m![1]!);
+  if (!field) fail(at, `unknown field "${m![1]}"`);
+  const start = m![2] === undefined ? 0 : Number(m![2]);
+  const end = m![3] === undefined ? (m![2] === undefined ? field!.bits - 1 : start) : Number(m![3]);
+  if (end < start || end >= field!.bits) fail(at, `${text}: bits ${start}..${end} do not fit ${field!.name}'s ${field!.bits} bits`);
+  return { field: field!, start, bits: end - start + 1 };
+}
+
+const SIMPLE: Record<string, Action> = {
+  normal: { type: 'normal' }, flood: { type: 'flood' }, all: { type: 'all' }, in_port: { type: 'in_port' },
+  drop: { type: 'drop' }, strip_vlan: { type: 'pop_vlan' }, pop_vlan: { type: 'pop_vlan' }, dec_ttl: { type: 'dec_ttl' },
+  clear_actions: { type: 'clear_actions' },
+};
+
+/** Packet fields the set-field family may write (registers, metadata and tunnel fields are always writable). */
+function checkWritable(match: Match, field: FieldDef, at: number, fail: Fail): void {
+  if (!prerequisiteMet(match, field.prerequisite)) fail(at, `setting ${field.name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (OVS refuses: OFPBAC_MATCH_INCONSISTENT)`);
+}
+
+function parseActions(text: string, offset: number, match: Match, options: ParseOptions, fail: Fail): Action[] {
+  const actions: Action[] = [];
+  const tokens = splitTop(text, offset, true);
+  if (tokens.length === 0) fail(offset, 'expected at least one action (use actions=drop to drop)');
+  const tagProven = (match.masks[W.VLAN_TCI]! & VLAN_CFI) !== 0 && (match.values[W.VLAN_TCI]! & VLAN_CFI) !== 0;
+  const ipProven = prerequisiteMet(match, 'ip');
+  let stage = 0; // apply-actions, clear_actions, write_actions, write_metadata, goto_table
+  const STAGES = ['apply_actions', 'clear_actions', 'write_actions', 'write_metadata', 'goto_table'];
+  const order = (want: number, at: number) => {
+    if (want < stage || (want === stage && want > 0)) fail(at, `invalid instruction ordering: ${STAGES[want]} must appear before ${STAGES[stage]}`);
+    stage = want;
+  };
+  for (const { text: t, at } of tokens) {
+    const paren = t.indexOf('(');
+    const colon = t.indexOf(':');
+    const name = (paren >= 0 && (colon < 0 || paren < colon) ? t.slice(0, paren) : colon >= 0 ? t.slice(0, colon) : t).trim().toLowerCase();
+    const arg = paren >= 0 && (colon < 0 || paren < colon) ? t.slice(paren + 1, t.lastIndexOf(')')) : colon >= 0 ? t.slice(colon + 1) : undefined;
+    const argAt = at + (paren >= 0 && (colon < 0 || paren < colon) ? paren + 1 : colon + 1);
+    if (name !== 'clear_actions' && name !== 'write_actions' && name !== 'write_metadata' && name !== 'goto_table') {
+      if (stage > 0) fail(at, `invalid instruction ordering: apply_actions must appear before ${STAGES[stage]}`);
+    }
+    if (/^\d+$/.test(t) || options.ports?.has(t)) {
+      actions.push({ type: 'output', port: /^\d+$/.test(t) ? integer(t, 0xffff, at, 'port', fail) : options.ports!.get(t)! });
+      continue;
+    }
+    if (name in SIMPLE && arg === undefined) {
+      const action = SIMPLE[name]!;
+      if (action.type === 'pop_vlan' && !tagProven) fail(at, `${name} needs a match that proves a VLAN tag (dl_vlan=… or vlan_tci=0x1000/0x1000), as OVS requires for OpenFlow 1.1+`);
+      if (action.type === 'dec_ttl' && !ipProven) fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+');
+      if (action.type === 'clear_actions') order(1, at);
+      actions.push(action);
+      continue;
+    }
+    const need = (what: string): string => (arg === undefined || arg.trim() === '' ? fail(at, `${name} needs ${what}`) : arg.trim());
+    switch (name) {
+      case 'output': {
+        const a = need('a port (output:2, output:p2, output:reg0[0..15])');
+        if (a.includes('[')) actions.push({ type: 'output_reg', src: parseSubField(a, argAt, fail) });
+        else if (a.startsWith('port=')) actions.push({ type: 'output', port: integer(a.slice(5).split(',')[0]!, 0xffff, argAt, 'port', fail) });
+        else actions.push({ type: 'output', port: options.ports?.get(a) ?? (a === 'LOCAL' ? OFPP_LOCAL : integer(a, 0xffff, argAt, 'port', fail)) });
+        continue;
+      }
+      case 'controller': {
+        let maxLen = 65535;
+        let reason = 'action';
+        for (const part of (arg ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+          const [k, v] = part.includes('=') ? part.split('=') as [string, string] : ['max_len', part];
+          if (k === 'max_len') maxLen = integer(v, 65535, argAt, 'max_len', fail);
+          else if (k === 'reason') reason = v;
+          else if (k !== 'id' && k !== 'userdata' && k !== 'pause') fail(argAt, `controller: unknown option "${k}"`);
+        }
+        actions.push({ type: 'controller', maxLen, reason });
+        continue;
+      }
+      case 'mod_vlan_vid':
+      case 'mod_vlan_pcp': {
+        const what = name === 'mod_vlan_vid' ? 'vid' : 'pcp';
+        const value = integer(need(what === 'vid' ? 'a VLAN id' : 'a priority'), what === 'vid' ? 4095 : 7, argAt, name, fail);
+        actions.push({ type: 'mod_vlan', what, value, push: !tagProven });
+        continue;
+      }
+      case 'push_vlan': {
+        const tpid = integer(need('a TPID (0x8100 or 0x88a8)'), 0xffff, argAt, 'push_vlan', fail);
+        if (tpid !== 0x8100 && tpid !== 0x88a8) fail(argAt, `push_vlan:${arg} must be 0x8100 or 0x88a8`);
+        actions.push({ type: 'push_vlan', tpid });
+        continue;
+      }
+      case 'mod_dl_src':
+      case 'mod_dl_dst':
+      case 'mod_nw_src':
+      case 'mod_nw_dst':
+      case 'mod_tp_src':
+      case 'mod_tp_dst':
+      case 'mod_nw_ecn': {
+        const fieldName = { mod_dl_src: 'dl_src', mod_dl_dst: 'dl_dst', mod_nw_src: 'nw_src', mod_nw_dst: 'nw_dst', mod_tp_src: 'tp_src', mod_tp_dst: 'tp_dst', mod_nw_ecn: 'nw_ecn' }[name]!;
+        const field = fieldByName(fieldName)!;
+        const { value } = fieldValue(field, need('a value'), argAt, options, fail);
+        checkWritable(match, field, at, fail);
+        actions.push({ type: 'set_field', field, value, mask: (1n << BigInt(field.bits)) - 1n });
+        continue;
+      }
+      case 'mod_nw_tos': {
+        const tos = integer(need('a TOS value'), 255, argAt, 'mod_nw_tos', fail);
+        if (tos & 3) fail(argAt, `mod_nw_tos:${tos} sets DSCP bits only: its low 2 bits must be 0`);
+        const field = fieldByName('ip_dscp')!;
+        checkWritable(match, field, at, fail);
+        actions.push({ type: 'set_field', field, value: BigInt(tos >> 2), mask: 0x3fn });
+        continue;
+      }
+      case 'mod_nw_ttl': {
+        if (!ipProven) fail(at, 'mod_nw_ttl needs ip or ipv6 in the match');
+        actions.push({ type: 'set_ttl', ttl: integer(need('a TTL'), 255, argAt, 'mod_nw_ttl', fail) });
+        continue;
+      }
+      case 'dec_ttl':
+        if (!ipProven) fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+');
+        actions.push({ type: 'dec_ttl' });
+        continue;
+      case 'set_field':
+      case 'load': {
+        const a = need(name === 'load' ? 'VALUE->DST[a..b]' : 'VALUE->FIELD');
+        const arrow = a.indexOf('->');
+        if (arrow < 0) fail(argAt, `${name} needs "->" between the value and the destination`);
+        const valueText = a.slice(0, arrow).trim();
+        const dstText = a.slice(arrow + 2).trim();
+        const dstAt = argAt + arrow + 2;
+        if (name === 'load') {
+          const dst = parseSubField(dstText, dstAt, fail);
+          const value = parseBig(valueText) ?? fail(argAt, `load: "${valueText}" is not a number`);
+          if (value >= 1n << BigInt(dst.bits)) fail(argAt, `load: ${valueText} does not fit in ${dst.bits} bits`);
+          checkWritable(match, dst.field, at, fail);
+          actions.push({ type: 'load', dst, value });
+        } else {
+          const field = fieldByName(dstText) ?? fail(dstAt, `set_field: unknown field "${dstText}"`);
+          const { value, mask } = fieldValue(field, valueText, argAt, options, fail);
+          checkWritable(match, field, at, fail);
+          actions.push({ type: 'set_field', field, value, mask });
+        }
+        continue;
+      }
+      case 'move': {
+        const a = need('SRC[..]->DST[..]');
+        const arrow = a.indexOf('->');
+        if (arrow < 0) fail(argAt, 'move needs "->" between source and destination');
+        const src = parseSubField(a.slice(0, arrow).trim(), argAt, fail);
+        const dst = parseSubField(a.slice(arrow + 2).trim(), argAt + arrow + 2, fail);
+        if (src.bits !== dst.bits) fail(argAt, `move: source has ${src.bits} bits, destination ${dst.bits}`);
+        checkWritable(match, src.field, at, fail);
+        checkWritable(match, dst.field, at, fail);
+        actions.push({ type: 'move', src, dst });
+        continue;
+      }
+      case 'resubmit': {
+        const a = need('a port or (port,table)');
+        const [p, tb] = paren >= 0 ? a.split(',').map((s) => s.trim()) as [string, string | undefined] : [a, undefined];
+        const port = p === '' ? undefined : p === 'in_port' ? OFPP_IN_PORT : (options.ports?.get(p) ?? integer(p, 0xffff, argAt, 'resubmit port', fail));
+        const table = tb === undefined || tb === '' ? undefined : integer(tb, 254, argAt, 'resubmit table', fail);
+        actions.push({ type: 'resubmit', port, table });
+        continue;
+      }
+      case 'goto_table': {
+        order(4, at);
+        actions.push({ type: 'goto_table', table: integer(need('a table'), 254, argAt, 'goto_table', fail) });
+        continue;
+      }
+      case 'write_metadata': {
+        order(3, at);
+        const field = fieldByName('metadata')!;
+        const { value, mask } = fieldValue(field, need('VALUE[/MASK]'), argAt, options, fail);
+        actions.push({ type: 'write_metadata', value, mask });
+        continue;
+      }
+      case 'write_actions': {
+        order(2, at);
+        actions.push({ type: 'write_actions', actions: parseActions(arg ?? '', argAt, match, options, fail) });
+        continue;
+      }
+      case 'set_tunnel':
+      case 'set_tunnel64': {
+        const value = parseBig(need('a tunnel id')) ?? fail(argAt, `${name}: "${arg}" is not a number`);
+        if (value >= 1n << (name === 'set_tunnel' ? 32n : 64n)) fail(argAt, `${name}: ${arg} is too wide`);
+        actions.push({ type: 'set_field', field: fieldByName('tun_id')!, value, mask: (1n << 64n) - 1n });
+        continue;
+      }
+    }
+    fail(at, `unknown action "${name}"`);
+  }
+  if (actions.some((a) => a.type === 'drop') && actions.length > 1) {
+    fail(offset, '"drop" must not be accompanied by any other action or instruction');
+  }
+  return actions.filter((a) => a.type !== 'drop');
+}
+
+const hex = (n: bigint | number) => `0x${n.toString(16)}`;
+
+/** A match as ovs-ofctl prints it: the protocol shorthand, then fields. */
+export function formatMatch(match: Match): string {
+  const parts: string[] = [];
+  const type = exact(match, W.DL_TYPE, 0xffff);
+  const proto = exact(match, W.NW_PROTO, 0xff);
+  let shorthand: string | undefined;
+  for (const [name, [t, p]] of Object.entries(SHORTHANDS)) {
+    if (t === type && p === proto && name !== 'rarp') shorthand = name;
+  }
+  if (shorthand === undefined) for (const [name, [t, p]] of Object.entries(SHORTHANDS)) if (t === type && p === undefined) shorthand = name;
+  if (shorthand) parts.push(shorthand);
+  const tci = match.masks[W.VLAN_TCI]!;
+  const vlanValue = match.values[W.VLAN_TCI]!;
+  for (const field of FIELDS_FOR_PRINT) {
+    const maskWords = field.word;
+    let mask = 0n;
+    for (let k = 0; k < field.words; k++) mask = (mask << 32n) | BigInt(match.masks[maskWords + k]!);
+    mask = (mask >> BigInt(field.shift ?? 0)) & ((1n << BigInt(field.bits)) - 1n);
+    if (mask === 0n) continue;
+    if (field.name === 'dl_type' && shorthand) continue;
+    if (field.name === 'nw_proto' && shorthand && SHORTHANDS[shorthand]![1] !== undefined) continue;
+    if (field.name === 'vlan_tci') {
+      if (tci === 0x1fff && (vlanValue & VLAN_CFI)) parts.push(`dl_vlan=${vlanValue & 0xfff}`);
+      else if (tci === 0xf000 && (vlanValue & VLAN_CFI)) parts.push(`dl_vlan_pcp=${vlanValue >>> 13}`);
+      else if (tci === 0xffff && vlanValue & VLAN_CFI) parts.push(`dl_vlan=${vlanValue & 0xfff},dl_vlan_pcp=${vlanValue >>> 13}`);
+      else parts.push(`vlan_tci=${hex(vlanValue)}${tci === 0xffff ? '' : `/${hex(tci)}`}`);
+      continue;
+    }
+    // nw_tos is matched on its DSCP bits: 0xfc is its whole mask.
+    const full = field.name === 'nw_tos' ? 0xfcn : (1n << BigInt(field.bits)) - 1n;
+    const value = readField(match.values, field);
+    const name = type === ETH_ARP && field.name === 'nw_src' ? 'arp_spa' : type === ETH_ARP && field.name === 'nw_dst' ? 'arp_tpa' : type === ETH_ARP && field.name === 'nw_proto' ? 'arp_op' : field.name;
+    parts.push(`${name}=${formatValue(field, value)}${mask === full ? '' : `/${formatMaskFor(field, mask)}`}`);
+  }
+  return parts.join(',');
+}
+
+const FIELDS_FOR_PRINT = [
+  'in_port', 'vlan_tci', 'dl_src', 'dl_dst', 'dl_type', 'nw_src', 'nw_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_proto', 'nw_tos', 'nw_ecn', 'nw_ttl',
+  'tp_src', 'tp_dst', 'arp_sha', 'arp_tha', 'tun_id', 'tun_src', 'tun_dst', 'metadata', ...Array.from({ length: 16 }, (_, i) => `reg${i}`),
+].map((n) => fieldByName(n)!);
+
+function formatValue(field: FieldDef, value: bigint): string {
+  switch (field.kind) {
+    case 'mac':
+      return value.toString(16).padStart(12, '0').match(/../g)!.join(':');
+    case 'ipv4':
+      return [24n, 16n, 8n, 0n].map((s) => ((value >> s) & 255n).toString()).join('.');
+    case 'ipv6':
+      return Address6.fromBigInt(value).correctForm();
+    case 'port':
+      return value === BigInt(OFPP_LOCAL) ? 'LOCAL' : value.toString();
+    default:
+      return field.bits > 16 || field.name.startsWith('reg') || field.name === 'metadata' || field.name === 'tun_id' || field.name === 'dl_type' ? hex(value) : value.toString();
+  }
+}
+
+function formatMaskFor(field: FieldDef, mask: bigint): string {
+  if (field.kind === 'ipv4' || field.kind === 'ipv6') {
+    const bits = field.bits;
+    for (let len = 0; len <= bits; len++) if (mask === (len === 0 ? 0n : (((1n << BigInt(bits)) - 1n) >> BigInt(bits - len)) << BigInt(bits - len))) return String(len);
+  }
+  return field.kind === 'mac' ? formatValue(field, mask) : hex(mask);
+}
+
+function subText(s: SubField): string {
+  const nxm = s.field.aliases.find((a) => a.startsWith('NXM_')) ?? s.field.aliases.find((a) => a.startsWith('OXM_')) ?? s.field.name;
+  return `${nxm}[${s.start === 0 && s.bits === s.field.bits ? '' : s.bits === 1 ? s.start : `${s.start}..${s.start + s.bits - 1}`}]`;
+}
+
+export function formatActions(actions: readonly Action[], options: ParseOptions = {}): string {
+  if (actions.length === 0) return 'drop';
+  const names = new Map([...(options.ports ?? new Map<string, number>())].map(([n, p]) => [p, n]));
+  return actions
+    .map((a): string => {
+      switch (a.type) {
+        case 'output':
+          return `output:${names.get(a.port) ?? (a.port === OFPP_LOCAL ? 'LOCAL' : a.port)}`;
+        case 'output_reg':
+          return `output:${subText(a.src)}`;
+        case 'in_port':
+          return 'IN_PORT';
+        case 'normal':
+          return 'NORMAL';
+        case 'flood':
+          return 'FLOOD';
+        case 'all':
+          return 'ALL';
+        case 'controller':
+          return a.maxLen === 65535 && a.reason === 'action' ? 'CONTROLLER:65535' : `controller(reason=${a.reason},max_len=${a.maxLen})`;
+        case 'drop':
+          return 'drop';
+        case 'push_vlan':
+          return `push_vlan:${hex(a.tpid)}`;
+        case 'pop_vlan':
+          return 'pop_vlan';
+        case 'mod_vlan':
+          return a.push
+            ? `push_vlan:0x8100,set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`
+            : `mod_vlan_${a.what}:${a.value}`;
+        case 'set_field':
+          return `set_field:${formatValue(a.field, a.value)}${a.mask === (1n << BigInt(a.field.bits)) - 1n ? '' : `/${hex(a.mask)}`}->${a.field.name}`;
+        case 'load':
+          return `load:${hex(a.value)}->${subText(a.dst)}`;
+        case 'move':
+          return `move:${subText(a.src)}->${subText(a.dst)}`;
+        case 'dec_ttl':
+          return 'dec_ttl';
+        case 'set_ttl':
+          return `mod_nw_ttl:${a.ttl}`;
+        case 'resubmit':
+          return a.table === undefined ? `resubmit:${a.port}` : `resubmit(${a.port === undefined ? '' : a.port === OFPP_IN_PORT ? 'in_port' : a.port},${a.table})`;
+        case 'goto_table':
+          return `goto_table:${a.table}`;
+        case 'write_metadata':
+          return `write_metadata:${hex(a.value)}${a.mask === (1n << 64n) - 1n ? '' : `/${hex(a.mask)}`}`;
+        case 'clear_actions':
+          return 'clear_actions';
+        case 'write_actions':
+          return `write_actions(${formatActions(a.actions, options)})`;
+      }
+    })
+    .join(',');
+}
+
+/** One dump-flows line, counters included. */
+export function formatRule(rule: Rule, now: number, options: ParseOptions = {}): string {
+  const duration = ((now - rule.created) / 1e9).toFixed(3);
+  const head = [`cookie=${hex(rule.cookie)}`, `duration=${duration}s`, `table=${rule.table}`, `n_packets=${rule.packets}`, `n_bytes=${rule.bytes}`];
+  if (rule.idleTimeout) head.push(`idle_timeout=${rule.idleTimeout}`);
+  if (rule.hardTimeout) head.push(`hard_timeout=${rule.hardTimeout}`);
+  const match = [rule.priority !== DEFAULT_PRIORITY ? `priority=${rule.priority}` : '', rule.matchText].filter(Boolean).join(',');
+  return ` ${head.join(', ')}, ${match ? `${match} ` : ''}actions=${formatActions(rule.actions, options)}`;
+}
+
+export { FLOW_WORDS };

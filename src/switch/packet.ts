@@ -1,0 +1,288 @@
+/**
+ * A packet going through a switch's pipeline: its bytes (changed in place by actions, with
+ * checksums adjusted incrementally as OVS does, RFC 1624), the flow words tables match on, and
+ * the pipeline-only state (metadata, registers, tunnel fields). Field writes go to the bytes
+ * and the flow words stay in step with them.
+ */
+import { FlowKey, extractFlowKey } from '../wire/flowkey.js';
+import { u16 } from '../wire/read.js';
+import { FLOW_WORDS, W, type FieldDef } from './fields.js';
+
+const VLAN_CFI = 0x1000;
+
+export class SwitchPacket {
+  bytes: Uint8Array;
+  readonly words = new Uint32Array(FLOW_WORDS);
+  private readonly key = new FlowKey();
+  /** Offset of the L3 header (after Ethernet and VLAN tags), and of L4 (0 when none). */
+  l3 = 14;
+  l4 = 0;
+
+  constructor(bytes: Uint8Array, inPort: number) {
+    this.bytes = bytes.slice();
+    this.words[W.IN_PORT] = inPort;
+    this.reparse();
+  }
+
+  /** Re-reads the packet fields from the bytes; pipeline fields are kept. */
+  reparse(): void {
+    const k = this.key;
+    const w = this.words;
+    const b = this.bytes;
+    extractFlowKey(b, k);
+    w[W.DL_DST] = Math.floor(k.dlDst / 0x100000000);
+    w[W.DL_DST + 1] = k.dlDst % 0x100000000;
+    w[W.DL_SRC] = Math.floor(k.dlSrc / 0x100000000);
+    w[W.DL_SRC + 1] = k.dlSrc % 0x100000000;
+    w[W.DL_TYPE] = k.dlType;
+    w[W.VLAN_TCI] = k.vlanTci;
+    w[W.NW_SRC] = k.nwSrc;
+    w[W.NW_DST] = k.nwDst;
+    for (let i = 0; i < 4; i++) {
+      w[W.IPV6_SRC + i] = ((k.ipv6Src[4 * i]! << 24) | (k.ipv6Src[4 * i + 1]! << 16) | (k.ipv6Src[4 * i + 2]! << 8) | k.ipv6Src[4 * i + 3]!) >>> 0;
+      w[W.IPV6_DST + i] = ((k.ipv6Dst[4 * i]! << 24) | (k.ipv6Dst[4 * i + 1]! << 16) | (k.ipv6Dst[4 * i + 2]! << 8) | k.ipv6Dst[4 * i + 3]!) >>> 0;
+    }
+    w[W.IPV6_LABEL] = k.ipv6Label;
+    w[W.NW_PROTO] = k.nwProto;
+    w[W.NW_TOS] = k.nwTos;
+    w[W.NW_TTL] = k.nwTtl;
+    w[W.TP_SRC] = k.tpSrc;
+    w[W.TP_DST] = k.tpDst;
+    w[W.ARP_SHA] = Math.floor(k.arpSha / 0x100000000);
+    w[W.ARP_SHA + 1] = k.arpSha % 0x100000000;
+    w[W.ARP_THA] = Math.floor(k.arpTha / 0x100000000);
+    w[W.ARP_THA + 1] = k.arpTha % 0x100000000;
+    // Where the headers start, for writing fields back.
+    let o = 12;
+    while (o + 4 <= b.length && (u16(b, o) === 0x8100 || u16(b, o) === 0x88a8)) o += 4;
+    this.l3 = o + 2;
+    const type = w[W.DL_TYPE]!;
+    this.l4 = 0;
+    if (type === 0x0800 && b.length >= this.l3 + 20) this.l4 = this.l3 + (b[this.l3]! & 0x0f) * 4;
+    else if (type === 0x86dd && b.length >= this.l3 + 40) this.l4 = ipv6TransportOffset(b, this.l3);
+  }
+
+  get tagged(): boolean {
+    return (this.words[W.VLAN_TCI]! & VLAN_CFI) !== 0;
+  }
+
+  /** Pushes an 802.1Q tag with TCI 0 in front of whatever follows the MACs (OVS pushes TCI 0). */
+  pushVlan(tpid: number): void {
+    const b = this.bytes;
+    const out = new Uint8Array(b.length + 4);
+    out.set(b.subarray(0, 12), 0);
+    out[12] = tpid >>> 8;
+    out[13] = tpid & 0xff;
+    out.set(b.subarray(12), 16);
+    this.bytes = out;
+    this.reparse();
+  }
+
+  popVlan(): void {
+    if (!this.tagged) return;
+    const b = this.bytes;
+    const out = new Uint8Array(b.length - 4);
+    out.set(b.subarray(0, 12), 0);
+    out.set(b.subarray(16), 12);
+    this.bytes = out;
+    this.reparse();
+  }
+
+  /** Sets the outer tag's VID or PCP (the tag must be there). */
+  setVlan(what: 'vid' | 'pcp', value: number): void {
+    const o = 14;
+    const tci = u16(this.bytes, o);
+    const next = what === 'vid' ? (tci & 0xf000) | value : (tci & 0x1fff) | (value << 13);
+    this.bytes[o] = next >>> 8;
+    this.bytes[o + 1] = next & 0xff;
+    this.reparse();
+  }
+
+  /** Writes a packet field (masked) into the bytes, adjusting checksums; pipeline fields go to the words. */
+  setField(field: FieldDef, value: bigint, mask: bigint): void {
+    const w = this.words;
+    if (field.word >= W.TUN_ID || field.name === 'in_port') {
+      const shift = BigInt(field.shift ?? 0);
+      let v = value << shift;
+      let m = mask << shift;
+      for (let k = field.words - 1; k >= 0; k--) {
+        const mk = Number(m & 0xffffffffn);
+        w[field.word + k] = ((w[field.word + k]! & ~mk) | (Number(v & 0xffffffffn) & mk)) >>> 0;
+        v >>= 32n;
+        m >>= 32n;
+      }
+      return;
+    }
+    const current = readWords(w, field);
+    const next = (current & ~mask) | (value & mask);
+    this.writeBytes(field, next);
+    this.reparse();
+  }
+
+  private writeBytes(field: FieldDef, v: bigint): void {
+    const b = this.bytes;
+    const l3 = this.l3;
+    const l4 = this.l4;
+    const type = this.words[W.DL_TYPE]!;
+    const n = Number(v & 0xffffffffn);
+    switch (field.name) {
+      case 'dl_dst':
+        putBig(b, 0, 6, v);
+        return;
+      case 'dl_src':
+        putBig(b, 6, 6, v);
+        return;
+      case 'vlan_tci':
+        if (this.tagged) {
+          b[14] = (n >>> 8) & 0xef;
+          b[15] = n & 0xff;
+        }
+        return;
+      case 'nw_src':
+      case 'nw_dst': {
+        if (type === 0x0806) {
+          putBig(b, l3 + (field.name === 'nw_src' ? 14 : 24), 4, v);
+          return;
+        }
+        const at = l3 + (field.name === 'nw_src' ? 12 : 16);
+        this.replaceWords(at, 4, v, true, true);
+        return;
+      }
+      case 'arp_spa':
+        putBig(b, l3 + 14, 4, v);
+        return;
+      case 'arp_tpa':
+        putBig(b, l3 + 24, 4, v);
+        return;
+      case 'arp_sha':
+        putBig(b, l3 + 8, 6, v);
+        return;
+      case 'arp_tha':
+        putBig(b, l3 + 18, 6, v);
+        return;
+      case 'arp_op':
+        putBig(b, l3 + 6, 2, v);
+        return;
+      case 'ipv6_src':
+      case 'ipv6_dst':
+        this.replaceWords(l3 + (field.name === 'ipv6_src' ? 8 : 24), 16, v, false, true);
+        return;
+      case 'ipv6_label': {
+        const first = ((b[l3 + 1]! & 0xf0) << 16) | n;
+        b[l3 + 1] = (first >>> 16) & 0xff;
+        b[l3 + 2] = (first >>> 8) & 0xff;
+        b[l3 + 3] = first & 0xff;
+        return;
+      }
+      case 'nw_tos':
+      case 'ip_dscp':
+      case 'nw_ecn': {
+        const tos = field.name === 'nw_tos' ? n : field.name === 'ip_dscp' ? (this.words[W.NW_TOS]! & 3) | (n << 2) : (this.words[W.NW_TOS]! & 0xfc) | n;
+        if (type === 0x0800) this.replace16(l3, (b[l3]! << 8) | tos, true, false);
+        else {
+          const word = ((b[l3]! & 0xf0) << 8) | (tos << 4) | (b[l3 + 1]! & 0x0f);
+          b[l3] = word >>> 8;
+          b[l3 + 1] = word & 0xff;
+        }
+        return;
+      }
+      case 'nw_ttl':
+        this.setTtl(n);
+        return;
+      case 'tp_src':
+      case 'tp_dst':
+      case 'icmp_type':
+      case 'icmp_code': {
+        if (l4 === 0) return;
+        const proto = this.words[W.NW_PROTO]!;
+        if (field.name.startsWith('icmp')) {
+          const at = l4 + (field.name === 'icmp_type' ? 0 : 1);
+          const old = u16(b, l4);
+          b[at] = n;
+          this.adjust(l4 + 2, old, u16(b, l4));
+          return;
+        }
+        const at = l4 + (field.name === 'tp_src' ? 0 : 2);
+        const old = u16(b, at);
+        b[at] = n >>> 8;
+        b[at + 1] = n & 0xff;
+        const sumAt = proto === 6 ? l4 + 16 : proto === 17 ? l4 + 6 : -1;
+        if (sumAt >= 0 && !(proto === 17 && u16(b, sumAt) === 0)) this.adjust(sumAt, old, n);
+        return;
+      }
+    }
+  }
+
+  /** Sets the IPv4 TTL (checksum adjusted) or the IPv6 hop limit. */
+  setTtl(ttl: number): void {
+    const b = this.bytes;
+    const l3 = this.l3;
+    if (this.words[W.DL_TYPE] === 0x0800) this.replace16(l3 + 8, (ttl << 8) | b[l3 + 9]!, true, false);
+    else if (this.words[W.DL_TYPE] === 0x86dd) b[l3 + 7] = ttl;
+    this.words[W.NW_TTL] = ttl;
+  }
+
+  /** Replaces the 16-bit word at `at` and adjusts the IPv4 header and/or L4 checksum. */
+  private replace16(at: number, value: number, ipHeader: boolean, l4: boolean): void {
+    const b = this.bytes;
+    const old = u16(b, at);
+    b[at] = value >>> 8;
+    b[at + 1] = value & 0xff;
+    if (ipHeader) this.adjust(this.l3 + 10, old, value);
+    if (l4) this.adjustL4(old, value);
+  }
+
+  /** Replaces an address of `length` bytes at `at` one 16-bit word at a time (pseudo-header words touch L4 sums). */
+  private replaceWords(at: number, length: number, v: bigint, ipHeader: boolean, l4: boolean): void {
+    for (let k = 0; k < length; k += 2) {
+      const word = Number((v >> BigInt(8 * (length - k - 2))) & 0xffffn);
+      this.replace16(at + k, word, ipHeader, l4);
+    }
+  }
+
+  private adjustL4(old: number, value: number): void {
+    if (this.l4 === 0) return;
+    const proto = this.words[W.NW_PROTO]!;
+    const b = this.bytes;
+    if (proto === 6) this.adjust(this.l4 + 16, old, value);
+    else if (proto === 17 && u16(b, this.l4 + 6) !== 0) this.adjust(this.l4 + 6, old, value);
+    else if (proto === 58) this.adjust(this.l4 + 2, old, value);
+  }
+
+  /** RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */
+  private adjust(at: number, old: number, value: number): void {
+    const b = this.bytes;
+    if (at + 2 > b.length) return;
+    let sum = (~u16(b, at) & 0xffff) + (~old & 0xffff) + value;
+    sum = (sum & 0xffff) + (sum >>> 16);
+    sum = (sum & 0xffff) + (sum >>> 16);
+    const result = ~sum & 0xffff;
+    b[at] = result >>> 8;
+    b[at + 1] = result & 0xff;
+  }
+}
+
+function putBig(b: Uint8Array, at: number, length: number, v: bigint): void {
+  for (let i = length - 1; i >= 0; i--) {
+    b[at + i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
+
+export function readWords(words: Uint32Array, field: FieldDef): bigint {
+  let v = 0n;
+  for (let k = 0; k < field.words; k++) v = (v << 32n) | BigInt(words[field.word + k]!);
+  return (v >> BigInt(field.shift ?? 0)) & ((1n << BigInt(field.bits)) - 1n);
+}
+
+function ipv6TransportOffset(b: Uint8Array, l3: number): number {
+  let next = b[l3 + 6]!;
+  let o = l3 + 40;
+  while (next === 0 || next === 43 || next === 60 || next === 44) {
+    if (o + 8 > b.length) return 0;
+    const length = next === 44 ? 8 : (b[o + 1]! + 1) * 8;
+    next = b[o]!;
+    o += length;
+  }
+  return o <= b.length ? o : 0;
+}

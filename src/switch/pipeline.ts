@@ -1,0 +1,327 @@
+/**
+ * The OpenFlow pipeline of one switch: tables of rules (add, modify, delete — strict or not, by
+ * cookie), lookup, and action execution with Open vSwitch's semantics: output to the input port
+ * is skipped unless `in_port` names it, flood and all never send back out the input port,
+ * `dec_ttl` at TTL 0 or 1 abandons the rest of its action list, resubmit returns and is limited
+ * in depth (64) and count (4,096), goto_table moves on, the action set written by write_actions
+ * runs at the end. Every decision is recorded as an ofproto/trace-style line.
+ */
+import { Classifier } from './classifier.js';
+import { W } from './fields.js';
+import { type Action, type Match, type Rule, type SubField } from './flow.js';
+import { OFPP_IN_PORT, formatActions } from './ofctl.js';
+import { SwitchPacket, readWords } from './packet.js';
+import { NormalSwitching, type PortConfig } from './normal.js';
+
+export const MAX_RESUBMIT_DEPTH = 64;
+export const MAX_RESUBMITS = 4096;
+
+export interface Output {
+  port: number | 'controller';
+  bytes: Uint8Array;
+}
+
+export interface PipelineResult {
+  outputs: Output[];
+  /** ofproto/trace-style lines. */
+  trace: string[];
+  packet: SwitchPacket;
+}
+
+export interface PipelinePort extends PortConfig {
+  number: number;
+  name: string;
+  /** Excluded from flood (OFPPC_NO_FLOOD). */
+  noFlood?: boolean;
+}
+
+export class Pipeline {
+  private readonly tables = new Map<number, Classifier>();
+  /** Tables whose misses go to the controller (OpenFlow table-miss). */
+  readonly missToController = new Set<number>();
+  readonly normal: NormalSwitching;
+  private readonly portNumbers = new Map<number, PipelinePort>();
+
+  constructor(readonly ports: readonly PipelinePort[]) {
+    for (const p of ports) this.portNumbers.set(p.number, p);
+    this.normal = new NormalSwitching(ports);
+  }
+
+  table(id: number): Classifier {
+    let t = this.tables.get(id);
+    if (t === undefined) {
+      t = new Classifier();
+      this.tables.set(id, t);
+    }
+    return t;
+  }
+
+  /** Adds a rule; one with the same table, priority and match replaces the old (its counters reset). */
+  add(rule: Rule, now: number): void {
+    const t = this.table(rule.table);
+    for (const r of t.rules()) if (r.priority === rule.priority && r.match.equals(rule.match)) t.remove(r);
+    rule.created = now;
+    rule.lastUsed = now;
+    t.insert(rule);
+  }
+
+  /**
+   * Rules selected as ovs-ofctl does: strict means same priority and match; otherwise every rule
+   * whose match is within `match`. A cookie mask of 0 selects any cookie.
+   */
+  select(table: number | undefined, match: Match, options: { strict?: boolean; priority?: number; cookie?: bigint; cookieMask?: bigint } = {}): Rule[] {
+    const out: Rule[] = [];
+    const tables = table === undefined ? [...this.tables.values()] : [this.table(table)];
+    for (const t of tables) {
+      for (const r of t.rules()) {
+        if (options.cookieMask && (r.cookie & options.cookieMask) !== ((options.cookie ?? 0n) & options.cookieMask)) continue;
+        if (options.strict ? r.priority === options.priority && r.match.equals(match) : r.match.within(match)) out.push(r);
+      }
+    }
+    return out;
+  }
+
+  /** Replaces the actions of the selected rules (counters kept). */
+  modify(rules: Rule[], actions: Action[]): void {
+    for (const r of rules) {
+      r.actions = actions;
+      r.actionsText = formatActions(actions);
+    }
+  }
+
+  delete(rules: Rule[]): void {
+    for (const r of rules) this.table(r.table).remove(r);
+  }
+
+  /** Removes rules whose idle or hard timeout has passed at `now` (ns). */
+  expire(now: number): Rule[] {
+    const gone: Rule[] = [];
+    for (const t of this.tables.values()) {
+      for (const r of t.rules()) {
+        if ((r.hardTimeout > 0 && now - r.created >= r.hardTimeout * 1e9) || (r.idleTimeout > 0 && now - r.lastUsed >= r.idleTimeout * 1e9)) {
+          t.remove(r);
+          gone.push(r);
+        }
+      }
+    }
+    return gone;
+  }
+
+  allRules(): Rule[] {
+    return [...this.tables.keys()].sort((a, b) => a - b).flatMap((id) => this.tables.get(id)!.rules());
+  }
+
+  /** Runs one packet through the tables from table 0. */
+  process(packet: SwitchPacket, now: number): PipelineResult {
+    const x = new Translation(this, packet, now);
+    x.runTable(0, 0);
+    if (x.actionSet.length > 0 && !x.stopped) {
+      x.line(0, 'Action set:');
+      x.execute(x.actionSet, 1, 0);
+    }
+    return { outputs: x.outputs, trace: x.trace, packet };
+  }
+
+  port(number: number): PipelinePort | undefined {
+    return this.portNumbers.get(number);
+  }
+}
+
+/** One packet's way through the pipeline (OVS's xlate context). */
+class Translation {
+  readonly outputs: Output[] = [];
+  readonly trace: string[] = [];
+  actionSet: Action[] = [];
+  resubmits = 0;
+  stopped = false;
+
+  constructor(
+    private readonly p: Pipeline,
+    private readonly packet: SwitchPacket,
+    private readonly now: number,
+  ) {}
+
+  line(depth: number, text: string): void {
+    this.trace.push(`${' '.repeat(depth * 4)}${text}`);
+  }
+
+  runTable(tableId: number, depth: number): void {
+    const words = this.packet.words;
+    const rule = this.p.table(tableId).lookup(words);
+    if (rule === undefined) {
+      this.line(depth, `${String(tableId).padStart(2)}. No match.`);
+      if (this.p.missToController.has(tableId)) this.output('controller', depth + 1);
+      else this.line(depth + 1, 'drop');
+      return;
+    }
+    rule.packets++;
+    rule.bytes += this.packet.bytes.length;
+    rule.lastUsed = this.now;
+    const match = rule.matchText || '';
+    this.line(depth, `${String(tableId).padStart(2)}. ${match}${match ? ', ' : ''}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
+    const gotoTable = this.execute(rule.actions, depth + 1, tableId);
+    if (gotoTable !== undefined && !this.stopped) this.runTable(gotoTable, depth);
+  }
+
+  /** Runs an action list; returns the goto_table target, if any. */
+  execute(actions: readonly Action[], depth: number, tableId: number): number | undefined {
+    const pk = this.packet;
+    let gotoTable: number | undefined;
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i]!;
+      switch (a.type) {
+        case 'output':
+          this.line(depth, `output:${a.port}`);
+          this.output(a.port, depth);
+          break;
+        case 'output_reg': {
+          const port = Number(subfield(pk.words, a.src));
+          this.line(depth, `output:${port}`);
+          this.output(port, depth);
+          break;
+        }
+        case 'in_port':
+          this.line(depth, 'IN_PORT');
+          this.emit(pk.words[W.IN_PORT]!, pk.bytes);
+          break;
+        case 'normal':
+          this.line(depth, 'NORMAL');
+          for (const out of this.p.normal.forward(pk, this.now, (text: string) => this.line(depth + 1, text))) this.emit(out.port, out.bytes);
+          break;
+        case 'flood':
+        case 'all':
+          this.line(depth, a.type === 'flood' ? 'FLOOD' : 'ALL');
+          for (const port of this.p.ports) {
+            if (port.number === pk.words[W.IN_PORT] || (a.type === 'flood' && port.noFlood)) continue;
+            this.emit(port.number, pk.bytes);
+          }
+          break;
+        case 'controller':
+          this.line(depth, `controller(reason=${a.reason},max_len=${a.maxLen})`);
+          this.emit('controller', pk.bytes.subarray(0, Math.min(pk.bytes.length, a.maxLen)));
+          break;
+        case 'drop':
+          break;
+        case 'push_vlan':
+          this.line(depth, `push_vlan:0x${a.tpid.toString(16)}`);
+          pk.pushVlan(a.tpid);
+          break;
+        case 'pop_vlan':
+          this.line(depth, 'pop_vlan');
+          pk.popVlan();
+          break;
+        case 'mod_vlan':
+          if (a.push) {
+            this.line(depth, 'push_vlan:0x8100');
+            pk.pushVlan(0x8100);
+          }
+          this.line(depth, `set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`);
+          pk.setVlan(a.what, a.value);
+          break;
+        case 'set_field':
+          this.line(depth, formatActions([a]));
+          pk.setField(a.field, a.value, a.mask);
+          break;
+        case 'load': {
+          this.line(depth, formatActions([a]));
+          const mask = ((1n << BigInt(a.dst.bits)) - 1n) << BigInt(a.dst.start);
+          pk.setField(a.dst.field, a.value << BigInt(a.dst.start), mask);
+          break;
+        }
+        case 'move': {
+          this.line(depth, formatActions([a]));
+          const value = subfield(pk.words, a.src);
+          const mask = ((1n << BigInt(a.dst.bits)) - 1n) << BigInt(a.dst.start);
+          pk.setField(a.dst.field, value << BigInt(a.dst.start), mask);
+          break;
+        }
+        case 'dec_ttl': {
+          this.line(depth, 'dec_ttl');
+          const type = pk.words[W.DL_TYPE];
+          if (type !== 0x0800 && type !== 0x86dd) break;
+          const ttl = pk.words[W.NW_TTL]!;
+          if (ttl <= 1) {
+            // OVS: the rest of this action list is abandoned; the packet would go to a controller (invalid_ttl).
+            this.line(depth, `>> ${type === 0x0800 ? 'IPv4' : 'IPv6'} decrement TTL exception`);
+            return undefined;
+          }
+          pk.setTtl(ttl - 1);
+          break;
+        }
+        case 'set_ttl':
+          this.line(depth, `mod_nw_ttl:${a.ttl}`);
+          pk.setTtl(a.ttl);
+          break;
+        case 'resubmit': {
+          const table = a.table ?? tableId;
+          if (depth >= MAX_RESUBMIT_DEPTH || ++this.resubmits > MAX_RESUBMITS) {
+            this.line(depth, `>> over ${depth >= MAX_RESUBMIT_DEPTH ? `max translation depth ${MAX_RESUBMIT_DEPTH}` : `${MAX_RESUBMITS} resubmit actions`}`);
+            this.stopped = true;
+            return undefined;
+          }
+          const saved = pk.words[W.IN_PORT]!;
+          if (a.port !== undefined && a.port !== OFPP_IN_PORT) pk.words[W.IN_PORT] = a.port;
+          this.line(depth, formatActions([a]));
+          this.runTable(table, depth + 1);
+          pk.words[W.IN_PORT] = saved;
+          if (this.stopped) return undefined;
+          break;
+        }
+        case 'goto_table':
+          gotoTable = a.table;
+          this.line(depth, `goto_table:${a.table}`);
+          break;
+        case 'write_metadata': {
+          this.line(depth, formatActions([a]));
+          const hi = Number((a.value >> 32n) & 0xffffffffn);
+          const lo = Number(a.value & 0xffffffffn);
+          const mhi = Number((a.mask >> 32n) & 0xffffffffn);
+          const mlo = Number(a.mask & 0xffffffffn);
+          pk.words[W.METADATA] = ((pk.words[W.METADATA]! & ~mhi) | (hi & mhi)) >>> 0;
+          pk.words[W.METADATA + 1] = ((pk.words[W.METADATA + 1]! & ~mlo) | (lo & mlo)) >>> 0;
+          break;
+        }
+        case 'clear_actions':
+          this.line(depth, 'clear_actions');
+          this.actionSet = [];
+          break;
+        case 'write_actions':
+          this.line(depth, formatActions([a]));
+          this.actionSet = mergeActionSet(this.actionSet, a.actions);
+          break;
+      }
+    }
+    return gotoTable;
+  }
+
+  private output(port: number | 'controller', depth: number): void {
+    const pk = this.packet;
+    if (port === 'controller') {
+      this.emit('controller', pk.bytes);
+      return;
+    }
+    if (port === pk.words[W.IN_PORT]) {
+      this.line(depth, '>> skipping output to input port');
+      return;
+    }
+    if (this.p.port(port) === undefined) {
+      this.line(depth, `>> no port ${port}`);
+      return;
+    }
+    this.emit(port, pk.bytes);
+  }
+
+  private emit(port: number | 'controller', bytes: Uint8Array): void {
+    this.outputs.push({ port, bytes: bytes.slice() });
+  }
+}
+
+function subfield(words: Uint32Array, s: SubField): bigint {
+  return (readWords(words, s.field) >> BigInt(s.start)) & ((1n << BigInt(s.bits)) - 1n);
+}
+
+/** OpenFlow's action set keeps one action per type; a later write replaces the earlier. */
+function mergeActionSet(set: Action[], written: Action[]): Action[] {
+  const out = set.filter((a) => !written.some((w) => w.type === a.type && !(w.type === 'set_field' && a.type === 'set_field' && w.field !== a.field)));
+  return [...out, ...written].sort((a, b) => (a.type === 'output' ? 1 : 0) - (b.type === 'output' ? 1 : 0));
+}
