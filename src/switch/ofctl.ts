@@ -327,7 +327,15 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
   const actions: Action[] = [];
   const tokens = splitTop(text, offset, true);
   if (tokens.length === 0) fail(offset, 'expected at least one action (use actions=drop to drop)');
-  const tagProven = (match.masks[W.VLAN_TCI]! & VLAN_CFI) !== 0 && (match.values[W.VLAN_TCI]! & VLAN_CFI) !== 0;
+  // Which of the (at most two, as OVS's FLOW_MAX_VLAN_HEADERS) VLAN tags are known to be there,
+  // followed through the actions as OVS's ofpacts_check does: a push shifts a known tag in, a
+  // pop shifts the inner one out.
+  const tags = [(match.masks[W.VLAN_TCI]! & VLAN_CFI) !== 0 && (match.values[W.VLAN_TCI]! & VLAN_CFI) !== 0, false];
+  const push = (at: number) => {
+    if (tags[1]) fail(at, 'a third VLAN tag cannot be pushed: OVS keeps at most two (OFPBAC_BAD_TAG)');
+    tags[1] = tags[0]!;
+    tags[0] = true;
+  };
   const ipProven = prerequisiteMet(match, 'ip');
   let stage = 0; // apply-actions, clear_actions, write_actions, write_metadata, goto_table
   const STAGES = ['apply_actions', 'clear_actions', 'write_actions', 'write_metadata', 'goto_table'];
@@ -350,7 +358,11 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
     }
     if (name in SIMPLE && arg === undefined) {
       const action = SIMPLE[name]!;
-      if (action.type === 'pop_vlan' && !tagProven) fail(at, `${name} needs a match that proves a VLAN tag (dl_vlan=… or vlan_tci=0x1000/0x1000), as OVS requires for OpenFlow 1.1+`);
+      if (action.type === 'pop_vlan') {
+        if (!tags[0]) fail(at, `${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_tci=0x1000/0x1000) and no earlier pop removed, as OVS requires for OpenFlow 1.1+`);
+        tags[0] = tags[1]!;
+        tags[1] = false;
+      }
       if (action.type === 'dec_ttl' && !ipProven) fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+');
       if (action.type === 'clear_actions') order(1, at);
       actions.push(action);
@@ -381,12 +393,15 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
       case 'mod_vlan_pcp': {
         const what = name === 'mod_vlan_vid' ? 'vid' : 'pcp';
         const value = integer(need(what === 'vid' ? 'a VLAN id' : 'a priority'), what === 'vid' ? 4095 : 7, argAt, name, fail);
-        actions.push({ type: 'mod_vlan', what, value, push: !tagProven });
+        const pushes = !tags[0];
+        if (pushes) push(at);
+        actions.push({ type: 'mod_vlan', what, value, push: pushes });
         continue;
       }
       case 'push_vlan': {
         const tpid = integer(need('a TPID (0x8100 or 0x88a8)'), 0xffff, argAt, 'push_vlan', fail);
         if (tpid !== 0x8100 && tpid !== 0x88a8) fail(argAt, `push_vlan:${arg} must be 0x8100 or 0x88a8`);
+        push(at);
         actions.push({ type: 'push_vlan', tpid });
         continue;
       }
