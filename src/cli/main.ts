@@ -73,6 +73,28 @@ program
   .option('--json', 'print the path result as JSON')
   .action((file: string, options) => run(async () => (await import('./trace.js')).traceCommand(file, options)));
 
+const flows = program.command('flows').description('OpenFlow tables in ovs-ofctl syntax, on a stand-alone bridge');
+const flowOptions = (c: Command) =>
+  c
+    .requiredOption('--flows <file>', 'flows in ovs-ofctl add-flow syntax, one per line (# comments)')
+    .option('--ports <ports>', 'the bridge\'s OpenFlow port numbers, e.g. 1-8 or 1,2,5 (named p1, p2, …)', '1-8');
+
+flowOptions(
+  flows
+    .command('trace')
+    .description('explain how packets go through the tables, as ovs-appctl ofproto/trace does, and show the packets that leave')
+    .argument('[flow]', 'fields describing one packet, e.g. in_port=1,tcp,nw_dst=10.0.0.2,tp_dst=80'),
+)
+  .option('--in-port <n>', 'the port the packet arrives on (default: in_port of FLOW, else 1)')
+  .option('--packet <hex>', 'the packet bytes')
+  .option('--pcap <file>', 'every packet of a capture, in order, through one bridge (counters and learning carry over)')
+  .option('--json', 'one JSON object per packet: {"outputs":[{"port":2,"packet":"<hex>"}],"steps":[…]}')
+  .action((flow: string | undefined, options) => run(async () => (await import('./flows.js')).flowsTrace(flow, options)));
+
+flowOptions(flows.command('dump').description('list the flows as ovs-ofctl dump-flows does')).action((options) =>
+  run(async () => (await import('./flows.js')).flowsDump(options)),
+);
+
 program
   .command('validate')
   .description('check a topology file and list every problem in it, each with its line and column')

@@ -48,6 +48,6 @@ export class Bridge {
 
   /** `ovs-ofctl dump-flows` output. */
   dumpFlows(now = 0): string {
-    return this.pipeline.allRules().map((r) => formatRule(r, now, this.parseOptions)).join('\n');
+    return this.pipeline.allRules().map((r) => formatRule(r, now)).join('\n');
   }
 }

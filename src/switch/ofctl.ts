@@ -148,11 +148,10 @@ export function parseFlow(flow: string, options: ParseOptions = {}): Rule {
       fail(at, `${name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (ovs-ofctl would silently drop ${name} from this flow)`);
     }
   }
-  if (seen.has('nw_tos') && (rule.match.values[W.NW_TOS]! & 3) !== 0) fail(seen.get('nw_tos')!, 'nw_tos matches the DSCP bits only: its low 2 bits must be 0 (use nw_ecn for ECN)');
   const actionsText = flow.slice(equals);
   rule.actions = parseActions(actionsText, equals, rule.match, options, fail);
   rule.matchText = formatMatch(rule.match);
-  rule.actionsText = formatActions(rule.actions, options);
+  rule.actionsText = formatActions(rule.actions);
   return rule;
 }
 
@@ -290,6 +289,7 @@ export function setWords(match: Match, field: FieldDef, value: bigint, mask: big
 function setMatchField(match: Match, field: FieldDef, text: string, at: number, options: ParseOptions, fail: Fail): void {
   const { value, mask } = fieldValue(field, text, at, options, fail);
   // nw_tos matches the DSCP bits (OVS's NXM_OF_IP_TOS).
+  if (field.name === 'nw_tos' && (value & 3n) !== 0n) fail(at, 'nw_tos matches the DSCP bits only: its low 2 bits must be 0 (use nw_ecn for ECN)');
   const m = field.name === 'nw_tos' ? mask & 0xfcn : mask;
   setWords(match, field, value, m);
 }
@@ -583,14 +583,17 @@ function subText(s: SubField): string {
   return `${nxm}[${s.start === 0 && s.bits === s.field.bits ? '' : s.bits === 1 ? s.start : `${s.start}..${s.start + s.bits - 1}`}]`;
 }
 
-export function formatActions(actions: readonly Action[], options: ParseOptions = {}): string {
+/** OXM names ovs-ofctl prints in set_field for fields whose classic name differs. */
+const SET_FIELD_NAMES: Record<string, string> = { dl_src: 'eth_src', dl_dst: 'eth_dst', nw_src: 'ip_src', nw_dst: 'ip_dst' };
+
+/** Actions as ovs-ofctl prints them (ports by number, as dump-flows without --names). */
+export function formatActions(actions: readonly Action[]): string {
   if (actions.length === 0) return 'drop';
-  const names = new Map([...(options.ports ?? new Map<string, number>())].map(([n, p]) => [p, n]));
   return actions
     .map((a): string => {
       switch (a.type) {
         case 'output':
-          return `output:${names.get(a.port) ?? (a.port === OFPP_LOCAL ? 'LOCAL' : a.port)}`;
+          return `output:${a.port === OFPP_LOCAL ? 'LOCAL' : a.port}`;
         case 'output_reg':
           return `output:${subText(a.src)}`;
         case 'in_port':
@@ -614,7 +617,7 @@ export function formatActions(actions: readonly Action[], options: ParseOptions 
             ? `push_vlan:0x8100,set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`
             : `mod_vlan_${a.what}:${a.value}`;
         case 'set_field':
-          return `set_field:${formatValue(a.field, a.value)}${a.mask === (1n << BigInt(a.field.bits)) - 1n ? '' : `/${hex(a.mask)}`}->${a.field.name}`;
+          return `set_field:${formatValue(a.field, a.value)}${a.mask === (1n << BigInt(a.field.bits)) - 1n ? '' : `/${hex(a.mask)}`}->${SET_FIELD_NAMES[a.field.name] ?? a.field.name}`;
         case 'load':
           return `load:${hex(a.value)}->${subText(a.dst)}`;
         case 'move':
@@ -632,20 +635,20 @@ export function formatActions(actions: readonly Action[], options: ParseOptions 
         case 'clear_actions':
           return 'clear_actions';
         case 'write_actions':
-          return `write_actions(${formatActions(a.actions, options)})`;
+          return `write_actions(${formatActions(a.actions)})`;
       }
     })
     .join(',');
 }
 
 /** One dump-flows line, counters included. */
-export function formatRule(rule: Rule, now: number, options: ParseOptions = {}): string {
+export function formatRule(rule: Rule, now: number): string {
   const duration = ((now - rule.created) / 1e9).toFixed(3);
   const head = [`cookie=${hex(rule.cookie)}`, `duration=${duration}s`, `table=${rule.table}`, `n_packets=${rule.packets}`, `n_bytes=${rule.bytes}`];
   if (rule.idleTimeout) head.push(`idle_timeout=${rule.idleTimeout}`);
   if (rule.hardTimeout) head.push(`hard_timeout=${rule.hardTimeout}`);
   const match = [rule.priority !== DEFAULT_PRIORITY ? `priority=${rule.priority}` : '', rule.matchText].filter(Boolean).join(',');
-  return ` ${head.join(', ')}, ${match ? `${match} ` : ''}actions=${formatActions(rule.actions, options)}`;
+  return ` ${head.join(', ')}, ${match ? `${match} ` : ''}actions=${formatActions(rule.actions)}`;
 }
 
 export { FLOW_WORDS };

@@ -117,7 +117,7 @@ export class Pipeline {
     x.runTable(0, 0);
     if (x.actionSet.length > 0 && !x.stopped) {
       x.line(0, 'Action set:');
-      x.execute(x.actionSet, 1, 0);
+      x.execute(x.actionSet, 0, 0);
     }
     return { outputs: x.outputs, trace: x.trace, packet };
   }
@@ -141,31 +141,48 @@ class Translation {
     private readonly now: number,
   ) {}
 
-  line(depth: number, text: string): void {
-    this.trace.push(`${' '.repeat(depth * 4)}${text}`);
+  /** Writes a trace line at an indentation in columns. */
+  line(indent: number, text: string): void {
+    this.trace.push(`${' '.repeat(indent)}${text}`);
+  }
+
+  /**
+   * ofproto/trace's layout: a table visited at resubmit depth d starts at column 0 (d = 0) or
+   * 4 + 8(d - 1), and its actions are indented 4 (d = 0) or 8 further.
+   */
+  private static tableIndent(depth: number): number {
+    return depth === 0 ? 0 : 4 + 8 * (depth - 1);
+  }
+
+  private static actionIndent(depth: number): number {
+    return depth === 0 ? 4 : Translation.tableIndent(depth) + 8;
   }
 
   runTable(tableId: number, depth: number): void {
     const words = this.packet.words;
     const rule = this.p.table(tableId).lookup(words);
+    const tableAt = Translation.tableIndent(depth);
     if (rule === undefined) {
-      this.line(depth, `${String(tableId).padStart(2)}. No match.`);
-      if (this.p.missToController.has(tableId)) this.output('controller', depth + 1);
-      else this.line(depth + 1, 'drop');
+      this.line(tableAt, `${String(tableId).padStart(2)}. No match.`);
+      if (this.p.missToController.has(tableId)) {
+        this.line(Translation.actionIndent(depth), 'CONTROLLER (table miss)');
+        this.output('controller', Translation.actionIndent(depth));
+      } else this.line(Translation.actionIndent(depth), 'drop');
       return;
     }
     rule.packets++;
     rule.bytes += this.packet.bytes.length;
     rule.lastUsed = this.now;
     const match = rule.matchText || '';
-    this.line(depth, `${String(tableId).padStart(2)}. ${match}${match ? ', ' : ''}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
-    const gotoTable = this.execute(rule.actions, depth + 1, tableId);
+    this.line(tableAt, `${String(tableId).padStart(2)}. ${match}${match ? ', ' : ''}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
+    const gotoTable = this.execute(rule.actions, depth, tableId);
     if (gotoTable !== undefined && !this.stopped) this.runTable(gotoTable, depth);
   }
 
-  /** Runs an action list; returns the goto_table target, if any. */
-  execute(actions: readonly Action[], depth: number, tableId: number): number | undefined {
+  /** Runs an action list of a table visited at `tableDepth`; returns the goto_table target, if any. */
+  execute(actions: readonly Action[], tableDepth: number, tableId: number): number | undefined {
     const pk = this.packet;
+    const depth = Translation.actionIndent(tableDepth);
     let gotoTable: number | undefined;
     for (let i = 0; i < actions.length; i++) {
       const a = actions[i]!;
@@ -186,7 +203,7 @@ class Translation {
           break;
         case 'normal':
           this.line(depth, 'NORMAL');
-          for (const out of this.p.normal.forward(pk, this.now, (text: string) => this.line(depth + 1, text))) this.emit(out.port, out.bytes);
+          for (const out of this.p.normal.forward(pk, this.now, (text: string) => this.line(depth + 4, text))) this.emit(out.port, out.bytes);
           break;
         case 'flood':
         case 'all':
@@ -254,15 +271,16 @@ class Translation {
           break;
         case 'resubmit': {
           const table = a.table ?? tableId;
-          if (depth >= MAX_RESUBMIT_DEPTH || ++this.resubmits > MAX_RESUBMITS) {
-            this.line(depth, `>> over ${depth >= MAX_RESUBMIT_DEPTH ? `max translation depth ${MAX_RESUBMIT_DEPTH}` : `${MAX_RESUBMITS} resubmit actions`}`);
+          if (tableDepth + 1 >= MAX_RESUBMIT_DEPTH || ++this.resubmits > MAX_RESUBMITS) {
+            this.line(depth, `>> over ${tableDepth + 1 >= MAX_RESUBMIT_DEPTH ? `max translation depth ${MAX_RESUBMIT_DEPTH}` : `${MAX_RESUBMITS} resubmit actions`}`);
             this.stopped = true;
             return undefined;
           }
           const saved = pk.words[W.IN_PORT]!;
           if (a.port !== undefined && a.port !== OFPP_IN_PORT) pk.words[W.IN_PORT] = a.port;
           this.line(depth, formatActions([a]));
-          this.runTable(table, depth + 1);
+          // A resubmit that is the last action is a tail call: ofproto/trace prints it flat.
+          this.runTable(table, i === actions.length - 1 ? tableDepth : tableDepth + 1);
           pk.words[W.IN_PORT] = saved;
           if (this.stopped) return undefined;
           break;

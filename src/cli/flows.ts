@@ -1,0 +1,78 @@
+/** `netloom flows trace` and `flows dump`: a flow file on a stand-alone bridge, as ofproto/trace and dump-flows show it. */
+import { Bridge } from '../switch/bridge.js';
+import { formatFlow, formatTrace, packetFromFlow } from '../switch/trace.js';
+import { SwitchPacket } from '../switch/packet.js';
+import { readCapture } from '../capture/read.js';
+import { fromHex, toHex } from '../wire/addresses.js';
+import { UsageError } from './errors.js';
+import { readInput } from './io.js';
+
+export interface FlowsOptions {
+  flows: string;
+  ports: string;
+  inPort?: string;
+  packet?: string;
+  pcap?: string;
+  json?: boolean;
+}
+
+/** "1-8" or "1,2,5" -> ports p1..p8 with those numbers. */
+function parsePorts(text: string): { number: number; name: string }[] {
+  const numbers = new Set<number>();
+  for (const part of text.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new UsageError(`--ports "${text}": "${part}" is not a port number or range (e.g. 1-8 or 1,2,5)`);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (from < 1 || to > 0xfeff || to < from) throw new UsageError(`--ports "${text}": ${part} is not a range of port numbers from 1 to 65279`);
+    for (let n = from; n <= to; n++) numbers.add(n);
+  }
+  return [...numbers].sort((a, b) => a - b).map((number) => ({ number, name: `p${number}` }));
+}
+
+function bridgeFrom(options: FlowsOptions): Bridge {
+  const bridge = new Bridge('br0', parsePorts(options.ports));
+  bridge.addFlows(new TextDecoder().decode(readInput(options.flows, '--flows')), options.flows);
+  return bridge;
+}
+
+export function flowsTrace(flow: string | undefined, options: FlowsOptions): void {
+  const given = [flow !== undefined, options.packet !== undefined, options.pcap !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new UsageError('give exactly one of: a FLOW (in_port=1,tcp,nw_dst=…), --packet HEX, --pcap FILE');
+  const bridge = bridgeFrom(options);
+  const inPortOption = options.inPort === undefined ? undefined : Number(options.inPort);
+  if (inPortOption !== undefined && !(Number.isInteger(inPortOption) && inPortOption >= 1)) throw new UsageError(`--in-port "${options.inPort}" is not a port number`);
+  let inputs: { inPort: number; bytes: Uint8Array }[];
+  if (flow !== undefined) {
+    const p = packetFromFlow(flow);
+    inputs = [{ inPort: inPortOption ?? p.inPort, bytes: p.bytes }];
+  } else if (options.packet !== undefined) {
+    let bytes: Uint8Array;
+    try {
+      bytes = fromHex(options.packet);
+    } catch {
+      throw new UsageError(`--packet: "${options.packet.slice(0, 40)}" is not hex`);
+    }
+    inputs = [{ inPort: inPortOption ?? 1, bytes }];
+  } else {
+    const capture = readCapture(readInput(options.pcap!, '--pcap'));
+    if (capture.error) throw capture.error;
+    inputs = capture.packets.map((p) => ({ inPort: inPortOption ?? 1, bytes: p.data }));
+  }
+  const out: string[] = [];
+  inputs.forEach((input, i) => {
+    const before = formatFlow(new SwitchPacket(input.bytes, input.inPort).words);
+    // Each packet runs at its own time, so counters and learning carry over from one to the next.
+    const result = bridge.process(input.inPort, input.bytes, i);
+    if (options.json) {
+      out.push(JSON.stringify({ flow: before, outputs: result.outputs.map((o) => ({ port: o.port, packet: toHex(o.bytes) })), steps: result.trace.map((l) => l.trim()) }));
+    } else {
+      out.push((inputs.length > 1 ? `# packet ${i + 1}\n` : '') + formatTrace(bridge, before, result));
+    }
+  });
+  process.stdout.write(`${out.join(options.json ? '\n' : '\n\n')}\n`);
+}
+
+export function flowsDump(options: FlowsOptions): void {
+  process.stdout.write(`${bridgeFrom(options).dumpFlows()}\n`);
+}

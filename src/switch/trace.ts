@@ -1,0 +1,105 @@
+/**
+ * `flows trace`: an ofproto/trace-style explanation of one packet through a bridge — the flow,
+ * each table lookup with the rule that matched (or "No match") and its actions, nested resubmits
+ * indented — then the final flow and the packets that leave, on which ports. Also builds a
+ * packet from an ofproto/trace-style field list, since netloom traces bytes.
+ */
+import { Address6 } from 'ip-address';
+import { encode } from '../wire/encode.js';
+import type { LayerSpec } from '../wire/layers.js';
+import { toHex } from '../wire/addresses.js';
+import { W } from './fields.js';
+import { FlowSyntaxError, OFPP_LOCAL } from './ofctl.js';
+import type { Bridge } from './bridge.js';
+import type { PipelineResult } from './pipeline.js';
+
+const hex = (n: number) => `0x${n.toString(16).padStart(4, '0')}`;
+const mac = (hi: number, lo: number) => (hi * 0x100000000 + lo).toString(16).padStart(12, '0').match(/../g)!.join(':');
+const ip = (n: number) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+
+/** A packet's flow as ofproto/trace prints it. */
+export function formatFlow(w: Uint32Array): string {
+  const type = w[W.DL_TYPE]!;
+  const proto = w[W.NW_PROTO]!;
+  const parts: string[] = [];
+  const ipv4 = type === 0x0800;
+  const ipv6 = type === 0x86dd;
+  const shorthand = ipv4 ? ({ 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' } as Record<number, string>)[proto] ?? 'ip' : ipv6 ? ({ 58: 'icmp6', 6: 'tcp6', 17: 'udp6' } as Record<number, string>)[proto] ?? 'ipv6' : type === 0x0806 ? 'arp' : undefined;
+  if (shorthand) parts.push(shorthand);
+  parts.push(`in_port=${w[W.IN_PORT] === OFPP_LOCAL ? 'LOCAL' : w[W.IN_PORT]}`);
+  const tci = w[W.VLAN_TCI]!;
+  parts.push((tci & 0x1000) !== 0 ? `dl_vlan=${tci & 0xfff},dl_vlan_pcp=${tci >>> 13}` : `vlan_tci=${hex(tci)}`);
+  parts.push(`dl_src=${mac(w[W.DL_SRC]!, w[W.DL_SRC + 1]!)}`, `dl_dst=${mac(w[W.DL_DST]!, w[W.DL_DST + 1]!)}`);
+  if (!shorthand) parts.push(`dl_type=${hex(type)}`);
+  if (ipv4 || type === 0x0806) {
+    const name = ipv4 ? 'nw' : 'arp';
+    parts.push(`${ipv4 ? 'nw_src' : 'arp_spa'}=${ip(w[W.NW_SRC]!)}`, `${name === 'nw' ? 'nw_dst' : 'arp_tpa'}=${ip(w[W.NW_DST]!)}`);
+    if (type === 0x0806) parts.push(`arp_op=${proto}`, `arp_sha=${mac(w[W.ARP_SHA]!, w[W.ARP_SHA + 1]!)}`, `arp_tha=${mac(w[W.ARP_THA]!, w[W.ARP_THA + 1]!)}`);
+  }
+  if (ipv6) {
+    const v6 = (o: number) => Address6.fromBigInt([0, 1, 2, 3].reduce((a, k) => (a << 32n) | BigInt(w[o + k]!), 0n)).correctForm();
+    parts.push(`ipv6_src=${v6(W.IPV6_SRC)}`, `ipv6_dst=${v6(W.IPV6_DST)}`, `ipv6_label=0x${w[W.IPV6_LABEL]!.toString(16).padStart(5, '0')}`);
+  }
+  if (ipv4 || ipv6) {
+    if (shorthand === 'ip' || shorthand === 'ipv6') parts.push(`nw_proto=${proto}`);
+    parts.push(`nw_tos=${w[W.NW_TOS]! & 0xfc}`, `nw_ecn=${w[W.NW_TOS]! & 3}`, `nw_ttl=${w[W.NW_TTL]}`);
+    if (proto === 1 || proto === 58) parts.push(`icmp_type=${w[W.TP_SRC]}`, `icmp_code=${w[W.TP_DST]}`);
+    else if (proto === 6 || proto === 17 || proto === 132) parts.push(`tp_src=${w[W.TP_SRC]}`, `tp_dst=${w[W.TP_DST]}`);
+  }
+  for (let r = 0; r < 16; r++) if (w[W.REG0 + r]) parts.push(`reg${r}=0x${w[W.REG0 + r]!.toString(16)}`);
+  if (w[W.METADATA] || w[W.METADATA + 1]) parts.push(`metadata=0x${(BigInt(w[W.METADATA]!) * 0x100000000n + BigInt(w[W.METADATA + 1]!)).toString(16)}`);
+  if (w[W.TUN_ID] || w[W.TUN_ID + 1]) parts.push(`tun_id=0x${(BigInt(w[W.TUN_ID]!) * 0x100000000n + BigInt(w[W.TUN_ID + 1]!)).toString(16)}`);
+  return parts.join(',');
+}
+
+export function formatTrace(bridge: Bridge, before: string, result: PipelineResult): string {
+  const after = formatFlow(result.packet.words);
+  const lines = [`Flow: ${before}`, '', `bridge("${bridge.name}")`, '-------------', ...result.trace, '', `Final flow: ${after === before ? 'unchanged' : after}`];
+  const outputs = result.outputs;
+  lines.push(`Outputs: ${outputs.length === 0 ? 'none (dropped)' : outputs.map((o) => (o.port === 'controller' ? 'controller' : `port ${o.port}`)).join(', ')}`);
+  for (const o of outputs) lines.push(`  ${o.port === 'controller' ? 'controller' : `port ${o.port}`}: ${toHex(o.bytes)}`);
+  return lines.join('\n');
+}
+
+const FLOW_KEYS = new Set([
+  'in_port', 'dl_src', 'dl_dst', 'dl_type', 'dl_vlan', 'dl_vlan_pcp', 'nw_src', 'nw_dst', 'nw_proto', 'nw_tos', 'ip_dscp', 'nw_ecn', 'nw_ttl',
+  'tp_src', 'tp_dst', 'icmp_type', 'icmp_code', 'arp_op', 'arp_spa', 'arp_tpa', 'arp_sha', 'arp_tha', 'ipv6_src', 'ipv6_dst',
+  'ip', 'ipv6', 'tcp', 'udp', 'icmp', 'arp', 'tcp6', 'udp6', 'icmp6',
+]);
+
+/**
+ * A packet for an ofproto/trace-style field list (`in_port=1,dl_vlan=10,tcp,nw_dst=10.0.0.2,tp_dst=80`):
+ * the named fields set, everything else netloom's craft defaults. Returns the input port too.
+ */
+export function packetFromFlow(flow: string): { inPort: number; bytes: Uint8Array } {
+  const fields = new Map<string, string>();
+  let at = 0;
+  for (const part of flow.split(',')) {
+    const eq = part.indexOf('=');
+    const key = (eq < 0 ? part : part.slice(0, eq)).trim();
+    if (!FLOW_KEYS.has(key)) throw new FlowSyntaxError(flow, at + 1, `"${key}" cannot describe a packet here; use ${[...FLOW_KEYS].join(', ')}`);
+    fields.set(key, eq < 0 ? '' : part.slice(eq + 1).trim());
+    at += part.length + 1;
+  }
+  const num = (k: string, d: number) => (fields.has(k) ? Number(fields.get(k)) : d);
+  const has = (...ks: string[]) => ks.some((k) => fields.has(k));
+  const inPort = num('in_port', 1);
+  const layers: LayerSpec[] = [{ layer: 'ethernet', src: fields.get('dl_src') ?? '00:00:00:00:00:00', dst: fields.get('dl_dst') ?? '00:00:00:00:00:00' }];
+  if (has('dl_vlan', 'dl_vlan_pcp')) layers.push({ layer: 'vlan', tpid: 0x8100, vid: num('dl_vlan', 0), pcp: num('dl_vlan_pcp', 0) });
+  const type = fields.has('dl_type') ? Number(fields.get('dl_type')) : has('arp', 'arp_op', 'arp_spa', 'arp_tpa') ? 0x0806 : has('ipv6', 'tcp6', 'udp6', 'icmp6', 'ipv6_src', 'ipv6_dst') ? 0x86dd : has('ip', 'tcp', 'udp', 'icmp', 'nw_src', 'nw_dst', 'nw_proto', 'tp_src', 'tp_dst') ? 0x0800 : undefined;
+  const proto = fields.has('nw_proto') ? Number(fields.get('nw_proto')) : has('tcp', 'tcp6') ? 6 : has('udp', 'udp6') ? 17 : has('icmp') ? 1 : has('icmp6') ? 58 : undefined;
+  if (type === 0x0806) {
+    layers.push({ layer: 'arp', op: num('arp_op', 1), senderIp: fields.get('arp_spa') ?? '0.0.0.0', targetIp: fields.get('arp_tpa') ?? '0.0.0.0', senderMac: fields.get('arp_sha') ?? '00:00:00:00:00:00', targetMac: fields.get('arp_tha') ?? '00:00:00:00:00:00' });
+  } else if (type === 0x0800 || type === 0x86dd) {
+    const tos = num('nw_tos', num('ip_dscp', 0) << 2);
+    if (type === 0x0800) layers.push({ layer: 'ipv4', src: fields.get('nw_src') ?? '0.0.0.0', dst: fields.get('nw_dst') ?? '0.0.0.0', ttl: num('nw_ttl', 64), dscp: tos >> 2, ecn: num('nw_ecn', 0), ...(proto !== undefined && { protocol: proto }) });
+    else layers.push({ layer: 'ipv6', src: fields.get('ipv6_src') ?? '::', dst: fields.get('ipv6_dst') ?? '::', hopLimit: num('nw_ttl', 64), trafficClass: tos | num('nw_ecn', 0), ...(proto !== undefined && { nextHeader: proto }) });
+    if (proto === 6) layers.push({ layer: 'tcp', srcPort: num('tp_src', 0), dstPort: num('tp_dst', 0), flags: 0 });
+    else if (proto === 17) layers.push({ layer: 'udp', srcPort: num('tp_src', 0), dstPort: num('tp_dst', 0) });
+    else if (proto === 1) layers.push({ layer: 'icmp', type: num('icmp_type', 8), code: num('icmp_code', 0), ...(num('icmp_type', 8) === 8 || num('icmp_type', 8) === 0 ? {} : { rest: 0 }) });
+    else if (proto === 58) layers.push({ layer: 'icmpv6', type: num('icmp_type', 128), code: num('icmp_code', 0) });
+  } else if (type !== undefined) {
+    (layers[layers.length - 1] as { etherType?: number }).etherType = type;
+  }
+  return { inPort, bytes: encode(layers) };
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { FlowSyntaxError, formatRule, parseFlow } from '../../src/switch/ofctl.js';
+
+const ports = new Map([['p1', 1], ['p2', 2]]);
+
+describe('ovs-ofctl flow syntax', () => {
+  it.each([
+    ['priority=100,ip,nw_dst=10.0.0.0/8,actions=dec_ttl,output:3', 'priority=100,ip,nw_dst=10.0.0.0/8 actions=dec_ttl,output:3'],
+    ['tcp,tp_dst=80 actions=drop', 'tcp,tp_dst=80 actions=drop'],
+    ['table=1,metadata=0x5/0xff,reg0=3,actions=goto_table:2', 'metadata=0x5/0xff,reg0=0x3 actions=goto_table:2'],
+    ['in_port=p1,dl_vlan=10,actions=strip_vlan,output:p2', 'in_port=1,dl_vlan=10 actions=pop_vlan,output:2'],
+    ['in_port=1,actions=mod_vlan_vid:10,output:2', 'in_port=1 actions=push_vlan:0x8100,set_field:4106->vlan_vid,output:2'],
+    ['dl_vlan=5,actions=mod_vlan_vid:10,output:2', 'dl_vlan=5 actions=mod_vlan_vid:10,output:2'],
+    ['actions=load:0x5->NXM_NX_REG0[0..7],move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],resubmit(,2)', 'actions=load:0x5->NXM_NX_REG0[0..7],move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],resubmit(,2)'],
+    ['arp,arp_op=1,arp_tpa=10.0.0.1,actions=NORMAL', 'arp,arp_tpa=10.0.0.1,arp_op=1 actions=NORMAL'],
+    ['ip,ip_dscp=1,actions=drop', 'ip,nw_tos=4 actions=drop'],
+    ['ip,nw_src=1.2.3.4/255.0.255.0,actions=drop', 'ip,nw_src=1.0.3.0/0xff00ff00 actions=drop'],
+    ['udp,tp_src=0x1000/0xf000,actions=mod_tp_dst:53,output:1', 'udp,tp_src=4096/0xf000 actions=set_field:53->tp_dst,output:1'],
+    ['tun_id=0x5/0xff,actions=set_tunnel:9,output:1', 'tun_id=0x5/0xff actions=set_field:0x9->tun_id,output:1'],
+    ['actions=set_field:5->reg1,set_field:0x10/0xff->metadata', 'actions=set_field:0x5->reg1,set_field:0x10/0xff->metadata'],
+    ['ipv6,ipv6_src=2001:db8::/32,actions=drop', 'ipv6,ipv6_src=2001:db8::/32 actions=drop'],
+    ['cookie=0x1f,hard_timeout=10,ip,actions=write_actions(output:3),goto_table:1', 'ip actions=write_actions(output:3),goto_table:1'],
+  ])('reads %s', (flow, printed) => {
+    const line = formatRule(parseFlow(flow, { ports }), 0);
+    expect(line.slice(line.lastIndexOf('n_bytes=0, ') + 'n_bytes=0, '.length).replace(/^(idle|hard)_timeout=\d+, /, '')).toBe(printed);
+  });
+
+  it('prints dump-flows lines with counters, table and timeouts', () => {
+    const rule = parseFlow('cookie=0x1f,table=2,priority=7,hard_timeout=10,udp,actions=output:1');
+    rule.packets = 3;
+    rule.bytes = 180;
+    expect(formatRule(rule, 2_500_000_000)).toBe(' cookie=0x1f, duration=2.500s, table=2, n_packets=3, n_bytes=180, hard_timeout=10, priority=7,udp actions=output:1');
+  });
+
+  it.each([
+    ['tp_dst=80,actions=drop', 1, 'tp_dst needs tcp, udp or sctp'],
+    ['nw_src=1.2.3.4,actions=drop', 1, 'nw_src needs ip or arp'],
+    ['ip,icmp_type=8,actions=drop', 4, 'icmp_type needs icmp'],
+    ['in_port=1', 10, 'expected "actions="'],
+    ['in_port=1,actions=', 19, 'expected at least one action'],
+    ['in_port=1,foo=2,actions=drop', 11, 'unknown field "foo"'],
+    ['priority=70000,actions=drop', 10, 'priority "70000" is not an integer 0-65535'],
+    ['table=255,actions=drop', 7, 'table "255" is not an integer 0-254'],
+    ['in_port=1,in_port=2,actions=drop', 11, 'in_port is set twice'],
+    ['dl_src=02:00:00:00:00,actions=drop', 8, 'is not a MAC address'],
+    ['ip,nw_dst=10.0.0.300,actions=drop', 11, 'is not an IPv4 address'],
+    ['in_port=1/0xff,actions=drop', 10, 'in_port cannot be masked'],
+    ['actions=output:2,drop', 9, '"drop" must not be accompanied'],
+    ['actions=frobnicate', 9, 'unknown action "frobnicate"'],
+    ['actions=strip_vlan', 9, 'needs a VLAN tag the match proves'],
+    ['actions=dec_ttl', 9, 'dec_ttl needs ip or ipv6'],
+    ['actions=mod_nw_dst:1.2.3.4', 9, 'setting nw_dst needs ip or arp'],
+    ['actions=push_vlan:0x8100,push_vlan:0x8100,push_vlan:0x8100', 43, 'a third VLAN tag cannot be pushed'],
+    ['ip,actions=write_actions(output:3),clear_actions', 36, 'clear_actions must appear before write_actions'],
+    ['actions=goto_table:2,output:1', 22, 'apply_actions must appear before goto_table'],
+    ['actions=load:0x100->NXM_NX_REG0[0..7]', 14, 'does not fit in 8 bits'],
+    ['actions=move:NXM_NX_REG0[0..7]->NXM_NX_REG1[0..3]', 14, 'source has 8 bits, destination 4'],
+    ['ip,nw_tos=5,actions=drop', 11, 'nw_tos matches the DSCP bits only'],
+  ])('refuses %j at column %i', (flow, column, reason) => {
+    let error: unknown;
+    try {
+      parseFlow(flow);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FlowSyntaxError);
+    expect((error as FlowSyntaxError).reason).toContain(reason);
+    expect((error as FlowSyntaxError).column).toBe(column);
+    expect((error as FlowSyntaxError).code).toBe('NETLOOM_FLOW_SYNTAX');
+  });
+});
