@@ -63,7 +63,7 @@ export function flowsTrace(flow: string | undefined, options: FlowsOptions): voi
   inputs.forEach((input, i) => {
     const before = formatFlow(new SwitchPacket(input.bytes, input.inPort).words);
     // Each packet runs at its own time, so counters and learning carry over from one to the next.
-    const result = bridge.process(input.inPort, input.bytes, i);
+    const result = bridge.process(input.inPort, input.bytes, i, true);
     if (options.json) {
       out.push(JSON.stringify({ flow: before, outputs: result.outputs.map((o) => ({ port: o.port, packet: toHex(o.bytes) })), steps: result.trace.map((l) => l.trim()) }));
     } else {

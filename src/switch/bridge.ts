@@ -39,11 +39,11 @@ export class Bridge {
     return rules;
   }
 
-  /** Runs a frame arriving on `inPort` through the pipeline. */
-  process(inPort: number, bytes: Uint8Array, now = 0, init?: (packet: SwitchPacket) => void): PipelineResult {
+  /** Runs a frame arriving on `inPort` through the pipeline; `trace` records the ofproto/trace lines. */
+  process(inPort: number, bytes: Uint8Array, now = 0, trace = false, init?: (packet: SwitchPacket) => void): PipelineResult {
     const packet = new SwitchPacket(bytes, inPort);
     init?.(packet);
-    return this.pipeline.process(packet, now);
+    return this.pipeline.process(packet, now, trace);
   }
 
   /** `ovs-ofctl dump-flows` output. */

@@ -149,13 +149,14 @@ function hashWords(flow: Uint32Array, words: Int32Array, masks: Uint32Array): nu
     const w = words[i]!;
     h = mix(h, (flow[w]! & masks[w]!) >>> 0);
   }
-  return h >>> 0;
+  // 30 bits: a small integer (Smi) in V8, so Map lookups take the fast path.
+  return h & 0x3fffffff;
 }
 
 function hashAll(flow: Uint32Array): number {
   let h = 0x12345678;
   for (let i = 0; i < FLOW_WORDS; i++) h = mix(h, flow[i]!);
-  return h >>> 0;
+  return h & 0x3fffffff;
 }
 
 function mix(h: number, k: number): number {

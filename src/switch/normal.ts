@@ -25,7 +25,7 @@ export class NormalSwitching {
   constructor(private readonly ports: readonly PortConfig[]) {}
 
   /** The frames NORMAL sends for this packet, per output port, with tags as each port needs. */
-  forward(pk: SwitchPacket, now: number, note: (text: string) => void): { port: number; bytes: Uint8Array }[] {
+  forward(pk: SwitchPacket, now: number, note: ((text: string) => void) | undefined): { port: number; bytes: Uint8Array }[] {
     const w = pk.words;
     const inPort = this.ports.find((p) => p.number === w[W.IN_PORT]);
     if (inPort === undefined) return [];
@@ -36,28 +36,28 @@ export class NormalSwitching {
     let vlan: number;
     if (inPort.tag !== undefined) {
       if (tagged && vid !== 0) {
-        note(`>> dropping VLAN ${vid} tagged packet received on port ${inPort.number} configured as VLAN ${inPort.tag} access port`);
+        note?.(`>> dropping VLAN ${vid} tagged packet received on port ${inPort.number} configured as VLAN ${inPort.tag} access port`);
         return [];
       }
       vlan = inPort.tag;
     } else {
       vlan = vid;
       if (inPort.trunks && !inPort.trunks.includes(vlan)) {
-        note(`>> dropping VLAN ${vlan} packet received on port ${inPort.number} not configured for trunking VLAN ${vlan}`);
+        note?.(`>> dropping VLAN ${vlan} packet received on port ${inPort.number} not configured for trunking VLAN ${vlan}`);
         return [];
       }
     }
     const b = pk.bytes;
     const dstGroup = (b[0]! & 1) !== 0;
     if (b[0] === 0x01 && b[1] === 0x80 && b[2] === 0xc2 && b[3] === 0 && b[4] === 0 && (b[5]! & 0xf0) === 0) {
-      note('>> drop: IEEE reserved group address (802.1D)');
+      note?.('>> drop: IEEE reserved group address (802.1D)');
       return [];
     }
     const src = macKey(b, 6);
     if ((b[6]! & 1) === 0) {
       const key = `${vlan} ${src}`;
       const old = this.table.get(key);
-      if (old?.port !== inPort.number) note(`learned that ${src} is on port ${inPort.number} in VLAN ${vlan}`);
+      if (old?.port !== inPort.number) note?.(`learned that ${src} is on port ${inPort.number} in VLAN ${vlan}`);
       this.table.set(key, { port: inPort.number, learned: now });
     }
     // The frame as it would leave untagged, and as it would leave tagged with this VLAN.
@@ -72,17 +72,17 @@ export class NormalSwitching {
       const learned = this.table.get(`${vlan} ${macKey(b, 0)}`);
       if (learned !== undefined) {
         if (learned.port === inPort.number) {
-          note(`>> learned destination is on the input port ${inPort.number}: dropping`);
+          note?.(`>> learned destination is on the input port ${inPort.number}: dropping`);
           return [];
         }
         const port = this.ports.find((p) => p.number === learned.port);
         if (port && carries(port)) {
-          note(`forwarding to learned port ${port.number}`);
+          note?.(`forwarding to learned port ${port.number}`);
           return [sendTo(port)];
         }
       }
     }
-    note(dstGroup ? 'multicast or broadcast destination: flooding' : 'no learned MAC for destination: flooding');
+    note?.(dstGroup ? 'multicast or broadcast destination: flooding' : 'no learned MAC for destination: flooding');
     return this.ports.filter((p) => p.number !== inPort.number && carries(p)).map(sendTo);
   }
 

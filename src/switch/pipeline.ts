@@ -111,12 +111,12 @@ export class Pipeline {
     return [...this.tables.keys()].sort((a, b) => a - b).flatMap((id) => this.tables.get(id)!.rules());
   }
 
-  /** Runs one packet through the tables from table 0. */
-  process(packet: SwitchPacket, now: number): PipelineResult {
-    const x = new Translation(this, packet, now);
+  /** Runs one packet through the tables from table 0; `trace` records ofproto/trace-style lines. */
+  process(packet: SwitchPacket, now: number, trace = false): PipelineResult {
+    const x = new Translation(this, packet, now, trace);
     x.runTable(0, 0);
     if (x.actionSet.length > 0 && !x.stopped) {
-      x.line(0, 'Action set:');
+      if (x.tracing) x.line(0, 'Action set:');
       x.execute(x.actionSet, 0, 0);
     }
     return { outputs: x.outputs, trace: x.trace, packet };
@@ -139,6 +139,8 @@ class Translation {
     private readonly p: Pipeline,
     private readonly packet: SwitchPacket,
     private readonly now: number,
+    /** Whether to record trace lines (text is built only then). */
+    readonly tracing: boolean,
   ) {}
 
   /** Writes a trace line at an indentation in columns. */
@@ -163,18 +165,18 @@ class Translation {
     const rule = this.p.table(tableId).lookup(words);
     const tableAt = Translation.tableIndent(depth);
     if (rule === undefined) {
-      this.line(tableAt, `${String(tableId).padStart(2)}. No match.`);
+      if (this.tracing) this.line(tableAt, `${String(tableId).padStart(2)}. No match.`);
       if (this.p.missToController.has(tableId)) {
-        this.line(Translation.actionIndent(depth), 'CONTROLLER (table miss)');
+        if (this.tracing) this.line(Translation.actionIndent(depth), 'CONTROLLER (table miss)');
         this.output('controller', Translation.actionIndent(depth));
-      } else this.line(Translation.actionIndent(depth), 'drop');
+      } else if (this.tracing) this.line(Translation.actionIndent(depth), 'drop');
       return;
     }
     rule.packets++;
     rule.bytes += this.packet.bytes.length;
     rule.lastUsed = this.now;
     const match = rule.matchText || '';
-    this.line(tableAt, `${String(tableId).padStart(2)}. ${match}${match ? ', ' : ''}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
+    if (this.tracing) this.line(tableAt, `${String(tableId).padStart(2)}. ${match}${match ? ', ' : ''}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
     const gotoTable = this.execute(rule.actions, depth, tableId);
     if (gotoTable !== undefined && !this.stopped) this.runTable(gotoTable, depth);
   }
@@ -188,97 +190,97 @@ class Translation {
       const a = actions[i]!;
       switch (a.type) {
         case 'output':
-          this.line(depth, `output:${a.port}`);
+          if (this.tracing) this.line(depth, `output:${a.port}`);
           this.output(a.port, depth);
           break;
         case 'output_reg': {
           const port = Number(subfield(pk.words, a.src));
-          this.line(depth, `output:${port}`);
+          if (this.tracing) this.line(depth, `output:${port}`);
           this.output(port, depth);
           break;
         }
         case 'in_port':
-          this.line(depth, 'IN_PORT');
+          if (this.tracing) this.line(depth, 'IN_PORT');
           this.emit(pk.words[W.IN_PORT]!, pk.bytes);
           break;
         case 'normal':
-          this.line(depth, 'NORMAL');
-          for (const out of this.p.normal.forward(pk, this.now, (text: string) => this.line(depth + 4, text))) this.emit(out.port, out.bytes);
+          if (this.tracing) this.line(depth, 'NORMAL');
+          for (const out of this.p.normal.forward(pk, this.now, this.tracing ? (text: string) => this.line(depth + 4, text) : undefined)) this.emit(out.port, out.bytes);
           break;
         case 'flood':
         case 'all':
-          this.line(depth, a.type === 'flood' ? 'FLOOD' : 'ALL');
+          if (this.tracing) this.line(depth, a.type === 'flood' ? 'FLOOD' : 'ALL');
           for (const port of this.p.ports) {
             if (port.number === pk.words[W.IN_PORT] || (a.type === 'flood' && port.noFlood)) continue;
             this.emit(port.number, pk.bytes);
           }
           break;
         case 'controller':
-          this.line(depth, `controller(reason=${a.reason},max_len=${a.maxLen})`);
+          if (this.tracing) this.line(depth, `controller(reason=${a.reason},max_len=${a.maxLen})`);
           this.emit('controller', pk.bytes.subarray(0, Math.min(pk.bytes.length, a.maxLen)));
           break;
         case 'drop':
           break;
         case 'push_vlan':
-          this.line(depth, `push_vlan:0x${a.tpid.toString(16)}`);
+          if (this.tracing) this.line(depth, `push_vlan:0x${a.tpid.toString(16)}`);
           pk.pushVlan(a.tpid);
           break;
         case 'pop_vlan':
-          this.line(depth, 'pop_vlan');
+          if (this.tracing) this.line(depth, 'pop_vlan');
           pk.popVlan();
           break;
         case 'mod_vlan':
           if (a.push) {
-            this.line(depth, 'push_vlan:0x8100');
+            if (this.tracing) this.line(depth, 'push_vlan:0x8100');
             pk.pushVlan(0x8100);
           }
-          this.line(depth, `set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`);
+          if (this.tracing) this.line(depth, `set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`);
           pk.setVlan(a.what, a.value);
           break;
         case 'set_field':
-          this.line(depth, formatActions([a]));
+          if (this.tracing) this.line(depth, formatActions([a]));
           pk.setField(a.field, a.value, a.mask);
           break;
         case 'load': {
-          this.line(depth, formatActions([a]));
+          if (this.tracing) this.line(depth, formatActions([a]));
           const mask = ((1n << BigInt(a.dst.bits)) - 1n) << BigInt(a.dst.start);
           pk.setField(a.dst.field, a.value << BigInt(a.dst.start), mask);
           break;
         }
         case 'move': {
-          this.line(depth, formatActions([a]));
+          if (this.tracing) this.line(depth, formatActions([a]));
           const value = subfield(pk.words, a.src);
           const mask = ((1n << BigInt(a.dst.bits)) - 1n) << BigInt(a.dst.start);
           pk.setField(a.dst.field, value << BigInt(a.dst.start), mask);
           break;
         }
         case 'dec_ttl': {
-          this.line(depth, 'dec_ttl');
+          if (this.tracing) this.line(depth, 'dec_ttl');
           const type = pk.words[W.DL_TYPE];
           if (type !== 0x0800 && type !== 0x86dd) break;
           const ttl = pk.words[W.NW_TTL]!;
           if (ttl <= 1) {
             // OVS: the rest of this action list is abandoned; the packet would go to a controller (invalid_ttl).
-            this.line(depth, `>> ${type === 0x0800 ? 'IPv4' : 'IPv6'} decrement TTL exception`);
+            if (this.tracing) this.line(depth, `>> ${type === 0x0800 ? 'IPv4' : 'IPv6'} decrement TTL exception`);
             return undefined;
           }
           pk.setTtl(ttl - 1);
           break;
         }
         case 'set_ttl':
-          this.line(depth, `mod_nw_ttl:${a.ttl}`);
+          if (this.tracing) this.line(depth, `mod_nw_ttl:${a.ttl}`);
           pk.setTtl(a.ttl);
           break;
         case 'resubmit': {
           const table = a.table ?? tableId;
           if (tableDepth + 1 >= MAX_RESUBMIT_DEPTH || ++this.resubmits > MAX_RESUBMITS) {
-            this.line(depth, `>> over ${tableDepth + 1 >= MAX_RESUBMIT_DEPTH ? `max translation depth ${MAX_RESUBMIT_DEPTH}` : `${MAX_RESUBMITS} resubmit actions`}`);
+            if (this.tracing) this.line(depth, `>> over ${tableDepth + 1 >= MAX_RESUBMIT_DEPTH ? `max translation depth ${MAX_RESUBMIT_DEPTH}` : `${MAX_RESUBMITS} resubmit actions`}`);
             this.stopped = true;
             return undefined;
           }
           const saved = pk.words[W.IN_PORT]!;
           if (a.port !== undefined && a.port !== OFPP_IN_PORT) pk.words[W.IN_PORT] = a.port;
-          this.line(depth, formatActions([a]));
+          if (this.tracing) this.line(depth, formatActions([a]));
           // A resubmit that is the last action is a tail call: ofproto/trace prints it flat.
           this.runTable(table, i === actions.length - 1 ? tableDepth : tableDepth + 1);
           pk.words[W.IN_PORT] = saved;
@@ -287,10 +289,10 @@ class Translation {
         }
         case 'goto_table':
           gotoTable = a.table;
-          this.line(depth, `goto_table:${a.table}`);
+          if (this.tracing) this.line(depth, `goto_table:${a.table}`);
           break;
         case 'write_metadata': {
-          this.line(depth, formatActions([a]));
+          if (this.tracing) this.line(depth, formatActions([a]));
           const hi = Number((a.value >> 32n) & 0xffffffffn);
           const lo = Number(a.value & 0xffffffffn);
           const mhi = Number((a.mask >> 32n) & 0xffffffffn);
@@ -300,11 +302,11 @@ class Translation {
           break;
         }
         case 'clear_actions':
-          this.line(depth, 'clear_actions');
+          if (this.tracing) this.line(depth, 'clear_actions');
           this.actionSet = [];
           break;
         case 'write_actions':
-          this.line(depth, formatActions([a]));
+          if (this.tracing) this.line(depth, formatActions([a]));
           this.actionSet = mergeActionSet(this.actionSet, a.actions);
           break;
       }
@@ -319,11 +321,11 @@ class Translation {
       return;
     }
     if (port === pk.words[W.IN_PORT]) {
-      this.line(depth, '>> skipping output to input port');
+      if (this.tracing) this.line(depth, '>> skipping output to input port');
       return;
     }
     if (this.p.port(port) === undefined) {
-      this.line(depth, `>> no port ${port}`);
+      if (this.tracing) this.line(depth, `>> no port ${port}`);
       return;
     }
     this.emit(port, pk.bytes);
