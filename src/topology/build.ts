@@ -4,7 +4,7 @@ import { Link } from '../sim/link.js';
 import { Host, type PingStats, type UdpApp } from '../hosts/host.js';
 import { Router } from '../hosts/router.js';
 import { IpNode } from '../hosts/ip-node.js';
-import { LearningSwitch } from '../switch/learning.js';
+import { SwitchNode } from '../switch/node.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
 import type { Topology, TrafficSpec } from './types.js';
 
@@ -25,7 +25,7 @@ export function build(topology: Topology, options: { seed?: number; traffic?: bo
   for (const spec of topology.nodes) {
     if (spec.kind === 'host') net.add(new Host(net, spec));
     else if (spec.kind === 'router') net.add(new Router(net, spec));
-    else net.add(new LearningSwitch(net, spec.name, spec.ports));
+    else net.add(new SwitchNode(net, spec));
   }
   for (const spec of topology.links) {
     const [a, b] = spec.endpoints.map((e) => portOf(net, e));

@@ -40,7 +40,8 @@ import {
 } from './schema.js';
 import { didYouMean, listNames, type PathSegment } from './errors.js';
 import type { Issues } from './document.js';
-import type { Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, Topology, TrafficSpec } from './types.js';
+import type { Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, SwitchPortSpec, Topology, TrafficSpec } from './types.js';
+import { FlowSyntaxError, parseFlow } from '../switch/ofctl.js';
 
 type Kind = (typeof NODE_KINDS)[number];
 
@@ -151,6 +152,7 @@ export class Checker {
       if (facts.kind === 'switch') {
         const ports = value['ports'];
         if (Array.isArray(ports)) facts.ports = [...new Set(ports.filter((p): p is string => typeof p === 'string'))];
+        else if (isObject(ports)) facts.ports = Object.keys(ports);
         this.checkSwitchPorts(name, ports);
       } else if (facts.kind !== undefined) {
         const interfaces = value['interfaces'];
@@ -172,16 +174,54 @@ export class Checker {
       if (!isObject(value)) continue;
       if (facts.kind === 'host') this.checkGateway(name, facts, value['gateway']);
       if (facts.kind === 'router') this.checkRoutes(name, facts, value['routes']);
+      if (facts.kind === 'switch' && facts.parsed?.kind === 'switch') this.checkFlows(name, this.switchPorts(facts.parsed.ports), facts.parsed.flows);
     }
   }
 
   private checkSwitchPorts(name: string, ports: unknown): void {
-    if (!Array.isArray(ports)) return;
-    const seen = new Set<string>();
-    ports.forEach((port, i) => {
-      if (typeof port !== 'string') return;
-      if (seen.has(port)) this.issues.add(['nodes', name, 'ports', i], `duplicate port "${port}"`);
-      seen.add(port);
+    if (Array.isArray(ports)) {
+      const seen = new Set<string>();
+      ports.forEach((port, i) => {
+        if (typeof port !== 'string') return;
+        if (seen.has(port)) this.issues.add(['nodes', name, 'ports', i], `duplicate port "${port}"`);
+        seen.add(port);
+      });
+      return;
+    }
+    if (!isObject(ports)) return;
+    const numbers = new Map<number, string>();
+    Object.entries(ports).forEach(([port, spec], i) => {
+      const ofport = isObject(spec) && typeof spec['ofport'] === 'number' ? spec['ofport'] : i + 1;
+      const other = numbers.get(ofport);
+      if (other !== undefined) this.issues.add(['nodes', name, 'ports', port], `OpenFlow port ${ofport} is also ${other}'s`);
+      numbers.set(ofport, port);
+      if (isObject(spec) && spec['tag'] !== undefined && spec['trunks'] !== undefined) {
+        this.issues.add(['nodes', name, 'ports', port], 'a port is an access port (tag) or a trunk (trunks), not both');
+      }
+    });
+  }
+
+  /** The switch's ports in order, with OpenFlow numbers and VLAN roles. */
+  private switchPorts(ports: string[] | Record<string, { ofport?: number | undefined; tag?: number | undefined; trunks?: number[] | undefined } | null>): SwitchPortSpec[] {
+    if (Array.isArray(ports)) return ports.map((name, i) => ({ name, ofport: i + 1 }));
+    return Object.entries(ports).map(([name, spec], i) => ({
+      name,
+      ofport: spec?.ofport ?? i + 1,
+      ...(spec?.tag !== undefined && { tag: spec.tag }),
+      ...(spec?.trunks !== undefined && { trunks: spec.trunks }),
+    }));
+  }
+
+  /** Each flow parses, with its ports named, and its mistakes placed inside the string. */
+  private checkFlows(name: string, ports: SwitchPortSpec[], flows: string[]): void {
+    const names = new Map(ports.map((p) => [p.name, p.ofport]));
+    flows.forEach((flow, i) => {
+      try {
+        parseFlow(flow, { ports: names });
+      } catch (error) {
+        if (!(error instanceof FlowSyntaxError)) throw error;
+        this.issues.addInString(['nodes', name, 'flows', i], error.column, error.reason);
+      }
     });
   }
 
@@ -477,7 +517,7 @@ export class Checker {
     for (const [name, facts] of this.nodes) {
       const node = facts.parsed!;
       if (node.kind === 'switch') {
-        nodes.push({ kind: 'switch', name, ports: node.ports });
+        nodes.push({ kind: 'switch', name, ports: this.switchPorts(node.ports), flows: node.flows });
         continue;
       }
       const interfaces: InterfaceSpec[] = Object.entries(node.interfaces).map(([port, spec]) => ({

@@ -18,7 +18,7 @@ export function readDocument(text: string, file: string): { value: unknown; issu
   const lineCounter = new LineCounter();
   // logLevel 'error': yaml's warnings go to the console; the ones that matter are issues here.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
-  const issues: Issues = new Issues(doc, lineCounter, file);
+  const issues: Issues = new Issues(doc, lineCounter, file, text);
   for (const error of doc.errors) {
     const found = pathAt(doc, error.pos[0]);
     if (error.code === 'DUPLICATE_KEY' && found.key !== undefined) {
@@ -62,6 +62,7 @@ export class Issues {
     private readonly doc: Document,
     private readonly lineCounter: LineCounter,
     private readonly file: string,
+    private readonly source = '',
   ) {}
 
   get count(): number {
@@ -76,6 +77,16 @@ export class Issues {
   /** A problem with key `key` of the map at `path`: the path is the map's, the position the key's. */
   addKey(path: readonly PathSegment[], key: string, message: string): void {
     this.at(locate(this.doc, [...path, key], true), path, message);
+  }
+
+  /**
+   * A problem `column` characters (1-based) into the string at `path`, such as a flow's syntax
+   * error: the position skips the string's opening quote, if it has one.
+   */
+  addInString(path: readonly PathSegment[], column: number, message: string): void {
+    const offset = locate(this.doc, path, false);
+    const quoted = this.source[offset] === '"' || this.source[offset] === "'";
+    this.at(offset + (quoted ? 1 : 0) + column - 1, path, message);
   }
 
   at(offset: number, path: readonly PathSegment[], message: string): void {

@@ -30,6 +30,7 @@ export const DROP_REASONS = allOf<DropReason>()([
   'NOT_FOR_US',
   'PORT_UNREACHABLE',
   'REASSEMBLY_TIMEOUT',
+  'FLOW_DROP',
   'BAD_PACKET',
 ]);
 export const DISPOSITIONS = allOf<Disposition>()(['DELIVERED', 'DROPPED', 'LOOP', 'NO_ROUTE', 'TTL_EXCEEDED', 'MTU_EXCEEDED', 'ISOLATED']);
@@ -255,9 +256,19 @@ export const routerSchema = z.strictObject({
   arpTimeout,
 });
 
+const vlanId = z.number().int().min(0).max(4095);
+export const switchPortSchema = z.strictObject({
+  ofport: z.number().int().min(1).max(0xfeff).optional().meta({ description: 'OpenFlow port number (default: position in the list, from 1)' }),
+  tag: vlanId.optional().meta({ description: 'Access port of this VLAN (NORMAL)' }),
+  trunks: z.array(vlanId).optional().meta({ description: 'VLANs this trunk port carries (NORMAL); all when absent' }),
+});
+
 export const switchSchema = z.strictObject({
   kind: z.literal('switch'),
-  ports: z.array(portName).meta({ description: 'Port names, e.g. [p1, p2, p3]' }),
+  ports: z
+    .union([z.array(portName), z.record(portName, switchPortSchema.nullable())])
+    .meta({ description: 'Port names, e.g. [p1, p2, p3], or a map of port name to { ofport, tag, trunks }' }),
+  flows: z.array(z.string()).prefault([]).meta({ description: 'OpenFlow flows in ovs-ofctl add-flow syntax; without any, the switch runs NORMAL' }),
 });
 
 export const nodeSchema = z.discriminatedUnion('kind', [hostSchema, routerSchema, switchSchema]);

@@ -53,11 +53,23 @@ export interface RouterSpec {
   arpTimeout: number;
 }
 
-/** Placeholder for the OVS-like switch (its own issue); plain MAC learning until then. */
+export interface SwitchPortSpec {
+  name: string;
+  /** OpenFlow port number (default: 1, 2, … in file order). */
+  ofport: number;
+  /** Access port of this VLAN, for NORMAL. */
+  tag?: number;
+  /** Trunk port carrying these VLANs (all when absent), for NORMAL. */
+  trunks?: number[];
+}
+
+/** An Open vSwitch-like switch: OpenFlow tables in ovs-ofctl syntax; one NORMAL flow when none are given. */
 export interface SwitchSpec {
   kind: 'switch';
   name: string;
-  ports: string[];
+  ports: SwitchPortSpec[];
+  /** Flows in `ovs-ofctl add-flow` syntax, already checked by the loader. */
+  flows: string[];
 }
 
 export interface LinkImpairments {
@@ -130,6 +142,7 @@ export type DropReason =
   | 'NOT_FOR_US'
   | 'PORT_UNREACHABLE'
   | 'REASSEMBLY_TIMEOUT'
+  | 'FLOW_DROP'
   | 'BAD_PACKET';
 
 export type Expectation =
