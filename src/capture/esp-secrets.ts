@@ -34,9 +34,13 @@ export function espSaUatLine(sa: EspSaRecord, withSequenceColumns = false): stri
   return fields.map((f) => `"${f}"`).join(',');
 }
 
-/** The tshark/Wireshark options that decrypt (and check the ICV of) these SAs, shell-quoted. */
+/**
+ * The tshark/Wireshark options that decrypt (and check the ICV of) these SAs, shell-quoted.
+ * Sequence analysis is off: a capture of several ports holds each ESP packet once per port,
+ * which it would flag as repeated sequence numbers.
+ */
 export function tsharkEspOptions(records: readonly EspSaRecord[]): string {
-  const options = ['-o esp.enable_encryption_decode:TRUE', '-o esp.enable_authentication_check:TRUE'];
+  const options = ['-o esp.enable_encryption_decode:TRUE', '-o esp.enable_authentication_check:TRUE', '-o esp.do_esp_sequence_analysis:FALSE'];
   for (const r of records) options.push(`-o 'uat:esp_sa:${espSaUatLine(r)}'`);
   return options.join(' ');
 }

@@ -1,7 +1,8 @@
 /** `netloom run`: runs a topology's traffic and checks its expectations; exit 1 when one fails. */
 import { createWriteStream } from 'node:fs';
 import { loadTopologyFile } from '../topology/load.js';
-import { runTopology, type RunSummary } from '../topology/run.js';
+import { espSecretsOf, runTopology, type RunSummary } from '../topology/run.js';
+import { tsharkEspOptions } from '../capture/esp-secrets.js';
 import { parseDuration } from '../topology/units.js';
 import { openCapture } from '../capture/open.js';
 import { toHex } from '../wire/addresses.js';
@@ -55,6 +56,10 @@ export function runCommand(file: string, options: RunCommandOptions): void {
   });
   if (progress) process.stderr.write('\r\x1b[K');
   events?.end();
+  const secrets = espSecretsOf(topology);
+  if (options.pcap !== undefined && options.pcap !== '-' && secrets.length > 0) {
+    process.stderr.write(`decrypt ESP in tshark or Wireshark with: ${tsharkEspOptions(secrets)}\n`);
+  }
   const text = options.json ? JSON.stringify(summary, (_k, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v)) : formatSummary(summary);
   (toStdout ? process.stderr : process.stdout).write(`${text}\n`);
   if (!summary.passed) process.exitCode = 1;

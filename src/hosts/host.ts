@@ -75,10 +75,7 @@ export class Host extends IpNode {
   constructor(net: Network, spec: HostSpec) {
     super(net, spec.name, 'host', spec.interfaces, spec.arpTimeout);
     this.gateway = spec.gateway === undefined ? undefined : ipv4ToNumber(spec.gateway);
-    if (this.gateway !== undefined) {
-      const onLink = this.routes.lookup(this.gateway);
-      if (onLink) this.routes.add(0, 0, { iface: onLink.target.iface, via: this.gateway });
-    }
+    if (this.gateway !== undefined) this.addDefaultRoute(this.gateway);
   }
 
   /** Starts pinging `dst` at `start` ns; returns the statistics it fills in. */

@@ -47,6 +47,7 @@ interface PendingNeighbour {
 
 export abstract class IpNode extends Node {
   readonly interfaces: Interface[] = [];
+  private readonly byPort = new Map<Port, Interface>();
   readonly routes = new RouteTable<NextHop>();
   private readonly arpCache = new Map<number, { mac: Uint8Array; expires: number }>();
   private readonly pending = new Map<number, PendingNeighbour>();
@@ -61,6 +62,7 @@ export abstract class IpNode extends Node {
       writeMac(spec.mac, mac, 0);
       const iface: Interface = { port: this.addPort(spec.name), mac, addresses: spec.ipv4.map((a) => ({ address: ipv4ToNumber(a.address), length: a.prefixLength })) };
       this.interfaces.push(iface);
+      this.byPort.set(iface.port, iface);
       // Connected routes.
       for (const a of iface.addresses) {
         this.routes.add(a.address, a.length, { iface, via: undefined });
@@ -80,9 +82,21 @@ export abstract class IpNode extends Node {
     return this.localAddresses.has(address);
   }
 
+  /** The IP interface on `port`, if the port has one (a switch's OpenFlow ports do not). */
+  interfaceOf(port: Port): Interface | undefined {
+    return this.byPort.get(port);
+  }
+
+  /** Adds a default route via `gateway`, out of the interface whose subnet holds it. */
+  protected addDefaultRoute(gateway: number): void {
+    const onLink = this.routes.lookup(gateway);
+    if (onLink) this.routes.add(0, 0, { iface: onLink.target.iface, via: gateway });
+  }
+
   receive(port: Port, frame: Frame): void {
     const b = frame.bytes;
-    const iface = this.interfaces[port.index]!;
+    const iface = this.byPort.get(port);
+    if (iface === undefined) return;
     if (b.length < ETH_HEADER) {
       this.net.drop(this, port, frame, 'BAD_PACKET', `a ${b.length}-byte frame is shorter than an Ethernet header`);
       return;

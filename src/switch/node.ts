@@ -1,22 +1,59 @@
 /**
  * The switch as a node of the simulation: frames arriving on a port go through the bridge's
- * OpenFlow pipeline, and the packets it outputs leave on the ports it names. When something
- * records traces, each packet's table lookups become its 'match' event.
+ * OpenFlow pipeline, and the packets it outputs leave on the ports it names. Tunnel ports
+ * (VXLAN, GRE, and GRE protected by ESP as Open vSwitch's IPsec tunnels are) have no link:
+ * output to one encapsulates the frame and sends it through the switch's underlay interface,
+ * with its own address, ARP and routes; tunnel packets arriving there are decapsulated and enter
+ * the pipeline on the tunnel port with tun_id, tun_src and tun_dst set. When something records
+ * traces, each packet's table lookups become its 'match' event.
  */
-import { Node, type Frame, type Network, type Port } from '../sim/network.js';
-import type { SwitchSpec } from '../topology/types.js';
+import type { Frame, Network, Port } from '../sim/network.js';
+import type { SwitchSpec, TunnelSpec } from '../topology/types.js';
+import { IpNode, type Interface, ETH_HEADER } from '../hosts/ip-node.js';
+import { ipv4ToNumber, numberToIpv4 } from '../hosts/addressing.js';
+import { encode } from '../wire/encode.js';
+import { fromHex } from '../wire/addresses.js';
+import { u16, u32 } from '../wire/read.js';
+import { espOpen, ReplayWindow } from '../wire/esp-sa.js';
+import type { LayerSpec } from '../wire/layers.js';
 import { Bridge } from './bridge.js';
+import { W } from './fields.js';
+import type { Output } from './pipeline.js';
 
-export class SwitchNode extends Node {
+const ETHERTYPE_TEB = 0x6558;
+
+interface Tunnel extends TunnelSpec {
+  ofport: number;
+  name: string;
+  remote: number | undefined;
+  espKey?: Uint8Array;
+  /** ESP sequence number of the last packet sent. */
+  espSeq: number;
+  replay?: ReplayWindow;
+}
+
+export class SwitchNode extends IpNode {
   readonly bridge: Bridge;
   private readonly byNumber = new Map<number, Port>();
   private readonly numberOf = new Map<Port, number>();
+  private readonly tunnels = new Map<number, Tunnel>();
   /** Expire rules lazily only if some rule can expire. */
   private readonly timeouts: boolean;
 
   constructor(net: Network, spec: SwitchSpec) {
-    super(net, spec.name, 'switch');
+    super(net, spec.name, 'switch', spec.underlay ? [spec.underlay.interface] : [], 60e9);
+    if (spec.underlay?.gateway !== undefined) this.addDefaultRoute(ipv4ToNumber(spec.underlay.gateway));
     for (const p of spec.ports) {
+      if (p.tunnel) {
+        const t = p.tunnel;
+        const tunnel: Tunnel = { ...t, ofport: p.ofport, name: p.name, remote: t.remoteIp === 'flow' ? undefined : ipv4ToNumber(t.remoteIp), espSeq: 0 };
+        if (t.esp) {
+          tunnel.espKey = fromHex(t.esp.key);
+          tunnel.replay = new ReplayWindow(64);
+        }
+        this.tunnels.set(p.ofport, tunnel);
+        continue;
+      }
       const port = this.addPort(p.name);
       this.byNumber.set(p.ofport, port);
       this.numberOf.set(port, p.ofport);
@@ -28,24 +65,150 @@ export class SwitchNode extends Node {
     this.timeouts = rules.some((r) => r.idleTimeout > 0 || r.hardTimeout > 0);
   }
 
-  receive(port: Port, frame: Frame): void {
+  override receive(port: Port, frame: Frame): void {
+    const ofport = this.numberOf.get(port);
+    if (ofport === undefined) super.receive(port, frame);
+    else this.pipeline(ofport, port, frame, frame.bytes);
+  }
+
+  /** Runs a frame through the tables and sends what they output. */
+  private pipeline(ofport: number, port: Port | undefined, frame: Frame, bytes: Uint8Array, tunnel?: { id: number; src: number; dst: number }): void {
     const net = this.net;
     const now = net.scheduler.now;
     if (this.timeouts) this.bridge.pipeline.expire(now);
     const tracing = net.recorder.active;
-    const result = this.bridge.process(this.numberOf.get(port)!, frame.bytes, now, tracing);
+    const result = this.bridge.process(ofport, bytes, now, tracing, (pk) => {
+      if (tunnel === undefined) return;
+      pk.words[W.TUN_ID + 1] = tunnel.id;
+      pk.words[W.TUN_SRC] = tunnel.src;
+      pk.words[W.TUN_DST] = tunnel.dst;
+    });
     if (tracing) net.trace(this, port, frame, 'match', result.trace.map((l) => l.trim()).join('; '));
     if (result.outputs.length === 0) {
       net.drop(this, port, frame, 'FLOW_DROP', 'the flow tables sent it nowhere');
       return;
     }
-    for (const out of result.outputs) {
-      const to = out.port === 'controller' ? undefined : this.byNumber.get(out.port);
-      if (to === undefined) {
-        net.drop(this, port, net.frame(out.bytes, frame), 'FLOW_DROP', out.port === 'controller' ? 'sent to the controller, and none is attached' : `no port ${out.port}`);
-        continue;
-      }
-      to.send(net.frame(out.bytes, frame));
-    }
+    for (const out of result.outputs) this.output(out, frame);
   }
+
+  private output(out: Output, frame: Frame): void {
+    const net = this.net;
+    if (out.port === 'controller') {
+      net.drop(this, undefined, net.frame(out.bytes, frame), 'FLOW_DROP', 'sent to the controller, and none is attached');
+      return;
+    }
+    const tunnel = this.tunnels.get(out.port);
+    if (tunnel !== undefined) {
+      this.encapsulate(tunnel, out, frame);
+      return;
+    }
+    const to = this.byNumber.get(out.port);
+    if (to === undefined) net.drop(this, undefined, net.frame(out.bytes, frame), 'FLOW_DROP', `no port ${out.port}`);
+    else to.send(net.frame(out.bytes, frame));
+  }
+
+  /** Wraps the inner frame for the tunnel and routes it through the underlay (outer IPv4: DF set, TTL 64, id 0, as OVS). */
+  private encapsulate(t: Tunnel, out: Output, frame: Frame): void {
+    const net = this.net;
+    const remote = t.remote ?? out.tunDst;
+    const key = t.key === 'flow' ? out.tunId : t.key;
+    const hop = remote === 0 ? undefined : this.nextHop(remote);
+    const iface = this.interfaces[0];
+    if (hop === undefined || iface === undefined) {
+      net.drop(this, undefined, net.frame(out.bytes, frame), 'NO_ROUTE', `no route to tunnel endpoint ${numberToIpv4(remote)}`);
+      return;
+    }
+    const outer: LayerSpec[] = [{ layer: 'ethernet' }, { layer: 'ipv4', src: numberToIpv4(this.sourceFor(iface)), dst: numberToIpv4(remote), ttl: 64, df: true, id: 0 }];
+    if (t.type === 'vxlan') outer.push({ layer: 'udp', dstPort: t.dstPort, checksum: 0 }, { layer: 'vxlan', vni: key & 0xffffff });
+    else {
+      if (t.type === 'esp') outer.push({ layer: 'esp', spi: t.esp!.spiOut, seq: ++t.espSeq, alg: t.esp!.alg, key: t.espKey! });
+      outer.push({ layer: 'gre', key, protocol: ETHERTYPE_TEB });
+    }
+    outer.push({ layer: 'payload', data: out.bytes });
+    const packet = encode(outer);
+    const detail = `${t.type === 'esp' ? 'ESP-protected GRE' : t.type.toUpperCase()} encap to ${numberToIpv4(remote)}, ${t.type === 'vxlan' ? 'VNI' : 'key'} ${key}`;
+    const encapsulated = net.frame(packet, frame);
+    net.trace(this, hop.iface.port, encapsulated, 'encap', detail);
+    this.sendDatagram(hop, packet, encapsulated);
+  }
+
+  protected local(iface: Interface, frame: Frame, datagram: Uint8Array): void {
+    const ihl = (datagram[0]! & 0x0f) * 4;
+    const protocol = datagram[9]!;
+    const src = u32(datagram, 12);
+    const dst = u32(datagram, 16);
+    let inner: Uint8Array | undefined;
+    let key = 0;
+    let type: TunnelSpec['type'] | undefined;
+    let esp: Tunnel | undefined;
+    if (protocol === 17 && datagram.length >= ihl + 16) {
+      const dstPort = u16(datagram, ihl + 2);
+      if ([...this.tunnels.values()].some((t) => t.type === 'vxlan' && t.dstPort === dstPort)) {
+        type = 'vxlan';
+        key = u32(datagram, ihl + 12) >>> 8;
+        inner = datagram.subarray(ihl + 16);
+      }
+    } else if (protocol === 47) {
+      const gre = greInner(datagram.subarray(ihl));
+      if (gre) ({ inner, key } = gre);
+      type = 'gre';
+    } else if (protocol === 50 && datagram.length >= ihl + 8) {
+      const spi = u32(datagram, ihl);
+      esp = [...this.tunnels.values()].find((t) => t.type === 'esp' && t.esp!.spiIn === spi && (t.remote === undefined || t.remote === src));
+      if (esp !== undefined) {
+        const plain = this.openEsp(esp, datagram.subarray(ihl), iface, frame);
+        if (plain === undefined) return;
+        const gre = greInner(plain);
+        if (gre) ({ inner, key } = gre);
+        type = 'esp';
+      }
+    }
+    const tunnel = type === undefined ? undefined : (esp ?? [...this.tunnels.values()].find((t) => t.type === type && (t.remote === undefined || t.remote === src) && (t.key === 'flow' || t.key === key)));
+    if (inner === undefined || tunnel === undefined) {
+      this.net.drop(this, iface.port, frame, 'NOT_FOR_US', `no tunnel port for this packet from ${numberToIpv4(src)}${type ? ` (${type}, key ${key})` : ''}`);
+      return;
+    }
+    this.net.trace(this, iface.port, frame, 'decap', `${tunnel.name}: ${type === 'esp' ? 'ESP-protected GRE' : type!.toUpperCase()} from ${numberToIpv4(src)}, ${type === 'vxlan' ? 'VNI' : 'key'} ${key}`);
+    this.pipeline(tunnel.ofport, undefined, frame, inner.slice(), { id: key, src, dst });
+  }
+
+  protected notLocal(iface: Interface, frame: Frame): void {
+    this.net.drop(this, iface.port, frame, 'NOT_FOR_US', 'the underlay interface does not route');
+  }
+
+  /** Checks the ICV, the replay window and the padding; returns the plaintext (GRE onwards). */
+  private openEsp(t: Tunnel, esp: Uint8Array, iface: Interface, frame: Frame): Uint8Array | undefined {
+    const seq = u32(esp, 4);
+    const icvLength = 16;
+    const ivLength = t.esp!.alg === 'null-hmac-sha256-128' ? 0 : 8;
+    if (esp.length < 8 + ivLength + 2 + icvLength || t.replay!.check(seq) !== 'new') {
+      this.net.drop(this, iface.port, frame, 'BAD_PACKET', `ESP sequence number ${seq} is ${t.replay!.check(seq)} or the packet is cut short`);
+      return undefined;
+    }
+    let plain: Uint8Array;
+    try {
+      plain = espOpen(t.esp!.alg, t.espKey!, esp.subarray(0, 8), esp.subarray(8, 8 + ivLength), esp.subarray(8 + ivLength, esp.length - icvLength), esp.subarray(esp.length - icvLength), 0);
+    } catch {
+      this.net.drop(this, iface.port, frame, 'BAD_PACKET', 'ESP ICV check failed');
+      return undefined;
+    }
+    t.replay!.accept(seq);
+    const padLength = plain[plain.length - 2]!;
+    return plain.subarray(0, Math.max(0, plain.length - 2 - padLength));
+  }
+}
+
+/** The Ethernet frame and key inside a GRE packet carrying transparent Ethernet bridging. */
+function greInner(gre: Uint8Array): { inner: Uint8Array; key: number } | undefined {
+  if (gre.length < 4 || u16(gre, 2) !== ETHERTYPE_TEB) return undefined;
+  const flags = u16(gre, 0);
+  let o = 4 + ((flags & 0x8000) !== 0 ? 4 : 0);
+  let key = 0;
+  if ((flags & 0x2000) !== 0) {
+    if (gre.length < o + 4) return undefined;
+    key = u32(gre, o);
+    o += 4;
+  }
+  o += (flags & 0x1000) !== 0 ? 4 : 0;
+  return gre.length >= o + ETH_HEADER ? { inner: gre.subarray(o), key } : undefined;
 }

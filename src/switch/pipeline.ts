@@ -19,6 +19,9 @@ export const MAX_RESUBMITS = 4096;
 export interface Output {
   port: number | 'controller';
   bytes: Uint8Array;
+  /** tun_id (low 32 bits) and tun_dst when it was output, for tunnel ports taking them from the flow. */
+  tunId: number;
+  tunDst: number;
 }
 
 export interface PipelineResult {
@@ -332,7 +335,8 @@ class Translation {
   }
 
   private emit(port: number | 'controller', bytes: Uint8Array): void {
-    this.outputs.push({ port, bytes: bytes.slice() });
+    const w = this.packet.words;
+    this.outputs.push({ port, bytes: bytes.slice(), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]! });
   }
 }
 

@@ -43,6 +43,8 @@ import type { Issues } from './document.js';
 import type { Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, SwitchPortSpec, Topology, TrafficSpec } from './types.js';
 import { FlowSyntaxError, parseFlow } from '../switch/ofctl.js';
 
+type SwitchInput = Extract<NodeInput, { kind: 'switch' }>;
+
 type Kind = (typeof NODE_KINDS)[number];
 
 /** What the checks know of a node, even one with problems of its own (so they do not pile up). */
@@ -153,7 +155,9 @@ export class Checker {
         const ports = value['ports'];
         if (Array.isArray(ports)) facts.ports = [...new Set(ports.filter((p): p is string => typeof p === 'string'))];
         else if (isObject(ports)) facts.ports = Object.keys(ports);
-        this.checkSwitchPorts(name, ports);
+        const underlay = value['underlay'];
+        if (isObject(underlay) && typeof underlay['port'] === 'string') facts.ports = [...(facts.ports ?? []), underlay['port']];
+        this.checkSwitchPorts(name, ports, isObject(underlay));
       } else if (facts.kind !== undefined) {
         const interfaces = value['interfaces'];
         if (isObject(interfaces)) {
@@ -178,7 +182,7 @@ export class Checker {
     }
   }
 
-  private checkSwitchPorts(name: string, ports: unknown): void {
+  private checkSwitchPorts(name: string, ports: unknown, hasUnderlay: boolean): void {
     if (Array.isArray(ports)) {
       const seen = new Set<string>();
       ports.forEach((port, i) => {
@@ -198,17 +202,37 @@ export class Checker {
       if (isObject(spec) && spec['tag'] !== undefined && spec['trunks'] !== undefined) {
         this.issues.add(['nodes', name, 'ports', port], 'a port is an access port (tag) or a trunk (trunks), not both');
       }
+      if (isObject(spec) && spec['type'] !== undefined) {
+        const at = ['nodes', name, 'ports', port];
+        if (!hasUnderlay) this.issues.add(at, `${port} is a tunnel port; the switch needs an underlay: { port, ipv4, gateway } to send tunnels through`);
+        if (spec['remoteIp'] === undefined) this.issues.add(at, `${port} needs remoteIp (an address, or flow)`);
+        if (spec['type'] === 'esp' && spec['esp'] === undefined) this.issues.add(at, `${port} is an esp tunnel and needs esp: { alg, key, spiOut, spiIn }`);
+        if (spec['type'] !== 'esp' && spec['esp'] !== undefined) this.issues.add([...at, 'esp'], 'esp settings belong to an esp tunnel port');
+      } else if (isObject(spec)) {
+        for (const key of ['remoteIp', 'key', 'dstPort', 'esp']) {
+          if (spec[key] !== undefined) this.issues.add(['nodes', name, 'ports', port, key], `${key} belongs to a tunnel port (type: vxlan, gre or esp)`);
+        }
+      }
     });
   }
 
   /** The switch's ports in order, with OpenFlow numbers and VLAN roles. */
-  private switchPorts(ports: string[] | Record<string, { ofport?: number | undefined; tag?: number | undefined; trunks?: number[] | undefined } | null>): SwitchPortSpec[] {
+  private switchPorts(ports: SwitchInput['ports']): SwitchPortSpec[] {
     if (Array.isArray(ports)) return ports.map((name, i) => ({ name, ofport: i + 1 }));
     return Object.entries(ports).map(([name, spec], i) => ({
       name,
       ofport: spec?.ofport ?? i + 1,
       ...(spec?.tag !== undefined && { tag: spec.tag }),
       ...(spec?.trunks !== undefined && { trunks: spec.trunks }),
+      ...(spec?.type !== undefined && {
+        tunnel: {
+          type: spec.type,
+          remoteIp: spec.remoteIp === undefined || spec.remoteIp === 'flow' ? 'flow' : spec.remoteIp.address,
+          key: spec.key ?? 0,
+          dstPort: spec.dstPort ?? 4789,
+          ...(spec.esp !== undefined && { esp: spec.esp }),
+        },
+      }),
     }));
   }
 
@@ -517,7 +541,15 @@ export class Checker {
     for (const [name, facts] of this.nodes) {
       const node = facts.parsed!;
       if (node.kind === 'switch') {
-        nodes.push({ kind: 'switch', name, ports: this.switchPorts(node.ports), flows: node.flows });
+        const spec: NodeSpec = { kind: 'switch', name, ports: this.switchPorts(node.ports), flows: node.flows };
+        if (node.underlay !== undefined) {
+          const u = node.underlay;
+          spec.underlay = {
+            interface: { name: u.port, mac: u.mac ?? generatedMac(name, u.port, taken), ipv4: [{ address: u.ipv4.address, prefixLength: u.ipv4.prefixLength }], ipv6: [] },
+            ...(u.gateway !== undefined && { gateway: u.gateway.address }),
+          };
+        }
+        nodes.push(spec);
         continue;
       }
       const interfaces: InterfaceSpec[] = Object.entries(node.interfaces).map(([port, spec]) => ({

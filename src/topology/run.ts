@@ -3,7 +3,8 @@
  * summarize traffic and drops and check the expectations. Path expectations each run a probe in
  * a fresh network of their own, so they neither disturb nor depend on the traffic.
  */
-import type { CaptureWriter } from '../capture/writer.js';
+import type { CaptureWriter, EspSaRecord } from '../capture/writer.js';
+import { fromHex } from '../wire/addresses.js';
 import type { TraceSink } from '../trace/events.js';
 import { PathCollector, buildPath, type PathResult } from '../trace/path.js';
 import { CaptureSink } from '../trace/capture-sink.js';
@@ -53,10 +54,28 @@ export interface RunSummary {
   passed: boolean;
 }
 
+/** The ESP SAs of a topology's esp tunnel ports, as Wireshark's esp_sa table describes them. */
+export function espSecretsOf(topology: Topology): EspSaRecord[] {
+  const records: EspSaRecord[] = [];
+  for (const node of topology.nodes) {
+    if (node.kind !== 'switch' || node.underlay === undefined) continue;
+    const local = node.underlay.interface.ipv4[0]?.address ?? '*';
+    for (const port of node.ports) {
+      const t = port.tunnel;
+      if (t?.esp === undefined) continue;
+      records.push({ protocol: 'IPv4', src: local, dst: t.remoteIp === 'flow' ? '*' : t.remoteIp, spi: t.esp.spiOut, alg: t.esp.alg, key: fromHex(t.esp.key) });
+    }
+  }
+  return records;
+}
+
 export function runTopology(topology: Topology, options: RunOptions = {}): RunSummary {
   const seed = options.seed ?? topology.seed;
   const built = build(topology, { seed });
-  if (options.capture) built.net.recorder.add(new CaptureSink(built.net, options.capture));
+  if (options.capture) {
+    options.capture.addEspSecrets(espSecretsOf(topology));
+    built.net.recorder.add(new CaptureSink(built.net, options.capture));
+  }
   for (const s of options.sinks ?? []) built.net.recorder.add(s);
   built.net.run(options.until ?? Infinity, options.onProgress);
   built.net.recorder.close();

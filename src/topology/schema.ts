@@ -257,14 +257,40 @@ export const routerSchema = z.strictObject({
 });
 
 const vlanId = z.number().int().min(0).max(4095);
+const orFlow = <T extends z.ZodType>(value: T) => z.union([z.literal('flow'), value]);
+const hexKey = z
+  .string({ error: (issue) => (typeof issue.input === 'number' ? 'write key material in quotes, e.g. "0x0011…" (YAML reads a bare 0x… as a number)' : undefined) })
+  .regex(/^0x([0-9a-fA-F]{2})+$/, { error: 'expected key material as 0x followed by hex bytes' });
 export const switchPortSchema = z.strictObject({
   ofport: z.number().int().min(1).max(0xfeff).optional().meta({ description: 'OpenFlow port number (default: position in the list, from 1)' }),
   tag: vlanId.optional().meta({ description: 'Access port of this VLAN (NORMAL)' }),
   trunks: z.array(vlanId).optional().meta({ description: 'VLANs this trunk port carries (NORMAL); all when absent' }),
+  type: z.enum(['vxlan', 'gre', 'esp']).optional().meta({ description: 'A tunnel port: VXLAN, GRE, or GRE protected by ESP (transport mode)' }),
+  remoteIp: orFlow(ipv4Address).optional().meta({ description: 'The far tunnel endpoint, or flow (set by set_field:…->tun_dst)' }),
+  key: orFlow(z.number().int().min(0).max(0xffffffff)).optional().meta({ description: 'VNI or GRE key, or flow (set by set_tunnel / set_field:…->tun_id)' }),
+  dstPort: z.number().int().min(1).max(65535).optional().meta({ description: 'VXLAN UDP port (default 4789)' }),
+  esp: z
+    .strictObject({
+      alg: z.enum(['aes-gcm-128', 'aes-gcm-192', 'aes-gcm-256', 'null-hmac-sha256-128']),
+      key: hexKey.meta({ description: 'Key material; AES-GCM: key then 4-byte salt' }),
+      spiOut: z.number().int().min(256).max(0xffffffff).meta({ description: 'SPI of the SA this end sends with' }),
+      spiIn: z.number().int().min(256).max(0xffffffff).meta({ description: 'SPI of the SA the far end sends with' }),
+    })
+    .optional()
+    .meta({ description: 'The ESP security associations of an esp tunnel port' }),
 });
 
 export const switchSchema = z.strictObject({
   kind: z.literal('switch'),
+  underlay: z
+    .strictObject({
+      port: portName.meta({ description: 'The port the tunnels leave by (not an OpenFlow port)' }),
+      ipv4: ipv4Interface.meta({ description: 'The local tunnel endpoint address, with prefix length' }),
+      gateway: ipv4Address.optional().meta({ description: 'Next hop toward remote endpoints off the subnet' }),
+      mac: mac.optional(),
+    })
+    .optional()
+    .meta({ description: 'The L3 interface tunnel ports use (as a VTEP address on the host)' }),
   ports: z
     .union([z.array(portName), z.record(portName, switchPortSchema.nullable())])
     .meta({ description: 'Port names, e.g. [p1, p2, p3], or a map of port name to { ofport, tag, trunks }' }),

@@ -53,6 +53,17 @@ export interface RouterSpec {
   arpTimeout: number;
 }
 
+export interface TunnelSpec {
+  /** esp: GRE protected by ESP in transport mode, as Open vSwitch's IPsec tunnels do. */
+  type: 'vxlan' | 'gre' | 'esp';
+  /** The far endpoint, or 'flow' (taken from tun_dst). */
+  remoteIp: string | 'flow';
+  /** VNI or GRE key, or 'flow' (taken from tun_id). */
+  key: number | 'flow';
+  dstPort: number;
+  esp?: { alg: 'aes-gcm-128' | 'aes-gcm-192' | 'aes-gcm-256' | 'null-hmac-sha256-128'; key: string; spiOut: number; spiIn: number };
+}
+
 export interface SwitchPortSpec {
   name: string;
   /** OpenFlow port number (default: 1, 2, … in file order). */
@@ -61,6 +72,8 @@ export interface SwitchPortSpec {
   tag?: number;
   /** Trunk port carrying these VLANs (all when absent), for NORMAL. */
   trunks?: number[];
+  /** A tunnel port has no link: it encapsulates through the underlay. */
+  tunnel?: TunnelSpec;
 }
 
 /** An Open vSwitch-like switch: OpenFlow tables in ovs-ofctl syntax; one NORMAL flow when none are given. */
@@ -70,6 +83,8 @@ export interface SwitchSpec {
   ports: SwitchPortSpec[];
   /** Flows in `ovs-ofctl add-flow` syntax, already checked by the loader. */
   flows: string[];
+  /** The interface tunnel ports send through: a port of its own with an address. */
+  underlay?: { interface: InterfaceSpec; gateway?: string };
 }
 
 export interface LinkImpairments {

@@ -23,8 +23,8 @@ export class CaptureSink implements TraceSink {
     for (const node of net.nodes.values()) {
       for (const port of node.ports) {
         let description = `${node.kind} port`;
-        if (node instanceof IpNode) {
-          const iface = node.interfaces[port.index]!;
+        const iface = node instanceof IpNode ? node.interfaceOf(port) : undefined;
+        if (iface !== undefined) {
           const addresses = iface.addresses.map((a) => `${numberToIpv4(a.address)}/${a.length}`).join(', ');
           description = `${node.kind} interface ${macText(iface.mac)}${addresses ? `, ${addresses}` : ''}`;
         }

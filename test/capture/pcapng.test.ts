@@ -117,7 +117,7 @@ describe('pcapng writer', () => {
   it('prints the tshark options for NULL encryption with HMAC-SHA-256-128', () => {
     const sa: EspSaRecord = { protocol: 'IPv6', src: '*', dst: '*', spi: 7, alg: 'null-hmac-sha256-128', key: Uint8Array.from([1, 2]) };
     expect(tsharkEspOptions([sa])).toBe(
-      `-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE -o 'uat:esp_sa:"IPv6","*","*","0x00000007","NULL","","HMAC-SHA-256-128 [RFC4868]","0x0102"'`,
+      `-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE -o esp.do_esp_sequence_analysis:FALSE -o 'uat:esp_sa:"IPv6","*","*","0x00000007","NULL","","HMAC-SHA-256-128 [RFC4868]","0x0102"'`,
     );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -69,7 +69,7 @@ describe('netloom CLI', () => {
     const r = netloom(['craft', VXLAN_SPEC, ESP_SPEC, '--pcap', file]);
     expect(r.stderr).toContain(`wrote 2 packets to ${file}\n`);
     expect(r.stderr).toContain(
-      `decrypt ESP in tshark or Wireshark with: -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE -o 'uat:esp_sa:"IPv4","10.0.0.1","10.0.0.2","0x00001234","AES-GCM with 16 octet ICV [RFC4106]","0x000102030405060708090a0b0c0d0e0fdeadbeef","NULL",""'`,
+      `decrypt ESP in tshark or Wireshark with: -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE -o esp.do_esp_sequence_analysis:FALSE -o 'uat:esp_sa:"IPv4","10.0.0.1","10.0.0.2","0x00001234","AES-GCM with 16 octet ICV [RFC4106]","0x000102030405060708090a0b0c0d0e0fdeadbeef","NULL",""'`,
     );
     const lines = netloom(['decode', '--json', '--pcap', file]).stdout.trim().split('\n').map((l) => JSON.parse(l) as { frame: unknown });
     expect(lines.map((l) => l.frame)).toEqual([
@@ -103,5 +103,49 @@ describe('netloom CLI', () => {
     const r = netloom(['decode', '0800']);
     expect(r.status).toBe(2);
     expect(r.stdout).toContain('! NETLOOM_TRUNCATED: ethernet at byte 0: needs 14 bytes, only 2 left (0800)');
+  });
+
+  it.each([
+    ['--json', 'ethernet/ipv4/udp(srcPort=1,dstPort=4789)'],
+    ['--hex', 'ethernet/ipv4/udp(srcPort=1,dstPort=4789)'],
+    ['', 'ethernet/ipv4/udp(srcPort=1,dstPort=4789)'],
+    ['--json', 'ethernet/ipv4/gre(protocol=0x6558)'],
+    ['', 'ethernet/ipv4/gre(protocol=0x6558)'],
+  ])('crafts an empty datagram to a registered port, or a bare GRE header, with %j and exits 0', (option, spec) => {
+    const r = netloom(['craft', spec, ...(option === '' ? [] : [option])]);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(r.stdout).not.toContain('NETLOOM_');
+    if (option === '--json') expect((JSON.parse(r.stdout) as { layers: { layer: string }[] }).layers.map((l) => l.layer)).toEqual(spec.split('/').map((l) => l.replace(/\(.*/, '')));
+  });
+
+  it('shows a packet made malformed on purpose the same way in every view, exit 0', () => {
+    const spec = 'ethernet(etherType=0x0800)';
+    const json = netloom(['craft', spec, '--json']);
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      layers: [{ layer: 'ethernet', dst: 'ff:ff:ff:ff:ff:ff', src: '00:00:00:00:00:00', etherType: 0x0800 }],
+      error: { code: 'NETLOOM_TRUNCATED', layer: 'ipv4', offset: 14, message: 'ipv4 at byte 14: needs 20 bytes, only 0 left' },
+    });
+    const text = netloom(['craft', spec]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain('! NETLOOM_TRUNCATED: ipv4 at byte 14: needs 20 bytes, only 0 left\n');
+    expect(netloom(['craft', spec, '--hex'])).toMatchObject({ status: 0, stdout: 'ffffffffffff0000000000000800\n' });
+  });
+
+  it('decodes a crafted packet from its own first layer', () => {
+    const r = netloom(['craft', 'ipv4(src=10.0.0.1,dst=10.0.0.2)/udp(srcPort=1,dstPort=2)', '--json']);
+    expect(r.status).toBe(0);
+    expect((JSON.parse(r.stdout) as { layers: { layer: string }[] }).layers.map((l) => l.layer)).toEqual(['ipv4', 'udp']);
+  });
+
+  it.each([
+    ['# a good spec, a blank line, a bad one\nethernet/ipv4/udp\n\n  ipv4(ttl=sixty)/udp\n', 'NETLOOM_BAD_SPEC', ':4: column 12: ipv4.ttl: "sixty" is not an integer (decimal or 0x hex)\n    ipv4(ttl=sixty)/udp\n             ^\n'],
+    ['ethernet/ipv4\nethernet/ipv4(ttl=300)/udp\n', 'NETLOOM_BAD_FIELD', ':2: ipv4 at byte 14: ttl 300 is not an integer in 0-255\n'],
+  ])('names the --file line of a bad spec (%j)', (text, code, rest) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'netloom-')), 'specs.txt');
+    writeFileSync(file, text);
+    const r = netloom(['craft', '--file', file, '--hex']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`netloom: ${code}: ${file}${rest}`);
   });
 });

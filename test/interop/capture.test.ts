@@ -368,7 +368,7 @@ describe.skipIf(missingTools.length > 0)('Wireshark tools read what netloom writ
     const printed = tsharkEspOptions(SAS);
     // The line is what a user copies: one -o per SA, each record quoted for the shell.
     expect(printed).toBe(
-      `-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE ${SAS.map((sa) => `-o 'uat:esp_sa:${espSaUatLine(sa)}'`).join(' ')}`,
+      `-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE -o esp.do_esp_sequence_analysis:FALSE ${SAS.map((sa) => `-o 'uat:esp_sa:${espSaUatLine(sa)}'`).join(' ')}`,
     );
     const out = await shell(`tshark -r "$1" ${printed} -Y esp -T fields -E occurrence=f -e frame.number -e esp.spi -e esp.icv_good -e esp.icv_bad -e esp.protocol 2>/dev/null`, path('netloom.pcapng'));
     const espPackets = PACKETS.flatMap((p, i) => {
