@@ -1,7 +1,7 @@
 /** `netloom craft`: specs -> packets, shown as the teaching view, hex, JSON Lines or a pcap. */
 import { parseSpec } from '../wire/craft.js';
 import { encode } from '../wire/encode.js';
-import { decode } from '../wire/decode.js';
+import { decodeTolerant } from '../wire/decode.js';
 import { explain } from '../wire/explain.js';
 import { toHex } from '../wire/addresses.js';
 import { layerToJson } from '../wire/json.js';
@@ -21,16 +21,44 @@ export interface CraftOptions {
   force?: boolean;
 }
 
+/** A spec and, for one read from --file, where it is ("specs.txt:3"). */
+interface SourcedSpec {
+  spec: string;
+  where?: string;
+}
+
+/** A bad spec or field in a --file line: the original error's code and message, after "file:line: ". */
+class SpecLineError extends Error {
+  override readonly name = 'SpecLineError';
+  constructor(
+    readonly code: string,
+    where: string,
+    cause: Error,
+  ) {
+    super(`${where}: ${cause.message}`, { cause });
+  }
+}
+
 export function craft(specs: string[], options: CraftOptions): void {
-  const lines = [...specs];
+  const sources: SourcedSpec[] = specs.map((spec) => ({ spec }));
   if (options.file !== undefined) {
     const text = new TextDecoder().decode(readInput(options.file, '--file'));
-    for (const line of text.split('\n')) if (line.trim() !== '' && !line.trim().startsWith('#')) lines.push(line.trim());
+    text.split('\n').forEach((line, k) => {
+      const trimmed = line.trim();
+      // Untrimmed (but for the line end), so a spec error's column is the file's column.
+      if (trimmed !== '' && !trimmed.startsWith('#')) sources.push({ spec: line.trimEnd(), where: `${options.file}:${k + 1}` });
+    });
   }
-  if (lines.length === 0) throw new UsageError('give at least one spec, or --file');
-  const packets = lines.map((spec) => {
-    const layers = parseSpec(spec);
-    return { layers, bytes: encode(layers), sas: keyedSas(layers) };
+  if (sources.length === 0) throw new UsageError('give at least one spec, or --file');
+  const packets = sources.map(({ spec, where }) => {
+    try {
+      const layers = parseSpec(spec);
+      return { layers, bytes: encode(layers), sas: keyedSas(layers) };
+    } catch (error) {
+      const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+      if (where === undefined || typeof code !== 'string') throw error;
+      throw new SpecLineError(code, where, error as Error);
+    }
   });
   if (options.pcap !== undefined) {
     const capture = openCapture(options.pcap, { force: options.force === true });
@@ -46,11 +74,18 @@ export function craft(specs: string[], options: CraftOptions): void {
     }
     if ((!options.hex && !options.json) || options.pcap === '-') return;
   }
+  // The bytes are what the spec asked for, even a packet made malformed on purpose (a pinned
+  // length, a type with nothing after it): every view shows them and exits 0; --json and the
+  // teaching view report what decode makes of them, from the spec's own first layer.
   const out: string[] = [];
   for (const p of packets) {
+    const decodeOptions = { espSAs: p.sas, first: p.layers[0]?.layer ?? 'payload' };
     if (options.hex) out.push(toHex(p.bytes));
-    else if (options.json) out.push(JSON.stringify({ layers: decode(p.bytes, { espSAs: p.sas }).map(layerToJson) }));
-    else out.push(explain(p.bytes, { espSAs: p.sas }));
+    else if (options.json) {
+      const { layers, error } = decodeTolerant(p.bytes, decodeOptions);
+      const problem = error && { error: { code: error.code, layer: error.layer, offset: error.offset, message: error.message } };
+      out.push(JSON.stringify({ layers: layers.map(layerToJson), ...problem }));
+    } else out.push(explain(p.bytes, decodeOptions));
   }
   process.stdout.write(out.join('\n') + '\n');
 }

@@ -32,19 +32,29 @@ class AddressCache {
   private readonly entries = new Map<string, Uint8Array>();
   constructor(
     private readonly length: number,
-    private readonly parse: (text: string, out: Uint8Array, offset: number, field: string) => void,
+    /** Parses `text` into out[0..length); returns why it is not an address, or undefined. */
+    private readonly parse: (text: string, out: Uint8Array) => string | undefined,
   ) {}
 
   write(text: string, out: Uint8Array, offset: number, field: string): void {
     let bytes = this.entries.get(text);
     if (bytes === undefined) {
       bytes = new Uint8Array(this.length);
-      this.parse(text, bytes, 0, field);
+      const problem = typeof text === 'string' ? this.parse(text, bytes) : 'is not text';
+      if (problem !== undefined) throw addressError(field, text, problem, offset);
       if (this.entries.size >= 4096) this.entries.clear();
       this.entries.set(text, bytes);
     }
     for (let i = 0; i < bytes.length; i++) out[offset + i] = bytes[i]!;
   }
+}
+
+/** `field` is "layer.name" (e.g. "ipv4.src"): the error names the layer, the byte and the field once. */
+function addressError(field: string, text: unknown, problem: string, offset: number): WireError {
+  const dot = field.indexOf('.');
+  const layer = dot < 0 ? field : field.slice(0, dot);
+  const name = dot < 0 ? '' : `${field.slice(dot + 1)} `;
+  return new WireError('NETLOOM_BAD_FIELD', `${name}${JSON.stringify(text) ?? String(text)} ${problem}`, layer, offset);
 }
 
 const macs = new AddressCache(6, parseMac);
@@ -66,7 +76,7 @@ export function writeIpv6(text: string, out: Uint8Array, offset: number, field =
   ipv6s.write(text, out, offset, field);
 }
 
-function parseMac(text: string, out: Uint8Array, offset: number, field: string): void {
+function parseMac(text: string, out: Uint8Array): string | undefined {
   let part = 0;
   let value = 0;
   let digits = 0;
@@ -77,7 +87,7 @@ function parseMac(text: string, out: Uint8Array, offset: number, field: string):
       value = (value << 4) | nibble;
       digits++;
     } else if ((c === 0x3a || c === 0x2d) && digits > 0 && part < 5) {
-      out[offset + part++] = value;
+      out[part++] = value;
       value = 0;
       digits = 0;
     } else {
@@ -85,8 +95,9 @@ function parseMac(text: string, out: Uint8Array, offset: number, field: string):
       break;
     }
   }
-  if (part !== 5 || digits === 0) throw new WireError('NETLOOM_BAD_FIELD', `${field}: "${text}" is not a MAC address`, field, offset);
-  out[offset + 5] = value;
+  if (part !== 5 || digits === 0) return 'is not a MAC address';
+  out[5] = value;
+  return undefined;
 }
 
 function hexNibble(c: number): number {
@@ -108,14 +119,14 @@ export function ipv4ToText(bytes: Uint8Array, offset: number): string {
   return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
 }
 
-function parseIpv4(text: string, out: Uint8Array, offset: number, field: string): void {
+function parseIpv4(text: string, out: Uint8Array): string | undefined {
   let part = 0;
   let value = 0;
   let digits = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x2e && digits > 0 && part < 3) {
-      out[offset + part++] = value;
+      out[part++] = value;
       value = 0;
       digits = 0;
     } else if (c >= 0x30 && c <= 0x39 && digits < 3 && value * 10 + c - 0x30 <= 255) {
@@ -126,10 +137,9 @@ function parseIpv4(text: string, out: Uint8Array, offset: number, field: string)
       break;
     }
   }
-  if (part !== 3 || digits === 0) {
-    throw new WireError('NETLOOM_BAD_FIELD', `${field}: "${text}" is not an IPv4 address`, field, offset);
-  }
-  out[offset + 3] = value;
+  if (part !== 3 || digits === 0) return 'is not an IPv4 address';
+  out[3] = value;
+  return undefined;
 }
 
 /** RFC 5952 text, including §5's dotted quad for IPv4-mapped addresses. */
@@ -141,15 +151,14 @@ export function ipv6ToText(bytes: Uint8Array, offset: number): string {
   return Address6.fromUnsignedByteArray(Array.from(b)).correctForm();
 }
 
-function parseIpv6(text: string, out: Uint8Array, offset: number, field: string): void {
+function parseIpv6(text: string, out: Uint8Array): string | undefined {
   let parsed: Address6;
   try {
     parsed = new Address6(text);
   } catch {
-    throw new WireError('NETLOOM_BAD_FIELD', `${field}: "${text}" is not an IPv6 address`, field, offset);
+    return 'is not an IPv6 address';
   }
-  if (parsed.subnetMask !== 128 || text.includes('/')) {
-    throw new WireError('NETLOOM_BAD_FIELD', `${field}: "${text}" is a prefix, not an address`, field, offset);
-  }
-  out.set(parsed.toUnsignedByteArray(), offset);
+  if (parsed.subnetMask !== 128 || text.includes('/')) return 'is a prefix, not an address';
+  out.set(parsed.toUnsignedByteArray(), 0);
+  return undefined;
 }

@@ -4,6 +4,7 @@ import { u16 } from './read.js';
 import type { LayerCodec } from './codec.js';
 import { payload } from './payload.js';
 import { ipv4ToText, macToText, writeIpv4, writeMac } from './addresses.js';
+import { inRange } from './errors.js';
 
 const HTYPE = 0;
 const PTYPE = 2;
@@ -53,11 +54,11 @@ export const arp: LayerCodec<'arp'> = {
   write(f, i, spec) {
     const o = f.starts[i]!;
     const v = f.view;
-    v.setUint16(o + HTYPE, spec.hardwareType ?? 1);
-    v.setUint16(o + PTYPE, spec.protocolType ?? 0x0800);
-    v.setUint8(o + HLEN, spec.hardwareLength ?? 6);
-    v.setUint8(o + PLEN, spec.protocolLength ?? 4);
-    v.setUint16(o + OPER, spec.op ?? 1);
+    v.setUint16(o + HTYPE, inRange(spec.hardwareType ?? 1, 0xffff, 'arp', 'hardwareType', o));
+    v.setUint16(o + PTYPE, inRange(spec.protocolType ?? 0x0800, 0xffff, 'arp', 'protocolType', o));
+    v.setUint8(o + HLEN, inRange(spec.hardwareLength ?? 6, 255, 'arp', 'hardwareLength', o));
+    v.setUint8(o + PLEN, inRange(spec.protocolLength ?? 4, 255, 'arp', 'protocolLength', o));
+    v.setUint16(o + OPER, inRange(spec.op ?? 1, 0xffff, 'arp', 'op', o));
     writeMac(spec.senderMac ?? '00:00:00:00:00:00', f.buf, o + SHA, 'arp.senderMac');
     writeIpv4(spec.senderIp ?? '0.0.0.0', f.buf, o + SPA, 'arp.senderIp');
     writeMac(spec.targetMac ?? '00:00:00:00:00:00', f.buf, o + THA, 'arp.targetMac');

@@ -2,7 +2,7 @@
  * The contract between decode/encode and the per-protocol files: a decode cursor that each
  * protocol advances over the packet, and an encode frame each protocol writes its header into.
  */
-import type { Layer, LayerName, LayerSpec, SpecOf } from './layers.js';
+import type { EspAlgorithm, Layer, LayerName, LayerSpec, SpecOf } from './layers.js';
 import { defaultRegistry, type LayerRegistry } from './registry.js';
 import type { SecurityAssociation } from './esp-sa.js';
 import { need } from './errors.js';
@@ -28,6 +28,11 @@ export class DecodeCursor {
    * datagram (RFC 792 quotes only 8 bytes past the IP header) or a first fragment.
    */
   partial = false;
+  /**
+   * The value of the type field (Ethernet, VLAN or GRE EtherType) that chose the next layer, or
+   * -1 when no such field did: a VLAN tag's TPID is this field, in front of the tag.
+   */
+  etherType = -1;
   readonly registry: LayerRegistry;
   readonly espSAs: readonly SecurityAssociation[];
 
@@ -41,7 +46,7 @@ export class DecodeCursor {
 
   /** Throws NETLOOM_TRUNCATED unless n bytes remain. */
   need(n: number, layer: LayerName): void {
-    if (this.offset + n > this.end) need(this.bytes, this.offset, this.end, n, layer);
+    if (this.offset + n > this.end) need(this.bytes, this.offset, this.end, n, layer, this.base);
   }
 
   /** The offset in the original packet, for error messages. */
@@ -52,6 +57,13 @@ export class DecodeCursor {
   /** Sets the next layer; an empty payload is no layer at all, nor is a header cut off in a quote. */
   setNext(layer: LayerName | undefined): void {
     this.next = this.offset >= this.end && (layer === 'payload' || this.partial) ? undefined : layer;
+    this.etherType = -1;
+  }
+
+  /** Sets the next layer from an EtherType (the registry's layer, else payload) and remembers it. */
+  setNextByEtherType(etherType: number): void {
+    this.setNext(this.registry.layerForEtherType(etherType) ?? 'payload');
+    this.etherType = etherType;
   }
 
   /** Limits the rest of the packet to `length` bytes; returns the bytes cut off (or undefined). */
@@ -76,9 +88,16 @@ export interface EncodeContext {
   readonly espSAs: readonly SecurityAssociation[];
 }
 
+/** An ESP layer's algorithm and key: its own, or its SA's. */
+export interface EspKeying {
+  readonly alg: EspAlgorithm;
+  readonly key: Uint8Array;
+}
+
 /**
  * One packet being encoded. Layer i's header starts at starts[i]; its payload (layers i+1..)
  * spans `starts[i+1]` to `payloadEnds[i]`; its trailer (padding, ESP trailer) follows.
+ * During layout (headerLength, trailerLength) `buf` is empty and only starts[0..i] are final.
  */
 export interface EncodeFrame extends EncodeContext {
   readonly buf: Uint8Array;
@@ -86,6 +105,8 @@ export interface EncodeFrame extends EncodeContext {
   /** Indexed by layer; entries past the last layer are stale. */
   readonly starts: Int32Array;
   readonly payloadEnds: Int32Array;
+  /** Per layer: ESP's keying, resolved once in headerLength and reused by the later steps. */
+  readonly espKeying: (EspKeying | undefined)[];
 }
 
 /** Where each field of a layer sits: [byte offset from the layer's start, bytes], for display. */
@@ -97,10 +118,10 @@ export interface LayerCodec<N extends LayerName> {
   decode(c: DecodeCursor): Layer;
   /** Where the decoded layer's fields sit; `carried` is the length of what the layer carries. */
   fields(layer: Extract<Layer, { layer: N }>, carried: number): FieldPlaces;
-  /** Header bytes in front of the payload. */
-  headerLength(spec: SpecOf<N>, ctx: EncodeContext): number;
+  /** Header bytes in front of the payload; layer i starts at f.starts[i]. */
+  headerLength(spec: SpecOf<N>, f: EncodeFrame, i: number): number;
   /** Bytes after the payload (padding, ESP trailer and ICV). */
-  trailerLength?(spec: SpecOf<N>, payloadLength: number, ctx: EncodeContext): number;
+  trailerLength?(spec: SpecOf<N>, payloadLength: number, f: EncodeFrame, i: number): number;
   /** Pass 1, outermost first: every field that does not depend on the payload's bytes. */
   write(f: EncodeFrame, i: number, spec: SpecOf<N>): void;
   /** Pass 2, innermost first: checksums and encryption over the finished payload. */

@@ -5,42 +5,12 @@
  */
 import type { LayerName, LayerSpec } from './layers.js';
 import { LAYER_NAMES } from './layers.js';
+import { FIELDS, fieldKind } from './fields.js';
 import { ESP_ALGORITHMS } from './esp-sa.js';
 import { fromHex, writeIpv4, writeIpv6, writeMac } from './addresses.js';
 
-type FieldKind = 'int' | 'bool' | 'mac' | 'ipv4' | 'ipv6' | 'bytes' | 'alg';
-
-const FIELDS: { readonly [N in LayerName]: Readonly<Record<string, FieldKind>> } = {
-  ethernet: { dst: 'mac', src: 'mac', etherType: 'int' },
-  vlan: { tpid: 'int', pcp: 'int', dei: 'bool', vid: 'int', etherType: 'int' },
-  arp: {
-    hardwareType: 'int', protocolType: 'int', hardwareLength: 'int', protocolLength: 'int', op: 'int',
-    senderMac: 'mac', senderIp: 'ipv4', targetMac: 'mac', targetIp: 'ipv4', padding: 'bytes',
-  },
-  ipv4: {
-    version: 'int', ihl: 'int', dscp: 'int', ecn: 'int', totalLength: 'int', id: 'int', reservedFlag: 'bool',
-    df: 'bool', mf: 'bool', fragmentOffset: 'int', ttl: 'int', protocol: 'int', checksum: 'int', src: 'ipv4',
-    dst: 'ipv4', options: 'bytes', padding: 'bytes',
-  },
-  ipv6: {
-    version: 'int', trafficClass: 'int', flowLabel: 'int', payloadLength: 'int', nextHeader: 'int', hopLimit: 'int',
-    src: 'ipv6', dst: 'ipv6', padding: 'bytes',
-  },
-  icmp: { type: 'int', code: 'int', checksum: 'int', id: 'int', seq: 'int', unused: 'int', nextHopMtu: 'int', rest: 'int' },
-  icmpv6: { type: 'int', code: 'int', checksum: 'int', id: 'int', seq: 'int', mtu: 'int', rest: 'int' },
-  udp: { srcPort: 'int', dstPort: 'int', length: 'int', checksum: 'int', padding: 'bytes' },
-  tcp: {
-    srcPort: 'int', dstPort: 'int', seq: 'int', ack: 'int', dataOffset: 'int', reserved: 'int', flags: 'int',
-    window: 'int', checksum: 'int', urgentPointer: 'int', options: 'bytes',
-  },
-  vxlan: { flags: 'int', reserved1: 'int', vni: 'int', reserved2: 'int' },
-  gre: {
-    checksumPresent: 'bool', keyPresent: 'bool', seqPresent: 'bool', reserved0: 'int', version: 'int', protocol: 'int',
-    checksum: 'int', reserved1: 'int', key: 'int', seq: 'int', vsid: 'int', flowId: 'int',
-  },
-  esp: { spi: 'int', seq: 'int', alg: 'alg', key: 'bytes', iv: 'bytes', padLength: 'int', nextHeader: 'int', icv: 'bytes' },
-  payload: { data: 'bytes' },
-};
+/** payload's ways to give its bytes; one per payload. */
+const PAYLOAD_SOURCES = ['data', 'text', 'size'];
 
 /** TCP flag letters as tcpdump and Scapy write them (`flags=SA`). */
 const TCP_FLAGS: Record<string, number> = { F: 0x01, S: 0x02, R: 0x04, P: 0x08, A: 0x10, U: 0x20, E: 0x40, C: 0x80 };
@@ -83,6 +53,7 @@ export function parseSpec(spec: string): LayerSpec[] {
     pos += name.length;
     const layerName = name as LayerName;
     const layer: Record<string, unknown> = { layer: layerName };
+    const given = new Set<string>();
     skipSpace();
     if (spec[pos] === '(') {
       pos++;
@@ -100,7 +71,12 @@ export function parseSpec(spec: string): LayerSpec[] {
         const valueAt = pos;
         const value = readValue(spec, pos, fail);
         pos = value.end;
-        if (field in layer) fail(`${field} is set twice`, fieldAt);
+        if (given.has(field)) fail(`${field} is set twice`, fieldAt);
+        if (layerName === 'payload' && PAYLOAD_SOURCES.includes(field)) {
+          const other = PAYLOAD_SOURCES.find((f) => given.has(f));
+          if (other !== undefined) fail(`${other} and ${field} both give the payload; use one of data, text, size`, fieldAt);
+        }
+        given.add(field);
         Object.assign(layer, fieldValue(layerName, field, value.text, value.quoted, (reason, at) => fail(reason, at ?? valueAt), fieldAt));
         skipSpace();
         if (spec[pos] === ',') {
@@ -154,10 +130,12 @@ function fieldValue(
     // A recognisable pattern, as ping's default payload: 0x00, 0x01, ...
     return { data: Uint8Array.from({ length: size }, (_, k) => k & 0xff) };
   }
-  const kind = FIELDS[layer][field];
-  if (kind === undefined) {
+  const kind = fieldKind(layer, field);
+  if (kind === undefined || kind === 'extensions') {
     const extra = layer === 'payload' ? ', text, size' : '';
-    fail(`${layer} has no field "${field}"; fields are ${Object.keys(FIELDS[layer]).join(', ')}${extra}`, fieldAt);
+    const fields = Object.keys(FIELDS[layer]).filter((f) => FIELDS[layer][f] !== 'extensions');
+    if (kind === 'extensions') fail(`${layer}.${field} cannot be written in a spec; build it with the library or JSON`, fieldAt);
+    fail(`${layer} has no field "${field}"; fields are ${fields.join(', ')}${extra}`, fieldAt);
   }
   const bad = (what: string): never => fail(`${layer}.${field}: "${text}" is not ${what}`);
   const probe = new Uint8Array(16);
@@ -205,7 +183,7 @@ function fieldValue(
         return bad('hex bytes (0x0102…)');
       }
     case 'alg':
-      if (!(text in ESP_ALGORITHMS)) bad(`an ESP algorithm (${Object.keys(ESP_ALGORITHMS).join(', ')})`);
+      if (!Object.hasOwn(ESP_ALGORITHMS, text)) bad(`an ESP algorithm (${Object.keys(ESP_ALGORITHMS).join(', ')})`);
       return { [field]: text };
   }
 }

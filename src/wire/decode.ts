@@ -35,33 +35,41 @@ function step(c: DecodeCursor): Layer {
   const codec = CODECS[c.next!];
   if (!c.partial) return codec.decode(c);
   const start = c.offset;
+  const end = c.end;
   try {
     return codec.decode(c);
   } catch (error) {
     if (!(error instanceof WireError) || error.code !== 'NETLOOM_TRUNCATED') throw error;
     c.offset = start;
+    c.end = end;
     return CODECS.payload.decode(c);
   }
 }
 
-/** Decodes as far as the bytes allow: the layers before a problem, the problem, and the rest as payload. */
+/**
+ * Decodes as far as the bytes allow: the layers before a problem, the problem, and the rest as
+ * payload. The rest is what the failed layer had to work with (inside its datagram, before any
+ * padding; inside the ESP plaintext), so encode(layers) gives back the original bytes.
+ */
 export function decodeTolerant(bytes: Uint8Array, options: DecodeOptions = {}, spans?: LayerSpan[]): TolerantDecode {
   const c = new DecodeCursor(bytes, options);
   const layers: Layer[] = [];
   while (c.next !== undefined) {
-    const start = c.at();
+    const before = c.bytes;
+    const base = c.base;
+    const offset = c.offset;
+    const end = c.end;
     try {
       layers.push(step(c));
     } catch (error) {
       if (!(error instanceof WireError)) throw error;
-      const rest = bytes.subarray(Math.min(bytes.length, start));
-      if (rest.length > 0) {
-        layers.push({ layer: 'payload', data: rest });
-        spans?.push({ start, headerEnd: bytes.length, end: bytes.length });
+      if (offset < end) {
+        layers.push({ layer: 'payload', data: before.subarray(offset, end) });
+        spans?.push({ start: base + offset, headerEnd: base + end, end: base + end });
       }
       return { layers, error };
     }
-    spans?.push({ start, headerEnd: c.at(), end: c.at(c.end) });
+    spans?.push({ start: base + offset, headerEnd: c.at(), end: c.at(c.end) });
   }
   return { layers };
 }

@@ -3,7 +3,7 @@
  * outermost first (pass 1), then checksums and encryption sealed innermost first (pass 2).
  * Every field the caller left unset is defaulted or computed; every field set is kept.
  */
-import type { EncodeFrame, EncodeOptions } from './codec.js';
+import type { EncodeFrame, EncodeOptions, EspKeying } from './codec.js';
 import type { LayerRegistry } from './registry.js';
 import type { SecurityAssociation } from './esp-sa.js';
 import type { LayerSpec } from './layers.js';
@@ -13,12 +13,18 @@ import { defaultRegistry } from './registry.js';
 import { WireError } from './errors.js';
 
 type AnyCodec = LayerCodec<LayerSpec['layer']> & {
-  headerLength(spec: LayerSpec, ctx: unknown): number;
-  trailerLength?(spec: LayerSpec, payloadLength: number, ctx: unknown): number;
+  headerLength(spec: LayerSpec, f: EncodeFrame, i: number): number;
+  trailerLength?(spec: LayerSpec, payloadLength: number, f: EncodeFrame, i: number): number;
   write(f: EncodeFrame, i: number, spec: LayerSpec): void;
   seal?(f: EncodeFrame, i: number, spec: LayerSpec): void;
 };
 
+/**
+ * Encodes `layers` into a new packet. The result is a view into a shared 8 KiB slab (as Node's
+ * Buffer pool): its bytes are the packet's alone, but `result.buffer` holds other packets too.
+ * Copy it (`result.slice()`) before transferring its ArrayBuffer (postMessage) or using
+ * `result.buffer` as if it were the packet.
+ */
 export function encode(layers: readonly LayerSpec[], options: EncodeOptions = {}): Uint8Array {
   const f = layout(layers, options);
   const buf = allocate(f.length);
@@ -75,6 +81,7 @@ class Frame implements EncodeFrame {
   espSAs: readonly SecurityAssociation[] = [];
   starts = new Int32Array(16);
   payloadEnds = new Int32Array(16);
+  espKeying: (EspKeying | undefined)[] = [];
   codecs: AnyCodec[] = [];
   length = 0;
 }
@@ -94,28 +101,29 @@ function layout(layers: readonly LayerSpec[], options: EncodeOptions): Frame {
     f.payloadEnds = new Int32Array(2 * n + 1);
   }
   const { starts, payloadEnds, codecs } = f;
-  // First pass, outermost first: header lengths, kept in starts[i + 1] for now.
+  // First pass, outermost first: every outer header precedes layer i, so starts[i] is final here.
+  // Header lengths wait in payloadEnds[i] for the second pass.
+  let at = 0;
   for (let i = 0; i < n; i++) {
     const spec = layers[i]!;
     const codec = CODECS[spec.layer] as AnyCodec | undefined;
-    if (codec === undefined) throw new WireError('NETLOOM_BAD_FIELD', `unknown layer "${String(spec.layer)}"`, `layers[${i}]`, 0);
+    if (codec === undefined) throw new WireError('NETLOOM_BAD_FIELD', `unknown layer "${String(spec.layer)}"`, `layers[${i}]`, at);
     codecs[i] = codec;
-    starts[i + 1] = codec.headerLength(spec, f);
+    starts[i] = at;
+    const header = codec.headerLength(spec, f, i);
+    payloadEnds[i] = header;
+    at += header;
   }
+  starts[n] = at;
   // Innermost first: each layer's total (header, everything inside, trailer) needs its inner total.
   let inner = 0;
   for (let i = n - 1; i >= 0; i--) {
-    const header = starts[i + 1]!;
-    payloadEnds[i] = inner; // the inner total, turned into an offset below
+    const header = payloadEnds[i]!;
+    payloadEnds[i] = starts[i]! + header + inner;
     const trailer = codecs[i]!.trailerLength;
-    inner = header + inner + (trailer === undefined ? 0 : trailer(layers[i]!, inner, f));
+    inner = header + inner + (trailer === undefined ? 0 : trailer(layers[i]!, inner, f, i));
   }
   f.length = inner;
-  starts[0] = 0;
-  for (let i = 0; i < n; i++) {
-    starts[i + 1] = starts[i]! + starts[i + 1]!;
-    payloadEnds[i] = starts[i + 1]! + payloadEnds[i]!;
-  }
   return f;
 }
 

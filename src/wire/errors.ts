@@ -20,19 +20,24 @@ export class WireError extends Error {
     message: string,
     /** The layer being decoded or encoded when the problem was found. */
     readonly layer: string,
-    /** Byte offset from the start of the packet. */
+    /** Byte offset from the start of the packet (0 when `path` names the place instead). */
     readonly offset: number,
+    /** Where the problem is in input that is not packet bytes: a JSON path such as `layers[0].ttl`. */
+    readonly path?: string,
   ) {
-    super(`${layer} at byte ${offset}: ${message}`);
+    super(path === undefined ? `${layer} at byte ${offset}: ${message}` : `${path}: ${message}`);
   }
 }
 
-/** Throws NETLOOM_TRUNCATED unless `need` bytes are available at `offset` before `end`. */
-export function need(bytes: Uint8Array, offset: number, end: number, need: number, layer: string): void {
+/**
+ * Throws NETLOOM_TRUNCATED unless `need` bytes are available at `offset` before `end`. `base` is
+ * where `bytes` starts in the original packet (ESP plaintext), added to the offset reported.
+ */
+export function need(bytes: Uint8Array, offset: number, end: number, need: number, layer: string, base = 0): void {
   if (offset + need > end) {
     const have = Math.max(0, end - offset);
     const shown = hexPreview(bytes.subarray(offset, end));
-    throw new WireError('NETLOOM_TRUNCATED', `needs ${need} bytes, only ${have} left${shown}`, layer, offset);
+    throw new WireError('NETLOOM_TRUNCATED', `needs ${need} bytes, only ${have} left${shown}`, layer, base + offset);
   }
 }
 
@@ -45,7 +50,7 @@ function hexPreview(bytes: Uint8Array): string {
 /** Returns `value` if it is an integer in [0, max]; throws NETLOOM_BAD_FIELD naming the field otherwise. */
 export function inRange(value: number, max: number, layer: string, field: string, offset: number): number {
   if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new WireError('NETLOOM_BAD_FIELD', `${field} ${value} is not an integer in 0-${max}`, layer, offset);
+    throw new WireError('NETLOOM_BAD_FIELD', `${field} ${String(value)} is not an integer in 0-${max}`, layer, offset);
   }
   return value;
 }

@@ -31,7 +31,8 @@ export const ESP_ALGORITHMS: Record<EspAlgorithm, AlgorithmInfo> = {
 };
 
 export function algorithmInfo(alg: string, offset: number): AlgorithmInfo {
-  const info = ESP_ALGORITHMS[alg as EspAlgorithm];
+  // Object.hasOwn: "toString" is no algorithm.
+  const info = Object.hasOwn(ESP_ALGORITHMS, alg) ? ESP_ALGORITHMS[alg as EspAlgorithm] : undefined;
   if (info === undefined) {
     throw new WireError('NETLOOM_BAD_FIELD', `alg "${alg}" is not one of ${Object.keys(ESP_ALGORITHMS).join(', ')}`, 'esp', offset);
   }

@@ -2,7 +2,7 @@
 import { u16 } from './read.js';
 import type { DecodeCursor, EncodeFrame, LayerCodec } from './codec.js';
 import { macToText, writeMac } from './addresses.js';
-import { WireError } from './errors.js';
+import { WireError, inRange } from './errors.js';
 import { vlanTpid } from './vlan.js';
 
 const DST = 0;
@@ -18,7 +18,8 @@ export const ethernet: LayerCodec<'ethernet'> = {
     const o = c.offset;
     const etherType = u16(c.bytes, o + ETHERTYPE);
     c.offset = o + ETHERNET_HEADER_LENGTH;
-    c.setNext(etherType >= 0x0600 ? (c.registry.layerForEtherType(etherType) ?? 'payload') : 'payload');
+    if (etherType >= 0x0600) c.setNextByEtherType(etherType);
+    else c.setNext('payload');
     return { layer: 'ethernet', dst: macToText(c.bytes, o + DST), src: macToText(c.bytes, o + SRC), etherType };
   },
   fields: () => ({ dst: [DST, 6], src: [SRC, 6], etherType: [ETHERTYPE, 2] }),
@@ -27,7 +28,7 @@ export const ethernet: LayerCodec<'ethernet'> = {
     const o = f.starts[i]!;
     writeMac(spec.dst ?? 'ff:ff:ff:ff:ff:ff', f.buf, o + DST, 'ethernet.dst');
     writeMac(spec.src ?? '00:00:00:00:00:00', f.buf, o + SRC, 'ethernet.src');
-    f.view.setUint16(o + ETHERTYPE, spec.etherType ?? nextEtherType(f, i));
+    f.view.setUint16(o + ETHERTYPE, inRange(spec.etherType ?? nextEtherType(f, i), 0xffff, 'ethernet', 'etherType', o));
   },
 };
 
@@ -38,7 +39,7 @@ export const ethernet: LayerCodec<'ethernet'> = {
 export function nextEtherType(f: EncodeFrame, i: number): number {
   const next = f.layers[i + 1];
   if (next === undefined || next.layer === 'payload') return ETHERTYPE_EXPERIMENTAL;
-  if (next.layer === 'vlan') return vlanTpid(f.layers, i + 1);
+  if (next.layer === 'vlan') return vlanTpid(f, i + 1);
   const etherType = f.registry.etherTypeFor(next.layer);
   if (etherType === undefined) {
     const self = f.layers[i]!.layer;

@@ -33,13 +33,15 @@ export function explain(bytes: Uint8Array, options: DecodeOptions = {}): string 
   const out: string[] = [];
   let depth = 0;
   let quoted = false;
+  // Inside a fragment a checksum covers bytes that are not all here: no verdict either way.
+  let fragment = false;
   layers.forEach((layer, i) => {
     const span = spans[i]!;
     const indent = '  '.repeat(depth);
     const headerLength = span.headerEnd - span.start;
     const range = headerLength === 0 ? 'no bytes' : `bytes ${byteRange(span.start, headerLength)} (${headerLength})`;
     out.push(`${indent}${layer.layer}  ${range}${quoted ? '  (quoted)' : ''}`);
-    const verdict = quoted || !CHECKSUMMED.has(layer.layer) ? undefined : checksumVerdict(layers, i, options);
+    const verdict = quoted || !CHECKSUMMED.has(layer.layer) ? undefined : fragment ? '[not checked: fragment]' : checksumVerdict(layers, i, options);
     const places = (CODECS[layer.layer] as LayerCodec<LayerName>).fields(layer as never, span.end - span.headerEnd);
     for (const [field, value] of Object.entries(layer)) {
       if (field === 'layer' || value === undefined) continue;
@@ -49,6 +51,7 @@ export function explain(bytes: Uint8Array, options: DecodeOptions = {}): string 
       const at = place === undefined || place[1] === 0 ? '' : byteRange(span.start + place[0], place[1]);
       out.push(`${indent}  ${at.padEnd(9)} ${field.padEnd(15)} ${shown}`);
     }
+    if (isFragment(layer)) fragment = true;
     if (layer.layer in TUNNELS || (isIp(layer) && i > 0 && isIp(layers[i - 1]!))) depth++;
     if ((layer.layer === 'icmp' || layer.layer === 'icmpv6') && i + 1 < layers.length && layers[i + 1]!.layer !== 'payload') {
       quoted = true;
@@ -67,6 +70,13 @@ function byteRange(start: number, length: number): string {
 
 function isIp(layer: Layer): boolean {
   return layer.layer === 'ipv4' || layer.layer === 'ipv6';
+}
+
+/** An IPv4 datagram or IPv6 packet that is one fragment (MF/M set, or an offset): what it carries is partial. */
+function isFragment(layer: Layer): boolean {
+  if (layer.layer === 'ipv4') return layer.mf || layer.fragmentOffset !== 0;
+  if (layer.layer !== 'ipv6') return false;
+  return layer.extensionHeaders.some((h) => h.header === 'fragment' && (h.m || h.fragmentOffset !== 0));
 }
 
 function formatValue(field: string, value: unknown): string {

@@ -10,6 +10,11 @@ import { u16, u32 } from './read.js';
 import { ETHERTYPE, IPPROTO, VXLAN_PORT } from './registry.js';
 
 export const NW_FRAG = { NONE: 0, FIRST: 1, LATER: 3 } as const;
+const ARP_LENGTH = 28;
+/** The least of each header OVS needs before it reads ports (or ICMP type and code). */
+const TCP_HEADER_LENGTH = 20;
+const UDP_HEADER_LENGTH = 8;
+const ICMP_HEADER_LENGTH = 8;
 /** ovs-fields(7): vlan_tci's CFI bit marks "a VLAN header is present". */
 export const VLAN_CFI = 0x1000;
 
@@ -53,6 +58,8 @@ export class FlowKey {
 /**
  * Fills `key` from the Ethernet frame in bytes[offset, end) and returns the offset of the L4
  * payload (or of the first byte not parsed). Tunnel and in_port fields are left as they are.
+ * As OVS's miniflow_extract: nothing is read past an IP datagram's own length, a datagram
+ * longer than its frame gets no L3 fields, and ports need a whole UDP, TCP or ICMP header.
  */
 export function extractFlowKey(bytes: Uint8Array, key: FlowKey, offset = 0, end = bytes.length): number {
   if (key.dlType === ETHERTYPE.IPV6) {
@@ -76,21 +83,26 @@ export function extractFlowKey(bytes: Uint8Array, key: FlowKey, offset = 0, end 
   key.dlType = type < 0x0600 ? 0x05ff : type;
   if (type === ETHERTYPE.IPV4) return ipv4Fields(bytes, key, o, end);
   if (type === ETHERTYPE.IPV6) return ipv6Fields(bytes, key, o, end);
-  if (type === ETHERTYPE.ARP && end - o >= 28 && u16(bytes, o) === 1 && u16(bytes, o + 2) === ETHERTYPE.IPV4) {
-    key.nwProto = bytes[o + 7]!; // ARP opcode, low byte, as OVS
-    key.arpSha = macToNumber(bytes, o + 8);
+  if (type === ETHERTYPE.ARP && end - o >= ARP_LENGTH && u16(bytes, o) === 1 && u16(bytes, o + 2) === ETHERTYPE.IPV4 && bytes[o + 4] === 6 && bytes[o + 5] === 4) {
     key.nwSrc = u32(bytes, o + 14);
-    key.arpTha = macToNumber(bytes, o + 18);
     key.nwDst = u32(bytes, o + 24);
-    return o + 28;
+    // OVS matches the opcode's low 8 bits, and leaves nw_proto 0 for an opcode above 255.
+    const op = u16(bytes, o + 6);
+    key.nwProto = op <= 0xff ? op : 0;
+    key.arpSha = macToNumber(bytes, o + 8);
+    key.arpTha = macToNumber(bytes, o + 18);
+    return o + ARP_LENGTH;
   }
   return o;
 }
 
 function ipv4Fields(b: Uint8Array, key: FlowKey, o: number, end: number): number {
-  if (end - o < 20) return o;
+  // OVS's ipv4_sanity_check: a whole header, and a totalLength that fits the frame.
+  const size = end - o;
+  if (size < 20) return o;
   const ihl = (b[o]! & 0x0f) * 4;
-  if (ihl < 20 || end - o < ihl) return o;
+  const totalLength = u16(b, o + 2);
+  if (ihl < 20 || totalLength < ihl || totalLength > size) return o;
   key.nwTos = b[o + 1]!;
   const fragment = u16(b, o + 6);
   if ((fragment & 0x1fff) !== 0) key.nwFrag = NW_FRAG.LATER;
@@ -99,20 +111,25 @@ function ipv4Fields(b: Uint8Array, key: FlowKey, o: number, end: number): number
   key.nwProto = b[o + 9]!;
   key.nwSrc = u32(b, o + 12);
   key.nwDst = u32(b, o + 16);
-  o += ihl;
-  return key.nwFrag === NW_FRAG.LATER ? o : transportFields(b, key, o, end);
+  // The datagram ends at totalLength: never read the Ethernet padding.
+  return key.nwFrag === NW_FRAG.LATER ? o + ihl : transportFields(b, key, o + ihl, o + totalLength);
 }
 
 function ipv6Fields(b: Uint8Array, key: FlowKey, o: number, end: number): number {
+  // OVS's ipv6_sanity_check: a whole header, and a payloadLength that fits the frame.
   if (end - o < 40) return o;
+  const payloadLength = u16(b, o + 4);
+  if (payloadLength > end - o - 40) return o;
+  end = o + 40 + payloadLength;
   const first = u32(b, o);
-  key.nwTos = (first >>> 20) & 0xff;
+  const hopLimit = b[o + 7]!;
   key.ipv6Label = first & 0xfffff;
-  key.nwTtl = b[o + 7]!;
   key.ipv6Src.set(b.subarray(o + 8, o + 24));
   key.ipv6Dst.set(b.subarray(o + 24, o + 40));
   let next = b[o + 6]!;
+  let frag = 0;
   o += 40;
+  // As OVS: an extension header cut short leaves nw_tos, nw_ttl, nw_proto and nw_frag unset.
   for (;;) {
     if (next === IPPROTO.HOPOPTS || next === IPPROTO.ROUTING || next === IPPROTO.DSTOPTS) {
       if (end - o < 8) return o;
@@ -122,37 +139,44 @@ function ipv6Fields(b: Uint8Array, key: FlowKey, o: number, end: number): number
       o += length;
     } else if (next === IPPROTO.FRAGMENT) {
       if (end - o < 8) return o;
-      const fragment = u16(b, o + 2);
+      const offsetFlags = u16(b, o + 2);
       next = b[o]!;
       o += 8;
-      if ((fragment & 0xfff8) !== 0) {
-        key.nwFrag = NW_FRAG.LATER;
-        key.nwProto = next;
-        return o;
+      // Any of offset, res or M set makes a fragment, as OVS's `ip6f_offlg != 0`.
+      if (offsetFlags !== 0) {
+        frag = NW_FRAG.FIRST;
+        // A later fragment: OVS stops here with nw_proto 44 (the fragment header).
+        if ((offsetFlags & 0xfff8) !== 0) {
+          frag = NW_FRAG.LATER;
+          next = IPPROTO.FRAGMENT;
+          break;
+        }
       }
-      if ((fragment & 1) !== 0) key.nwFrag = NW_FRAG.FIRST;
     } else {
       break;
     }
   }
+  key.nwTos = (first >>> 20) & 0xff;
+  key.nwTtl = hopLimit;
   key.nwProto = next;
-  return transportFields(b, key, o, end);
+  key.nwFrag = frag;
+  return frag === NW_FRAG.LATER ? o : transportFields(b, key, o, end);
 }
 
 function transportFields(b: Uint8Array, key: FlowKey, o: number, end: number): number {
   const proto = key.nwProto;
-  if (proto === IPPROTO.TCP || proto === IPPROTO.UDP) {
-    if (end - o < 4) return o;
+  if (proto === IPPROTO.UDP || proto === IPPROTO.TCP) {
+    const udp = proto === IPPROTO.UDP;
+    if (end - o < (udp ? UDP_HEADER_LENGTH : TCP_HEADER_LENGTH)) return o;
     key.tpSrc = u16(b, o);
     key.tpDst = u16(b, o + 2);
-    if (proto === IPPROTO.UDP) return o + 8;
-    return end - o > 12 ? o + (b[o + 12]! >>> 4) * 4 : o;
+    return udp ? o + UDP_HEADER_LENGTH : o + (b[o + 12]! >>> 4) * 4;
   }
   if (proto === IPPROTO.ICMP || proto === IPPROTO.ICMPV6) {
-    if (end - o < 2) return o;
+    if (end - o < ICMP_HEADER_LENGTH) return o;
     key.tpSrc = b[o]!;
     key.tpDst = b[o + 1]!;
-    return o + 8;
+    return o + ICMP_HEADER_LENGTH;
   }
   return o;
 }
@@ -165,24 +189,27 @@ function transportFields(b: Uint8Array, key: FlowKey, o: number, end: number): n
 export function extractTunnelFlowKey(bytes: Uint8Array, key: FlowKey, vxlanPort = VXLAN_PORT): number {
   const inner = extractFlowKey(bytes, key);
   key.tunId = key.tunSrc = key.tunDst = 0;
-  if (key.dlType !== ETHERTYPE.IPV4 || key.nwFrag !== NW_FRAG.NONE) return inner;
+  if (key.dlType !== ETHERTYPE.IPV4 || key.nwFrag !== NW_FRAG.NONE || key.nwProto === 0) return inner;
+  // The outer datagram (whose totalLength extractFlowKey checked) holds the tunnel and the inner frame.
+  const ip = key.vlanTci === 0 ? 14 : 18;
+  const end = ip + u16(bytes, ip + 2);
   const tunSrc = key.nwSrc;
   const tunDst = key.nwDst;
   let tunId: number;
   let frame: number;
-  if (key.nwProto === IPPROTO.UDP && key.tpDst === vxlanPort && bytes.length - inner >= 8) {
+  if (key.nwProto === IPPROTO.UDP && key.tpDst === vxlanPort && end - inner >= 8) {
     tunId = u32(bytes, inner + 4) >>> 8;
     frame = inner + 8;
   } else if (key.nwProto === IPPROTO.GRE) {
     // The GRE header starts where the transport header would; the flow key stopped at it.
     const gre = inner;
-    if (bytes.length - gre < 4) return inner;
+    if (end - gre < 4) return inner;
     const flags = u16(bytes, gre);
     if (u16(bytes, gre + 2) !== ETHERTYPE.TEB) return inner;
     let p = gre + 4 + ((flags & 0x8000) !== 0 ? 4 : 0);
     tunId = 0;
     if ((flags & 0x2000) !== 0) {
-      if (bytes.length - p < 4) return inner;
+      if (end - p < 4) return inner;
       tunId = u32(bytes, p);
       p += 4;
     }
@@ -190,7 +217,7 @@ export function extractTunnelFlowKey(bytes: Uint8Array, key: FlowKey, vxlanPort 
   } else {
     return inner;
   }
-  const result = extractFlowKey(bytes, key, frame);
+  const result = extractFlowKey(bytes, key, frame, end);
   key.tunSrc = tunSrc;
   key.tunDst = tunDst;
   key.tunId = tunId;

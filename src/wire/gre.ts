@@ -15,8 +15,10 @@ const PROTOCOL = 2;
 const C_BIT = 0x8000;
 const K_BIT = 0x2000;
 const S_BIT = 0x1000;
-/** Reserved0 without C, K, S: bit 1 and bits 4-12. */
+/** Reserved0 without C, K, S: bit 1 and bits 4-12 of the flags word. */
 const RESERVED0_MASK = 0x4ff8;
+/** The `reserved0` field is those bits shifted down by 3, where the version sat: 0x800 is bit 1 (R), 0x1ff bits 4-12. */
+const RESERVED0_FIELD_MASK = RESERVED0_MASK >>> 3;
 export const GRE_MIN_HEADER_LENGTH = 4;
 
 export const gre: LayerCodec<'gre'> = {
@@ -56,7 +58,9 @@ export const gre: LayerCodec<'gre'> = {
     }
     if (seqPresent) layer.seq = u32(c.bytes, p);
     c.offset = o + length;
-    c.setNext(c.registry.layerForEtherType(protocol) ?? 'payload');
+    // A GRE header with nothing after it carries nothing, whatever its protocol says.
+    if (c.offset >= c.end) c.setNext(undefined);
+    else c.setNextByEtherType(protocol);
     return layer;
   },
   fields(layer) {
@@ -79,23 +83,34 @@ export const gre: LayerCodec<'gre'> = {
     if (layer.seqPresent) places['seq'] = [p, 4];
     return places;
   },
-  headerLength(spec) {
-    return GRE_MIN_HEADER_LENGTH + (checksumPresent(spec) ? 4 : 0) + (keyOf(spec, 0) !== undefined ? 4 : 0) + (seqPresent(spec) ? 4 : 0);
+  headerLength(spec, f, i) {
+    const o = f.starts[i]!;
+    return GRE_MIN_HEADER_LENGTH + (checksumPresent(spec, o) ? 4 : 0) + (keyOf(spec, o) !== undefined ? 4 : 0) + (seqPresent(spec, o) ? 4 : 0);
   },
   write(f, i, spec) {
     const o = f.starts[i]!;
     const v = f.view;
     const key = keyOf(spec, o);
+    const reserved0 = spec.reserved0 ?? 0;
+    if (!Number.isInteger(reserved0) || reserved0 < 0 || reserved0 > RESERVED0_FIELD_MASK || (reserved0 & ~RESERVED0_FIELD_MASK) !== 0) {
+      throw new WireError(
+        'NETLOOM_BAD_FIELD',
+        `reserved0 ${Number.isInteger(reserved0) && reserved0 >= 0 ? `0x${reserved0.toString(16)}` : String(reserved0)} is not made of 0x800 (bit 1) ` +
+          'and 0x1ff (bits 4-12); 0x400 and 0x200 would be K and S: set keyPresent, seqPresent',
+        'gre',
+        o,
+      );
+    }
     const flags =
-      (checksumPresent(spec) ? C_BIT : 0) |
+      (checksumPresent(spec, o) ? C_BIT : 0) |
       (key !== undefined ? K_BIT : 0) |
-      (seqPresent(spec) ? S_BIT : 0) |
-      (inRange(spec.reserved0 ?? 0, 0x4ff8 >>> 3, 'gre', 'reserved0', o) << 3) |
+      (seqPresent(spec, o) ? S_BIT : 0) |
+      (reserved0 << 3) |
       inRange(spec.version ?? 0, 7, 'gre', 'version', o);
     v.setUint16(o + FLAGS_VERSION, flags & 0xffff);
     v.setUint16(o + PROTOCOL, inRange(spec.protocol ?? nextEtherType(f, i), 0xffff, 'gre', 'protocol', o));
     let p = o + GRE_MIN_HEADER_LENGTH;
-    if (checksumPresent(spec)) {
+    if (checksumPresent(spec, o)) {
       v.setUint16(p, 0);
       v.setUint16(p + 2, inRange(spec.reserved1 ?? 0, 0xffff, 'gre', 'reserved1', o));
       p += 4;
@@ -104,11 +119,11 @@ export const gre: LayerCodec<'gre'> = {
       v.setUint32(p, key);
       p += 4;
     }
-    if (seqPresent(spec)) v.setUint32(p, inRange(spec.seq ?? 0, 0xffffffff, 'gre', 'seq', o));
+    if (seqPresent(spec, o)) v.setUint32(p, inRange(spec.seq ?? 0, 0xffffffff, 'gre', 'seq', o));
   },
   seal(f, i, spec) {
-    if (!checksumPresent(spec)) return;
     const o = f.starts[i]!;
+    if (!checksumPresent(spec, o)) return;
     const checksum = spec.checksum ?? finish(sumWords(f.buf, o, f.payloadEnds[i]!));
     f.view.setUint16(o + GRE_MIN_HEADER_LENGTH, inRange(checksum, 0xffff, 'gre', 'checksum', o));
   },
@@ -116,10 +131,16 @@ export const gre: LayerCodec<'gre'> = {
 
 type GreSpec = Parameters<typeof gre.write>[2];
 
-function checksumPresent(spec: GreSpec): boolean {
-  return spec.checksumPresent ?? spec.checksum !== undefined;
+/** C: as set, else whether a checksum or reserved1 (the rest of that word) is given; never both off and given. */
+function checksumPresent(spec: GreSpec, o: number): boolean {
+  const given = spec.checksum !== undefined || spec.reserved1 !== undefined;
+  if (spec.checksumPresent === false && given) {
+    throw new WireError('NETLOOM_FIELD_CONFLICT', `${spec.checksum !== undefined ? 'a checksum' : 'reserved1'} is set but checksumPresent is false`, 'gre', o);
+  }
+  return spec.checksumPresent ?? given;
 }
-function seqPresent(spec: GreSpec): boolean {
+function seqPresent(spec: GreSpec, o: number): boolean {
+  if (spec.seqPresent === false && spec.seq !== undefined) throw new WireError('NETLOOM_FIELD_CONFLICT', 'a seq is set but seqPresent is false', 'gre', o);
   return spec.seqPresent ?? spec.seq !== undefined;
 }
 

@@ -24,12 +24,17 @@ export const ICMPV6_TYPE = {
   ECHO_REQUEST: 128, ECHO_REPLY: 129,
 } as const;
 
-const ICMP_ERRORS = new Set<number>([3, 4, 5, 11, 12]);
+/** ICMPv4 types that quote the invoking datagram. */
+export const ICMP_ERRORS: ReadonlySet<number> = new Set<number>([3, 4, 5, 11, 12]);
 
 export const icmp: LayerCodec<'icmp'> = {
   decode(c) {
-    const { type, code, checksum, rest } = readHeader(c, 'icmp');
-    const layer: Icmp = { layer: 'icmp', type, code, checksum };
+    c.need(ICMP_HEADER_LENGTH, 'icmp');
+    const o = c.offset;
+    const type = c.bytes[o + TYPE]!;
+    const rest = u32(c.bytes, o + REST);
+    c.offset = o + ICMP_HEADER_LENGTH;
+    const layer: Icmp = { layer: 'icmp', type, code: c.bytes[o + CODE]!, checksum: u16(c.bytes, o + CHECKSUM) };
     if (type === ICMP_TYPE.ECHO_REQUEST || type === ICMP_TYPE.ECHO_REPLY) {
       layer.id = rest >>> 16;
       layer.seq = rest & 0xffff;
@@ -47,15 +52,17 @@ export const icmp: LayerCodec<'icmp'> = {
   fields: (layer) => ({ ...HEADER_PLACES, ...restPlaces(layer) }),
   headerLength: () => ICMP_HEADER_LENGTH,
   write(f, i, spec) {
+    const o = f.starts[i]!;
     const type = spec.type ?? ICMP_TYPE.ECHO_REQUEST;
     let rest: number;
     if (type === ICMP_TYPE.ECHO_REQUEST || type === ICMP_TYPE.ECHO_REPLY) {
-      rest = echoWord(spec.id, spec.seq, 'icmp', f.starts[i]!);
+      rest = echoWord(spec.id, spec.seq, 'icmp', o);
     } else if (type === ICMP_TYPE.DEST_UNREACHABLE) {
-      const o = f.starts[i]!;
       rest = ((inRange(spec.unused ?? 0, 0xffff, 'icmp', 'unused', o) << 16) | inRange(spec.nextHopMtu ?? 0, 0xffff, 'icmp', 'nextHopMtu', o)) >>> 0;
+    } else if (spec.unused !== undefined) {
+      rest = inRange(spec.unused, 0xffffffff, 'icmp', 'unused', o);
     } else {
-      rest = spec.unused ?? spec.rest ?? 0;
+      rest = inRange(spec.rest ?? 0, 0xffffffff, 'icmp', 'rest', o);
     }
     writeHeader(f, i, 'icmp', type, spec.code ?? 0, rest);
   },
@@ -66,8 +73,12 @@ export const icmp: LayerCodec<'icmp'> = {
 
 export const icmpv6: LayerCodec<'icmpv6'> = {
   decode(c) {
-    const { type, code, checksum, rest } = readHeader(c, 'icmpv6');
-    const layer: Icmpv6 = { layer: 'icmpv6', type, code, checksum };
+    c.need(ICMP_HEADER_LENGTH, 'icmpv6');
+    const o = c.offset;
+    const type = c.bytes[o + TYPE]!;
+    const rest = u32(c.bytes, o + REST);
+    c.offset = o + ICMP_HEADER_LENGTH;
+    const layer: Icmpv6 = { layer: 'icmpv6', type, code: c.bytes[o + CODE]!, checksum: u16(c.bytes, o + CHECKSUM) };
     if (type === ICMPV6_TYPE.ECHO_REQUEST || type === ICMPV6_TYPE.ECHO_REPLY) {
       layer.id = rest >>> 16;
       layer.seq = rest & 0xffff;
@@ -83,11 +94,12 @@ export const icmpv6: LayerCodec<'icmpv6'> = {
   fields: (layer) => ({ ...HEADER_PLACES, ...restPlaces(layer) }),
   headerLength: () => ICMP_HEADER_LENGTH,
   write(f, i, spec) {
+    const o = f.starts[i]!;
     const type = spec.type ?? ICMPV6_TYPE.ECHO_REQUEST;
     let rest: number;
-    if (type === ICMPV6_TYPE.ECHO_REQUEST || type === ICMPV6_TYPE.ECHO_REPLY) rest = echoWord(spec.id, spec.seq, 'icmpv6', f.starts[i]!);
-    else if (type === ICMPV6_TYPE.PACKET_TOO_BIG) rest = spec.mtu ?? 0;
-    else rest = spec.rest ?? 0;
+    if (type === ICMPV6_TYPE.ECHO_REQUEST || type === ICMPV6_TYPE.ECHO_REPLY) rest = echoWord(spec.id, spec.seq, 'icmpv6', o);
+    else if (type === ICMPV6_TYPE.PACKET_TOO_BIG) rest = inRange(spec.mtu ?? 0, 0xffffffff, 'icmpv6', 'mtu', o);
+    else rest = inRange(spec.rest ?? 0, 0xffffffff, 'icmpv6', 'rest', o);
     writeHeader(f, i, 'icmpv6', type, spec.code ?? 0, rest);
   },
   seal(f, i, spec) {
@@ -104,13 +116,6 @@ function restPlaces(layer: Icmp | Icmpv6): FieldPlaces {
   return { unused: [REST, 4], mtu: [REST, 4], rest: [REST, 4] };
 }
 
-function readHeader(c: DecodeCursor, layer: 'icmp' | 'icmpv6') {
-  c.need(ICMP_HEADER_LENGTH, layer);
-  const o = c.offset;
-  c.offset = o + ICMP_HEADER_LENGTH;
-  return { o, type: c.bytes[o + TYPE]!, code: c.bytes[o + CODE]!, checksum: u16(c.bytes, o + CHECKSUM), rest: u32(c.bytes, o + REST) };
-}
-
 function quoteOrPayload(c: DecodeCursor, isError: boolean, quoted: 'ipv4' | 'ipv6'): void {
   if (isError) c.partial = true;
   c.setNext(isError && c.offset < c.end ? quoted : 'payload');
@@ -124,7 +129,7 @@ function writeHeader(f: EncodeFrame, i: number, layer: string, type: number, cod
   const o = f.starts[i]!;
   f.view.setUint8(o + TYPE, inRange(type, 255, layer, 'type', o));
   f.view.setUint8(o + CODE, inRange(code, 255, layer, 'code', o));
-  f.view.setUint32(o + REST, inRange(rest, 0xffffffff, layer, 'rest', o));
+  f.view.setUint32(o + REST, rest);
 }
 
 /** ICMPv4 sums the message alone; ICMPv6 adds the IPv6 pseudo-header (`protocol` 58). */

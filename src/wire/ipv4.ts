@@ -87,9 +87,9 @@ export const ipv4: LayerCodec<'ipv4'> = {
     options: [IPV4_MIN_HEADER_LENGTH, layer.options.length],
     ...(layer.padding && { padding: [layer.totalLength, layer.padding.length] }),
   }),
-  headerLength(spec) {
+  headerLength(spec, f, i) {
     const options = spec.options?.length ?? 0;
-    if (options > MAX_OPTIONS) throw new WireError('NETLOOM_BAD_FIELD', `${options} option bytes, at most ${MAX_OPTIONS}`, 'ipv4', 0);
+    if (options > MAX_OPTIONS) throw new WireError('NETLOOM_BAD_FIELD', `${options} option bytes, at most ${MAX_OPTIONS}`, 'ipv4', f.starts[i]!);
     return IPV4_MIN_HEADER_LENGTH + ((options + 3) & ~3);
   },
   trailerLength: (spec) => spec.padding?.length ?? 0,
@@ -119,7 +119,7 @@ export const ipv4: LayerCodec<'ipv4'> = {
       if (spec.options) b.set(spec.options, o + IPV4_MIN_HEADER_LENGTH);
     }
     v.setUint16(o + CHECKSUM, 0);
-    v.setUint16(o + CHECKSUM, spec.checksum ?? internetChecksum(b, o, o + headerLength));
+    v.setUint16(o + CHECKSUM, spec.checksum === undefined ? internetChecksum(b, o, o + headerLength) : inRange(spec.checksum, 0xffff, 'ipv4', 'checksum', o));
     if (spec.padding) b.set(spec.padding, f.payloadEnds[i]!);
   },
 };

@@ -18,6 +18,8 @@ const SRC = 8;
 const DST = 24;
 export const IPV6_HEADER_LENGTH = 40;
 const FRAGMENT_HEADER_LENGTH = 8;
+/** Shared, never written to: no array per packet for a spec without extension headers. */
+const NO_HEADERS: readonly Ipv6ExtensionHeaderSpec[] = [];
 
 const EXTENSION_TYPES: Record<Ipv6ExtensionHeader['header'], number> = {
   hopByHop: IPPROTO.HOPOPTS,
@@ -119,8 +121,9 @@ export const ipv6: LayerCodec<'ipv6'> = {
     };
   },
   headerLength(spec) {
+    const headers = spec.extensionHeaders;
     let length = IPV6_HEADER_LENGTH;
-    for (const h of spec.extensionHeaders ?? []) length += extensionLength(h);
+    if (headers !== undefined) for (let h = 0; h < headers.length; h++) length += extensionLength(headers[h]!);
     return length;
   },
   trailerLength: (spec) => spec.padding?.length ?? 0,
@@ -128,7 +131,7 @@ export const ipv6: LayerCodec<'ipv6'> = {
     const o = f.starts[i]!;
     const v = f.view;
     const b = f.buf;
-    const headers = spec.extensionHeaders ?? [];
+    const headers = spec.extensionHeaders ?? NO_HEADERS;
     const trafficClass = inRange(spec.trafficClass ?? 0, 255, 'ipv6', 'trafficClass', o);
     const flowLabel = inRange(spec.flowLabel ?? 0, 0xfffff, 'ipv6', 'flowLabel', o);
     v.setUint32(o + VERSION_CLASS_FLOW, ((inRange(spec.version ?? 6, 15, 'ipv6', 'version', o) << 28) | (trafficClass << 20) | flowLabel) >>> 0);

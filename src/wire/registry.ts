@@ -20,6 +20,7 @@ export class LayerRegistry {
   private readonly etherTypeOf = new Map<LayerName, number>();
   private readonly ipProtocolOf = new Map<LayerName, number>();
   private readonly udpPortOf = new Map<LayerName, number>();
+  private frozen = false;
 
   /** A copy to extend without touching the original (e.g. the default registry). */
   clone(): LayerRegistry {
@@ -30,19 +31,28 @@ export class LayerRegistry {
     return copy;
   }
 
+  /** Makes every later bind* throw; for registries shared by everyone, such as defaultRegistry. */
+  freeze(): this {
+    this.frozen = true;
+    return this;
+  }
+
   /** Also used for GRE's protocol type field, which holds EtherTypes. */
   bindEtherType(etherType: number, layer: LayerName): this {
+    this.checkNotFrozen();
     this.etherTypes.set(etherType, layer);
     if (!this.etherTypeOf.has(layer)) this.etherTypeOf.set(layer, etherType);
     return this;
   }
   bindIpProtocol(protocol: number, layer: LayerName): this {
+    this.checkNotFrozen();
     this.ipProtocols.set(protocol, layer);
     if (!this.ipProtocolOf.has(layer)) this.ipProtocolOf.set(layer, protocol);
     return this;
   }
   /** Datagrams to this UDP destination port carry `layer` (e.g. VXLAN on 8472). */
   bindUdpPort(port: number, layer: LayerName): this {
+    this.checkNotFrozen();
     this.udpPorts.set(port, layer);
     if (!this.udpPortOf.has(layer)) this.udpPortOf.set(layer, port);
     return this;
@@ -68,8 +78,14 @@ export class LayerRegistry {
   udpPortFor(layer: LayerName): number | undefined {
     return this.udpPortOf.get(layer);
   }
+
+  // A programming mistake rather than bad input, so a TypeError (as writing to a frozen object).
+  private checkNotFrozen(): void {
+    if (this.frozen) throw new TypeError('this registry is frozen (defaultRegistry is shared by every decode and encode); bind on registry.clone() instead');
+  }
 }
 
+/** The bindings every decode and encode uses unless given another registry; frozen: extend a clone(). */
 export const defaultRegistry: LayerRegistry = new LayerRegistry()
   .bindEtherType(ETHERTYPE.IPV4, 'ipv4')
   .bindEtherType(ETHERTYPE.ARP, 'arp')
@@ -85,4 +101,5 @@ export const defaultRegistry: LayerRegistry = new LayerRegistry()
   .bindIpProtocol(IPPROTO.GRE, 'gre')
   .bindIpProtocol(IPPROTO.ESP, 'esp')
   .bindIpProtocol(IPPROTO.ICMPV6, 'icmpv6')
-  .bindUdpPort(VXLAN_PORT, 'vxlan');
+  .bindUdpPort(VXLAN_PORT, 'vxlan')
+  .freeze();

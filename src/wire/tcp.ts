@@ -50,9 +50,9 @@ export const tcp: LayerCodec<'tcp'> = {
     reserved: [OFFSET_RESERVED, 1], flags: [FLAGS, 1], window: [WINDOW, 2], checksum: [CHECKSUM, 2], urgentPointer: [URGENT, 2],
     options: [TCP_MIN_HEADER_LENGTH, layer.options.length],
   }),
-  headerLength(spec) {
+  headerLength(spec, f, i) {
     const options = spec.options?.length ?? 0;
-    if (options > MAX_OPTIONS) throw new WireError('NETLOOM_BAD_FIELD', `${options} option bytes, at most ${MAX_OPTIONS}`, 'tcp', 0);
+    if (options > MAX_OPTIONS) throw new WireError('NETLOOM_BAD_FIELD', `${options} option bytes, at most ${MAX_OPTIONS}`, 'tcp', f.starts[i]!);
     return TCP_MIN_HEADER_LENGTH + ((options + 3) & ~3);
   },
   write(f, i, spec) {

@@ -33,7 +33,8 @@ export const udp: LayerCodec<'udp'> = {
     const padding = c.narrow(length);
     const dstPort = u16(c.bytes, o + DST_PORT);
     c.offset = o + UDP_HEADER_LENGTH;
-    c.setNext(c.registry.layerForUdpPort(dstPort) ?? 'payload');
+    // An empty datagram carries nothing, even to a registered port (encode makes them; tshark reads them).
+    c.setNext(c.offset >= c.end ? undefined : (c.registry.layerForUdpPort(dstPort) ?? 'payload'));
     const layer: Udp = {
       layer: 'udp',
       srcPort: u16(c.bytes, o + SRC_PORT),

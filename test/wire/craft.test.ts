@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decode, encode, toHex } from '../../src/index.js';
-import { parseSpec, SpecError } from '../../src/wire/craft.js';
+import { decode, encode, parseSpec, SpecError, toHex } from '../../src/index.js';
 
 describe('craft spec', () => {
   it('builds the VXLAN example from the README byte for byte', () => {
@@ -43,6 +42,15 @@ describe('craft spec', () => {
     ['esp(alg=des)', 9, 'is not an ESP algorithm'],
     ['payload(text="abc)', 14, 'unterminated string'],
     ['vlan(dei=maybe)', 10, 'is not true or false'],
+    // Object.prototype's names are no fields, and "set twice" never comes from them.
+    ['ethernet(toString=1)', 10, 'ethernet has no field "toString"; fields are dst, src, etherType'],
+    ['ipv4(constructor=1)', 6, 'ipv4 has no field "constructor"'],
+    ['esp(alg=toString)', 9, 'esp.alg: "toString" is not an ESP algorithm'],
+    // data, text and size are three ways to give one payload.
+    ['payload(text=a,size=3)', 16, 'text and size both give the payload; use one of data, text, size'],
+    ['payload(data=0x01,text="a")', 19, 'data and text both give the payload; use one of data, text, size'],
+    ['payload(text=a,text=b)', 16, 'text is set twice'],
+    ['ipv6(extensionHeaders=1)', 6, 'ipv6.extensionHeaders cannot be written in a spec; build it with the library or JSON'],
   ])('names the column of a mistake in %j', (spec, column, reason) => {
     let error: unknown;
     try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decode, decodeTolerant, encode, fromHex, toHex, ReplayWindow, WireError } from '../../src/index.js';
+import { decode, decodeTolerant, encode, encodeInto, fromHex, toHex, ReplayWindow, WireError } from '../../src/index.js';
 import type { SecurityAssociation } from '../../src/index.js';
 import { FIXTURES } from './fixtures.js';
 import { codecTests } from './harness.js';
@@ -118,5 +118,45 @@ describe('esp', () => {
     window.accept(37);
     expect(window.check(37)).toBe('replayed');
     expect(window.check(0)).toBe('stale');
+  });
+
+  describe('in a packet cut short (an ICMP quote, a first fragment)', () => {
+    // Tunnel mode, seq 5: 10.0.0.1 -> 10.0.0.2 carrying 172.16.0.1 -> 172.16.0.2 UDP; 92 bytes.
+    const original = fromHex(
+      '4500005c000100004032666d0a0000010a000002' + '0000123400000005' + '0000000000000005' +
+        '6ab9bde80dadd7de177e5e203f1493eeffebafab45b98427117db890b9cc25be6e1e93ff06105dd2faf5c1ee' + 'e5889f769b88bc47b6c95694',
+    );
+    const cases: [string, Uint8Array, number, string][] = [
+      // A router's "fragmentation needed" quoting the first 48 bytes of it.
+      ['an ICMP error quote', encode([{ layer: 'ipv4', src: '10.0.0.254', dst: '10.0.0.1' }, { layer: 'icmp', type: 3, code: 4, nextHopMtu: 1400 }, { layer: 'payload', data: original.subarray(0, 48) }]), 3,
+        '00000000000000056ab9bde80dadd7de177e5e20'],
+      // The first 40 bytes of its IPv4 payload, MF set.
+      ['a first fragment', encode([{ layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2', mf: true, protocol: 50 }, { layer: 'payload', data: original.subarray(20, 60) }]), 1,
+        '00000000000000056ab9bde80dadd7de177e5e203f1493eeffebafab45b98427'],
+    ];
+
+    it.each(cases)('%s: keeps SPI and sequence number, opens nothing, leaves the replay window alone', (_name, packet, at, rest) => {
+      const replayWindow = new ReplayWindow(64);
+      const sas = [{ ...gcm128, replayWindow }];
+      const layers = decode(packet, { first: 'ipv4', espSAs: sas });
+      expect(layers.slice(at)).toEqual([{ layer: 'esp', spi: 0x1234, seq: 5 }, { layer: 'payload', data: fromHex(rest) }]);
+      expect(toHex(encode(layers, { espSAs: sas }))).toBe(toHex(packet));
+      expect(replayWindow.check(5)).toBe('new');
+      // The real packet is then accepted once.
+      expect(decode(original, { first: 'ipv4', espSAs: sas }).map((l) => l.layer)).toEqual(['ipv4', 'esp', 'ipv4', 'udp', 'payload']);
+      expect(replayWindow.check(5)).toBe('replayed');
+    });
+  });
+
+  it.each([20, 4, 0])('refuses a pinned icv of %i bytes (AES-GCM takes 16)', (length) => {
+    const specs = [{ layer: 'ipv4' }, { layer: 'esp', spi: 1, alg: 'aes-gcm-128', key: gcm128.key, icv: new Uint8Array(length) }, { layer: 'payload', data: new Uint8Array(4) }] as const;
+    expect(() => encode(specs)).toThrow(expect.objectContaining({ code: 'NETLOOM_BAD_FIELD', message: `esp at byte 20: icv is ${length} bytes, aes-gcm-128 takes 16` }));
+    const out = new Uint8Array(200).fill(0xa5);
+    expect(() => encodeInto(specs, out)).toThrow(WireError);
+  });
+
+  it('encrypts an esp layer without alg or key with the SA for its SPI', () => {
+    const specs = (esp: object) => [{ layer: 'ipv4' }, { layer: 'esp', spi: 0x1234, seq: 9, ...esp }, { layer: 'udp', srcPort: 1, dstPort: 2 }] as const;
+    expect(toHex(encode(specs({}), { espSAs: [gcm128] }))).toBe(toHex(encode(specs({ alg: 'aes-gcm-128', key: gcm128.key }))));
   });
 });

@@ -22,8 +22,10 @@ describe('ethernet', () => {
     expect(toHex(encode([{ layer: 'ethernet' }, { layer: 'payload', data: Uint8Array.from([1]) }]))).toBe('ffffffffffff00000000000088b501');
   });
 
-  it('names the field of a bad MAC', () => {
-    expect(() => encode([{ layer: 'ethernet', src: '02:00:00:00:00' }])).toThrow(/ethernet.src: "02:00:00:00:00" is not a MAC address/);
+  it('names the field of a bad MAC once, at the byte where it is written', () => {
+    expect(() => encode([{ layer: 'ethernet', src: '02:00:00:00:00' }])).toThrow(
+      expect.objectContaining({ message: 'ethernet at byte 6: src "02:00:00:00:00" is not a MAC address', layer: 'ethernet', offset: 6 }),
+    );
   });
 
   it('truncated: 13 bytes', () => {

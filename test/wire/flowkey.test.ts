@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { encode, extractFlowKey, extractTunnelFlowKey, FlowKey, fromHex, NW_FRAG, VLAN_CFI } from '../../src/index.js';
+import { encode, extractFlowKey, extractTunnelFlowKey, FlowKey, fromHex, NW_FRAG, toHex, VLAN_CFI } from '../../src/index.js';
 import { FIXTURES } from './fixtures.js';
 
 describe('flow key', () => {
@@ -71,5 +71,55 @@ describe('flow key', () => {
     const bytes = encode([{ layer: 'ethernet' }, { layer: 'vlan', vid: 4095, pcp: 7 }, { layer: 'ipv4' }]);
     extractFlowKey(bytes, key);
     expect(key.vlanTci).toBe(0xffff);
+  });
+
+  /** Every field of the key, IPv6 addresses in hex: for exact comparisons. */
+  function snapshot(k: FlowKey): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(k).map(([name, value]) => [name, value instanceof Uint8Array ? toHex(value) : value]));
+  }
+  const ZERO16 = '00'.repeat(16);
+  const base = {
+    inPort: 0, dlSrc: 0x020000000001, dlDst: 0x020000000002, dlType: 0x0800, vlanTci: 0, nwSrc: 0, nwDst: 0, ipv6Src: ZERO16, ipv6Dst: ZERO16,
+    ipv6Label: 0, nwProto: 0, nwTos: 0, nwTtl: 0, nwFrag: 0, tpSrc: 0, tpDst: 0, arpSha: 0, arpTha: 0, tunId: 0, tunSrc: 0, tunDst: 0,
+  };
+  const v4 = { nwSrc: 0x0a000001, nwDst: 0x0a000002, nwTtl: 64 };
+  const v6 = { dlType: 0x86dd, ipv6Src: '20010db8000000000000000000000001', ipv6Dst: '20010db8000000000000000000000002', nwTtl: 9 };
+  const ETH = '020000000002020000000001';
+
+  // After OVS's miniflow_extract: an IP datagram ends at its own length (never in the Ethernet
+  // padding), one longer than its frame gets no L3 fields, ports need a whole L4 header.
+  it.each<[string, string, number, Record<string, unknown>]>([
+    ['a 20-byte IPv4 datagram (TCP, no header) padded with 0x41',
+      ETH + '0800' + '4500001400010000400666e10a0000010a000002' + '41'.repeat(26), 34, { ...v4, nwProto: 6 }],
+    ['a UDP datagram followed by padding',
+      ETH + '0800' + '4500001c00010000401166ce0a0000010a000002' + '000700090008ebcb' + '41'.repeat(10), 42, { ...v4, nwProto: 17, tpSrc: 7, tpDst: 9 }],
+    ['an IPv4 totalLength beyond the frame',
+      ETH + '0800' + '450003e800010000401163020a0000010a000002' + '000700090008ebcb', 14, {}],
+    ['4 bytes of a UDP header', ETH + '0800' + '4500001800010000401166d20a0000010a000002' + '00070009', 34, { ...v4, nwProto: 17 }],
+    ['12 bytes of a TCP header', ETH + '0800' + '4500002000010000400666d50a0000010a000002' + '000700090000000000000000', 34, { ...v4, nwProto: 6 }],
+    ['4 bytes of an ICMP header', ETH + '0800' + '4500001800010000400166e20a0000010a000002' + '08000000', 34, { ...v4, nwProto: 1 }],
+    ['an IPv6 packet with payloadLength 0 (UDP) and padding',
+      ETH + '86dd' + '600000000000110920010db800000000000000000000000120010db8000000000000000000000002' + '0007000900080000', 54, { ...v6, nwProto: 17 }],
+    ['an IPv6 payloadLength beyond the frame',
+      ETH + '86dd' + '600000000064110920010db800000000000000000000000120010db8000000000000000000000002' + '000700090008a459', 14, { dlType: 0x86dd }],
+    ['an IPv6 later fragment: nw_proto 44, as OVS',
+      ETH + '86dd' + '6000000000102c0920010db800000000000000000000000120010db8000000000000000000000002' + '1100005000000001' + '00'.repeat(8), 62,
+      { ...v6, nwProto: 44, nwFrag: NW_FRAG.LATER }],
+    ['ARP with a hardware length of 8', ETH + '0806' + '0001080008040001' + '01'.repeat(28), 14, { dlType: 0x0806 }],
+    ['ARP with an opcode above 255: nw_proto 0, as OVS',
+      ETH + '0806' + '00010800060401010200000000010a0000010000000000000a000002', 42,
+      { dlType: 0x0806, nwSrc: 0x0a000001, nwDst: 0x0a000002, arpSha: 0x020000000001 }],
+  ])('reads %s exactly', (_name, hex, payloadOffset, fields) => {
+    const k = new FlowKey();
+    expect(extractFlowKey(fromHex(hex), k)).toBe(payloadOffset);
+    expect(snapshot(k)).toEqual({ ...base, ...fields });
+  });
+
+  it('reads a VXLAN header only inside the outer datagram', () => {
+    // A UDP datagram to 4789 with no VXLAN header, padded with bytes that look like one.
+    const frame = fromHex(ETH + '0800' + '4500001c00010000401166ce0a0000010a000002' + '000712b500080000' + '0800000000138800' + '00'.repeat(24));
+    const k = new FlowKey();
+    extractTunnelFlowKey(frame, k);
+    expect(snapshot(k)).toEqual({ ...base, ...v4, nwProto: 17, tpSrc: 7, tpDst: 4789 });
   });
 });

@@ -48,4 +48,49 @@ describe('gre', () => {
   it('announces IPv4 with protocol 0x0800', () => {
     expect(toHex(encode([{ layer: 'gre' }, { layer: 'ipv4' }]).subarray(0, 4))).toBe('00000800');
   });
+
+  it.each([
+    [0x800, '400088b5'],
+    [0x1ff, '0ff888b5'],
+    [0x9ff, '4ff888b5'],
+  ])('writes reserved0 %i into bit 1 and bits 4-12 and reads it back', (reserved0, hex) => {
+    const bytes = encode([{ layer: 'gre', reserved0 }]);
+    expect(toHex(bytes)).toBe(hex);
+    expect(decode(bytes, { first: 'gre' })[0]).toEqual({ layer: 'gre', checksumPresent: false, keyPresent: false, seqPresent: false, reserved0, version: 0, protocol: 0x88b5 });
+  });
+
+  it.each([
+    [0x400, '0x400'],
+    [0x200, '0x200'],
+    [0xa00, '0xa00'],
+    [0x1000, '0x1000'],
+    [-1, '-1'],
+    [1.5, '1.5'],
+  ])('refuses reserved0 %s, whose bits would land on K, S or outside the field', (reserved0, shown) => {
+    expect(() => encode([{ layer: 'gre', reserved0 }])).toThrow(
+      expect.objectContaining({
+        code: 'NETLOOM_BAD_FIELD',
+        message: `gre at byte 0: reserved0 ${shown} is not made of 0x800 (bit 1) and 0x1ff (bits 4-12); 0x400 and 0x200 would be K and S: set keyPresent, seqPresent`,
+      }),
+    );
+  });
+
+  it.each([
+    [{ checksumPresent: false, checksum: 0x1234 }, 'a checksum is set but checksumPresent is false'],
+    [{ checksumPresent: false, reserved1: 1 }, 'reserved1 is set but checksumPresent is false'],
+    [{ seqPresent: false, seq: 9 }, 'a seq is set but seqPresent is false'],
+    [{ keyPresent: false, key: 1 }, 'a key is set but keyPresent is false'],
+  ])('refuses %j: a field given while its present bit is off', (fields, message) => {
+    expect(() => encode([{ layer: 'ipv4' }, { layer: 'gre', ...fields }])).toThrow(
+      expect.objectContaining({ code: 'NETLOOM_FIELD_CONFLICT', layer: 'gre', offset: 20, message: `gre at byte 20: ${message}` }),
+    );
+  });
+
+  it('gives a VLAN tag after a keyed GRE header the protocol field as its tpid, not key bytes', () => {
+    const bytes = encode([{ layer: 'ipv4' }, { layer: 'gre', key: 0x11223344 }, { layer: 'vlan', vid: 10 }, { layer: 'ipv4' }]);
+    expect(toHex(bytes.subarray(20, 36))).toBe('20008100' + '11223344' + '000a0800' + '45000014');
+    const layers = decode(bytes, { first: 'ipv4' });
+    expect(layers[2]).toEqual({ layer: 'vlan', tpid: 0x8100, pcp: 0, dei: false, vid: 10, etherType: 0x0800 });
+    expect(toHex(encode(layers))).toBe(toHex(bytes));
+  });
 });

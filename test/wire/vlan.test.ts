@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decode, encode, toHex, WireError } from '../../src/index.js';
+import { decode, encode, fromHex, toHex, WireError } from '../../src/index.js';
 import { FIXTURES } from './fixtures.js';
 import { codecTests } from './harness.js';
 
@@ -33,6 +33,27 @@ describe('vlan: 802.1ad S-tag 100 over 802.1Q C-tag 10', () => {
   });
 
   it('refuses a vid over 4095', () => {
-    expect(() => encode([{ layer: 'ethernet' }, { layer: 'vlan', vid: 4096 }])).toThrow(/vid 4096 is not 0-4095/);
+    expect(() => encode([{ layer: 'ethernet' }, { layer: 'vlan', vid: 4096 }])).toThrow('vlan at byte 14: vid 4096 is not an integer in 0-4095');
+  });
+
+  // A tag's TPID is the type field in front of it: with nothing in front there is no TPID to read
+  // or to write, so a tag cannot come first (it would otherwise read bytes[-2]).
+  it('refuses to decode a VLAN tag as the first layer', () => {
+    const bytes = fromHex('0001080045000014000100004000000000000000000000000000');
+    expect(() => decode(bytes, { first: 'vlan' })).toThrow(
+      expect.objectContaining({
+        code: 'NETLOOM_BAD_FIELD', layer: 'vlan', offset: 0,
+        message: 'vlan at byte 0: a VLAN tag must follow ethernet, vlan or gre: its tpid is their type field',
+      }),
+    );
+  });
+
+  it('refuses to encode a VLAN tag with no type field in front', () => {
+    expect(() => encode([{ layer: 'vlan', vid: 1 }, { layer: 'ipv4' }])).toThrow(
+      expect.objectContaining({
+        code: 'NETLOOM_BAD_FIELD', layer: 'vlan', offset: 0,
+        message: 'vlan at byte 0: a VLAN tag must follow ethernet, vlan or gre: its tpid is their type field',
+      }),
+    );
   });
 });
