@@ -68,7 +68,25 @@ export type Action =
   | { type: 'goto_table'; table: number }
   | { type: 'write_metadata'; value: bigint; mask: bigint }
   | { type: 'clear_actions' }
-  | { type: 'write_actions'; actions: Action[] };
+  | { type: 'write_actions'; actions: Action[] }
+  | { type: 'learn'; learn: LearnSpec };
+
+/** Where a learned value comes from: bits of the packet's flow, or a constant. */
+export type LearnSource = { sub: SubField } | { value: bigint };
+
+/** learn(…): the flow to add, built from the packet that runs the action (ovs-actions(7)). */
+export interface LearnSpec {
+  table: number;
+  priority: number;
+  idleTimeout: number;
+  hardTimeout: number;
+  cookie: bigint;
+  /** field[..]=source: the learned flow matches the field on the source's value now. */
+  matches: { dst: SubField; src: LearnSource }[];
+  /** load:source->field[..] and output:field[..] in the learned flow's actions. */
+  actions: ({ kind: 'load'; dst: SubField; src: LearnSource } | { kind: 'output'; src: SubField })[];
+  text: string;
+}
 
 export interface Rule {
   table: number;

@@ -7,7 +7,7 @@
  */
 import { Address6 } from 'ip-address';
 import { FIELD_NAMES, FLOW_WORDS, W, fieldByName, type FieldDef, type Prerequisite } from './fields.js';
-import { Match, type Action, type Rule, type SubField } from './flow.js';
+import { Match, type Action, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
 export const OFPP_IN_PORT = 0xfff8;
 export const OFPP_LOCAL = 0xfffe;
@@ -318,6 +318,57 @@ const SIMPLE: Record<string, Action> = {
   clear_actions: { type: 'clear_actions' },
 };
 
+/** learn(table=10,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15]) */
+function parseLearn(text: string, at: number, whole: string, fail: Fail): LearnSpec {
+  const spec: LearnSpec = { table: 1, priority: DEFAULT_PRIORITY, idleTimeout: 0, hardTimeout: 0, cookie: 0n, matches: [], actions: [], text: whole };
+  const source = (src: string, bits: number, srcAt: number): LearnSource => {
+    if (src.includes('[') || fieldByName(src) !== undefined) {
+      const sub = src.includes('[') ? parseSubField(src, srcAt, fail) : wholeField(src, srcAt, fail);
+      if (sub.bits !== bits) fail(srcAt, `learn: ${src} has ${sub.bits} bits, the destination ${bits}`);
+      return { sub };
+    }
+    const value = parseBig(src) ?? fail(srcAt, `learn: "${src}" is neither a field nor a number`);
+    if (value >= 1n << BigInt(bits)) fail(srcAt, `learn: ${src} does not fit in ${bits} bits`);
+    return { value };
+  };
+  for (const { text: part, at: partAt } of splitTop(text, at, true)) {
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? '' : part.slice(eq + 1);
+    if (['table', 'priority', 'idle_timeout', 'hard_timeout', 'fin_idle_timeout', 'fin_hard_timeout'].includes(key)) {
+      const n = integer(value, key === 'table' ? 254 : 65535, partAt + eq + 1, `learn ${key}`, fail);
+      if (key === 'table') spec.table = n;
+      else if (key === 'priority') spec.priority = n;
+      else if (key === 'idle_timeout') spec.idleTimeout = n;
+      else if (key === 'hard_timeout') spec.hardTimeout = n;
+      continue;
+    }
+    if (key === 'cookie') {
+      spec.cookie = parseBig(value) ?? fail(partAt, `learn: cookie "${value}" is not a number`);
+      continue;
+    }
+    if (part.startsWith('load:')) {
+      const arrow = part.indexOf('->');
+      if (arrow < 0) fail(partAt, 'learn: load needs "->"');
+      const dst = parseSubField(part.slice(arrow + 2), partAt + arrow + 2, fail);
+      spec.actions.push({ kind: 'load', dst, src: source(part.slice(5, arrow), dst.bits, partAt + 5) });
+      continue;
+    }
+    if (part.startsWith('output:')) {
+      spec.actions.push({ kind: 'output', src: parseSubField(part.slice(7), partAt + 7, fail) });
+      continue;
+    }
+    const dst = key.includes('[') ? parseSubField(key, partAt, fail) : wholeField(key, partAt, fail);
+    spec.matches.push({ dst, src: eq < 0 ? { sub: dst } : source(value, dst.bits, partAt + eq + 1) });
+  }
+  return spec;
+}
+
+function wholeField(name: string, at: number, fail: Fail): SubField {
+  const field = fieldByName(name) ?? fail(at, `learn: unknown field "${name}"`);
+  return { field, start: 0, bits: field.bits };
+}
+
 /** Packet fields the set-field family may write (registers, metadata and tunnel fields are always writable). */
 function checkWritable(match: Match, field: FieldDef, at: number, fail: Fail): void {
   if (!prerequisiteMet(match, field.prerequisite)) fail(at, `setting ${field.name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (OVS refuses: OFPBAC_MATCH_INCONSISTENT)`);
@@ -495,6 +546,10 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
         actions.push({ type: 'write_actions', actions: parseActions(arg ?? '', argAt, match, options, fail) });
         continue;
       }
+      case 'learn': {
+        actions.push({ type: 'learn', learn: parseLearn(arg ?? '', argAt, t, fail) });
+        continue;
+      }
       case 'set_tunnel':
       case 'set_tunnel64': {
         const value = parseBig(need('a tunnel id')) ?? fail(argAt, `${name}: "${arg}" is not a number`);
@@ -636,6 +691,8 @@ export function formatActions(actions: readonly Action[]): string {
           return 'clear_actions';
         case 'write_actions':
           return `write_actions(${formatActions(a.actions)})`;
+        case 'learn':
+          return a.learn.text;
       }
     })
     .join(',');

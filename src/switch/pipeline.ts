@@ -8,8 +8,8 @@
  */
 import { Classifier } from './classifier.js';
 import { W } from './fields.js';
-import { type Action, type Match, type Rule, type SubField } from './flow.js';
-import { OFPP_IN_PORT, formatActions } from './ofctl.js';
+import { Match, type Action, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
+import { OFPP_IN_PORT, formatActions, formatMatch, setWords } from './ofctl.js';
 import { SwitchPacket, readWords } from './packet.js';
 import { NormalSwitching, type PortConfig } from './normal.js';
 
@@ -312,6 +312,15 @@ class Translation {
           if (this.tracing) this.line(depth, formatActions([a]));
           this.actionSet = mergeActionSet(this.actionSet, a.actions);
           break;
+        case 'learn': {
+          const rule = learned(a.learn, pk.words);
+          this.p.add(rule, this.now);
+          if (this.tracing) {
+            this.line(depth, a.learn.text);
+            this.line(depth, ` -> table=${rule.table} ${rule.matchText ? `${rule.matchText} ` : ''}priority=${rule.priority} actions=${rule.actionsText}`);
+          }
+          break;
+        }
       }
     }
     return gotoTable;
@@ -338,6 +347,23 @@ class Translation {
     const w = this.packet.words;
     this.outputs.push({ port, bytes: bytes.slice(), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]! });
   }
+}
+
+/** The flow a learn action adds, with values taken from the packet now. */
+function learned(spec: LearnSpec, words: Uint32Array): Rule {
+  const value = (src: LearnSource) => ('value' in src ? src.value : subfield(words, src.sub));
+  const match = new Match();
+  for (const m of spec.matches) {
+    const mask = ((1n << BigInt(m.dst.bits)) - 1n) << BigInt(m.dst.start);
+    setWords(match, m.dst.field, value(m.src) << BigInt(m.dst.start), mask);
+  }
+  const actions: Action[] = spec.actions.map((a): Action =>
+    a.kind === 'load' ? { type: 'load', dst: a.dst, value: value(a.src) } : { type: 'output', port: Number(subfield(words, a.src)) },
+  );
+  return {
+    table: spec.table, priority: spec.priority, cookie: spec.cookie, idleTimeout: spec.idleTimeout, hardTimeout: spec.hardTimeout,
+    match, matchText: formatMatch(match), actions, actionsText: formatActions(actions), packets: 0, bytes: 0, created: 0, lastUsed: 0,
+  };
 }
 
 function subfield(words: Uint32Array, s: SubField): bigint {

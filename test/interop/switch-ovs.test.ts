@@ -93,6 +93,22 @@ const CASES: Case[] = [
     flows: ['table=0,in_port=1,actions=write_actions(output:3),goto_table:1', 'table=1,actions=output:2', 'table=0,in_port=2,actions=write_actions(output:3),goto_table:2', 'table=2,actions=clear_actions'],
     packets: [{ port: 1, bytes: udp() }, { port: 2, bytes: udp() }],
   },
+  {
+    // The MAC-learning pipeline of OVS's own tutorial (ovs-advanced), in miniature.
+    name: 'learn: a MAC-learning pipeline',
+    flows: [
+      'table=0,actions=learn(table=10,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15]),resubmit(,1)',
+      'table=1,actions=resubmit(,10),resubmit(,2)',
+      'table=2,priority=50,reg0=0,actions=flood',
+      'table=2,priority=49,actions=output:NXM_NX_REG0[0..15]',
+    ],
+    packets: [
+      { port: 1, bytes: udp() },
+      { port: 2, bytes: encode([{ layer: 'ethernet', src: M2, dst: M1 }, { layer: 'ipv4', src: '10.0.0.2', dst: '10.0.0.1' }, { layer: 'udp', srcPort: 2000, dstPort: 1000 }]) },
+      { port: 1, bytes: udp() },
+      { port: 3, bytes: encode([{ layer: 'ethernet', src: '02:00:00:00:00:03', dst: M1 }, { layer: 'ipv4' }]) },
+    ],
+  },
 ];
 
 describe.skipIf(!haveOvs())('the switch matches Open vSwitch byte for byte', () => {
