@@ -3,7 +3,7 @@
  * controller uses (add, modify, delete strict or not, by cookie; dump-flows). Free of the
  * simulation, so `netloom flows trace` and tests can drive it directly.
  */
-import { parseFlow, formatRule, type ParseOptions } from './ofctl.js';
+import { parseFlow, parseSelector, formatRule, type ParseOptions } from './ofctl.js';
 import { Pipeline, type PipelinePort, type PipelineResult } from './pipeline.js';
 import { SwitchPacket } from './packet.js';
 import type { Rule } from './flow.js';
@@ -37,6 +37,25 @@ export class Bridge {
     });
     for (const r of rules) this.pipeline.add(r, now);
     return rules;
+  }
+
+  /**
+   * ovs-ofctl mod-flows: replaces the actions of the selected flows (strict: same priority and
+   * match; otherwise every flow the match covers), keeping their counters. Returns how many.
+   */
+  modFlows(text: string, strict = false): number {
+    const s = parseSelector(text, this.parseOptions);
+    const rules = this.pipeline.select(s.table, s.rule.match, { strict, priority: s.rule.priority, cookie: s.rule.cookie, cookieMask: s.cookieMask });
+    this.pipeline.modify(rules, s.rule.actions);
+    return rules.length;
+  }
+
+  /** ovs-ofctl del-flows (strict or not, by cookie/mask); returns how many were deleted. */
+  delFlows(text = '', strict = false): number {
+    const s = parseSelector(text, this.parseOptions);
+    const rules = this.pipeline.select(s.table, s.rule.match, { strict, priority: s.rule.priority, cookie: s.rule.cookie, cookieMask: s.cookieMask });
+    this.pipeline.delete(rules);
+    return rules.length;
   }
 
   /** Runs a frame arriving on `inPort` through the pipeline; `trace` records the ofproto/trace lines. */

@@ -42,6 +42,30 @@ export interface ParseOptions {
   /** Port names usable for in_port and output (e.g. p1 -> 1). */
   ports?: ReadonlyMap<string, number>;
   where?: string;
+  /** For mod-flows/del-flows: actions may be absent (del-flows takes none), cookie may be masked. */
+  selector?: boolean;
+}
+
+/** A del-flows / mod-flows selection: table (all when absent), match, priority, cookie and mask. */
+export interface FlowSelector {
+  rule: Rule;
+  table: number | undefined;
+  cookieMask: bigint;
+}
+
+/** Parses the flow text of ovs-ofctl mod-flows / del-flows. */
+export function parseSelector(flow: string, options: ParseOptions = {}): FlowSelector {
+  const hasTable = /(^|[\s,])table\s*=/.test(flow);
+  const cookie = /(^|[\s,])cookie\s*=\s*([^,\s]+)/.exec(flow);
+  let cookieMask = 0n;
+  let text = flow;
+  if (cookie?.[2]?.includes('/')) {
+    const [, mask] = cookie[2].split('/') as [string, string];
+    cookieMask = BigInt(mask);
+    text = flow.replace(cookie[2], cookie[2].split('/')[0]!);
+  } else if (cookie) cookieMask = (1n << 64n) - 1n;
+  const rule = parseFlow(text, { ...options, selector: true });
+  return { rule, table: hasTable ? rule.table : undefined, cookieMask };
 }
 
 interface Token {
@@ -69,12 +93,17 @@ function splitTop(text: string, offset: number, commasOnly: boolean): Token[] {
   return out;
 }
 
-export function parseFlow(flow: string, options: ParseOptions = {}): Rule {
+export function parseFlow(text: string, options: ParseOptions = {}): Rule {
+  let flow = text;
   const fail = (at: number, reason: string): never => {
     throw new FlowSyntaxError(flow, at + 1, reason, options.where);
   };
-  const actionsAt = flow.search(/(^|[\s,])actions\s*=/);
-  if (actionsAt < 0) fail(flow.length, 'expected "actions=" (every flow needs actions; actions=drop drops)');
+  let actionsAt = flow.search(/(^|[\s,])actions\s*=/);
+  if (actionsAt < 0) {
+    if (!options.selector) fail(flow.length, 'expected "actions=" (every flow needs actions; actions=drop drops)');
+    flow = `${flow}${flow.trim() === '' ? '' : ','}actions=drop`;
+    actionsAt = flow.search(/(^|[\s,])actions\s*=/);
+  }
   const equals = flow.indexOf('=', actionsAt) + 1;
   const matchPart = flow.slice(0, actionsAt + (flow[actionsAt] === 'a' ? 0 : 1));
   const rule: Rule = {
