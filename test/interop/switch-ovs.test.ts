@@ -130,3 +130,49 @@ describe.skipIf(!haveOvs())('the switch matches Open vSwitch byte for byte', () 
     }
   });
 });
+
+describe.skipIf(!haveOvs())('NORMAL with access and trunk ports matches Open vSwitch', () => {
+  let ovs: OvsSwitch;
+  // p1: access VLAN 10, p2: access VLAN 20, p3: trunk (all VLANs), p4: trunk of VLAN 20 only.
+  const config = [{ number: 1, name: 'p1', tag: 10 }, { number: 2, name: 'p2', tag: 20 }, { number: 3, name: 'p3' }, { number: 4, name: 'p4', trunks: [20] }];
+  beforeAll(() => {
+    ovs = OvsSwitch.start({ ports: PORTS });
+    ovs.vsctl('set', 'Port', 'p1', 'tag=10');
+    ovs.vsctl('set', 'Port', 'p2', 'tag=20');
+    ovs.vsctl('set', 'Port', 'p4', 'trunks=20');
+    ovs.addFlows(['actions=NORMAL']);
+  });
+  afterAll(() => ovs?.stop());
+
+  const A = '02:00:00:00:00:0a';
+  const B = '02:00:00:00:00:0b';
+  const C = '02:00:00:00:00:0c';
+  const eth = (src: string, dst: string, vid?: number, pcp = 0) =>
+    encode([
+      { layer: 'ethernet', src, dst },
+      ...(vid === undefined ? [] : [{ layer: 'vlan', tpid: 0x8100, vid, pcp } as LayerSpec]),
+      { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' },
+      { layer: 'udp', srcPort: 1, dstPort: 2 },
+    ]);
+
+  it('floods, learns, tags and untags as OVS does', async () => {
+    const bridge = new Bridge('br0', config);
+    bridge.addFlow('actions=NORMAL');
+    const steps: { port: number; bytes: Uint8Array }[] = [
+      { port: 1, bytes: eth(A, 'ff:ff:ff:ff:ff:ff') }, // untagged on access 10: to trunk p3 tagged 10
+      { port: 3, bytes: eth(B, A, 10) }, // back from the trunk in VLAN 10: learned A on p1, untagged
+      { port: 1, bytes: eth(A, B) }, // learned B on p3 in VLAN 10: tagged
+      { port: 2, bytes: eth(C, A) }, // VLAN 20: A unknown there, flood to p3 and p4 tagged 20
+      { port: 4, bytes: eth(C, A, 10) }, // VLAN 10 on a trunk that only carries 20: dropped
+      { port: 1, bytes: eth(A, B, 10) }, // tagged frame on an access port: dropped
+      { port: 1, bytes: eth(A, C, 0, 5) }, // priority tag on access 10: leaves p3 as 8100 a00a
+      { port: 3, bytes: eth(B, 'ff:ff:ff:ff:ff:ff', 20) }, // broadcast in VLAN 20 from the trunk
+      { port: 3, bytes: eth(B, '01:80:c2:00:00:00') }, // IEEE reserved group address: dropped
+    ];
+    for (const [i, s] of steps.entries()) {
+      const theirs = (await ovs.inject(s.port, s.bytes)).filter((o) => o.port !== LOCAL_PORT).map((o) => `${String(o.port)} ${toHex(o.bytes)}`);
+      const ours = bridge.process(s.port, s.bytes, i).outputs.map((o) => `${String(o.port)} ${toHex(o.bytes)}`);
+      expect(ours.sort(), `step ${i}: port ${s.port} ${toHex(s.bytes)}`).toEqual(theirs.sort());
+    }
+  });
+});
