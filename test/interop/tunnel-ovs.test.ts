@@ -1,0 +1,112 @@
+/**
+ * Tunnel ports against Open vSwitch: the same inner frame sent out of a VXLAN and a GRE port,
+ * and the same outer packets received, in netloom's switch (a simulated network) and a real
+ * OVS (dummy datapath, native tunnelling). Outer Ethernet addresses and the VXLAN UDP source
+ * port (a hash of the inner flow in each implementation's own range) are left out; every other
+ * byte must agree.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Network, Node, type Frame, type Port } from '../../src/sim/network.js';
+import { Link } from '../../src/sim/link.js';
+import { SwitchNode } from '../../src/switch/node.js';
+import { encode, toHex, decode } from '../../src/index.js';
+import type { SwitchSpec } from '../../src/topology/types.js';
+import { OvsSwitch, haveOvs, LOCAL_PORT } from './ovs.js';
+
+const LOCAL = '192.0.2.1';
+const REMOTE = '192.0.2.2';
+const REMOTE_MAC = '02:00:00:00:00:02';
+
+/** The far end of the underlay link: answers ARP for REMOTE and records everything else. */
+class Wire extends Node {
+  readonly got: Uint8Array[] = [];
+  receive(port: Port, frame: Frame): void {
+    const b = frame.bytes;
+    if (b[12] === 0x08 && b[13] === 0x06) {
+      const reply = encode([
+        { layer: 'ethernet', dst: '02:00:00:00:00:99', src: REMOTE_MAC },
+        { layer: 'arp', op: 2, senderMac: REMOTE_MAC, senderIp: REMOTE, targetMac: Array.from(b.subarray(22, 28), (x) => x.toString(16).padStart(2, '0')).join(':'), targetIp: LOCAL },
+      ]);
+      reply.set(b.subarray(6, 12), 0);
+      port.send(this.net.frame(reply));
+      return;
+    }
+    this.got.push(b);
+  }
+}
+
+function netloomSwitch(type: 'vxlan' | 'gre') {
+  const net = new Network(1);
+  const spec: SwitchSpec = {
+    kind: 'switch', name: 's1', flows: ['in_port=1,actions=output:5', 'in_port=5,actions=output:1'],
+    ports: [{ name: 'p1', ofport: 1 }, { name: 'tun', ofport: 5, tunnel: { type, remoteIp: REMOTE, key: 5000, dstPort: 4789 } }],
+    underlay: { interface: { name: 'eth1', mac: '02:00:00:00:00:99', ipv4: [{ address: LOCAL, prefixLength: 24 }], ipv6: [] } },
+  };
+  const s1 = net.add(new SwitchNode(net, spec));
+  const wire = net.add(new Wire(net, 'wire', 'host'));
+  const host = net.add(new Wire(net, 'h1', 'host'));
+  const impair = { latency: 1000, jitter: 0, bandwidth: 0, queue: 100, mtu: 1500, loss: 0 };
+  new Link(net, s1.port('eth1')!, wire.addPort('eth0'), impair);
+  new Link(net, s1.port('p1')!, host.addPort('eth0'), impair);
+  return { net, s1, wire, host };
+}
+
+const inner = encode([
+  { layer: 'ethernet', src: '0a:00:00:00:00:01', dst: '0a:00:00:00:00:02' },
+  { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' },
+  { layer: 'udp', srcPort: 1000, dstPort: 2000 },
+  { layer: 'payload', data: new Uint8Array(16) },
+]);
+
+/** The outer packet from the IPv4 header on, with the VXLAN UDP source port and checksum zeroed. */
+function comparable(frame: Uint8Array, type: 'vxlan' | 'gre'): string {
+  const ip = frame.slice(14);
+  if (type === 'vxlan') {
+    ip[20] = 0;
+    ip[21] = 0;
+  }
+  return toHex(ip);
+}
+
+/** The same outer packet coming back the other way: addresses swapped, to the VTEP's MAC. */
+function mirrored(frame: Uint8Array, dstMac: string): Uint8Array {
+  const layers = decode(frame).map((l, i) => {
+    if (i === 0 && l.layer === 'ethernet') return { ...l, dst: dstMac, src: REMOTE_MAC };
+    if (i === 1 && l.layer === 'ipv4') return { ...l, src: REMOTE, dst: LOCAL, checksum: undefined };
+    return l;
+  });
+  return encode(layers);
+}
+
+describe.skipIf(!haveOvs())('tunnel ports match Open vSwitch', () => {
+  let ovs: OvsSwitch;
+  beforeAll(() => {
+    ovs = OvsSwitch.start({ ports: 1 });
+    ovs.ensureUnderlay({ localIp: `${LOCAL}/24` });
+    ovs.addTunnelPort('vx', 'vxlan', { remote_ip: REMOTE, key: '5000' }, 5, REMOTE_MAC);
+    ovs.addTunnelPort('gr', 'gre', { remote_ip: REMOTE, key: '5000' }, 6, REMOTE_MAC);
+  });
+  afterAll(() => ovs?.stop());
+
+  it.each(['vxlan', 'gre'] as const)('%s: encapsulation and decapsulation', async (type) => {
+    const ofport = type === 'vxlan' ? 5 : 6;
+    ovs.delFlows();
+    ovs.addFlows([`in_port=1,actions=output:${ofport}`, `in_port=${ofport},actions=output:1`]);
+    const theirs = (await ovs.inject(1, inner)).filter((o) => o.port === 'underlay');
+    expect(theirs).toHaveLength(1);
+    const { net, s1, wire, host } = netloomSwitch(type);
+    s1.receive(s1.port('p1')!, net.frame(inner));
+    net.run();
+    expect(wire.got).toHaveLength(1);
+    expect(comparable(wire.got[0]!, type)).toBe(comparable(theirs[0]!.bytes, type));
+    // Decapsulation: OVS's outer frame, sent to netloom's VTEP, comes out of p1 as the inner frame,
+    // and netloom's outer frame, sent to OVS's, comes out of its p1 the same.
+    wire.port('eth0')!.send(net.frame(mirrored(theirs[0]!.bytes, '02:00:00:00:00:99')));
+    net.run();
+    expect(host.got.map(toHex)).toEqual([toHex(inner)]);
+    const back = mirrored(wire.got[0]!, 'aa:55:aa:55:01:00');
+    const fromOvs = (await ovs.inject('underlay', back)).filter((o) => o.port !== LOCAL_PORT);
+    expect(fromOvs.map((o) => [o.port, toHex(o.bytes)])).toEqual([[1, toHex(inner)]]);
+    expect(decode(wire.got[0]!).map((l) => l.layer)).toEqual(type === 'vxlan' ? ['ethernet', 'ipv4', 'udp', 'vxlan', 'ethernet', 'ipv4', 'udp', 'payload'] : ['ethernet', 'ipv4', 'gre', 'ethernet', 'ipv4', 'udp', 'payload']);
+  });
+});
