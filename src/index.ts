@@ -34,3 +34,28 @@ export { parseSpec, SpecError } from './wire/craft.js';
 export { explain } from './wire/explain.js';
 export { toHex, fromHex } from './wire/addresses.js';
 export { internetChecksum } from './wire/checksum.js';
+
+// Captures.
+export { openCapture, type OpenCaptureOptions } from './capture/open.js';
+export { PcapngWriter } from './capture/pcapng.js';
+export { writePcap } from './capture/pcap.js';
+export { MemorySink } from './capture/sinks.js';
+export { readCapture, type CaptureRead, type CapturedPacket, type CapturedInterface } from './capture/read.js';
+export { CaptureError, type CaptureErrorCode } from './capture/errors.js';
+export { tsharkEspOptions } from './capture/esp-secrets.js';
+export type { CaptureWriter, CaptureInterface, PacketMeta, EspSaRecord } from './capture/writer.js';
+
+// Topologies, runs and paths: assert forwarding in tests as `netloom run` and `trace` do.
+export { loadTopology, loadTopologyFile } from './topology/load.js';
+export { TopologyError, type TopologyIssue } from './topology/errors.js';
+export { runTopology, tracePath, type RunOptions, type RunSummary, type TrafficSummary, type ExpectationResult } from './topology/run.js';
+export type { Topology, NodeSpec, HostSpec, RouterSpec, SwitchSpec, SwitchPortSpec, TunnelSpec, LinkSpec, TrafficSpec, Expectation, DropReason, Disposition } from './topology/types.js';
+export { formatPath, type PathResult, type Hop } from './trace/path.js';
+export type { TraceEvent, TraceSink, TraceDirection } from './trace/events.js';
+
+// The switch: flow tables in ovs-ofctl syntax on a stand-alone bridge.
+export { Bridge } from './switch/bridge.js';
+export { parseFlow, FlowSyntaxError } from './switch/ofctl.js';
+export { formatTrace, packetFromFlow } from './switch/trace.js';
+export type { Rule, Action } from './switch/flow.js';
+export type { PipelineResult, Output } from './switch/pipeline.js';

@@ -6,9 +6,12 @@ import type { LayerSpan, TolerantDecode } from '../../src/index.js';
 describe('the public API', () => {
   it('exports exactly this list of values', () => {
     expect(Object.keys(netloom).sort()).toEqual([
-      'ESP_ALGORITHMS', 'ETHERTYPE', 'FlowKey', 'IPPROTO', 'LAYER_NAMES', 'LayerRegistry', 'NW_FRAG', 'ReplayWindow', 'SpecError', 'VLAN_CFI',
-      'VXLAN_PORT', 'WireError', 'decode', 'decodeTolerant', 'defaultRegistry', 'encode', 'encodeInto', 'explain', 'extractFlowKey',
-      'extractTunnelFlowKey', 'flowHash', 'fromHex', 'internetChecksum', 'layerToJson', 'layersFromJson', 'parseSpec', 'toHex',
+      'Bridge', 'CaptureError', 'ESP_ALGORITHMS', 'ETHERTYPE', 'FlowKey', 'FlowSyntaxError', 'IPPROTO', 'LAYER_NAMES', 'LayerRegistry',
+      'MemorySink', 'NW_FRAG', 'PcapngWriter', 'ReplayWindow', 'SpecError', 'TopologyError', 'VLAN_CFI', 'VXLAN_PORT', 'WireError',
+      'decode', 'decodeTolerant', 'defaultRegistry', 'encode', 'encodeInto', 'explain', 'extractFlowKey', 'extractTunnelFlowKey',
+      'flowHash', 'formatPath', 'formatTrace', 'fromHex', 'internetChecksum', 'layerToJson', 'layersFromJson', 'loadTopology',
+      'loadTopologyFile', 'openCapture', 'packetFromFlow', 'parseFlow', 'parseSpec', 'readCapture', 'runTopology', 'toHex', 'tracePath',
+      'tsharkEspOptions', 'writePcap',
     ]);
   });
 
