@@ -6,6 +6,7 @@
  * (ovs-ofctl would silently drop it from the match).
  */
 import { Address6 } from 'ip-address';
+import { pointAt } from '../wire/errors.js';
 import { FIELD_NAMES, FLOW_WORDS, W, fieldByName, type FieldDef, type Prerequisite } from './fields.js';
 import { Match, type Action, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
@@ -28,7 +29,7 @@ export class FlowSyntaxError extends Error {
     /** Where the flow came from, e.g. "flows.txt:3". */
     readonly where?: string,
   ) {
-    super(`${where ? `${where}: ` : ''}column ${column}: ${reason}\n  ${flow}\n  ${' '.repeat(Math.max(0, column - 1))}^`);
+    super(`${where ? `${where}: ` : ''}${pointAt(flow, column, reason)}`);
   }
 }
 

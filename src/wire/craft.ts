@@ -8,6 +8,7 @@ import { LAYER_NAMES } from './layers.js';
 import { FIELDS, fieldKind } from './fields.js';
 import { ESP_ALGORITHMS } from './esp-sa.js';
 import { fromHex, writeIpv4, writeIpv6, writeMac } from './addresses.js';
+import { pointAt } from './errors.js';
 
 /** payload's ways to give its bytes; one per payload. */
 const PAYLOAD_SOURCES = ['data', 'text', 'size'];
@@ -24,7 +25,7 @@ export class SpecError extends Error {
     readonly column: number,
     readonly reason: string,
   ) {
-    super(`column ${column}: ${reason}\n  ${spec}\n  ${' '.repeat(Math.max(0, column - 1))}^`);
+    super(pointAt(spec, column, reason));
   }
 }
 

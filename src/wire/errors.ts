@@ -54,3 +54,8 @@ export function inRange(value: number, max: number, layer: string, field: string
   }
   return value;
 }
+
+/** "column N: reason", then the text with a caret under the column (1-based): for errors in one line of input. */
+export function pointAt(text: string, column: number, reason: string): string {
+  return `column ${column}: ${reason}\n  ${text}\n  ${' '.repeat(Math.max(0, column - 1))}^`;
+}
