@@ -1,5 +1,5 @@
 /** `netloom run`: runs a topology's traffic and checks its expectations; exit 1 when one fails. */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import { loadTopologyFile } from '../topology/load.js';
 import { espSecretsOf, runTopology, type RunSummary } from '../topology/run.js';
 import { tsharkEspOptions } from '../capture/esp-secrets.js';
@@ -41,7 +41,14 @@ export function runCommand(file: string, options: RunCommandOptions): void {
   const sinks: TraceSink[] = [];
   let events: ReturnType<typeof createWriteStream> | undefined;
   if (options.events !== undefined) {
-    events = createWriteStream(options.events, { flags: options.force ? 'w' : 'wx' });
+    let fd: number;
+    try {
+      fd = openSync(options.events, options.force ? 'w' : 'wx');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError(code === 'EEXIST' ? `${options.events} exists; pass --force to overwrite it` : `--events ${options.events}: cannot create it (${code})`);
+    }
+    events = createWriteStream('', { fd });
     events.on('error', (error) => process.stderr.write(`netloom: cannot write ${options.events}: ${error.message}\n`));
     const out = events;
     sinks.push({ event: (e) => out.write(`${JSON.stringify(e, (_k, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v))}\n`) });

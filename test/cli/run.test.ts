@@ -55,6 +55,20 @@ describe('netloom run and trace', () => {
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
   });
 
+  it('writes every trace event as JSON Lines with --events', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netloom-run-'));
+    const file = join(dir, 'events.jsonl');
+    expect(netloom(['run', 'topologies/two-subnets.yaml', '--events', file]).status).toBe(0);
+    const events = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: number; dir: string; node: string; reason?: string; bytes?: string });
+    expect(events.length).toBeGreaterThan(100);
+    expect(events.every((e, i) => i === 0 || e.t >= events[i - 1]!.t)).toBe(true);
+    expect(events.filter((e) => e.dir === 'drop' && e.reason === 'TTL_EXCEEDED').map((e) => e.node)).toEqual(['r2', 'r2', 'r2']);
+    expect(events.find((e) => e.dir === 'tx')?.bytes).toMatch(/^[0-9a-f]+$/);
+    const again = netloom(['run', 'topologies/two-subnets.yaml', '--events', file]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toBe(`netloom: NETLOOM_USAGE: ${file} exists; pass --force to overwrite it\n`);
+  });
+
   it('traces hop by hop', () => {
     const r = netloom(['trace', 'topologies/two-subnets.yaml', '--from', 'h1', '--to', '10.0.99.1']);
     expect(r.status).toBe(0);
