@@ -38,7 +38,7 @@ export function parseEspSa(text: string): SecurityAssociation {
   if (spiText === undefined || alg === undefined || key === undefined) throw new UsageError(`--esp-sa "${text}": give spi, alg and key`);
   const spi = /^0x[0-9a-f]{1,8}$/i.test(spiText) ? parseInt(spiText, 16) : /^\d+$/.test(spiText) ? Number(spiText) : NaN;
   if (!(spi >= 0 && spi <= 0xffffffff)) throw new UsageError(`--esp-sa: spi "${spiText}" is not a 32-bit number`);
-  if (!(alg in ESP_ALGORITHMS)) throw new UsageError(`--esp-sa: alg "${alg}" is not one of ${Object.keys(ESP_ALGORITHMS).join(', ')}`);
+  if (!Object.hasOwn(ESP_ALGORITHMS, alg)) throw new UsageError(`--esp-sa: alg "${alg}" is not one of ${Object.keys(ESP_ALGORITHMS).join(', ')}`);
   let keyBytes: Uint8Array;
   try {
     keyBytes = fromHex(key);

@@ -14,7 +14,10 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 const program = new Command('netloom')
   .description('Packet-level virtual network emulator: real bytes on every emulated link')
   .version(version)
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // A mistake on the command line is bad input like any other: one NETLOOM_USAGE line, exit 2.
+  .configureOutput({ outputError: (text, write) => write(`netloom: NETLOOM_USAGE: ${text.replace(/^error: /, '')}`) })
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 program
   .command('craft')

@@ -88,6 +88,8 @@ describe('netloom run and trace', () => {
     [['run', 'topologies/lan.yaml', '--seed', '-1'], 'netloom: NETLOOM_USAGE: --seed "-1" is not a whole number'],
     [['trace', 'topologies/lan.yaml', '--from', 's1', '--to', 'h2'], 'netloom: NETLOOM_USAGE: --from "s1" is not a host of topologies/lan.yaml (hosts are h1, h2, h3)'],
     [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--proto', 'sctp'], 'netloom: NETLOOM_USAGE: --proto "sctp" must be icmp or udp'],
+    [['trace', 'topologies/lan.yaml', '--to', 'h2'], "netloom: NETLOOM_USAGE: required option '--from <host>' not specified"],
+    [['frobnicate'], "netloom: NETLOOM_USAGE: unknown command 'frobnicate'"],
   ])('a user mistake (%j) exits 2 with one clear line', (args, message) => {
     const r = netloom(args);
     expect(r.status).toBe(2);
