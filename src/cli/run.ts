@@ -24,18 +24,19 @@ export function parseSeed(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-export function parseUntil(text: string | undefined): number | undefined {
+/** A virtual time given on the command line, e.g. `--until 10s`; `option` names it in errors. */
+export function parseTime(text: string | undefined, option: string): number | undefined {
   if (text === undefined) return undefined;
   try {
     return parseDuration(text);
   } catch (error) {
-    throw new UsageError(`--until "${text}": ${(error as Error).message}`);
+    throw new UsageError(`${option} "${text}": ${(error as Error).message}`);
   }
 }
 
 export function runCommand(file: string, options: RunCommandOptions): void {
   const topology = loadTopologyFile(file);
-  const until = parseUntil(options.until);
+  const until = parseTime(options.until, '--until');
   const seed = parseSeed(options.seed);
   const toStdout = options.pcap === '-';
   const sinks: TraceSink[] = [];

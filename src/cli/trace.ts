@@ -4,7 +4,7 @@ import { tracePath } from '../topology/run.js';
 import { formatPath } from '../trace/path.js';
 import { openCapture } from '../capture/open.js';
 import { UsageError } from './errors.js';
-import { parseSeed, parseUntil } from './run.js';
+import { parseSeed, parseTime } from './run.js';
 
 export interface TraceCommandOptions {
   from: string;
@@ -29,7 +29,7 @@ export function traceCommand(file: string, options: TraceCommandOptions): void {
   if (options.proto !== 'icmp' && options.proto !== 'udp') throw new UsageError(`--proto "${options.proto}" must be icmp or udp`);
   const dstPort = options.dport === undefined ? undefined : Number(options.dport);
   if (dstPort !== undefined && !(Number.isInteger(dstPort) && dstPort >= 0 && dstPort <= 65535)) throw new UsageError(`--dport "${options.dport}" is not a port number`);
-  const at = parseUntil(options.at);
+  const at = parseTime(options.at, '--at');
   const seed = parseSeed(options.seed);
   const path = tracePath(topology, options.from, options.to, {
     proto: options.proto,

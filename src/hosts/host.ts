@@ -5,16 +5,13 @@
 import type { Frame, Network } from '../sim/network.js';
 import type { HostSpec } from '../topology/types.js';
 import { encode } from '../wire/encode.js';
-import { internetChecksum } from '../wire/checksum.js';
+import { finish, internetChecksum, sumWords } from '../wire/checksum.js';
 import { u16, u32 } from '../wire/read.js';
-import { ETH_HEADER, IpNode, type Interface, type NextHop, TIMER_ARP_RETRY, packetOf } from './ip-node.js';
+import { ETH_HEADER, IpNode, type Interface, type NextHop, FIRST_FREE_TIMER, packetOf } from './ip-node.js';
 import { ipv4ToNumber, numberToIpv4 } from './addressing.js';
 
-const TIMER_PING = TIMER_ARP_RETRY + 1;
-const TIMER_UDP = TIMER_ARP_RETRY + 2;
-const TIMER_REASSEMBLY = TIMER_ARP_RETRY + 3;
-/** RFC 791's suggested reassembly timeout upper bound is 15 s; Linux uses 30 s. */
-const REASSEMBLY_TIMEOUT_NS = 30_000_000_000;
+const TIMER_PING = FIRST_FREE_TIMER;
+const TIMER_UDP = FIRST_FREE_TIMER + 1;
 const PROTO_ICMP = 1;
 /** Room for the Ethernet header, written when the packet is sent. */
 const ROOM = { layer: 'ethernet' } as const;
@@ -55,14 +52,6 @@ export interface UdpApp {
   sent: number;
 }
 
-interface Reassembly {
-  header: Uint8Array | undefined;
-  parts: { offset: number; data: Uint8Array }[];
-  total: number | undefined;
-  from: Frame;
-  iface: Interface;
-}
-
 export class Host extends IpNode {
   readonly gateway: number | undefined;
   private readonly pings: PingApp[] = [];
@@ -70,7 +59,6 @@ export class Host extends IpNode {
   /** Datagrams received per "src:srcPort>dstPort" on listening ports. */
   readonly udpReceived = new Map<string, number>();
   private readonly listening = new Set<number>();
-  private readonly reassembly = new Map<string, Reassembly>();
 
   constructor(net: Network, spec: HostSpec) {
     super(net, spec.name, 'host', spec.interfaces, spec.arpTimeout);
@@ -101,7 +89,6 @@ export class Host extends IpNode {
   override onEvent(kind: number, payload: unknown, aux: number): void {
     if (kind === TIMER_PING) this.sendPing(payload as PingApp, aux);
     else if (kind === TIMER_UDP) this.sendUdp(payload as UdpApp);
-    else if (kind === TIMER_REASSEMBLY) this.reassemblyTimeout(payload as string);
     else super.onEvent(kind, payload, aux);
   }
 
@@ -168,12 +155,6 @@ export class Host extends IpNode {
   }
 
   protected local(iface: Interface, frame: Frame, datagram: Uint8Array): void {
-    const flags = u16(datagram, 6);
-    if ((flags & 0x3fff) !== 0) {
-      const whole = this.reassemble(iface, frame, datagram);
-      if (whole === undefined) return;
-      datagram = whole;
-    }
     const ihl = (datagram[0]! & 0x0f) * 4;
     const protocol = datagram[9]!;
     if (protocol === PROTO_ICMP) this.receiveIcmp(iface, frame, datagram, ihl);
@@ -202,7 +183,7 @@ export class Host extends IpNode {
       v.setUint16(4, this.ipId());
       v.setUint16(6, 0);
       setChecksum(reply, 0, ihl, 10);
-      this.net.trace(this, iface.port, frame, 'deliver', `ICMP echo request from ${numberToIpv4(src)}: replying`);
+      if (this.net.recorder.active) this.net.trace(this, iface.port, frame, 'deliver', `ICMP echo request from ${numberToIpv4(src)}: replying`);
       this.send(src, packet);
       return;
     }
@@ -218,7 +199,7 @@ export class Host extends IpNode {
         app.stats.received++;
         app.stats.rtts.push(rtt);
       }
-      this.net.trace(this, iface.port, frame, 'deliver', `ICMP echo reply from ${numberToIpv4(src)}, seq ${seq}, rtt ${(rtt / 1e6).toFixed(3)} ms`);
+      if (this.net.recorder.active) this.net.trace(this, iface.port, frame, 'deliver', `ICMP echo reply from ${numberToIpv4(src)}, seq ${seq}, rtt ${(rtt / 1e6).toFixed(3)} ms`);
       return;
     }
     // An error quoting one of our echo requests: count it against that ping.
@@ -235,7 +216,7 @@ export class Host extends IpNode {
         }
       }
     }
-    this.net.trace(this, iface.port, frame, 'deliver', `ICMP type ${type} code ${datagram[ihl + 1]} from ${numberToIpv4(src)}`);
+    if (this.net.recorder.active) this.net.trace(this, iface.port, frame, 'deliver', `ICMP type ${type} code ${datagram[ihl + 1]} from ${numberToIpv4(src)}`);
   }
 
   private receiveUdp(iface: Interface, frame: Frame, datagram: Uint8Array, ihl: number): void {
@@ -243,59 +224,24 @@ export class Host extends IpNode {
       this.net.drop(this, iface.port, frame, 'BAD_PACKET', 'UDP header cut short');
       return;
     }
+    // A non-zero checksum must be right (RFC 1122 §4.1.3.4); zero means none was sent.
+    const checksum = u16(datagram, ihl + 6);
+    const udpLength = u16(datagram, ihl + 4);
+    if (checksum !== 0 && (udpLength < 8 || ihl + udpLength > datagram.length || finish(sumWords(datagram, ihl, ihl + udpLength, sumWords(datagram, 12, 20) + 17 + udpLength)) !== 0)) {
+      this.net.drop(this, iface.port, frame, 'BAD_PACKET', 'UDP checksum is wrong');
+      return;
+    }
     const srcPort = u16(datagram, ihl);
     const dstPort = u16(datagram, ihl + 2);
     if (!this.listening.has(dstPort)) {
-      this.net.trace(this, iface.port, frame, 'deliver', `UDP to port ${dstPort}, where nothing listens`);
+      if (this.net.recorder.active) this.net.trace(this, iface.port, frame, 'deliver', `UDP to port ${dstPort}, where nothing listens`);
       this.net.drop(this, iface.port, frame, 'PORT_UNREACHABLE', `nothing listens on UDP port ${dstPort}; ICMP port unreachable`);
       this.icmpError(iface, datagram, frame, 3, 3);
       return;
     }
     const key = `${numberToIpv4(u32(datagram, 12))}:${srcPort}>${dstPort}`;
     this.udpReceived.set(key, (this.udpReceived.get(key) ?? 0) + 1);
-    this.net.trace(this, iface.port, frame, 'deliver', `UDP ${key}`);
-  }
-
-  /** Collects fragments (RFC 791 §3.2); returns the whole datagram once every piece is in. */
-  private reassemble(iface: Interface, frame: Frame, piece: Uint8Array): Uint8Array | undefined {
-    const ihl = (piece[0]! & 0x0f) * 4;
-    const flags = u16(piece, 6);
-    const offset = (flags & 0x1fff) * 8;
-    const key = `${u32(piece, 12)}-${u32(piece, 16)}-${u16(piece, 4)}-${piece[9]}`;
-    let r = this.reassembly.get(key);
-    if (r === undefined) {
-      r = { header: undefined, parts: [], total: undefined, from: frame, iface };
-      this.reassembly.set(key, r);
-      this.net.scheduler.after(REASSEMBLY_TIMEOUT_NS, this, TIMER_REASSEMBLY, key);
-    }
-    if (offset === 0) r.header = piece.slice(0, ihl);
-    const data = piece.slice(ihl);
-    r.parts.push({ offset, data });
-    if ((flags & 0x2000) === 0) r.total = offset + data.length;
-    if (r.header === undefined || r.total === undefined) return undefined;
-    r.parts.sort((a, b) => a.offset - b.offset);
-    let covered = 0;
-    for (const p of r.parts) {
-      if (p.offset > covered) return undefined;
-      covered = Math.max(covered, p.offset + p.data.length);
-    }
-    if (covered < r.total) return undefined;
-    this.reassembly.delete(key);
-    const whole = new Uint8Array(r.header.length + r.total);
-    whole.set(r.header, 0);
-    for (const p of r.parts) whole.set(p.data.subarray(0, Math.max(0, Math.min(p.data.length, r.total - p.offset))), r.header.length + p.offset);
-    const v = new DataView(whole.buffer);
-    v.setUint16(2, whole.length);
-    v.setUint16(6, u16(whole, 6) & 0x4000);
-    setChecksum(whole, 0, r.header.length, 10);
-    return whole;
-  }
-
-  private reassemblyTimeout(key: string): void {
-    const r = this.reassembly.get(key);
-    if (r === undefined) return;
-    this.reassembly.delete(key);
-    this.net.drop(this, r.iface.port, r.from, 'REASSEMBLY_TIMEOUT', `fragments still missing after ${REASSEMBLY_TIMEOUT_NS / 1e9} s`);
+    if (this.net.recorder.active) this.net.trace(this, iface.port, frame, 'deliver', `UDP ${key}`);
   }
 }
 

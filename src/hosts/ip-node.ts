@@ -25,7 +25,20 @@ const ARP_RETRY_NS = 1_000_000_000;
 /** Packets queued per unresolved neighbour (Linux's unres_qlen_bytes, in packets). */
 const ARP_QUEUE = 64;
 
-export const TIMER_ARP_RETRY = 1;
+const TIMER_ARP_RETRY = 1;
+const TIMER_REASSEMBLY = 2;
+/** The first timer kind subclasses may use for their own events. */
+export const FIRST_FREE_TIMER = 3;
+/** RFC 791's suggested reassembly timeout upper bound is 15 s; Linux uses 30 s. */
+const REASSEMBLY_TIMEOUT_NS = 30_000_000_000;
+
+interface Reassembly {
+  header: Uint8Array | undefined;
+  parts: { offset: number; data: Uint8Array }[];
+  total: number | undefined;
+  from: Frame;
+  iface: Interface;
+}
 
 export interface Interface {
   port: Port;
@@ -53,6 +66,9 @@ export abstract class IpNode extends Node {
   private readonly pending = new Map<number, PendingNeighbour>();
   /** This node's addresses and its subnets' broadcast addresses. */
   private readonly localAddresses = new Set<number>([0xffffffff]);
+  /** Subnet-directed broadcast addresses of this node's subnets (sent to ff:ff:ff:ff:ff:ff). */
+  private readonly broadcasts = new Set<number>([0xffffffff]);
+  private readonly reassembly = new Map<string, Reassembly>();
   private nextId = 1;
 
   constructor(net: Network, name: string, kind: string, specs: InterfaceSpec[], private readonly arpTimeout: number) {
@@ -67,7 +83,10 @@ export abstract class IpNode extends Node {
       for (const a of iface.addresses) {
         this.routes.add(a.address, a.length, { iface, via: undefined });
         this.localAddresses.add(a.address);
-        if (a.length < 31) this.localAddresses.add((a.address | ~prefixMask(a.length)) >>> 0);
+        if (a.length < 31) {
+          this.localAddresses.add((a.address | ~prefixMask(a.length)) >>> 0);
+          this.broadcasts.add((a.address | ~prefixMask(a.length)) >>> 0);
+        }
       }
     }
   }
@@ -121,10 +140,55 @@ export abstract class IpNode extends Node {
       this.net.drop(this, iface.port, frame, 'BAD_PACKET', 'IPv4 header checksum is wrong');
       return;
     }
-    const datagram = b.subarray(o, o + totalLength);
+    let datagram = b.subarray(o, o + totalLength);
     const dst = u32(b, o + 16);
-    if (this.isLocal(dst)) this.local(iface, frame, datagram);
-    else this.notLocal(iface, frame, datagram);
+    if (!this.isLocal(dst)) {
+      this.notLocal(iface, frame, datagram);
+      return;
+    }
+    // Fragments addressed here are put back together first (RFC 1122 §3.3.2), for hosts and routers alike.
+    if ((u16(datagram, 6) & 0x3fff) !== 0) {
+      const whole = this.reassemble(iface, frame, datagram);
+      if (whole === undefined) return;
+      datagram = whole;
+    }
+    this.local(iface, frame, datagram);
+  }
+
+  /** Collects fragments (RFC 791 §3.2); returns the whole datagram once every piece is in. */
+  private reassemble(iface: Interface, frame: Frame, piece: Uint8Array): Uint8Array | undefined {
+    const ihl = (piece[0]! & 0x0f) * 4;
+    const flags = u16(piece, 6);
+    const offset = (flags & 0x1fff) * 8;
+    const key = `${u32(piece, 12)}-${u32(piece, 16)}-${u16(piece, 4)}-${piece[9]}`;
+    let r = this.reassembly.get(key);
+    if (r === undefined) {
+      r = { header: undefined, parts: [], total: undefined, from: frame, iface };
+      this.reassembly.set(key, r);
+      this.net.scheduler.after(REASSEMBLY_TIMEOUT_NS, this, TIMER_REASSEMBLY, key);
+    }
+    if (offset === 0) r.header = piece.slice(0, ihl);
+    const data = piece.slice(ihl);
+    r.parts.push({ offset, data });
+    if ((flags & 0x2000) === 0) r.total = offset + data.length;
+    if (r.header === undefined || r.total === undefined) return undefined;
+    r.parts.sort((a, b) => a.offset - b.offset);
+    let covered = 0;
+    for (const p of r.parts) {
+      if (p.offset > covered) return undefined;
+      covered = Math.max(covered, p.offset + p.data.length);
+    }
+    if (covered < r.total) return undefined;
+    this.reassembly.delete(key);
+    const whole = new Uint8Array(r.header.length + r.total);
+    whole.set(r.header, 0);
+    for (const p of r.parts) whole.set(p.data.subarray(0, Math.max(0, Math.min(p.data.length, r.total - p.offset))), r.header.length + p.offset);
+    const v = new DataView(whole.buffer);
+    v.setUint16(2, whole.length);
+    v.setUint16(6, u16(whole, 6) & 0x4000);
+    v.setUint16(10, 0);
+    v.setUint16(10, internetChecksum(whole, 0, r.header.length));
+    return whole;
   }
 
   /** A datagram addressed to this node. */
@@ -171,7 +235,7 @@ export abstract class IpNode extends Node {
 
   private resolveAndSend(hop: NextHop, packet: Uint8Array, from: Frame | undefined): void {
     const neighbour = hop.via ?? u32(packet, ETH_HEADER + 16);
-    if (neighbour === 0xffffffff) {
+    if (this.broadcasts.has(neighbour)) {
       this.transmit(hop.iface, BROADCAST, packet, from);
       return;
     }
@@ -186,8 +250,12 @@ export abstract class IpNode extends Node {
       this.pending.set(neighbour, waiting);
       this.arpRequest(neighbour);
     }
-    if (waiting.queue.length < ARP_QUEUE) waiting.queue.push({ packet, from });
-    else this.net.drop(this, hop.iface.port, this.net.frame(packet, from), 'ARP_FAILED', `${ARP_QUEUE} packets already wait for ${numberToIpv4(neighbour)}`);
+    if (waiting.queue.length >= ARP_QUEUE) {
+      // As Linux's neighbour queue: the oldest waiting packet makes room for the newest.
+      const oldest = waiting.queue.shift()!;
+      this.net.drop(this, hop.iface.port, this.net.frame(oldest.packet, oldest.from), 'QUEUE_FULL', `${ARP_QUEUE} packets already wait for ARP to answer for ${numberToIpv4(neighbour)}`);
+    }
+    waiting.queue.push({ packet, from });
   }
 
   /** Writes the Ethernet header into the packet's room and puts it on the wire. */
@@ -213,7 +281,14 @@ export abstract class IpNode extends Node {
     this.net.scheduler.after(ARP_RETRY_NS, this, TIMER_ARP_RETRY, undefined, target);
   }
 
-  override onEvent(kind: number, _payload: unknown, aux: number): void {
+  override onEvent(kind: number, payload: unknown, aux: number): void {
+    if (kind === TIMER_REASSEMBLY) {
+      const r = this.reassembly.get(payload as string);
+      if (r === undefined) return;
+      this.reassembly.delete(payload as string);
+      this.net.drop(this, r.iface.port, r.from, 'REASSEMBLY_TIMEOUT', `fragments still missing after ${REASSEMBLY_TIMEOUT_NS / 1e9} s`);
+      return;
+    }
     if (kind !== TIMER_ARP_RETRY) return;
     const waiting = this.pending.get(aux);
     if (waiting === undefined) return;
@@ -262,10 +337,15 @@ export abstract class IpNode extends Node {
   protected icmpError(iface: Interface, original: Uint8Array, from: Frame, type: number, code: number, nextHopMtu = 0): void {
     const ihl = (original[0]! & 0x0f) * 4;
     const src = u32(original, 12);
+    const dst = u32(original, 16);
     const protocol = original[9]!;
     const laterFragment = (u16(original, 6) & 0x1fff) !== 0;
     const aboutIcmpError = protocol === 1 && original.length > ihl && ![0, 8, 13, 14, 15, 16, 17, 18].includes(original[ihl]!);
-    if (laterFragment || aboutIcmpError || src === 0 || src === 0xffffffff || (src >>> 28) === 14) return;
+    // Not about broadcasts or multicasts, link-layer or IP; not to a source that names no single host.
+    const linkBroadcast = sameMac(from.bytes, 0, BROADCAST);
+    const groupDst = dst === 0xffffffff || this.broadcasts.has(dst) || dst >>> 28 >= 14;
+    const badSrc = src === 0 || src >>> 24 === 127 || src >>> 28 >= 14 || this.broadcasts.has(src);
+    if (laterFragment || aboutIcmpError || linkBroadcast || groupDst || badSrc) return;
     const quote = original.subarray(0, Math.min(original.length, ihl + 8));
     const packet = encode([
       { layer: 'ethernet' },
@@ -278,29 +358,55 @@ export abstract class IpNode extends Node {
   }
 }
 
-/** Splits a packet's datagram into fragment packets that fit `mtu` (RFC 791 §3.2; every option is copied). */
+/**
+ * Splits a packet's datagram into fragment packets that fit `mtu` (RFC 791 §3.2): the first
+ * keeps every option, later ones only those with the copied flag, padded to 32 bits.
+ */
 export function fragment(packet: Uint8Array, mtu: number): Uint8Array[] {
   const datagram = packet.subarray(ETH_HEADER);
   const ihl = (datagram[0]! & 0x0f) * 4;
   const data = datagram.subarray(ihl);
-  const step = Math.floor((mtu - ihl) / 8) * 8;
+  const laterHeader = copiedOptionsHeader(datagram.subarray(0, ihl));
   const flags = u16(datagram, 6);
   const baseOffset = flags & 0x1fff;
   const pieces: Uint8Array[] = [];
-  for (let off = 0; off < data.length; off += step) {
+  for (let off = 0; off < data.length; ) {
+    const header = off === 0 ? datagram.subarray(0, ihl) : laterHeader;
+    const h = header.length;
+    const step = Math.floor((mtu - h) / 8) * 8;
     const chunk = data.subarray(off, Math.min(off + step, data.length));
-    const piece = new Uint8Array(ETH_HEADER + ihl + chunk.length);
-    piece.set(datagram.subarray(0, ihl), ETH_HEADER);
-    piece.set(chunk, ETH_HEADER + ihl);
-    const more = off + step < data.length || (flags & 0x2000) !== 0;
+    const piece = new Uint8Array(ETH_HEADER + h + chunk.length);
+    piece.set(header, ETH_HEADER);
+    piece.set(chunk, ETH_HEADER + h);
+    const more = off + chunk.length < data.length || (flags & 0x2000) !== 0;
     const v = new DataView(piece.buffer, ETH_HEADER);
-    v.setUint16(2, ihl + chunk.length);
+    v.setUint8(0, 0x40 | (h / 4));
+    v.setUint16(2, h + chunk.length);
     v.setUint16(6, (flags & 0x4000) | (more ? 0x2000 : 0) | (baseOffset + off / 8));
     v.setUint16(10, 0);
-    v.setUint16(10, internetChecksum(piece, ETH_HEADER, ETH_HEADER + ihl));
+    v.setUint16(10, internetChecksum(piece, ETH_HEADER, ETH_HEADER + h));
     pieces.push(piece);
+    off += chunk.length;
   }
   return pieces;
+}
+
+/** The IPv4 header with only the options whose copied flag (0x80) is set, padded with end-of-list. */
+function copiedOptionsHeader(header: Uint8Array): Uint8Array {
+  const kept: number[] = [];
+  for (let o = 20; o < header.length; ) {
+    const type = header[o]!;
+    if (type === 0) break;
+    const length = type === 1 ? 1 : (header[o + 1] ?? 1);
+    if (length < 1 || o + length > header.length) break;
+    if (type & 0x80) kept.push(...header.subarray(o, o + length));
+    o += length;
+  }
+  while (kept.length % 4) kept.push(0);
+  const out = new Uint8Array(20 + kept.length);
+  out.set(header.subarray(0, 20), 0);
+  out.set(kept, 20);
+  return out;
 }
 
 /** A new packet (with Ethernet room) holding a copy of `datagram`. */

@@ -41,12 +41,12 @@ export class Router extends IpNode {
       v.setUint16(6, 0);
       v.setUint16(10, 0);
       v.setUint16(10, internetChecksum(reply, 0, ihl));
-      this.net.trace(this, iface.port, frame, 'deliver', `ICMP echo request from ${numberToIpv4(src)}: replying`);
+      if (this.net.recorder.active) this.net.trace(this, iface.port, frame, 'deliver', `ICMP echo request from ${numberToIpv4(src)}: replying`);
       const hop = this.nextHop(src);
       if (hop) this.sendDatagram(hop, packet, undefined);
       return;
     }
-    this.net.trace(this, iface.port, frame, 'deliver', `addressed to the router (protocol ${datagram[9]})`);
+    if (this.net.recorder.active) this.net.trace(this, iface.port, frame, 'deliver', `addressed to the router (protocol ${datagram[9]})`);
   }
 
   protected notLocal(iface: Interface, frame: Frame, datagram: Uint8Array): void {

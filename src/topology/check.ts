@@ -119,6 +119,7 @@ export class Checker {
     this.checkLinkPorts(linksRaw ?? []);
     const traffic = (trafficRaw ?? []).map((item, i) => this.checkTraffic(item, i));
     this.checkTrafficNames(trafficRaw ?? []);
+    this.checkUdpFlows(traffic);
     const expect = (expectRaw ?? []).map((item, i) => this.checkExpectation(item, i, trafficRaw?.length ?? 0));
 
     if (issues.count > 0 || name === undefined || seed === undefined || defaults === undefined) return undefined;
@@ -427,6 +428,20 @@ export class Checker {
     const udp = this.issues.parse(udpSchema, body, bodyPath);
     if (udp === undefined) return undefined;
     return { kind: 'udp', ...udp, name: udp.name ?? defaultName };
+  }
+
+  /** Two UDP items with the same ports between the same hosts could not be told apart at the receiver. */
+  private checkUdpFlows(traffic: (TrafficSpec | undefined)[]): void {
+    const flows = new Map<string, number>();
+    traffic.forEach((t, index) => {
+      if (t?.kind !== 'udp') return;
+      const key = `${t.from} ${t.srcPort} ${t.to} ${t.dstPort}`;
+      const earlier = flows.get(key);
+      if (earlier !== undefined) {
+        this.issues.add(['traffic', index, 'udp'], `sends the same flow as traffic[${earlier}] (${t.from}:${t.srcPort} → ${t.to}:${t.dstPort}), so their deliveries could not be told apart; give one another srcPort`);
+      }
+      flows.set(key, index);
+    });
   }
 
   /** Explicit names are unique: expectations find traffic by them. */

@@ -10,6 +10,7 @@ import { IpNode, macText } from '../hosts/ip-node.js';
 import { numberToIpv4 } from '../hosts/addressing.js';
 
 const DECISIONS = new Set<TraceEvent['dir']>(['route', 'match', 'encap', 'decap']);
+const MAX_DECISIONS = 4096;
 
 export class CaptureSink implements TraceSink {
   private readonly interfaces = new Map<string, number>();
@@ -36,23 +37,28 @@ export class CaptureSink implements TraceSink {
 
   event(e: TraceEvent): void {
     if (e.bytes === undefined || e.port === undefined) {
-      if (e.detail !== undefined && DECISIONS.has(e.dir)) this.decisions.set(e.packet, e.detail);
+      if (e.detail !== undefined && DECISIONS.has(e.dir)) this.decide(e.packet, e.detail);
       return;
     }
     const id = this.interfaces.get(`${e.node}:${e.port}`);
     if (id === undefined) return;
     if (e.dir === 'tx') {
+      // Every copy a decision sent (a flood) carries it; entries are dropped oldest first.
       const comment = this.decisions.get(e.parent);
-      this.decisions.delete(e.parent);
       this.capture.writePacket(id, e.t, e.bytes, comment === undefined ? { direction: 'outbound' } : { direction: 'outbound', comment });
     } else if (e.dir === 'rx') {
       this.capture.writePacket(id, e.t, e.bytes, { direction: 'inbound' });
     } else if (e.dir === 'drop') {
-      this.decisions.delete(e.parent);
       this.capture.writePacket(id, e.t, e.bytes, { comment: `dropped: ${e.reason}${e.detail ? `: ${e.detail}` : ''}` });
     } else if (e.detail !== undefined && DECISIONS.has(e.dir)) {
-      this.decisions.set(e.packet, e.detail);
+      this.decide(e.packet, e.detail);
     }
+  }
+
+  /** Remembers a decision for the frames it sends; a bounded memory (a packet waiting for ARP keeps its entry a while). */
+  private decide(packet: number, detail: string): void {
+    if (this.decisions.size >= MAX_DECISIONS) this.decisions.delete(this.decisions.keys().next().value!);
+    this.decisions.set(packet, detail);
   }
 
   close(): void {

@@ -86,8 +86,14 @@ export function buildPath(events: readonly TraceEvent[], destination: string | u
       }
     }
   }
+  // A loop: the packet comes into the same node by the same port again (a router on a stick or
+  // a VLAN trunk crosses a node twice, by different ports, and is no loop).
   const seen = new Set<string>();
-  const loop = hops.some((h) => (seen.has(h.node) ? true : (seen.add(h.node), false)));
+  const loop = hops.some((h) => {
+    if (h.inPort === undefined) return false;
+    const key = `${h.node}:${h.inPort}`;
+    return seen.has(key) ? true : (seen.add(key), false);
+  });
   if (end.dir === 'deliver') return { disposition: loop ? 'LOOP' : 'DELIVERED', node: end.node, hops };
   const reason = end.reason;
   return {

@@ -156,3 +156,48 @@ describe('simulation', () => {
     expect(read.packets.every((p) => p.direction !== undefined)).toBe(true);
   });
 });
+
+describe('RFC details of hosts and routers', () => {
+  it('a router reassembles a fragmented echo request to itself before answering (RFC 1122 §3.3.2)', () => {
+    const t = twoRouters({ traffic: [ping({ to: '10.0.12.2', size: 1000, count: 2 })] });
+    t.links[0]!.mtu = 576;
+    t.links[1]!.mtu = 576;
+    expect(runTopology(t).traffic[0]).toMatchObject({ sent: 2, delivered: 2 });
+  });
+
+  it('sends no ICMP error about multicast or broadcast destinations (RFC 1812 §4.3.2.7)', () => {
+    const t = twoRouters({ traffic: [udp({ to: '224.0.0.5', count: 2 }), udp({ to: '240.0.0.5', count: 2, srcPort: 40001 })] });
+    const s = runTopology(t);
+    expect(s.drops).toEqual([{ node: 'r1', reason: 'NO_ROUTE', count: 4 }]);
+    // No ICMP came back to h1: it sent 4 datagrams and received nothing.
+    expect(s.packetHops).toBe(4 + 2);
+  });
+
+  it('sends to a subnet-directed broadcast address as an Ethernet broadcast, without ARP', () => {
+    const t: Topology = {
+      name: 'bcast', seed: 1,
+      nodes: [host('h1', '10.0.0.1/24'), host('h2', '10.0.0.2/24')],
+      links: [link('h1:eth0', 'h2:eth0')],
+      traffic: [udp({ to: '10.0.0.255', count: 3 })], expect: [],
+    };
+    const s = runTopology(t);
+    expect(s.drops.filter((d) => d.reason === 'ARP_FAILED')).toEqual([]);
+    expect(s.packetHops).toBe(3);
+  });
+
+  it('drops a UDP datagram whose checksum is wrong (RFC 1122 §4.1.3.4)', async () => {
+    const { Network } = await import('../../src/sim/network.js');
+    const { Host } = await import('../../src/hosts/host.js');
+    const { encode } = await import('../../src/index.js');
+    const net = new Network(1);
+    const h = net.add(new Host(net, host('h2', '10.0.0.2/24')));
+    h.listen(9000);
+    const datagram = (checksum?: number) =>
+      encode([{ layer: 'ethernet', dst: h.interfaces[0]!.mac.reduce((a, b) => `${a}${a ? ':' : ''}${b.toString(16).padStart(2, '0')}`, '') }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { layer: 'udp', srcPort: 1, dstPort: 9000, ...(checksum !== undefined && { checksum }) }, { layer: 'payload', data: new Uint8Array(4) }]);
+    h.receive(h.ports[0]!, net.frame(datagram(0x1234)));
+    h.receive(h.ports[0]!, net.frame(datagram()));
+    h.receive(h.ports[0]!, net.frame(datagram(0)));
+    expect(net.drops.get('h2 BAD_PACKET')).toBe(1);
+    expect(h.udpReceived.get('10.0.0.1:1>9000')).toBe(2);
+  });
+});

@@ -40,3 +40,20 @@ describe('switches in topology files', () => {
     ]);
   });
 });
+
+describe('traffic that could not be told apart', () => {
+  it('refuses two UDP items with the same flow', () => {
+    const text = [
+      'nodes:',
+      '  h1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }',
+      '  h2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }',
+      'links: [ { endpoints: [h1:eth0, h2:eth0] } ]',
+      'traffic:',
+      '  - udp: { from: h1, to: h2, dstPort: 9000 }',
+      '  - udp: { from: h1, to: h2, dstPort: 9000, count: 3 }',
+    ].join('\n');
+    expect(issues(text)).toEqual([
+      'sw.yaml:7:10 traffic[1].udp: sends the same flow as traffic[0] (h1:40000 → h2:9000), so their deliveries could not be told apart; give one another srcPort',
+    ]);
+  });
+});
