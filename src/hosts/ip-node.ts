@@ -318,7 +318,7 @@ export abstract class IpNode extends Node {
         { layer: 'ethernet', dst: macText(senderMac), src: macText(iface.mac) },
         { layer: 'arp', op: 2, senderMac: macText(iface.mac), senderIp: numberToIpv4(targetIp), targetMac: macText(senderMac), targetIp: numberToIpv4(senderIp) },
       ]);
-      iface.port.send(this.net.frame(reply, frame));
+      iface.port.send(this.net.frame(reply));
     }
   }
 

@@ -4,7 +4,7 @@
  * schedule of down/up changes. Each direction is a LinkEnd with its own queue.
  */
 import type { EventHandler } from './scheduler.js';
-import type { Frame, Network, Port } from './network.js';
+import { MAX_HOPS, type Frame, type Network, type Port } from './network.js';
 import type { LinkImpairments } from '../topology/types.js';
 
 const DELIVER = 1;
@@ -34,6 +34,11 @@ export class LinkEnd implements EventHandler {
       net.drop(this.from.node, this.from, frame, 'LINK_DOWN', `link ${link.name} is down`);
       return;
     }
+    if (frame.hops >= MAX_HOPS) {
+      net.drop(this.from.node, this.from, frame, 'LOOP', `crossed ${MAX_HOPS} links: a forwarding loop`);
+      return;
+    }
+    frame.hops++;
     const payload = frame.bytes.length - l2HeaderLength(frame.bytes);
     if (payload > link.mtu) {
       net.drop(this.from.node, this.from, frame, 'MTU_EXCEEDED', `MTU ${link.mtu} < ${payload}`);

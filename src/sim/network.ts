@@ -19,7 +19,15 @@ export interface Frame {
   trace: number;
   /** The frame this one was made from (0 for a new packet). */
   parent: number;
+  /** Links this packet and the frames made from it have crossed. */
+  hops: number;
 }
+
+/**
+ * Links one packet may cross. Without spanning tree an Ethernet loop would carry a flooded
+ * frame forever (it has no TTL); past this it is dropped as a loop, so a run always ends.
+ */
+export const MAX_HOPS = 255;
 
 export class Port {
   /** The link end this port transmits into, if connected. */
@@ -106,7 +114,7 @@ export class Network {
   /** A new frame; `from` carries the trace id forward (a forwarded or encapsulated copy). */
   frame(bytes: Uint8Array, from?: Frame): Frame {
     const id = this.nextPacket++;
-    return { bytes, id, trace: from?.trace ?? id, parent: from?.id ?? 0 };
+    return { bytes, id, trace: from?.trace ?? id, parent: from?.id ?? 0, hops: from?.hops ?? 0 };
   }
 
   trace(node: Node, port: Port | undefined, frame: Frame, dir: TraceDirection, detail?: string): void {

@@ -31,6 +31,7 @@ export const DROP_REASONS = allOf<DropReason>()([
   'PORT_UNREACHABLE',
   'REASSEMBLY_TIMEOUT',
   'FLOW_DROP',
+  'LOOP',
   'BAD_PACKET',
 ]);
 export const DISPOSITIONS = allOf<Disposition>()(['DELIVERED', 'DROPPED', 'LOOP', 'NO_ROUTE', 'TTL_EXCEEDED', 'MTU_EXCEEDED', 'ISOLATED']);

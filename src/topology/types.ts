@@ -158,6 +158,7 @@ export type DropReason =
   | 'PORT_UNREACHABLE'
   | 'REASSEMBLY_TIMEOUT'
   | 'FLOW_DROP'
+  | 'LOOP'
   | 'BAD_PACKET';
 
 export type Expectation =

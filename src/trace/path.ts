@@ -39,6 +39,7 @@ const DISPOSITIONS: Partial<Record<DropReason, Disposition>> = {
   NO_ROUTE: 'NO_ROUTE',
   TTL_EXCEEDED: 'TTL_EXCEEDED',
   MTU_EXCEEDED: 'MTU_EXCEEDED',
+  LOOP: 'LOOP',
 };
 
 /** The path to `destination` (a node name) if it was delivered there, else to the last drop. */

@@ -201,3 +201,24 @@ describe('RFC details of hosts and routers', () => {
     expect(h.udpReceived.get('10.0.0.1:1>9000')).toBe(2);
   });
 });
+
+describe('an Ethernet loop', () => {
+  it('ends: a flooded frame is dropped as a loop after 255 links, so the run finishes', async () => {
+    const { loadTopology } = await import('../../src/topology/load.js');
+    const t = loadTopology(
+      [
+        'nodes:',
+        '  h1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }',
+        '  h2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }',
+        '  s1: { kind: switch, ports: [p1, a, b] }',
+        '  s2: { kind: switch, ports: [p1, a, b] }',
+        'links: [ { endpoints: [h1:eth0, s1:p1] }, { endpoints: [h2:eth0, s2:p1] }, { endpoints: [s1:a, s2:a] }, { endpoints: [s1:b, s2:b] } ]',
+        'traffic: [ { ping: { from: h1, to: h2, count: 1 } } ]',
+      ].join('\n'),
+      'loop.yaml',
+    );
+    const s = runTopology(t);
+    expect(s.drops.filter((d) => d.reason === 'LOOP').reduce((a, d) => a + d.count, 0)).toBeGreaterThan(0);
+    expect(s.packetHops).toBeLessThan(1_000_000);
+  });
+});

@@ -386,7 +386,7 @@ const BAD: [name: string, text: string, lines: string[]][] = [
     'bad.yaml:9:22 expect[0].dropped.node: unknown node "r2"; did you mean "h2"? (nodes are h1, h2, r1, s1)',
   ]],
   ['drops for an unknown reason', `${NODES}expect:\n  - dropped: { node: r1, reason: TTL_EXPIRED }\n`, [
-    'bad.yaml:9:34 expect[0].dropped.reason: unknown reason "TTL_EXPIRED" (reasons are MTU_EXCEEDED, QUEUE_FULL, LOSS, LINK_DOWN, NO_LINK, TTL_EXCEEDED, NO_ROUTE, ARP_FAILED, NOT_FOR_US, PORT_UNREACHABLE, REASSEMBLY_TIMEOUT, FLOW_DROP, BAD_PACKET)',
+    'bad.yaml:9:34 expect[0].dropped.reason: unknown reason "TTL_EXPIRED" (reasons are MTU_EXCEEDED, QUEUE_FULL, LOSS, LINK_DOWN, NO_LINK, TTL_EXCEEDED, NO_ROUTE, ARP_FAILED, NOT_FOR_US, PORT_UNREACHABLE, REASSEMBLY_TIMEOUT, FLOW_DROP, LOOP, BAD_PACKET)',
   ]],
   ['a path with an unknown disposition', `${NODES}expect:\n  - path: { from: h1, to: h2, disposition: BLACKHOLED }\n`, [
     'bad.yaml:9:44 expect[0].path.disposition: unknown disposition "BLACKHOLED" (dispositions are DELIVERED, DROPPED, LOOP, NO_ROUTE, TTL_EXCEEDED, MTU_EXCEEDED, ISOLATED)',
@@ -487,7 +487,7 @@ expect:
       'many.yaml:17:19 traffic[0].ping.from: r1 is a router; traffic starts at a host',
       'many.yaml:17:27 traffic[0].ping.to: unknown node "h3"; did you mean "h1"? (nodes are h1, h2, r1)',
       'many.yaml:17:38 traffic[0].ping.count: expected an integer in 1-9007199254740991, got 0',
-      'many.yaml:19:34 expect[0].dropped.reason: unknown reason "TTL_EXCEDED"; did you mean "TTL_EXCEEDED"? (reasons are MTU_EXCEEDED, QUEUE_FULL, LOSS, LINK_DOWN, NO_LINK, TTL_EXCEEDED, NO_ROUTE, ARP_FAILED, NOT_FOR_US, PORT_UNREACHABLE, REASSEMBLY_TIMEOUT, FLOW_DROP, BAD_PACKET)',
+      'many.yaml:19:34 expect[0].dropped.reason: unknown reason "TTL_EXCEDED"; did you mean "TTL_EXCEEDED"? (reasons are MTU_EXCEEDED, QUEUE_FULL, LOSS, LINK_DOWN, NO_LINK, TTL_EXCEEDED, NO_ROUTE, ARP_FAILED, NOT_FOR_US, PORT_UNREACHABLE, REASSEMBLY_TIMEOUT, FLOW_DROP, LOOP, BAD_PACKET)',
       'many.yaml:20:27 expect[1].delivered.traffic: no traffic[4]: the file has one traffic item, traffic[0]',
     ]);
   });
