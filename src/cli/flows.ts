@@ -44,7 +44,7 @@ export function flowsTrace(flow: string | undefined, options: FlowsOptions): voi
   if (inPortOption !== undefined && !(Number.isInteger(inPortOption) && inPortOption >= 1)) throw new UsageError(`--in-port "${options.inPort}" is not a port number`);
   let inputs: { inPort: number; bytes: Uint8Array }[];
   if (flow !== undefined) {
-    const p = packetFromFlow(flow);
+    const p = packetFromFlow(flow, bridge.ports);
     inputs = [{ inPort: inPortOption ?? p.inPort, bytes: p.bytes }];
   } else if (options.packet !== undefined) {
     let bytes: Uint8Array;

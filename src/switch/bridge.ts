@@ -42,9 +42,10 @@ export class Bridge {
   /**
    * ovs-ofctl mod-flows: replaces the actions of the selected flows (strict: same priority and
    * match; otherwise every flow the match covers), keeping their counters. Returns how many.
+   * `cookie=V/MASK` selects by cookie; a cookie without a mask is ignored (OpenFlow 1.1+).
    */
   modFlows(text: string, strict = false): number {
-    const s = parseSelector(text, this.parseOptions);
+    const s = parseSelector(text, this.parseOptions, 'mod-flows');
     const rules = this.pipeline.select(s.table, s.rule.match, { strict, priority: s.rule.priority, cookie: s.rule.cookie, cookieMask: s.cookieMask });
     this.pipeline.modify(rules, s.rule.actions);
     return rules.length;
@@ -52,7 +53,7 @@ export class Bridge {
 
   /** ovs-ofctl del-flows (strict or not, by cookie/mask); returns how many were deleted. */
   delFlows(text = '', strict = false): number {
-    const s = parseSelector(text, this.parseOptions);
+    const s = parseSelector(text, this.parseOptions, 'del-flows');
     const rules = this.pipeline.select(s.table, s.rule.match, { strict, priority: s.rule.priority, cookie: s.rule.cookie, cookieMask: s.cookieMask });
     this.pipeline.delete(rules);
     return rules.length;
@@ -65,8 +66,9 @@ export class Bridge {
     return this.pipeline.process(packet, now, trace);
   }
 
-  /** `ovs-ofctl dump-flows` output. */
+  /** `ovs-ofctl dump-flows` output at `now`; flows whose timeout has passed by then are removed first, as ovs-vswitchd would have. */
   dumpFlows(now = 0): string {
+    this.pipeline.expire(now);
     return this.pipeline.allRules().map((r) => formatRule(r, now)).join('\n');
   }
 }

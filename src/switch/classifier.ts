@@ -3,7 +3,8 @@
  * into subtables by their mask; each subtable is a hash map from masked flow values to rules,
  * and subtables are tried in order of the highest priority they hold, stopping as soon as no
  * remaining subtable can beat the best match found. An exact-match cache in front answers
- * repeated flows, and is cleared whenever the rules change. Keys are 32-bit hashes, always
+ * repeated flows, and is cleared whenever the rules change (an unchanged learned flow is not a
+ * change). Keys are 32-bit hashes, always
  * verified against the words, so a collision costs time, never correctness.
  */
 import { FLOW_WORDS } from './fields.js';
@@ -17,7 +18,9 @@ interface Subtable {
   buckets: Map<number, Rule[]>;
   maxPriority: number;
   count: number;
-  maskKey: string;
+  /** How many rules hold each priority, to find the new maximum when one goes. */
+  priorities: Map<number, number>;
+  maskHash: number;
 }
 
 interface CacheEntry {
@@ -29,7 +32,8 @@ const CACHE_SIZE = 8192;
 
 export class Classifier {
   private subtables: Subtable[] = [];
-  private readonly byMask = new Map<string, Subtable>();
+  /** Hash of a mask -> the subtables with that hash (one, barring collisions). */
+  private readonly byMask = new Map<number, Subtable[]>();
   private readonly cache = new Map<number, CacheEntry>();
   size = 0;
   /** Lookups answered by the exact-match cache, and in all. */
@@ -37,22 +41,29 @@ export class Classifier {
   lookups = 0;
 
   insert(rule: Rule): void {
-    const s = this.subtableFor(rule.match);
+    const s = this.subtableFor(rule.match, true)!;
     const h = hashWords(rule.match.values, s.words, s.masks);
-    const list = s.buckets.get(h) ?? [];
+    let list = s.buckets.get(h);
+    if (list === undefined) {
+      list = [];
+      s.buckets.set(h, list);
+    }
     // Highest priority first; among equals, the older rule stays first.
     let i = 0;
     while (i < list.length && list[i]!.priority >= rule.priority) i++;
     list.splice(i, 0, rule);
-    s.buckets.set(h, list);
     s.count++;
-    if (rule.priority > s.maxPriority) s.maxPriority = rule.priority;
+    s.priorities.set(rule.priority, (s.priorities.get(rule.priority) ?? 0) + 1);
     this.size++;
-    this.changed();
+    if (rule.priority > s.maxPriority || s.count === 1) {
+      s.maxPriority = rule.priority;
+      this.sortSubtables();
+    }
+    this.cache.clear();
   }
 
   remove(rule: Rule): void {
-    const s = this.byMask.get(maskKey(rule.match));
+    const s = this.subtableFor(rule.match, false);
     if (s === undefined) return;
     const h = hashWords(rule.match.values, s.words, s.masks);
     const list = s.buckets.get(h);
@@ -62,14 +73,34 @@ export class Classifier {
     if (list.length === 0) s.buckets.delete(h);
     s.count--;
     this.size--;
+    const left = s.priorities.get(rule.priority)! - 1;
+    if (left > 0) s.priorities.set(rule.priority, left);
+    else s.priorities.delete(rule.priority);
     if (s.count === 0) {
-      this.byMask.delete(s.maskKey);
-      this.subtables = this.subtables.filter((t) => t !== s);
-    } else {
-      s.maxPriority = 0;
-      for (const rules of s.buckets.values()) for (const r of rules) s.maxPriority = Math.max(s.maxPriority, r.priority);
+      const same = this.byMask.get(s.maskHash)!;
+      if (same.length === 1) this.byMask.delete(s.maskHash);
+      else same.splice(same.indexOf(s), 1);
+      this.subtables.splice(this.subtables.indexOf(s), 1);
+    } else if (left === 0 && rule.priority === s.maxPriority) {
+      let max = -1;
+      for (const p of s.priorities.keys()) if (p > max) max = p;
+      s.maxPriority = max;
+      this.sortSubtables();
     }
-    this.changed();
+    this.cache.clear();
+  }
+
+  /** The rule with exactly this match and priority (OVS's classifier_find_match_exactly), or undefined. */
+  find(match: Match, priority: number): Rule | undefined {
+    const s = this.subtableFor(match, false);
+    if (s === undefined || !s.priorities.has(priority)) return undefined;
+    const bucket = s.buckets.get(hashWords(match.values, s.words, s.masks));
+    if (bucket === undefined) return undefined;
+    for (let i = 0; i < bucket.length; i++) {
+      const r = bucket[i]!;
+      if (r.priority === priority && r.match.equals(match)) return r;
+    }
+    return undefined;
   }
 
   /** The highest-priority rule matching the flow words, or undefined. */
@@ -119,27 +150,27 @@ export class Classifier {
     return this.subtables.length;
   }
 
-  private subtableFor(match: Match): Subtable {
-    const k = maskKey(match);
-    let s = this.byMask.get(k);
-    if (s === undefined) {
-      const words: number[] = [];
-      for (let i = 0; i < FLOW_WORDS; i++) if (match.masks[i] !== 0) words.push(i);
-      s = { words: Int32Array.from(words), masks: match.masks.slice(), buckets: new Map(), maxPriority: 0, count: 0, maskKey: k };
-      this.byMask.set(k, s);
-      this.subtables.push(s);
+  /** The subtable for this match's mask, made when `create` is set. */
+  private subtableFor(match: Match, create: boolean): Subtable | undefined {
+    const masks = match.masks;
+    const h = hashAll(masks);
+    const same = this.byMask.get(h);
+    if (same !== undefined) {
+      for (let i = 0; i < same.length; i++) if (sameWords(same[i]!.masks, masks)) return same[i];
     }
+    if (!create) return undefined;
+    const words: number[] = [];
+    for (let i = 0; i < FLOW_WORDS; i++) if (masks[i] !== 0) words.push(i);
+    const s: Subtable = { words: Int32Array.from(words), masks: masks.slice(), buckets: new Map(), maxPriority: 0, count: 0, priorities: new Map(), maskHash: h };
+    if (same === undefined) this.byMask.set(h, [s]);
+    else same.push(s);
+    this.subtables.push(s);
     return s;
   }
 
-  private changed(): void {
+  private sortSubtables(): void {
     this.subtables.sort((a, b) => b.maxPriority - a.maxPriority);
-    this.cache.clear();
   }
-}
-
-function maskKey(match: Match): string {
-  return match.masks.join(',');
 }
 
 /** Murmur3-style mixing of the masked words a subtable looks at. */

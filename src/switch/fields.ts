@@ -30,8 +30,12 @@ export interface FieldDef {
   kind: 'int' | 'mac' | 'ipv4' | 'ipv6' | 'port';
   /** Matching happens on part of a word (ip_dscp and nw_ecn share nw_tos's word). */
   shift?: number;
-  /** Set only in the pipeline, not read from the packet. */
+  /** set_field, load and move may write it (OVS marks dl_type and nw_proto read-only). */
   writable: boolean;
+  /** Lives only in the pipeline (in_port, tunnel fields, metadata, registers): writes change the flow words, never the bytes. */
+  pipeline: boolean;
+  /** The bits of the field a write can change (nw_tos: the DSCP bits; its ECN bits are kept, as OVS does). */
+  writeMask?: bigint;
 }
 
 const f = (
@@ -44,21 +48,26 @@ const f = (
   prerequisite: Prerequisite,
   kind: FieldDef['kind'] = 'int',
   shift?: number,
-): FieldDef => ({ name, aliases, word, words, bits, maskable, prerequisite, kind, writable: true, ...(shift !== undefined && { shift }) });
+): FieldDef => ({ name, aliases, word, words, bits, maskable, prerequisite, kind, writable: true, pipeline: false, ...(shift !== undefined && { shift }) });
+
+/** A field OVS refuses to write ("dl_type is read-only"). */
+const readOnly = (def: FieldDef): FieldDef => ({ ...def, writable: false });
+/** A field of the pipeline, not of the packet's bytes. */
+const pipeline = (def: FieldDef): FieldDef => ({ ...def, pipeline: true });
 
 export const FIELDS: FieldDef[] = [
-  f('in_port', ['NXM_OF_IN_PORT', 'OXM_OF_IN_PORT'], W.IN_PORT, 1, 16, false, 'none', 'port'),
+  pipeline(f('in_port', ['NXM_OF_IN_PORT', 'OXM_OF_IN_PORT'], W.IN_PORT, 1, 16, false, 'none', 'port')),
   f('dl_dst', ['eth_dst', 'NXM_OF_ETH_DST', 'OXM_OF_ETH_DST'], W.DL_DST, 2, 48, true, 'none', 'mac'),
   f('dl_src', ['eth_src', 'NXM_OF_ETH_SRC', 'OXM_OF_ETH_SRC'], W.DL_SRC, 2, 48, true, 'none', 'mac'),
-  f('dl_type', ['eth_type', 'NXM_OF_ETH_TYPE', 'OXM_OF_ETH_TYPE'], W.DL_TYPE, 1, 16, false, 'none'),
+  readOnly(f('dl_type', ['eth_type', 'NXM_OF_ETH_TYPE', 'OXM_OF_ETH_TYPE'], W.DL_TYPE, 1, 16, false, 'none')),
   f('vlan_tci', ['NXM_OF_VLAN_TCI'], W.VLAN_TCI, 1, 16, true, 'none'),
   f('nw_src', ['ip_src', 'NXM_OF_IP_SRC', 'OXM_OF_IPV4_SRC'], W.NW_SRC, 1, 32, true, 'ipv4-or-arp', 'ipv4'),
   f('nw_dst', ['ip_dst', 'NXM_OF_IP_DST', 'OXM_OF_IPV4_DST'], W.NW_DST, 1, 32, true, 'ipv4-or-arp', 'ipv4'),
   f('ipv6_src', ['NXM_NX_IPV6_SRC', 'OXM_OF_IPV6_SRC'], W.IPV6_SRC, 4, 128, true, 'ipv6', 'ipv6'),
   f('ipv6_dst', ['NXM_NX_IPV6_DST', 'OXM_OF_IPV6_DST'], W.IPV6_DST, 4, 128, true, 'ipv6', 'ipv6'),
   f('ipv6_label', ['NXM_NX_IPV6_LABEL', 'OXM_OF_IPV6_FLABEL'], W.IPV6_LABEL, 1, 20, true, 'ipv6'),
-  f('nw_proto', ['ip_proto', 'NXM_OF_IP_PROTO', 'OXM_OF_IP_PROTO'], W.NW_PROTO, 1, 8, false, 'ip-or-arp'),
-  f('nw_tos', ['NXM_OF_IP_TOS'], W.NW_TOS, 1, 8, false, 'ip'),
+  readOnly(f('nw_proto', ['ip_proto', 'NXM_OF_IP_PROTO', 'OXM_OF_IP_PROTO'], W.NW_PROTO, 1, 8, false, 'ip-or-arp')),
+  { ...f('nw_tos', ['NXM_OF_IP_TOS'], W.NW_TOS, 1, 8, false, 'ip'), writeMask: 0xfcn },
   f('ip_dscp', ['OXM_OF_IP_DSCP'], W.NW_TOS, 1, 6, false, 'ip', 'int', 2),
   f('nw_ecn', ['ip_ecn', 'NXM_NX_IP_ECN', 'OXM_OF_IP_ECN'], W.NW_TOS, 1, 2, false, 'ip', 'int', 0),
   f('nw_ttl', ['NXM_NX_IP_TTL'], W.NW_TTL, 1, 8, false, 'ip'),
@@ -71,11 +80,11 @@ export const FIELDS: FieldDef[] = [
   f('arp_tpa', ['NXM_OF_ARP_TPA', 'OXM_OF_ARP_TPA'], W.NW_DST, 1, 32, true, 'arp', 'ipv4'),
   f('arp_sha', ['NXM_NX_ARP_SHA', 'OXM_OF_ARP_SHA'], W.ARP_SHA, 2, 48, true, 'arp', 'mac'),
   f('arp_tha', ['NXM_NX_ARP_THA', 'OXM_OF_ARP_THA'], W.ARP_THA, 2, 48, true, 'arp', 'mac'),
-  f('tun_id', ['tunnel_id', 'NXM_NX_TUN_ID', 'OXM_OF_TUNNEL_ID'], W.TUN_ID, 2, 64, true, 'none'),
-  f('tun_src', ['NXM_NX_TUN_IPV4_SRC'], W.TUN_SRC, 1, 32, true, 'none', 'ipv4'),
-  f('tun_dst', ['NXM_NX_TUN_IPV4_DST'], W.TUN_DST, 1, 32, true, 'none', 'ipv4'),
-  f('metadata', ['OXM_OF_METADATA'], W.METADATA, 2, 64, true, 'none'),
-  ...Array.from({ length: 16 }, (_, i) => f(`reg${i}`, [`NXM_NX_REG${i}`], W.REG0 + i, 1, 32, true, 'none')),
+  pipeline(f('tun_id', ['tunnel_id', 'NXM_NX_TUN_ID', 'OXM_OF_TUNNEL_ID'], W.TUN_ID, 2, 64, true, 'none')),
+  pipeline(f('tun_src', ['NXM_NX_TUN_IPV4_SRC'], W.TUN_SRC, 1, 32, true, 'none', 'ipv4')),
+  pipeline(f('tun_dst', ['NXM_NX_TUN_IPV4_DST'], W.TUN_DST, 1, 32, true, 'none', 'ipv4')),
+  pipeline(f('metadata', ['OXM_OF_METADATA'], W.METADATA, 2, 64, true, 'none')),
+  ...Array.from({ length: 16 }, (_, i) => pipeline(f(`reg${i}`, [`NXM_NX_REG${i}`], W.REG0 + i, 1, 32, true, 'none'))),
 ];
 
 const BY_NAME = new Map<string, FieldDef>();
@@ -86,6 +95,32 @@ for (const def of FIELDS) {
 
 export function fieldByName(name: string): FieldDef | undefined {
   return BY_NAME.get(name);
+}
+
+/**
+ * Bits `start .. start+bits-1` (bits <= 32) of a field in flow words, as an unsigned number: the
+ * per-packet way to read a subfield, without BigInt. A field's bits are right-aligned in its words.
+ */
+export function readBits(words: Uint32Array, field: FieldDef, start: number, bits: number): number {
+  const p = start + (field.shift ?? 0);
+  const at = field.word + field.words - 1 - (p >>> 5);
+  const o = p & 31;
+  let v = words[at]! >>> o;
+  if (o + bits > 32 && at > field.word) v = (v | (words[at - 1]! << (32 - o))) >>> 0;
+  return bits >= 32 ? v >>> 0 : (v & (2 ** bits - 1)) >>> 0;
+}
+
+/** Writes `value` into bits `start .. start+bits-1` (bits <= 32) of a field in flow words. */
+export function writeBits(words: Uint32Array, field: FieldDef, start: number, bits: number, value: number): void {
+  const p = start + (field.shift ?? 0);
+  const at = field.word + field.words - 1 - (p >>> 5);
+  const o = p & 31;
+  const mask = bits >= 32 ? 0xffffffff : 2 ** bits - 1;
+  words[at] = ((words[at]! & ~(mask << o)) | ((value & mask) << o)) >>> 0;
+  if (o + bits > 32 && at > field.word) {
+    const high = mask >>> (32 - o);
+    words[at - 1] = ((words[at - 1]! & ~high) | ((value >>> (32 - o)) & high)) >>> 0;
+  }
 }
 
 /** Field names for messages, in the order ovs-fields(7) lists them. */

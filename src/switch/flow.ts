@@ -103,5 +103,7 @@ export interface Rule {
   packets: number;
   bytes: number;
   created: number;
+  /** When the flow was last added, or refreshed by a learn action finding it unchanged: the hard timeout counts from here (OVS). */
+  modified: number;
   lastUsed: number;
 }

@@ -12,15 +12,20 @@ import type { SwitchSpec, TunnelSpec } from '../topology/types.js';
 import { IpNode, type Interface, ETH_HEADER } from '../hosts/ip-node.js';
 import { ipv4ToNumber, numberToIpv4 } from '../hosts/addressing.js';
 import { encode } from '../wire/encode.js';
-import { fromHex } from '../wire/addresses.js';
+import { fromHex, toHex } from '../wire/addresses.js';
 import { u16, u32 } from '../wire/read.js';
 import { espOpen, ReplayWindow } from '../wire/esp-sa.js';
 import type { LayerSpec } from '../wire/layers.js';
 import { Bridge } from './bridge.js';
 import { W } from './fields.js';
+import { SwitchPacket } from './packet.js';
 import type { Output } from './pipeline.js';
 
 const ETHERTYPE_TEB = 0x6558;
+/** The first word of every VXLAN header OVS accepts: flags 0x08 (I), reserved bits 0. */
+const VXLAN_FLAGS_WORD = 0x08000000;
+/** GRE checksum, key and sequence-number present bits. */
+const GRE_KNOWN_FLAGS = 0xb000;
 
 interface Tunnel extends TunnelSpec {
   ofport: number;
@@ -37,8 +42,9 @@ export class SwitchNode extends IpNode {
   private readonly byNumber = new Map<number, Port>();
   private readonly numberOf = new Map<Port, number>();
   private readonly tunnels = new Map<number, Tunnel>();
-  /** Expire rules lazily only if some rule can expire. */
-  private readonly timeouts: boolean;
+  /** The same tunnels as a list, and the UDP ports VXLAN listens on, so receiving allocates nothing. */
+  private readonly tunnelList: Tunnel[] = [];
+  private readonly vxlanPorts = new Set<number>();
 
   constructor(net: Network, spec: SwitchSpec) {
     super(net, spec.name, 'switch', spec.underlay ? [spec.underlay.interface] : [], 60e9);
@@ -52,6 +58,8 @@ export class SwitchNode extends IpNode {
           tunnel.replay = new ReplayWindow(64);
         }
         this.tunnels.set(p.ofport, tunnel);
+        this.tunnelList.push(tunnel);
+        if (t.type === 'vxlan') this.vxlanPorts.add(t.dstPort);
         continue;
       }
       const port = this.addPort(p.name);
@@ -61,8 +69,7 @@ export class SwitchNode extends IpNode {
     this.bridge = new Bridge(spec.name, spec.ports.map((p) => ({ number: p.ofport, name: p.name, ...(p.tag !== undefined && { tag: p.tag }), ...(p.trunks !== undefined && { trunks: p.trunks }) })));
     // A bridge with no flows behaves as a standalone Open vSwitch bridge: NORMAL.
     const flows = spec.flows.length > 0 ? spec.flows : ['priority=0,actions=NORMAL'];
-    const rules = flows.map((f, i) => this.bridge.addFlow(f, 0, `${spec.name} flows[${i}]`));
-    this.timeouts = rules.some((r) => r.idleTimeout > 0 || r.hardTimeout > 0);
+    flows.forEach((f, i) => this.bridge.addFlow(f, 0, `${spec.name} flows[${i}]`));
   }
 
   override receive(port: Port, frame: Frame): void {
@@ -75,14 +82,16 @@ export class SwitchNode extends IpNode {
   private pipeline(ofport: number, port: Port | undefined, frame: Frame, bytes: Uint8Array, tunnel?: { id: number; src: number; dst: number }): void {
     const net = this.net;
     const now = net.scheduler.now;
-    if (this.timeouts) this.bridge.pipeline.expire(now);
+    // Flows added later (learn) may time out too; this costs one comparison when nothing is due.
+    this.bridge.pipeline.expire(now);
     const tracing = net.recorder.active;
-    const result = this.bridge.process(ofport, bytes, now, tracing, (pk) => {
-      if (tunnel === undefined) return;
-      pk.words[W.TUN_ID + 1] = tunnel.id;
-      pk.words[W.TUN_SRC] = tunnel.src;
-      pk.words[W.TUN_DST] = tunnel.dst;
-    });
+    const packet = new SwitchPacket(bytes, ofport);
+    if (tunnel !== undefined) {
+      packet.words[W.TUN_ID + 1] = tunnel.id;
+      packet.words[W.TUN_SRC] = tunnel.src;
+      packet.words[W.TUN_DST] = tunnel.dst;
+    }
+    const result = this.bridge.pipeline.process(packet, now, tracing);
     if (tracing) net.trace(this, port, frame, 'match', result.trace.map((l) => l.trim()).join('; '));
     if (result.outputs.length === 0) {
       net.drop(this, port, frame, 'FLOW_DROP', 'the flow tables sent it nowhere');
@@ -126,9 +135,10 @@ export class SwitchNode extends IpNode {
     }
     outer.push({ layer: 'payload', data: out.bytes });
     const packet = encode(outer);
-    const detail = `${t.type === 'esp' ? 'ESP-protected GRE' : t.type.toUpperCase()} encap to ${numberToIpv4(remote)}, ${t.type === 'vxlan' ? 'VNI' : 'key'} ${key}`;
     const encapsulated = net.frame(packet, frame);
-    net.trace(this, hop.iface.port, encapsulated, 'encap', detail);
+    if (net.recorder.active) {
+      net.trace(this, hop.iface.port, encapsulated, 'encap', `${t.type === 'esp' ? 'ESP-protected GRE' : t.type.toUpperCase()} encap to ${numberToIpv4(remote)}, ${t.type === 'vxlan' ? 'VNI' : 'key'} ${key}`);
+    }
     this.sendDatagram(hop, packet, encapsulated);
   }
 
@@ -142,19 +152,27 @@ export class SwitchNode extends IpNode {
     let type: TunnelSpec['type'] | undefined;
     let esp: Tunnel | undefined;
     if (protocol === 17 && datagram.length >= ihl + 16) {
-      const dstPort = u16(datagram, ihl + 2);
-      if ([...this.tunnels.values()].some((t) => t.type === 'vxlan' && t.dstPort === dstPort)) {
+      if (this.vxlanPorts.has(u16(datagram, ihl + 2))) {
         type = 'vxlan';
+        // OVS takes only flags 0x08 (I) with every reserved bit 0, and drops anything else.
+        if (u32(datagram, ihl + 8) !== VXLAN_FLAGS_WORD || datagram[ihl + 15] !== 0) {
+          this.net.drop(this, iface.port, frame, 'BAD_PACKET', `invalid VXLAN header ${toHex(datagram.subarray(ihl + 8, ihl + 16))}: flags must be 08 and the reserved bits 0`);
+          return;
+        }
         key = u32(datagram, ihl + 12) >>> 8;
         inner = datagram.subarray(ihl + 16);
       }
     } else if (protocol === 47) {
+      if (datagram.length >= ihl + 2 && (u16(datagram, ihl) & ~GRE_KNOWN_FLAGS) !== 0) {
+        this.net.drop(this, iface.port, frame, 'BAD_PACKET', `GRE flags and version 0x${u16(datagram, ihl).toString(16).padStart(4, '0')}: OVS takes only the C, K and S flags, version 0`);
+        return;
+      }
       const gre = greInner(datagram.subarray(ihl));
       if (gre) ({ inner, key } = gre);
       type = 'gre';
     } else if (protocol === 50 && datagram.length >= ihl + 8) {
       const spi = u32(datagram, ihl);
-      esp = [...this.tunnels.values()].find((t) => t.type === 'esp' && t.esp!.spiIn === spi && (t.remote === undefined || t.remote === src));
+      esp = this.espTunnel(spi, src);
       if (esp !== undefined) {
         const plain = this.openEsp(esp, datagram.subarray(ihl), iface, frame);
         if (plain === undefined) return;
@@ -163,13 +181,39 @@ export class SwitchNode extends IpNode {
         type = 'esp';
       }
     }
-    const tunnel = type === undefined ? undefined : (esp ?? [...this.tunnels.values()].find((t) => t.type === type && (t.remote === undefined || t.remote === src) && (t.key === 'flow' || t.key === key)));
+    const tunnel = type === undefined ? undefined : (esp ?? this.receivingTunnel(type, src, key));
     if (inner === undefined || tunnel === undefined) {
       this.net.drop(this, iface.port, frame, 'NOT_FOR_US', `no tunnel port for this packet from ${numberToIpv4(src)}${type ? ` (${type}, key ${key})` : ''}`);
       return;
     }
-    this.net.trace(this, iface.port, frame, 'decap', `${tunnel.name}: ${type === 'esp' ? 'ESP-protected GRE' : type!.toUpperCase()} from ${numberToIpv4(src)}, ${type === 'vxlan' ? 'VNI' : 'key'} ${key}`);
-    this.pipeline(tunnel.ofport, undefined, frame, inner.slice(), { id: key, src, dst });
+    if (this.net.recorder.active) {
+      this.net.trace(this, iface.port, frame, 'decap', `${tunnel.name}: ${type === 'esp' ? 'ESP-protected GRE' : type!.toUpperCase()} from ${numberToIpv4(src)}, ${type === 'vxlan' ? 'VNI' : 'key'} ${key}`);
+    }
+    this.pipeline(tunnel.ofport, undefined, frame, inner, { id: key, src, dst });
+  }
+
+  /**
+   * The tunnel port a packet of this type, from `src`, with this key arrives on, as OVS's
+   * tnl_find chooses: a port with this exact key before a key=flow port, and within each, a port
+   * with this exact remote_ip before a remote_ip=flow port.
+   */
+  private receivingTunnel(type: TunnelSpec['type'], src: number, key: number): Tunnel | undefined {
+    let best: Tunnel | undefined;
+    let bestRank = 4;
+    for (const t of this.tunnelList) {
+      if (t.type !== type || (t.remote !== undefined && t.remote !== src) || (t.key !== 'flow' && t.key !== key)) continue;
+      const rank = (t.key === 'flow' ? 2 : 0) + (t.remote === undefined ? 1 : 0);
+      if (rank < bestRank) {
+        best = t;
+        bestRank = rank;
+      }
+    }
+    return best;
+  }
+
+  private espTunnel(spi: number, src: number): Tunnel | undefined {
+    for (const t of this.tunnelList) if (t.type === 'esp' && t.esp!.spiIn === spi && (t.remote === undefined || t.remote === src)) return t;
+    return undefined;
   }
 
   protected notLocal(iface: Interface, frame: Frame): void {
@@ -202,6 +246,8 @@ export class SwitchNode extends IpNode {
 function greInner(gre: Uint8Array): { inner: Uint8Array; key: number } | undefined {
   if (gre.length < 4 || u16(gre, 2) !== ETHERTYPE_TEB) return undefined;
   const flags = u16(gre, 0);
+  // OVS takes only the C, K and S flags, version 0; routing and the rest are dropped.
+  if ((flags & ~GRE_KNOWN_FLAGS) !== 0) return undefined;
   let o = 4 + ((flags & 0x8000) !== 0 ? 4 : 0);
   let key = 0;
   if ((flags & 0x2000) !== 0) {

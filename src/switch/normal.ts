@@ -1,9 +1,10 @@
 /**
  * The NORMAL action: a MAC-learning L2 switch with VLANs, as Open vSwitch's NORMAL does it.
  * Ports are access ports (`tag`: untagged frames belong to that VLAN) or trunks (`trunks`: the
- * VLANs carried, all when absent). Learning is per VLAN; unknown and group destinations flood
- * to the ports carrying the VLAN; IEEE reserved group addresses (01:80:c2:00:00:00-0f) are
- * dropped; a destination learned on the input port is dropped.
+ * VLANs carried, all when absent). Learning is per VLAN; a learned MAC not seen again as a
+ * source for 300 s is forgotten (OVS's default mac-aging-time); unknown and group destinations
+ * flood to the ports carrying the VLAN; IEEE reserved group addresses (01:80:c2:00:00:00-0f)
+ * are dropped; a destination learned on the input port is dropped.
  */
 import { W } from './fields.js';
 import type { SwitchPacket } from './packet.js';
@@ -18,16 +19,31 @@ export interface PortConfig {
 
 const VLAN_CFI = 0x1000;
 
-export class NormalSwitching {
-  /** "vlan mac" -> port number. */
-  private readonly table = new Map<string, { port: number; learned: number }>();
+/** How long a learned MAC lasts without being seen as a source again: OVS's default mac-aging-time, 300 s. */
+export const MAC_AGING_NS = 300e9;
 
-  constructor(private readonly ports: readonly PortConfig[]) {}
+interface Learned {
+  port: number;
+  /** When it was last seen as a source (ns). */
+  seen: number;
+}
+
+export class NormalSwitching {
+  /**
+   * VLAN -> MAC (as a 48-bit number) -> where it was learned. Two levels, because one number
+   * key (VLAN * 2^48 + MAC) would need 60 bits, past the 53 a double holds exactly.
+   */
+  private readonly table = new Map<number, Map<number, Learned>>();
+  private readonly byNumber = new Map<number, PortConfig>();
+
+  constructor(private readonly ports: readonly PortConfig[]) {
+    for (const p of ports) this.byNumber.set(p.number, p);
+  }
 
   /** The frames NORMAL sends for this packet, per output port, with tags as each port needs. */
   forward(pk: SwitchPacket, now: number, note: ((text: string) => void) | undefined): { port: number; bytes: Uint8Array }[] {
     const w = pk.words;
-    const inPort = this.ports.find((p) => p.number === w[W.IN_PORT]);
+    const inPort = this.byNumber.get(w[W.IN_PORT]!);
     if (inPort === undefined) return [];
     const tci = w[W.VLAN_TCI]!;
     const tagged = (tci & VLAN_CFI) !== 0;
@@ -53,50 +69,64 @@ export class NormalSwitching {
       note?.('>> drop: IEEE reserved group address (802.1D)');
       return [];
     }
-    const src = macKey(b, 6);
+    let macs = this.table.get(vlan);
+    if (macs === undefined) {
+      macs = new Map();
+      this.table.set(vlan, macs);
+    }
     if ((b[6]! & 1) === 0) {
-      const key = `${vlan} ${src}`;
-      const old = this.table.get(key);
-      if (old?.port !== inPort.number) note?.(`learned that ${src} is on port ${inPort.number} in VLAN ${vlan}`);
-      this.table.set(key, { port: inPort.number, learned: now });
+      const src = w[W.DL_SRC]! * 0x100000000 + w[W.DL_SRC + 1]!;
+      const old = macs.get(src);
+      if (old === undefined || old.port !== inPort.number || now - old.seen >= MAC_AGING_NS) note?.(`learned that ${macText(src)} is on port ${inPort.number} in VLAN ${vlan}`);
+      if (old === undefined) macs.set(src, { port: inPort.number, seen: now });
+      else {
+        old.port = inPort.number;
+        old.seen = now;
+      }
     }
     // The frame as it would leave untagged, and as it would leave tagged with this VLAN.
     const untagged = tagged ? stripOuterTag(b) : b;
     const retagged = vlan === 0 && !tagged ? b : withTag(untagged, vlan, pcp);
-    const sendTo = (port: PortConfig) => {
-      const bytes = port.tag !== undefined ? untagged : vlan === 0 && !(tagged && pcp !== 0) ? untagged : retagged;
-      return { port: port.number, bytes };
-    };
-    const carries = (port: PortConfig) => (port.tag !== undefined ? port.tag === vlan : !port.trunks || port.trunks.includes(vlan));
+    // Access ports and VLAN 0 (unless priority-tagged) leave untagged; trunks carry the tag.
+    const plain = vlan === 0 && !(tagged && pcp !== 0);
     if (!dstGroup) {
-      const learned = this.table.get(`${vlan} ${macKey(b, 0)}`);
-      if (learned !== undefined) {
+      const dst = w[W.DL_DST]! * 0x100000000 + w[W.DL_DST + 1]!;
+      const learned = macs.get(dst);
+      if (learned !== undefined && now - learned.seen >= MAC_AGING_NS) macs.delete(dst);
+      else if (learned !== undefined) {
         if (learned.port === inPort.number) {
           note?.(`>> learned destination is on the input port ${inPort.number}: dropping`);
           return [];
         }
-        const port = this.ports.find((p) => p.number === learned.port);
-        if (port && carries(port)) {
+        const port = this.byNumber.get(learned.port);
+        if (port && carries(port, vlan)) {
           note?.(`forwarding to learned port ${port.number}`);
-          return [sendTo(port)];
+          return [{ port: port.number, bytes: port.tag !== undefined || plain ? untagged : retagged }];
         }
       }
     }
     note?.(dstGroup ? 'multicast or broadcast destination: flooding' : 'no learned MAC for destination: flooding');
-    return this.ports.filter((p) => p.number !== inPort.number && carries(p)).map(sendTo);
+    const out: { port: number; bytes: Uint8Array }[] = [];
+    for (const p of this.ports) if (p.number !== inPort.number && carries(p, vlan)) out.push({ port: p.number, bytes: p.tag !== undefined || plain ? untagged : retagged });
+    return out;
   }
 
-  /** The learned table, as fdb/show lists it: port, VLAN, MAC. */
-  entries(): { port: number; vlan: number; mac: string }[] {
-    return [...this.table].map(([k, v]) => {
-      const [vlan, mac] = k.split(' ') as [string, string];
-      return { port: v.port, vlan: Number(vlan), mac };
-    });
+  /** The learned table, as fdb/show lists it: port, VLAN, MAC (entries aged out by `now` left out). */
+  entries(now = 0): { port: number; vlan: number; mac: string }[] {
+    const out: { port: number; vlan: number; mac: string }[] = [];
+    for (const [vlan, macs] of this.table) {
+      for (const [mac, e] of macs) if (now - e.seen < MAC_AGING_NS) out.push({ port: e.port, vlan, mac: macText(mac) });
+    }
+    return out;
   }
 }
 
-function macKey(b: Uint8Array, o: number): string {
-  return Array.from(b.subarray(o, o + 6), (x) => x.toString(16).padStart(2, '0')).join(':');
+function carries(port: PortConfig, vlan: number): boolean {
+  return port.tag !== undefined ? port.tag === vlan : !port.trunks || port.trunks.includes(vlan);
+}
+
+function macText(mac: number): string {
+  return mac.toString(16).padStart(12, '0').match(/../g)!.join(':');
 }
 
 function stripOuterTag(b: Uint8Array): Uint8Array {

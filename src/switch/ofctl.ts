@@ -43,8 +43,6 @@ export interface ParseOptions {
   /** Port names usable for in_port and output (e.g. p1 -> 1). */
   ports?: ReadonlyMap<string, number>;
   where?: string;
-  /** For mod-flows/del-flows: actions may be absent (del-flows takes none), cookie may be masked. */
-  selector?: boolean;
 }
 
 /** A del-flows / mod-flows selection: table (all when absent), match, priority, cookie and mask. */
@@ -54,19 +52,26 @@ export interface FlowSelector {
   cookieMask: bigint;
 }
 
-/** Parses the flow text of ovs-ofctl mod-flows / del-flows. */
-export function parseSelector(flow: string, options: ParseOptions = {}): FlowSelector {
-  const hasTable = /(^|[\s,])table\s*=/.test(flow);
-  const cookie = /(^|[\s,])cookie\s*=\s*([^,\s]+)/.exec(flow);
-  let cookieMask = 0n;
-  let text = flow;
-  if (cookie?.[2]?.includes('/')) {
-    const [, mask] = cookie[2].split('/') as [string, string];
-    cookieMask = BigInt(mask);
-    text = flow.replace(cookie[2], cookie[2].split('/')[0]!);
-  } else if (cookie) cookieMask = (1n << 64n) - 1n;
-  const rule = parseFlow(text, { ...options, selector: true });
-  return { rule, table: hasTable ? rule.table : undefined, cookieMask };
+/** What the flow text of mod-flows / del-flows says beyond a rule: the command, whether a table was named, the cookie mask. */
+interface Selection {
+  command: 'mod-flows' | 'del-flows';
+  table: boolean;
+  cookieMask: bigint;
+}
+
+const ALL_ONES_64 = (1n << 64n) - 1n;
+
+/**
+ * Parses the flow text of ovs-ofctl mod-flows / del-flows (OpenFlow 1.1+, as `-O OpenFlow15`):
+ * actions may be absent, and `cookie=V/MASK` selects flows whose cookie matches V under MASK.
+ * A cookie without a mask selects nothing: del-flows refuses it, as ovs-ofctl does, and for
+ * mod-flows it is neither a filter nor a new cookie (OpenFlow 1.1+ cannot change a cookie in a
+ * modify).
+ */
+export function parseSelector(flow: string, options: ParseOptions = {}, command: Selection['command'] = 'del-flows'): FlowSelector {
+  const selection: Selection = { command, table: false, cookieMask: 0n };
+  const rule = parseFlowWith(flow, options, selection);
+  return { rule, table: selection.table ? rule.table : undefined, cookieMask: selection.cookieMask };
 }
 
 interface Token {
@@ -95,13 +100,17 @@ function splitTop(text: string, offset: number, commasOnly: boolean): Token[] {
 }
 
 export function parseFlow(text: string, options: ParseOptions = {}): Rule {
+  return parseFlowWith(text, options, undefined);
+}
+
+function parseFlowWith(text: string, options: ParseOptions, selection: Selection | undefined): Rule {
   let flow = text;
   const fail = (at: number, reason: string): never => {
     throw new FlowSyntaxError(flow, at + 1, reason, options.where);
   };
   let actionsAt = flow.search(/(^|[\s,])actions\s*=/);
   if (actionsAt < 0) {
-    if (!options.selector) fail(flow.length, 'expected "actions=" (every flow needs actions; actions=drop drops)');
+    if (selection === undefined) fail(flow.length, 'expected "actions=" (every flow needs actions; actions=drop drops)');
     flow = `${flow}${flow.trim() === '' ? '' : ','}actions=drop`;
     actionsAt = flow.search(/(^|[\s,])actions\s*=/);
   }
@@ -109,7 +118,7 @@ export function parseFlow(text: string, options: ParseOptions = {}): Rule {
   const matchPart = flow.slice(0, actionsAt + (flow[actionsAt] === 'a' ? 0 : 1));
   const rule: Rule = {
     table: 0, priority: DEFAULT_PRIORITY, cookie: 0n, idleTimeout: 0, hardTimeout: 0, match: new Match(),
-    matchText: '', actions: [], actionsText: '', packets: 0, bytes: 0, created: 0, lastUsed: 0,
+    matchText: '', actions: [], actionsText: '', packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,
   };
   const seen = new Map<string, number>();
   for (const token of splitTop(matchPart, 0, false)) {
@@ -138,14 +147,22 @@ export function parseFlow(text: string, options: ParseOptions = {}): Rule {
     switch (key) {
       case 'table':
         rule.table = integer(v, 254, valueAt, 'table', fail);
+        if (selection) selection.table = true;
         continue;
       case 'priority':
         rule.priority = integer(v, 65535, valueAt, 'priority', fail);
         continue;
-      case 'cookie':
-        rule.cookie = parseBig(v) ?? fail(valueAt, `cookie "${v}" is not a number`);
-        if (rule.cookie >= 1n << 64n) fail(valueAt, `cookie ${v} is wider than 64 bits`);
+      case 'cookie': {
+        const slash = v.indexOf('/');
+        rule.cookie = cookieNumber(slash < 0 ? v : v.slice(0, slash), valueAt, 'cookie', fail);
+        if (slash >= 0) {
+          if (selection === undefined) fail(valueAt + slash, 'flow additions cannot use a cookie mask');
+          selection!.cookieMask = cookieNumber(v.slice(slash + 1), valueAt + slash + 1, 'cookie mask', fail);
+        } else if (selection?.command === 'del-flows') {
+          fail(valueAt, `cannot set cookie (to match on a cookie, specify a mask, e.g. cookie=${v}/-1)`);
+        }
         continue;
+      }
       case 'idle_timeout':
         rule.idleTimeout = integer(v, 65535, valueAt, 'idle_timeout', fail);
         continue;
@@ -179,7 +196,7 @@ export function parseFlow(text: string, options: ParseOptions = {}): Rule {
     }
   }
   const actionsText = flow.slice(equals);
-  rule.actions = parseActions(actionsText, equals, rule.match, options, fail);
+  rule.actions = parseActions(actionsText, equals, rule.match, options, fail, { table: rule.table, actionSet: false });
   rule.matchText = formatMatch(rule.match);
   rule.actionsText = formatActions(rule.actions);
   return rule;
@@ -235,8 +252,21 @@ function integer(text: string, max: number, at: number, what: string, fail: Fail
   return n;
 }
 
+/**
+ * One field's value (and mask, if written) in a flow text, by the field's kind, as a match
+ * reads it; a mistake is a FlowSyntaxError at `at` (0-based) in `flow`. For callers that read
+ * flow-like text other than a rule (a packet description for `flows trace`).
+ */
+export function parseFieldValue(flow: string, field: FieldDef, text: string, at: number, options: ParseOptions = {}): { value: bigint; mask: bigint; masked: boolean } {
+  const fail = (column: number, reason: string): never => {
+    throw new FlowSyntaxError(flow, column + 1, reason, options.where);
+  };
+  const { value, mask } = fieldValue(field, text, at, options, fail);
+  return { value, mask, masked: text.includes('/') };
+}
+
 /** Parses a field value (and mask) into a bigint pair, by the field's kind. */
-function fieldValue(field: FieldDef, text: string, at: number, options: ParseOptions, fail: Fail): { value: bigint; mask: bigint } {
+function fieldValue(field: FieldDef, text: string, at: number, options: ParseOptions, fail: Fail): { value: bigint; mask: bigint; stray: boolean } {
   const full = (1n << BigInt(field.bits)) - 1n;
   const slash = text.indexOf('/');
   const valueText = slash < 0 ? text : text.slice(0, slash);
@@ -296,7 +326,16 @@ function fieldValue(field: FieldDef, text: string, at: number, options: ParseOpt
   }
   if (value > full) fail(at, `${field.name} value ${text} is wider than its ${field.bits} bits`);
   if (mask > full) fail(at, `${field.name} mask ${maskText} is wider than its ${field.bits} bits`);
-  return { value: value & mask, mask };
+  // A match keeps the value's bits under the mask (ovs-ofctl does too); set_field refuses the rest.
+  return { value: value & mask, mask, stray: (value & ~mask) !== 0n };
+}
+
+/** A 64-bit cookie or cookie mask: decimal, 0x hex, or -1 for all ones (as ovs-ofctl reads it). */
+function cookieNumber(text: string, at: number, what: string, fail: Fail): bigint {
+  const n = text === '-1' ? ALL_ONES_64 : parseBig(text);
+  if (n === undefined) fail(at, `${what} "${text}" is not a number (decimal, 0x hex, or -1)`);
+  if (n! > ALL_ONES_64) fail(at, `${what} ${text} is wider than 64 bits`);
+  return n!;
 }
 
 function parseBig(text: string): bigint | undefined {
@@ -399,19 +438,51 @@ function wholeField(name: string, at: number, fail: Fail): SubField {
   return { field, start: 0, bits: field.bits };
 }
 
-/** Packet fields the set-field family may write (registers, metadata and tunnel fields are always writable). */
-function checkWritable(match: Match, field: FieldDef, at: number, fail: Fail): void {
+/**
+ * A field a set_field, load or move writes: OVS refuses read-only fields (dl_type, nw_proto)
+ * and a write whose field's prerequisite the match does not prove.
+ */
+function checkWritable(match: Match, field: FieldDef, at: number, fail: Fail, how: 'set_field' | 'load' | 'move', written = field.name): void {
+  if (!field.writable) {
+    if (how === 'set_field') fail(at, `${written} is read-only`);
+    fail(at, `destination field ${field.name} is not writable (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)`);
+  }
   if (!prerequisiteMet(match, field.prerequisite)) fail(at, `setting ${field.name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (OVS refuses: OFPBAC_MATCH_INCONSISTENT)`);
 }
 
-function parseActions(text: string, offset: number, match: Match, options: ParseOptions, fail: Fail): Action[] {
+/** A value a set_field or load writes into a field with a write mask (nw_tos) must leave the other bits (ECN) 0, as OVS requires. */
+function checkWriteValue(field: FieldDef, value: bigint, text: string, at: number, fail: Fail, how: 'set_field' | 'load'): void {
+  if (field.writeMask === undefined || (value & ~field.writeMask) === 0n) return;
+  if (how === 'set_field') fail(at, `${text} is not a valid value for field ${field.name} (its low 2 bits, ECN, must be 0: set nw_ecn for those)`);
+  fail(at, `load: ${text} is not a valid value for ${field.name}: its low 2 bits (ECN) must be 0 (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)`);
+}
+
+/**
+ * Where an action list is: the rule's table (goto_table must go forward), whether it is the
+ * inside of write_actions, and the VLAN tags known to be there when it starts (write_actions is
+ * checked from the state the actions before it left, as OVS's ofpacts_check does).
+ */
+interface ActionContext {
+  table: number;
+  actionSet: boolean;
+  tags?: boolean[];
+}
+
+/** Instructions (not actions) cannot appear inside write_actions. */
+const INSTRUCTIONS = new Set(['clear_actions', 'write_actions', 'write_metadata', 'goto_table']);
+
+function parseActions(text: string, offset: number, match: Match, options: ParseOptions, fail: Fail, context: ActionContext): Action[] {
   const actions: Action[] = [];
   const tokens = splitTop(text, offset, true);
   if (tokens.length === 0) fail(offset, 'expected at least one action (use actions=drop to drop)');
   // Which of the (at most two, as OVS's FLOW_MAX_VLAN_HEADERS) VLAN tags are known to be there,
   // followed through the actions as OVS's ofpacts_check does: a push shifts a known tag in, a
   // pop shifts the inner one out.
-  const tags = [(match.masks[W.VLAN_TCI]! & VLAN_CFI) !== 0 && (match.values[W.VLAN_TCI]! & VLAN_CFI) !== 0, false];
+  const tags = context.tags?.slice() ?? [(match.masks[W.VLAN_TCI]! & VLAN_CFI) !== 0 && (match.values[W.VLAN_TCI]! & VLAN_CFI) !== 0, false];
+  // A write to vlan_tci makes the outer tag present or absent by its CFI bit (OVS marks it so, without shifting tags).
+  const writesTci = (field: FieldDef, value: bigint) => {
+    if (field.word === W.VLAN_TCI) tags[0] = (value & BigInt(VLAN_CFI)) !== 0n;
+  };
   const push = (at: number) => {
     if (tags[1]) fail(at, 'a third VLAN tag cannot be pushed: OVS keeps at most two (OFPBAC_BAD_TAG)');
     tags[1] = tags[0]!;
@@ -430,7 +501,8 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
     const name = (paren >= 0 && (colon < 0 || paren < colon) ? t.slice(0, paren) : colon >= 0 ? t.slice(0, colon) : t).trim().toLowerCase();
     const arg = paren >= 0 && (colon < 0 || paren < colon) ? t.slice(paren + 1, t.lastIndexOf(')')) : colon >= 0 ? t.slice(colon + 1) : undefined;
     const argAt = at + (paren >= 0 && (colon < 0 || paren < colon) ? paren + 1 : colon + 1);
-    if (name !== 'clear_actions' && name !== 'write_actions' && name !== 'write_metadata' && name !== 'goto_table') {
+    if (context.actionSet && INSTRUCTIONS.has(name)) fail(at, `${name} instruction not allowed here (inside write_actions)`);
+    if (!INSTRUCTIONS.has(name)) {
       if (stage > 0) fail(at, `invalid instruction ordering: apply_actions must appear before ${STAGES[stage]}`);
     }
     if (/^\d+$/.test(t) || options.ports?.has(t)) {
@@ -453,7 +525,10 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
     switch (name) {
       case 'output': {
         const a = need('a port (output:2, output:p2, output:reg0[0..15])');
-        if (a.includes('[')) actions.push({ type: 'output_reg', src: parseSubField(a, argAt, fail) });
+        if (a.includes('[')) {
+          if (context.actionSet) fail(at, 'output to a field is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+          actions.push({ type: 'output_reg', src: parseSubField(a, argAt, fail) });
+        }
         else if (a.startsWith('port=')) actions.push({ type: 'output', port: integer(a.slice(5).split(',')[0]!, 0xffff, argAt, 'port', fail) });
         else actions.push({ type: 'output', port: options.ports?.get(a) ?? (a === 'LOCAL' ? OFPP_LOCAL : integer(a, 0xffff, argAt, 'port', fail)) });
         continue;
@@ -496,7 +571,7 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
         const fieldName = { mod_dl_src: 'dl_src', mod_dl_dst: 'dl_dst', mod_nw_src: 'nw_src', mod_nw_dst: 'nw_dst', mod_tp_src: 'tp_src', mod_tp_dst: 'tp_dst', mod_nw_ecn: 'nw_ecn' }[name]!;
         const field = fieldByName(fieldName)!;
         const { value } = fieldValue(field, need('a value'), argAt, options, fail);
-        checkWritable(match, field, at, fail);
+        checkWritable(match, field, at, fail, 'set_field');
         actions.push({ type: 'set_field', field, value, mask: (1n << BigInt(field.bits)) - 1n });
         continue;
       }
@@ -504,7 +579,7 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
         const tos = integer(need('a TOS value'), 255, argAt, 'mod_nw_tos', fail);
         if (tos & 3) fail(argAt, `mod_nw_tos:${tos} sets DSCP bits only: its low 2 bits must be 0`);
         const field = fieldByName('ip_dscp')!;
-        checkWritable(match, field, at, fail);
+        checkWritable(match, field, at, fail, 'set_field');
         actions.push({ type: 'set_field', field, value: BigInt(tos >> 2), mask: 0x3fn });
         continue;
       }
@@ -529,12 +604,17 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
           const dst = parseSubField(dstText, dstAt, fail);
           const value = parseBig(valueText) ?? fail(argAt, `load: "${valueText}" is not a number`);
           if (value >= 1n << BigInt(dst.bits)) fail(argAt, `load: ${valueText} does not fit in ${dst.bits} bits`);
-          checkWritable(match, dst.field, at, fail);
+          checkWritable(match, dst.field, dstAt, fail, 'load');
+          checkWriteValue(dst.field, value << BigInt(dst.start), valueText, argAt, fail, 'load');
+          writesTci(dst.field, value << BigInt(dst.start));
           actions.push({ type: 'load', dst, value });
         } else {
           const field = fieldByName(dstText) ?? fail(dstAt, `set_field: unknown field "${dstText}"`);
-          const { value, mask } = fieldValue(field, valueText, argAt, options, fail);
-          checkWritable(match, field, at, fail);
+          checkWritable(match, field, dstAt, fail, 'set_field', dstText);
+          const { value, mask, stray } = fieldValue(field, valueText, argAt, options, fail);
+          if (stray) fail(argAt, `set_field: ${valueText} has 1-bits where its mask is 0 (OVS refuses: OFPBMC_BAD_WILDCARDS)`);
+          checkWriteValue(field, value, valueText, argAt, fail, 'set_field');
+          writesTci(field, value);
           actions.push({ type: 'set_field', field, value, mask });
         }
         continue;
@@ -546,8 +626,8 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
         const src = parseSubField(a.slice(0, arrow).trim(), argAt, fail);
         const dst = parseSubField(a.slice(arrow + 2).trim(), argAt + arrow + 2, fail);
         if (src.bits !== dst.bits) fail(argAt, `move: source has ${src.bits} bits, destination ${dst.bits}`);
-        checkWritable(match, src.field, at, fail);
-        checkWritable(match, dst.field, at, fail);
+        if (!prerequisiteMet(match, src.field.prerequisite)) fail(argAt, `reading ${src.field.name} needs ${PREREQ_TEXT[src.field.prerequisite]} in the match (OVS refuses: OFPBAC_MATCH_INCONSISTENT)`);
+        checkWritable(match, dst.field, argAt + arrow + 2, fail, 'move');
         actions.push({ type: 'move', src, dst });
         continue;
       }
@@ -561,7 +641,9 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
       }
       case 'goto_table': {
         order(4, at);
-        actions.push({ type: 'goto_table', table: integer(need('a table'), 254, argAt, 'goto_table', fail) });
+        const table = integer(need('a table'), 254, argAt, 'goto_table', fail);
+        if (table <= context.table) fail(argAt, `goto_table:${table} must go to a later table than this flow's table ${context.table} (OVS refuses: OFPBIC_BAD_TABLE_ID)`);
+        actions.push({ type: 'goto_table', table });
         continue;
       }
       case 'write_metadata': {
@@ -573,10 +655,11 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
       }
       case 'write_actions': {
         order(2, at);
-        actions.push({ type: 'write_actions', actions: parseActions(arg ?? '', argAt, match, options, fail) });
+        actions.push({ type: 'write_actions', actions: parseActions(arg ?? '', argAt, match, options, fail, { ...context, actionSet: true, tags }) });
         continue;
       }
       case 'learn': {
+        if (context.actionSet) fail(at, 'learn is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
         actions.push({ type: 'learn', learn: parseLearn(arg ?? '', argAt, t, fail) });
         continue;
       }

@@ -2,7 +2,8 @@
  * A packet going through a switch's pipeline: its bytes (changed in place by actions, with
  * checksums adjusted incrementally as OVS does, RFC 1624), the flow words tables match on, and
  * the pipeline-only state (metadata, registers, tunnel fields). Field writes go to the bytes
- * and the flow words stay in step with them.
+ * and the flow words stay in step with them; VLAN headers follow OVS's flow model (see below).
+ * The caller's bytes are read, never written: the first change works on a copy.
  */
 import { FlowKey, extractFlowKey } from '../wire/flowkey.js';
 import { u16 } from '../wire/read.js';
@@ -10,32 +11,67 @@ import { FLOW_WORDS, W, type FieldDef } from './fields.js';
 
 const VLAN_CFI = 0x1000;
 
+/** One flow key reused by every packet: reparse copies it into the words at once. */
+const KEY = new FlowKey();
+
 export class SwitchPacket {
+  /** The frame as it is now: the caller's bytes until the first change, then this packet's own copy. */
   bytes: Uint8Array;
   readonly words = new Uint32Array(FLOW_WORDS);
-  private readonly key = new FlowKey();
+  /** Whether `bytes` is this packet's to change in place (the caller's are never written). */
+  private owned = false;
   /** Offset of the L3 header (after Ethernet and VLAN tags), and of L4 (0 when none). */
   l3 = 14;
   l4 = 0;
+  /**
+   * The VLAN headers of the flow, as OVS keeps them: two slots, outermost first, each a TPID and
+   * a TCI whose CFI bit marks it present; the frame carries the present ones counted from the
+   * outermost. Arrival fills the first from the outer tag (OVS's vlan-limit of 1); push shifts
+   * in, pop shifts out, a write to vlan_tci changes the first only — so an inner slot can outlive
+   * a popped or cleared outer one, and come back. Pushes never re-parse the packet, so under two
+   * tags the flow keeps its EtherType and L3 fields.
+   */
+  private tpid0 = 0;
+  private tci0 = 0;
+  private tpid1 = 0;
+  private tci1 = 0;
+  /** How many of those tags are on the wire now (at bytes 12 and 16), and what they hold. */
+  private wireTags = 0;
+  private wireTci0 = 0;
+  private wireTci1 = 0;
+  private wireTpid0 = 0;
+  private wireTpid1 = 0;
 
   constructor(bytes: Uint8Array, inPort: number) {
-    this.bytes = bytes.slice();
+    const b = (this.bytes = bytes);
     this.words[W.IN_PORT] = inPort;
+    if (isVlanTpid(b, 12)) {
+      this.tpid0 = this.wireTpid0 = u16(b, 12);
+      this.tci0 = this.wireTci0 = u16(b, 14) | VLAN_CFI;
+      this.wireTags = 1;
+    }
     this.reparse();
   }
 
-  /** Re-reads the packet fields from the bytes; pipeline fields are kept. */
+  /** Re-reads the packet fields from the bytes; pipeline fields, and the flow's VLAN headers, are kept. */
   reparse(): void {
-    const k = this.key;
+    const k = KEY;
     const w = this.words;
     const b = this.bytes;
-    extractFlowKey(b, k);
+    const known = this.wireTags;
+    if (known === 2) {
+      // Read the EtherType and L3 past the inner tag, as OVS's flow still has them.
+      const past = new Uint8Array(b.length - 4);
+      past.set(b.subarray(0, 16), 0);
+      past.set(b.subarray(20), 16);
+      extractFlowKey(past, k);
+    } else extractFlowKey(b, k);
     w[W.DL_DST] = Math.floor(k.dlDst / 0x100000000);
     w[W.DL_DST + 1] = k.dlDst % 0x100000000;
     w[W.DL_SRC] = Math.floor(k.dlSrc / 0x100000000);
     w[W.DL_SRC + 1] = k.dlSrc % 0x100000000;
     w[W.DL_TYPE] = k.dlType;
-    w[W.VLAN_TCI] = k.vlanTci;
+    w[W.VLAN_TCI] = this.tci0;
     w[W.NW_SRC] = k.nwSrc;
     w[W.NW_DST] = k.nwDst;
     for (let i = 0; i < 4; i++) {
@@ -52,9 +88,15 @@ export class SwitchPacket {
     w[W.ARP_SHA + 1] = k.arpSha % 0x100000000;
     w[W.ARP_THA] = Math.floor(k.arpTha / 0x100000000);
     w[W.ARP_THA + 1] = k.arpTha % 0x100000000;
+    if (known === 0 && isVlanTpid(b, 12)) {
+      // A tag the flow does not know (under an arrived outer one that was popped): OVS's flow has its TPID as EtherType.
+      w[W.DL_TYPE] = u16(b, 12);
+      for (let i = W.NW_SRC; i <= W.ARP_THA + 1; i++) w[i] = 0;
+      w[W.IPV6_LABEL] = 0;
+    }
     // Where the headers start, for writing fields back.
     let o = 12;
-    while (o + 4 <= b.length && (u16(b, o) === 0x8100 || u16(b, o) === 0x88a8)) o += 4;
+    while (o + 4 <= b.length && isVlanTpid(b, o)) o += 4;
     this.l3 = o + 2;
     const type = w[W.DL_TYPE]!;
     this.l4 = 0;
@@ -63,45 +105,77 @@ export class SwitchPacket {
   }
 
   get tagged(): boolean {
-    return (this.words[W.VLAN_TCI]! & VLAN_CFI) !== 0;
+    return (this.tci0 & VLAN_CFI) !== 0;
   }
 
-  /** Pushes an 802.1Q tag with TCI 0 in front of whatever follows the MACs (OVS pushes TCI 0). */
+  /** Pushes a VLAN header with TCI 0 (OVS pushes TCI 0); with two already, the inner one is gone. */
   pushVlan(tpid: number): void {
-    const b = this.bytes;
-    const out = new Uint8Array(b.length + 4);
-    out.set(b.subarray(0, 12), 0);
-    out[12] = tpid >>> 8;
-    out[13] = tpid & 0xff;
-    out.set(b.subarray(12), 16);
-    this.bytes = out;
-    this.reparse();
+    this.tpid1 = this.tpid0;
+    this.tci1 = this.tci0;
+    this.tpid0 = tpid;
+    this.tci0 = VLAN_CFI;
+    this.commitVlans();
   }
 
+  /** Pops the outer VLAN header the flow has, if any. */
   popVlan(): void {
-    if (!this.tagged) return;
-    const b = this.bytes;
-    const out = new Uint8Array(b.length - 4);
-    out.set(b.subarray(0, 12), 0);
-    out.set(b.subarray(16), 12);
-    this.bytes = out;
-    this.reparse();
+    const n = this.vlanCount();
+    if (n === 2) {
+      this.tpid0 = this.tpid1;
+      this.tci0 = this.tci1;
+      this.tpid1 = this.tci1 = 0;
+    } else if (n === 1) this.tpid0 = this.tci0 = 0;
+    this.commitVlans();
   }
 
-  /** Sets the outer tag's VID or PCP (the tag must be there). */
+  /** Sets the outer header's VID or PCP, marking it present (OVS's set_field to vlan_vid / vlan_pcp). */
   setVlan(what: 'vid' | 'pcp', value: number): void {
-    const o = 14;
-    const tci = u16(this.bytes, o);
-    const next = what === 'vid' ? (tci & 0xf000) | value : (tci & 0x1fff) | (value << 13);
-    this.bytes[o] = next >>> 8;
-    this.bytes[o + 1] = next & 0xff;
+    this.tci0 = (what === 'vid' ? (this.tci0 & 0xe000) | value : (this.tci0 & 0x0fff) | (value << 13)) | VLAN_CFI;
+    if (this.tpid0 === 0) this.tpid0 = 0x8100;
+    this.commitVlans();
+  }
+
+  /** How many VLAN headers the flow has: present slots counted from the outermost. */
+  private vlanCount(): number {
+    return (this.tci0 & VLAN_CFI) === 0 ? 0 : (this.tci1 & VLAN_CFI) === 0 ? 1 : 2;
+  }
+
+  /**
+   * Makes the frame carry the flow's VLAN headers (OVS commits them before an output): the tags
+   * the flow knows are replaced by the present ones, TPID 0x8100 unless one was pushed, CFI
+   * (DEI on the wire) 0. Nothing is rewritten when nothing changed.
+   */
+  private commitVlans(): void {
+    const want = this.vlanCount();
+    const have = this.wireTags;
+    if (want === have && (want < 1 || (this.tci0 === this.wireTci0 && this.tpid0 === this.wireTpid0)) && (want < 2 || (this.tci1 === this.wireTci1 && this.tpid1 === this.wireTpid1))) {
+      this.words[W.VLAN_TCI] = this.tci0;
+      return;
+    }
+    if (want === have) this.own();
+    const b = this.bytes;
+    const out = want === have ? b : new Uint8Array(b.length + 4 * (want - have));
+    if (out !== b) {
+      out.set(b.subarray(0, 12), 0);
+      out.set(b.subarray(12 + 4 * have), 12 + 4 * want);
+    }
+    if (want >= 1) putTag(out, 12, this.tpid0, this.tci0);
+    if (want === 2) putTag(out, 16, this.tpid1, this.tci1);
+    this.bytes = out;
+    this.owned = true;
+    this.wireTags = want;
+    this.wireTci0 = this.tci0;
+    this.wireTpid0 = this.tpid0;
+    this.wireTci1 = this.tci1;
+    this.wireTpid1 = this.tpid1;
     this.reparse();
   }
 
   /** Writes a packet field (masked) into the bytes, adjusting checksums; pipeline fields go to the words. */
   setField(field: FieldDef, value: bigint, mask: bigint): void {
     const w = this.words;
-    if (field.word >= W.TUN_ID || field.name === 'in_port') {
+    if (field.writeMask !== undefined) mask &= field.writeMask;
+    if (field.pipeline) {
       const shift = BigInt(field.shift ?? 0);
       let v = value << shift;
       let m = mask << shift;
@@ -115,8 +189,23 @@ export class SwitchPacket {
     }
     const current = readWords(w, field);
     const next = (current & ~mask) | (value & mask);
+    if (field.word === W.VLAN_TCI) {
+      // The outer header's TCI; CFI set makes it present (pushed if the frame had none), clear absent (popped).
+      this.tci0 = Number(next);
+      if (this.tpid0 === 0) this.tpid0 = 0x8100;
+      this.commitVlans();
+      return;
+    }
+    this.own();
     this.writeBytes(field, next);
     this.reparse();
+  }
+
+  /** Copies the caller's bytes before the first change. */
+  private own(): void {
+    if (this.owned) return;
+    this.bytes = this.bytes.slice();
+    this.owned = true;
   }
 
   private writeBytes(field: FieldDef, v: bigint): void {
@@ -131,12 +220,6 @@ export class SwitchPacket {
         return;
       case 'dl_src':
         putBig(b, 6, 6, v);
-        return;
-      case 'vlan_tci':
-        if (this.tagged) {
-          b[14] = (n >>> 8) & 0xef;
-          b[15] = n & 0xff;
-        }
         return;
       case 'nw_src':
       case 'nw_dst': {
@@ -206,8 +289,8 @@ export class SwitchPacket {
         const old = u16(b, at);
         b[at] = n >>> 8;
         b[at + 1] = n & 0xff;
-        const sumAt = proto === 6 ? l4 + 16 : proto === 17 ? l4 + 6 : -1;
-        if (sumAt >= 0 && !(proto === 17 && u16(b, sumAt) === 0)) this.adjust(sumAt, old, n);
+        if (proto === 6) this.adjust(l4 + 16, old, n);
+        else if (proto === 17) this.adjustUdp(old, n);
         return;
       }
     }
@@ -215,6 +298,7 @@ export class SwitchPacket {
 
   /** Sets the IPv4 TTL (checksum adjusted) or the IPv6 hop limit. */
   setTtl(ttl: number): void {
+    this.own();
     const b = this.bytes;
     const l3 = this.l3;
     if (this.words[W.DL_TYPE] === 0x0800) this.replace16(l3 + 8, (ttl << 8) | b[l3 + 9]!, true, false);
@@ -243,10 +327,24 @@ export class SwitchPacket {
   private adjustL4(old: number, value: number): void {
     if (this.l4 === 0) return;
     const proto = this.words[W.NW_PROTO]!;
-    const b = this.bytes;
     if (proto === 6) this.adjust(this.l4 + 16, old, value);
-    else if (proto === 17 && u16(b, this.l4 + 6) !== 0) this.adjust(this.l4 + 6, old, value);
+    else if (proto === 17) this.adjustUdp(old, value);
     else if (proto === 58) this.adjust(this.l4 + 2, old, value);
+  }
+
+  /**
+   * The UDP checksum: 0 means "none" and stays 0; an updated sum that comes out 0 is sent as
+   * 0xffff (RFC 768), as OVS does.
+   */
+  private adjustUdp(old: number, value: number): void {
+    const b = this.bytes;
+    const at = this.l4 + 6;
+    if (at + 2 > b.length || u16(b, at) === 0) return;
+    this.adjust(at, old, value);
+    if (b[at] === 0 && b[at + 1] === 0) {
+      b[at] = 0xff;
+      b[at + 1] = 0xff;
+    }
   }
 
   /** RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */
@@ -260,6 +358,23 @@ export class SwitchPacket {
     b[at] = result >>> 8;
     b[at + 1] = result & 0xff;
   }
+}
+
+/** A VLAN tag at `at`: the TPID, then the TCI without CFI (on the wire that bit is DEI, which OVS sends as 0). */
+function putTag(b: Uint8Array, at: number, tpid: number, tci: number): void {
+  const t = tpid === 0 ? 0x8100 : tpid;
+  const wire = tci & ~VLAN_CFI;
+  b[at] = t >>> 8;
+  b[at + 1] = t & 0xff;
+  b[at + 2] = wire >>> 8;
+  b[at + 3] = wire & 0xff;
+}
+
+/** An 802.1Q or 802.1ad TPID at `at` (what OVS parses as a VLAN header). */
+function isVlanTpid(b: Uint8Array, at: number): boolean {
+  if (at + 4 > b.length) return false;
+  const t = u16(b, at);
+  return t === 0x8100 || t === 0x88a8;
 }
 
 function putBig(b: Uint8Array, at: number, length: number, v: bigint): void {

@@ -1,15 +1,20 @@
 /**
  * The OpenFlow pipeline of one switch: tables of rules (add, modify, delete — strict or not, by
- * cookie), lookup, and action execution with Open vSwitch's semantics: output to the input port
- * is skipped unless `in_port` names it, flood and all never send back out the input port,
- * `dec_ttl` at TTL 0 or 1 abandons the rest of its action list, resubmit returns and is limited
- * in depth (64) and count (4,096), goto_table moves on, the action set written by write_actions
- * runs at the end. Every decision is recorded as an ofproto/trace-style line.
+ * cookie), timeouts, lookup, and action execution with Open vSwitch's semantics: output to the
+ * input port is skipped unless `in_port` names it, flood and all never send back out the input
+ * port, `dec_ttl` at TTL 0 or 1 abandons the rest of its action list, resubmit returns,
+ * goto_table moves on, the action set written by write_actions runs at the end in OpenFlow's
+ * order. Resubmits are limited as OVS limits them: depth 64, counted only on a resubmit to the
+ * same or an earlier table, and 4,096 lookups in all; past either limit the packet is dropped,
+ * whatever it was output to before. Every decision is recorded as an ofproto/trace-style line.
+ *
+ * Translation runs as a loop over a stack of action lists, not as recursion, so no flow table
+ * can overflow the JavaScript stack.
  */
 import { Classifier } from './classifier.js';
-import { W } from './fields.js';
+import { W, readBits, writeBits } from './fields.js';
 import { Match, type Action, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
-import { OFPP_IN_PORT, formatActions, formatMatch, setWords } from './ofctl.js';
+import { OFPP_IN_PORT, formatActions, formatMatch } from './ofctl.js';
 import { SwitchPacket, readWords } from './packet.js';
 import { NormalSwitching, type PortConfig } from './normal.js';
 
@@ -38,16 +43,26 @@ export interface PipelinePort extends PortConfig {
   noFlood?: boolean;
 }
 
+const NOTHING: readonly Rule[] = Object.freeze([]);
+
 export class Pipeline {
   private readonly tables = new Map<number, Classifier>();
   /** Tables whose misses go to the controller (OpenFlow table-miss). */
   readonly missToController = new Set<number>();
   readonly normal: NormalSwitching;
   private readonly portNumbers = new Map<number, PipelinePort>();
+  /** Installed rules with a timeout, and a heap of when each may next be due. */
+  private readonly timed = new Set<Rule>();
+  private readonly deadlines = new DeadlineHeap();
+  /** One translation context, reused for every packet (process is not re-entered). */
+  private readonly x: Translation;
+  /** The match a learn action builds, reused: a new rule is made only when the flow is new or changed. */
+  private readonly learnMatch = new Match();
 
   constructor(readonly ports: readonly PipelinePort[]) {
     for (const p of ports) this.portNumbers.set(p.number, p);
     this.normal = new NormalSwitching(ports);
+    this.x = new Translation(this);
   }
 
   table(id: number): Classifier {
@@ -59,13 +74,62 @@ export class Pipeline {
     return t;
   }
 
-  /** Adds a rule; one with the same table, priority and match replaces the old (its counters reset). */
+  /**
+   * Adds a rule. One with the same table, priority and match is replaced, and, as in OVS, the
+   * new rule takes over its packet and byte counts and its last-used time; its duration and
+   * hard timeout start again.
+   */
   add(rule: Rule, now: number): void {
     const t = this.table(rule.table);
-    for (const r of t.rules()) if (r.priority === rule.priority && r.match.equals(rule.match)) t.remove(r);
+    const old = t.find(rule.match, rule.priority);
     rule.created = now;
+    rule.modified = now;
     rule.lastUsed = now;
-    t.insert(rule);
+    if (old !== undefined) {
+      rule.packets = old.packets;
+      rule.bytes = old.bytes;
+      rule.lastUsed = old.lastUsed;
+      this.unlink(t, old);
+    }
+    this.link(t, rule);
+  }
+
+  /**
+   * A learn action: the flow `spec` makes from this packet's words. As OVS's learn (a strict
+   * modify that adds when nothing matches): an identical flow already there is only refreshed
+   * (its hard timeout starts again; nothing else changes, so lookups stay cached); a flow with
+   * the same match and priority but other actions, timeouts or cookie is replaced, keeping its
+   * counters and creation time. Returns the rule now installed.
+   */
+  learn(spec: LearnSpec, words: Uint32Array, now: number): Rule {
+    const match = this.learnMatch;
+    match.values.fill(0);
+    match.masks.fill(0);
+    for (const m of spec.matches) {
+      const { field, start, bits } = m.dst;
+      for (let off = 0; off < bits; off += 32) {
+        const n = Math.min(32, bits - off);
+        writeBits(match.values, field, start + off, n, sourceBits(m.src, words, off, n));
+        writeBits(match.masks, field, start + off, n, 0xffffffff);
+      }
+    }
+    const t = this.table(spec.table);
+    const old = t.find(match, spec.priority);
+    if (old !== undefined && sameLearned(old, spec, words)) {
+      old.modified = now;
+      return old;
+    }
+    const rule = learned(spec, match, words);
+    rule.created = old?.created ?? now;
+    rule.modified = now;
+    rule.lastUsed = old?.lastUsed ?? now;
+    if (old !== undefined) {
+      rule.packets = old.packets;
+      rule.bytes = old.bytes;
+      this.unlink(t, old);
+    }
+    this.link(t, rule);
+    return rule;
   }
 
   /**
@@ -93,18 +157,28 @@ export class Pipeline {
   }
 
   delete(rules: Rule[]): void {
-    for (const r of rules) this.table(r.table).remove(r);
+    for (const r of rules) this.unlink(this.table(r.table), r);
   }
 
-  /** Removes rules whose idle or hard timeout has passed at `now` (ns). */
-  expire(now: number): Rule[] {
+  /**
+   * Removes rules whose idle or hard timeout has passed at `now` (ns) and returns them. Costs
+   * one comparison when nothing is due, so it can run before every packet.
+   */
+  expire(now: number): readonly Rule[] {
+    const heap = this.deadlines;
+    if (heap.size === 0 || heap.peek() > now) return NOTHING;
     const gone: Rule[] = [];
-    for (const t of this.tables.values()) {
-      for (const r of t.rules()) {
-        if ((r.hardTimeout > 0 && now - r.created >= r.hardTimeout * 1e9) || (r.idleTimeout > 0 && now - r.lastUsed >= r.idleTimeout * 1e9)) {
-          t.remove(r);
-          gone.push(r);
-        }
+    while (heap.size > 0 && heap.peek() <= now) {
+      const rule = heap.pop();
+      // Deleted or replaced since it was queued.
+      if (!this.timed.has(rule)) continue;
+      const due = deadline(rule);
+      if (due <= now) {
+        this.unlink(this.table(rule.table), rule);
+        gone.push(rule);
+      } else {
+        // Used or refreshed since: due later.
+        heap.push(due, rule);
       }
     }
     return gone;
@@ -116,186 +190,331 @@ export class Pipeline {
 
   /** Runs one packet through the tables from table 0; `trace` records ofproto/trace-style lines. */
   process(packet: SwitchPacket, now: number, trace = false): PipelineResult {
-    const x = new Translation(this, packet, now, trace);
-    x.runTable(0, 0);
-    if (x.actionSet.length > 0 && !x.stopped) {
-      if (x.tracing) x.line(0, 'Action set:');
-      x.execute(x.actionSet, 0, 0);
-    }
-    return { outputs: x.outputs, trace: x.trace, packet };
+    return this.x.run(packet, now, trace);
   }
 
   port(number: number): PipelinePort | undefined {
     return this.portNumbers.get(number);
   }
+
+  private link(t: Classifier, rule: Rule): void {
+    t.insert(rule);
+    if (rule.idleTimeout > 0 || rule.hardTimeout > 0) {
+      this.timed.add(rule);
+      this.deadlines.push(deadline(rule), rule);
+    }
+  }
+
+  private unlink(t: Classifier, rule: Rule): void {
+    t.remove(rule);
+    this.timed.delete(rule);
+  }
 }
 
-/** One packet's way through the pipeline (OVS's xlate context). */
-class Translation {
-  readonly outputs: Output[] = [];
-  readonly trace: string[] = [];
-  actionSet: Action[] = [];
-  resubmits = 0;
-  stopped = false;
+/** When a rule times out (ns): `modified` + hard timeout, or `lastUsed` + idle timeout, whichever comes first. */
+function deadline(rule: Rule): number {
+  const hard = rule.hardTimeout > 0 ? rule.modified + rule.hardTimeout * 1e9 : Infinity;
+  const idle = rule.idleTimeout > 0 ? rule.lastUsed + rule.idleTimeout * 1e9 : Infinity;
+  return Math.min(hard, idle);
+}
 
-  constructor(
-    private readonly p: Pipeline,
-    private readonly packet: SwitchPacket,
-    private readonly now: number,
-    /** Whether to record trace lines (text is built only then). */
-    readonly tracing: boolean,
-  ) {}
+/** A binary min-heap of (time, rule). */
+class DeadlineHeap {
+  private readonly times: number[] = [];
+  private readonly rules: Rule[] = [];
+
+  get size(): number {
+    return this.times.length;
+  }
+
+  peek(): number {
+    return this.times[0]!;
+  }
+
+  push(time: number, rule: Rule): void {
+    const times = this.times;
+    const rules = this.rules;
+    let i = times.length;
+    times.push(time);
+    rules.push(rule);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (times[parent]! <= time) break;
+      times[i] = times[parent]!;
+      rules[i] = rules[parent]!;
+      i = parent;
+    }
+    times[i] = time;
+    rules[i] = rule;
+  }
+
+  pop(): Rule {
+    const times = this.times;
+    const rules = this.rules;
+    const top = rules[0]!;
+    const lastTime = times.pop()!;
+    const lastRule = rules.pop()!;
+    const n = times.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        let child = 2 * i + 1;
+        if (child >= n) break;
+        if (child + 1 < n && times[child + 1]! < times[child]!) child++;
+        if (times[child]! >= lastTime) break;
+        times[i] = times[child]!;
+        rules[i] = rules[child]!;
+        i = child;
+      }
+      times[i] = lastTime;
+      rules[i] = lastRule;
+    }
+    return top;
+  }
+}
+
+/**
+ * One packet's way through the pipeline (OVS's xlate context). The action lists being run are a
+ * stack of frames — the actions, the next one to run, the table they came from, their trace
+ * indentation level, and whether entering them deepened the resubmit depth — so a resubmit
+ * pushes a frame and the loop carries on with it, and a finished list pops back to its caller.
+ */
+class Translation {
+  private outputs: Output[] = [];
+  private trace: string[] = [];
+  /** The action set: write_actions appends, clear_actions empties, the end of the pipeline runs it in OpenFlow's order. */
+  private readonly actionSet: Action[] = [];
+  private resubmits = 0;
+  private depth = 0;
+  /** A resubmit limit was hit: the packet goes nowhere (OVS drops it, outputs included). */
+  private failed = false;
+  private tracing = false;
+  private packet!: SwitchPacket;
+  private now = 0;
+  private sp = 0;
+  private readonly frameActions: (readonly Action[])[] = [];
+  private readonly frameNext: number[] = [];
+  private readonly frameTable: number[] = [];
+  private readonly frameLevel: number[] = [];
+  private readonly frameDeepens: number[] = [];
+
+  constructor(private readonly p: Pipeline) {}
+
+  run(packet: SwitchPacket, now: number, tracing: boolean): PipelineResult {
+    this.packet = packet;
+    this.now = now;
+    this.tracing = tracing;
+    this.outputs = [];
+    this.trace = [];
+    this.actionSet.length = 0;
+    this.resubmits = 0;
+    this.depth = 0;
+    this.failed = false;
+    this.sp = 0;
+    this.lookup(0, undefined, 0, 0);
+    this.loop();
+    if (!this.failed && this.actionSet.length > 0) {
+      const list = actionSetList(this.actionSet);
+      this.actionSet.length = 0;
+      if (list.length > 0) {
+        if (tracing) this.line(0, 'Action set:');
+        this.push(list, 0, 0, 0);
+        this.loop();
+      }
+    }
+    return { outputs: this.failed ? [] : this.outputs, trace: this.trace, packet };
+  }
 
   /** Writes a trace line at an indentation in columns. */
-  line(indent: number, text: string): void {
+  private line(indent: number, text: string): void {
     this.trace.push(`${' '.repeat(indent)}${text}`);
   }
 
   /**
-   * ofproto/trace's layout: a table visited at resubmit depth d starts at column 0 (d = 0) or
+   * ofproto/trace's layout: a table visited at nesting level d starts at column 0 (d = 0) or
    * 4 + 8(d - 1), and its actions are indented 4 (d = 0) or 8 further.
    */
-  private static tableIndent(depth: number): number {
-    return depth === 0 ? 0 : 4 + 8 * (depth - 1);
+  private static tableIndent(level: number): number {
+    return level === 0 ? 0 : 4 + 8 * (level - 1);
   }
 
-  private static actionIndent(depth: number): number {
-    return depth === 0 ? 4 : Translation.tableIndent(depth) + 8;
+  private static actionIndent(level: number): number {
+    return level === 0 ? 4 : Translation.tableIndent(level) + 8;
   }
 
-  runTable(tableId: number, depth: number): void {
-    const words = this.packet.words;
+  private push(actions: readonly Action[], table: number, level: number, deepens: number): void {
+    const i = this.sp++;
+    this.frameActions[i] = actions;
+    this.frameNext[i] = 0;
+    this.frameTable[i] = table;
+    this.frameLevel[i] = level;
+    this.frameDeepens[i] = deepens;
+    this.depth += deepens;
+  }
+
+  private pop(): void {
+    this.depth -= this.frameDeepens[--this.sp]!;
+  }
+
+  /**
+   * Looks the packet up in a table (with `inPort` as in_port for the lookup only, as resubmit(port,table)
+   * does — OVS restores the real in_port before the actions run) and pushes the rule's actions.
+   */
+  private lookup(tableId: number, inPort: number | undefined, level: number, deepens: number): void {
+    const pk = this.packet;
+    const words = pk.words;
+    const realInPort = words[W.IN_PORT]!;
+    if (inPort !== undefined) words[W.IN_PORT] = inPort;
     const rule = this.p.table(tableId).lookup(words);
-    const tableAt = Translation.tableIndent(depth);
+    words[W.IN_PORT] = realInPort;
+    const tableAt = Translation.tableIndent(level);
     if (rule === undefined) {
       if (this.tracing) this.line(tableAt, `${String(tableId).padStart(2)}. No match.`);
       if (this.p.missToController.has(tableId)) {
-        if (this.tracing) this.line(Translation.actionIndent(depth), 'CONTROLLER (table miss)');
-        this.output('controller', Translation.actionIndent(depth));
-      } else if (this.tracing) this.line(Translation.actionIndent(depth), 'drop');
+        if (this.tracing) this.line(Translation.actionIndent(level), 'CONTROLLER (table miss)');
+        this.output('controller', Translation.actionIndent(level));
+      } else if (this.tracing) this.line(Translation.actionIndent(level), 'drop');
       return;
     }
     rule.packets++;
-    rule.bytes += this.packet.bytes.length;
+    rule.bytes += pk.bytes.length;
     rule.lastUsed = this.now;
-    const match = rule.matchText || '';
-    if (this.tracing) this.line(tableAt, `${String(tableId).padStart(2)}. ${match}${match ? ', ' : ''}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
-    const gotoTable = this.execute(rule.actions, depth, tableId);
-    if (gotoTable !== undefined && !this.stopped) this.runTable(gotoTable, depth);
+    if (this.tracing) {
+      const match = rule.matchText;
+      this.line(tableAt, `${String(tableId).padStart(2)}. ${match}${match ? ', ' : ''}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
+    }
+    this.push(rule.actions, tableId, level, deepens);
   }
 
-  /** Runs an action list of a table visited at `tableDepth`; returns the goto_table target, if any. */
-  execute(actions: readonly Action[], tableDepth: number, tableId: number): number | undefined {
+  /** OVS's xlate_resubmit_resource_check, before each resubmit or goto_table lookup. */
+  private withinLimits(indent: number): boolean {
+    const tooDeep = this.depth >= MAX_RESUBMIT_DEPTH;
+    if (!tooDeep && this.resubmits < MAX_RESUBMITS) return true;
+    if (this.tracing) this.line(indent, `>> over ${tooDeep ? `max translation depth ${MAX_RESUBMIT_DEPTH}` : `${MAX_RESUBMITS} resubmit actions`}`);
+    this.failed = true;
+    return false;
+  }
+
+  /** Runs the frames on the stack until it is empty or the translation fails. */
+  private loop(): void {
     const pk = this.packet;
-    const depth = Translation.actionIndent(tableDepth);
-    let gotoTable: number | undefined;
-    for (let i = 0; i < actions.length; i++) {
+    while (this.sp > 0 && !this.failed) {
+      const f = this.sp - 1;
+      const actions = this.frameActions[f]!;
+      const i = this.frameNext[f]!;
+      if (i >= actions.length) {
+        this.pop();
+        continue;
+      }
+      this.frameNext[f] = i + 1;
+      const level = this.frameLevel[f]!;
+      const indent = Translation.actionIndent(level);
       const a = actions[i]!;
       switch (a.type) {
         case 'output':
-          if (this.tracing) this.line(depth, `output:${a.port}`);
-          this.output(a.port, depth);
+          if (this.tracing) this.line(indent, `output:${a.port}`);
+          this.output(a.port, indent);
           break;
         case 'output_reg': {
-          const port = Number(subfield(pk.words, a.src));
-          if (this.tracing) this.line(depth, `output:${port}`);
-          this.output(port, depth);
+          const port = readBits(pk.words, a.src.field, a.src.start, Math.min(a.src.bits, 32));
+          if (this.tracing) this.line(indent, `output:${port}`);
+          this.output(port, indent);
           break;
         }
         case 'in_port':
-          if (this.tracing) this.line(depth, 'IN_PORT');
+          if (this.tracing) this.line(indent, 'IN_PORT');
           this.emit(pk.words[W.IN_PORT]!, pk.bytes);
           break;
         case 'normal':
-          if (this.tracing) this.line(depth, 'NORMAL');
-          for (const out of this.p.normal.forward(pk, this.now, this.tracing ? (text: string) => this.line(depth + 4, text) : undefined)) this.emit(out.port, out.bytes);
+          if (this.tracing) this.line(indent, 'NORMAL');
+          for (const out of this.p.normal.forward(pk, this.now, this.tracing ? (text: string) => this.line(indent + 4, text) : undefined)) this.emit(out.port, out.bytes);
           break;
         case 'flood':
         case 'all':
-          if (this.tracing) this.line(depth, a.type === 'flood' ? 'FLOOD' : 'ALL');
+          if (this.tracing) this.line(indent, a.type === 'flood' ? 'FLOOD' : 'ALL');
           for (const port of this.p.ports) {
             if (port.number === pk.words[W.IN_PORT] || (a.type === 'flood' && port.noFlood)) continue;
             this.emit(port.number, pk.bytes);
           }
           break;
         case 'controller':
-          if (this.tracing) this.line(depth, `controller(reason=${a.reason},max_len=${a.maxLen})`);
+          if (this.tracing) this.line(indent, `controller(reason=${a.reason},max_len=${a.maxLen})`);
           this.emit('controller', pk.bytes.subarray(0, Math.min(pk.bytes.length, a.maxLen)));
           break;
         case 'drop':
           break;
         case 'push_vlan':
-          if (this.tracing) this.line(depth, `push_vlan:0x${a.tpid.toString(16)}`);
+          if (this.tracing) this.line(indent, `push_vlan:0x${a.tpid.toString(16)}`);
           pk.pushVlan(a.tpid);
           break;
         case 'pop_vlan':
-          if (this.tracing) this.line(depth, 'pop_vlan');
+          if (this.tracing) this.line(indent, 'pop_vlan');
           pk.popVlan();
           break;
         case 'mod_vlan':
           if (a.push) {
-            if (this.tracing) this.line(depth, 'push_vlan:0x8100');
+            if (this.tracing) this.line(indent, 'push_vlan:0x8100');
             pk.pushVlan(0x8100);
           }
-          if (this.tracing) this.line(depth, `set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`);
+          if (this.tracing) this.line(indent, `set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`);
           pk.setVlan(a.what, a.value);
           break;
         case 'set_field':
-          if (this.tracing) this.line(depth, formatActions([a]));
+          if (this.tracing) this.line(indent, formatActions([a]));
           pk.setField(a.field, a.value, a.mask);
           break;
         case 'load': {
-          if (this.tracing) this.line(depth, formatActions([a]));
+          if (this.tracing) this.line(indent, formatActions([a]));
           const mask = ((1n << BigInt(a.dst.bits)) - 1n) << BigInt(a.dst.start);
           pk.setField(a.dst.field, a.value << BigInt(a.dst.start), mask);
           break;
         }
         case 'move': {
-          if (this.tracing) this.line(depth, formatActions([a]));
+          if (this.tracing) this.line(indent, formatActions([a]));
           const value = subfield(pk.words, a.src);
           const mask = ((1n << BigInt(a.dst.bits)) - 1n) << BigInt(a.dst.start);
           pk.setField(a.dst.field, value << BigInt(a.dst.start), mask);
           break;
         }
         case 'dec_ttl': {
-          if (this.tracing) this.line(depth, 'dec_ttl');
+          if (this.tracing) this.line(indent, 'dec_ttl');
           const type = pk.words[W.DL_TYPE];
           if (type !== 0x0800 && type !== 0x86dd) break;
           const ttl = pk.words[W.NW_TTL]!;
           if (ttl <= 1) {
             // OVS: the rest of this action list is abandoned; the packet would go to a controller (invalid_ttl).
-            if (this.tracing) this.line(depth, `>> ${type === 0x0800 ? 'IPv4' : 'IPv6'} decrement TTL exception`);
-            return undefined;
+            if (this.tracing) this.line(indent, `>> ${type === 0x0800 ? 'IPv4' : 'IPv6'} decrement TTL exception`);
+            this.pop();
+            break;
           }
           pk.setTtl(ttl - 1);
           break;
         }
         case 'set_ttl':
-          if (this.tracing) this.line(depth, `mod_nw_ttl:${a.ttl}`);
+          if (this.tracing) this.line(indent, `mod_nw_ttl:${a.ttl}`);
           pk.setTtl(a.ttl);
           break;
         case 'resubmit': {
-          const table = a.table ?? tableId;
-          if (tableDepth + 1 >= MAX_RESUBMIT_DEPTH || ++this.resubmits > MAX_RESUBMITS) {
-            if (this.tracing) this.line(depth, `>> over ${tableDepth + 1 >= MAX_RESUBMIT_DEPTH ? `max translation depth ${MAX_RESUBMIT_DEPTH}` : `${MAX_RESUBMITS} resubmit actions`}`);
-            this.stopped = true;
-            return undefined;
-          }
-          const saved = pk.words[W.IN_PORT]!;
-          if (a.port !== undefined && a.port !== OFPP_IN_PORT) pk.words[W.IN_PORT] = a.port;
-          if (this.tracing) this.line(depth, formatActions([a]));
+          if (!this.withinLimits(indent)) break;
+          const from = this.frameTable[f]!;
+          const table = a.table ?? from;
+          if (this.tracing) this.line(indent, formatActions([a]));
+          this.resubmits++;
           // A resubmit that is the last action is a tail call: ofproto/trace prints it flat.
-          this.runTable(table, i === actions.length - 1 ? tableDepth : tableDepth + 1);
-          pk.words[W.IN_PORT] = saved;
-          if (this.stopped) return undefined;
+          const last = i === actions.length - 1;
+          // Only a resubmit to the same or an earlier table deepens (tables only ever increasing must end).
+          this.lookup(table, a.port === undefined || a.port === OFPP_IN_PORT ? undefined : a.port, last ? level : level + 1, table <= from ? 1 : 0);
           break;
         }
-        case 'goto_table':
-          gotoTable = a.table;
-          if (this.tracing) this.line(depth, `goto_table:${a.table}`);
+        case 'goto_table': {
+          if (!this.withinLimits(indent)) break;
+          if (this.tracing) this.line(indent, `goto_table:${a.table}`);
+          this.resubmits++;
+          this.lookup(a.table, undefined, level, a.table <= this.frameTable[f]! ? 1 : 0);
           break;
+        }
         case 'write_metadata': {
-          if (this.tracing) this.line(depth, formatActions([a]));
+          if (this.tracing) this.line(indent, formatActions([a]));
           const hi = Number((a.value >> 32n) & 0xffffffffn);
           const lo = Number(a.value & 0xffffffffn);
           const mhi = Number((a.mask >> 32n) & 0xffffffffn);
@@ -305,39 +524,37 @@ class Translation {
           break;
         }
         case 'clear_actions':
-          if (this.tracing) this.line(depth, 'clear_actions');
-          this.actionSet = [];
+          if (this.tracing) this.line(indent, 'clear_actions');
+          this.actionSet.length = 0;
           break;
         case 'write_actions':
-          if (this.tracing) this.line(depth, formatActions([a]));
-          this.actionSet = mergeActionSet(this.actionSet, a.actions);
+          if (this.tracing) this.line(indent, formatActions([a]));
+          for (const w of a.actions) this.actionSet.push(w);
           break;
         case 'learn': {
-          const rule = learned(a.learn, pk.words);
-          this.p.add(rule, this.now);
+          const rule = this.p.learn(a.learn, pk.words, this.now);
           if (this.tracing) {
-            this.line(depth, a.learn.text);
-            this.line(depth, ` -> table=${rule.table} ${rule.matchText ? `${rule.matchText} ` : ''}priority=${rule.priority} actions=${rule.actionsText}`);
+            this.line(indent, a.learn.text);
+            this.line(indent, ` -> table=${rule.table} ${rule.matchText ? `${rule.matchText} ` : ''}priority=${rule.priority} actions=${rule.actionsText}`);
           }
           break;
         }
       }
     }
-    return gotoTable;
   }
 
-  private output(port: number | 'controller', depth: number): void {
+  private output(port: number | 'controller', indent: number): void {
     const pk = this.packet;
     if (port === 'controller') {
       this.emit('controller', pk.bytes);
       return;
     }
     if (port === pk.words[W.IN_PORT]) {
-      if (this.tracing) this.line(depth, '>> skipping output to input port');
+      if (this.tracing) this.line(indent, '>> skipping output to input port');
       return;
     }
     if (this.p.port(port) === undefined) {
-      if (this.tracing) this.line(depth, `>> no port ${port}`);
+      if (this.tracing) this.line(indent, `>> no port ${port}`);
       return;
     }
     this.emit(port, pk.bytes);
@@ -349,29 +566,113 @@ class Translation {
   }
 }
 
-/** The flow a learn action adds, with values taken from the packet now. */
-function learned(spec: LearnSpec, words: Uint32Array): Rule {
-  const value = (src: LearnSource) => ('value' in src ? src.value : subfield(words, src.sub));
-  const match = new Match();
-  for (const m of spec.matches) {
-    const mask = ((1n << BigInt(m.dst.bits)) - 1n) << BigInt(m.dst.start);
-    setWords(match, m.dst.field, value(m.src) << BigInt(m.dst.start), mask);
+/**
+ * The action list an action set runs, as OVS's ofpacts_execute_action_set builds it from the
+ * actions written in order: the last pop_vlan, push_vlan and dec_ttl, in that order; then every
+ * set-field, load, move and mod_* in written order; then one final action — the last output
+ * (output, in_port, NORMAL, FLOOD, ALL, controller), else the last resubmit. With no final
+ * action nothing runs at all.
+ */
+function actionSetList(set: readonly Action[]): Action[] {
+  let pop: Action | undefined;
+  let push: Action | undefined;
+  let decTtl: Action | undefined;
+  let output: Action | undefined;
+  let resubmit: Action | undefined;
+  const sets: Action[] = [];
+  for (const a of set) {
+    switch (a.type) {
+      case 'pop_vlan':
+        pop = a;
+        break;
+      case 'push_vlan':
+        push = a;
+        break;
+      case 'mod_vlan':
+        // Written as push_vlan:0x8100 then set_field:…->vlan_vid, and classified as those two.
+        if (a.push) push = { type: 'push_vlan', tpid: 0x8100 };
+        sets.push(a.push ? { ...a, push: false } : a);
+        break;
+      case 'dec_ttl':
+        decTtl = a;
+        break;
+      case 'set_field':
+      case 'load':
+      case 'move':
+      case 'set_ttl':
+        sets.push(a);
+        break;
+      case 'output':
+      case 'in_port':
+      case 'normal':
+      case 'flood':
+      case 'all':
+      case 'controller':
+        output = a;
+        break;
+      case 'resubmit':
+        resubmit = a;
+        break;
+      default:
+        // The parser refuses every other action inside write_actions.
+        break;
+    }
   }
+  const final = output ?? resubmit;
+  if (final === undefined) return [];
+  const list: Action[] = [];
+  if (pop) list.push(pop);
+  if (push) list.push(push);
+  if (decTtl) list.push(decTtl);
+  for (const s of sets) list.push(s);
+  list.push(final);
+  return list;
+}
+
+/** Bits `off .. off+n-1` of a learn source (a subfield of the packet's words, or a constant). */
+function sourceBits(src: LearnSource, words: Uint32Array, off: number, n: number): number {
+  if ('value' in src) return (Number((src.value >> BigInt(off)) & 0xffffffffn) & (n >= 32 ? 0xffffffff : 2 ** n - 1)) >>> 0;
+  return readBits(words, src.sub.field, src.sub.start + off, n);
+}
+
+/** True when `rule` is what `spec` would make from these words now (its match is already known equal). */
+function sameLearned(rule: Rule, spec: LearnSpec, words: Uint32Array): boolean {
+  if (rule.idleTimeout !== spec.idleTimeout || rule.hardTimeout !== spec.hardTimeout || rule.cookie !== spec.cookie) return false;
+  if (rule.actions.length !== spec.actions.length) return false;
+  for (let i = 0; i < spec.actions.length; i++) {
+    const want = spec.actions[i]!;
+    const have = rule.actions[i]!;
+    if (want.kind === 'output') {
+      if (have.type !== 'output' || have.port !== sourceBits({ sub: want.src }, words, 0, Math.min(want.src.bits, 32))) return false;
+      continue;
+    }
+    if (have.type !== 'load' || !sameSubField(have.dst, want.dst)) return false;
+    if (want.dst.bits <= 32) {
+      if (Number(have.value) !== sourceBits(want.src, words, 0, want.dst.bits)) return false;
+    } else if (have.value !== ('value' in want.src ? want.src.value : subfield(words, want.src.sub))) return false;
+  }
+  return true;
+}
+
+function sameSubField(a: SubField, b: SubField): boolean {
+  return a.field === b.field && a.start === b.start && a.bits === b.bits;
+}
+
+/** The flow a learn action adds: `match` (built from the packet, copied here) and actions with values taken from the packet now. */
+function learned(spec: LearnSpec, match: Match, words: Uint32Array): Rule {
+  const own = new Match();
+  own.values.set(match.values);
+  own.masks.set(match.masks);
+  const value = (src: LearnSource) => ('value' in src ? src.value : subfield(words, src.sub));
   const actions: Action[] = spec.actions.map((a): Action =>
-    a.kind === 'load' ? { type: 'load', dst: a.dst, value: value(a.src) } : { type: 'output', port: Number(subfield(words, a.src)) },
+    a.kind === 'load' ? { type: 'load', dst: a.dst, value: value(a.src) } : { type: 'output', port: readBits(words, a.src.field, a.src.start, Math.min(a.src.bits, 32)) },
   );
   return {
     table: spec.table, priority: spec.priority, cookie: spec.cookie, idleTimeout: spec.idleTimeout, hardTimeout: spec.hardTimeout,
-    match, matchText: formatMatch(match), actions, actionsText: formatActions(actions), packets: 0, bytes: 0, created: 0, lastUsed: 0,
+    match: own, matchText: formatMatch(own), actions, actionsText: formatActions(actions), packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,
   };
 }
 
 function subfield(words: Uint32Array, s: SubField): bigint {
   return (readWords(words, s.field) >> BigInt(s.start)) & ((1n << BigInt(s.bits)) - 1n);
-}
-
-/** OpenFlow's action set keeps one action per type; a later write replaces the earlier. */
-function mergeActionSet(set: Action[], written: Action[]): Action[] {
-  const out = set.filter((a) => !written.some((w) => w.type === a.type && !(w.type === 'set_field' && a.type === 'set_field' && w.field !== a.field)));
-  return [...out, ...written].sort((a, b) => (a.type === 'output' ? 1 : 0) - (b.type === 'output' ? 1 : 0));
 }

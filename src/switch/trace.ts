@@ -8,8 +8,9 @@ import { Address6 } from 'ip-address';
 import { encode } from '../wire/encode.js';
 import type { LayerSpec } from '../wire/layers.js';
 import { toHex } from '../wire/addresses.js';
-import { W } from './fields.js';
-import { FlowSyntaxError, OFPP_LOCAL } from './ofctl.js';
+import { WireError } from '../wire/errors.js';
+import { W, fieldByName } from './fields.js';
+import { FlowSyntaxError, OFPP_LOCAL, parseFieldValue } from './ofctl.js';
 import type { Bridge } from './bridge.js';
 import type { PipelineResult } from './pipeline.js';
 
@@ -61,39 +62,95 @@ export function formatTrace(bridge: Bridge, before: string, result: PipelineResu
   return lines.join('\n');
 }
 
-const FLOW_KEYS = new Set([
-  'in_port', 'dl_src', 'dl_dst', 'dl_type', 'dl_vlan', 'dl_vlan_pcp', 'nw_src', 'nw_dst', 'nw_proto', 'nw_tos', 'ip_dscp', 'nw_ecn', 'nw_ttl',
+const SHORTHAND_KEYS = new Set(['ip', 'ipv6', 'tcp', 'udp', 'icmp', 'arp', 'tcp6', 'udp6', 'icmp6']);
+const FIELD_KEYS = [
+  'in_port', 'dl_src', 'dl_dst', 'dl_type', 'nw_src', 'nw_dst', 'nw_proto', 'nw_tos', 'ip_dscp', 'nw_ecn', 'nw_ttl',
   'tp_src', 'tp_dst', 'icmp_type', 'icmp_code', 'arp_op', 'arp_spa', 'arp_tpa', 'arp_sha', 'arp_tha', 'ipv6_src', 'ipv6_dst',
-  'ip', 'ipv6', 'tcp', 'udp', 'icmp', 'arp', 'tcp6', 'udp6', 'icmp6',
-]);
+];
+const FLOW_KEYS = new Set([...FIELD_KEYS, 'dl_vlan', 'dl_vlan_pcp', ...SHORTHAND_KEYS]);
+
+/** The layers each key describes, to say which key an encoder error is about. */
+const KEY_LAYERS: Record<string, readonly string[]> = {
+  dl_src: ['ethernet'], dl_dst: ['ethernet'], dl_type: ['ethernet'], dl_vlan: ['vlan'], dl_vlan_pcp: ['vlan'],
+  nw_src: ['ipv4'], nw_dst: ['ipv4'], nw_proto: ['ipv4', 'ipv6'], nw_tos: ['ipv4', 'ipv6'], ip_dscp: ['ipv4', 'ipv6'], nw_ecn: ['ipv4', 'ipv6'], nw_ttl: ['ipv4', 'ipv6'],
+  ipv6_src: ['ipv6'], ipv6_dst: ['ipv6'], tp_src: ['tcp', 'udp'], tp_dst: ['tcp', 'udp'], icmp_type: ['icmp', 'icmpv6'], icmp_code: ['icmp', 'icmpv6'],
+  arp_op: ['arp'], arp_spa: ['arp'], arp_tpa: ['arp'], arp_sha: ['arp'], arp_tha: ['arp'],
+};
+
+const macText = (v: bigint) => v.toString(16).padStart(12, '0').match(/../g)!.join(':');
+const ipv4Text = (v: bigint) => ip(Number(v));
 
 /**
  * A packet for an ofproto/trace-style field list (`in_port=1,dl_vlan=10,tcp,nw_dst=10.0.0.2,tp_dst=80`):
  * the named fields set, everything else netloom's craft defaults. Returns the input port too.
+ * Values are read as a flow's match reads them, and a mistake is a FlowSyntaxError at its column
+ * in `flow`. `ports` (a bridge's) lets in_port name a port (`in_port=p1`); without them it must
+ * be a number (or LOCAL).
  */
-export function packetFromFlow(flow: string): { inPort: number; bytes: Uint8Array } {
-  const fields = new Map<string, string>();
+export function packetFromFlow(flow: string, ports?: readonly { number: number; name: string }[]): { inPort: number; bytes: Uint8Array } {
+  const options = ports === undefined ? {} : { ports: new Map(ports.map((p) => [p.name, p.number])) };
+  const fail = (at: number, reason: string): never => {
+    throw new FlowSyntaxError(flow, at + 1, reason);
+  };
+  /** key -> the value's text and where it starts (0-based), and where the key starts. */
+  const fields = new Map<string, { text: string; at: number; keyAt: number }>();
   let at = 0;
   for (const part of flow.split(',')) {
     const eq = part.indexOf('=');
-    const key = (eq < 0 ? part : part.slice(0, eq)).trim();
-    if (!FLOW_KEYS.has(key)) throw new FlowSyntaxError(flow, at + 1, `"${key}" cannot describe a packet here; use ${[...FLOW_KEYS].join(', ')}`);
-    fields.set(key, eq < 0 ? '' : part.slice(eq + 1).trim());
+    const rawKey = eq < 0 ? part : part.slice(0, eq);
+    const key = rawKey.trim();
+    const keyAt = at + rawKey.length - rawKey.trimStart().length;
+    if (key !== '' || eq >= 0) {
+      if (!FLOW_KEYS.has(key)) fail(keyAt, `"${key}" cannot describe a packet here; use ${[...FLOW_KEYS].join(', ')}`);
+      if (fields.has(key)) fail(keyAt, `${key} is set twice`);
+      if (SHORTHAND_KEYS.has(key) && eq >= 0) fail(keyAt, `${key} takes no value`);
+      const rawValue = eq < 0 ? '' : part.slice(eq + 1);
+      const text = rawValue.trim();
+      const valueAt = at + eq + 1 + rawValue.length - rawValue.trimStart().length;
+      if (!SHORTHAND_KEYS.has(key) && text === '') fail(keyAt, `expected ${key}=VALUE`);
+      fields.set(key, { text, at: valueAt, keyAt });
+    }
     at += part.length + 1;
   }
-  const num = (k: string, d: number) => (fields.has(k) ? Number(fields.get(k)) : d);
+  // Every value read as a flow reads it: nw_tos=300 is nw_tos's mistake, at nw_tos's column.
+  const values = new Map<string, bigint>();
+  for (const key of FIELD_KEYS) {
+    const f = fields.get(key);
+    if (f === undefined) continue;
+    const field = fieldByName(key)!;
+    if (key === 'in_port' && f.text !== 'LOCAL' && !/^(0x[0-9a-f]+|\d+)$/i.test(f.text) && !options.ports?.has(f.text)) {
+      fail(f.at, ports === undefined ? `in_port "${f.text}" is not a port number (port names need the bridge's ports)` : `in_port "${f.text}" is not a port number or a port of this bridge (${ports.map((p) => p.name).join(', ')})`);
+    }
+    const parsed = parseFieldValue(flow, field, f.text, f.at, options);
+    if (parsed.masked) fail(f.at + f.text.indexOf('/'), `${key}: a packet's field has one value, not a value/mask`);
+    if (key === 'nw_tos' && (parsed.value & 3n) !== 0n) fail(f.at, `nw_tos ${f.text} sets DSCP bits only: its low 2 bits must be 0 (use nw_ecn for ECN)`);
+    values.set(key, parsed.value);
+  }
+  const small = (key: string, max: number): number | undefined => {
+    const f = fields.get(key);
+    if (f === undefined) return undefined;
+    const n = /^0x[0-9a-f]+$/i.test(f.text) ? parseInt(f.text, 16) : /^\d+$/.test(f.text) ? Number(f.text) : NaN;
+    if (!(n >= 0 && n <= max)) fail(f.at, `${key} "${f.text}" is not an integer 0-${max}`);
+    return n;
+  };
+  const vid = small('dl_vlan', 4095);
+  const pcp = small('dl_vlan_pcp', 7);
+  const num = (k: string, d: number) => (values.has(k) ? Number(values.get(k)) : d);
   const has = (...ks: string[]) => ks.some((k) => fields.has(k));
+  const mac = (k: string) => (values.has(k) ? macText(values.get(k)!) : '00:00:00:00:00:00');
+  const ipv4 = (k: string) => (values.has(k) ? ipv4Text(values.get(k)!) : '0.0.0.0');
+  const ipv6 = (k: string) => fields.get(k)?.text ?? '::';
   const inPort = num('in_port', 1);
-  const layers: LayerSpec[] = [{ layer: 'ethernet', src: fields.get('dl_src') ?? '00:00:00:00:00:00', dst: fields.get('dl_dst') ?? '00:00:00:00:00:00' }];
-  if (has('dl_vlan', 'dl_vlan_pcp')) layers.push({ layer: 'vlan', tpid: 0x8100, vid: num('dl_vlan', 0), pcp: num('dl_vlan_pcp', 0) });
-  const type = fields.has('dl_type') ? Number(fields.get('dl_type')) : has('arp', 'arp_op', 'arp_spa', 'arp_tpa') ? 0x0806 : has('ipv6', 'tcp6', 'udp6', 'icmp6', 'ipv6_src', 'ipv6_dst') ? 0x86dd : has('ip', 'tcp', 'udp', 'icmp', 'nw_src', 'nw_dst', 'nw_proto', 'tp_src', 'tp_dst') ? 0x0800 : undefined;
-  const proto = fields.has('nw_proto') ? Number(fields.get('nw_proto')) : has('tcp', 'tcp6') ? 6 : has('udp', 'udp6') ? 17 : has('icmp') ? 1 : has('icmp6') ? 58 : undefined;
+  const layers: LayerSpec[] = [{ layer: 'ethernet', src: mac('dl_src'), dst: mac('dl_dst') }];
+  if (vid !== undefined || pcp !== undefined) layers.push({ layer: 'vlan', tpid: 0x8100, vid: vid ?? 0, pcp: pcp ?? 0 });
+  const type = values.has('dl_type') ? num('dl_type', 0) : has('arp', 'arp_op', 'arp_spa', 'arp_tpa', 'arp_sha', 'arp_tha') ? 0x0806 : has('ipv6', 'tcp6', 'udp6', 'icmp6', 'ipv6_src', 'ipv6_dst') ? 0x86dd : has('ip', 'tcp', 'udp', 'icmp', 'nw_src', 'nw_dst', 'nw_proto', 'tp_src', 'tp_dst') ? 0x0800 : undefined;
+  const proto = values.has('nw_proto') ? num('nw_proto', 0) : has('tcp', 'tcp6') ? 6 : has('udp', 'udp6') ? 17 : has('icmp') ? 1 : has('icmp6') ? 58 : undefined;
   if (type === 0x0806) {
-    layers.push({ layer: 'arp', op: num('arp_op', 1), senderIp: fields.get('arp_spa') ?? '0.0.0.0', targetIp: fields.get('arp_tpa') ?? '0.0.0.0', senderMac: fields.get('arp_sha') ?? '00:00:00:00:00:00', targetMac: fields.get('arp_tha') ?? '00:00:00:00:00:00' });
+    layers.push({ layer: 'arp', op: num('arp_op', 1), senderIp: values.has('arp_spa') ? ipv4('arp_spa') : ipv4('nw_src'), targetIp: values.has('arp_tpa') ? ipv4('arp_tpa') : ipv4('nw_dst'), senderMac: mac('arp_sha'), targetMac: mac('arp_tha') });
   } else if (type === 0x0800 || type === 0x86dd) {
-    const tos = num('nw_tos', num('ip_dscp', 0) << 2);
-    if (type === 0x0800) layers.push({ layer: 'ipv4', src: fields.get('nw_src') ?? '0.0.0.0', dst: fields.get('nw_dst') ?? '0.0.0.0', ttl: num('nw_ttl', 64), dscp: tos >> 2, ecn: num('nw_ecn', 0), ...(proto !== undefined && { protocol: proto }) });
-    else layers.push({ layer: 'ipv6', src: fields.get('ipv6_src') ?? '::', dst: fields.get('ipv6_dst') ?? '::', hopLimit: num('nw_ttl', 64), trafficClass: tos | num('nw_ecn', 0), ...(proto !== undefined && { nextHeader: proto }) });
+    const tos = values.has('nw_tos') ? num('nw_tos', 0) : num('ip_dscp', 0) << 2;
+    if (type === 0x0800) layers.push({ layer: 'ipv4', src: ipv4('nw_src'), dst: ipv4('nw_dst'), ttl: num('nw_ttl', 64), dscp: tos >> 2, ecn: num('nw_ecn', 0), ...(proto !== undefined && { protocol: proto }) });
+    else layers.push({ layer: 'ipv6', src: ipv6('ipv6_src'), dst: ipv6('ipv6_dst'), hopLimit: num('nw_ttl', 64), trafficClass: tos | num('nw_ecn', 0), ...(proto !== undefined && { nextHeader: proto }) });
     if (proto === 6) layers.push({ layer: 'tcp', srcPort: num('tp_src', 0), dstPort: num('tp_dst', 0), flags: 0 });
     else if (proto === 17) layers.push({ layer: 'udp', srcPort: num('tp_src', 0), dstPort: num('tp_dst', 0) });
     else if (proto === 1) layers.push({ layer: 'icmp', type: num('icmp_type', 8), code: num('icmp_code', 0), ...(num('icmp_type', 8) === 8 || num('icmp_type', 8) === 0 ? {} : { rest: 0 }) });
@@ -101,5 +158,12 @@ export function packetFromFlow(flow: string): { inPort: number; bytes: Uint8Arra
   } else if (type !== undefined) {
     (layers[layers.length - 1] as { etherType?: number }).etherType = type;
   }
-  return { inPort, bytes: encode(layers) };
+  try {
+    return { inPort, bytes: encode(layers) };
+  } catch (error) {
+    if (!(error instanceof WireError)) throw error;
+    // Values were checked one by one above; what is left is about a layer: point at the first key describing it.
+    const key = [...fields.keys()].find((k) => KEY_LAYERS[k]?.includes(error.layer));
+    return fail(key === undefined ? 0 : fields.get(key)!.keyAt, `${key ?? 'this packet'}: ${error.message}`);
+  }
 }

@@ -37,7 +37,12 @@ function packet(r: ReturnType<typeof rng>): Uint8Array {
   const eth: LayerSpec = { layer: 'ethernet', src: r.pick(MACS), dst: r.pick(MACS) };
   const layers: LayerSpec[] = [eth];
   if (r.chance(0.3)) layers.push({ layer: 'vlan', vid: r.pick([10, 20, 30]), pcp: r.int(0, 7), tpid: 0x8100 });
-  const kind = r.pick(['udp', 'tcp', 'icmp', 'arp', 'udp', 'tcp']);
+  const kind = r.pick(['udp', 'tcp', 'icmp', 'arp', 'udp', 'tcp', 'ipv6']);
+  if (kind === 'ipv6') {
+    layers.push({ layer: 'ipv6', src: '2001:db8::1', dst: r.pick(['2001:db8::2', '2001:db8::3']), hopLimit: r.pick([1, 64]), flowLabel: r.int(0, 0xfffff), trafficClass: r.int(0, 255) });
+    layers.push({ layer: 'udp', srcPort: r.pick([53, 1000]), dstPort: r.pick([53, 2000]) });
+    return encode(layers);
+  }
   if (kind === 'arp') {
     layers.push({ layer: 'arp', op: r.int(1, 2), senderMac: r.pick(MACS), senderIp: r.pick(IPS), targetIp: r.pick(IPS) });
     return encode(layers);
@@ -56,9 +61,9 @@ function match(r: ReturnType<typeof rng>): string {
   if (r.chance(0.2)) parts.push(`dl_src=${r.pick(MACS)}`);
   if (r.chance(0.2)) parts.push(r.chance(0.5) ? `dl_dst=${r.pick(MACS)}` : 'dl_dst=02:00:00:00:00:00/ff:ff:ff:ff:ff:00');
   if (r.chance(0.2)) parts.push(r.chance(0.5) ? `dl_vlan=${r.pick([10, 20, 30])}` : 'vlan_tci=0x1000/0x1000');
-  const proto = r.pick(['', 'ip', 'udp', 'tcp', 'icmp', 'arp']);
+  const proto = r.pick(['', 'ip', 'udp', 'tcp', 'icmp', 'arp', 'ipv6']);
   if (proto) parts.push(proto);
-  if (proto && proto !== 'arp') {
+  if (proto && proto !== 'arp' && proto !== 'ipv6') {
     if (r.chance(0.3)) parts.push(`nw_dst=${r.pick(['10.0.0.0/8', '10.0.0.2', '192.168.0.0/16', '10.0.0.0/255.255.0.255'])}`);
     if (r.chance(0.2)) parts.push(`nw_src=${r.pick(IPS)}`);
     if (r.chance(0.2)) parts.push(`nw_ttl=${r.pick([1, 64])}`);
@@ -74,7 +79,9 @@ function match(r: ReturnType<typeof rng>): string {
 }
 
 function actions(r: ReturnType<typeof rng>, m: string, table: number): string {
-  const ip = /(^|,)(ip|udp|tcp|icmp)(,|$)/.test(m);
+  const ipv4 = /(^|,)(ip|udp|tcp|icmp)(,|$)/.test(m);
+  const v6 = /(^|,)ipv6(,|$)/.test(m);
+  const ip = ipv4 || v6;
   const l4 = /(^|,)(udp|tcp)(,|$)/.test(m);
   const tag = /dl_vlan=|vlan_tci=0x1000/.test(m);
   const pool: (() => string)[] = [
@@ -87,12 +94,27 @@ function actions(r: ReturnType<typeof rng>, m: string, table: number): string {
     () => `load:0x${r.int(1, 4).toString(16)}->NXM_NX_REG0[0..15]`,
     () => 'output:NXM_NX_REG0[0..15]',
   ];
-  if (ip) pool.push(() => 'dec_ttl', () => `mod_nw_dst:${r.pick(IPS)}`, () => `mod_nw_tos:${r.pick([0, 16, 184])}`);
-  if (l4) pool.push(() => `mod_tp_dst:${r.pick([8080, 53])}`, () => `mod_tp_src:${r.pick([1, 65535])}`);
+  // vlan_tci writes push (CFI set) and pop (CFI clear); nw_tos writes keep ECN (and a value with ECN bits is refused).
+  pool.push(() => `set_field:${r.pick(['0x1005', '0xf00a', '0'])}->vlan_tci`, () => 'load:0->NXM_OF_VLAN_TCI[]');
+  if (ipv4) pool.push(() => 'dec_ttl', () => `mod_nw_dst:${r.pick(IPS)}`, () => `mod_nw_tos:${r.pick([0, 16, 184])}`);
+  if (ip) pool.push(() => `set_field:${r.pick([0, 32, 184, 184, 33])}->nw_tos`, () => `load:${r.pick(['0x20', '0x20', '0x21'])}->NXM_OF_IP_TOS[]`, () => 'move:NXM_OF_ETH_SRC[0..7]->NXM_OF_IP_TOS[]');
+  if (v6) pool.push(() => 'dec_ttl', () => `set_field:0x${r.int(0, 0xfffff).toString(16)}->ipv6_label`);
+  // 59363: the UDP checksum of the generated packets with tp_dst 2000 comes out 0 for some of them.
+  if (l4) pool.push(() => `mod_tp_dst:${r.pick([8080, 53, 59363])}`, () => `mod_tp_src:${r.pick([1, 65535])}`);
   if (tag) pool.push(() => 'strip_vlan', () => `mod_vlan_pcp:${r.int(0, 7)}`);
-  if (table === 0) pool.push(() => 'resubmit(,1)');
+  // resubmit: onward, with another in_port for the lookup, and back (which can loop until a limit drops the packet).
+  if (table === 0) pool.push(() => 'resubmit(,1)', () => `resubmit(${r.int(1, PORTS)},1)`);
+  if (r.chance(0.15)) pool.push(() => `resubmit(,${r.pick([0, table])})`);
   const n = r.int(1, 4);
-  return Array.from({ length: n }, () => r.pick(pool)()).join(',');
+  const list = Array.from({ length: n }, () => r.pick(pool)());
+  // Instructions after the actions: the action set (in OpenFlow order, whatever the written order), and goto_table.
+  if (r.chance(0.25)) {
+    const set = [() => `output:${r.int(1, PORTS)}`, () => `mod_dl_dst:${r.pick(MACS)}`, () => 'set_field:0x1007->vlan_tci', () => 'push_vlan:0x8100', () => 'resubmit(,1)', () => 'flood'];
+    if (ipv4) set.push(() => 'dec_ttl', () => `set_field:${r.pick([5, 200])}->nw_ttl`, () => `mod_nw_tos:${r.pick([16, 184])}`);
+    list.push(`write_actions(${Array.from({ length: r.int(1, 4) }, () => r.pick(set)()).join(',')})`);
+  }
+  if (r.chance(0.15)) list.push(`goto_table:${table === 0 ? r.pick([1, 1, 0]) : r.pick([2, 0])}`);
+  return list.join(',');
 }
 
 describe.skipIf(!haveOvs())(`${TABLES} generated flow tables match Open vSwitch`, () => {

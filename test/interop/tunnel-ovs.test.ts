@@ -10,6 +10,7 @@ import { Network, Node, type Frame, type Port } from '../../src/sim/network.js';
 import { Link } from '../../src/sim/link.js';
 import { SwitchNode } from '../../src/switch/node.js';
 import { encode, toHex, decode } from '../../src/index.js';
+import type { LayerSpec } from '../../src/index.js';
 import type { SwitchSpec } from '../../src/topology/types.js';
 import { OvsSwitch, haveOvs, LOCAL_PORT } from './ovs.js';
 
@@ -108,5 +109,68 @@ describe.skipIf(!haveOvs())('tunnel ports match Open vSwitch', () => {
     const fromOvs = (await ovs.inject('underlay', back)).filter((o) => o.port !== LOCAL_PORT);
     expect(fromOvs.map((o) => [o.port, toHex(o.bytes)])).toEqual([[1, toHex(inner)]]);
     expect(decode(wire.got[0]!).map((l) => l.layer)).toEqual(type === 'vxlan' ? ['ethernet', 'ipv4', 'udp', 'vxlan', 'ethernet', 'ipv4', 'udp', 'payload'] : ['ethernet', 'ipv4', 'gre', 'ethernet', 'ipv4', 'udp', 'payload']);
+  });
+});
+
+describe.skipIf(!haveOvs())('tunnel receive matches Open vSwitch', () => {
+  let ovs: OvsSwitch;
+  const OVS_VTEP_MAC = 'aa:55:aa:55:01:00';
+  const OUR_VTEP_MAC = '02:00:00:00:00:99';
+  beforeAll(() => {
+    ovs = OvsSwitch.start({ ports: 2 });
+    ovs.ensureUnderlay({ localIp: `${LOCAL}/24`, localMac: OVS_VTEP_MAC });
+    ovs.addTunnelPort('vxf', 'vxlan', { remote_ip: REMOTE, key: 'flow' }, 5, REMOTE_MAC);
+    ovs.addTunnelPort('vx0', 'vxlan', { remote_ip: REMOTE, key: '5000' }, 6, REMOTE_MAC);
+    ovs.addTunnelPort('gr', 'gre', { remote_ip: REMOTE, key: '7' }, 7, REMOTE_MAC);
+    ovs.addFlows(['in_port=5,actions=output:1', 'in_port=6,actions=output:2', 'in_port=7,actions=output:2']);
+  });
+  afterAll(() => ovs?.stop());
+
+  /** netloom's switch with the same ports and flows; returns what reached p1 and p2 for each outer frame. */
+  function ours(frames: Uint8Array[]): number[][] {
+    const net = new Network(1);
+    const spec: SwitchSpec = {
+      kind: 'switch', name: 's1', flows: ['in_port=5,actions=output:1', 'in_port=6,actions=output:2', 'in_port=7,actions=output:2'],
+      ports: [
+        { name: 'p1', ofport: 1 },
+        { name: 'p2', ofport: 2 },
+        { name: 'vxf', ofport: 5, tunnel: { type: 'vxlan', remoteIp: REMOTE, key: 'flow', dstPort: 4789 } },
+        { name: 'vx0', ofport: 6, tunnel: { type: 'vxlan', remoteIp: REMOTE, key: 5000, dstPort: 4789 } },
+        { name: 'gr', ofport: 7, tunnel: { type: 'gre', remoteIp: REMOTE, key: 7, dstPort: 4789 } },
+      ],
+      underlay: { interface: { name: 'eth1', mac: OUR_VTEP_MAC, ipv4: [{ address: LOCAL, prefixLength: 24 }], ipv6: [] } },
+    };
+    const s1 = net.add(new SwitchNode(net, spec));
+    const wire = net.add(new Wire(net, 'wire', 'host'));
+    const h1 = net.add(new Wire(net, 'h1', 'host'));
+    const h2 = net.add(new Wire(net, 'h2', 'host'));
+    const impair = { latency: 1000, jitter: 0, bandwidth: 0, queue: 100, mtu: 1500, loss: 0 };
+    new Link(net, s1.port('eth1')!, wire.addPort('eth0'), impair);
+    new Link(net, s1.port('p1')!, h1.addPort('eth0'), impair);
+    new Link(net, s1.port('p2')!, h2.addPort('eth0'), impair);
+    return frames.map((f) => {
+      const before = [h1.got.length, h2.got.length];
+      const b = f.slice();
+      b.set([0x02, 0, 0, 0, 0, 0x99], 0);
+      wire.port('eth0')!.send(net.frame(b));
+      net.run();
+      return [...(h1.got.length > before[0]! ? [1] : []), ...(h2.got.length > before[1]! ? [2] : [])];
+    });
+  }
+
+  const outer = (tunnel: LayerSpec[]) =>
+    encode([{ layer: 'ethernet', src: REMOTE_MAC, dst: OVS_VTEP_MAC }, { layer: 'ipv4', src: REMOTE, dst: LOCAL, df: true, id: 0, ...(tunnel[0]!.layer === 'payload' && { protocol: 47 }) } as LayerSpec, ...tunnel]);
+  const vxlan = (vni: number, header: Record<string, number> = {}) => outer([{ layer: 'udp', srcPort: 50000, dstPort: 4789, checksum: 0 }, { layer: 'vxlan', vni, ...header } as LayerSpec, { layer: 'payload', data: inner }]);
+  const gre = (flags: number, extra: number[]) => outer([{ layer: 'payload', data: new Uint8Array([flags >> 8, flags & 255, 0x65, 0x58, ...extra, ...inner]) }]);
+
+  it('takes a VNI on the port with that exact key before the key=flow port; drops what OVS drops', async () => {
+    const frames = [
+      vxlan(5000), vxlan(7), vxlan(5000, { flags: 0 }), vxlan(5000, { flags: 0x0c }), vxlan(5000, { flags: 0x88 }), vxlan(5000, { reserved1: 1 }), vxlan(5000, { reserved1: 0x10000 }), vxlan(5000, { reserved2: 1 }),
+      gre(0x2000, [0, 0, 0, 7]), gre(0x3000, [0, 0, 0, 7, 0, 0, 0, 1]), gre(0x6000, [0, 0, 0, 7]), gre(0x2001, [0, 0, 0, 7]), gre(0x2800, [0, 0, 0, 7]), gre(0x2008, [0, 0, 0, 7]),
+    ];
+    const theirs: number[][] = [];
+    for (const f of frames) theirs.push((await ovs.inject('underlay', f)).filter((o) => o.port !== LOCAL_PORT).map((o) => o.port as number));
+    expect(theirs).toEqual([[2], [1], [], [], [], [], [], [], [2], [2], [], [], [], []]);
+    expect(ours(frames)).toEqual(theirs);
   });
 });

@@ -43,6 +43,24 @@ describe('bridge flow-table API', () => {
     expect(outPorts(b)).toEqual([]);
   });
 
+  it('selects by cookie only with a mask, as ovs-ofctl -O OpenFlow15 does', () => {
+    const b = new Bridge('br0', ports);
+    b.addFlows('cookie=0x5,in_port=1,actions=output:2\ncookie=0x6,in_port=2,actions=output:1');
+    // mod-flows: a cookie without a mask neither selects nor sets.
+    expect(b.modFlows('cookie=0x9,actions=output:3')).toBe(2);
+    expect(b.dumpFlows().split('\n').map((l) => l.replace(/duration=[^ ]+ /, ''))).toEqual([
+      ' cookie=0x5, table=0, n_packets=0, n_bytes=0, in_port=1 actions=output:3',
+      ' cookie=0x6, table=0, n_packets=0, n_bytes=0, in_port=2 actions=output:3',
+    ]);
+    expect(b.modFlows('cookie=0x5/-1,actions=output:4')).toBe(1);
+    expect(b.modFlows('cookie=0x5/0,in_port=2,actions=output:4')).toBe(1);
+    expect(() => b.delFlows('cookie=0x5')).toThrow('cannot set cookie (to match on a cookie, specify a mask, e.g. cookie=0x5/-1)');
+    expect(() => b.delFlows('cookie=0x5/zz')).toThrow(expect.objectContaining({ code: 'NETLOOM_FLOW_SYNTAX', column: 12 }));
+    expect(b.delFlows('cookie=0x6/0xff')).toBe(1);
+    expect(b.delFlows('cookie=0x5/-1')).toBe(1);
+    expect(b.dumpFlows()).toBe('');
+  });
+
   it('expires flows by idle and hard timeout on the virtual clock', () => {
     const b = new Bridge('br0', ports);
     b.addFlows('idle_timeout=2,priority=10,actions=output:2\nhard_timeout=5,priority=5,actions=output:3');

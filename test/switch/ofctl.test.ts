@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlowSyntaxError, formatRule, parseFlow } from '../../src/switch/ofctl.js';
+import { FlowSyntaxError, formatRule, parseFlow, parseSelector } from '../../src/switch/ofctl.js';
 
 const ports = new Map([['p1', 1], ['p2', 2]]);
 
@@ -56,6 +56,23 @@ describe('ovs-ofctl flow syntax', () => {
     ['actions=load:0x100->NXM_NX_REG0[0..7]', 14, 'does not fit in 8 bits'],
     ['actions=move:NXM_NX_REG0[0..7]->NXM_NX_REG1[0..3]', 14, 'source has 8 bits, destination 4'],
     ['ip,nw_tos=5,actions=drop', 11, 'nw_tos matches the DSCP bits only'],
+    // What OVS refuses, with its reasons.
+    ['table=3,actions=goto_table:3', 28, "goto_table:3 must go to a later table than this flow's table 3 (OVS refuses: OFPBIC_BAD_TABLE_ID)"],
+    ['table=3,actions=goto_table:2', 28, 'OFPBIC_BAD_TABLE_ID'],
+    ['ip,actions=set_field:0x86dd->dl_type', 30, 'dl_type is read-only'],
+    ['ip,actions=set_field:6->ip_proto', 25, 'ip_proto is read-only'],
+    ['ip,actions=load:0x86dd->NXM_OF_ETH_TYPE[]', 25, 'destination field dl_type is not writable (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)'],
+    ['ip,actions=move:NXM_NX_REG0[0..15]->NXM_OF_ETH_TYPE[]', 37, 'destination field dl_type is not writable'],
+    ['ip,actions=set_field:33->nw_tos', 22, '33 is not a valid value for field nw_tos'],
+    ['ip,actions=load:0x21->NXM_OF_IP_TOS[]', 17, 'load: 0x21 is not a valid value for nw_tos: its low 2 bits (ECN) must be 0 (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)'],
+    ['ip,actions=load:1->NXM_OF_IP_TOS[0]', 17, 'load: 1 is not a valid value for nw_tos'],
+    ['actions=write_actions(learn(table=1,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[]))', 23, 'learn is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE'],
+    ['actions=write_actions(output:NXM_NX_REG0[0..15])', 23, 'output to a field is not allowed in an action set'],
+    ['actions=write_actions(goto_table:1)', 23, 'goto_table instruction not allowed here'],
+    ['actions=write_actions(clear_actions)', 23, 'clear_actions instruction not allowed here'],
+    ['cookie=0x5/0xff,actions=drop', 11, 'flow additions cannot use a cookie mask'],
+    ['cookie=zz,actions=drop', 8, 'cookie "zz" is not a number (decimal, 0x hex, or -1)'],
+    ['actions=set_field:0a:0b:0c:0d:0e:0f/ff:00:ff:00:ff:00->eth_dst', 19, 'has 1-bits where its mask is 0 (OVS refuses: OFPBMC_BAD_WILDCARDS)'],
   ])('refuses %j at column %i', (flow, column, reason) => {
     let error: unknown;
     try {
@@ -67,5 +84,27 @@ describe('ovs-ofctl flow syntax', () => {
     expect((error as FlowSyntaxError).reason).toContain(reason);
     expect((error as FlowSyntaxError).column).toBe(column);
     expect((error as FlowSyntaxError).code).toBe('NETLOOM_FLOW_SYNTAX');
+  });
+
+  it.each([
+    ['cookie=0x5', 'del-flows', 8, 'cannot set cookie (to match on a cookie, specify a mask, e.g. cookie=0x5/-1)'],
+    ['cookie=0x5/zz', 'del-flows', 12, 'cookie mask "zz" is not a number (decimal, 0x hex, or -1)'],
+    ['in_port=1,cookie=0x5/0xfffffffffffffffff', 'mod-flows', 22, 'cookie mask 0xfffffffffffffffff is wider than 64 bits'],
+  ] as const)('refuses the selection %j for %s at column %i', (flow, command, column, reason) => {
+    let error: unknown;
+    try {
+      parseSelector(flow, {}, command);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FlowSyntaxError);
+    expect((error as FlowSyntaxError).reason).toBe(reason);
+    expect((error as FlowSyntaxError).column).toBe(column);
+  });
+
+  it('reads cookie selections: a mask selects, -1 is all ones, and mod-flows ignores a cookie without one', () => {
+    expect(parseSelector('cookie=0x5/-1', {}, 'del-flows')).toMatchObject({ cookieMask: 0xffffffffffffffffn, table: undefined });
+    expect(parseSelector('table=2,cookie=0x10/0xf0', {}, 'del-flows')).toMatchObject({ cookieMask: 0xf0n, table: 2 });
+    expect(parseSelector('cookie=0x9,actions=output:1', {}, 'mod-flows').cookieMask).toBe(0n);
   });
 });
