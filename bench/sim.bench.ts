@@ -36,9 +36,7 @@ export function generatedTopology(): Topology {
     links.push(link(`core:e${e}`, `edge${e}:up`));
     for (let h = 0; h < HOSTS_PER_EDGE; h++) {
       const base = h * 4;
-      const sub = `10.${e}.${base >> 8}.${base & 255}`.split('.').map(Number);
       const addr = (k: number) => `10.${e}.${(base + k) >> 8}.${(base + k) & 255}`;
-      void sub;
       edge.interfaces.push(iface(`h${h}`, addr(1)));
       nodes.push({ kind: 'host', name: `h${e}_${h}`, arpTimeout: 3600e9, gateway: addr(1), interfaces: [iface('eth0', addr(2))] });
       links.push(link(`edge${e}:h${h}`, `h${e}_${h}:eth0`));
