@@ -21,9 +21,13 @@ export function prefixMask(length: number): number {
   return length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
 }
 
+/** The first address of the prefix `address/length`. */
+export function networkOf(address: number, length: number): number {
+  return (address & prefixMask(length)) >>> 0;
+}
+
 export function inPrefix(address: number, network: number, length: number): boolean {
-  const mask = prefixMask(length);
-  return ((address & mask) >>> 0) === ((network & mask) >>> 0);
+  return networkOf(address, length) === networkOf(network, length);
 }
 
 export interface Route<T> {

@@ -11,7 +11,7 @@ import { Node, type Frame, type Network, type Port } from '../sim/network.js';
 import type { InterfaceSpec } from '../topology/types.js';
 import { encode } from '../wire/encode.js';
 import { internetChecksum } from '../wire/checksum.js';
-import { writeMac } from '../wire/addresses.js';
+import { macToText, writeMac } from '../wire/addresses.js';
 import { u16, u32 } from '../wire/read.js';
 import { RouteTable, inPrefix, ipv4ToNumber, numberToIpv4, prefixMask } from './addressing.js';
 
@@ -274,8 +274,8 @@ export abstract class IpNode extends Node {
     waiting.attempts++;
     const iface = waiting.iface;
     const bytes = encode([
-      { layer: 'ethernet', dst: 'ff:ff:ff:ff:ff:ff', src: macText(iface.mac) },
-      { layer: 'arp', op: 1, senderMac: macText(iface.mac), senderIp: numberToIpv4(this.sourceFor(iface)), targetIp: numberToIpv4(target) },
+      { layer: 'ethernet', dst: 'ff:ff:ff:ff:ff:ff', src: macToText(iface.mac, 0) },
+      { layer: 'arp', op: 1, senderMac: macToText(iface.mac, 0), senderIp: numberToIpv4(this.sourceFor(iface)), targetIp: numberToIpv4(target) },
     ]);
     iface.port.send(this.net.frame(bytes));
     this.net.scheduler.after(ARP_RETRY_NS, this, TIMER_ARP_RETRY, undefined, target);
@@ -315,8 +315,8 @@ export abstract class IpNode extends Node {
     if (this.arpCache.has(senderIp) || forUs || this.pending.has(senderIp)) this.learn(senderIp, senderMac);
     if (op === 1 && forUs) {
       const reply = encode([
-        { layer: 'ethernet', dst: macText(senderMac), src: macText(iface.mac) },
-        { layer: 'arp', op: 2, senderMac: macText(iface.mac), senderIp: numberToIpv4(targetIp), targetMac: macText(senderMac), targetIp: numberToIpv4(senderIp) },
+        { layer: 'ethernet', dst: macToText(senderMac, 0), src: macToText(iface.mac, 0) },
+        { layer: 'arp', op: 2, senderMac: macToText(iface.mac, 0), senderIp: numberToIpv4(targetIp), targetMac: macToText(senderMac, 0), targetIp: numberToIpv4(senderIp) },
       ]);
       iface.port.send(this.net.frame(reply));
     }
@@ -419,10 +419,6 @@ export function packetOf(datagram: Uint8Array): Uint8Array {
 export function sameMac(b: Uint8Array, o: number, mac: Uint8Array): boolean {
   for (let i = 0; i < 6; i++) if (b[o + i] !== mac[i]) return false;
   return true;
-}
-
-export function macText(mac: Uint8Array): string {
-  return Array.from(mac, (x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
 export { inPrefix };

@@ -7,6 +7,7 @@
  * are dropped; a destination learned on the input port is dropped.
  */
 import { W } from './fields.js';
+import { numberToMac } from '../wire/addresses.js';
 import type { SwitchPacket } from './packet.js';
 
 export interface PortConfig {
@@ -77,7 +78,7 @@ export class NormalSwitching {
     if ((b[6]! & 1) === 0) {
       const src = w[W.DL_SRC]! * 0x100000000 + w[W.DL_SRC + 1]!;
       const old = macs.get(src);
-      if (old === undefined || old.port !== inPort.number || now - old.seen >= MAC_AGING_NS) note?.(`learned that ${macText(src)} is on port ${inPort.number} in VLAN ${vlan}`);
+      if (old === undefined || old.port !== inPort.number || now - old.seen >= MAC_AGING_NS) note?.(`learned that ${numberToMac(src)} is on port ${inPort.number} in VLAN ${vlan}`);
       if (old === undefined) macs.set(src, { port: inPort.number, seen: now });
       else {
         old.port = inPort.number;
@@ -115,7 +116,7 @@ export class NormalSwitching {
   entries(now = 0): { port: number; vlan: number; mac: string }[] {
     const out: { port: number; vlan: number; mac: string }[] = [];
     for (const [vlan, macs] of this.table) {
-      for (const [mac, e] of macs) if (now - e.seen < MAC_AGING_NS) out.push({ port: e.port, vlan, mac: macText(mac) });
+      for (const [mac, e] of macs) if (now - e.seen < MAC_AGING_NS) out.push({ port: e.port, vlan, mac: numberToMac(mac) });
     }
     return out;
   }
@@ -123,10 +124,6 @@ export class NormalSwitching {
 
 function carries(port: PortConfig, vlan: number): boolean {
   return port.tag !== undefined ? port.tag === vlan : !port.trunks || port.trunks.includes(vlan);
-}
-
-function macText(mac: number): string {
-  return mac.toString(16).padStart(12, '0').match(/../g)!.join(':');
 }
 
 function stripOuterTag(b: Uint8Array): Uint8Array {

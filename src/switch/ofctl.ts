@@ -7,6 +7,8 @@
  */
 import { Address6 } from 'ip-address';
 import { pointAt } from '../wire/errors.js';
+import { numberToMac } from '../wire/addresses.js';
+import { numberToIpv4 } from '../hosts/addressing.js';
 import { FIELD_NAMES, FLOW_WORDS, W, fieldByName, type FieldDef, type Prerequisite } from './fields.js';
 import { Match, type Action, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
@@ -726,9 +728,9 @@ const FIELDS_FOR_PRINT = [
 function formatValue(field: FieldDef, value: bigint): string {
   switch (field.kind) {
     case 'mac':
-      return value.toString(16).padStart(12, '0').match(/../g)!.join(':');
+      return numberToMac(value);
     case 'ipv4':
-      return [24n, 16n, 8n, 0n].map((s) => ((value >> s) & 255n).toString()).join('.');
+      return numberToIpv4(Number(value));
     case 'ipv6':
       return Address6.fromBigInt(value).correctForm();
     case 'port':

@@ -7,7 +7,8 @@
 import { Address6 } from 'ip-address';
 import { encode } from '../wire/encode.js';
 import type { LayerSpec } from '../wire/layers.js';
-import { toHex } from '../wire/addresses.js';
+import { numberToMac, toHex } from '../wire/addresses.js';
+import { numberToIpv4 } from '../hosts/addressing.js';
 import { WireError } from '../wire/errors.js';
 import { W, fieldByName } from './fields.js';
 import { FlowSyntaxError, OFPP_LOCAL, parseFieldValue } from './ofctl.js';
@@ -15,8 +16,7 @@ import type { Bridge } from './bridge.js';
 import type { PipelineResult } from './pipeline.js';
 
 const hex = (n: number) => `0x${n.toString(16).padStart(4, '0')}`;
-const mac = (hi: number, lo: number) => (hi * 0x100000000 + lo).toString(16).padStart(12, '0').match(/../g)!.join(':');
-const ip = (n: number) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+const mac = (hi: number, lo: number) => numberToMac(hi * 0x100000000 + lo);
 
 /** A packet's flow as ofproto/trace prints it. */
 export function formatFlow(w: Uint32Array): string {
@@ -34,7 +34,7 @@ export function formatFlow(w: Uint32Array): string {
   if (!shorthand) parts.push(`dl_type=${hex(type)}`);
   if (ipv4 || type === 0x0806) {
     const name = ipv4 ? 'nw' : 'arp';
-    parts.push(`${ipv4 ? 'nw_src' : 'arp_spa'}=${ip(w[W.NW_SRC]!)}`, `${name === 'nw' ? 'nw_dst' : 'arp_tpa'}=${ip(w[W.NW_DST]!)}`);
+    parts.push(`${ipv4 ? 'nw_src' : 'arp_spa'}=${numberToIpv4(w[W.NW_SRC]!)}`, `${name === 'nw' ? 'nw_dst' : 'arp_tpa'}=${numberToIpv4(w[W.NW_DST]!)}`);
     if (type === 0x0806) parts.push(`arp_op=${proto}`, `arp_sha=${mac(w[W.ARP_SHA]!, w[W.ARP_SHA + 1]!)}`, `arp_tha=${mac(w[W.ARP_THA]!, w[W.ARP_THA + 1]!)}`);
   }
   if (ipv6) {
@@ -76,9 +76,6 @@ const KEY_LAYERS: Record<string, readonly string[]> = {
   ipv6_src: ['ipv6'], ipv6_dst: ['ipv6'], tp_src: ['tcp', 'udp'], tp_dst: ['tcp', 'udp'], icmp_type: ['icmp', 'icmpv6'], icmp_code: ['icmp', 'icmpv6'],
   arp_op: ['arp'], arp_spa: ['arp'], arp_tpa: ['arp'], arp_sha: ['arp'], arp_tha: ['arp'],
 };
-
-const macText = (v: bigint) => v.toString(16).padStart(12, '0').match(/../g)!.join(':');
-const ipv4Text = (v: bigint) => ip(Number(v));
 
 /**
  * A packet for an ofproto/trace-style field list (`in_port=1,dl_vlan=10,tcp,nw_dst=10.0.0.2,tp_dst=80`):
@@ -137,8 +134,8 @@ export function packetFromFlow(flow: string, ports?: readonly { number: number; 
   const pcp = small('dl_vlan_pcp', 7);
   const num = (k: string, d: number) => (values.has(k) ? Number(values.get(k)) : d);
   const has = (...ks: string[]) => ks.some((k) => fields.has(k));
-  const mac = (k: string) => (values.has(k) ? macText(values.get(k)!) : '00:00:00:00:00:00');
-  const ipv4 = (k: string) => (values.has(k) ? ipv4Text(values.get(k)!) : '0.0.0.0');
+  const mac = (k: string) => (values.has(k) ? numberToMac(values.get(k)!) : '00:00:00:00:00:00');
+  const ipv4 = (k: string) => (values.has(k) ? numberToIpv4(Number(values.get(k)!)) : '0.0.0.0');
   const ipv6 = (k: string) => fields.get(k)?.text ?? '::';
   const inPort = num('in_port', 1);
   const layers: LayerSpec[] = [{ layer: 'ethernet', src: mac('dl_src'), dst: mac('dl_dst') }];

@@ -21,12 +21,10 @@ import {
   interfaceSchema,
   ipv4Address,
   ipv4Prefix,
-  ipv4Text,
   linkSchema,
   listSchema,
   mapSchema,
   nameSchema,
-  networkOf,
   nodeName,
   nodeSchema,
   pathSchema,
@@ -42,6 +40,7 @@ import { didYouMean, listNames, type PathSegment } from './errors.js';
 import type { Issues } from './document.js';
 import type { Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, SwitchPortSpec, Topology, TrafficSpec } from './types.js';
 import { FlowSyntaxError, parseFlow } from '../switch/ofctl.js';
+import { inPrefix, networkOf, numberToIpv4 } from '../hosts/addressing.js';
 
 type SwitchInput = Extract<NodeInput, { kind: 'switch' }>;
 
@@ -608,12 +607,12 @@ function buildLink(link: Parsed<typeof linkSchema>, defaults: Parsed<typeof defa
 }
 
 function onSubnet(address: Ipv4, subnet: Ipv4): boolean {
-  return networkOf(address.value, subnet.prefixLength) === networkOf(subnet.value, subnet.prefixLength);
+  return inPrefix(address.value, subnet.value, subnet.prefixLength);
 }
 
 function subnetList(subnets: { ip: Ipv4 }[]): string {
   if (subnets.length === 0) return 'it has no IPv4 subnet';
-  return [...new Set(subnets.map((s) => `${ipv4Text(networkOf(s.ip.value, s.ip.prefixLength))}/${s.ip.prefixLength}`))].join(', ');
+  return [...new Set(subnets.map((s) => `${numberToIpv4(networkOf(s.ip.value, s.ip.prefixLength))}/${s.ip.prefixLength}`))].join(', ');
 }
 
 function describeTime(raw: unknown): string {

@@ -10,6 +10,7 @@ import { Address4, Address6 } from 'ip-address';
 import type { Disposition, DropReason } from './types.js';
 import { parseBandwidth, parseDuration, parseLoss, parseRate, UnitError } from './units.js';
 import { didYouMean, listNames } from './errors.js';
+import { networkOf, numberToIpv4 } from '../hosts/addressing.js';
 
 /** Every value of a union type, checked by the compiler to be complete. */
 const allOf =
@@ -126,15 +127,6 @@ function ipv4Of(parsed: Address4): Ipv4 {
   return { address: parsed.addressMinusSuffix, prefixLength: parsed.subnetMask, value: Number(parsed.bigInt()) };
 }
 
-/** The first address of the prefix `value/prefixLength`. */
-export function networkOf(value: number, prefixLength: number): number {
-  return prefixLength === 0 ? 0 : (value & (0xffffffff << (32 - prefixLength))) >>> 0;
-}
-
-export function ipv4Text(value: number): string {
-  return `${value >>> 24}.${(value >>> 16) & 0xff}.${(value >>> 8) & 0xff}.${value & 0xff}`;
-}
-
 function text(description: string) {
   return z.string({ error: (issue) => (issue.input === undefined ? undefined : `expected text, got ${describeValue(issue.input)}`) }).meta({ description });
 }
@@ -196,7 +188,7 @@ export const ipv4Prefix = text('An IPv4 prefix, e.g. 10.0.3.0/24 or 0.0.0.0/0').
   if (!input.includes('/')) return fail(`"${input}" has no prefix length (e.g. ${input}/32)`);
   const ip = ipv4Of(parsed);
   const network = networkOf(ip.value, ip.prefixLength);
-  if (network !== ip.value) return fail(`${input} has host bits set; did you mean ${ipv4Text(network)}/${ip.prefixLength}?`);
+  if (network !== ip.value) return fail(`${input} has host bits set; did you mean ${numberToIpv4(network)}/${ip.prefixLength}?`);
   return ip;
 });
 

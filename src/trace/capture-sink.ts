@@ -6,7 +6,8 @@
 import type { CaptureWriter } from '../capture/writer.js';
 import type { TraceEvent, TraceSink } from './events.js';
 import type { Network } from '../sim/network.js';
-import { IpNode, macText } from '../hosts/ip-node.js';
+import { IpNode } from '../hosts/ip-node.js';
+import { macToText } from '../wire/addresses.js';
 import { numberToIpv4 } from '../hosts/addressing.js';
 
 const DECISIONS = new Set<TraceEvent['dir']>(['route', 'match', 'encap', 'decap']);
@@ -27,7 +28,7 @@ export class CaptureSink implements TraceSink {
         const iface = node instanceof IpNode ? node.interfaceOf(port) : undefined;
         if (iface !== undefined) {
           const addresses = iface.addresses.map((a) => `${numberToIpv4(a.address)}/${a.length}`).join(', ');
-          description = `${node.kind} interface ${macText(iface.mac)}${addresses ? `, ${addresses}` : ''}`;
+          description = `${node.kind} interface ${macToText(iface.mac, 0)}${addresses ? `, ${addresses}` : ''}`;
         }
         if (port.link) description += `, link to ${port.link.to.id}`;
         this.interfaces.set(port.id, capture.addInterface({ name: port.id, description }));

@@ -115,6 +115,11 @@ export function macToNumber(bytes: Uint8Array, offset: number): number {
   );
 }
 
+/** The text form of a MAC held as a 48-bit number (as flow keys and NORMAL's table keep it). */
+export function numberToMac(n: number | bigint): string {
+  return n.toString(16).padStart(12, '0').match(/../g)!.join(':');
+}
+
 export function ipv4ToText(bytes: Uint8Array, offset: number): string {
   return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
 }
