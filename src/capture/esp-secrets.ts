@@ -3,6 +3,7 @@
  * `uat:esp_sa` preference) and the tshark command-line options that decrypt a capture.
  */
 import type { EspSaRecord } from './writer.js';
+import { toHex } from '../wire/addresses.js';
 
 const ENCRYPTION: Record<EspSaRecord['alg'], string> = {
   'aes-gcm-128': 'AES-GCM with 16 octet ICV [RFC4106]',
@@ -11,7 +12,7 @@ const ENCRYPTION: Record<EspSaRecord['alg'], string> = {
   'null-hmac-sha256-128': 'NULL',
 };
 
-const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`;
+const hex = (bytes: Uint8Array) => `0x${toHex(bytes)}`;
 
 /**
  * One esp_sa record: protocol, source, destination, SPI, encryption, key, authentication,

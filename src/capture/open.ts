@@ -37,7 +37,11 @@ class DirectoryCapture implements CaptureWriter {
     private readonly dir: string,
     private readonly force: boolean,
   ) {
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new CaptureError('NETLOOM_CAPTURE_WRITE', `cannot create the directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
   }
   addInterface(info: CaptureInterface): number {
     // Two ports whose names differ only in punctuation (s1:p2, s1-p2) get distinct files.

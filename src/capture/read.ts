@@ -129,7 +129,7 @@ function readPcapng(bytes: Uint8Array, v: DataView): CaptureRead {
       const localId = epb ? v.getUint32(body, little) : 0;
       const interfaceId = sectionBase + localId;
       const iface = result.interfaces[interfaceId];
-      if (iface === undefined || interfaceId >= result.interfaces.length) {
+      if (iface === undefined) {
         return fail('NETLOOM_CAPTURE_CORRUPT', `packet names interface ${localId}, which is not described`, body);
       }
       const original = v.getUint32(body + (epb ? 16 : 0), little);

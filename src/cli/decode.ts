@@ -50,7 +50,7 @@ export function decodeCommand(hex: string[], options: DecodeCommandOptions): voi
       out.push(JSON.stringify({ ...(frame && { frame }), layers: layers.map(layerToJson), ...problem }));
     } else {
       const text = explain(bytes, decodeOptions);
-      if (text.includes('\n! NETLOOM_')) failures++;
+      if (/^! NETLOOM_/m.test(text)) failures++;
       out.push(label === '' ? text : `${label}\n${text}`);
     }
   };

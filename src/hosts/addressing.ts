@@ -1,16 +1,13 @@
 /** IPv4 addresses as 32-bit numbers, prefixes, and longest-prefix match, for hosts and routers. */
-import { WireError } from '../wire/errors.js';
+import { writeIpv4 } from '../wire/addresses.js';
+import { u32 } from '../wire/read.js';
 
+const scratch = new Uint8Array(4);
+
+/** A dotted quad as a 32-bit number; NETLOOM_BAD_FIELD if it is not one. */
 export function ipv4ToNumber(text: string): number {
-  const parts = text.split('.');
-  if (parts.length !== 4) throw new WireError('NETLOOM_BAD_FIELD', `"${text}" is not an IPv4 address`, 'ipv4', 0);
-  let n = 0;
-  for (const p of parts) {
-    const v = Number(p);
-    if (!/^\d{1,3}$/.test(p) || v > 255) throw new WireError('NETLOOM_BAD_FIELD', `"${text}" is not an IPv4 address`, 'ipv4', 0);
-    n = n * 256 + v;
-  }
-  return n;
+  writeIpv4(text, scratch, 0);
+  return u32(scratch, 0);
 }
 
 export function numberToIpv4(n: number): string {

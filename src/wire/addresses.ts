@@ -124,6 +124,11 @@ export function ipv4ToText(bytes: Uint8Array, offset: number): string {
   return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
 }
 
+/** Whether `text` is a dotted-quad IPv4 address, as writeIpv4 reads one. */
+export function isIpv4(text: string): boolean {
+  return parseIpv4(text, new Uint8Array(4)) === undefined;
+}
+
 function parseIpv4(text: string, out: Uint8Array): string | undefined {
   let part = 0;
   let value = 0;

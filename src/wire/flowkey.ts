@@ -8,13 +8,15 @@
 import { macToNumber } from './addresses.js';
 import { u16, u32 } from './read.js';
 import { ETHERTYPE, IPPROTO, VXLAN_PORT } from './registry.js';
+import { ETHERNET_HEADER_LENGTH } from './ethernet.js';
+import { VLAN_TAG_LENGTH } from './vlan.js';
+import { ARP_LENGTH } from './arp.js';
+import { ICMP_HEADER_LENGTH } from './icmp.js';
+import { TCP_MIN_HEADER_LENGTH } from './tcp.js';
+import { UDP_HEADER_LENGTH } from './udp.js';
+import { VXLAN_HEADER_LENGTH } from './vxlan.js';
 
 export const NW_FRAG = { NONE: 0, FIRST: 1, LATER: 3 } as const;
-const ARP_LENGTH = 28;
-/** The least of each header OVS needs before it reads ports (or ICMP type and code). */
-const TCP_HEADER_LENGTH = 20;
-const UDP_HEADER_LENGTH = 8;
-const ICMP_HEADER_LENGTH = 8;
 /** ovs-fields(7): vlan_tci's CFI bit marks "a VLAN header is present". */
 export const VLAN_CFI = 0x1000;
 
@@ -69,16 +71,16 @@ export function extractFlowKey(bytes: Uint8Array, key: FlowKey, offset = 0, end 
   key.dlSrc = key.dlDst = key.dlType = key.vlanTci = 0;
   key.nwSrc = key.nwDst = key.ipv6Label = key.nwProto = key.nwTos = key.nwTtl = key.nwFrag = 0;
   key.tpSrc = key.tpDst = key.arpSha = key.arpTha = 0;
-  if (end - offset < 14) return offset;
+  if (end - offset < ETHERNET_HEADER_LENGTH) return offset;
   key.dlDst = macToNumber(bytes, offset);
   key.dlSrc = macToNumber(bytes, offset + 6);
   let type = u16(bytes, offset + 12);
-  let o = offset + 14;
+  let o = offset + ETHERNET_HEADER_LENGTH;
   if (type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ) {
-    if (end - o < 4) return o;
+    if (end - o < VLAN_TAG_LENGTH) return o;
     key.vlanTci = u16(bytes, o) | VLAN_CFI;
     type = u16(bytes, o + 2);
-    o += 4;
+    o += VLAN_TAG_LENGTH;
   }
   key.dlType = type < 0x0600 ? 0x05ff : type;
   if (type === ETHERTYPE.IPV4) return ipv4Fields(bytes, key, o, end);
@@ -167,7 +169,7 @@ function transportFields(b: Uint8Array, key: FlowKey, o: number, end: number): n
   const proto = key.nwProto;
   if (proto === IPPROTO.UDP || proto === IPPROTO.TCP) {
     const udp = proto === IPPROTO.UDP;
-    if (end - o < (udp ? UDP_HEADER_LENGTH : TCP_HEADER_LENGTH)) return o;
+    if (end - o < (udp ? UDP_HEADER_LENGTH : TCP_MIN_HEADER_LENGTH)) return o;
     key.tpSrc = u16(b, o);
     key.tpDst = u16(b, o + 2);
     return udp ? o + UDP_HEADER_LENGTH : o + (b[o + 12]! >>> 4) * 4;
@@ -191,15 +193,15 @@ export function extractTunnelFlowKey(bytes: Uint8Array, key: FlowKey, vxlanPort 
   key.tunId = key.tunSrc = key.tunDst = 0;
   if (key.dlType !== ETHERTYPE.IPV4 || key.nwFrag !== NW_FRAG.NONE || key.nwProto === 0) return inner;
   // The outer datagram (whose totalLength extractFlowKey checked) holds the tunnel and the inner frame.
-  const ip = key.vlanTci === 0 ? 14 : 18;
+  const ip = ETHERNET_HEADER_LENGTH + (key.vlanTci === 0 ? 0 : VLAN_TAG_LENGTH);
   const end = ip + u16(bytes, ip + 2);
   const tunSrc = key.nwSrc;
   const tunDst = key.nwDst;
   let tunId: number;
   let frame: number;
-  if (key.nwProto === IPPROTO.UDP && key.tpDst === vxlanPort && end - inner >= 8) {
+  if (key.nwProto === IPPROTO.UDP && key.tpDst === vxlanPort && end - inner >= VXLAN_HEADER_LENGTH) {
     tunId = u32(bytes, inner + 4) >>> 8;
-    frame = inner + 8;
+    frame = inner + VXLAN_HEADER_LENGTH;
   } else if (key.nwProto === IPPROTO.GRE) {
     // The GRE header starts where the transport header would; the flow key stopped at it.
     const gre = inner;

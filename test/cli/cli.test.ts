@@ -105,6 +105,12 @@ describe('netloom CLI', () => {
     expect(r.stdout).toContain('! NETLOOM_TRUNCATED: ethernet at byte 0: needs 14 bytes, only 2 left (0800)');
   });
 
+  it('exits 2 for an empty packet too, whose error is the first line of the teaching view', () => {
+    const r = netloom(['decode', '0x']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('! NETLOOM_TRUNCATED: ethernet at byte 0: needs 14 bytes, only 0 left\n\n');
+  });
+
   it.each([
     ['--json', 'ethernet/ipv4/udp(srcPort=1,dstPort=4789)'],
     ['--hex', 'ethernet/ipv4/udp(srcPort=1,dstPort=4789)'],

@@ -89,6 +89,10 @@ describe('netloom run and trace', () => {
     [['trace', 'topologies/lan.yaml', '--from', 's1', '--to', 'h2'], 'netloom: NETLOOM_USAGE: --from "s1" is not a host of topologies/lan.yaml (hosts are h1, h2, h3)'],
     [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--proto', 'sctp'], 'netloom: NETLOOM_USAGE: --proto "sctp" must be icmp or udp'],
     [['trace', 'topologies/lan.yaml', '--to', 'h2'], "netloom: NETLOOM_USAGE: required option '--from <host>' not specified"],
+    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 's1'], 'netloom: NETLOOM_USAGE: --to "s1" has no IPv4 address'],
+    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', '10.0.0.256'], 'netloom: NETLOOM_USAGE: --to "10.0.0.256" is neither a node of topologies/lan.yaml (h1, h2, h3, s1) nor an IPv4 address'],
+    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--proto', 'udp', '--dport', '0'], 'netloom: NETLOOM_USAGE: --dport "0" is not a port number'],
+    [['run', 'topologies/lan.yaml', '--pcap', 'package.json/captures/'], 'netloom: NETLOOM_CAPTURE_WRITE: cannot create the directory package.json/captures/: ENOTDIR'],
     [['frobnicate'], "netloom: NETLOOM_USAGE: unknown command 'frobnicate'"],
   ])('a user mistake (%j) exits 2 with one clear line', (args, message) => {
     const r = netloom(args);
