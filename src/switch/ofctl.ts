@@ -7,7 +7,7 @@
  */
 import { Address6 } from 'ip-address';
 import { pointAt } from '../wire/errors.js';
-import { numberToMac } from '../wire/addresses.js';
+import { numberToIpv6, numberToMac } from '../wire/addresses.js';
 import { numberToIpv4 } from '../hosts/addressing.js';
 import { FIELD_NAMES, FLOW_WORDS, W, fieldByName, type FieldDef, type Prerequisite } from './fields.js';
 import { Match, type Action, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
@@ -81,16 +81,27 @@ interface Token {
   at: number;
 }
 
-/** Splits at commas (and, outside actions, whitespace) that are not inside (), [] or {}. */
-function splitTop(text: string, offset: number, commasOnly: boolean): Token[] {
+const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
+/**
+ * Splits at commas (and, outside actions, whitespace) that are not inside (), [] or {};
+ * a bracket left open, or closed without its opener, fails at its column.
+ */
+function splitTop(text: string, offset: number, commasOnly: boolean, fail: Fail): Token[] {
   const out: Token[] = [];
-  let depth = 0;
+  const open: number[] = [];
   let start = 0;
   for (let i = 0; i <= text.length; i++) {
-    const c = text[i];
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    const split = i === text.length || (depth === 0 && (c === ',' || (!commasOnly && (c === ' ' || c === '\t'))));
+    const c = text[i] ?? '';
+    if (c in CLOSERS) open.push(i);
+    else if (c === ')' || c === ']' || c === '}') {
+      const opener = open.pop();
+      if (opener === undefined) fail(offset + i, `"${c}" closes nothing`);
+      else if (CLOSERS[text[opener]!] !== c) fail(offset + i, `"${c}" cannot close the "${text[opener]}" at column ${offset + opener + 1}`);
+    }
+    const unclosed = open[open.length - 1];
+    if (i === text.length && unclosed !== undefined) fail(offset + unclosed, `"${text[unclosed]}" is never closed`);
+    const split = i === text.length || (open.length === 0 && (c === ',' || (!commasOnly && (c === ' ' || c === '\t'))));
     if (split) {
       const raw = text.slice(start, i);
       const lead = raw.length - raw.trimStart().length;
@@ -123,7 +134,7 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
     matchText: '', actions: [], actionsText: '', packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,
   };
   const seen = new Map<string, number>();
-  for (const token of splitTop(matchPart, 0, false)) {
+  for (const token of splitTop(matchPart, 0, false, fail)) {
     const eq = token.text.indexOf('=');
     const key = (eq < 0 ? token.text : token.text.slice(0, eq)).trim();
     const value = eq < 0 ? undefined : token.text.slice(eq + 1).trim();
@@ -402,7 +413,7 @@ function parseLearn(text: string, at: number, whole: string, fail: Fail): LearnS
     if (value >= 1n << BigInt(bits)) fail(srcAt, `learn: ${src} does not fit in ${bits} bits`);
     return { value };
   };
-  for (const { text: part, at: partAt } of splitTop(text, at, true)) {
+  for (const { text: part, at: partAt } of splitTop(text, at, true, fail)) {
     const eq = part.indexOf('=');
     const key = eq < 0 ? part : part.slice(0, eq);
     const value = eq < 0 ? '' : part.slice(eq + 1);
@@ -475,7 +486,7 @@ const INSTRUCTIONS = new Set(['clear_actions', 'write_actions', 'write_metadata'
 
 function parseActions(text: string, offset: number, match: Match, options: ParseOptions, fail: Fail, context: ActionContext): Action[] {
   const actions: Action[] = [];
-  const tokens = splitTop(text, offset, true);
+  const tokens = splitTop(text, offset, true, fail);
   if (tokens.length === 0) fail(offset, 'expected at least one action (use actions=drop to drop)');
   // Which of the (at most two, as OVS's FLOW_MAX_VLAN_HEADERS) VLAN tags are known to be there,
   // followed through the actions as OVS's ofpacts_check does: a push shifts a known tag in, a
@@ -638,6 +649,7 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
         const [p, tb] = paren >= 0 ? a.split(',').map((s) => s.trim()) as [string, string | undefined] : [a, undefined];
         const port = p === '' ? undefined : p === 'in_port' ? OFPP_IN_PORT : (options.ports?.get(p) ?? integer(p, 0xffff, argAt, 'resubmit port', fail));
         const table = tb === undefined || tb === '' ? undefined : integer(tb, 254, argAt, 'resubmit table', fail);
+        if (port === undefined && table === undefined) fail(argAt, 'resubmit needs a port, a table or both');
         actions.push({ type: 'resubmit', port, table });
         continue;
       }
@@ -732,7 +744,7 @@ function formatValue(field: FieldDef, value: bigint): string {
     case 'ipv4':
       return numberToIpv4(Number(value));
     case 'ipv6':
-      return Address6.fromBigInt(value).correctForm();
+      return numberToIpv6(value);
     case 'port':
       return value === BigInt(OFPP_LOCAL) ? 'LOCAL' : value.toString();
     default:

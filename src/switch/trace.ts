@@ -4,10 +4,9 @@
  * indented — then the final flow and the packets that leave, on which ports. Also builds a
  * packet from an ofproto/trace-style field list, since netloom traces bytes.
  */
-import { Address6 } from 'ip-address';
 import { encode } from '../wire/encode.js';
 import type { LayerSpec } from '../wire/layers.js';
-import { numberToMac, toHex } from '../wire/addresses.js';
+import { numberToIpv6, numberToMac, toHex } from '../wire/addresses.js';
 import { numberToIpv4 } from '../hosts/addressing.js';
 import { WireError } from '../wire/errors.js';
 import { W, fieldByName } from './fields.js';
@@ -38,7 +37,7 @@ export function formatFlow(w: Uint32Array): string {
     if (type === 0x0806) parts.push(`arp_op=${proto}`, `arp_sha=${mac(w[W.ARP_SHA]!, w[W.ARP_SHA + 1]!)}`, `arp_tha=${mac(w[W.ARP_THA]!, w[W.ARP_THA + 1]!)}`);
   }
   if (ipv6) {
-    const v6 = (o: number) => Address6.fromBigInt([0, 1, 2, 3].reduce((a, k) => (a << 32n) | BigInt(w[o + k]!), 0n)).correctForm();
+    const v6 = (o: number) => numberToIpv6([0, 1, 2, 3].reduce((a, k) => (a << 32n) | BigInt(w[o + k]!), 0n));
     parts.push(`ipv6_src=${v6(W.IPV6_SRC)}`, `ipv6_dst=${v6(W.IPV6_DST)}`, `ipv6_label=0x${w[W.IPV6_LABEL]!.toString(16).padStart(5, '0')}`);
   }
   if (ipv4 || ipv6) {

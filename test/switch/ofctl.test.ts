@@ -19,6 +19,8 @@ describe('ovs-ofctl flow syntax', () => {
     ['tun_id=0x5/0xff,actions=set_tunnel:9,output:1', 'tun_id=0x5/0xff actions=set_field:0x9->tun_id,output:1'],
     ['actions=set_field:5->reg1,set_field:0x10/0xff->metadata', 'actions=set_field:0x5->reg1,set_field:0x10/0xff->metadata'],
     ['ipv6,ipv6_src=2001:db8::/32,actions=drop', 'ipv6,ipv6_src=2001:db8::/32 actions=drop'],
+    // An IPv4-mapped address prints in inet_ntop's form, as ovs-ofctl does.
+    ['ipv6,ipv6_src=::ffff:1.2.3.4,actions=drop', 'ipv6,ipv6_src=::ffff:1.2.3.4 actions=drop'],
     ['cookie=0x1f,hard_timeout=10,ip,actions=write_actions(output:3),goto_table:1', 'ip actions=write_actions(output:3),goto_table:1'],
   ])('reads %s', (flow, printed) => {
     const line = formatRule(parseFlow(flow, { ports }), 0);
@@ -56,6 +58,12 @@ describe('ovs-ofctl flow syntax', () => {
     ['actions=load:0x100->NXM_NX_REG0[0..7]', 14, 'does not fit in 8 bits'],
     ['actions=move:NXM_NX_REG0[0..7]->NXM_NX_REG1[0..3]', 14, 'source has 8 bits, destination 4'],
     ['ip,nw_tos=5,actions=drop', 11, 'nw_tos matches the DSCP bits only'],
+    ['actions=resubmit(,1', 17, '"(" is never closed'],
+    ['ip,actions=learn(', 17, '"(" is never closed'],
+    ['ip,actions=output:1)', 20, '")" closes nothing'],
+    ['ip,actions=learn(table=1,output:NXM_OF_IN_PORT[)]', 48, '")" cannot close the "[" at column 47'],
+    ['in_port=(1,actions=drop', 9, '"(" is never closed'],
+    ['actions=resubmit(,)', 18, 'resubmit needs a port, a table or both'],
     // What OVS refuses, with its reasons.
     ['table=3,actions=goto_table:3', 28, "goto_table:3 must go to a later table than this flow's table 3 (OVS refuses: OFPBIC_BAD_TABLE_ID)"],
     ['table=3,actions=goto_table:2', 28, 'OFPBIC_BAD_TABLE_ID'],
