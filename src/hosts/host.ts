@@ -31,6 +31,8 @@ export interface PingApp {
   id: number;
   dst: number;
   count: number;
+  /** When the first probe goes, and the gap to each next one, ns. */
+  start: number;
   interval: number;
   size: number;
   ttl: number;
@@ -70,11 +72,12 @@ export class Host extends IpNode {
   ping(dst: number, options: { count: number; interval: number; start: number; size: number; ttl: number; df: boolean; timeout: number }): PingStats {
     const app: PingApp = { kind: 'ping', id: (this.pings.length + 1) & 0xffff, dst, ...options, outstanding: new Map(), stats: { sent: 0, received: 0, rtts: [], errors: {} } };
     this.pings.push(app);
-    for (let k = 0; k < options.count; k++) this.net.scheduler.at(options.start + k * options.interval, this, TIMER_PING, app, k + 1);
+    // One probe is scheduled at a time, each by the one before: memory stays flat for any count.
+    if (options.count > 0) this.net.scheduler.at(options.start, this, TIMER_PING, app, 1);
     return app.stats;
   }
 
-  /** Starts sending UDP datagrams; returns a function reading how many were sent. */
+  /** Starts sending UDP datagrams; returns the generator, whose `sent` counts them. */
   udp(dst: number, options: { srcPort: number; dstPort: number; size: number; rate: number; count: number; start: number; df: boolean }): UdpApp {
     const app: UdpApp = { kind: 'udp', dst, srcPort: options.srcPort, dstPort: options.dstPort, size: options.size, gap: Math.round(1e9 / options.rate), count: options.count, df: options.df, sent: 0 };
     this.udps.push(app);
@@ -135,6 +138,7 @@ export class Host extends IpNode {
       { layer: 'payload', data },
     ]);
     this.send(app.dst, packet);
+    if (seq < app.count) this.net.scheduler.at(app.start + seq * app.interval, this, TIMER_PING, app, seq + 1);
   }
 
   private sendUdp(app: UdpApp): void {
