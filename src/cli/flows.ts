@@ -1,7 +1,6 @@
 /** `netloom flows trace` and `flows dump`: a flow file on a stand-alone bridge, as ofproto/trace and dump-flows show it. */
 import { Bridge } from '../switch/bridge.js';
 import { formatFlow, formatTrace, packetFromFlow } from '../switch/trace.js';
-import { SwitchPacket } from '../switch/packet.js';
 import { readCapture } from '../capture/read.js';
 import { fromHex, toHex } from '../wire/addresses.js';
 import { UsageError } from './errors.js';
@@ -61,9 +60,9 @@ export function flowsTrace(flow: string | undefined, options: FlowsOptions): voi
   }
   const out: string[] = [];
   inputs.forEach((input, i) => {
-    const before = formatFlow(new SwitchPacket(input.bytes, input.inPort).words);
+    let before = '';
     // Each packet runs at its own time, so counters and learning carry over from one to the next.
-    const result = bridge.process(input.inPort, input.bytes, i, true);
+    const result = bridge.process(input.inPort, input.bytes, i, true, (packet) => (before = formatFlow(packet.words)));
     if (options.json) {
       out.push(JSON.stringify({ flow: before, outputs: result.outputs.map((o) => ({ port: o.port, packet: toHex(o.bytes) })), steps: result.trace.map((l) => l.trim()) }));
     } else {

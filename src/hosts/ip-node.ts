@@ -13,7 +13,7 @@ import { encode } from '../wire/encode.js';
 import { internetChecksum } from '../wire/checksum.js';
 import { macToText, writeMac } from '../wire/addresses.js';
 import { u16, u32 } from '../wire/read.js';
-import { RouteTable, inPrefix, ipv4ToNumber, numberToIpv4, prefixMask } from './addressing.js';
+import { RouteTable, ipv4ToNumber, numberToIpv4, prefixMask } from './addressing.js';
 
 export const ETH_HEADER = 14;
 const ETHERTYPE_IPV4 = 0x0800;
@@ -362,7 +362,7 @@ export abstract class IpNode extends Node {
  * Splits a packet's datagram into fragment packets that fit `mtu` (RFC 791 §3.2): the first
  * keeps every option, later ones only those with the copied flag, padded to 32 bits.
  */
-export function fragment(packet: Uint8Array, mtu: number): Uint8Array[] {
+function fragment(packet: Uint8Array, mtu: number): Uint8Array[] {
   const datagram = packet.subarray(ETH_HEADER);
   const ihl = (datagram[0]! & 0x0f) * 4;
   const data = datagram.subarray(ihl);
@@ -416,9 +416,8 @@ export function packetOf(datagram: Uint8Array): Uint8Array {
   return packet;
 }
 
-export function sameMac(b: Uint8Array, o: number, mac: Uint8Array): boolean {
+function sameMac(b: Uint8Array, o: number, mac: Uint8Array): boolean {
   for (let i = 0; i < 6; i++) if (b[o + i] !== mac[i]) return false;
   return true;
 }
 
-export { inPrefix };

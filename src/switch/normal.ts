@@ -8,6 +8,7 @@
  */
 import { W } from './fields.js';
 import { numberToMac } from '../wire/addresses.js';
+import { VLAN_CFI } from '../wire/flowkey.js';
 import type { SwitchPacket } from './packet.js';
 
 export interface PortConfig {
@@ -17,8 +18,6 @@ export interface PortConfig {
   /** Trunk port carrying these VLANs (all when absent and no tag). */
   trunks?: number[];
 }
-
-const VLAN_CFI = 0x1000;
 
 /** How long a learned MAC lasts without being seen as a source again: OVS's default mac-aging-time, 300 s. */
 export const MAC_AGING_NS = 300e9;

@@ -8,8 +8,9 @@
 import { Address6 } from 'ip-address';
 import { pointAt } from '../wire/errors.js';
 import { numberToIpv6, numberToMac } from '../wire/addresses.js';
+import { VLAN_CFI } from '../wire/flowkey.js';
 import { numberToIpv4 } from '../hosts/addressing.js';
-import { FIELD_NAMES, FLOW_WORDS, W, fieldByName, type FieldDef, type Prerequisite } from './fields.js';
+import { FIELD_NAMES, W, fieldByName, type FieldDef, type Prerequisite } from './fields.js';
 import { Match, type Action, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
 export const OFPP_IN_PORT = 0xfff8;
@@ -18,7 +19,6 @@ export const DEFAULT_PRIORITY = 32768;
 const ETH_IP = 0x0800;
 const ETH_IPV6 = 0x86dd;
 const ETH_ARP = 0x0806;
-const VLAN_CFI = 0x1000;
 
 /** A flow that cannot be read; `column` is 1-based in `flow`. */
 export class FlowSyntaxError extends Error {
@@ -835,4 +835,3 @@ export function formatRule(rule: Rule, now: number): string {
   return ` ${head.join(', ')}, ${match ? `${match} ` : ''}actions=${formatActions(rule.actions)}`;
 }
 
-export { FLOW_WORDS };

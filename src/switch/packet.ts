@@ -5,11 +5,10 @@
  * and the flow words stay in step with them; VLAN headers follow OVS's flow model (see below).
  * The caller's bytes are read, never written: the first change works on a copy.
  */
-import { FlowKey, extractFlowKey } from '../wire/flowkey.js';
+import { FlowKey, VLAN_CFI, extractFlowKey } from '../wire/flowkey.js';
 import { u16 } from '../wire/read.js';
 import { FLOW_WORDS, W, type FieldDef } from './fields.js';
 
-const VLAN_CFI = 0x1000;
 
 /** One flow key reused by every packet: reparse copies it into the words at once. */
 const KEY = new FlowKey();
@@ -102,10 +101,6 @@ export class SwitchPacket {
     this.l4 = 0;
     if (type === 0x0800 && b.length >= this.l3 + 20) this.l4 = this.l3 + (b[this.l3]! & 0x0f) * 4;
     else if (type === 0x86dd && b.length >= this.l3 + 40) this.l4 = ipv6TransportOffset(b, this.l3);
-  }
-
-  get tagged(): boolean {
-    return (this.tci0 & VLAN_CFI) !== 0;
   }
 
   /** Pushes a VLAN header with TCI 0 (OVS pushes TCI 0); with two already, the inner one is gone. */

@@ -39,8 +39,6 @@ export interface PipelineResult {
 export interface PipelinePort extends PortConfig {
   number: number;
   name: string;
-  /** Excluded from flood (OFPPC_NO_FLOOD). */
-  noFlood?: boolean;
 }
 
 const NOTHING: readonly Rule[] = Object.freeze([]);
@@ -433,7 +431,7 @@ class Translation {
         case 'all':
           if (this.tracing) this.line(indent, a.type === 'flood' ? 'FLOOD' : 'ALL');
           for (const port of this.p.ports) {
-            if (port.number === pk.words[W.IN_PORT] || (a.type === 'flood' && port.noFlood)) continue;
+            if (port.number === pk.words[W.IN_PORT]) continue;
             this.emit(port.number, pk.bytes);
           }
           break;

@@ -7,6 +7,7 @@
 import { encode } from '../wire/encode.js';
 import type { LayerSpec } from '../wire/layers.js';
 import { numberToIpv6, numberToMac, toHex } from '../wire/addresses.js';
+import { VLAN_CFI } from '../wire/flowkey.js';
 import { numberToIpv4 } from '../hosts/addressing.js';
 import { WireError } from '../wire/errors.js';
 import { W, fieldByName } from './fields.js';
@@ -28,7 +29,7 @@ export function formatFlow(w: Uint32Array): string {
   if (shorthand) parts.push(shorthand);
   parts.push(`in_port=${w[W.IN_PORT] === OFPP_LOCAL ? 'LOCAL' : w[W.IN_PORT]}`);
   const tci = w[W.VLAN_TCI]!;
-  parts.push((tci & 0x1000) !== 0 ? `dl_vlan=${tci & 0xfff},dl_vlan_pcp=${tci >>> 13}` : `vlan_tci=${hex(tci)}`);
+  parts.push((tci & VLAN_CFI) !== 0 ? `dl_vlan=${tci & 0xfff},dl_vlan_pcp=${tci >>> 13}` : `vlan_tci=${hex(tci)}`);
   parts.push(`dl_src=${mac(w[W.DL_SRC]!, w[W.DL_SRC + 1]!)}`, `dl_dst=${mac(w[W.DL_DST]!, w[W.DL_DST + 1]!)}`);
   if (!shorthand) parts.push(`dl_type=${hex(type)}`);
   if (ipv4 || type === 0x0806) {
