@@ -40,7 +40,8 @@ import { didYouMean, listNames, type PathSegment } from './errors.js';
 import type { Issues } from './document.js';
 import type { Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, SwitchPortSpec, Topology, TrafficSpec } from './types.js';
 import { FlowSyntaxError, parseFlow } from '../switch/ofctl.js';
-import { inPrefix, networkOf, numberToIpv4 } from '../hosts/addressing.js';
+import { inPrefix, ipv4ToNumber, networkOf, numberToIpv4 } from '../hosts/addressing.js';
+import { isIpv4 } from '../wire/addresses.js';
 
 type SwitchInput = Extract<NodeInput, { kind: 'switch' }>;
 
@@ -434,7 +435,10 @@ export class Checker {
     const flows = new Map<string, number>();
     traffic.forEach((t, index) => {
       if (t?.kind !== 'udp') return;
-      const key = `${t.from} ${t.srcPort} ${t.to} ${t.dstPort}`;
+      // A node name stands for its first address, as the run resolves it: `to: h2` and h2's address are one flow.
+      const facts = this.nodes.get(t.to);
+      const to = facts === undefined ? (isIpv4(t.to) ? ipv4ToNumber(t.to) : t.to) : (this.subnetsOf(facts)[0]?.ip.value ?? t.to);
+      const key = `${t.from} ${t.srcPort} ${to} ${t.dstPort}`;
       const earlier = flows.get(key);
       if (earlier !== undefined) {
         this.issues.add(['traffic', index, 'udp'], `sends the same flow as traffic[${earlier}] (${t.from}:${t.srcPort} → ${t.to}:${t.dstPort}), so their deliveries could not be told apart; give one another srcPort`);

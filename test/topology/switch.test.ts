@@ -56,4 +56,20 @@ describe('traffic that could not be told apart', () => {
       'sw.yaml:7:10 traffic[1].udp: sends the same flow as traffic[0] (h1:40000 → h2:9000), so their deliveries could not be told apart; give one another srcPort',
     ]);
   });
+
+  it('sees a node name and its address as one destination', () => {
+    const text = [
+      'nodes:',
+      '  h1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }',
+      '  h2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }',
+      'links: [ { endpoints: [h1:eth0, h2:eth0] } ]',
+      'traffic:',
+      '  - udp: { from: h1, to: h2, dstPort: 9000 }',
+      '  - udp: { from: h1, to: 10.0.0.2, dstPort: 9000 }',
+      '  - udp: { from: h1, to: 10.0.0.2, dstPort: 9001 }',
+    ].join('\n');
+    expect(issues(text)).toEqual([
+      'sw.yaml:7:10 traffic[1].udp: sends the same flow as traffic[0] (h1:40000 → 10.0.0.2:9000), so their deliveries could not be told apart; give one another srcPort',
+    ]);
+  });
 });
