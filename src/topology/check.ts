@@ -250,28 +250,33 @@ export class Checker {
     });
   }
 
-  /** No address or MAC on two interfaces. */
+  /** No address or MAC on two interfaces (a switch's underlay is one too). */
   private checkAddresses(): void {
     const owners = new Map<string, string>();
     const macs = new Map<string, string>();
+    const claim = (claims: Map<string, string>, key: string, owner: string, path: PathSegment[], shown: string) => {
+      const earlier = claims.get(key);
+      if (earlier !== undefined) this.issues.add(path, `${shown} is also on ${earlier}`);
+      else claims.set(key, owner);
+    };
     for (const [node, facts] of this.nodes) {
       for (const [port, spec] of facts.interfaces) {
         const where = ['nodes', node, 'interfaces', port];
         for (const family of ['ipv4', 'ipv6'] as const) {
           const list: { address: string }[] = spec[family];
           list.forEach((ip, i) => {
-            const owner = owners.get(ip.address);
             const written = facts.written[port];
             const path = isObject(written) && Array.isArray(written[family]) ? [...where, family, i] : [...where, family];
-            if (owner !== undefined) this.issues.add(path, `${ip.address} is also on ${owner}`);
-            else owners.set(ip.address, `${node}:${port}`);
+            claim(owners, ip.address, `${node}:${port}`, path, ip.address);
           });
         }
-        if (spec.mac !== undefined) {
-          const owner = macs.get(spec.mac);
-          if (owner !== undefined) this.issues.add([...where, 'mac'], `MAC ${spec.mac} is also on ${owner}`);
-          else macs.set(spec.mac, `${node}:${port}`);
-        }
+        if (spec.mac !== undefined) claim(macs, spec.mac, `${node}:${port}`, [...where, 'mac'], `MAC ${spec.mac}`);
+      }
+      const underlay = facts.parsed?.kind === 'switch' ? facts.parsed.underlay : undefined;
+      if (underlay !== undefined) {
+        const where = ['nodes', node, 'underlay'];
+        claim(owners, underlay.ipv4.address, `${node}:${underlay.port}`, [...where, 'ipv4'], underlay.ipv4.address);
+        if (underlay.mac !== undefined) claim(macs, underlay.mac, `${node}:${underlay.port}`, [...where, 'mac'], `MAC ${underlay.mac}`);
       }
     }
   }
@@ -554,7 +559,10 @@ export class Checker {
 
   private buildNodes(): NodeSpec[] {
     const taken = new Set<string>();
-    for (const facts of this.nodes.values()) for (const spec of facts.interfaces.values()) if (spec.mac !== undefined) taken.add(spec.mac);
+    for (const facts of this.nodes.values()) {
+      for (const spec of facts.interfaces.values()) if (spec.mac !== undefined) taken.add(spec.mac);
+      if (facts.parsed?.kind === 'switch' && facts.parsed.underlay?.mac !== undefined) taken.add(facts.parsed.underlay.mac);
+    }
     const nodes: NodeSpec[] = [];
     for (const [name, facts] of this.nodes) {
       const node = facts.parsed!;

@@ -251,6 +251,10 @@ const BAD: [name: string, text: string, lines: string[]][] = [
   ['duplicate IPv6 address, written differently', `nodes:\n${host('h1', '{ ipv6: 2001:db8::1/64 }')}${host('h2', '{ ipv6: "2001:DB8:0::1/64" }')}`, [
     'bad.yaml:3:49 nodes.h2.interfaces.eth0.ipv6: 2001:db8::1 is also on h1:eth0',
   ]],
+  ['a switch underlay with the address and MAC of a host', `nodes:\n${host('h1', '{ ipv4: 10.0.1.10/24, mac: 02:00:00:00:00:01 }')}  s1: { kind: switch, ports: [p1], underlay: { port: up, ipv4: 10.0.1.10/24, mac: 02:00:00:00:00:01 } }\n`, [
+    'bad.yaml:3:64 nodes.s1.underlay.ipv4: 10.0.1.10 is also on h1:eth0',
+    'bad.yaml:3:83 nodes.s1.underlay.mac: MAC 02:00:00:00:00:01 is also on h1:eth0',
+  ]],
   ['interface that is not a map', `nodes:\n${host('h1', '[10.0.1.10/24]')}`, [
     'bad.yaml:2:41 nodes.h1.interfaces.eth0: expected a map, got a list',
   ]],
