@@ -130,7 +130,7 @@ export class Classifier {
       for (let i = 0; i < bucket.length; i++) {
         const r = bucket[i]!;
         if (best !== undefined && r.priority <= best.priority) break;
-        if (r.match.matches(flow)) {
+        if (matchesOn(s, r, flow)) {
           best = r;
           break;
         }
@@ -174,6 +174,17 @@ export class Classifier {
 }
 
 /** Murmur3-style mixing of the masked words a subtable looks at. */
+/** A rule of subtable `s` matches when the words its mask covers agree: every rule there shares that mask. */
+function matchesOn(s: Subtable, r: Rule, flow: Uint32Array): boolean {
+  const { words, masks } = s;
+  const values = r.match.values;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (((flow[w]! & masks[w]!) >>> 0) !== values[w]) return false;
+  }
+  return true;
+}
+
 function hashWords(flow: Uint32Array, words: Int32Array, masks: Uint32Array): number {
   let h = 0x9747b28c;
   for (let i = 0; i < words.length; i++) {
