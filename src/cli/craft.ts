@@ -4,13 +4,12 @@ import { encode } from '../wire/encode.js';
 import { decodeTolerant } from '../wire/decode.js';
 import { explain } from '../wire/explain.js';
 import { toHex } from '../wire/addresses.js';
-import { layerToJson } from '../wire/json.js';
-import type { SecurityAssociation } from '../wire/esp-sa.js';
+import { decodedToJson } from '../wire/json.js';
 import type { LayerSpec } from '../wire/layers.js';
 import { openCapture } from '../capture/open.js';
 import { tsharkEspOptions } from '../capture/esp-secrets.js';
 import type { EspSaRecord } from '../capture/writer.js';
-import { UsageError } from './errors.js';
+import { UsageError, isUserError } from './errors.js';
 import { readInput } from './io.js';
 
 export interface CraftOptions {
@@ -53,11 +52,10 @@ export function craft(specs: string[], options: CraftOptions): void {
   const packets = sources.map(({ spec, where }) => {
     try {
       const layers = parseSpec(spec);
-      return { layers, bytes: encode(layers), sas: keyedSas(layers) };
+      return { layers, bytes: encode(layers), sas: espRecords(layers).map(({ spi, alg, key }) => ({ spi, alg, key })) };
     } catch (error) {
-      const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
-      if (where === undefined || typeof code !== 'string') throw error;
-      throw new SpecLineError(code, where, error as Error);
+      if (where === undefined || !isUserError(error)) throw error;
+      throw new SpecLineError(error.code, where, error);
     }
   });
   if (options.pcap !== undefined) {
@@ -82,22 +80,16 @@ export function craft(specs: string[], options: CraftOptions): void {
     const decodeOptions = { espSAs: p.sas, first: p.layers[0]?.layer ?? 'payload' };
     if (options.hex) out.push(toHex(p.bytes));
     else if (options.json) {
-      const { layers, error } = decodeTolerant(p.bytes, decodeOptions);
-      const problem = error && { error: { code: error.code, layer: error.layer, offset: error.offset, message: error.message } };
-      out.push(JSON.stringify({ layers: layers.map(layerToJson), ...problem }));
+      out.push(JSON.stringify(decodedToJson(decodeTolerant(p.bytes, decodeOptions))));
     } else out.push(explain(p.bytes, decodeOptions));
   }
   process.stdout.write(out.join('\n') + '\n');
 }
 
-/** The SAs the spec itself keys, so the crafted packet can be shown decrypted. */
-function keyedSas(layers: LayerSpec[]): SecurityAssociation[] {
-  const sas: SecurityAssociation[] = [];
-  for (const l of layers) if (l.layer === 'esp' && l.alg !== undefined && l.key !== undefined) sas.push({ spi: l.spi ?? 0, alg: l.alg, key: l.key });
-  return sas;
-}
-
-/** The keyed ESP SAs of a packet as esp_sa records, with the addresses of the IP header in front. */
+/**
+ * The ESP SAs the spec itself keys, as esp_sa records with the addresses of the IP header in
+ * front; the same SAs show the crafted packet decrypted.
+ */
 function espRecords(layers: LayerSpec[]): EspSaRecord[] {
   const records: EspSaRecord[] = [];
   layers.forEach((l, i) => {

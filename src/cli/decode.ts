@@ -2,8 +2,8 @@
 import { decodeTolerant } from '../wire/decode.js';
 import { explain } from '../wire/explain.js';
 import { fromHex } from '../wire/addresses.js';
-import { layerToJson } from '../wire/json.js';
-import { LAYER_NAMES, type LayerName } from '../wire/layers.js';
+import { decodedToJson } from '../wire/json.js';
+import { LAYER_NAMES, isLayerName, type LayerName } from '../wire/layers.js';
 import { defaultRegistry } from '../wire/registry.js';
 import type { DecodeOptions } from '../wire/codec.js';
 import { readCapture } from '../capture/read.js';
@@ -27,7 +27,7 @@ function firstLayerFor(linkType: number, bytes: Uint8Array): LayerName | undefin
 }
 
 export function decodeCommand(hex: string[], options: DecodeCommandOptions): void {
-  if (!(LAYER_NAMES as readonly string[]).includes(options.first)) {
+  if (!isLayerName(options.first)) {
     throw new UsageError(`--first "${options.first}" is not a layer (${LAYER_NAMES.join(', ')})`);
   }
   let registry = defaultRegistry;
@@ -44,10 +44,9 @@ export function decodeCommand(hex: string[], options: DecodeCommandOptions): voi
   let failures = 0;
   const show = (bytes: Uint8Array, decodeOptions: DecodeOptions, label: string, frame?: Record<string, unknown>) => {
     if (options.json) {
-      const { layers, error } = decodeTolerant(bytes, decodeOptions);
-      if (error) failures++;
-      const problem = error && { error: { code: error.code, layer: error.layer, offset: error.offset, message: error.message } };
-      out.push(JSON.stringify({ ...(frame && { frame }), layers: layers.map(layerToJson), ...problem }));
+      const decoded = decodeTolerant(bytes, decodeOptions);
+      if (decoded.error) failures++;
+      out.push(JSON.stringify({ ...(frame && { frame }), ...decodedToJson(decoded) }));
     } else {
       const text = explain(bytes, decodeOptions);
       if (/^! NETLOOM_/m.test(text)) failures++;

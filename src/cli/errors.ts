@@ -12,7 +12,7 @@ export class UsageError extends Error {
 }
 
 /** Every user-facing error class (WireError, SpecError, CaptureError, UsageError) has a NETLOOM_ code. */
-function isUserError(error: unknown): error is Error & { code: string } {
+export function isUserError(error: unknown): error is Error & { code: string } {
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' && code.startsWith('NETLOOM_');
 }

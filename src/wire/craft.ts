@@ -4,7 +4,7 @@
  * Owns parsing spec text into layer specs; errors name the column.
  */
 import type { LayerName, LayerSpec } from './layers.js';
-import { LAYER_NAMES } from './layers.js';
+import { LAYER_NAMES, isLayerName } from './layers.js';
 import { FIELDS, fieldKind } from './fields.js';
 import { ESP_ALGORITHMS } from './esp-sa.js';
 import { fromHex, writeIpv4, writeIpv6, writeMac } from './addresses.js';
@@ -50,7 +50,7 @@ export function parseSpec(spec: string): LayerSpec[] {
     const nameAt = pos;
     const name = word();
     if (name === '') fail(`expected a layer name (${LAYER_NAMES.join(', ')})`);
-    if (!(LAYER_NAMES as readonly string[]).includes(name)) fail(`unknown layer "${name}"; layers are ${LAYER_NAMES.join(', ')}`, nameAt);
+    if (!isLayerName(name)) fail(`unknown layer "${name}"; layers are ${LAYER_NAMES.join(', ')}`, nameAt);
     pos += name.length;
     const layerName = name as LayerName;
     const layer: Record<string, unknown> = { layer: layerName };

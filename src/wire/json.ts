@@ -5,7 +5,8 @@
  * (computed or defaulted, as Scapy's None).
  */
 import type { Layer, LayerName, LayerSpec } from './layers.js';
-import { LAYER_NAMES } from './layers.js';
+import type { TolerantDecode } from './decode.js';
+import { LAYER_NAMES, isLayerName } from './layers.js';
 import { EXTENSION_FIELDS, fieldKind, FIELDS, type FieldKind } from './fields.js';
 import { fromHex, toHex } from './addresses.js';
 import { WireError } from './errors.js';
@@ -14,6 +15,11 @@ export type JsonLayer = Record<string, unknown> & { layer: string };
 
 export function layerToJson(layer: Layer): JsonLayer {
   return toJsonValue(layer) as JsonLayer;
+}
+
+/** A tolerant decode as `decode --json` prints it: the layers, then the error that stopped it, if any. */
+export function decodedToJson({ layers, error }: TolerantDecode): { layers: JsonLayer[]; error?: { code: string; layer: string; offset: number; message: string } } {
+  return { layers: layers.map(layerToJson), ...(error && { error: { code: error.code, layer: error.layer, offset: error.offset, message: error.message } }) };
 }
 
 function toJsonValue(value: unknown): unknown {
@@ -36,7 +42,7 @@ export function layersFromJson(json: unknown, path = 'layers'): LayerSpec[] {
 function layerFromJson(item: unknown, at: string): LayerSpec {
   if (!isObject(item)) throw bad('json', at, `expected a layer object, got ${describe(item)}`);
   const name = item['layer'];
-  if (typeof name !== 'string' || !(LAYER_NAMES as readonly string[]).includes(name)) {
+  if (typeof name !== 'string' || !isLayerName(name)) {
     throw bad('json', `${at}.layer`, `expected one of ${LAYER_NAMES.join(', ')}, got ${describe(name)}`);
   }
   const layer = name as LayerName;

@@ -240,3 +240,7 @@ export type SpecOf<N extends LayerName> = SpecFor<Extract<Layer, { layer: N }>>;
 export const LAYER_NAMES: readonly LayerName[] = [
   'ethernet', 'vlan', 'arp', 'ipv4', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp', 'vxlan', 'gre', 'esp', 'payload',
 ];
+
+export function isLayerName(name: string): name is LayerName {
+  return (LAYER_NAMES as readonly string[]).includes(name);
+}
