@@ -52,6 +52,7 @@ export function flowsTrace(flow: string | undefined, options: FlowsOptions): voi
     } catch {
       throw new UsageError(`--packet: "${options.packet.slice(0, 40)}" is not hex`);
     }
+    if (bytes.length < 14) throw new UsageError(`--packet: ${bytes.length} bytes is shorter than an Ethernet header (14 bytes)`);
     inputs = [{ inPort: inPortOption ?? 1, bytes }];
   } else {
     const capture = readCapture(readInput(options.pcap!, '--pcap'));

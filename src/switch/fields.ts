@@ -97,6 +97,13 @@ export function fieldByName(name: string): FieldDef | undefined {
   return BY_NAME.get(name);
 }
 
+/** A whole field's value in flow words (or a match's masks), as a bigint. */
+export function readField(words: Uint32Array, field: FieldDef): bigint {
+  let v = 0n;
+  for (let k = 0; k < field.words; k++) v = (v << 32n) | BigInt(words[field.word + k]!);
+  return (v >> BigInt(field.shift ?? 0)) & ((1n << BigInt(field.bits)) - 1n);
+}
+
 /**
  * Bits `start .. start+bits-1` (bits <= 32) of a field in flow words, as an unsigned number: the
  * per-packet way to read a subfield, without BigInt. A field's bits are right-aligned in its words.

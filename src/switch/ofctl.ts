@@ -7,10 +7,10 @@
  */
 import { Address6 } from 'ip-address';
 import { pointAt } from '../wire/errors.js';
-import { numberToIpv6, numberToMac } from '../wire/addresses.js';
+import { isIpv4, numberToIpv6, numberToMac } from '../wire/addresses.js';
 import { VLAN_CFI } from '../wire/flowkey.js';
-import { numberToIpv4 } from '../hosts/addressing.js';
-import { FIELD_NAMES, W, fieldByName, type FieldDef, type Prerequisite } from './fields.js';
+import { ipv4ToNumber, numberToIpv4, prefixMask } from '../hosts/addressing.js';
+import { FIELD_NAMES, W, fieldByName, readField, type FieldDef, type Prerequisite } from './fields.js';
 import { Match, type Action, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
 export const OFPP_IN_PORT = 0xfff8;
@@ -259,7 +259,8 @@ export function prerequisiteMet(match: Match, p: Prerequisite): boolean {
   }
 }
 
-function integer(text: string, max: number, at: number, what: string, fail: Fail): number {
+/** A decimal or 0x-hex integer in 0..max; otherwise `fail` at `at`, naming `what`. */
+export function integer(text: string, max: number, at: number, what: string, fail: Fail): number {
   const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(n >= 0 && n <= max)) fail(at, `${what} "${text}" is not an integer 0-${max}`);
   return n;
@@ -296,16 +297,9 @@ function fieldValue(field: FieldDef, text: string, at: number, options: ParseOpt
       break;
     }
     case 'ipv4': {
-      const parse = (t: string) => {
-        const parts = t.split('.');
-        if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) bad('an IPv4 address (a.b.c.d[/len or /mask])');
-        return parts.reduce((a, p) => (a << 8n) | BigInt(p), 0n);
-      };
+      const parse = (t: string) => (isIpv4(t) ? BigInt(ipv4ToNumber(t)) : bad('an IPv4 address (a.b.c.d[/len or /mask])'));
       value = parse(valueText);
-      if (maskText !== undefined) {
-        if (/^\d{1,2}$/.test(maskText) && Number(maskText) <= 32) mask = Number(maskText) === 0 ? 0n : (full << BigInt(32 - Number(maskText))) & full;
-        else mask = parse(maskText);
-      }
+      if (maskText !== undefined) mask = /^\d{1,2}$/.test(maskText) && Number(maskText) <= 32 ? BigInt(prefixMask(Number(maskText))) : parse(maskText);
       break;
     }
     case 'ipv6': {
@@ -377,12 +371,6 @@ function setMatchField(match: Match, field: FieldDef, text: string, at: number, 
 }
 
 /** Reads a field's value out of flow words (or a match's values). */
-export function readField(words: Uint32Array, field: FieldDef): bigint {
-  let v = 0n;
-  for (let k = 0; k < field.words; k++) v = (v << 32n) | BigInt(words[field.word + k]!);
-  return (v >> BigInt(field.shift ?? 0)) & ((1n << BigInt(field.bits)) - 1n);
-}
-
 function parseSubField(text: string, at: number, fail: Fail): SubField {
   const m = /^([A-Za-z_][A-Za-z0-9_]*)\[(?:(\d+)(?:\.\.(\d+))?)?\]$/.exec(text);
   if (!m) fail(at, `"${text}" is not a field or subfield (e.g. NXM_NX_REG0[0..7], reg1[])`);
@@ -709,10 +697,7 @@ export function formatMatch(match: Match): string {
   const tci = match.masks[W.VLAN_TCI]!;
   const vlanValue = match.values[W.VLAN_TCI]!;
   for (const field of FIELDS_FOR_PRINT) {
-    const maskWords = field.word;
-    let mask = 0n;
-    for (let k = 0; k < field.words; k++) mask = (mask << 32n) | BigInt(match.masks[maskWords + k]!);
-    mask = (mask >> BigInt(field.shift ?? 0)) & ((1n << BigInt(field.bits)) - 1n);
+    const mask = readField(match.masks, field);
     if (mask === 0n) continue;
     if (field.name === 'dl_type' && shorthand) continue;
     if (field.name === 'nw_proto' && shorthand && SHORTHANDS[shorthand]![1] !== undefined) continue;

@@ -7,7 +7,7 @@
  */
 import { FlowKey, VLAN_CFI, extractFlowKey } from '../wire/flowkey.js';
 import { u16 } from '../wire/read.js';
-import { FLOW_WORDS, W, type FieldDef } from './fields.js';
+import { FLOW_WORDS, W, readField, type FieldDef } from './fields.js';
 
 
 /** One flow key reused by every packet: reparse copies it into the words at once. */
@@ -182,7 +182,7 @@ export class SwitchPacket {
       }
       return;
     }
-    const current = readWords(w, field);
+    const current = readField(w, field);
     const next = (current & ~mask) | (value & mask);
     if (field.word === W.VLAN_TCI) {
       // The outer header's TCI; CFI set makes it present (pushed if the frame had none), clear absent (popped).
@@ -377,12 +377,6 @@ function putBig(b: Uint8Array, at: number, length: number, v: bigint): void {
     b[at + i] = Number(v & 0xffn);
     v >>= 8n;
   }
-}
-
-export function readWords(words: Uint32Array, field: FieldDef): bigint {
-  let v = 0n;
-  for (let k = 0; k < field.words; k++) v = (v << 32n) | BigInt(words[field.word + k]!);
-  return (v >> BigInt(field.shift ?? 0)) & ((1n << BigInt(field.bits)) - 1n);
 }
 
 function ipv6TransportOffset(b: Uint8Array, l3: number): number {

@@ -12,10 +12,10 @@
  * can overflow the JavaScript stack.
  */
 import { Classifier } from './classifier.js';
-import { W, readBits, writeBits } from './fields.js';
+import { W, readBits, readField, writeBits } from './fields.js';
 import { Match, type Action, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 import { OFPP_IN_PORT, formatActions, formatMatch } from './ofctl.js';
-import { SwitchPacket, readWords } from './packet.js';
+import { SwitchPacket } from './packet.js';
 import { NormalSwitching, type PortConfig } from './normal.js';
 
 export const MAX_RESUBMIT_DEPTH = 64;
@@ -672,5 +672,5 @@ function learned(spec: LearnSpec, match: Match, words: Uint32Array): Rule {
 }
 
 function subfield(words: Uint32Array, s: SubField): bigint {
-  return (readWords(words, s.field) >> BigInt(s.start)) & ((1n << BigInt(s.bits)) - 1n);
+  return (readField(words, s.field) >> BigInt(s.start)) & ((1n << BigInt(s.bits)) - 1n);
 }

@@ -11,7 +11,7 @@ import { VLAN_CFI } from '../wire/flowkey.js';
 import { numberToIpv4 } from '../hosts/addressing.js';
 import { WireError } from '../wire/errors.js';
 import { W, fieldByName } from './fields.js';
-import { FlowSyntaxError, OFPP_LOCAL, parseFieldValue } from './ofctl.js';
+import { FlowSyntaxError, OFPP_LOCAL, integer, parseFieldValue } from './ofctl.js';
 import type { Bridge } from './bridge.js';
 import type { PipelineResult } from './pipeline.js';
 
@@ -125,10 +125,7 @@ export function packetFromFlow(flow: string, ports?: readonly { number: number; 
   }
   const small = (key: string, max: number): number | undefined => {
     const f = fields.get(key);
-    if (f === undefined) return undefined;
-    const n = /^0x[0-9a-f]+$/i.test(f.text) ? parseInt(f.text, 16) : /^\d+$/.test(f.text) ? Number(f.text) : NaN;
-    if (!(n >= 0 && n <= max)) fail(f.at, `${key} "${f.text}" is not an integer 0-${max}`);
-    return n;
+    return f === undefined ? undefined : integer(f.text, max, f.at, key, fail);
   };
   const vid = small('dl_vlan', 4095);
   const pcp = small('dl_vlan_pcp', 7);

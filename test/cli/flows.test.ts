@@ -74,4 +74,11 @@ describe('netloom flows', () => {
     expect(r.stderr.split('\n')[0]).toBe(`netloom: NETLOOM_FLOW_SYNTAX: ${bad}:3: column 23: unknown action "frob"`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('refuses a --packet shorter than an Ethernet header', () => {
+    const flows = file('drop.txt', 'actions=drop\n');
+    const r = netloom(['flows', 'trace', '--flows', flows, '--packet', '0011']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('netloom: NETLOOM_USAGE: --packet: 2 bytes is shorter than an Ethernet header (14 bytes)');
+  });
 });

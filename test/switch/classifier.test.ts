@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Classifier } from '../../src/switch/classifier.js';
 import { parseFlow } from '../../src/switch/ofctl.js';
-import { FIELDS, FLOW_WORDS, W, readBits, writeBits, fieldByName } from '../../src/switch/fields.js';
-import { readWords } from '../../src/switch/packet.js';
+import { FIELDS, FLOW_WORDS, W, readBits, readField, writeBits, fieldByName } from '../../src/switch/fields.js';
 import type { Rule } from '../../src/switch/flow.js';
 
 /** A small seeded PRNG (mulberry32). */
@@ -75,14 +74,14 @@ describe('flow-word bit access', () => {
         for (let i = 0; i < FLOW_WORDS; i++) words[i] = (next(0x10000) * 0x10000 + next(0x10000)) >>> 0;
         const bits = 1 + next(Math.min(32, field.bits));
         const start = next(field.bits - bits + 1);
-        const expected = Number((readWords(words, field) >> BigInt(start)) & ((1n << BigInt(bits)) - 1n));
+        const expected = Number((readField(words, field) >> BigInt(start)) & ((1n << BigInt(bits)) - 1n));
         expect(readBits(words, field, start, bits)).toBe(expected);
         const value = (next(0x10000) * 0x10000 + next(0x10000)) % 2 ** bits;
-        const before = readWords(words, field);
+        const before = readField(words, field);
         const others = words.slice();
         writeBits(words, field, start, bits, value);
         const mask = ((1n << BigInt(bits)) - 1n) << BigInt(start);
-        expect(readWords(words, field)).toBe((before & ~mask) | (BigInt(value) << BigInt(start)));
+        expect(readField(words, field)).toBe((before & ~mask) | (BigInt(value) << BigInt(start)));
         // Nothing outside the field's bits changed.
         for (let i = 0; i < FLOW_WORDS; i++) if (i < field.word || i >= field.word + field.words) expect(words[i]).toBe(others[i]);
       }
