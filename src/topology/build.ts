@@ -64,7 +64,8 @@ function startTraffic(net: Network, spec: TrafficSpec): TrafficRun {
   return { spec, udp: { app, receiver, key: `${host.sourceTo(dst)}:${spec.srcPort}>${spec.dstPort}` } };
 }
 
-function receiverOf(net: Network, address: number): Host | undefined {
+/** The host that owns `address`, if any. */
+export function receiverOf(net: Network, address: number): Host | undefined {
   for (const node of net.nodes.values()) {
     if (node instanceof Host && node.interfaces.some((i) => i.addresses.some((a) => a.address === address))) return node;
   }

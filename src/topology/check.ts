@@ -25,6 +25,7 @@ import {
   listSchema,
   mapSchema,
   nameSchema,
+  NODE_NAME,
   nodeName,
   nodeSchema,
   pathSchema,
@@ -470,7 +471,7 @@ export class Checker {
 
   /** `from`: a host with an IPv4 address. */
   private checkSender(raw: unknown, path: PathSegment[], what: 'traffic' | 'a probe'): void {
-    if (typeof raw !== 'string' || !NODE_NAME_LIKE.test(raw)) return;
+    if (typeof raw !== 'string' || !NODE_NAME.test(raw)) return;
     const facts = this.nodes.get(raw);
     if (facts === undefined) this.issues.add(path, this.unknownNode(raw));
     else if (facts.kind !== undefined && facts.kind !== 'host') this.issues.add(path, `${raw} is a ${facts.kind}; ${what} starts at a host`);
@@ -484,7 +485,7 @@ export class Checker {
       if (quiet(ipv4Address, raw) === undefined) this.issues.add(path, `"${raw}" is not a node name or an IPv4 address`);
       return;
     }
-    if (!NODE_NAME_LIKE.test(raw)) {
+    if (!NODE_NAME.test(raw)) {
       this.issues.add(path, `"${raw}" is not a node name or an IPv4 address`);
       return;
     }
@@ -514,7 +515,7 @@ export class Checker {
     }
     if (kind === 'dropped') {
       const node = fields['node'];
-      if (typeof node === 'string' && NODE_NAME_LIKE.test(node) && !this.nodes.has(node)) this.issues.add([...bodyPath, 'node'], this.unknownNode(node));
+      if (typeof node === 'string' && NODE_NAME.test(node) && !this.nodes.has(node)) this.issues.add([...bodyPath, 'node'], this.unknownNode(node));
       const dropped = this.issues.parse(droppedSchema, body, bodyPath);
       return dropped === undefined ? undefined : { kind: 'dropped', ...dropped };
     }
@@ -522,7 +523,7 @@ export class Checker {
     this.checkTarget(fields['to'], [...bodyPath, 'to']);
     if (Array.isArray(fields['via'])) {
       fields['via'].forEach((node, i) => {
-        if (typeof node === 'string' && NODE_NAME_LIKE.test(node) && !this.nodes.has(node)) this.issues.add([...bodyPath, 'via', i], this.unknownNode(node));
+        if (typeof node === 'string' && NODE_NAME.test(node) && !this.nodes.has(node)) this.issues.add([...bodyPath, 'via', i], this.unknownNode(node));
       });
     }
     const probe = this.issues.parse(pathSchema, body, bodyPath);
@@ -602,8 +603,6 @@ export class Checker {
     return nodes;
   }
 }
-
-const NODE_NAME_LIKE = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 function buildLink(link: Parsed<typeof linkSchema>, defaults: Parsed<typeof defaultsSchema>['link']): LinkSpec {
   return {

@@ -8,9 +8,8 @@ import { fromHex } from '../wire/addresses.js';
 import type { TraceSink } from '../trace/events.js';
 import { PathCollector, buildPath, type PathResult } from '../trace/path.js';
 import { CaptureSink } from '../trace/capture-sink.js';
-import { build, hostOf, resolveAddress, type Built } from './build.js';
+import { build, hostOf, receiverOf, resolveAddress, type Built } from './build.js';
 import type { DropReason, Expectation, Topology } from './types.js';
-import { Host } from '../hosts/host.js';
 
 export interface RunOptions {
   /** Virtual time to stop at, ns (default: when nothing is left to do). */
@@ -134,7 +133,7 @@ export function tracePath(topology: Topology, from: string, to: string, options:
   for (const e of events) collector.event(e);
   net.run((options.at ?? 0) + 60e9);
   net.recorder.close();
-  const destination = [...net.nodes.values()].find((n) => n instanceof Host && n.interfaces.some((i) => i.addresses.some((a) => a.address === dst)))?.name;
+  const destination = receiverOf(net, dst)?.name;
   return buildPath(collector.events, destination);
 }
 
