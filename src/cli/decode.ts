@@ -1,7 +1,6 @@
 /** `netloom decode`: hex or a capture -> the teaching view, or JSON Lines with --json. */
 import { decodeTolerant } from '../wire/decode.js';
 import { explain } from '../wire/explain.js';
-import { fromHex } from '../wire/addresses.js';
 import { decodedToJson } from '../wire/json.js';
 import { LAYER_NAMES, isLayerName, type LayerName } from '../wire/layers.js';
 import { defaultRegistry } from '../wire/registry.js';
@@ -9,7 +8,7 @@ import type { DecodeOptions } from '../wire/codec.js';
 import { readCapture } from '../capture/read.js';
 import { LINKTYPE_ETHERNET } from '../capture/writer.js';
 import { UsageError } from './errors.js';
-import { parseEspSa, readInput, readStdinText } from './io.js';
+import { hexArgument, parseEspSa, readInput, readStdinText } from './io.js';
 
 export interface DecodeCommandOptions {
   pcap?: string;
@@ -75,13 +74,7 @@ export function decodeCommand(hex: string[], options: DecodeCommandOptions): voi
     const inputs = hex.length === 0 || (hex.length === 1 && hex[0] === '-') ? readStdinText().split('\n').filter((l) => l.trim() !== '') : [hex.join('')];
     if (inputs.length === 0) throw new UsageError('give packet hex, - for stdin, or --pcap FILE');
     for (const line of inputs) {
-      let bytes: Uint8Array;
-      try {
-        bytes = fromHex(line.trim());
-      } catch {
-        throw new UsageError(`"${line.trim().slice(0, 40)}" is not hex`);
-      }
-      show(bytes, base, '');
+      show(hexArgument(line.trim(), ''), base, '');
     }
     process.stdout.write(out.join('\n') + '\n');
   }

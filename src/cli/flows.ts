@@ -2,9 +2,9 @@
 import { Bridge } from '../switch/bridge.js';
 import { formatFlow, formatTrace, packetFromFlow } from '../switch/trace.js';
 import { readCapture } from '../capture/read.js';
-import { fromHex, toHex } from '../wire/addresses.js';
+import { toHex } from '../wire/addresses.js';
 import { UsageError } from './errors.js';
-import { readInput } from './io.js';
+import { hexArgument, readInput } from './io.js';
 
 export interface FlowsOptions {
   flows: string;
@@ -46,12 +46,7 @@ export function flowsTrace(flow: string | undefined, options: FlowsOptions): voi
     const p = packetFromFlow(flow, bridge.ports);
     inputs = [{ inPort: inPortOption ?? p.inPort, bytes: p.bytes }];
   } else if (options.packet !== undefined) {
-    let bytes: Uint8Array;
-    try {
-      bytes = fromHex(options.packet);
-    } catch {
-      throw new UsageError(`--packet: "${options.packet.slice(0, 40)}" is not hex`);
-    }
+    const bytes = hexArgument(options.packet, '--packet: ');
     if (bytes.length < 14) throw new UsageError(`--packet: ${bytes.length} bytes is shorter than an Ethernet header (14 bytes)`);
     inputs = [{ inPort: inPortOption ?? 1, bytes }];
   } else {

@@ -21,6 +21,15 @@ export function readStdinText(): string {
   }
 }
 
+/** Hex from the command line; `label` (e.g. "--packet: ") starts the message when it is not hex. */
+export function hexArgument(text: string, label: string): Uint8Array {
+  try {
+    return fromHex(text);
+  } catch {
+    throw new UsageError(`${label}"${text.slice(0, 40)}" is not hex`);
+  }
+}
+
 /** Parses `spi=0x1234,alg=aes-gcm-128,key=0x…` (the --esp-sa option). */
 export function parseEspSa(text: string): SecurityAssociation {
   const fields = new Map<string, string>();
@@ -39,12 +48,7 @@ export function parseEspSa(text: string): SecurityAssociation {
   const spi = /^0x[0-9a-f]{1,8}$/i.test(spiText) ? parseInt(spiText, 16) : /^\d+$/.test(spiText) ? Number(spiText) : NaN;
   if (!(spi >= 0 && spi <= 0xffffffff)) throw new UsageError(`--esp-sa: spi "${spiText}" is not a 32-bit number`);
   if (!Object.hasOwn(ESP_ALGORITHMS, alg)) throw new UsageError(`--esp-sa: alg "${alg}" is not one of ${Object.keys(ESP_ALGORITHMS).join(', ')}`);
-  let keyBytes: Uint8Array;
-  try {
-    keyBytes = fromHex(key);
-  } catch {
-    throw new UsageError(`--esp-sa: key "${key}" is not hex`);
-  }
+  const keyBytes = hexArgument(key, '--esp-sa: key ');
   const expected = ESP_ALGORITHMS[alg as EspAlgorithm].keyMaterialLength;
   if (keyBytes.length !== expected) throw new UsageError(`--esp-sa: ${alg} takes ${expected} bytes of key material, got ${keyBytes.length}`);
   return { spi, alg: alg as EspAlgorithm, key: keyBytes };
