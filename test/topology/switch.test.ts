@@ -42,13 +42,17 @@ describe('switches in topology files', () => {
 });
 
 describe('traffic that could not be told apart', () => {
+  const TWO_HOSTS = [
+    'nodes:',
+    '  h1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }',
+    '  h2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }',
+    'links: [ { endpoints: [h1:eth0, h2:eth0] } ]',
+    'traffic:',
+  ];
+
   it('refuses two UDP items with the same flow', () => {
     const text = [
-      'nodes:',
-      '  h1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }',
-      '  h2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }',
-      'links: [ { endpoints: [h1:eth0, h2:eth0] } ]',
-      'traffic:',
+      ...TWO_HOSTS,
       '  - udp: { from: h1, to: h2, dstPort: 9000 }',
       '  - udp: { from: h1, to: h2, dstPort: 9000, count: 3 }',
     ].join('\n');
@@ -59,11 +63,7 @@ describe('traffic that could not be told apart', () => {
 
   it('sees a node name and its address as one destination', () => {
     const text = [
-      'nodes:',
-      '  h1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }',
-      '  h2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }',
-      'links: [ { endpoints: [h1:eth0, h2:eth0] } ]',
-      'traffic:',
+      ...TWO_HOSTS,
       '  - udp: { from: h1, to: h2, dstPort: 9000 }',
       '  - udp: { from: h1, to: 10.0.0.2, dstPort: 9000 }',
       '  - udp: { from: h1, to: 10.0.0.2, dstPort: 9001 }',
