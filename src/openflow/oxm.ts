@@ -1,0 +1,138 @@
+/**
+ * OXM: OpenFlow 1.3's type-length-value match fields (OpenFlow 1.3.5 §7.2.3), and `ofp_match`,
+ * the list of them padded to 8 bytes. The field table is declared once: class, field number,
+ * value width, the OpenFlow name, and whether the spec lets it be masked. The basic class
+ * (0x8000) is complete; of Nicira's NXM_NX class (0x0001) it holds what Open vSwitch puts in
+ * OpenFlow 1.3 flows for fields OpenFlow has no OXM for (registers, IP TTL, tunnel IPv4
+ * endpoints). A field of any other class is kept as its raw bytes, so it re-encodes exactly.
+ */
+import { Reader, Writer } from './bytes.js';
+import { OFPBMC, OFPET } from './errors.js';
+
+export const OFPXMC_NXM_1 = 0x0001;
+export const OFPXMC_OPENFLOW_BASIC = 0x8000;
+export const OFPXMC_EXPERIMENTER = 0xffff;
+export const OFPMT_OXM = 1;
+/** OFPVID_PRESENT: the bit of VLAN_VID that says a tag is there. */
+export const OFPVID_PRESENT = 0x1000;
+
+export interface OxmFieldDef {
+  name: string;
+  oxmClass: number;
+  field: number;
+  /** Value width in bytes. */
+  bytes: number;
+  /** The spec allows a mask (OpenFlow 1.3.5 Table 12). */
+  maskable: boolean;
+}
+
+const basic = (field: number, name: string, bytes: number, maskable = false): OxmFieldDef => ({ name, oxmClass: OFPXMC_OPENFLOW_BASIC, field, bytes, maskable });
+const nxm = (field: number, name: string, bytes: number, maskable = true): OxmFieldDef => ({ name, oxmClass: OFPXMC_NXM_1, field, bytes, maskable });
+
+export const OXM_FIELDS: readonly OxmFieldDef[] = [
+  basic(0, 'in_port', 4), basic(1, 'in_phy_port', 4), basic(2, 'metadata', 8, true), basic(3, 'eth_dst', 6, true),
+  basic(4, 'eth_src', 6, true), basic(5, 'eth_type', 2), basic(6, 'vlan_vid', 2, true), basic(7, 'vlan_pcp', 1),
+  basic(8, 'ip_dscp', 1), basic(9, 'ip_ecn', 1), basic(10, 'ip_proto', 1), basic(11, 'ipv4_src', 4, true),
+  basic(12, 'ipv4_dst', 4, true), basic(13, 'tcp_src', 2), basic(14, 'tcp_dst', 2), basic(15, 'udp_src', 2),
+  basic(16, 'udp_dst', 2), basic(17, 'sctp_src', 2), basic(18, 'sctp_dst', 2), basic(19, 'icmpv4_type', 1),
+  basic(20, 'icmpv4_code', 1), basic(21, 'arp_op', 2), basic(22, 'arp_spa', 4, true), basic(23, 'arp_tpa', 4, true),
+  basic(24, 'arp_sha', 6, true), basic(25, 'arp_tha', 6, true), basic(26, 'ipv6_src', 16, true), basic(27, 'ipv6_dst', 16, true),
+  basic(28, 'ipv6_flabel', 4, true), basic(29, 'icmpv6_type', 1), basic(30, 'icmpv6_code', 1), basic(31, 'ipv6_nd_target', 16),
+  basic(32, 'ipv6_nd_sll', 6), basic(33, 'ipv6_nd_tll', 6), basic(34, 'mpls_label', 4), basic(35, 'mpls_tc', 1),
+  basic(36, 'mpls_bos', 1), basic(37, 'pbb_isid', 3, true), basic(38, 'tunnel_id', 8, true), basic(39, 'ipv6_exthdr', 2, true),
+  ...Array.from({ length: 16 }, (_, i) => nxm(i, `reg${i}`, 4)),
+  nxm(29, 'nw_ttl', 1, false), nxm(31, 'tun_src', 4), nxm(32, 'tun_dst', 4),
+];
+
+const BY_NAME = new Map(OXM_FIELDS.map((d) => [d.name, d]));
+const BY_HEADER = new Map(OXM_FIELDS.map((d) => [(d.oxmClass << 7) | d.field, d]));
+
+export function oxmField(name: string): OxmFieldDef | undefined {
+  return BY_NAME.get(name);
+}
+
+/** A known field: value (and mask) as unsigned integers of the field's width. */
+export interface OxmKnown {
+  field: string;
+  value: bigint;
+  mask?: bigint;
+}
+
+/** A field netloom does not know, kept whole: its 32-bit header and the bytes after it. */
+export interface OxmUnknown {
+  field: 'unknown';
+  header: number;
+  body: Uint8Array;
+}
+
+export type Oxm = OxmKnown | OxmUnknown;
+
+const matchShort = { type: OFPET.BAD_MATCH, code: OFPBMC.BAD_LEN };
+
+function readUint(r: Reader, n: number): bigint {
+  let v = 0n;
+  for (let i = 0; i < n; i++) v = (v << 8n) | BigInt(r.u8());
+  return v;
+}
+
+function writeUint(w: Writer, value: bigint, n: number, path: string): void {
+  if (typeof value !== 'bigint' || value < 0n || value >> BigInt(8 * n) !== 0n) w.fail(path, `${String(value)} does not fit ${n} bytes`, { type: OFPET.BAD_MATCH, code: OFPBMC.BAD_VALUE });
+  for (let i = n - 1; i >= 0; i--) w.u8(Number((value >> BigInt(8 * i)) & 0xffn), path);
+}
+
+/** One OXM TLV at the reader's position. */
+export function readOxm(r: Reader): Oxm {
+  const at = r.offset;
+  const header = r.u32();
+  const length = header & 0xff;
+  const hasMask = (header & 0x100) !== 0;
+  const def = BY_HEADER.get(header >>> 9);
+  if (def === undefined) return { field: 'unknown', header, body: r.bytesOf(length) };
+  if (length !== (hasMask ? 2 * def.bytes : def.bytes)) {
+    r.fail(`${def.name} has length ${length}, expected ${hasMask ? 2 * def.bytes : def.bytes}`, matchShort, at, 'NETLOOM_OF_BAD_LENGTH');
+  }
+  r.need(length, def.name);
+  const value = readUint(r, def.bytes);
+  return hasMask ? { field: def.name, value, mask: readUint(r, def.bytes) } : { field: def.name, value };
+}
+
+export function writeOxm(w: Writer, oxm: Oxm, path: string): void {
+  if (oxm.field === 'unknown') {
+    const u = oxm as OxmUnknown;
+    if ((u.header & 0xff) !== u.body.length) w.fail(path, `header says ${u.header & 0xff} bytes, body has ${u.body.length}`);
+    w.u32(u.header, `${path}.header`);
+    w.bytes(u.body);
+    return;
+  }
+  const k = oxm as OxmKnown;
+  const def = BY_NAME.get(k.field);
+  if (def === undefined) w.fail(`${path}.field`, `unknown OXM field "${k.field}"`, { type: OFPET.BAD_MATCH, code: OFPBMC.BAD_FIELD });
+  const masked = k.mask !== undefined;
+  w.u32(((((def.oxmClass << 7) | def.field) << 9) | (masked ? 0x100 : 0) | (masked ? 2 * def.bytes : def.bytes)) >>> 0, path);
+  writeUint(w, k.value, def.bytes, `${path}.value`);
+  if (masked) writeUint(w, k.mask!, def.bytes, `${path}.mask`);
+}
+
+/** ofp_match of type OXM at the reader's position, padding included. */
+export function readMatch(r: Reader, structure: string): Oxm[] {
+  const at = r.offset;
+  r.need(4, 'match header');
+  const type = r.u16();
+  const length = r.u16();
+  if (type !== OFPMT_OXM) r.fail(`match type ${type} is not OXM (1)`, { type: OFPET.BAD_MATCH, code: OFPBMC.BAD_TYPE }, at, 'NETLOOM_OF_BAD_TYPE');
+  if (length < 4) r.fail(`match length ${length} is below its 4-byte header`, matchShort, at, 'NETLOOM_OF_BAD_LENGTH');
+  const m = r.child(length - 4, structure, matchShort);
+  const fields: Oxm[] = [];
+  while (m.left > 0) fields.push(readOxm(m));
+  r.skip((8 - (length % 8)) % 8);
+  return fields;
+}
+
+export function writeMatch(w: Writer, fields: readonly Oxm[], path: string): void {
+  const start = w.offset;
+  w.u16(OFPMT_OXM, `${path}.type`);
+  w.u16(0, `${path}.length`);
+  fields.forEach((f, i) => writeOxm(w, f, `${path}[${i}]`));
+  w.patch16(start + 2, w.offset - start, path);
+  w.align8(start);
+}
