@@ -113,7 +113,7 @@ export type OfMessage = { xid: number } & (
 );
 
 /** The message of one type, e.g. `MessageOf<'flow_mod'>`. */
-export type MessageOf<T extends OfMessage['type']> = Extract<OfMessage, { type: T }>;
+export type MessageOf<T extends OfMessage['type']> = OfMessage & { type: T };
 
 const badLen = { type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_LEN };
 
@@ -389,8 +389,12 @@ export function encodeMessage(m: OfMessage): Uint8Array {
   return w.finish();
 }
 
-/** The ERROR a switch sends for a request it cannot take: the request's first 64 bytes as data (§7.4.4). */
+/**
+ * The ERROR a switch sends for a request it cannot take. The spec asks for at least the first 64
+ * bytes of the request (§7.4.4); Open vSwitch quotes all of it, and so does netloom (as much as
+ * fits one message), so ovs-ofctl prints the refused request decoded.
+ */
 export function errorFor(request: Uint8Array, ofp: { type: number; code: number }, xid?: number): MessageOf<'error'> {
   const header = request.length >= 8 ? readHeader(request) : undefined;
-  return { type: 'error', xid: xid ?? header?.xid ?? 0, errorType: ofp.type, code: ofp.code, data: request.slice(0, 64) };
+  return { type: 'error', xid: xid ?? header?.xid ?? 0, errorType: ofp.type, code: ofp.code, data: request.slice(0, OFP_MAX_MESSAGE - 12) };
 }

@@ -122,11 +122,15 @@ export class Link implements LinkImpairments, EventHandler {
   }
 
   onEvent(_kind: number, _payload: unknown, aux: number): void {
-    this.up = aux === 1;
+    const up = aux === 1;
+    if (up === this.up) return;
+    this.up = up;
     const rec = this.net.recorder;
     if (rec.active) {
       rec.record({ t: this.net.scheduler.now, node: this.a.node.name, port: this.a.name, dir: 'link', packet: 0, trace: 0, parent: 0, detail: `link ${this.name} ${this.up ? 'up' : 'down'}` });
     }
+    this.a.node.linkChanged(this.a, up);
+    this.b.node.linkChanged(this.b, up);
   }
 }
 

@@ -89,6 +89,9 @@ export abstract class Node implements EventHandler {
 
   /** Timers the node scheduled on itself. */
   onEvent(_kind: number, _payload: unknown, _aux: number): void {}
+
+  /** The link on `port` went down or came up. */
+  linkChanged(_port: Port, _up: boolean): void {}
 }
 
 export class Network {

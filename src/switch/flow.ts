@@ -99,6 +99,8 @@ export interface Rule {
   matchText: string;
   actions: Action[];
   actionsText: string;
+  /** OpenFlow flow_mod flags (send_flow_rem 1, check_overlap 2, reset_counts 4, no_pkt_counts 8, no_byt_counts 16). */
+  flags?: number;
   /** Counters and times, ns of virtual time. */
   packets: number;
   bytes: number;

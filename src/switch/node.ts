@@ -9,7 +9,7 @@
  */
 import type { Frame, Network, Port } from '../sim/network.js';
 import type { SwitchSpec, TunnelSpec } from '../topology/types.js';
-import { IpNode, type Interface, ETH_HEADER } from '../hosts/ip-node.js';
+import { IpNode, type Interface, ETH_HEADER, FIRST_FREE_TIMER } from '../hosts/ip-node.js';
 import { ipv4ToNumber, numberToIpv4 } from '../hosts/addressing.js';
 import { encode } from '../wire/encode.js';
 import { fromHex, toHex } from '../wire/addresses.js';
@@ -19,9 +19,42 @@ import type { LayerSpec } from '../wire/layers.js';
 import { Bridge } from './bridge.js';
 import { W } from './fields.js';
 import { SwitchPacket } from './packet.js';
-import type { Output } from './pipeline.js';
+import type { Output, PacketInCause } from './pipeline.js';
+import type { Action, Rule } from './flow.js';
+import { OFPP_LOCAL } from './ofctl.js';
 
 const ETHERTYPE_TEB = 0x6558;
+const TIMER_EXPIRE = FIRST_FREE_TIMER;
+/** How often flows are checked for timeouts while something listens for their removal (OVS: about once a second). */
+const EXPIRE_INTERVAL_NS = 1e9;
+
+/** Per-port counters, as OpenFlow's port statistics report them. */
+export interface PortCounters {
+  rxPackets: number;
+  rxBytes: number;
+  txPackets: number;
+  txBytes: number;
+}
+
+/** An OpenFlow port of the switch as its controller sees it. */
+export interface SwitchPortInfo {
+  number: number;
+  name: string;
+  mac: string;
+  /** Link up (a tunnel port is always up; a port with no link is down). */
+  live: boolean;
+  counters: PortCounters;
+}
+
+/**
+ * What the switch tells whoever controls it (the OpenFlow agent): packets sent to the
+ * controller, flows removed, ports going up or down.
+ */
+export interface SwitchEvents {
+  packetIn(bytes: Uint8Array, cause: PacketInCause): void;
+  flowRemoved(rule: Rule, reason: 'idle_timeout' | 'hard_timeout' | 'delete'): void;
+  portStatus(port: SwitchPortInfo): void;
+}
 /** The first word of every VXLAN header OVS accepts: flags 0x08 (I), reserved bits 0. */
 const VXLAN_FLAGS_WORD = 0x08000000;
 /** GRE checksum, key and sequence-number present bits. */
@@ -39,6 +72,11 @@ interface Tunnel extends TunnelSpec {
 
 export class SwitchNode extends IpNode {
   readonly bridge: Bridge;
+  /** The OpenFlow datapath id: the topology's datapathId, else the switch's place among the switches (1, 2, …). */
+  readonly datapathId: bigint;
+  private readonly counters = new Map<number, PortCounters>();
+  private listener: SwitchEvents | undefined;
+  private expiring = false;
   private readonly byNumber = new Map<number, Port>();
   private readonly numberOf = new Map<Port, number>();
   private readonly tunnels = new Map<number, Tunnel>();
@@ -46,8 +84,9 @@ export class SwitchNode extends IpNode {
   private readonly tunnelList: Tunnel[] = [];
   private readonly vxlanPorts = new Set<number>();
 
-  constructor(net: Network, spec: SwitchSpec) {
+  constructor(net: Network, spec: SwitchSpec, ordinal = 1) {
     super(net, spec.name, 'switch', spec.underlay ? [spec.underlay.interface] : [], 60e9);
+    this.datapathId = spec.datapathId ?? BigInt(ordinal);
     if (spec.underlay?.gateway !== undefined) this.addDefaultRoute(ipv4ToNumber(spec.underlay.gateway));
     for (const p of spec.ports) {
       if (p.tunnel) {
@@ -66,6 +105,7 @@ export class SwitchNode extends IpNode {
       this.byNumber.set(p.ofport, port);
       this.numberOf.set(port, p.ofport);
     }
+    for (const p of spec.ports) this.counters.set(p.ofport, { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 });
     this.bridge = new Bridge(spec.name, spec.ports.map((p) => ({ number: p.ofport, name: p.name, ...(p.tag !== undefined && { tag: p.tag }), ...(p.trunks !== undefined && { trunks: p.trunks }) })));
     // A bridge with no flows behaves as a standalone Open vSwitch bridge: NORMAL.
     const flows = spec.flows.length > 0 ? spec.flows : ['priority=0,actions=NORMAL'];
@@ -75,7 +115,87 @@ export class SwitchNode extends IpNode {
   override receive(port: Port, frame: Frame): void {
     const ofport = this.numberOf.get(port);
     if (ofport === undefined) super.receive(port, frame);
-    else this.pipeline(ofport, port, frame, frame.bytes);
+    else {
+      this.count(ofport, 'rx', frame.bytes.length);
+      this.pipeline(ofport, port, frame, frame.bytes);
+    }
+  }
+
+  private count(ofport: number, dir: 'rx' | 'tx', bytes: number): void {
+    const c = this.counters.get(ofport);
+    if (c === undefined) return;
+    if (dir === 'rx') {
+      c.rxPackets++;
+      c.rxBytes += bytes;
+    } else {
+      c.txPackets++;
+      c.txBytes += bytes;
+    }
+  }
+
+  /**
+   * Attaches what hears the switch's packet-ins, flow removals and port changes (one listener:
+   * the OpenFlow agent). While one is attached, flow timeouts are checked every second of
+   * virtual time, so a removal is reported even when no packet arrives.
+   */
+  listen(listener: SwitchEvents | undefined): void {
+    this.listener = listener;
+    if (listener !== undefined && !this.expiring) {
+      this.expiring = true;
+      this.net.scheduler.after(EXPIRE_INTERVAL_NS, this, TIMER_EXPIRE);
+    }
+  }
+
+  override onEvent(kind: number, payload: unknown, aux: number): void {
+    if (kind !== TIMER_EXPIRE) {
+      super.onEvent(kind, payload, aux);
+      return;
+    }
+    this.expire();
+    if (this.listener === undefined) this.expiring = false;
+    else this.net.scheduler.after(EXPIRE_INTERVAL_NS, this, TIMER_EXPIRE);
+  }
+
+  /** Removes flows whose timeout has passed, telling the listener why each went. */
+  private expire(): void {
+    const now = this.net.scheduler.now;
+    for (const rule of this.bridge.pipeline.expire(now)) {
+      const hardDue = rule.hardTimeout > 0 && rule.modified + rule.hardTimeout * 1e9 <= now;
+      this.listener?.flowRemoved(rule, hardDue ? 'hard_timeout' : 'idle_timeout');
+    }
+  }
+
+  /** The switch's ports as OpenFlow describes them, in port-number order, LOCAL last (as Open vSwitch has it, with nothing behind it). */
+  portInfo(): SwitchPortInfo[] {
+    const out: SwitchPortInfo[] = [];
+    for (const p of this.bridge.ports) out.push(this.describe(p.number, p.name));
+    out.sort((a, b) => a.number - b.number);
+    out.push(this.describe(OFPP_LOCAL, this.name));
+    return out;
+  }
+
+  private describe(number: number, name: string): SwitchPortInfo {
+    const port = this.byNumber.get(number);
+    const live = this.tunnels.has(number) || number === OFPP_LOCAL || (port?.link?.link.up ?? false);
+    const hex = (n: number | bigint, bytes: number) => n.toString(16).padStart(2 * bytes, '0').slice(-2 * bytes);
+    const id = hex(this.datapathId, 3) + hex(number, 2);
+    const mac = `02:${id.match(/../g)!.join(':')}`;
+    return { number, name, mac, live, counters: this.counters.get(number) ?? { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 } };
+  }
+
+  override linkChanged(port: Port, _up: boolean): void {
+    const number = this.numberOf.get(port);
+    if (number !== undefined) this.listener?.portStatus(this.describe(number, port.name));
+  }
+
+  /** A PACKET_OUT: runs `actions` on the frame as if it arrived on `inPort`, and sends what they output. */
+  packetOut(inPort: number, actions: readonly Action[], bytes: Uint8Array): void {
+    const net = this.net;
+    const frame = net.frame(bytes);
+    const packet = new SwitchPacket(bytes, inPort);
+    const result = this.bridge.pipeline.execute(packet, actions, net.scheduler.now, net.recorder.active);
+    if (net.recorder.active) net.trace(this, undefined, frame, 'match', ['packet-out', ...result.trace.map((l) => l.trim())].join('; '));
+    for (const out of result.outputs) this.output(out, frame);
   }
 
   /** Runs a frame through the tables and sends what they output. */
@@ -83,7 +203,7 @@ export class SwitchNode extends IpNode {
     const net = this.net;
     const now = net.scheduler.now;
     // Flows added later (learn) may time out too; this costs one comparison when nothing is due.
-    this.bridge.pipeline.expire(now);
+    this.expire();
     const tracing = net.recorder.active;
     const packet = new SwitchPacket(bytes, ofport);
     if (tunnel !== undefined) {
@@ -103,17 +223,22 @@ export class SwitchNode extends IpNode {
   private output(out: Output, frame: Frame): void {
     const net = this.net;
     if (out.port === 'controller') {
-      net.drop(this, undefined, net.frame(out.bytes, frame), 'FLOW_DROP', 'sent to the controller, and none is attached');
+      if (this.listener === undefined) net.drop(this, undefined, net.frame(out.bytes, frame), 'FLOW_DROP', 'sent to the controller, and none is attached');
+      else this.listener.packetIn(out.bytes, out.packetIn!);
       return;
     }
     const tunnel = this.tunnels.get(out.port);
     if (tunnel !== undefined) {
+      this.count(out.port, 'tx', out.bytes.length);
       this.encapsulate(tunnel, out, frame);
       return;
     }
     const to = this.byNumber.get(out.port);
     if (to === undefined) net.drop(this, undefined, net.frame(out.bytes, frame), 'FLOW_DROP', `no port ${out.port}`);
-    else to.send(net.frame(out.bytes, frame));
+    else {
+      this.count(out.port, 'tx', out.bytes.length);
+      to.send(net.frame(out.bytes, frame));
+    }
   }
 
   /** Wraps the inner frame for the tunnel and routes it through the underlay (outer IPv4: DF set, TTL 64, id 0, as OVS). */
@@ -189,6 +314,7 @@ export class SwitchNode extends IpNode {
     if (this.net.recorder.active) {
       this.net.trace(this, iface.port, frame, 'decap', `${tunnel.name}: ${type === 'esp' ? 'ESP-protected GRE' : type!.toUpperCase()} from ${numberToIpv4(src)}, ${type === 'vxlan' ? 'VNI' : 'key'} ${key}`);
     }
+    this.count(tunnel.ofport, 'rx', inner.length);
     this.pipeline(tunnel.ofport, undefined, frame, inner, { id: key, src, dst });
   }
 

@@ -21,9 +21,23 @@ import { NormalSwitching, type PortConfig } from './normal.js';
 export const MAX_RESUBMIT_DEPTH = 64;
 export const MAX_RESUBMITS = 4096;
 
+/** Why a packet went to the controller, and from which rule (OpenFlow's PACKET_IN reason, table and cookie). */
+export interface PacketInCause {
+  /** 'no_match' for a table-miss rule (priority 0, matching everything), as OVS reports it; 'action' otherwise. */
+  reason: 'no_match' | 'action';
+  table: number;
+  cookie: bigint;
+  /** The packet's whole length (bytes may be cut to the action's max_len). */
+  totalLen: number;
+  /** The flow words then (in_port, metadata, registers, tunnel fields go with a PACKET_IN). */
+  words: Uint32Array;
+}
+
 export interface Output {
   port: number | 'controller';
   bytes: Uint8Array;
+  /** Set when port is 'controller'. */
+  packetIn?: PacketInCause;
   /** tun_id (low 32 bits) and tun_dst when it was output, for tunnel ports taking them from the flow. */
   tunId: number;
   tunDst: number;
@@ -42,11 +56,16 @@ export interface PipelinePort extends PortConfig {
 }
 
 const NOTHING: readonly Rule[] = Object.freeze([]);
+/** The cookie OVS reports for a packet no rule sent (OVS_BE64_MAX). */
+const NO_COOKIE = 0xffffffffffffffffn;
 
 export class Pipeline {
   private readonly tables = new Map<number, Classifier>();
   /** Tables whose misses go to the controller (OpenFlow table-miss). */
   readonly missToController = new Set<number>();
+  /** Per table: packets looked up, and those that matched a rule (OpenFlow table statistics). */
+  readonly lookups = new Float64Array(256);
+  readonly matches = new Float64Array(256);
   readonly normal: NormalSwitching;
   private readonly portNumbers = new Map<number, PipelinePort>();
   /** Installed rules with a timeout, and a heap of when each may next be due. */
@@ -191,6 +210,11 @@ export class Pipeline {
     return this.x.run(packet, now, trace);
   }
 
+  /** Runs an action list on a packet, as a PACKET_OUT does (output to TABLE is a resubmit to table 0). */
+  execute(packet: SwitchPacket, actions: readonly Action[], now: number, trace = false): PipelineResult {
+    return this.x.run(packet, now, trace, actions);
+  }
+
   port(number: number): PipelinePort | undefined {
     return this.portNumbers.get(number);
   }
@@ -295,10 +319,12 @@ class Translation {
   private readonly frameTable: number[] = [];
   private readonly frameLevel: number[] = [];
   private readonly frameDeepens: number[] = [];
+  /** The rule whose actions each frame runs (undefined for an action set or a PACKET_OUT's actions). */
+  private readonly frameRule: (Rule | undefined)[] = [];
 
   constructor(private readonly p: Pipeline) {}
 
-  run(packet: SwitchPacket, now: number, tracing: boolean): PipelineResult {
+  run(packet: SwitchPacket, now: number, tracing: boolean, actions?: readonly Action[]): PipelineResult {
     this.packet = packet;
     this.now = now;
     this.tracing = tracing;
@@ -309,7 +335,8 @@ class Translation {
     this.depth = 0;
     this.failed = false;
     this.sp = 0;
-    this.lookup(0, undefined, 0, 0);
+    if (actions === undefined) this.lookup(0, undefined, 0, 0);
+    else this.push(actions, 0, 0, 0);
     this.loop();
     if (!this.failed && this.actionSet.length > 0) {
       const list = actionSetList(this.actionSet);
@@ -340,8 +367,9 @@ class Translation {
     return level === 0 ? 4 : Translation.tableIndent(level) + 8;
   }
 
-  private push(actions: readonly Action[], table: number, level: number, deepens: number): void {
+  private push(actions: readonly Action[], table: number, level: number, deepens: number, rule?: Rule): void {
     const i = this.sp++;
+    this.frameRule[i] = rule;
     this.frameActions[i] = actions;
     this.frameNext[i] = 0;
     this.frameTable[i] = table;
@@ -365,12 +393,15 @@ class Translation {
     if (inPort !== undefined) words[W.IN_PORT] = inPort;
     const rule = this.p.table(tableId).lookup(words);
     words[W.IN_PORT] = realInPort;
+    this.p.lookups[tableId]!++;
+    if (rule !== undefined) this.p.matches[tableId]!++;
     const tableAt = Translation.tableIndent(level);
     if (rule === undefined) {
       if (this.tracing) this.line(tableAt, `${String(tableId).padStart(2)}. No match.`);
       if (this.p.missToController.has(tableId)) {
         if (this.tracing) this.line(Translation.actionIndent(level), 'CONTROLLER (table miss)');
-        this.output('controller', Translation.actionIndent(level));
+        // No rule: OVS reports the cookie as all ones.
+        this.toController(pk.bytes.length, { reason: 'no_match', table: tableId, cookie: NO_COOKIE, totalLen: pk.bytes.length, words: words.slice() });
       } else if (this.tracing) this.line(Translation.actionIndent(level), 'drop');
       return;
     }
@@ -381,7 +412,7 @@ class Translation {
       const match = rule.matchText;
       this.line(tableAt, `${String(tableId).padStart(2)}. ${match}${match ? ', ' : ''}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
     }
-    this.push(rule.actions, tableId, level, deepens);
+    this.push(rule.actions, tableId, level, deepens, rule);
   }
 
   /** OVS's xlate_resubmit_resource_check, before each resubmit or goto_table lookup. */
@@ -435,10 +466,13 @@ class Translation {
             this.emit(port.number, pk.bytes);
           }
           break;
-        case 'controller':
+        case 'controller': {
           if (this.tracing) this.line(indent, `controller(reason=${a.reason},max_len=${a.maxLen})`);
-          this.emit('controller', pk.bytes.subarray(0, Math.min(pk.bytes.length, a.maxLen)));
+          const rule = this.frameRule[f];
+          const miss = rule !== undefined && rule.priority === 0 && rule.match.masks.every((m) => m === 0);
+          this.toController(a.maxLen, { reason: miss ? 'no_match' : 'action', table: rule?.table ?? this.frameTable[f]!, cookie: rule?.cookie ?? NO_COOKIE, totalLen: pk.bytes.length, words: pk.words.slice() });
           break;
+        }
         case 'drop':
           break;
         case 'push_vlan':
@@ -541,12 +575,14 @@ class Translation {
     }
   }
 
-  private output(port: number | 'controller', indent: number): void {
+  private toController(maxLen: number, cause: PacketInCause): void {
     const pk = this.packet;
-    if (port === 'controller') {
-      this.emit('controller', pk.bytes);
-      return;
-    }
+    const w = pk.words;
+    this.outputs.push({ port: 'controller', bytes: pk.bytes.slice(0, Math.min(pk.bytes.length, maxLen)), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, packetIn: cause });
+  }
+
+  private output(port: number, indent: number): void {
+    const pk = this.packet;
     if (port === pk.words[W.IN_PORT]) {
       if (this.tracing) this.line(indent, '>> skipping output to input port');
       return;
@@ -558,7 +594,7 @@ class Translation {
     this.emit(port, pk.bytes);
   }
 
-  private emit(port: number | 'controller', bytes: Uint8Array): void {
+  private emit(port: number, bytes: Uint8Array): void {
     const w = this.packet.words;
     this.outputs.push({ port, bytes: bytes.slice(), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]! });
   }

@@ -22,10 +22,11 @@ export interface Built {
 
 export function build(topology: Topology, options: { seed?: number; traffic?: boolean } = {}): Built {
   const net = new Network(options.seed ?? topology.seed);
+  let switches = 0;
   for (const spec of topology.nodes) {
     if (spec.kind === 'host') net.add(new Host(net, spec));
     else if (spec.kind === 'router') net.add(new Router(net, spec));
-    else net.add(new SwitchNode(net, spec));
+    else net.add(new SwitchNode(net, spec, ++switches));
   }
   for (const spec of topology.links) {
     const [a, b] = spec.endpoints.map((e) => portOf(net, e));

@@ -569,6 +569,8 @@ export class Checker {
       const node = facts.parsed!;
       if (node.kind === 'switch') {
         const spec: NodeSpec = { kind: 'switch', name, ports: this.switchPorts(node.ports), flows: node.flows };
+        if (node.datapathId !== undefined) spec.datapathId = BigInt(node.datapathId);
+        if (node.listen !== undefined) spec.listen = listenAddress(node.listen);
         if (node.underlay !== undefined) {
           const u = node.underlay;
           spec.underlay = {
@@ -648,4 +650,11 @@ function generatedMac(node: string, port: string, taken: Set<string>): string {
       return mac;
     }
   }
+}
+
+/** A switch's `listen:`: a port on 127.0.0.1, or HOST:PORT. */
+function listenAddress(listen: number | string): { host: string; port: number } {
+  if (typeof listen === 'number') return { host: '127.0.0.1', port: listen };
+  const colon = listen.lastIndexOf(':');
+  return { host: listen.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(listen.slice(colon + 1)) };
 }

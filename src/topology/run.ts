@@ -10,6 +10,9 @@ import { PathCollector, buildPath, type PathResult } from '../trace/path.js';
 import { CaptureSink } from '../trace/capture-sink.js';
 import { build, hostOf, receiverOf, resolveAddress, type Built } from './build.js';
 import type { DropReason, Expectation, Topology } from './types.js';
+import { SwitchAgent } from '../openflow/agent.js';
+import { listenOpenFlow, type OpenFlowListener } from '../openflow/tcp.js';
+import type { SwitchNode } from '../switch/node.js';
 
 export interface RunOptions {
   /** Virtual time to stop at, ns (default: when nothing is left to do). */
@@ -70,13 +73,71 @@ export function espSecretsOf(topology: Topology): EspSaRecord[] {
 
 export function runTopology(topology: Topology, options: RunOptions = {}): RunSummary {
   const seed = options.seed ?? topology.seed;
+  const built = prepare(topology, seed, options);
+  built.net.run(options.until ?? Infinity, options.onProgress);
+  return summarize(built, topology, seed);
+}
+
+export interface RealtimeOptions extends RunOptions {
+  /** Ends the run early (Ctrl-C at the CLI). */
+  signal?: AbortSignal;
+  /** Told where each switch with `listen:` accepts OpenFlow connections, once it does. */
+  onListening?: (node: string, host: string, port: number) => void;
+}
+
+/**
+ * A run paced to the wall clock: virtual time follows real time from the start, so OpenFlow
+ * peers outside the process (ovs-ofctl, a controller) meet the switches as they would real
+ * ones. Switches with `listen:` accept connections for the whole run. Ends at `until`, or when
+ * `signal` aborts; without either it runs until aborted.
+ */
+export async function runTopologyRealtime(topology: Topology, options: RealtimeOptions = {}): Promise<RunSummary> {
+  const seed = options.seed ?? topology.seed;
+  const built = prepare(topology, seed, options);
+  const listeners: OpenFlowListener[] = [];
+  try {
+    for (const spec of topology.nodes) {
+      if (spec.kind !== 'switch' || spec.listen === undefined) continue;
+      const agent = new SwitchAgent(built.net.nodes.get(spec.name) as SwitchNode);
+      const listener = await listenOpenFlow(agent, spec.listen.host, spec.listen.port);
+      listeners.push(listener);
+      options.onListening?.(spec.name, listener.host, listener.port);
+    }
+    await paceToWallClock(built, options.until ?? Infinity, options.signal, options.onProgress);
+  } finally {
+    await Promise.all(listeners.map((l) => l.close()));
+  }
+  return summarize(built, topology, seed);
+}
+
+/** Runs the scheduler in step with real time: every millisecond or so, up to the time elapsed. */
+function paceToWallClock(built: Built, until: number, signal: AbortSignal | undefined, onProgress: ((now: number) => void) | undefined): Promise<void> {
+  const start = performance.now();
+  return new Promise((resolve) => {
+    const tick = () => {
+      const target = Math.min(until, Math.round((performance.now() - start) * 1e6));
+      built.net.run(target, onProgress);
+      if (target >= until || signal?.aborted) {
+        resolve();
+        return;
+      }
+      setTimeout(tick, 1);
+    };
+    tick();
+  });
+}
+
+function prepare(topology: Topology, seed: number, options: RunOptions): Built {
   const built = build(topology, { seed });
   if (options.capture) {
     options.capture.addEspSecrets(espSecretsOf(topology));
     built.net.recorder.add(new CaptureSink(built.net, options.capture));
   }
   for (const s of options.sinks ?? []) built.net.recorder.add(s);
-  built.net.run(options.until ?? Infinity, options.onProgress);
+  return built;
+}
+
+function summarize(built: Built, topology: Topology, seed: number): RunSummary {
   built.net.recorder.close();
   const traffic = summarizeTraffic(built);
   const drops = [...built.net.drops].map(([key, count]) => {

@@ -288,6 +288,17 @@ export const switchSchema = z.strictObject({
     .union([z.array(portName), z.record(portName, switchPortSchema.nullable())])
     .meta({ description: 'Port names, e.g. [p1, p2, p3], or a map of port name to { ofport, tag, trunks }' }),
   flows: z.array(z.string()).prefault([]).meta({ description: 'OpenFlow flows in ovs-ofctl add-flow syntax; without any, the switch runs NORMAL' }),
+  datapathId: z
+    .union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, { error: 'expected a datapath id such as 0x1 or 0x0000aabbccddeeff (at most 16 hex digits)' })])
+    .optional()
+    .meta({ description: 'OpenFlow datapath id (default: the switch\'s place among the switches, from 1)' }),
+  listen: z
+    .union([
+      z.number().int().min(0).max(65535),
+      z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:]+\]):\d{1,5}$/, { error: 'expected a TCP port (6634) or HOST:PORT (127.0.0.1:6634)' }),
+    ])
+    .optional()
+    .meta({ description: 'Listen for OpenFlow 1.3 tools such as ovs-ofctl on this TCP port of 127.0.0.1 (0: any free port, printed), or HOST:PORT (as ptcp:); runs then follow the wall clock' }),
 });
 
 export const nodeSchema = z.discriminatedUnion('kind', [hostSchema, routerSchema, switchSchema]);

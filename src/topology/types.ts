@@ -85,6 +85,10 @@ export interface SwitchSpec {
   flows: string[];
   /** The interface tunnel ports send through: a port of its own with an address. */
   underlay?: { interface: InterfaceSpec; gateway?: string };
+  /** The OpenFlow datapath id (default: the switch's place among the topology's switches, from 1). */
+  datapathId?: bigint;
+  /** Passive OpenFlow for tools such as ovs-ofctl (`ptcp:`): the address and TCP port to listen on. */
+  listen?: { host: string; port: number };
 }
 
 export interface LinkImpairments {

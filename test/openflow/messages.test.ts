@@ -114,9 +114,12 @@ describe('OpenFlow messages', () => {
     expect(() => encodeMessage({ ...TABLE_MISS_MESSAGE, match: [{ field: 'eth_kind', value: 1n }] } as OfMessage)).toThrow('flow_mod match[0].field: unknown OXM field "eth_kind"');
   });
 
-  it('errorFor quotes the first 64 bytes of the request and keeps its xid', () => {
+  it('errorFor quotes the whole request, as Open vSwitch does, and keeps its xid', () => {
     const e = errorFor(TABLE_MISS, { type: 5, code: 4 });
-    expect(e).toEqual({ type: 'error', xid: 1, errorType: 5, code: 4, data: TABLE_MISS.slice(0, 64) });
-    expect(toHex(encodeMessage(e).subarray(0, 12))).toBe('0401004c00000001' + '00050004');
+    expect(e).toEqual({ type: 'error', xid: 1, errorType: 5, code: 4, data: TABLE_MISS });
+    expect(toHex(encodeMessage(e).subarray(0, 12))).toBe('0401005c00000001' + '00050004');
+    const huge = new Uint8Array(0xffff);
+    huge.set(TABLE_MISS.subarray(0, 8));
+    expect(encodeMessage(errorFor(huge, { type: 1, code: 6 })).length).toBe(0xffff);
   });
 });

@@ -1,0 +1,573 @@
+/**
+ * The OpenFlow 1.3 agent of one netloom switch (Open vSwitch's connmgr and ofproto message
+ * handling): it speaks to any number of controller connections at once, answers each request
+ * as ovs-vswitchd does (the same replies, the same errors, the same table features and
+ * statistics shapes, so ovs-ofctl prints the same), applies FLOW_MODs and PACKET_OUTs to the
+ * switch's bridge, and sends PACKET_IN, FLOW_REMOVED and PORT_STATUS to the connections that
+ * want them.
+ *
+ * It knows nothing of sockets: a connection is a `Transport` (send bytes, close). tcp.ts puts
+ * connections on TCP; a simulated control channel can carry them too.
+ */
+import type { SwitchEvents, SwitchNode, SwitchPortInfo } from '../switch/node.js';
+import type { Action, Rule } from '../switch/flow.js';
+import type { PacketInCause } from '../switch/pipeline.js';
+import { W } from '../switch/fields.js';
+import { Match } from '../switch/flow.js';
+import { OFPBRC, OFPET, OFPFMFC, OFPGMFC, OFPHFC, OFPMMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
+import {
+  OFPCR_ROLE, OFPFC, OFPFF, OFPG_ANY, OFPP, OFPPR, OFPRR, OFPTT_ALL, OFP_NO_BUFFER, OFP_VERSION, decodeMessage, encodeMessage, errorFor,
+  type MessageOf, type OfMessage,
+} from './messages.js';
+import { MessageFramer } from './framing.js';
+import { OFPMPF_MORE, type MultipartReplyBody, type MultipartRequestBody, type OfFlowStats } from './multipart.js';
+import { actionsFromPacketOut, actionsToInstructions, matchFromOxm, matchToOxm, portFromOfp, portToOfp, ruleFrom } from './flows.js';
+import { OXM_FIELDS, type Oxm } from './oxm.js';
+import type { OfPort, OfPortStats, OfTableFeatures, OfTableFeatureProperty } from './structs.js';
+import { OFPTFPT } from './structs.js';
+
+/** What carries one connection's bytes: TCP, or a simulated channel. */
+export interface Transport {
+  /** Sends one message; `droppable` ones (PACKET_IN) may be dropped when the peer is slow. Returns false if dropped. */
+  send(bytes: Uint8Array, droppable: boolean): boolean;
+  close(): void;
+  /** For messages: "tcp 127.0.0.1:51234". */
+  readonly label: string;
+}
+
+/** OVS's miss_send_len: 128 for a controller the switch connects to, 0 for a service connection (ptcp:, ovs-ofctl). */
+export const MISS_SEND_LEN = { controller: 128, service: 0 } as const;
+const N_TABLES = 254;
+/** OFPC_*: FLOW_STATS, TABLE_STATS, PORT_STATS, GROUP_STATS, QUEUE_STATS, as Open vSwitch 3.1 reports. */
+const CAPABILITIES = 0x4f;
+/** OFPPS_LIVE and OFPPS_LINK_DOWN. */
+const OFPPS_LIVE = 4;
+const OFPPS_LINK_DOWN = 1;
+/** Counters a switch does not keep read as all ones (ovs-ofctl prints "?"). */
+const UNKNOWN_COUNTER = 0xffffffffffffffffn;
+/** Replies are split to stay below the 16-bit message length. */
+const MAX_REPLY_BODY = 0xffff - 16;
+/** Async message reasons a master or equal controller gets by default (OpenFlow 1.3.5 §7.3.10): packet-in no_match and action, every port status, flow removed by idle, hard, delete. */
+const DEFAULT_ASYNC = { packetInMaster: 0b011, packetInSlave: 0, portStatusMaster: 0b111, portStatusSlave: 0b111, flowRemovedMaster: 0b1111, flowRemovedSlave: 0 };
+
+/** One controller connection's state. */
+export class Connection {
+  private readonly framer = new MessageFramer();
+  private helloDone = false;
+  private closed = false;
+  role: number = OFPCR_ROLE.EQUAL;
+  configFlags = 0;
+  async = { ...DEFAULT_ASYNC };
+  /** Messages received and refused (answered with ERROR), for tests and summaries. */
+  errorsSent = 0;
+  packetInsDropped = 0;
+
+  constructor(
+    private readonly agent: SwitchAgent,
+    readonly transport: Transport,
+    public missSendLen: number,
+  ) {
+    this.send({ type: 'hello', xid: agent.nextXid(), elements: [{ type: 'versionbitmap', bitmaps: [1 << OFP_VERSION] }] });
+  }
+
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  /** Bytes from the peer; any number of messages, or part of one. */
+  receive(chunk: Uint8Array): void {
+    if (this.closed) return;
+    let messages: Uint8Array[];
+    try {
+      messages = this.framer.push(chunk);
+    } catch (e) {
+      // A length below the header can never be resynchronised.
+      this.send(errorFor(chunk, (e as OpenFlowError).ofp));
+      this.close();
+      return;
+    }
+    for (const bytes of messages) {
+      if (this.closed) return;
+      this.handle(bytes);
+    }
+  }
+
+  /** Bytes held towards an incomplete message (a peer that stalls mid-message). */
+  get pending(): number {
+    return this.framer.buffered;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.transport.close();
+    this.agent.forget(this);
+  }
+
+  send(m: OfMessage, droppable = false): void {
+    if (this.closed) return;
+    if (!this.transport.send(encodeMessage(m), droppable)) this.packetInsDropped++;
+  }
+
+  private refuse(bytes: Uint8Array, ofp: OfpErrorCode): void {
+    this.errorsSent++;
+    this.send(errorFor(bytes, ofp));
+  }
+
+  private handle(bytes: Uint8Array): void {
+    let m: OfMessage;
+    try {
+      m = decodeMessage(bytes);
+    } catch (e) {
+      if (!(e instanceof OpenFlowError)) throw e;
+      this.refuse(bytes, e.ofp);
+      return;
+    }
+    if (!this.helloDone) {
+      if (m.type !== 'hello') {
+        // OpenFlow 1.3.5 §6.3.1: the first message must be HELLO.
+        this.refuse(bytes, { type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_TYPE });
+        this.close();
+        return;
+      }
+      if (!supportsVersion4(m)) {
+        this.send({ type: 'error', xid: m.xid, errorType: OFPET.HELLO_FAILED, code: OFPHFC.INCOMPATIBLE, data: new TextEncoder().encode('We support version 0x04, you support no version we know') });
+        this.close();
+        return;
+      }
+      this.helloDone = true;
+      return;
+    }
+    try {
+      this.agent.handle(this, m, bytes);
+    } catch (e) {
+      if (!(e instanceof OpenFlowError)) throw e;
+      this.refuse(bytes, e.ofp);
+    }
+  }
+}
+
+/** A peer's HELLO offers 1.3: its bitmap has bit 4, or, with no bitmap, its version is 4 or later (OVS's ofputil_decode_hello). */
+function supportsVersion4(m: MessageOf<'hello'>): boolean {
+  const bitmap = m.elements.find((e) => e.type === 'versionbitmap');
+  if (bitmap !== undefined && bitmap.type === 'versionbitmap') return ((bitmap.bitmaps[0] ?? 0) & (1 << OFP_VERSION)) !== 0;
+  return (m.version ?? OFP_VERSION) >= OFP_VERSION;
+}
+
+const PACKET_IN_REASON = { no_match: 0, action: 1 } as const;
+const REMOVED_REASON = { idle_timeout: OFPRR.IDLE_TIMEOUT, hard_timeout: OFPRR.HARD_TIMEOUT, delete: OFPRR.DELETE } as const;
+const WRITE_TYPES = new Set<OfMessage['type']>(['flow_mod', 'group_mod', 'port_mod', 'table_mod', 'meter_mod', 'packet_out']);
+
+export class SwitchAgent implements SwitchEvents {
+  private readonly connections = new Set<Connection>();
+  private xid = 0;
+  /** Generation id of the last master/slave role request (OpenFlow 1.3.5 §6.3.6). */
+  private generation: bigint | undefined;
+  /** Per-table lookups and matches are the pipeline's; table features are built once. */
+  private features: OfTableFeatures[] | undefined;
+
+  constructor(readonly node: SwitchNode) {
+    node.listen(this);
+  }
+
+  nextXid(): number {
+    this.xid = (this.xid + 1) >>> 0;
+    return this.xid;
+  }
+
+  /** A new connection: `service` for tools that connect to the switch (ptcp:), `controller` for a controller it connects to. */
+  connect(transport: Transport, kind: keyof typeof MISS_SEND_LEN = 'service'): Connection {
+    const c = new Connection(this, transport, MISS_SEND_LEN[kind]);
+    this.connections.add(c);
+    return c;
+  }
+
+  forget(c: Connection): void {
+    this.connections.delete(c);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  private get now(): number {
+    return this.node.net.scheduler.now;
+  }
+
+  // ---- switch -> controller
+
+  packetIn(bytes: Uint8Array, cause: PacketInCause): void {
+    const reason = PACKET_IN_REASON[cause.reason];
+    const match: Oxm[] = [{ field: 'in_port', value: BigInt(portToOfp(cause.words[W.IN_PORT]!)) }];
+    // As OVS's flow_get_metadata: the pipeline fields that are not zero.
+    for (const o of matchToOxm(pipelineMatch(cause.words))) if (o.field !== 'in_port') match.push(o);
+    for (const c of this.connections) {
+      const mask = c.role === OFPCR_ROLE.SLAVE ? c.async.packetInSlave : c.async.packetInMaster;
+      if ((mask & (1 << reason)) === 0) continue;
+      c.send({ type: 'packet_in', xid: 0, bufferId: OFP_NO_BUFFER, totalLen: cause.totalLen, reason, tableId: cause.table, cookie: cause.cookie, match, data: bytes }, true);
+    }
+  }
+
+  flowRemoved(rule: Rule, reason: 'idle_timeout' | 'hard_timeout' | 'delete'): void {
+    if (((rule.flags ?? 0) & OFPFF.SEND_FLOW_REM) === 0) return;
+    const code = REMOVED_REASON[reason];
+    const { sec, nsec } = duration(this.now - rule.created);
+    const m: OfMessage = {
+      type: 'flow_removed', xid: 0, cookie: rule.cookie, priority: rule.priority, reason: code, tableId: rule.table, durationSec: sec, durationNsec: nsec,
+      idleTimeout: rule.idleTimeout, hardTimeout: rule.hardTimeout, packetCount: BigInt(rule.packets), byteCount: BigInt(rule.bytes), match: matchToOxm(rule.match),
+    };
+    for (const c of this.connections) {
+      const mask = c.role === OFPCR_ROLE.SLAVE ? c.async.flowRemovedSlave : c.async.flowRemovedMaster;
+      if ((mask & (1 << code)) !== 0) c.send(m);
+    }
+  }
+
+  portStatus(port: SwitchPortInfo): void {
+    const m: OfMessage = { type: 'port_status', xid: 0, reason: OFPPR.MODIFY, port: ofPort(port) };
+    for (const c of this.connections) {
+      const mask = c.role === OFPCR_ROLE.SLAVE ? c.async.portStatusSlave : c.async.portStatusMaster;
+      if ((mask & (1 << OFPPR.MODIFY)) !== 0) c.send(m);
+    }
+  }
+
+  // ---- controller -> switch
+
+  handle(c: Connection, m: OfMessage, bytes: Uint8Array): void {
+    if (c.role === OFPCR_ROLE.SLAVE && WRITE_TYPES.has(m.type)) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.IS_SLAVE });
+    switch (m.type) {
+      case 'hello':
+      case 'echo_reply':
+      case 'error':
+        return;
+      case 'echo_request':
+        c.send({ type: 'echo_reply', xid: m.xid, data: m.data });
+        return;
+      case 'features_request':
+        c.send({ type: 'features_reply', xid: m.xid, datapathId: this.node.datapathId, nBuffers: 0, nTables: N_TABLES, auxiliaryId: 0, capabilities: CAPABILITIES, reserved: 0 });
+        return;
+      case 'get_config_request':
+        c.send({ type: 'get_config_reply', xid: m.xid, flags: c.configFlags, missSendLen: c.missSendLen });
+        return;
+      case 'set_config':
+        c.configFlags = m.flags;
+        c.missSendLen = m.missSendLen;
+        return;
+      case 'barrier_request':
+        // Every message is applied as it arrives, so all before the barrier are done.
+        c.send({ type: 'barrier_reply', xid: m.xid });
+        return;
+      case 'flow_mod':
+        this.flowMod(m);
+        return;
+      case 'packet_out':
+        this.packetOut(m);
+        return;
+      case 'multipart_request':
+        this.multipart(c, m);
+        return;
+      case 'role_request':
+        this.role(c, m);
+        return;
+      case 'get_async_request':
+        c.send({ type: 'get_async_reply', xid: m.xid, ...c.async });
+        return;
+      case 'set_async':
+        c.async = { packetInMaster: m.packetInMaster, packetInSlave: m.packetInSlave, portStatusMaster: m.portStatusMaster, portStatusSlave: m.portStatusSlave, flowRemovedMaster: m.flowRemovedMaster, flowRemovedSlave: m.flowRemovedSlave };
+        return;
+      case 'table_mod':
+        // OpenFlow 1.3 table config bits are deprecated; OVS accepts and ignores them.
+        if (m.tableId >= N_TABLES && m.tableId !== OFPTT_ALL) throw refusal({ type: OFPET.TABLE_MOD_FAILED, code: 0 });
+        return;
+      case 'queue_get_config_request':
+        c.send({ type: 'queue_get_config_reply', xid: m.xid, port: m.port, queues: [] });
+        return;
+      case 'group_mod':
+        // Groups are not built yet: the switch has room for none.
+        throw refusal({ type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.OUT_OF_GROUPS });
+      case 'meter_mod':
+        throw refusal({ type: OFPET.METER_MOD_FAILED, code: OFPMMFC.OUT_OF_METERS });
+      case 'port_mod':
+        throw refusal({ type: OFPET.PORT_MOD_FAILED, code: 0 });
+      case 'experimenter':
+        throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_EXPERIMENTER });
+      default:
+        // Switch-to-controller types and types 1.3 does not define.
+        void bytes;
+        throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_TYPE });
+    }
+  }
+
+  private flowMod(m: MessageOf<'flow_mod'>): void {
+    const pipeline = this.node.bridge.pipeline;
+    const now = this.now;
+    const deleting = m.command === OFPFC.DELETE || m.command === OFPFC.DELETE_STRICT;
+    if (m.tableId >= N_TABLES && !(deleting && m.tableId === OFPTT_ALL) && !(m.command === OFPFC.MODIFY || m.command === OFPFC.MODIFY_STRICT) ) {
+      throw refusal({ type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.BAD_TABLE_ID });
+    }
+    if (m.command > OFPFC.DELETE_STRICT) throw refusal({ type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.BAD_COMMAND });
+    if (m.bufferId !== OFP_NO_BUFFER && !deleting) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BUFFER_UNKNOWN });
+    if (m.command === OFPFC.ADD) {
+      const rule = ruleFrom(m);
+      rule.flags = m.flags;
+      if ((m.flags & OFPFF.CHECK_OVERLAP) !== 0 && overlaps(pipeline.table(m.tableId).rules(), rule)) throw refusal({ type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.OVERLAP });
+      pipeline.add(rule, now);
+      if ((m.flags & OFPFF.RESET_COUNTS) !== 0) rule.packets = rule.bytes = 0;
+      return;
+    }
+    const match = matchFromOxm(m.match, 'flow_mod');
+    const strict = m.command === OFPFC.MODIFY_STRICT || m.command === OFPFC.DELETE_STRICT;
+    const table = m.tableId === OFPTT_ALL ? undefined : m.tableId;
+    let rules = pipeline.select(table, match, { strict, priority: m.priority, cookie: m.cookie, cookieMask: m.cookieMask });
+    if (deleting) {
+      rules = rules.filter((r) => outputsTo(r.actions, m.outPort) && (m.outGroup === OFPG_ANY));
+      pipeline.delete(rules);
+      for (const r of rules) this.flowRemoved(r, 'delete');
+      return;
+    }
+    // MODIFY: new instructions for every selected flow (OpenFlow 1.2+ never adds).
+    const rule = ruleFrom({ ...m, tableId: table ?? 0 });
+    pipeline.modify(rules, rule.actions);
+    if ((m.flags & OFPFF.RESET_COUNTS) !== 0) for (const r of rules) r.packets = r.bytes = 0;
+  }
+
+  private packetOut(m: MessageOf<'packet_out'>): void {
+    if (m.bufferId !== OFP_NO_BUFFER) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BUFFER_UNKNOWN });
+    const inPort = portFromOfp(m.inPort);
+    if (inPort === undefined || (m.inPort > 0xfffeff00 && m.inPort !== OFPP.CONTROLLER && m.inPort !== OFPP.LOCAL)) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_PORT });
+    const actions = actionsFromPacketOut(m.actions, inPort);
+    this.node.packetOut(inPort, actions, m.data);
+  }
+
+  private role(c: Connection, m: { xid: number; role: number; generationId: bigint }): void {
+    if (m.role !== OFPCR_ROLE.NOCHANGE && m.role !== OFPCR_ROLE.EQUAL) {
+      if (m.role !== OFPCR_ROLE.MASTER && m.role !== OFPCR_ROLE.SLAVE) throw refusal({ type: OFPET.ROLE_REQUEST_FAILED, code: 2 /* BAD_ROLE */ });
+      // A generation id older than the last one seen is stale (§6.3.6, compared as a signed distance).
+      if (this.generation !== undefined && BigInt.asIntN(64, m.generationId - this.generation) < 0n) throw refusal({ type: OFPET.ROLE_REQUEST_FAILED, code: 0 /* STALE */ });
+      this.generation = m.generationId;
+      if (m.role === OFPCR_ROLE.MASTER) for (const other of this.connections) if (other !== c && other.role === OFPCR_ROLE.MASTER) other.role = OFPCR_ROLE.SLAVE;
+    }
+    if (m.role !== OFPCR_ROLE.NOCHANGE) c.role = m.role;
+    c.send({ type: 'role_reply', xid: m.xid, role: c.role, generationId: this.generation ?? 0n });
+  }
+
+  // ---- statistics
+
+  private multipart(c: Connection, m: MessageOf<'multipart_request'>): void {
+    const body = m.body;
+    const reply = (bodies: MultipartReplyBody[]) => bodies.forEach((b, i) => c.send({ type: 'multipart_reply', xid: m.xid, flags: i < bodies.length - 1 ? OFPMPF_MORE : 0, body: b }));
+    switch (body.kind) {
+      case 'desc':
+        reply([{ kind: 'desc', desc: { mfrDesc: 'netloom', hwDesc: 'netloom emulated switch', swDesc: 'netloom', serialNum: 'None', dpDesc: this.node.name } }]);
+        return;
+      case 'flow':
+        reply(split('flow', this.flowStats(body), flowStatsSize, (flows) => ({ kind: 'flow', flows })));
+        return;
+      case 'aggregate': {
+        const flows = this.flowStats(body);
+        reply([{ kind: 'aggregate', stats: { packetCount: flows.reduce((n, f) => n + f.packetCount, 0n), byteCount: flows.reduce((n, f) => n + f.byteCount, 0n), flowCount: flows.length } }]);
+        return;
+      }
+      case 'table': {
+        const p = this.node.bridge.pipeline;
+        const tables = Array.from({ length: N_TABLES }, (_, id) => ({ tableId: id, activeCount: p.table(id).size, lookupCount: BigInt(p.lookups[id]!), matchedCount: BigInt(p.matches[id]!) }));
+        reply(split('table', tables, () => 24, (t) => ({ kind: 'table', tables: t })));
+        return;
+      }
+      case 'port_stats': {
+        const ports = this.node.portInfo().filter((p) => body.portNo === OFPP.ANY || portToOfp(p.number) === body.portNo);
+        if (ports.length === 0) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_PORT });
+        reply(split('port_stats', ports.map((p) => this.portStats(p)), () => 112, (s) => ({ kind: 'port_stats', ports: s })));
+        return;
+      }
+      case 'port_desc':
+        reply(split('port_desc', this.node.portInfo().map(ofPort), () => 64, (ports) => ({ kind: 'port_desc', ports })));
+        return;
+      case 'table_features':
+        if (body.tables.length > 0) throw refusal({ type: OFPET.TABLE_FEATURES_FAILED, code: 5 /* EPERM */ });
+        this.features ??= tableFeatures();
+        reply(split('table_features', this.features, featuresSize, (tables) => ({ kind: 'table_features', tables })));
+        return;
+      case 'queue':
+        reply([{ kind: 'queue', queues: [] }]);
+        return;
+      case 'group':
+        reply([{ kind: 'group', groups: [] }]);
+        return;
+      case 'group_desc':
+        reply([{ kind: 'group_desc', groups: [] }]);
+        return;
+      case 'group_features':
+        reply([{ kind: 'group_features', features: { types: 0, capabilities: 0, maxGroupsAll: 0, maxGroupsSelect: 0, maxGroupsIndirect: 0, maxGroupsFf: 0, actionsAll: 0, actionsSelect: 0, actionsIndirect: 0, actionsFf: 0 } }]);
+        return;
+      case 'meter':
+      case 'meter_config':
+        reply([body.kind === 'meter' ? { kind: 'meter', meters: [] } : { kind: 'meter_config', meters: [] }]);
+        return;
+      case 'meter_features':
+        reply([{ kind: 'meter_features', features: { maxMeter: 0, bandTypes: 0, capabilities: 0, maxBands: 0, maxColor: 0 } }]);
+        return;
+      case 'experimenter':
+      case 'unknown':
+        throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_MULTIPART });
+    }
+  }
+
+  private flowStats(body: MultipartRequestBody & { kind: 'flow' | 'aggregate' }): OfFlowStats[] {
+    const pipeline = this.node.bridge.pipeline;
+    const now = this.now;
+    this.node.bridge.pipeline.expire(now);
+    if (body.tableId !== OFPTT_ALL && body.tableId >= N_TABLES) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_TABLE_ID });
+    const match = matchFromOxm(body.match, 'multipart_request');
+    const rules = pipeline
+      .select(body.tableId === OFPTT_ALL ? undefined : body.tableId, match, { cookie: body.cookie, cookieMask: body.cookieMask })
+      .filter((r) => outputsTo(r.actions, body.outPort) && body.outGroup === OFPG_ANY);
+    return rules.map((r) => {
+      const { sec, nsec } = duration(now - r.created);
+      return {
+        tableId: r.table, durationSec: sec, durationNsec: nsec, priority: r.priority, idleTimeout: r.idleTimeout, hardTimeout: r.hardTimeout,
+        flags: r.flags ?? 0, cookie: r.cookie, packetCount: BigInt(r.packets), byteCount: BigInt(r.bytes), match: matchToOxm(r.match),
+        instructions: actionsToInstructions(r.actions, r.match),
+      };
+    });
+  }
+
+  private portStats(p: SwitchPortInfo): OfPortStats {
+    const { sec, nsec } = duration(this.now);
+    const c = p.counters;
+    return {
+      portNo: portToOfp(p.number), rxPackets: BigInt(c.rxPackets), txPackets: BigInt(c.txPackets), rxBytes: BigInt(c.rxBytes), txBytes: BigInt(c.txBytes),
+      rxDropped: UNKNOWN_COUNTER, txDropped: UNKNOWN_COUNTER, rxErrors: UNKNOWN_COUNTER, txErrors: UNKNOWN_COUNTER, rxFrameErr: UNKNOWN_COUNTER,
+      rxOverErr: UNKNOWN_COUNTER, rxCrcErr: UNKNOWN_COUNTER, collisions: UNKNOWN_COUNTER, durationSec: sec, durationNsec: nsec,
+    };
+  }
+}
+
+function refusal(ofp: OfpErrorCode): OpenFlowError {
+  return new OpenFlowError('NETLOOM_OF_BAD_VALUE', 'refused', 'request', 0, ofp);
+}
+
+/** ns -> whole seconds and the nanoseconds past them; OVS reports whole milliseconds. */
+function duration(ns: number): { sec: number; nsec: number } {
+  const ms = Math.max(0, Math.floor(ns / 1e6));
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 };
+}
+
+/** A match on the pipeline fields of these words that are not zero (metadata, registers, tunnel). */
+function pipelineMatch(words: Uint32Array): Match {
+  const m = new Match();
+  const set = (word: number) => {
+    if (words[word] !== 0) m.set(word, words[word]!, 0xffffffff);
+  };
+  for (let i = 0; i < 2; i++) set(W.METADATA + i);
+  for (let i = 0; i < 16; i++) set(W.REG0 + i);
+  for (let i = 0; i < 2; i++) set(W.TUN_ID + i);
+  set(W.TUN_SRC);
+  set(W.TUN_DST);
+  return m;
+}
+
+/** OVS's ofpacts_output_to_port: the flow outputs to `port` (ANY: every flow), write_actions included. */
+function outputsTo(actions: readonly Action[], port: number): boolean {
+  if (port === OFPP.ANY) return true;
+  const want = portFromOfp(port);
+  return actions.some((a) => {
+    switch (a.type) {
+      case 'output':
+        return a.port === want;
+      case 'in_port':
+        return port === OFPP.IN_PORT;
+      case 'normal':
+        return port === OFPP.NORMAL;
+      case 'flood':
+        return port === OFPP.FLOOD;
+      case 'all':
+        return port === OFPP.ALL;
+      case 'controller':
+        return port === OFPP.CONTROLLER;
+      case 'write_actions':
+        return outputsTo(a.actions, port);
+      default:
+        return false;
+    }
+  });
+}
+
+/** Two rules of one priority overlap when some packet could match both (OFPFF_CHECK_OVERLAP). */
+function overlaps(existing: readonly Rule[], rule: Rule): boolean {
+  return existing.some((r) => {
+    if (r.priority !== rule.priority) return false;
+    for (let i = 0; i < r.match.masks.length; i++) {
+      const both = r.match.masks[i]! & rule.match.masks[i]!;
+      if (((r.match.values[i]! ^ rule.match.values[i]!) & both) !== 0) return false;
+    }
+    return true;
+  });
+}
+
+function ofPort(p: SwitchPortInfo): OfPort {
+  return {
+    portNo: portToOfp(p.number), hwAddr: p.mac, name: p.name.slice(0, 15), config: 0, state: p.live ? OFPPS_LIVE : OFPPS_LINK_DOWN,
+    curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0,
+  };
+}
+
+/** Splits entries into reply bodies that each fit one message; always at least one (possibly empty) body. */
+function split<T>(_kind: string, items: readonly T[], size: (item: T) => number, body: (items: T[]) => MultipartReplyBody): MultipartReplyBody[] {
+  const out: MultipartReplyBody[] = [];
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const n = size(item);
+    if (bytes + n > MAX_REPLY_BODY && chunk.length > 0) {
+      out.push(body(chunk));
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += n;
+  }
+  out.push(body(chunk));
+  return out;
+}
+
+function flowStatsSize(f: OfFlowStats): number {
+  const bytes = encodeMessage({ type: 'multipart_reply', xid: 0, flags: 0, body: { kind: 'flow', flows: [f] } });
+  return bytes.length - 16;
+}
+
+function featuresSize(t: OfTableFeatures): number {
+  return encodeMessage({ type: 'multipart_reply', xid: 0, flags: 0, body: { kind: 'table_features', tables: [t] } }).length - 16;
+}
+
+/** What every table can do, as OVS describes its tables (254 of them, each able to go to any later one). */
+function tableFeatures(): OfTableFeatures[] {
+  const header = (d: { oxmClass: number; field: number; bytes: number }, masked: boolean) => (((d.oxmClass << 16) | (d.field << 9) | (masked ? 0x100 : 0) | (masked ? 2 * d.bytes : d.bytes)) >>> 0);
+  const matchable = OXM_FIELDS.filter((d) => MATCHED.has(d.name));
+  const settable = OXM_FIELDS.filter((d) => SETTABLE.has(d.name));
+  const ids = (types: number[]) => types.map((type) => ({ type, body: new Uint8Array(0) }));
+  const actions = ids([0, 17, 18, 23, 24, 25]);
+  return Array.from({ length: N_TABLES }, (_, t): OfTableFeatures => {
+    const instructions = ids(t < N_TABLES - 1 ? [1, 2, 3, 4, 5] : [2, 3, 4, 5]);
+    const next = Array.from({ length: N_TABLES - 1 - t }, (_, k) => t + 1 + k);
+    const props: OfTableFeatureProperty[] = [];
+    for (const miss of [false, true]) {
+      const plus = miss ? 1 : 0;
+      props.push({ propType: OFPTFPT.INSTRUCTIONS + plus, kind: 'ids', ids: instructions });
+      props.push({ propType: OFPTFPT.NEXT_TABLES + plus, kind: 'tables', tableIds: next });
+      props.push({ propType: OFPTFPT.WRITE_ACTIONS + plus, kind: 'ids', ids: actions });
+      props.push({ propType: OFPTFPT.APPLY_ACTIONS + plus, kind: 'ids', ids: actions });
+    }
+    props.push({ propType: OFPTFPT.MATCH, kind: 'oxm', oxmIds: matchable.map((d) => header(d, d.maskable)) });
+    props.push({ propType: OFPTFPT.WILDCARDS, kind: 'oxm', oxmIds: matchable.map((d) => header(d, false)) });
+    for (const type of [OFPTFPT.WRITE_SETFIELD, OFPTFPT.WRITE_SETFIELD_MISS, OFPTFPT.APPLY_SETFIELD, OFPTFPT.APPLY_SETFIELD_MISS]) {
+      props.push({ propType: type, kind: 'oxm', oxmIds: settable.map((d) => header(d, false)) });
+    }
+    return { tableId: t, name: '', metadataMatch: 0xffffffffffffffffn, metadataWrite: 0xffffffffffffffffn, config: 0, maxEntries: 1000000, properties: props };
+  });
+}
+
+/** The OXM fields the switch matches on, and those it can set (flows.ts maps them onto its own fields). */
+const MATCHED = new Set(['in_port', 'metadata', 'eth_dst', 'eth_src', 'eth_type', 'vlan_vid', 'vlan_pcp', 'ip_dscp', 'ip_ecn', 'ip_proto', 'ipv4_src', 'ipv4_dst',
+  'tcp_src', 'tcp_dst', 'udp_src', 'udp_dst', 'sctp_src', 'sctp_dst', 'icmpv4_type', 'icmpv4_code', 'arp_op', 'arp_spa', 'arp_tpa', 'arp_sha', 'arp_tha',
+  'ipv6_src', 'ipv6_dst', 'ipv6_flabel', 'tunnel_id', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'nw_ttl', 'tun_src', 'tun_dst']);
+const SETTABLE = new Set([...MATCHED].filter((n) => n !== 'in_port' && n !== 'eth_type' && n !== 'ip_proto'));
