@@ -541,7 +541,7 @@ function featuresSize(t: OfTableFeatures): number {
 
 /** What every table can do, as OVS describes its tables (254 of them, each able to go to any later one). */
 function tableFeatures(): OfTableFeatures[] {
-  const header = (d: { oxmClass: number; field: number; bytes: number }, masked: boolean) => (((d.oxmClass << 16) | (d.field << 9) | (masked ? 0x100 : 0) | (masked ? 2 * d.bytes : d.bytes)) >>> 0);
+  const header = (d: { oxmClass: number; field: number; bytes: number }, masked: boolean) => ({ header: ((d.oxmClass << 16) | (d.field << 9) | (masked ? 0x100 : 0) | (masked ? 2 * d.bytes : d.bytes)) >>> 0 });
   const matchable = OXM_FIELDS.filter((d) => MATCHED.has(d.name));
   const settable = OXM_FIELDS.filter((d) => SETTABLE.has(d.name));
   const ids = (types: number[]) => types.map((type) => ({ type, body: new Uint8Array(0) }));

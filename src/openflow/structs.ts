@@ -6,6 +6,7 @@
 import { layout, Reader, Writer } from './bytes.js';
 import { OFPBRC, OFPET, OFPGMFC, OFPMMFC, type OfpErrorCode } from './errors.js';
 import { readActions, writeActions, type OfAction } from './actions.js';
+import { OFPXMC_EXPERIMENTER } from './oxm.js';
 
 /** ofp_port (64 bytes). */
 export const PORT = layout('port', [
@@ -243,6 +244,12 @@ export const OFPTFPT = {
   APPLY_SETFIELD: 14, APPLY_SETFIELD_MISS: 15, EXPERIMENTER: 0xfffe, EXPERIMENTER_MISS: 0xffff,
 } as const;
 
+/** An OXM id in a table-features property: a 32-bit OXM header, followed by an experimenter id for the experimenter class (§7.3.5.5.2). */
+export interface OfOxmId {
+  header: number;
+  experimenter?: number;
+}
+
 /** An instruction or action id in a table-features property: its type and any bytes after the 4-byte header. */
 export interface OfFeatureId {
   type: number;
@@ -256,7 +263,7 @@ export interface OfFeatureId {
 export type OfTableFeatureProperty =
   | { propType: number; kind: 'ids'; ids: OfFeatureId[] }
   | { propType: number; kind: 'tables'; tableIds: number[] }
-  | { propType: number; kind: 'oxm'; oxmIds: number[] }
+  | { propType: number; kind: 'oxm'; oxmIds: OfOxmId[] }
   | { propType: number; kind: 'experimenter'; experimenter: number; expType: number; data: Uint8Array }
   | { propType: number; kind: 'unknown'; body: Uint8Array };
 
@@ -327,8 +334,11 @@ function readProperty(p: Reader, propType: number): OfTableFeatureProperty {
     case 'tables':
       return { propType, kind: 'tables', tableIds: [...p.rest()] };
     case 'oxm': {
-      const oxmIds: number[] = [];
-      while (p.left > 0) oxmIds.push(p.u32());
+      const oxmIds: OfOxmId[] = [];
+      while (p.left > 0) {
+        const header = p.u32();
+        oxmIds.push(header >>> 16 === OFPXMC_EXPERIMENTER ? { header, experimenter: p.u32() } : { header });
+      }
       return { propType, kind: 'oxm', oxmIds };
     }
     case 'experimenter': {
@@ -369,7 +379,10 @@ export function writeTableFeatures(w: Writer, tables: readonly OfTableFeatures[]
           p.tableIds.forEach((id, k) => w.u8(id, `${pat}.tableIds[${k}]`));
           break;
         case 'oxm':
-          p.oxmIds.forEach((id, k) => w.u32(id, `${pat}.oxmIds[${k}]`));
+          p.oxmIds.forEach((id, k) => {
+            w.u32(id.header, `${pat}.oxmIds[${k}].header`);
+            if (id.header >>> 16 === OFPXMC_EXPERIMENTER) w.u32(id.experimenter ?? 0, `${pat}.oxmIds[${k}].experimenter`);
+          });
           break;
         case 'experimenter':
           w.u32(p.experimenter, `${pat}.experimenter`);

@@ -71,7 +71,10 @@ const flowRequest = fc.record({ tableId: u8, outPort: u32, outGroup: u32, cookie
 const featureProperty: fc.Arbitrary<OfTableFeatureProperty> = fc.oneof(
   fc.record({ propType: fc.constantFrom(0, 1, 4, 5, 6, 7), ids: fc.array(fc.record({ type: u16, body: fc.constant(new Uint8Array(0)) }), { maxLength: 6 }) }).map((p): OfTableFeatureProperty => ({ ...p, kind: 'ids' })),
   fc.record({ propType: fc.constantFrom(2, 3), tableIds: fc.array(u8, { maxLength: 10 }) }).map((p): OfTableFeatureProperty => ({ ...p, kind: 'tables' })),
-  fc.record({ propType: fc.constantFrom(8, 10, 12, 13, 14, 15), oxmIds: fc.array(u32, { maxLength: 8 }) }).map((p): OfTableFeatureProperty => ({ ...p, kind: 'oxm' })),
+  fc.record({ propType: fc.constantFrom(8, 10, 12, 13, 14, 15), oxmIds: fc.array(fc.oneof(
+    u32.filter((h) => h >>> 16 !== 0xffff).map((header) => ({ header })),
+    fc.record({ header: fc.integer({ min: 0, max: 0xffff }).map((low) => (0xffff0000 | low) >>> 0), experimenter: u32 }),
+  ), { maxLength: 8 }) }).map((p): OfTableFeatureProperty => ({ ...p, kind: 'oxm' })),
   fc.record({ propType: fc.constantFrom(0xfffe, 0xffff), experimenter: u32, expType: u32, data: bytes(8) }).map((p): OfTableFeatureProperty => ({ ...p, kind: 'experimenter' })),
 );
 const tableFeatures: fc.Arbitrary<OfTableFeatures> = fc.record({
