@@ -74,7 +74,7 @@ export async function main(): Promise<void> {
   let peak = before;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   const start = process.hrtime.bigint();
-  const summary = runTopology(topology, { onProgress: () => (peak = Math.max(peak, process.memoryUsage().rss)) });
+  const summary = await runTopology(topology, { onProgress: () => (peak = Math.max(peak, process.memoryUsage().rss)) });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   clearInterval(timer);
   peak = Math.max(peak, process.memoryUsage().rss);

@@ -34,7 +34,7 @@ export function parseTime(text: string | undefined, option: string): number | un
   }
 }
 
-export function runCommand(file: string, options: RunCommandOptions): void {
+export async function runCommand(file: string, options: RunCommandOptions): Promise<void> {
   const topology = loadTopologyFile(file);
   const until = parseTime(options.until, '--until');
   const seed = parseSeed(options.seed);
@@ -55,7 +55,7 @@ export function runCommand(file: string, options: RunCommandOptions): void {
     sinks.push({ event: (e) => out.write(`${JSON.stringify(e, (_k, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v))}\n`) });
   }
   const progress = process.stderr.isTTY && !toStdout && !options.json;
-  const summary = runTopology(topology, {
+  const summary = await runTopology(topology, {
     ...(until !== undefined && { until }),
     ...(seed !== undefined && { seed }),
     ...(options.pcap !== undefined && { capture: openCapture(options.pcap, { force: options.force === true }) }),

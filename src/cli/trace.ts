@@ -20,7 +20,7 @@ export interface TraceCommandOptions {
   json?: boolean;
 }
 
-export function traceCommand(file: string, options: TraceCommandOptions): void {
+export async function traceCommand(file: string, options: TraceCommandOptions): Promise<void> {
   const topology = loadTopologyFile(file);
   const hosts = topology.nodes.filter((n) => n.kind === 'host').map((n) => n.name);
   if (!hosts.includes(options.from)) throw new UsageError(`--from "${options.from}" is not a host of ${file} (hosts are ${hosts.join(', ')})`);
@@ -36,7 +36,7 @@ export function traceCommand(file: string, options: TraceCommandOptions): void {
   if (dstPort !== undefined && !(Number.isInteger(dstPort) && dstPort >= 1 && dstPort <= 65535)) throw new UsageError(`--dport "${options.dport}" is not a port number`);
   const at = parseTime(options.at, '--at');
   const seed = parseSeed(options.seed);
-  const path = tracePath(topology, options.from, options.to, {
+  const path = await tracePath(topology, options.from, options.to, {
     proto: options.proto,
     ...(dstPort !== undefined && { dstPort }),
     ...(at !== undefined && { at }),

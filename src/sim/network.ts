@@ -157,7 +157,12 @@ export class Network {
     for (const node of this.nodes.values()) node.start();
   }
 
-  run(until = Infinity, onProgress?: (now: number) => void): void {
-    this.scheduler.run(until, onProgress);
+  /**
+   * Runs the scheduler to `until`. Whenever an event asks to yield (a controller app's handler
+   * may await replies), the promise continuations it set off run before the next event: the
+   * order stays the scheduler's, so a run stays deterministic.
+   */
+  async run(until = Infinity, onProgress?: (now: number) => void): Promise<void> {
+    while (this.scheduler.run(until, onProgress)) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }

@@ -25,6 +25,7 @@ export class Scheduler {
   /** Events run so far. */
   processed = 0;
   private seq = 0;
+  private yieldRequested = false;
   private heap: Entry[] = [];
   private pool: Entry[] = [];
 
@@ -50,11 +51,26 @@ export class Scheduler {
     return this.heap.length;
   }
 
-  /** Runs events in order until none is left or the next is after `until` (ns); time ends at `until`. */
-  run(until = Infinity, onProgress?: (now: number) => void): void {
+  /**
+   * Asks `run` to return after the event running now, so that promise continuations it set off
+   * (a controller app awaiting a reply) run before the next event. Network.run then goes on.
+   */
+  yieldSoon(): void {
+    this.yieldRequested = true;
+  }
+
+  /**
+   * Runs events in order until none is left or the next is after `until` (ns); time ends at
+   * `until`. Returns true, with time left where it was, when an event asked to yield (yieldSoon).
+   */
+  run(until = Infinity, onProgress?: (now: number) => void): boolean {
     const heap = this.heap;
     let sinceProgress = 0;
     while (heap.length > 0 && heap[0]!.time <= until) {
+      if (this.yieldRequested) {
+        this.yieldRequested = false;
+        return true;
+      }
       const e = this.pop();
       this.now = e.time;
       const { handler, kind, payload, aux } = e;
@@ -68,7 +84,12 @@ export class Scheduler {
         onProgress(this.now);
       }
     }
+    if (this.yieldRequested) {
+      this.yieldRequested = false;
+      return true;
+    }
     if (until !== Infinity && until > this.now) this.now = until;
+    return false;
   }
 
   private less(a: Entry, b: Entry): boolean {

@@ -71,10 +71,10 @@ export function espSecretsOf(topology: Topology): EspSaRecord[] {
   return records;
 }
 
-export function runTopology(topology: Topology, options: RunOptions = {}): RunSummary {
+export async function runTopology(topology: Topology, options: RunOptions = {}): Promise<RunSummary> {
   const seed = options.seed ?? topology.seed;
   const built = prepare(topology, seed, options);
-  built.net.run(options.until ?? Infinity, options.onProgress);
+  await built.net.run(options.until ?? Infinity, options.onProgress);
   return summarize(built, topology, seed);
 }
 
@@ -114,16 +114,16 @@ export async function runTopologyRealtime(topology: Topology, options: RealtimeO
 function paceToWallClock(built: Built, until: number, signal: AbortSignal | undefined, onProgress: ((now: number) => void) | undefined): Promise<void> {
   const start = performance.now();
   return new Promise((resolve) => {
-    const tick = () => {
+    const tick = async () => {
       const target = Math.min(until, Math.round((performance.now() - start) * 1e6));
-      built.net.run(target, onProgress);
+      await built.net.run(target, onProgress);
       if (target >= until || signal?.aborted) {
         resolve();
         return;
       }
-      setTimeout(tick, 1);
+      setTimeout(() => void tick(), 1);
     };
-    tick();
+    void tick();
   });
 }
 
@@ -137,14 +137,15 @@ function prepare(topology: Topology, seed: number, options: RunOptions): Built {
   return built;
 }
 
-function summarize(built: Built, topology: Topology, seed: number): RunSummary {
+async function summarize(built: Built, topology: Topology, seed: number): Promise<RunSummary> {
   built.net.recorder.close();
   const traffic = summarizeTraffic(built);
   const drops = [...built.net.drops].map(([key, count]) => {
     const [node, reason] = key.split(' ') as [string, DropReason];
     return { node, reason, count };
   });
-  const expectations = topology.expect.map((e) => check(e, built, traffic, topology, seed));
+  const expectations: ExpectationResult[] = [];
+  for (const e of topology.expect) expectations.push(await check(e, built, traffic, topology, seed));
   return {
     topology: topology.name,
     seed,
@@ -178,7 +179,7 @@ function summarizeTraffic(built: Built): TrafficSummary[] {
 }
 
 /** Sends one probe at `at` in a fresh network and returns its path. */
-export function tracePath(topology: Topology, from: string, to: string, options: { proto?: 'icmp' | 'udp'; dstPort?: number; at?: number; seed?: number; capture?: CaptureWriter } = {}): PathResult {
+export async function tracePath(topology: Topology, from: string, to: string, options: { proto?: 'icmp' | 'udp'; dstPort?: number; at?: number; seed?: number; capture?: CaptureWriter } = {}): Promise<PathResult> {
   const built = build(topology, { seed: options.seed ?? topology.seed, traffic: false });
   const net = built.net;
   const host = hostOf(net, from);
@@ -188,17 +189,17 @@ export function tracePath(topology: Topology, from: string, to: string, options:
   let collector: PathCollector | undefined;
   const events: Parameters<PathCollector['event']>[0][] = [];
   net.recorder.add({ event: (e) => (collector ? collector.event(e) : events.push(e)) });
-  net.run(options.at ?? 0);
+  await net.run(options.at ?? 0);
   const trace = host.probe(dst, options.proto ?? 'icmp', options.dstPort);
   collector = new PathCollector(trace);
   for (const e of events) collector.event(e);
-  net.run((options.at ?? 0) + 60e9);
+  await net.run((options.at ?? 0) + 60e9);
   net.recorder.close();
   const destination = receiverOf(net, dst)?.name;
   return buildPath(collector.events, destination);
 }
 
-function check(e: Expectation, built: Built, traffic: TrafficSummary[], topology: Topology, seed: number): ExpectationResult {
+async function check(e: Expectation, built: Built, traffic: TrafficSummary[], topology: Topology, seed: number): Promise<ExpectationResult> {
   if (e.kind === 'delivered') {
     const t = traffic[e.traffic]!;
     const bounds = [e.min !== undefined && `at least ${e.min}`, e.max !== undefined && `at most ${e.max}`].filter(Boolean).join(' and ');
@@ -209,7 +210,7 @@ function check(e: Expectation, built: Built, traffic: TrafficSummary[], topology
     const count = built.net.drops.get(`${e.node} ${e.reason}`) ?? 0;
     return { expectation: `at least ${e.min} dropped at ${e.node} for ${e.reason}`, passed: count >= e.min, actual: `${count} dropped` };
   }
-  const path = tracePath(topology, e.from, e.to, { proto: e.proto, ...(e.dstPort !== undefined && { dstPort: e.dstPort }), at: e.at, seed });
+  const path = await tracePath(topology, e.from, e.to, { proto: e.proto, ...(e.dstPort !== undefined && { dstPort: e.dstPort }), at: e.at, seed });
   const nodes = path.hops.map((h) => h.node);
   let at = 0;
   const viaInOrder = e.via.every((v) => {

@@ -14,19 +14,19 @@ const netloom = (args: string[]) => {
 const examples = readdirSync(join(root, 'topologies')).filter((f) => f.endsWith('.yaml'));
 
 describe('example topologies', () => {
-  it('has the lessons the README promises', () => {
+  it('has the lessons the README promises', async () => {
     expect(examples.sort()).toEqual(expect.arrayContaining(['lan.yaml', 'link-failure.yaml', 'mtu.yaml', 'two-subnets.yaml']));
   });
 
-  it.each(examples)('%s passes its own expectations', (file) => {
-    const summary = runTopology(loadTopologyFile(join(root, 'topologies', file)));
+  it.each(examples)('%s passes its own expectations', async (file) => {
+    const summary = await runTopology(loadTopologyFile(join(root, 'topologies', file)));
     expect(summary.expectations.filter((e) => !e.passed)).toEqual([]);
     expect(summary.expectations.length).toBeGreaterThan(2);
   });
 });
 
 describe('netloom run and trace', () => {
-  it('prints the summary and exits 0 when every expectation holds', () => {
+  it('prints the summary and exits 0 when every expectation holds', async () => {
     const r = netloom(['run', 'topologies/two-subnets.yaml']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('ttl 2          sent 3  delivered 0  lost 3');
@@ -35,7 +35,7 @@ describe('netloom run and trace', () => {
     expect(r.stdout).toContain('5 of 5 expectations passed');
   });
 
-  it('exits 1 when an expectation fails, saying what was found', () => {
+  it('exits 1 when an expectation fails, saying what was found', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netloom-run-'));
     const file = join(dir, 'fails.yaml');
     writeFileSync(file, readFileSync(join(root, 'topologies/two-subnets.yaml'), 'utf8').replace('delivered: { traffic: ttl 2, max: 0 }', 'delivered: { traffic: ttl 2, min: 1 }'));
@@ -46,7 +46,7 @@ describe('netloom run and trace', () => {
     expect(summary.expectations[1]).toEqual({ expectation: 'ttl 2: at least 1 delivered', passed: false, actual: '0 of 3 delivered' });
   });
 
-  it('gives byte-identical captures for the same seed', () => {
+  it('gives byte-identical captures for the same seed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netloom-run-'));
     const a = join(dir, 'a.pcapng');
     const b = join(dir, 'b.pcapng');
@@ -55,7 +55,7 @@ describe('netloom run and trace', () => {
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
   });
 
-  it('writes every trace event as JSON Lines with --events', () => {
+  it('writes every trace event as JSON Lines with --events', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netloom-run-'));
     const file = join(dir, 'events.jsonl');
     expect(netloom(['run', 'topologies/two-subnets.yaml', '--events', file]).status).toBe(0);
@@ -69,7 +69,7 @@ describe('netloom run and trace', () => {
     expect(again.stderr).toBe(`netloom: NETLOOM_USAGE: ${file} exists; pass --force to overwrite it\n`);
   });
 
-  it('traces hop by hop', () => {
+  it('traces hop by hop', async () => {
     const r = netloom(['trace', 'topologies/two-subnets.yaml', '--from', 'h1', '--to', '10.0.99.1']);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(

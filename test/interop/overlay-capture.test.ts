@@ -22,12 +22,12 @@ describe.skipIf(!haveTshark)('overlay captures in tshark', () => {
     ['vxlan', 'eth:ethertype:ip:udp:vxlan:eth:ethertype:ip:icmp:data'],
     ['gre', 'eth:ethertype:ip:gre:eth:ethertype:ip:icmp:data'],
     ['esp', 'eth:ethertype:ip:esp:gre:eth:ethertype:ip:icmp:data'],
-  ])('%s: every layer on the underlay, nothing flagged', (name, chain) => {
+  ])('%s: every layer on the underlay, nothing flagged', async (name, chain) => {
     const dir = mkdtempSync(join(tmpdir(), 'netloom-overlay-'));
     try {
       const file = join(dir, `${name}.pcapng`);
       const topology = loadTopologyFile(join(root, 'topologies', `${name}.yaml`));
-      expect(runTopology(topology, { capture: openCapture(file) }).passed).toBe(true);
+      expect((await runTopology(topology, { capture: openCapture(file) })).passed).toBe(true);
       // The options as netloom prints them, split as a shell would.
       const esp = espSecretsOf(topology);
       const options = esp.length === 0 ? [] : (tsharkEspOptions(esp).match(/'[^']*'|\S+/g) ?? []).map((a) => a.replace(/^'|'$/g, ''));

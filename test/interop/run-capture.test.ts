@@ -15,7 +15,7 @@ const haveTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0
 if (!haveTshark) console.warn('skipping the run-capture interop test: tshark is missing. Install it with: apt-get install tshark');
 
 describe.skipIf(!haveTshark)('a run captured to pcapng, read by tshark', () => {
-  it('opens with no malformed packet or expert warning, and shows ports and decisions', () => {
+  it('opens with no malformed packet or expert warning, and shows ports and decisions', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netloom-run-'));
     try {
       const file = join(dir, 'run.pcapng');
@@ -27,7 +27,7 @@ describe.skipIf(!haveTshark)('a run captured to pcapng, read by tshark', () => {
           { kind: 'udp', name: 'udp', from: 'h1', to: 'h2', srcPort: 40000, dstPort: 9000, size: 100, rate: 10, count: 5, start: 8e9, df: false },
         ],
       });
-      const summary = runTopology(topology, { capture: openCapture(file) });
+      const summary = await runTopology(topology, { capture: openCapture(file) });
       expect(summary.traffic.map((t) => t.delivered)).toEqual([3, 0, 1, 5]);
       const checks = ['-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-o', 'ip.defragment:FALSE'];
       const expert = spawnSync('tshark', ['-r', file, ...checks, '-Y', '_ws.malformed || _ws.expert.severity >= warning', '-T', 'fields', '-e', 'frame.number', '-e', '_ws.expert.message'], { encoding: 'utf8' });
