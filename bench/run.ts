@@ -3,9 +3,11 @@ import { main as codec } from './codec.bench.js';
 import { main as capture } from './capture.bench.js';
 import { main as sim } from './sim.bench.js';
 import { main as switchBench } from './switch.bench.js';
+import { main as openflow } from './openflow.bench.js';
 
 console.log(`netloom benchmarks — node ${process.version}, ${process.env['BENCH_SECONDS'] ?? '1'} s per timed case (BENCH_SECONDS to change)`);
 await codec();
 await capture();
 await sim();
 await switchBench();
+await openflow();

@@ -56,6 +56,7 @@ export type { TraceEvent, TraceSink, TraceDirection } from './trace/events.js';
 // The switch: flow tables in ovs-ofctl syntax on a stand-alone bridge.
 export { Bridge } from './switch/bridge.js';
 export { parseFlow, FlowSyntaxError } from './switch/ofctl.js';
+export { GroupError } from './switch/group.js';
 export { formatTrace, packetFromFlow } from './switch/trace.js';
-export type { Rule, Action } from './switch/flow.js';
+export type { Rule, Action, Group, Bucket } from './switch/flow.js';
 export type { PipelineResult, Output } from './switch/pipeline.js';

@@ -59,7 +59,16 @@ program
   .option('--events <file>', 'write every trace event as JSON Lines')
   .option('--force', 'overwrite existing capture or events files')
   .option('--json', 'print the summary as one JSON object')
+  .option('--realtime', 'pace virtual time to the wall clock (automatic when a switch has listen: or a tcp: controller)')
   .action((file: string, options) => run(async () => (await import('./run.js')).runCommand(file, options)));
+
+program
+  .command('controller')
+  .description("run netloom's OpenFlow 1.3 controller for real switches (ovs-vsctl set-controller BRIDGE tcp:HOST:PORT)")
+  .option('--listen <[host:]port>', 'where switches connect', '127.0.0.1:6653')
+  .option('--app <app>', 'a built-in app (learning) or the path of an app module', 'learning')
+  .option('--option <key=value...>', "an option for the app, e.g. --option idleTimeout=10 (values are JSON when they parse as JSON)")
+  .action((options) => run(async () => (await import('./controller.js')).controllerCommand(options)));
 
 program
   .command('trace')

@@ -1,7 +1,9 @@
 /** `netloom run`: runs a topology's traffic and checks its expectations; exit 1 when one fails. */
 import { createWriteStream, openSync } from 'node:fs';
 import { loadTopologyFile } from '../topology/load.js';
-import { espSecretsOf, runTopology, type RunSummary } from '../topology/run.js';
+import { dirname, resolve } from 'node:path';
+import { espSecretsOf, runTopology, runTopologyRealtime, type RunSummary } from '../topology/run.js';
+import { loadApps } from '../topology/apps.js';
 import { tsharkEspOptions } from '../capture/esp-secrets.js';
 import { parseDuration } from '../topology/units.js';
 import { openCapture } from '../capture/open.js';
@@ -16,6 +18,7 @@ export interface RunCommandOptions {
   force?: boolean;
   json?: boolean;
   events?: string;
+  realtime?: boolean;
 }
 
 export function parseSeed(text: string | undefined): number | undefined {
@@ -55,13 +58,30 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     sinks.push({ event: (e) => out.write(`${JSON.stringify(e, (_k, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v))}\n`) });
   }
   const progress = process.stderr.isTTY && !toStdout && !options.json;
-  const summary = await runTopology(topology, {
+  const apps = await loadApps(topology, dirname(resolve(file)));
+  const runOptions = {
     ...(until !== undefined && { until }),
     ...(seed !== undefined && { seed }),
     ...(options.pcap !== undefined && { capture: openCapture(options.pcap, { force: options.force === true }) }),
     sinks,
+    apps,
     ...(progress && { onProgress: (now: number) => process.stderr.write(`\r${(now / 1e9).toFixed(3)} s of virtual time…`) }),
-  });
+  };
+  // Peers outside the process (ovs-ofctl, an external controller) need the wall clock.
+  const external = topology.nodes.some((n) => n.kind === 'switch' && (n.listen !== undefined || (n.controller !== undefined && 'port' in n.controller)));
+  let summary: RunSummary;
+  if (options.realtime || external) {
+    const stop = new AbortController();
+    const interrupt = () => stop.abort();
+    process.once('SIGINT', interrupt);
+    process.stderr.write(`running in real time${until === undefined ? ' until interrupted (Ctrl-C)' : ` for ${(until / 1e9).toFixed(3)} s`}\n`);
+    summary = await runTopologyRealtime(topology, {
+      ...runOptions,
+      signal: stop.signal,
+      onListening: (node, host, port) => process.stderr.write(`${node}: OpenFlow on tcp:${host.includes(':') ? `[${host}]` : host}:${port} (ovs-ofctl -O OpenFlow13 show tcp:${host}:${port})\n`),
+    });
+    process.off('SIGINT', interrupt);
+  } else summary = await runTopology(topology, runOptions);
   if (progress) process.stderr.write('\r\x1b[K');
   events?.end();
   const secrets = espSecretsOf(topology);

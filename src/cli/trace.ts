@@ -48,6 +48,7 @@ export async function traceCommand(file: string, options: TraceCommandOptions): 
 }
 
 function hasIpv4(node: NodeSpec): boolean {
+  if (node.kind === 'controller') return false;
   const interfaces = node.kind === 'switch' ? (node.underlay ? [node.underlay.interface] : []) : node.interfaces;
   return interfaces.some((i) => i.ipv4.length > 0);
 }

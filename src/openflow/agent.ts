@@ -10,18 +10,20 @@
  * connections on TCP; a simulated control channel can carry them too.
  */
 import type { SwitchEvents, SwitchNode, SwitchPortInfo } from '../switch/node.js';
-import type { Action, Rule } from '../switch/flow.js';
+import type { EventHandler } from '../sim/scheduler.js';
+import type { Action, Group, Rule } from '../switch/flow.js';
 import type { PacketInCause } from '../switch/pipeline.js';
 import { W } from '../switch/fields.js';
-import { Match } from '../switch/flow.js';
-import { OFPBRC, OFPET, OFPFMFC, OFPGMFC, OFPHFC, OFPMMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
+import { GROUP_TYPES, Match, OFPG_MAX } from '../switch/flow.js';
+import { GroupError } from '../switch/group.js';
+import { OFPBAC, OFPBRC, OFPET, OFPFMFC, OFPGMFC, OFPHFC, OFPMMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import {
-  OFPCR_ROLE, OFPFC, OFPFF, OFPG_ANY, OFPP, OFPPR, OFPRR, OFPTT_ALL, OFP_NO_BUFFER, OFP_VERSION, decodeMessage, encodeMessage, errorFor,
+  OFPCR_ROLE, OFPFC, OFPFF, OFPGC, OFPG_ALL, OFPG_ANY, OFPP, OFPPR, OFPRR, OFPTT_ALL, OFP_NO_BUFFER, OFP_VERSION, decodeMessage, encodeMessage, errorFor,
   type MessageOf, type OfMessage,
 } from './messages.js';
 import { MessageFramer } from './framing.js';
-import { OFPMPF_MORE, type MultipartReplyBody, type MultipartRequestBody, type OfFlowStats } from './multipart.js';
-import { actionsFromPacketOut, actionsToInstructions, matchFromOxm, matchToOxm, portFromOfp, portToOfp, ruleFrom } from './flows.js';
+import { OFPMPF_MORE, type MultipartReplyBody, type MultipartRequestBody, type OfFlowStats, type OfGroupDesc, type OfGroupStats } from './multipart.js';
+import { actionsFromPacketOut, actionsToInstructions, bucketsFromOfp, bucketsToOfp, matchFromOxm, matchToOxm, portFromOfp, portToOfp, ruleFrom } from './flows.js';
 import { OXM_FIELDS, type Oxm } from './oxm.js';
 import type { OfPort, OfPortStats, OfTableFeatures, OfTableFeatureProperty } from './structs.js';
 import { OFPTFPT } from './structs.js';
@@ -43,6 +45,16 @@ const CAPABILITIES = 0x4f;
 /** OFPPS_LIVE and OFPPS_LINK_DOWN. */
 const OFPPS_LIVE = 4;
 const OFPPS_LINK_DOWN = 1;
+/**
+ * What the group table can do: OVS 3.1's types (all four), capabilities (select weights, select
+ * liveness, chaining) and max_groups, with the actions netloom's buckets run — output, group,
+ * set_field, pop_vlan, push_vlan, set_nw_ttl, dec_nw_ttl — where OVS also lists MPLS and set_queue.
+ */
+const GROUP_ACTIONS = (1 << 0) | (1 << 17) | (1 << 18) | (1 << 22) | (1 << 23) | (1 << 24) | (1 << 25);
+const GROUP_FEATURES = {
+  types: 0xf, capabilities: 0x7, maxGroupsAll: OFPG_MAX, maxGroupsSelect: OFPG_MAX, maxGroupsIndirect: OFPG_MAX, maxGroupsFf: OFPG_MAX,
+  actionsAll: GROUP_ACTIONS, actionsSelect: GROUP_ACTIONS, actionsIndirect: GROUP_ACTIONS, actionsFf: GROUP_ACTIONS,
+};
 /** Counters a switch does not keep read as all ones (ovs-ofctl prints "?"). */
 const UNKNOWN_COUNTER = 0xffffffffffffffffn;
 /** Replies are split to stay below the 16-bit message length. */
@@ -155,11 +167,21 @@ function supportsVersion4(m: MessageOf<'hello'>): boolean {
 }
 
 const PACKET_IN_REASON = { no_match: 0, action: 1 } as const;
-const REMOVED_REASON = { idle_timeout: OFPRR.IDLE_TIMEOUT, hard_timeout: OFPRR.HARD_TIMEOUT, delete: OFPRR.DELETE } as const;
+const REMOVED_REASON = { idle_timeout: OFPRR.IDLE_TIMEOUT, hard_timeout: OFPRR.HARD_TIMEOUT, delete: OFPRR.DELETE, group_delete: OFPRR.GROUP_DELETE } as const;
 const WRITE_TYPES = new Set<OfMessage['type']>(['flow_mod', 'group_mod', 'port_mod', 'table_mod', 'meter_mod', 'packet_out']);
 
-export class SwitchAgent implements SwitchEvents {
+/** Open vSwitch enters fail-open after three inactivity probes (5 s each) without a controller. */
+export const FAIL_OPEN_AFTER_NS = 15e9;
+const TIMER_FAIL_OPEN = 1;
+
+export class SwitchAgent implements SwitchEvents, EventHandler {
   private readonly connections = new Set<Connection>();
+  /** Connections to controllers the switch connects to (not ptcp: tools). */
+  private readonly controllers = new Set<Connection>();
+  /** The switch has a controller configured: without one connected, its fail mode applies. */
+  private expectsController = false;
+  /** When the last controller went away (ns), or undefined while one is connected. */
+  private lostAt: number | undefined;
   private xid = 0;
   /** Generation id of the last master/slave role request (OpenFlow 1.3.5 §6.3.6). */
   private generation: bigint | undefined;
@@ -170,6 +192,8 @@ export class SwitchAgent implements SwitchEvents {
     node.listen(this);
   }
 
+  private readonly groupExists = (group: number): boolean => this.node.bridge.pipeline.group(group) !== undefined;
+
   nextXid(): number {
     this.xid = (this.xid + 1) >>> 0;
     return this.xid;
@@ -179,11 +203,38 @@ export class SwitchAgent implements SwitchEvents {
   connect(transport: Transport, kind: keyof typeof MISS_SEND_LEN = 'service'): Connection {
     const c = new Connection(this, transport, MISS_SEND_LEN[kind]);
     this.connections.add(c);
+    if (kind === 'controller') {
+      this.controllers.add(c);
+      this.lostAt = undefined;
+      this.node.bridge.pipeline.failOpen = false;
+    }
     return c;
   }
 
   forget(c: Connection): void {
     this.connections.delete(c);
+    if (this.controllers.delete(c) && this.controllers.size === 0) this.controllerLost();
+  }
+
+  /**
+   * The switch has a controller configured (topology `controller:`): from now on, whenever none
+   * is connected for 15 s, a standalone switch fails open (NORMAL, as ovs-vswitchd's fail-open
+   * flow) until one connects again; a secure switch keeps its flows.
+   */
+  expectController(): void {
+    this.expectsController = true;
+    if (this.controllers.size === 0) this.controllerLost();
+  }
+
+  private controllerLost(): void {
+    if (!this.expectsController) return;
+    this.lostAt = this.now;
+    if (this.node.failMode === 'standalone') this.node.net.scheduler.after(FAIL_OPEN_AFTER_NS, this, TIMER_FAIL_OPEN, undefined, this.lostAt);
+  }
+
+  onEvent(kind: number, _payload: unknown, lostAt: number): void {
+    // Still without a controller since that loss: fail open.
+    if (kind === TIMER_FAIL_OPEN && this.lostAt === lostAt && this.controllers.size === 0) this.node.bridge.pipeline.failOpen = true;
   }
 
   get connectionCount(): number {
@@ -196,19 +247,22 @@ export class SwitchAgent implements SwitchEvents {
 
   // ---- switch -> controller
 
-  packetIn(bytes: Uint8Array, cause: PacketInCause): void {
+  packetIn(bytes: Uint8Array, cause: PacketInCause): boolean {
     const reason = PACKET_IN_REASON[cause.reason];
     const match: Oxm[] = [{ field: 'in_port', value: BigInt(portToOfp(cause.words[W.IN_PORT]!)) }];
     // As OVS's flow_get_metadata: the pipeline fields that are not zero.
     for (const o of matchToOxm(pipelineMatch(cause.words))) if (o.field !== 'in_port') match.push(o);
+    let taken = false;
     for (const c of this.connections) {
       const mask = c.role === OFPCR_ROLE.SLAVE ? c.async.packetInSlave : c.async.packetInMaster;
       if ((mask & (1 << reason)) === 0) continue;
       c.send({ type: 'packet_in', xid: 0, bufferId: OFP_NO_BUFFER, totalLen: cause.totalLen, reason, tableId: cause.table, cookie: cause.cookie, match, data: bytes }, true);
+      taken = true;
     }
+    return taken;
   }
 
-  flowRemoved(rule: Rule, reason: 'idle_timeout' | 'hard_timeout' | 'delete'): void {
+  flowRemoved(rule: Rule, reason: keyof typeof REMOVED_REASON): void {
     if (((rule.flags ?? 0) & OFPFF.SEND_FLOW_REM) === 0) return;
     const code = REMOVED_REASON[reason];
     const { sec, nsec } = duration(this.now - rule.created);
@@ -282,8 +336,8 @@ export class SwitchAgent implements SwitchEvents {
         c.send({ type: 'queue_get_config_reply', xid: m.xid, port: m.port, queues: [] });
         return;
       case 'group_mod':
-        // Groups are not built yet: the switch has room for none.
-        throw refusal({ type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.OUT_OF_GROUPS });
+        this.groupMod(m);
+        return;
       case 'meter_mod':
         throw refusal({ type: OFPET.METER_MOD_FAILED, code: OFPMMFC.OUT_OF_METERS });
       case 'port_mod':
@@ -297,7 +351,7 @@ export class SwitchAgent implements SwitchEvents {
     }
   }
 
-  private flowMod(m: MessageOf<'flow_mod'>): void {
+  private applyFlowMod(m: MessageOf<'flow_mod'>): void {
     const pipeline = this.node.bridge.pipeline;
     const now = this.now;
     const deleting = m.command === OFPFC.DELETE || m.command === OFPFC.DELETE_STRICT;
@@ -307,11 +361,12 @@ export class SwitchAgent implements SwitchEvents {
     if (m.command > OFPFC.DELETE_STRICT) throw refusal({ type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.BAD_COMMAND });
     if (m.bufferId !== OFP_NO_BUFFER && !deleting) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BUFFER_UNKNOWN });
     if (m.command === OFPFC.ADD) {
-      const rule = ruleFrom(m);
+      const rule = ruleFrom(m, this.groupExists);
       rule.flags = m.flags;
       if ((m.flags & OFPFF.CHECK_OVERLAP) !== 0 && overlaps(pipeline.table(m.tableId).rules(), rule)) throw refusal({ type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.OVERLAP });
       pipeline.add(rule, now);
       if ((m.flags & OFPFF.RESET_COUNTS) !== 0) rule.packets = rule.bytes = 0;
+      this.node.noteInstalled(`${[rule.table !== 0 && `table=${rule.table}`, `priority=${rule.priority}`, rule.matchText].filter(Boolean).join(',')} actions=${rule.actionsText}`);
       return;
     }
     const match = matchFromOxm(m.match, 'flow_mod');
@@ -319,22 +374,27 @@ export class SwitchAgent implements SwitchEvents {
     const table = m.tableId === OFPTT_ALL ? undefined : m.tableId;
     let rules = pipeline.select(table, match, { strict, priority: m.priority, cookie: m.cookie, cookieMask: m.cookieMask });
     if (deleting) {
-      rules = rules.filter((r) => outputsTo(r.actions, m.outPort) && (m.outGroup === OFPG_ANY));
+      rules = rules.filter((r) => outputsTo(r.actions, m.outPort) && usesGroup(r.actions, m.outGroup));
       pipeline.delete(rules);
       for (const r of rules) this.flowRemoved(r, 'delete');
       return;
     }
     // MODIFY: new instructions for every selected flow (OpenFlow 1.2+ never adds).
-    const rule = ruleFrom({ ...m, tableId: table ?? 0 });
+    const rule = ruleFrom({ ...m, tableId: table ?? 0 }, this.groupExists);
     pipeline.modify(rules, rule.actions);
     if ((m.flags & OFPFF.RESET_COUNTS) !== 0) for (const r of rules) r.packets = r.bytes = 0;
+  }
+
+  private flowMod(m: MessageOf<'flow_mod'>): void {
+    this.applyFlowMod(m);
+    this.node.flowsChanged();
   }
 
   private packetOut(m: MessageOf<'packet_out'>): void {
     if (m.bufferId !== OFP_NO_BUFFER) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BUFFER_UNKNOWN });
     const inPort = portFromOfp(m.inPort);
     if (inPort === undefined || (m.inPort > 0xfffeff00 && m.inPort !== OFPP.CONTROLLER && m.inPort !== OFPP.LOCAL)) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_PORT });
-    const actions = actionsFromPacketOut(m.actions, inPort);
+    const actions = actionsFromPacketOut(m.actions, inPort, this.groupExists);
     this.node.packetOut(inPort, actions, m.data);
   }
 
@@ -348,6 +408,48 @@ export class SwitchAgent implements SwitchEvents {
     }
     if (m.role !== OFPCR_ROLE.NOCHANGE) c.role = m.role;
     c.send({ type: 'role_reply', xid: m.xid, role: c.role, generationId: this.generation ?? 0n });
+  }
+
+  // ---- groups
+
+  /** GROUP_MOD as OVS 3.1 takes it (ofputil_decode_group_mod, then its group table), refused with the same errors. */
+  private groupMod(m: MessageOf<'group_mod'>): void {
+    const pipeline = this.node.bridge.pipeline;
+    const buckets = bucketsFromOfp(m.buckets);
+    // OpenFlow 1.3.5: a delete carries no buckets.
+    if (m.command === OFPGC.DELETE && buckets.length > 0) throw refusal({ type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.INVALID_GROUP });
+    const type = GROUP_TYPES[m.groupType];
+    if (type === undefined) throw refusal({ type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.BAD_TYPE });
+    if (m.command === OFPGC.DELETE) {
+      for (const rule of pipeline.deleteGroups(m.groupId === OFPG_ALL ? 'all' : m.groupId).rules) this.flowRemoved(rule, 'group_delete');
+      return;
+    }
+    if (m.command !== OFPGC.ADD && m.command !== OFPGC.MODIFY) throw refusal({ type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.BAD_COMMAND });
+    const group: Group = { id: m.groupId, type, buckets, packets: 0, bytes: 0, created: 0 };
+    try {
+      if (m.command === OFPGC.ADD) pipeline.addGroup(group, this.now);
+      else pipeline.modifyGroup(group);
+    } catch (e) {
+      if (!(e instanceof GroupError)) throw e;
+      throw refusal(e.ofp === 'BAD_OUT_GROUP' ? { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_OUT_GROUP } : { type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC[e.ofp] });
+    }
+  }
+
+  /** GROUP statistics of one group (none if it does not exist) or all (OFPG_ALL). */
+  private groupStats(id: number): OfGroupStats[] {
+    const p = this.node.bridge.pipeline;
+    const groups = id === OFPG_ALL ? p.allGroups() : [p.group(id)].filter((g): g is Group => g !== undefined);
+    return groups.map((g) => {
+      const { sec, nsec } = duration(this.now - g.created);
+      return {
+        groupId: g.id, refCount: p.groupRefs(g.id), packetCount: BigInt(g.packets), byteCount: BigInt(g.bytes), durationSec: sec, durationNsec: nsec,
+        buckets: g.buckets.map((b) => ({ packetCount: BigInt(b.packets), byteCount: BigInt(b.bytes) })),
+      };
+    });
+  }
+
+  private groupDescs(): OfGroupDesc[] {
+    return this.node.bridge.pipeline.allGroups().map((g) => ({ type: GROUP_TYPES.indexOf(g.type), groupId: g.id, buckets: bucketsToOfp(g.buckets) }));
   }
 
   // ---- statistics
@@ -391,13 +493,13 @@ export class SwitchAgent implements SwitchEvents {
         reply([{ kind: 'queue', queues: [] }]);
         return;
       case 'group':
-        reply([{ kind: 'group', groups: [] }]);
+        reply(split('group', this.groupStats(body.groupId), (g) => 40 + 16 * g.buckets.length, (groups) => ({ kind: 'group', groups })));
         return;
       case 'group_desc':
-        reply([{ kind: 'group_desc', groups: [] }]);
+        reply(split('group_desc', this.groupDescs(), groupDescSize, (groups) => ({ kind: 'group_desc', groups })));
         return;
       case 'group_features':
-        reply([{ kind: 'group_features', features: { types: 0, capabilities: 0, maxGroupsAll: 0, maxGroupsSelect: 0, maxGroupsIndirect: 0, maxGroupsFf: 0, actionsAll: 0, actionsSelect: 0, actionsIndirect: 0, actionsFf: 0 } }]);
+        reply([{ kind: 'group_features', features: GROUP_FEATURES }]);
         return;
       case 'meter':
       case 'meter_config':
@@ -420,7 +522,7 @@ export class SwitchAgent implements SwitchEvents {
     const match = matchFromOxm(body.match, 'multipart_request');
     const rules = pipeline
       .select(body.tableId === OFPTT_ALL ? undefined : body.tableId, match, { cookie: body.cookie, cookieMask: body.cookieMask })
-      .filter((r) => outputsTo(r.actions, body.outPort) && body.outGroup === OFPG_ANY);
+      .filter((r) => outputsTo(r.actions, body.outPort) && usesGroup(r.actions, body.outGroup));
     return rules.map((r) => {
       const { sec, nsec } = duration(now - r.created);
       return {
@@ -492,6 +594,12 @@ function outputsTo(actions: readonly Action[], port: number): boolean {
   });
 }
 
+/** OVS's ofpacts_output_to_group: the flow sends to group `group` (ANY: every flow), write_actions included. */
+function usesGroup(actions: readonly Action[], group: number): boolean {
+  if (group === OFPG_ANY) return true;
+  return actions.some((a) => (a.type === 'group' && a.group === group) || (a.type === 'write_actions' && usesGroup(a.actions, group)));
+}
+
 /** Two rules of one priority overlap when some packet could match both (OFPFF_CHECK_OVERLAP). */
 function overlaps(existing: readonly Rule[], rule: Rule): boolean {
   return existing.some((r) => {
@@ -535,6 +643,10 @@ function flowStatsSize(f: OfFlowStats): number {
   return bytes.length - 16;
 }
 
+function groupDescSize(g: OfGroupDesc): number {
+  return encodeMessage({ type: 'multipart_reply', xid: 0, flags: 0, body: { kind: 'group_desc', groups: [g] } }).length - 16;
+}
+
 function featuresSize(t: OfTableFeatures): number {
   return encodeMessage({ type: 'multipart_reply', xid: 0, flags: 0, body: { kind: 'table_features', tables: [t] } }).length - 16;
 }
@@ -545,7 +657,7 @@ function tableFeatures(): OfTableFeatures[] {
   const matchable = OXM_FIELDS.filter((d) => MATCHED.has(d.name));
   const settable = OXM_FIELDS.filter((d) => SETTABLE.has(d.name));
   const ids = (types: number[]) => types.map((type) => ({ type, body: new Uint8Array(0) }));
-  const actions = ids([0, 17, 18, 23, 24, 25]);
+  const actions = ids([0, 17, 18, 22, 23, 24, 25]);
   return Array.from({ length: N_TABLES }, (_, t): OfTableFeatures => {
     const instructions = ids(t < N_TABLES - 1 ? [1, 2, 3, 4, 5] : [2, 3, 4, 5]);
     const next = Array.from({ length: N_TABLES - 1 - t }, (_, k) => t + 1 + k);

@@ -136,30 +136,31 @@ export class Writer {
     throw new OpenFlowError('NETLOOM_OF_BAD_FIELD', message, this.structure, this.offset, ofp, path);
   }
 
-  private check(value: number, max: number, path: string): number {
-    if (!Number.isInteger(value) || value < 0 || value > max) this.fail(path, `${String(value)} is not an integer in 0-${max}`);
+  /** `field`, when given, is joined to `path` only if the value is bad (no string building per field). */
+  private check(value: number, max: number, path: string, field?: string): number {
+    if (!Number.isInteger(value) || value < 0 || value > max) this.fail(join(path, field), `${String(value)} is not an integer in 0-${max}`);
     return value;
   }
 
-  u8(value: number, path: string): void {
+  u8(value: number, path: string, field?: string): void {
     this.room(1);
-    this.buf[this.offset++] = this.check(value, 0xff, path);
+    this.buf[this.offset++] = this.check(value, 0xff, path, field);
   }
 
-  u16(value: number, path: string): void {
+  u16(value: number, path: string, field?: string): void {
     this.room(2);
-    this.view.setUint16(this.offset, this.check(value, 0xffff, path));
+    this.view.setUint16(this.offset, this.check(value, 0xffff, path, field));
     this.offset += 2;
   }
 
-  u32(value: number, path: string): void {
+  u32(value: number, path: string, field?: string): void {
     this.room(4);
-    this.view.setUint32(this.offset, this.check(value, 0xffffffff, path));
+    this.view.setUint32(this.offset, this.check(value, 0xffffffff, path, field));
     this.offset += 4;
   }
 
-  u64(value: bigint, path: string): void {
-    if (typeof value !== 'bigint' || value < 0n || value > 0xffffffffffffffffn) this.fail(path, `${String(value)} is not a 64-bit unsigned bigint`);
+  u64(value: bigint, path: string, field?: string): void {
+    if (typeof value !== 'bigint' || value < 0n || value > 0xffffffffffffffffn) this.fail(join(path, field), `${String(value)} is not a 64-bit unsigned bigint`);
     this.room(8);
     this.view.setBigUint64(this.offset, value);
     this.offset += 8;
@@ -243,31 +244,34 @@ export class Layout<T> {
   write(w: Writer, value: T, path = ''): void {
     const v = value as Record<string, unknown>;
     for (const [name, kind] of this.fields) {
-      const at = path === '' ? name : `${path}.${name}`;
       if (typeof kind === 'object') {
         if ('pad' in kind) w.zeros(kind.pad);
-        else w.str(text(w, v[name], at), kind.str, at);
+        else w.str(text(w, v[name], join(path, name)), kind.str, join(path, name));
         continue;
       }
       switch (kind) {
         case 'u8':
-          w.u8(v[name] as number, at);
+          w.u8(v[name] as number, path, name);
           break;
         case 'u16':
-          w.u16(v[name] as number, at);
+          w.u16(v[name] as number, path, name);
           break;
         case 'u32':
-          w.u32(v[name] as number, at);
+          w.u32(v[name] as number, path, name);
           break;
         case 'u64':
-          w.u64(v[name] as bigint, at);
+          w.u64(v[name] as bigint, path, name);
           break;
         case 'mac':
-          w.mac(text(w, v[name], at), at);
+          w.mac(text(w, v[name], join(path, name)), join(path, name));
           break;
       }
     }
   }
+}
+
+function join(path: string, field: string | undefined): string {
+  return field === undefined ? path : path === '' ? field : `${path}.${field}`;
 }
 
 function text(w: Writer, value: unknown, path: string): string {

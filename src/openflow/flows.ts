@@ -6,17 +6,19 @@
  * (ofputil_port_from_ofp11), instructions run in the order OVS keeps them (apply_actions,
  * clear_actions, write_actions, write_metadata, goto_table), and what OVS refuses gets the
  * OpenFlow error OVS sends: prerequisites (BAD_PREREQ), duplicate fields, masks a field cannot
- * take, actions the match cannot support (MATCH_INCONSISTENT), a goto_table backwards.
+ * take, actions the match cannot support (MATCH_INCONSISTENT), a goto_table backwards, a group
+ * action naming no group (BAD_OUT_GROUP). Group buckets map too; their actions meet no match.
  *
  * Owns no state; knows nothing of connections. The switch's field table is the authority on what
  * can be matched and written: an OXM field the switch has no place for is BAD_FIELD.
  */
 import { fieldByName, W, readField, type FieldDef } from '../switch/fields.js';
-import { Match, type Action, type Rule } from '../switch/flow.js';
+import { Match, type Action, type Bucket, type Rule } from '../switch/flow.js';
 import { formatActions, formatMatch, prerequisiteMet, setWords } from '../switch/ofctl.js';
 import { VLAN_CFI } from '../wire/flowkey.js';
 import type { OfAction, OfInstruction } from './actions.js';
-import { OFPBAC, OFPBIC, OFPBMC, OFPET, OpenFlowError, type OfpErrorCode } from './errors.js';
+import type { OfBucket } from './structs.js';
+import { OFPBAC, OFPBIC, OFPBMC, OFPET, OFPGMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import { OFPP } from './messages.js';
 import { OFPVID_PRESENT, oxmField, type Oxm, type OxmKnown, type OxmUnknown } from './oxm.js';
 
@@ -181,19 +183,25 @@ export function matchToOxm(match: Match): Oxm[] {
 /** What the actions so far have left known about the packet: its VLAN tags (outer first). */
 interface Check {
   structure: string;
-  match: Match;
+  /** The flow's match; undefined for a group bucket, whose actions OVS checks against none (the pipeline skips what a packet cannot take). */
+  match: Match | undefined;
   table: number;
   tags: [boolean, boolean];
   /** PACKET_OUT may output to TABLE. */
   packetOut: boolean;
+  /** Whether a group a group action names exists (OVS refuses a flow's or PACKET_OUT's otherwise: BAD_OUT_GROUP). */
+  groupExists: (group: number) => boolean;
 }
+
+/** For callers that know no group table: every group action is refused. */
 
 const ALL_ONES = (bits: number) => (1n << BigInt(bits)) - 1n;
 
 /** OpenFlow actions as the switch's, checked against the match as OVS's ofpacts_check does. */
 function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSet: boolean): Action[] {
   const out: Action[] = [];
-  const ipProven = prerequisiteMet(c.match, 'ip');
+  const match = c.match;
+  const ipProven = match === undefined || prerequisiteMet(match, 'ip');
   list.forEach((a, i) => {
     const at = `${path}[${i}]`;
     const bad = (message: string, code: number, type: number = OFPET.BAD_ACTION): never => fail(c.structure, at, message, { type, code });
@@ -229,12 +237,12 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
       }
       case 'push_vlan':
         if (a.ethertype !== 0x8100 && a.ethertype !== 0x88a8) bad(`push_vlan ethertype 0x${a.ethertype.toString(16)} is not 0x8100 or 0x88a8`, OFPBAC.BAD_ARGUMENT);
-        if (c.tags[1]) bad('a third VLAN tag cannot be pushed: OVS keeps at most two', OFPBAC.BAD_TAG);
+        if (match !== undefined && c.tags[1]) bad('a third VLAN tag cannot be pushed: OVS keeps at most two', OFPBAC.BAD_TAG);
         c.tags = [true, c.tags[0]];
         out.push({ type: 'push_vlan', tpid: a.ethertype });
         return;
       case 'pop_vlan':
-        if (!c.tags[0]) bad('pop_vlan needs a VLAN tag the match proves (vlan_vid with OFPVID_PRESENT)', OFPBAC.MATCH_INCONSISTENT);
+        if (match !== undefined && !c.tags[0]) bad('pop_vlan needs a VLAN tag the match proves (vlan_vid with OFPVID_PRESENT)', OFPBAC.MATCH_INCONSISTENT);
         c.tags = [c.tags[1], false];
         out.push({ type: 'pop_vlan' });
         return;
@@ -252,7 +260,7 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
         if (name === 'vlan_vid' || name === 'vlan_pcp') {
           if (name === 'vlan_vid' && (value & BigInt(OFPVID_PRESENT)) === 0n) bad('set_field vlan_vid needs OFPVID_PRESENT (0x1000) in its value', OFPBAC.BAD_SET_ARGUMENT);
           if (name === 'vlan_vid' ? value > 0x1fffn : value > 7n) bad(`${name} ${value} is out of range`, OFPBAC.BAD_SET_ARGUMENT);
-          if (!c.tags[0]) bad(`set_field ${name} needs a VLAN tag the match proves, or a push_vlan before it`, OFPBAC.MATCH_INCONSISTENT);
+          if (match !== undefined && !c.tags[0]) bad(`set_field ${name} needs a VLAN tag the match proves, or a push_vlan before it`, OFPBAC.MATCH_INCONSISTENT);
           out.push({ type: 'mod_vlan', what: name === 'vlan_vid' ? 'vid' : 'pcp', value: Number(value) & (name === 'vlan_vid' ? 0xfff : 7), push: false });
           return;
         }
@@ -260,13 +268,14 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
         if (field === undefined || !field.writable) bad(`${name} is not a field this switch can set`, OFPBAC.BAD_SET_TYPE);
         if (value >> BigInt(field!.bits) !== 0n || (field!.writeMask !== undefined && (value & ~field!.writeMask) !== 0n)) bad(`${name} ${value} is out of range`, OFPBAC.BAD_SET_ARGUMENT);
         const proto = L4_PROTO[name];
-        const protoOk = proto === undefined || exactValue(c.match, W.NW_PROTO, 0xff) === proto;
-        if (!prerequisiteMet(c.match, field!.prerequisite) || !protoOk) bad(`set_field ${name} needs its prerequisite in the match (${PREREQUISITE[name] ?? 'see OpenFlow 1.3.5 Table 12'})`, OFPBAC.MATCH_INCONSISTENT);
+        const protoOk = proto === undefined || match === undefined || exactValue(match, W.NW_PROTO, 0xff) === proto;
+        if ((match !== undefined && !prerequisiteMet(match, field!.prerequisite)) || !protoOk) bad(`set_field ${name} needs its prerequisite in the match (${PREREQUISITE[name] ?? 'see OpenFlow 1.3.5 Table 12'})`, OFPBAC.MATCH_INCONSISTENT);
         out.push({ type: 'set_field', field: field!, value, mask: ALL_ONES(field!.bits) });
         return;
       }
       case 'group':
-        bad(`group ${a.groupId} does not exist`, OFPBAC.BAD_OUT_GROUP);
+        if (!c.groupExists(a.groupId)) bad(`group ${a.groupId} does not exist`, OFPBAC.BAD_OUT_GROUP);
+        out.push({ type: 'group', group: a.groupId });
         return;
       case 'experimenter':
         bad(`experimenter 0x${a.experimenter.toString(16).padStart(8, '0')} actions are not supported`, OFPBAC.BAD_EXPERIMENTER);
@@ -284,9 +293,9 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
 /** The instruction order OVS keeps: each may appear once, in this order. */
 const INSTRUCTION_ORDER = ['meter', 'apply_actions', 'clear_actions', 'write_actions', 'write_metadata', 'goto_table'];
 
-/** A FLOW_MOD's instructions as the switch's action list (instructions included, in OVS's order). */
-export function actionsFromInstructions(instructions: readonly OfInstruction[], match: Match, table: number, structure = 'flow_mod'): Action[] {
-  const c: Check = { structure, match, table, tags: [(match.masks[W.VLAN_TCI]! & match.values[W.VLAN_TCI]! & VLAN_CFI) !== 0, false], packetOut: false };
+/** A FLOW_MOD's instructions as the switch's action list (instructions included, in OVS's order); `groupExists` answers for group actions. */
+export function actionsFromInstructions(instructions: readonly OfInstruction[], match: Match, table: number, structure: string, groupExists: (group: number) => boolean): Action[] {
+  const c: Check = { structure, match, table, tags: [(match.masks[W.VLAN_TCI]! & match.values[W.VLAN_TCI]! & VLAN_CFI) !== 0, false], packetOut: false, groupExists };
   const sorted = instructions.map((ins, i) => ({ ins, i, rank: INSTRUCTION_ORDER.indexOf(ins.type) }));
   for (const { ins, i, rank } of sorted) {
     const at = `instructions[${i}]`;
@@ -322,11 +331,33 @@ export function actionsFromInstructions(instructions: readonly OfInstruction[], 
   return out;
 }
 
-/** A PACKET_OUT's actions as the switch's (output to TABLE allowed, runs the tables from 0). */
-export function actionsFromPacketOut(list: readonly OfAction[], inPort: number): Action[] {
+/** A PACKET_OUT's actions as the switch's (output to TABLE allowed, runs the tables from 0); `groupExists` answers for group actions. */
+export function actionsFromPacketOut(list: readonly OfAction[], inPort: number, groupExists: (group: number) => boolean): Action[] {
   const match = new Match();
   match.set(W.IN_PORT, inPort, 0xffff);
-  return actionsFrom(list, { structure: 'packet_out', match, table: 0, tags: [false, false], packetOut: true }, 'actions', false);
+  return actionsFrom(list, { structure: 'packet_out', match, table: 0, tags: [false, false], packetOut: true, groupExists }, 'actions', false);
+}
+
+/**
+ * A GROUP_MOD's buckets as the switch's, as OVS decodes them (ofputil_pull_ofp11_buckets): each
+ * bucket's actions are an action set, checked against no match, and may name any group (a
+ * chained group need not exist yet); a watch_port in the range OpenFlow 1.1+ leaves unused is
+ * BAD_WATCH.
+ */
+export function bucketsFromOfp(buckets: readonly OfBucket[]): Bucket[] {
+  return buckets.map((b, i) => {
+    const at = `buckets[${i}]`;
+    const c: Check = { structure: 'group_mod', match: undefined, table: 0, tags: [false, false], packetOut: false, groupExists: () => true };
+    const actions = actionsFrom(b.actions, c, `${at}.actions`, true);
+    const watchPort = portFromOfp(b.watchPort);
+    if (watchPort === undefined) fail('group_mod', `${at}.watchPort`, `watch_port ${b.watchPort} is in the reserved range OpenFlow 1.1+ leaves unused`, { type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.BAD_WATCH });
+    return { weight: b.weight, watchPort: watchPort!, watchGroup: b.watchGroup, actions, packets: 0, bytes: 0 };
+  });
+}
+
+/** The switch's buckets as OpenFlow's (GROUP_DESC). */
+export function bucketsToOfp(buckets: readonly Bucket[]): OfBucket[] {
+  return buckets.map((b, i) => ({ weight: b.weight, watchPort: portToOfp(b.watchPort), watchGroup: b.watchGroup, actions: actionsTo(b.actions, new Match(), `buckets[${i}].actions`) }));
 }
 
 function outputAction(port: number, maxLen = 0): OfAction {
@@ -378,6 +409,9 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
       case 'set_ttl':
         out.push({ type: 'set_nw_ttl', ttl: a.ttl });
         return;
+      case 'group':
+        out.push({ type: 'group', groupId: a.group });
+        return;
       case 'drop':
         return;
     }
@@ -412,10 +446,10 @@ export function actionsToInstructions(actions: readonly Action[], match: Match):
   return out;
 }
 
-/** A switch rule from a FLOW_MOD's parts (counters and times zero: the pipeline sets them). */
-export function ruleFrom(m: { tableId: number; priority: number; cookie: bigint; idleTimeout: number; hardTimeout: number; match: readonly Oxm[]; instructions: readonly OfInstruction[] }): Rule {
+/** A switch rule from a FLOW_MOD's parts (counters and times zero: the pipeline sets them); `groupExists` answers for group actions. */
+export function ruleFrom(m: { tableId: number; priority: number; cookie: bigint; idleTimeout: number; hardTimeout: number; match: readonly Oxm[]; instructions: readonly OfInstruction[] }, groupExists: (group: number) => boolean): Rule {
   const match = matchFromOxm(m.match, 'flow_mod');
-  const actions = actionsFromInstructions(m.instructions, match, m.tableId);
+  const actions = actionsFromInstructions(m.instructions, match, m.tableId, 'flow_mod', groupExists);
   return {
     table: m.tableId, priority: m.priority, cookie: m.cookie, idleTimeout: m.idleTimeout, hardTimeout: m.hardTimeout, match,
     matchText: formatMatch(match), actions, actionsText: formatActions(actions), packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,

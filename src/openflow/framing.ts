@@ -31,10 +31,11 @@ export class MessageFramer {
         throw new OpenFlowError('NETLOOM_OF_BAD_LENGTH', `message length ${length} is below the 8-byte header`, 'header', 2, { type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_LEN });
       }
       if (data.length - o < length) break;
-      out.push(data.slice(o, o + length));
+      // A plain Uint8Array copy (Buffer's slice would share the socket's memory).
+      out.push(new Uint8Array(data.subarray(o, o + length)));
       o += length;
     }
-    this.pending = data.slice(o);
+    this.pending = new Uint8Array(data.subarray(o));
     return out;
   }
 }

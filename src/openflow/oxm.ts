@@ -75,9 +75,20 @@ function readUint(r: Reader, n: number): bigint {
   return v;
 }
 
-function writeUint(w: Writer, value: bigint, n: number, path: string): void {
-  if (typeof value !== 'bigint' || value < 0n || value >> BigInt(8 * n) !== 0n) w.fail(path, `${String(value)} does not fit ${n} bytes`, { type: OFPET.BAD_MATCH, code: OFPBMC.BAD_VALUE });
-  for (let i = n - 1; i >= 0; i--) w.u8(Number((value >> BigInt(8 * i)) & 0xffn), path);
+const BITS = Array.from({ length: 17 }, (_, n) => BigInt(8 * n));
+
+function writeUint(w: Writer, value: bigint, n: number, path: string, field: string): void {
+  if (typeof value !== 'bigint' || value < 0n || value >> BITS[n]! !== 0n) w.fail(`${path}.${field}`, `${String(value)} does not fit ${n} bytes`, { type: OFPET.BAD_MATCH, code: OFPBMC.BAD_VALUE });
+  if (n <= 6) {
+    // Small values go through a number: no BigInt per byte.
+    let v = Number(value);
+    for (let i = n - 1; i >= 0; i--) {
+      w.u8(Math.floor(v / 2 ** (8 * i)) & 0xff, path);
+      v %= 2 ** (8 * i);
+    }
+    return;
+  }
+  for (let i = n - 1; i >= 0; i--) w.u8(Number((value >> BITS[i]!) & 0xffn), path);
 }
 
 /** One OXM TLV at the reader's position. */
@@ -96,7 +107,9 @@ export function readOxm(r: Reader): Oxm {
   return hasMask ? { field: def.name, value, mask: readUint(r, def.bytes) } : { field: def.name, value };
 }
 
-export function writeOxm(w: Writer, oxm: Oxm, path: string): void {
+/** Writes one OXM; `index`, when given, names it as `path[index]` in errors. */
+export function writeOxm(w: Writer, oxm: Oxm, path: string, index?: number): void {
+  if (index !== undefined) path = `${path}[${index}]`;
   if (oxm.field === 'unknown') {
     const u = oxm as OxmUnknown;
     if ((u.header & 0xff) !== u.body.length) w.fail(path, `header says ${u.header & 0xff} bytes, body has ${u.body.length}`);
@@ -109,8 +122,8 @@ export function writeOxm(w: Writer, oxm: Oxm, path: string): void {
   if (def === undefined) w.fail(`${path}.field`, `unknown OXM field "${k.field}"`, { type: OFPET.BAD_MATCH, code: OFPBMC.BAD_FIELD });
   const masked = k.mask !== undefined;
   w.u32(((((def.oxmClass << 7) | def.field) << 9) | (masked ? 0x100 : 0) | (masked ? 2 * def.bytes : def.bytes)) >>> 0, path);
-  writeUint(w, k.value, def.bytes, `${path}.value`);
-  if (masked) writeUint(w, k.mask!, def.bytes, `${path}.mask`);
+  writeUint(w, k.value, def.bytes, path, 'value');
+  if (masked) writeUint(w, k.mask!, def.bytes, path, 'mask');
 }
 
 /** ofp_match of type OXM at the reader's position, padding included. */
@@ -132,7 +145,7 @@ export function writeMatch(w: Writer, fields: readonly Oxm[], path: string): voi
   const start = w.offset;
   w.u16(OFPMT_OXM, `${path}.type`);
   w.u16(0, `${path}.length`);
-  fields.forEach((f, i) => writeOxm(w, f, `${path}[${i}]`));
+  for (let i = 0; i < fields.length; i++) writeOxm(w, fields[i]!, path, i);
   w.patch16(start + 2, w.offset - start, path);
   w.align8(start);
 }

@@ -1,12 +1,14 @@
 /**
  * A bridge: the pipeline, its ports, and the flow-table API a topology file, a flow file or a
- * controller uses (add, modify, delete strict or not, by cookie; dump-flows). Free of the
+ * controller uses (add, modify, delete strict or not, by cookie; dump-flows), and the group
+ * table's (add-group, mod-group, del-groups, dump-groups, dump-group-stats). Free of the
  * simulation, so `netloom flows trace` and tests can drive it directly.
  */
-import { parseFlow, parseSelector, formatRule, type ParseOptions } from './ofctl.js';
+import { formatGroup, formatGroupStats, formatRule, parseFlow, parseGroup, parseGroupSelector, parseSelector, type ParseOptions } from './ofctl.js';
 import { Pipeline, type PipelinePort, type PipelineResult } from './pipeline.js';
 import { SwitchPacket } from './packet.js';
-import type { Rule } from './flow.js';
+import { GroupError } from './group.js';
+import type { Action, Group, Rule } from './flow.js';
 
 export class Bridge {
   readonly pipeline: Pipeline;
@@ -20,9 +22,13 @@ export class Bridge {
     this.parseOptions = { ports: new Map(ports.map((p) => [p.name, p.number])) };
   }
 
-  /** Parses and adds one flow (`ovs-ofctl add-flow` syntax); `where` names its origin in errors. */
+  /**
+   * Parses and adds one flow (`ovs-ofctl add-flow` syntax); `where` names its origin in errors.
+   * A flow using a group that does not exist is refused (GroupError), as OVS refuses it.
+   */
   addFlow(text: string, now = 0, where?: string): Rule {
     const rule = parseFlow(text, { ...this.parseOptions, ...(where !== undefined && { where }) });
+    this.requireGroups(rule.actions);
     this.pipeline.add(rule, now);
     return rule;
   }
@@ -35,6 +41,7 @@ export class Bridge {
       if (flow === '' || flow.startsWith('#')) return;
       rules.push(parseFlow(flow, { ...this.parseOptions, where: `${file}:${i + 1}` }));
     });
+    for (const r of rules) this.requireGroups(r.actions);
     for (const r of rules) this.pipeline.add(r, now);
     return rules;
   }
@@ -46,6 +53,7 @@ export class Bridge {
    */
   modFlows(text: string, strict = false): number {
     const s = parseSelector(text, this.parseOptions, 'mod-flows');
+    this.requireGroups(s.rule.actions);
     const rules = this.pipeline.select(s.table, s.rule.match, { strict, priority: s.rule.priority, cookie: s.rule.cookie, cookieMask: s.cookieMask });
     this.pipeline.modify(rules, s.rule.actions);
     return rules.length;
@@ -57,6 +65,40 @@ export class Bridge {
     const rules = this.pipeline.select(s.table, s.rule.match, { strict, priority: s.rule.priority, cookie: s.rule.cookie, cookieMask: s.cookieMask });
     this.pipeline.delete(rules);
     return rules.length;
+  }
+
+  /** ovs-ofctl add-group: `group_id=1,type=all,bucket=output:1,bucket=output:2`. Refused as OVS refuses it (FlowSyntaxError, GroupError). */
+  addGroup(text: string, now = 0): Group {
+    const group = parseGroup(text, this.parseOptions);
+    this.pipeline.addGroup(group, now);
+    return group;
+  }
+
+  /** ovs-ofctl mod-group: new type and buckets for a group that exists (its counters start again). */
+  modGroup(text: string): Group {
+    const group = parseGroup(text, this.parseOptions);
+    this.pipeline.modifyGroup(group);
+    return group;
+  }
+
+  /** ovs-ofctl del-groups (`group_id=N`, or all of them): the flows that use a deleted group go too. Returns how many groups were deleted. */
+  delGroups(text = ''): number {
+    return this.pipeline.deleteGroups(parseGroupSelector(text, this.parseOptions)).groups.length;
+  }
+
+  /** `ovs-ofctl -O OpenFlow13 dump-groups` output, without its header line. */
+  dumpGroups(): string {
+    return this.pipeline.allGroups().map(formatGroup).join('\n');
+  }
+
+  /** `ovs-ofctl -O OpenFlow13 dump-group-stats` output at `now`, without its header line. */
+  dumpGroupStats(now = 0): string {
+    return this.pipeline.allGroups().map((g) => formatGroupStats(g, this.pipeline.groupRefs(g.id), now)).join('\n');
+  }
+
+  private requireGroups(actions: readonly Action[]): void {
+    const missing = this.pipeline.missingGroup(actions);
+    if (missing !== undefined) throw new GroupError('BAD_OUT_GROUP', `the flow uses group ${missing}, which does not exist`);
   }
 
   /** Runs a frame arriving on `inPort` through the pipeline; `trace` records the ofproto/trace lines. */

@@ -69,7 +69,45 @@ export type Action =
   | { type: 'write_metadata'; value: bigint; mask: bigint }
   | { type: 'clear_actions' }
   | { type: 'write_actions'; actions: Action[] }
-  | { type: 'learn'; learn: LearnSpec };
+  | { type: 'learn'; learn: LearnSpec }
+  | { type: 'group'; group: number };
+
+/** OpenFlow group types (OFPGT_*, in their wire order). */
+export const GROUP_TYPES = ['all', 'select', 'indirect', 'ff'] as const;
+export type GroupType = (typeof GROUP_TYPES)[number];
+
+/** The highest group id a group may have (OFPG_MAX); above it are ALL and ANY. */
+export const OFPG_MAX = 0xffffff00;
+/** The group id that names every group (OFPG_ALL). */
+export const OFPG_ALL = 0xfffffffc;
+/** watch_group of a bucket that watches no group (OFPG_ANY). */
+export const OFPG_ANY = 0xffffffff;
+/** watch_port of a bucket that watches no port (OVS's OFPP_NONE, OpenFlow 1.0 numbering). */
+export const OFPP_NONE = 0xffff;
+
+/** One bucket of a group (OpenFlow 1.3.5 §5.6.1). */
+export interface Bucket {
+  /** Share of a select group's packets (0: never chosen); 0 in other group types. */
+  weight: number;
+  /** The port (OFPP_NONE for none) and group (OFPG_ANY for none) whose liveness decides the bucket's. */
+  watchPort: number;
+  watchGroup: number;
+  /** As written; they run as an action set (ovs-actions(7)). */
+  actions: Action[];
+  packets: number;
+  bytes: number;
+}
+
+/** A group table entry (OpenFlow 1.3.5 §5.6). */
+export interface Group {
+  id: number;
+  type: GroupType;
+  buckets: Bucket[];
+  packets: number;
+  bytes: number;
+  /** ns of virtual time; a modify keeps it, as OVS does. */
+  created: number;
+}
 
 /** Where a learned value comes from: bits of the packet's flow, or a constant. */
 export type LearnSource = { sub: SubField } | { value: bigint };

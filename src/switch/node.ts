@@ -21,12 +21,10 @@ import { W } from './fields.js';
 import { SwitchPacket } from './packet.js';
 import type { Output, PacketInCause } from './pipeline.js';
 import type { Action, Rule } from './flow.js';
-import { OFPP_LOCAL } from './ofctl.js';
+import { OFPP_CONTROLLER, OFPP_LOCAL } from './ofctl.js';
 
 const ETHERTYPE_TEB = 0x6558;
 const TIMER_EXPIRE = FIRST_FREE_TIMER;
-/** How often flows are checked for timeouts while something listens for their removal (OVS: about once a second). */
-const EXPIRE_INTERVAL_NS = 1e9;
 
 /** Per-port counters, as OpenFlow's port statistics report them. */
 export interface PortCounters {
@@ -51,8 +49,9 @@ export interface SwitchPortInfo {
  * controller, flows removed, ports going up or down.
  */
 export interface SwitchEvents {
-  packetIn(bytes: Uint8Array, cause: PacketInCause): void;
-  flowRemoved(rule: Rule, reason: 'idle_timeout' | 'hard_timeout' | 'delete'): void;
+  /** Returns false when no controller took it (none connected, or none wants this reason). */
+  packetIn(bytes: Uint8Array, cause: PacketInCause): boolean;
+  flowRemoved(rule: Rule, reason: 'idle_timeout' | 'hard_timeout' | 'delete' | 'group_delete'): void;
   portStatus(port: SwitchPortInfo): void;
 }
 /** The first word of every VXLAN header OVS accepts: flags 0x08 (I), reserved bits 0. */
@@ -74,9 +73,15 @@ export class SwitchNode extends IpNode {
   readonly bridge: Bridge;
   /** The OpenFlow datapath id: the topology's datapathId, else the switch's place among the switches (1, 2, …). */
   readonly datapathId: bigint;
+  readonly failMode: 'secure' | 'standalone';
+  /** Who gets PACKET_INs, for traces ("c1", "tcp:127.0.0.1:6653"). */
+  controllerName = 'the controller';
+  /** Packets recently sent to the controller, so a PACKET_OUT of the same bytes continues their trace. */
+  private readonly toController: { bytes: Uint8Array; frame: Frame; at: number; installed: string[] }[] = [];
   private readonly counters = new Map<number, PortCounters>();
   private listener: SwitchEvents | undefined;
-  private expiring = false;
+  /** When the timeout check is next scheduled (ns), Infinity when none is. */
+  private expiryAt = Infinity;
   private readonly byNumber = new Map<number, Port>();
   private readonly numberOf = new Map<Port, number>();
   private readonly tunnels = new Map<number, Tunnel>();
@@ -87,6 +92,7 @@ export class SwitchNode extends IpNode {
   constructor(net: Network, spec: SwitchSpec, ordinal = 1) {
     super(net, spec.name, 'switch', spec.underlay ? [spec.underlay.interface] : [], 60e9);
     this.datapathId = spec.datapathId ?? BigInt(ordinal);
+    this.failMode = spec.failMode ?? 'standalone';
     if (spec.underlay?.gateway !== undefined) this.addDefaultRoute(ipv4ToNumber(spec.underlay.gateway));
     for (const p of spec.ports) {
       if (p.tunnel) {
@@ -107,9 +113,11 @@ export class SwitchNode extends IpNode {
     }
     for (const p of spec.ports) this.counters.set(p.ofport, { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 });
     this.bridge = new Bridge(spec.name, spec.ports.map((p) => ({ number: p.ofport, name: p.name, ...(p.tag !== undefined && { tag: p.tag }), ...(p.trunks !== undefined && { trunks: p.trunks }) })));
-    // A bridge with no flows behaves as a standalone Open vSwitch bridge: NORMAL.
-    const flows = spec.flows.length > 0 ? spec.flows : ['priority=0,actions=NORMAL'];
+    // A bridge with no flows and no controller behaves as a standalone Open vSwitch bridge: NORMAL.
+    const flows = spec.flows.length > 0 || spec.controller !== undefined ? spec.flows : ['priority=0,actions=NORMAL'];
     flows.forEach((f, i) => this.bridge.addFlow(f, 0, `${spec.name} flows[${i}]`));
+    // Fast-failover groups watch ports: a port is live while its link is up (a tunnel port always), CONTROLLER while a controller listens.
+    this.bridge.pipeline.portLive = (port) => (port === OFPP_CONTROLLER ? this.listener !== undefined : this.describe(port, '').live);
   }
 
   override receive(port: Port, frame: Frame): void {
@@ -135,15 +143,21 @@ export class SwitchNode extends IpNode {
 
   /**
    * Attaches what hears the switch's packet-ins, flow removals and port changes (one listener:
-   * the OpenFlow agent). While one is attached, flow timeouts are checked every second of
-   * virtual time, so a removal is reported even when no packet arrives.
+   * the OpenFlow agent). While one is attached, each flow timeout is checked when it falls due,
+   * so a removal is reported even when no packet arrives (and a run with no timed flows ends).
    */
   listen(listener: SwitchEvents | undefined): void {
     this.listener = listener;
-    if (listener !== undefined && !this.expiring) {
-      this.expiring = true;
-      this.net.scheduler.after(EXPIRE_INTERVAL_NS, this, TIMER_EXPIRE);
-    }
+    this.flowsChanged();
+  }
+
+  /** Flows were added or changed: the next timeout may be sooner. */
+  flowsChanged(): void {
+    if (this.listener === undefined) return;
+    const next = this.bridge.pipeline.nextDeadline();
+    if (next === undefined || next >= this.expiryAt) return;
+    this.expiryAt = next;
+    this.net.scheduler.at(Math.max(next, this.net.scheduler.now), this, TIMER_EXPIRE);
   }
 
   override onEvent(kind: number, payload: unknown, aux: number): void {
@@ -151,9 +165,9 @@ export class SwitchNode extends IpNode {
       super.onEvent(kind, payload, aux);
       return;
     }
+    this.expiryAt = Infinity;
     this.expire();
-    if (this.listener === undefined) this.expiring = false;
-    else this.net.scheduler.after(EXPIRE_INTERVAL_NS, this, TIMER_EXPIRE);
+    this.flowsChanged();
   }
 
   /** Removes flows whose timeout has passed, telling the listener why each went. */
@@ -188,14 +202,30 @@ export class SwitchNode extends IpNode {
     if (number !== undefined) this.listener?.portStatus(this.describe(number, port.name));
   }
 
-  /** A PACKET_OUT: runs `actions` on the frame as if it arrived on `inPort`, and sends what they output. */
+  /**
+   * A PACKET_OUT: runs `actions` on the frame as if it arrived on `inPort`, and sends what they
+   * output. When the bytes are those of a packet sent to the controller lately, the packet's
+   * trace goes on through the controller (with the flows installed meanwhile).
+   */
   packetOut(inPort: number, actions: readonly Action[], bytes: Uint8Array): void {
     const net = this.net;
-    const frame = net.frame(bytes);
+    const now = net.scheduler.now;
+    const i = this.toController.findIndex((p) => sameBytes(p.bytes, bytes));
+    const earlier = i < 0 ? undefined : this.toController.splice(i, 1)[0];
+    const frame = net.frame(bytes, earlier?.frame);
     const packet = new SwitchPacket(bytes, inPort);
-    const result = this.bridge.pipeline.execute(packet, actions, net.scheduler.now, net.recorder.active);
-    if (net.recorder.active) net.trace(this, undefined, frame, 'match', ['packet-out', ...result.trace.map((l) => l.trim())].join('; '));
+    const result = this.bridge.pipeline.execute(packet, actions, now, net.recorder.active);
+    if (net.recorder.active) {
+      const after = earlier === undefined ? '' : ` ${((now - earlier.at) / 1e6).toFixed(3)} ms after the PACKET_IN`;
+      for (const flow of earlier?.installed ?? []) net.trace(this, undefined, frame, 'control', `${this.controllerName} installed ${flow}`);
+      net.trace(this, undefined, frame, 'control', `PACKET_OUT from ${this.controllerName}${after}: ${result.trace.map((l) => l.trim()).join('; ')}`);
+    }
     for (const out of result.outputs) this.output(out, frame);
+  }
+
+  /** A flow the controller installed: traces show it with the packets waiting on the controller now. */
+  noteInstalled(flow: string): void {
+    for (const p of this.toController) p.installed.push(flow);
   }
 
   /** Runs a frame through the tables and sends what they output. */
@@ -223,8 +253,20 @@ export class SwitchNode extends IpNode {
   private output(out: Output, frame: Frame): void {
     const net = this.net;
     if (out.port === 'controller') {
-      if (this.listener === undefined) net.drop(this, undefined, net.frame(out.bytes, frame), 'FLOW_DROP', 'sent to the controller, and none is attached');
-      else this.listener.packetIn(out.bytes, out.packetIn!);
+      if (this.listener === undefined) {
+        net.drop(this, undefined, net.frame(out.bytes, frame), 'FLOW_DROP', 'sent to the controller, and none is attached');
+        return;
+      }
+      const cause = out.packetIn!;
+      if (net.recorder.active) {
+        net.trace(this, undefined, frame, 'control', `PACKET_IN to ${this.controllerName} (${cause.reason === 'no_match' ? 'table-miss' : 'action'}, table ${cause.table}, cookie 0x${cause.cookie.toString(16)})`);
+      }
+      if (!this.listener.packetIn(out.bytes, cause)) {
+        net.drop(this, undefined, frame, 'FLOW_DROP', `sent to ${this.controllerName}, which is not connected`);
+        return;
+      }
+      this.toController.push({ bytes: out.bytes, frame, at: net.scheduler.now, installed: [] });
+      if (this.toController.length > RECENT_PACKET_INS) this.toController.shift();
       return;
     }
     const tunnel = this.tunnels.get(out.port);
@@ -366,6 +408,15 @@ export class SwitchNode extends IpNode {
     const padLength = plain[plain.length - 2]!;
     return plain.subarray(0, Math.max(0, plain.length - 2 - padLength));
   }
+}
+
+/** Packets sent to the controller that a PACKET_OUT may still continue. */
+const RECENT_PACKET_INS = 64;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The Ethernet frame and key inside a GRE packet carrying transparent Ethernet bridging. */

@@ -3,7 +3,8 @@
  * and printing rules as `ovs-ofctl dump-flows` does. Semantics follow OpenFlow 1.1+ as
  * ovs-vswitchd applies them (mod_vlan_vid pushes a tag unless the match proves one; goto_table
  * is a real goto), and OVS's normal form: a field whose prerequisite is missing is refused
- * (ovs-ofctl would silently drop it from the match).
+ * (ovs-ofctl would silently drop it from the match). Also groups: add-group, mod-group and
+ * del-groups text, and dump-groups and dump-group-stats lines, as ovs-ofctl -O OpenFlow13 has them.
  */
 import { Address6 } from 'ip-address';
 import { pointAt } from '../wire/errors.js';
@@ -11,9 +12,10 @@ import { isIpv4, numberToIpv6, numberToMac } from '../wire/addresses.js';
 import { VLAN_CFI } from '../wire/flowkey.js';
 import { ipv4ToNumber, numberToIpv4, prefixMask } from '../hosts/addressing.js';
 import { FIELD_NAMES, W, fieldByName, readField, type FieldDef, type Prerequisite } from './fields.js';
-import { Match, type Action, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
+import { Match, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
 export const OFPP_IN_PORT = 0xfff8;
+export const OFPP_CONTROLLER = 0xfffd;
 export const OFPP_LOCAL = 0xfffe;
 export const DEFAULT_PRIORITY = 32768;
 const ETH_IP = 0x0800;
@@ -234,8 +236,11 @@ function exact(match: Match, word: number, mask: number): number | undefined {
 }
 
 export function prerequisiteMet(match: Match, p: Prerequisite): boolean {
-  const type = exact(match, W.DL_TYPE, 0xffff);
-  const proto = exact(match, W.NW_PROTO, 0xff);
+  return prerequisiteHolds(exact(match, W.DL_TYPE, 0xffff), exact(match, W.NW_PROTO, 0xff), p);
+}
+
+/** Whether an EtherType and IP protocol (undefined: not known) meet a field's prerequisite; a packet's are always known. */
+export function prerequisiteHolds(type: number | undefined, proto: number | undefined, p: Prerequisite): boolean {
   const ip = type === ETH_IP || type === ETH_IPV6;
   switch (p) {
     case 'none':
@@ -441,14 +446,14 @@ function wholeField(name: string, at: number, fail: Fail): SubField {
 
 /**
  * A field a set_field, load or move writes: OVS refuses read-only fields (dl_type, nw_proto)
- * and a write whose field's prerequisite the match does not prove.
+ * and a write whose field's prerequisite the match does not prove (a bucket has no match).
  */
-function checkWritable(match: Match, field: FieldDef, at: number, fail: Fail, how: 'set_field' | 'load' | 'move', written = field.name): void {
+function checkWritable(match: Match | undefined, field: FieldDef, at: number, fail: Fail, how: 'set_field' | 'load' | 'move', written = field.name): void {
   if (!field.writable) {
     if (how === 'set_field') fail(at, `${written} is read-only`);
     fail(at, `destination field ${field.name} is not writable (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)`);
   }
-  if (!prerequisiteMet(match, field.prerequisite)) fail(at, `setting ${field.name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (OVS refuses: OFPBAC_MATCH_INCONSISTENT)`);
+  if (match !== undefined && !prerequisiteMet(match, field.prerequisite)) fail(at, `setting ${field.name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (OVS refuses: OFPBAC_MATCH_INCONSISTENT)`);
 }
 
 /** A value a set_field or load writes into a field with a write mask (nw_tos) must leave the other bits (ECN) 0, as OVS requires. */
@@ -472,24 +477,31 @@ interface ActionContext {
 /** Instructions (not actions) cannot appear inside write_actions. */
 const INSTRUCTIONS = new Set(['clear_actions', 'write_actions', 'write_metadata', 'goto_table']);
 
-function parseActions(text: string, offset: number, match: Match, options: ParseOptions, fail: Fail, context: ActionContext): Action[] {
+/**
+ * An action list. `match` is the flow's, which must prove what the actions need; a group bucket
+ * has none (undefined), and OVS checks nothing of its actions: each acts on a packet that has
+ * what it needs and skips one that does not (the pipeline does that), and mod_vlan_vid always
+ * pushes a tag first, as ovs-ofctl encodes it without a match.
+ */
+function parseActions(text: string, offset: number, match: Match | undefined, options: ParseOptions, fail: Fail, context: ActionContext): Action[] {
   const actions: Action[] = [];
   const tokens = splitTop(text, offset, true, fail);
   if (tokens.length === 0) fail(offset, 'expected at least one action (use actions=drop to drop)');
   // Which of the (at most two, as OVS's FLOW_MAX_VLAN_HEADERS) VLAN tags are known to be there,
   // followed through the actions as OVS's ofpacts_check does: a push shifts a known tag in, a
   // pop shifts the inner one out.
-  const tags = context.tags?.slice() ?? [(match.masks[W.VLAN_TCI]! & VLAN_CFI) !== 0 && (match.values[W.VLAN_TCI]! & VLAN_CFI) !== 0, false];
+  const tags = context.tags?.slice() ?? [match !== undefined && (match.masks[W.VLAN_TCI]! & VLAN_CFI) !== 0 && (match.values[W.VLAN_TCI]! & VLAN_CFI) !== 0, false];
   // A write to vlan_tci makes the outer tag present or absent by its CFI bit (OVS marks it so, without shifting tags).
   const writesTci = (field: FieldDef, value: bigint) => {
     if (field.word === W.VLAN_TCI) tags[0] = (value & BigInt(VLAN_CFI)) !== 0n;
   };
   const push = (at: number) => {
-    if (tags[1]) fail(at, 'a third VLAN tag cannot be pushed: OVS keeps at most two (OFPBAC_BAD_TAG)');
+    if (tags[1] && match !== undefined) fail(at, 'a third VLAN tag cannot be pushed: OVS keeps at most two (OFPBAC_BAD_TAG)');
     tags[1] = tags[0]!;
     tags[0] = true;
   };
-  const ipProven = prerequisiteMet(match, 'ip');
+  const proven = (p: Prerequisite) => match === undefined || prerequisiteMet(match, p);
+  const ipProven = proven('ip');
   let stage = 0; // apply-actions, clear_actions, write_actions, write_metadata, goto_table
   const STAGES = ['apply_actions', 'clear_actions', 'write_actions', 'write_metadata', 'goto_table'];
   const order = (want: number, at: number) => {
@@ -513,7 +525,7 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
     if (name in SIMPLE && arg === undefined) {
       const action = SIMPLE[name]!;
       if (action.type === 'pop_vlan') {
-        if (!tags[0]) fail(at, `${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_tci=0x1000/0x1000) and no earlier pop removed, as OVS requires for OpenFlow 1.1+`);
+        if (!tags[0] && match !== undefined) fail(at, `${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_tci=0x1000/0x1000) and no earlier pop removed, as OVS requires for OpenFlow 1.1+`);
         tags[0] = tags[1]!;
         tags[1] = false;
       }
@@ -550,7 +562,7 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
       case 'mod_vlan_pcp': {
         const what = name === 'mod_vlan_vid' ? 'vid' : 'pcp';
         const value = integer(need(what === 'vid' ? 'a VLAN id' : 'a priority'), what === 'vid' ? 4095 : 7, argAt, name, fail);
-        const pushes = !tags[0];
+        const pushes = match === undefined || !tags[0];
         if (pushes) push(at);
         actions.push({ type: 'mod_vlan', what, value, push: pushes });
         continue;
@@ -627,7 +639,7 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
         const src = parseSubField(a.slice(0, arrow).trim(), argAt, fail);
         const dst = parseSubField(a.slice(arrow + 2).trim(), argAt + arrow + 2, fail);
         if (src.bits !== dst.bits) fail(argAt, `move: source has ${src.bits} bits, destination ${dst.bits}`);
-        if (!prerequisiteMet(match, src.field.prerequisite)) fail(argAt, `reading ${src.field.name} needs ${PREREQ_TEXT[src.field.prerequisite]} in the match (OVS refuses: OFPBAC_MATCH_INCONSISTENT)`);
+        if (!proven(src.field.prerequisite)) fail(argAt, `reading ${src.field.name} needs ${PREREQ_TEXT[src.field.prerequisite]} in the match (OVS refuses: OFPBAC_MATCH_INCONSISTENT)`);
         checkWritable(match, dst.field, argAt + arrow + 2, fail, 'move');
         actions.push({ type: 'move', src, dst });
         continue;
@@ -665,6 +677,10 @@ function parseActions(text: string, offset: number, match: Match, options: Parse
         actions.push({ type: 'learn', learn: parseLearn(arg ?? '', argAt, t, fail) });
         continue;
       }
+      case 'group':
+        // Whether the group exists is the switch's to say (OVS refuses with OFPBAC_BAD_OUT_GROUP).
+        actions.push({ type: 'group', group: integer(need('a group id'), 0xffffffff, argAt, 'group', fail) });
+        continue;
       case 'set_tunnel':
       case 'set_tunnel64': {
         const value = parseBig(need('a tunnel id')) ?? fail(argAt, `${name}: "${arg}" is not a number`);
@@ -805,6 +821,8 @@ export function formatActions(actions: readonly Action[]): string {
           return `write_actions(${formatActions(a.actions)})`;
         case 'learn':
           return a.learn.text;
+        case 'group':
+          return `group:${a.group}`;
       }
     })
     .join(',');
@@ -820,3 +838,152 @@ export function formatRule(rule: Rule, now: number): string {
   return ` ${head.join(', ')}, ${match ? `${match} ` : ''}actions=${formatActions(rule.actions)}`;
 }
 
+const GROUP_TYPE_NAMES: Record<string, GroupType> = { all: 'all', select: 'select', indirect: 'indirect', ff: 'ff', fast_failover: 'ff' };
+/** Keys ovs-ofctl reads for OpenFlow 1.5 only: under -O OpenFlow13 it drops them without a word. */
+const OF15_GROUP_KEYS = new Set(['selection_method', 'selection_method_param', 'fields']);
+
+/**
+ * A group in ovs-ofctl syntax (OVS's parse_ofp_group_mod_str), as `-O OpenFlow13` reads it:
+ * `group_id=1,type=select,bucket=weight:10,output:1,bucket=weight:20,actions=output:2`.
+ * Everything from the first `bucket=` on is buckets; in a bucket, `weight`, `watch_port` and
+ * `watch_group` are its properties, `actions=` (or `action=`) is optional, and the rest are
+ * actions, run as an action set. What OpenFlow 1.3 cannot carry (selection_method, fields,
+ * bucket_id) is refused rather than dropped. Errors point at the column.
+ */
+export function parseGroup(text: string, options: ParseOptions = {}): Group {
+  const parsed = parseGroupText(text, false, options);
+  // group_id=all reaches the switch as OFPG_ALL, which it refuses as a group to add or modify.
+  return { id: parsed.id === 'all' ? OFPG_ALL : parsed.id, type: parsed.type!, buckets: parsed.buckets, packets: 0, bytes: 0, created: 0 };
+}
+
+/** The groups ovs-ofctl del-groups names: `group_id=N`, or every one (`group_id=all`, or no text). */
+export function parseGroupSelector(text: string, options: ParseOptions = {}): number | 'all' {
+  return parseGroupText(text, true, options).id;
+}
+
+/** Group text; `deleting` for del-groups, which names groups only. */
+function parseGroupText(text: string, deleting: boolean, options: ParseOptions): { id: number | 'all'; type: GroupType | undefined; buckets: Bucket[] } {
+  const fail = (at: number, reason: string): never => {
+    throw new FlowSyntaxError(text, at + 1, reason, options.where);
+  };
+  if (deleting && text === '') return { id: 'all', type: undefined, buckets: [] };
+  const bucketsAt = text.indexOf('bucket=');
+  if (bucketsAt >= 0 && deleting) fail(bucketsAt, 'bucket is not needed (del-groups deletes whole groups)');
+  let id: number | 'all' | undefined;
+  let type: GroupType | undefined;
+  for (const { key, value, at, valueAt } of keyValues(text.slice(0, bucketsAt < 0 ? text.length : bucketsAt), 0, fail)) {
+    if (key === 'group_id') {
+      if (value === 'all') id = 'all';
+      else {
+        const n = integer(value, 0xffffffff, valueAt, 'group_id', fail);
+        if (n > OFPG_MAX) fail(valueAt, `invalid group id ${n} (at most ${OFPG_MAX}; "all" names every group)`);
+        id = n;
+      }
+    } else if (key === 'type') {
+      if (deleting) fail(at, 'type is not needed (del-groups deletes whole groups)');
+      type = GROUP_TYPE_NAMES[value] ?? fail(valueAt, `invalid group type ${value} (all, select, indirect, ff or fast_failover)`);
+    } else if (OF15_GROUP_KEYS.has(key)) {
+      fail(at, `${key} is OpenFlow 1.5's (ovs-ofctl -O OpenFlow13 drops it without a word); netloom's select groups choose as OVS does by default`);
+    } else if (key === 'command_bucket_id') {
+      fail(at, 'command bucket id is not needed (insert_bucket and remove_bucket are OpenFlow 1.5 commands)');
+    } else fail(at, `unknown keyword ${key}`);
+  }
+  if (id === undefined) fail(bucketsAt < 0 ? text.length : bucketsAt, 'must specify a group_id');
+  if (deleting) return { id: id!, type: undefined, buckets: [] };
+  if (type === undefined) fail(bucketsAt < 0 ? text.length : bucketsAt, 'must specify a type (all, select, indirect or ff)');
+  const buckets: Bucket[] = [];
+  for (let start = bucketsAt; start >= 0; ) {
+    const contentAt = start + 'bucket='.length;
+    const next = text.indexOf('bucket=', contentAt);
+    const end = next < 0 ? text.length : next;
+    buckets.push(parseBucket(text.slice(contentAt, end), contentAt, start, type!, options, fail));
+    if (type !== 'select' && buckets[buckets.length - 1]!.weight !== 0) fail(start, 'only select groups can have bucket weights');
+    start = next;
+  }
+  if (type === 'indirect' && buckets.length > 1) fail(text.indexOf('bucket=', bucketsAt + 1), 'indirect groups can have at most one bucket');
+  return { id: id!, type, buckets };
+}
+
+/** key=value (or key:value) pairs separated by commas or white space, as OVS's ofputil_parse_key_value splits them. */
+function keyValues(text: string, offset: number, fail: Fail): { key: string; value: string; at: number; valueAt: number }[] {
+  return splitTop(text, offset, false, fail).map(({ text: t, at }) => {
+    const delim = t.search(/[=:]/);
+    const key = delim < 0 ? t : t.slice(0, delim);
+    if (delim < 0 || delim === t.length - 1) fail(at, `${key} needs a value`);
+    return { key, value: t.slice(delim + 1), at, valueAt: at + delim + 1 };
+  });
+}
+
+/** One bucket's text (after `bucket=`, at `at`); `bucketAt` is where its `bucket=` is. */
+function parseBucket(text: string, at: number, bucketAt: number, type: GroupType, options: ParseOptions, fail: Fail): Bucket {
+  const bucket: Bucket = { weight: type === 'select' ? 1 : 0, watchPort: OFPP_NONE, watchGroup: OFPG_ANY, actions: [], packets: 0, bytes: 0 };
+  // The actions keep their columns: the bucket's own keys, and an actions= before them, become blanks.
+  let actionsText = text;
+  const blank = (from: number, length: number) => {
+    actionsText = actionsText.slice(0, from) + ' '.repeat(length) + actionsText.slice(from + length);
+  };
+  let anyAction = false;
+  for (const { text: t, at: tokenAt } of splitTop(text, at, true, fail)) {
+    const from = tokenAt - at;
+    const delim = t.search(/[=:(]/);
+    const key = delim < 0 ? t : t.slice(0, delim);
+    const value = t.slice(delim + 1);
+    const valueAt = tokenAt + delim + 1;
+    switch (delim < 0 || t[delim] === '(' ? '' : key) {
+      case 'weight':
+        bucket.weight = integer(value, 0xffff, valueAt, 'weight', fail);
+        blank(from, t.length);
+        continue;
+      case 'watch_port':
+        bucket.watchPort = watchPort(value, valueAt, options, fail);
+        blank(from, t.length);
+        continue;
+      case 'watch_group': {
+        const group = integer(value, 0xffffffff, valueAt, 'watch_group', fail);
+        if (group > OFPG_MAX) fail(valueAt, `invalid watch_group id ${group} (at most ${OFPG_MAX})`);
+        bucket.watchGroup = group;
+        blank(from, t.length);
+        continue;
+      }
+      case 'bucket_id':
+        fail(tokenAt, 'bucket_id is OpenFlow 1.5\'s (ovs-ofctl -O OpenFlow13 drops it without a word): OpenFlow 1.3 numbers buckets from 0');
+      case 'action':
+      case 'actions':
+        blank(from, delim + 1);
+        break;
+    }
+    anyAction = true;
+  }
+  if (!anyAction) fail(bucketAt, 'bucket must specify actions');
+  if (type === 'ff' && bucket.watchPort === OFPP_NONE && bucket.watchGroup === OFPG_ANY) fail(bucketAt, 'fast failover bucket requires watch_port or watch_group');
+  bucket.actions = parseActions(actionsText, at, undefined, options, fail, { table: 0, actionSet: true });
+  return bucket;
+}
+
+/** A bucket's watch_port: a port below OFPP_MAX (0xff00) by number or name, CONTROLLER, or ANY (none). */
+function watchPort(text: string, at: number, options: ParseOptions, fail: Fail): number {
+  if (text === 'ANY' || text === 'NONE') return OFPP_NONE;
+  if (text === 'CONTROLLER') return OFPP_CONTROLLER;
+  const port = options.ports?.get(text) ?? integer(text, 0xffff, at, 'watch_port', fail);
+  if (port >= 0xff00 && port !== OFPP_NONE && port !== OFPP_CONTROLLER) fail(at, `${text}: invalid watch_port (a port below 0xff00, CONTROLLER or ANY)`);
+  return port;
+}
+
+/** A group as ovs-ofctl -O OpenFlow13 dump-groups prints it. */
+export function formatGroup(group: Group): string {
+  const parts = [`group_id=${group.id}`, `type=${group.type}`];
+  for (const b of group.buckets) {
+    let bucket = 'bucket=';
+    if (b.weight !== (group.type === 'select' ? 1 : 0)) bucket += `weight:${b.weight},`;
+    if (b.watchPort !== OFPP_NONE) bucket += `watch_port:${b.watchPort === OFPP_CONTROLLER ? 'CONTROLLER' : b.watchPort},`;
+    if (b.watchGroup !== OFPG_ANY) bucket += `watch_group:${b.watchGroup},`;
+    parts.push(`${bucket}actions=${formatActions(b.actions)}`);
+  }
+  return ` ${parts.join(',')}`;
+}
+
+/** A group's counters as ovs-ofctl -O OpenFlow13 dump-group-stats prints them; `refs` is how many flows use it. */
+export function formatGroupStats(group: Group, refs: number, now: number): string {
+  const buckets = group.buckets.map((b, i) => `,bucket${i}:packet_count=${b.packets},byte_count=${b.bytes}`).join('');
+  return ` group_id=${group.id},duration=${((now - group.created) / 1e9).toFixed(3)}s,ref_count=${refs},packet_count=${group.packets},byte_count=${group.bytes}${buckets}`;
+}

@@ -22,6 +22,10 @@ export class SwitchPacket {
   /** Offset of the L3 header (after Ethernet and VLAN tags), and of L4 (0 when none). */
   l3 = 14;
   l4 = 0;
+  /** Whether the IP packet is a fragment (NW_FRAG): select groups leave L4 ports out of a fragment's hash. */
+  nwFrag = 0;
+  /** OVS's dp_hash: 0 until a select group has the datapath hash the packet; kept from then on, as flow state. */
+  dpHash = 0;
   /**
    * The VLAN headers of the flow, as OVS keeps them: two slots, outermost first, each a TPID and
    * a TCI whose CFI bit marks it present; the frame carries the present ones counted from the
@@ -81,6 +85,7 @@ export class SwitchPacket {
     w[W.NW_PROTO] = k.nwProto;
     w[W.NW_TOS] = k.nwTos;
     w[W.NW_TTL] = k.nwTtl;
+    this.nwFrag = k.nwFrag;
     w[W.TP_SRC] = k.tpSrc;
     w[W.TP_DST] = k.tpDst;
     w[W.ARP_SHA] = Math.floor(k.arpSha / 0x100000000);
@@ -128,6 +133,53 @@ export class SwitchPacket {
     this.tci0 = (what === 'vid' ? (this.tci0 & 0xe000) | value : (this.tci0 & 0x0fff) | (value << 13)) | VLAN_CFI;
     if (this.tpid0 === 0) this.tpid0 = 0x8100;
     this.commitVlans();
+  }
+
+  /** The TCI of the flow's VLAN header slot 0 (outer) or 1, CFI included; 0 when empty. */
+  vlanTci(slot: 0 | 1): number {
+    return slot === 0 ? this.tci0 : this.tci1;
+  }
+
+  /** Copies this packet's whole state — bytes, flow words, VLAN headers — into `state`. */
+  saveTo(state: PacketState): void {
+    state.bytes = this.bytes;
+    // The saved bytes must not change: the next write works on a copy.
+    this.owned = false;
+    state.words.set(this.words);
+    state.l3 = this.l3;
+    state.l4 = this.l4;
+    state.nwFrag = this.nwFrag;
+    state.dpHash = this.dpHash;
+    state.vlans[0] = this.tpid0;
+    state.vlans[1] = this.tci0;
+    state.vlans[2] = this.tpid1;
+    state.vlans[3] = this.tci1;
+    state.vlans[4] = this.wireTags;
+    state.vlans[5] = this.wireTci0;
+    state.vlans[6] = this.wireTci1;
+    state.vlans[7] = this.wireTpid0;
+    state.vlans[8] = this.wireTpid1;
+  }
+
+  /** Puts back a state saved with saveTo: what a group bucket did to the packet is undone (OVS clones the packet for each bucket). */
+  restoreFrom(state: PacketState): void {
+    this.bytes = state.bytes;
+    this.owned = false;
+    this.words.set(state.words);
+    this.l3 = state.l3;
+    this.l4 = state.l4;
+    this.nwFrag = state.nwFrag;
+    this.dpHash = state.dpHash;
+    const v = state.vlans;
+    this.tpid0 = v[0]!;
+    this.tci0 = v[1]!;
+    this.tpid1 = v[2]!;
+    this.tci1 = v[3]!;
+    this.wireTags = v[4]!;
+    this.wireTci0 = v[5]!;
+    this.wireTci1 = v[6]!;
+    this.wireTpid0 = v[7]!;
+    this.wireTpid1 = v[8]!;
   }
 
   /** How many VLAN headers the flow has: present slots counted from the outermost. */
@@ -353,6 +405,18 @@ export class SwitchPacket {
     b[at] = result >>> 8;
     b[at + 1] = result & 0xff;
   }
+}
+
+/** A packet's state saved by SwitchPacket.saveTo; reusable. */
+export class PacketState {
+  bytes: Uint8Array = new Uint8Array(0);
+  readonly words = new Uint32Array(FLOW_WORDS);
+  l3 = 0;
+  l4 = 0;
+  nwFrag = 0;
+  dpHash = 0;
+  /** The VLAN header slots and the tags on the wire, in saveTo's order. */
+  readonly vlans = new Uint32Array(9);
 }
 
 /** A VLAN tag at `at`: the TPID, then the TCI without CFI (on the wire that bit is DEI, which OVS sends as 0). */

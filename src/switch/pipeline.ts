@@ -8,15 +8,23 @@
  * same or an earlier table, and 4,096 lookups in all; past either limit the packet is dropped,
  * whatever it was output to before. Every decision is recorded as an ofproto/trace-style line.
  *
+ * It also holds the group table. A group action runs buckets as OVS 3.1's xlate_group_action
+ * does: each bucket's actions as an action set, on its own copy of the packet (after the bucket
+ * the packet is as it was before it), one level deeper; all runs every bucket, indirect its one,
+ * fast failover the first live one, select the one group.ts chooses. A group that does not
+ * exist ends the action list it is in. Deleting a group deletes the flows that use it.
+ *
  * Translation runs as a loop over a stack of action lists, not as recursion, so no flow table
  * can overflow the JavaScript stack.
  */
 import { Classifier } from './classifier.js';
-import { W, readBits, readField, writeBits } from './fields.js';
-import { Match, type Action, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
-import { OFPP_IN_PORT, formatActions, formatMatch } from './ofctl.js';
-import { SwitchPacket } from './packet.js';
+import { W, fieldByName, readBits, readField, writeBits, type FieldDef } from './fields.js';
+import { Match, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
+import { OFPP_CONTROLLER, OFPP_IN_PORT, formatActions, formatMatch, prerequisiteHolds } from './ofctl.js';
+import { PacketState, SwitchPacket } from './packet.js';
 import { NormalSwitching, type PortConfig } from './normal.js';
+import { GroupError, bestBucket, checkGroup, dpHashTable, watches } from './group.js';
+import { symmetricL3L4, symmetricL4 } from './hash.js';
 
 export const MAX_RESUBMIT_DEPTH = 64;
 export const MAX_RESUBMITS = 4096;
@@ -56,13 +64,29 @@ export interface PipelinePort extends PortConfig {
 }
 
 const NOTHING: readonly Rule[] = Object.freeze([]);
+/** What a switch in fail-open mode does with every packet. */
+const FAIL_OPEN: readonly Action[] = Object.freeze([{ type: 'normal' }]);
 /** The cookie OVS reports for a packet no rule sent (OVS_BE64_MAX). */
 const NO_COOKIE = 0xffffffffffffffffn;
+const NW_TTL = fieldByName('nw_ttl')!;
+/** OVS's MAX_LIVENESS_RECURSION: how deep watch_group liveness is followed. */
+const MAX_LIVENESS_DEPTH = 128;
+
+/** A group as the pipeline runs it. */
+interface InstalledGroup {
+  group: Group;
+  /** Each bucket's actions as the action set they run as. */
+  lists: Action[][];
+  /** Select groups: the bucket for each dp_hash value (group.ts), or undefined for OVS's default hash. */
+  slots: Uint8Array | undefined;
+}
 
 export class Pipeline {
   private readonly tables = new Map<number, Classifier>();
   /** Tables whose misses go to the controller (OpenFlow table-miss). */
   readonly missToController = new Set<number>();
+  /** Standalone fail mode with the controller gone: every packet takes NORMAL, whatever the tables hold. */
+  failOpen = false;
   /** Per table: packets looked up, and those that matched a rule (OpenFlow table statistics). */
   readonly lookups = new Float64Array(256);
   readonly matches = new Float64Array(256);
@@ -75,11 +99,18 @@ export class Pipeline {
   private readonly x: Translation;
   /** The match a learn action builds, reused: a new rule is made only when the flow is new or changed. */
   private readonly learnMatch = new Match();
+  private readonly groups = new Map<number, InstalledGroup>();
+  /**
+   * Whether a port is up, for fast failover buckets watching it (a watched port must also exist).
+   * The switch node answers it; asked for OFPP_CONTROLLER, it answers whether a controller is
+   * connected. Until set, every port is up.
+   */
+  portLive: (port: number) => boolean = () => true;
 
   constructor(readonly ports: readonly PipelinePort[]) {
     for (const p of ports) this.portNumbers.set(p.number, p);
     this.normal = new NormalSwitching(ports);
-    this.x = new Translation(this);
+    this.x = new Translation(this, this.groups);
   }
 
   table(id: number): Classifier {
@@ -201,6 +232,11 @@ export class Pipeline {
     return gone;
   }
 
+  /** When the next flow may time out (ns), if any flow has a timeout. */
+  nextDeadline(): number | undefined {
+    return this.deadlines.size === 0 ? undefined : this.deadlines.peek();
+  }
+
   allRules(): Rule[] {
     return [...this.tables.keys()].sort((a, b) => a - b).flatMap((id) => this.tables.get(id)!.rules());
   }
@@ -219,6 +255,84 @@ export class Pipeline {
     return this.portNumbers.get(number);
   }
 
+  group(id: number): Group | undefined {
+    return this.groups.get(id)?.group;
+  }
+
+  /** Every group, by id. */
+  allGroups(): Group[] {
+    return [...this.groups.keys()].sort((a, b) => a - b).map((id) => this.groups.get(id)!.group);
+  }
+
+  /** A new group (OpenFlow's OFPGC_ADD), checked as OVS checks it; its counters and duration start at `now`. */
+  addGroup(group: Group, now: number): void {
+    checkGroup(group.id, group.type, group.buckets);
+    if (this.groups.has(group.id)) throw new GroupError('GROUP_EXISTS', `group ${group.id} exists`);
+    if (group.id > OFPG_MAX) throw new GroupError('INVALID_GROUP', `group id ${group.id} is above OFPG_MAX (${OFPG_MAX})`);
+    group.created = now;
+    this.install(group);
+  }
+
+  /** Replaces a group's type and buckets (OFPGC_MODIFY); as in OVS its counters start again, its duration does not. */
+  modifyGroup(group: Group): void {
+    checkGroup(group.id, group.type, group.buckets);
+    const old = this.groups.get(group.id);
+    if (old === undefined) throw new GroupError('UNKNOWN_GROUP', `group ${group.id} does not exist`);
+    group.created = old.group.created;
+    this.install(group);
+  }
+
+  /** Deletes one group, or all; a group that does not exist is no error. The flows that use a deleted group are deleted too (OFPRR_GROUP_DELETE). */
+  deleteGroups(id: number | 'all'): { groups: Group[]; rules: Rule[] } {
+    const ids = id === 'all' ? [...this.groups.keys()] : this.groups.has(id) ? [id] : [];
+    const groups = ids.map((g) => this.groups.get(g)!.group);
+    for (const g of ids) this.groups.delete(g);
+    const gone = new Set(ids);
+    const rules = this.allRules().filter((r) => usesGroup(r.actions, (g) => gone.has(g)));
+    this.delete(rules);
+    return { groups, rules };
+  }
+
+  /** How many flows use the group (OpenFlow's ref_count). */
+  groupRefs(id: number): number {
+    return this.allRules().filter((r) => usesGroup(r.actions, (g) => g === id)).length;
+  }
+
+  /** The first group these actions use that does not exist (OVS refuses such a flow: OFPBAC_BAD_OUT_GROUP). */
+  missingGroup(actions: readonly Action[]): number | undefined {
+    let missing: number | undefined;
+    usesGroup(actions, (g) => {
+      if (this.groups.has(g)) return false;
+      missing = g;
+      return true;
+    });
+    return missing;
+  }
+
+  /** Whether a bucket of a group of type `type` is live (OVS's bucket_is_alive); `depth` counts watch_group hops. */
+  bucketLive(type: GroupType, b: Bucket, depth: number): boolean {
+    if (depth >= MAX_LIVENESS_DEPTH) return false;
+    // A select bucket of weight 0 is never used.
+    if (type === 'select' && b.weight === 0) return false;
+    if (!watches(b)) return true;
+    const port = b.watchPort;
+    if (port !== OFPP_NONE && (port === OFPP_CONTROLLER ? this.portLive(port) : this.port(port) !== undefined && this.portLive(port))) return true;
+    return b.watchGroup !== OFPG_ANY && this.firstLive(b.watchGroup, depth + 1) >= 0;
+  }
+
+  /** The first live bucket of a group (-1: none, or no such group). */
+  firstLive(id: number, depth = 0): number {
+    const g = this.groups.get(id)?.group;
+    if (g === undefined) return -1;
+    return g.buckets.findIndex((b) => this.bucketLive(g.type, b, depth));
+  }
+
+  private install(group: Group): void {
+    group.packets = group.bytes = 0;
+    for (const b of group.buckets) b.packets = b.bytes = 0;
+    this.groups.set(group.id, { group, lists: group.buckets.map((b) => actionSetList(b.actions)), slots: group.type === 'select' ? dpHashTable(group.buckets) : undefined });
+  }
+
   private link(t: Classifier, rule: Rule): void {
     t.insert(rule);
     if (rule.idleTimeout > 0 || rule.hardTimeout > 0) {
@@ -231,6 +345,11 @@ export class Pipeline {
     t.remove(rule);
     this.timed.delete(rule);
   }
+}
+
+/** Whether the actions (write_actions included) use a group for which `test` is true (OVS's ofpacts_output_to_group). */
+function usesGroup(actions: readonly Action[], test: (group: number) => boolean): boolean {
+  return actions.some((a) => (a.type === 'group' && test(a.group)) || (a.type === 'write_actions' && usesGroup(a.actions, test)));
 }
 
 /** When a rule times out (ns): `modified` + hard timeout, or `lastUsed` + idle timeout, whichever comes first. */
@@ -321,8 +440,17 @@ class Translation {
   private readonly frameDeepens: number[] = [];
   /** The rule whose actions each frame runs (undefined for an action set or a PACKET_OUT's actions). */
   private readonly frameRule: (Rule | undefined)[] = [];
+  /** The group whose bucket each frame runs, and which bucket; the packet as it was before the group, to restore when the bucket is done. */
+  private readonly frameGroup: (InstalledGroup | undefined)[] = [];
+  private readonly frameBucket: number[] = [];
+  private readonly frameBefore: PacketState[] = [];
+  /** The packet's length as it arrived: group counters count it, as OVS's datapath statistics do. */
+  private arrivedBytes = 0;
 
-  constructor(private readonly p: Pipeline) {}
+  constructor(
+    private readonly p: Pipeline,
+    private readonly groups: ReadonlyMap<number, InstalledGroup>,
+  ) {}
 
   run(packet: SwitchPacket, now: number, tracing: boolean, actions?: readonly Action[]): PipelineResult {
     this.packet = packet;
@@ -335,8 +463,13 @@ class Translation {
     this.depth = 0;
     this.failed = false;
     this.sp = 0;
-    if (actions === undefined) this.lookup(0, undefined, 0, 0);
-    else this.push(actions, 0, 0, 0);
+    this.arrivedBytes = packet.bytes.length;
+    if (actions !== undefined) this.push(actions, 0, 0, 0);
+    else if (this.p.failOpen) {
+      // Open vSwitch's fail-open flow: above every other, NORMAL.
+      if (tracing) this.line(0, 'fail-open (no controller): NORMAL');
+      this.push(FAIL_OPEN, 0, 0, 0);
+    } else this.lookup(0, undefined, 0, 0);
     this.loop();
     if (!this.failed && this.actionSet.length > 0) {
       const list = actionSetList(this.actionSet);
@@ -370,6 +503,7 @@ class Translation {
   private push(actions: readonly Action[], table: number, level: number, deepens: number, rule?: Rule): void {
     const i = this.sp++;
     this.frameRule[i] = rule;
+    this.frameGroup[i] = undefined;
     this.frameActions[i] = actions;
     this.frameNext[i] = 0;
     this.frameTable[i] = table;
@@ -378,8 +512,76 @@ class Translation {
     this.depth += deepens;
   }
 
+  /** Ends the top frame; a finished bucket puts the packet back as it was before the group, and an all group's next bucket runs. */
   private pop(): void {
-    this.depth -= this.frameDeepens[--this.sp]!;
+    const i = --this.sp;
+    this.depth -= this.frameDeepens[i]!;
+    const g = this.frameGroup[i];
+    if (g === undefined) return;
+    this.packet.restoreFrom(this.frameBefore[i]!);
+    const next = this.frameBucket[i]! + 1;
+    if (g.group.type === 'all' && next < g.lists.length && !this.failed) this.enterBucket(g, next, this.frameTable[i]!, this.frameLevel[i]! - 1, this.frameRule[i]);
+  }
+
+  /** Runs a group action (OVS's xlate_group_action), from frame `f`. */
+  private group(id: number, f: number, indent: number): void {
+    const g = this.groups.get(id);
+    if (g === undefined) {
+      // OVS ends the action list here (the pipeline goes on).
+      if (this.tracing) this.line(indent, `>> output to nonexistent group ${id}`);
+      this.pop();
+      return;
+    }
+    const { group } = g;
+    if (group.type === 'all' || group.type === 'indirect') {
+      // Every bucket runs and is credited (OVS's group_dpif_credit_stats); an all group may have none.
+      this.count(group, undefined);
+      if (group.buckets.length > 0) this.enterBucket(g, 0, this.frameTable[f]!, this.frameLevel[f]!, this.frameRule[f]);
+      return;
+    }
+    const bucket = group.type === 'ff' ? this.p.firstLive(id) : this.select(g);
+    if (bucket < 0) {
+      if (this.tracing) this.line(indent, '>> no live bucket');
+      return;
+    }
+    this.count(group, group.buckets[bucket]);
+    this.enterBucket(g, bucket, this.frameTable[f]!, this.frameLevel[f]!, this.frameRule[f]);
+  }
+
+  private count(group: Group, bucket: Bucket | undefined): void {
+    group.packets++;
+    group.bytes += this.arrivedBytes;
+    for (const b of bucket === undefined ? group.buckets : [bucket]) {
+      b.packets++;
+      b.bytes += this.arrivedBytes;
+    }
+  }
+
+  /** Pushes a bucket's action set one level deeper, the packet saved to be restored when it is done. */
+  private enterBucket(g: InstalledGroup, bucket: number, table: number, level: number, rule: Rule | undefined): void {
+    if (this.tracing) this.line(Translation.actionIndent(level), `bucket ${bucket}`);
+    const i = this.sp;
+    const before = (this.frameBefore[i] ??= new PacketState());
+    this.packet.saveTo(before);
+    this.push(g.lists[bucket]!, table, level + 1, 1, rule);
+    this.frameGroup[i] = g;
+    this.frameBucket[i] = bucket;
+  }
+
+  /** A select group's bucket (-1: none live): by the dp_hash table when the group has one, else by OVS's default hash. */
+  private select(g: InstalledGroup): number {
+    const { group, slots } = g;
+    const live = (i: number) => this.p.bucketLive('select', group.buckets[i]!, 0);
+    if (slots === undefined) return bestBucket(group.buckets, symmetricL4(this.packet, 0), live);
+    const pk = this.packet;
+    // The datapath hashes the packet as it is now, once: later select groups reuse the hash (a bucket's ends with the bucket).
+    if (pk.dpHash === 0) pk.dpHash = symmetricL3L4(pk, 0);
+    // From the packet's slot on, the first live bucket: dead buckets' share spreads by weight.
+    for (let k = 0; k < slots.length; k++) {
+      const bucket = slots[(pk.dpHash + k) & (slots.length - 1)]!;
+      if (live(bucket)) return bucket;
+    }
+    return -1;
   }
 
   /**
@@ -469,7 +671,8 @@ class Translation {
         case 'controller': {
           if (this.tracing) this.line(indent, `controller(reason=${a.reason},max_len=${a.maxLen})`);
           const rule = this.frameRule[f];
-          const miss = rule !== undefined && rule.priority === 0 && rule.match.masks.every((m) => m === 0);
+          // From a group's bucket the reason is the group (OpenFlow 1.3 sends that as action).
+          const miss = this.frameGroup[f] === undefined && rule !== undefined && rule.priority === 0 && rule.match.masks.every((m) => m === 0);
           this.toController(a.maxLen, { reason: miss ? 'no_match' : 'action', table: rule?.table ?? this.frameTable[f]!, cookie: rule?.cookie ?? NO_COOKIE, totalLen: pk.bytes.length, words: pk.words.slice() });
           break;
         }
@@ -493,16 +696,19 @@ class Translation {
           break;
         case 'set_field':
           if (this.tracing) this.line(indent, formatActions([a]));
+          if (this.unmet(f, a.field, indent)) break;
           pk.setField(a.field, a.value, a.mask);
           break;
         case 'load': {
           if (this.tracing) this.line(indent, formatActions([a]));
+          if (this.unmet(f, a.dst.field, indent)) break;
           const mask = ((1n << BigInt(a.dst.bits)) - 1n) << BigInt(a.dst.start);
           pk.setField(a.dst.field, a.value << BigInt(a.dst.start), mask);
           break;
         }
         case 'move': {
           if (this.tracing) this.line(indent, formatActions([a]));
+          if (this.unmet(f, a.src.field, indent) || this.unmet(f, a.dst.field, indent)) break;
           const value = subfield(pk.words, a.src);
           const mask = ((1n << BigInt(a.dst.bits)) - 1n) << BigInt(a.dst.start);
           pk.setField(a.dst.field, value << BigInt(a.dst.start), mask);
@@ -524,6 +730,7 @@ class Translation {
         }
         case 'set_ttl':
           if (this.tracing) this.line(indent, `mod_nw_ttl:${a.ttl}`);
+          if (this.unmet(f, NW_TTL, indent)) break;
           pk.setTtl(a.ttl);
           break;
         case 'resubmit': {
@@ -563,6 +770,11 @@ class Translation {
           if (this.tracing) this.line(indent, formatActions([a]));
           for (const w of a.actions) this.actionSet.push(w);
           break;
+        case 'group':
+          if (!this.withinLimits(indent)) break;
+          if (this.tracing) this.line(indent, `group:${a.group}`);
+          this.group(a.group, f, indent);
+          break;
         case 'learn': {
           const rule = this.p.learn(a.learn, pk.words, this.now);
           if (this.tracing) {
@@ -573,6 +785,20 @@ class Translation {
         }
       }
     }
+  }
+
+  /**
+   * A field a bucket's action would write or read that the packet does not have: no match proved
+   * it, so, as OVS does, the action is skipped. Flows' actions were checked against their match.
+   */
+  private unmet(f: number, field: FieldDef, indent: number): boolean {
+    if (this.frameGroup[f] === undefined) return false;
+    const w = this.packet.words;
+    // nw_src and nw_dst are IPv4's here (OVS's ipv4_src and ipv4_dst; ARP's addresses are fields of their own).
+    const needs = field.prerequisite === 'ipv4-or-arp' ? 'ipv4' : field.prerequisite;
+    if (prerequisiteHolds(w[W.DL_TYPE], w[W.NW_PROTO], needs)) return false;
+    if (this.tracing) this.line(indent, `>> unmet prerequisites for ${field.name}, ignored`);
+    return true;
   }
 
   private toController(maxLen: number, cause: PacketInCause): void {
@@ -603,14 +829,15 @@ class Translation {
 /**
  * The action list an action set runs, as OVS's ofpacts_execute_action_set builds it from the
  * actions written in order: the last pop_vlan, push_vlan and dec_ttl, in that order; then every
- * set-field, load, move and mod_* in written order; then one final action — the last output
- * (output, in_port, NORMAL, FLOOD, ALL, controller), else the last resubmit. With no final
- * action nothing runs at all.
+ * set-field, load, move and mod_* in written order; then one final action — the last group,
+ * else the last output (output, in_port, NORMAL, FLOOD, ALL, controller), else the last
+ * resubmit. With no final action nothing runs at all. A group bucket's actions run this way too.
  */
 function actionSetList(set: readonly Action[]): Action[] {
   let pop: Action | undefined;
   let push: Action | undefined;
   let decTtl: Action | undefined;
+  let group: Action | undefined;
   let output: Action | undefined;
   let resubmit: Action | undefined;
   const sets: Action[] = [];
@@ -647,12 +874,15 @@ function actionSetList(set: readonly Action[]): Action[] {
       case 'resubmit':
         resubmit = a;
         break;
+      case 'group':
+        group = a;
+        break;
       default:
         // The parser refuses every other action inside write_actions.
         break;
     }
   }
-  const final = output ?? resubmit;
+  const final = group ?? output ?? resubmit;
   if (final === undefined) return [];
   const list: Action[] = [];
   if (pop) list.push(pop);

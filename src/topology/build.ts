@@ -6,7 +6,11 @@ import { Router } from '../hosts/router.js';
 import { IpNode } from '../hosts/ip-node.js';
 import { SwitchNode } from '../switch/node.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
-import type { Topology, TrafficSpec } from './types.js';
+import type { ControllerSpec, Topology, TrafficSpec } from './types.js';
+import { ControllerNode } from '../controller/node.js';
+import { BUILT_IN_APPS } from '../controller/apps/index.js';
+import type { AppFactory } from '../controller/controller.js';
+import { SwitchAgent } from '../openflow/agent.js';
 
 export interface TrafficRun {
   spec: TrafficSpec;
@@ -18,15 +22,31 @@ export interface Built {
   net: Network;
   topology: Topology;
   traffic: TrafficRun[];
+  /** The OpenFlow agents of switches with a controller or a listener, by switch name. */
+  agents: ReadonlyMap<string, SwitchAgent>;
 }
 
-export function build(topology: Topology, options: { seed?: number; traffic?: boolean } = {}): Built {
+/** Apps by the name a topology gives them: module paths loaded beforehand (loadApps), built-ins always there. */
+export type AppRegistry = ReadonlyMap<string, AppFactory>;
+
+export function build(topology: Topology, options: { seed?: number; traffic?: boolean; apps?: AppRegistry } = {}): Built {
   const net = new Network(options.seed ?? topology.seed);
   let switches = 0;
   for (const spec of topology.nodes) {
     if (spec.kind === 'host') net.add(new Host(net, spec));
     else if (spec.kind === 'router') net.add(new Router(net, spec));
-    else net.add(new SwitchNode(net, spec, ++switches));
+    else if (spec.kind === 'switch') net.add(new SwitchNode(net, spec, ++switches));
+    else net.add(new ControllerNode(net, spec, appFor(spec, options.apps)));
+  }
+  // Every switch with a controller or a listener speaks OpenFlow through one agent.
+  const agents = new Map<string, SwitchAgent>();
+  for (const spec of topology.nodes) {
+    if (spec.kind !== 'switch' || (spec.controller === undefined && spec.listen === undefined)) continue;
+    const agent = new SwitchAgent(net.nodes.get(spec.name) as SwitchNode);
+    agents.set(spec.name, agent);
+    if (spec.controller === undefined) continue;
+    if ('node' in spec.controller) (net.nodes.get(spec.controller.node) as ControllerNode).manage(agent);
+    else agent.expectController();
   }
   for (const spec of topology.links) {
     const [a, b] = spec.endpoints.map((e) => portOf(net, e));
@@ -35,7 +55,7 @@ export function build(topology: Topology, options: { seed?: number; traffic?: bo
   }
   const traffic = options.traffic === false ? [] : topology.traffic.map((spec) => startTraffic(net, spec));
   net.start();
-  return { net, topology, traffic };
+  return { net, topology, traffic, agents };
 }
 
 /** The IPv4 address `to` names: a node's first address, or the address itself. */
@@ -79,4 +99,10 @@ function portOf(net: Network, endpoint: string) {
   const port = node?.port(portName);
   if (port === undefined) throw new Error(`no port ${endpoint} (the loader should have caught this)`);
   return port;
+}
+
+function appFor(spec: ControllerSpec, apps: AppRegistry | undefined): AppFactory {
+  const app = BUILT_IN_APPS[spec.app] ?? apps?.get(spec.app);
+  if (app === undefined) throw new Error(`${spec.name}: app "${spec.app}" is a module that was not loaded: load it with loadApps(topology) and pass { apps }`);
+  return app;
 }

@@ -39,7 +39,8 @@ import {
 } from './schema.js';
 import { didYouMean, listNames, type PathSegment } from './errors.js';
 import type { Issues } from './document.js';
-import type { Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, SwitchPortSpec, Topology, TrafficSpec } from './types.js';
+import type { Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, SwitchPortSpec, SwitchSpec, Topology, TrafficSpec } from './types.js';
+import { BUILT_IN_APP_NAMES, isModulePath } from '../controller/apps/index.js';
 import { FlowSyntaxError, parseFlow } from '../switch/ofctl.js';
 import { inPrefix, ipv4ToNumber, networkOf, numberToIpv4 } from '../hosts/addressing.js';
 import { isIpv4 } from '../wire/addresses.js';
@@ -160,6 +161,9 @@ export class Checker {
         const underlay = value['underlay'];
         if (isObject(underlay) && typeof underlay['port'] === 'string') facts.ports = [...(facts.ports ?? []), underlay['port']];
         this.checkSwitchPorts(name, ports, isObject(underlay));
+      } else if (facts.kind === 'controller') {
+        // The control channel is out of band: a controller has no ports to link.
+        facts.ports = [];
       } else if (facts.kind !== undefined) {
         const interfaces = value['interfaces'];
         if (isObject(interfaces)) {
@@ -181,7 +185,26 @@ export class Checker {
       if (facts.kind === 'host') this.checkGateway(name, facts, value['gateway']);
       if (facts.kind === 'router') this.checkRoutes(name, facts, value['routes']);
       if (facts.kind === 'switch' && facts.parsed?.kind === 'switch') this.checkFlows(name, this.switchPorts(facts.parsed.ports), facts.parsed.flows);
+      if (facts.kind === 'switch' && typeof value['controller'] === 'string' && !value['controller'].startsWith('tcp:')) this.checkController(name, value['controller']);
+      if (facts.kind === 'controller' && typeof value['app'] === 'string') this.checkApp(name, value['app']);
     }
+  }
+
+  /** A switch's `controller:` names a controller node. */
+  private checkController(name: string, controller: string): void {
+    const target = this.nodes.get(controller);
+    if (target === undefined) {
+      const controllers = [...this.nodes].filter(([, f]) => f.kind === 'controller').map(([n]) => n);
+      this.issues.add(['nodes', name, 'controller'], `unknown controller "${controller}"${didYouMean(controller, controllers)} (${controllers.length > 0 ? `controllers are ${listNames(controllers)}` : 'the topology has no controller node'}; or write tcp:HOST:PORT)`);
+    } else if (target.kind !== undefined && target.kind !== 'controller') {
+      this.issues.add(['nodes', name, 'controller'], `${controller} is a ${target.kind}, not a controller`);
+    }
+  }
+
+  /** A controller's app is a built-in one or a module path (./app.js, /abs/app.ts). */
+  private checkApp(name: string, app: string): void {
+    if (isModulePath(app) || BUILT_IN_APP_NAMES.includes(app)) return;
+    this.issues.add(['nodes', name, 'app'], `unknown app "${app}"${didYouMean(app, [...BUILT_IN_APP_NAMES])} (built-in apps are ${listNames([...BUILT_IN_APP_NAMES])}; a module path starts with ./, ../ or /)`);
   }
 
   private checkSwitchPorts(name: string, ports: unknown, hasUnderlay: boolean): void {
@@ -371,6 +394,10 @@ export class Checker {
           return;
         }
         if (facts.ports === undefined) return;
+        if (facts.kind === 'controller') {
+          this.issues.add(path, `${node} is a controller: it has no ports to link (switches reach it by naming it in controller:)`);
+          return;
+        }
         if (!facts.ports.includes(port)) {
           const what = facts.kind === 'switch' ? 'port' : 'interface';
           this.issues.add(path, `unknown ${what} "${port}" on ${node}${didYouMean(port, facts.ports)} (${node} has ${listNames(facts.ports)})`);
@@ -568,9 +595,11 @@ export class Checker {
     for (const [name, facts] of this.nodes) {
       const node = facts.parsed!;
       if (node.kind === 'switch') {
-        const spec: NodeSpec = { kind: 'switch', name, ports: this.switchPorts(node.ports), flows: node.flows };
+        const spec: SwitchSpec = { kind: 'switch', name, ports: this.switchPorts(node.ports), flows: node.flows };
+        if (node.failMode !== undefined) spec.failMode = node.failMode;
         if (node.datapathId !== undefined) spec.datapathId = BigInt(node.datapathId);
         if (node.listen !== undefined) spec.listen = listenAddress(node.listen);
+        if (node.controller !== undefined) spec.controller = node.controller.startsWith('tcp:') ? listenAddress(node.controller.slice(4)) : { node: node.controller };
         if (node.underlay !== undefined) {
           const u = node.underlay;
           spec.underlay = {
@@ -579,6 +608,10 @@ export class Checker {
           };
         }
         nodes.push(spec);
+        continue;
+      }
+      if (node.kind === 'controller') {
+        nodes.push({ kind: 'controller', name, app: node.app, options: node.options, latency: node.latency, schedule: node.schedule });
         continue;
       }
       const interfaces: InterfaceSpec[] = Object.entries(node.interfaces).map(([port, spec]) => ({

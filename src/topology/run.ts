@@ -10,9 +10,8 @@ import { PathCollector, buildPath, type PathResult } from '../trace/path.js';
 import { CaptureSink } from '../trace/capture-sink.js';
 import { build, hostOf, receiverOf, resolveAddress, type Built } from './build.js';
 import type { DropReason, Expectation, Topology } from './types.js';
-import { SwitchAgent } from '../openflow/agent.js';
-import { listenOpenFlow, type OpenFlowListener } from '../openflow/tcp.js';
-import type { SwitchNode } from '../switch/node.js';
+import { connectOpenFlow, listenOpenFlow, type OpenFlowListener } from '../openflow/tcp.js';
+import type { AppRegistry } from './build.js';
 
 export interface RunOptions {
   /** Virtual time to stop at, ns (default: when nothing is left to do). */
@@ -21,6 +20,8 @@ export interface RunOptions {
   capture?: CaptureWriter;
   sinks?: TraceSink[];
   onProgress?: (now: number) => void;
+  /** Controller apps given as module paths in the topology, loaded beforehand (loadApps). */
+  apps?: AppRegistry;
 }
 
 export interface TrafficSummary {
@@ -75,7 +76,7 @@ export async function runTopology(topology: Topology, options: RunOptions = {}):
   const seed = options.seed ?? topology.seed;
   const built = prepare(topology, seed, options);
   await built.net.run(options.until ?? Infinity, options.onProgress);
-  return summarize(built, topology, seed);
+  return summarize(built, topology, seed, options.apps);
 }
 
 export interface RealtimeOptions extends RunOptions {
@@ -97,17 +98,20 @@ export async function runTopologyRealtime(topology: Topology, options: RealtimeO
   const listeners: OpenFlowListener[] = [];
   try {
     for (const spec of topology.nodes) {
-      if (spec.kind !== 'switch' || spec.listen === undefined) continue;
-      const agent = new SwitchAgent(built.net.nodes.get(spec.name) as SwitchNode);
-      const listener = await listenOpenFlow(agent, spec.listen.host, spec.listen.port);
-      listeners.push(listener);
-      options.onListening?.(spec.name, listener.host, listener.port);
+      if (spec.kind !== 'switch') continue;
+      const agent = built.agents.get(spec.name)!;
+      if (spec.listen !== undefined) {
+        const listener = await listenOpenFlow(agent, spec.listen.host, spec.listen.port);
+        listeners.push(listener);
+        options.onListening?.(spec.name, listener.host, listener.port);
+      }
+      if (spec.controller !== undefined && 'port' in spec.controller) listeners.push(connectOpenFlow(agent, spec.controller.host, spec.controller.port));
     }
     await paceToWallClock(built, options.until ?? Infinity, options.signal, options.onProgress);
   } finally {
     await Promise.all(listeners.map((l) => l.close()));
   }
-  return summarize(built, topology, seed);
+  return summarize(built, topology, seed, options.apps);
 }
 
 /** Runs the scheduler in step with real time: every millisecond or so, up to the time elapsed. */
@@ -128,7 +132,7 @@ function paceToWallClock(built: Built, until: number, signal: AbortSignal | unde
 }
 
 function prepare(topology: Topology, seed: number, options: RunOptions): Built {
-  const built = build(topology, { seed });
+  const built = build(topology, { seed, ...(options.apps !== undefined && { apps: options.apps }) });
   if (options.capture) {
     options.capture.addEspSecrets(espSecretsOf(topology));
     built.net.recorder.add(new CaptureSink(built.net, options.capture));
@@ -137,7 +141,7 @@ function prepare(topology: Topology, seed: number, options: RunOptions): Built {
   return built;
 }
 
-async function summarize(built: Built, topology: Topology, seed: number): Promise<RunSummary> {
+async function summarize(built: Built, topology: Topology, seed: number, apps: AppRegistry | undefined): Promise<RunSummary> {
   built.net.recorder.close();
   const traffic = summarizeTraffic(built);
   const drops = [...built.net.drops].map(([key, count]) => {
@@ -145,7 +149,7 @@ async function summarize(built: Built, topology: Topology, seed: number): Promis
     return { node, reason, count };
   });
   const expectations: ExpectationResult[] = [];
-  for (const e of topology.expect) expectations.push(await check(e, built, traffic, topology, seed));
+  for (const e of topology.expect) expectations.push(await check(e, built, traffic, topology, seed, apps));
   return {
     topology: topology.name,
     seed,
@@ -179,8 +183,13 @@ function summarizeTraffic(built: Built): TrafficSummary[] {
 }
 
 /** Sends one probe at `at` in a fresh network and returns its path. */
-export async function tracePath(topology: Topology, from: string, to: string, options: { proto?: 'icmp' | 'udp'; dstPort?: number; at?: number; seed?: number; capture?: CaptureWriter } = {}): Promise<PathResult> {
-  const built = build(topology, { seed: options.seed ?? topology.seed, traffic: false });
+export async function tracePath(
+  topology: Topology,
+  from: string,
+  to: string,
+  options: { proto?: 'icmp' | 'udp'; dstPort?: number; at?: number; seed?: number; capture?: CaptureWriter; apps?: AppRegistry } = {},
+): Promise<PathResult> {
+  const built = build(topology, { seed: options.seed ?? topology.seed, traffic: false, ...(options.apps !== undefined && { apps: options.apps }) });
   const net = built.net;
   const host = hostOf(net, from);
   const dst = resolveAddress(net, to);
@@ -199,7 +208,7 @@ export async function tracePath(topology: Topology, from: string, to: string, op
   return buildPath(collector.events, destination);
 }
 
-async function check(e: Expectation, built: Built, traffic: TrafficSummary[], topology: Topology, seed: number): Promise<ExpectationResult> {
+async function check(e: Expectation, built: Built, traffic: TrafficSummary[], topology: Topology, seed: number, apps: AppRegistry | undefined): Promise<ExpectationResult> {
   if (e.kind === 'delivered') {
     const t = traffic[e.traffic]!;
     const bounds = [e.min !== undefined && `at least ${e.min}`, e.max !== undefined && `at most ${e.max}`].filter(Boolean).join(' and ');
@@ -210,7 +219,7 @@ async function check(e: Expectation, built: Built, traffic: TrafficSummary[], to
     const count = built.net.drops.get(`${e.node} ${e.reason}`) ?? 0;
     return { expectation: `at least ${e.min} dropped at ${e.node} for ${e.reason}`, passed: count >= e.min, actual: `${count} dropped` };
   }
-  const path = await tracePath(topology, e.from, e.to, { proto: e.proto, ...(e.dstPort !== undefined && { dstPort: e.dstPort }), at: e.at, seed });
+  const path = await tracePath(topology, e.from, e.to, { proto: e.proto, ...(e.dstPort !== undefined && { dstPort: e.dstPort }), at: e.at, seed, ...(apps !== undefined && { apps }) });
   const nodes = path.hops.map((h) => h.node);
   let at = 0;
   const viaInOrder = e.via.every((v) => {

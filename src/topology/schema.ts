@@ -18,7 +18,7 @@ const allOf =
   <const A extends readonly [T, ...T[]]>(values: A, ..._complete: [Exclude<T, A[number]>] extends [never] ? [] : [missing: Exclude<T, A[number]>]): A =>
     values;
 
-export const NODE_KINDS = ['host', 'router', 'switch'] as const;
+export const NODE_KINDS = ['host', 'router', 'switch', 'controller'] as const;
 export const DROP_REASONS = allOf<DropReason>()([
   'MTU_EXCEEDED',
   'QUEUE_FULL',
@@ -299,9 +299,26 @@ export const switchSchema = z.strictObject({
     ])
     .optional()
     .meta({ description: 'Listen for OpenFlow 1.3 tools such as ovs-ofctl on this TCP port of 127.0.0.1 (0: any free port, printed), or HOST:PORT (as ptcp:); runs then follow the wall clock' }),
+  controller: z
+    .string()
+    .regex(/^([A-Za-z][A-Za-z0-9_-]*|tcp:(\d{1,3}(\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:]+\]):\d{1,5})$/, { error: 'expected a controller node of this topology (c1) or tcp:HOST:PORT (tcp:127.0.0.1:6653)' })
+    .optional()
+    .meta({ description: 'The controller: a controller node (c1), or tcp:HOST:PORT of one outside netloom (the switch connects out, and the run follows the wall clock)' }),
+  failMode: z.enum(['secure', 'standalone']).optional().meta({ description: 'Without a controller: secure keeps the flows; standalone falls back to NORMAL after 15 s (Open vSwitch fail-mode)' }),
 });
 
-export const nodeSchema = z.discriminatedUnion('kind', [hostSchema, routerSchema, switchSchema]);
+export const controllerSchema = z.strictObject({
+  kind: z.literal('controller'),
+  app: z.string().min(1).meta({ description: 'A built-in app (learning, proactive, firewall) or the path of a module exporting an app factory (default or app)' }),
+  options: z.record(z.string(), z.unknown()).prefault({}).meta({ description: "Options passed to the app, e.g. { idleTimeout: 10 } for learning" }),
+  latency: duration.prefault('1ms').meta({ description: 'One-way latency of its control channels (default 1ms)' }),
+  schedule: z
+    .array(z.strictObject({ at: duration, state: z.enum(['down', 'up']) }))
+    .prefault([])
+    .meta({ description: 'Controller failures and restarts: [{ at: 5s, state: down }, …]' }),
+});
+
+export const nodeSchema = z.discriminatedUnion('kind', [hostSchema, routerSchema, switchSchema, controllerSchema]);
 export type NodeInput = z.output<typeof nodeSchema>;
 
 // ---- links -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ export interface Topology {
   expect: Expectation[];
 }
 
-export type NodeSpec = HostSpec | RouterSpec | SwitchSpec;
+export type NodeSpec = HostSpec | RouterSpec | SwitchSpec | ControllerSpec;
 
 export interface InterfaceSpec {
   name: string;
@@ -89,6 +89,23 @@ export interface SwitchSpec {
   datapathId?: bigint;
   /** Passive OpenFlow for tools such as ovs-ofctl (`ptcp:`): the address and TCP port to listen on. */
   listen?: { host: string; port: number };
+  /** The switch's controller: a controller node of the topology, or one outside it that the switch connects to over TCP. */
+  controller?: { node: string } | { host: string; port: number };
+  /** With no controller connected: `secure` keeps the flows as they are; `standalone` (OVS's default) falls back to NORMAL after 3 inactivity probes (15 s). */
+  failMode?: 'secure' | 'standalone';
+}
+
+/** An SDN controller in the topology: an app (built-in name or module path) driving the switches that name it, over simulated control channels. */
+export interface ControllerSpec {
+  kind: 'controller';
+  name: string;
+  /** A built-in app (`learning`, …) or a module path, resolved against the topology file's folder. */
+  app: string;
+  options: Record<string, unknown>;
+  /** One-way latency of its control channels, ns. */
+  latency: number;
+  /** Controller failures and restarts, in time order. */
+  schedule: { at: number; state: 'down' | 'up' }[];
 }
 
 export interface LinkImpairments {

@@ -37,6 +37,10 @@ export class CaptureSink implements TraceSink {
   }
 
   event(e: TraceEvent): void {
+    if (e.dir === 'control') {
+      if (e.bytes !== undefined && e.port !== undefined) this.control(e, e.bytes, e.port);
+      return;
+    }
     if (e.bytes === undefined || e.port === undefined) {
       if (e.detail !== undefined && DECISIONS.has(e.dir)) this.decide(e.packet, e.detail);
       return;
@@ -54,6 +58,17 @@ export class CaptureSink implements TraceSink {
     } else if (e.detail !== undefined && DECISIONS.has(e.dir)) {
       this.decide(e.packet, e.detail);
     }
+  }
+
+  /** A control-channel message, framed as TCP: its own interface per switch (`s1:openflow`), outbound from the switch. */
+  private control(e: TraceEvent, bytes: Uint8Array, port: string): void {
+    const name = `${e.node}:${port}`;
+    let id = this.interfaces.get(name);
+    if (id === undefined) {
+      id = this.capture.addInterface({ name, description: `OpenFlow control channel of ${e.node} (TCP port 6653)` });
+      this.interfaces.set(name, id);
+    }
+    this.capture.writePacket(id, e.t, bytes, { direction: e.detail?.startsWith('to ') ? 'outbound' : 'inbound', ...(e.detail !== undefined && { comment: e.detail }) });
   }
 
   /** Remembers a decision for the frames it sends; a bounded memory (a packet waiting for ARP keeps its entry a while). */

@@ -5,7 +5,7 @@
  */
 import type { DropReason } from '../topology/types.js';
 
-export type TraceDirection = 'tx' | 'rx' | 'drop' | 'route' | 'deliver' | 'match' | 'encap' | 'decap' | 'link';
+export type TraceDirection = 'tx' | 'rx' | 'drop' | 'route' | 'deliver' | 'match' | 'encap' | 'decap' | 'link' | 'control';
 
 export interface TraceEvent {
   /** Virtual time, ns. */

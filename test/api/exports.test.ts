@@ -6,7 +6,7 @@ import type { LayerSpan, TolerantDecode } from '../../src/index.js';
 describe('the public API', () => {
   it('exports exactly this list of values', () => {
     expect(Object.keys(netloom).sort()).toEqual([
-      'Bridge', 'CaptureError', 'ESP_ALGORITHMS', 'ETHERTYPE', 'FlowKey', 'FlowSyntaxError', 'IPPROTO', 'LAYER_NAMES', 'LayerRegistry',
+      'Bridge', 'CaptureError', 'ESP_ALGORITHMS', 'ETHERTYPE', 'FlowKey', 'FlowSyntaxError', 'GroupError', 'IPPROTO', 'LAYER_NAMES', 'LayerRegistry',
       'MemorySink', 'NW_FRAG', 'PcapngWriter', 'ReplayWindow', 'SpecError', 'TopologyError', 'VLAN_CFI', 'VXLAN_PORT', 'WireError',
       'decode', 'decodeTolerant', 'defaultRegistry', 'encode', 'encodeInto', 'explain', 'extractFlowKey', 'extractTunnelFlowKey',
       'flowHash', 'formatPath', 'formatTrace', 'fromHex', 'internetChecksum', 'layerToJson', 'layersFromJson', 'loadTopology',

@@ -213,7 +213,7 @@ const BAD: [name: string, text: string, lines: string[]][] = [
     'bad.yaml:8:1: unknown key "colour" (keys are name, seed, defaults, nodes, links, traffic, expect)',
   ]],
   ['unknown node kind', `nodes:\n  x1: { kind: hub }\n`, [
-    'bad.yaml:2:15 nodes.x1.kind: unknown kind "hub" (kinds are host, router, switch)',
+    'bad.yaml:2:15 nodes.x1.kind: unknown kind "hub" (kinds are host, router, switch, controller)',
   ]],
   ['missing kind', `nodes:\n  x1: { ports: [p1] }\n`, [
     'bad.yaml:2:3 nodes.x1: missing required key "kind"',
@@ -432,7 +432,7 @@ const BAD: [name: string, text: string, lines: string[]][] = [
     'bad.yaml:8:7 seed: expected an integer in 0-4294967295, got 4294967296',
   ]],
   ['a link to a node with problems of its own', `nodes:\n  h1: { kind: hots, interfaces: { eth0: {} } }\n  h2: { kind: host, interfaces: { eth0: { ipv4: 10.0.1.2/24 } } }\nlinks:\n  - endpoints: [h1:eth0, h2:eth0]\n  - endpoints: [h1:eth9, h2:eth9]\n`, [
-    'bad.yaml:2:15 nodes.h1.kind: unknown kind "hots"; did you mean "host"? (kinds are host, router, switch)',
+    'bad.yaml:2:15 nodes.h1.kind: unknown kind "hots"; did you mean "host"? (kinds are host, router, switch, controller)',
     'bad.yaml:6:26 links[1].endpoints[1]: unknown interface "eth9" on h2; did you mean "eth0"? (h2 has eth0)',
   ]],
 ];
@@ -480,7 +480,7 @@ expect:
     expect(error?.message.split('\n')).toEqual([
       'many.yaml:2:7 seed: expected an integer in 0-4294967295, got -1',
       'many.yaml:7:14 nodes.h1.gateway: 10.0.9.1 is not on a subnet of h1 (10.0.1.0/24)',
-      'many.yaml:8:15 nodes.h2.kind: unknown kind "hots"; did you mean "host"? (kinds are host, router, switch)',
+      'many.yaml:8:15 nodes.h2.kind: unknown kind "hots"; did you mean "host"? (kinds are host, router, switch, controller)',
       'many.yaml:11:33 nodes.r1.interfaces.eth0.ipv4: 10.0.1.10 is also on h1:eth0',
       'many.yaml:11:52 nodes.r1.interfaces.eth0.mac: MAC 02:00:00:00:00:01 is also on h1:eth0',
       'many.yaml:12:20 nodes.r1.routes[0].to: 10.0.3.1/24 has host bits set; did you mean 10.0.3.0/24?',

@@ -1,0 +1,57 @@
+/**
+ * The controller's TCP side: switches (Open vSwitch with `set-controller tcp:HOST:PORT`, or a
+ * netloom switch with `controller: tcp:HOST:PORT`) connect here. A switch that stops reading
+ * is disconnected once a megabyte waits for it; a switch that sends garbage is disconnected by
+ * its Datapath; nothing a switch sends reaches the caller as an exception.
+ */
+import { createServer, type Socket } from 'node:net';
+import type { OpenFlowListener } from '../openflow/tcp.js';
+import type { Controller } from './controller.js';
+
+const HARD_LIMIT = 1 << 20;
+
+export function listenController(controller: Controller, host: string, port: number): Promise<OpenFlowListener> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    const dp = controller.attach({
+      label: `tcp ${socket.remoteAddress}:${socket.remotePort}`,
+      send(bytes) {
+        if (socket.destroyed) return false;
+        if (socket.writableLength > HARD_LIMIT) {
+          socket.destroy();
+          return false;
+        }
+        socket.write(bytes);
+        return true;
+      },
+      close() {
+        socket.end();
+        socket.destroySoon();
+      },
+    });
+    socket.on('data', (chunk: Buffer) => dp.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      sockets.delete(socket);
+      dp.lost();
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve({
+        host,
+        port: typeof address === 'object' && address !== null ? address.port : port,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
