@@ -48,8 +48,9 @@ export type { CaptureWriter, CaptureInterface, PacketMeta, EspSaRecord } from '.
 // Topologies, runs and paths: assert forwarding in tests as `netloom run` and `trace` do.
 export { loadTopology, loadTopologyFile } from './topology/load.js';
 export { TopologyError, type TopologyIssue } from './topology/errors.js';
-export { runTopology, tracePath, type RunOptions, type RunSummary, type TrafficSummary, type ExpectationResult } from './topology/run.js';
-export type { Topology, NodeSpec, HostSpec, RouterSpec, SwitchSpec, SwitchPortSpec, TunnelSpec, LinkSpec, TrafficSpec, Expectation, DropReason, Disposition } from './topology/types.js';
+export { runTopology, runTopologyRealtime, tracePath, type RunOptions, type RealtimeOptions, type RunSummary, type TrafficSummary, type ExpectationResult } from './topology/run.js';
+export { loadApps } from './topology/apps.js';
+export type { Topology, NodeSpec, HostSpec, RouterSpec, SwitchSpec, SwitchPortSpec, ControllerSpec, TunnelSpec, LinkSpec, TrafficSpec, Expectation, DropReason, Disposition } from './topology/types.js';
 export { formatPath, type PathResult, type Hop } from './trace/path.js';
 export type { TraceEvent, TraceSink, TraceDirection } from './trace/events.js';
 
@@ -60,3 +61,15 @@ export { GroupError } from './switch/group.js';
 export { formatTrace, packetFromFlow } from './switch/trace.js';
 export type { Rule, Action, Group, Bucket } from './switch/flow.js';
 export type { PipelineResult, Output } from './switch/pipeline.js';
+
+// OpenFlow 1.3 on the wire: every message, decoded and encoded byte-exact.
+export { decodeMessage, encodeMessage, OFPT, OFPP, type OfMessage, type MessageOf, type MessageType } from './openflow/messages.js';
+export { OpenFlowError, OFPET, type OpenFlowErrorCode } from './openflow/errors.js';
+export type { OfAction, OfInstruction } from './openflow/actions.js';
+export type { Oxm } from './openflow/oxm.js';
+
+// The controller: apps in the style of os-ken, for topologies and for real switches over TCP.
+export { Controller, type ControllerApp, type AppFactory, type AppContext, type PacketInEvent } from './controller/controller.js';
+export { Datapath, OpenFlowRequestError, type FlowModSpec } from './controller/datapath.js';
+export { listenController } from './controller/tcp.js';
+export { BUILT_IN_APPS } from './controller/apps/index.js';

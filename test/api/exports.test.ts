@@ -6,12 +6,13 @@ import type { LayerSpan, TolerantDecode } from '../../src/index.js';
 describe('the public API', () => {
   it('exports exactly this list of values', () => {
     expect(Object.keys(netloom).sort()).toEqual([
-      'Bridge', 'CaptureError', 'ESP_ALGORITHMS', 'ETHERTYPE', 'FlowKey', 'FlowSyntaxError', 'GroupError', 'IPPROTO', 'LAYER_NAMES', 'LayerRegistry',
-      'MemorySink', 'NW_FRAG', 'PcapngWriter', 'ReplayWindow', 'SpecError', 'TopologyError', 'VLAN_CFI', 'VXLAN_PORT', 'WireError',
-      'decode', 'decodeTolerant', 'defaultRegistry', 'encode', 'encodeInto', 'explain', 'extractFlowKey', 'extractTunnelFlowKey',
-      'flowHash', 'formatPath', 'formatTrace', 'fromHex', 'internetChecksum', 'layerToJson', 'layersFromJson', 'loadTopology',
-      'loadTopologyFile', 'openCapture', 'packetFromFlow', 'parseFlow', 'parseSpec', 'readCapture', 'runTopology', 'toHex', 'tracePath',
-      'tsharkEspOptions', 'writePcap',
+      'BUILT_IN_APPS', 'Bridge', 'CaptureError', 'Controller', 'Datapath', 'ESP_ALGORITHMS', 'ETHERTYPE', 'FlowKey', 'FlowSyntaxError', 'GroupError',
+      'IPPROTO', 'LAYER_NAMES', 'LayerRegistry', 'MemorySink', 'NW_FRAG', 'OFPET', 'OFPP', 'OFPT', 'OpenFlowError', 'OpenFlowRequestError',
+      'PcapngWriter', 'ReplayWindow', 'SpecError', 'TopologyError', 'VLAN_CFI', 'VXLAN_PORT', 'WireError', 'decode', 'decodeMessage',
+      'decodeTolerant', 'defaultRegistry', 'encode', 'encodeInto', 'encodeMessage', 'explain', 'extractFlowKey', 'extractTunnelFlowKey',
+      'flowHash', 'formatPath', 'formatTrace', 'fromHex', 'internetChecksum', 'layerToJson', 'layersFromJson', 'listenController', 'loadApps',
+      'loadTopology', 'loadTopologyFile', 'openCapture', 'packetFromFlow', 'parseFlow', 'parseSpec', 'readCapture', 'runTopology',
+      'runTopologyRealtime', 'toHex', 'tracePath', 'tsharkEspOptions', 'writePcap',
     ]);
   });
 

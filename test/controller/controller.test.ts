@@ -76,6 +76,15 @@ describe('a controller in a topology', () => {
     expect(c1.log).toContain('c1: app error in packetIn for switch 0000000000000001: the app tripped on purpose');
   });
 
+  it("the README's app runs: awaited barrier and DESC reply, then flooding", async () => {
+    const topology = loadTopology(TWO_HOSTS('{ kind: controller, app: ./fixtures/readme-app.ts, options: { greeting: hi } }'), join(import.meta.dirname, 'one-switch.yaml'));
+    const summary = await runTopology(topology, { apps: await loadApps(topology, import.meta.dirname) });
+    expect(summary.traffic[0]).toMatchObject({ sent: 3, delivered: 3 });
+    const built = build(topology, { apps: await loadApps(topology, import.meta.dirname) });
+    await built.net.run(10e6);
+    expect((built.net.nodes.get('c1') as ControllerNode).controller.log).toContain('s1 is ready (hi)');
+  });
+
   it('a module app that is not loaded is a clear error', () => {
     const topology = loadTopology(TWO_HOSTS('{ kind: controller, app: ./nowhere.js }'), 'one-switch.yaml');
     expect(() => build(topology)).toThrow('c1: app "./nowhere.js" is a module that was not loaded: load it with loadApps(topology) and pass { apps }');
