@@ -5,8 +5,7 @@
  * are written, with the Datapath carrying the calls. An app's handler may be async; whatever it
  * throws is logged with the switch it concerns and never reaches the switch or other apps.
  */
-import { OFPP, type MessageOf, type OfMessage } from '../openflow/messages.js';
-import { OFP_VERSION } from '../openflow/messages.js';
+import { OFP_VERSION, OFPP, type MessageOf, type OfMessage } from '../openflow/messages.js';
 import type { Transport } from '../openflow/agent.js';
 import type { Oxm } from '../openflow/oxm.js';
 import { Datapath, formatDpid } from './datapath.js';

@@ -151,7 +151,7 @@ export class Connection {
       return;
     }
     try {
-      this.agent.handle(this, m, bytes);
+      this.agent.handle(this, m);
     } catch (e) {
       if (!(e instanceof OpenFlowError)) throw e;
       this.refuse(bytes, e.ofp);
@@ -286,7 +286,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
 
   // ---- controller -> switch
 
-  handle(c: Connection, m: OfMessage, bytes: Uint8Array): void {
+  handle(c: Connection, m: OfMessage): void {
     if (c.role === OFPCR_ROLE.SLAVE && WRITE_TYPES.has(m.type)) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.IS_SLAVE });
     switch (m.type) {
       case 'hello':
@@ -346,7 +346,6 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
         throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_EXPERIMENTER });
       default:
         // Switch-to-controller types and types 1.3 does not define.
-        void bytes;
         throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_TYPE });
     }
   }
@@ -462,7 +461,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
         reply([{ kind: 'desc', desc: { mfrDesc: 'netloom', hwDesc: 'netloom emulated switch', swDesc: 'netloom', serialNum: 'None', dpDesc: this.node.name } }]);
         return;
       case 'flow':
-        reply(split('flow', this.flowStats(body), flowStatsSize, (flows) => ({ kind: 'flow', flows })));
+        reply(split(this.flowStats(body), flowStatsSize, (flows) => ({ kind: 'flow', flows })));
         return;
       case 'aggregate': {
         const flows = this.flowStats(body);
@@ -472,31 +471,31 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
       case 'table': {
         const p = this.node.bridge.pipeline;
         const tables = Array.from({ length: N_TABLES }, (_, id) => ({ tableId: id, activeCount: p.table(id).size, lookupCount: BigInt(p.lookups[id]!), matchedCount: BigInt(p.matches[id]!) }));
-        reply(split('table', tables, () => 24, (t) => ({ kind: 'table', tables: t })));
+        reply(split(tables, () => 24, (t) => ({ kind: 'table', tables: t })));
         return;
       }
       case 'port_stats': {
         const ports = this.node.portInfo().filter((p) => body.portNo === OFPP.ANY || portToOfp(p.number) === body.portNo);
         if (ports.length === 0) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_PORT });
-        reply(split('port_stats', ports.map((p) => this.portStats(p)), () => 112, (s) => ({ kind: 'port_stats', ports: s })));
+        reply(split(ports.map((p) => this.portStats(p)), () => 112, (s) => ({ kind: 'port_stats', ports: s })));
         return;
       }
       case 'port_desc':
-        reply(split('port_desc', this.node.portInfo().map(ofPort), () => 64, (ports) => ({ kind: 'port_desc', ports })));
+        reply(split(this.node.portInfo().map(ofPort), () => 64, (ports) => ({ kind: 'port_desc', ports })));
         return;
       case 'table_features':
         if (body.tables.length > 0) throw refusal({ type: OFPET.TABLE_FEATURES_FAILED, code: 5 /* EPERM */ });
         this.features ??= tableFeatures();
-        reply(split('table_features', this.features, featuresSize, (tables) => ({ kind: 'table_features', tables })));
+        reply(split(this.features, featuresSize, (tables) => ({ kind: 'table_features', tables })));
         return;
       case 'queue':
         reply([{ kind: 'queue', queues: [] }]);
         return;
       case 'group':
-        reply(split('group', this.groupStats(body.groupId), (g) => 40 + 16 * g.buckets.length, (groups) => ({ kind: 'group', groups })));
+        reply(split(this.groupStats(body.groupId), (g) => 40 + 16 * g.buckets.length, (groups) => ({ kind: 'group', groups })));
         return;
       case 'group_desc':
-        reply(split('group_desc', this.groupDescs(), groupDescSize, (groups) => ({ kind: 'group_desc', groups })));
+        reply(split(this.groupDescs(), groupDescSize, (groups) => ({ kind: 'group_desc', groups })));
         return;
       case 'group_features':
         reply([{ kind: 'group_features', features: GROUP_FEATURES }]);
@@ -620,7 +619,7 @@ function ofPort(p: SwitchPortInfo): OfPort {
 }
 
 /** Splits entries into reply bodies that each fit one message; always at least one (possibly empty) body. */
-function split<T>(_kind: string, items: readonly T[], size: (item: T) => number, body: (items: T[]) => MultipartReplyBody): MultipartReplyBody[] {
+function split<T>(items: readonly T[], size: (item: T) => number, body: (items: T[]) => MultipartReplyBody): MultipartReplyBody[] {
   const out: MultipartReplyBody[] = [];
   let chunk: T[] = [];
   let bytes = 0;

@@ -18,6 +18,8 @@ const ETH_LLDP = 0x88cc;
 const ETH_ARP = 0x0806;
 const LLDP_MULTICAST = [0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e];
 const PATH_PRIORITY = 10;
+/** The cookie of path flows, so a reroute deletes them and nothing else. */
+const PATH_COOKIE = 0x70617468n;
 /** OFPPS_LINK_DOWN. */
 const LINK_DOWN = 1;
 
@@ -106,13 +108,12 @@ export const proactive: AppFactory = ({ controller }) => {
       frontier = next;
     }
     for (const [dpid, port] of toward) {
-      switches.get(dpid)?.flowMod({ priority: PATH_PRIORITY, match: [{ field: 'eth_dst', value: host.mac }], actions: [output(port)] });
+      switches.get(dpid)?.flowMod({ priority: PATH_PRIORITY, cookie: PATH_COOKIE, match: [{ field: 'eth_dst', value: host.mac }], actions: [output(port)] });
     }
   };
 
   const reroute = () => {
-    for (const dp of switches.values()) dp.flowMod({ command: 'delete', tableId: 0, match: [], priority: PATH_PRIORITY, cookie: 0n, outPort: OFPP.ANY });
-    for (const dp of switches.values()) installBase(dp);
+    for (const dp of switches.values()) dp.deleteFlows(`cookie=0x${PATH_COOKIE.toString(16)}/-1`);
     for (const host of hosts.values()) installRoutes(host);
   };
 
