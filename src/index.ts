@@ -47,7 +47,8 @@ export type { CaptureWriter, CaptureInterface, PacketMeta, EspSaRecord } from '.
 
 // Topologies, runs and paths: assert forwarding in tests as `netloom run` and `trace` do.
 export { loadTopology, loadTopologyFile } from './topology/load.js';
-export { TopologyError, type TopologyIssue } from './topology/errors.js';
+export { lessonPath } from './topology/lessons.js';
+export { TopologyError, ProbeError, type TopologyIssue, type ProbeArgument } from './topology/errors.js';
 export { runTopology, runTopologyRealtime, tracePath, type RunOptions, type RealtimeOptions, type RunSummary, type TrafficSummary, type ExpectationResult } from './topology/run.js';
 export { loadApps } from './topology/apps.js';
 export type { Topology, NodeSpec, HostSpec, RouterSpec, SwitchSpec, SwitchPortSpec, ControllerSpec, TunnelSpec, LinkSpec, TrafficSpec, Expectation, DropReason, Disposition } from './topology/types.js';

@@ -121,6 +121,19 @@ In VS Code with the YAML extension, save it and put this first in a topology fil
   # yaml-language-server: $schema=./netloom.schema.json`)
   .action(() => run(async () => (await import('./schema.js')).schemaCommand()));
 
+program
+  .command('test')
+  .description("run every topology's expectations as a test suite (exit 1 if one fails, 2 if a file is bad)")
+  .argument('[paths...]', 'topology files, or folders of them (.yaml, .yml, .json); default: ./topologies')
+  .option('--junit <file>', 'also write a JUnit XML report: a testsuite per topology, a testcase per expectation')
+  .action((paths: string[], options) => run(async () => (await import('./test.js')).testCommand(paths, options)));
+
+program
+  .command('tenants')
+  .description("print each tenant's virtual switches, its address mapping and the physical ports behind its virtual ones")
+  .argument('<topology>', 'a topology file with tenants:')
+  .action((file: string) => run(async () => (await import('./tenants.js')).tenantsCommand(file)));
+
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`netloom: internal error: ${String(error)}\n`);
   process.exitCode = 3;

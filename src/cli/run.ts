@@ -2,7 +2,7 @@
 import { createWriteStream, openSync } from 'node:fs';
 import { loadTopologyFile } from '../topology/load.js';
 import { dirname, resolve } from 'node:path';
-import { espSecretsOf, runTopology, runTopologyRealtime, type RunSummary } from '../topology/run.js';
+import { espSecretsOf, runTopology, runTopologyRealtime, wallClockPeers, type ExpectationResult, type RunSummary } from '../topology/run.js';
 import { loadApps } from '../topology/apps.js';
 import { tsharkEspOptions } from '../capture/esp-secrets.js';
 import { parseDuration } from '../topology/units.js';
@@ -67,10 +67,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     apps,
     ...(progress && { onProgress: (now: number) => process.stderr.write(`\r${(now / 1e9).toFixed(3)} s of virtual time…`) }),
   };
-  // Peers outside the process (ovs-ofctl, an external controller) need the wall clock.
-  const external = topology.nodes.some((n) => n.kind === 'switch' && (n.listen !== undefined || (n.controller !== undefined && 'port' in n.controller)));
   let summary: RunSummary;
-  if (options.realtime || external) {
+  if (options.realtime || wallClockPeers(topology).length > 0) {
     const stop = new AbortController();
     const interrupt = () => stop.abort();
     process.once('SIGINT', interrupt);
@@ -112,9 +110,14 @@ export function formatSummary(s: RunSummary): string {
   }
   if (s.expectations.length > 0) {
     out.push('', 'expectations');
-    for (const e of s.expectations) out.push(`  ${e.passed ? 'ok  ' : 'FAIL'} ${e.expectation}  (${e.actual})`);
+    for (const e of s.expectations) out.push(`  ${formatExpectation(e)}`);
     const passed = s.expectations.filter((e) => e.passed).length;
     out.push('', `${passed} of ${s.expectations.length} expectations passed`);
   }
   return out.join('\n');
+}
+
+/** `ok   ping h1 to h2: at least 5 delivered  (5 of 5 delivered)`, or `FAIL …`: as run and test print each expectation. */
+export function formatExpectation(e: ExpectationResult): string {
+  return `${e.passed ? 'ok  ' : 'FAIL'} ${e.expectation}  (${e.actual})`;
 }

@@ -165,6 +165,22 @@ export class Datapath {
     });
   }
 
+  /**
+   * Sends a message that has no reply (FLOW_MOD, PACKET_OUT, GROUP_MOD…) and a barrier after it,
+   * as ovs-ofctl does: resolves once the switch has applied it, rejects with OpenFlowRequestError
+   * if the switch refused it.
+   */
+  async apply(m: OfMessage): Promise<void> {
+    const xid = m.xid === 0 ? this.nextXid() : m.xid;
+    const refused = new Promise<never>((_, reject) => this.pending.set(xid, { request: m.type, parts: [], resolve: () => {}, reject }));
+    this.send({ ...m, xid });
+    try {
+      await Promise.race([this.barrier(), refused]);
+    } finally {
+      this.pending.delete(xid);
+    }
+  }
+
   /** A barrier: resolves when the switch has applied everything sent before it. */
   async barrier(): Promise<void> {
     await this.request({ type: 'barrier_request', xid: 0 });

@@ -9,14 +9,16 @@
  * It knows nothing of sockets: a connection is a `Transport` (send bytes, close). tcp.ts puts
  * connections on TCP; a simulated control channel can carry them too.
  */
-import type { SwitchEvents, SwitchNode, SwitchPortInfo } from '../switch/node.js';
+import type { SwitchEvents, SwitchPortInfo } from '../switch/node.js';
+import type { Bridge } from '../switch/bridge.js';
+import type { Scheduler } from '../sim/scheduler.js';
 import type { EventHandler } from '../sim/scheduler.js';
 import type { Action, Group, Rule } from '../switch/flow.js';
 import type { PacketInCause } from '../switch/pipeline.js';
 import { W } from '../switch/fields.js';
 import { GROUP_TYPES, Match, OFPG_MAX } from '../switch/flow.js';
 import { GroupError } from '../switch/group.js';
-import { OFPBAC, OFPBRC, OFPET, OFPFMFC, OFPGMFC, OFPHFC, OFPMMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
+import { OFPBAC, OFPBRC, OFPET, OFPFMFC, OFPGMFC, OFPHFC, OFPMMFC, OFPPMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import {
   OFPCR_ROLE, OFPFC, OFPFF, OFPGC, OFPG_ALL, OFPG_ANY, OFPP, OFPPR, OFPRR, OFPTT_ALL, OFP_NO_BUFFER, OFP_VERSION, decodeMessage, encodeMessage, errorFor,
   type MessageOf, type OfMessage,
@@ -27,6 +29,29 @@ import { actionsFromPacketOut, actionsToInstructions, bucketsFromOfp, bucketsToO
 import { OXM_FIELDS, type Oxm } from './oxm.js';
 import type { OfPort, OfPortStats, OfTableFeatures, OfTableFeatureProperty } from './structs.js';
 import { OFPTFPT } from './structs.js';
+
+/**
+ * What the agent drives: a netloom switch (SwitchNode), or a tenant's virtual switch (the
+ * platform's, src/tenants/) — its flow tables, ports, and where its packets go.
+ */
+export interface OpenFlowDatapath {
+  readonly name: string;
+  readonly datapathId: bigint;
+  readonly failMode: 'secure' | 'standalone';
+  readonly bridge: Bridge;
+  readonly net: { readonly scheduler: Scheduler };
+  /** Who gets PACKET_INs, for traces. */
+  controllerName: string;
+  listen(listener: SwitchEvents | undefined): void;
+  /** Flows were added, changed or deleted over OpenFlow. */
+  flowsChanged(): void;
+  /** A flow a controller installed, for traces. */
+  noteInstalled(flow: string): void;
+  portInfo(): SwitchPortInfo[];
+  packetOut(inPort: number, actions: readonly Action[], bytes: Uint8Array): void;
+  /** A PORT_MOD: new config bits under `mask`; the port as it is now, or undefined when nothing changed or there is no such port. */
+  modPort(number: number, config: number, mask: number): SwitchPortInfo | undefined;
+}
 
 /** What carries one connection's bytes: TCP, or a simulated channel. */
 export interface Transport {
@@ -188,7 +213,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
   /** Per-table lookups and matches are the pipeline's; table features are built once. */
   private features: OfTableFeatures[] | undefined;
 
-  constructor(readonly node: SwitchNode) {
+  constructor(readonly node: OpenFlowDatapath) {
     node.listen(this);
   }
 
@@ -254,6 +279,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
     for (const o of matchToOxm(pipelineMatch(cause.words))) if (o.field !== 'in_port') match.push(o);
     let taken = false;
     for (const c of this.connections) {
+      if (!this.wantsAsync(c)) continue;
       const mask = c.role === OFPCR_ROLE.SLAVE ? c.async.packetInSlave : c.async.packetInMaster;
       if ((mask & (1 << reason)) === 0) continue;
       c.send({ type: 'packet_in', xid: 0, bufferId: OFP_NO_BUFFER, totalLen: cause.totalLen, reason, tableId: cause.table, cookie: cause.cookie, match, data: bytes }, true);
@@ -271,17 +297,25 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
       idleTimeout: rule.idleTimeout, hardTimeout: rule.hardTimeout, packetCount: BigInt(rule.packets), byteCount: BigInt(rule.bytes), match: matchToOxm(rule.match),
     };
     for (const c of this.connections) {
+      if (!this.wantsAsync(c)) continue;
       const mask = c.role === OFPCR_ROLE.SLAVE ? c.async.flowRemovedSlave : c.async.flowRemovedMaster;
       if ((mask & (1 << code)) !== 0) c.send(m);
     }
   }
 
-  portStatus(port: SwitchPortInfo): void {
+  /** PORT_STATUS to every connection that wants it, but `except` (the one whose PORT_MOD made the change). */
+  portStatus(port: SwitchPortInfo, except?: Connection): void {
     const m: OfMessage = { type: 'port_status', xid: 0, reason: OFPPR.MODIFY, port: ofPort(port) };
     for (const c of this.connections) {
+      if (c === except || !this.wantsAsync(c)) continue;
       const mask = c.role === OFPCR_ROLE.SLAVE ? c.async.portStatusSlave : c.async.portStatusMaster;
       if ((mask & (1 << OFPPR.MODIFY)) !== 0) c.send(m);
     }
+  }
+
+  /** OVS's ofconn_receives_async_msg: a tool's connection (ptcp:) with miss_send_len 0 gets no asynchronous messages. */
+  private wantsAsync(c: Connection): boolean {
+    return this.controllers.has(c) || c.missSendLen !== 0;
   }
 
   // ---- controller -> switch
@@ -341,7 +375,8 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
       case 'meter_mod':
         throw refusal({ type: OFPET.METER_MOD_FAILED, code: OFPMMFC.OUT_OF_METERS });
       case 'port_mod':
-        throw refusal({ type: OFPET.PORT_MOD_FAILED, code: 0 });
+        this.portMod(c, m);
+        return;
       case 'experimenter':
         throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_EXPERIMENTER });
       default:
@@ -393,7 +428,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
     if (m.bufferId !== OFP_NO_BUFFER) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BUFFER_UNKNOWN });
     const inPort = portFromOfp(m.inPort);
     if (inPort === undefined || (m.inPort > 0xfffeff00 && m.inPort !== OFPP.CONTROLLER && m.inPort !== OFPP.LOCAL)) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_PORT });
-    const actions = actionsFromPacketOut(m.actions, inPort, this.groupExists);
+    const actions = actionsFromPacketOut(m.actions, inPort, m.data, this.groupExists);
     this.node.packetOut(inPort, actions, m.data);
   }
 
@@ -449,6 +484,26 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
 
   private groupDescs(): OfGroupDesc[] {
     return this.node.bridge.pipeline.allGroups().map((g) => ({ type: GROUP_TYPES.indexOf(g.type), groupId: g.id, buckets: bucketsToOfp(g.buckets) }));
+  }
+
+  // ---- ports
+
+  /**
+   * PORT_MOD as OVS 3.1 takes it (ofputil_decode_port_mod, port_mod_start, port_mod_finish): a port
+   * number in the range OpenFlow 1.3 leaves unused is BAD_OUT_PORT, a port the switch lacks
+   * BAD_PORT, a hw_addr not the port's BAD_HW_ADDR; advertise is ignored (netloom ports have no
+   * features). The change goes as PORT_STATUS to every connection but this one: before OpenFlow
+   * 1.5 the one that asked is not told, as OVS's connmgr_send_port_status.
+   */
+  private portMod(c: Connection, m: MessageOf<'port_mod'>): void {
+    const number = portFromOfp(m.portNo);
+    if (number === undefined) throw refusal({ type: OFPET.BAD_ACTION, code: OFPBAC.BAD_OUT_PORT });
+    const port = this.node.portInfo().find((p) => p.number === number);
+    if (port === undefined) throw refusal({ type: OFPET.PORT_MOD_FAILED, code: OFPPMFC.BAD_PORT });
+    if (port.mac !== m.hwAddr) throw refusal({ type: OFPET.PORT_MOD_FAILED, code: OFPPMFC.BAD_HW_ADDR });
+    const changed = this.node.modPort(number, m.config, m.mask);
+    if (changed === undefined) return;
+    this.portStatus(changed, c);
   }
 
   // ---- statistics
@@ -613,7 +668,7 @@ function overlaps(existing: readonly Rule[], rule: Rule): boolean {
 
 function ofPort(p: SwitchPortInfo): OfPort {
   return {
-    portNo: portToOfp(p.number), hwAddr: p.mac, name: p.name.slice(0, 15), config: 0, state: p.live ? OFPPS_LIVE : OFPPS_LINK_DOWN,
+    portNo: portToOfp(p.number), hwAddr: p.mac, name: p.name.slice(0, 15), config: p.config, state: (p.linkDown ? OFPPS_LINK_DOWN : 0) | (p.live ? OFPPS_LIVE : 0),
     curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0,
   };
 }

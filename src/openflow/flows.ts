@@ -8,18 +8,22 @@
  * OpenFlow error OVS sends: prerequisites (BAD_PREREQ), duplicate fields, masks a field cannot
  * take, actions the match cannot support (MATCH_INCONSISTENT), a goto_table backwards, a group
  * action naming no group (BAD_OUT_GROUP). Group buckets map too; their actions meet no match.
+ * What OpenFlow 1.3 has no action for (load, move, resubmit, output to a field, learn, a
+ * controller reason, a masked set_field) travels as Open vSwitch's Nicira actions (nicira.ts).
  *
  * Owns no state; knows nothing of connections. The switch's field table is the authority on what
  * can be matched and written: an OXM field the switch has no place for is BAD_FIELD.
  */
 import { fieldByName, W, readField, type FieldDef } from '../switch/fields.js';
 import { Match, type Action, type Bucket, type Rule } from '../switch/flow.js';
+import { SwitchPacket } from '../switch/packet.js';
 import { formatActions, formatMatch, prerequisiteMet, setWords } from '../switch/ofctl.js';
 import { VLAN_CFI } from '../wire/flowkey.js';
 import type { OfAction, OfInstruction } from './actions.js';
 import type { OfBucket } from './structs.js';
 import { OFPBAC, OFPBIC, OFPBMC, OFPET, OFPGMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import { OFPP } from './messages.js';
+import { actionFromNicira, niciraFor, NX_VENDOR_ID } from './nicira.js';
 import { OFPVID_PRESENT, oxmField, type Oxm, type OxmKnown, type OxmUnknown } from './oxm.js';
 
 /** OpenFlow 1.0's reserved port range begins here; 1.1+ moves it to 0xffffff00. */
@@ -277,9 +281,16 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
         if (!c.groupExists(a.groupId)) bad(`group ${a.groupId} does not exist`, OFPBAC.BAD_OUT_GROUP);
         out.push({ type: 'group', group: a.groupId });
         return;
-      case 'experimenter':
-        bad(`experimenter 0x${a.experimenter.toString(16).padStart(8, '0')} actions are not supported`, OFPBAC.BAD_EXPERIMENTER);
+      case 'experimenter': {
+        if (a.experimenter !== NX_VENDOR_ID) bad(`experimenter 0x${a.experimenter.toString(16).padStart(8, '0')} actions are not supported`, OFPBAC.BAD_EXPERIMENTER);
+        // OVS decodes a bucket's actions as a list: only write_actions refuses what an action set cannot hold.
+        const action = actionFromNicira(a.body, { structure: c.structure, path: at, match, actionSet: actionSet && match !== undefined });
+        // A write to vlan_tci makes the outer tag present or absent by its CFI bit (OVS's check_SET_FIELD).
+        if (action.type === 'load' && action.dst.field.word === W.VLAN_TCI) c.tags[0] = ((action.value << BigInt(action.dst.start)) & BigInt(VLAN_CFI)) !== 0n;
+        if (action.type === 'set_field' && action.field.word === W.VLAN_TCI) c.tags[0] = (action.value & BigInt(VLAN_CFI)) !== 0n;
+        out.push(action);
         return;
+      }
       case 'unknown':
         bad(`action type ${a.actionType} is not an OpenFlow 1.3 action`, OFPBAC.BAD_TYPE);
         return;
@@ -332,10 +343,14 @@ export function actionsFromInstructions(instructions: readonly OfInstruction[], 
 }
 
 /** A PACKET_OUT's actions as the switch's (output to TABLE allowed, runs the tables from 0); `groupExists` answers for group actions. */
-export function actionsFromPacketOut(list: readonly OfAction[], inPort: number, groupExists: (group: number) => boolean): Action[] {
+export function actionsFromPacketOut(list: readonly OfAction[], inPort: number, data: Uint8Array, groupExists: (group: number) => boolean): Action[] {
+  // Checked against the packet itself, as OVS's handle_packet_out checks against the flow it extracts from the data.
+  const packet = new SwitchPacket(data, inPort);
   const match = new Match();
-  match.set(W.IN_PORT, inPort, 0xffff);
-  return actionsFrom(list, { structure: 'packet_out', match, table: 0, tags: [false, false], packetOut: true, groupExists }, 'actions', false);
+  match.values.set(packet.words);
+  match.masks.fill(0xffffffff);
+  const tagged = (packet.words[W.VLAN_TCI]! & VLAN_CFI) !== 0;
+  return actionsFrom(list, { structure: 'packet_out', match, table: 0, tags: [tagged, false], packetOut: true, groupExists }, 'actions', false);
 }
 
 /**
@@ -385,7 +400,15 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
         out.push(outputAction(OFPP.ALL));
         return;
       case 'controller':
-        out.push(outputAction(OFPP.CONTROLLER, a.maxLen));
+        // A reason other than action needs NXAST_CONTROLLER (OVS's parse_CONTROLLER).
+        out.push(...(a.reason === 'action' ? [outputAction(OFPP.CONTROLLER, a.maxLen)] : niciraFor(a, match, `${path}[${i}]`)));
+        return;
+      case 'load':
+      case 'move':
+      case 'resubmit':
+      case 'output_reg':
+      case 'learn':
+        out.push(...niciraFor(a, match, `${path}[${i}]`));
         return;
       case 'push_vlan':
         out.push({ type: 'push_vlan', ethertype: a.tpid });
@@ -398,11 +421,9 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
         out.push({ type: 'set_field', field: a.what === 'vid' ? { field: 'vlan_vid', value: BigInt(OFPVID_PRESENT | a.value) } : { field: 'vlan_pcp', value: BigInt(a.value) } });
         return;
       case 'set_field':
-        if (a.mask === ALL_ONES(a.field.bits) || (a.field.name === 'ip_dscp' && a.mask === 0x3fn)) {
-          out.push({ type: 'set_field', field: { field: oxmName(a.field, match), value: a.value } });
-          return;
-        }
-        break;
+        // OpenFlow 1.3's set_field takes no mask: OVS writes a masked one as NXAST_REG_LOADs.
+        out.push(...(a.mask === ALL_ONES(a.field.bits) ? [{ type: 'set_field', field: { field: oxmName(a.field, match), value: a.value } } as const] : niciraFor(a, match, `${path}[${i}]`)));
+        return;
       case 'dec_ttl':
         out.push({ type: 'dec_nw_ttl' });
         return;
@@ -415,7 +436,7 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
       case 'drop':
         return;
     }
-    throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', `${formatActions([a])} has no OpenFlow 1.3 encoding in netloom yet`, 'actions', 0, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_TYPE }, `${path}[${i}]`);
+    throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', `${formatActions([a])} is an instruction, not an action OpenFlow 1.3 can carry here`, 'actions', 0, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_TYPE }, `${path}[${i}]`);
   });
   return out;
 }

@@ -17,8 +17,9 @@ export class Bridge {
   constructor(
     readonly name: string,
     readonly ports: readonly PipelinePort[],
+    options: { enforceTimeouts?: boolean } = {},
   ) {
-    this.pipeline = new Pipeline(ports);
+    this.pipeline = new Pipeline(ports, options.enforceTimeouts ?? true);
     this.parseOptions = { ports: new Map(ports.map((p) => [p.name, p.number])) };
   }
 

@@ -5,7 +5,8 @@
  * output to one encapsulates the frame and sends it through the switch's underlay interface,
  * with its own address, ARP and routes; tunnel packets arriving there are decapsulated and enter
  * the pipeline on the tunnel port with tun_id, tun_src and tun_dst set. When something records
- * traces, each packet's table lookups become its 'match' event.
+ * traces, each packet's table lookups become its 'match' event. Each port carries the OpenFlow
+ * config a PORT_MOD sets (down, no receive, no forward), honoured where Open vSwitch honours it.
  */
 import type { Frame, Network, Port } from '../sim/network.js';
 import type { SwitchSpec, TunnelSpec } from '../topology/types.js';
@@ -25,6 +26,21 @@ import { OFPP_CONTROLLER, OFPP_LOCAL } from './ofctl.js';
 
 const ETHERTYPE_TEB = 0x6558;
 const TIMER_EXPIRE = FIRST_FREE_TIMER;
+const TIMER_LINK_FOLLOWS = FIRST_FREE_TIMER + 1;
+
+/** OpenFlow 1.3's port config bits (OFPPC_*): what a PORT_MOD sets, and the switch honours as Open vSwitch does. */
+export const OFPPC = {
+  /** The port neither sends nor receives; its link reads as down. */
+  PORT_DOWN: 1,
+  /** Frames arriving on the port are dropped before any table sees them. */
+  NO_RECV: 4,
+  /** Nothing is output to the port: output, flood, all, NORMAL, in_port and group buckets skip it. */
+  NO_FWD: 32,
+  /** Reported only: OVS consults it only for a table miss an OpenFlow 1.1/1.2 TABLE_MOD sends to the controller; a CONTROLLER action ignores it. */
+  NO_PACKET_IN: 64,
+} as const;
+/** OVS keeps only these bits of a 1.1+ PORT_MOD (OFPPC11_ALL): 1.0's NO_STP, NO_RECV_STP and NO_FLOOD are dropped. */
+const OFPPC_ALL = OFPPC.PORT_DOWN | OFPPC.NO_RECV | OFPPC.NO_FWD | OFPPC.NO_PACKET_IN;
 
 /** Per-port counters, as OpenFlow's port statistics report them. */
 export interface PortCounters {
@@ -39,7 +55,11 @@ export interface SwitchPortInfo {
   number: number;
   name: string;
   mac: string;
-  /** Link up (a tunnel port is always up; a port with no link is down). */
+  /** The OFPPC_* bits set by PORT_MOD. */
+  config: number;
+  /** OFPPS_LINK_DOWN: no carrier, or the port is set down (a tunnel port and LOCAL always have carrier; a port with no link has none). */
+  linkDown: boolean;
+  /** OFPPS_LIVE: not set down, and its link up as last read. */
   live: boolean;
   counters: PortCounters;
 }
@@ -79,6 +99,13 @@ export class SwitchNode extends IpNode {
   /** Packets recently sent to the controller, so a PACKET_OUT of the same bytes continues their trace. */
   private readonly toController: { bytes: Uint8Array; frame: Frame; at: number; installed: string[] }[] = [];
   private readonly counters = new Map<number, PortCounters>();
+  /** OFPPC_* bits of the ports that have any set. */
+  private readonly portConfig = new Map<number, number>();
+  /**
+   * Ports set down or up whose link state OpenFlow has not read again yet: until then it reports
+   * the old one, as OVS does between a PORT_MOD and its next look at the netdev.
+   */
+  private readonly linkStale = new Set<number>();
   private listener: SwitchEvents | undefined;
   /** When the timeout check is next scheduled (ns), Infinity when none is. */
   private expiryAt = Infinity;
@@ -116,17 +143,33 @@ export class SwitchNode extends IpNode {
     // A bridge with no flows and no controller behaves as a standalone Open vSwitch bridge: NORMAL.
     const flows = spec.flows.length > 0 || spec.controller !== undefined ? spec.flows : ['priority=0,actions=NORMAL'];
     flows.forEach((f, i) => this.bridge.addFlow(f, 0, `${spec.name} flows[${i}]`));
-    // Fast-failover groups watch ports: a port is live while its link is up (a tunnel port always), CONTROLLER while a controller listens.
-    this.bridge.pipeline.portLive = (port) => (port === OFPP_CONTROLLER ? this.listener !== undefined : this.describe(port, '').live);
+    // Fast-failover groups watch ports: a port is live while it has carrier and is not set down, CONTROLLER while a controller listens.
+    this.bridge.pipeline.portLive = (port) => (port === OFPP_CONTROLLER ? this.listener !== undefined : this.up(port));
   }
 
   override receive(port: Port, frame: Frame): void {
     const ofport = this.numberOf.get(port);
     if (ofport === undefined) super.receive(port, frame);
+    else if (((this.portConfig.get(ofport) ?? 0) & OFPPC.PORT_DOWN) !== 0) this.net.drop(this, port, frame, 'LINK_DOWN', `${port.name} is set down (OFPPC_PORT_DOWN): it receives nothing`);
     else {
       this.count(ofport, 'rx', frame.bytes.length);
       this.pipeline(ofport, port, frame, frame.bytes);
     }
+  }
+
+  private carrier(number: number): boolean {
+    return this.tunnels.has(number) || number === OFPP_LOCAL || (this.byNumber.get(number)?.link?.link.up ?? false);
+  }
+
+  private up(number: number): boolean {
+    return this.carrier(number) && ((this.portConfig.get(number) ?? 0) & OFPPC.PORT_DOWN) === 0;
+  }
+
+  /** NO_RECV: OVS runs none of the actions for a packet from this port, a PACKET_OUT's included. */
+  private refusesInput(ofport: number, port: Port | undefined, frame: Frame): boolean {
+    if (((this.portConfig.get(ofport) ?? 0) & OFPPC.NO_RECV) === 0) return false;
+    this.net.drop(this, port, frame, 'FLOW_DROP', `${this.bridge.pipeline.port(ofport)?.name ?? ofport} is set not to receive (OFPPC_NO_RECV)`);
+    return true;
   }
 
   private count(ofport: number, dir: 'rx' | 'tx', bytes: number): void {
@@ -161,6 +204,10 @@ export class SwitchNode extends IpNode {
   }
 
   override onEvent(kind: number, payload: unknown, aux: number): void {
+    if (kind === TIMER_LINK_FOLLOWS) {
+      if (this.linkStale.delete(aux)) this.listener?.portStatus(this.describe(aux, payload as string));
+      return;
+    }
     if (kind !== TIMER_EXPIRE) {
       super.onEvent(kind, payload, aux);
       return;
@@ -189,17 +236,45 @@ export class SwitchNode extends IpNode {
   }
 
   private describe(number: number, name: string): SwitchPortInfo {
-    const port = this.byNumber.get(number);
-    const live = this.tunnels.has(number) || number === OFPP_LOCAL || (port?.link?.link.up ?? false);
+    const config = this.portConfig.get(number) ?? 0;
+    const down = (config & OFPPC.PORT_DOWN) !== 0;
+    // A stale link state is the one from before the port went down (or up).
+    const linkDown = !this.carrier(number) || down !== this.linkStale.has(number);
     const hex = (n: number | bigint, bytes: number) => n.toString(16).padStart(2 * bytes, '0').slice(-2 * bytes);
     const id = hex(this.datapathId, 3) + hex(number, 2);
     const mac = `02:${id.match(/../g)!.join(':')}`;
-    return { number, name, mac, live, counters: this.counters.get(number) ?? { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 } };
+    return { number, name, mac, config, linkDown, live: !linkDown && !down, counters: this.counters.get(number) ?? { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 } };
   }
 
   override linkChanged(port: Port, _up: boolean): void {
     const number = this.numberOf.get(port);
-    if (number !== undefined) this.listener?.portStatus(this.describe(number, port.name));
+    if (number === undefined) return;
+    // A port set down reads LINK_DOWN whatever its link does: nothing to report.
+    if (((this.portConfig.get(number) ?? 0) & OFPPC.PORT_DOWN) !== 0 && !this.linkStale.has(number)) return;
+    this.listener?.portStatus(this.describe(number, port.name));
+  }
+
+  /**
+   * A PORT_MOD, as OVS's update_port_config: the OFPPC_* bits under `mask` take their values
+   * from `config`. Bits OpenFlow 1.3 lacks are ignored, and a tunnel port cannot be set down (OVS's
+   * tunnel netdevs refuse, silently). Returns the port as OpenFlow describes it now, or undefined
+   * when nothing changed or there is no such port. A port set down or up has its link state read
+   * again at the same instant, after this returns, and the listener hears of that change.
+   */
+  modPort(number: number, config: number, mask: number): SwitchPortInfo | undefined {
+    const name = number === OFPP_LOCAL ? this.name : this.bridge.pipeline.port(number)?.name;
+    if (name === undefined) return undefined;
+    const old = this.portConfig.get(number) ?? 0;
+    let toggle = (config ^ old) & mask & OFPPC_ALL;
+    if (this.tunnels.has(number)) toggle &= ~OFPPC.PORT_DOWN;
+    if (toggle === 0) return undefined;
+    this.portConfig.set(number, old ^ toggle);
+    if ((toggle & OFPPC.PORT_DOWN) !== 0) {
+      // Set down and up again before the link was read: it never looked stale.
+      if (!this.linkStale.delete(number)) this.linkStale.add(number);
+      this.net.scheduler.at(this.net.scheduler.now, this, TIMER_LINK_FOLLOWS, name, number);
+    }
+    return this.describe(number, name);
   }
 
   /**
@@ -213,6 +288,7 @@ export class SwitchNode extends IpNode {
     const i = this.toController.findIndex((p) => sameBytes(p.bytes, bytes));
     const earlier = i < 0 ? undefined : this.toController.splice(i, 1)[0];
     const frame = net.frame(bytes, earlier?.frame);
+    if (this.refusesInput(inPort, undefined, frame)) return;
     const packet = new SwitchPacket(bytes, inPort);
     const result = this.bridge.pipeline.execute(packet, actions, now, net.recorder.active);
     if (net.recorder.active) {
@@ -234,6 +310,7 @@ export class SwitchNode extends IpNode {
     const now = net.scheduler.now;
     // Flows added later (learn) may time out too; this costs one comparison when nothing is due.
     this.expire();
+    if (this.refusesInput(ofport, port, frame)) return;
     const tracing = net.recorder.active;
     const packet = new SwitchPacket(bytes, ofport);
     if (tunnel !== undefined) {
@@ -267,6 +344,13 @@ export class SwitchNode extends IpNode {
       }
       this.toController.push({ bytes: out.bytes, frame, at: net.scheduler.now, installed: [] });
       if (this.toController.length > RECENT_PACKET_INS) this.toController.shift();
+      return;
+    }
+    const config = this.portConfig.get(out.port) ?? 0;
+    if ((config & (OFPPC.PORT_DOWN | OFPPC.NO_FWD)) !== 0) {
+      const down = (config & OFPPC.PORT_DOWN) !== 0;
+      const why = down ? 'is set down (OFPPC_PORT_DOWN): it sends nothing' : 'is set not to forward (OFPPC_NO_FWD): output to it is skipped';
+      net.drop(this, this.byNumber.get(out.port), net.frame(out.bytes, frame), down ? 'LINK_DOWN' : 'FLOW_DROP', `${this.bridge.pipeline.port(out.port)?.name ?? out.port} ${why}`);
       return;
     }
     const tunnel = this.tunnels.get(out.port);

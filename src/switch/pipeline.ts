@@ -107,7 +107,14 @@ export class Pipeline {
    */
   portLive: (port: number) => boolean = () => true;
 
-  constructor(readonly ports: readonly PipelinePort[]) {
+  /**
+   * `enforceTimeouts: false` keeps rules' timeouts as data only: a table that mirrors rules
+   * another switch holds and times out (a tenant's virtual switch, whose physical rules expire).
+   */
+  constructor(
+    readonly ports: readonly PipelinePort[],
+    private readonly enforceTimeouts = true,
+  ) {
     for (const p of ports) this.portNumbers.set(p.number, p);
     this.normal = new NormalSwitching(ports);
     this.x = new Translation(this, this.groups);
@@ -335,7 +342,7 @@ export class Pipeline {
 
   private link(t: Classifier, rule: Rule): void {
     t.insert(rule);
-    if (rule.idleTimeout > 0 || rule.hardTimeout > 0) {
+    if (this.enforceTimeouts && (rule.idleTimeout > 0 || rule.hardTimeout > 0)) {
       this.timed.add(rule);
       this.deadlines.push(deadline(rule), rule);
     }

@@ -6,7 +6,8 @@ import { Router } from '../hosts/router.js';
 import { IpNode } from '../hosts/ip-node.js';
 import { SwitchNode } from '../switch/node.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
-import type { ControllerSpec, Topology, TrafficSpec } from './types.js';
+import type { ControllerSpec, SwitchSpec, Topology, TrafficSpec } from './types.js';
+import { Platform, PLATFORM_NODE } from '../tenants/platform.js';
 import { ControllerNode } from '../controller/node.js';
 import { BUILT_IN_APPS } from '../controller/apps/index.js';
 import type { AppFactory } from '../controller/controller.js';
@@ -38,10 +39,11 @@ export function build(topology: Topology, options: { seed?: number; traffic?: bo
     else if (spec.kind === 'switch') net.add(new SwitchNode(net, spec, ++switches));
     else net.add(new ControllerNode(net, spec, appFor(spec, options.apps)));
   }
-  // Every switch with a controller or a listener speaks OpenFlow through one agent.
+  // Every switch with a controller, a listener or tenants speaks OpenFlow through one agent.
   const agents = new Map<string, SwitchAgent>();
+  const tenantSwitches = new Set((topology.tenants ?? []).flatMap((t) => t.switches.map((s) => s.switch)));
   for (const spec of topology.nodes) {
-    if (spec.kind !== 'switch' || (spec.controller === undefined && spec.listen === undefined)) continue;
+    if (spec.kind !== 'switch' || (spec.controller === undefined && spec.listen === undefined && !tenantSwitches.has(spec.name))) continue;
     const agent = new SwitchAgent(net.nodes.get(spec.name) as SwitchNode);
     agents.set(spec.name, agent);
     if (spec.controller === undefined) continue;
@@ -53,6 +55,7 @@ export function build(topology: Topology, options: { seed?: number; traffic?: bo
     const link = new Link(net, a!, b!, spec);
     for (const change of spec.schedule) link.scheduleState(change.at, change.state === 'up');
   }
+  if (topology.tenants !== undefined) runTenants(net, topology, agents);
   const traffic = options.traffic === false ? [] : topology.traffic.map((spec) => startTraffic(net, spec));
   net.start();
   return { net, topology, traffic, agents };
@@ -79,7 +82,8 @@ function startTraffic(net: Network, spec: TrafficSpec): TrafficRun {
   const host = hostOf(net, spec.from);
   const dst = resolveAddress(net, spec.to);
   if (spec.kind === 'ping') return { spec, ping: host.ping(dst, spec) };
-  const receiver = receiverOf(net, dst);
+  const named = net.nodes.get(spec.to);
+  const receiver = named instanceof Host ? named : receiverOf(net, dst);
   receiver?.listen(spec.dstPort);
   const app = host.udp(dst, spec);
   return { spec, udp: { app, receiver, key: `${host.sourceTo(dst)}:${spec.srcPort}>${spec.dstPort}` } };
@@ -105,4 +109,34 @@ function appFor(spec: ControllerSpec, apps: AppRegistry | undefined): AppFactory
   const app = BUILT_IN_APPS[spec.app] ?? apps?.get(spec.app);
   if (app === undefined) throw new Error(`${spec.name}: app "${spec.app}" is a module that was not loaded: load it with loadApps(topology) and pass { apps }`);
   return app;
+}
+
+/**
+ * The platform runs every switch its tenants use (over simulated channels, as a controller
+ * node named `platform`), and each tenant's controller runs the tenant's virtual switches.
+ */
+function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string, SwitchAgent>): void {
+  const specs = new Map(topology.nodes.filter((n): n is SwitchSpec => n.kind === 'switch').map((n) => [n.name, n]));
+  const kinds = new Map(topology.nodes.map((n) => [n.name, n.kind]));
+  const peer = new Map<string, string>();
+  for (const l of topology.links) {
+    peer.set(l.endpoints[0], l.endpoints[1]);
+    peer.set(l.endpoints[1], l.endpoints[0]);
+  }
+  const platform = new Platform(
+    topology.tenants!.map((t) => ({
+      name: t.name, id: t.id, prefix: t.prefix, prefixLength: t.prefixLength,
+      switches: t.switches.map((s) => ({
+        name: s.name,
+        physical: net.nodes.get(s.switch) as SwitchNode,
+        ports: s.ports.map((p) => {
+          const far = peer.get(`${s.switch}:${p}`);
+          return { name: p, physical: specs.get(s.switch)!.ports.find((q) => q.name === p)!.ofport, edge: far === undefined || kinds.get(far.slice(0, far.indexOf(':'))) !== 'switch' };
+        }),
+      })),
+    })),
+  );
+  const node = net.add(new ControllerNode(net, { kind: 'controller', name: PLATFORM_NODE, app: 'platform', options: {}, latency: topology.platformLatency ?? 1e6, schedule: [] }, platform.app));
+  for (const name of new Set(topology.tenants!.flatMap((t) => t.switches.map((s) => s.switch)))) node.manage(agents.get(name)!);
+  for (const vs of platform.virtualSwitches) (net.nodes.get(topology.tenants![vs.tenant.id - 1]!.controller) as ControllerNode).manage(new SwitchAgent(vs));
 }

@@ -24,6 +24,8 @@ import {
   linkSchema,
   listSchema,
   mapSchema,
+  platformSchema,
+  tenantSchema,
   nameSchema,
   NODE_NAME,
   nodeName,
@@ -39,7 +41,9 @@ import {
 } from './schema.js';
 import { didYouMean, listNames, type PathSegment } from './errors.js';
 import type { Issues } from './document.js';
-import type { Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, SwitchPortSpec, SwitchSpec, Topology, TrafficSpec } from './types.js';
+import type { Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, SwitchPortSpec, SwitchSpec, TenantSpec, Topology, TrafficSpec } from './types.js';
+import { MAX_TENANTS } from '../tenants/compile.js';
+import { PLATFORM_NODE } from '../tenants/platform.js';
 import { BUILT_IN_APP_NAMES, isModulePath } from '../controller/apps/index.js';
 import { FlowSyntaxError, parseFlow } from '../switch/ofctl.js';
 import { inPrefix, ipv4ToNumber, networkOf, numberToIpv4 } from '../hosts/addressing.js';
@@ -82,6 +86,8 @@ function quiet<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | un
 
 export class Checker {
   private readonly nodes = new Map<string, NodeFacts>();
+  /** Each linked port (node:port) and the port at the other end of its link. */
+  private readonly peers = new Map<string, string>();
   /** Traffic names by index, explicit or default, for expectations that refer by name. */
   private readonly trafficNames: (string | undefined)[] = [];
 
@@ -111,7 +117,6 @@ export class Checker {
 
     if (raw['nodes'] === undefined) issues.missing([], 'nodes');
     else if (issues.parse(mapSchema, raw['nodes'], ['nodes']) !== undefined) this.readNodes(raw['nodes'] as Record<string, unknown>);
-    this.checkAddresses();
 
     const linksRaw = present('links') ? issues.parse(listSchema, raw['links'], ['links']) : [];
     const trafficRaw = present('traffic') ? issues.parse(listSchema, raw['traffic'], ['traffic']) : [];
@@ -123,6 +128,9 @@ export class Checker {
     this.checkTrafficNames(trafficRaw ?? []);
     this.checkUdpFlows(traffic);
     const expect = (expectRaw ?? []).map((item, i) => this.checkExpectation(item, i, trafficRaw?.length ?? 0));
+    const tenants = present('tenants') ? this.checkTenants(raw['tenants']) : undefined;
+    const platform = present('platform') ? issues.parse(platformSchema, raw['platform'], ['platform']) : undefined;
+    this.checkAddresses(tenants ?? []);
 
     if (issues.count > 0 || name === undefined || seed === undefined || defaults === undefined) return undefined;
     if (linksRaw === undefined || trafficRaw === undefined || expectRaw === undefined) return undefined;
@@ -133,7 +141,72 @@ export class Checker {
       links: links.map((link) => buildLink(link!, defaults.link)),
       traffic: traffic.map((t) => t!),
       expect: expect.map((e) => e!),
+      ...(tenants !== undefined && { tenants, platformLatency: platform?.latency ?? 1e6 }),
     };
+  }
+
+  // ---- tenants
+
+  /** Tenants: each names a controller node, a space of at least /8, and virtual switches on switches and ports that exist; an edge port has one owner. */
+  private checkTenants(raw: unknown): TenantSpec[] | undefined {
+    const parsed = this.issues.parse(mapSchema, raw, ['tenants']);
+    if (parsed === undefined) return undefined;
+    const out: TenantSpec[] = [];
+    const owner = new Map<string, string>();
+    const names = Object.keys(parsed);
+    if (this.nodes.has(PLATFORM_NODE)) this.issues.add(['nodes', PLATFORM_NODE], `with tenants, "${PLATFORM_NODE}" is the platform's name: give this node another`);
+    if (names.length > MAX_TENANTS) this.issues.add(['tenants'], `${names.length} tenants; the platform has room for ${MAX_TENANTS}`);
+    names.forEach((name, i) => {
+      const path = ['tenants', name];
+      if (quiet(nodeName, name) === undefined) this.issues.add(path, `tenant name ${JSON.stringify(name)} must start with a letter and hold only letters, digits, _ and -`, true);
+      const value = parsed[name];
+      if (!isObject(value)) {
+        this.issues.parse(tenantSchema, value, path);
+        return;
+      }
+      for (const key of Object.keys(value)) if (!['controller', 'addresses', 'switches'].includes(key)) this.issues.unknownKey(path, key, ['controller', 'addresses', 'switches']);
+      // Each part on its own, so one mistake does not hide the others.
+      const t = {
+        controller: this.issues.parse(tenantSchema.shape.controller, value['controller'], [...path, 'controller']),
+        addresses: this.issues.parse(tenantSchema.shape.addresses, value['addresses'], [...path, 'addresses']),
+        switches: this.issues.parse(tenantSchema.shape.switches, value['switches'], [...path, 'switches']),
+      };
+      if (t.controller !== undefined) this.checkTenantController(path, t.controller);
+      if (t.addresses !== undefined && t.addresses.prefixLength < 8) this.issues.add([...path, 'addresses'], `${t.addresses.address}/${t.addresses.prefixLength} is wider than /8: the platform keeps the top 8 bits of physical addresses for the tenant`);
+      const switches = Object.entries(t.switches ?? {}).map(([vs, spec]) => {
+        const where = [...path, 'switches', vs];
+        const physical = this.nodes.get(spec.switch);
+        if (physical === undefined) this.issues.add([...where, 'switch'], this.unknownNode(spec.switch));
+        else if (physical.kind !== undefined && physical.kind !== 'switch') this.issues.add([...where, 'switch'], `${spec.switch} is a ${physical.kind}, not a switch`);
+        else if (physical.parsed?.kind === 'switch' && physical.parsed.controller !== undefined) this.issues.add([...where, 'switch'], `${spec.switch} has its own controller; a switch the platform runs has none (the platform is its controller)`);
+        spec.ports.forEach((port, j) => {
+          if (physical?.ports !== undefined && !physical.ports.includes(port)) {
+            this.issues.add([...where, 'ports', j], `unknown port "${port}" on ${spec.switch}${didYouMean(port, physical.ports)} (${spec.switch} has ${listNames(physical.ports)})`);
+            return;
+          }
+          const id = `${spec.switch}:${port}`;
+          const other = owner.get(id);
+          if (other !== undefined && other !== name && !this.linksSwitches(id)) this.issues.add([...where, 'ports', j], `${id} already belongs to tenant ${other}; a port to a host has one tenant`);
+          owner.set(id, name);
+        });
+        return { name: vs, switch: spec.switch, ports: spec.ports };
+      });
+      if (t.controller === undefined || t.addresses === undefined || t.switches === undefined) return;
+      out.push({ name, id: i + 1, controller: t.controller, prefix: t.addresses.address, prefixLength: t.addresses.prefixLength, switches });
+    });
+    return out;
+  }
+
+  private checkTenantController(path: PathSegment[], name: string): void {
+    const controller = this.nodes.get(name);
+    if (controller === undefined) this.issues.add([...path, 'controller'], this.unknownNode(name));
+    else if (controller.kind !== undefined && controller.kind !== 'controller') this.issues.add([...path, 'controller'], `${name} is a ${controller.kind}, not a controller`);
+  }
+
+  /** The port (node:port) is linked to another switch: a core port tenants share. */
+  private linksSwitches(id: string): boolean {
+    const peer = this.peers.get(id);
+    return peer !== undefined && this.nodes.get(peer.slice(0, peer.indexOf(':')))?.kind === 'switch';
   }
 
   // ---- nodes
@@ -274,10 +347,20 @@ export class Checker {
     });
   }
 
-  /** No address or MAC on two interfaces (a switch's underlay is one too). */
-  private checkAddresses(): void {
+  /**
+   * No address or MAC on two interfaces (a switch's underlay is one too) — except IPv4 addresses
+   * of hosts in different tenants, which the platform keeps apart.
+   */
+  private checkAddresses(tenants: readonly TenantSpec[]): void {
     const owners = new Map<string, string>();
     const macs = new Map<string, string>();
+    const tenantOf = new Map<string, string>();
+    for (const t of tenants) {
+      for (const s of t.switches) for (const p of s.ports) {
+        const far = this.peers.get(`${s.switch}:${p}`);
+        if (far !== undefined) tenantOf.set(far, t.name);
+      }
+    }
     const claim = (claims: Map<string, string>, key: string, owner: string, path: PathSegment[], shown: string) => {
       const earlier = claims.get(key);
       if (earlier !== undefined) this.issues.add(path, `${shown} is also on ${earlier}`);
@@ -291,7 +374,8 @@ export class Checker {
           list.forEach((ip, i) => {
             const written = facts.written[port];
             const path = isObject(written) && Array.isArray(written[family]) ? [...where, family, i] : [...where, family];
-            claim(owners, ip.address, `${node}:${port}`, path, ip.address);
+            const tenant = family === 'ipv4' ? tenantOf.get(`${node}:${port}`) : undefined;
+            claim(owners, tenant === undefined ? ip.address : `${tenant} ${ip.address}`, `${node}:${port}`, path, ip.address);
           });
         }
         if (spec.mac !== undefined) claim(macs, spec.mac, `${node}:${port}`, [...where, 'mac'], `MAC ${spec.mac}`);
@@ -413,6 +497,10 @@ export class Checker {
         if (other !== undefined) this.issues.add(path, `${id} is already used by links[${other}]`);
         else used.set(id, index);
       });
+      if (seenHere.length === 2) {
+        this.peers.set(seenHere[0]!, seenHere[1]!);
+        this.peers.set(seenHere[1]!, seenHere[0]!);
+      }
     });
   }
 

@@ -1,6 +1,7 @@
 /**
- * The one error of a bad topology file: every problem found, each naming the file, the line and
- * column of the offending YAML node and its path. Owns the wording helpers shared by the loader
+ * The errors of topologies: a bad topology file (every problem found, each naming the file, the
+ * line and column of the offending YAML node and its path), and a probe a topology cannot send
+ * (tracePath's arguments). Owns the wording helpers shared by the loader and the probe check
  * (paths, did-you-mean, lists of names); knows nothing of YAML or zod.
  */
 
@@ -30,6 +31,28 @@ export class TopologyError extends Error {
   constructor(issues: readonly TopologyIssue[]) {
     super(issues.map(formatIssue).join('\n'));
     this.issues = issues;
+  }
+}
+
+/** The argument of `tracePath` (or option of `netloom trace`) that a ProbeError is about. */
+export type ProbeArgument = 'from' | 'to' | 'proto' | 'dstPort' | 'at';
+
+/**
+ * A probe the topology cannot send: `from` is not a host with an IPv4 address, `to` is neither
+ * a node with one nor an IPv4 address, or a protocol, port or time is out of range. The message
+ * starts with the argument and, for `from` and `to`, lists the names that would do.
+ */
+export class ProbeError extends Error {
+  override readonly name = 'ProbeError';
+  readonly code = 'NETLOOM_PROBE';
+
+  constructor(
+    readonly argument: ProbeArgument,
+    message: string,
+    /** What this argument accepts, where it is a list: `from`, hosts with an address; `to`, nodes with one; `proto`. */
+    readonly accepted: readonly string[] = [],
+  ) {
+    super(`${argument}: ${message}`);
   }
 }
 

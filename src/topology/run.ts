@@ -12,6 +12,7 @@ import { build, hostOf, receiverOf, resolveAddress, type Built } from './build.j
 import type { DropReason, Expectation, Topology } from './types.js';
 import { connectOpenFlow, listenOpenFlow, type OpenFlowListener } from '../openflow/tcp.js';
 import type { AppRegistry } from './build.js';
+import { checkProbe } from './probe.js';
 
 export interface RunOptions {
   /** Virtual time to stop at, ns (default: when nothing is left to do). */
@@ -84,6 +85,20 @@ export interface RealtimeOptions extends RunOptions {
   signal?: AbortSignal;
   /** Told where each switch with `listen:` accepts OpenFlow connections, once it does. */
   onListening?: (node: string, host: string, port: number) => void;
+}
+
+/**
+ * The peers outside the process a topology's switches meet (`listen:`, `controller: tcp:…`), as
+ * `s1 listens on 127.0.0.1:6634`: with any, a run must follow the wall clock (runTopologyRealtime).
+ */
+export function wallClockPeers(topology: Topology): string[] {
+  const peers: string[] = [];
+  for (const node of topology.nodes) {
+    if (node.kind !== 'switch') continue;
+    if (node.listen !== undefined) peers.push(`${node.name} listens on ${node.listen.host}:${node.listen.port}`);
+    if (node.controller !== undefined && 'port' in node.controller) peers.push(`${node.name} connects to tcp:${node.controller.host}:${node.controller.port}`);
+  }
+  return peers;
 }
 
 /**
@@ -182,13 +197,17 @@ function summarizeTraffic(built: Built): TrafficSummary[] {
   });
 }
 
-/** Sends one probe at `at` in a fresh network and returns its path. */
+/**
+ * Sends one probe at `at` in a fresh network and returns its path. An unknown `from` or `to`, or
+ * one with no IPv4 address, is a ProbeError listing the names that would do (see checkProbe).
+ */
 export async function tracePath(
   topology: Topology,
   from: string,
   to: string,
   options: { proto?: 'icmp' | 'udp'; dstPort?: number; at?: number; seed?: number; capture?: CaptureWriter; apps?: AppRegistry } = {},
 ): Promise<PathResult> {
+  const probe = checkProbe(topology, from, to, options);
   const built = build(topology, { seed: options.seed ?? topology.seed, traffic: false, ...(options.apps !== undefined && { apps: options.apps }) });
   const net = built.net;
   const host = hostOf(net, from);
@@ -198,26 +217,37 @@ export async function tracePath(
   let collector: PathCollector | undefined;
   const events: Parameters<PathCollector['event']>[0][] = [];
   net.recorder.add({ event: (e) => (collector ? collector.event(e) : events.push(e)) });
-  await net.run(options.at ?? 0);
-  const trace = host.probe(dst, options.proto ?? 'icmp', options.dstPort);
+  await net.run(probe.at);
+  const trace = host.probe(dst, probe.proto, probe.dstPort);
   collector = new PathCollector(trace);
   for (const e of events) collector.event(e);
-  await net.run((options.at ?? 0) + 60e9);
+  await net.run(probe.at + 60e9);
   net.recorder.close();
-  const destination = receiverOf(net, dst)?.name;
+  // A named destination is that node, even when another tenant's host has the same address.
+  const destination = net.nodes.has(to) ? to : receiverOf(net, dst)?.name;
   return buildPath(collector.events, destination);
 }
 
+/** What an expectation asks, as summaries print it: known before the run (`netloom test` lists skipped ones). */
+export function describeExpectation(e: Expectation, topology: Topology): string {
+  if (e.kind === 'delivered') {
+    const bounds = [e.min !== undefined && `at least ${e.min}`, e.max !== undefined && `at most ${e.max}`].filter(Boolean).join(' and ');
+    return `${topology.traffic[e.traffic]!.name}: ${bounds} delivered`;
+  }
+  if (e.kind === 'dropped') return `at least ${e.min} dropped at ${e.node} for ${e.reason}`;
+  return `${e.proto} ${e.from} → ${e.to}${e.via.length ? ` via ${e.via.join(', ')}` : ''}: ${e.disposition}`;
+}
+
 async function check(e: Expectation, built: Built, traffic: TrafficSummary[], topology: Topology, seed: number, apps: AppRegistry | undefined): Promise<ExpectationResult> {
+  const expectation = describeExpectation(e, topology);
   if (e.kind === 'delivered') {
     const t = traffic[e.traffic]!;
-    const bounds = [e.min !== undefined && `at least ${e.min}`, e.max !== undefined && `at most ${e.max}`].filter(Boolean).join(' and ');
     const passed = (e.min === undefined || t.delivered >= e.min) && (e.max === undefined || t.delivered <= e.max);
-    return { expectation: `${t.name}: ${bounds} delivered`, passed, actual: `${t.delivered} of ${t.sent} delivered` };
+    return { expectation, passed, actual: `${t.delivered} of ${t.sent} delivered` };
   }
   if (e.kind === 'dropped') {
     const count = built.net.drops.get(`${e.node} ${e.reason}`) ?? 0;
-    return { expectation: `at least ${e.min} dropped at ${e.node} for ${e.reason}`, passed: count >= e.min, actual: `${count} dropped` };
+    return { expectation, passed: count >= e.min, actual: `${count} dropped` };
   }
   const path = await tracePath(topology, e.from, e.to, { proto: e.proto, ...(e.dstPort !== undefined && { dstPort: e.dstPort }), at: e.at, seed, ...(apps !== undefined && { apps }) });
   const nodes = path.hops.map((h) => h.node);
@@ -230,7 +260,7 @@ async function check(e: Expectation, built: Built, traffic: TrafficSummary[], to
   });
   const passed = viaInOrder && path.disposition === e.disposition;
   return {
-    expectation: `${e.proto} ${e.from} → ${e.to}${e.via.length ? ` via ${e.via.join(', ')}` : ''}: ${e.disposition}`,
+    expectation,
     passed,
     actual: `${nodes.join(' → ')}: ${path.disposition}${path.reason ? ` (${path.reason})` : ''}`,
     path,

@@ -307,6 +307,22 @@ export const switchSchema = z.strictObject({
   failMode: z.enum(['secure', 'standalone']).optional().meta({ description: 'Without a controller: secure keeps the flows; standalone falls back to NORMAL after 15 s (Open vSwitch fail-mode)' }),
 });
 
+/** A tenant's virtual switch: the physical switch it is carved from and the ports it gets (virtual ports 1, 2, … in this order). */
+export const virtualSwitchSchema = z.strictObject({
+  switch: nodeName.meta({ description: 'The physical switch' }),
+  ports: z.array(portName).min(1, { error: 'a virtual switch needs at least one port' }).meta({ description: "The physical switch's ports it owns, e.g. [p1, p2]" }),
+});
+
+export const tenantSchema = z.strictObject({
+  controller: nodeName.meta({ description: "The tenant's controller: a controller node of this topology" }),
+  addresses: ipv4Prefix.meta({ description: "The tenant's IPv4 space, e.g. 10.0.0.0/24 (tenants may reuse each other's); at least /8" }),
+  switches: z.record(nodeName, virtualSwitchSchema).meta({ description: 'Its virtual switches by name' }),
+});
+
+export const platformSchema = z.strictObject({
+  latency: duration.prefault('1ms').meta({ description: 'One-way latency of the control channels between the platform and the switches it runs (default 1ms)' }),
+});
+
 export const controllerSchema = z.strictObject({
   kind: z.literal('controller'),
   app: z.string().min(1).meta({ description: 'A built-in app (learning, proactive, firewall) or the path of a module exporting an app factory (default or app)' }),
@@ -449,7 +465,7 @@ export const pathSchema = z
 
 // ---- the whole file ----------------------------------------------------------------------
 
-export const TOP_LEVEL_KEYS = ['name', 'seed', 'defaults', 'nodes', 'links', 'traffic', 'expect'] as const;
+export const TOP_LEVEL_KEYS = ['name', 'seed', 'defaults', 'nodes', 'links', 'tenants', 'platform', 'traffic', 'expect'] as const;
 
 export const nameSchema = text('Defaults to the file name without its extension').min(1, { error: 'must not be empty' });
 export const seedSchema = int(0, 0xffffffff).meta({ description: 'Seed of the run’s random source (default 1)' });
@@ -469,6 +485,8 @@ export const topologyFileSchema = z
     defaults: defaultsSchema,
     nodes: z.record(nodeName, nodeSchema).meta({ description: 'Nodes by name' }),
     links: z.array(linkSchema).prefault([]),
+    tenants: z.record(nodeName, tenantSchema).optional().meta({ description: 'Tenants of the network virtualization platform, by name; switches they use are run by the platform' }),
+    platform: platformSchema.optional(),
     traffic: z.array(oneKeyOf({ ping: pingSchema, udp: udpSchema })).prefault([]),
     expect: z.array(oneKeyOf({ delivered: deliveredSchema, dropped: droppedSchema, path: pathSchema })).prefault([]),
   })

@@ -12,6 +12,20 @@ export interface Topology {
   links: LinkSpec[];
   traffic: TrafficSpec[];
   expect: Expectation[];
+  /** The network virtualization platform's tenants, when the file declares any. */
+  tenants?: TenantSpec[];
+  /** One-way latency of the platform's control channels to the switches it runs, ns. */
+  platformLatency?: number;
+}
+
+/** A tenant: its id (1-255, in file order), controller, IPv4 space and virtual switches. */
+export interface TenantSpec {
+  name: string;
+  id: number;
+  controller: string;
+  prefix: string;
+  prefixLength: number;
+  switches: { name: string; switch: string; ports: string[] }[];
 }
 
 export type NodeSpec = HostSpec | RouterSpec | SwitchSpec | ControllerSpec;

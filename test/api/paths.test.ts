@@ -1,7 +1,7 @@
 /** What a developer writes: forwarding paths asserted in vitest through the package entry. */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { loadTopologyFile, runTopology, tracePath } from '../../src/index.js';
+import { lessonPath, loadTopologyFile, ProbeError, runTopology, TopologyError, tracePath } from '../../src/index.js';
 
 const topologies = join(import.meta.dirname, '..', '..', 'topologies');
 
@@ -18,5 +18,56 @@ describe('asserting forwarding paths', () => {
     const topology = loadTopologyFile(join(topologies, 'acl.yaml'));
     expect(await tracePath(topology, 'h1', 'h2', { proto: 'udp', dstPort: 5001 })).toMatchObject({ disposition: 'DROPPED', node: 's1', reason: 'FLOW_DROP' });
     expect((await runTopology(topology)).traffic.find((t) => t.name === 'udp 5001 blocked')).toMatchObject({ sent: 10, delivered: 0 });
+  });
+});
+
+describe('tracePath refuses a probe the topology cannot send with a ProbeError naming what would do', () => {
+  // vxlan.yaml: hosts h1, h2; switches s1, s2 with underlay addresses; router r1.
+  const vxlan = loadTopologyFile(join(topologies, 'vxlan.yaml'));
+  const hosts = ['h1', 'h2'];
+  const targets = ['h1', 'h2', 's1', 's2', 'r1'];
+  const targetsAre = '(nodes with an IPv4 address are h1, h2, s1, s2, r1; or give an IPv4 address)';
+  it.each([
+    ['an unknown from', 'h9', 'h2', {}, 'from', `from: unknown host "h9"; did you mean "h1"? (hosts with an IPv4 address are h1, h2)`, hosts],
+    ['a from that is not a host', 'r1', 'h2', {}, 'from', 'from: r1 is a router; a probe starts at a host (hosts with an IPv4 address are h1, h2)', hosts],
+    ['an unknown to', 'h1', 'r9', {}, 'to', `to: "r9" is neither a node nor an IPv4 address; did you mean "r1"? ${targetsAre}`, targets],
+    ['a bad address', 'h1', '10.10.0.300', {}, 'to', `to: "10.10.0.300" is neither a node nor an IPv4 address ${targetsAre}`, targets],
+    ['a port out of range', 'h1', 'h2', { proto: 'udp', dstPort: 70000 }, 'dstPort', 'dstPort: 70000 is not a port number (1 to 65535)', []],
+    ['a protocol it does not send', 'h1', 'h2', { proto: 'sctp' }, 'proto', 'proto: "sctp" is not icmp or udp', ['icmp', 'udp']],
+    ['a time that is not whole nanoseconds', 'h1', 'h2', { at: 1.5 }, 'at', 'at: 1.5 is not a virtual time (whole nanoseconds from 0)', []],
+  ] as const)('%s', async (_case, from, to, options, argument, message, accepted) => {
+    const error = await tracePath(vxlan, from, to, options as Parameters<typeof tracePath>[3]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProbeError);
+    expect(error).toMatchObject({ code: 'NETLOOM_PROBE', argument, message, accepted });
+  });
+
+  it('a controller as either end', async () => {
+    const learning = loadTopologyFile(join(topologies, 'controller-learning.yaml'));
+    const hosts = ['h1', 'h2', 'h3'];
+    expect(await tracePath(learning, 'h1', 'c1').catch((e: unknown) => e)).toMatchObject({
+      argument: 'to',
+      message: 'to: c1 is a controller with no IPv4 address (nodes with an IPv4 address are h1, h2, h3; or give an IPv4 address)',
+      accepted: hosts,
+    });
+    expect(await tracePath(learning, 'c1', 'h2').catch((e: unknown) => e)).toMatchObject({
+      argument: 'from',
+      message: 'from: c1 is a controller; a probe starts at a host (hosts with an IPv4 address are h1, h2, h3)',
+      accepted: hosts,
+    });
+  });
+});
+
+describe('lessonPath', () => {
+  it('finds a shipped lesson by name, and lists the lessons for an unknown one', () => {
+    expect(lessonPath('vxlan')).toBe(join(topologies, 'vxlan.yaml'));
+    const error = (() => {
+      try {
+        return lessonPath('vxlam');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(TopologyError);
+    expect((error as TopologyError).issues).toMatchObject([{ file: join(topologies, 'vxlam.yaml'), line: 0, message: expect.stringMatching(/^no such lesson; did you mean "vxlan"\? \(lessons are acl, controller-failure, .*, vlan, vxlan\)$/) }]);
   });
 });

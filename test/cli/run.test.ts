@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTopologyFile } from '../../src/topology/load.js';
@@ -69,6 +69,13 @@ describe('netloom run and trace', () => {
     expect(again.stderr).toBe(`netloom: NETLOOM_USAGE: ${file} exists; pass --force to overwrite it\n`);
   });
 
+  it('checks the probe before creating the capture: a bad --from leaves no file behind', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'netloom-trace-')), 'trace.pcapng');
+    const r = netloom(['trace', 'topologies/lan.yaml', '--from', 'h9', '--to', 'h2', '--pcap', file]);
+    expect([r.status, r.stderr]).toEqual([2, 'netloom: NETLOOM_PROBE: from: unknown host "h9"; did you mean "h1"? (hosts with an IPv4 address are h1, h2, h3)\n']);
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('traces hop by hop', async () => {
     const r = netloom(['trace', 'topologies/two-subnets.yaml', '--from', 'h1', '--to', '10.0.99.1']);
     expect(r.status).toBe(0);
@@ -86,12 +93,14 @@ describe('netloom run and trace', () => {
   it.each([
     [['run', 'topologies/lan.yaml', '--until', 'soon'], 'netloom: NETLOOM_USAGE: --until "soon"'],
     [['run', 'topologies/lan.yaml', '--seed', '-1'], 'netloom: NETLOOM_USAGE: --seed "-1" is not a whole number'],
-    [['trace', 'topologies/lan.yaml', '--from', 's1', '--to', 'h2'], 'netloom: NETLOOM_USAGE: --from "s1" is not a host of topologies/lan.yaml (hosts are h1, h2, h3)'],
-    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--proto', 'sctp'], 'netloom: NETLOOM_USAGE: --proto "sctp" must be icmp or udp'],
+    [['trace', 'topologies/lan.yaml', '--from', 's1', '--to', 'h2'], 'netloom: NETLOOM_PROBE: from: s1 is a switch; a probe starts at a host (hosts with an IPv4 address are h1, h2, h3)\n'],
+    [['trace', 'topologies/lan.yaml', '--from', 'h4', '--to', 'h2'], 'netloom: NETLOOM_PROBE: from: unknown host "h4"; did you mean "h1"? (hosts with an IPv4 address are h1, h2, h3)\n'],
+    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--proto', 'sctp'], 'netloom: NETLOOM_PROBE: proto: "sctp" is not icmp or udp\n'],
     [['trace', 'topologies/lan.yaml', '--to', 'h2'], "netloom: NETLOOM_USAGE: required option '--from <host>' not specified"],
-    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 's1'], 'netloom: NETLOOM_USAGE: --to "s1" has no IPv4 address'],
-    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', '10.0.0.256'], 'netloom: NETLOOM_USAGE: --to "10.0.0.256" is neither a node of topologies/lan.yaml (h1, h2, h3, s1) nor an IPv4 address'],
-    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--proto', 'udp', '--dport', '0'], 'netloom: NETLOOM_USAGE: --dport "0" is not a port number'],
+    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 's1'], 'netloom: NETLOOM_PROBE: to: s1 is a switch with no IPv4 address (nodes with an IPv4 address are h1, h2, h3; or give an IPv4 address)\n'],
+    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', '10.0.0.256'], 'netloom: NETLOOM_PROBE: to: "10.0.0.256" is neither a node nor an IPv4 address (nodes with an IPv4 address are h1, h2, h3; or give an IPv4 address)\n'],
+    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--proto', 'udp', '--dport', '0'], 'netloom: NETLOOM_PROBE: dstPort: 0 is not a port number (1 to 65535)\n'],
+    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--proto', 'udp', '--dport', 'http'], 'netloom: NETLOOM_USAGE: --dport "http" is not a port number\n'],
     [['run', 'topologies/lan.yaml', '--pcap', 'package.json/captures/'], 'netloom: NETLOOM_CAPTURE_WRITE: cannot create the directory package.json/captures/: ENOTDIR'],
     [['frobnicate'], "netloom: NETLOOM_USAGE: unknown command 'frobnicate'"],
   ])('a user mistake (%j) exits 2 with one clear line', (args, message) => {

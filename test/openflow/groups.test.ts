@@ -31,7 +31,7 @@ function connected() {
   const agent = new SwitchAgent(node);
   const sent: OfMessage[] = [];
   const transport: Transport = { send: (bytes) => (sent.push(decodeMessage(bytes)), true), close: () => undefined, label: 'test' };
-  const c = agent.connect(transport);
+  const c = agent.connect(transport, 'controller');
   c.receive(encodeMessage({ type: 'hello', xid: 1, elements: [{ type: 'versionbitmap', bitmaps: [1 << 4] }] }));
   sent.length = 0;
   const send = (m: OfMessage | string): OfMessage[] => {

@@ -210,7 +210,7 @@ const BAD: [name: string, text: string, lines: string[]][] = [
     'bad.yaml:9:38 links[0]: unknown key "latncy"; did you mean "latency"?',
   ]],
   ['unknown top-level key, with the keys', `${NODES}colour: blue\n`, [
-    'bad.yaml:8:1: unknown key "colour" (keys are name, seed, defaults, nodes, links, traffic, expect)',
+    'bad.yaml:8:1: unknown key "colour" (keys are name, seed, defaults, nodes, links, tenants, platform, traffic, expect)',
   ]],
   ['unknown node kind', `nodes:\n  x1: { kind: hub }\n`, [
     'bad.yaml:2:15 nodes.x1.kind: unknown kind "hub" (kinds are host, router, switch, controller)',
@@ -423,7 +423,7 @@ const BAD: [name: string, text: string, lines: string[]][] = [
     'bad.yaml:1:1: the file is empty; a topology needs at least "nodes"',
   ]],
   ['a list, not a map', `- h1\n- h2\n`, [
-    'bad.yaml:1:1: expected a map with name, seed, defaults, nodes, links, traffic, expect, got a list',
+    'bad.yaml:1:1: expected a map with name, seed, defaults, nodes, links, tenants, platform, traffic, expect, got a list',
   ]],
   ['no nodes', `links: []\n`, [
     'bad.yaml:1:1: missing required key "nodes"',

@@ -1,0 +1,273 @@
+/**
+ * How a tenant's virtual network becomes physical flows, as pure functions (the platform's
+ * arithmetic, kept apart from its plumbing).
+ *
+ * Address mapping (structure-preserving, OpenVirteX's R19b): tenant `t` (1-255) declares an IPv4
+ * space `V/L` (L >= 8). Its host `v` is physical `(t << 24) | (v & hostMask)`, hostMask the low
+ * 32-L bits: bits 8..31-L are zeros, so a tenant prefix `x/M` (M >= L) is the physical prefix of
+ * the same length M — a tenant's `nw_dst=10.0.0.0/24` still means its whole subnet, and no two
+ * tenants' physical addresses meet, whatever addresses they reuse.
+ *
+ * Physical pipeline (FlowVisor's priority hole avoided by construction, as the research notes'
+ * R6): table 0 belongs to the platform — a tenant's edge port takes only IPv4 and ARP inside the
+ * tenant's space, rewrites both addresses to physical, tags metadata's low 8 bits with the tenant
+ * id and goes to table 1; a core port classifies by the physical destination's tenant byte.
+ * Tenant table t is physical table t+1, and every tenant rule also matches its tenant's tag, so
+ * no tenant rule, however broad and high, sees another tenant's packets. An output to an edge
+ * port rewrites the addresses back to the tenant's just around that output.
+ */
+import { fieldByName, W } from '../switch/fields.js';
+import { Match, type Action, type Rule, type SubField } from '../switch/flow.js';
+import { formatActions, formatMatch } from '../switch/ofctl.js';
+import { OFPBAC, OFPBMC, OFPET, OpenFlowError, type OfpErrorCode } from '../openflow/errors.js';
+import { ipv4ToNumber, prefixMask, numberToIpv4 } from '../hosts/addressing.js';
+import { decode } from '../wire/decode.js';
+import { encode } from '../wire/encode.js';
+import type { Layer, LayerSpec } from '../wire/layers.js';
+
+export const MAX_TENANTS = 255;
+/** Metadata bits the platform keeps: the tenant id. A tenant's own metadata is shifted above them. */
+export const TENANT_METADATA_BITS = 8n;
+const TENANT_MASK = 0xffn;
+
+export interface TenantSpace {
+  id: number;
+  /** The tenant's IPv4 space: prefix address (host bits zero) and length. */
+  prefix: number;
+  length: number;
+}
+
+const hostMask = (s: TenantSpace) => (s.length === 32 ? 0 : (2 ** (32 - s.length) - 1)) >>> 0;
+
+export function inSpace(s: TenantSpace, address: number): boolean {
+  return ((address & prefixMask(s.length)) >>> 0) === s.prefix;
+}
+
+export function toPhysical(s: TenantSpace, virtual: number): number {
+  return ((s.id << 24) | (virtual & hostMask(s))) >>> 0;
+}
+
+export function toVirtual(s: TenantSpace, physical: number): number {
+  return (s.prefix | (physical & hostMask(s))) >>> 0;
+}
+
+/** The tenant whose physical space holds this address (its top byte), if any. */
+export function tenantOf(physical: number): number {
+  return physical >>> 24;
+}
+
+function refuse(message: string, ofp: OfpErrorCode, path = 'flow_mod'): never {
+  throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', message, 'tenant', 0, ofp, path);
+}
+
+const EPERM_MATCH: OfpErrorCode = { type: OFPET.BAD_MATCH, code: OFPBMC.EPERM };
+const EPERM_ACTION: OfpErrorCode = { type: OFPET.BAD_ACTION, code: OFPBAC.EPERM };
+const BAD_OUT_PORT: OfpErrorCode = { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_OUT_PORT };
+
+/** A tenant's ports on one physical switch: virtual number -> physical number, and which physical ports are its edges (hosts) rather than links to other switches. */
+export interface PortMap {
+  toPhysical: ReadonlyMap<number, number>;
+  edges: ReadonlySet<number>;
+}
+
+const sub = (name: string, start: number, bits: number): SubField => ({ field: fieldByName(name)!, start, bits });
+
+/** Loads that rewrite one address field in place: to physical (tenant byte, zeros) or to virtual (the prefix bits). */
+function rewrite(s: TenantSpace, field: string, to: 'physical' | 'virtual'): Action[] {
+  const hb = 32 - s.length;
+  if (to === 'virtual') return hb === 32 ? [] : [{ type: 'load', dst: sub(field, hb, 32 - hb), value: BigInt(s.prefix >>> hb) }];
+  const out: Action[] = [{ type: 'load', dst: sub(field, 24, 8), value: BigInt(s.id) }];
+  if (hb < 24) out.push({ type: 'load', dst: sub(field, hb, 24 - hb), value: 0n });
+  return out;
+}
+
+/** Both addresses of an IPv4 packet (ip) or an ARP packet (arp), rewritten. */
+export function rewriteAddresses(s: TenantSpace, protocol: 'ip' | 'arp', to: 'physical' | 'virtual'): Action[] {
+  const [src, dst] = protocol === 'ip' ? ['nw_src', 'nw_dst'] : ['arp_spa', 'arp_tpa'];
+  return [...rewrite(s, src!, to), ...rewrite(s, dst!, to)];
+}
+
+/** The platform's table-0 flows for one physical switch, in ovs-ofctl syntax. */
+export function platformFlows(tenants: readonly { space: TenantSpace; edges: readonly number[] }[]): string[] {
+  const flows: string[] = [];
+  const load = (a: Action) => (a.type === 'load' ? `load:0x${a.value.toString(16)}->${a.dst.field.aliases.find((n) => n.startsWith('NXM_'))}[${a.dst.start}..${a.dst.start + a.dst.bits - 1}]` : '');
+  for (const { space, edges } of tenants) {
+    const net = `${numberToIpv4(space.prefix)}/${space.length}`;
+    const tag = `write_metadata:0x${space.id.toString(16)}/0xff,goto_table:1`;
+    for (const port of edges) {
+      flows.push(`table=0,priority=200,in_port=${port},ip,nw_src=${net},nw_dst=${net},actions=${rewriteAddresses(space, 'ip', 'physical').map(load).join(',')},${tag}`);
+      flows.push(`table=0,priority=200,in_port=${port},arp,arp_spa=${net},arp_tpa=${net},actions=${rewriteAddresses(space, 'arp', 'physical').map(load).join(',')},${tag}`);
+      // Anything else from a tenant's host (another protocol, a forged source) goes nowhere.
+      flows.push(`table=0,priority=100,in_port=${port},actions=drop`);
+    }
+    // From a link to another switch: already physical, the tenant is the destination's top byte.
+    flows.push(`table=0,priority=50,ip,nw_dst=${space.id}.0.0.0/8,actions=${tag}`);
+    flows.push(`table=0,priority=50,arp,arp_tpa=${space.id}.0.0.0/8,actions=${tag}`);
+  }
+  return flows;
+}
+
+/** A tenant's match (virtual ports and addresses) as physical: its tag added, ports and addresses mapped. */
+function physicalMatch(s: TenantSpace, ports: PortMap, m: Match, protocol: 'ip' | 'arp' | undefined): Match {
+  const out = new Match();
+  out.values.set(m.values);
+  out.masks.set(m.masks);
+  if (m.masks[W.IN_PORT] !== 0) {
+    const port = ports.toPhysical.get(m.values[W.IN_PORT]!);
+    if (port === undefined) refuse(`in_port ${m.values[W.IN_PORT]} is not a port of this virtual switch`, { type: OFPET.BAD_MATCH, code: OFPBMC.BAD_VALUE });
+    out.values[W.IN_PORT] = port!;
+  }
+  for (const word of [W.NW_SRC, W.NW_DST]) {
+    const mask = m.masks[word]!;
+    if (mask === 0) continue;
+    const value = m.values[word]!;
+    // The prefix bits the mask covers must be the tenant's own: anything else is outside its flowspace.
+    if ((((value ^ s.prefix) & mask & prefixMask(s.length)) >>> 0) !== 0) {
+      refuse(`${word === W.NW_SRC ? 'nw_src' : 'nw_dst'} ${numberToIpv4(value)} is outside the tenant's address space ${numberToIpv4(s.prefix)}/${s.length}`, EPERM_MATCH);
+    }
+    out.values[word] = (toPhysical(s, value) & mask) >>> 0;
+  }
+  if (protocol !== undefined) out.set(W.DL_TYPE, protocol === 'ip' ? 0x0800 : 0x0806, 0xffff);
+  // Metadata: the tenant's bits move above the tag, which is set.
+  const meta = (BigInt(m.values[W.METADATA]!) << 32n) | BigInt(m.values[W.METADATA + 1]!);
+  const metaMask = (BigInt(m.masks[W.METADATA]!) << 32n) | BigInt(m.masks[W.METADATA + 1]!);
+  if (metaMask >> (64n - TENANT_METADATA_BITS) !== 0n) refuse('metadata bits 56-63 are the platform\'s', EPERM_MATCH);
+  const v = ((meta << TENANT_METADATA_BITS) | BigInt(s.id)) & 0xffffffffffffffffn;
+  const k = ((metaMask << TENANT_METADATA_BITS) | TENANT_MASK) & 0xffffffffffffffffn;
+  out.values[W.METADATA] = Number(v >> 32n);
+  out.values[W.METADATA + 1] = Number(v & 0xffffffffn);
+  out.masks[W.METADATA] = Number(k >> 32n);
+  out.masks[W.METADATA + 1] = Number(k & 0xffffffffn);
+  return out;
+}
+
+/** A tenant's actions as physical ones: ports mapped, floods expanded, edges rewritten back, tables shifted. */
+export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonly Action[], protocol: 'ip' | 'arp' | undefined, actionSet: boolean): Action[] {
+  const out: Action[] = [];
+  const emit = (port: number) => {
+    const edge = ports.edges.has(port) && protocol !== undefined;
+    if (edge) out.push(...rewriteAddresses(s, protocol, 'virtual'));
+    out.push({ type: 'output', port });
+    // In an action list the packet goes on: back to physical. An action set has one output.
+    if (edge && !actionSet) out.push(...rewriteAddresses(s, protocol, 'physical'));
+  };
+  for (const a of actions) {
+    switch (a.type) {
+      case 'output': {
+        const port = ports.toPhysical.get(a.port);
+        if (port === undefined) refuse(`output:${a.port} is not a port of this virtual switch`, BAD_OUT_PORT, 'actions');
+        emit(port!);
+        break;
+      }
+      case 'flood':
+      case 'all':
+        // The tenant's own ports only; the switch skips the input port.
+        for (const port of ports.toPhysical.values()) emit(port);
+        break;
+      case 'in_port':
+      case 'controller':
+      case 'pop_vlan':
+      case 'push_vlan':
+      case 'mod_vlan':
+      case 'dec_ttl':
+      case 'set_ttl':
+      case 'clear_actions':
+        out.push(a);
+        break;
+      case 'normal':
+        refuse('NORMAL would forward across tenants: a virtual switch has no NORMAL', BAD_OUT_PORT, 'actions');
+        break;
+      case 'set_field': {
+        if (a.field.word === W.NW_SRC || a.field.word === W.NW_DST) {
+          if (!inSpace(s, Number(a.value))) refuse(`set_field ${numberToIpv4(Number(a.value))} is outside the tenant's address space`, EPERM_ACTION, 'actions');
+          out.push({ ...a, value: BigInt(toPhysical(s, Number(a.value))) });
+        } else if (a.field.name === 'in_port' || a.field.name === 'metadata' || a.field.pipeline && a.field.name.startsWith('tun')) {
+          refuse(`set_field ${a.field.name} is the platform's`, EPERM_ACTION, 'actions');
+        } else out.push(a);
+        break;
+      }
+      case 'goto_table':
+        if (a.table + 1 > 254) refuse(`goto_table:${a.table}: a tenant has tables 0-253`, { type: OFPET.BAD_INSTRUCTION, code: 2 }, 'actions');
+        out.push({ type: 'goto_table', table: a.table + 1 });
+        break;
+      case 'write_metadata': {
+        if ((a.mask >> (64n - TENANT_METADATA_BITS)) !== 0n) refuse("write_metadata bits 56-63 are the platform's", EPERM_ACTION, 'actions');
+        out.push({ type: 'write_metadata', value: (a.value << TENANT_METADATA_BITS) & 0xffffffffffffffffn, mask: (a.mask << TENANT_METADATA_BITS) & 0xffffffffffffffffn });
+        break;
+      }
+      case 'write_actions':
+        out.push({ type: 'write_actions', actions: physicalActions(s, ports, a.actions, protocol, true) });
+        break;
+      default:
+        // Registers, groups, learn, resubmit: the platform has no safe translation for them yet.
+        refuse(`${a.type} is not available to tenants`, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_TYPE }, 'actions');
+    }
+  }
+  return out;
+}
+
+/**
+ * A tenant's rule as the physical rules that carry it: one per protocol when its actions reach
+ * an edge port (the rewrite back differs for IPv4 and ARP), else one. Table +1, the tenant's tag
+ * in the match, `cookie` the platform's (it names the tenant and the rule), SEND_FLOW_REM always.
+ */
+export function compileRule(s: TenantSpace, ports: PortMap, rule: Rule, cookie: bigint): Rule[] {
+  if (rule.table >= 254) refuse(`table ${rule.table}: a tenant has tables 0-253`, { type: OFPET.FLOW_MOD_FAILED, code: 2 });
+  const type = (rule.match.masks[W.DL_TYPE]! & 0xffff) === 0xffff ? rule.match.values[W.DL_TYPE] : undefined;
+  const reachesEdge = (actions: readonly Action[]): boolean =>
+    actions.some((a) => (a.type === 'output' && ports.edges.has(ports.toPhysical.get(a.port) ?? -1)) || a.type === 'flood' || a.type === 'all' || (a.type === 'write_actions' && reachesEdge(a.actions)));
+  const protocols: ('ip' | 'arp' | undefined)[] =
+    type === 0x0800 ? ['ip'] : type === 0x0806 ? ['arp'] : type !== undefined || !reachesEdge(rule.actions) ? [undefined] : ['ip', 'arp'];
+  return protocols.map((protocol) => {
+    const match = physicalMatch(s, ports, rule.match, type === undefined ? protocol : undefined);
+    const actions = physicalActions(s, ports, rule.actions, protocol ?? (type === 0x0800 ? 'ip' : type === 0x0806 ? 'arp' : undefined), false);
+    return {
+      table: rule.table + 1, priority: rule.priority, cookie, idleTimeout: rule.idleTimeout, hardTimeout: rule.hardTimeout, match, matchText: formatMatch(match),
+      actions, actionsText: formatActions(actions), flags: 1, packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,
+    };
+  });
+}
+
+/**
+ * A frame with the IPv4 (or ARP) addresses of its outer packet rewritten by `map`, checksums
+ * recomputed (a UDP checksum of 0, meaning none, stays 0). Frames of other protocols come back
+ * unchanged; undefined when the bytes do not decode.
+ */
+export function rewriteFrame(bytes: Uint8Array, map: (address: number) => number): Uint8Array | undefined {
+  let layers: Layer[];
+  try {
+    layers = decode(bytes);
+  } catch {
+    return undefined;
+  }
+  const specs: LayerSpec[] = [];
+  let changed = false;
+  for (const [i, layer] of layers.entries()) {
+    const previous = layers[i - 1]?.layer;
+    if (layer.layer === 'ipv4' && !layers.slice(0, i).some((l) => l.layer === 'ipv4')) {
+      const { checksum: _checksum, ...rest } = layer;
+      specs.push({ ...rest, src: numberToIpv4(map(ipv4ToNumber(layer.src))), dst: numberToIpv4(map(ipv4ToNumber(layer.dst))) });
+      changed = true;
+    } else if (layer.layer === 'arp' && (previous === 'ethernet' || previous === 'vlan')) {
+      specs.push({ ...layer, senderIp: numberToIpv4(map(ipv4ToNumber(layer.senderIp))), targetIp: numberToIpv4(map(ipv4ToNumber(layer.targetIp))) });
+      changed = true;
+    } else if ((layer.layer === 'udp' || layer.layer === 'tcp') && changed && layers[i - 1]?.layer === 'ipv4') {
+      const { checksum, ...rest } = layer;
+      specs.push(layer.layer === 'udp' && checksum === 0 ? layer : rest);
+    } else specs.push(layer);
+  }
+  return changed ? encode(specs) : bytes;
+}
+
+/** The outer IPv4 or ARP addresses of a frame (source, destination), if it has them. */
+export function frameAddresses(bytes: Uint8Array): { protocol: 'ip' | 'arp'; src: number; dst: number } | undefined {
+  try {
+    for (const layer of decode(bytes)) {
+      if (layer.layer === 'ipv4') return { protocol: 'ip', src: ipv4ToNumber(layer.src), dst: ipv4ToNumber(layer.dst) };
+      if (layer.layer === 'arp') return { protocol: 'arp', src: ipv4ToNumber(layer.senderIp), dst: ipv4ToNumber(layer.targetIp) };
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,57 @@
+/**
+ * What a path probe may be asked, checked against the topology before anything is built: the
+ * one check behind `tracePath` and `netloom trace`. Each refusal is a ProbeError that names the
+ * argument and the names that would do; the builder's own checks stay internal invariants.
+ */
+import { isIpv4 } from '../wire/addresses.js';
+import { ProbeError, didYouMean, listNames } from './errors.js';
+import type { NodeSpec, Topology } from './types.js';
+
+/** A probe as asked: `proto` is text here because callers without types (the CLI, JavaScript) pass any. */
+export interface ProbeRequest {
+  proto?: string;
+  dstPort?: number;
+  /** Virtual time to send at, ns. */
+  at?: number;
+}
+
+/** A probe that can be sent, defaults applied. */
+export interface Probe {
+  proto: 'icmp' | 'udp';
+  dstPort?: number;
+  at: number;
+}
+
+/**
+ * `from` must be a host with an IPv4 address; `to` a node with one, or an IPv4 address; `dstPort`
+ * a port number; `at` whole nanoseconds from 0. Throws a ProbeError for the first that is not.
+ */
+export function checkProbe(topology: Topology, from: string, to: string, request: ProbeRequest = {}): Probe {
+  const senders = topology.nodes.filter((n) => n.kind === 'host' && hasIpv4(n)).map((n) => n.name);
+  const sendersAre = `hosts with an IPv4 address are ${listNames(senders)}`;
+  const sender = topology.nodes.find((n) => n.name === from);
+  if (sender === undefined) throw new ProbeError('from', `unknown host "${from}"${didYouMean(from, senders)} (${sendersAre})`, senders);
+  if (sender.kind !== 'host') throw new ProbeError('from', `${from} is a ${sender.kind}; a probe starts at a host (${sendersAre})`, senders);
+  if (!hasIpv4(sender)) throw new ProbeError('from', `${from} has no IPv4 address to send from (${sendersAre})`, senders);
+
+  const targets = topology.nodes.filter(hasIpv4).map((n) => n.name);
+  const targetsAre = `nodes with an IPv4 address are ${listNames(targets)}; or give an IPv4 address`;
+  const target = topology.nodes.find((n) => n.name === to);
+  if (target === undefined && !isIpv4(to)) throw new ProbeError('to', `"${to}" is neither a node nor an IPv4 address${didYouMean(to, targets)} (${targetsAre})`, targets);
+  if (target !== undefined && !hasIpv4(target)) throw new ProbeError('to', `${to} is a ${target.kind} with no IPv4 address (${targetsAre})`, targets);
+
+  const proto = request.proto ?? 'icmp';
+  if (proto !== 'icmp' && proto !== 'udp') throw new ProbeError('proto', `"${proto}" is not icmp or udp`, ['icmp', 'udp']);
+  const { dstPort, at = 0 } = request;
+  if (dstPort !== undefined && !(Number.isInteger(dstPort) && dstPort >= 1 && dstPort <= 65535)) throw new ProbeError('dstPort', `${dstPort} is not a port number (1 to 65535)`);
+  // Virtual time is whole nanoseconds: a fraction or Infinity would break determinism or never end.
+  if (!(Number.isSafeInteger(at) && at >= 0)) throw new ProbeError('at', `${at} is not a virtual time (whole nanoseconds from 0)`);
+  return { proto, at, ...(dstPort !== undefined && { dstPort }) };
+}
+
+/** Whether a node has an IPv4 address to send from or be sent to (a switch: on its underlay). */
+function hasIpv4(node: NodeSpec): boolean {
+  if (node.kind === 'controller') return false;
+  const interfaces = node.kind === 'switch' ? (node.underlay ? [node.underlay.interface] : []) : node.interfaces;
+  return interfaces.some((i) => i.ipv4.length > 0);
+}

@@ -1,0 +1,244 @@
+/**
+ * Nicira actions (resubmit, load, move, output to a field, learn, controller with a reason,
+ * set_field with a mask) over OpenFlow 1.3, against a netloom switch (`listen:`) and a real
+ * ovs-vswitchd (dummy datapath, test/interop/ovs.ts) with the same ports, as in
+ * openflow-ovs.test.ts: `ovs-ofctl -O OpenFlow13 add-flow` to both must leave flows that
+ * `dump-flows` prints the same; a switch whose topology file holds the flows must dump what
+ * ovs-vswitchd dumps after adding them; and hand-made bytes that ovs-vswitchd refuses must get the
+ * same OpenFlow error from netloom.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { createConnection, type Socket } from 'node:net';
+import { promisify } from 'node:util';
+import { loadTopology } from '../../src/index.js';
+import { runTopologyRealtime } from '../../src/topology/run.js';
+import { parseFlow } from '../../src/switch/ofctl.js';
+import { readInstructions } from '../../src/openflow/actions.js';
+import { Reader } from '../../src/openflow/bytes.js';
+import { matchToOxm } from '../../src/openflow/flows.js';
+import { MessageFramer } from '../../src/openflow/framing.js';
+import { decodeMessage, encodeMessage } from '../../src/openflow/messages.js';
+import { fromHex } from '../../src/index.js';
+import { OvsSwitch, OvsCommandError, haveOvs, ovsMissingMessage } from './ovs.js';
+
+if (!haveOvs()) console.warn(`skipping the Nicira ovs-ofctl interop tests: ${ovsMissingMessage()}`);
+
+const run = promisify(execFile);
+
+/** Flows people write with Nicira actions, valid for OpenFlow 1.3 in both switches. */
+const FLOWS = [
+  'priority=100,in_port=1,actions=load:0x1->NXM_NX_REG0[],resubmit(,1)',
+  'priority=90,in_port=2,actions=set_field:0x2->reg0,load:0xabc->NXM_NX_REG1[4..15],resubmit(,1)',
+  'priority=80,ip,actions=move:NXM_OF_IP_SRC[]->NXM_NX_REG1[],move:NXM_OF_IP_DST[0..7]->NXM_NX_REG2[8..15],resubmit(,1)',
+  'priority=70,arp,arp_op=1,actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],load:0x2->NXM_OF_ARP_OP[],move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],in_port',
+  'priority=60,dl_vlan=10,actions=load:0x14->NXM_OF_VLAN_TCI[0..11],resubmit(,1)',
+  'priority=50,tcp,actions=move:NXM_OF_TCP_SRC[]->NXM_OF_TCP_DST[],set_field:0x50/0xf0->tcp_dst,output:2',
+  'priority=40,udp,actions=move:NXM_OF_UDP_DST[]->NXM_NX_REG3[0..15],set_field:0x10/0xff->reg2,resubmit(1,3)',
+  'priority=30,ip,actions=set_field:10.0.0.0/255.0.0.0->ip_dst,load:0x3->NXM_NX_IP_ECN[],load:0x40->NXM_NX_IP_TTL[],output:1',
+  'priority=20,ipv6,actions=move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[],load:0x12345->NXM_NX_IPV6_LABEL[],output:3',
+  'priority=10,actions=set_field:0x5/0xff->metadata,load:0x1->OXM_OF_METADATA[63],load:0x7->NXM_NX_TUN_ID[0..15],resubmit:3',
+  'table=1,priority=10,reg0=1,actions=output:NXM_NX_REG0[0..15]',
+  'table=1,priority=5,actions=learn(table=10,hard_timeout=300,priority=1,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15]),resubmit(,2)',
+  'table=1,priority=4,ip,actions=learn(table=11,idle_timeout=60,cookie=0x7,dl_type=0x800,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[],output:NXM_OF_IN_PORT[]),resubmit(,2)',
+  'table=1,priority=3,actions=learn(table=12,in_port=99,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:NXM_OF_IN_PORT[]->NXM_NX_REG1[16..31],load:0x5->NXM_NX_REG2[0..7])',
+  'table=2,priority=0,actions=controller(reason=no_match)',
+  'table=2,priority=1,ip,actions=dec_ttl,controller(reason=invalid_ttl,max_len=128)',
+  'table=3,priority=1,actions=output:NXM_NX_REG3[0..15],output:NXM_NX_REG2[]',
+  'table=3,priority=3,icmp,actions=move:NXM_OF_ICMP_TYPE[]->NXM_NX_REG5[0..7],load:0->NXM_OF_ICMP_CODE[],resubmit(,4)',
+  'table=4,priority=1,ip,actions=move:NXM_OF_IP_TOS[]->NXM_NX_REG6[0..7],move:OXM_OF_IP_DSCP[]->NXM_NX_REG7[0..5],move:NXM_NX_TUN_IPV4_SRC[]->NXM_NX_TUN_IPV4_DST[],resubmit(,5)',
+];
+/** A field netloom's flow syntax has no name for (its sctp ports are tp_src and tp_dst), so it arrives over OpenFlow only. */
+const OPENFLOW_ONLY = ['table=3,priority=2,sctp,actions=move:OXM_OF_SCTP_SRC[]->NXM_NX_REG4[0..15],resubmit(,4)'];
+
+/** br0 takes flows from ovs-ofctl; br1 starts with FLOWS from its topology. Both are named so that LOCAL is OVS's. */
+const TOPOLOGY = `
+name: nicira-interop
+nodes:
+  h1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
+  h2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }
+  h3: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.3/24 } } }
+  h4: { kind: host, interfaces: { eth0: { ipv4: 10.0.1.1/24 } } }
+  h5: { kind: host, interfaces: { eth0: { ipv4: 10.0.1.2/24 } } }
+  h6: { kind: host, interfaces: { eth0: { ipv4: 10.0.1.3/24 } } }
+  br0: { kind: switch, ports: [p1, p2, p3], listen: 0, flows: ["priority=0,actions=drop"] }
+  br1: { kind: switch, ports: [p1, p2, p3], listen: 0, flows: ${JSON.stringify(FLOWS)} }
+links:
+  - endpoints: [h1:eth0, br0:p1]
+  - endpoints: [h2:eth0, br0:p2]
+  - endpoints: [h3:eth0, br0:p3]
+  - endpoints: [h4:eth0, br1:p1]
+  - endpoints: [h5:eth0, br1:p2]
+  - endpoints: [h6:eth0, br1:p3]
+`;
+
+function normalize(text: string): string {
+  return text
+    .replace(/duration=[\d.]+s/g, 'duration=?')
+    .replace(/n_packets=\d+, n_bytes=\d+/g, 'n_packets=?, n_bytes=?')
+    .trimEnd();
+}
+
+/** Reply lines in a stable order: OVS lists flows in hash order. */
+function sorted(text: string): string {
+  const [head, ...rest] = normalize(text).split('\n');
+  return [head, ...rest.sort()].join('\n');
+}
+
+const LEARN_HEAD = 'ffff0038 00002320 0010 0000 0000 8000 0000000000000000';
+const LEARN_SPECS = '0030 00000406 0000 00000206 0000 1010 00000002 0000 0000';
+
+/**
+ * FLOW_MODs written by hand, all but one refused by ovs-vswitchd 3.1: [what, the flow's match,
+ * instruction, one action's bytes]. Nicira's own errors (OFPET_EXPERIMENTER codes 4 and 11) are
+ * checked in test/openflow/nicira.test.ts only: errorFor does not yet put their experimenter id
+ * on the wire.
+ */
+const BY_HAND: [string, string, 'apply' | 'write', string][] = [
+  ['resubmit with a nonzero pad', '', 'apply', 'ffff0010 00002320 000e fff8 02 000001'],
+  ['load of a value wider than its bits', '', 'apply', 'ffff0018 00002320 0007 0007 00010004 0000000000000105'],
+  ['load past the field\'s end', '', 'apply', 'ffff0018 00002320 0007 07c7 00010004 0000000000000005'],
+  ['load into a header naming no field', '', 'apply', 'ffff0018 00002320 0007 0007 00050e04 0000000000000005'],
+  ['load into eth_type', '', 'apply', 'ffff0018 00002320 0007 0007 00000602 0000000000000005'],
+  ['load into ip_src without ip', '', 'apply', 'ffff0018 00002320 0007 0007 00001004 0000000000000005'],
+  ['load into ip_tos with ECN bits (OVS takes it)', 'ip', 'apply', 'ffff0018 00002320 0007 0007 00000a01 0000000000000003'],
+  ['load of 32 bytes', '', 'apply', 'ffff0020 00002320 0007 001f 00010004 0000000000000005 0000000000000000'],
+  ['move from a header naming no field', '', 'apply', 'ffff0018 00002320 0006 0030 0000 0000 00009999 00000206'],
+  ['move from a masked header', '', 'apply', 'ffff0018 00002320 0006 0030 0000 0000 0000050c 00000206'],
+  ['move of zero bits', '', 'apply', 'ffff0018 00002320 0006 0000 0000 0000 00000406 00000206'],
+  ['move from ip_src without ip', '', 'apply', 'ffff0018 00002320 0006 0020 0000 0000 00000e04 00010004'],
+  ['move into eth_type', '', 'apply', 'ffff0018 00002320 0006 0010 0000 0000 00010004 00000602'],
+  ['output_reg with nonzero zero bytes', '', 'apply', 'ffff0018 00002320 000f 000f 00010004 ffff 000000000001'],
+  ['learn into table 255', '', 'apply', `${LEARN_HEAD} 0000 ff 00 0000 0000 ${LEARN_SPECS}`],
+  ['learn with undefined flags', '', 'apply', `${LEARN_HEAD} 0004 01 00 0000 0000 ${LEARN_SPECS}`],
+  ['learn loading eth_type', '', 'apply', `${LEARN_HEAD} 0000 01 00 0000 0000 0810 00000002 0000 00000602 0000 1010 00000002 0000 0000`],
+  ['learn matching ip_dst in a learned flow that does not say ip', 'ip', 'apply',
+    'ffff0030 00002320 0010 0000 0000 8000 0000000000000000 0000 01 00 0000 0000 0020 00000e04 0000 00001004 0000 0000 0000 0000'],
+  ['learn past the field\'s end', '', 'apply', `${LEARN_HEAD} 0000 01 00 0000 0000 0031 00000406 0000 00000206 0000 1010 00000002 0000 0000`],
+  ['controller2 with a property it does not have', '', 'apply', 'ffff0018 00002320 0025 000000000000 0009 0006 0064 0000'],
+  ['a subtype OVS does not define', '', 'apply', 'ffff0010 00002320 0063 000000000000'],
+  ['NXAST_DEC_TTL, OpenFlow 1.0\'s only', 'ip', 'apply', 'ffff0010 00002320 0012 000000000000'],
+  ['an experimenter that is not Nicira', '', 'apply', 'ffff0010 00002321 0007 000000000000'],
+  ['learn in write_actions', '', 'write', `${LEARN_HEAD} 0000 01 00 0000 0000 ${LEARN_SPECS}`],
+  ['controller with a reason in write_actions', '', 'write', 'ffff0010 00002320 0014 ffff 0000 00 00'],
+];
+
+/** A FLOW_MOD (ADD, table 0) holding one hand-made action, its length field set to its length. */
+function flowMod(match: string, instruction: 'apply' | 'write', action: string): Uint8Array {
+  const body = action.replace(/\s+/g, '');
+  const bytes = fromHex(body + '0'.repeat((16 - (body.length % 16)) % 16));
+  new DataView(bytes.buffer).setUint16(2, bytes.length);
+  const instructions = fromHex(`${instruction === 'apply' ? '0004' : '0003'}${(8 + bytes.length).toString(16).padStart(4, '0')}00000000`);
+  const all = new Uint8Array(instructions.length + bytes.length);
+  all.set(instructions);
+  all.set(bytes, instructions.length);
+  return encodeMessage({
+    type: 'flow_mod', xid: 2, cookie: 0n, cookieMask: 0n, tableId: 0, command: 0, idleTimeout: 0, hardTimeout: 0, priority: 0x8000,
+    bufferId: 0xffffffff, outPort: 0xffffffff, outGroup: 0xffffffff, flags: 0, match: matchToOxm(parseFlow(`${match}${match ? ',' : ''}actions=drop`).match),
+    instructions: readInstructions(new Reader(all, 0, all.length, 'flow_mod', { type: 3, code: 7 }), 'instructions'),
+  });
+}
+
+/** What a switch answers a FLOW_MOD with, sent after HELLO and followed by a BARRIER: its ERROR (type, code, experimenter), or 'installed'. */
+function answer(socket: Socket, message: Uint8Array): Promise<string> {
+  const framer = new MessageFramer();
+  let error = 'installed';
+  return new Promise((resolve, reject) => {
+    socket.setTimeout(10_000, () => reject(new Error('no BARRIER reply in 10 s')));
+    socket.on('error', reject);
+    socket.on('data', (chunk) => {
+      for (const bytes of framer.push(chunk)) {
+        const m = decodeMessage(bytes);
+        if (m.type === 'error') error = `type ${m.errorType} code ${m.code}${m.experimenter === undefined ? '' : ` experimenter 0x${m.experimenter.toString(16)}`}`;
+        if (m.type === 'barrier_reply') {
+          socket.destroy();
+          resolve(error);
+        }
+      }
+    });
+    socket.on('connect', () => {
+      socket.write(encodeMessage({ type: 'hello', xid: 1, elements: [{ type: 'versionbitmap', bitmaps: [0x10] }] }));
+      socket.write(message);
+      socket.write(encodeMessage({ type: 'barrier_request', xid: 3 }));
+    });
+  });
+}
+
+describe.skipIf(!haveOvs())('Nicira actions over OpenFlow 1.3: a netloom switch and Open vSwitch', () => {
+  let ovs: OvsSwitch;
+  const stop = new AbortController();
+  let done: Promise<unknown>;
+  const ports = new Map<string, number>();
+
+  const netloom = async (bridge: string, args: string[]): Promise<{ stdout: string; stderr: string; failed: boolean }> => {
+    const [command, ...rest] = args;
+    try {
+      const { stdout, stderr } = await run('ovs-ofctl', ['-O', 'OpenFlow13', command!, `tcp:127.0.0.1:${ports.get(bridge)}`, ...rest], { timeout: 20_000 });
+      return { stdout, stderr, failed: false };
+    } catch (e) {
+      const err = e as { stdout?: string; stderr?: string };
+      return { stdout: err.stdout ?? '', stderr: err.stderr ?? '', failed: true };
+    }
+  };
+  const real = (args: string[]): { stdout: string; stderr: string; failed: boolean } => {
+    try {
+      return { stdout: ovs.ofctl(args, { protocol: 'OpenFlow13' }), stderr: '', failed: false };
+    } catch (e) {
+      if (!(e instanceof OvsCommandError)) throw e;
+      return { stdout: e.stdout, stderr: e.stderr, failed: true };
+    }
+  };
+
+  beforeAll(async () => {
+    ovs = OvsSwitch.start({ ports: 3, protocol: 'OpenFlow13' });
+    const topology = loadTopology(TOPOLOGY, 'nicira-interop.yaml');
+    const listening = new Promise<void>((resolve) => {
+      done = runTopologyRealtime(topology, {
+        signal: stop.signal,
+        onListening: (node, _host, port) => {
+          ports.set(node, port);
+          if (ports.size === 2) resolve();
+        },
+      });
+    });
+    await listening;
+    ovs.delFlows();
+    ovs.addFlows(['priority=0,actions=drop'], 'OpenFlow13');
+  }, 60_000);
+
+  afterAll(async () => {
+    stop.abort();
+    await done;
+    ovs?.stop();
+  });
+
+  it.each([...FLOWS, ...OPENFLOW_ONLY])('add-flow %s, then dump-flows', async (flow) => {
+    const ours = await netloom('br0', ['add-flow', flow]);
+    const theirs = real(['add-flow', flow]);
+    expect({ failed: ours.failed, stderr: ours.stderr }).toEqual({ failed: false, stderr: '' });
+    expect(theirs.failed).toBe(false);
+    expect(sorted((await netloom('br0', ['dump-flows'])).stdout)).toBe(sorted(real(['dump-flows']).stdout));
+  });
+
+  it('dump-flows of one table, and of flows that output to a port', async () => {
+    for (const args of [['dump-flows', 'table=1'], ['dump-flows', 'table=2'], ['dump-flows', 'out_port=2']]) {
+      expect(sorted((await netloom('br0', args)).stdout), args.join(' ')).toBe(sorted(real(args).stdout));
+    }
+  });
+
+  it('a switch whose topology file holds the flows dumps what Open vSwitch dumps after add-flows', async () => {
+    ovs.delFlows();
+    ovs.addFlows(FLOWS, 'OpenFlow13');
+    const ours = await netloom('br1', ['dump-flows']);
+    expect(ours.failed).toBe(false);
+    expect(sorted(ours.stdout)).toBe(sorted(real(['dump-flows']).stdout));
+    expect(ours.stdout.trim().split('\n')).toHaveLength(FLOWS.length + 1);
+  });
+
+  it.each(BY_HAND)('%s: the same answer from both', async (_what, match, instruction, action) => {
+    const message = flowMod(match, instruction, action);
+    const theirs = await answer(createConnection(`${ovs.dir}/br0.mgmt`), message);
+    const ours = await answer(createConnection(ports.get('br0')!, '127.0.0.1'), message);
+    expect(ours).toBe(theirs);
+  });
+});

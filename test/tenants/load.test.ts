@@ -1,0 +1,92 @@
+/** Tenant declarations in topology files: what loads, and every mistake at its place. */
+import { describe, expect, it } from 'vitest';
+import { loadTopology, TopologyError } from '../../src/index.js';
+
+const BASE = (tenants: string, extraNodes = '') => `name: t
+nodes:
+  c-blue: { kind: controller, app: learning }
+  c-red: { kind: controller, app: learning }
+  b1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
+  r1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
+  s1: { kind: switch, ports: [p1, p2, up] }
+  s2: { kind: switch, ports: [up] }
+${extraNodes}links:
+  - endpoints: [b1:eth0, s1:p1]
+  - endpoints: [r1:eth0, s1:p2]
+  - endpoints: [s1:up, s2:up]
+tenants:
+${tenants}`;
+
+const GOOD = `  blue: { controller: c-blue, addresses: 10.0.0.0/24, switches: { vs1: { switch: s1, ports: [p1, up] } } }
+  red: { controller: c-red, addresses: 10.0.0.0/24, switches: { vs1: { switch: s1, ports: [p2, up] } } }
+`;
+
+function problems(text: string): string[] {
+  try {
+    loadTopology(text, 'bad.yaml');
+  } catch (e) {
+    if (e instanceof TopologyError) return e.message.split('\n');
+    throw e;
+  }
+  return [];
+}
+
+describe('tenants in a topology file', () => {
+  it('loads tenants with ids in file order; hosts of different tenants may share addresses, and core ports are shared', () => {
+    const t = loadTopology(BASE(GOOD), 't.yaml');
+    expect(t.tenants).toEqual([
+      { name: 'blue', id: 1, controller: 'c-blue', prefix: '10.0.0.0', prefixLength: 24, switches: [{ name: 'vs1', switch: 's1', ports: ['p1', 'up'] }] },
+      { name: 'red', id: 2, controller: 'c-red', prefix: '10.0.0.0', prefixLength: 24, switches: [{ name: 'vs1', switch: 's1', ports: ['p2', 'up'] }] },
+    ]);
+    expect(t.platformLatency).toBe(1e6);
+  });
+
+  it('still refuses one address on two hosts of the same tenant (or of none)', () => {
+    expect(problems(BASE(GOOD.replace('ports: [p2, up]', 'ports: [up]').replace('ports: [p1, up]', 'ports: [p1, p2, up]')))).toEqual(['bad.yaml:6:49 nodes.r1.interfaces.eth0.ipv4: 10.0.0.1 is also on b1:eth0']);
+  });
+
+  it('names each mistake at its place', () => {
+    expect(problems(BASE(`  blue: { controller: c-bleu, addresses: 10.0.0.0/4, switches: { vs1: { switch: s3, ports: [p1] } } }
+  red: { controller: b1, addresses: 10.0.0.0/24, switches: { vs1: { switch: s1, ports: [p1, p9] } } }
+`, '  platform: { kind: host, interfaces: { eth0: { ipv4: 10.9.9.9/24 } } }\n'))).toEqual([
+      'bad.yaml:9:13 nodes.platform: with tenants, "platform" is the platform\'s name: give this node another',
+      'bad.yaml:15:23 tenants.blue.controller: unknown node "c-bleu"; did you mean "c-blue"? (nodes are c-blue, c-red, b1, r1, s1, s2, platform)',
+      'bad.yaml:15:42 tenants.blue.addresses: 10.0.0.0/4 has host bits set; did you mean 0.0.0.0/4?',
+      'bad.yaml:15:81 tenants.blue.switches.vs1.switch: unknown node "s3"; did you mean "s1"? (nodes are c-blue, c-red, b1, r1, s1, s2, platform)',
+      'bad.yaml:16:22 tenants.red.controller: b1 is a host, not a controller',
+      'bad.yaml:16:93 tenants.red.switches.vs1.ports[1]: unknown port "p9" on s1; did you mean "p1"? (s1 has p1, p2, up)',
+    ]);
+  });
+
+  it('gives a port to a host one tenant', () => {
+    expect(problems(BASE(GOOD.replace('ports: [p2, up]', 'ports: [p1, up]')))).toEqual(['bad.yaml:15:92 tenants.red.switches.vs1.ports[0]: s1:p1 already belongs to tenant blue; a port to a host has one tenant']);
+  });
+
+  it('refuses a space wider than /8 and a switch with its own controller', () => {
+    const text = BASE(`  blue: { controller: c-blue, addresses: 0.0.0.0/4, switches: { vs1: { switch: s1, ports: [p1] } } }\n`).replace('s1: { kind: switch, ports: [p1, p2, up] }', 's1: { kind: switch, ports: [p1, p2, up], controller: c-red }');
+    expect(problems(text)).toEqual([
+      'bad.yaml:14:42 tenants.blue.addresses: 0.0.0.0/4 is wider than /8: the platform keeps the top 8 bits of physical addresses for the tenant',
+      'bad.yaml:14:80 tenants.blue.switches.vs1.switch: s1 has its own controller; a switch the platform runs has none (the platform is its controller)',
+    ]);
+  });
+});
+
+describe('netloom tenants', () => {
+  it("prints each tenant's virtual switches, mapping and physical ports", async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const root = join(import.meta.dirname, '../..');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'tenants', 'topologies/tenants-two-switches.yaml'], { cwd: root, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 8)).toEqual([
+      'blue: tenant 1, controller c-blue, addresses 10.0.0.0/24 -> physical 1.0.0.0/24',
+      '  left: datapath 0001000000000001 on s1',
+      '    port 1 b1: s1:b1 (edge, to b1:eth0)',
+      '    port 2 core: s1:core (link to s2:core, shared by tenants)',
+      '  right: datapath 0001000000000002 on s2',
+      '    port 1 b2: s2:b2 (edge, to b2:eth0)',
+      '    port 2 core: s2:core (link to s1:core, shared by tenants)',
+      'red: tenant 2, controller c-red, addresses 10.0.0.0/24 -> physical 2.0.0.0/24',
+    ]);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * The platform end to end: two tenants with the same addresses on shared switches, each with its
+ * own controller; what each controller sees (its switches, its ports, its flows, its addresses);
+ * physical addresses on the shared link and the tenant's at its hosts; and a tenant app that
+ * tries every escape, refused each time with the OpenFlow error a controller expects, while the
+ * other tenant's traffic goes on untouched.
+ */
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { decode, loadTopology, loadTopologyFile, runTopology, MemorySink, PcapngWriter, readCapture } from '../../src/index.js';
+import { build } from '../../src/topology/build.js';
+import { loadApps } from '../../src/topology/apps.js';
+import type { ControllerNode } from '../../src/controller/node.js';
+import { answers } from './fixtures/attacker-app.js';
+
+const root = join(import.meta.dirname, '../..');
+const lesson = (name: string) => loadTopologyFile(join(root, 'topologies', `${name}.yaml`));
+
+describe('the tenant platform', () => {
+  it("shows each tenant's controller only its own switches, ports and flows, in its own addresses", async () => {
+    const built = build(lesson('tenants-two-switches'));
+    await built.net.run(2e9);
+    const blue = (built.net.nodes.get('c-blue') as ControllerNode).controller;
+    expect([...blue.datapaths.keys()].map((id) => id.toString(16))).toEqual(['1000000000001', '1000000000002']);
+    const left = blue.datapaths.get(0x0001000000000001n)!;
+    expect([...left.ports.values()].map((p) => `${p.portNo}:${p.name}`)).toEqual(['1:b1', '2:core']);
+    const [reply] = await Promise.all([left.multipart({ kind: 'flow', tableId: 0xff, outPort: 0xffffffff, outGroup: 0xffffffff, cookie: 0n, cookieMask: 0n, match: [] }), built.net.run(2.1e9)]);
+    const flows = reply.flatMap((b) => (b.kind === 'flow' ? b.flows : []));
+    // Its table-miss flow and what learning installed, as the tenant wrote them: its ports, table 0, no platform tag.
+    expect(flows.map((f) => `${f.tableId} ${f.priority} ${f.match.map((o) => o.field).join(',')}`).sort()).toEqual(['0 0 ', '0 1 in_port,eth_dst,eth_src', '0 1 in_port,eth_dst,eth_src']);
+    expect(flows.every((f) => f.match.every((o) => o.field !== 'metadata'))).toBe(true);
+  });
+
+  it('carries physical addresses on the shared link and the tenant addresses at its hosts', async () => {
+    const sink = new MemorySink();
+    const summary = await runTopology(lesson('tenants-two-switches'), { capture: new PcapngWriter(sink) });
+    expect(summary.passed).toBe(true);
+    const read = readCapture(sink.bytes());
+    const addresses = (iface: string) =>
+      new Set(read.packets.filter((p) => read.interfaces[p.interfaceId]?.name === iface).flatMap((p) => decode(p.data).flatMap((l) => (l.layer === 'ipv4' ? [l.src, l.dst] : l.layer === 'arp' ? [l.senderIp, l.targetIp] : []))));
+    expect(addresses('s1:core')).toEqual(new Set(['1.0.0.1', '1.0.0.2', '2.0.0.1', '2.0.0.2']));
+    expect(addresses('b1:eth0')).toEqual(new Set(['10.0.0.1', '10.0.0.2']));
+    expect(addresses('r2:eth0')).toEqual(new Set(['10.0.0.1', '10.0.0.2']));
+  });
+
+  it('lets no frame of one tenant reach another tenant\'s host, though they share addresses and switches', async () => {
+    const topology = lesson('tenants-two-switches');
+    const macs = new Map<string, string>();
+    for (const n of topology.nodes) if (n.kind === 'host') macs.set(n.interfaces[0]!.mac, n.name.startsWith('b') ? 'blue' : 'red');
+    const crossings: string[] = [];
+    let received = 0;
+    await runTopology(topology, {
+      sinks: [{
+        event: (e) => {
+          if (e.dir !== 'rx' || e.bytes === undefined || !/^[br][12]$/.test(e.node)) return;
+          received++;
+          const src = [...e.bytes.subarray(6, 12)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+          const from = macs.get(src);
+          if (from !== undefined && from !== (e.node.startsWith('b') ? 'blue' : 'red')) crossings.push(`${src} (${from}) reached ${e.node}`);
+        },
+      }],
+    });
+    expect(received).toBeGreaterThan(30);
+    expect(crossings).toEqual([]);
+  });
+
+  it("refuses every escape a tenant's app tries, and the other tenant's traffic is untouched", async () => {
+    const text = `
+name: attack
+nodes:
+  c-blue: { kind: controller, app: ./fixtures/attacker-app.ts }
+  c-red: { kind: controller, app: learning }
+  b1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
+  r1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
+  r2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }
+  s1: { kind: switch, ports: [b1, r1, r2] }
+links:
+  - endpoints: [b1:eth0, s1:b1]
+  - endpoints: [r1:eth0, s1:r1]
+  - endpoints: [r2:eth0, s1:r2]
+tenants:
+  blue: { controller: c-blue, addresses: 10.0.0.0/24, switches: { vs1: { switch: s1, ports: [b1] } } }
+  red: { controller: c-red, addresses: 10.0.0.0/24, switches: { vs1: { switch: s1, ports: [r1, r2] } } }
+traffic:
+  - ping: { name: red, from: r1, to: r2, count: 3, start: 100ms }
+  - ping: { name: blue, from: b1, to: 10.0.0.2, count: 3, start: 100ms }
+`;
+    const topology = loadTopology(text, join(import.meta.dirname, 'attack.yaml'));
+    answers.clear();
+    const summary = await runTopology(topology, { apps: await loadApps(topology, import.meta.dirname) });
+    expect(Object.fromEntries(answers)).toEqual({
+      'broad drop at the highest priority': 'accepted',
+      'rewrite to an address outside its space': '2/6',
+      'match outside its space': '4/11',
+      'output to a port it does not own': '2/4',
+      'output to NORMAL': '2/4',
+      'a 10-byte PACKET_OUT': '1/12',
+      'a PACKET_OUT with addresses outside its space': '1/5',
+    });
+    expect(summary.traffic.map((t) => `${t.name} ${t.delivered}/${t.sent}`)).toEqual(['red 3/3', 'blue 0/3']);
+  });
+});
