@@ -44,6 +44,8 @@ export const OFPMMFC = {
 export interface OfpErrorCode {
   type: number;
   code: number;
+  /** For type EXPERIMENTER (0xffff): whose error it is (Nicira's 0x00002320); `code` is then its exp_type. */
+  experimenter?: number;
 }
 
 export type OpenFlowErrorCode =

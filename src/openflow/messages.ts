@@ -6,7 +6,7 @@
  * define decodes as `unknown`, so the switch can answer BAD_TYPE with the request's bytes.
  */
 import { Reader, Writer, layout } from './bytes.js';
-import { OFPBRC, OFPET, OpenFlowError } from './errors.js';
+import { OFPBRC, OFPET, OpenFlowError, type OfpErrorCode } from './errors.js';
 import { readActions, readInstructions, writeActions, writeInstructions, type OfAction, type OfInstruction } from './actions.js';
 import { readMatch, writeMatch, type Oxm } from './oxm.js';
 import { PORT, readBands, readBuckets, readQueues, writeBands, writeBuckets, writeQueues, type OfBucket, type OfMeterBand, type OfPacketQueue, type OfPort } from './structs.js';
@@ -394,7 +394,11 @@ export function encodeMessage(m: OfMessage): Uint8Array {
  * bytes of the request (§7.4.4); Open vSwitch quotes all of it, and so does netloom (as much as
  * fits one message), so ovs-ofctl prints the refused request decoded.
  */
-export function errorFor(request: Uint8Array, ofp: { type: number; code: number }, xid?: number): MessageOf<'error'> {
+export function errorFor(request: Uint8Array, ofp: OfpErrorCode, xid?: number): MessageOf<'error'> {
   const header = request.length >= 8 ? readHeader(request) : undefined;
-  return { type: 'error', xid: xid ?? header?.xid ?? 0, errorType: ofp.type, code: ofp.code, data: request.slice(0, OFP_MAX_MESSAGE - 12) };
+  // The ERROR's own header is 12 bytes, 16 with an experimenter id.
+  const room = OFP_MAX_MESSAGE - (ofp.experimenter === undefined ? 12 : 16);
+  const m: MessageOf<'error'> = { type: 'error', xid: xid ?? header?.xid ?? 0, errorType: ofp.type, code: ofp.code, data: request.slice(0, room) };
+  if (ofp.experimenter !== undefined) m.experimenter = ofp.experimenter;
+  return m;
 }

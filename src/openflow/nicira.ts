@@ -31,8 +31,8 @@ const NXAST = {
 } as const;
 
 /** Nicira's errors in OpenFlow 1.2+: OFPET_EXPERIMENTER with the NX vendor id (ofp-errors.h: NX1.2+(4) and NX1.2+(11)). */
-const NXBRC_MUST_BE_ZERO: OfpErrorCode & { experimenter: number } = { type: OFPET.EXPERIMENTER, code: 4, experimenter: NX_VENDOR_ID };
-const NXBAC_MUST_BE_ZERO: OfpErrorCode & { experimenter: number } = { type: OFPET.EXPERIMENTER, code: 11, experimenter: NX_VENDOR_ID };
+const NXBRC_MUST_BE_ZERO: OfpErrorCode = { type: OFPET.EXPERIMENTER, code: 4, experimenter: NX_VENDOR_ID };
+const NXBAC_MUST_BE_ZERO: OfpErrorCode = { type: OFPET.EXPERIMENTER, code: 11, experimenter: NX_VENDOR_ID };
 /** Property errors as OpenFlow 1.3 numbers them (OFPBPC_BAD_TYPE and BAD_LEN are OFPET_TABLE_FEATURES_FAILED 2 and 3 there). */
 const OFPBPC_BAD_TYPE: OfpErrorCode = { type: OFPET.TABLE_FEATURES_FAILED, code: 2 };
 const OFPBPC_BAD_LEN: OfpErrorCode = { type: OFPET.TABLE_FEATURES_FAILED, code: 3 };

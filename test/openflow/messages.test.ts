@@ -121,5 +121,9 @@ describe('OpenFlow messages', () => {
     const huge = new Uint8Array(0xffff);
     huge.set(TABLE_MISS.subarray(0, 8));
     expect(encodeMessage(errorFor(huge, { type: 1, code: 6 })).length).toBe(0xffff);
+    // An experimenter's error (Nicira's NXBRC_MUST_BE_ZERO) carries its experimenter id after type and exp_type.
+    const nx = encodeMessage(errorFor(TABLE_MISS, { type: 0xffff, code: 4, experimenter: 0x2320 }));
+    expect(toHex(nx.subarray(0, 16))).toBe('0401006000000001' + 'ffff0004' + '00002320');
+    expect(encodeMessage(errorFor(huge, { type: 0xffff, code: 4, experimenter: 0x2320 })).length).toBe(0xffff);
   });
 });
