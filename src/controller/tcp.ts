@@ -4,16 +4,13 @@
  * is disconnected once a megabyte waits for it; a switch that sends garbage is disconnected by
  * its Datapath; nothing a switch sends reaches the caller as an exception.
  */
-import { createServer, type Socket } from 'node:net';
-import type { OpenFlowListener } from '../openflow/tcp.js';
+import { listenTcp, type OpenFlowListener } from '../openflow/tcp.js';
 import type { Controller } from './controller.js';
 
 const HARD_LIMIT = 1 << 20;
 
 export function listenController(controller: Controller, host: string, port: number): Promise<OpenFlowListener> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
+  return listenTcp(host, port, (socket) => {
     socket.setNoDelay(true);
     const dp = controller.attach({
       label: `tcp ${socket.remoteAddress}:${socket.remotePort}`,
@@ -33,25 +30,6 @@ export function listenController(controller: Controller, host: string, port: num
     });
     socket.on('data', (chunk: Buffer) => dp.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => {
-      sockets.delete(socket);
-      dp.lost();
-    });
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve({
-        host,
-        port: typeof address === 'object' && address !== null ? address.port : port,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => done());
-          }),
-      });
-    });
+    socket.on('close', () => dp.lost());
   });
 }

@@ -92,24 +92,34 @@ function serve(agent: SwitchAgent, socket: Socket, kind: 'service' | 'controller
 /** Listens for OpenFlow 1.3 connections to `agent`'s switch on host:port (port 0 picks a free one). */
 export function listenOpenFlow(agent: SwitchAgent, host: string, port: number, options: ListenOptions = {}): Promise<OpenFlowListener> {
   const maxConnections = options.maxConnections ?? 64;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    if (sockets.size >= maxConnections) {
+  return listenTcp(host, port, (socket, open) => {
+    if (open > maxConnections) {
       socket.destroy();
       return;
     }
+    void serve(agent, socket, 'service', options);
+  });
+}
+
+/**
+ * A TCP server on host:port (0: a free one) that hands each connection to `accept` with the
+ * number now open; closing it ends every connection it still has.
+ */
+export function listenTcp(host: string, port: number, accept: (socket: Socket, open: number) => void): Promise<OpenFlowListener> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
     sockets.add(socket);
-    void serve(agent, socket, 'service', options).then(() => sockets.delete(socket));
+    socket.once('close', () => sockets.delete(socket));
+    accept(socket, sockets.size);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
       const address = server.address();
-      const bound = typeof address === 'object' && address !== null ? address.port : port;
       resolve({
         host,
-        port: bound,
+        port: typeof address === 'object' && address !== null ? address.port : port,
         close: () =>
           new Promise<void>((done) => {
             for (const s of sockets) s.destroy();

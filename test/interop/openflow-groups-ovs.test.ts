@@ -9,17 +9,15 @@
  *   whichever bucket OVS's hash picks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { loadTopology, encode, toHex } from '../../src/index.js';
 import type { LayerSpec } from '../../src/index.js';
 import { runTopologyRealtime } from '../../src/topology/run.js';
 import { Bridge } from '../../src/switch/bridge.js';
-import { OvsSwitch, OvsCommandError, LOCAL_PORT, haveOvs, ovsMissingMessage } from './ovs.js';
+import { ofctlNetloom, ofctlOvs, normalize, sorted } from './ofctl-compare.js';
+import { OvsSwitch, LOCAL_PORT, haveOvs, ovsMissingMessage } from './ovs.js';
 
 if (!haveOvs()) console.warn(`skipping the group interop tests: ${ovsMissingMessage()}`);
 
-const run = promisify(execFile);
 
 /** The netloom switch is named br0 so that its LOCAL port has OVS's name. */
 const TOPOLOGY = `
@@ -62,19 +60,7 @@ const REFUSED: [string, string][] = [
 /** Flows that use the groups. */
 const FLOWS = ['priority=10,in_port=1,actions=group:1', 'priority=11,in_port=2,actions=write_actions(output:3,group:4)', 'table=1,priority=12,ip,actions=dec_ttl,group:6,output:3'];
 
-function normalize(text: string): string {
-  return text
-    .replace(/duration=[\d.]+s/g, 'duration=?')
-    .replace(/n_packets=\d+, n_bytes=\d+/g, 'n_packets=?, n_bytes=?')
-    .replace(/xid=0x[0-9a-f]+/g, 'xid=?')
-    .trimEnd();
-}
 
-/** Reply lines in a stable order: OVS lists groups and flows in hash order. */
-function sorted(text: string): string {
-  const [head, ...rest] = normalize(text).split('\n');
-  return [head, ...rest.sort()].join('\n');
-}
 
 describe.skipIf(!haveOvs())('ovs-ofctl -O OpenFlow13 groups: a netloom switch prints what Open vSwitch prints', () => {
   let ovs: OvsSwitch;
@@ -82,24 +68,8 @@ describe.skipIf(!haveOvs())('ovs-ofctl -O OpenFlow13 groups: a netloom switch pr
   let done: Promise<unknown>;
   let port = 0;
 
-  const netloom = async (args: string[]): Promise<{ stdout: string; stderr: string; failed: boolean }> => {
-    const [command, ...rest] = args;
-    try {
-      const { stdout, stderr } = await run('ovs-ofctl', ['-O', 'OpenFlow13', command!, `tcp:127.0.0.1:${port}`, ...rest], { timeout: 20_000 });
-      return { stdout, stderr, failed: false };
-    } catch (e) {
-      const err = e as { stdout?: string; stderr?: string };
-      return { stdout: err.stdout ?? '', stderr: err.stderr ?? '', failed: true };
-    }
-  };
-  const real = (args: string[]): { stdout: string; stderr: string; failed: boolean } => {
-    try {
-      return { stdout: ovs.ofctl(args), stderr: '', failed: false };
-    } catch (e) {
-      if (!(e instanceof OvsCommandError)) throw e;
-      return { stdout: e.stdout, stderr: e.stderr, failed: true };
-    }
-  };
+  const netloom = (args: string[]) => ofctlNetloom(port, args);
+  const real = (args: string[]) => ofctlOvs(ovs, args);
   /** The command on both; both must succeed. */
   const both = async (args: string[]) => {
     const ours = await netloom(args);

@@ -8,9 +8,7 @@
  * same OpenFlow error from netloom.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { createConnection, type Socket } from 'node:net';
-import { promisify } from 'node:util';
 import { loadTopology } from '../../src/index.js';
 import { runTopologyRealtime } from '../../src/topology/run.js';
 import { parseFlow } from '../../src/switch/ofctl.js';
@@ -20,11 +18,11 @@ import { matchToOxm } from '../../src/openflow/flows.js';
 import { MessageFramer } from '../../src/openflow/framing.js';
 import { decodeMessage, encodeMessage } from '../../src/openflow/messages.js';
 import { fromHex } from '../../src/index.js';
-import { OvsSwitch, OvsCommandError, haveOvs, ovsMissingMessage } from './ovs.js';
+import { ofctlNetloom, ofctlOvs, sorted } from './ofctl-compare.js';
+import { OvsSwitch, haveOvs, ovsMissingMessage } from './ovs.js';
 
 if (!haveOvs()) console.warn(`skipping the Nicira ovs-ofctl interop tests: ${ovsMissingMessage()}`);
 
-const run = promisify(execFile);
 
 /** Flows people write with Nicira actions, valid for OpenFlow 1.3 in both switches. */
 const FLOWS = [
@@ -72,18 +70,7 @@ links:
   - endpoints: [h6:eth0, br1:p3]
 `;
 
-function normalize(text: string): string {
-  return text
-    .replace(/duration=[\d.]+s/g, 'duration=?')
-    .replace(/n_packets=\d+, n_bytes=\d+/g, 'n_packets=?, n_bytes=?')
-    .trimEnd();
-}
 
-/** Reply lines in a stable order: OVS lists flows in hash order. */
-function sorted(text: string): string {
-  const [head, ...rest] = normalize(text).split('\n');
-  return [head, ...rest.sort()].join('\n');
-}
 
 const LEARN_HEAD = 'ffff0038 00002320 0010 0000 0000 8000 0000000000000000';
 const LEARN_SPECS = '0030 00000406 0000 00000206 0000 1010 00000002 0000 0000';
@@ -170,24 +157,8 @@ describe.skipIf(!haveOvs())('Nicira actions over OpenFlow 1.3: a netloom switch 
   let done: Promise<unknown>;
   const ports = new Map<string, number>();
 
-  const netloom = async (bridge: string, args: string[]): Promise<{ stdout: string; stderr: string; failed: boolean }> => {
-    const [command, ...rest] = args;
-    try {
-      const { stdout, stderr } = await run('ovs-ofctl', ['-O', 'OpenFlow13', command!, `tcp:127.0.0.1:${ports.get(bridge)}`, ...rest], { timeout: 20_000 });
-      return { stdout, stderr, failed: false };
-    } catch (e) {
-      const err = e as { stdout?: string; stderr?: string };
-      return { stdout: err.stdout ?? '', stderr: err.stderr ?? '', failed: true };
-    }
-  };
-  const real = (args: string[]): { stdout: string; stderr: string; failed: boolean } => {
-    try {
-      return { stdout: ovs.ofctl(args, { protocol: 'OpenFlow13' }), stderr: '', failed: false };
-    } catch (e) {
-      if (!(e instanceof OvsCommandError)) throw e;
-      return { stdout: e.stdout, stderr: e.stderr, failed: true };
-    }
-  };
+  const netloom = (bridge: string, args: string[]) => ofctlNetloom(ports.get(bridge)!, args);
+  const real = (args: string[]) => ofctlOvs(ovs, args);
 
   beforeAll(async () => {
     ovs = OvsSwitch.start({ ports: 3, protocol: 'OpenFlow13' });

@@ -6,15 +6,13 @@
  * both, so what is compared is netloom's whole OpenFlow path: codec, mapping, agent, TCP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { loadTopology } from '../../src/index.js';
 import { runTopologyRealtime } from '../../src/topology/run.js';
-import { OvsSwitch, OvsCommandError, haveOvs, ovsMissingMessage } from './ovs.js';
+import { ofctlNetloom, ofctlOvs, normalize, sorted } from './ofctl-compare.js';
+import { OvsSwitch, haveOvs, ovsMissingMessage } from './ovs.js';
 
 if (!haveOvs()) console.warn(`skipping the ovs-ofctl interop tests: ${ovsMissingMessage()}`);
 
-const run = promisify(execFile);
 
 /** The netloom switch is named br0 so that its LOCAL port has OVS's name. */
 const TOPOLOGY = `
@@ -60,23 +58,7 @@ const FLOWS = [
   'table=3,priority=4,tcp6,tp_src=22,actions=set_field:2222->tcp_src,push_vlan:0x88a8,output:1',
 ];
 
-function normalize(text: string): string {
-  return text
-    .replace(/duration=[\d.]+s/g, 'duration=?')
-    .replace(/n_packets=\d+, n_bytes=\d+/g, 'n_packets=?, n_bytes=?')
-    .replace(/(rx|tx) pkts=\d+, bytes=\d+/g, '$1 pkts=?, bytes=?')
-    .replace(/lookup=\d+, matched=\d+/g, 'lookup=?, matched=?')
-    .replace(/packet_count=\d+ byte_count=\d+/g, 'packet_count=? byte_count=?')
-    .replace(/addr:[0-9a-f:]{17}/g, 'addr:?')
-    .replace(/dpid:[0-9a-f]{16}/g, 'dpid:?')
-    .trimEnd();
-}
 
-/** Reply lines in a stable order: OVS lists flows and ports in hash order. */
-function sorted(text: string): string {
-  const [head, ...rest] = normalize(text).split('\n');
-  return [head, ...rest.sort()].join('\n');
-}
 
 describe.skipIf(!haveOvs())('ovs-ofctl -O OpenFlow13: a netloom switch prints what Open vSwitch prints', () => {
   let ovs: OvsSwitch;
@@ -84,24 +66,8 @@ describe.skipIf(!haveOvs())('ovs-ofctl -O OpenFlow13: a netloom switch prints wh
   let done: Promise<unknown>;
   let port = 0;
 
-  const netloom = async (args: string[]): Promise<{ stdout: string; stderr: string; failed: boolean }> => {
-    const [command, ...rest] = args;
-    try {
-      const { stdout, stderr } = await run('ovs-ofctl', ['-O', 'OpenFlow13', command!, `tcp:127.0.0.1:${port}`, ...rest], { timeout: 20_000 });
-      return { stdout, stderr, failed: false };
-    } catch (e) {
-      const err = e as { stdout?: string; stderr?: string };
-      return { stdout: err.stdout ?? '', stderr: err.stderr ?? '', failed: true };
-    }
-  };
-  const real = (args: string[]): { stdout: string; stderr: string; failed: boolean } => {
-    try {
-      return { stdout: ovs.ofctl(args), stderr: '', failed: false };
-    } catch (e) {
-      if (!(e instanceof OvsCommandError)) throw e;
-      return { stdout: e.stdout, stderr: e.stderr, failed: true };
-    }
-  };
+  const netloom = (args: string[]) => ofctlNetloom(port, args);
+  const real = (args: string[]) => ofctlOvs(ovs, args);
 
   beforeAll(async () => {
     ovs = OvsSwitch.start({ ports: 3, protocol: 'OpenFlow13' });

@@ -15,7 +15,8 @@ import { runTopologyRealtime } from '../../src/topology/run.js';
 import { build } from '../../src/topology/build.js';
 import type { SwitchNode } from '../../src/switch/node.js';
 import { decodeMessage, encodeMessage, type OfMessage } from '../../src/openflow/messages.js';
-import { OvsSwitch, OvsCommandError, haveOvs, ovsMissingMessage, LOCAL_PORT } from './ovs.js';
+import { ofctlNetloom, ofctlOvs, normalize } from './ofctl-compare.js';
+import { OvsSwitch, haveOvs, ovsMissingMessage, LOCAL_PORT } from './ovs.js';
 
 if (!haveOvs()) console.warn(`skipping the ovs-ofctl mod-port interop tests: ${ovsMissingMessage()}`);
 
@@ -35,14 +36,6 @@ links:
   - endpoints: [h3:eth0, br0:p3]
 `;
 
-function normalize(text: string): string {
-  return text
-    .replace(/(rx|tx) pkts=\d+, bytes=\d+/g, '$1 pkts=?, bytes=?')
-    .replace(/addr:[0-9a-f:]{17}/g, 'addr:?')
-    .replace(/dpid:[0-9a-f]{16}/g, 'dpid:?')
-    .replace(/(tcp:127\.0\.0\.1:\d+|unix:\S+br0\.mgmt)/g, 'SWITCH')
-    .trimEnd();
-}
 
 /**
  * `ovs-ofctl monitor <switch> 65534`: a second connection, which asks for asynchronous messages
@@ -95,24 +88,8 @@ describe.skipIf(!haveOvs())('ovs-ofctl -O OpenFlow13 mod-port: a netloom switch 
   let port = 0;
   const monitors: Monitor[] = [];
 
-  const netloom = async (args: string[]): Promise<{ stdout: string; stderr: string; failed: boolean }> => {
-    const [command, ...rest] = args;
-    try {
-      const { stdout, stderr } = await run('ovs-ofctl', ['-O', 'OpenFlow13', command!, `tcp:127.0.0.1:${port}`, ...rest], { timeout: 20_000 });
-      return { stdout, stderr, failed: false };
-    } catch (e) {
-      const err = e as { stdout?: string; stderr?: string };
-      return { stdout: err.stdout ?? '', stderr: err.stderr ?? '', failed: true };
-    }
-  };
-  const real = (args: string[]): { stdout: string; stderr: string; failed: boolean } => {
-    try {
-      return { stdout: ovs.ofctl(args), stderr: '', failed: false };
-    } catch (e) {
-      if (!(e instanceof OvsCommandError)) throw e;
-      return { stdout: e.stdout, stderr: e.stderr, failed: true };
-    }
-  };
+  const netloom = (args: string[]) => ofctlNetloom(port, args);
+  const real = (args: string[]) => ofctlOvs(ovs, args);
   /**
    * dump-ports-desc once the switch has read the link of a port set down or up again: until then
    * it reports the old link state (state 0 after down, LINK_DOWN after up). Every link here is
