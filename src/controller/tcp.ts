@@ -4,30 +4,14 @@
  * is disconnected once a megabyte waits for it; a switch that sends garbage is disconnected by
  * its Datapath; nothing a switch sends reaches the caller as an exception.
  */
-import { listenTcp, type OpenFlowListener } from '../openflow/tcp.js';
+import { listenTcp, socketTransport, type OpenFlowListener } from '../openflow/tcp.js';
 import type { Controller } from './controller.js';
 
 const HARD_LIMIT = 1 << 20;
 
 export function listenController(controller: Controller, host: string, port: number): Promise<OpenFlowListener> {
   return listenTcp(host, port, (socket) => {
-    socket.setNoDelay(true);
-    const dp = controller.attach({
-      label: `tcp ${socket.remoteAddress}:${socket.remotePort}`,
-      send(bytes) {
-        if (socket.destroyed) return false;
-        if (socket.writableLength > HARD_LIMIT) {
-          socket.destroy();
-          return false;
-        }
-        socket.write(bytes);
-        return true;
-      },
-      close() {
-        socket.end();
-        socket.destroySoon();
-      },
-    });
+    const dp = controller.attach(socketTransport(socket, HARD_LIMIT, HARD_LIMIT));
     socket.on('data', (chunk: Buffer) => dp.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => dp.lost());

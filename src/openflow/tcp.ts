@@ -8,7 +8,7 @@
  * the middle of a message. Nothing a peer sends can throw out of here.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import type { SwitchAgent } from './agent.js';
+import type { SwitchAgent, Transport } from './agent.js';
 import { encodeMessage } from './messages.js';
 
 export interface ConnectionLimits {
@@ -35,33 +35,38 @@ export interface OpenFlowListener {
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 8000;
 
+/**
+ * A socket as a Transport: droppable messages (PACKET_INs) are dropped while more than
+ * `highWater` bytes wait for the peer; past `hardLimit` the peer, not reading, is disconnected.
+ */
+export function socketTransport(socket: Socket, highWater: number, hardLimit: number): Transport {
+  socket.setNoDelay(true);
+  return {
+    label: `tcp ${socket.remoteAddress}:${socket.remotePort}`,
+    send(bytes, droppable) {
+      if (socket.destroyed) return false;
+      if (droppable && socket.writableLength > highWater) return false;
+      if (socket.writableLength > hardLimit) {
+        socket.destroy();
+        return false;
+      }
+      socket.write(bytes);
+      return true;
+    },
+    close() {
+      socket.end();
+      socket.destroySoon();
+    },
+  };
+}
+
 /** Serves one TCP connection as an OpenFlow connection of `agent`'s switch; resolves when it closes. */
 function serve(agent: SwitchAgent, socket: Socket, kind: 'service' | 'controller', limits: ConnectionLimits): Promise<void> {
   const probeMs = limits.probeMs ?? 5000;
   const highWater = limits.highWater ?? 1 << 20;
   const hardLimit = limits.hardLimit ?? 16 << 20;
-  socket.setNoDelay(true);
   let probing = false;
-  const connection = agent.connect(
-    {
-      label: `tcp ${socket.remoteAddress}:${socket.remotePort}`,
-      send(bytes, droppable) {
-        if (socket.destroyed) return false;
-        if (droppable && socket.writableLength > highWater) return false;
-        if (socket.writableLength > hardLimit) {
-          socket.destroy();
-          return false;
-        }
-        socket.write(bytes);
-        return true;
-      },
-      close() {
-        socket.end();
-        socket.destroySoon();
-      },
-    },
-    kind,
-  );
+  const connection = agent.connect(socketTransport(socket, highWater, hardLimit), kind);
   socket.setTimeout(probeMs);
   socket.on('timeout', () => {
     // Silent through a probe, or stuck halfway through a message: gone.
