@@ -17,7 +17,7 @@ import { FLOW_WORDS, W } from '../switch/fields.js';
 import { OFPP_CONTROLLER } from '../switch/ofctl.js';
 import type { OpenFlowDatapath } from '../openflow/agent.js';
 import { actionsToInstructions, matchToOxm, portFromOfp } from '../openflow/flows.js';
-import { OFPBRC, OFPET, OpenFlowError } from '../openflow/errors.js';
+import { OFPBRC, OFPET, OFPFMFC, OpenFlowError } from '../openflow/errors.js';
 import { OFPP, OFPPR, type MessageOf } from '../openflow/messages.js';
 import type { AppFactory, PacketInEvent } from '../controller/controller.js';
 import type { Datapath } from '../controller/datapath.js';
@@ -31,6 +31,8 @@ export interface PlatformTenant {
   prefix: string;
   prefixLength: number;
   switches: { name: string; physical: SwitchNode; ports: { name: string; physical: number; edge: boolean }[] }[];
+  /** The most physical rules the tenant may have on one switch (FLOW_MOD_FAILED/TABLE_FULL past it). */
+  maxFlows?: number;
 }
 
 /** The node the platform runs as, beside the topology's own (which may not use the name). */
@@ -123,19 +125,25 @@ export class VirtualSwitch implements OpenFlowDatapath {
     for (const rule of live) {
       const old = this.compiled.get(rule);
       if (old !== undefined && old.actionsText === rule.actionsText) continue;
-      const cookie = old?.cookie ?? ((BigInt(this.tenant.id) << 56n) | this.tenant.nextRule++);
+      // A fresh cookie even for a rule compiled again: the FLOW_REMOVED its old rules cause must not find it.
+      const cookie = (BigInt(this.tenant.id) << 56n) | this.tenant.nextRule++;
       let expansions: Rule[];
       try {
         expansions = compileRule(this.space, this.portMap, rule, cookie);
       } catch (e) {
-        // Refused: the tenant's table must not keep what the switch will not run.
-        this.bridge.pipeline.delete([rule]);
-        if (old !== undefined) this.withdraw(dp, old);
-        this.compiled.delete(rule);
-        this.byCookie.delete(cookie);
+        this.refused(dp, rule, old);
         throw e;
       }
-      if (old !== undefined) this.withdraw(dp, old);
+      const quota = this.tenant.maxFlows;
+      // Counted on the physical table, as the research notes' R11: what this tenant has installed on this switch.
+      if (quota !== undefined && this.platform.physicalRules(this.tenant, this.physical) - (old?.expansions.length ?? 0) + expansions.length > quota) {
+        this.refused(dp, rule, old);
+        throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', `tenant ${this.tenant.name} has its ${quota} flows on ${this.physical.name}`, 'flow_mod', 0, { type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.TABLE_FULL });
+      }
+      if (old !== undefined) {
+        this.withdraw(dp, old);
+        this.byCookie.delete(old.cookie);
+      }
       for (const p of expansions) {
         dp.flowMod({
           tableId: p.table, priority: p.priority, cookie, idleTimeout: p.idleTimeout, hardTimeout: p.hardTimeout, flags: 1,
@@ -145,6 +153,23 @@ export class VirtualSwitch implements OpenFlowDatapath {
       this.compiled.set(rule, { cookie, actionsText: rule.actionsText, expansions });
       this.byCookie.set(cookie, rule);
     }
+  }
+
+  /** A rule the platform will not run: the tenant's table must not keep it (nor its earlier form). */
+  private refused(dp: Datapath, rule: Rule, old: Compiled | undefined): void {
+    this.bridge.pipeline.delete([rule]);
+    if (old !== undefined) {
+      this.withdraw(dp, old);
+      this.byCookie.delete(old.cookie);
+    }
+    this.compiled.delete(rule);
+  }
+
+  /** Physical rules this virtual switch has installed. */
+  get installed(): number {
+    let n = 0;
+    for (const c of this.compiled.values()) n += c.expansions.length;
+    return n;
   }
 
   private withdraw(dp: Datapath, c: Compiled): void {
@@ -218,6 +243,11 @@ export class Platform {
         this.byDatapathId.set(s.physical.datapathId, s.physical);
       });
     }
+  }
+
+  /** Physical rules a tenant has on a switch, over all its virtual switches there. */
+  physicalRules(tenant: PlatformTenant, sw: SwitchNode): number {
+    return this.virtualSwitches.reduce((n, v) => n + (v.tenant.id === tenant.id && v.physical === sw ? v.installed : 0), 0);
   }
 
   datapathOf(sw: SwitchNode): Datapath | undefined {

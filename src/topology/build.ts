@@ -125,7 +125,7 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
   }
   const platform = new Platform(
     topology.tenants!.map((t) => ({
-      name: t.name, id: t.id, prefix: t.prefix, prefixLength: t.prefixLength,
+      name: t.name, id: t.id, prefix: t.prefix, prefixLength: t.prefixLength, ...(t.maxFlows !== undefined && { maxFlows: t.maxFlows }),
       switches: t.switches.map((s) => ({
         name: s.name,
         physical: net.nodes.get(s.switch) as SwitchNode,

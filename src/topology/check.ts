@@ -164,7 +164,9 @@ export class Checker {
         this.issues.parse(tenantSchema, value, path);
         return;
       }
-      for (const key of Object.keys(value)) if (!['controller', 'addresses', 'switches'].includes(key)) this.issues.unknownKey(path, key, ['controller', 'addresses', 'switches']);
+      const KEYS = ['controller', 'addresses', 'switches', 'quota'];
+      for (const key of Object.keys(value)) if (!KEYS.includes(key)) this.issues.unknownKey(path, key, KEYS);
+      const quota = value['quota'] === undefined ? undefined : this.issues.parse(tenantSchema.shape.quota, value['quota'], [...path, 'quota']);
       // Each part on its own, so one mistake does not hide the others.
       const t = {
         controller: this.issues.parse(tenantSchema.shape.controller, value['controller'], [...path, 'controller']),
@@ -192,7 +194,7 @@ export class Checker {
         return { name: vs, switch: spec.switch, ports: spec.ports };
       });
       if (t.controller === undefined || t.addresses === undefined || t.switches === undefined) return;
-      out.push({ name, id: i + 1, controller: t.controller, prefix: t.addresses.address, prefixLength: t.addresses.prefixLength, switches });
+      out.push({ name, id: i + 1, controller: t.controller, prefix: t.addresses.address, prefixLength: t.addresses.prefixLength, switches, ...(quota?.flows !== undefined && { maxFlows: quota.flows }) });
     });
     return out;
   }

@@ -317,6 +317,10 @@ export const tenantSchema = z.strictObject({
   controller: nodeName.meta({ description: "The tenant's controller: a controller node of this topology" }),
   addresses: ipv4Prefix.meta({ description: "The tenant's IPv4 space, e.g. 10.0.0.0/24 (tenants may reuse each other's); at least /8" }),
   switches: z.record(nodeName, virtualSwitchSchema).meta({ description: 'Its virtual switches by name' }),
+  quota: z
+    .strictObject({ flows: z.number().int().min(1).max(1_000_000).meta({ description: 'The most flows the tenant may have on one switch, counted as installed there' }) })
+    .optional()
+    .meta({ description: "Limits on the tenant's use of the switches" }),
 });
 
 export const platformSchema = z.strictObject({

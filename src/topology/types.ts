@@ -26,6 +26,8 @@ export interface TenantSpec {
   prefix: string;
   prefixLength: number;
   switches: { name: string; switch: string; ports: string[] }[];
+  /** The most flows (as installed) the tenant may have on one switch. */
+  maxFlows?: number;
 }
 
 export type NodeSpec = HostSpec | RouterSpec | SwitchSpec | ControllerSpec;

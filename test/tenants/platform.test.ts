@@ -12,6 +12,7 @@ import { build } from '../../src/topology/build.js';
 import { loadApps } from '../../src/topology/apps.js';
 import type { ControllerNode } from '../../src/controller/node.js';
 import { answers } from './fixtures/attacker-app.js';
+import { results as quotaResults } from './fixtures/quota-app.js';
 
 const root = join(import.meta.dirname, '../..');
 const lesson = (name: string) => loadTopologyFile(join(root, 'topologies', `${name}.yaml`));
@@ -62,6 +63,35 @@ describe('the tenant platform', () => {
     });
     expect(received).toBeGreaterThan(30);
     expect(crossings).toEqual([]);
+  });
+
+  it('counts a quota on the physical table: past it TABLE_FULL, MODIFY never adds, a delete makes room', async () => {
+    const text = `
+name: quota
+nodes:
+  c-blue: { kind: controller, app: ./fixtures/quota-app.ts }
+  b1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
+  s1: { kind: switch, ports: [b1] }
+links:
+  - endpoints: [b1:eth0, s1:b1]
+tenants:
+  blue: { controller: c-blue, addresses: 10.0.0.0/24, switches: { vs1: { switch: s1, ports: [b1] } }, quota: { flows: 10 } }
+`;
+    const topology = loadTopology(text, join(import.meta.dirname, 'quota.yaml'));
+    quotaResults.length = 0;
+    const built = build(topology, { apps: await loadApps(topology, import.meta.dirname) });
+    await built.net.run();
+    expect(quotaResults).toEqual([
+      'table-miss: ok',
+      ...Array.from({ length: 9 }, (_, i) => `add ${i + 1}: ok`),
+      ...Array.from({ length: 9 }, (_, i) => `add ${i + 10}: 5/1`),
+      'modify 1: ok',
+      'delete 2: ok',
+      'add 19: ok',
+      'add 20: 5/1',
+    ]);
+    const s1 = built.net.nodes.get('s1') as import('../../src/switch/node.js').SwitchNode;
+    expect(s1.bridge.pipeline.allRules().filter((r) => r.table > 0).length).toBe(10);
   });
 
   it("refuses every escape a tenant's app tries, and the other tenant's traffic is untouched", async () => {
