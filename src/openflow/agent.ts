@@ -14,7 +14,7 @@ import type { Bridge } from '../switch/bridge.js';
 import type { Scheduler } from '../sim/scheduler.js';
 import type { EventHandler } from '../sim/scheduler.js';
 import type { Action, Group, Rule } from '../switch/flow.js';
-import type { PacketInCause } from '../switch/pipeline.js';
+import { usesGroup, type PacketInCause } from '../switch/pipeline.js';
 import { W } from '../switch/fields.js';
 import { GROUP_TYPES, Match, OFPG_MAX } from '../switch/flow.js';
 import { GroupError } from '../switch/group.js';
@@ -408,7 +408,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
     const table = m.tableId === OFPTT_ALL ? undefined : m.tableId;
     let rules = pipeline.select(table, match, { strict, priority: m.priority, cookie: m.cookie, cookieMask: m.cookieMask });
     if (deleting) {
-      rules = rules.filter((r) => outputsTo(r.actions, m.outPort) && usesGroup(r.actions, m.outGroup));
+      rules = rules.filter((r) => outputsTo(r.actions, m.outPort) && sendsToGroup(r.actions, m.outGroup));
       pipeline.delete(rules);
       for (const r of rules) this.flowRemoved(r, 'delete');
       return;
@@ -576,7 +576,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
     const match = matchFromOxm(body.match, 'multipart_request');
     const rules = pipeline
       .select(body.tableId === OFPTT_ALL ? undefined : body.tableId, match, { cookie: body.cookie, cookieMask: body.cookieMask })
-      .filter((r) => outputsTo(r.actions, body.outPort) && usesGroup(r.actions, body.outGroup));
+      .filter((r) => outputsTo(r.actions, body.outPort) && sendsToGroup(r.actions, body.outGroup));
     return rules.map((r) => {
       const { sec, nsec } = duration(now - r.created);
       return {
@@ -648,10 +648,10 @@ function outputsTo(actions: readonly Action[], port: number): boolean {
   });
 }
 
-/** OVS's ofpacts_output_to_group: the flow sends to group `group` (ANY: every flow), write_actions included. */
-function usesGroup(actions: readonly Action[], group: number): boolean {
-  if (group === OFPG_ANY) return true;
-  return actions.some((a) => (a.type === 'group' && a.group === group) || (a.type === 'write_actions' && usesGroup(a.actions, group)));
+
+/** OVS's ofpacts_output_to_group: the flow sends to `group` (ANY: every flow). */
+function sendsToGroup(actions: readonly Action[], group: number): boolean {
+  return group === OFPG_ANY || usesGroup(actions, (g) => g === group);
 }
 
 /** Two rules of one priority overlap when some packet could match both (OFPFF_CHECK_OVERLAP). */

@@ -32,6 +32,12 @@ export interface OpenFlowListener {
   close(): Promise<void>;
 }
 
+/** A port netloom was told to listen on and cannot (in use, no such address, not allowed). */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+  readonly code = 'NETLOOM_LISTEN';
+}
+
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 8000;
 
@@ -118,9 +124,10 @@ export function listenTcp(host: string, port: number, accept: (socket: Socket, o
     accept(socket, sockets.size);
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (e: NodeJS.ErrnoException) => reject(new ListenError(`cannot listen on ${host}:${port}: ${e.code ?? e.message}${e.code === 'EADDRINUSE' ? ' (the port is in use)' : ''}`));
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       const address = server.address();
       resolve({
         host,

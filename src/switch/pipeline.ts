@@ -355,7 +355,8 @@ export class Pipeline {
 }
 
 /** Whether the actions (write_actions included) use a group for which `test` is true (OVS's ofpacts_output_to_group). */
-function usesGroup(actions: readonly Action[], test: (group: number) => boolean): boolean {
+/** Some group action of the list (write_actions included) names a group that passes `test`. */
+export function usesGroup(actions: readonly Action[], test: (group: number) => boolean): boolean {
   return actions.some((a) => (a.type === 'group' && test(a.group)) || (a.type === 'write_actions' && usesGroup(a.actions, test)));
 }
 

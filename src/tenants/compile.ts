@@ -39,6 +39,11 @@ export interface TenantSpace {
 
 const hostMask = (s: TenantSpace) => (s.length === 32 ? 0 : (2 ** (32 - s.length) - 1)) >>> 0;
 
+/** The datapath id of a tenant's n-th virtual switch (from 1): 0x00TT0000000000NN. */
+export function virtualDatapathId(tenant: number, n: number): bigint {
+  return (BigInt(tenant) << 48n) | BigInt(n);
+}
+
 export function inSpace(s: TenantSpace, address: number): boolean {
   return ((address & prefixMask(s.length)) >>> 0) === s.prefix;
 }

@@ -22,7 +22,7 @@ import { OFPP, OFPPR, type MessageOf } from '../openflow/messages.js';
 import type { AppFactory, PacketInEvent } from '../controller/controller.js';
 import type { Datapath } from '../controller/datapath.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
-import { compileRule, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, type PortMap, type TenantSpace } from './compile.js';
+import { compileRule, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
 
 /** What the platform needs to know of a tenant. */
 export interface PlatformTenant {
@@ -71,7 +71,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
     ports: readonly { name: string; physical: number; edge: boolean }[],
   ) {
     this.name = `${tenant.name}/${name}`;
-    this.datapathId = (BigInt(tenant.id) << 48n) | BigInt(index);
+    this.datapathId = virtualDatapathId(tenant.id, index);
     this.space = { id: tenant.id, prefix: ipv4ToNumber(tenant.prefix), length: tenant.prefixLength };
     const toPhysicalPort = new Map<number, number>();
     const edges = new Set<number>();

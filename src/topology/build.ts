@@ -6,7 +6,7 @@ import { Router } from '../hosts/router.js';
 import { IpNode } from '../hosts/ip-node.js';
 import { SwitchNode } from '../switch/node.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
-import type { ControllerSpec, SwitchSpec, Topology, TrafficSpec } from './types.js';
+import type { ControllerSpec, NodeSpec, SwitchSpec, Topology, TrafficSpec } from './types.js';
 import { Platform, PLATFORM_NODE } from '../tenants/platform.js';
 import { ControllerNode } from '../controller/node.js';
 import { BUILT_IN_APPS } from '../controller/apps/index.js';
@@ -117,12 +117,7 @@ function appFor(spec: ControllerSpec, apps: AppRegistry | undefined): AppFactory
  */
 function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string, SwitchAgent>): void {
   const specs = new Map(topology.nodes.filter((n): n is SwitchSpec => n.kind === 'switch').map((n) => [n.name, n]));
-  const kinds = new Map(topology.nodes.map((n) => [n.name, n.kind]));
-  const peer = new Map<string, string>();
-  for (const l of topology.links) {
-    peer.set(l.endpoints[0], l.endpoints[1]);
-    peer.set(l.endpoints[1], l.endpoints[0]);
-  }
+  const far = farEnds(topology);
   const platform = new Platform(
     topology.tenants!.map((t) => ({
       name: t.name, id: t.id, prefix: t.prefix, prefixLength: t.prefixLength, ...(t.maxFlows !== undefined && { maxFlows: t.maxFlows }),
@@ -130,8 +125,7 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
         name: s.name,
         physical: net.nodes.get(s.switch) as SwitchNode,
         ports: s.ports.map((p) => {
-          const far = peer.get(`${s.switch}:${p}`);
-          return { name: p, physical: specs.get(s.switch)!.ports.find((q) => q.name === p)!.ofport, edge: far === undefined || kinds.get(far.slice(0, far.indexOf(':'))) !== 'switch' };
+          return { name: p, physical: specs.get(s.switch)!.ports.find((q) => q.name === p)!.ofport, edge: far.get(`${s.switch}:${p}`)?.kind !== 'switch' };
         }),
       })),
     })),
@@ -139,4 +133,15 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
   const node = net.add(new ControllerNode(net, { kind: 'controller', name: PLATFORM_NODE, app: 'platform', options: {}, latency: topology.platformLatency ?? 1e6, schedule: [] }, platform.app));
   for (const name of new Set(topology.tenants!.flatMap((t) => t.switches.map((s) => s.switch)))) node.manage(agents.get(name)!);
   for (const vs of platform.virtualSwitches) (net.nodes.get(topology.tenants![vs.tenant.id - 1]!.controller) as ControllerNode).manage(new SwitchAgent(vs));
+}
+
+/** For each linked port (node:port), the port at the other end of its link and that node's kind. */
+export function farEnds(topology: Topology): Map<string, { port: string; kind: NodeSpec['kind'] | undefined }> {
+  const kinds = new Map(topology.nodes.map((n) => [n.name, n.kind]));
+  const out = new Map<string, { port: string; kind: NodeSpec['kind'] | undefined }>();
+  for (const [a, b] of topology.links.map((l) => l.endpoints)) {
+    out.set(a, { port: b, kind: kinds.get(b.slice(0, b.indexOf(':'))) });
+    out.set(b, { port: a, kind: kinds.get(a.slice(0, a.indexOf(':'))) });
+  }
+  return out;
 }

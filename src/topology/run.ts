@@ -10,7 +10,7 @@ import { PathCollector, buildPath, type PathResult } from '../trace/path.js';
 import { CaptureSink } from '../trace/capture-sink.js';
 import { build, hostOf, receiverOf, resolveAddress, type Built } from './build.js';
 import type { DropReason, Expectation, Topology } from './types.js';
-import { connectOpenFlow, listenOpenFlow, type OpenFlowListener } from '../openflow/tcp.js';
+import { connectOpenFlow, listenOpenFlow, ListenError, type OpenFlowListener } from '../openflow/tcp.js';
 import type { AppRegistry } from './build.js';
 import { checkProbe } from './probe.js';
 
@@ -116,7 +116,9 @@ export async function runTopologyRealtime(topology: Topology, options: RealtimeO
       if (spec.kind !== 'switch') continue;
       const agent = built.agents.get(spec.name)!;
       if (spec.listen !== undefined) {
-        const listener = await listenOpenFlow(agent, spec.listen.host, spec.listen.port);
+        const listener = await listenOpenFlow(agent, spec.listen.host, spec.listen.port).catch((e: unknown) => {
+          throw e instanceof ListenError ? new ListenError(`${spec.name}: ${e.message}`) : e;
+        });
         listeners.push(listener);
         options.onListening?.(spec.name, listener.host, listener.port);
       }

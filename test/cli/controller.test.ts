@@ -76,6 +76,18 @@ describe('netloom controller and wall-clock runs', () => {
     expect(r.stderr).toMatch(/^running in real time for 0\.200 s\ns1: OpenFlow on tcp:127\.0\.0\.1:\d+ \(ovs-ofctl -O OpenFlow13 show tcp:127\.0\.0\.1:\d+\)\n$/);
   });
 
+  it('a port already in use is one line naming the switch and the port, exit 2', async () => {
+    const { createServer } = await import('node:net');
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as { port: number }).port;
+    const r = netloom(['run', file(`name: l\nnodes:\n  s1: { kind: switch, ports: [p1], listen: ${port} }\n`), '--until', '200ms']);
+    const c = netloom(['controller', '--listen', `127.0.0.1:${port}`]);
+    busy.close();
+    expect([r.status, r.stderr.split('\n')[1]]).toEqual([2, `netloom: NETLOOM_LISTEN: s1: cannot listen on 127.0.0.1:${port}: EADDRINUSE (the port is in use)`]);
+    expect([c.status, c.stderr]).toEqual([2, `netloom: NETLOOM_LISTEN: cannot listen on 127.0.0.1:${port}: EADDRINUSE (the port is in use)\n`]);
+  });
+
   it('mistakes are one line, exit 2', () => {
     const listen = netloom(['controller', '--listen', 'here']);
     expect([listen.status, listen.stderr]).toEqual([2, 'netloom: NETLOOM_USAGE: --listen "here" is not [HOST:]PORT (e.g. 127.0.0.1:6653)\n']);
