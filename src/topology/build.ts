@@ -6,7 +6,7 @@ import { Router } from '../hosts/router.js';
 import { IpNode } from '../hosts/ip-node.js';
 import { SwitchNode } from '../switch/node.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
-import type { ControllerSpec, NodeSpec, SwitchSpec, Topology, TrafficSpec } from './types.js';
+import type { ControllerRef, ControllerSpec, NodeSpec, SwitchSpec, Topology, TrafficSpec } from './types.js';
 import { Platform, PLATFORM_NODE } from '../tenants/platform.js';
 import { ControllerNode } from '../controller/node.js';
 import { BUILT_IN_APPS } from '../controller/apps/index.js';
@@ -25,6 +25,8 @@ export interface Built {
   traffic: TrafficRun[];
   /** The OpenFlow agents of switches with a controller or a listener, by switch name. */
   agents: ReadonlyMap<string, SwitchAgent>;
+  /** Datapaths (switches, tenants' virtual switches) whose controller is outside the process: a run connects them (runTopologyRealtime). */
+  connectsOut: { agent: SwitchAgent; host: string; port: number }[];
 }
 
 /** Apps by the name a topology gives them: module paths loaded beforehand (loadApps), built-ins always there. */
@@ -41,24 +43,33 @@ export function build(topology: Topology, options: { seed?: number; traffic?: bo
   }
   // Every switch with a controller, a listener or tenants speaks OpenFlow through one agent.
   const agents = new Map<string, SwitchAgent>();
+  const connectsOut: Built['connectsOut'] = [];
   const tenantSwitches = new Set((topology.tenants ?? []).flatMap((t) => t.switches.map((s) => s.switch)));
   for (const spec of topology.nodes) {
     if (spec.kind !== 'switch' || (spec.controller === undefined && spec.listen === undefined && !tenantSwitches.has(spec.name))) continue;
     const agent = new SwitchAgent(net.nodes.get(spec.name) as SwitchNode);
     agents.set(spec.name, agent);
     if (spec.controller === undefined) continue;
-    if ('node' in spec.controller) (net.nodes.get(spec.controller.node) as ControllerNode).manage(agent);
-    else agent.expectController();
+    control(net, agent, spec.controller, connectsOut);
   }
   for (const spec of topology.links) {
     const [a, b] = spec.endpoints.map((e) => portOf(net, e));
     const link = new Link(net, a!, b!, spec);
     for (const change of spec.schedule) link.scheduleState(change.at, change.state === 'up');
   }
-  if (topology.tenants !== undefined) runTenants(net, topology, agents);
+  if (topology.tenants !== undefined) runTenants(net, topology, agents, connectsOut);
   const traffic = options.traffic === false ? [] : topology.traffic.map((spec) => startTraffic(net, spec));
   net.start();
-  return { net, topology, traffic, agents };
+  return { net, topology, traffic, agents, connectsOut };
+}
+
+/** A datapath's controller: a node of the topology manages it now, one outside connects when the run starts. */
+function control(net: Network, agent: SwitchAgent, controller: ControllerRef, connectsOut: Built['connectsOut']): void {
+  if ('node' in controller) (net.nodes.get(controller.node) as ControllerNode).manage(agent);
+  else {
+    agent.expectController();
+    connectsOut.push({ agent, ...controller });
+  }
 }
 
 /** The IPv4 address `to` names: a node's first address, or the address itself. */
@@ -115,7 +126,7 @@ function appFor(spec: ControllerSpec, apps: AppRegistry | undefined): AppFactory
  * The platform runs every switch its tenants use (over simulated channels, as a controller
  * node named `platform`), and each tenant's controller runs the tenant's virtual switches.
  */
-function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string, SwitchAgent>): void {
+function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string, SwitchAgent>, connectsOut: Built['connectsOut']): void {
   const specs = new Map(topology.nodes.filter((n): n is SwitchSpec => n.kind === 'switch').map((n) => [n.name, n]));
   const far = farEnds(topology);
   const platform = new Platform(
@@ -132,7 +143,7 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
   );
   const node = net.add(new ControllerNode(net, { kind: 'controller', name: PLATFORM_NODE, app: 'platform', options: {}, latency: topology.platformLatency ?? 1e6, schedule: [] }, platform.app));
   for (const name of new Set(topology.tenants!.flatMap((t) => t.switches.map((s) => s.switch)))) node.manage(agents.get(name)!);
-  for (const vs of platform.virtualSwitches) (net.nodes.get(topology.tenants![vs.tenant.id - 1]!.controller) as ControllerNode).manage(new SwitchAgent(vs));
+  for (const vs of platform.virtualSwitches) control(net, new SwitchAgent(vs), topology.tenants![vs.tenant.id - 1]!.controller, connectsOut);
 }
 
 /** For each linked port (node:port), the port at the other end of its link and that node's kind. */

@@ -41,7 +41,7 @@ import {
 } from './schema.js';
 import { didYouMean, listNames, type PathSegment } from './errors.js';
 import type { Issues } from './document.js';
-import type { Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, SwitchPortSpec, SwitchSpec, TenantSpec, Topology, TrafficSpec } from './types.js';
+import type { ControllerRef, Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, SwitchPortSpec, SwitchSpec, TenantSpec, Topology, TrafficSpec } from './types.js';
 import { MAX_TENANTS } from '../tenants/compile.js';
 import { PLATFORM_NODE } from '../tenants/platform.js';
 import { BUILT_IN_APP_NAMES, isModulePath } from '../controller/apps/index.js';
@@ -173,7 +173,7 @@ export class Checker {
         addresses: this.issues.parse(tenantSchema.shape.addresses, value['addresses'], [...path, 'addresses']),
         switches: this.issues.parse(tenantSchema.shape.switches, value['switches'], [...path, 'switches']),
       };
-      if (t.controller !== undefined) this.checkTenantController(path, t.controller);
+      if (t.controller !== undefined && !t.controller.startsWith('tcp:')) this.checkTenantController(path, t.controller);
       if (t.addresses !== undefined && t.addresses.prefixLength < 8) this.issues.add([...path, 'addresses'], `${t.addresses.address}/${t.addresses.prefixLength} is wider than /8: the platform keeps the top 8 bits of physical addresses for the tenant`);
       const switches = Object.entries(t.switches ?? {}).map(([vs, spec]) => {
         const where = [...path, 'switches', vs];
@@ -194,7 +194,7 @@ export class Checker {
         return { name: vs, switch: spec.switch, ports: spec.ports };
       });
       if (t.controller === undefined || t.addresses === undefined || t.switches === undefined) return;
-      out.push({ name, id: i + 1, controller: t.controller, prefix: t.addresses.address, prefixLength: t.addresses.prefixLength, switches, ...(quota?.flows !== undefined && { maxFlows: quota.flows }) });
+      out.push({ name, id: i + 1, controller: controllerRef(t.controller), prefix: t.addresses.address, prefixLength: t.addresses.prefixLength, switches, ...(quota?.flows !== undefined && { maxFlows: quota.flows }) });
     });
     return out;
   }
@@ -689,7 +689,7 @@ export class Checker {
         if (node.failMode !== undefined) spec.failMode = node.failMode;
         if (node.datapathId !== undefined) spec.datapathId = BigInt(node.datapathId);
         if (node.listen !== undefined) spec.listen = listenAddress(node.listen);
-        if (node.controller !== undefined) spec.controller = node.controller.startsWith('tcp:') ? listenAddress(node.controller.slice(4)) : { node: node.controller };
+        if (node.controller !== undefined) spec.controller = controllerRef(node.controller);
         if (node.underlay !== undefined) {
           const u = node.underlay;
           spec.underlay = {
@@ -773,6 +773,11 @@ function generatedMac(node: string, port: string, taken: Set<string>): string {
       return mac;
     }
   }
+}
+
+/** A `controller:` of a switch or a tenant: a node name, or tcp:HOST:PORT. */
+function controllerRef(text: string): ControllerRef {
+  return text.startsWith('tcp:') ? listenAddress(text.slice(4)) : { node: text };
 }
 
 /** A switch's `listen:`: a port on 127.0.0.1, or HOST:PORT. */

@@ -98,6 +98,9 @@ export function wallClockPeers(topology: Topology): string[] {
     if (node.listen !== undefined) peers.push(`${node.name} listens on ${node.listen.host}:${node.listen.port}`);
     if (node.controller !== undefined && 'port' in node.controller) peers.push(`${node.name} connects to tcp:${node.controller.host}:${node.controller.port}`);
   }
+  for (const t of topology.tenants ?? []) {
+    if ('port' in t.controller) peers.push(`tenant ${t.name}'s virtual switches connect to tcp:${t.controller.host}:${t.controller.port}`);
+  }
   return peers;
 }
 
@@ -113,17 +116,14 @@ export async function runTopologyRealtime(topology: Topology, options: RealtimeO
   const listeners: OpenFlowListener[] = [];
   try {
     for (const spec of topology.nodes) {
-      if (spec.kind !== 'switch') continue;
-      const agent = built.agents.get(spec.name)!;
-      if (spec.listen !== undefined) {
-        const listener = await listenOpenFlow(agent, spec.listen.host, spec.listen.port).catch((e: unknown) => {
-          throw e instanceof ListenError ? new ListenError(`${spec.name}: ${e.message}`) : e;
-        });
-        listeners.push(listener);
-        options.onListening?.(spec.name, listener.host, listener.port);
-      }
-      if (spec.controller !== undefined && 'port' in spec.controller) listeners.push(connectOpenFlow(agent, spec.controller.host, spec.controller.port));
+      if (spec.kind !== 'switch' || spec.listen === undefined) continue;
+      const listener = await listenOpenFlow(built.agents.get(spec.name)!, spec.listen.host, spec.listen.port).catch((e: unknown) => {
+        throw e instanceof ListenError ? new ListenError(`${spec.name}: ${e.message}`) : e;
+      });
+      listeners.push(listener);
+      options.onListening?.(spec.name, listener.host, listener.port);
     }
+    for (const { agent, host, port } of built.connectsOut) listeners.push(connectOpenFlow(agent, host, port));
     await paceToWallClock(built, options.until ?? Infinity, options.signal, options.onProgress);
   } finally {
     await Promise.all(listeners.map((l) => l.close()));

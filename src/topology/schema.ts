@@ -273,6 +273,11 @@ export const switchPortSchema = z.strictObject({
     .meta({ description: 'The ESP security associations of an esp tunnel port' }),
 });
 
+/** Who controls a switch or a tenant: a controller node of the topology, or tcp:HOST:PORT outside it. */
+const controllerRef = z
+  .string()
+  .regex(/^([A-Za-z][A-Za-z0-9_-]*|tcp:(\d{1,3}(\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:]+\]):\d{1,5})$/, { error: 'expected a controller node of this topology (c1) or tcp:HOST:PORT (tcp:127.0.0.1:6653)' });
+
 export const switchSchema = z.strictObject({
   kind: z.literal('switch'),
   underlay: z
@@ -299,11 +304,7 @@ export const switchSchema = z.strictObject({
     ])
     .optional()
     .meta({ description: 'Listen for OpenFlow 1.3 tools such as ovs-ofctl on this TCP port of 127.0.0.1 (0: any free port, printed), or HOST:PORT (as ptcp:); runs then follow the wall clock' }),
-  controller: z
-    .string()
-    .regex(/^([A-Za-z][A-Za-z0-9_-]*|tcp:(\d{1,3}(\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:]+\]):\d{1,5})$/, { error: 'expected a controller node of this topology (c1) or tcp:HOST:PORT (tcp:127.0.0.1:6653)' })
-    .optional()
-    .meta({ description: 'The controller: a controller node (c1), or tcp:HOST:PORT of one outside netloom (the switch connects out, and the run follows the wall clock)' }),
+  controller: controllerRef.optional().meta({ description: 'The controller: a controller node (c1), or tcp:HOST:PORT of one outside netloom (the switch connects out, and the run follows the wall clock)' }),
   failMode: z.enum(['secure', 'standalone']).optional().meta({ description: 'Without a controller: secure keeps the flows; standalone falls back to NORMAL after 15 s (Open vSwitch fail-mode)' }),
 });
 
@@ -314,7 +315,7 @@ export const virtualSwitchSchema = z.strictObject({
 });
 
 export const tenantSchema = z.strictObject({
-  controller: nodeName.meta({ description: "The tenant's controller: a controller node of this topology" }),
+  controller: controllerRef.meta({ description: "The tenant's controller: a controller node (c-blue), or tcp:HOST:PORT of one outside netloom such as os-ken (each virtual switch connects out, and the run follows the wall clock)" }),
   addresses: ipv4Prefix.meta({ description: "The tenant's IPv4 space, e.g. 10.0.0.0/24 (tenants may reuse each other's); at least /8" }),
   switches: z.record(nodeName, virtualSwitchSchema).meta({ description: 'Its virtual switches by name' }),
   quota: z

@@ -22,13 +22,16 @@ export interface Topology {
 export interface TenantSpec {
   name: string;
   id: number;
-  controller: string;
+  controller: ControllerRef;
   prefix: string;
   prefixLength: number;
   switches: { name: string; switch: string; ports: string[] }[];
   /** The most flows (as installed) the tenant may have on one switch. */
   maxFlows?: number;
 }
+
+/** A controller node of the topology, or one outside it that datapaths connect to over TCP. */
+export type ControllerRef = { node: string } | { host: string; port: number };
 
 export type NodeSpec = HostSpec | RouterSpec | SwitchSpec | ControllerSpec;
 
@@ -106,7 +109,7 @@ export interface SwitchSpec {
   /** Passive OpenFlow for tools such as ovs-ofctl (`ptcp:`): the address and TCP port to listen on. */
   listen?: { host: string; port: number };
   /** The switch's controller: a controller node of the topology, or one outside it that the switch connects to over TCP. */
-  controller?: { node: string } | { host: string; port: number };
+  controller?: ControllerRef;
   /** With no controller connected: `secure` keeps the flows as they are; `standalone` (OVS's default) falls back to NORMAL after 3 inactivity probes (15 s). */
   failMode?: 'secure' | 'standalone';
 }

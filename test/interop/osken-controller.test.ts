@@ -5,28 +5,11 @@
  * connect and installed flows on them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadTopology } from '../../src/index.js';
 import { runTopologyRealtime } from '../../src/topology/run.js';
+import { haveOsKen, LEARNING_APP, startOsKen, type OsKen } from './osken-manager.js';
 
-const manager = spawnSync('osken-manager', ['--version'], { encoding: 'utf8' });
-const haveOsKen = manager.status === 0;
 if (!haveOsKen) console.warn('skipping the os-ken controller test: osken-manager is missing (apt-get install python3-os-ken)');
-
-/** A TCP port free right now on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 const HOSTS = ['h1', 'h2', 'h3', 'h4'];
 const topology = (port: number) => `
@@ -53,35 +36,20 @@ ${HOSTS.flatMap((a, i) => HOSTS.slice(i + 1).map((b, j) => `  - ping: { from: ${
 `;
 
 describe.skipIf(!haveOsKen)('os-ken controls a netloom topology', () => {
-  let dir: string;
-  let osken: ChildProcess;
-  let port: number;
-  let log: string;
+  let osken: OsKen;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'netloom-osken-'));
-    log = join(dir, 'app.log');
-    port = await freePort();
-    osken = spawn('osken-manager', ['--ofp-tcp-listen-port', String(port), join(import.meta.dirname, 'osken_learning.py')], {
-      env: { ...process.env, NETLOOM_OSKEN_LOG: log },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    // os-ken prints its apps as it loads them; give it until it listens.
-    await new Promise((r) => setTimeout(r, 1500));
+    osken = await startOsKen(LEARNING_APP);
   }, 30_000);
 
-  afterAll(() => {
-    osken?.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => osken?.stop());
 
   it('every host pair pings through four switches os-ken programs', async () => {
-    const summary = await runTopologyRealtime(loadTopology(topology(port), 'osken-tree.yaml'), { until: 7e9 });
+    const summary = await runTopologyRealtime(loadTopology(topology(osken.port), 'osken-tree.yaml'), { until: 7e9 });
     expect(summary.traffic.map((t) => `${t.name}: ${t.delivered}/${t.sent}`)).toEqual(
       HOSTS.flatMap((a, i) => HOSTS.slice(i + 1).map((b) => `ping ${a} → ${b}: 2/2`)),
     );
-    expect(existsSync(log)).toBe(true);
-    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    const lines = osken.log();
     expect(lines.filter((l) => l.startsWith('connected')).sort()).toEqual(['connected 0000000000000001', 'connected 0000000000000002', 'connected 0000000000000003', 'connected 0000000000000004']);
     expect(lines.filter((l) => l.startsWith('flow_mod') && l.endsWith('priority=1')).length).toBeGreaterThanOrEqual(6);
     expect(lines.some((l) => l.startsWith('packet_in'))).toBe(true);

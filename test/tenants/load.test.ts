@@ -1,6 +1,7 @@
 /** Tenant declarations in topology files: what loads, and every mistake at its place. */
 import { describe, expect, it } from 'vitest';
 import { loadTopology, TopologyError } from '../../src/index.js';
+import { wallClockPeers } from '../../src/topology/run.js';
 
 const BASE = (tenants: string, extraNodes = '') => `name: t
 nodes:
@@ -35,10 +36,19 @@ describe('tenants in a topology file', () => {
   it('loads tenants with ids in file order; hosts of different tenants may share addresses, and core ports are shared', () => {
     const t = loadTopology(BASE(GOOD), 't.yaml');
     expect(t.tenants).toEqual([
-      { name: 'blue', id: 1, controller: 'c-blue', prefix: '10.0.0.0', prefixLength: 24, switches: [{ name: 'vs1', switch: 's1', ports: ['p1', 'up'] }] },
-      { name: 'red', id: 2, controller: 'c-red', prefix: '10.0.0.0', prefixLength: 24, switches: [{ name: 'vs1', switch: 's1', ports: ['p2', 'up'] }] },
+      { name: 'blue', id: 1, controller: { node: 'c-blue' }, prefix: '10.0.0.0', prefixLength: 24, switches: [{ name: 'vs1', switch: 's1', ports: ['p1', 'up'] }] },
+      { name: 'red', id: 2, controller: { node: 'c-red' }, prefix: '10.0.0.0', prefixLength: 24, switches: [{ name: 'vs1', switch: 's1', ports: ['p2', 'up'] }] },
     ]);
     expect(t.platformLatency).toBe(1e6);
+  });
+
+  it('takes a controller outside netloom as tcp:HOST:PORT, and says what a bad one should look like', () => {
+    const t = loadTopology(BASE(GOOD.replace('controller: c-blue', 'controller: "tcp:127.0.0.1:6653"')), 't.yaml');
+    expect(t.tenants?.[0]?.controller).toEqual({ host: '127.0.0.1', port: 6653 });
+    expect(wallClockPeers(t)).toEqual(["tenant blue's virtual switches connect to tcp:127.0.0.1:6653"]);
+    expect(problems(BASE(GOOD.replace('controller: c-blue', 'controller: "tcp:127.0.0.1"')))).toEqual([
+      'bad.yaml:14:23 tenants.blue.controller: expected a controller node of this topology (c1) or tcp:HOST:PORT (tcp:127.0.0.1:6653)',
+    ]);
   });
 
   it('still refuses one address on two hosts of the same tenant (or of none)', () => {

@@ -1,9 +1,10 @@
-"""A reactive L2 learning switch for os-ken (OpenFlow 1.3), written for netloom's interop tests.
+"""A reactive L2 learning switch for os-ken (OpenFlow 1.3), for netloom's lessons and interop tests.
 
+Run it with `osken-manager topologies/apps/osken_learning.py` (Debian: apt-get install python3-os-ken).
 It behaves as the classic simple_switch_13 that os-ken no longer ships: a table-miss flow sends
 unknown packets to the controller; the app learns source MACs per switch, installs
 in_port/eth_src/eth_dst flows once it knows the destination, and floods otherwise. Every
-PACKET_IN and FLOW_MOD is counted in the file named by NETLOOM_OSKEN_LOG, one line each, so the
+PACKET_IN and FLOW_MOD is counted in the file named by NETLOOM_OSKEN_LOG, one line each, so a
 test can see what the controller did.
 """
 import os
