@@ -108,6 +108,18 @@ export function formatSummary(s: RunSummary): string {
     out.push('', 'drops');
     for (const d of s.drops) out.push(`  ${d.node}  ${d.reason}  ${d.count}`);
   }
+  if (s.tenants !== undefined) {
+    out.push('', 'tenants');
+    const width = Math.max(...s.tenants.map((t) => t.name.length));
+    for (const t of s.tenants) {
+      const refused = Object.entries(t.refused);
+      let line = `  ${t.name.padEnd(width)}  flows ${t.flows}  packet-ins ${t.packetIns}`;
+      if (t.packetInsDropped > 0) line += ` (${t.packetInsDropped} dropped past its rate)`;
+      line += `  refused ${refused.reduce((n, [, c]) => n + c, 0)}`;
+      if (refused.length > 0) line += ` (${refused.map(([what, c]) => `${what} ${c}`).join(', ')}${t.rateLimited > 0 ? `; ${t.rateLimited} past its message rate` : ''})`;
+      out.push(line);
+    }
+  }
   if (s.expectations.length > 0) {
     out.push('', 'expectations');
     for (const e of s.expectations) out.push(`  ${formatExpectation(e)}`);

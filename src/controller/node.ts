@@ -38,7 +38,7 @@ export class ControllerNode extends Node {
   }
 
   private connect(agent: SwitchAgent): void {
-    const channel = new SimulatedChannel(this.net, this.spec.latency, `${agent.node.name}—${this.name}`, { node: agent.node.name, index: this.agents.indexOf(agent) + 1 });
+    const channel = new SimulatedChannel(this.net, this.spec.latency, `${agent.node.name}—${this.name}`, { node: agent.node.name, index: this.agents.indexOf(agent) + 1 }, agent.node.controlRate === undefined ? 0 : Math.round(1e9 / agent.node.controlRate));
     const connection = agent.connect(channel.switchSide, 'controller');
     agent.expectController();
     const dp = this.controller.attach(channel.controllerSide);

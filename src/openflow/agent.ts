@@ -51,6 +51,12 @@ export interface OpenFlowDatapath {
   packetOut(inPort: number, actions: readonly Action[], bytes: Uint8Array): void;
   /** A PORT_MOD: new config bits under `mask`; the port as it is now, or undefined when nothing changed or there is no such port. */
   modPort(number: number, config: number, mask: number): SwitchPortInfo | undefined;
+  /** OpenFlow messages a second the switch's CPU handles on a simulated channel (unset: no limit). */
+  readonly controlRate?: number | undefined;
+  /** Asked before each message after HELLO (ECHOs exempt): an error refuses it (a tenant past its message rate). */
+  admit?(m: OfMessage): OfpErrorCode | undefined;
+  /** Told of each message refused with an error, for counters. */
+  refused?(ofp: OfpErrorCode): void;
 }
 
 /** What carries one connection's bytes: TCP, or a simulated channel. */
@@ -148,6 +154,7 @@ export class Connection {
 
   private refuse(bytes: Uint8Array, ofp: OfpErrorCode): void {
     this.errorsSent++;
+    this.agent.node.refused?.(ofp);
     this.send(errorFor(bytes, ofp));
   }
 
@@ -173,6 +180,11 @@ export class Connection {
         return;
       }
       this.helloDone = true;
+      return;
+    }
+    const refusal = m.type === 'echo_request' || m.type === 'echo_reply' ? undefined : this.agent.node.admit?.(m);
+    if (refusal !== undefined) {
+      this.refuse(bytes, refusal);
       return;
     }
     try {

@@ -40,6 +40,7 @@ export class SimulatedChannel implements EventHandler {
   /** Told, after the latency, that the other side closed. */
   onClosed: (side: ChannelSide) => void = () => {};
   private closed = false;
+  private switchBusyUntil = 0;
   readonly switchSide: Transport;
   readonly controllerSide: Transport;
 
@@ -53,6 +54,8 @@ export class SimulatedChannel implements EventHandler {
     readonly label: string,
     /** The switch whose pseudo port records the channel, and the channel's number (its addresses and ports). */
     private readonly record: { node: string; index: number },
+    /** The switch's CPU time per message it receives, ns (0: none): messages wait their turn, as on a switch with a slow control plane. */
+    private readonly serviceTime = 0,
   ) {
     this.switchSide = this.end('switch');
     this.controllerSide = this.end('controller');
@@ -64,19 +67,29 @@ export class SimulatedChannel implements EventHandler {
       send: (bytes) => {
         if (this.closed) return false;
         if (this.net.recorder.active) this.trace(side, bytes);
-        this.net.scheduler.after(this.latency, this, side === 'switch' ? TO_CONTROLLER : TO_SWITCH, bytes);
+        if (side === 'switch') this.net.scheduler.after(this.latency, this, TO_CONTROLLER, bytes);
+        else this.net.scheduler.at(this.handledAt(), this, TO_SWITCH, bytes);
         return true;
       },
       close: () => {
         if (this.closed) return;
         this.closed = true;
-        this.net.scheduler.after(this.latency, this, CLOSE, undefined, side === 'switch' ? 1 : 0);
+        // After what the switch still has to handle.
+        this.net.scheduler.at(Math.max(this.net.scheduler.now + this.latency, this.switchBusyUntil), this, CLOSE, undefined, side === 'switch' ? 1 : 0);
       },
     };
   }
 
   get open(): boolean {
     return !this.closed;
+  }
+
+  /** When the switch is done with a message sent now: after the latency and the messages before it. */
+  private handledAt(): number {
+    const arrival = this.net.scheduler.now + this.latency;
+    if (this.serviceTime === 0) return arrival;
+    this.switchBusyUntil = Math.max(arrival, this.switchBusyUntil) + this.serviceTime;
+    return this.switchBusyUntil;
   }
 
   /**

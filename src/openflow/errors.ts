@@ -40,6 +40,18 @@ export const OFPMMFC = {
   BAD_BAND_VALUE: 9, OUT_OF_METERS: 10, OUT_OF_BANDS: 11,
 } as const;
 
+const CODES: Record<number, Record<string, number>> = {
+  [OFPET.HELLO_FAILED]: OFPHFC, [OFPET.BAD_REQUEST]: OFPBRC, [OFPET.BAD_ACTION]: OFPBAC, [OFPET.BAD_INSTRUCTION]: OFPBIC, [OFPET.BAD_MATCH]: OFPBMC,
+  [OFPET.FLOW_MOD_FAILED]: OFPFMFC, [OFPET.GROUP_MOD_FAILED]: OFPGMFC, [OFPET.PORT_MOD_FAILED]: OFPPMFC, [OFPET.METER_MOD_FAILED]: OFPMMFC,
+};
+
+/** An error's name as the spec spells it, without prefixes: `BAD_ACTION/EPERM`, `FLOW_MOD_FAILED/TABLE_FULL` (numbers where netloom has no name). */
+export function ofpErrorName(e: OfpErrorCode): string {
+  const type = Object.entries(OFPET).find(([, v]) => v === e.type)?.[0] ?? String(e.type);
+  const code = Object.entries(CODES[e.type] ?? {}).find(([, v]) => v === e.code)?.[0] ?? String(e.code);
+  return `${type}/${code}`;
+}
+
 /** An OpenFlow error as it goes on the wire: type and code. */
 export interface OfpErrorCode {
   type: number;

@@ -93,6 +93,7 @@ export class SwitchNode extends IpNode {
   readonly bridge: Bridge;
   /** The OpenFlow datapath id: the topology's datapathId, else the switch's place among the switches (1, 2, …). */
   readonly datapathId: bigint;
+  readonly controlRate: number | undefined;
   readonly failMode: 'secure' | 'standalone';
   /** Who gets PACKET_INs, for traces ("c1", "tcp:127.0.0.1:6653"). */
   controllerName = 'the controller';
@@ -119,6 +120,7 @@ export class SwitchNode extends IpNode {
   constructor(net: Network, spec: SwitchSpec, ordinal = 1) {
     super(net, spec.name, 'switch', spec.underlay ? [spec.underlay.interface] : [], 60e9);
     this.datapathId = spec.datapathId ?? BigInt(ordinal);
+    this.controlRate = spec.controlRate;
     this.failMode = spec.failMode ?? 'standalone';
     if (spec.underlay?.gateway !== undefined) this.addDefaultRoute(ipv4ToNumber(spec.underlay.gateway));
     for (const p of spec.ports) {

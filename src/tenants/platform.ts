@@ -17,7 +17,8 @@ import { FLOW_WORDS, W } from '../switch/fields.js';
 import { OFPP_CONTROLLER } from '../switch/ofctl.js';
 import type { OpenFlowDatapath } from '../openflow/agent.js';
 import { actionsToInstructions, matchToOxm, portFromOfp } from '../openflow/flows.js';
-import { OFPBRC, OFPET, OFPFMFC, OpenFlowError } from '../openflow/errors.js';
+import { OFPBRC, OFPET, OFPFMFC, OpenFlowError, ofpErrorName, type OfpErrorCode } from '../openflow/errors.js';
+import { TokenBucket } from '../sim/token-bucket.js';
 import { OFPP, OFPPR, type MessageOf } from '../openflow/messages.js';
 import type { AppFactory, PacketInEvent } from '../controller/controller.js';
 import type { Datapath } from '../controller/datapath.js';
@@ -33,7 +34,30 @@ export interface PlatformTenant {
   switches: { name: string; physical: SwitchNode; ports: { name: string; physical: number; edge: boolean }[] }[];
   /** The most physical rules the tenant may have on one switch (FLOW_MOD_FAILED/TABLE_FULL past it). */
   maxFlows?: number;
+  /** Messages a second its controller may send each virtual switch (HELLO and ECHO exempt); past it, BAD_REQUEST/EPERM. */
+  messageRate?: Rate;
+  /** PACKET_INs a second each virtual switch sends its controller; past it they are dropped. */
+  packetInRate?: Rate;
 }
+
+/** A rate limit: `rate` a second, `burst` at once after a quiet spell. */
+export interface Rate {
+  rate: number;
+  burst: number;
+}
+
+/** What the platform counted for a tenant, over all its virtual switches. */
+export interface TenantCounters {
+  /** Messages from its controller refused, by OpenFlow error (`BAD_ACTION/EPERM`). */
+  refused: Map<string, number>;
+  /** Of those, refused because it was past its message rate. */
+  rateLimited: number;
+  /** PACKET_INs sent to its controller, and dropped past its PACKET_IN rate. */
+  packetIns: number;
+  packetInsDropped: number;
+}
+
+type TenantState = PlatformTenant & { nextRule: bigint; counters: TenantCounters };
 
 /** The node the platform runs as, beside the topology's own (which may not use the name). */
 export const PLATFORM_NODE = 'platform';
@@ -61,10 +85,13 @@ export class VirtualSwitch implements OpenFlowDatapath {
   private readonly toVirtualPort = new Map<number, number>();
   private readonly compiled = new Map<Rule, Compiled>();
   readonly byCookie = new Map<bigint, Rule>();
+  /** FlowVisor's per-slice, per-switch buckets (the research notes' R15), both directions. */
+  private readonly messages: TokenBucket | undefined;
+  private readonly packetIns: TokenBucket | undefined;
 
   constructor(
     private readonly platform: Platform,
-    readonly tenant: PlatformTenant & { nextRule: bigint },
+    readonly tenant: TenantState,
     readonly physical: SwitchNode,
     name: string,
     index: number,
@@ -73,6 +100,8 @@ export class VirtualSwitch implements OpenFlowDatapath {
     this.name = `${tenant.name}/${name}`;
     this.datapathId = virtualDatapathId(tenant.id, index);
     this.space = { id: tenant.id, prefix: ipv4ToNumber(tenant.prefix), length: tenant.prefixLength };
+    if (tenant.messageRate !== undefined) this.messages = new TokenBucket(tenant.messageRate.rate, tenant.messageRate.burst);
+    if (tenant.packetInRate !== undefined) this.packetIns = new TokenBucket(tenant.packetInRate.rate, tenant.packetInRate.burst);
     const toPhysicalPort = new Map<number, number>();
     const edges = new Set<number>();
     ports.forEach((p, i) => {
@@ -91,6 +120,17 @@ export class VirtualSwitch implements OpenFlowDatapath {
 
   virtualPort(physical: number): number | undefined {
     return this.toVirtualPort.get(physical);
+  }
+
+  admit(): OfpErrorCode | undefined {
+    if (this.messages === undefined || this.messages.take(this.net.scheduler.now)) return undefined;
+    this.tenant.counters.rateLimited++;
+    return { type: OFPET.BAD_REQUEST, code: OFPBRC.EPERM };
+  }
+
+  refused(ofp: OfpErrorCode): void {
+    const name = ofpErrorName(ofp);
+    this.tenant.counters.refused.set(name, (this.tenant.counters.refused.get(name) ?? 0) + 1);
   }
 
   listen(listener: SwitchEvents | undefined): void {
@@ -131,13 +171,13 @@ export class VirtualSwitch implements OpenFlowDatapath {
       try {
         expansions = compileRule(this.space, this.portMap, rule, cookie);
       } catch (e) {
-        this.refused(dp, rule, old);
+        this.unrun(dp, rule, old);
         throw e;
       }
       const quota = this.tenant.maxFlows;
       // Counted on the physical table, as the research notes' R11: what this tenant has installed on this switch.
       if (quota !== undefined && this.platform.physicalRules(this.tenant, this.physical) - (old?.expansions.length ?? 0) + expansions.length > quota) {
-        this.refused(dp, rule, old);
+        this.unrun(dp, rule, old);
         throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', `tenant ${this.tenant.name} has its ${quota} flows on ${this.physical.name}`, 'flow_mod', 0, { type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.TABLE_FULL });
       }
       if (old !== undefined) {
@@ -156,7 +196,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
   }
 
   /** A rule the platform will not run: the tenant's table must not keep it (nor its earlier form). */
-  private refused(dp: Datapath, rule: Rule, old: Compiled | undefined): void {
+  private unrun(dp: Datapath, rule: Rule, old: Compiled | undefined): void {
     this.bridge.pipeline.delete([rule]);
     if (old !== undefined) {
       this.withdraw(dp, old);
@@ -215,6 +255,11 @@ export class VirtualSwitch implements OpenFlowDatapath {
   packetIn(ev: PacketInEvent, metadata: bigint): void {
     const port = this.virtualPort(ev.inPort);
     if (port === undefined || this.listener === undefined) return;
+    if (this.packetIns !== undefined && !this.packetIns.take(this.net.scheduler.now)) {
+      this.tenant.counters.packetInsDropped++;
+      return;
+    }
+    this.tenant.counters.packetIns++;
     const data = rewriteFrame(ev.data, (a) => toVirtual(this.space, a)) ?? ev.data;
     const rule = this.byCookie.get(ev.cookie);
     const words = new Uint32Array(FLOW_WORDS);
@@ -230,13 +275,13 @@ export class VirtualSwitch implements OpenFlowDatapath {
 
 /** The platform: the physical switches' controller, and every tenant's virtual switches. */
 export class Platform {
-  readonly tenants: (PlatformTenant & { nextRule: bigint })[];
+  readonly tenants: TenantState[];
   readonly virtualSwitches: VirtualSwitch[] = [];
   private readonly datapaths = new Map<SwitchNode, Datapath>();
   private readonly byDatapathId = new Map<bigint, SwitchNode>();
 
   constructor(tenants: readonly PlatformTenant[]) {
-    this.tenants = tenants.map((t) => ({ ...t, nextRule: 1n }));
+    this.tenants = tenants.map((t) => ({ ...t, nextRule: 1n, counters: { refused: new Map(), rateLimited: 0, packetIns: 0, packetInsDropped: 0 } }));
     for (const t of this.tenants) {
       t.switches.forEach((s, i) => {
         this.virtualSwitches.push(new VirtualSwitch(this, t, s.physical, s.name, i + 1, s.ports));

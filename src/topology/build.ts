@@ -27,6 +27,8 @@ export interface Built {
   agents: ReadonlyMap<string, SwitchAgent>;
   /** Datapaths (switches, tenants' virtual switches) whose controller is outside the process: a run connects them (runTopologyRealtime). */
   connectsOut: { agent: SwitchAgent; host: string; port: number }[];
+  /** The network virtualization platform, when the topology has tenants. */
+  platform?: Platform;
 }
 
 /** Apps by the name a topology gives them: module paths loaded beforehand (loadApps), built-ins always there. */
@@ -57,10 +59,10 @@ export function build(topology: Topology, options: { seed?: number; traffic?: bo
     const link = new Link(net, a!, b!, spec);
     for (const change of spec.schedule) link.scheduleState(change.at, change.state === 'up');
   }
-  if (topology.tenants !== undefined) runTenants(net, topology, agents, connectsOut);
+  const platform = topology.tenants === undefined ? undefined : runTenants(net, topology, agents, connectsOut);
   const traffic = options.traffic === false ? [] : topology.traffic.map((spec) => startTraffic(net, spec));
   net.start();
-  return { net, topology, traffic, agents, connectsOut };
+  return { net, topology, traffic, agents, connectsOut, ...(platform !== undefined && { platform }) };
 }
 
 /** A datapath's controller: a node of the topology manages it now, one outside connects when the run starts. */
@@ -126,12 +128,15 @@ function appFor(spec: ControllerSpec, apps: AppRegistry | undefined): AppFactory
  * The platform runs every switch its tenants use (over simulated channels, as a controller
  * node named `platform`), and each tenant's controller runs the tenant's virtual switches.
  */
-function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string, SwitchAgent>, connectsOut: Built['connectsOut']): void {
+function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string, SwitchAgent>, connectsOut: Built['connectsOut']): Platform {
   const specs = new Map(topology.nodes.filter((n): n is SwitchSpec => n.kind === 'switch').map((n) => [n.name, n]));
   const far = farEnds(topology);
   const platform = new Platform(
     topology.tenants!.map((t) => ({
-      name: t.name, id: t.id, prefix: t.prefix, prefixLength: t.prefixLength, ...(t.maxFlows !== undefined && { maxFlows: t.maxFlows }),
+      name: t.name, id: t.id, prefix: t.prefix, prefixLength: t.prefixLength,
+      ...(t.maxFlows !== undefined && { maxFlows: t.maxFlows }),
+      ...(t.messageRate !== undefined && { messageRate: t.messageRate }),
+      ...(t.packetInRate !== undefined && { packetInRate: t.packetInRate }),
       switches: t.switches.map((s) => ({
         name: s.name,
         physical: net.nodes.get(s.switch) as SwitchNode,
@@ -144,6 +149,7 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
   const node = net.add(new ControllerNode(net, { kind: 'controller', name: PLATFORM_NODE, app: 'platform', options: {}, latency: topology.platformLatency ?? 1e6, schedule: [] }, platform.app));
   for (const name of new Set(topology.tenants!.flatMap((t) => t.switches.map((s) => s.switch)))) node.manage(agents.get(name)!);
   for (const vs of platform.virtualSwitches) control(net, new SwitchAgent(vs), topology.tenants![vs.tenant.id - 1]!.controller, connectsOut);
+  return platform;
 }
 
 /** For each linked port (node:port), the port at the other end of its link and that node's kind. */

@@ -194,7 +194,7 @@ export class Checker {
         return { name: vs, switch: spec.switch, ports: spec.ports };
       });
       if (t.controller === undefined || t.addresses === undefined || t.switches === undefined) return;
-      out.push({ name, id: i + 1, controller: controllerRef(t.controller), prefix: t.addresses.address, prefixLength: t.addresses.prefixLength, switches, ...(quota?.flows !== undefined && { maxFlows: quota.flows }) });
+      out.push({ name, id: i + 1, controller: controllerRef(t.controller), prefix: t.addresses.address, prefixLength: t.addresses.prefixLength, switches, ...(quota?.flows !== undefined && { maxFlows: quota.flows }), ...(quota?.messages !== undefined && { messageRate: bucket(quota.messages) }), ...(quota?.packetIns !== undefined && { packetInRate: bucket(quota.packetIns) }) });
     });
     return out;
   }
@@ -687,6 +687,7 @@ export class Checker {
       if (node.kind === 'switch') {
         const spec: SwitchSpec = { kind: 'switch', name, ports: this.switchPorts(node.ports), flows: node.flows };
         if (node.failMode !== undefined) spec.failMode = node.failMode;
+        if (node.controlRate !== undefined) spec.controlRate = node.controlRate;
         if (node.datapathId !== undefined) spec.datapathId = BigInt(node.datapathId);
         if (node.listen !== undefined) spec.listen = listenAddress(node.listen);
         if (node.controller !== undefined) spec.controller = controllerRef(node.controller);
@@ -773,6 +774,11 @@ function generatedMac(node: string, port: string, taken: Set<string>): string {
       return mac;
     }
   }
+}
+
+/** A rate limit with its burst: one second's worth unless given. */
+function bucket(limit: { rate: number; burst?: number | undefined }): { rate: number; burst: number } {
+  return { rate: limit.rate, burst: limit.burst ?? Math.max(1, Math.ceil(limit.rate)) };
 }
 
 /** A `controller:` of a switch or a tenant: a node name, or tcp:HOST:PORT. */

@@ -10,6 +10,7 @@ import { PathCollector, buildPath, type PathResult } from '../trace/path.js';
 import { CaptureSink } from '../trace/capture-sink.js';
 import { build, hostOf, receiverOf, resolveAddress, type Built } from './build.js';
 import type { DropReason, Expectation, Topology } from './types.js';
+import type { Platform } from '../tenants/platform.js';
 import { connectOpenFlow, listenOpenFlow, ListenError, type OpenFlowListener } from '../openflow/tcp.js';
 import type { AppRegistry } from './build.js';
 import { checkProbe } from './probe.js';
@@ -54,8 +55,23 @@ export interface RunSummary {
   packetHops: number;
   traffic: TrafficSummary[];
   drops: { node: string; reason: DropReason; count: number }[];
+  /** With tenants: what the platform counted for each. */
+  tenants?: TenantSummary[];
   expectations: ExpectationResult[];
   passed: boolean;
+}
+
+export interface TenantSummary {
+  name: string;
+  /** Physical rules it has installed at the end, over all switches. */
+  flows: number;
+  packetIns: number;
+  /** PACKET_INs dropped past its PACKET_IN rate. */
+  packetInsDropped: number;
+  /** Messages from its controller refused, by OpenFlow error (`BAD_ACTION/EPERM`). */
+  refused: Record<string, number>;
+  /** Of those, refused past its message rate. */
+  rateLimited: number;
 }
 
 /** The ESP SAs of a topology's esp tunnel ports, as Wireshark's esp_sa table describes them. */
@@ -175,9 +191,21 @@ async function summarize(built: Built, topology: Topology, seed: number, apps: A
     packetHops: built.net.hops,
     traffic,
     drops,
+    ...(built.platform !== undefined && { tenants: summarizeTenants(built.platform) }),
     expectations,
     passed: expectations.every((e) => e.passed),
   };
+}
+
+function summarizeTenants(platform: Platform): TenantSummary[] {
+  return platform.tenants.map((t) => ({
+    name: t.name,
+    flows: platform.virtualSwitches.reduce((n, v) => n + (v.tenant === t ? v.installed : 0), 0),
+    packetIns: t.counters.packetIns,
+    packetInsDropped: t.counters.packetInsDropped,
+    refused: Object.fromEntries(t.counters.refused),
+    rateLimited: t.counters.rateLimited,
+  }));
 }
 
 function summarizeTraffic(built: Built): TrafficSummary[] {

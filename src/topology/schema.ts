@@ -305,6 +305,7 @@ export const switchSchema = z.strictObject({
     .optional()
     .meta({ description: 'Listen for OpenFlow 1.3 tools such as ovs-ofctl on this TCP port of 127.0.0.1 (0: any free port, printed), or HOST:PORT (as ptcp:); runs then follow the wall clock' }),
   controller: controllerRef.optional().meta({ description: 'The controller: a controller node (c1), or tcp:HOST:PORT of one outside netloom (the switch connects out, and the run follows the wall clock)' }),
+  controlRate: rate.optional().meta({ description: 'OpenFlow messages a second the switch handles from a controller of the topology (its control-plane CPU); messages past it wait their turn (default: no limit)' }),
   failMode: z.enum(['secure', 'standalone']).optional().meta({ description: 'Without a controller: secure keeps the flows; standalone falls back to NORMAL after 15 s (Open vSwitch fail-mode)' }),
 });
 
@@ -314,12 +315,22 @@ export const virtualSwitchSchema = z.strictObject({
   ports: z.array(portName).min(1, { error: 'a virtual switch needs at least one port' }).meta({ description: "The physical switch's ports it owns, e.g. [p1, p2]" }),
 });
 
+/** A token bucket: `rate` a second, `burst` at once after a quiet spell (default: one second's worth). */
+const rateLimit = z.strictObject({
+  rate: rate.meta({ description: 'Messages a second' }),
+  burst: z.number().int().min(1).max(1_000_000).optional().meta({ description: "The most at once after a quiet spell (default: one second's worth)" }),
+});
+
 export const tenantSchema = z.strictObject({
   controller: controllerRef.meta({ description: "The tenant's controller: a controller node (c-blue), or tcp:HOST:PORT of one outside netloom such as os-ken (each virtual switch connects out, and the run follows the wall clock)" }),
   addresses: ipv4Prefix.meta({ description: "The tenant's IPv4 space, e.g. 10.0.0.0/24 (tenants may reuse each other's); at least /8" }),
   switches: z.record(nodeName, virtualSwitchSchema).meta({ description: 'Its virtual switches by name' }),
   quota: z
-    .strictObject({ flows: z.number().int().min(1).max(1_000_000).meta({ description: 'The most flows the tenant may have on one switch, counted as installed there' }) })
+    .strictObject({
+      flows: z.number().int().min(1).max(1_000_000).optional().meta({ description: 'The most flows the tenant may have on one switch, counted as installed there' }),
+      messages: rateLimit.optional().meta({ description: "OpenFlow messages a second its controller may send each virtual switch (HELLO and ECHO exempt); past it they are refused with BAD_REQUEST/EPERM" }),
+      packetIns: rateLimit.optional().meta({ description: 'PACKET_INs a second each virtual switch sends its controller; past it they are dropped and counted' }),
+    })
     .optional()
     .meta({ description: "Limits on the tenant's use of the switches" }),
 });

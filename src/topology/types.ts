@@ -28,6 +28,10 @@ export interface TenantSpec {
   switches: { name: string; switch: string; ports: string[] }[];
   /** The most flows (as installed) the tenant may have on one switch. */
   maxFlows?: number;
+  /** Messages a second (and burst) its controller may send each virtual switch. */
+  messageRate?: { rate: number; burst: number };
+  /** PACKET_INs a second (and burst) each virtual switch sends its controller. */
+  packetInRate?: { rate: number; burst: number };
 }
 
 /** A controller node of the topology, or one outside it that datapaths connect to over TCP. */
@@ -112,6 +116,8 @@ export interface SwitchSpec {
   controller?: ControllerRef;
   /** With no controller connected: `secure` keeps the flows as they are; `standalone` (OVS's default) falls back to NORMAL after 3 inactivity probes (15 s). */
   failMode?: 'secure' | 'standalone';
+  /** OpenFlow messages a second the switch handles on simulated channels (its control-plane CPU). */
+  controlRate?: number;
 }
 
 /** An SDN controller in the topology: an app (built-in name or module path) driving the switches that name it, over simulated control channels. */

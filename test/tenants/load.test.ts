@@ -51,6 +51,14 @@ describe('tenants in a topology file', () => {
     ]);
   });
 
+  it('takes message and PACKET_IN rates, with a burst of one second\'s worth unless given', () => {
+    const t = loadTopology(BASE(GOOD.replace('ports: [p1, up] } } }', 'ports: [p1, up] } }, quota: { flows: 5, messages: { rate: 100 }, packetIns: { rate: 0.5pps, burst: 3 } } }')), 't.yaml');
+    expect(t.tenants?.[0]).toMatchObject({ maxFlows: 5, messageRate: { rate: 100, burst: 100 }, packetInRate: { rate: 0.5, burst: 3 } });
+    expect(problems(BASE(GOOD.replace('ports: [p1, up] } } }', 'ports: [p1, up] } }, quota: { messages: { rate: -1 } } }')))).toEqual([
+      'bad.yaml:14:134 tenants.blue.quota.messages.rate: a rate cannot be negative, got "-1"',
+    ]);
+  });
+
   it('still refuses one address on two hosts of the same tenant (or of none)', () => {
     expect(problems(BASE(GOOD.replace('ports: [p2, up]', 'ports: [up]').replace('ports: [p1, up]', 'ports: [p1, p2, up]')))).toEqual(['bad.yaml:6:49 nodes.r1.interfaces.eth0.ipv4: 10.0.0.1 is also on b1:eth0']);
   });
