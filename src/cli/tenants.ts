@@ -14,8 +14,13 @@ export function tenantsCommand(file: string): void {
   const far = farEnds(topology);
   const out: string[] = [];
   for (const t of tenants) {
-    const space = { id: t.id, prefix: ipv4ToNumber(t.prefix), length: t.prefixLength };
-    out.push(`${t.name}: tenant ${t.id}, controller ${'node' in t.controller ? t.controller.node : `tcp:${t.controller.host}:${t.controller.port}`}, addresses ${t.prefix}/${t.prefixLength} -> physical ${numberToIpv4(toPhysical(space, space.prefix))}/${t.prefixLength}`);
+    const controller = 'node' in t.controller ? t.controller.node : `tcp:${t.controller.host}:${t.controller.port}`;
+    if (t.prefix === undefined) out.push(`${t.name}: tenant ${t.id}, controller ${controller}, read only`);
+    else {
+      const space = { id: t.id, prefix: ipv4ToNumber(t.prefix), length: t.prefixLength! };
+      out.push(`${t.name}: tenant ${t.id}, controller ${controller}, addresses ${t.prefix}/${t.prefixLength} -> physical ${numberToIpv4(toPhysical(space, space.prefix))}/${t.prefixLength}`);
+    }
+    for (const e of t.flowspace ?? []) out.push(`  flowspace: ${e.permission} ${e.match === '' ? 'everything' : e.match}${e.of === undefined ? '' : ` of ${e.of}`}`);
     t.switches.forEach((s, i) => {
       out.push(`  ${s.name}: datapath ${virtualDatapathId(t.id, i + 1).toString(16).padStart(16, '0')} on ${s.switch}`);
       s.ports.forEach((p, j) => {

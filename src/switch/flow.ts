@@ -28,6 +28,19 @@ export class Match {
     return true;
   }
 
+  /** The packets both match, or undefined when no packet does. */
+  intersect(other: Match): Match | undefined {
+    const out = new Match();
+    for (let i = 0; i < FLOW_WORDS; i++) {
+      const a = this.masks[i]!;
+      const b = other.masks[i]!;
+      if ((((this.values[i]! ^ other.values[i]!) & a & b) >>> 0) !== 0) return undefined;
+      out.values[i] = (this.values[i]! | other.values[i]!) >>> 0;
+      out.masks[i] = (a | b) >>> 0;
+    }
+    return out;
+  }
+
   /** True when every packet this matches, `other` matches too (other is looser or equal). */
   within(other: Match): boolean {
     for (let i = 0; i < FLOW_WORDS; i++) {

@@ -18,8 +18,8 @@
  */
 import { fieldByName, W } from '../switch/fields.js';
 import { Match, type Action, type Rule, type SubField } from '../switch/flow.js';
-import { formatActions, formatMatch } from '../switch/ofctl.js';
-import { OFPBAC, OFPBMC, OFPET, OpenFlowError, type OfpErrorCode } from '../openflow/errors.js';
+import { formatActions, formatMatch, parseSelector } from '../switch/ofctl.js';
+import { OFPBAC, OFPBMC, OFPET, OFPFMFC, OpenFlowError, type OfpErrorCode } from '../openflow/errors.js';
 import { ipv4ToNumber, prefixMask, numberToIpv4 } from '../hosts/addressing.js';
 import { decode } from '../wire/decode.js';
 import { encode } from '../wire/encode.js';
@@ -36,6 +36,9 @@ export interface TenantSpace {
   prefix: number;
   length: number;
 }
+
+/** A flowspace of one region that holds everything: a tenant's default (all of its hosts' traffic, writable). */
+export const WHOLE_FLOWSPACE: readonly Match[] = [new Match()];
 
 const hostMask = (s: TenantSpace) => (s.length === 32 ? 0 : (2 ** (32 - s.length) - 1)) >>> 0;
 
@@ -92,17 +95,27 @@ export function rewriteAddresses(s: TenantSpace, protocol: 'ip' | 'arp', to: 'ph
   return [...rewrite(s, src!, to), ...rewrite(s, dst!, to)];
 }
 
-/** The platform's table-0 flows for one physical switch, in ovs-ofctl syntax. */
-export function platformFlows(tenants: readonly { space: TenantSpace; edges: readonly number[] }[]): string[] {
+/**
+ * The platform's table-0 flows for one physical switch, in ovs-ofctl syntax. A tenant's edge port
+ * takes IPv4 and ARP inside its space that lie in one of its `write` regions (its flowspace);
+ * everything else from that port is dropped.
+ */
+export function platformFlows(tenants: readonly { space: TenantSpace; edges: readonly number[]; write: readonly Match[] }[]): string[] {
   const flows: string[] = [];
   const load = (a: Action) => (a.type === 'load' ? `load:0x${a.value.toString(16)}->${a.dst.field.aliases.find((n) => n.startsWith('NXM_'))}[${a.dst.start}..${a.dst.start + a.dst.bits - 1}]` : '');
-  for (const { space, edges } of tenants) {
+  for (const { space, edges, write } of tenants) {
     const net = `${numberToIpv4(space.prefix)}/${space.length}`;
     const tag = `write_metadata:0x${space.id.toString(16)}/0xff,goto_table:1`;
     for (const port of edges) {
-      flows.push(`table=0,priority=200,in_port=${port},ip,nw_src=${net},nw_dst=${net},actions=${rewriteAddresses(space, 'ip', 'physical').map(load).join(',')},${tag}`);
-      flows.push(`table=0,priority=200,in_port=${port},arp,arp_spa=${net},arp_tpa=${net},actions=${rewriteAddresses(space, 'arp', 'physical').map(load).join(',')},${tag}`);
-      // Anything else from a tenant's host (another protocol, a forged source) goes nowhere.
+      for (const [protocol, src, dst] of [['ip', 'nw_src', 'nw_dst'], ['arp', 'arp_spa', 'arp_tpa']] as const) {
+        const base = parseSelector(`in_port=${port},${protocol},${src}=${net},${dst}=${net}`).rule.match;
+        const rewrites = rewriteAddresses(space, protocol, 'physical').map(load).join(',');
+        for (const region of write) {
+          const m = base.intersect(region);
+          if (m !== undefined) flows.push(`table=0,priority=200,${formatMatch(m)},actions=${rewrites},${tag}`);
+        }
+      }
+      // Anything else from a tenant's host (another protocol, a forged source, outside its flowspace) goes nowhere.
       flows.push(`table=0,priority=100,in_port=${port},actions=drop`);
     }
     // From a link to another switch: already physical, the tenant is the destination's top byte.
@@ -216,8 +229,10 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
  * an edge port (the rewrite back differs for IPv4 and ARP), else one. Table +1, the tenant's tag
  * in the match, `cookie` the platform's (it names the tenant and the rule), SEND_FLOW_REM always.
  */
-export function compileRule(s: TenantSpace, ports: PortMap, rule: Rule, cookie: bigint): Rule[] {
-  if (rule.table >= 254) refuse(`table ${rule.table}: a tenant has tables 0-253`, { type: OFPET.FLOW_MOD_FAILED, code: 2 });
+export function compileRule(s: TenantSpace, ports: PortMap, rule: Rule, cookie: bigint, write: readonly Match[]): Rule[] {
+  if (rule.table >= 254) refuse(`table ${rule.table}: a tenant has tables 0-253`, { type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.BAD_TABLE_ID });
+  // A rule that can match none of the traffic it may write is outside its flowspace (the research notes' R7).
+  if (!write.some((region) => region.intersect(rule.match) !== undefined)) refuse(`${rule.matchText || 'the rule'} lies outside the tenant's writable flowspace`, { type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.EPERM });
   const type = (rule.match.masks[W.DL_TYPE]! & 0xffff) === 0xffff ? rule.match.values[W.DL_TYPE] : undefined;
   const reachesEdge = (actions: readonly Action[]): boolean =>
     actions.some((a) => (a.type === 'output' && ports.edges.has(ports.toPhysical.get(a.port) ?? -1)) || a.type === 'flood' || a.type === 'all' || (a.type === 'write_actions' && reachesEdge(a.actions)));

@@ -12,6 +12,7 @@
  */
 import type { SwitchEvents, SwitchNode, SwitchPortInfo } from '../switch/node.js';
 import { Bridge } from '../switch/bridge.js';
+import { SwitchPacket } from '../switch/packet.js';
 import { Match, type Action, type Rule } from '../switch/flow.js';
 import { FLOW_WORDS, W } from '../switch/fields.js';
 import { OFPP_CONTROLLER } from '../switch/ofctl.js';
@@ -23,14 +24,17 @@ import { OFPP, OFPPR, type MessageOf } from '../openflow/messages.js';
 import type { AppFactory, PacketInEvent } from '../controller/controller.js';
 import type { Datapath } from '../controller/datapath.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
-import { compileRule, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
+import { WHOLE_FLOWSPACE, compileRule, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
 
 /** What the platform needs to know of a tenant. */
 export interface PlatformTenant {
   name: string;
   id: number;
-  prefix: string;
-  prefixLength: number;
+  /** Its IPv4 space; a read-only tenant (a monitoring slice) may have none. */
+  prefix?: string;
+  prefixLength?: number;
+  /** Its flowspace (default: all of its hosts' traffic, writable). `read` entries name the tenant whose traffic they read. */
+  flowspace?: FlowspaceEntry[];
   switches: { name: string; physical: SwitchNode; ports: { name: string; physical: number; edge: boolean }[] }[];
   /** The most physical rules the tenant may have on one switch (FLOW_MOD_FAILED/TABLE_FULL past it). */
   maxFlows?: number;
@@ -38,6 +42,14 @@ export interface PlatformTenant {
   messageRate?: Rate;
   /** PACKET_INs a second each virtual switch sends its controller; past it they are dropped. */
   packetInRate?: Rate;
+}
+
+/** A region of header space (in the addresses of the tenant it concerns) and what a tenant may do there. */
+export interface FlowspaceEntry {
+  match: Match;
+  permission: 'read' | 'write';
+  /** The tenant whose traffic a `read` entry reads. */
+  of?: string;
 }
 
 /** A rate limit: `rate` a second, `burst` at once after a quiet spell. */
@@ -85,6 +97,10 @@ export class VirtualSwitch implements OpenFlowDatapath {
   private readonly toVirtualPort = new Map<number, number>();
   private readonly compiled = new Map<Rule, Compiled>();
   readonly byCookie = new Map<bigint, Rule>();
+  /** The regions of its own traffic it may program and send (virtual addresses). */
+  readonly write: readonly Match[];
+  /** Other tenants' traffic it reads: PACKET_IN copies, as FlowVisor gives READ slices. */
+  private readonly reads: readonly FlowspaceEntry[];
   /** FlowVisor's per-slice, per-switch buckets (the research notes' R15), both directions. */
   private readonly messages: TokenBucket | undefined;
   private readonly packetIns: TokenBucket | undefined;
@@ -99,7 +115,11 @@ export class VirtualSwitch implements OpenFlowDatapath {
   ) {
     this.name = `${tenant.name}/${name}`;
     this.datapathId = virtualDatapathId(tenant.id, index);
-    this.space = { id: tenant.id, prefix: ipv4ToNumber(tenant.prefix), length: tenant.prefixLength };
+    // A tenant without addresses writes nothing (it has no write regions), so its space is never used for a rewrite.
+    this.space = { id: tenant.id, prefix: ipv4ToNumber(tenant.prefix ?? '0.0.0.0'), length: tenant.prefixLength ?? 32 };
+    const flowspace = tenant.flowspace;
+    this.write = flowspace === undefined ? WHOLE_FLOWSPACE : flowspace.filter((e) => e.permission === 'write').map((e) => e.match);
+    this.reads = (flowspace ?? []).filter((e) => e.permission === 'read');
     if (tenant.messageRate !== undefined) this.messages = new TokenBucket(tenant.messageRate.rate, tenant.messageRate.burst);
     if (tenant.packetInRate !== undefined) this.packetIns = new TokenBucket(tenant.packetInRate.rate, tenant.packetInRate.burst);
     const toPhysicalPort = new Map<number, number>();
@@ -169,7 +189,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
       const cookie = (BigInt(this.tenant.id) << 56n) | this.tenant.nextRule++;
       let expansions: Rule[];
       try {
-        expansions = compileRule(this.space, this.portMap, rule, cookie);
+        expansions = compileRule(this.space, this.portMap, rule, cookie, this.write);
       } catch (e) {
         this.unrun(dp, rule, old);
         throw e;
@@ -237,6 +257,8 @@ export class VirtualSwitch implements OpenFlowDatapath {
       throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', why, 'packet_out', 0, { type: OFPET.BAD_REQUEST, code });
     };
     if (bytes.length < 14) bad(OFPBRC.BAD_PACKET, `a ${bytes.length}-byte frame is no Ethernet frame`);
+    const words = new SwitchPacket(bytes, 0).words;
+    if (!this.write.some((region) => region.matches(words))) bad(OFPBRC.EPERM, "the frame lies outside the tenant's writable flowspace");
     const addresses = frameAddresses(bytes);
     if (addresses !== undefined && !(inSpace(this.space, addresses.src) && inSpace(this.space, addresses.dst))) bad(OFPBRC.EPERM, "the frame's addresses are outside the tenant's space");
     const data = addresses === undefined ? bytes : rewriteFrame(bytes, (a) => toPhysical(this.space, a));
@@ -251,15 +273,35 @@ export class VirtualSwitch implements OpenFlowDatapath {
     dp.packetOut(data!, apply?.type === 'apply_actions' ? apply.actions : [], physicalIn!);
   }
 
-  /** A physical PACKET_IN for this tenant: its port, its addresses, its cookie and table. */
-  packetIn(ev: PacketInEvent, metadata: bigint): void {
-    const port = this.virtualPort(ev.inPort);
-    if (port === undefined || this.listener === undefined) return;
+  /** A PACKET_IN may go to the tenant's controller: it has a port for it and room under its PACKET_IN rate. */
+  private admitPacketIn(physicalPort: number): number | undefined {
+    const port = this.virtualPort(physicalPort);
+    if (port === undefined || this.listener === undefined) return undefined;
     if (this.packetIns !== undefined && !this.packetIns.take(this.net.scheduler.now)) {
       this.tenant.counters.packetInsDropped++;
-      return;
+      return undefined;
     }
     this.tenant.counters.packetIns++;
+    return port;
+  }
+
+  /** A copy of another tenant's PACKET_IN, in that tenant's addresses, when one of this tenant's read entries covers it. */
+  readCopy(ev: PacketInEvent, owner: VirtualSwitch): void {
+    if (this.reads.length === 0) return;
+    const data = rewriteFrame(ev.data, (a) => toVirtual(owner.space, a)) ?? ev.data;
+    const words = new SwitchPacket(data, 0).words;
+    if (!this.reads.some((e) => e.of === owner.tenant.name && e.match.matches(words))) return;
+    const port = this.admitPacketIn(ev.inPort);
+    if (port === undefined) return;
+    const fields = new Uint32Array(FLOW_WORDS);
+    fields[W.IN_PORT] = port;
+    this.listener!.packetIn(data, { reason: ev.reason === 0 ? 'no_match' : 'action', table: 0, cookie: NO_COOKIE, totalLen: ev.totalLen, words: fields });
+  }
+
+  /** A physical PACKET_IN for this tenant: its port, its addresses, its cookie and table. */
+  packetIn(ev: PacketInEvent, metadata: bigint): void {
+    const port = this.admitPacketIn(ev.inPort);
+    if (port === undefined) return;
     const data = rewriteFrame(ev.data, (a) => toVirtual(this.space, a)) ?? ev.data;
     const rule = this.byCookie.get(ev.cookie);
     const words = new Uint32Array(FLOW_WORDS);
@@ -269,7 +311,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
     words[W.METADATA + 1] = Number(tenantMeta & 0xffffffffn);
     // The tenant's own table-miss flow (priority 0, matching all) is a miss to it, though the physical rule matches its tag.
     const miss = rule === undefined ? ev.reason === 0 : rule.priority === 0 && rule.match.masks.every((m) => m === 0);
-    this.listener.packetIn(data, { reason: miss ? 'no_match' : 'action', table: Math.max(0, ev.tableId - 1), cookie: rule?.cookie ?? NO_COOKIE, totalLen: ev.totalLen, words });
+    this.listener!.packetIn(data, { reason: miss ? 'no_match' : 'action', table: Math.max(0, ev.tableId - 1), cookie: rule?.cookie ?? NO_COOKIE, totalLen: ev.totalLen, words });
   }
 }
 
@@ -309,7 +351,11 @@ export class Platform {
     packetIn: (dp, ev) => {
       const metadata = ev.match.find((o) => o.field === 'metadata');
       const tag = metadata !== undefined && metadata.field !== 'unknown' ? (metadata as { value: bigint }).value : 0n;
-      this.switchOf(dp, Number(tag & 0xffn))?.packetIn({ ...ev, inPort: portFromOfp(ev.inPort) ?? ev.inPort }, tag);
+      const owner = this.switchOf(dp, Number(tag & 0xffn));
+      if (owner === undefined) return;
+      const physical = { ...ev, inPort: portFromOfp(ev.inPort) ?? ev.inPort };
+      owner.packetIn(physical, tag);
+      for (const reader of this.virtualSwitches) if (reader.physical === owner.physical && reader !== owner) reader.readCopy(physical, owner);
     },
     flowRemoved: (dp, ev) => this.switchOf(dp, Number(ev.cookie >> 56n))?.removed(ev.cookie, ev.reason),
     portStatus: (dp, ev) => this.portStatus(dp, ev),
@@ -327,7 +373,9 @@ export class Platform {
     // What the switch held before is no tenant's: clear it, as controllers do on connecting.
     dp.deleteFlows();
     const here = this.virtualSwitches.filter((v) => v.physical === sw);
-    for (const flow of platformFlows(here.map((v) => ({ space: v.space, edges: [...v.portMap.edges] })))) dp.addFlow(flow);
+    // A read-only tenant's ports are another's: it classifies nothing.
+    const writers = here.filter((v) => v.write.length > 0);
+    for (const flow of platformFlows(writers.map((v) => ({ space: v.space, edges: [...v.portMap.edges], write: v.write })))) dp.addFlow(flow);
     for (const v of here) v.flowsChanged();
   }
 

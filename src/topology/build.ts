@@ -5,6 +5,7 @@ import { Host, type PingStats, type UdpApp } from '../hosts/host.js';
 import { Router } from '../hosts/router.js';
 import { IpNode } from '../hosts/ip-node.js';
 import { SwitchNode } from '../switch/node.js';
+import { parseSelector } from '../switch/ofctl.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
 import type { ControllerRef, ControllerSpec, NodeSpec, SwitchSpec, Topology, TrafficSpec } from './types.js';
 import { Platform, PLATFORM_NODE } from '../tenants/platform.js';
@@ -133,7 +134,9 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
   const far = farEnds(topology);
   const platform = new Platform(
     topology.tenants!.map((t) => ({
-      name: t.name, id: t.id, prefix: t.prefix, prefixLength: t.prefixLength,
+      name: t.name, id: t.id,
+      ...(t.prefix !== undefined && { prefix: t.prefix, prefixLength: t.prefixLength! }),
+      ...(t.flowspace !== undefined && { flowspace: t.flowspace.map((e) => ({ match: parseSelector(e.match).rule.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }) })) }),
       ...(t.maxFlows !== undefined && { maxFlows: t.maxFlows }),
       ...(t.messageRate !== undefined && { messageRate: t.messageRate }),
       ...(t.packetInRate !== undefined && { packetInRate: t.packetInRate }),

@@ -45,8 +45,10 @@ import type { ControllerRef, Expectation, InterfaceSpec, LinkSpec, NodeSpec, Rou
 import { MAX_TENANTS } from '../tenants/compile.js';
 import { PLATFORM_NODE } from '../tenants/platform.js';
 import { BUILT_IN_APP_NAMES, isModulePath } from '../controller/apps/index.js';
-import { FlowSyntaxError, parseFlow } from '../switch/ofctl.js';
-import { inPrefix, ipv4ToNumber, networkOf, numberToIpv4 } from '../hosts/addressing.js';
+import { FlowSyntaxError, parseFlow, parseSelector } from '../switch/ofctl.js';
+import { W } from '../switch/fields.js';
+import type { Match } from '../switch/flow.js';
+import { inPrefix, ipv4ToNumber, networkOf, numberToIpv4, prefixMask } from '../hosts/addressing.js';
 import { isIpv4 } from '../wire/addresses.js';
 
 type SwitchInput = Extract<NodeInput, { kind: 'switch' }>;
@@ -153,6 +155,7 @@ export class Checker {
     if (parsed === undefined) return undefined;
     const out: TenantSpec[] = [];
     const owner = new Map<string, string>();
+    const watched: { tenant: string; id: string; path: PathSegment[]; reads: ReadonlySet<string> }[] = [];
     const names = Object.keys(parsed);
     if (this.nodes.has(PLATFORM_NODE)) this.issues.add(['nodes', PLATFORM_NODE], `with tenants, "${PLATFORM_NODE}" is the platform's name: give this node another`);
     if (names.length > MAX_TENANTS) this.issues.add(['tenants'], `${names.length} tenants; the platform has room for ${MAX_TENANTS}`);
@@ -164,7 +167,7 @@ export class Checker {
         this.issues.parse(tenantSchema, value, path);
         return;
       }
-      const KEYS = ['controller', 'addresses', 'switches', 'quota'];
+      const KEYS = ['controller', 'addresses', 'switches', 'flowspace', 'quota'];
       for (const key of Object.keys(value)) if (!KEYS.includes(key)) this.issues.unknownKey(path, key, KEYS);
       const quota = value['quota'] === undefined ? undefined : this.issues.parse(tenantSchema.shape.quota, value['quota'], [...path, 'quota']);
       // Each part on its own, so one mistake does not hide the others.
@@ -174,6 +177,9 @@ export class Checker {
         switches: this.issues.parse(tenantSchema.shape.switches, value['switches'], [...path, 'switches']),
       };
       if (t.controller !== undefined && !t.controller.startsWith('tcp:')) this.checkTenantController(path, t.controller);
+      const flowspace = value['flowspace'] === undefined ? undefined : this.issues.parse(tenantSchema.shape.flowspace, value['flowspace'], [...path, 'flowspace']);
+      const readOnly = flowspace !== undefined && flowspace.every((e) => e.permission === 'read');
+      if (t.addresses === undefined && value['addresses'] === undefined && !readOnly) this.issues.add(path, 'a tenant needs addresses (its IPv4 space); only a read-only tenant, whose every flowspace entry reads another\'s traffic, goes without');
       if (t.addresses !== undefined && t.addresses.prefixLength < 8) this.issues.add([...path, 'addresses'], `${t.addresses.address}/${t.addresses.prefixLength} is wider than /8: the platform keeps the top 8 bits of physical addresses for the tenant`);
       const switches = Object.entries(t.switches ?? {}).map(([vs, spec]) => {
         const where = [...path, 'switches', vs];
@@ -187,16 +193,71 @@ export class Checker {
             return;
           }
           const id = `${spec.switch}:${port}`;
+          // A read-only tenant watches other tenants' ports (checked once all are known).
+          if (readOnly) {
+            watched.push({ tenant: name, id, path: [...where, 'ports', j], reads: new Set(flowspace.map((e) => e.of ?? '')) });
+            return;
+          }
           const other = owner.get(id);
           if (other !== undefined && other !== name && !this.linksSwitches(id)) this.issues.add([...where, 'ports', j], `${id} already belongs to tenant ${other}; a port to a host has one tenant`);
           owner.set(id, name);
         });
         return { name: vs, switch: spec.switch, ports: spec.ports };
       });
-      if (t.controller === undefined || t.addresses === undefined || t.switches === undefined) return;
-      out.push({ name, id: i + 1, controller: controllerRef(t.controller), prefix: t.addresses.address, prefixLength: t.addresses.prefixLength, switches, ...(quota?.flows !== undefined && { maxFlows: quota.flows }), ...(quota?.messages !== undefined && { messageRate: bucket(quota.messages) }), ...(quota?.packetIns !== undefined && { packetInRate: bucket(quota.packetIns) }) });
+      if (flowspace !== undefined) this.checkFlowspace(path, name, flowspace, names);
+      if (t.controller === undefined || (t.addresses === undefined && !readOnly) || t.switches === undefined) return;
+      out.push({ name, id: i + 1, controller: controllerRef(t.controller), ...(t.addresses !== undefined && { prefix: t.addresses.address, prefixLength: t.addresses.prefixLength }), switches,
+        ...(flowspace !== undefined && { flowspace: flowspace.map((e) => ({ match: e.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }) })) }), ...(quota?.flows !== undefined && { maxFlows: quota.flows }), ...(quota?.messages !== undefined && { messageRate: bucket(quota.messages) }), ...(quota?.packetIns !== undefined && { packetInRate: bucket(quota.packetIns) }) });
     });
+    for (const w of watched) {
+      const holder = owner.get(w.id);
+      if (holder !== undefined && !w.reads.has(holder) && !this.linksSwitches(w.id)) this.issues.add(w.path, `${w.id} belongs to tenant ${holder}, whose traffic ${w.tenant} does not read`);
+    }
+    this.checkSpaces(out);
     return out;
+  }
+
+  /** Each entry's match parses (no ports: the virtual switches give them); read names another tenant, write none. */
+  private checkFlowspace(path: PathSegment[], name: string, entries: readonly { match: string; permission: 'read' | 'write'; of?: string | undefined }[], tenants: readonly string[]): void {
+    entries.forEach((e, i) => {
+      const where = [...path, 'flowspace', i];
+      try {
+        const { match } = parseSelector(e.match).rule;
+        if (match.masks[W.IN_PORT] !== 0) this.issues.add([...where, 'match'], 'a flowspace entry takes no in_port: the virtual switches give the tenant its ports');
+        else if (match.masks[W.METADATA] !== 0 || match.masks[W.METADATA + 1] !== 0) this.issues.add([...where, 'match'], "metadata is the platform's: a flowspace entry cannot match it");
+      } catch (error) {
+        if (!(error instanceof FlowSyntaxError)) throw error;
+        this.issues.addInString([...where, 'match'], error.column, error.reason);
+      }
+      if (e.permission === 'write' && e.of !== undefined) this.issues.add([...where, 'of'], 'a tenant writes only its own traffic: of goes with permission read');
+      if (e.permission === 'read' && e.of === undefined) this.issues.add(where, `read needs of: the tenant whose traffic it reads (${listNames(tenants.filter((t) => t !== name))})`);
+      if (e.of === name) this.issues.add([...where, 'of'], `${name} reads its own traffic already; of names another tenant`);
+      else if (e.of !== undefined && !tenants.includes(e.of)) this.issues.add([...where, 'of'], `unknown tenant "${e.of}"${didYouMean(e.of, tenants)} (tenants are ${listNames(tenants)})`);
+    });
+  }
+
+  /** A write entry's addresses lie in the tenant's own space, a read entry's in the space of the tenant it reads: else it matches nothing. */
+  private checkSpaces(tenants: readonly TenantSpec[]): void {
+    const byName = new Map(tenants.map((t) => [t.name, t]));
+    for (const t of tenants) {
+      t.flowspace?.forEach((e, i) => {
+        const whose = e.of === undefined ? t : byName.get(e.of);
+        if (whose?.prefix === undefined) return;
+        const space = { id: whose.id, prefix: ipv4ToNumber(whose.prefix), length: whose.prefixLength! };
+        let match: Match;
+        try {
+          match = parseSelector(e.match).rule.match;
+        } catch {
+          return; // checkFlowspace said why
+        }
+        for (const [word, field] of [[W.NW_SRC, 'nw_src'], [W.NW_DST, 'nw_dst']] as const) {
+          const mask = match.masks[word]! & prefixMask(space.length);
+          if ((((match.values[word]! ^ space.prefix) & mask) >>> 0) !== 0) {
+            this.issues.add(['tenants', t.name, 'flowspace', i, 'match'], `${field}=${numberToIpv4(match.values[word]!)} is outside ${whose.name}'s addresses ${whose.prefix}/${whose.prefixLength}: the entry matches nothing`);
+          }
+        }
+      });
+    }
   }
 
   private checkTenantController(path: PathSegment[], name: string): void {
@@ -358,6 +419,8 @@ export class Checker {
     const macs = new Map<string, string>();
     const tenantOf = new Map<string, string>();
     for (const t of tenants) {
+      // A read-only tenant's ports are the hosts' own tenant's.
+      if (t.prefix === undefined) continue;
       for (const s of t.switches) for (const p of s.ports) {
         const far = this.peers.get(`${s.switch}:${p}`);
         if (far !== undefined) tenantOf.set(far, t.name);

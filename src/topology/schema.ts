@@ -321,10 +321,18 @@ const rateLimit = z.strictObject({
   burst: z.number().int().min(1).max(1_000_000).optional().meta({ description: "The most at once after a quiet spell (default: one second's worth)" }),
 });
 
+/** A flowspace entry: a region of header space and the tenant's permission there. */
+export const flowspaceEntrySchema = z.strictObject({
+  match: z.string().meta({ description: 'The region, as an ovs-ofctl match without ports ("tcp,tp_dst=80", "icmp", "" for everything), in the addresses of the tenant whose traffic it is' }),
+  permission: z.enum(['read', 'write']).meta({ description: 'write: its rules may match this part of its own traffic and its hosts may send it; read: PACKET_IN copies of another tenant\'s traffic (a monitoring slice), never a write' }),
+  of: nodeName.optional().meta({ description: 'For read: the tenant whose traffic it reads' }),
+});
+
 export const tenantSchema = z.strictObject({
   controller: controllerRef.meta({ description: "The tenant's controller: a controller node (c-blue), or tcp:HOST:PORT of one outside netloom such as os-ken (each virtual switch connects out, and the run follows the wall clock)" }),
-  addresses: ipv4Prefix.meta({ description: "The tenant's IPv4 space, e.g. 10.0.0.0/24 (tenants may reuse each other's); at least /8" }),
+  addresses: ipv4Prefix.optional().meta({ description: "The tenant's IPv4 space, e.g. 10.0.0.0/24 (tenants may reuse each other's); at least /8. Only a read-only tenant goes without" }),
   switches: z.record(nodeName, virtualSwitchSchema).meta({ description: 'Its virtual switches by name' }),
+  flowspace: z.array(flowspaceEntrySchema).max(64).optional().meta({ description: 'What of the traffic it may program (write) or watch (read), in file order; default: all of its own hosts\' traffic, write' }),
   quota: z
     .strictObject({
       flows: z.number().int().min(1).max(1_000_000).optional().meta({ description: 'The most flows the tenant may have on one switch, counted as installed there' }),

@@ -23,8 +23,11 @@ export interface TenantSpec {
   name: string;
   id: number;
   controller: ControllerRef;
-  prefix: string;
-  prefixLength: number;
+  /** Its IPv4 space; only a read-only tenant (every flowspace entry reads another's) has none. */
+  prefix?: string;
+  prefixLength?: number;
+  /** Its flowspace, when the file narrows it (default: all of its hosts' traffic, write). */
+  flowspace?: FlowspaceSpec[];
   switches: { name: string; switch: string; ports: string[] }[];
   /** The most flows (as installed) the tenant may have on one switch. */
   maxFlows?: number;
@@ -32,6 +35,13 @@ export interface TenantSpec {
   messageRate?: { rate: number; burst: number };
   /** PACKET_INs a second (and burst) each virtual switch sends its controller. */
   packetInRate?: { rate: number; burst: number };
+}
+
+/** A flowspace entry: an ovs-ofctl match (checked), the permission, and for `read` whose traffic. */
+export interface FlowspaceSpec {
+  match: string;
+  permission: 'read' | 'write';
+  of?: string;
 }
 
 /** A controller node of the topology, or one outside it that datapaths connect to over TCP. */

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { compileRule, inSpace, platformFlows, rewriteFrame, tenantOf, toPhysical, toVirtual, type PortMap, type TenantSpace } from '../../src/tenants/compile.js';
-import { parseFlow } from '../../src/switch/ofctl.js';
+import { WHOLE_FLOWSPACE, compileRule, inSpace, platformFlows, rewriteFrame, tenantOf, toPhysical, toVirtual, type PortMap, type TenantSpace } from '../../src/tenants/compile.js';
+import { parseFlow, parseSelector } from '../../src/switch/ofctl.js';
 import { prefixMask } from '../../src/hosts/addressing.js';
 import { decode, encode, internetChecksum, OpenFlowError } from '../../src/index.js';
 
@@ -50,7 +50,7 @@ describe('compiling a tenant rule', () => {
   const rule = (flow: string) => parseFlow(flow);
 
   it('adds the tenant tag, maps ports and prefixes, and rewrites back around edge outputs only', () => {
-    const [p] = compileRule(blue, ports, rule('priority=100,ip,in_port=1,nw_dst=10.0.0.0/25,actions=output:3,output:2'), 0x0100000000000007n);
+    const [p] = compileRule(blue, ports, rule('priority=100,ip,in_port=1,nw_dst=10.0.0.0/25,actions=output:3,output:2'), 0x0100000000000007n, WHOLE_FLOWSPACE);
     expect([p!.table, p!.priority, p!.cookie, p!.flags]).toEqual([1, 100, 0x0100000000000007n, 1]);
     expect(p!.matchText).toBe('ip,in_port=3,nw_dst=1.0.0.0/25,metadata=0x1/0xff');
     expect(p!.actionsText).toBe(
@@ -59,13 +59,13 @@ describe('compiling a tenant rule', () => {
   });
 
   it('splits a rule that reaches an edge into IPv4 and ARP, whose addresses sit in other fields', () => {
-    const out = compileRule(blue, ports, rule('table=2,priority=1,dl_dst=02:00:00:00:00:02,actions=FLOOD'), 5n);
+    const out = compileRule(blue, ports, rule('table=2,priority=1,dl_dst=02:00:00:00:00:02,actions=FLOOD'), 5n, WHOLE_FLOWSPACE);
     expect(out.map((r) => `${r.table} ${r.matchText}`)).toEqual(['3 ip,dl_dst=02:00:00:00:00:02,metadata=0x1/0xff', '3 arp,dl_dst=02:00:00:00:00:02,metadata=0x1/0xff']);
     expect(out[1]!.actionsText).toContain('load:0xa0000->NXM_OF_ARP_SPA[8..31],load:0xa0000->NXM_OF_ARP_TPA[8..31],output:3');
   });
 
   it('keeps the tenant metadata above the tag and shifts tables by one', () => {
-    const [p] = compileRule(blue, ports, rule('priority=5,metadata=0x3/0xf,actions=write_metadata:0x10/0xff,goto_table:4'), 9n);
+    const [p] = compileRule(blue, ports, rule('priority=5,metadata=0x3/0xf,actions=write_metadata:0x10/0xff,goto_table:4'), 9n, WHOLE_FLOWSPACE);
     expect(p!.matchText).toBe('metadata=0x301/0xfff');
     expect(p!.actionsText).toBe('write_metadata:0x1000/0xff00,goto_table:5');
   });
@@ -78,9 +78,16 @@ describe('compiling a tenant rule', () => {
     ['the platform\'s metadata bits', 'priority=1,actions=write_metadata:0xff00000000000000/0xff00000000000000', 2, 6],
     ['an unknown in_port', 'priority=1,in_port=9,actions=drop', 4, 7],
   ];
+  it('refuses a rule outside its writable flowspace (FLOW_MOD_FAILED/EPERM), and takes one that overlaps it', () => {
+    const web = [parseSelector('tcp,tp_dst=80').rule.match];
+    expect(() => compileRule(blue, ports, rule('priority=1,udp,actions=drop'), 1n, web)).toThrow(expect.objectContaining({ ofp: { type: 5, code: 4 } }));
+    expect(() => compileRule(blue, ports, rule('priority=1,udp,actions=drop'), 1n, [])).toThrow(expect.objectContaining({ ofp: { type: 5, code: 4 } }));
+    expect(compileRule(blue, ports, rule('priority=1,ip,nw_dst=10.0.0.2,actions=drop'), 1n, web).map((r) => r.matchText)).toEqual(['ip,nw_dst=1.0.0.2,metadata=0x1/0xff']);
+  });
+
   it.each(refusals)('refuses %s', (_what, flow, type, code) => {
     try {
-      compileRule(blue, ports, rule(flow), 1n);
+      compileRule(blue, ports, rule(flow), 1n, WHOLE_FLOWSPACE);
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(OpenFlowError);
@@ -91,14 +98,23 @@ describe('compiling a tenant rule', () => {
 
 describe('the platform table', () => {
   it('takes only IPv4 and ARP inside the tenant space at its edge ports, rewritten and tagged', () => {
-    expect(platformFlows([{ space: blue, edges: [3] }])).toEqual([
-      'table=0,priority=200,in_port=3,ip,nw_src=10.0.0.0/24,nw_dst=10.0.0.0/24,actions=load:0x1->NXM_OF_IP_SRC[24..31],load:0x0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0x0->NXM_OF_IP_DST[8..23],write_metadata:0x1/0xff,goto_table:1',
-      'table=0,priority=200,in_port=3,arp,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.0/24,actions=load:0x1->NXM_OF_ARP_SPA[24..31],load:0x0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0x0->NXM_OF_ARP_TPA[8..23],write_metadata:0x1/0xff,goto_table:1',
+    expect(platformFlows([{ space: blue, edges: [3], write: WHOLE_FLOWSPACE }])).toEqual([
+      'table=0,priority=200,ip,in_port=3,nw_src=10.0.0.0/24,nw_dst=10.0.0.0/24,actions=load:0x1->NXM_OF_IP_SRC[24..31],load:0x0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0x0->NXM_OF_IP_DST[8..23],write_metadata:0x1/0xff,goto_table:1',
+      'table=0,priority=200,arp,in_port=3,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.0/24,actions=load:0x1->NXM_OF_ARP_SPA[24..31],load:0x0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0x0->NXM_OF_ARP_TPA[8..23],write_metadata:0x1/0xff,goto_table:1',
       'table=0,priority=100,in_port=3,actions=drop',
       'table=0,priority=50,ip,nw_dst=1.0.0.0/8,actions=write_metadata:0x1/0xff,goto_table:1',
       'table=0,priority=50,arp,arp_tpa=1.0.0.0/8,actions=write_metadata:0x1/0xff,goto_table:1',
     ]);
-    for (const flow of platformFlows([{ space: blue, edges: [3] }])) expect(() => parseFlow(flow)).not.toThrow();
+    for (const flow of platformFlows([{ space: blue, edges: [3], write: WHOLE_FLOWSPACE }])) expect(() => parseFlow(flow)).not.toThrow();
+  });
+
+  it('takes only what lies in the tenant\'s write regions when its flowspace is narrower', () => {
+    const write = ['tcp,tp_dst=80', 'arp'].map((m) => parseSelector(m).rule.match);
+    expect(platformFlows([{ space: blue, edges: [3], write }]).slice(0, 3).map((f) => f.slice(0, f.indexOf(',actions=')))).toEqual([
+      'table=0,priority=200,tcp,in_port=3,nw_src=10.0.0.0/24,nw_dst=10.0.0.0/24,tp_dst=80',
+      'table=0,priority=200,arp,in_port=3,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.0/24',
+      'table=0,priority=100,in_port=3',
+    ]);
   });
 });
 

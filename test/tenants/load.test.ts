@@ -59,6 +59,30 @@ describe('tenants in a topology file', () => {
     ]);
   });
 
+  it('takes flowspaces, a read-only tenant without addresses, and names every flowspace mistake at its place', () => {
+    const monitor = `  ops: { controller: c-ops, switches: { w: { switch: s1, ports: [p1] } }, flowspace: [{ match: icmp, permission: read, of: blue }] }\n`;
+    const ok = loadTopology(BASE(GOOD + monitor, '  c-ops: { kind: controller, app: learning }\n'), 't.yaml');
+    expect(ok.tenants?.[2]).toEqual({ name: 'ops', id: 3, controller: { node: 'c-ops' }, switches: [{ name: 'w', switch: 's1', ports: ['p1'] }], flowspace: [{ match: 'icmp', permission: 'read', of: 'blue' }] });
+    const bad = `  blue: { controller: c-blue, addresses: 10.0.0.0/24, switches: { vs1: { switch: s1, ports: [p1, up] } }, flowspace: [{ match: "tcp,tp_dts=80", permission: write }, { match: "in_port=1", permission: write }, { match: "ip,nw_dst=10.1.0.0/16", permission: write }, { match: "", permission: write, of: red }] }
+  red: { controller: c-red, switches: { vs1: { switch: s1, ports: [p2, up] } }, flowspace: [{ match: icmp, permission: read }] }
+  ops: { controller: c-ops, switches: { w: { switch: s1, ports: [p2] } }, flowspace: [{ match: icmp, permission: read, of: bleu }] }
+`;
+    const found = problems(BASE(bad, '  c-ops: { kind: controller, app: learning }\n'));
+    expect(found[0]).toMatch(/^bad\.yaml:15:133 tenants\.blue\.flowspace\[0\]\.match: unknown field "tp_dts"; fields are in_port, /);
+    expect(found.slice(1)).toEqual([
+      'bad.yaml:15:175 tenants.blue.flowspace[1].match: a flowspace entry takes no in_port: the virtual switches give the tenant its ports',
+      "bad.yaml:15:218 tenants.blue.flowspace[2].match: nw_dst=10.1.0.0 is outside blue's addresses 10.0.0.0/24: the entry matches nothing",
+      'bad.yaml:15:300 tenants.blue.flowspace[3].of: a tenant writes only its own traffic: of goes with permission read',
+      'bad.yaml:16:93 tenants.red.flowspace[0]: read needs of: the tenant whose traffic it reads (blue, ops)',
+      'bad.yaml:17:124 tenants.ops.flowspace[0].of: unknown tenant "bleu"; did you mean "blue"? (tenants are blue, red, ops)',
+    ]);
+    // A tenant with hosts needs its addresses; a read-only one watches only the tenants it reads.
+    expect(problems(BASE(GOOD.replace('addresses: 10.0.0.0/24, ', '') + monitor.replace('ports: [p1]', 'ports: [p2]'), '  c-ops: { kind: controller, app: learning }\n'))).toEqual([
+      "bad.yaml:15:9 tenants.blue: a tenant needs addresses (its IPv4 space); only a read-only tenant, whose every flowspace entry reads another's traffic, goes without",
+      'bad.yaml:17:66 tenants.ops.switches.w.ports[0]: s1:p2 belongs to tenant red, whose traffic ops does not read',
+    ]);
+  });
+
   it('still refuses one address on two hosts of the same tenant (or of none)', () => {
     expect(problems(BASE(GOOD.replace('ports: [p2, up]', 'ports: [up]').replace('ports: [p1, up]', 'ports: [p1, p2, up]')))).toEqual(['bad.yaml:6:49 nodes.r1.interfaces.eth0.ipv4: 10.0.0.1 is also on b1:eth0']);
   });

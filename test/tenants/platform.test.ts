@@ -6,6 +6,7 @@
  * other tenant's traffic goes on untouched.
  */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode, loadTopology, loadTopologyFile, runTopology, MemorySink, PcapngWriter, readCapture } from '../../src/index.js';
 import { build } from '../../src/topology/build.js';
@@ -13,6 +14,7 @@ import { loadApps } from '../../src/topology/apps.js';
 import type { ControllerNode } from '../../src/controller/node.js';
 import { answers } from './fixtures/attacker-app.js';
 import { results as quotaResults } from './fixtures/quota-app.js';
+import { seen as monitorSaw, writes as monitorWrites } from './fixtures/spy-app.js';
 
 const root = join(import.meta.dirname, '../..');
 const lesson = (name: string) => loadTopologyFile(join(root, 'topologies', `${name}.yaml`));
@@ -92,6 +94,26 @@ tenants:
     ]);
     const s1 = built.net.nodes.get('s1') as import('../../src/switch/node.js').SwitchNode;
     expect(s1.bridge.pipeline.allRules().filter((r) => r.table > 0).length).toBe(10);
+  });
+
+  it("gives a read-only slice copies of another tenant's PACKET_INs in its region, in that tenant's addresses, and no write", async () => {
+    const text = readFileSync(join(root, 'topologies', 'tenants-monitor.yaml'), 'utf8').replace('c-ops: { kind: controller, app: learning }', 'c-ops: { kind: controller, app: ./fixtures/spy-app.ts }');
+    const topology = loadTopology(text, join(import.meta.dirname, 'monitor.yaml'));
+    monitorSaw.length = 0;
+    monitorWrites.length = 0;
+    const summary = await runTopology(topology, { apps: await loadApps(topology, import.meta.dirname) });
+    expect(summary.passed).toBe(true);
+    // blue's first echo request missed blue's tables (its learning app knew no MAC yet): ops sees it on its own port 1, in blue's
+    // addresses — once in the run, once in the run of the path expectation; blue's ARP and red's traffic never.
+    expect(monitorSaw).toEqual(['0003000000000001 port 1 icmp 10.0.0.1 > 10.0.0.2', '0003000000000001 port 1 icmp 10.0.0.1 > 10.0.0.2']);
+    expect(monitorWrites).toEqual(['table-miss: 5/4', 'packet-out: 1/5', 'table-miss: 5/4', 'packet-out: 1/5']);
+    expect(summary.tenants).toEqual([
+      { name: 'blue', flows: 5, packetIns: 3, packetInsDropped: 0, refused: {}, rateLimited: 0 },
+      { name: 'red', flows: 5, packetIns: 3, packetInsDropped: 0, refused: {}, rateLimited: 0 },
+      { name: 'ops', flows: 0, packetIns: 1, packetInsDropped: 0, refused: { 'FLOW_MOD_FAILED/EPERM': 1, 'BAD_REQUEST/EPERM': 1 }, rateLimited: 0 },
+    ]);
+    // blue's UDP lies outside its flowspace: dropped at s1's door.
+    expect(summary.drops).toEqual([{ node: 's1', reason: 'FLOW_DROP', count: 5 }]);
   });
 
   it("refuses every escape a tenant's app tries, and the other tenant's traffic is untouched", async () => {
