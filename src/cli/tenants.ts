@@ -22,11 +22,12 @@ export function tenantsCommand(file: string): void {
     }
     for (const e of t.flowspace ?? []) out.push(`  flowspace: ${e.permission} ${e.match === '' ? 'everything' : e.match}${e.of === undefined ? '' : ` of ${e.of}`}`);
     t.switches.forEach((s, i) => {
-      out.push(`  ${s.name}: datapath ${virtualDatapathId(t.id, i + 1).toString(16).padStart(16, '0')} on ${s.switch}`);
+      const over = [...new Set(s.ports.map((p) => p.switch))];
+      out.push(`  ${s.name}: datapath ${virtualDatapathId(t.id, i + 1).toString(16).padStart(16, '0')} ${over.length > 1 ? `a big switch over ${over.join(', ')}` : `on ${over[0]}`}`);
       s.ports.forEach((p, j) => {
-        const end = far.get(`${s.switch}:${p}`);
+        const end = far.get(`${p.switch}:${p.port}`);
         const role = end === undefined ? 'not linked' : end.kind === 'switch' ? `link to ${end.port}, shared by tenants` : `edge, to ${end.port}`;
-        out.push(`    port ${j + 1} ${p}: ${s.switch}:${p} (${role})`);
+        out.push(over.length > 1 ? `    port ${j + 1} ${p.switch}:${p.port} (${role})` : `    port ${j + 1} ${p.port}: ${p.switch}:${p.port} (${role})`);
       });
     });
   }

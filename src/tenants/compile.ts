@@ -76,6 +76,14 @@ const BAD_OUT_PORT: OfpErrorCode = { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_OU
 export interface PortMap {
   toPhysical: ReadonlyMap<number, number>;
   edges: ReadonlySet<number>;
+  /** A big switch's virtual ports on its other physical switches: the VLAN its packets for that port travel in, and the port towards it here. */
+  remote?: ReadonlyMap<number, Tunnel>;
+}
+
+/** How a big switch reaches one of its virtual ports from one of its physical switches. */
+export interface Tunnel {
+  vid: number;
+  via: number;
 }
 
 const sub = (name: string, start: number, bits: number): SubField => ({ field: fieldByName(name)!, start, bits });
@@ -95,6 +103,9 @@ export function rewriteAddresses(s: TenantSpace, protocol: 'ip' | 'arp', to: 'ph
   return [...rewrite(s, src!, to), ...rewrite(s, dst!, to)];
 }
 
+/** A load action in ovs-ofctl syntax, for the platform's own flows. */
+const load = (a: Action) => (a.type === 'load' ? `load:0x${a.value.toString(16)}->${a.dst.field.aliases.find((n) => n.startsWith('NXM_'))}[${a.dst.start}..${a.dst.start + a.dst.bits - 1}]` : '');
+
 /**
  * The platform's table-0 flows for one physical switch, in ovs-ofctl syntax. A tenant's edge port
  * takes IPv4 and ARP inside its space that lie in one of its `write` regions (its flowspace);
@@ -102,13 +113,13 @@ export function rewriteAddresses(s: TenantSpace, protocol: 'ip' | 'arp', to: 'ph
  */
 export function platformFlows(tenants: readonly { space: TenantSpace; edges: readonly number[]; write: readonly Match[] }[]): string[] {
   const flows: string[] = [];
-  const load = (a: Action) => (a.type === 'load' ? `load:0x${a.value.toString(16)}->${a.dst.field.aliases.find((n) => n.startsWith('NXM_'))}[${a.dst.start}..${a.dst.start + a.dst.bits - 1}]` : '');
   for (const { space, edges, write } of tenants) {
     const net = `${numberToIpv4(space.prefix)}/${space.length}`;
     const tag = `write_metadata:0x${space.id.toString(16)}/0xff,goto_table:1`;
     for (const port of edges) {
       for (const [protocol, src, dst] of [['ip', 'nw_src', 'nw_dst'], ['arp', 'arp_spa', 'arp_tpa']] as const) {
-        const base = parseSelector(`in_port=${port},${protocol},${src}=${net},${dst}=${net}`).rule.match;
+        // Untagged only: a host's VLAN tag could pass for a big switch's on the core.
+        const base = parseSelector(`in_port=${port},vlan_tci=0x0000/0x1000,${protocol},${src}=${net},${dst}=${net}`).rule.match;
         const rewrites = rewriteAddresses(space, protocol, 'physical').map(load).join(',');
         for (const region of write) {
           const m = base.intersect(region);
@@ -121,6 +132,28 @@ export function platformFlows(tenants: readonly { space: TenantSpace; edges: rea
     // From a link to another switch: already physical, the tenant is the destination's top byte.
     flows.push(`table=0,priority=50,ip,nw_dst=${space.id}.0.0.0/8,actions=${tag}`);
     flows.push(`table=0,priority=50,arp,arp_tpa=${space.id}.0.0.0/8,actions=${tag}`);
+  }
+  return flows;
+}
+
+/**
+ * The platform's table-0 flows that carry a big switch's packets between its physical switches,
+ * on one of them (ONOS's virtual-device realization): a packet for virtual port p crosses the
+ * core tagged with p's VLAN; at p's switch it leaves untagged, in its tenant's addresses.
+ * `core` are this switch's ports to the big switch's other switches: only there is a tag trusted.
+ */
+export function bigSwitchFlows(s: TenantSpace, core: readonly number[], tunnels: readonly { vid: number; port?: number; via?: number }[]): string[] {
+  const flows: string[] = [];
+  for (const c of core) {
+    for (const t of tunnels) {
+      if (t.port === undefined) flows.push(`table=0,priority=300,in_port=${c},dl_vlan=${t.vid},actions=output:${t.via}`);
+      else {
+        for (const protocol of ['ip', 'arp'] as const) {
+          // A big switch's ports are all its hosts': the addresses become the tenant's again.
+          flows.push(`table=0,priority=300,in_port=${c},dl_vlan=${t.vid},${protocol},actions=pop_vlan,${rewriteAddresses(s, protocol, 'virtual').map(load).join(',')},output:${t.port}`);
+        }
+      }
+    }
   }
   return flows;
 }
@@ -169,24 +202,35 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
     // In an action list the packet goes on: back to physical. An action set has one output.
     if (edge && !actionSet) out.push(...rewriteAddresses(s, protocol, 'physical'));
   };
+  // To a big switch's port on another of its switches: across the core in that port's VLAN.
+  const tunnel = (t: Tunnel) => {
+    out.push({ type: 'push_vlan', tpid: 0x8100 }, { type: 'mod_vlan', what: 'vid', value: t.vid, push: false }, { type: 'output', port: t.via });
+    if (!actionSet) out.push({ type: 'pop_vlan' });
+  };
   for (const a of actions) {
     switch (a.type) {
       case 'output': {
         const port = ports.toPhysical.get(a.port);
-        if (port === undefined) refuse(`output:${a.port} is not a port of this virtual switch`, BAD_OUT_PORT, 'actions');
-        emit(port!);
+        const far = ports.remote?.get(a.port);
+        if (port !== undefined) emit(port);
+        else if (far !== undefined) tunnel(far);
+        else refuse(`output:${a.port} is not a port of this virtual switch`, BAD_OUT_PORT, 'actions');
         break;
       }
       case 'flood':
       case 'all':
         // The tenant's own ports only; the switch skips the input port.
         for (const port of ports.toPhysical.values()) emit(port);
+        for (const far of ports.remote?.values() ?? []) tunnel(far);
         break;
-      case 'in_port':
-      case 'controller':
       case 'pop_vlan':
       case 'push_vlan':
       case 'mod_vlan':
+        // A tag a tenant pushed could pass for a big switch's VLAN on the core.
+        refuse(`${a.type}: VLAN tags are the platform's (its big switches carry packets in them)`, EPERM_ACTION, 'actions');
+        break;
+      case 'in_port':
+      case 'controller':
       case 'dec_ttl':
       case 'set_ttl':
       case 'clear_actions':
@@ -231,6 +275,8 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
  */
 export function compileRule(s: TenantSpace, ports: PortMap, rule: Rule, cookie: bigint, write: readonly Match[]): Rule[] {
   if (rule.table >= 254) refuse(`table ${rule.table}: a tenant has tables 0-253`, { type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.BAD_TABLE_ID });
+  // A big switch's rule for a port on another of its switches has nothing to do here.
+  if (rule.match.masks[W.IN_PORT] !== 0 && ports.remote?.has(rule.match.values[W.IN_PORT]!)) return [];
   // A rule that can match none of the traffic it may write is outside its flowspace (the research notes' R7).
   if (!write.some((region) => region.intersect(rule.match) !== undefined)) refuse(`${rule.matchText || 'the rule'} lies outside the tenant's writable flowspace`, { type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.EPERM });
   const type = (rule.match.masks[W.DL_TYPE]! & 0xffff) === 0xffff ? rule.match.values[W.DL_TYPE] : undefined;

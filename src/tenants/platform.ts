@@ -9,6 +9,10 @@
  *
  * Physical PACKET_INs go to the tenant whose tag they carry, its addresses restored; PACKET_OUTs
  * must parse and stay in the tenant's space; physical FLOW_REMOVEDs remove the tenant's rule.
+ *
+ * A big switch is one virtual switch over several physical ones (its members): the tenant's
+ * rules run on each member where a packet enters, and an output to a port on another member
+ * crosses the core in that port's VLAN along a shortest path the platform installs.
  */
 import type { SwitchEvents, SwitchNode, SwitchPortInfo } from '../switch/node.js';
 import { Bridge } from '../switch/bridge.js';
@@ -24,7 +28,7 @@ import { OFPP, OFPPR, type MessageOf } from '../openflow/messages.js';
 import type { AppFactory, PacketInEvent } from '../controller/controller.js';
 import type { Datapath } from '../controller/datapath.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
-import { WHOLE_FLOWSPACE, compileRule, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
+import { WHOLE_FLOWSPACE, bigSwitchFlows, compileRule, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
 
 /** What the platform needs to know of a tenant. */
 export interface PlatformTenant {
@@ -35,13 +39,28 @@ export interface PlatformTenant {
   prefixLength?: number;
   /** Its flowspace (default: all of its hosts' traffic, writable). `read` entries name the tenant whose traffic they read. */
   flowspace?: FlowspaceEntry[];
-  switches: { name: string; physical: SwitchNode; ports: { name: string; physical: number; edge: boolean }[] }[];
+  /** Its virtual switches; a big switch's ports are on several physical switches. */
+  switches: { name: string; ports: VirtualPortSpec[] }[];
   /** The most physical rules the tenant may have on one switch (FLOW_MOD_FAILED/TABLE_FULL past it). */
   maxFlows?: number;
   /** Messages a second its controller may send each virtual switch (HELLO and ECHO exempt); past it, BAD_REQUEST/EPERM. */
   messageRate?: Rate;
   /** PACKET_INs a second each virtual switch sends its controller; past it they are dropped. */
   packetInRate?: Rate;
+}
+
+/** A virtual port: the physical switch and port behind it, and whether a host (not another switch) is at its far end. */
+export interface VirtualPortSpec {
+  name: string;
+  switch: SwitchNode;
+  physical: number;
+  edge: boolean;
+}
+
+/** A link between two physical switches: how the platform routes inside a big switch. */
+export interface SwitchLink {
+  a: { switch: SwitchNode; physical: number };
+  b: { switch: SwitchNode; physical: number };
 }
 
 /** A region of header space (in the addresses of the tenant it concerns) and what a tenant may do there. */
@@ -77,10 +96,22 @@ const NO_COOKIE = 0xffffffffffffffffn;
 const REMOVED = ['idle_timeout', 'hard_timeout', 'delete', 'group_delete'] as const;
 const ALL_ONES = 0xffffffffffffffffn;
 
+/** A tenant rule as installed: its physical cookie and what it became on each member it is installed on. */
 interface Compiled {
   cookie: bigint;
   actionsText: string;
-  expansions: Rule[];
+  installed: Map<SwitchNode, Rule[]>;
+}
+
+/** One physical switch a virtual switch is carved from: its ports there, and the way to the others. */
+export interface Member {
+  physical: SwitchNode;
+  portMap: PortMap;
+  /** Physical port -> virtual port, for the ports on this member. */
+  toVirtual: ReadonlyMap<number, number>;
+  /** A big switch's tunnels through this member (bigSwitchFlows), and its ports to the other members. */
+  tunnels: { vid: number; port?: number; via?: number }[];
+  core: number[];
 }
 
 /** A tenant's virtual switch: the OpenFlow datapath its controller sees. */
@@ -92,9 +123,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
   readonly name: string;
   listener: SwitchEvents | undefined;
   readonly space: TenantSpace;
-  readonly portMap: PortMap;
-  /** Physical port -> virtual port. */
-  private readonly toVirtualPort = new Map<number, number>();
+  readonly members: readonly Member[];
   private readonly compiled = new Map<Rule, Compiled>();
   readonly byCookie = new Map<bigint, Rule>();
   /** The regions of its own traffic it may program and send (virtual addresses). */
@@ -108,10 +137,10 @@ export class VirtualSwitch implements OpenFlowDatapath {
   constructor(
     private readonly platform: Platform,
     readonly tenant: TenantState,
-    readonly physical: SwitchNode,
     name: string,
     index: number,
-    ports: readonly { name: string; physical: number; edge: boolean }[],
+    private readonly ports: readonly VirtualPortSpec[],
+    members: readonly Member[],
   ) {
     this.name = `${tenant.name}/${name}`;
     this.datapathId = virtualDatapathId(tenant.id, index);
@@ -122,24 +151,21 @@ export class VirtualSwitch implements OpenFlowDatapath {
     this.reads = (flowspace ?? []).filter((e) => e.permission === 'read');
     if (tenant.messageRate !== undefined) this.messages = new TokenBucket(tenant.messageRate.rate, tenant.messageRate.burst);
     if (tenant.packetInRate !== undefined) this.packetIns = new TokenBucket(tenant.packetInRate.rate, tenant.packetInRate.burst);
-    const toPhysicalPort = new Map<number, number>();
-    const edges = new Set<number>();
-    ports.forEach((p, i) => {
-      toPhysicalPort.set(i + 1, p.physical);
-      this.toVirtualPort.set(p.physical, i + 1);
-      if (p.edge) edges.add(p.physical);
-    });
-    this.portMap = { toPhysical: toPhysicalPort, edges };
-    // The tenant's rules as it wrote them; the physical switch times them out.
+    this.members = members;
+    // The tenant's rules as it wrote them; the physical switches time them out.
     this.bridge = new Bridge(this.name, ports.map((p, i) => ({ number: i + 1, name: p.name })), { enforceTimeouts: false });
   }
 
   get net(): SwitchNode['net'] {
-    return this.physical.net;
+    return this.members[0]!.physical.net;
   }
 
-  virtualPort(physical: number): number | undefined {
-    return this.toVirtualPort.get(physical);
+  member(sw: SwitchNode): Member | undefined {
+    return this.members.find((m) => m.physical === sw);
+  }
+
+  virtualPort(sw: SwitchNode, physical: number): number | undefined {
+    return this.member(sw)?.toVirtual.get(physical);
   }
 
   admit(): OfpErrorCode | undefined {
@@ -167,92 +193,114 @@ export class VirtualSwitch implements OpenFlowDatapath {
   }
 
   portInfo(): SwitchPortInfo[] {
-    const physical = new Map(this.physical.portInfo().map((p) => [p.number, p]));
-    return [...this.portMap.toPhysical].map(([v, p]) => ({ ...physical.get(p)!, number: v, name: this.bridge.ports[v - 1]!.name }));
+    return this.ports.map((p, i) => ({ ...p.switch.portInfo().find((q) => q.number === p.physical)!, number: i + 1, name: p.name }));
   }
 
-  /** The tenant's table changed (or the physical switch connected): compile what is new or changed, delete what is gone. */
+  /** A member (re)connected with an empty table: nothing of this tenant is installed there any more. */
+  memberCleared(sw: SwitchNode): void {
+    for (const c of this.compiled.values()) c.installed.delete(sw);
+  }
+
+  /** The tenant's table changed (or a member connected): compile what is new or changed onto every connected member, delete what is gone. */
   flowsChanged(): void {
-    const dp = this.platform.datapathOf(this.physical);
-    if (dp === undefined) return;
     const live = new Set(this.bridge.pipeline.allRules());
     for (const [rule, c] of this.compiled) {
       if (live.has(rule)) continue;
-      this.withdraw(dp, c);
+      this.withdraw(c);
       this.compiled.delete(rule);
       this.byCookie.delete(c.cookie);
     }
     for (const rule of live) {
       const old = this.compiled.get(rule);
-      if (old !== undefined && old.actionsText === rule.actionsText) continue;
+      const current = old !== undefined && old.actionsText === rule.actionsText;
       // A fresh cookie even for a rule compiled again: the FLOW_REMOVED its old rules cause must not find it.
-      const cookie = (BigInt(this.tenant.id) << 56n) | this.tenant.nextRule++;
-      let expansions: Rule[];
-      try {
-        expansions = compileRule(this.space, this.portMap, rule, cookie, this.write);
-      } catch (e) {
-        this.unrun(dp, rule, old);
-        throw e;
+      const c: Compiled = current ? old : { cookie: (BigInt(this.tenant.id) << 56n) | this.tenant.nextRule++, actionsText: rule.actionsText, installed: new Map() };
+      const pending = new Map<SwitchNode, Rule[]>();
+      for (const m of this.members) {
+        if (c.installed.has(m.physical) || this.platform.datapathOf(m.physical) === undefined) continue;
+        try {
+          pending.set(m.physical, this.expand(m, rule, c.cookie, current ? 0 : (old?.installed.get(m.physical)?.length ?? 0)));
+        } catch (e) {
+          this.unrun(rule, old);
+          throw e;
+        }
       }
-      const quota = this.tenant.maxFlows;
-      // Counted on the physical table, as the research notes' R11: what this tenant has installed on this switch.
-      if (quota !== undefined && this.platform.physicalRules(this.tenant, this.physical) - (old?.expansions.length ?? 0) + expansions.length > quota) {
-        this.unrun(dp, rule, old);
-        throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', `tenant ${this.tenant.name} has its ${quota} flows on ${this.physical.name}`, 'flow_mod', 0, { type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.TABLE_FULL });
-      }
-      if (old !== undefined) {
-        this.withdraw(dp, old);
+      if (!current && old !== undefined) {
+        this.withdraw(old);
         this.byCookie.delete(old.cookie);
       }
-      for (const p of expansions) {
-        dp.flowMod({
-          tableId: p.table, priority: p.priority, cookie, idleTimeout: p.idleTimeout, hardTimeout: p.hardTimeout, flags: 1,
-          match: matchToOxm(p.match), instructions: actionsToInstructions(p.actions, p.match),
-        });
+      for (const [sw, rules] of pending) {
+        const dp = this.platform.datapathOf(sw)!;
+        for (const p of rules) {
+          dp.flowMod({
+            tableId: p.table, priority: p.priority, cookie: c.cookie, idleTimeout: p.idleTimeout, hardTimeout: p.hardTimeout, flags: 1,
+            match: matchToOxm(p.match), instructions: actionsToInstructions(p.actions, p.match),
+          });
+        }
+        c.installed.set(sw, rules);
       }
-      this.compiled.set(rule, { cookie, actionsText: rule.actionsText, expansions });
-      this.byCookie.set(cookie, rule);
+      this.compiled.set(rule, c);
+      this.byCookie.set(c.cookie, rule);
     }
   }
 
+  /** A rule as it runs on one member, within the tenant's quota there (`replacing`: physical rules it takes the place of). */
+  private expand(m: Member, rule: Rule, cookie: bigint, replacing: number): Rule[] {
+    const rules = compileRule(this.space, m.portMap, rule, cookie, this.write);
+    const quota = this.tenant.maxFlows;
+    // Counted on the physical table, as the research notes' R11: what this tenant has installed on this switch.
+    if (quota !== undefined && this.platform.physicalRules(this.tenant, m.physical) - replacing + rules.length > quota) {
+      throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', `tenant ${this.tenant.name} has its ${quota} flows on ${m.physical.name}`, 'flow_mod', 0, { type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.TABLE_FULL });
+    }
+    return rules;
+  }
+
   /** A rule the platform will not run: the tenant's table must not keep it (nor its earlier form). */
-  private unrun(dp: Datapath, rule: Rule, old: Compiled | undefined): void {
+  private unrun(rule: Rule, old: Compiled | undefined): void {
     this.bridge.pipeline.delete([rule]);
     if (old !== undefined) {
-      this.withdraw(dp, old);
+      this.withdraw(old);
       this.byCookie.delete(old.cookie);
     }
     this.compiled.delete(rule);
   }
 
-  /** Physical rules this virtual switch has installed. */
-  get installed(): number {
+  /** Physical rules this virtual switch has installed on a switch (all switches when none is named). */
+  installed(sw?: SwitchNode): number {
     let n = 0;
-    for (const c of this.compiled.values()) n += c.expansions.length;
+    for (const c of this.compiled.values()) for (const [on, rules] of c.installed) if (sw === undefined || on === sw) n += rules.length;
     return n;
   }
 
-  private withdraw(dp: Datapath, c: Compiled): void {
-    for (const p of c.expansions) dp.flowMod({ command: 'delete_strict', tableId: p.table, priority: p.priority, cookie: c.cookie, cookieMask: ALL_ONES, match: matchToOxm(p.match) });
+  private withdraw(c: Compiled, only?: SwitchNode): void {
+    for (const [sw, rules] of c.installed) {
+      if (only !== undefined && sw !== only) continue;
+      const dp = this.platform.datapathOf(sw);
+      for (const p of rules) dp?.flowMod({ command: 'delete_strict', tableId: p.table, priority: p.priority, cookie: c.cookie, cookieMask: ALL_ONES, match: matchToOxm(p.match) });
+      c.installed.delete(sw);
+    }
   }
 
-  /** A physical rule of this tenant timed out or was deleted: so is the tenant's. */
-  removed(cookie: bigint, reason: number): void {
+  /**
+   * A physical rule of this tenant timed out or was deleted on one member: its other expansions
+   * there go with it. An idle timeout removes the tenant's rule once it is idle on every member;
+   * anything else removes it everywhere at once.
+   */
+  removed(sw: SwitchNode, cookie: bigint, reason: number): void {
     const rule = this.byCookie.get(cookie);
     if (rule === undefined) return;
     const c = this.compiled.get(rule)!;
-    const dp = this.platform.datapathOf(this.physical);
-    // Its other expansions go with it.
-    if (dp !== undefined && c.expansions.length > 1) this.withdraw(dp, c);
+    this.withdraw(c, sw);
+    if (REMOVED[reason] === 'idle_timeout' && c.installed.size > 0) return;
+    this.withdraw(c);
     this.compiled.delete(rule);
     this.byCookie.delete(cookie);
     this.bridge.pipeline.delete([rule]);
     this.listener?.flowRemoved(rule, REMOVED[reason] ?? 'delete');
   }
 
-  /** A tenant's PACKET_OUT: a real frame, in the tenant's space, out of its own ports. */
+  /** A tenant's PACKET_OUT: a real frame, in the tenant's space, out of its own ports (from the member its in_port is on). */
   packetOut(inPort: number, actions: readonly Action[], bytes: Uint8Array): void {
-    const dp = this.platform.datapathOf(this.physical);
     const bad = (code: number, why: string): never => {
       throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', why, 'packet_out', 0, { type: OFPET.BAD_REQUEST, code });
     };
@@ -263,19 +311,21 @@ export class VirtualSwitch implements OpenFlowDatapath {
     if (addresses !== undefined && !(inSpace(this.space, addresses.src) && inSpace(this.space, addresses.dst))) bad(OFPBRC.EPERM, "the frame's addresses are outside the tenant's space");
     const data = addresses === undefined ? bytes : rewriteFrame(bytes, (a) => toPhysical(this.space, a));
     if (data === undefined) bad(OFPBRC.BAD_PACKET, 'the frame does not parse');
-    const physicalIn = inPort === OFPP_CONTROLLER ? OFPP.CONTROLLER : this.portMap.toPhysical.get(inPort);
-    if (physicalIn === undefined) bad(OFPBRC.BAD_PORT, `in_port ${inPort} is not a port of this virtual switch`);
-    const out = physicalActions(this.space, this.portMap, actions, addresses?.protocol, false);
+    const from = inPort === OFPP_CONTROLLER ? this.ports[0] : this.ports[inPort - 1];
+    if (from === undefined) bad(OFPBRC.BAD_PORT, `in_port ${inPort} is not a port of this virtual switch`);
+    const m = this.member(from!.switch)!;
+    const out = physicalActions(this.space, m.portMap, actions, addresses?.protocol, false);
+    const dp = this.platform.datapathOf(m.physical);
     if (dp === undefined) return;
     const match = new Match();
     if (addresses !== undefined) match.set(W.DL_TYPE, addresses.protocol === 'ip' ? 0x0800 : 0x0806, 0xffff);
     const [apply] = actionsToInstructions(out, match);
-    dp.packetOut(data!, apply?.type === 'apply_actions' ? apply.actions : [], physicalIn!);
+    dp.packetOut(data!, apply?.type === 'apply_actions' ? apply.actions : [], inPort === OFPP_CONTROLLER ? OFPP.CONTROLLER : from!.physical);
   }
 
   /** A PACKET_IN may go to the tenant's controller: it has a port for it and room under its PACKET_IN rate. */
-  private admitPacketIn(physicalPort: number): number | undefined {
-    const port = this.virtualPort(physicalPort);
+  private admitPacketIn(sw: SwitchNode, physicalPort: number): number | undefined {
+    const port = this.virtualPort(sw, physicalPort);
     if (port === undefined || this.listener === undefined) return undefined;
     if (this.packetIns !== undefined && !this.packetIns.take(this.net.scheduler.now)) {
       this.tenant.counters.packetInsDropped++;
@@ -286,12 +336,12 @@ export class VirtualSwitch implements OpenFlowDatapath {
   }
 
   /** A copy of another tenant's PACKET_IN, in that tenant's addresses, when one of this tenant's read entries covers it. */
-  readCopy(ev: PacketInEvent, owner: VirtualSwitch): void {
+  readCopy(sw: SwitchNode, ev: PacketInEvent, owner: VirtualSwitch): void {
     if (this.reads.length === 0) return;
     const data = rewriteFrame(ev.data, (a) => toVirtual(owner.space, a)) ?? ev.data;
     const words = new SwitchPacket(data, 0).words;
     if (!this.reads.some((e) => e.of === owner.tenant.name && e.match.matches(words))) return;
-    const port = this.admitPacketIn(ev.inPort);
+    const port = this.admitPacketIn(sw, ev.inPort);
     if (port === undefined) return;
     const fields = new Uint32Array(FLOW_WORDS);
     fields[W.IN_PORT] = port;
@@ -299,8 +349,8 @@ export class VirtualSwitch implements OpenFlowDatapath {
   }
 
   /** A physical PACKET_IN for this tenant: its port, its addresses, its cookie and table. */
-  packetIn(ev: PacketInEvent, metadata: bigint): void {
-    const port = this.admitPacketIn(ev.inPort);
+  packetIn(sw: SwitchNode, ev: PacketInEvent, metadata: bigint): void {
+    const port = this.admitPacketIn(sw, ev.inPort);
     if (port === undefined) return;
     const data = rewriteFrame(ev.data, (a) => toVirtual(this.space, a)) ?? ev.data;
     const rule = this.byCookie.get(ev.cookie);
@@ -315,26 +365,60 @@ export class VirtualSwitch implements OpenFlowDatapath {
   }
 }
 
+/** VLAN ids for big switches' ports: 1-4094 (802.1Q), one per port over all tenants. */
+const MAX_VID = 4094;
+
 /** The platform: the physical switches' controller, and every tenant's virtual switches. */
 export class Platform {
   readonly tenants: TenantState[];
   readonly virtualSwitches: VirtualSwitch[] = [];
   private readonly datapaths = new Map<SwitchNode, Datapath>();
   private readonly byDatapathId = new Map<bigint, SwitchNode>();
+  private nextVid = 1;
 
-  constructor(tenants: readonly PlatformTenant[]) {
+  constructor(tenants: readonly PlatformTenant[], links: readonly SwitchLink[] = []) {
     this.tenants = tenants.map((t) => ({ ...t, nextRule: 1n, counters: { refused: new Map(), rateLimited: 0, packetIns: 0, packetInsDropped: 0 } }));
     for (const t of this.tenants) {
       t.switches.forEach((s, i) => {
-        this.virtualSwitches.push(new VirtualSwitch(this, t, s.physical, s.name, i + 1, s.ports));
-        this.byDatapathId.set(s.physical.datapathId, s.physical);
+        this.virtualSwitches.push(new VirtualSwitch(this, t, s.name, i + 1, s.ports, this.members(s.ports, links)));
+        for (const p of s.ports) this.byDatapathId.set(p.switch.datapathId, p.switch);
       });
     }
   }
 
+  /** A virtual switch's members; for a big switch, each port's VLAN and the shortest paths between members. */
+  private members(ports: readonly VirtualPortSpec[], links: readonly SwitchLink[]): Member[] {
+    const switches = [...new Set(ports.map((p) => p.switch))];
+    const big = switches.length > 1;
+    const vids = ports.map(() => (big ? this.nextVid++ : 0));
+    if (this.nextVid > MAX_VID + 1) throw new Error(`big switches have ${this.nextVid - 1} ports over all tenants; the core's VLANs hold ${MAX_VID}`);
+    const inside = links.filter((l) => switches.includes(l.a.switch) && switches.includes(l.b.switch));
+    return switches.map((sw) => {
+      const toPhysical = new Map<number, number>();
+      const toVirtual = new Map<number, number>();
+      const edges = new Set<number>();
+      const remote = new Map<number, { vid: number; via: number }>();
+      const tunnels: Member['tunnels'] = [];
+      const next = big ? nextHops(sw, inside) : new Map<SwitchNode, number>();
+      ports.forEach((p, i) => {
+        if (p.switch === sw) {
+          toPhysical.set(i + 1, p.physical);
+          toVirtual.set(p.physical, i + 1);
+          if (p.edge) edges.add(p.physical);
+          if (big) tunnels.push({ vid: vids[i]!, port: p.physical });
+        } else {
+          remote.set(i + 1, { vid: vids[i]!, via: next.get(p.switch)! });
+          tunnels.push({ vid: vids[i]!, via: next.get(p.switch)! });
+        }
+      });
+      const core = inside.flatMap((l) => (l.a.switch === sw ? [l.a.physical] : l.b.switch === sw ? [l.b.physical] : []));
+      return { physical: sw, portMap: { toPhysical, edges, ...(big && { remote }) }, toVirtual, tunnels, core };
+    });
+  }
+
   /** Physical rules a tenant has on a switch, over all its virtual switches there. */
   physicalRules(tenant: PlatformTenant, sw: SwitchNode): number {
-    return this.virtualSwitches.reduce((n, v) => n + (v.tenant.id === tenant.id && v.physical === sw ? v.installed : 0), 0);
+    return this.virtualSwitches.reduce((n, v) => n + (v.tenant.id === tenant.id ? v.installed(sw) : 0), 0);
   }
 
   datapathOf(sw: SwitchNode): Datapath | undefined {
@@ -349,21 +433,24 @@ export class Platform {
       if (sw !== undefined && this.datapaths.get(sw) === dp) this.datapaths.delete(sw);
     },
     packetIn: (dp, ev) => {
+      const sw = this.byDatapathId.get(dp.id);
       const metadata = ev.match.find((o) => o.field === 'metadata');
       const tag = metadata !== undefined && metadata.field !== 'unknown' ? (metadata as { value: bigint }).value : 0n;
-      const owner = this.switchOf(dp, Number(tag & 0xffn));
+      const owner = sw === undefined ? undefined : this.switchOf(sw, Number(tag & 0xffn));
       if (owner === undefined) return;
       const physical = { ...ev, inPort: portFromOfp(ev.inPort) ?? ev.inPort };
-      owner.packetIn(physical, tag);
-      for (const reader of this.virtualSwitches) if (reader.physical === owner.physical && reader !== owner) reader.readCopy(physical, owner);
+      owner.packetIn(sw!, physical, tag);
+      for (const reader of this.virtualSwitches) if (reader !== owner && reader.member(sw!) !== undefined) reader.readCopy(sw!, physical, owner);
     },
-    flowRemoved: (dp, ev) => this.switchOf(dp, Number(ev.cookie >> 56n))?.removed(ev.cookie, ev.reason),
+    flowRemoved: (dp, ev) => {
+      const sw = this.byDatapathId.get(dp.id);
+      if (sw !== undefined) this.switchOf(sw, Number(ev.cookie >> 56n))?.removed(sw, ev.cookie, ev.reason);
+    },
     portStatus: (dp, ev) => this.portStatus(dp, ev),
   });
 
-  private switchOf(dp: Datapath, tenant: number): VirtualSwitch | undefined {
-    const sw = this.byDatapathId.get(dp.id);
-    return this.virtualSwitches.find((v) => v.physical === sw && v.tenant.id === tenant);
+  private switchOf(sw: SwitchNode, tenant: number): VirtualSwitch | undefined {
+    return this.virtualSwitches.find((v) => v.tenant.id === tenant && v.member(sw) !== undefined);
   }
 
   private connected(dp: Datapath): void {
@@ -372,11 +459,18 @@ export class Platform {
     this.datapaths.set(sw, dp);
     // What the switch held before is no tenant's: clear it, as controllers do on connecting.
     dp.deleteFlows();
-    const here = this.virtualSwitches.filter((v) => v.physical === sw);
+    const here = this.virtualSwitches.filter((v) => v.member(sw) !== undefined);
     // A read-only tenant's ports are another's: it classifies nothing.
     const writers = here.filter((v) => v.write.length > 0);
-    for (const flow of platformFlows(writers.map((v) => ({ space: v.space, edges: [...v.portMap.edges], write: v.write })))) dp.addFlow(flow);
-    for (const v of here) v.flowsChanged();
+    for (const flow of platformFlows(writers.map((v) => ({ space: v.space, edges: [...v.member(sw)!.portMap.edges], write: v.write })))) dp.addFlow(flow);
+    for (const v of writers) {
+      const m = v.member(sw)!;
+      for (const flow of bigSwitchFlows(v.space, m.core, m.tunnels)) dp.addFlow(flow);
+    }
+    for (const v of here) {
+      v.memberCleared(sw);
+      v.flowsChanged();
+    }
   }
 
   private portStatus(dp: Datapath, ev: MessageOf<'port_status'>): void {
@@ -384,8 +478,26 @@ export class Platform {
     const physical = portFromOfp(ev.port.portNo);
     if (sw === undefined || physical === undefined || ev.reason !== OFPPR.MODIFY) return;
     for (const v of this.virtualSwitches) {
-      const port = v.physical === sw ? v.virtualPort(physical) : undefined;
+      const port = v.virtualPort(sw, physical);
       if (port !== undefined) v.listener?.portStatus(v.portInfo()[port - 1]!);
     }
   }
+}
+
+/** From `from`, the port that starts a shortest path to each other switch over `links` (breadth first, links in order). */
+function nextHops(from: SwitchNode, links: readonly SwitchLink[]): Map<SwitchNode, number> {
+  const first = new Map<SwitchNode, number>();
+  const queue: SwitchNode[] = [from];
+  const seen = new Set([from]);
+  while (queue.length > 0) {
+    const at = queue.shift()!;
+    for (const l of links) {
+      const [near, far] = l.a.switch === at ? [l.a, l.b] : l.b.switch === at ? [l.b, l.a] : [undefined, undefined];
+      if (near === undefined || seen.has(far!.switch)) continue;
+      seen.add(far!.switch);
+      first.set(far!.switch, at === from ? near.physical : first.get(at)!);
+      queue.push(far!.switch);
+    }
+  }
+  return first;
 }

@@ -47,9 +47,9 @@ export function build(topology: Topology, options: { seed?: number; traffic?: bo
   // Every switch with a controller, a listener or tenants speaks OpenFlow through one agent.
   const agents = new Map<string, SwitchAgent>();
   const connectsOut: Built['connectsOut'] = [];
-  const tenantSwitches = new Set((topology.tenants ?? []).flatMap((t) => t.switches.map((s) => s.switch)));
+  const platformRuns = tenantSwitches(topology);
   for (const spec of topology.nodes) {
-    if (spec.kind !== 'switch' || (spec.controller === undefined && spec.listen === undefined && !tenantSwitches.has(spec.name))) continue;
+    if (spec.kind !== 'switch' || (spec.controller === undefined && spec.listen === undefined && !platformRuns.has(spec.name))) continue;
     const agent = new SwitchAgent(net.nodes.get(spec.name) as SwitchNode);
     agents.set(spec.name, agent);
     if (spec.controller === undefined) continue;
@@ -132,6 +132,7 @@ function appFor(spec: ControllerSpec, apps: AppRegistry | undefined): AppFactory
 function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string, SwitchAgent>, connectsOut: Built['connectsOut']): Platform {
   const specs = new Map(topology.nodes.filter((n): n is SwitchSpec => n.kind === 'switch').map((n) => [n.name, n]));
   const far = farEnds(topology);
+  const physicalPort = (sw: string, port: string) => ({ switch: net.nodes.get(sw) as SwitchNode, physical: specs.get(sw)!.ports.find((q) => q.name === port)!.ofport });
   const platform = new Platform(
     topology.tenants!.map((t) => ({
       name: t.name, id: t.id,
@@ -140,19 +141,26 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
       ...(t.maxFlows !== undefined && { maxFlows: t.maxFlows }),
       ...(t.messageRate !== undefined && { messageRate: t.messageRate }),
       ...(t.packetInRate !== undefined && { packetInRate: t.packetInRate }),
-      switches: t.switches.map((s) => ({
-        name: s.name,
-        physical: net.nodes.get(s.switch) as SwitchNode,
-        ports: s.ports.map((p) => {
-          return { name: p, physical: specs.get(s.switch)!.ports.find((q) => q.name === p)!.ofport, edge: far.get(`${s.switch}:${p}`)?.kind !== 'switch' };
-        }),
-      })),
+      switches: t.switches.map((s) => {
+        const big = new Set(s.ports.map((p) => p.switch)).size > 1;
+        return { name: s.name, ports: s.ports.map((p) => ({ name: big ? `${p.switch}:${p.port}` : p.port, ...physicalPort(p.switch, p.port), edge: far.get(`${p.switch}:${p.port}`)?.kind !== 'switch' })) };
+      }),
     })),
+    // Links between switches: the platform routes big switches over them.
+    topology.links.flatMap((l) => {
+      const [a, b] = l.endpoints.map((e) => e.split(':') as [string, string]);
+      return specs.has(a![0]) && specs.has(b![0]) ? [{ a: physicalPort(...a!), b: physicalPort(...b!) }] : [];
+    }),
   );
   const node = net.add(new ControllerNode(net, { kind: 'controller', name: PLATFORM_NODE, app: 'platform', options: {}, latency: topology.platformLatency ?? 1e6, schedule: [] }, platform.app));
-  for (const name of new Set(topology.tenants!.flatMap((t) => t.switches.map((s) => s.switch)))) node.manage(agents.get(name)!);
+  for (const name of tenantSwitches(topology)) node.manage(agents.get(name)!);
   for (const vs of platform.virtualSwitches) control(net, new SwitchAgent(vs), topology.tenants![vs.tenant.id - 1]!.controller, connectsOut);
   return platform;
+}
+
+/** The physical switches tenants use: the platform runs them. */
+function tenantSwitches(topology: Topology): Set<string> {
+  return new Set((topology.tenants ?? []).flatMap((t) => t.switches.flatMap((s) => s.ports.map((p) => p.switch))));
 }
 
 /** For each linked port (node:port), the port at the other end of its link and that node's kind. */

@@ -183,27 +183,38 @@ export class Checker {
       if (t.addresses !== undefined && t.addresses.prefixLength < 8) this.issues.add([...path, 'addresses'], `${t.addresses.address}/${t.addresses.prefixLength} is wider than /8: the platform keeps the top 8 bits of physical addresses for the tenant`);
       const switches = Object.entries(t.switches ?? {}).map(([vs, spec]) => {
         const where = [...path, 'switches', vs];
-        const physical = this.nodes.get(spec.switch);
-        if (physical === undefined) this.issues.add([...where, 'switch'], this.unknownNode(spec.switch));
-        else if (physical.kind !== undefined && physical.kind !== 'switch') this.issues.add([...where, 'switch'], `${spec.switch} is a ${physical.kind}, not a switch`);
-        else if (physical.parsed?.kind === 'switch' && physical.parsed.controller !== undefined) this.issues.add([...where, 'switch'], `${spec.switch} has its own controller; a switch the platform runs has none (the platform is its controller)`);
-        spec.ports.forEach((port, j) => {
-          if (physical?.ports !== undefined && !physical.ports.includes(port)) {
-            this.issues.add([...where, 'ports', j], `unknown port "${port}" on ${spec.switch}${didYouMean(port, physical.ports)} (${spec.switch} has ${listNames(physical.ports)})`);
-            return;
-          }
-          const id = `${spec.switch}:${port}`;
-          // A read-only tenant watches other tenants' ports (checked once all are known).
-          if (readOnly) {
-            watched.push({ tenant: name, id, path: [...where, 'ports', j], reads: new Set(flowspace.map((e) => e.of ?? '')) });
-            return;
-          }
-          const other = owner.get(id);
-          if (other !== undefined && other !== name && !this.linksSwitches(id)) this.issues.add([...where, 'ports', j], `${id} already belongs to tenant ${other}; a port to a host has one tenant`);
-          owner.set(id, name);
-        });
-        return { name: vs, switch: spec.switch, ports: spec.ports };
+        const parts = this.virtualSwitchParts(where, spec);
+        const ports: { switch: string; port: string }[] = [];
+        for (const part of parts) {
+          const physical = this.nodes.get(part.switch);
+          if (physical === undefined) this.issues.add(part.at, this.unknownNode(part.switch));
+          else if (physical.kind !== undefined && physical.kind !== 'switch') this.issues.add(part.at, `${part.switch} is a ${physical.kind}, not a switch`);
+          else if (physical.parsed?.kind === 'switch' && physical.parsed.controller !== undefined) this.issues.add(part.at, `${part.switch} has its own controller; a switch the platform runs has none (the platform is its controller)`);
+          part.ports.forEach((port, j) => {
+            const at = [...part.portsAt, j];
+            if (physical?.ports !== undefined && !physical.ports.includes(port)) {
+              this.issues.add(at, `unknown port "${port}" on ${part.switch}${didYouMean(port, physical.ports)} (${part.switch} has ${listNames(physical.ports)})`);
+              return;
+            }
+            const id = `${part.switch}:${port}`;
+            ports.push({ switch: part.switch, port });
+            if (parts.length > 1 && this.linksSwitches(id)) this.issues.add(at, `${id} links to another switch; a big switch's ports are its hosts' (the platform routes between its switches)`);
+            // A read-only tenant watches other tenants' ports (checked once all are known).
+            if (readOnly) {
+              watched.push({ tenant: name, id, path: at, reads: new Set(flowspace.map((e) => e.of ?? '')) });
+              return;
+            }
+            const other = owner.get(id);
+            if (other !== undefined && other !== name && !this.linksSwitches(id)) this.issues.add(at, `${id} already belongs to tenant ${other}; a port to a host has one tenant`);
+            owner.set(id, name);
+          });
+        }
+        if (parts.length > 1) this.checkBigSwitch(where, parts.map((p) => p.switch));
+        return { name: vs, ports };
       });
+      if (switches.length > 1 && switches.some((v) => new Set(v.ports.map((p) => p.switch)).size > 1)) {
+        this.issues.add([...path, 'switches'], "a tenant with a big switch has no other virtual switch: the big switch is its whole network");
+      }
       if (flowspace !== undefined) this.checkFlowspace(path, name, flowspace, names);
       if (t.controller === undefined || (t.addresses === undefined && !readOnly) || t.switches === undefined) return;
       out.push({ name, id: i + 1, controller: controllerRef(t.controller), ...(t.addresses !== undefined && { prefix: t.addresses.address, prefixLength: t.addresses.prefixLength }), switches,
@@ -215,6 +226,37 @@ export class Checker {
     }
     this.checkSpaces(out);
     return out;
+  }
+
+  /** A virtual switch's physical switches and their ports, from either form (switch + ports, or switches). */
+  private virtualSwitchParts(where: PathSegment[], spec: { switch?: string | undefined; ports?: string[] | undefined; switches?: Record<string, string[]> | undefined }): { switch: string; ports: string[]; at: PathSegment[]; portsAt: PathSegment[] }[] {
+    if (spec.switches !== undefined) {
+      if (spec.switch !== undefined || spec.ports !== undefined) this.issues.add(where, 'a virtual switch is either one switch (switch and ports) or a big switch (switches), not both');
+      return Object.entries(spec.switches).map(([sw, ports]) => ({ switch: sw, ports, at: [...where, 'switches', sw], portsAt: [...where, 'switches', sw] }));
+    }
+    if (spec.switch === undefined || spec.ports === undefined) {
+      this.issues.add(where, 'a virtual switch needs switch and ports (switch: s1, ports: [p1, p2]), or switches for a big switch ({ s1: [p1], s2: [p2] })');
+      return [];
+    }
+    return [{ switch: spec.switch, ports: spec.ports, at: [...where, 'switch'], portsAt: [...where, 'ports'] }];
+  }
+
+  /** A big switch's physical switches are joined by links among themselves: the platform routes inside it over them. */
+  private checkBigSwitch(where: PathSegment[], members: readonly string[]): void {
+    const set = new Set(members);
+    const reached = new Set([members[0]!]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [a, b] of this.peers) {
+        const [na, nb] = [a.slice(0, a.indexOf(':')), b.slice(0, b.indexOf(':'))];
+        if (reached.has(na) && set.has(nb) && !reached.has(nb)) {
+          reached.add(nb);
+          grew = true;
+        }
+      }
+    }
+    const apart = members.filter((m) => !reached.has(m));
+    if (apart.length > 0) this.issues.add([...where, 'switches'], `${listNames(apart)} ${apart.length === 1 ? 'is' : 'are'} not linked to ${members[0]} through the big switch's own switches; the platform routes inside a big switch over links between them`);
   }
 
   /** Each entry's match parses (no ports: the virtual switches give them); read names another tenant, write none. */
@@ -422,7 +464,7 @@ export class Checker {
       // A read-only tenant's ports are the hosts' own tenant's.
       if (t.prefix === undefined) continue;
       for (const s of t.switches) for (const p of s.ports) {
-        const far = this.peers.get(`${s.switch}:${p}`);
+        const far = this.peers.get(`${p.switch}:${p.port}`);
         if (far !== undefined) tenantOf.set(far, t.name);
       }
     }

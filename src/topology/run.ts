@@ -200,7 +200,7 @@ async function summarize(built: Built, topology: Topology, seed: number, apps: A
 function summarizeTenants(platform: Platform): TenantSummary[] {
   return platform.tenants.map((t) => ({
     name: t.name,
-    flows: platform.virtualSwitches.reduce((n, v) => n + (v.tenant === t ? v.installed : 0), 0),
+    flows: platform.virtualSwitches.reduce((n, v) => n + (v.tenant === t ? v.installed() : 0), 0),
     packetIns: t.counters.packetIns,
     packetInsDropped: t.counters.packetInsDropped,
     refused: Object.fromEntries(t.counters.refused),

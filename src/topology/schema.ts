@@ -309,10 +309,18 @@ export const switchSchema = z.strictObject({
   failMode: z.enum(['secure', 'standalone']).optional().meta({ description: 'Without a controller: secure keeps the flows; standalone falls back to NORMAL after 15 s (Open vSwitch fail-mode)' }),
 });
 
-/** A tenant's virtual switch: the physical switch it is carved from and the ports it gets (virtual ports 1, 2, … in this order). */
+/**
+ * A tenant's virtual switch: carved from one physical switch (`switch` and its `ports`), or a big
+ * switch over several (`switches`: each physical switch and its ports); virtual ports 1, 2, … in
+ * the order written.
+ */
 export const virtualSwitchSchema = z.strictObject({
-  switch: nodeName.meta({ description: 'The physical switch' }),
-  ports: z.array(portName).min(1, { error: 'a virtual switch needs at least one port' }).meta({ description: "The physical switch's ports it owns, e.g. [p1, p2]" }),
+  switch: nodeName.optional().meta({ description: 'The physical switch' }),
+  ports: z.array(portName).min(1, { error: 'a virtual switch needs at least one port' }).optional().meta({ description: "The physical switch's ports it owns, e.g. [p1, p2]" }),
+  switches: z
+    .record(nodeName, z.array(portName).min(1, { error: 'each switch of a big switch gives it at least one port' }))
+    .optional()
+    .meta({ description: 'A big switch: each physical switch and the ports it gives, e.g. { s1: [h1], s2: [h2] }; the platform routes between them' }),
 });
 
 /** A token bucket: `rate` a second, `burst` at once after a quiet spell (default: one second's worth). */

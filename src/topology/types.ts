@@ -28,7 +28,8 @@ export interface TenantSpec {
   prefixLength?: number;
   /** Its flowspace, when the file narrows it (default: all of its hosts' traffic, write). */
   flowspace?: FlowspaceSpec[];
-  switches: { name: string; switch: string; ports: string[] }[];
+  /** Its virtual switches: each port a physical switch's port; a big switch's ports are on several switches. */
+  switches: { name: string; ports: { switch: string; port: string }[] }[];
   /** The most flows (as installed) the tenant may have on one switch. */
   maxFlows?: number;
   /** Messages a second (and burst) its controller may send each virtual switch. */

@@ -77,7 +77,17 @@ describe('compiling a tenant rule', () => {
     ['a rewrite into another space', 'priority=1,ip,actions=set_field:10.9.9.9->ip_dst,output:1', 2, 6],
     ['the platform\'s metadata bits', 'priority=1,actions=write_metadata:0xff00000000000000/0xff00000000000000', 2, 6],
     ['an unknown in_port', 'priority=1,in_port=9,actions=drop', 4, 7],
+    ["a VLAN tag, which could pass for a big switch's on the core", 'priority=1,actions=mod_vlan_vid:3,output:1', 2, 6],
   ];
+  it("sends a big switch's packet for a port on another of its switches across the core in that port's VLAN, and skips rules for ports elsewhere", () => {
+    const big: PortMap = { toPhysical: new Map([[1, 3]]), edges: new Set([3]), remote: new Map([[2, { vid: 7, via: 5 }]]) };
+    const [p] = compileRule(blue, big, rule('priority=9,in_port=1,actions=output:2'), 1n, WHOLE_FLOWSPACE);
+    expect(p!.actionsText).toBe('push_vlan:0x8100,mod_vlan_vid:7,output:5,pop_vlan');
+    expect(compileRule(blue, big, rule('priority=9,in_port=2,actions=output:1'), 1n, WHOLE_FLOWSPACE)).toEqual([]);
+    expect(compileRule(blue, big, rule('priority=9,ip,actions=FLOOD'), 1n, WHOLE_FLOWSPACE)[0]!.actionsText).toBe(
+      'load:0xa0000->NXM_OF_IP_SRC[8..31],load:0xa0000->NXM_OF_IP_DST[8..31],output:3,load:0x1->NXM_OF_IP_SRC[24..31],load:0x0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0x0->NXM_OF_IP_DST[8..23],push_vlan:0x8100,mod_vlan_vid:7,output:5,pop_vlan',
+    );
+  });
   it('refuses a rule outside its writable flowspace (FLOW_MOD_FAILED/EPERM), and takes one that overlaps it', () => {
     const web = [parseSelector('tcp,tp_dst=80').rule.match];
     expect(() => compileRule(blue, ports, rule('priority=1,udp,actions=drop'), 1n, web)).toThrow(expect.objectContaining({ ofp: { type: 5, code: 4 } }));
@@ -97,10 +107,10 @@ describe('compiling a tenant rule', () => {
 });
 
 describe('the platform table', () => {
-  it('takes only IPv4 and ARP inside the tenant space at its edge ports, rewritten and tagged', () => {
+  it('takes only untagged IPv4 and ARP inside the tenant space at its edge ports, rewritten and tagged', () => {
     expect(platformFlows([{ space: blue, edges: [3], write: WHOLE_FLOWSPACE }])).toEqual([
-      'table=0,priority=200,ip,in_port=3,nw_src=10.0.0.0/24,nw_dst=10.0.0.0/24,actions=load:0x1->NXM_OF_IP_SRC[24..31],load:0x0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0x0->NXM_OF_IP_DST[8..23],write_metadata:0x1/0xff,goto_table:1',
-      'table=0,priority=200,arp,in_port=3,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.0/24,actions=load:0x1->NXM_OF_ARP_SPA[24..31],load:0x0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0x0->NXM_OF_ARP_TPA[8..23],write_metadata:0x1/0xff,goto_table:1',
+      'table=0,priority=200,ip,in_port=3,vlan_tci=0x0/0x1000,nw_src=10.0.0.0/24,nw_dst=10.0.0.0/24,actions=load:0x1->NXM_OF_IP_SRC[24..31],load:0x0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0x0->NXM_OF_IP_DST[8..23],write_metadata:0x1/0xff,goto_table:1',
+      'table=0,priority=200,arp,in_port=3,vlan_tci=0x0/0x1000,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.0/24,actions=load:0x1->NXM_OF_ARP_SPA[24..31],load:0x0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0x0->NXM_OF_ARP_TPA[8..23],write_metadata:0x1/0xff,goto_table:1',
       'table=0,priority=100,in_port=3,actions=drop',
       'table=0,priority=50,ip,nw_dst=1.0.0.0/8,actions=write_metadata:0x1/0xff,goto_table:1',
       'table=0,priority=50,arp,arp_tpa=1.0.0.0/8,actions=write_metadata:0x1/0xff,goto_table:1',
@@ -111,8 +121,8 @@ describe('the platform table', () => {
   it('takes only what lies in the tenant\'s write regions when its flowspace is narrower', () => {
     const write = ['tcp,tp_dst=80', 'arp'].map((m) => parseSelector(m).rule.match);
     expect(platformFlows([{ space: blue, edges: [3], write }]).slice(0, 3).map((f) => f.slice(0, f.indexOf(',actions=')))).toEqual([
-      'table=0,priority=200,tcp,in_port=3,nw_src=10.0.0.0/24,nw_dst=10.0.0.0/24,tp_dst=80',
-      'table=0,priority=200,arp,in_port=3,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.0/24',
+      'table=0,priority=200,tcp,in_port=3,vlan_tci=0x0/0x1000,nw_src=10.0.0.0/24,nw_dst=10.0.0.0/24,tp_dst=80',
+      'table=0,priority=200,arp,in_port=3,vlan_tci=0x0/0x1000,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.0/24',
       'table=0,priority=100,in_port=3',
     ]);
   });

@@ -1,6 +1,8 @@
 /** Tenant declarations in topology files: what loads, and every mistake at its place. */
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { loadTopology, TopologyError } from '../../src/index.js';
+import { loadTopologyFile } from '../../src/topology/load.js';
 import { wallClockPeers } from '../../src/topology/run.js';
 
 const BASE = (tenants: string, extraNodes = '') => `name: t
@@ -36,8 +38,8 @@ describe('tenants in a topology file', () => {
   it('loads tenants with ids in file order; hosts of different tenants may share addresses, and core ports are shared', () => {
     const t = loadTopology(BASE(GOOD), 't.yaml');
     expect(t.tenants).toEqual([
-      { name: 'blue', id: 1, controller: { node: 'c-blue' }, prefix: '10.0.0.0', prefixLength: 24, switches: [{ name: 'vs1', switch: 's1', ports: ['p1', 'up'] }] },
-      { name: 'red', id: 2, controller: { node: 'c-red' }, prefix: '10.0.0.0', prefixLength: 24, switches: [{ name: 'vs1', switch: 's1', ports: ['p2', 'up'] }] },
+      { name: 'blue', id: 1, controller: { node: 'c-blue' }, prefix: '10.0.0.0', prefixLength: 24, switches: [{ name: 'vs1', ports: [{ switch: 's1', port: 'p1' }, { switch: 's1', port: 'up' }] }] },
+      { name: 'red', id: 2, controller: { node: 'c-red' }, prefix: '10.0.0.0', prefixLength: 24, switches: [{ name: 'vs1', ports: [{ switch: 's1', port: 'p2' }, { switch: 's1', port: 'up' }] }] },
     ]);
     expect(t.platformLatency).toBe(1e6);
   });
@@ -62,7 +64,7 @@ describe('tenants in a topology file', () => {
   it('takes flowspaces, a read-only tenant without addresses, and names every flowspace mistake at its place', () => {
     const monitor = `  ops: { controller: c-ops, switches: { w: { switch: s1, ports: [p1] } }, flowspace: [{ match: icmp, permission: read, of: blue }] }\n`;
     const ok = loadTopology(BASE(GOOD + monitor, '  c-ops: { kind: controller, app: learning }\n'), 't.yaml');
-    expect(ok.tenants?.[2]).toEqual({ name: 'ops', id: 3, controller: { node: 'c-ops' }, switches: [{ name: 'w', switch: 's1', ports: ['p1'] }], flowspace: [{ match: 'icmp', permission: 'read', of: 'blue' }] });
+    expect(ok.tenants?.[2]).toEqual({ name: 'ops', id: 3, controller: { node: 'c-ops' }, switches: [{ name: 'w', ports: [{ switch: 's1', port: 'p1' }] }], flowspace: [{ match: 'icmp', permission: 'read', of: 'blue' }] });
     const bad = `  blue: { controller: c-blue, addresses: 10.0.0.0/24, switches: { vs1: { switch: s1, ports: [p1, up] } }, flowspace: [{ match: "tcp,tp_dts=80", permission: write }, { match: "in_port=1", permission: write }, { match: "ip,nw_dst=10.1.0.0/16", permission: write }, { match: "", permission: write, of: red }] }
   red: { controller: c-red, switches: { vs1: { switch: s1, ports: [p2, up] } }, flowspace: [{ match: icmp, permission: read }] }
   ops: { controller: c-ops, switches: { w: { switch: s1, ports: [p2] } }, flowspace: [{ match: icmp, permission: read, of: bleu }] }
@@ -80,6 +82,20 @@ describe('tenants in a topology file', () => {
     expect(problems(BASE(GOOD.replace('addresses: 10.0.0.0/24, ', '') + monitor.replace('ports: [p1]', 'ports: [p2]'), '  c-ops: { kind: controller, app: learning }\n'))).toEqual([
       "bad.yaml:15:9 tenants.blue: a tenant needs addresses (its IPv4 space); only a read-only tenant, whose every flowspace entry reads another's traffic, goes without",
       'bad.yaml:17:66 tenants.ops.switches.w.ports[0]: s1:p2 belongs to tenant red, whose traffic ops does not read',
+    ]);
+  });
+
+  it("takes a big switch's ports from several switches, and names what cannot be one", () => {
+    const extra = '  s3: { kind: switch, ports: [h] }\n  s4: { kind: switch, ports: [h] }\n';
+    const ok = loadTopologyFile(join(import.meta.dirname, '../../topologies/tenants-big-switch.yaml'));
+    expect(ok.tenants?.[0]?.switches).toEqual([{ name: 'big', ports: [{ switch: 's1', port: 'b1' }, { switch: 's2', port: 'b2' }, { switch: 's3', port: 'b3' }] }]);
+    expect(problems(BASE(`  blue: { controller: c-blue, addresses: 10.0.0.0/24, switches: { big: { switches: { s1: [p1, up], s3: [h] } }, vs2: { switch: s4, ports: [h] } } }
+  red: { controller: c-red, addresses: 10.0.0.0/24, switches: { vs1: { switch: s1, ports: [p2], switches: { s2: [up] } } } }
+`, extra))).toEqual([
+      'bad.yaml:16:65 tenants.blue.switches: a tenant with a big switch has no other virtual switch: the big switch is its whole network',
+      "bad.yaml:16:84 tenants.blue.switches.big.switches: s3 is not linked to s1 through the big switch's own switches; the platform routes inside a big switch over links between them",
+      "bad.yaml:16:95 tenants.blue.switches.big.switches.s1[1]: s1:up links to another switch; a big switch's ports are its hosts' (the platform routes between its switches)",
+      'bad.yaml:17:70 tenants.red.switches.vs1: a virtual switch is either one switch (switch and ports) or a big switch (switches), not both',
     ]);
   });
 

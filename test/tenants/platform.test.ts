@@ -8,10 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decode, loadTopology, loadTopologyFile, runTopology, MemorySink, PcapngWriter, readCapture } from '../../src/index.js';
+import { decode, encode, loadTopology, loadTopologyFile, runTopology, MemorySink, PcapngWriter, readCapture } from '../../src/index.js';
 import { build } from '../../src/topology/build.js';
 import { loadApps } from '../../src/topology/apps.js';
 import type { ControllerNode } from '../../src/controller/node.js';
+import { macToText } from '../../src/wire/addresses.js';
 import { answers } from './fixtures/attacker-app.js';
 import { results as quotaResults } from './fixtures/quota-app.js';
 import { seen as monitorSaw, writes as monitorWrites } from './fixtures/spy-app.js';
@@ -114,6 +115,49 @@ tenants:
     ]);
     // blue's UDP lies outside its flowspace: dropped at s1's door.
     expect(summary.drops).toEqual([{ node: 's1', reason: 'FLOW_DROP', count: 5 }]);
+  });
+
+  it('runs a big switch: one virtual switch over three physical ones, VLAN-tagged and in physical addresses across the core', async () => {
+    const built = build(lesson('tenants-big-switch'));
+    await built.net.run(1e9);
+    const blue = (built.net.nodes.get('c-blue') as ControllerNode).controller;
+    expect([...blue.datapaths.keys()]).toEqual([0x0001000000000001n]);
+    expect([...blue.datapaths.get(0x0001000000000001n)!.ports.values()].map((p) => `${p.portNo}:${p.name}`)).toEqual(['1:s1:b1', '2:s2:b2', '3:s3:b3']);
+
+    const sink = new MemorySink();
+    const summary = await runTopology(lesson('tenants-big-switch'), { capture: new PcapngWriter(sink) });
+    expect(summary.passed).toBe(true);
+    const read = readCapture(sink.bytes());
+    const seen = (iface: string) =>
+      new Set(read.packets.filter((p) => read.interfaces[p.interfaceId]?.name === iface).map((p) => {
+        const layers = decode(p.data);
+        const vlan = layers.find((l) => l.layer === 'vlan');
+        const ip = layers.find((l) => l.layer === 'ipv4' || l.layer === 'arp')!;
+        const [src, dst] = ip.layer === 'ipv4' ? [ip.src, ip.dst] : ip.layer === 'arp' ? [ip.senderIp, ip.targetIp] : [];
+        return `${vlan?.layer === 'vlan' ? `vlan ${vlan.vid} ` : ''}${ip.layer} ${src} > ${dst}`;
+      }));
+    // blue's packets cross s2 in the VLAN of the port they are for: 3 to s3:b3, 2 to s2:b2, 1 to s1:b1 (a flooded ARP request
+    // once per port: b1's for b3 also in VLAN 2, b3's for b2 also in VLAN 1); red's untagged; all in physical addresses.
+    expect(seen('s2:s1')).toEqual(new Set([
+      'vlan 3 arp 1.0.0.1 > 1.0.0.3', 'vlan 2 arp 1.0.0.1 > 1.0.0.3', 'vlan 1 arp 1.0.0.3 > 1.0.0.1', 'vlan 3 ipv4 1.0.0.1 > 1.0.0.3', 'vlan 1 ipv4 1.0.0.3 > 1.0.0.1',
+      'vlan 2 arp 1.0.0.1 > 1.0.0.2', 'vlan 1 arp 1.0.0.2 > 1.0.0.1', 'vlan 1 ipv4 1.0.0.2 > 1.0.0.1', 'vlan 2 ipv4 1.0.0.1 > 1.0.0.2', 'vlan 1 arp 1.0.0.3 > 1.0.0.2',
+      'arp 2.0.0.1 > 2.0.0.3', 'arp 2.0.0.3 > 2.0.0.1', 'ipv4 2.0.0.1 > 2.0.0.3', 'ipv4 2.0.0.3 > 2.0.0.1',
+    ]));
+    expect([...seen('b3:eth0')].every((x) => /^(arp|ipv4) 10\.0\.0\.\d > 10\.0\.0\.\d$/.test(x))).toBe(true);
+  });
+
+  it("drops a host's VLAN-tagged frame at the door: no tag of a host's passes for a big switch's", async () => {
+    const built = build(lesson('tenants-big-switch'));
+    await built.net.run(2e9);
+    const b3 = macToText((built.net.nodes.get('b3') as import('../../src/hosts/host.js').Host).interfaces[0]!.mac, 0);
+    const forged = (vid: number) =>
+      encode([{ layer: 'ethernet', src: '02:00:00:00:00:66', dst: b3 }, { layer: 'vlan', vid }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.3' }, { layer: 'icmp', type: 8, code: 0, id: 1, seq: 1 }, { layer: 'payload', data: new Uint8Array(8) }]);
+    let reached = 0;
+    built.net.recorder.add({ event: (e) => void (e.node === 'b3' && e.dir === 'rx' && e.bytes !== undefined && e.bytes[11] === 0x66 && reached++) });
+    for (const [host, vid] of [['r1', 3], ['b1', 3], ['b1', 2]] as const) built.net.nodes.get(host)!.port('eth0')!.send(built.net.frame(forged(vid)));
+    await built.net.run(2.1e9);
+    expect(reached).toBe(0);
+    expect(built.net.drops.get('s1 FLOW_DROP')).toBe(3);
   });
 
   it("refuses every escape a tenant's app tries, and the other tenant's traffic is untouched", async () => {
