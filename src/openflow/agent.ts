@@ -49,11 +49,11 @@ export interface OpenFlowDatapath {
   /** A flow a controller installed, for traces. */
   noteInstalled(flow: string): void;
   portInfo(): SwitchPortInfo[];
+  /** A port's egress queues in id order, for queue statistics and config; a datapath without this has none. */
+  queues?(number: number): readonly EgressQueue[];
   packetOut(inPort: number, actions: readonly Action[], bytes: Uint8Array): void;
   /** A PORT_MOD: new config bits under `mask`; the port as it is now, or undefined when nothing changed or there is no such port. */
   modPort(number: number, config: number, mask: number): SwitchPortInfo | undefined;
-  /** A port's egress queues in id order, for queue statistics and config; a datapath without this has none. */
-  queues?(number: number): readonly EgressQueue[];
 }
 
 /** What carries one connection's bytes: TCP, or a simulated channel. */
