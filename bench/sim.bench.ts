@@ -1,9 +1,12 @@
 /**
- * The simulation: scheduler events per second (beside calling the same handler directly), and
+ * The simulation: scheduler events per second (beside calling the same handler directly), frames
+ * through a link with a bandwidth (the bounded FIFO, serialization delay, delivery), and
  * an end-to-end run of a generated topology — 1,000 hosts behind 21 routers exchanging 100,000
  * pings — with wall time, packet-hops per second and peak memory, captures off.
  */
 import { Scheduler, type EventHandler } from '../src/sim/scheduler.js';
+import { Link } from '../src/sim/link.js';
+import { Network, Node, type Frame, type Port } from '../src/sim/network.js';
 import { runTopology } from '../src/topology/run.js';
 import type { HostSpec, LinkSpec, PingTraffic, RouterSpec, Topology } from '../src/topology/types.js';
 import { measure, report, type Result } from './harness.js';
@@ -50,6 +53,36 @@ export function generatedTopology(): Topology {
   return { name: 'generated', seed: 1, nodes, links, traffic, expect: [] };
 }
 
+/** A node that counts what arrives. */
+class Sink extends Node {
+  received = 0;
+  receive(_port: Port, _frame: Frame): void {
+    this.received++;
+  }
+}
+
+/**
+ * 1,000 frames of 1,000 bytes sent at once into a 1 Gb/s link with room for all of them, then
+ * delivered: the per-frame cost of the FIFO and serialization path, beside a link with no
+ * bandwidth (no queue at all).
+ */
+function linkResults(): Result[] {
+  const frames = (bandwidth: number) => {
+    const net = new Network(1);
+    const a = net.add(new Sink(net, 'a', 'sink'));
+    const b = net.add(new Sink(net, 'b', 'sink'));
+    const from = a.addPort('p');
+    new Link(net, from, b.addPort('p'), { latency: 1000, jitter: 0, bandwidth, queue: 1000, mtu: 1500, loss: 0 });
+    const bytes = new Uint8Array(1000);
+    return () => {
+      for (let k = 0; k < 1000; k++) from.send(net.frame(bytes));
+      net.scheduler.run();
+    };
+  };
+  const baseline = 'no bandwidth: 1,000 frames straight on';
+  return [measure(baseline, frames(0)), measure('1 Gb/s FIFO: 1,000 frames queued and sent', frames(1e9), baseline)];
+}
+
 export async function main(): Promise<void> {
   // Scheduler: a million events through the heap, beside a million direct calls.
   const results: Result[] = [];
@@ -66,6 +99,7 @@ export async function main(): Promise<void> {
     scheduler.run();
   }, baseline));
   report('scheduler (rates are per 1,000 events)', results);
+  report('link with a bandwidth (rates are per 1,000 frames)', linkResults());
 
   const topology = generatedTopology();
   const hosts = EDGES * HOSTS_PER_EDGE;

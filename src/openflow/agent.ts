@@ -18,7 +18,7 @@ import { usesGroup, type PacketInCause } from '../switch/pipeline.js';
 import { W } from '../switch/fields.js';
 import { GROUP_TYPES, Match, OFPG_MAX } from '../switch/flow.js';
 import { GroupError } from '../switch/group.js';
-import { OFPBAC, OFPBRC, OFPET, OFPFMFC, OFPGMFC, OFPHFC, OFPMMFC, OFPPMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
+import { OFPBAC, OFPBRC, OFPET, OFPFMFC, OFPGMFC, OFPHFC, OFPMMFC, OFPPMFC, OFPQOFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import {
   OFPCR_ROLE, OFPFC, OFPFF, OFPGC, OFPG_ALL, OFPG_ANY, OFPP, OFPPR, OFPRR, OFPTT_ALL, OFP_NO_BUFFER, OFP_VERSION, decodeMessage, encodeMessage, errorFor,
   type MessageOf, type OfMessage,
@@ -27,7 +27,8 @@ import { MessageFramer } from './framing.js';
 import { OFPMPF_MORE, type MultipartReplyBody, type MultipartRequestBody, type OfFlowStats, type OfGroupDesc, type OfGroupStats } from './multipart.js';
 import { actionsFromPacketOut, actionsToInstructions, bucketsFromOfp, bucketsToOfp, matchFromOxm, matchToOxm, portFromOfp, portToOfp, ruleFrom } from './flows.js';
 import { OXM_FIELDS, type Oxm } from './oxm.js';
-import type { OfPort, OfPortStats, OfTableFeatures, OfTableFeatureProperty } from './structs.js';
+import type { OfPacketQueue, OfPort, OfPortStats, OfQueueStats, OfTableFeatures, OfTableFeatureProperty } from './structs.js';
+import type { EgressQueue } from '../sim/egress.js';
 import { OFPTFPT } from './structs.js';
 
 /**
@@ -48,6 +49,8 @@ export interface OpenFlowDatapath {
   /** A flow a controller installed, for traces. */
   noteInstalled(flow: string): void;
   portInfo(): SwitchPortInfo[];
+  /** A port's egress queues in id order, for queue statistics and config; a datapath without this has none. */
+  queues?(number: number): readonly EgressQueue[];
   packetOut(inPort: number, actions: readonly Action[], bytes: Uint8Array): void;
   /** A PORT_MOD: new config bits under `mask`; the port as it is now, or undefined when nothing changed or there is no such port. */
   modPort(number: number, config: number, mask: number): SwitchPortInfo | undefined;
@@ -79,9 +82,9 @@ const OFPPS_LINK_DOWN = 1;
 /**
  * What the group table can do: OVS 3.1's types (all four), capabilities (select weights, select
  * liveness, chaining) and max_groups, with the actions netloom's buckets run — output, group,
- * set_field, pop_vlan, push_vlan, set_nw_ttl, dec_nw_ttl — where OVS also lists MPLS and set_queue.
+ * set_field, pop_vlan, push_vlan, set_queue, set_nw_ttl, dec_nw_ttl — where OVS also lists MPLS.
  */
-const GROUP_ACTIONS = (1 << 0) | (1 << 17) | (1 << 18) | (1 << 22) | (1 << 23) | (1 << 24) | (1 << 25);
+const GROUP_ACTIONS = (1 << 0) | (1 << 17) | (1 << 18) | (1 << 21) | (1 << 22) | (1 << 23) | (1 << 24) | (1 << 25);
 const GROUP_FEATURES = {
   types: 0xf, capabilities: 0x7, maxGroupsAll: OFPG_MAX, maxGroupsSelect: OFPG_MAX, maxGroupsIndirect: OFPG_MAX, maxGroupsFf: OFPG_MAX,
   actionsAll: GROUP_ACTIONS, actionsSelect: GROUP_ACTIONS, actionsIndirect: GROUP_ACTIONS, actionsFf: GROUP_ACTIONS,
@@ -379,7 +382,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
         if (m.tableId >= N_TABLES && m.tableId !== OFPTT_ALL) throw refusal({ type: OFPET.TABLE_MOD_FAILED, code: 0 });
         return;
       case 'queue_get_config_request':
-        c.send({ type: 'queue_get_config_reply', xid: m.xid, port: m.port, queues: [] });
+        c.send({ type: 'queue_get_config_reply', xid: m.xid, port: m.port, queues: this.requestedQueues(m.port, OFPQ_ALL).map(queueConfig) });
         return;
       case 'group_mod':
         this.groupMod(m);
@@ -555,9 +558,14 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
         this.features ??= tableFeatures();
         reply(split(this.features, featuresSize, (tables) => ({ kind: 'table_features', tables })));
         return;
-      case 'queue':
-        reply([{ kind: 'queue', queues: [] }]);
+      case 'queue': {
+        const { sec, nsec } = duration(this.now);
+        const stats = this.requestedQueues(body.portNo, body.queueId).map(({ port, queue }): OfQueueStats => ({
+          portNo: portToOfp(port), queueId: queue.id, txBytes: BigInt(queue.txBytes), txPackets: BigInt(queue.txPackets), txErrors: BigInt(queue.drops), durationSec: sec, durationNsec: nsec,
+        }));
+        reply(split(stats, () => 40, (queues) => ({ kind: 'queue', queues })));
         return;
+      }
       case 'group':
         reply(split(this.groupStats(body.groupId), (g) => 40 + 16 * g.buckets.length, (groups) => ({ kind: 'group', groups })));
         return;
@@ -599,6 +607,25 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
     });
   }
 
+  /**
+   * The egress queues a queue request names, as OVS's handle_queue_stats_request and
+   * handle_queue_get_config_request find them: every port for ANY, else that port (BAD_PORT
+   * when there is none); every queue for OFPQ_ALL, else that one (BAD_QUEUE when no port named
+   * has it). A port without queues has none to list.
+   */
+  private requestedQueues(portNo: number, queueId: number): PortQueue[] {
+    const ports = this.node.portInfo().filter((p) => portNo === OFPP.ANY || portToOfp(p.number) === portNo);
+    if (ports.length === 0) throw refusal({ type: OFPET.QUEUE_OP_FAILED, code: OFPQOFC.BAD_PORT });
+    const out: PortQueue[] = [];
+    for (const p of ports) {
+      const queues = this.node.queues?.(p.number) ?? [];
+      const total = queues.reduce((sum, q) => sum + q.weight, 0);
+      for (const queue of queues) if (queueId === OFPQ_ALL || queue.id === queueId) out.push({ port: p.number, queue, total });
+    }
+    if (out.length === 0 && queueId !== OFPQ_ALL) throw refusal({ type: OFPET.QUEUE_OP_FAILED, code: OFPQOFC.BAD_QUEUE });
+    return out;
+  }
+
   private portStats(p: SwitchPortInfo): OfPortStats {
     const { sec, nsec } = duration(this.now);
     const c = p.counters;
@@ -608,6 +635,25 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
       rxOverErr: UNKNOWN_COUNTER, rxCrcErr: UNKNOWN_COUNTER, collisions: UNKNOWN_COUNTER, durationSec: sec, durationNsec: nsec,
     };
   }
+}
+
+/** OFPQ_ALL: every queue of a port. */
+const OFPQ_ALL = 0xffffffff;
+
+/** A queue of a port, and the sum of the port's queue weights it shares the link with. */
+interface PortQueue {
+  port: number;
+  queue: EgressQueue;
+  total: number;
+}
+
+/**
+ * A queue as QUEUE_GET_CONFIG_REPLY describes it. Its min_rate (tenths of a percent) is the share
+ * deficit round robin guarantees it while it is backlogged; OVS's own queues report no
+ * properties ("none of the existing queues have compatible properties").
+ */
+function queueConfig({ port, queue, total }: PortQueue): OfPacketQueue {
+  return { queueId: queue.id, port: portToOfp(port), properties: [{ type: 'min_rate', rate: Math.floor((1000 * queue.weight) / total) }] };
 }
 
 function refusal(ofp: OfpErrorCode): OpenFlowError {
@@ -641,6 +687,7 @@ function outputsTo(actions: readonly Action[], port: number): boolean {
   return actions.some((a) => {
     switch (a.type) {
       case 'output':
+      case 'enqueue':
         return a.port === want;
       case 'in_port':
         return port === OFPP.IN_PORT;
@@ -723,7 +770,7 @@ function tableFeatures(): OfTableFeatures[] {
   const matchable = OXM_FIELDS.filter((d) => MATCHED.has(d.name));
   const settable = OXM_FIELDS.filter((d) => SETTABLE.has(d.name));
   const ids = (types: number[]) => types.map((type) => ({ type, body: new Uint8Array(0) }));
-  const actions = ids([0, 17, 18, 22, 23, 24, 25]);
+  const actions = ids([0, 17, 18, 21, 22, 23, 24, 25]);
   return Array.from({ length: N_TABLES }, (_, t): OfTableFeatures => {
     const instructions = ids(t < N_TABLES - 1 ? [1, 2, 3, 4, 5] : [2, 3, 4, 5]);
     const next = Array.from({ length: N_TABLES - 1 - t }, (_, k) => t + 1 + k);

@@ -281,6 +281,9 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
         if (!c.groupExists(a.groupId)) bad(`group ${a.groupId} does not exist`, OFPBAC.BAD_OUT_GROUP);
         out.push({ type: 'group', group: a.groupId });
         return;
+      case 'set_queue':
+        out.push({ type: 'set_queue', queue: a.queueId });
+        return;
       case 'experimenter': {
         if (a.experimenter !== NX_VENDOR_ID) bad(`experimenter 0x${a.experimenter.toString(16).padStart(8, '0')} actions are not supported`, OFPBAC.BAD_EXPERIMENTER);
         // OVS decodes a bucket's actions as a list: only write_actions refuses what an action set cannot hold.
@@ -408,6 +411,7 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
       case 'resubmit':
       case 'output_reg':
       case 'learn':
+      case 'pop_queue':
         out.push(...niciraFor(a, match, `${path}[${i}]`));
         return;
       case 'push_vlan':
@@ -432,6 +436,13 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
         return;
       case 'group':
         out.push({ type: 'group', groupId: a.group });
+        return;
+      case 'set_queue':
+        out.push({ type: 'set_queue', queueId: a.queue });
+        return;
+      case 'enqueue':
+        // OVS's encode_ENQUEUE for OpenFlow 1.1+: set_queue, output (max_len 0xffff), pop_queue.
+        out.push({ type: 'set_queue', queueId: a.queue }, outputAction(portToOfp(a.port), 0xffff), ...niciraFor({ type: 'pop_queue' }, match, `${path}[${i}]`));
         return;
       case 'drop':
         return;

@@ -1,9 +1,9 @@
 /**
  * Nicira extension actions (NX, experimenter 0x00002320) as Open vSwitch 3.1 writes and reads
  * them in OpenFlow 1.3 (lib/ofp-actions.c, lib/learn.c). The switch's load, move, resubmit,
- * output to a field, learn, controller with a reason, and set_field with a mask have no
- * standard OpenFlow 1.3 action, so OVS carries them as NXAST_REG_LOAD, REG_MOVE,
- * RESUBMIT_TABLE, OUTPUT_REG, LEARN and CONTROLLER, naming each field by its NXM header (by
+ * output to a field, learn, controller with a reason, set_field with a mask and pop_queue have
+ * no standard OpenFlow 1.3 action, so OVS carries them as NXAST_REG_LOAD, REG_MOVE,
+ * RESUBMIT_TABLE, OUTPUT_REG, LEARN, CONTROLLER and POP_QUEUE, naming each field by its NXM header (by
  * its OXM header where it has no NXM one: metadata, ip_dscp, sctp ports). Encoding writes the
  * bytes OVS writes; decoding also takes RESUBMIT, REG_LOAD2, OUTPUT_REG2, CONTROLLER2 and
  * LEARN2, checks what OVS checks in the order OVS checks it, and refuses with the error OVS
@@ -24,9 +24,9 @@ import { oxmField } from './oxm.js';
 
 export const NX_VENDOR_ID = 0x00002320;
 
-/** The NXAST_* subtypes netloom reads; it writes REG_MOVE, REG_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN and CONTROLLER, as OVS does. */
+/** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN and CONTROLLER, as OVS does. */
 const NXAST = {
-  RESUBMIT: 1, REG_MOVE: 6, REG_LOAD: 7, RESUBMIT_TABLE: 14, OUTPUT_REG: 15, LEARN: 16, CONTROLLER: 20,
+  RESUBMIT: 1, POP_QUEUE: 5, REG_MOVE: 6, REG_LOAD: 7, RESUBMIT_TABLE: 14, OUTPUT_REG: 15, LEARN: 16, CONTROLLER: 20,
   OUTPUT_REG2: 32, REG_LOAD2: 33, CONTROLLER2: 37, LEARN2: 45,
 } as const;
 
@@ -194,7 +194,7 @@ const ofsNbits = (start: number, bits: number) => (start << 6) | (bits - 1);
 // Encoding: the switch's actions as OVS writes them for OpenFlow 1.3.
 
 /** The switch actions that are Nicira actions in OpenFlow 1.3 (a controller action only with a reason other than action). */
-export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' }>;
+export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' }>;
 
 /** The action written so far, padded so that with its experimenter header it is a multiple of 8 bytes. */
 function nx(w: Writer): OfAction {
@@ -313,6 +313,9 @@ export function niciraFor(a: NiciraAction, match: Match, path: string): OfAction
       return [nx(w)];
     case 'learn':
       return [encodeLearn(a.learn, match, path)];
+    case 'pop_queue':
+      SUBTYPE.write(w, { subtype: NXAST.POP_QUEUE }, path);
+      return [nx(w)];
   }
 }
 
@@ -493,6 +496,12 @@ function decodeOutputReg(r: Reader, at: ActionCheck, two: boolean): Action {
 
 function reasonName(code: number): string {
   return REASONS[code] ?? String(code);
+}
+
+function decodePopQueue(r: Reader, at: ActionCheck): Action {
+  SUBTYPE.read(r);
+  at.notInActionSet();
+  return { type: 'pop_queue' };
 }
 
 function decodeController(r: Reader, at: ActionCheck): Action {
@@ -678,6 +687,7 @@ function learnText(head: ReturnType<typeof LEARN.read>, specs: readonly Spec[]):
 const SUBTYPES = new Map<number, Subtype>([
   [NXAST.RESUBMIT, { name: 'NXAST_RESUBMIT', length: 16, variable: false, decode: (r, at) => decodeResubmit(r, at, false) }],
   [NXAST.RESUBMIT_TABLE, { name: 'NXAST_RESUBMIT_TABLE', length: 16, variable: false, decode: (r, at) => decodeResubmit(r, at, true) }],
+  [NXAST.POP_QUEUE, { name: 'NXAST_POP_QUEUE', length: 16, variable: false, decode: decodePopQueue }],
   [NXAST.REG_MOVE, { name: 'NXAST_REG_MOVE', length: 16, variable: true, decode: decodeRegMove }],
   [NXAST.REG_LOAD, { name: 'NXAST_REG_LOAD', length: 24, variable: false, decode: decodeRegLoad }],
   [NXAST.REG_LOAD2, { name: 'NXAST_REG_LOAD2', length: 16, variable: true, decode: decodeRegLoad2 }],

@@ -1,14 +1,19 @@
 /**
  * A full-duplex link between two ports, with its impairments: propagation latency, jitter,
  * bandwidth (serialization delay and a bounded FIFO with tail drop), MTU, random loss and a
- * schedule of down/up changes. Each direction is a LinkEnd with its own queue.
+ * schedule of down/up changes. Each direction is a LinkEnd with its own queue; a port that
+ * declares egress queues sends through those instead, served by deficit round robin
+ * (egress.ts), each queue bounded by the link's queue length.
  */
 import type { EventHandler } from './scheduler.js';
 import { MAX_HOPS, type Frame, type Network, type Port } from './network.js';
 import type { LinkImpairments } from '../topology/types.js';
+import { DeficitRoundRobin } from './egress.js';
 
 const DELIVER = 1;
 const STATE = 2;
+/** The transmitter is free: the egress queues' next frame goes on the wire. */
+const SENT = 3;
 
 /** One direction of a link: frames sent by `from` arrive at `to`. */
 export class LinkEnd implements EventHandler {
@@ -19,12 +24,18 @@ export class LinkEnd implements EventHandler {
   /** Serialization end times of frames still waiting for or on the wire. */
   private readonly inQueue: number[] = [];
   private queueHead = 0;
+  /** The port's egress queues, when it declares any; frames wait in them for real, not as times. */
+  readonly egress: DeficitRoundRobin | undefined;
+  /** A SENT event is due: the transmitter is busy, and frames arriving wait in the queues. */
+  private sending = false;
 
   constructor(
     readonly link: Link,
     readonly from: Port,
     readonly to: Port,
-  ) {}
+  ) {
+    if (from.queues !== undefined) this.egress = new DeficitRoundRobin(from.queues, DeficitRoundRobin.quantumUnit(link.mtu));
+  }
 
   transmit(frame: Frame): void {
     const link = this.link;
@@ -44,8 +55,11 @@ export class LinkEnd implements EventHandler {
       net.drop(this.from.node, this.from, frame, 'MTU_EXCEEDED', `MTU ${link.mtu} < ${payload}`);
       return;
     }
-    let start = now;
     if (link.bandwidth > 0) {
+      if (this.egress !== undefined) {
+        this.enqueue(this.egress, frame);
+        return;
+      }
       while (this.queueHead < this.inQueue.length && this.inQueue[this.queueHead]! <= now) this.queueHead++;
       if (this.queueHead > 1024) {
         this.inQueue.splice(0, this.queueHead);
@@ -55,23 +69,69 @@ export class LinkEnd implements EventHandler {
         net.drop(this.from.node, this.from, frame, 'QUEUE_FULL', `${link.queue} frames already queued on ${link.name}`);
         return;
       }
-      start = Math.max(now, this.busyUntil);
-      this.busyUntil = start + Math.round((frame.bytes.length * 8 * 1e9) / link.bandwidth);
+      this.busyUntil = Math.max(now, this.busyUntil) + Math.round((frame.bytes.length * 8 * 1e9) / link.bandwidth);
       this.inQueue.push(this.busyUntil);
     }
+    this.propagate(frame, link.bandwidth > 0 ? this.busyUntil : now);
+  }
+
+  /** A frame whose last bit leaves at `sent` (ns): lost, or delivered a latency (and jitter) later, never before the frame ahead of it. */
+  private propagate(frame: Frame, sent: number): void {
+    const link = this.link;
+    const net = link.net;
     if (link.loss > 0 && net.random.next() < link.loss) {
       net.drop(this.from.node, this.from, frame, 'LOSS', `lost on ${link.name}`);
       return;
     }
-    let arrival = (link.bandwidth > 0 ? this.busyUntil : start) + link.latency;
+    let arrival = sent + link.latency;
     if (link.jitter > 0) arrival += Math.round((net.random.next() * 2 - 1) * link.jitter);
-    arrival = Math.max(arrival, this.lastArrival, now);
+    arrival = Math.max(arrival, this.lastArrival, net.scheduler.now);
     this.lastArrival = arrival;
     net.hops++;
     net.scheduler.at(arrival, this, DELIVER, frame);
   }
 
-  onEvent(_kind: number, payload: unknown): void {
+  /** Into the egress queue the frame names (queue 0 when the port has no such queue), or tail-dropped when that queue is full. */
+  private enqueue(egress: DeficitRoundRobin, frame: Frame): void {
+    const link = this.link;
+    const q = egress.queueFor(frame.queue);
+    // As the FIFO counts it: the frame on the wire is still its queue's.
+    const held = q.length + (this.sending && egress.current === q ? 1 : 0);
+    if (held >= link.queue) {
+      q.drops++;
+      link.net.drop(this.from.node, this.from, frame, 'QUEUE_FULL', `${link.queue} frames already in queue ${q.id} of ${this.from.id} on ${link.name}`);
+      return;
+    }
+    egress.enqueue(q, frame);
+    if (!this.sending) this.sendNext(egress);
+  }
+
+  /** The transmitter is free: the frame deficit round robin picks goes on the wire, and the next is picked when it is sent. */
+  private sendNext(egress: DeficitRoundRobin): void {
+    const link = this.link;
+    const net = link.net;
+    let frame = egress.dequeue();
+    // Frames that waited while the link went down go nowhere.
+    while (frame !== undefined && !link.up) {
+      egress.current!.drops++;
+      net.drop(this.from.node, this.from, frame, 'LINK_DOWN', `link ${link.name} went down with the frame in queue ${egress.current!.id}`);
+      frame = egress.dequeue();
+    }
+    this.sending = frame !== undefined;
+    if (frame === undefined) return;
+    const q = egress.current!;
+    q.txPackets++;
+    q.txBytes += frame.bytes.length;
+    this.busyUntil = net.scheduler.now + Math.round((frame.bytes.length * 8 * 1e9) / link.bandwidth);
+    net.scheduler.at(this.busyUntil, this, SENT);
+    this.propagate(frame, this.busyUntil);
+  }
+
+  onEvent(kind: number, payload: unknown): void {
+    if (kind === SENT) {
+      this.sendNext(this.egress!);
+      return;
+    }
     const frame = payload as Frame;
     const net = this.link.net;
     if (!this.link.up) {

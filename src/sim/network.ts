@@ -9,6 +9,7 @@ import { Random } from './random.js';
 import { Recorder, type TraceDirection } from '../trace/events.js';
 import type { DropReason } from '../topology/types.js';
 import type { LinkEnd } from './link.js';
+import type { EgressQueueSpec } from './egress.js';
 
 /** Bytes on a link, with the ids that let traces follow them. */
 export interface Frame {
@@ -21,6 +22,8 @@ export interface Frame {
   parent: number;
   /** Links this packet and the frames made from it have crossed. */
   hops: number;
+  /** The egress queue of the sending port it goes into (a switch's set_queue); 0, the default, otherwise. */
+  queue: number;
 }
 
 /**
@@ -32,6 +35,8 @@ export const MAX_HOPS = 255;
 export class Port {
   /** The link end this port transmits into, if connected. */
   link: LinkEnd | undefined;
+  /** Egress queues with weights, set before the port is linked; without them, one FIFO. */
+  queues: readonly EgressQueueSpec[] | undefined;
 
   constructor(
     readonly node: Node,
@@ -117,7 +122,7 @@ export class Network {
   /** A new frame; `from` carries the trace id forward (a forwarded or encapsulated copy). */
   frame(bytes: Uint8Array, from?: Frame): Frame {
     const id = this.nextPacket++;
-    return { bytes, id, trace: from?.trace ?? id, parent: from?.id ?? 0, hops: from?.hops ?? 0 };
+    return { bytes, id, trace: from?.trace ?? id, parent: from?.id ?? 0, hops: from?.hops ?? 0, queue: 0 };
   }
 
   trace(node: Node, port: Port | undefined, frame: Frame, dir: TraceDirection, detail?: string): void {

@@ -83,7 +83,13 @@ export type Action =
   | { type: 'clear_actions' }
   | { type: 'write_actions'; actions: Action[] }
   | { type: 'learn'; learn: LearnSpec }
-  | { type: 'group'; group: number };
+  | { type: 'group'; group: number }
+  /** The egress queue later outputs send the packet into (OVS's skb_priority; ovs-actions(7) set_queue). */
+  | { type: 'set_queue'; queue: number }
+  /** Output to `port` through `queue`, the packet's queue unchanged afterwards (OVS's OpenFlow 1.0 enqueue). */
+  | { type: 'enqueue'; port: number; queue: number }
+  /** Back to the queue the packet arrived with: 0, the default queue (NXAST_POP_QUEUE). */
+  | { type: 'pop_queue' };
 
 /** OpenFlow group types (OFPGT_*, in their wire order). */
 export const GROUP_TYPES = ['all', 'select', 'indirect', 'ff'] as const;

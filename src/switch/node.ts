@@ -6,9 +6,11 @@
  * with its own address, ARP and routes; tunnel packets arriving there are decapsulated and enter
  * the pipeline on the tunnel port with tun_id, tun_src and tun_dst set. When something records
  * traces, each packet's table lookups become its 'match' event. Each port carries the OpenFlow
- * config a PORT_MOD sets (down, no receive, no forward), honoured where Open vSwitch honours it.
+ * config a PORT_MOD sets (down, no receive, no forward), honoured where Open vSwitch honours it,
+ * and may declare egress queues: each output goes into the queue its actions chose.
  */
 import type { Frame, Network, Port } from '../sim/network.js';
+import type { EgressQueue } from '../sim/egress.js';
 import type { SwitchSpec, TunnelSpec } from '../topology/types.js';
 import { IpNode, type Interface, ETH_HEADER, FIRST_FREE_TIMER } from '../hosts/ip-node.js';
 import { ipv4ToNumber, numberToIpv4 } from '../hosts/addressing.js';
@@ -137,6 +139,7 @@ export class SwitchNode extends IpNode {
         continue;
       }
       const port = this.addPort(p.name);
+      port.queues = p.queues;
       this.byNumber.set(p.ofport, port);
       this.numberOf.set(port, p.ofport);
     }
@@ -235,6 +238,11 @@ export class SwitchNode extends IpNode {
     out.sort((a, b) => a.number - b.number);
     out.push(this.describe(OFPP_LOCAL, this.name));
     return out;
+  }
+
+  /** The egress queues of a port, in id order: none when it declares none or has no link. */
+  queues(number: number): readonly EgressQueue[] {
+    return this.byNumber.get(number)?.link?.egress?.queues ?? [];
   }
 
   private describe(number: number, name: string): SwitchPortInfo {
@@ -365,7 +373,9 @@ export class SwitchNode extends IpNode {
     if (to === undefined) net.drop(this, undefined, net.frame(out.bytes, frame), 'FLOW_DROP', `no port ${out.port}`);
     else {
       this.count(out.port, 'tx', out.bytes.length);
-      to.send(net.frame(out.bytes, frame));
+      const sent = net.frame(out.bytes, frame);
+      sent.queue = out.queue;
+      to.send(sent);
     }
   }
 

@@ -14,6 +14,8 @@ import { ipv4ToNumber, numberToIpv4, prefixMask } from '../hosts/addressing.js';
 import { FIELD_NAMES, W, fieldByName, readField, type FieldDef, type Prerequisite } from './fields.js';
 import { Match, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
+/** The first port number OpenFlow 1.0 reserves: above it no physical port. */
+export const OFPP_MAX = 0xff00;
 export const OFPP_IN_PORT = 0xfff8;
 export const OFPP_CONTROLLER = 0xfffd;
 export const OFPP_LOCAL = 0xfffe;
@@ -677,6 +679,27 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         actions.push({ type: 'learn', learn: parseLearn(arg ?? '', argAt, t, fail) });
         continue;
       }
+      case 'set_queue':
+        actions.push({ type: 'set_queue', queue: integer(need('a queue id (set_queue:1)'), 0xffffffff, argAt, 'set_queue', fail) });
+        continue;
+      case 'enqueue': {
+        // As OVS's parse_ENQUEUE: enqueue:PORT:QUEUE or enqueue(PORT,QUEUE).
+        if (context.actionSet) fail(at, 'enqueue is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set); write set_queue and output');
+        const a = need('a port and a queue (enqueue:PORT:QUEUE or enqueue(PORT,QUEUE))');
+        const split = a.search(/[:,]/);
+        if (split < 0) fail(argAt, '"enqueue" syntax is "enqueue:PORT:QUEUE" or "enqueue(PORT,QUEUE)"');
+        const portText = a.slice(0, split).trim();
+        const port = portText === 'IN_PORT' ? OFPP_IN_PORT : portText === 'LOCAL' ? OFPP_LOCAL : (options.ports?.get(portText) ?? (/^(0x[0-9a-f]+|\d+)$/i.test(portText) ? integer(portText, 0xffff, argAt, 'enqueue port', fail) : fail(argAt, `${portText}: enqueue to unknown port`)));
+        // OVS's check_ENQUEUE: a physical port, IN_PORT or LOCAL.
+        if (port >= OFPP_MAX && port !== OFPP_IN_PORT && port !== OFPP_LOCAL) fail(argAt, `enqueue:${portText}: not a physical port, IN_PORT or LOCAL (OVS refuses: OFPBAC_BAD_OUT_PORT)`);
+        actions.push({ type: 'enqueue', port, queue: integer(a.slice(split + 1).trim(), 0xffffffff, argAt + split + 1, 'enqueue queue', fail) });
+        continue;
+      }
+      case 'pop_queue':
+        if (context.actionSet) fail(at, 'pop_queue is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        if (arg !== undefined) fail(argAt, 'pop_queue takes no argument');
+        actions.push({ type: 'pop_queue' });
+        continue;
       case 'group':
         // Whether the group exists is the switch's to say (OVS refuses with OFPBAC_BAD_OUT_GROUP).
         actions.push({ type: 'group', group: integer(need('a group id'), 0xffffffff, argAt, 'group', fail) });
@@ -823,6 +846,12 @@ export function formatActions(actions: readonly Action[]): string {
           return a.learn.text;
         case 'group':
           return `group:${a.group}`;
+        case 'set_queue':
+          return `set_queue:${a.queue}`;
+        case 'enqueue':
+          return `enqueue:${a.port === OFPP_IN_PORT ? 'IN_PORT' : a.port === OFPP_LOCAL ? 'LOCAL' : a.port}:${a.queue}`;
+        case 'pop_queue':
+          return 'pop_queue';
       }
     })
     .join(',');
@@ -965,7 +994,7 @@ function watchPort(text: string, at: number, options: ParseOptions, fail: Fail):
   if (text === 'ANY' || text === 'NONE') return OFPP_NONE;
   if (text === 'CONTROLLER') return OFPP_CONTROLLER;
   const port = options.ports?.get(text) ?? integer(text, 0xffff, at, 'watch_port', fail);
-  if (port >= 0xff00 && port !== OFPP_NONE && port !== OFPP_CONTROLLER) fail(at, `${text}: invalid watch_port (a port below 0xff00, CONTROLLER or ANY)`);
+  if (port >= OFPP_MAX && port !== OFPP_NONE && port !== OFPP_CONTROLLER) fail(at, `${text}: invalid watch_port (a port below 0xff00, CONTROLLER or ANY)`);
   return port;
 }
 

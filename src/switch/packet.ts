@@ -26,6 +26,8 @@ export class SwitchPacket {
   nwFrag = 0;
   /** OVS's dp_hash: 0 until a select group has the datapath hash the packet; kept from then on, as flow state. */
   dpHash = 0;
+  /** The egress queue outputs send it into (OVS's skb_priority): 0, the default, until set_queue. */
+  queue = 0;
   /**
    * The VLAN headers of the flow, as OVS keeps them: two slots, outermost first, each a TPID and
    * a TCI whose CFI bit marks it present; the frame carries the present ones counted from the
@@ -140,7 +142,7 @@ export class SwitchPacket {
     return slot === 0 ? this.tci0 : this.tci1;
   }
 
-  /** Copies this packet's whole state — bytes, flow words, VLAN headers — into `state`. */
+  /** Copies this packet's whole state — bytes, flow words, VLAN headers, queue — into `state`. */
   saveTo(state: PacketState): void {
     state.bytes = this.bytes;
     // The saved bytes must not change: the next write works on a copy.
@@ -150,6 +152,7 @@ export class SwitchPacket {
     state.l4 = this.l4;
     state.nwFrag = this.nwFrag;
     state.dpHash = this.dpHash;
+    state.queue = this.queue;
     state.vlans[0] = this.tpid0;
     state.vlans[1] = this.tci0;
     state.vlans[2] = this.tpid1;
@@ -170,6 +173,7 @@ export class SwitchPacket {
     this.l4 = state.l4;
     this.nwFrag = state.nwFrag;
     this.dpHash = state.dpHash;
+    this.queue = state.queue;
     const v = state.vlans;
     this.tpid0 = v[0]!;
     this.tci0 = v[1]!;
@@ -415,6 +419,7 @@ export class PacketState {
   l4 = 0;
   nwFrag = 0;
   dpHash = 0;
+  queue = 0;
   /** The VLAN header slots and the tags on the wire, in saveTo's order. */
   readonly vlans = new Uint32Array(9);
 }

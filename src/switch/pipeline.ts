@@ -4,7 +4,9 @@
  * input port is skipped unless `in_port` names it, flood and all never send back out the input
  * port, `dec_ttl` at TTL 0 or 1 abandons the rest of its action list, resubmit returns,
  * goto_table moves on, the action set written by write_actions runs at the end in OpenFlow's
- * order. Resubmits are limited as OVS limits them: depth 64, counted only on a resubmit to the
+ * order. Each output carries the egress queue the packet is in then: set_queue changes it for
+ * later outputs, enqueue uses one for its own output only, pop_queue goes back to queue 0 (a
+ * packet arrives in none, as skb_priority 0 in OVS). Resubmits are limited as OVS limits them: depth 64, counted only on a resubmit to the
  * same or an earlier table, and 4,096 lookups in all; past either limit the packet is dropped,
  * whatever it was output to before. Every decision is recorded as an ofproto/trace-style line.
  *
@@ -49,6 +51,8 @@ export interface Output {
   /** tun_id (low 32 bits) and tun_dst when it was output, for tunnel ports taking them from the flow. */
   tunId: number;
   tunDst: number;
+  /** The port's egress queue it goes into (set_queue, enqueue; 0, the default, otherwise). */
+  queue: number;
 }
 
 export interface PipelineResult {
@@ -783,6 +787,24 @@ class Translation {
           if (this.tracing) this.line(indent, `group:${a.group}`);
           this.group(a.group, f, indent);
           break;
+        case 'set_queue':
+          if (this.tracing) this.line(indent, `set_queue:${a.queue}`);
+          pk.queue = a.queue;
+          break;
+        case 'pop_queue':
+          if (this.tracing) this.line(indent, 'pop_queue');
+          pk.queue = 0;
+          break;
+        case 'enqueue': {
+          // OVS's xlate_enqueue_action: the queue for this output only; IN_PORT names the input port, which is otherwise skipped.
+          if (this.tracing) this.line(indent, formatActions([a]));
+          const before = pk.queue;
+          pk.queue = a.queue;
+          if (a.port === OFPP_IN_PORT) this.emit(pk.words[W.IN_PORT]!, pk.bytes);
+          else this.output(a.port, indent);
+          pk.queue = before;
+          break;
+        }
         case 'learn': {
           const rule = this.p.learn(a.learn, pk.words, this.now);
           if (this.tracing) {
@@ -812,7 +834,7 @@ class Translation {
   private toController(maxLen: number, cause: PacketInCause): void {
     const pk = this.packet;
     const w = pk.words;
-    this.outputs.push({ port: 'controller', bytes: pk.bytes.slice(0, Math.min(pk.bytes.length, maxLen)), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, packetIn: cause });
+    this.outputs.push({ port: 'controller', bytes: pk.bytes.slice(0, Math.min(pk.bytes.length, maxLen)), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, queue: pk.queue, packetIn: cause });
   }
 
   private output(port: number, indent: number): void {
@@ -829,15 +851,16 @@ class Translation {
   }
 
   private emit(port: number, bytes: Uint8Array): void {
-    const w = this.packet.words;
-    this.outputs.push({ port, bytes: bytes.slice(), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]! });
+    const pk = this.packet;
+    const w = pk.words;
+    this.outputs.push({ port, bytes: bytes.slice(), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, queue: pk.queue });
   }
 }
 
 /**
  * The action list an action set runs, as OVS's ofpacts_execute_action_set builds it from the
  * actions written in order: the last pop_vlan, push_vlan and dec_ttl, in that order; then every
- * set-field, load, move and mod_* in written order; then one final action — the last group,
+ * set-field, load, move and mod_* in written order; the last set_queue; then one final action — the last group,
  * else the last output (output, in_port, NORMAL, FLOOD, ALL, controller), else the last
  * resubmit. With no final action nothing runs at all. A group bucket's actions run this way too.
  */
@@ -848,6 +871,7 @@ function actionSetList(set: readonly Action[]): Action[] {
   let group: Action | undefined;
   let output: Action | undefined;
   let resubmit: Action | undefined;
+  let queue: Action | undefined;
   const sets: Action[] = [];
   for (const a of set) {
     switch (a.type) {
@@ -885,8 +909,11 @@ function actionSetList(set: readonly Action[]): Action[] {
       case 'group':
         group = a;
         break;
+      case 'set_queue':
+        queue = a;
+        break;
       default:
-        // The parser refuses every other action inside write_actions.
+        // The parser refuses every other action inside write_actions; in a bucket, OVS drops enqueue and pop_queue too.
         break;
     }
   }
@@ -897,6 +924,7 @@ function actionSetList(set: readonly Action[]): Action[] {
   if (push) list.push(push);
   if (decTtl) list.push(decTtl);
   for (const s of sets) list.push(s);
+  if (queue) list.push(queue);
   list.push(final);
   return list;
 }

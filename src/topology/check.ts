@@ -411,6 +411,7 @@ export class Checker {
         if (spec['remoteIp'] === undefined) this.issues.add(at, `${port} needs remoteIp (an address, or flow)`);
         if (spec['type'] === 'esp' && spec['esp'] === undefined) this.issues.add(at, `${port} is an esp tunnel and needs esp: { alg, key, spiOut, spiIn }`);
         if (spec['type'] !== 'esp' && spec['esp'] !== undefined) this.issues.add([...at, 'esp'], 'esp settings belong to an esp tunnel port');
+        if (spec['queues'] !== undefined) this.issues.add([...at, 'queues'], `${port} is a tunnel port: it has no link of its own to queue for (its packets leave by the underlay)`);
       } else if (isObject(spec)) {
         for (const key of ['remoteIp', 'key', 'dstPort', 'esp']) {
           if (spec[key] !== undefined) this.issues.add(['nodes', name, 'ports', port, key], `${key} belongs to a tunnel port (type: vxlan, gre or esp)`);
@@ -427,6 +428,7 @@ export class Checker {
       ofport: spec?.ofport ?? i + 1,
       ...(spec?.tag !== undefined && { tag: spec.tag }),
       ...(spec?.trunks !== undefined && { trunks: spec.trunks }),
+      ...(spec?.queues !== undefined && { queues: Object.entries(spec.queues).map(([id, q]) => ({ id: Number(id), weight: q.weight })).sort((a, b) => a.id - b.id) }),
       ...(spec?.type !== undefined && {
         tunnel: {
           type: spec.type,

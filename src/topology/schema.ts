@@ -254,6 +254,15 @@ const orFlow = <T extends z.ZodType>(value: T) => z.union([z.literal('flow'), va
 const hexKey = z
   .string({ error: (issue) => (typeof issue.input === 'number' ? 'write key material in quotes, e.g. "0x0011…" (YAML reads a bare 0x… as a number)' : undefined) })
   .regex(/^0x([0-9a-fA-F]{2})+$/, { error: 'expected key material as 0x followed by hex bytes' });
+/** OFPQ_ALL (0xffffffff) names every queue: the highest queue id is one below. */
+const QUEUE_ID_MAX = 0xfffffffe;
+const queueId = z
+  .string()
+  .regex(/^(0|[1-9]\d*)$/, { error: 'a queue id is a number, e.g. 1' })
+  .refine((id) => Number(id) <= QUEUE_ID_MAX, { error: `a queue id is at most ${QUEUE_ID_MAX} (0xffffffff is OFPQ_ALL, every queue)` });
+export const egressQueueSchema = z.strictObject({
+  weight: z.number().int().min(1).max(1000).meta({ description: "The queue's share of the link against the other queues' weights (1-1000)" }),
+});
 export const switchPortSchema = z.strictObject({
   ofport: z.number().int().min(1).max(0xfeff).optional().meta({ description: 'OpenFlow port number (default: position in the list, from 1)' }),
   tag: vlanId.optional().meta({ description: 'Access port of this VLAN (NORMAL)' }),
@@ -271,6 +280,10 @@ export const switchPortSchema = z.strictObject({
     })
     .optional()
     .meta({ description: 'The ESP security associations of an esp tunnel port' }),
+  queues: z
+    .record(queueId, egressQueueSchema)
+    .optional()
+    .meta({ description: 'Egress queues by id (what set_queue and enqueue name) with weights, e.g. { 1: { weight: 3 }, 2: { weight: 1 } }: deficit round robin shares the link by weight; queue 0, the default, has weight 1 unless listed; each queue holds up to the link\'s queue length' }),
 });
 
 /** Who controls a switch or a tenant: a controller node of the topology, or tcp:HOST:PORT outside it. */
@@ -291,7 +304,7 @@ export const switchSchema = z.strictObject({
     .meta({ description: 'The L3 interface tunnel ports use (as a VTEP address on the host)' }),
   ports: z
     .union([z.array(portName), z.record(portName, switchPortSchema.nullable())])
-    .meta({ description: 'Port names, e.g. [p1, p2, p3], or a map of port name to { ofport, tag, trunks }' }),
+    .meta({ description: 'Port names, e.g. [p1, p2, p3], or a map of port name to { ofport, tag, trunks, queues }' }),
   flows: z.array(z.string()).prefault([]).meta({ description: 'OpenFlow flows in ovs-ofctl add-flow syntax; without any, the switch runs NORMAL' }),
   datapathId: z
     .union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, { error: 'expected a datapath id such as 0x1 or 0x0000aabbccddeeff (at most 16 hex digits)' })])

@@ -3,6 +3,7 @@
  * network. Units are resolved: times in integer nanoseconds, bandwidth in bits per second,
  * rates in packets per second. Names keep their order from the file (stable iteration).
  */
+import type { EgressQueueSpec } from '../sim/egress.js';
 
 export interface Topology {
   name: string;
@@ -108,6 +109,8 @@ export interface SwitchPortSpec {
   trunks?: number[];
   /** A tunnel port has no link: it encapsulates through the underlay. */
   tunnel?: TunnelSpec;
+  /** Egress queues by id with their weights (queue 0, the default, has weight 1 unless listed), served by deficit round robin. */
+  queues?: EgressQueueSpec[];
 }
 
 /** An Open vSwitch-like switch: OpenFlow tables in ovs-ofctl syntax; one NORMAL flow when none are given. */

@@ -108,6 +108,10 @@ const BY_HAND: [string, string, 'apply' | 'write', string][] = [
   ['an experimenter that is not Nicira', '', 'apply', 'ffff0010 00002321 0007 000000000000'],
   ['learn in write_actions', '', 'write', `${LEARN_HEAD} 0000 01 00 0000 0000 ${LEARN_SPECS}`],
   ['controller with a reason in write_actions', '', 'write', 'ffff0010 00002320 0014 ffff 0000 00 00'],
+  ['pop_queue', '', 'apply', 'ffff0010 00002320 0005 000000000000'],
+  ['pop_queue with a nonzero pad', '', 'apply', 'ffff0010 00002320 0005 000000000001'],
+  ['pop_queue of 24 bytes', '', 'apply', 'ffff0018 00002320 0005 000000000000 0000000000000000'],
+  ['pop_queue in write_actions', '', 'write', 'ffff0010 00002320 0005 000000000000'],
 ];
 
 /** A FLOW_MOD (ADD, table 0) holding one hand-made action, its length field set to its length. */

@@ -21,7 +21,7 @@ nodes:
   h1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
   h2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }
   h3: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.3/24 } } }
-  br0: { kind: switch, ports: [p1, p2, p3], listen: 0, flows: ["priority=0,actions=drop"] }
+  br0: { kind: switch, ports: { p1: null, p2: null, p3: { queues: { 1: { weight: 3 }, 2: { weight: 1 } } } }, listen: 0, flows: ["priority=0,actions=drop"] }
 links:
   - endpoints: [h1:eth0, br0:p1]
   - endpoints: [h2:eth0, br0:p2]
@@ -56,6 +56,10 @@ const FLOWS = [
   'table=3,priority=1,reg0=5,actions=output:1',
   'table=3,priority=3,metadata=0x1/0xff,actions=write_actions(output:2)',
   'table=3,priority=4,tcp6,tp_src=22,actions=set_field:2222->tcp_src,push_vlan:0x88a8,output:1',
+  'priority=69,in_port=1,actions=set_queue:1,output:3',
+  'priority=70,in_port=2,actions=enqueue:3:2',
+  'priority=71,udp,actions=set_queue:2,output:1,pop_queue,output:3',
+  'table=3,priority=9,reg1=2,actions=write_actions(set_queue:2,output:3)',
 ];
 
 
@@ -128,6 +132,21 @@ describe.skipIf(!haveOvs())('ovs-ofctl -O OpenFlow13: a netloom switch prints wh
     await netloom(['del-flows']);
     real(['del-flows']);
     expect(normalize((await netloom(['dump-flows'])).stdout)).toBe(normalize(real(['dump-flows']).stdout));
+  });
+
+  it('queue-stats and queue-get-config: ovs-ofctl reads p3\'s queues (OVS\'s dummy ports have no QoS to compare them with)', async () => {
+    expect(normalize((await netloom(['queue-stats'])).stdout)).toBe([
+      'OFPST_QUEUE reply (OF1.3) (xid=?): 3 queues',
+      '  port 3 queue 0: bytes=0, pkts=0, errors=0, duration=?',
+      '  port 3 queue 1: bytes=0, pkts=0, errors=0, duration=?',
+      '  port 3 queue 2: bytes=0, pkts=0, errors=0, duration=?',
+    ].join('\n'));
+    expect(normalize((await netloom(['queue-get-config', '3'])).stdout)).toBe(
+      ['OFPT_QUEUE_GET_CONFIG_REPLY (OF1.3) (xid=?): port=3', 'queue 0: min_rate:20.0%', 'queue 1: min_rate:60.0%', 'queue 2: min_rate:20.0%'].join('\n'),
+    );
+    // A port that declares no queues lists none (ovs-vswitchd's dummy netdev makes up a queue 0 on every port, counters unknown, no properties).
+    expect(normalize((await netloom(['queue-stats', '1'])).stdout)).toBe('OFPST_QUEUE reply (OF1.3) (xid=?): 0 queues');
+    expect(normalize((await netloom(['queue-get-config', '1'])).stdout)).toBe('OFPT_QUEUE_GET_CONFIG_REPLY (OF1.3) (xid=?):');
   });
 
   it('refusals: the same OpenFlow error for a group that does not exist', async () => {
