@@ -28,6 +28,7 @@ import { OFPP, OFPPR, type MessageOf } from '../openflow/messages.js';
 import type { AppFactory, PacketInEvent } from '../controller/controller.js';
 import type { Datapath } from '../controller/datapath.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
+import { ETH_LLDP, isLldp, tagLldp, untagLldp } from './lldp.js';
 import { WHOLE_FLOWSPACE, bigSwitchFlows, compileRule, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
 
 /** What the platform needs to know of a tenant. */
@@ -306,11 +307,20 @@ export class VirtualSwitch implements OpenFlowDatapath {
     };
     if (bytes.length < 14) bad(OFPBRC.BAD_PACKET, `a ${bytes.length}-byte frame is no Ethernet frame`);
     const words = new SwitchPacket(bytes, 0).words;
-    if (!this.write.some((region) => region.matches(words))) bad(OFPBRC.EPERM, "the frame lies outside the tenant's writable flowspace");
-    const addresses = frameAddresses(bytes);
-    if (addresses !== undefined && !(inSpace(this.space, addresses.src) && inSpace(this.space, addresses.dst))) bad(OFPBRC.EPERM, "the frame's addresses are outside the tenant's space");
-    const data = addresses === undefined ? bytes : rewriteFrame(bytes, (a) => toPhysical(this.space, a));
-    if (data === undefined) bad(OFPBRC.BAD_PACKET, 'the frame does not parse');
+    if ((words[W.VLAN_TCI]! & VLAN_PRESENT) !== 0) bad(OFPBRC.EPERM, "VLAN tags are the platform's (its big switches carry packets in them)");
+    let data: Uint8Array | undefined;
+    let addresses: ReturnType<typeof frameAddresses>;
+    if (isLldp(bytes)) {
+      // Discovery is every tenant's, whatever its flowspace: its LLDP goes out naming it, and comes back to it alone.
+      data = tagLldp(bytes, this.tenant.id);
+      if (data === undefined) bad(OFPBRC.BAD_PACKET, "the LLDP frame's TLVs run past its end");
+    } else {
+      if (!this.write.some((region) => region.matches(words))) bad(OFPBRC.EPERM, "the frame lies outside the tenant's writable flowspace");
+      addresses = frameAddresses(bytes);
+      if (addresses !== undefined && !(inSpace(this.space, addresses.src) && inSpace(this.space, addresses.dst))) bad(OFPBRC.EPERM, "the frame's addresses are outside the tenant's space");
+      data = addresses === undefined ? bytes : rewriteFrame(bytes, (a) => toPhysical(this.space, a));
+      if (data === undefined) bad(OFPBRC.BAD_PACKET, 'the frame does not parse');
+    }
     const from = inPort === OFPP_CONTROLLER ? this.ports[0] : this.ports[inPort - 1];
     if (from === undefined) bad(OFPBRC.BAD_PORT, `in_port ${inPort} is not a port of this virtual switch`);
     const m = this.member(from!.switch)!;
@@ -323,16 +333,23 @@ export class VirtualSwitch implements OpenFlowDatapath {
     dp.packetOut(data!, apply?.type === 'apply_actions' ? apply.actions : [], inPort === OFPP_CONTROLLER ? OFPP.CONTROLLER : from!.physical);
   }
 
-  /** A PACKET_IN may go to the tenant's controller: it has a port for it and room under its PACKET_IN rate. */
-  private admitPacketIn(sw: SwitchNode, physicalPort: number): number | undefined {
+  /**
+   * A PACKET_IN for the tenant's controller, if it has a port for it and room under its PACKET_IN
+   * rate: on its virtual port, with the tenant's own metadata, table and cookie.
+   */
+  private deliver(sw: SwitchNode, physicalPort: number, data: Uint8Array, cause: { reason: 'no_match' | 'action'; table: number; cookie: bigint; totalLen: number; metadata: bigint }): void {
     const port = this.virtualPort(sw, physicalPort);
-    if (port === undefined || this.listener === undefined) return undefined;
+    if (port === undefined || this.listener === undefined) return;
     if (this.packetIns !== undefined && !this.packetIns.take(this.net.scheduler.now)) {
       this.tenant.counters.packetInsDropped++;
-      return undefined;
+      return;
     }
     this.tenant.counters.packetIns++;
-    return port;
+    const words = new Uint32Array(FLOW_WORDS);
+    words[W.IN_PORT] = port;
+    words[W.METADATA] = Number(cause.metadata >> 32n);
+    words[W.METADATA + 1] = Number(cause.metadata & 0xffffffffn);
+    this.listener.packetIn(data, { reason: cause.reason, table: cause.table, cookie: cause.cookie, totalLen: cause.totalLen, words });
   }
 
   /** A copy of another tenant's PACKET_IN, in that tenant's addresses, when one of this tenant's read entries covers it. */
@@ -341,29 +358,26 @@ export class VirtualSwitch implements OpenFlowDatapath {
     const data = rewriteFrame(ev.data, (a) => toVirtual(owner.space, a)) ?? ev.data;
     const words = new SwitchPacket(data, 0).words;
     if (!this.reads.some((e) => e.of === owner.tenant.name && e.match.matches(words))) return;
-    const port = this.admitPacketIn(sw, ev.inPort);
-    if (port === undefined) return;
-    const fields = new Uint32Array(FLOW_WORDS);
-    fields[W.IN_PORT] = port;
-    this.listener!.packetIn(data, { reason: ev.reason === 0 ? 'no_match' : 'action', table: 0, cookie: NO_COOKIE, totalLen: ev.totalLen, words: fields });
+    this.deliver(sw, ev.inPort, data, { reason: ev.reason === 0 ? 'no_match' : 'action', table: 0, cookie: NO_COOKIE, totalLen: ev.totalLen, metadata: 0n });
+  }
+
+  /** The tenant's own LLDP, back from a link: as it sent it. */
+  lldpIn(sw: SwitchNode, ev: PacketInEvent, frame: Uint8Array): void {
+    this.deliver(sw, ev.inPort, frame, { reason: 'action', table: 0, cookie: NO_COOKIE, totalLen: frame.length, metadata: 0n });
   }
 
   /** A physical PACKET_IN for this tenant: its port, its addresses, its cookie and table. */
   packetIn(sw: SwitchNode, ev: PacketInEvent, metadata: bigint): void {
-    const port = this.admitPacketIn(sw, ev.inPort);
-    if (port === undefined) return;
     const data = rewriteFrame(ev.data, (a) => toVirtual(this.space, a)) ?? ev.data;
     const rule = this.byCookie.get(ev.cookie);
-    const words = new Uint32Array(FLOW_WORDS);
-    words[W.IN_PORT] = port;
-    const tenantMeta = metadata >> 8n;
-    words[W.METADATA] = Number(tenantMeta >> 32n);
-    words[W.METADATA + 1] = Number(tenantMeta & 0xffffffffn);
     // The tenant's own table-miss flow (priority 0, matching all) is a miss to it, though the physical rule matches its tag.
     const miss = rule === undefined ? ev.reason === 0 : rule.priority === 0 && rule.match.masks.every((m) => m === 0);
-    this.listener!.packetIn(data, { reason: miss ? 'no_match' : 'action', table: Math.max(0, ev.tableId - 1), cookie: rule?.cookie ?? NO_COOKIE, totalLen: ev.totalLen, words });
+    this.deliver(sw, ev.inPort, data, { reason: miss ? 'no_match' : 'action', table: Math.max(0, ev.tableId - 1), cookie: rule?.cookie ?? NO_COOKIE, totalLen: ev.totalLen, metadata: metadata >> 8n });
   }
 }
+
+/** OVS's vlan_tci bit that says a tag is present. */
+const VLAN_PRESENT = 0x1000;
 
 /** VLAN ids for big switches' ports: 1-4094 (802.1Q), one per port over all tenants. */
 const MAX_VID = 4094;
@@ -375,8 +389,12 @@ export class Platform {
   private readonly datapaths = new Map<SwitchNode, Datapath>();
   private readonly byDatapathId = new Map<bigint, SwitchNode>();
   private nextVid = 1;
+  /** LLDP from a link that names no tenant with a port there: a host's, or forged. */
+  unclaimedLldp = 0;
+  private readonly links: readonly SwitchLink[];
 
   constructor(tenants: readonly PlatformTenant[], links: readonly SwitchLink[] = []) {
+    this.links = links;
     this.tenants = tenants.map((t) => ({ ...t, nextRule: 1n, counters: { refused: new Map(), rateLimited: 0, packetIns: 0, packetInsDropped: 0 } }));
     for (const t of this.tenants) {
       t.switches.forEach((s, i) => {
@@ -434,6 +452,13 @@ export class Platform {
     },
     packetIn: (dp, ev) => {
       const sw = this.byDatapathId.get(dp.id);
+      if (sw !== undefined && isLldp(ev.data)) {
+        const tagged = untagLldp(ev.data);
+        const to = tagged === undefined ? undefined : this.switchOf(sw, tagged.tenant);
+        if (to === undefined) this.unclaimedLldp++;
+        else to.lldpIn(sw, { ...ev, inPort: portFromOfp(ev.inPort) ?? ev.inPort }, tagged!.frame);
+        return;
+      }
       const metadata = ev.match.find((o) => o.field === 'metadata');
       const tag = metadata !== undefined && metadata.field !== 'unknown' ? (metadata as { value: bigint }).value : 0n;
       const owner = sw === undefined ? undefined : this.switchOf(sw, Number(tag & 0xffn));
@@ -463,6 +488,10 @@ export class Platform {
     // A read-only tenant's ports are another's: it classifies nothing.
     const writers = here.filter((v) => v.write.length > 0);
     for (const flow of platformFlows(writers.map((v) => ({ space: v.space, edges: [...v.member(sw)!.portMap.edges], write: v.write })))) dp.addFlow(flow);
+    // LLDP from a link to another switch is the platform's to hand to the tenant it names; from a host it is dropped.
+    for (const l of this.links) {
+      for (const end of [l.a, l.b]) if (end.switch === sw) dp.addFlow(`table=0,priority=400,in_port=${end.physical},dl_type=0x${ETH_LLDP.toString(16)},actions=CONTROLLER:65535`);
+    }
     for (const v of writers) {
       const m = v.member(sw)!;
       for (const flow of bigSwitchFlows(v.space, m.core, m.tunnels)) dp.addFlow(flow);

@@ -14,6 +14,7 @@ import { loadApps } from '../../src/topology/apps.js';
 import type { ControllerNode } from '../../src/controller/node.js';
 import { macToText } from '../../src/wire/addresses.js';
 import { answers } from './fixtures/attacker-app.js';
+import { heard as lldpHeard } from './fixtures/lldp-app.js';
 import { results as quotaResults } from './fixtures/quota-app.js';
 import { seen as monitorSaw, writes as monitorWrites } from './fixtures/spy-app.js';
 
@@ -158,6 +159,26 @@ tenants:
     await built.net.run(2.1e9);
     expect(reached).toBe(0);
     expect(built.net.drops.get('s1 FLOW_DROP')).toBe(3);
+  });
+
+  it("returns a tenant's LLDP to that tenant alone, and a forged tenant TLV speaks for the tenant that sent it", async () => {
+    const text = readFileSync(join(root, 'topologies', 'tenants-two-switches.yaml'), 'utf8')
+      .replace('c-blue: { kind: controller, app: learning }', 'c-blue: { kind: controller, app: ./fixtures/lldp-app.ts, options: { name: blue } }')
+      .replace('c-red: { kind: controller, app: learning }', 'c-red: { kind: controller, app: ./fixtures/lldp-app.ts, options: { name: red, spoof: true } }')
+      .replace(/\ntraffic:[\s\S]*/, '\n');
+    const topology = loadTopology(text, join(import.meta.dirname, 'lldp.yaml'));
+    lldpHeard.length = 0;
+    const built = build(topology, { apps: await loadApps(topology, import.meta.dirname) });
+    await built.net.run(1e9);
+    // Each tenant hears its own two switches across the core link (virtual port 2), and nothing of the other's. blue's 48-byte
+    // frames come back as sent; red's 55 bytes with a forged blue TLV come back 48: the forgery replaced by red's own, then stripped.
+    expect(lldpHeard.sort()).toEqual([
+      'blue: 0001000000000001 port 2 heard dpid:0001000000000002 (48 bytes)',
+      'blue: 0001000000000002 port 2 heard dpid:0001000000000001 (48 bytes)',
+      'red: 0002000000000001 port 2 heard dpid:0002000000000002 (48 bytes)',
+      'red: 0002000000000002 port 2 heard dpid:0002000000000001 (48 bytes)',
+    ]);
+    expect(built.platform!.unclaimedLldp).toBe(0);
   });
 
   it("refuses every escape a tenant's app tries, and the other tenant's traffic is untouched", async () => {
