@@ -38,7 +38,9 @@ export class ControllerNode extends Node {
   }
 
   private connect(agent: SwitchAgent): void {
-    const channel = new SimulatedChannel(this.net, this.spec.latency, `${agent.node.name}—${this.name}`, { node: agent.node.name, index: this.agents.indexOf(agent) + 1 }, agent.node.controlRate === undefined ? 0 : Math.round(1e9 / agent.node.controlRate));
+    // Its number among the network's controllers, from 1: the last byte of its control-channel address.
+    const ordinal = [...this.net.nodes.values()].filter((n) => n instanceof ControllerNode).indexOf(this) + 1;
+    const channel = new SimulatedChannel(this.net, this.spec.latency, `${agent.node.name}—${this.name}`, { node: agent.node.name, index: this.agents.indexOf(agent) + 1, controller: ordinal }, agent.node.controlRate === undefined ? 0 : Math.round(1e9 / agent.node.controlRate));
     const connection = agent.connect(channel.switchSide, 'controller');
     agent.expectController();
     const dp = this.controller.attach(channel.controllerSide);

@@ -52,8 +52,8 @@ export class SimulatedChannel implements EventHandler {
     /** One-way latency, ns. */
     readonly latency: number,
     readonly label: string,
-    /** The switch whose pseudo port records the channel, and the channel's number (its addresses and ports). */
-    private readonly record: { node: string; index: number },
+    /** The switch whose pseudo port records the channel, the channel's number among its controller's (the switch end's address and port), and the controller's number (its address). */
+    private readonly record: { node: string; index: number; controller: number },
     /** The switch's CPU time per message it receives, ns (0: none): messages wait their turn, as on a switch with a slow control plane. */
     private readonly serviceTime = 0,
   ) {
@@ -94,14 +94,15 @@ export class SimulatedChannel implements EventHandler {
 
   /**
    * Records a message as TCP segments between the switch (198.18.X.Y, port 40000 + index) and
-   * the controller (198.18.0.1, port 6653): addresses of the benchmarking range (RFC 2544),
+   * the controller (198.18.0.C, port 6653, C its number, so no two channels share addresses and
+   * ports, and Wireshark keeps their TCP streams apart): addresses of the benchmarking range (RFC 2544),
    * which no real network uses.
    */
   private trace(from: ChannelSide, message: Uint8Array): void {
     const net = this.net;
     const k = this.record.index;
     const switchIp = `198.18.${1 + (k >> 8)}.${k & 0xff}`;
-    const ends = { switch: { ip: switchIp, port: 40000 + k, mac: `02:c0:00:00:${((k >> 8) & 0xff).toString(16).padStart(2, '0')}:${(k & 0xff).toString(16).padStart(2, '0')}` }, controller: { ip: '198.18.0.1', port: OPENFLOW_TCP_PORT, mac: '02:c0:00:00:ff:ff' } };
+    const ends = { switch: { ip: switchIp, port: 40000 + k, mac: `02:c0:00:00:${((k >> 8) & 0xff).toString(16).padStart(2, '0')}:${(k & 0xff).toString(16).padStart(2, '0')}` }, controller: { ip: `198.18.0.${this.record.controller}`, port: OPENFLOW_TCP_PORT, mac: `02:c0:00:00:ff:${this.record.controller.toString(16).padStart(2, '0')}` } };
     const to: ChannelSide = from === 'switch' ? 'controller' : 'switch';
     const type = message.length >= OFP_HEADER_LENGTH ? (TYPE_NAMES[message[1]!] ?? `type ${message[1]}`) : 'bytes';
     const xid = message.length >= OFP_HEADER_LENGTH ? ((message[4]! << 24) | (message[5]! << 16) | (message[6]! << 8) | message[7]!) >>> 0 : 0;
