@@ -111,11 +111,12 @@ const load = (a: Action) => (a.type === 'load' ? `load:0x${a.value.toString(16)}
  * takes IPv4 and ARP inside its space that lie in one of its `write` regions (its flowspace);
  * everything else from that port is dropped.
  */
-export function platformFlows(tenants: readonly { space: TenantSpace; edges: readonly number[]; write: readonly Match[] }[]): string[] {
+export function platformFlows(tenants: readonly { space: TenantSpace; edges: readonly number[]; write: readonly Match[]; queue?: number }[]): string[] {
   const flows: string[] = [];
-  for (const { space, edges, write } of tenants) {
+  for (const { space, edges, write, queue } of tenants) {
     const net = `${numberToIpv4(space.prefix)}/${space.length}`;
-    const tag = `write_metadata:0x${space.id.toString(16)}/0xff,goto_table:1`;
+    // With a bandwidth share, its packets take its own egress queue on the links between switches.
+    const tag = `${queue === undefined ? '' : `set_queue:${queue},`}write_metadata:0x${space.id.toString(16)}/0xff,goto_table:1`;
     for (const port of edges) {
       for (const [protocol, src, dst] of [['ip', 'nw_src', 'nw_dst'], ['arp', 'arp_spa', 'arp_tpa']] as const) {
         // Untagged only: a host's VLAN tag could pass for a big switch's on the core.
@@ -142,11 +143,11 @@ export function platformFlows(tenants: readonly { space: TenantSpace; edges: rea
  * core tagged with p's VLAN; at p's switch it leaves untagged, in its tenant's addresses.
  * `core` are this switch's ports to the big switch's other switches: only there is a tag trusted.
  */
-export function bigSwitchFlows(s: TenantSpace, core: readonly number[], tunnels: readonly { vid: number; port?: number; via?: number }[]): string[] {
+export function bigSwitchFlows(s: TenantSpace, core: readonly number[], tunnels: readonly { vid: number; port?: number; via?: number }[], queue?: number): string[] {
   const flows: string[] = [];
   for (const c of core) {
     for (const t of tunnels) {
-      if (t.port === undefined) flows.push(`table=0,priority=300,in_port=${c},dl_vlan=${t.vid},actions=output:${t.via}`);
+      if (t.port === undefined) flows.push(`table=0,priority=300,in_port=${c},dl_vlan=${t.vid},actions=${queue === undefined ? '' : `set_queue:${queue},`}output:${t.via}`);
       else {
         for (const protocol of ['ip', 'arp'] as const) {
           // A big switch's ports are all its hosts': the addresses become the tenant's again.

@@ -48,6 +48,8 @@ export interface PlatformTenant {
   messageRate?: Rate;
   /** PACKET_INs a second each virtual switch sends its controller; past it they are dropped. */
   packetInRate?: Rate;
+  /** It has a bandwidth share: its packets take egress queue `id` (its id) on the links between switches. */
+  queued?: boolean;
 }
 
 /** A virtual port: the physical switch and port behind it, and whether a host (not another switch) is at its far end. */
@@ -324,7 +326,8 @@ export class VirtualSwitch implements OpenFlowDatapath {
     const from = inPort === OFPP_CONTROLLER ? this.ports[0] : this.ports[inPort - 1];
     if (from === undefined) bad(OFPBRC.BAD_PORT, `in_port ${inPort} is not a port of this virtual switch`);
     const m = this.member(from!.switch)!;
-    const out = physicalActions(this.space, m.portMap, actions, addresses?.protocol, false);
+    // Its share of the links covers what its controller sends, too.
+    const out: Action[] = [...(this.tenant.queued === true ? [{ type: 'set_queue' as const, queue: this.tenant.id }] : []), ...physicalActions(this.space, m.portMap, actions, addresses?.protocol, false)];
     const dp = this.platform.datapathOf(m.physical);
     if (dp === undefined) return;
     const match = new Match();
@@ -487,14 +490,15 @@ export class Platform {
     const here = this.virtualSwitches.filter((v) => v.member(sw) !== undefined);
     // A read-only tenant's ports are another's: it classifies nothing.
     const writers = here.filter((v) => v.write.length > 0);
-    for (const flow of platformFlows(writers.map((v) => ({ space: v.space, edges: [...v.member(sw)!.portMap.edges], write: v.write })))) dp.addFlow(flow);
+    const queue = (v: VirtualSwitch) => (v.tenant.queued === true ? { queue: v.tenant.id } : {});
+    for (const flow of platformFlows(writers.map((v) => ({ space: v.space, edges: [...v.member(sw)!.portMap.edges], write: v.write, ...queue(v) })))) dp.addFlow(flow);
     // LLDP from a link to another switch is the platform's to hand to the tenant it names; from a host it is dropped.
     for (const l of this.links) {
       for (const end of [l.a, l.b]) if (end.switch === sw) dp.addFlow(`table=0,priority=400,in_port=${end.physical},dl_type=0x${ETH_LLDP.toString(16)},actions=CONTROLLER:65535`);
     }
     for (const v of writers) {
       const m = v.member(sw)!;
-      for (const flow of bigSwitchFlows(v.space, m.core, m.tunnels)) dp.addFlow(flow);
+      for (const flow of bigSwitchFlows(v.space, m.core, m.tunnels, queue(v).queue)) dp.addFlow(flow);
     }
     for (const v of here) {
       v.memberCleared(sw);

@@ -9,6 +9,7 @@ import { parseSelector } from '../switch/ofctl.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
 import type { ControllerRef, ControllerSpec, NodeSpec, SwitchSpec, Topology, TrafficSpec } from './types.js';
 import { Platform, PLATFORM_NODE } from '../tenants/platform.js';
+import type { EgressQueueSpec } from '../sim/egress.js';
 import { ControllerNode } from '../controller/node.js';
 import { BUILT_IN_APPS } from '../controller/apps/index.js';
 import type { AppFactory } from '../controller/controller.js';
@@ -37,11 +38,12 @@ export type AppRegistry = ReadonlyMap<string, AppFactory>;
 
 export function build(topology: Topology, options: { seed?: number; traffic?: boolean; apps?: AppRegistry } = {}): Built {
   const net = new Network(options.seed ?? topology.seed);
+  const shares = tenantShares(topology);
   let switches = 0;
   for (const spec of topology.nodes) {
     if (spec.kind === 'host') net.add(new Host(net, spec));
     else if (spec.kind === 'router') net.add(new Router(net, spec));
-    else if (spec.kind === 'switch') net.add(new SwitchNode(net, spec, ++switches));
+    else if (spec.kind === 'switch') net.add(new SwitchNode(net, withTenantQueues(spec, shares), ++switches));
     else net.add(new ControllerNode(net, spec, appFor(spec, options.apps)));
   }
   // Every switch with a controller, a listener or tenants speaks OpenFlow through one agent.
@@ -141,6 +143,7 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
       ...(t.maxFlows !== undefined && { maxFlows: t.maxFlows }),
       ...(t.messageRate !== undefined && { messageRate: t.messageRate }),
       ...(t.packetInRate !== undefined && { packetInRate: t.packetInRate }),
+      ...(t.bandwidthWeight !== undefined && { queued: true }),
       switches: t.switches.map((s) => {
         const big = new Set(s.ports.map((p) => p.switch)).size > 1;
         return { name: s.name, ports: s.ports.map((p) => ({ name: big ? `${p.switch}:${p.port}` : p.port, ...physicalPort(p.switch, p.port), edge: far.get(`${p.switch}:${p.port}`)?.kind !== 'switch' })) };
@@ -156,6 +159,22 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
   for (const name of tenantSwitches(topology)) node.manage(agents.get(name)!);
   for (const vs of platform.virtualSwitches) control(net, new SwitchAgent(vs), topology.tenants![vs.tenant.id - 1]!.controller, connectsOut);
   return platform;
+}
+
+/**
+ * Tenants' bandwidth shares: on every link between two switches the platform runs, an egress
+ * queue per tenant with a weight (its id is the tenant's, which the platform's table 0 sets).
+ */
+function tenantShares(topology: Topology): { ports: Set<string>; queues: EgressQueueSpec[] } {
+  const queues = (topology.tenants ?? []).flatMap((t) => (t.bandwidthWeight === undefined ? [] : [{ id: t.id, weight: t.bandwidthWeight }]));
+  const runs = tenantSwitches(topology);
+  const ports = new Set(topology.links.flatMap((l) => (l.endpoints.every((e) => runs.has(e.slice(0, e.indexOf(':')))) ? l.endpoints : [])));
+  return { ports, queues };
+}
+
+function withTenantQueues(spec: SwitchSpec, shares: ReturnType<typeof tenantShares>): SwitchSpec {
+  if (shares.queues.length === 0) return spec;
+  return { ...spec, ports: spec.ports.map((p) => (shares.ports.has(`${spec.name}:${p.name}`) ? { ...p, queues: shares.queues } : p)) };
 }
 
 /** The physical switches tenants use: the platform runs them. */

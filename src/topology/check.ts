@@ -167,9 +167,10 @@ export class Checker {
         this.issues.parse(tenantSchema, value, path);
         return;
       }
-      const KEYS = ['controller', 'addresses', 'switches', 'flowspace', 'quota'];
+      const KEYS = ['controller', 'addresses', 'switches', 'flowspace', 'bandwidth', 'quota'];
       for (const key of Object.keys(value)) if (!KEYS.includes(key)) this.issues.unknownKey(path, key, KEYS);
       const quota = value['quota'] === undefined ? undefined : this.issues.parse(tenantSchema.shape.quota, value['quota'], [...path, 'quota']);
+      const bandwidth = value['bandwidth'] === undefined ? undefined : this.issues.parse(tenantSchema.shape.bandwidth, value['bandwidth'], [...path, 'bandwidth']);
       // Each part on its own, so one mistake does not hide the others.
       const t = {
         controller: this.issues.parse(tenantSchema.shape.controller, value['controller'], [...path, 'controller']),
@@ -218,14 +219,27 @@ export class Checker {
       if (flowspace !== undefined) this.checkFlowspace(path, name, flowspace, names);
       if (t.controller === undefined || (t.addresses === undefined && !readOnly) || t.switches === undefined) return;
       out.push({ name, id: i + 1, controller: controllerRef(t.controller), ...(t.addresses !== undefined && { prefix: t.addresses.address, prefixLength: t.addresses.prefixLength }), switches,
-        ...(flowspace !== undefined && { flowspace: flowspace.map((e) => ({ match: e.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }) })) }), ...(quota?.flows !== undefined && { maxFlows: quota.flows }), ...(quota?.messages !== undefined && { messageRate: bucket(quota.messages) }), ...(quota?.packetIns !== undefined && { packetInRate: bucket(quota.packetIns) }) });
+        ...(flowspace !== undefined && { flowspace: flowspace.map((e) => ({ match: e.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }) })) }), ...(bandwidth !== undefined && { bandwidthWeight: bandwidth.weight }), ...(quota?.flows !== undefined && { maxFlows: quota.flows }), ...(quota?.messages !== undefined && { messageRate: bucket(quota.messages) }), ...(quota?.packetIns !== undefined && { packetInRate: bucket(quota.packetIns) }) });
     });
     for (const w of watched) {
       const holder = owner.get(w.id);
       if (holder !== undefined && !w.reads.has(holder) && !this.linksSwitches(w.id)) this.issues.add(w.path, `${w.id} belongs to tenant ${holder}, whose traffic ${w.tenant} does not read`);
     }
     this.checkSpaces(out);
+    if (out.some((t) => t.bandwidthWeight !== undefined)) this.checkSharedQueues(out);
     return out;
+  }
+
+  /** With bandwidth shares, the queues of the links between the platform's switches are the platform's. */
+  private checkSharedQueues(tenants: readonly TenantSpec[]): void {
+    const runs = new Set(tenants.flatMap((t) => t.switches.flatMap((s) => s.ports.map((p) => p.switch))));
+    for (const [id, peer] of this.peers) {
+      const [node, port] = id.split(':') as [string, string];
+      if (!runs.has(node) || !runs.has(peer.slice(0, peer.indexOf(':')))) continue;
+      const parsed = this.nodes.get(node)?.parsed;
+      if (parsed?.kind !== 'switch' || Array.isArray(parsed.ports) || parsed.ports[port]?.queues === undefined) continue;
+      this.issues.add(['nodes', node, 'ports', port, 'queues'], `${id} links two switches the platform runs: with tenants' bandwidth shares its queues are the platform's (one per tenant)`);
+    }
   }
 
   /** A virtual switch's physical switches and their ports, from either form (switch + ports, or switches). */

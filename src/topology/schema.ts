@@ -353,6 +353,10 @@ export const tenantSchema = z.strictObject({
   controller: controllerRef.meta({ description: "The tenant's controller: a controller node (c-blue), or tcp:HOST:PORT of one outside netloom such as os-ken (each virtual switch connects out, and the run follows the wall clock)" }),
   addresses: ipv4Prefix.optional().meta({ description: "The tenant's IPv4 space, e.g. 10.0.0.0/24 (tenants may reuse each other's); at least /8. Only a read-only tenant goes without" }),
   switches: z.record(nodeName, virtualSwitchSchema).meta({ description: 'Its virtual switches by name' }),
+  bandwidth: z
+    .strictObject({ weight: egressQueueSchema.shape.weight.meta({ description: "Its share of every link between switches against the other tenants' weights (1-1000)" }) })
+    .optional()
+    .meta({ description: 'Its share of the links between the switches it uses: each gets an egress queue per tenant with a weight, served by deficit round robin; tenants without one share queue 0 (weight 1)' }),
   flowspace: z.array(flowspaceEntrySchema).max(64).optional().meta({ description: 'What of the traffic it may program (write) or watch (read), in file order; default: all of its own hosts\' traffic, write' }),
   quota: z
     .strictObject({

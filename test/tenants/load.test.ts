@@ -99,6 +99,16 @@ describe('tenants in a topology file', () => {
     ]);
   });
 
+  it("takes a tenant's bandwidth weight, and keeps the shared links' queues the platform's", () => {
+    const weighted = GOOD.replace('addresses: 10.0.0.0/24, switches: { vs1: { switch: s1, ports: [p1, up] } }', 'addresses: 10.0.0.0/24, bandwidth: { weight: 3 }, switches: { vs1: { switch: s1, ports: [p1, up] } }');
+    expect(loadTopology(BASE(weighted), 't.yaml').tenants?.[0]?.bandwidthWeight).toBe(3);
+    const own = BASE(weighted.replace('red: { controller: c-red, addresses: 10.0.0.0/24, switches: { vs1: { switch: s1, ports: [p2, up] } } }', 'red: { controller: c-red, addresses: 10.0.0.0/24, switches: { vs1: { switch: s2, ports: [up] } } }'))
+      .replace('s1: { kind: switch, ports: [p1, p2, up] }', 's1: { kind: switch, ports: { p1: {}, p2: {}, up: { queues: { 1: { weight: 5 } } } } }');
+    expect(problems(own)).toEqual([
+      "bad.yaml:7:62 nodes.s1.ports.up.queues: s1:up links two switches the platform runs: with tenants' bandwidth shares its queues are the platform's (one per tenant)",
+    ]);
+  });
+
   it('still refuses one address on two hosts of the same tenant (or of none)', () => {
     expect(problems(BASE(GOOD.replace('ports: [p2, up]', 'ports: [up]').replace('ports: [p1, up]', 'ports: [p1, p2, up]')))).toEqual(['bad.yaml:6:49 nodes.r1.interfaces.eth0.ipv4: 10.0.0.1 is also on b1:eth0']);
   });

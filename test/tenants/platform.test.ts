@@ -181,6 +181,23 @@ tenants:
     expect(built.platform!.unclaimedLldp).toBe(0);
   });
 
+  it('shares a link between tenants by weight: 3:1 for two that flood it, nothing lost for one under its share', async () => {
+    const built = build(lesson('tenants-bandwidth'));
+    await built.net.run(7e9);
+    const summary = await runTopology(lesson('tenants-bandwidth'));
+    const delivered = Object.fromEntries(summary.traffic.map((t) => [t.name, `${t.delivered}/${t.sent}`]));
+    expect(delivered).toMatchObject({ 'blue flood': '3438/9600', 'red flood': '1159/9600', 'green trickle': '240/240' });
+    expect(Math.abs(3438 / 1159 / 3 - 1)).toBeLessThan(0.05);
+    // The platform's queues on s1's side of the shared link: one per tenant, by its id (its controller's PACKET_OUTs included); queue 0 is left idle.
+    const s1 = built.net.nodes.get('s1') as import('../../src/switch/node.js').SwitchNode;
+    expect(s1.queues(4).map((q) => `${q.id} weight ${q.weight}: ${q.txPackets} sent, ${q.drops} dropped`)).toEqual([
+      '0 weight 1: 0 sent, 0 dropped',
+      '1 weight 3: 3440 sent, 6162 dropped',
+      '2 weight 1: 1161 sent, 8441 dropped',
+      '3 weight 1: 242 sent, 0 dropped',
+    ]);
+  });
+
   it("refuses every escape a tenant's app tries, and the other tenant's traffic is untouched", async () => {
     const text = `
 name: attack
