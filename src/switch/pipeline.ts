@@ -86,6 +86,8 @@ interface InstalledGroup {
 }
 
 export class Pipeline {
+  /** Told of every rule added, replaced, modified or removed (the tenant platform compiles only what changed). */
+  watch: ((rule: Rule) => void) | undefined;
   private readonly tables = new Map<number, Classifier>();
   /** Tables whose misses go to the controller (OpenFlow table-miss). */
   readonly missToController = new Set<number>();
@@ -198,12 +200,16 @@ export class Pipeline {
   select(table: number | undefined, match: Match, options: { strict?: boolean; priority?: number; cookie?: bigint; cookieMask?: bigint } = {}): Rule[] {
     const out: Rule[] = [];
     const tables = table === undefined ? [...this.tables.values()] : [this.table(table)];
-    for (const t of tables) {
-      for (const r of t.rules()) {
-        if (options.cookieMask && (r.cookie & options.cookieMask) !== ((options.cookie ?? 0n) & options.cookieMask)) continue;
-        if (options.strict ? r.priority === options.priority && r.match.equals(match) : r.match.within(match)) out.push(r);
+    const cookieMatches = (r: Rule) => !options.cookieMask || (r.cookie & options.cookieMask) === ((options.cookie ?? 0n) & options.cookieMask);
+    if (options.strict) {
+      // At most one rule per table has this priority and match: find it, as OVS's classifier_find_rule_exactly does.
+      for (const t of tables) {
+        const r = options.priority === undefined ? undefined : t.find(match, options.priority);
+        if (r !== undefined && cookieMatches(r)) out.push(r);
       }
+      return out;
     }
+    for (const t of tables) for (const r of t.rules()) if (cookieMatches(r) && r.match.within(match)) out.push(r);
     return out;
   }
 
@@ -212,7 +218,13 @@ export class Pipeline {
     for (const r of rules) {
       r.actions = actions;
       r.actionsText = formatActions(actions);
+      this.watch?.(r);
     }
+  }
+
+  /** Whether the rule is in its table now (not deleted, replaced or expired). */
+  holds(rule: Rule): boolean {
+    return this.tables.get(rule.table)?.find(rule.match, rule.priority) === rule;
   }
 
   delete(rules: Rule[]): void {
@@ -346,6 +358,7 @@ export class Pipeline {
 
   private link(t: Classifier, rule: Rule): void {
     t.insert(rule);
+    this.watch?.(rule);
     if (this.enforceTimeouts && (rule.idleTimeout > 0 || rule.hardTimeout > 0)) {
       this.timed.add(rule);
       this.deadlines.push(deadline(rule), rule);
@@ -354,11 +367,11 @@ export class Pipeline {
 
   private unlink(t: Classifier, rule: Rule): void {
     t.remove(rule);
+    this.watch?.(rule);
     this.timed.delete(rule);
   }
 }
 
-/** Whether the actions (write_actions included) use a group for which `test` is true (OVS's ofpacts_output_to_group). */
 /** Some group action of the list (write_actions included) names a group that passes `test`. */
 export function usesGroup(actions: readonly Action[], test: (group: number) => boolean): boolean {
   return actions.some((a) => (a.type === 'group' && test(a.group)) || (a.type === 'write_actions' && usesGroup(a.actions, test)));

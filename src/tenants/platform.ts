@@ -129,6 +129,10 @@ export class VirtualSwitch implements OpenFlowDatapath {
   readonly members: readonly Member[];
   private readonly compiled = new Map<Rule, Compiled>();
   readonly byCookie = new Map<bigint, Rule>();
+  /** Rules of the tenant's table added, changed or removed since they were last compiled. */
+  private readonly dirty = new Set<Rule>();
+  /** Physical rules installed, by member: what quotas count. */
+  private readonly installedOn = new Map<SwitchNode, number>();
   /** The regions of its own traffic it may program and send (virtual addresses). */
   readonly write: readonly Match[];
   /** Other tenants' traffic it reads: PACKET_IN copies, as FlowVisor gives READ slices. */
@@ -157,6 +161,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
     this.members = members;
     // The tenant's rules as it wrote them; the physical switches time them out.
     this.bridge = new Bridge(this.name, ports.map((p, i) => ({ number: i + 1, name: p.name })), { enforceTimeouts: false });
+    this.bridge.pipeline.watch = (rule) => this.dirty.add(rule);
   }
 
   get net(): SwitchNode['net'] {
@@ -199,52 +204,75 @@ export class VirtualSwitch implements OpenFlowDatapath {
     return this.ports.map((p, i) => ({ ...p.switch.portInfo().find((q) => q.number === p.physical)!, number: i + 1, name: p.name }));
   }
 
-  /** A member (re)connected with an empty table: nothing of this tenant is installed there any more. */
+  /** A member (re)connected with an empty table: nothing of this tenant is installed there any more; every rule is to install again. */
   memberCleared(sw: SwitchNode): void {
-    for (const c of this.compiled.values()) c.installed.delete(sw);
+    for (const [rule, c] of this.compiled) {
+      this.count(sw, -(c.installed.get(sw)?.length ?? 0));
+      c.installed.delete(sw);
+      this.dirty.add(rule);
+    }
   }
 
-  /** The tenant's table changed (or a member connected): compile what is new or changed onto every connected member, delete what is gone. */
+  /** The tenant's table changed (or a member connected): compile what changed onto every connected member, withdraw what is gone. */
   flowsChanged(): void {
-    const live = new Set(this.bridge.pipeline.allRules());
-    for (const [rule, c] of this.compiled) {
-      if (live.has(rule)) continue;
-      this.withdraw(c);
+    const changed = [...this.dirty];
+    this.dirty.clear();
+    for (const [i, rule] of changed.entries()) {
+      try {
+        this.recompile(rule);
+      } catch (e) {
+        // The refused rule is answered; the rest are still to do.
+        for (const r of changed.slice(i + 1)) this.dirty.add(r);
+        throw e;
+      }
+    }
+  }
+
+  private recompile(rule: Rule): void {
+    const old = this.compiled.get(rule);
+    if (!this.bridge.pipeline.holds(rule)) {
+      if (old === undefined) return;
+      this.withdraw(old);
       this.compiled.delete(rule);
-      this.byCookie.delete(c.cookie);
+      this.byCookie.delete(old.cookie);
+      return;
     }
-    for (const rule of live) {
-      const old = this.compiled.get(rule);
-      const current = old !== undefined && old.actionsText === rule.actionsText;
-      // A fresh cookie even for a rule compiled again: the FLOW_REMOVED its old rules cause must not find it.
-      const c: Compiled = current ? old : { cookie: (BigInt(this.tenant.id) << 56n) | this.tenant.nextRule++, actionsText: rule.actionsText, installed: new Map() };
-      const pending = new Map<SwitchNode, Rule[]>();
-      for (const m of this.members) {
-        if (c.installed.has(m.physical) || this.platform.datapathOf(m.physical) === undefined) continue;
-        try {
-          pending.set(m.physical, this.expand(m, rule, c.cookie, current ? 0 : (old?.installed.get(m.physical)?.length ?? 0)));
-        } catch (e) {
-          this.unrun(rule, old);
-          throw e;
-        }
+    const current = old !== undefined && old.actionsText === rule.actionsText;
+    // A fresh cookie even for a rule compiled again: the FLOW_REMOVED its old rules cause must not find it.
+    const c: Compiled = current ? old : { cookie: (BigInt(this.tenant.id) << 56n) | this.tenant.nextRule++, actionsText: rule.actionsText, installed: new Map() };
+    const pending = new Map<SwitchNode, Rule[]>();
+    for (const m of this.members) {
+      if (c.installed.has(m.physical) || this.platform.datapathOf(m.physical) === undefined) continue;
+      try {
+        pending.set(m.physical, this.expand(m, rule, c.cookie, current ? 0 : (old?.installed.get(m.physical)?.length ?? 0)));
+      } catch (e) {
+        this.unrun(rule, old);
+        throw e;
       }
-      if (!current && old !== undefined) {
-        this.withdraw(old);
-        this.byCookie.delete(old.cookie);
-      }
-      for (const [sw, rules] of pending) {
-        const dp = this.platform.datapathOf(sw)!;
-        for (const p of rules) {
-          dp.flowMod({
-            tableId: p.table, priority: p.priority, cookie: c.cookie, idleTimeout: p.idleTimeout, hardTimeout: p.hardTimeout, flags: 1,
-            match: matchToOxm(p.match), instructions: actionsToInstructions(p.actions, p.match),
-          });
-        }
-        c.installed.set(sw, rules);
-      }
-      this.compiled.set(rule, c);
-      this.byCookie.set(c.cookie, rule);
     }
+    if (!current && old !== undefined) {
+      // What the new expansions replace in place (same table, priority and match) the switch drops as it adds them.
+      for (const [sw, rules] of old.installed) {
+        const again = pending.get(sw) ?? [];
+        old.installed.set(sw, rules.filter((r) => !again.some((n) => n.table === r.table && n.priority === r.priority && n.match.equals(r.match))));
+        this.count(sw, -(rules.length - old.installed.get(sw)!.length));
+      }
+      this.withdraw(old);
+      this.byCookie.delete(old.cookie);
+    }
+    for (const [sw, rules] of pending) {
+      const dp = this.platform.datapathOf(sw)!;
+      for (const p of rules) {
+        dp.flowMod({
+          tableId: p.table, priority: p.priority, cookie: c.cookie, idleTimeout: p.idleTimeout, hardTimeout: p.hardTimeout, flags: 1,
+          match: matchToOxm(p.match), instructions: actionsToInstructions(p.actions, p.match),
+        });
+      }
+      c.installed.set(sw, rules);
+      this.count(sw, rules.length);
+    }
+    this.compiled.set(rule, c);
+    this.byCookie.set(c.cookie, rule);
   }
 
   /** A rule as it runs on one member, within the tenant's quota there (`replacing`: physical rules it takes the place of). */
@@ -270,9 +298,14 @@ export class VirtualSwitch implements OpenFlowDatapath {
 
   /** Physical rules this virtual switch has installed on a switch (all switches when none is named). */
   installed(sw?: SwitchNode): number {
+    if (sw !== undefined) return this.installedOn.get(sw) ?? 0;
     let n = 0;
-    for (const c of this.compiled.values()) for (const [on, rules] of c.installed) if (sw === undefined || on === sw) n += rules.length;
+    for (const k of this.installedOn.values()) n += k;
     return n;
+  }
+
+  private count(sw: SwitchNode, delta: number): void {
+    this.installedOn.set(sw, (this.installedOn.get(sw) ?? 0) + delta);
   }
 
   private withdraw(c: Compiled, only?: SwitchNode): void {
@@ -281,6 +314,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
       const dp = this.platform.datapathOf(sw);
       for (const p of rules) dp?.flowMod({ command: 'delete_strict', tableId: p.table, priority: p.priority, cookie: c.cookie, cookieMask: ALL_ONES, match: matchToOxm(p.match) });
       c.installed.delete(sw);
+      this.count(sw, -rules.length);
     }
   }
 
