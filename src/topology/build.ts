@@ -9,6 +9,7 @@ import { parseSelector } from '../switch/ofctl.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
 import type { ControllerRef, ControllerSpec, NodeSpec, SwitchSpec, Topology, TrafficSpec } from './types.js';
 import { Platform, PLATFORM_NODE } from '../tenants/platform.js';
+import { tenantLabeler, type TenantPorts } from '../tenants/labels.js';
 import type { EgressQueueSpec } from '../sim/egress.js';
 import { ControllerNode } from '../controller/node.js';
 import { BUILT_IN_APPS } from '../controller/apps/index.js';
@@ -158,6 +159,7 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
   const node = net.add(new ControllerNode(net, { kind: 'controller', name: PLATFORM_NODE, app: 'platform', options: {}, latency: topology.platformLatency ?? 1e6, schedule: [] }, platform.app));
   for (const name of tenantSwitches(topology)) node.manage(agents.get(name)!);
   for (const vs of platform.virtualSwitches) control(net, new SwitchAgent(vs), topology.tenants![vs.tenant.id - 1]!.controller, connectsOut);
+  net.recorder.annotate(tenantLabeler(tenantPorts(topology, far)));
   return platform;
 }
 
@@ -175,6 +177,22 @@ function tenantShares(topology: Topology): { ports: Set<string>; queues: EgressQ
 function withTenantQueues(spec: SwitchSpec, shares: ReturnType<typeof tenantShares>): SwitchSpec {
   if (shares.queues.length === 0) return spec;
   return { ...spec, ports: spec.ports.map((p) => (shares.ports.has(`${spec.name}:${p.name}`) ? { ...p, queues: shares.queues } : p)) };
+}
+
+/** Tenants' edge ports (both ends of the link to a host) and the links between the platform's switches, for trace labels. */
+function tenantPorts(topology: Topology, far: ReturnType<typeof farEnds>): TenantPorts {
+  const edges = new Map<string, string>();
+  for (const t of topology.tenants ?? []) {
+    // A read-only tenant's ports are the hosts' own tenant's.
+    if (t.prefix === undefined) continue;
+    for (const p of t.switches.flatMap((s) => s.ports)) {
+      const end = far.get(`${p.switch}:${p.port}`);
+      if (end === undefined || end.kind === 'switch') continue;
+      edges.set(`${p.switch}:${p.port}`, t.name);
+      edges.set(end.port, t.name);
+    }
+  }
+  return { edges, core: tenantShares(topology).ports, names: new Map((topology.tenants ?? []).map((t) => [t.id, t.name])) };
 }
 
 /** The physical switches tenants use: the platform runs them. */

@@ -47,14 +47,17 @@ export class CaptureSink implements TraceSink {
     }
     const id = this.interfaces.get(`${e.node}:${e.port}`);
     if (id === undefined) return;
+    // A tenant's packets say whose they are: `tenant blue`, before any other comment.
+    const tenant = e.tenant === undefined ? undefined : `tenant ${e.tenant}`;
+    const comment = (text: string | undefined) => (tenant === undefined ? text : text === undefined ? tenant : `${tenant}: ${text}`);
     if (e.dir === 'tx') {
       // Every copy a decision sent (a flood) carries it; entries are dropped oldest first.
-      const comment = this.decisions.get(e.parent);
-      this.capture.writePacket(id, e.t, e.bytes, comment === undefined ? { direction: 'outbound' } : { direction: 'outbound', comment });
+      const text = comment(this.decisions.get(e.parent));
+      this.capture.writePacket(id, e.t, e.bytes, text === undefined ? { direction: 'outbound' } : { direction: 'outbound', comment: text });
     } else if (e.dir === 'rx') {
-      this.capture.writePacket(id, e.t, e.bytes, { direction: 'inbound' });
+      this.capture.writePacket(id, e.t, e.bytes, tenant === undefined ? { direction: 'inbound' } : { direction: 'inbound', comment: tenant });
     } else if (e.dir === 'drop') {
-      this.capture.writePacket(id, e.t, e.bytes, { comment: `dropped: ${e.reason}${e.detail ? `: ${e.detail}` : ''}` });
+      this.capture.writePacket(id, e.t, e.bytes, { comment: comment(`dropped: ${e.reason}${e.detail ? `: ${e.detail}` : ''}`)! });
     } else if (e.detail !== undefined && DECISIONS.has(e.dir)) {
       this.decide(e.packet, e.detail);
     }

@@ -26,6 +26,7 @@ export interface TraceEvent {
   reason?: DropReason;
   /** Why, in words: "route 10.0.2.0/24 via 10.0.1.2 out eth1", "MTU 1500 < 1550". */
   detail?: string;
+  /** The tenant whose packet this is, where the network has tenants. */
   tenant?: string;
 }
 
@@ -37,6 +38,7 @@ export interface TraceSink {
 
 export class Recorder {
   private readonly sinks: TraceSink[] = [];
+  private readonly annotators: ((e: TraceEvent) => void)[] = [];
   /** True when some sink listens: nodes skip building events otherwise. */
   active = false;
 
@@ -45,7 +47,13 @@ export class Recorder {
     this.active = true;
   }
 
+  /** Adds what a layer above knows to every event before the sinks see it (the tenant platform names tenants); does not make the recorder active. */
+  annotate(annotator: (e: TraceEvent) => void): void {
+    this.annotators.push(annotator);
+  }
+
   record(e: TraceEvent): void {
+    for (const a of this.annotators) a(e);
     for (const s of this.sinks) s.event(e);
   }
 

@@ -15,6 +15,8 @@ export interface Hop {
   actions: string[];
   /** The layers of the frame as it left (or arrived, at the last hop), e.g. "ethernet/ipv4/icmp". */
   layers?: string;
+  /** The tenant whose packet it was here, where the network has tenants. */
+  tenant?: string;
 }
 
 export interface PathResult {
@@ -63,6 +65,8 @@ export function buildPath(events: readonly TraceEvent[], destination: string | u
   }
   const hops: Hop[] = [];
   let current: Hop | undefined;
+  // The addresses the packet arrived at the current hop with: a change on the way out is a rewrite worth telling.
+  let arrived: string[] | undefined;
   for (const id of chain) {
     for (const e of byFrame.get(id) ?? []) {
       if (e.dir === 'tx') {
@@ -73,10 +77,17 @@ export function buildPath(events: readonly TraceEvent[], destination: string | u
         current.outPort = e.port ?? '';
         const layers = summary(e.bytes);
         if (layers !== undefined) current.layers = layers;
+        if (e.tenant !== undefined) current.tenant = e.tenant;
+        const left = addresses(e.bytes);
+        if (arrived !== undefined && left !== undefined && arrived.join() !== left.join()) {
+          const changes = arrived.flatMap((a, k) => (a === left[k] ? [] : [`${a} → ${left[k]}`]));
+          current.actions.push(`${current.tenant !== undefined ? `tenant ${current.tenant}: ` : ''}${[...new Set(changes)].join(', ')} (${current.inPort ?? ''} → ${current.outPort})`);
+        }
       } else if (e.dir === 'rx') {
-        current = { node: e.node, ...(e.port !== undefined && { inPort: e.port }), actions: [] };
+        current = { node: e.node, ...(e.port !== undefined && { inPort: e.port }), ...(e.tenant !== undefined && { tenant: e.tenant }), actions: [] };
         const layers = summary(e.bytes);
         if (layers !== undefined) current.layers = layers;
+        arrived = addresses(e.bytes);
         hops.push(current);
       } else if (e.detail !== undefined) {
         if (current === undefined || current.node !== e.node) {
@@ -106,6 +117,16 @@ export function buildPath(events: readonly TraceEvent[], destination: string | u
   };
 }
 
+/** The outer IPv4 (or ARP) source and destination of a frame, as text. */
+function addresses(bytes: Uint8Array | undefined): string[] | undefined {
+  if (bytes === undefined) return undefined;
+  for (const l of decodeTolerant(bytes).layers) {
+    if (l.layer === 'ipv4') return [l.src, l.dst];
+    if (l.layer === 'arp') return [l.senderIp, l.targetIp];
+  }
+  return undefined;
+}
+
 function summary(bytes: Uint8Array | undefined): string | undefined {
   return bytes === undefined ? undefined : decodeTolerant(bytes).layers.map((l) => l.layer).join('/');
 }
@@ -115,7 +136,7 @@ export function formatPath(path: PathResult): string {
   const out: string[] = [];
   path.hops.forEach((h, i) => {
     const ports = [h.inPort && `in ${h.inPort}`, h.outPort && `out ${h.outPort}`].filter(Boolean).join(', ');
-    out.push(`${i + 1}. ${h.node}${ports ? ` (${ports})` : ''}${h.layers ? `  ${h.layers}` : ''}`);
+    out.push(`${i + 1}. ${h.node}${ports ? ` (${ports})` : ''}${h.layers ? `  ${h.layers}` : ''}${h.tenant ? `  tenant ${h.tenant}` : ''}`);
     for (const a of h.actions) out.push(`     ${a}`);
   });
   const where = path.node ? ` at ${path.node}` : '';

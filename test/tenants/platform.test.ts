@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decode, encode, loadTopology, loadTopologyFile, runTopology, MemorySink, PcapngWriter, readCapture } from '../../src/index.js';
+import { decode, encode, loadTopology, loadTopologyFile, runTopology, tracePath, MemorySink, PcapngWriter, readCapture } from '../../src/index.js';
 import { build } from '../../src/topology/build.js';
 import { loadApps } from '../../src/topology/apps.js';
 import type { ControllerNode } from '../../src/controller/node.js';
@@ -44,8 +44,27 @@ describe('the tenant platform', () => {
     const addresses = (iface: string) =>
       new Set(read.packets.filter((p) => read.interfaces[p.interfaceId]?.name === iface).flatMap((p) => decode(p.data).flatMap((l) => (l.layer === 'ipv4' ? [l.src, l.dst] : l.layer === 'arp' ? [l.senderIp, l.targetIp] : []))));
     expect(addresses('s1:core')).toEqual(new Set(['1.0.0.1', '1.0.0.2', '2.0.0.1', '2.0.0.2']));
+    // Each tenant's frames say whose they are in their comments, on the shared link as at the hosts.
+    const owners = (iface: string) =>
+      new Set(read.packets.filter((p) => read.interfaces[p.interfaceId]?.name === iface).map((p) => {
+        const ip = decode(p.data).find((l) => l.layer === 'ipv4' || l.layer === 'arp')!;
+        const src = ip.layer === 'ipv4' ? ip.src : ip.layer === 'arp' ? ip.senderIp : '';
+        return `${src} ${p.comments?.[0]?.match(/^tenant \w+/)?.[0]}`;
+      }));
+    expect(owners('s1:core')).toEqual(new Set(['1.0.0.1 tenant blue', '1.0.0.2 tenant blue', '2.0.0.1 tenant red', '2.0.0.2 tenant red']));
+    expect(owners('r2:eth0')).toEqual(new Set(['10.0.0.1 tenant red', '10.0.0.2 tenant red']));
     expect(addresses('b1:eth0')).toEqual(new Set(['10.0.0.1', '10.0.0.2']));
     expect(addresses('r2:eth0')).toEqual(new Set(['10.0.0.1', '10.0.0.2']));
+  });
+
+  it('names the tenant at every hop of a trace, and each address translation at the edges', async () => {
+    const path = await tracePath(lesson('tenants-two-switches'), 'r1', 'r2', { at: 2e9 });
+    expect(path.disposition).toBe('DELIVERED');
+    expect(path.hops.map((h) => `${h.node} ${h.tenant}`)).toEqual(['r1 red', 's1 red', 's2 red', 'r2 red']);
+    expect(path.hops.flatMap((h) => h.actions.filter((a) => a.startsWith('tenant ')))).toEqual([
+      'tenant red: 10.0.0.1 → 2.0.0.1, 10.0.0.2 → 2.0.0.2 (r1 → core)',
+      'tenant red: 2.0.0.1 → 10.0.0.1, 2.0.0.2 → 10.0.0.2 (core → r2)',
+    ]);
   });
 
   it('lets no frame of one tenant reach another tenant\'s host, though they share addresses and switches', async () => {
