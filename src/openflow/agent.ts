@@ -60,6 +60,8 @@ export interface OpenFlowDatapath {
   admit?(m: OfMessage): OfpErrorCode | undefined;
   /** Told of each message refused with an error, for counters. */
   refused?(ofp: OfpErrorCode): void;
+  /** Counters kept elsewhere (a tenant's virtual switch: on the physical switches) are fetched before flow statistics are read. */
+  refreshCounters?(): Promise<void>;
 }
 
 /** What carries one connection's bytes: TCP, or a simulated channel. */
@@ -107,6 +109,9 @@ export class Connection {
   /** Messages received and refused (answered with ERROR), for tests and summaries. */
   errorsSent = 0;
   packetInsDropped = 0;
+  /** Messages received and not yet handled, and the work the last one waits for. */
+  private readonly held: Uint8Array[] = [];
+  private waiting: Promise<void> | undefined;
 
   constructor(
     private readonly agent: SwitchAgent,
@@ -132,10 +137,22 @@ export class Connection {
       this.close();
       return;
     }
-    for (const bytes of messages) {
-      if (this.closed) return;
-      this.handle(bytes);
-    }
+    this.held.push(...messages);
+    this.drain();
+  }
+
+  /** Handles held messages in order until one has to wait (hold). */
+  private drain(): void {
+    while (this.waiting === undefined && this.held.length > 0 && !this.closed) this.handle(this.held.shift()!);
+  }
+
+  /** The reply to the message being handled waits for `work`: later messages wait too, so replies keep their order (a BARRIER_REPLY never overtakes). */
+  hold(work: Promise<void>): void {
+    this.waiting = work;
+    void work.finally(() => {
+      this.waiting = undefined;
+      this.drain();
+    });
   }
 
   /** Bytes held towards an incomplete message (a peer that stalls mid-message). */
@@ -531,11 +548,15 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
         reply([{ kind: 'desc', desc: { mfrDesc: 'netloom', hwDesc: 'netloom emulated switch', swDesc: 'netloom', serialNum: 'None', dpDesc: this.node.name } }]);
         return;
       case 'flow':
-        reply(split(this.flowStats(body), flowStatsSize, (flows) => ({ kind: 'flow', flows })));
-        return;
       case 'aggregate': {
-        const flows = this.flowStats(body);
-        reply([{ kind: 'aggregate', stats: { packetCount: flows.reduce((n, f) => n + f.packetCount, 0n), byteCount: flows.reduce((n, f) => n + f.byteCount, 0n), flowCount: flows.length } }]);
+        const answer = () => {
+          const flows = this.flowStats(body);
+          if (body.kind === 'flow') reply(split(flows, flowStatsSize, (f) => ({ kind: 'flow', flows: f })));
+          else reply([{ kind: 'aggregate', stats: { packetCount: flows.reduce((n, f) => n + f.packetCount, 0n), byteCount: flows.reduce((n, f) => n + f.byteCount, 0n), flowCount: flows.length } }]);
+        };
+        const fetching = this.node.refreshCounters?.();
+        if (fetching === undefined) answer();
+        else c.hold(fetching.then(answer));
         return;
       }
       case 'table': {

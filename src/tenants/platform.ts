@@ -204,6 +204,38 @@ export class VirtualSwitch implements OpenFlowDatapath {
     return this.ports.map((p, i) => ({ ...p.switch.portInfo().find((q) => q.number === p.physical)!, number: i + 1, name: p.name }));
   }
 
+  /**
+   * The tenant's rules' counters, from the physical switches (OpenVirteX's statistics, fetched
+   * when asked): each rule counts the packets and bytes of all its expansions on every member.
+   */
+  async refreshCounters(): Promise<void> {
+    const totals = new Map<bigint, { packets: bigint; bytes: bigint }>();
+    await Promise.all(
+      this.members.map(async (m) => {
+        const dp = this.platform.datapathOf(m.physical);
+        if (dp === undefined) return;
+        const replies = await dp
+          .multipart({ kind: 'flow', tableId: 0xff, outPort: 0xffffffff, outGroup: 0xffffffff, cookie: BigInt(this.tenant.id) << 56n, cookieMask: 0xffn << 56n, match: [] })
+          .catch(() => []);
+        for (const body of replies) {
+          if (body.kind !== 'flow') continue;
+          for (const f of body.flows) {
+            const t = totals.get(f.cookie) ?? { packets: 0n, bytes: 0n };
+            t.packets += f.packetCount;
+            t.bytes += f.byteCount;
+            totals.set(f.cookie, t);
+          }
+        }
+      }),
+    );
+    for (const [rule, c] of this.compiled) {
+      const t = totals.get(c.cookie);
+      if (t === undefined) continue;
+      rule.packets = Number(t.packets);
+      rule.bytes = Number(t.bytes);
+    }
+  }
+
   /** A member (re)connected with an empty table: nothing of this tenant is installed there any more; every rule is to install again. */
   memberCleared(sw: SwitchNode): void {
     for (const [rule, c] of this.compiled) {

@@ -34,6 +34,20 @@ describe('the tenant platform', () => {
     // Its table-miss flow and what learning installed, as the tenant wrote them: its ports, table 0, no platform tag.
     expect(flows.map((f) => `${f.tableId} ${f.priority} ${f.match.map((o) => o.field).join(',')}`).sort()).toEqual(['0 0 ', '0 1 in_port,eth_dst,eth_src', '0 1 in_port,eth_dst,eth_src']);
     expect(flows.every((f) => f.match.every((o) => o.field !== 'metadata'))).toBe(true);
+    // Their counters are the physical switch's, summed over each rule's expansions (fetched when asked): three packets
+    // missed, one went b1 -> core, and 22 (pings, the UDP stream, an ARP) core -> b1.
+    expect(flows.map((f) => `${f.priority} ${f.packetCount}/${f.byteCount}`).sort()).toEqual(['0 3/182', '1 1/98', '1 22/3036']);
+    const s1 = built.net.nodes.get('s1') as import('../../src/switch/node.js').SwitchNode;
+    const physical = s1.bridge.pipeline.allRules().filter((r) => r.cookie >> 56n === 1n);
+    expect(physical.reduce((n, r) => n + r.packets, 0)).toBe(26);
+    // While the platform fetches them, later messages wait: a barrier's reply never overtakes the statistics.
+    const order: string[] = [];
+    await Promise.all([
+      left.multipart({ kind: 'aggregate', tableId: 0xff, outPort: 0xffffffff, outGroup: 0xffffffff, cookie: 0n, cookieMask: 0n, match: [] }).then(() => order.push('stats')),
+      left.barrier().then(() => order.push('barrier')),
+      built.net.run(2.2e9),
+    ]);
+    expect(order).toEqual(['stats', 'barrier']);
   });
 
   it('carries physical addresses on the shared link and the tenant addresses at its hosts', async () => {
