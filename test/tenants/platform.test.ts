@@ -194,6 +194,25 @@ tenants:
     expect(built.net.drops.get('s1 FLOW_DROP')).toBe(3);
   });
 
+  it("drops a host's forged sources at the door, and a source it may use reaches only its own tenant", async () => {
+    const built = build(lesson('tenants-two-switches'));
+    await built.net.run(2e9);
+    const macOf = (h: string) => macToText((built.net.nodes.get(h) as import('../../src/hosts/host.js').Host).interfaces[0]!.mac, 0);
+    const ping = (src: string, dst: string) => encode([{ layer: 'ethernet', src: macOf('b1'), dst: macOf('r2') }, { layer: 'ipv4', src, dst }, { layer: 'icmp', type: 8, code: 0, id: 7, seq: 1 }, { layer: 'payload', data: new Uint8Array(8) }]);
+    const arp = (spa: string, tpa: string) => encode([{ layer: 'ethernet', src: macOf('b1'), dst: 'ff:ff:ff:ff:ff:ff' }, { layer: 'arp', op: 1, senderMac: macOf('b1'), senderIp: spa, targetIp: tpa }]);
+    const received: string[] = [];
+    built.net.recorder.add({ event: (e) => void (e.dir === 'rx' && /^[br][12]$/.test(e.node) && e.bytes !== undefined && macToText(e.bytes, 6) === macOf('b1') && received.push(e.node)) });
+    const b1 = built.net.nodes.get('b1')!.port('eth0')!;
+    // red's physical addresses, a source outside blue's space, an ARP naming red's physical address: each dropped at s1.
+    for (const frame of [ping('2.0.0.1', '2.0.0.2'), ping('10.0.0.1', '2.0.0.2'), ping('10.9.9.9', '10.0.0.2'), arp('2.0.0.1', '10.0.0.2')]) b1.send(built.net.frame(frame));
+    await built.net.run(2.1e9);
+    expect(built.net.drops.get('s1 FLOW_DROP')).toBe(4);
+    // A source blue may use, aimed at red's host's MAC: it is blue's packet, to blue's 10.0.0.2 if anyone.
+    b1.send(built.net.frame(ping('10.0.0.2', '10.0.0.1')));
+    await built.net.run(2.2e9);
+    expect(received.filter((n) => n.startsWith('r'))).toEqual([]);
+  });
+
   it("returns a tenant's LLDP to that tenant alone, and a forged tenant TLV speaks for the tenant that sent it", async () => {
     const text = readFileSync(join(root, 'topologies', 'tenants-two-switches.yaml'), 'utf8')
       .replace('c-blue: { kind: controller, app: learning }', 'c-blue: { kind: controller, app: ./fixtures/lldp-app.ts, options: { name: blue } }')
