@@ -21,6 +21,13 @@ export function tenantsCommand(file: string): void {
       out.push(`${t.name}: tenant ${t.id}, controller ${controller}, addresses ${t.prefix}/${t.prefixLength} -> physical ${numberToIpv4(toPhysical(space, space.prefix))}/${t.prefixLength}`);
     }
     for (const e of t.flowspace ?? []) out.push(`  flowspace: ${e.permission} ${e.match === '' ? 'everything' : e.match}${e.of === undefined ? '' : ` of ${e.of}`}`);
+    const limits = [
+      t.maxFlows !== undefined && `${t.maxFlows} flows a switch`,
+      t.messageRate !== undefined && `${t.messageRate.rate} messages/s (burst ${t.messageRate.burst})`,
+      t.packetInRate !== undefined && `${t.packetInRate.rate} PACKET_INs/s (burst ${t.packetInRate.burst})`,
+      t.bandwidthWeight !== undefined && `bandwidth weight ${t.bandwidthWeight} (queue ${t.id} on links between switches)`,
+    ].filter(Boolean);
+    if (limits.length > 0) out.push(`  quota: ${limits.join(', ')}`);
     t.switches.forEach((s, i) => {
       const over = [...new Set(s.ports.map((p) => p.switch))];
       out.push(`  ${s.name}: datapath ${virtualDatapathId(t.id, i + 1).toString(16).padStart(16, '0')} ${over.length > 1 ? `a big switch over ${over.join(', ')}` : `on ${over[0]}`}`);

@@ -156,5 +156,16 @@ describe('netloom tenants', () => {
       '    port 2 core: s2:core (link to s1:core, shared by tenants)',
       'red: tenant 2, controller c-red, addresses 10.0.0.0/24 -> physical 2.0.0.0/24',
     ]);
+    const lines = (file: string) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'tenants', file], { cwd: root, encoding: 'utf8' }).stdout.split('\n');
+    expect(lines('topologies/tenants-monitor.yaml').slice(-6)).toEqual([
+      'ops: tenant 3, controller c-ops, read only',
+      '  flowspace: read icmp of blue',
+      '  watch: datapath 0003000000000001 on s1',
+      '    port 1 b1: s1:b1 (edge, to b1:eth0)',
+      '    port 2 b2: s1:b2 (edge, to b2:eth0)',
+      '',
+    ]);
+    expect(lines('topologies/tenants-big-switch.yaml').slice(1, 3)).toEqual(['  big: datapath 0001000000000001 a big switch over s1, s2, s3', '    port 1 s1:b1 (edge, to b1:eth0)']);
+    expect(lines('topologies/tenants-bandwidth.yaml')[1]).toBe('  quota: bandwidth weight 3 (queue 1 on links between switches)');
   });
 });
