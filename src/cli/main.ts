@@ -72,13 +72,15 @@ program
 
 program
   .command('trace')
-  .description('send one packet through a topology and print its path hop by hop')
+  .description('send one packet through a topology and print its path hop by hop (exit 1 when it is not delivered)')
   .argument('<topology>', 'a topology file (YAML or JSON)')
   .requiredOption('--from <host>', 'the host that sends')
   .requiredOption('--to <target>', 'a node name or an IPv4 address')
   .option('--proto <proto>', 'icmp or udp', 'icmp')
   .option('--dport <port>', 'UDP destination port', '33434')
   .option('--at <time>', 'when to send it (link schedules apply), e.g. 4s')
+  .option('--size <bytes>', 'payload bytes: ICMP echo data (default 56) or UDP payload (default 32)')
+  .option('--df', "set IPv4 don't-fragment: a link with a smaller MTU drops it and says so")
   .option('--seed <n>', "seed for the run's random source")
   .option('--pcap <path>', 'capture the trace (as for run)')
   .option('--force', 'overwrite an existing capture')

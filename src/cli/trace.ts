@@ -1,4 +1,4 @@
-/** `netloom trace`: sends one packet through a topology and prints its path hop by hop. */
+/** `netloom trace`: sends one packet through a topology and prints its path hop by hop; exit 1 when it is not delivered. */
 import { loadTopologyFile } from '../topology/load.js';
 import { tracePath } from '../topology/run.js';
 import { checkProbe } from '../topology/probe.js';
@@ -13,6 +13,8 @@ export interface TraceCommandOptions {
   proto: string;
   dport?: string;
   at?: string;
+  size?: string;
+  df?: boolean;
   seed?: string;
   pcap?: string;
   force?: boolean;
@@ -22,6 +24,7 @@ export interface TraceCommandOptions {
 export async function traceCommand(file: string, options: TraceCommandOptions): Promise<void> {
   const topology = loadTopologyFile(file);
   if (options.dport !== undefined && !/^\d+$/.test(options.dport)) throw new UsageError(`--dport "${options.dport}" is not a port number`);
+  if (options.size !== undefined && !/^\d+$/.test(options.size)) throw new UsageError(`--size "${options.size}" is not a number of bytes`);
   const at = parseTime(options.at, '--at');
   const seed = parseSeed(options.seed);
   // The library's check, before the capture file is created: a bad --from leaves no empty file behind.
@@ -29,6 +32,8 @@ export async function traceCommand(file: string, options: TraceCommandOptions): 
     proto: options.proto,
     ...(options.dport !== undefined && { dstPort: Number(options.dport) }),
     ...(at !== undefined && { at }),
+    ...(options.size !== undefined && { size: Number(options.size) }),
+    ...(options.df === true && { df: true }),
   });
   const path = await tracePath(topology, options.from, options.to, {
     ...probe,
@@ -37,4 +42,6 @@ export async function traceCommand(file: string, options: TraceCommandOptions): 
   });
   const text = options.json ? JSON.stringify(path) : formatPath(path);
   (options.pcap === '-' ? process.stderr : process.stdout).write(`${text}\n`);
+  // As ping does: a packet that was not delivered is a failure a script can test for.
+  if (path.disposition !== 'DELIVERED') process.exitCode = 1;
 }

@@ -115,12 +115,12 @@ export class Host extends IpNode {
    * Sends one probe now, an ICMP echo request or a UDP datagram, and returns its trace id:
    * every frame made from it carries that id, so its path can be followed.
    */
-  probe(dst: number, proto: 'icmp' | 'udp', dstPort = 33434, ttl = 64): number {
-    const ip = { layer: 'ipv4' as const, src: this.sourceTo(dst), dst: numberToIpv4(dst), id: this.ipId(), ttl };
+  probe(dst: number, proto: 'icmp' | 'udp', options: { dstPort?: number; size?: number; df?: boolean } = {}): number {
+    const ip = { layer: 'ipv4' as const, src: this.sourceTo(dst), dst: numberToIpv4(dst), id: this.ipId(), ttl: 64, df: options.df === true };
     const packet =
       proto === 'icmp'
-        ? encode([ROOM, ip, { layer: 'icmp', type: 8, id: 0xffff, seq: 1 }, { layer: 'payload', data: new Uint8Array(56) }])
-        : encode([ROOM, ip, { layer: 'udp', srcPort: 33433, dstPort }, { layer: 'payload', data: new Uint8Array(32) }]);
+        ? encode([ROOM, ip, { layer: 'icmp', type: 8, id: 0xffff, seq: 1 }, { layer: 'payload', data: new Uint8Array(options.size ?? 56) }])
+        : encode([ROOM, ip, { layer: 'udp', srcPort: 33433, dstPort: options.dstPort ?? 33434 }, { layer: 'payload', data: new Uint8Array(options.size ?? 32) }]);
     const root = this.net.frame(packet);
     this.send(dst, packet, root);
     return root.trace;
@@ -215,7 +215,7 @@ export class Host extends IpNode {
         const app = this.pings.find((p) => p.id === u16(datagram, inner + 4));
         const seq = u16(datagram, inner + 6);
         if (app && app.outstanding.delete(seq)) {
-          const what = `${ICMP_ERROR_NAMES[type] ?? `ICMP type ${type}`} from ${numberToIpv4(src)}`;
+          const what = `${icmpErrorName(type, datagram[ihl + 1]!, u16(datagram, ihl + 6))} from ${numberToIpv4(src)}`;
           app.stats.errors[what] = (app.stats.errors[what] ?? 0) + 1;
         }
       }
@@ -250,6 +250,15 @@ export class Host extends IpNode {
 }
 
 const ICMP_ERROR_NAMES: Record<number, string> = { 3: 'destination unreachable', 4: 'source quench', 5: 'redirect', 11: 'time exceeded', 12: 'parameter problem' };
+/** Destination unreachable codes (RFC 792, RFC 1191 for code 4). */
+const UNREACHABLE: Record<number, string> = { 0: 'net unreachable', 1: 'host unreachable', 2: 'protocol unreachable', 3: 'port unreachable', 5: 'source route failed', 13: 'communication administratively prohibited' };
+
+/** An ICMP error as a person reads it: "fragmentation needed, next-hop MTU 1400" rather than "destination unreachable". */
+function icmpErrorName(type: number, code: number, nextHopMtu: number): string {
+  if (type === 3 && code === 4) return `fragmentation needed, next-hop MTU ${nextHopMtu}`;
+  if (type === 3) return `destination unreachable (${UNREACHABLE[code] ?? `code ${code}`})`;
+  return ICMP_ERROR_NAMES[type] ?? `ICMP type ${type}`;
+}
 
 function setChecksum(b: Uint8Array, start: number, end: number, at: number): void {
   b[at] = 0;

@@ -35,7 +35,7 @@ export class TopologyError extends Error {
 }
 
 /** The argument of `tracePath` (or option of `netloom trace`) that a ProbeError is about. */
-export type ProbeArgument = 'from' | 'to' | 'proto' | 'dstPort' | 'at';
+export type ProbeArgument = 'from' | 'to' | 'proto' | 'dstPort' | 'at' | 'size';
 
 /**
  * A probe the topology cannot send: `from` is not a host with an IPv4 address, `to` is neither

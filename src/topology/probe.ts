@@ -13,6 +13,10 @@ export interface ProbeRequest {
   dstPort?: number;
   /** Virtual time to send at, ns. */
   at?: number;
+  /** Payload bytes: ICMP echo data (default 56) or UDP payload (default 32). */
+  size?: number;
+  /** Sets IPv4 don't-fragment, so a link with a smaller MTU drops it and answers (path MTU discovery). */
+  df?: boolean;
 }
 
 /** A probe that can be sent, defaults applied. */
@@ -20,7 +24,12 @@ export interface Probe {
   proto: 'icmp' | 'udp';
   dstPort?: number;
   at: number;
+  size?: number;
+  df?: boolean;
 }
+
+/** The most payload an IPv4 packet holds behind an 8-byte ICMP or UDP header. */
+const MAX_PAYLOAD = 65535 - 20 - 8;
 
 /**
  * `from` must be a host with an IPv4 address; `to` a node with one, or an IPv4 address; `dstPort`
@@ -46,7 +55,9 @@ export function checkProbe(topology: Topology, from: string, to: string, request
   if (dstPort !== undefined && !(Number.isInteger(dstPort) && dstPort >= 1 && dstPort <= 65535)) throw new ProbeError('dstPort', `${dstPort} is not a port number (1 to 65535)`);
   // Virtual time is whole nanoseconds: a fraction or Infinity would break determinism or never end.
   if (!(Number.isSafeInteger(at) && at >= 0)) throw new ProbeError('at', `${at} is not a virtual time (whole nanoseconds from 0)`);
-  return { proto, at, ...(dstPort !== undefined && { dstPort }) };
+  const { size, df } = request;
+  if (size !== undefined && !(Number.isInteger(size) && size >= 0 && size <= MAX_PAYLOAD)) throw new ProbeError('size', `${size} is not a payload size (0 to ${MAX_PAYLOAD} bytes)`);
+  return { proto, at, ...(dstPort !== undefined && { dstPort }), ...(size !== undefined && { size }), ...(df === true && { df }) };
 }
 
 /** Whether a node has an IPv4 address to send from or be sent to (a switch: on its underlay). */

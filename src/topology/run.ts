@@ -235,7 +235,7 @@ export async function tracePath(
   topology: Topology,
   from: string,
   to: string,
-  options: { proto?: 'icmp' | 'udp'; dstPort?: number; at?: number; seed?: number; capture?: CaptureWriter; apps?: AppRegistry } = {},
+  options: { proto?: 'icmp' | 'udp'; dstPort?: number; at?: number; size?: number; df?: boolean; seed?: number; capture?: CaptureWriter; apps?: AppRegistry } = {},
 ): Promise<PathResult> {
   const probe = checkProbe(topology, from, to, options);
   const built = build(topology, { seed: options.seed ?? topology.seed, traffic: false, ...(options.apps !== undefined && { apps: options.apps }) });
@@ -248,7 +248,7 @@ export async function tracePath(
   const events: Parameters<PathCollector['event']>[0][] = [];
   net.recorder.add({ event: (e) => (collector ? collector.event(e) : events.push(e)) });
   await net.run(probe.at);
-  const trace = host.probe(dst, probe.proto, probe.dstPort);
+  const trace = host.probe(dst, probe.proto, { ...(probe.dstPort !== undefined && { dstPort: probe.dstPort }), ...(probe.size !== undefined && { size: probe.size }), ...(probe.df === true && { df: true }) });
   collector = new PathCollector(trace);
   for (const e of events) collector.event(e);
   await net.run(probe.at + 60e9);

@@ -77,9 +77,9 @@ describe('netloom run and trace', () => {
     expect(existsSync(file)).toBe(false);
   });
 
-  it('traces hop by hop', async () => {
+  it('traces hop by hop, and exits 1 when the packet is not delivered', async () => {
     const r = netloom(['trace', 'topologies/two-subnets.yaml', '--from', 'h1', '--to', '10.0.99.1']);
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(1);
     expect(r.stdout).toBe(
       [
         '1. h1 (out eth0)  ethernet/ipv4/icmp/payload',
@@ -91,7 +91,20 @@ describe('netloom run and trace', () => {
     );
   });
 
+  it("traces the MTU lesson: --size with --df stops at the 1400-byte link, without DF it is fragmented and delivered", async () => {
+    const df = netloom(['trace', 'topologies/mtu.yaml', '--from', 'h1', '--to', 'h2', '--size', '1472', '--df']);
+    expect(df.status).toBe(1);
+    expect(df.stdout.trim().split('\n').slice(-2)).toEqual(['     dropped (MTU_EXCEEDED): MTU 1400 < 1500 and DF is set', 'MTU_EXCEEDED at r1: MTU 1400 < 1500 and DF is set']);
+    const fragmented = netloom(['trace', 'topologies/mtu.yaml', '--from', 'h1', '--to', 'h2', '--size', '1472']);
+    expect(fragmented.status).toBe(0);
+    expect(fragmented.stdout.trim().split('\n').at(-1)).toBe('DELIVERED at h2');
+    const run = netloom(['run', 'topologies/mtu.yaml']);
+    expect(run.stdout).toContain('    3 × fragmentation needed, next-hop MTU 1400 from 10.0.1.1');
+  });
+
   it.each([
+    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--size', '70000'], 'netloom: NETLOOM_PROBE: size: 70000 is not a payload size (0 to 65507 bytes)\n'],
+    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--size', 'big'], 'netloom: NETLOOM_USAGE: --size "big" is not a number of bytes'],
     [['run', 'topologies/lan.yaml', '--until', 'soon'], 'netloom: NETLOOM_USAGE: --until "soon"'],
     [['run', 'topologies/lan.yaml', '--seed', '-1'], 'netloom: NETLOOM_USAGE: --seed "-1" is not a whole number'],
     [['trace', 'topologies/lan.yaml', '--from', 's1', '--to', 'h2'], 'netloom: NETLOOM_PROBE: from: s1 is a switch; a probe starts at a host (hosts with an IPv4 address are h1, h2, h3)\n'],

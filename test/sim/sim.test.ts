@@ -117,7 +117,7 @@ describe('simulation', () => {
     const t = twoRouters({ traffic: [ping({ size: 1450, df: true, count: 2 }), ping({ size: 1450, df: false, count: 2, start: 5e9 })] });
     t.links[1]!.mtu = 1400;
     const s = await runTopology(t);
-    expect(s.traffic[0]).toMatchObject({ delivered: 0, errors: { 'destination unreachable from 10.0.1.1': 2 } });
+    expect(s.traffic[0]).toMatchObject({ delivered: 0, errors: { 'fragmentation needed, next-hop MTU 1400 from 10.0.1.1': 2 } });
     expect(s.traffic[1]).toMatchObject({ delivered: 2 });
     expect(s.drops).toEqual([{ node: 'r1', reason: 'MTU_EXCEEDED', count: 2 }]);
   });
