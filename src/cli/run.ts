@@ -98,7 +98,7 @@ export function formatSummary(s: RunSummary): string {
     out.push('', 'traffic');
     const width = Math.max(...s.traffic.map((t) => t.name.length));
     for (const t of s.traffic) {
-      let line = `  ${t.name.padEnd(width)}  sent ${t.sent}  delivered ${t.delivered}  lost ${t.lost}`;
+      let line = `  ${t.name.padEnd(width)}  sent ${t.sent}  delivered ${t.delivered}  lost ${t.lost}${t.inFlight ? `  in flight ${t.inFlight}` : ''}`;
       if (t.rtt) line += `  rtt min/avg/max/mdev ${[t.rtt.min, t.rtt.avg, t.rtt.max, t.rtt.mdev].map((v) => v.toFixed(3)).join('/')} ms`;
       out.push(line);
       for (const [what, count] of Object.entries(t.errors ?? {})) out.push(`    ${count} × ${what}`);

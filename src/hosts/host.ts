@@ -24,6 +24,10 @@ export interface PingStats {
   rtts: number[];
   /** ICMP errors received instead of replies, e.g. "time exceeded from 10.0.0.254": count. */
   errors: Record<string, number>;
+  /** Echo requests neither answered nor refused yet: sequence number -> when sent, ns. */
+  outstanding: ReadonlyMap<number, number>;
+  /** How long a reply may take, ns: an outstanding request younger than this is still in flight. */
+  timeout: number;
 }
 
 export interface PingApp {
@@ -70,7 +74,8 @@ export class Host extends IpNode {
 
   /** Starts pinging `dst` at `start` ns; returns the statistics it fills in. */
   ping(dst: number, options: { count: number; interval: number; start: number; size: number; ttl: number; df: boolean; timeout: number }): PingStats {
-    const app: PingApp = { kind: 'ping', id: (this.pings.length + 1) & 0xffff, dst, ...options, outstanding: new Map(), stats: { sent: 0, received: 0, rtts: [], errors: {} } };
+    const outstanding = new Map<number, number>();
+    const app: PingApp = { kind: 'ping', id: (this.pings.length + 1) & 0xffff, dst, ...options, outstanding, stats: { sent: 0, received: 0, rtts: [], errors: {}, outstanding, timeout: options.timeout } };
     this.pings.push(app);
     // One probe is scheduled at a time, each by the one before: memory stays flat for any count.
     if (options.count > 0) this.net.scheduler.at(options.start, this, TIMER_PING, app, 1);

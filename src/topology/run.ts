@@ -36,6 +36,8 @@ export interface TrafficSummary {
   rtt?: { min: number; avg: number; max: number; mdev: number };
   /** Pings: ICMP errors received instead of replies. */
   errors?: Record<string, number>;
+  /** Pings: requests still waiting for their reply when the run ended (within their timeout): not counted as lost. */
+  inFlight?: number;
 }
 
 export interface ExpectationResult {
@@ -212,7 +214,10 @@ function summarizeTraffic(built: Built): TrafficSummary[] {
   return built.traffic.map((t) => {
     if (t.ping) {
       const { sent, received, rtts, errors } = t.ping;
-      const summary: TrafficSummary = { name: t.spec.name, kind: 'ping', sent, delivered: received, lost: sent - received, errors };
+      const now = built.net.scheduler.now;
+      let inFlight = 0;
+      for (const sentAt of t.ping.outstanding.values()) if (now - sentAt < t.ping.timeout) inFlight++;
+      const summary: TrafficSummary = { name: t.spec.name, kind: 'ping', sent, delivered: received, lost: sent - received - inFlight, errors, ...(inFlight > 0 && { inFlight }) };
       if (rtts.length > 0) {
         const ms = rtts.map((r) => r / 1e6);
         const avg = ms.reduce((a, b) => a + b, 0) / ms.length;
@@ -273,7 +278,7 @@ async function check(e: Expectation, built: Built, traffic: TrafficSummary[], to
   if (e.kind === 'delivered') {
     const t = traffic[e.traffic]!;
     const passed = (e.min === undefined || t.delivered >= e.min) && (e.max === undefined || t.delivered <= e.max);
-    return { expectation, passed, actual: `${t.delivered} of ${t.sent} delivered` };
+    return { expectation, passed, actual: `${t.delivered} of ${t.sent} delivered${t.inFlight ? `, ${t.inFlight} in flight` : ''}` };
   }
   if (e.kind === 'dropped') {
     const count = built.net.drops.get(`${e.node} ${e.reason}`) ?? 0;

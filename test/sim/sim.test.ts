@@ -105,6 +105,14 @@ describe('simulation', () => {
     expect(s.traffic[0]!.errors).toEqual({ 'time exceeded from 10.0.12.2': 3 });
   });
 
+  it('counts a ping still waiting for its reply when the run ends as in flight, not lost', async () => {
+    const s = await runTopology(twoRouters({ traffic: [ping({ count: 3 })] }), { until: 1.001e9 });
+    expect(s.traffic[0]).toMatchObject({ sent: 2, delivered: 1, lost: 0, inFlight: 1 });
+    const done = await runTopology(twoRouters({ traffic: [ping({ count: 3 })] }));
+    expect(done.traffic[0]).toMatchObject({ sent: 3, delivered: 3, lost: 0 });
+    expect(done.traffic[0]!.inFlight).toBeUndefined();
+  });
+
   it('a link that fails mid-run loses the pings in between and recovers', async () => {
     const t = twoRouters({ traffic: [ping({ count: 10 })] });
     t.links[1]!.schedule = [{ at: 3.5e9, state: 'down' }, { at: 6.5e9, state: 'up' }];
