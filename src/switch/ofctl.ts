@@ -744,7 +744,8 @@ export function formatMatch(match: Match): string {
       if (tci === 0x1fff && (vlanValue & VLAN_CFI)) parts.push(`dl_vlan=${vlanValue & 0xfff}`);
       else if (tci === 0xf000 && (vlanValue & VLAN_CFI)) parts.push(`dl_vlan_pcp=${vlanValue >>> 13}`);
       else if (tci === 0xffff && vlanValue & VLAN_CFI) parts.push(`dl_vlan=${vlanValue & 0xfff},dl_vlan_pcp=${vlanValue >>> 13}`);
-      else parts.push(`vlan_tci=${hex(vlanValue)}${tci === 0xffff ? '' : `/${hex(tci)}`}`);
+      // As OVS's format_be16_masked: four hex digits each.
+      else parts.push(`vlan_tci=${hex16(vlanValue)}${tci === 0xffff ? '' : `/${hex16(tci)}`}`);
       continue;
     }
     // nw_tos is matched on its DSCP bits: 0xfc is its whole mask.
@@ -755,6 +756,8 @@ export function formatMatch(match: Match): string {
   }
   return parts.join(',');
 }
+
+const hex16 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 
 const FIELDS_FOR_PRINT = [
   'in_port', 'vlan_tci', 'dl_src', 'dl_dst', 'dl_type', 'nw_src', 'nw_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_proto', 'nw_tos', 'nw_ecn', 'nw_ttl',

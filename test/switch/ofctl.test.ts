@@ -22,6 +22,8 @@ describe('ovs-ofctl flow syntax', () => {
     // An IPv4-mapped address prints in inet_ntop's form, as ovs-ofctl does.
     ['ipv6,ipv6_src=::ffff:1.2.3.4,actions=drop', 'ipv6,ipv6_src=::ffff:1.2.3.4 actions=drop'],
     ['cookie=0x1f,hard_timeout=10,ip,actions=write_actions(output:3),goto_table:1', 'ip actions=write_actions(output:3),goto_table:1'],
+    // vlan_tci in four hex digits, value and mask, as `ovs-ofctl parse-flow` prints it.
+    ['vlan_tci=0/0x1000,ip,actions=drop', 'ip,vlan_tci=0x0000/0x1000 actions=drop'],
   ])('reads %s', (flow, printed) => {
     const line = formatRule(parseFlow(flow, { ports }), 0);
     expect(line.slice(line.lastIndexOf('n_bytes=0, ') + 'n_bytes=0, '.length).replace(/^(idle|hard)_timeout=\d+, /, '')).toBe(printed);

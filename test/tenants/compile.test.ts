@@ -109,8 +109,8 @@ describe('compiling a tenant rule', () => {
 describe('the platform table', () => {
   it('takes only untagged IPv4 and ARP inside the tenant space at its edge ports, rewritten and tagged', () => {
     expect(platformFlows([{ space: blue, edges: [3], write: WHOLE_FLOWSPACE }])).toEqual([
-      'table=0,priority=200,ip,in_port=3,vlan_tci=0x0/0x1000,nw_src=10.0.0.0/24,nw_dst=10.0.0.0/24,actions=load:0x1->NXM_OF_IP_SRC[24..31],load:0x0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0x0->NXM_OF_IP_DST[8..23],write_metadata:0x1/0xff,goto_table:1',
-      'table=0,priority=200,arp,in_port=3,vlan_tci=0x0/0x1000,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.0/24,actions=load:0x1->NXM_OF_ARP_SPA[24..31],load:0x0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0x0->NXM_OF_ARP_TPA[8..23],write_metadata:0x1/0xff,goto_table:1',
+      'table=0,priority=200,ip,in_port=3,vlan_tci=0x0000/0x1000,nw_src=10.0.0.0/24,nw_dst=10.0.0.0/24,actions=load:0x1->NXM_OF_IP_SRC[24..31],load:0x0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0x0->NXM_OF_IP_DST[8..23],write_metadata:0x1/0xff,goto_table:1',
+      'table=0,priority=200,arp,in_port=3,vlan_tci=0x0000/0x1000,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.0/24,actions=load:0x1->NXM_OF_ARP_SPA[24..31],load:0x0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0x0->NXM_OF_ARP_TPA[8..23],write_metadata:0x1/0xff,goto_table:1',
       'table=0,priority=100,in_port=3,actions=drop',
       'table=0,priority=50,ip,nw_dst=1.0.0.0/8,actions=write_metadata:0x1/0xff,goto_table:1',
       'table=0,priority=50,arp,arp_tpa=1.0.0.0/8,actions=write_metadata:0x1/0xff,goto_table:1',
@@ -121,8 +121,8 @@ describe('the platform table', () => {
   it('takes only what lies in the tenant\'s write regions when its flowspace is narrower', () => {
     const write = ['tcp,tp_dst=80', 'arp'].map((m) => parseSelector(m).rule.match);
     expect(platformFlows([{ space: blue, edges: [3], write }]).slice(0, 3).map((f) => f.slice(0, f.indexOf(',actions=')))).toEqual([
-      'table=0,priority=200,tcp,in_port=3,vlan_tci=0x0/0x1000,nw_src=10.0.0.0/24,nw_dst=10.0.0.0/24,tp_dst=80',
-      'table=0,priority=200,arp,in_port=3,vlan_tci=0x0/0x1000,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.0/24',
+      'table=0,priority=200,tcp,in_port=3,vlan_tci=0x0000/0x1000,nw_src=10.0.0.0/24,nw_dst=10.0.0.0/24,tp_dst=80',
+      'table=0,priority=200,arp,in_port=3,vlan_tci=0x0000/0x1000,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.0/24',
       'table=0,priority=100,in_port=3',
     ]);
   });
