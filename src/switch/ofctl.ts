@@ -814,7 +814,8 @@ export function formatActions(actions: readonly Action[]): string {
         case 'all':
           return 'ALL';
         case 'controller':
-          return a.maxLen === 65535 && a.reason === 'action' ? 'CONTROLLER:65535' : `controller(reason=${a.reason},max_len=${a.maxLen})`;
+          // As OVS's format_CONTROLLER: the short form for reason action; max_len only when not 65535.
+          return a.reason === 'action' ? `CONTROLLER:${a.maxLen}` : `controller(reason=${a.reason}${a.maxLen === 65535 ? '' : `,max_len=${a.maxLen}`})`;
         case 'drop':
           return 'drop';
         case 'push_vlan':
@@ -828,7 +829,8 @@ export function formatActions(actions: readonly Action[]): string {
         case 'set_field':
           return `set_field:${formatValue(a.field, a.value)}${a.mask === (1n << BigInt(a.field.bits)) - 1n ? '' : `/${hex(a.mask)}`}->${SET_FIELD_NAMES[a.field.name] ?? a.field.name}`;
         case 'load':
-          return `load:${hex(a.value)}->${subText(a.dst)}`;
+          // printf's %#x, as OVS uses: 0 has no 0x.
+          return `load:${a.value === 0n ? '0' : hex(a.value)}->${subText(a.dst)}`;
         case 'move':
           return `move:${subText(a.src)}->${subText(a.dst)}`;
         case 'dec_ttl':

@@ -694,7 +694,7 @@ class Translation {
           }
           break;
         case 'controller': {
-          if (this.tracing) this.line(indent, `controller(reason=${a.reason},max_len=${a.maxLen})`);
+          if (this.tracing) this.line(indent, formatActions([a]));
           const rule = this.frameRule[f];
           // From a group's bucket the reason is the group (OpenFlow 1.3 sends that as action).
           const miss = this.frameGroup[f] === undefined && rule !== undefined && rule.priority === 0 && rule.match.masks.every((m) => m === 0);

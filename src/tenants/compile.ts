@@ -103,9 +103,6 @@ export function rewriteAddresses(s: TenantSpace, protocol: 'ip' | 'arp', to: 'ph
   return [...rewrite(s, src!, to), ...rewrite(s, dst!, to)];
 }
 
-/** A load action in ovs-ofctl syntax, for the platform's own flows. */
-const load = (a: Action) => (a.type === 'load' ? `load:0x${a.value.toString(16)}->${a.dst.field.aliases.find((n) => n.startsWith('NXM_'))}[${a.dst.start}..${a.dst.start + a.dst.bits - 1}]` : '');
-
 /**
  * The platform's table-0 flows for one physical switch, in ovs-ofctl syntax. A tenant's edge port
  * takes IPv4 and ARP inside its space that lie in one of its `write` regions (its flowspace);
@@ -121,7 +118,7 @@ export function platformFlows(tenants: readonly { space: TenantSpace; edges: rea
       for (const [protocol, src, dst] of [['ip', 'nw_src', 'nw_dst'], ['arp', 'arp_spa', 'arp_tpa']] as const) {
         // Untagged only: a host's VLAN tag could pass for a big switch's on the core.
         const base = parseSelector(`in_port=${port},vlan_tci=0x0000/0x1000,${protocol},${src}=${net},${dst}=${net}`).rule.match;
-        const rewrites = rewriteAddresses(space, protocol, 'physical').map(load).join(',');
+        const rewrites = formatActions(rewriteAddresses(space, protocol, 'physical'));
         for (const region of write) {
           const m = base.intersect(region);
           if (m !== undefined) flows.push(`table=0,priority=200,${formatMatch(m)},actions=${rewrites},${tag}`);
@@ -151,7 +148,7 @@ export function bigSwitchFlows(s: TenantSpace, core: readonly number[], tunnels:
       else {
         for (const protocol of ['ip', 'arp'] as const) {
           // A big switch's ports are all its hosts': the addresses become the tenant's again.
-          flows.push(`table=0,priority=300,in_port=${c},dl_vlan=${t.vid},${protocol},actions=pop_vlan,${rewriteAddresses(s, protocol, 'virtual').map(load).join(',')},output:${t.port}`);
+          flows.push(`table=0,priority=300,in_port=${c},dl_vlan=${t.vid},${protocol},actions=pop_vlan,${formatActions(rewriteAddresses(s, protocol, 'virtual'))},output:${t.port}`);
         }
       }
     }

@@ -24,6 +24,11 @@ describe('ovs-ofctl flow syntax', () => {
     ['cookie=0x1f,hard_timeout=10,ip,actions=write_actions(output:3),goto_table:1', 'ip actions=write_actions(output:3),goto_table:1'],
     // vlan_tci in four hex digits, value and mask, as `ovs-ofctl parse-flow` prints it.
     ['vlan_tci=0/0x1000,ip,actions=drop', 'ip,vlan_tci=0x0000/0x1000 actions=drop'],
+    // OVS's format_CONTROLLER and printf %#x, as `ovs-ofctl parse-flow` prints them.
+    ['actions=controller(reason=no_match)', 'actions=controller(reason=no_match)'],
+    ['actions=controller(reason=invalid_ttl,max_len=100)', 'actions=controller(reason=invalid_ttl,max_len=100)'],
+    ['actions=controller(max_len=100)', 'actions=CONTROLLER:100'],
+    ['actions=load:0->NXM_NX_REG0[0..7]', 'actions=load:0->NXM_NX_REG0[0..7]'],
   ])('reads %s', (flow, printed) => {
     const line = formatRule(parseFlow(flow, { ports }), 0);
     expect(line.slice(line.lastIndexOf('n_bytes=0, ') + 'n_bytes=0, '.length).replace(/^(idle|hard)_timeout=\d+, /, '')).toBe(printed);

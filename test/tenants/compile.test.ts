@@ -54,7 +54,7 @@ describe('compiling a tenant rule', () => {
     expect([p!.table, p!.priority, p!.cookie, p!.flags]).toEqual([1, 100, 0x0100000000000007n, 1]);
     expect(p!.matchText).toBe('ip,in_port=3,nw_dst=1.0.0.0/25,metadata=0x1/0xff');
     expect(p!.actionsText).toBe(
-      'output:9,load:0xa0000->NXM_OF_IP_SRC[8..31],load:0xa0000->NXM_OF_IP_DST[8..31],output:4,load:0x1->NXM_OF_IP_SRC[24..31],load:0x0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0x0->NXM_OF_IP_DST[8..23]',
+      'output:9,load:0xa0000->NXM_OF_IP_SRC[8..31],load:0xa0000->NXM_OF_IP_DST[8..31],output:4,load:0x1->NXM_OF_IP_SRC[24..31],load:0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0->NXM_OF_IP_DST[8..23]',
     );
   });
 
@@ -85,7 +85,7 @@ describe('compiling a tenant rule', () => {
     expect(p!.actionsText).toBe('push_vlan:0x8100,mod_vlan_vid:7,output:5,pop_vlan');
     expect(compileRule(blue, big, rule('priority=9,in_port=2,actions=output:1'), 1n, WHOLE_FLOWSPACE)).toEqual([]);
     expect(compileRule(blue, big, rule('priority=9,ip,actions=FLOOD'), 1n, WHOLE_FLOWSPACE)[0]!.actionsText).toBe(
-      'load:0xa0000->NXM_OF_IP_SRC[8..31],load:0xa0000->NXM_OF_IP_DST[8..31],output:3,load:0x1->NXM_OF_IP_SRC[24..31],load:0x0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0x0->NXM_OF_IP_DST[8..23],push_vlan:0x8100,mod_vlan_vid:7,output:5,pop_vlan',
+      'load:0xa0000->NXM_OF_IP_SRC[8..31],load:0xa0000->NXM_OF_IP_DST[8..31],output:3,load:0x1->NXM_OF_IP_SRC[24..31],load:0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0->NXM_OF_IP_DST[8..23],push_vlan:0x8100,mod_vlan_vid:7,output:5,pop_vlan',
     );
   });
   it('refuses a rule outside its writable flowspace (FLOW_MOD_FAILED/EPERM), and takes one that overlaps it', () => {
@@ -109,8 +109,8 @@ describe('compiling a tenant rule', () => {
 describe('the platform table', () => {
   it('takes only untagged IPv4 and ARP inside the tenant space at its edge ports, rewritten and tagged', () => {
     expect(platformFlows([{ space: blue, edges: [3], write: WHOLE_FLOWSPACE }])).toEqual([
-      'table=0,priority=200,ip,in_port=3,vlan_tci=0x0000/0x1000,nw_src=10.0.0.0/24,nw_dst=10.0.0.0/24,actions=load:0x1->NXM_OF_IP_SRC[24..31],load:0x0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0x0->NXM_OF_IP_DST[8..23],write_metadata:0x1/0xff,goto_table:1',
-      'table=0,priority=200,arp,in_port=3,vlan_tci=0x0000/0x1000,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.0/24,actions=load:0x1->NXM_OF_ARP_SPA[24..31],load:0x0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0x0->NXM_OF_ARP_TPA[8..23],write_metadata:0x1/0xff,goto_table:1',
+      'table=0,priority=200,ip,in_port=3,vlan_tci=0x0000/0x1000,nw_src=10.0.0.0/24,nw_dst=10.0.0.0/24,actions=load:0x1->NXM_OF_IP_SRC[24..31],load:0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0->NXM_OF_IP_DST[8..23],write_metadata:0x1/0xff,goto_table:1',
+      'table=0,priority=200,arp,in_port=3,vlan_tci=0x0000/0x1000,arp_spa=10.0.0.0/24,arp_tpa=10.0.0.0/24,actions=load:0x1->NXM_OF_ARP_SPA[24..31],load:0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0->NXM_OF_ARP_TPA[8..23],write_metadata:0x1/0xff,goto_table:1',
       'table=0,priority=100,in_port=3,actions=drop',
       'table=0,priority=50,ip,nw_dst=1.0.0.0/8,actions=write_metadata:0x1/0xff,goto_table:1',
       'table=0,priority=50,arp,arp_tpa=1.0.0.0/8,actions=write_metadata:0x1/0xff,goto_table:1',
