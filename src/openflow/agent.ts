@@ -223,7 +223,8 @@ function supportsVersion4(m: MessageOf<'hello'>): boolean {
   return (m.version ?? OFP_VERSION) >= OFP_VERSION;
 }
 
-const PACKET_IN_REASON = { no_match: 0, action: 1 } as const;
+/** OFPR_* on the wire: OpenFlow 1.3 has no action_set, group or packet_out reason, and OVS sends those as action. */
+const PACKET_IN_REASON = { no_match: 0, action: 1, invalid_ttl: 2, action_set: 1, group: 1, packet_out: 1 } as const;
 const REMOVED_REASON = { idle_timeout: OFPRR.IDLE_TIMEOUT, hard_timeout: OFPRR.HARD_TIMEOUT, delete: OFPRR.DELETE, group_delete: OFPRR.GROUP_DELETE } as const;
 const WRITE_TYPES = new Set<OfMessage['type']>(['flow_mod', 'group_mod', 'port_mod', 'table_mod', 'meter_mod', 'packet_out']);
 

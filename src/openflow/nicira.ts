@@ -14,7 +14,7 @@
  * connections (flows.ts calls in one action at a time) and holds no state.
  */
 import { fieldByName, W, type FieldDef, type Prerequisite } from '../switch/fields.js';
-import { Match, type Action, type LearnSource, type LearnSpec, type SubField } from '../switch/flow.js';
+import { Match, PACKET_IN_REASONS, type Action, type LearnSource, type LearnSpec, type SubField } from '../switch/flow.js';
 import { prerequisiteMet, setWords } from '../switch/ofctl.js';
 import { ipv4ToText, ipv6ToText, macToText } from '../wire/addresses.js';
 import type { OfAction } from './actions.js';
@@ -38,7 +38,7 @@ const OFPBPC_BAD_TYPE: OfpErrorCode = { type: OFPET.TABLE_FEATURES_FAILED, code:
 const OFPBPC_BAD_LEN: OfpErrorCode = { type: OFPET.TABLE_FEATURES_FAILED, code: 3 };
 
 /** OVS's packet-in reasons (enum ofp_packet_in_reason), by number; any other number is printed as itself. */
-const REASONS = ['no_match', 'action', 'invalid_ttl', 'action_set', 'group', 'packet_out'];
+const REASONS: readonly string[] = PACKET_IN_REASONS;
 const OFPR_ACTION = 1;
 /** OpenFlow 1.0 port numbers from IN_PORT (0xfff8) up, as ovs-ofctl names them. */
 const NAMED_PORTS = ['IN_PORT', 'TABLE', 'NORMAL', 'FLOOD', 'ALL', 'CONTROLLER', 'LOCAL', 'ANY'];

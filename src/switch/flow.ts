@@ -52,6 +52,10 @@ export class Match {
   }
 }
 
+/** PACKET_IN reasons as ovs-ofctl names them (the last three are OpenFlow 1.4's; 1.3 sends them as action). */
+export const PACKET_IN_REASONS = ['no_match', 'action', 'invalid_ttl', 'action_set', 'group', 'packet_out'] as const;
+export type PacketInReason = (typeof PACKET_IN_REASONS)[number];
+
 /** A run of bits of a field: `NXM_NX_REG0[0..7]`, `reg1[]`. */
 export interface SubField {
   field: FieldDef;
@@ -66,6 +70,7 @@ export type Action =
   | { type: 'normal' }
   | { type: 'flood' }
   | { type: 'all' }
+  /** `reason`: an ovs-ofctl reason name, or a number OVS has no name for (from an NX action's bytes). */
   | { type: 'controller'; maxLen: number; reason: string }
   | { type: 'drop' }
   | { type: 'push_vlan'; tpid: number }

@@ -12,7 +12,7 @@ import { isIpv4, numberToIpv6, numberToMac } from '../wire/addresses.js';
 import { VLAN_CFI } from '../wire/flowkey.js';
 import { ipv4ToNumber, numberToIpv4, prefixMask } from '../hosts/addressing.js';
 import { FIELD_NAMES, W, fieldByName, readField, type FieldDef, type Prerequisite } from './fields.js';
-import { Match, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
+import { Match, PACKET_IN_REASONS, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
 /** The first port number OpenFlow 1.0 reserves: above it no physical port. */
 export const OFPP_MAX = 0xff00;
@@ -550,11 +550,14 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       }
       case 'controller': {
         let maxLen = 65535;
-        let reason = 'action';
+        let reason: string = 'action';
         for (const part of (arg ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
           const [k, v] = part.includes('=') ? part.split('=') as [string, string] : ['max_len', part];
           if (k === 'max_len') maxLen = integer(v, 65535, argAt, 'max_len', fail);
-          else if (k === 'reason') reason = v;
+          else if (k === 'reason') {
+            if (!(PACKET_IN_REASONS as readonly string[]).includes(v)) fail(argAt, `unknown reason "${v}" (reasons are ${PACKET_IN_REASONS.join(', ')}), as ovs-ofctl says`);
+            reason = v;
+          }
           else if (k !== 'id' && k !== 'userdata' && k !== 'pause') fail(argAt, `controller: unknown option "${k}"`);
         }
         actions.push({ type: 'controller', maxLen, reason });

@@ -21,7 +21,7 @@
  */
 import { Classifier } from './classifier.js';
 import { W, fieldByName, readBits, readField, writeBits, type FieldDef } from './fields.js';
-import { Match, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
+import { Match, PACKET_IN_REASONS, type PacketInReason, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 import { OFPP_CONTROLLER, OFPP_IN_PORT, formatActions, formatMatch, prerequisiteHolds } from './ofctl.js';
 import { PacketState, SwitchPacket } from './packet.js';
 import { NormalSwitching, type PortConfig } from './normal.js';
@@ -33,8 +33,8 @@ export const MAX_RESUBMITS = 4096;
 
 /** Why a packet went to the controller, and from which rule (OpenFlow's PACKET_IN reason, table and cookie). */
 export interface PacketInCause {
-  /** 'no_match' for a table-miss rule (priority 0, matching everything), as OVS reports it; 'action' otherwise. */
-  reason: 'no_match' | 'action';
+  /** The controller action's own reason (`controller(reason=…)`); else 'no_match' for a table-miss rule (priority 0, matching everything), as OVS reports it, 'action' otherwise. */
+  reason: PacketInReason;
   table: number;
   cookie: bigint;
   /** The packet's whole length (bytes may be cut to the action's max_len). */
@@ -698,7 +698,9 @@ class Translation {
           const rule = this.frameRule[f];
           // From a group's bucket the reason is the group (OpenFlow 1.3 sends that as action).
           const miss = this.frameGroup[f] === undefined && rule !== undefined && rule.priority === 0 && rule.match.masks.every((m) => m === 0);
-          this.toController(a.maxLen, { reason: miss ? 'no_match' : 'action', table: rule?.table ?? this.frameTable[f]!, cookie: rule?.cookie ?? NO_COOKIE, totalLen: pk.bytes.length, words: pk.words.slice() });
+          const own = (PACKET_IN_REASONS as readonly string[]).includes(a.reason) ? (a.reason as PacketInReason) : 'action';
+          const reason: PacketInReason = own !== 'action' ? own : miss ? 'no_match' : 'action';
+          this.toController(a.maxLen, { reason, table: rule?.table ?? this.frameTable[f]!, cookie: rule?.cookie ?? NO_COOKIE, totalLen: pk.bytes.length, words: pk.words.slice() });
           break;
         }
         case 'drop':

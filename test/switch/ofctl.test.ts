@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FlowSyntaxError, formatRule, parseFlow, parseSelector } from '../../src/switch/ofctl.js';
+import { Bridge } from '../../src/switch/bridge.js';
+import { SwitchPacket } from '../../src/switch/packet.js';
+import { encode } from '../../src/wire/encode.js';
+import type { LayerSpec } from '../../src/wire/layers.js';
 
 const ports = new Map([['p1', 1], ['p2', 2]]);
 
@@ -34,6 +38,16 @@ describe('ovs-ofctl flow syntax', () => {
     expect(line.slice(line.lastIndexOf('n_bytes=0, ') + 'n_bytes=0, '.length).replace(/^(idle|hard)_timeout=\d+, /, '')).toBe(printed);
   });
 
+  it("gives a PACKET_IN the controller action's own reason, else no_match for a table-miss flow and action otherwise, as OVS does", () => {
+    const bridge = new Bridge('b', [{ number: 1, name: 'p1' }, { number: 2, name: 'p2' }]);
+    for (const f of ['priority=5,udp,actions=controller(reason=invalid_ttl)', 'priority=4,ip,actions=CONTROLLER:65535', 'priority=0,actions=CONTROLLER:65535']) bridge.pipeline.add(parseFlow(f), 0);
+    const reason = (layers: LayerSpec[]) => bridge.pipeline.process(new SwitchPacket(encode([{ layer: 'ethernet' }, ...layers]), 1), 0).outputs.map((o) => o.packetIn?.reason);
+    const ip: LayerSpec = { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' };
+    expect(reason([ip, { layer: 'udp', srcPort: 1, dstPort: 2 }])).toEqual(['invalid_ttl']);
+    expect(reason([ip, { layer: 'icmp', type: 8, id: 1, seq: 1 }])).toEqual(['action']);
+    expect(reason([{ layer: 'arp', op: 1, senderIp: '10.0.0.1', targetIp: '10.0.0.2' }])).toEqual(['no_match']);
+  });
+
   it('prints dump-flows lines with counters, table and timeouts', () => {
     const rule = parseFlow('cookie=0x1f,table=2,priority=7,hard_timeout=10,udp,actions=output:1');
     rule.packets = 3;
@@ -56,6 +70,7 @@ describe('ovs-ofctl flow syntax', () => {
     ['in_port=1/0xff,actions=drop', 10, 'in_port cannot be masked'],
     ['actions=output:2,drop', 9, '"drop" must not be accompanied'],
     ['actions=frobnicate', 9, 'unknown action "frobnicate"'],
+    ['actions=controller(reason=bogus)', 20, 'unknown reason "bogus"'],
     ['actions=strip_vlan', 9, 'needs a VLAN tag the match proves'],
     ['actions=dec_ttl', 9, 'dec_ttl needs ip or ipv6'],
     ['actions=mod_nw_dst:1.2.3.4', 9, 'setting nw_dst needs ip or arp'],
