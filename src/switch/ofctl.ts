@@ -39,11 +39,14 @@ export class FlowSyntaxError extends Error {
   }
 }
 
-const SHORTHANDS: Record<string, [number, number | undefined]> = {
+/** A lookup table with no prototype: a name such as `constructor` or `__proto__` is no entry. */
+const names = <T>(entries: Record<string, T>): Readonly<Record<string, T>> => Object.assign(Object.create(null) as Record<string, T>, entries);
+
+const SHORTHANDS = names<[number, number | undefined]>({
   ip: [ETH_IP, undefined], ipv6: [ETH_IPV6, undefined], arp: [ETH_ARP, undefined], rarp: [0x8035, undefined],
   icmp: [ETH_IP, 1], tcp: [ETH_IP, 6], udp: [ETH_IP, 17], sctp: [ETH_IP, 132],
   icmp6: [ETH_IPV6, 58], tcp6: [ETH_IPV6, 6], udp6: [ETH_IPV6, 17], sctp6: [ETH_IPV6, 132],
-};
+});
 
 export interface ParseOptions {
   /** Port names usable for in_port and output (e.g. p1 -> 1). */
@@ -85,7 +88,7 @@ interface Token {
   at: number;
 }
 
-const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+const CLOSERS = names<string>({ '(': ')', '[': ']', '{': '}' });
 
 /**
  * Splits at commas (and, outside actions, whitespace) that are not inside (), [] or {};
@@ -389,11 +392,11 @@ function parseSubField(text: string, at: number, fail: Fail): SubField {
   return { field: field!, start, bits: end - start + 1 };
 }
 
-const SIMPLE: Record<string, Action> = {
+const SIMPLE = names<Action>({
   normal: { type: 'normal' }, flood: { type: 'flood' }, all: { type: 'all' }, in_port: { type: 'in_port' },
   drop: { type: 'drop' }, strip_vlan: { type: 'pop_vlan' }, pop_vlan: { type: 'pop_vlan' }, dec_ttl: { type: 'dec_ttl' },
   clear_actions: { type: 'clear_actions' },
-};
+});
 
 /** learn(table=10,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15]) */
 function parseLearn(text: string, at: number, whole: string, fail: Fail): LearnSpec {
@@ -421,7 +424,8 @@ function parseLearn(text: string, at: number, whole: string, fail: Fail): LearnS
       continue;
     }
     if (key === 'cookie') {
-      spec.cookie = parseBig(value) ?? fail(partAt, `learn: cookie "${value}" is not a number`);
+      // OVS's learn parser saturates a wider cookie to all ones (strtoull); refused here, as ovs-ofctl refuses it for a flow's own cookie.
+      spec.cookie = cookieNumber(value, partAt, 'learn: cookie', fail);
       continue;
     }
     if (part.startsWith('load:')) {
@@ -796,7 +800,7 @@ function subText(s: SubField): string {
 }
 
 /** OXM names ovs-ofctl prints in set_field for fields whose classic name differs. */
-const SET_FIELD_NAMES: Record<string, string> = { dl_src: 'eth_src', dl_dst: 'eth_dst', nw_src: 'ip_src', nw_dst: 'ip_dst' };
+const SET_FIELD_NAMES = names<string>({ dl_src: 'eth_src', dl_dst: 'eth_dst', nw_src: 'ip_src', nw_dst: 'ip_dst' });
 
 /** Actions as ovs-ofctl prints them (ports by number, as dump-flows without --names). */
 export function formatActions(actions: readonly Action[]): string {
@@ -875,7 +879,7 @@ export function formatRule(rule: Rule, now: number): string {
   return ` ${head.join(', ')}, ${match ? `${match} ` : ''}actions=${formatActions(rule.actions)}`;
 }
 
-const GROUP_TYPE_NAMES: Record<string, GroupType> = { all: 'all', select: 'select', indirect: 'indirect', ff: 'ff', fast_failover: 'ff' };
+const GROUP_TYPE_NAMES = names<GroupType>({ all: 'all', select: 'select', indirect: 'indirect', ff: 'ff', fast_failover: 'ff' });
 /** Keys ovs-ofctl reads for OpenFlow 1.5 only: under -O OpenFlow13 it drops them without a word. */
 const OF15_GROUP_KEYS = new Set(['selection_method', 'selection_method_param', 'fields']);
 
