@@ -133,13 +133,14 @@ export class Host extends IpNode {
 
   private sendPing(app: PingApp, seq: number): void {
     app.stats.sent++;
-    app.outstanding.set(seq, this.net.scheduler.now);
+    app.outstanding.set(seq & 0xffff, this.net.scheduler.now);
     const data = new Uint8Array(app.size);
     for (let k = 0; k < data.length; k++) data[k] = k & 0xff;
     const packet = encode([
       ROOM,
       { layer: 'ipv4', src: this.sourceTo(app.dst), dst: numberToIpv4(app.dst), id: this.ipId(), ttl: app.ttl, df: app.df },
-      { layer: 'icmp', type: 8, id: app.id, seq },
+      // The sequence number wraps at 65,536, as ping's does.
+      { layer: 'icmp', type: 8, id: app.id, seq: seq & 0xffff },
       { layer: 'payload', data },
     ]);
     this.send(app.dst, packet);

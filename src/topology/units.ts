@@ -49,7 +49,7 @@ export function parseBandwidth(value: string | number): number {
   return exact(number, BANDWIDTH_PREFIXES[prefix.toLowerCase()]!, text, 'bits per second');
 }
 
-/** `100pps` or a bare number -> packets per second (above zero; fractions allowed: 0.5pps). */
+/** `100pps` or a bare number -> packets per second (above zero, at most 1e9; fractions allowed: 0.5pps). */
 export function parseRate(value: string | number): number {
   const text = typeof value === 'number' ? numberText(value) : value.trim();
   const match = RATE.exec(text);
@@ -59,6 +59,8 @@ export function parseRate(value: string | number): number {
   }
   const rate = Number(match[1]);
   if (!(rate > 0) || !Number.isFinite(rate)) throw new UnitError(`the rate must be above 0pps, got "${text}"`);
+  // Virtual time counts whole nanoseconds: one packet a nanosecond is the most it can space.
+  if (rate > 1e9) throw new UnitError(`${text} is more than 1000000000pps, one packet a nanosecond (virtual time's resolution)`);
   return rate;
 }
 

@@ -105,6 +105,11 @@ describe('simulation', () => {
     expect(s.traffic[0]!.errors).toEqual({ 'time exceeded from 10.0.12.2': 3 });
   });
 
+  it('wraps a ping sequence number past 65,535, as ping does', async () => {
+    const s = await runTopology(twoRouters({ traffic: [ping({ count: 66_000, interval: 1e5 })] }), { until: 7e9 });
+    expect(s.traffic[0]).toMatchObject({ sent: 66_000, delivered: 66_000, lost: 0 });
+  });
+
   it('counts a ping still waiting for its reply when the run ends as in flight, not lost', async () => {
     const s = await runTopology(twoRouters({ traffic: [ping({ count: 3 })] }), { until: 1.001e9 });
     expect(s.traffic[0]).toMatchObject({ sent: 2, delivered: 1, lost: 0, inFlight: 1 });

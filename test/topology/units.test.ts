@@ -49,12 +49,15 @@ describe('units', () => {
     expect(() => parseBandwidth(text)).toThrow(new UnitError(message));
   });
 
-  it('rates: pps or a bare number, above zero', () => {
+  it('rates: pps or a bare number, above zero and at most one a nanosecond', () => {
     expect(parseRate('100pps')).toBe(100);
     expect(parseRate(25)).toBe(25);
     expect(parseRate('0.5pps')).toBe(0.5);
     expect(() => parseRate('0pps')).toThrow('the rate must be above 0pps, got "0pps"');
     expect(() => parseRate('10Mbps')).toThrow('"10Mbps" is not a rate; write packets per second, e.g. 100pps');
+    // A faster rate would space packets less than a nanosecond apart: a run that never leaves its first instant.
+    expect(parseRate('1000000000pps')).toBe(1e9);
+    expect(() => parseRate('3000000000pps')).toThrow("3000000000pps is more than 1000000000pps, one packet a nanosecond (virtual time's resolution)");
   });
 
   it('loss: a fraction or a percentage', () => {
