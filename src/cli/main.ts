@@ -11,6 +11,15 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+// A reader that stops early (`| head -1`) closes the pipe: that is done, not a failure; a full disk is one line, not a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    if (stream === process.stdout) process.stderr.write(`netloom: NETLOOM_OUTPUT: cannot write standard output: ${error.code ?? error.message}\n`);
+    process.exit(3);
+  });
+}
+
 const program = new Command('netloom')
   .description('Packet-level virtual network emulator: real bytes on every emulated link')
   .version(version)

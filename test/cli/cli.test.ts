@@ -15,6 +15,17 @@ const VXLAN_SPEC = 'ethernet(src=02:00:00:00:00:01,dst=02:00:00:00:00:02)/ipv4(s
 const ESP_SPEC = 'ethernet/ipv4(src=10.0.0.1,dst=10.0.0.2)/esp(spi=0x1234,seq=3,alg=aes-gcm-128,key=0x000102030405060708090a0b0c0d0e0fdeadbeef)/ipv4/udp(srcPort=1,dstPort=2)';
 
 describe('netloom CLI', () => {
+  it('stops quietly when its reader stops early (| head -1), and says so in one line when standard output cannot be written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netloom-pipe-'));
+    const specs = join(dir, 'specs.txt');
+    writeFileSync(specs, 'ethernet/ipv4/icmp\n'.repeat(3000));
+    const cli = `'${process.execPath}' --import tsx '${join(root, 'src/cli/main.ts')}' craft -f '${specs}'`;
+    const piped = spawnSync('bash', ['-c', `set -o pipefail; ${cli} | head -1`], { cwd: root, encoding: 'utf8' });
+    expect([piped.status, piped.stdout, piped.stderr]).toEqual([0, 'ethernet  bytes 0-13 (14)\n', '']);
+    const full = spawnSync('bash', ['-c', `${cli} > /dev/full`], { cwd: root, encoding: 'utf8' });
+    expect([full.status, full.stderr]).toEqual([3, 'netloom: NETLOOM_OUTPUT: cannot write standard output: ENOSPC\n']);
+  });
+
   it('prints its version', () => {
     const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     expect(netloom(['--version']).stdout.trim()).toBe(version);
