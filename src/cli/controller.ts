@@ -3,6 +3,7 @@ import { Controller } from '../controller/controller.js';
 import { listenController } from '../controller/tcp.js';
 import { loadApp } from '../controller/apps/load.js';
 import { UsageError } from './errors.js';
+import { printable } from './output.js';
 
 export interface ControllerCommandOptions {
   listen: string;
@@ -29,7 +30,7 @@ export async function controllerCommand(options: ControllerCommandOptions): Prom
   }
   const factory = await loadApp(options.app, process.cwd());
   const controller = new Controller('controller');
-  controller.onLog = (line) => process.stdout.write(`${line}\n`);
+  controller.onLog = (line) => process.stdout.write(`${printable(line)}\n`);
   controller.use(factory, appOptions);
   const listener = await listenController(controller, host, Number(m[2]));
   process.stdout.write(`netloom controller (${options.app}) listening on tcp:${listener.host}:${listener.port}; Ctrl-C stops it\n`);

@@ -11,6 +11,7 @@ import { tsharkEspOptions } from '../capture/esp-secrets.js';
 import type { EspSaRecord } from '../capture/writer.js';
 import { UsageError, isUserError } from './errors.js';
 import { readInput } from './io.js';
+import { printable } from './output.js';
 
 export interface CraftOptions {
   file?: string;
@@ -83,7 +84,7 @@ export function craft(specs: string[], options: CraftOptions): void {
       out.push(JSON.stringify(decodedToJson(decodeTolerant(p.bytes, decodeOptions))));
     } else out.push(explain(p.bytes, decodeOptions));
   }
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(printable(out.join('\n')) + '\n');
 }
 
 /**

@@ -9,6 +9,7 @@ import { readCapture } from '../capture/read.js';
 import { LINKTYPE_ETHERNET } from '../capture/writer.js';
 import { UsageError } from './errors.js';
 import { hexArgument, parseEspSa, readInput, readStdinText } from './io.js';
+import { printable } from './output.js';
 
 export interface DecodeCommandOptions {
   pcap?: string;
@@ -68,7 +69,7 @@ export function decodeCommand(hex: string[], options: DecodeCommandOptions): voi
       const label = [`# packet ${i + 1}, ${p.data.length} bytes`, iface && `on ${iface}`, p.direction, ...(p.comments ?? []).map((c) => `"${c}"`)].filter(Boolean).join(', ');
       show(p.data, first ? { ...base, first } : { ...base, first: 'payload' }, label, frame);
     });
-    process.stdout.write(out.join('\n') + (out.length > 0 ? '\n' : ''));
+    process.stdout.write(printable(out.join('\n')) + (out.length > 0 ? '\n' : ''));
     if (capture.error) throw capture.error;
   } else {
     const inputs = hex.length === 0 || (hex.length === 1 && hex[0] === '-') ? readStdinText().split('\n').filter((l) => l.trim() !== '') : [hex.join('')];
@@ -76,7 +77,7 @@ export function decodeCommand(hex: string[], options: DecodeCommandOptions): voi
     for (const line of inputs) {
       show(hexArgument(line.trim(), ''), base, '');
     }
-    process.stdout.write(out.join('\n') + '\n');
+    process.stdout.write(printable(out.join('\n')) + '\n');
   }
   if (failures > 0) process.exitCode = 2;
 }

@@ -4,6 +4,7 @@
  * Exit codes: 0 ok, 1 expectations failed, 2 bad input, 3 internal error.
  * Imports nothing heavy, so `netloom --version` stays fast.
  */
+import { printable } from './output.js';
 
 /** A bad command-line value, named by its option. */
 export class UsageError extends Error {
@@ -22,7 +23,7 @@ export async function run(action: () => Promise<void> | void): Promise<void> {
     await action();
   } catch (error) {
     if (isUserError(error)) {
-      process.stderr.write(`netloom: ${error.code}: ${error.message}\n`);
+      process.stderr.write(`netloom: ${error.code}: ${printable(error.message)}\n`);
       process.exitCode = 2;
       return;
     }

@@ -5,6 +5,7 @@ import { readCapture } from '../capture/read.js';
 import { toHex } from '../wire/addresses.js';
 import { UsageError } from './errors.js';
 import { hexArgument, readInput } from './io.js';
+import { printable } from './output.js';
 
 export interface FlowsOptions {
   flows: string;
@@ -65,7 +66,7 @@ export function flowsTrace(flow: string | undefined, options: FlowsOptions): voi
       out.push((inputs.length > 1 ? `# packet ${i + 1}\n` : '') + formatTrace(bridge, before, result));
     }
   });
-  process.stdout.write(`${out.join(options.json ? '\n' : '\n\n')}\n`);
+  process.stdout.write(`${printable(out.join(options.json ? '\n' : '\n\n'))}\n`);
 }
 
 export function flowsDump(options: FlowsOptions): void {

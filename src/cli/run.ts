@@ -10,6 +10,7 @@ import { openCapture } from '../capture/open.js';
 import { toHex } from '../wire/addresses.js';
 import type { TraceSink } from '../trace/events.js';
 import { UsageError } from './errors.js';
+import { printable } from './output.js';
 
 export interface RunCommandOptions {
   until?: string;
@@ -86,7 +87,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   if (options.pcap !== undefined && options.pcap !== '-' && secrets.length > 0) {
     process.stderr.write(`decrypt ESP in tshark or Wireshark with: ${tsharkEspOptions(secrets)}\n`);
   }
-  const text = options.json ? JSON.stringify(summary, (_k, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v)) : formatSummary(summary);
+  const text = options.json ? JSON.stringify(summary, (_k, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v)) : printable(formatSummary(summary));
   (toStdout ? process.stderr : process.stdout).write(`${text}\n`);
   if (!summary.passed) process.exitCode = 1;
 }

@@ -3,6 +3,7 @@ import { loadTopologyFile } from '../topology/load.js';
 import { farEnds } from '../topology/build.js';
 import { ipv4ToNumber, numberToIpv4 } from '../hosts/addressing.js';
 import { toPhysical, virtualDatapathId } from '../tenants/compile.js';
+import { printable } from './output.js';
 
 export function tenantsCommand(file: string): void {
   const topology = loadTopologyFile(file);
@@ -38,5 +39,5 @@ export function tenantsCommand(file: string): void {
       });
     });
   }
-  process.stdout.write(`${out.join('\n')}\n`);
+  process.stdout.write(`${printable(out.join('\n'))}\n`);
 }

@@ -14,6 +14,7 @@ import { describeExpectation, runTopology, wallClockPeers, type ExpectationResul
 import { formatPath } from '../trace/path.js';
 import { formatExpectation } from './run.js';
 import { isUserError, UsageError } from './errors.js';
+import { printable } from './output.js';
 
 export interface TestCommandOptions {
   junit?: string;
@@ -45,7 +46,7 @@ export async function testCommand(paths: string[], options: TestCommandOptions):
   for (const file of files) {
     const suite = 'empty' in file ? emptyFolderSuite(file.empty) : await runSuite(file.path);
     suites.push(suite);
-    process.stdout.write(`${formatSuite(suite)}\n`);
+    process.stdout.write(`${printable(formatSuite(suite))}\n`);
   }
   const count = countCases(suites);
   if (count.skipped > 0) process.stdout.write(`${count.skipped} skipped\n`);

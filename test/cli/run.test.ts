@@ -36,6 +36,15 @@ describe('netloom run and trace', () => {
     expect(r.stdout).toContain('5 of 5 expectations passed');
   });
 
+  it("shows control characters from a file escaped, never raw on the terminal", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netloom-run-'));
+    const file = join(dir, 'evil.yaml');
+    writeFileSync(file, readFileSync(join(root, 'topologies/lan.yaml'), 'utf8').replace(/traffic:\n/, 'traffic:\n  - ping: { name: "clear\\e[2J then \\u202Eevil", from: h1, to: h2, count: 1 }\n'));
+    const r = netloom(['run', file]);
+    expect(r.stdout).toContain('clear\\x1b[2J then \\u202eevil');
+    expect(r.stdout).not.toMatch(/[\u001b\u202e]/);
+  });
+
   it('exits 1 when an expectation fails, saying what was found', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netloom-run-'));
     const file = join(dir, 'fails.yaml');
