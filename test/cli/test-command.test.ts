@@ -140,7 +140,7 @@ describe('netloom test', () => {
         'FAIL c-broken.yaml: does not load',
         '  c-broken.yaml:5:26 links[0].endpoints[1]: unknown node "s9" (nodes are h1)',
         'skip d-listens.yaml: needs the wall clock (s1 listens on 127.0.0.1:0): run it with netloom run',
-        '  skip <ping> & "pong" \x07: at least 3 delivered',
+        '  skip <ping> & "pong" \\x07: at least 3 delivered', // a control character, shown escaped
         '  skip icmp h1 → h2: DELIVERED',
         'ok   e-app.yaml',
         '  ok   ping: at least 3 delivered  (3 of 3 delivered)',
