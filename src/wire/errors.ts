@@ -57,5 +57,13 @@ export function inRange(value: number, max: number, layer: string, field: string
 
 /** "column N: reason", then the text with a caret under the column (1-based): for errors in one line of input. */
 export function pointAt(text: string, column: number, reason: string): string {
-  return `column ${column}: ${reason}\n  ${text}\n  ${' '.repeat(Math.max(0, column - 1))}^`;
+  // A long line is shown as a window around the column, so an error never echoes megabytes.
+  const from = Math.max(0, column - 1 - POINT_CONTEXT);
+  const to = Math.min(text.length, column - 1 + POINT_CONTEXT);
+  const before = from > 0 ? '…' : '';
+  const shown = `${before}${text.slice(from, to)}${to < text.length ? '…' : ''}`;
+  return `column ${column}: ${reason}\n  ${shown}\n  ${' '.repeat(Math.max(0, column - 1 - from + before.length))}^`;
 }
+
+/** Characters shown on each side of the column an error points at. */
+const POINT_CONTEXT = 60;

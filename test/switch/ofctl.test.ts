@@ -48,6 +48,19 @@ describe('ovs-ofctl flow syntax', () => {
     expect(reason([{ layer: 'arp', op: 1, senderIp: '10.0.0.1', targetIp: '10.0.0.2' }])).toEqual(['no_match']);
   });
 
+  it('points into a long line through a window around the column, never echoing the whole line', () => {
+    const flow = `actions=${'output:1,'.repeat(20_000)}bogus,${'output:2,'.repeat(1000)}drop`;
+    expect(() => parseFlow(flow)).toThrow(FlowSyntaxError);
+    try {
+      parseFlow(flow);
+    } catch (e) {
+      const [head, shown, caret] = (e as Error).message.split('\n');
+      expect(head).toBe('column 180009: unknown action "bogus"');
+      expect(shown).toBe(`  …${'output:1,'.repeat(20_000).slice(-60)}${`bogus,${'output:2,'.repeat(1000)}`.slice(0, 60)}…`);
+      expect(caret).toBe(`  ${' '.repeat(61)}^`);
+    }
+  });
+
   it('prints dump-flows lines with counters, table and timeouts', () => {
     const rule = parseFlow('cookie=0x1f,table=2,priority=7,hard_timeout=10,udp,actions=output:1');
     rule.packets = 3;
