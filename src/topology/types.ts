@@ -55,7 +55,7 @@ export type NodeSpec = HostSpec | RouterSpec | SwitchSpec | ControllerSpec;
 
 export interface InterfaceSpec {
   name: string;
-  /** MAC text; generated from the node and port names when not given. */
+  /** MAC text; generated from the node and port names (02:4e:4c:xx:xx:xx) when not given. */
   mac: string;
   /** Addresses with prefix length, e.g. 10.0.1.10/24. */
   ipv4: { address: string; prefixLength: number }[];

@@ -94,7 +94,7 @@ const EXPECTED: Topology = {
     {
       kind: 'host',
       name: 'h2',
-      interfaces: [{ name: 'eth0', mac: '02:8e:36:1f:10:31', ipv4: [v4('10.0.3.10'), v4('10.0.3.11')], ipv6: [] }],
+      interfaces: [{ name: 'eth0', mac: '02:4e:4c:8e:36:1f', ipv4: [v4('10.0.3.10'), v4('10.0.3.11')], ipv6: [] }],
       gateway: '10.0.3.1',
       arpTimeout: 60 * s,
     },
@@ -102,8 +102,8 @@ const EXPECTED: Topology = {
       kind: 'router',
       name: 'r1',
       interfaces: [
-        { name: 'eth0', mac: '02:30:f4:e3:0a:49', ipv4: [v4('10.0.1.1')], ipv6: [] },
-        { name: 'eth1', mac: '02:ac:45:b9:8d:99', ipv4: [v4('10.0.2.1')], ipv6: [] },
+        { name: 'eth0', mac: '02:4e:4c:30:f4:e3', ipv4: [v4('10.0.1.1')], ipv6: [] },
+        { name: 'eth1', mac: '02:4e:4c:ac:45:b9', ipv4: [v4('10.0.2.1')], ipv6: [] },
       ],
       routes: [
         { prefix: '10.0.3.0', prefixLength: 24, via: '10.0.2.2', interface: 'eth1' },
@@ -116,8 +116,8 @@ const EXPECTED: Topology = {
       kind: 'router',
       name: 'r2',
       interfaces: [
-        { name: 'eth0', mac: '02:17:b2:dc:b5:07', ipv4: [v4('10.0.2.2')], ipv6: [] },
-        { name: 'eth1', mac: '02:83:ef:ec:d7:fc', ipv4: [v4('10.0.3.1')], ipv6: [] },
+        { name: 'eth0', mac: '02:4e:4c:17:b2:dc', ipv4: [v4('10.0.2.2')], ipv6: [] },
+        { name: 'eth1', mac: '02:4e:4c:83:ef:ec', ipv4: [v4('10.0.3.1')], ipv6: [] },
       ],
       routes: [{ prefix: '10.0.1.0', prefixLength: 24, via: '10.0.2.1', interface: 'eth0' }],
       arpTimeout: 0,
@@ -174,8 +174,8 @@ describe('loadTopology: good files', () => {
     const macOf = (t: Topology, node: number) => (t.nodes[node] as { interfaces: { mac: string }[] }).interfaces[0]!.mac;
     const plain = loadTopology(text(''), 'a.yaml');
     const generated = macOf(plain, 0);
-    expect(generated).toBe('02:ac:23:09:70:cd');
-    expect(macOf(plain, 1)).toBe('02:8e:36:1f:10:31');
+    expect(generated).toBe('02:4e:4c:ac:23:09');
+    expect(macOf(plain, 1)).toBe('02:4e:4c:8e:36:1f');
     // h2 takes h1's would-be MAC: h1 gets another, still derived from its name alone.
     const taken = loadTopology(text(`, mac: "${generated}"`), 'a.yaml');
     expect(macOf(taken, 1)).toBe(generated);
