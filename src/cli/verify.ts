@@ -58,7 +58,7 @@ function formatLeak(l: Leak, n: number, replay: ReplayResult | undefined): strin
   for (const s of l.path) out.push(`    ${formatStep(s)}`);
   if (replay !== undefined) {
     const where = [...replay.reached, ...replay.controllers.map((t) => `controller of ${t}`)];
-    out.push(`  replayed in a fresh run at the same time: ${where.length === 0 ? `reached no host or controller (${replay.path.disposition}${replay.path.node ? ` at ${replay.path.node}` : ''})` : `reached ${where.join(', ')}`}`);
+    out.push(`  replayed in a fresh run at the same time: ${where.length === 0 ? `reached no host or controller${replay.path === undefined ? '' : ` (${replay.path.disposition}${replay.path.node ? ` at ${replay.path.node}` : ''})`}` : `reached ${where.join(', ')}`}`);
   }
   return out;
 }

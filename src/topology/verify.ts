@@ -94,8 +94,10 @@ export interface ReplayResult {
   reached: string[];
   /** Tenants whose controller got it as a PACKET_IN. */
   controllers: string[];
-  /** Its way, as `netloom trace` shows one. */
-  path: PathResult;
+  /** Its way, event by event: `node:port rx`, `node: <the tables' decision>`, … */
+  steps: string[];
+  /** Its way as `netloom trace` shows one, when it ended in a delivery or a drop. */
+  path?: PathResult;
 }
 
 /**
@@ -132,5 +134,7 @@ export async function replayWitness(topology: Topology, leak: Leak, options: { a
   net.recorder.close();
   const mine = events.filter((e) => e.trace === frame.trace);
   const reached = [...new Set(mine.filter((e) => e.dir === 'rx' && net.nodes.get(e.node) instanceof Host).map((e) => `${e.node}:${e.port}`))];
-  return { reached, controllers: [...controllers], path: buildPath(mine, undefined) };
+  const steps = mine.map((e) => `${e.node}${e.port === undefined ? '' : `:${e.port}`} ${e.dir}${e.reason === undefined ? '' : ` ${e.reason}`}${e.detail === undefined ? '' : `: ${e.detail}`}`);
+  const ended = mine.some((e) => e.dir === 'deliver' || e.dir === 'drop');
+  return { reached, controllers: [...controllers], steps, ...(ended && { path: buildPath(mine, undefined) }) };
 }
