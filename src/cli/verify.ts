@@ -58,7 +58,10 @@ function formatLeak(l: Leak, n: number, replay: ReplayResult | undefined): strin
   for (const s of l.path) out.push(`    ${formatStep(s)}`);
   if (replay !== undefined) {
     const where = [...replay.reached, ...replay.controllers.map((t) => `controller of ${t}`)];
-    out.push(`  replayed in a fresh run at the same time: ${where.length === 0 ? `reached no host or controller${replay.path === undefined ? '' : ` (${replay.path.disposition}${replay.path.node ? ` at ${replay.path.node}` : ''})`}` : `reached ${where.join(', ')}`}`);
+    const reached = where.length === 0 ? `reached no host or controller${replay.path === undefined ? '' : ` (${replay.path.disposition}${replay.path.node ? ` at ${replay.path.node}` : ''})`}` : `reached ${where.join(', ')}`;
+    // A host or controller leak is confirmed when the frame gets there; else an over-approximation made it.
+    const verdict = l.kind === 'flowspace' ? '' : where.includes(l.to) ? ': confirmed' : `: not confirmed (an over-approximation below may have made this leak)`;
+    out.push(`  replayed in a fresh run at the same time: ${reached}${verdict}`);
   }
   return out;
 }
