@@ -4,6 +4,7 @@ import { main as capture } from './capture.bench.js';
 import { main as sim } from './sim.bench.js';
 import { main as switchBench } from './switch.bench.js';
 import { main as openflow } from './openflow.bench.js';
+import { main as verify } from './verify.bench.js';
 
 console.log(`netloom benchmarks — node ${process.version}, ${process.env['BENCH_SECONDS'] ?? '1'} s per timed case (BENCH_SECONDS to change)`);
 await codec();
@@ -11,3 +12,4 @@ await capture();
 await sim();
 await switchBench();
 await openflow();
+await verify();

@@ -20,7 +20,19 @@ import { FLOW_WORDS, W } from '../switch/fields.js';
 export interface Cube {
   readonly v: Uint32Array;
   readonly m: Uint32Array;
+  /** The words with a non-zero mask, when known: loops over a cube visit only these. */
+  readonly w?: readonly number[];
 }
+
+/** The cube with its cared words listed (for cubes used many times: rules' matches, excluded cubes). */
+export function sparse(c: Cube): Cube {
+  const w: number[] = [];
+  for (let i = 0; i < FLOW_WORDS; i++) if (c.m[i] !== 0) w.push(i);
+  return { v: c.v, m: c.m, w };
+}
+
+const ALL_WORDS: readonly number[] = Array.from({ length: FLOW_WORDS }, (_, i) => i);
+const wordsOf = (c: Cube) => c.w ?? ALL_WORDS;
 
 export function cube(v = new Uint32Array(FLOW_WORDS), m = new Uint32Array(FLOW_WORDS)): Cube {
   return { v, m };
@@ -43,7 +55,7 @@ export function headerWidths(): Cube {
 
 /** True when the two cubes share a header. */
 export function cubesMeet(a: Cube, b: Cube): boolean {
-  for (let i = 0; i < FLOW_WORDS; i++) if (((a.v[i]! ^ b.v[i]!) & a.m[i]! & b.m[i]!) !== 0) return false;
+  for (const i of wordsOf(a.w === undefined ? b : a)) if (((a.v[i]! ^ b.v[i]!) & a.m[i]! & b.m[i]!) !== 0) return false;
   return true;
 }
 
@@ -72,13 +84,20 @@ export class HeaderSet {
     readonly fixed: Cube,
     /** Current bits whose value is unknown (any). */
     readonly unknown: Uint32Array,
+    /**
+     * An input header known to be in the set, when one is: sets derived from this one keep it
+     * while it stays in them, so proving a set non-empty costs only its newest constraints.
+     */
+    private point?: Uint32Array,
   ) {}
 
   /** Every header with these bits of the input fixed; pipeline words (`pipelineWords`) start fixed at 0. */
   static of(input: Cube, pipelineWords: readonly number[]): HeaderSet {
     const fixed = cube();
     for (const w of pipelineWords) fixed.m[w] = 0xffffffff;
-    return new HeaderSet(input, [], fixed, new Uint32Array(FLOW_WORDS));
+    const point = new Uint32Array(FLOW_WORDS);
+    for (let i = 0; i < FLOW_WORDS; i++) point[i] = (input.v[i]! & input.m[i]!) >>> 0;
+    return new HeaderSet(input, [], fixed, new Uint32Array(FLOW_WORDS), point);
   }
 
   /** Bits of word i that are still the input's. */
@@ -98,7 +117,7 @@ export class HeaderSet {
     let input: Cube | undefined;
     let fixed: Cube | undefined;
     let unknown: Uint32Array | undefined;
-    for (let i = 0; i < FLOW_WORDS; i++) {
+    for (const i of wordsOf(c)) {
       const cm = c.m[i]!;
       if (cm === 0) continue;
       const cv = c.v[i]!;
@@ -123,7 +142,8 @@ export class HeaderSet {
       }
     }
     if (input === undefined && fixed === undefined) return this;
-    return new HeaderSet(input ?? this.input, this.excluded, fixed ?? this.fixed, unknown ?? this.unknown);
+    const keeps = this.point !== undefined && (input === undefined || inCube(this.point, input));
+    return new HeaderSet(input ?? this.input, this.excluded, fixed ?? this.fixed, unknown ?? this.unknown, keeps ? this.point : undefined);
   }
 
   /**
@@ -132,10 +152,10 @@ export class HeaderSet {
    * unknown value (no cube of inputs says which headers it holds).
    */
   project(c: Cube): Projection {
-    const out = cube();
+    // First without allocating: most rules a set meets in a lookup hold none of it.
     let inexact = false;
-    let cares = false;
-    for (let i = 0; i < FLOW_WORDS; i++) {
+    let free = false;
+    for (const i of wordsOf(c)) {
       const cm = c.m[i]!;
       if (cm === 0) continue;
       const cv = c.v[i]!;
@@ -143,16 +163,21 @@ export class HeaderSet {
       const fresh = cm & this.fresh(i);
       if (((cv ^ this.input.v[i]!) & fresh & this.input.m[i]!) !== 0) return 'none';
       if ((cm & this.unknown[i]!) !== 0) inexact = true;
-      // Bits the input already fixes to c's values say nothing more.
-      const free = fresh & ~this.input.m[i]!;
-      if (free !== 0) {
-        out.m[i] = free;
-        out.v[i] = (cv & free) >>> 0;
-        cares = true;
-      }
+      if ((fresh & ~this.input.m[i]!) !== 0) free = true;
     }
     if (inexact) return 'inexact';
-    return cares ? out : 'all';
+    if (!free) return 'all';
+    const out = cube();
+    const words: number[] = [];
+    for (const i of wordsOf(c)) {
+      // Bits the input already fixes to c's values say nothing more.
+      const bits = c.m[i]! & this.fresh(i) & ~this.input.m[i]!;
+      if (bits === 0) continue;
+      out.m[i] = bits;
+      out.v[i] = (c.v[i]! & bits) >>> 0;
+      words.push(i);
+    }
+    return { v: out.v, m: out.m, w: words };
   }
 
   /**
@@ -172,7 +197,15 @@ export class HeaderSet {
 
   /** This set less an input-side cube already projected. */
   exclude(p: Cube): HeaderSet {
-    return new HeaderSet(this.input, [...this.excluded, p], this.fixed, this.unknown);
+    return this.excludeAll([p]);
+  }
+
+  /** This set less input-side cubes already projected. */
+  excludeAll(cubes: readonly Cube[]): HeaderSet {
+    if (cubes.length === 0) return this;
+    const point = this.point;
+    const keeps = point !== undefined && cubes.every((c) => !inCube(point, c));
+    return new HeaderSet(this.input, [...this.excluded, ...cubes], this.fixed, this.unknown, keeps ? point : undefined);
   }
 
   /** Bits `mask` of word i set to `value` in every header. */
@@ -183,7 +216,7 @@ export class HeaderSet {
     fixed.m[i] = (fixed.m[i]! | mask) >>> 0;
     const unknown = (this.unknown[i]! & mask) === 0 ? this.unknown : this.unknown.slice();
     unknown[i] = (unknown[i]! & ~mask) >>> 0;
-    return new HeaderSet(this.input, this.excluded, fixed, unknown);
+    return new HeaderSet(this.input, this.excluded, fixed, unknown, this.point);
   }
 
   /** Bits `mask` of word i become of unknown value. */
@@ -193,12 +226,12 @@ export class HeaderSet {
     fixed.m[i] = (fixed.m[i]! & ~mask) >>> 0;
     const unknown = this.unknown.slice();
     unknown[i] = (unknown[i]! | mask) >>> 0;
-    return new HeaderSet(this.input, this.excluded, fixed, unknown);
+    return new HeaderSet(this.input, this.excluded, fixed, unknown, this.point);
   }
 
   /** The same input headers, with the rewrite state of `other` (a group bucket done: the packet as it was before). */
   withRewritesOf(other: HeaderSet): HeaderSet {
-    return new HeaderSet(this.input, this.excluded, other.fixed, other.unknown);
+    return new HeaderSet(this.input, this.excluded, other.fixed, other.unknown, this.point);
   }
 
   /** Word i's rewrite state taken from `other` (resubmit(port,table) gives in_port back after its lookup). */
@@ -208,7 +241,7 @@ export class HeaderSet {
     fixed.v[i] = other.fixed.v[i]!;
     fixed.m[i] = other.fixed.m[i]!;
     unknown[i] = other.unknown[i]!;
-    return new HeaderSet(this.input, this.excluded, fixed, unknown);
+    return new HeaderSet(this.input, this.excluded, fixed, unknown, this.point);
   }
 
   /**
@@ -217,31 +250,75 @@ export class HeaderSet {
    * after `budget` steps (the set may or may not be empty).
    */
   member(budget: number, within?: Cube): Cube | undefined | 'budget' {
+    // Asked for a cube within another (a witness's shape), the caller wants its free bits free.
+    if (this.point !== undefined && within === undefined) return { v: this.point, m: new Uint32Array(FLOW_WORDS).fill(0xffffffff) };
     const start = within === undefined ? this.input : cubeIntersection(this.input, within);
     if (start === undefined) return undefined;
+    // Most sets have an obvious member: the free bits all 0, or all 1. Try those before searching
+    // (not within a shape: that caller wants a cube whose free bits it fills itself).
+    for (const fill of within === undefined ? [0, 0xffffffff] : []) {
+      if (this.excluded.every((e) => !pointIn(e, start, fill))) {
+        const v = new Uint32Array(FLOW_WORDS);
+        for (let i = 0; i < FLOW_WORDS; i++) v[i] = ((start.v[i]! & start.m[i]!) | (fill & ~start.m[i]!)) >>> 0;
+        this.point = v;
+        return { v, m: new Uint32Array(FLOW_WORDS).fill(0xffffffff) };
+      }
+    }
     const steps = { left: budget };
     const found = search(start.v.slice(), start.m.slice(), this.excluded, 0, steps);
-    return found === null ? 'budget' : found;
+    if (found === null) return 'budget';
+    if (found !== undefined && within === undefined) this.point = pointOf(found);
+    return found;
   }
 
-  /** A stable text key of the set, for the visited set that cuts loops. */
-  key(): string {
-    const parts: string[] = [];
-    const add = (tag: string, a: Uint32Array) => {
-      for (let i = 0; i < FLOW_WORDS; i++) if (a[i] !== 0) parts.push(`${tag}${i}:${a[i]!.toString(36)}`);
+  /** A hash of the set (equal sets, equal hashes), for the visited set that cuts loops; `equals` settles collisions. */
+  hash(): number {
+    let h = 0x811c9dc5;
+    const add = (a: Uint32Array) => {
+      for (let i = 0; i < FLOW_WORDS; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
     };
-    add('v', this.input.v);
-    add('m', this.input.m);
-    add('f', this.fixed.v);
-    add('k', this.fixed.m);
-    add('u', this.unknown);
+    add(this.input.v);
+    add(this.input.m);
+    add(this.fixed.v);
+    add(this.fixed.m);
+    add(this.unknown);
     for (const e of this.excluded) {
-      parts.push('-');
-      add('v', e.v);
-      add('m', e.m);
+      add(e.v);
+      add(e.m);
     }
-    return parts.join(' ');
+    return h >>> 0;
   }
+
+  /** The same representation: input cube, excluded cubes in order, rewrites. */
+  equals(o: HeaderSet): boolean {
+    const same = (a: Uint32Array, b: Uint32Array) => a === b || a.every((x, i) => x === b[i]);
+    return (
+      this.excluded.length === o.excluded.length && same(this.input.v, o.input.v) && same(this.input.m, o.input.m) && same(this.fixed.v, o.fixed.v) &&
+      same(this.fixed.m, o.fixed.m) && same(this.unknown, o.unknown) && this.excluded.every((e, k) => same(e.v, o.excluded[k]!.v) && same(e.m, o.excluded[k]!.m))
+    );
+  }
+}
+
+/** Whether a header (all words) lies in a cube. */
+function inCube(point: Uint32Array, c: Cube): boolean {
+  for (const i of wordsOf(c)) if (((point[i]! ^ c.v[i]!) & c.m[i]!) !== 0) return false;
+  return true;
+}
+
+/** One header of a cube: its free bits 0. */
+function pointOf(c: Cube): Uint32Array {
+  const v = new Uint32Array(FLOW_WORDS);
+  for (let i = 0; i < FLOW_WORDS; i++) v[i] = (c.v[i]! & c.m[i]!) >>> 0;
+  return v;
+}
+
+/** Whether the header of cube `c` with its free bits set to `fill` lies in `e`. */
+function pointIn(e: Cube, c: Cube, fill: number): boolean {
+  for (const i of wordsOf(e)) {
+    const point = (c.v[i]! & c.m[i]!) | (fill & ~c.m[i]!);
+    if (((point ^ e.v[i]!) & e.m[i]!) !== 0) return false;
+  }
+  return true;
 }
 
 /**
@@ -254,7 +331,7 @@ function search(v: Uint32Array, m: Uint32Array, excluded: readonly Cube[], from:
     const e = excluded[k]!;
     let meets = true;
     let covers = true;
-    for (let i = 0; i < FLOW_WORDS; i++) {
+    for (const i of wordsOf(e)) {
       const em = e.m[i]!;
       if (em === 0) continue;
       if (((e.v[i]! ^ v[i]!) & em & m[i]!) !== 0) {
@@ -265,7 +342,7 @@ function search(v: Uint32Array, m: Uint32Array, excluded: readonly Cube[], from:
     }
     if (!meets) continue;
     if (covers) return undefined;
-    for (let i = 0; i < FLOW_WORDS; i++) {
+    for (const i of wordsOf(e)) {
       let free = (e.m[i]! & ~m[i]!) >>> 0;
       while (free !== 0) {
         if (--steps.left < 0) return null;

@@ -44,7 +44,7 @@ import { actionSetList, type Pipeline } from '../switch/pipeline.js';
 import { formatMatch, formatRule, prerequisiteHolds } from '../switch/ofctl.js';
 import { MAX_HOPS } from '../sim/network.js';
 import { numberToIpv4, prefixMask } from '../hosts/addressing.js';
-import { cube, cubeIntersection, headerWidths, HeaderSet, type Cube } from './headerspace.js';
+import { cube, cubeIntersection, cubesMeet, headerWidths, HeaderSet, sparse, type Cube } from './headerspace.js';
 import { concretize, type ConcreteWitness } from './witness.js';
 import type { TenantSpace } from './compile.js';
 
@@ -161,7 +161,7 @@ export interface IsolationReport {
     edgePorts: number;
     headerSets: number;
     lookups: number;
-    /** Header sets cut because they came back to a state already explored (a loop), or passed MAX_HOPS links. */
+    /** Header sets cut because they arrived where the same set was already explored (round a loop, or by another way), or passed MAX_HOPS links. */
     loops: number;
     hopBound: number;
     ms: number;
@@ -191,6 +191,8 @@ const SEARCH_BUDGET = 4096;
 const MAX_RESUBMIT_DEPTH = 64;
 const MAX_RESUBMITS = 4096;
 const NW_TTL = fieldByName('nw_ttl')!;
+/** Words (and bits) lookups index rules by: the tag, in_port, dl_type, dl_dst. */
+const INDEX_WORDS: readonly [number, number][] = [[TAG_WORD, 0xff], [W.IN_PORT, 0xffffffff], [W.DL_TYPE, 0xffffffff], [W.DL_DST, 0xffffffff], [W.DL_DST + 1, 0xffffffff]];
 
 const matchCube = (m: Match): Cube => ({ v: m.values, m: m.masks });
 
@@ -287,9 +289,11 @@ export function verifyModel(model: VerifyModel, options: VerifyOptions = {}): Is
 interface SwitchTables {
   sw: VerifySwitch;
   tables: Map<number, Rule[]>;
-  /** Per table and tag: the rules a set with that tag can meet (those matching the tag or not looking at it). */
-  byTag: Map<number, Map<number, Rule[]>>;
+  /** Per table and known values of the words rules are told apart by: the rules a set with those values can meet. */
+  candidates: Map<string, Rule[]>;
   refs: Map<Rule, RuleRef>;
+  /** Each rule's match as a cube, its cared words listed. */
+  matches: Map<Rule, Cube>;
 }
 
 /** A list of actions being run: a rule's, a bucket's or the action set's; `next` is the one to run. */
@@ -346,7 +350,8 @@ class Explorer {
   private readonly switches = new Map<string, SwitchTables>();
   private readonly edgeOwner = new Map<string, VerifyTenant>();
   private readonly tenantPorts = new Map<string, Set<number>>();
-  private readonly visited = new Set<string>();
+  /** Sets explored, by where they entered and their hash. */
+  private readonly visited = new Map<string, HeaderSet[]>();
   private readonly queue: { set: HeaderSet; flight: Flight; at: SwitchTables; inPort: number }[] = [];
   private readonly inexact = { count: 0 };
 
@@ -358,14 +363,16 @@ class Explorer {
     for (const sw of model.switches) {
       const tables = new Map<number, Rule[]>();
       const refs = new Map<Rule, RuleRef>();
+      const matches = new Map<Rule, Cube>();
       for (const r of sw.pipeline.allRules()) {
+        matches.set(r, sparse(matchCube(r.match)));
         let list = tables.get(r.table);
         if (list === undefined) tables.set(r.table, (list = []));
         list.push(r);
         refs.set(r, { switch: sw.name, table: r.table, priority: r.priority, text: formatRule(r, model.now).trim() });
       }
       for (const list of tables.values()) list.sort((a, b) => b.priority - a.priority);
-      this.switches.set(sw.name, { sw, tables, byTag: new Map(), refs });
+      this.switches.set(sw.name, { sw, tables, candidates: new Map(), refs, matches });
     }
     for (const t of model.tenants) {
       for (const p of t.ports) {
@@ -397,12 +404,15 @@ class Explorer {
         return;
       }
       const { set, flight, at, inPort } = this.queue.pop()!;
-      const key = `${at.sw.name}|${inPort}|${flight.tenant.name}|${flight.violation?.text ?? ''}|${set.key()}`;
-      if (this.visited.has(key)) {
+      // A set already explored here (come back round a loop, or the same by another way) has nothing new to show.
+      const key = `${at.sw.name}|${inPort}|${flight.tenant.name}|${flight.violation?.text ?? ''}|${set.hash()}`;
+      const same = this.visited.get(key);
+      if (same?.some((s) => s.equals(set))) {
         this.loops++;
         continue;
       }
-      this.visited.add(key);
+      if (same === undefined) this.visited.set(key, [set]);
+      else same.push(set);
       this.headerSets++;
       const pass: Pass = { flight, at, inPort: at.sw.ports.get(inPort)?.name ?? String(inPort), actionSet: [], inActionSet: false, depth: 0, resubmits: 0 };
       this.lookup(set, 0, undefined, undefined, pass, 0);
@@ -415,17 +425,21 @@ class Explorer {
     return set.excluded.length === 0 || set.member(SEARCH_BUDGET) !== undefined;
   }
 
+  /**
+   * The rules of a table a set can meet, highest priority first: those agreeing with the set's
+   * known tag, in_port, EtherType and destination MAC (the words tenant rules differ in), cached
+   * per table and those values, so a lookup scans a few rules, not the table.
+   */
   private rulesFor(at: SwitchTables, table: number, set: HeaderSet): readonly Rule[] {
     const all = at.tables.get(table);
     if (all === undefined) return [];
-    const tag = set.known(TAG_WORD, 0xff);
-    if (tag === undefined) return all;
-    let perTable = at.byTag.get(table);
-    if (perTable === undefined) at.byTag.set(table, (perTable = new Map()));
-    let list = perTable.get(tag);
+    const known = INDEX_WORDS.map(([w, mask]) => set.known(w, mask));
+    if (known.every((v) => v === undefined)) return all;
+    const key = `${table}|${known.join('|')}`;
+    let list = at.candidates.get(key);
     if (list === undefined) {
-      list = all.filter((r) => (r.match.masks[TAG_WORD]! & 0xff) === 0 || ((r.match.values[TAG_WORD]! ^ tag) & r.match.masks[TAG_WORD]! & 0xff) === 0);
-      perTable.set(tag, list);
+      list = all.filter((r) => INDEX_WORDS.every(([w, mask], i) => known[i] === undefined || ((r.match.values[w]! ^ known[i]!) & r.match.masks[w]! & mask) === 0));
+      at.candidates.set(key, list);
     }
     return list;
   }
@@ -452,14 +466,23 @@ class Explorer {
     }
     // resubmit(port,table) looks up with that in_port; the actions run with the real one.
     const lookupSet = inPort === undefined ? set : set.write(W.IN_PORT, inPort, 0xffffffff);
-    const above: { priority: number; p: Cube }[] = [];
+    // Projections of the rules seen so far: those of strictly higher priority shadow the next rule.
+    const above: Cube[] = [];
+    let higher = 0;
+    let priority = Infinity;
     let coveredAt: number | undefined;
     for (const r of this.rulesFor(pass.at, table, lookupSet)) {
       if (coveredAt !== undefined && r.priority < coveredAt) break;
-      let hit = lookupSet.intersect(matchCube(r.match));
+      if (r.priority < priority) {
+        priority = r.priority;
+        higher = above.length;
+      }
+      const match = pass.at.matches.get(r)!;
+      let hit = lookupSet.intersect(match);
       if (hit === undefined) continue;
-      const shadows = above.filter((x) => x.priority > r.priority && cubeMeetsInput(x.p, hit!));
-      if (shadows.length > 0) hit = new HeaderSet(hit.input, [...hit.excluded, ...shadows.map((x) => x.p)], hit.fixed, hit.unknown);
+      const shadows: Cube[] = [];
+      for (let k = 0; k < higher; k++) if (cubesMeet(above[k]!, hit.input)) shadows.push(above[k]!);
+      hit = hit.excludeAll(shadows);
       if (this.nonEmpty(hit)) {
         if (inPort !== undefined) hit = hit.withWordOf(W.IN_PORT, set);
         const ref = pass.at.refs.get(r)!;
@@ -467,13 +490,13 @@ class Explorer {
         const frame: Frame = { actions: r.actions, next: 0, table, rule: ref, parent, deepens };
         this.exec(hit, frame, { ...pass, flight: { ...flight, path: { step, previous: flight.path } }, depth: pass.depth + deepens });
       }
-      const p = lookupSet.project(matchCube(r.match));
+      const p = lookupSet.project(match);
       if (p === 'all') coveredAt = r.priority;
       else if (p === 'inexact') this.inexact.count++;
-      else if (p !== 'none') above.push({ priority: r.priority, p });
+      else if (p !== 'none') above.push(p);
     }
     if (coveredAt !== undefined) return;
-    let miss = above.length === 0 ? lookupSet : new HeaderSet(lookupSet.input, [...lookupSet.excluded, ...above.filter((x) => cubeMeetsInput(x.p, lookupSet)).map((x) => x.p)], lookupSet.fixed, lookupSet.unknown);
+    let miss = lookupSet.excludeAll(above.filter((p) => cubeMeetsInput(p, lookupSet)));
     if (!this.nonEmpty(miss)) return;
     if (inPort !== undefined) miss = miss.withWordOf(W.IN_PORT, set);
     const missPass = { ...pass, flight: { ...flight, path: { step: { step: 'miss', switch: pass.at.sw.name, inPort: pass.inPort, table } as PathStep, previous: flight.path } } };
@@ -809,6 +832,5 @@ class Explorer {
 
 /** The projected cube still meets the set's input (so subtracting it can matter). */
 function cubeMeetsInput(p: Cube, set: HeaderSet): boolean {
-  for (let i = 0; i < FLOW_WORDS; i++) if (((p.v[i]! ^ set.input.v[i]!) & p.m[i]! & set.input.m[i]!) !== 0) return false;
-  return true;
+  return cubesMeet(p, set.input);
 }
