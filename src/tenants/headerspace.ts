@@ -142,8 +142,26 @@ export class HeaderSet {
       }
     }
     if (input === undefined && fixed === undefined) return this;
-    const keeps = this.point !== undefined && (input === undefined || inCube(this.point, input));
-    return new HeaderSet(input ?? this.input, this.excluded, fixed ?? this.fixed, unknown ?? this.unknown, keeps ? this.point : undefined);
+    return new HeaderSet(input ?? this.input, this.excluded, fixed ?? this.fixed, unknown ?? this.unknown, input === undefined ? this.point : this.movePoint(input));
+  }
+
+  /**
+   * The known member moved into a narrower input cube: its newly constrained bits set to the
+   * cube's values. Only an excluded cube that looks at those bits can hold it now (it held none
+   * before), so only those are checked.
+   */
+  private movePoint(input: Cube): Uint32Array | undefined {
+    const old = this.point;
+    if (old === undefined) return undefined;
+    const changed: number[] = [];
+    for (let i = 0; i < FLOW_WORDS; i++) if (input.m[i] !== this.input.m[i] && ((old[i]! ^ input.v[i]!) & input.m[i]!) !== 0) changed.push(i);
+    if (changed.length === 0) return old;
+    const point = old.slice();
+    for (const i of changed) point[i] = ((point[i]! & ~input.m[i]!) | (input.v[i]! & input.m[i]!)) >>> 0;
+    for (const e of this.excluded) {
+      if (changed.some((i) => ((old[i]! ^ point[i]!) & e.m[i]!) !== 0) && inCube(point, e)) return undefined;
+    }
+    return point;
   }
 
   /**

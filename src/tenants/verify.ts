@@ -471,6 +471,14 @@ class Explorer {
     let higher = 0;
     let priority = Infinity;
     let coveredAt: number | undefined;
+    // With nothing left to run after this lookup, a rule that drops takes its headers nowhere: only its shadow counts.
+    const finalLookup = pass.actionSet.length === 0 && exhausted(parent);
+    const shadow = (r: Rule, match: Cube) => {
+      const p = lookupSet.project(match);
+      if (p === 'all') coveredAt = r.priority;
+      else if (p === 'inexact') this.inexact.count++;
+      else if (p !== 'none') above.push(p);
+    };
     for (const r of this.rulesFor(pass.at, table, lookupSet)) {
       if (coveredAt !== undefined && r.priority < coveredAt) break;
       if (r.priority < priority) {
@@ -478,6 +486,10 @@ class Explorer {
         higher = above.length;
       }
       const match = pass.at.matches.get(r)!;
+      if (finalLookup && r.actions.every((a) => a.type === 'drop')) {
+        shadow(r, match);
+        continue;
+      }
       let hit = lookupSet.intersect(match);
       if (hit === undefined) continue;
       const shadows: Cube[] = [];
@@ -490,10 +502,7 @@ class Explorer {
         const frame: Frame = { actions: r.actions, next: 0, table, rule: ref, parent, deepens };
         this.exec(hit, frame, { ...pass, flight: { ...flight, path: { step, previous: flight.path } }, depth: pass.depth + deepens });
       }
-      const p = lookupSet.project(match);
-      if (p === 'all') coveredAt = r.priority;
-      else if (p === 'inexact') this.inexact.count++;
-      else if (p !== 'none') above.push(p);
+      shadow(r, match);
     }
     if (coveredAt !== undefined) return;
     let miss = lookupSet.excludeAll(above.filter((p) => cubeMeetsInput(p, lookupSet)));
@@ -828,6 +837,12 @@ class Explorer {
   private noRule(pass: Pass): RuleRef {
     return { switch: pass.at.sw.name, table: 0, priority: -1, text: 'table miss' };
   }
+}
+
+/** No action is left to run in these frames (a lookup from them is the last thing the pipeline does, bar the action set). */
+function exhausted(frame: Frame | undefined): boolean {
+  for (let f = frame; f !== undefined; f = f.parent) if (f.next < f.actions.length) return false;
+  return true;
 }
 
 /** The projected cube still meets the set's input (so subtracting it can matter). */
