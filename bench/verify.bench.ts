@@ -75,17 +75,15 @@ export async function main(): Promise<void> {
   const probes = m.switches.flatMap((s) => s.pipeline.allRules().map((r) => ({ pipeline: s.pipeline, table: r.table, words: r.match.values })));
   let sink = 0;
   const baseline = `baseline: ${RULES.toLocaleString('en')} classifier lookups, one per rule`;
-  const results = [
-    measure(baseline, () => {
-      for (const p of probes) if (p.pipeline.table(p.table).lookup(p.words) !== undefined) sink++;
-    }),
-    measure(`verify: ${TENANTS} tenants, ${SWITCHES} switches, ${RULES.toLocaleString('en')} rules`, () => {
-      sink += verifyModel(m).checked.headerSets;
-    }, baseline),
-  ];
-  report(`verify (${once.checked.headerSets.toLocaleString('en')} header sets, ${once.checked.lookups.toLocaleString('en')} table lookups, ${once.checked.edgePorts} edge ports)`, results);
-  // A whole check is slow beside one lookup pass: say it per check too.
-  const [pass, check] = results.map((r) => 1e3 / r.opsPerSecond);
-  console.log(`  one check ${check!.toFixed(0)} ms, one lookup pass ${pass!.toFixed(2)} ms: a check costs ${(check! / pass!).toFixed(0)} lookup passes`);
+  const pass = measure(baseline, () => {
+    for (const p of probes) if (p.pipeline.table(p.table).lookup(p.words) !== undefined) sink++;
+  });
+  const check = measure('verify', () => {
+    sink += verifyModel(m).checked.headerSets;
+  });
+  report(`verify (${once.checked.headerSets.toLocaleString('en')} header sets, ${once.checked.lookups.toLocaleString('en')} table lookups, ${once.checked.edgePorts} edge ports)`, [pass]);
+  // A whole check takes seconds, not microseconds: in milliseconds per check, and in lookup passes.
+  const ms = (r: typeof pass) => 1e3 / r.opsPerSecond;
+  console.log(`  verify: ${TENANTS} tenants, ${SWITCHES} switches, ${RULES.toLocaleString('en')} rules`.padEnd(50) + ` ${ms(check).toFixed(0)} ms a check  ${(ms(check) / ms(pass)).toFixed(0)}x one lookup pass (${ms(pass).toFixed(2)} ms)`);
   if (sink < 0) console.log(sink);
 }

@@ -228,12 +228,21 @@ export class HeaderSet {
 
   /** Bits `mask` of word i set to `value` in every header. */
   write(i: number, value: number, mask: number): HeaderSet {
-    if (mask === 0) return this;
+    return this.writeAll([[i, value, mask]]);
+  }
+
+  /** Several writes at once, (word, value, mask) each: one copy of the rewrite state. */
+  writeAll(writes: readonly (readonly [number, number, number])[]): HeaderSet {
+    if (writes.every(([, , mask]) => mask === 0)) return this;
     const fixed = cube(this.fixed.v.slice(), this.fixed.m.slice());
-    fixed.v[i] = ((fixed.v[i]! & ~mask) | (value & mask)) >>> 0;
-    fixed.m[i] = (fixed.m[i]! | mask) >>> 0;
-    const unknown = (this.unknown[i]! & mask) === 0 ? this.unknown : this.unknown.slice();
-    unknown[i] = (unknown[i]! & ~mask) >>> 0;
+    let unknown = this.unknown;
+    for (const [i, value, mask] of writes) {
+      fixed.v[i] = ((fixed.v[i]! & ~mask) | (value & mask)) >>> 0;
+      fixed.m[i] = (fixed.m[i]! | mask) >>> 0;
+      if ((unknown[i]! & mask) === 0) continue;
+      if (unknown === this.unknown) unknown = unknown.slice();
+      unknown[i] = (unknown[i]! & ~mask) >>> 0;
+    }
     return new HeaderSet(this.input, this.excluded, fixed, unknown, this.point);
   }
 

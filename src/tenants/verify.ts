@@ -609,7 +609,7 @@ class Explorer {
         case 'write_metadata': {
           const hi = Number((a.value >> 32n) & 0xffffffffn);
           const lo = Number(a.value & 0xffffffffn);
-          set = set.write(W.METADATA, hi, Number((a.mask >> 32n) & 0xffffffffn)).write(W.METADATA + 1, lo, Number(a.mask & 0xffffffffn));
+          set = set.writeAll([[W.METADATA, hi, Number((a.mask >> 32n) & 0xffffffffn)], [W.METADATA + 1, lo, Number(a.mask & 0xffffffffn)]]);
           if ((a.mask & 0xffn) !== 0n) pass = this.taggedBy(pass, rule);
           break;
         }
@@ -762,8 +762,7 @@ class Explorer {
       this.hopBound++;
       return;
     }
-    let next = set.write(W.IN_PORT, far.number, 0xffffffff);
-    for (const w of PIPELINE_WORDS) next = next.write(w, 0, 0xffffffff);
+    const next = set.writeAll([[W.IN_PORT, far.number, 0xffffffff], ...PIPELINE_WORDS.map((w) => [w, 0, 0xffffffff] as const)]);
     this.queue.push({ set: next, flight: { ...flight, hops: flight.hops + 1, tagWriter: undefined }, at, inPort: far.number });
   }
 
