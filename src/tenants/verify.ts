@@ -505,7 +505,7 @@ class Explorer {
       shadow(r, match);
     }
     if (coveredAt !== undefined) return;
-    let miss = lookupSet.excludeAll(above.filter((p) => cubeMeetsInput(p, lookupSet)));
+    let miss = lookupSet.excludeAll(above.filter((p) => cubesMeet(p, lookupSet.input)));
     if (!this.nonEmpty(miss)) return;
     if (inPort !== undefined) miss = miss.withWordOf(W.IN_PORT, set);
     const missPass = { ...pass, flight: { ...flight, path: { step: { step: 'miss', switch: pass.at.sw.name, inPort: pass.inPort, table } as PathStep, previous: flight.path } } };
@@ -597,8 +597,8 @@ class Explorer {
             set = set.write(W.NW_TTL, ttl - 1, 0xffffffff);
             break;
           }
-          // TTL 0 or 1 abandons the rest of this action list: follow that branch too.
-          this.exec(set, frame.parent, { ...pass, depth: pass.depth - frame.deepens });
+          // TTL 0 or 1 abandons the rest of this action list (a bucket's packet then restored): follow that branch too.
+          this.exec(frame.restore === undefined ? set : set.withRewritesOf(frame.restore), frame.parent, { ...pass, depth: pass.depth - frame.deepens });
           this.approximate('dec_ttl on a TTL not known leaves nw_ttl unknown');
           set = set.forget(W.NW_TTL, 0xff);
           break;
@@ -844,7 +844,3 @@ function exhausted(frame: Frame | undefined): boolean {
   return true;
 }
 
-/** The projected cube still meets the set's input (so subtracting it can matter). */
-function cubeMeetsInput(p: Cube, set: HeaderSet): boolean {
-  return cubesMeet(p, set.input);
-}

@@ -100,6 +100,23 @@ describe('netloom verify', () => {
     expect(replays[1]!.controllers).toEqual(['red']);
   });
 
+  it('follows groups and action sets: an all group and a write_actions that output to red\'s host are found and replayed', async () => {
+    const group = (b: Built) => {
+      const s1 = (b.net.nodes.get('s1') as SwitchNode).bridge;
+      s1.addGroup('group_id=7,type=all,bucket=output:3,bucket=output:2', b.net.scheduler.now);
+      s1.addFlow('table=1,priority=400,ip,in_port=1,metadata=0x1/0xff,actions=group:7', b.net.scheduler.now);
+    };
+    const viaGroup = await leaksOf(group);
+    expect(viaGroup.report.leaks.map((l) => [l.kind, l.to, l.responsible.text.replace(/^.*priority=/, 'priority=')])).toEqual([
+      ['host', 'r1:eth0', 'priority=400,ip,in_port=1,metadata=0x1/0xff actions=group:7'],
+    ]);
+    // Bucket 1 goes to r1; bucket 0, on the packet as it was, over the link to blue's own b2.
+    expect(viaGroup.replays[0]!.reached).toEqual(['r1:eth0', 'b2:eth0']);
+    const viaSet = await leaksOf(inject('s1', 'table=1,priority=400,arp,in_port=1,metadata=0x1/0xff,actions=write_actions(output:2)'));
+    expect(viaSet.report.leaks.map((l) => [l.kind, l.to, l.witness?.spec.split('/')[1]?.slice(0, 3)])).toEqual([['host', 'r1:eth0', 'arp']]);
+    expect(viaSet.replays[0]!.reached).toEqual(['r1:eth0']);
+  });
+
   it('checks only the tenants asked for', async () => {
     const report = await verifyIsolation(twoSwitches, { at: 2e9, tenants: ['red'], alter: inject('s1', 'table=1,priority=400,metadata=0x1/0xff,actions=output:2') });
     expect([report.isolated, report.checked.tenants, report.checked.edgePorts]).toEqual([true, ['red'], 2]);
