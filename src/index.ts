@@ -51,6 +51,8 @@ export { lessonPath } from './topology/lessons.js';
 export { TopologyError, ProbeError, type TopologyIssue, type ProbeArgument } from './topology/errors.js';
 export { runTopology, runTopologyRealtime, tracePath, type RunOptions, type RealtimeOptions, type RunSummary, type TrafficSummary, type ExpectationResult } from './topology/run.js';
 export { loadApps } from './topology/apps.js';
+export { verifyIsolation, replayWitness, VerifyError, type VerifyRunOptions, type ReplayResult } from './topology/verify.js';
+export type { IsolationReport, Leak, LeakKind, Witness, PathStep, RuleRef, FlowspaceEntry, FlowspaceOverlap, VerifyOptions } from './tenants/verify.js';
 export type { Topology, NodeSpec, HostSpec, RouterSpec, SwitchSpec, SwitchPortSpec, ControllerSpec, TunnelSpec, LinkSpec, TrafficSpec, Expectation, DropReason, Disposition } from './topology/types.js';
 export { formatPath, type PathResult, type Hop } from './trace/path.js';
 export type { TraceEvent, TraceSink, TraceDirection } from './trace/events.js';

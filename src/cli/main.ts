@@ -145,6 +145,15 @@ program
   .argument('<topology>', 'a topology file with tenants:')
   .action((file: string) => run(async () => (await import('./tenants.js')).tenantsCommand(file)));
 
+program
+  .command('verify')
+  .description('prove the tenants isolated in the installed physical flow tables, or show a leak with a witness frame (exit 1 if isolation fails)')
+  .argument('<topology>', 'a topology file with tenants:')
+  .option('--at <time>', 'verify the tables installed at this virtual time (e.g. 2s); default: when the run has nothing left to do')
+  .option('--tenants <names>', 'check only these tenants and leaks between them, e.g. blue,red')
+  .option('--json', 'print the report as one JSON object')
+  .action((file: string, options) => run(async () => (await import('./verify.js')).verifyCommand(file, options)));
+
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`netloom: internal error: ${String(error)}\n`);
   process.exitCode = 3;

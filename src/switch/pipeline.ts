@@ -879,7 +879,7 @@ class Translation {
  * else the last output (output, in_port, NORMAL, FLOOD, ALL, controller), else the last
  * resubmit. With no final action nothing runs at all. A group bucket's actions run this way too.
  */
-function actionSetList(set: readonly Action[]): Action[] {
+export function actionSetList(set: readonly Action[]): Action[] {
   let pop: Action | undefined;
   let push: Action | undefined;
   let decTtl: Action | undefined;

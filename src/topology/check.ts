@@ -26,6 +26,7 @@ import {
   mapSchema,
   platformSchema,
   tenantSchema,
+  isolatedSchema,
   nameSchema,
   NODE_NAME,
   nodeName,
@@ -92,6 +93,8 @@ export class Checker {
   private readonly peers = new Map<string, string>();
   /** Traffic names by index, explicit or default, for expectations that refer by name. */
   private readonly trafficNames: (string | undefined)[] = [];
+  /** Tenant names as the file declares them, for expectations that name tenants. */
+  private tenantNames: string[] = [];
 
   constructor(
     private readonly issues: Issues,
@@ -129,6 +132,7 @@ export class Checker {
     const traffic = (trafficRaw ?? []).map((item, i) => this.checkTraffic(item, i));
     this.checkTrafficNames(trafficRaw ?? []);
     this.checkUdpFlows(traffic);
+    this.tenantNames = isObject(raw['tenants']) ? Object.keys(raw['tenants']) : [];
     const expect = (expectRaw ?? []).map((item, i) => this.checkExpectation(item, i, trafficRaw?.length ?? 0));
     const tenants = present('tenants') ? this.checkTenants(raw['tenants']) : undefined;
     const platform = present('platform') ? issues.parse(platformSchema, raw['platform'], ['platform']) : undefined;
@@ -757,6 +761,7 @@ export class Checker {
       const dropped = this.issues.parse(droppedSchema, body, bodyPath);
       return dropped === undefined ? undefined : { kind: 'dropped', ...dropped };
     }
+    if (kind === 'isolated') return this.checkIsolated(body, bodyPath);
     this.checkSender(fields['from'], [...bodyPath, 'from'], 'a probe');
     this.checkTarget(fields['to'], [...bodyPath, 'to']);
     if (Array.isArray(fields['via'])) {
@@ -769,6 +774,22 @@ export class Checker {
     const expectation: Expectation = { kind: 'path', from: probe.from, to: probe.to, proto: probe.proto, via: probe.via, disposition: probe.disposition, at: probe.at };
     if (probe.dstPort !== undefined) expectation.dstPort = probe.dstPort;
     return expectation;
+  }
+
+  /** `isolated:` names tenants the file declares. */
+  private checkIsolated(body: unknown, path: PathSegment[]): Expectation | undefined {
+    const parsed = this.issues.parse(isolatedSchema, body, path);
+    if (parsed === undefined) return undefined;
+    const { tenants, at } = Array.isArray(parsed) ? { tenants: parsed, at: undefined } : parsed;
+    const listPath = Array.isArray(parsed) ? path : [...path, 'tenants'];
+    let known = true;
+    tenants.forEach((name, i) => {
+      if (this.tenantNames.includes(name)) return;
+      known = false;
+      const declared = this.tenantNames.length === 0 ? 'the file declares no tenants' : `tenants are ${listNames(this.tenantNames)}`;
+      this.issues.add([...listPath, i], `unknown tenant "${name}"${didYouMean(name, this.tenantNames)} (${declared})`);
+    });
+    return known ? { kind: 'isolated', tenants, ...(at !== undefined && { at }) } : undefined;
   }
 
   /** A traffic index, or the index of the one item with that name. */

@@ -14,6 +14,7 @@ import type { Platform } from '../tenants/platform.js';
 import { connectOpenFlow, listenOpenFlow, ListenError, type OpenFlowListener } from '../openflow/tcp.js';
 import type { AppRegistry } from './build.js';
 import { checkProbe } from './probe.js';
+import { verifyBuilt, verifyIsolation } from './verify.js';
 
 export interface RunOptions {
   /** Virtual time to stop at, ns (default: when nothing is left to do). */
@@ -270,6 +271,7 @@ export function describeExpectation(e: Expectation, topology: Topology): string 
     return `${topology.traffic[e.traffic]!.name}: ${bounds} delivered`;
   }
   if (e.kind === 'dropped') return `at least ${e.min} dropped at ${e.node} for ${e.reason}`;
+  if (e.kind === 'isolated') return `${e.tenants.length > 1 ? `${e.tenants.slice(0, -1).join(', ')} and ${e.tenants.at(-1)}` : e.tenants[0]} ${e.tenants.length === 1 ? 'is' : 'are'} isolated${e.at === undefined ? '' : ` at ${e.at / 1e9} s`}`;
   return `${e.proto} ${e.from} → ${e.to}${e.via.length ? ` via ${e.via.join(', ')}` : ''}: ${e.disposition}`;
 }
 
@@ -283,6 +285,17 @@ async function check(e: Expectation, built: Built, traffic: TrafficSummary[], to
   if (e.kind === 'dropped') {
     const count = built.net.drops.get(`${e.node} ${e.reason}`) ?? 0;
     return { expectation, passed: count >= e.min, actual: `${count} dropped` };
+  }
+  if (e.kind === 'isolated') {
+    const report = e.at === undefined ? verifyBuilt(built, { tenants: e.tenants }) : await verifyIsolation(topology, { tenants: e.tenants, at: e.at, seed, ...(apps !== undefined && { apps }) });
+    const c = report.checked;
+    const leak = report.leaks[0];
+    const actual = report.isolated
+      ? `isolated: ${c.headerSets} header sets through ${c.rules} rules checked`
+      : leak === undefined
+        ? 'not proved: the exploration stopped at its budget'
+        : `${report.leaks.length} leak${report.leaks.length === 1 ? '' : 's'}; ${leak.tenant}'s packet ${leak.detail}, by ${leak.responsible.switch} ${leak.responsible.text}`;
+    return { expectation, passed: report.isolated, actual };
   }
   const path = await tracePath(topology, e.from, e.to, { proto: e.proto, ...(e.dstPort !== undefined && { dstPort: e.dstPort }), at: e.at, seed, ...(apps !== undefined && { apps }) });
   const nodes = path.hops.map((h) => h.node);

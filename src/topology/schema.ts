@@ -37,7 +37,7 @@ export const DROP_REASONS = allOf<DropReason>()([
 ]);
 export const DISPOSITIONS = allOf<Disposition>()(['DELIVERED', 'DROPPED', 'LOOP', 'NO_ROUTE', 'TTL_EXCEEDED', 'MTU_EXCEEDED', 'ISOLATED']);
 export const TRAFFIC_KINDS = ['ping', 'udp'] as const;
-export const EXPECTATION_KINDS = ['delivered', 'dropped', 'path'] as const;
+export const EXPECTATION_KINDS = ['delivered', 'dropped', 'path', 'isolated'] as const;
 
 // ---- names -------------------------------------------------------------------------------
 
@@ -512,6 +512,14 @@ export const pathSchema = z
     if (e.proto === 'icmp' && e.dstPort !== undefined) ctx.addIssue({ code: 'custom', message: 'dstPort is for proto: udp', path: ['dstPort'] });
   });
 
+const isolatedTenants = z.array(nodeName).min(1, { error: 'name at least one tenant' }).meta({ description: 'Tenants that must be isolated from one another (and stay in their flowspaces)' });
+
+/** `isolated: [blue, red]`, or `isolated: { tenants: [blue, red], at: 2s }` to check the tables of that moment. */
+export const isolatedSchema = z.union([
+  isolatedTenants,
+  z.strictObject({ tenants: isolatedTenants, at: duration.optional().meta({ description: 'Check the tables installed at this time (default: the end of the run)' }) }),
+], { error: (issue) => (issue.input === undefined ? undefined : `expected a list of tenants, or { tenants: [...], at: TIME }, got ${describeValue(issue.input)}`) });
+
 // ---- the whole file ----------------------------------------------------------------------
 
 export const TOP_LEVEL_KEYS = ['name', 'seed', 'defaults', 'nodes', 'links', 'tenants', 'platform', 'traffic', 'expect'] as const;
@@ -537,7 +545,7 @@ export const topologyFileSchema = z
     tenants: z.record(nodeName, tenantSchema).optional().meta({ description: 'Tenants of the network virtualization platform, by name; switches they use are run by the platform' }),
     platform: platformSchema.optional(),
     traffic: z.array(oneKeyOf({ ping: pingSchema, udp: udpSchema })).prefault([]),
-    expect: z.array(oneKeyOf({ delivered: deliveredSchema, dropped: droppedSchema, path: pathSchema })).prefault([]),
+    expect: z.array(oneKeyOf({ delivered: deliveredSchema, dropped: droppedSchema, path: pathSchema, isolated: isolatedSchema })).prefault([]),
   })
   .meta({ title: 'netloom topology', description: 'A netloom topology: nodes, links, traffic and expectations' });
 

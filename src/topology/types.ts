@@ -229,6 +229,8 @@ export type Expectation =
   /** At least `min` (default 1) packets are dropped at `node` for `reason`. */
   | { kind: 'dropped'; node: string; reason: DropReason; min: number }
   /** A probe from `from` to `to` takes this path: it crosses `via` in order and ends with `disposition`. */
-  | { kind: 'path'; from: string; to: string; proto: 'icmp' | 'udp'; dstPort?: number; via: string[]; disposition: Disposition; at: number };
+  | { kind: 'path'; from: string; to: string; proto: 'icmp' | 'udp'; dstPort?: number; via: string[]; disposition: Disposition; at: number }
+  /** No packet of one of these tenants reaches another's host or controller, or leaves its flowspace, in the tables installed at the end of the run (or at `at`, ns): the isolation verifier's answer. */
+  | { kind: 'isolated'; tenants: string[]; at?: number };
 
 export type Disposition = 'DELIVERED' | 'DROPPED' | 'LOOP' | 'NO_ROUTE' | 'TTL_EXCEEDED' | 'MTU_EXCEEDED' | 'ISOLATED';

@@ -1,0 +1,145 @@
+/**
+ * `netloom verify` and `isolated:` over a topology: build and run it to a time, hand the
+ * installed physical tables to the isolation verifier (tenants/verify.ts), and replay a witness
+ * in a fresh run of the same topology to show where it really goes. Owns the mapping from a
+ * built network to the verifier's model; the analysis itself is the verifier's.
+ */
+import { build, farEnds, hostOf, type AppRegistry, type Built } from './build.js';
+import type { Topology } from './types.js';
+import type { SwitchNode } from '../switch/node.js';
+import type { ControllerNode } from '../controller/node.js';
+import { Host } from '../hosts/host.js';
+import { ipv4ToNumber } from '../hosts/addressing.js';
+import { buildPath, type PathResult } from '../trace/path.js';
+import type { TraceEvent } from '../trace/events.js';
+import { verifyModel, type IsolationReport, type Leak, type VerifyHost, type VerifyModel, type VerifyOptions, type VerifyPort } from '../tenants/verify.js';
+
+/** The verifier's model of a built network now: every switch's tables and ports, each tenant's ports. */
+export function verifyModelOf(built: Built): VerifyModel {
+  const topology = built.topology;
+  const far = farEnds(topology);
+  const kinds = new Map(topology.nodes.map((n) => [n.name, n.kind]));
+  const hosts = new Map<string, VerifyHost>();
+  const switches = topology.nodes.flatMap((spec) => {
+    if (spec.kind !== 'switch') return [];
+    const node = built.net.nodes.get(spec.name) as SwitchNode;
+    const ports = new Map<number, VerifyPort>();
+    for (const p of spec.ports) {
+      const end = far.get(`${spec.name}:${p.name}`);
+      const port: VerifyPort = { number: p.ofport, name: p.name, tunnel: p.tunnel !== undefined };
+      if (end !== undefined) {
+        const [node, portName] = end.port.split(':') as [string, string];
+        port.far = { node, port: portName, kind: end.kind === 'switch' ? 'switch' : end.kind === 'host' ? 'host' : 'other' };
+        const host = topology.nodes.find((n) => n.name === node);
+        const iface = host?.kind === 'host' || host?.kind === 'router' ? host.interfaces.find((i) => i.name === portName) : undefined;
+        if (iface !== undefined) hosts.set(`${spec.name}:${p.ofport}`, { node, port: portName, mac: iface.mac, address: iface.ipv4[0] === undefined ? undefined : ipv4ToNumber(iface.ipv4[0].address) });
+      }
+      ports.set(p.ofport, port);
+    }
+    return [{ name: spec.name, pipeline: node.bridge.pipeline, ports }];
+  });
+  const ofport = (sw: string, port: string) => {
+    const spec = topology.nodes.find((n) => n.name === sw);
+    return spec?.kind === 'switch' ? spec.ports.find((p) => p.name === port)!.ofport : 0;
+  };
+  // A read-only tenant (no addresses) sends nothing of its own: its ports are the tenants' it reads.
+  const tenants = (topology.tenants ?? []).flatMap((t) =>
+    t.prefix === undefined
+      ? []
+      : [{
+          name: t.name,
+          space: { id: t.id, prefix: ipv4ToNumber(t.prefix), length: t.prefixLength! },
+          ports: t.switches.flatMap((s) => s.ports.map((p) => ({ switch: p.switch, port: ofport(p.switch, p.port), edge: kinds.get(far.get(`${p.switch}:${p.port}`)?.port.split(':')[0] ?? '') !== 'switch' }))),
+        }],
+  );
+  return { switches, tenants, hosts, now: built.net.scheduler.now };
+}
+
+/** A verification that cannot start: no tenants, or a tenant named that the topology lacks (bad input). */
+export class VerifyError extends Error {
+  override readonly name = 'VerifyError';
+  readonly code = 'NETLOOM_VERIFY';
+}
+
+/** Tenants to verify must exist. */
+function checkTenants(topology: Topology, tenants: readonly string[] | undefined): void {
+  const names = (topology.tenants ?? []).map((t) => t.name);
+  if (names.length === 0) throw new VerifyError(`${topology.name} declares no tenants: there is no isolation to verify`);
+  for (const name of tenants ?? []) {
+    if (!names.includes(name)) throw new VerifyError(`unknown tenant "${name}" (tenants are ${names.join(', ')})`);
+  }
+}
+
+export interface VerifyRunOptions extends VerifyOptions {
+  /** Virtual time to verify at, ns (default: when the run has nothing left to do). */
+  at?: number;
+  seed?: number;
+  apps?: AppRegistry;
+  /** Changes the network once it is at `at`, before the check (a rule injected by a test, a what-if). */
+  alter?: (built: Built) => void;
+}
+
+/** Builds and runs the topology to `at`, then verifies the physical tables installed then. */
+export async function verifyIsolation(topology: Topology, options: VerifyRunOptions = {}): Promise<IsolationReport> {
+  checkTenants(topology, options.tenants);
+  const built = build(topology, { seed: options.seed ?? topology.seed, ...(options.apps !== undefined && { apps: options.apps }) });
+  await built.net.run(options.at ?? Infinity);
+  options.alter?.(built);
+  return verifyModel(verifyModelOf(built), options);
+}
+
+/** Verifies a network as it is now (a run's end: `isolated:` expectations). */
+export function verifyBuilt(built: Built, options: VerifyOptions = {}): IsolationReport {
+  checkTenants(built.topology, options.tenants);
+  return verifyModel(verifyModelOf(built), options);
+}
+
+export interface ReplayResult {
+  /** Host interfaces (node:port) the witness frame, or a frame made from it, arrived at. */
+  reached: string[];
+  /** Tenants whose controller got it as a PACKET_IN. */
+  controllers: string[];
+  /** Its way, event by event: `node:port rx`, `node: <the tables' decision>`, … */
+  steps: string[];
+  /** Its way as `netloom trace` shows one, when it ended in a delivery or a drop. */
+  path?: PathResult;
+}
+
+/**
+ * Sends a leak's witness frame from its host in a fresh run of the topology, run first to `at`
+ * (the time the tables were verified at, same seed and traffic, so the same tables), and says
+ * where it went: the proof that the witness is real.
+ */
+export async function replayWitness(topology: Topology, leak: Leak, options: { at: number; seed?: number; apps?: AppRegistry; alter?: (built: Built) => void }): Promise<ReplayResult> {
+  const witness = leak.witness;
+  if (witness === undefined) throw new Error('this leak has no witness to replay');
+  const built = build(topology, { seed: options.seed ?? topology.seed, ...(options.apps !== undefined && { apps: options.apps }) });
+  const net = built.net;
+  let armed = false;
+  const controllers = new Set<string>();
+  const header = witness.bytes.subarray(0, 12);
+  for (const t of topology.tenants ?? []) {
+    if (!('node' in t.controller)) continue;
+    (net.nodes.get(t.controller.node) as ControllerNode).controller.use(() => ({
+      packetIn: (dp, ev) => {
+        // The tenant of a virtual datapath is its id's top 16 bits; the witness is known by its MACs.
+        if (armed && Number(dp.id >> 48n) === t.id && ev.data.subarray(0, 12).every((b, i) => b === header[i])) controllers.add(t.name);
+      },
+    }));
+  }
+  const events: TraceEvent[] = [];
+  net.recorder.add({ event: (e) => void (armed && events.push(e)) });
+  await net.run(options.at);
+  options.alter?.(built);
+  const [node, port] = witness.host.split(':') as [string, string];
+  const frame = net.frame(witness.bytes);
+  armed = true;
+  hostOf(net, node).port(port)!.send(frame);
+  await net.run(options.at + 2e9);
+  net.recorder.close();
+  const mine = events.filter((e) => e.trace === frame.trace);
+  const reached = [...new Set(mine.filter((e) => e.dir === 'rx' && net.nodes.get(e.node) instanceof Host).map((e) => `${e.node}:${e.port}`))];
+  const steps = mine.map((e) => `${e.node}${e.port === undefined ? '' : `:${e.port}`} ${e.dir}${e.reason === undefined ? '' : ` ${e.reason}`}${e.detail === undefined ? '' : `: ${e.detail}`}`);
+  const ended = mine.some((e) => e.dir === 'deliver' || e.dir === 'drop');
+  return { reached, controllers: [...controllers], steps, ...(ended && { path: buildPath(mine, undefined) }) };
+}
