@@ -243,6 +243,9 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
           out.push({ ...a, value: BigInt(toPhysical(s, Number(a.value))) });
         } else if (a.field.name === 'in_port' || a.field.name === 'metadata' || a.field.pipeline && a.field.name.startsWith('tun')) {
           refuse(`set_field ${a.field.name} is the platform's`, EPERM_ACTION, 'actions');
+        } else if (a.field.word === W.VLAN_TCI) {
+          // A tag written into a packet could pass for a big switch's VLAN on the core.
+          refuse(`set_field ${a.field.name}: VLAN tags are the platform's (its big switches carry packets in them)`, EPERM_ACTION, 'actions');
         } else out.push(a);
         break;
       }

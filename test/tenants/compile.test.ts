@@ -78,6 +78,7 @@ describe('compiling a tenant rule', () => {
     ['the platform\'s metadata bits', 'priority=1,actions=write_metadata:0xff00000000000000/0xff00000000000000', 2, 6],
     ['an unknown in_port', 'priority=1,in_port=9,actions=drop', 4, 7],
     ["a VLAN tag, which could pass for a big switch's on the core", 'priority=1,actions=mod_vlan_vid:3,output:1', 2, 6],
+    ['a VLAN tag written with set_field', 'priority=1,actions=set_field:0x1005->vlan_tci,output:1', 2, 6],
   ];
   it("sends a big switch's packet for a port on another of its switches across the core in that port's VLAN, and skips rules for ports elsewhere", () => {
     const big: PortMap = { toPhysical: new Map([[1, 3]]), edges: new Set([3]), remote: new Map([[2, { vid: 7, via: 5 }]]) };
