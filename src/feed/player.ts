@@ -184,26 +184,28 @@ export class Player {
     this.timer = undefined;
   }
 
-  /** One slice of play: to where the wall clock says, or (as fast as possible) instant by instant for a few ms. */
+  /**
+   * One slice of play: instant by instant up to where the wall clock says (as fast as possible:
+   * for a few ms), so the clock stands at event times and a run's end is the same as runTopology's.
+   */
   private async slice(): Promise<void> {
     if (this.state !== 'playing') return;
     const scheduler = this.run.net.scheduler;
-    if (this.speed === null) {
-      // Instant by instant, so the clock only ever stands at event times, as in runTopology.
-      const deadline = performance.now() + SLICE_MS;
-      let next = scheduler.nextTime;
-      while (next !== undefined && next <= this.until && performance.now() < deadline) {
-        await this.run.advance(next);
-        next = scheduler.nextTime;
-      }
-      if (this.until !== Infinity && (next === undefined || next > this.until)) await this.run.advance(this.until);
-    } else {
-      const target = Math.min(this.until, Math.round(this.anchorVirtual + (performance.now() - this.anchorWall) * 1e6 * this.speed));
-      if (target > this.now) await this.run.advance(target);
+    const target = this.speed === null ? this.until : Math.min(this.until, Math.round(this.anchorVirtual + (performance.now() - this.anchorWall) * 1e6 * this.speed));
+    const deadline = performance.now() + SLICE_MS;
+    let next = scheduler.nextTime;
+    while (next !== undefined && next <= target && (this.speed !== null || performance.now() < deadline)) {
+      await this.run.advance(next);
+      next = scheduler.nextTime;
     }
     this.hub.flush();
-    const next = scheduler.nextTime;
-    if (next === undefined || (next > this.until && this.now >= this.until)) return this.end();
+    const done = next === undefined || next > this.until;
+    if (done && this.until === Infinity) return this.end();
+    // Between events the clock moves on with the wall clock (a paced view); to `until` at the end.
+    if (this.speed !== null || done) {
+      if (target > this.now) await this.run.advance(target);
+      if (done && this.now >= this.until) return this.end();
+    }
     this.schedule();
   }
 
@@ -216,8 +218,13 @@ export class Player {
     this.options.onEnd?.(summary, this.runNumber);
   }
 
+  /** Ends the run now, with its summary (Ctrl-C). */
+  finish(): Promise<void> {
+    return this.enqueue(() => (this.state === 'ended' ? undefined : this.end()));
+  }
+
   /** Stops the clock for good (the server closes). */
-  stop(): Promise<void> {
+  halt(): Promise<void> {
     return this.enqueue(() => {
       this.stopTimer();
       this.state = 'ended';
