@@ -1,6 +1,6 @@
 /** Feed test helpers: a WebSocket client that records every message, and a reference run without a feed. */
 import { WebSocket, type ClientOptions } from 'ws';
-import { runTopology } from '../../src/topology/run.js';
+import { runTopology, type RunSummary } from '../../src/topology/run.js';
 import { PcapngWriter } from '../../src/capture/pcapng.js';
 import { MemorySink } from '../../src/capture/sinks.js';
 import type { Topology } from '../../src/topology/types.js';
@@ -64,9 +64,9 @@ export async function connect(url: string, options: ClientOptions = {}): Promise
 export const isEnded = (m: ServerMessage): boolean => m.type === 'state' && m.state.state === 'ended';
 
 /** The same run with no feed: its trace events and the pcapng --pcap would write. */
-export async function reference(topology: Topology, seed?: number): Promise<{ events: TraceEvent[]; pcapng: Uint8Array }> {
+export async function reference(topology: Topology, seed?: number): Promise<{ events: TraceEvent[]; pcapng: Uint8Array; summary: RunSummary }> {
   const events: TraceEvent[] = [];
   const sink = new MemorySink();
-  await runTopology(topology, { ...(seed !== undefined && { seed }), capture: new PcapngWriter(sink), sinks: [{ event: (e) => events.push(e) }] });
-  return { events, pcapng: sink.bytes() };
+  const summary = await runTopology(topology, { ...(seed !== undefined && { seed }), capture: new PcapngWriter(sink), sinks: [{ event: (e) => events.push(e) }] });
+  return { events, pcapng: sink.bytes(), summary };
 }
