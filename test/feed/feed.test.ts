@@ -220,6 +220,26 @@ describe('the feed of the VXLAN lesson', () => {
     ]);
   });
 
+  it('paces virtual time at the chosen speed: a millionth of real time keeps the clock inside the first millisecond', async () => {
+    const ref = await reference(vxlan);
+    const feed = await served();
+    const c = await connect(feedUrl(feed.server.port));
+    c.send({ type: 'play', speed: 1e-6 });
+    await c.until((m) => isState(m) && m.state.state === 'playing');
+    // Whatever the wall clock did meanwhile, under 1000 s of it cannot reach the second instant (1.000336 ms).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    c.send({ type: 'pause' });
+    const paused = (await c.until((m) => isState(m) && m.state.state === 'paused')) as StateMessage;
+    expect(paused.state.speed).toBe(1e-6);
+    expect(paused.state.t).toBeLessThan(1000336);
+    await feed.drain(1000);
+    expect(c.events().map((e) => e.t)).toEqual(ref.events.filter((e) => e.t === 0).map(() => 0));
+    c.send({ type: 'play', speed: null });
+    await c.until(isEnded);
+    await feed.drain(1000);
+    expect(c.events().map((e) => e.seq)).toEqual(ref.events.map((_, i) => i + 1));
+  });
+
   it('refuses control messages when the feed only follows a run', async () => {
     const feed = await startFeed(vxlan, { speed: null });
     feeds.push(feed);
