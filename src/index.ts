@@ -57,6 +57,30 @@ export type { Topology, NodeSpec, HostSpec, RouterSpec, SwitchSpec, SwitchPortSp
 export { formatPath, type PathResult, type Hop } from './trace/path.js';
 export type { TraceEvent, TraceSink, TraceDirection } from './trace/events.js';
 
+// The live feed: trace events over WebSocket and the run as live pcapng, with its message schema for clients.
+export { startFeed, type Feed, type FeedOptions } from './feed/feed.js';
+export type { FeedServer, FeedServerOptions, FeedMetrics, Refusals } from './feed/server.js';
+export { FeedError, type FeedErrorCode } from './feed/errors.js';
+export {
+  FEED_PROTOCOL,
+  type ServerMessage,
+  type HelloMessage,
+  type EventsMessage,
+  type StateMessage,
+  type DecodeMessage,
+  type ErrorMessage,
+  type FeedMessageErrorCode,
+  type FeedEvent,
+  type GapMarker,
+  type StackEntry,
+  type EncapEntry,
+  type TopologyView,
+  type RunState,
+  type PlayState,
+  type ClientMessage,
+  type FeedFilter,
+} from './feed/messages.js';
+
 // The switch: flow tables in ovs-ofctl syntax on a stand-alone bridge.
 export { Bridge } from './switch/bridge.js';
 export { parseFlow, FlowSyntaxError } from './switch/ofctl.js';

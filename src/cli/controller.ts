@@ -4,6 +4,7 @@ import { listenController } from '../controller/tcp.js';
 import { loadApp } from '../controller/apps/load.js';
 import { UsageError } from './errors.js';
 import { printable } from './output.js';
+import { parseListen } from './listen.js';
 
 export interface ControllerCommandOptions {
   listen: string;
@@ -12,9 +13,7 @@ export interface ControllerCommandOptions {
 }
 
 export async function controllerCommand(options: ControllerCommandOptions): Promise<void> {
-  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:]+\]):)?(\d{1,5})$/.exec(options.listen);
-  if (m === null || Number(m[2]) > 65535) throw new UsageError(`--listen "${options.listen}" is not [HOST:]PORT (e.g. 127.0.0.1:6653)`);
-  const host = (m[1] ?? '127.0.0.1').replace(/^\[|\]$/g, '');
+  const { host, port } = parseListen(options.listen, '--listen', '127.0.0.1:6653');
   const appOptions: Record<string, unknown> = {};
   for (const pair of options.option ?? []) {
     const eq = pair.indexOf('=');
@@ -32,7 +31,7 @@ export async function controllerCommand(options: ControllerCommandOptions): Prom
   const controller = new Controller('controller');
   controller.onLog = (line) => process.stdout.write(`${printable(line)}\n`);
   controller.use(factory, appOptions);
-  const listener = await listenController(controller, host, Number(m[2]));
+  const listener = await listenController(controller, host, port);
   process.stdout.write(`netloom controller (${options.app}) listening on tcp:${listener.host}:${listener.port}; Ctrl-C stops it\n`);
   await new Promise<void>((done) => process.once('SIGINT', () => done()));
   await listener.close();

@@ -69,7 +69,24 @@ program
   .option('--force', 'overwrite existing capture or events files')
   .option('--json', 'print the summary as one JSON object')
   .option('--realtime', 'pace virtual time to the wall clock (automatic when a switch has listen: or a tcp: controller)')
+  .option('--feed <[host:]port>', 'serve the run live: trace events over WebSocket, pcapng over HTTP (paced to the wall clock at --speed)')
+  .option('--speed <x>', 'with --feed: virtual seconds per real second, e.g. 0.01 to watch packets cross links, or max (default 1)')
+  .option('--token <token>', 'with --feed: the token clients must give (one is generated when --feed is not on loopback)')
   .action((file: string, options) => run(async () => (await import('./run.js')).runCommand(file, options)));
+
+program
+  .command('serve')
+  .description('serve a topology on the live feed and let a client play, pause, step and restart its run')
+  .argument('<topology>', 'a topology file (YAML or JSON)')
+  .option('--listen <[host:]port>', 'where the feed listens (not loopback: a token is required)', '127.0.0.1:7681')
+  .option('--token <token>', 'the token clients must give (generated and printed when needed and not given)')
+  .option('--speed <x>', 'virtual seconds per real second when playing, or max', '1')
+  .option('--seed <n>', "seed for the run's random source")
+  .option('--until <time>', 'stop at this virtual time (e.g. 10s)')
+  .addHelpText('after', `
+Endpoints: / (a page listing them), /feed (WebSocket), /capture.pcapng (live pcapng),
+/topology.json, /metrics. The README's "Live feed" section has the message schema.`)
+  .action((file: string, options) => run(async () => (await import('./serve.js')).serveCommand(file, options)));
 
 program
   .command('controller')

@@ -11,6 +11,9 @@ import { toHex } from '../wire/addresses.js';
 import type { TraceSink } from '../trace/events.js';
 import { UsageError } from './errors.js';
 import { printable } from './output.js';
+import { parseListen } from './listen.js';
+import { announce, parseSpeed, parseToken } from './serve.js';
+import { startFeed } from '../feed/feed.js';
 
 export interface RunCommandOptions {
   until?: string;
@@ -20,6 +23,9 @@ export interface RunCommandOptions {
   json?: boolean;
   events?: string;
   realtime?: boolean;
+  feed?: string;
+  speed?: string;
+  token?: string;
 }
 
 export function parseSeed(text: string | undefined): number | undefined {
@@ -42,6 +48,14 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const topology = loadTopologyFile(file);
   const until = parseTime(options.until, '--until');
   const seed = parseSeed(options.seed);
+  const feedAt = options.feed === undefined ? undefined : parseListen(options.feed, '--feed', '127.0.0.1:7681');
+  const speed = parseSpeed(options.speed);
+  const token = parseToken(options.token);
+  if (feedAt === undefined && (speed !== undefined || token !== undefined)) throw new UsageError(`${speed !== undefined ? '--speed' : '--token'} goes with --feed`);
+  if (feedAt !== undefined && options.pcap !== undefined) {
+    throw new UsageError('--pcap and --feed: the feed streams the same capture at /capture.pcapng (curl -sN URL/capture.pcapng > FILE.pcapng)');
+  }
+  if (feedAt !== undefined && options.realtime && speed !== undefined && speed !== 1) throw new UsageError(`--realtime and --speed ${options.speed}: real time is speed 1`);
   const toStdout = options.pcap === '-';
   const sinks: TraceSink[] = [];
   let events: ReturnType<typeof createWriteStream> | undefined;
@@ -69,7 +83,28 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     ...(progress && { onProgress: (now: number) => process.stderr.write(`\r${(now / 1e9).toFixed(3)} s of virtual time…`) }),
   };
   let summary: RunSummary;
-  if (options.realtime || wallClockPeers(topology).length > 0) {
+  if (feedAt !== undefined) {
+    // With a feed the run is paced to the wall clock at --speed (default 1) so a browser can watch it.
+    const feed = await startFeed(topology, {
+      ...feedAt,
+      ...(until !== undefined && { until }),
+      ...(seed !== undefined && { seed }),
+      ...(token !== undefined && { token }),
+      ...(speed !== undefined && { speed }),
+      sinks,
+      apps,
+    });
+    announce(feed);
+    const interrupt = () => feed.stop();
+    process.once('SIGINT', interrupt);
+    try {
+      summary = await feed.ended;
+      await feed.drain(2000);
+    } finally {
+      process.off('SIGINT', interrupt);
+      await feed.close();
+    }
+  } else if (options.realtime || wallClockPeers(topology).length > 0) {
     const stop = new AbortController();
     const interrupt = () => stop.abort();
     process.once('SIGINT', interrupt);

@@ -51,6 +51,11 @@ export class Scheduler {
     return this.heap.length;
   }
 
+  /** When the next event runs, ns; undefined when none is left (a stepping view runs to it). */
+  get nextTime(): number | undefined {
+    return this.heap[0]?.time;
+  }
+
   /**
    * Asks `run` to return after the event running now, so that promise continuations it set off
    * (a controller app awaiting a reply) run before the next event. Network.run then goes on.

@@ -4,6 +4,7 @@
  * a fresh network of their own, so they neither disturb nor depend on the traffic.
  */
 import type { CaptureWriter, EspSaRecord } from '../capture/writer.js';
+import type { Network } from '../sim/network.js';
 import { fromHex } from '../wire/addresses.js';
 import type { TraceSink } from '../trace/events.js';
 import { PathCollector, buildPath, type PathResult } from '../trace/path.js';
@@ -93,10 +94,29 @@ export function espSecretsOf(topology: Topology): EspSaRecord[] {
 }
 
 export async function runTopology(topology: Topology, options: RunOptions = {}): Promise<RunSummary> {
+  const run = startRun(topology, options);
+  await run.advance(options.until ?? Infinity);
+  return run.finish();
+}
+
+/** A run whose clock someone else drives (the live feed paces, pauses and steps it); runTopology is start, advance to the end, finish. */
+export interface SteppedRun {
+  readonly net: Network;
+  /** Runs the virtual clock to `until`, ns (Infinity: until nothing is left to do). */
+  advance(until: number): Promise<void>;
+  /** Closes the sinks and checks the expectations; once, at the end. */
+  finish(): Promise<RunSummary>;
+}
+
+/** Builds the network with the sinks asked for, at virtual time 0; nothing has run yet. */
+export function startRun(topology: Topology, options: RunOptions = {}): SteppedRun {
   const seed = options.seed ?? topology.seed;
   const built = prepare(topology, seed, options);
-  await built.net.run(options.until ?? Infinity, options.onProgress);
-  return summarize(built, topology, seed, options.apps);
+  return {
+    net: built.net,
+    advance: (until) => built.net.run(until, options.onProgress),
+    finish: () => summarize(built, topology, seed, options.apps),
+  };
 }
 
 export interface RealtimeOptions extends RunOptions {

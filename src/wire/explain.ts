@@ -142,9 +142,22 @@ function hexdump(bytes: Uint8Array, spans: LayerSpan[], layers: Layer[]): string
   return out;
 }
 
+/** What one tunnel wraps around its inner packet: the layers in front of it, and bytes after it (trailer, padding, ICV). */
+export interface Encapsulation {
+  /** VXLAN, GRE, ESP or IP-in-IP. */
+  tunnel: string;
+  /** The first inner layer (ethernet for VXLAN, ipv4 for IP-in-IP). */
+  inner: LayerName;
+  innerLength: number;
+  /** Header bytes in front of the inner packet, outermost first. */
+  outer: { layer: LayerName; length: number }[];
+  before: number;
+  after: number;
+}
+
 /** For each tunnel layer: the bytes it and everything outside it add around the inner packet. */
-function encapsulation(total: number, layers: Layer[], spans: LayerSpan[]): string[] {
-  const out: string[] = [];
+export function encapsulations(total: number, layers: Layer[], spans: LayerSpan[]): Encapsulation[] {
+  const out: Encapsulation[] = [];
   layers.forEach((layer, i) => {
     const tunnel = TUNNELS[layer.layer] ?? (isIp(layer) && i > 0 && isIp(layers[i - 1]!) ? 'IP-in-IP' : undefined);
     const inner = spans[i + 1];
@@ -153,13 +166,22 @@ function encapsulation(total: number, layers: Layer[], spans: LayerSpan[]): stri
     const first = tunnel === 'IP-in-IP' ? i : i + 1;
     const innerStart = spans[first]!.start;
     const innerEnd = spans[first]!.end;
-    const before = innerStart;
-    const after = total - innerEnd;
-    const parts = layers.slice(0, first).map((l, k) => `${l.layer} ${spans[k]!.headerEnd - spans[k]!.start}`);
-    out.push(
-      `${tunnel} encapsulation adds ${before + after} bytes around a ${innerEnd - innerStart}-byte inner ${layers[first]!.layer}: ` +
-        `${before} in front (${parts.join(' + ')})${after > 0 ? `, ${after} after (trailer, padding, ICV)` : ''}`,
-    );
+    out.push({
+      tunnel,
+      inner: layers[first]!.layer,
+      innerLength: innerEnd - innerStart,
+      outer: layers.slice(0, first).map((l, k) => ({ layer: l.layer, length: spans[k]!.headerEnd - spans[k]!.start })),
+      before: innerStart,
+      after: total - innerEnd,
+    });
   });
   return out;
+}
+
+function encapsulation(total: number, layers: Layer[], spans: LayerSpan[]): string[] {
+  return encapsulations(total, layers, spans).map(
+    (e) =>
+      `${e.tunnel} encapsulation adds ${e.before + e.after} bytes around a ${e.innerLength}-byte inner ${e.inner}: ` +
+      `${e.before} in front (${e.outer.map((o) => `${o.layer} ${o.length}`).join(' + ')})${e.after > 0 ? `, ${e.after} after (trailer, padding, ICV)` : ''}`,
+  );
 }

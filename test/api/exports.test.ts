@@ -6,13 +6,13 @@ import type { LayerSpan, TolerantDecode } from '../../src/index.js';
 describe('the public API', () => {
   it('exports exactly this list of values', () => {
     expect(Object.keys(netloom).sort()).toEqual([
-      'BUILT_IN_APPS', 'Bridge', 'CaptureError', 'Controller', 'Datapath', 'ESP_ALGORITHMS', 'ETHERTYPE', 'FlowKey', 'FlowSyntaxError', 'GroupError',
+      'BUILT_IN_APPS', 'Bridge', 'CaptureError', 'Controller', 'Datapath', 'ESP_ALGORITHMS', 'ETHERTYPE', 'FEED_PROTOCOL', 'FeedError', 'FlowKey', 'FlowSyntaxError', 'GroupError',
       'IPPROTO', 'LAYER_NAMES', 'LayerRegistry', 'MemorySink', 'NW_FRAG', 'OFPET', 'OFPP', 'OFPT', 'OpenFlowError', 'OpenFlowRequestError',
       'PcapngWriter', 'ProbeError', 'ReplayWindow', 'SpecError', 'TopologyError', 'VLAN_CFI', 'VXLAN_PORT', 'VerifyError', 'WireError', 'decode', 'decodeMessage',
       'decodeTolerant', 'defaultRegistry', 'encode', 'encodeInto', 'encodeMessage', 'explain', 'extractFlowKey', 'extractTunnelFlowKey',
       'flowHash', 'formatPath', 'formatTrace', 'fromHex', 'internetChecksum', 'layerToJson', 'layersFromJson', 'lessonPath', 'listenController', 'loadApps',
       'loadTopology', 'loadTopologyFile', 'openCapture', 'packetFromFlow', 'parseFlow', 'parseSpec', 'readCapture', 'replayWitness', 'runTopology',
-      'runTopologyRealtime', 'toHex', 'tracePath', 'tsharkEspOptions', 'verifyIsolation', 'writePcap',
+      'runTopologyRealtime', 'startFeed', 'toHex', 'tracePath', 'tsharkEspOptions', 'verifyIsolation', 'writePcap',
     ]);
   });
 

@@ -1,0 +1,243 @@
+/**
+ * Pacing and control of a run watched through the feed: virtual time shown at a chosen speed
+ * (real time, slowed down, or as fast as possible), pause, step to the next traced instant,
+ * resume, restart. The clock follows the wall clock from an anchor taken at each play, so a
+ * speed change or a pause never jumps virtual time. Virtual time stays the only source of
+ * truth (DESIGN.md principle 2): the same seed gives the same events and bytes at any speed.
+ * The simulation never waits on a client: clients only see what the hub queues for them.
+ * Owns the run (its clock and its end); the hub and the capture stream only observe it.
+ */
+import type { Topology } from '../topology/types.js';
+import type { TraceSink } from '../trace/events.js';
+import { espSecretsOf, startRun, type RunSummary, type SteppedRun } from '../topology/run.js';
+import type { AppRegistry } from '../topology/build.js';
+import type { CaptureStream } from './capture-stream.js';
+import type { FeedHub } from './hub.js';
+import type { ClientMessage, PlayState, RunState } from './messages.js';
+
+export interface PlayerOptions {
+  seed?: number;
+  /** Virtual time to stop at, ns (default: when nothing is left to do). */
+  until?: number;
+  apps?: AppRegistry;
+  /** Virtual seconds per real second; null: as fast as possible. */
+  speed: number | null;
+  /** Clients may play, pause, step and restart. */
+  control: boolean;
+  /** More sinks for every run (--events). */
+  sinks?: TraceSink[];
+  /** Told when a run ends, with its summary. */
+  onEnd?: (summary: RunSummary, run: number) => void;
+  /** Told when the simulation itself fails (an internal error): the server cannot go on. */
+  onError?: (error: unknown) => void;
+}
+
+/** Wall-clock ms between paced slices: about a frame of a 60 Hz page. */
+const TICK_MS = 16;
+/** Wall-clock ms an as-fast-as-possible slice may run before the server gets the event loop back. */
+const SLICE_MS = 10;
+
+export class Player {
+  private run!: SteppedRun;
+  private runNumber = 0;
+  private state: PlayState = 'ready';
+  private speed: number | null;
+  private anchorWall = 0;
+  private anchorVirtual = 0;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** Clock work runs one piece at a time, in the order asked. */
+  private work: Promise<void> = Promise.resolve();
+  private readonly until: number;
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly hub: FeedHub,
+    private readonly capture: CaptureStream,
+    private readonly options: PlayerOptions,
+  ) {
+    this.speed = options.speed;
+    this.until = options.until ?? Infinity;
+    this.begin();
+    if (options.control) hub.control = (message) => this.control(message);
+  }
+
+  /** Virtual time now, ns. */
+  get now(): number {
+    return this.run.net.scheduler.now;
+  }
+
+  get runState(): RunState {
+    return { run: this.runNumber, state: this.state, t: this.now, speed: this.speed, control: this.options.control };
+  }
+
+  /** A fresh network at time 0 (a new pcapng section), ready. */
+  private begin(): void {
+    this.runNumber++;
+    this.run = startRun(this.topology, {
+      ...(this.options.seed !== undefined && { seed: this.options.seed }),
+      ...(this.options.apps !== undefined && { apps: this.options.apps }),
+      sinks: [this.hub, ...(this.options.sinks ?? [])],
+    });
+    this.capture.attach(this.run.net, espSecretsOf(this.topology));
+    this.state = 'ready';
+  }
+
+  /** Queues clock work after what is already queued; a failure of the simulation goes to onError. */
+  private enqueue(task: () => Promise<void> | void): Promise<void> {
+    this.work = this.work.then(task).catch((error: unknown) => {
+      this.stopTimer();
+      this.state = 'ended';
+      this.options.onError?.(error);
+    });
+    return this.work;
+  }
+
+  private publish(): void {
+    this.hub.setState(this.runState);
+  }
+
+  control(message: Extract<ClientMessage, { type: 'play' | 'pause' | 'step' | 'restart' }>): Promise<void> {
+    switch (message.type) {
+      case 'play':
+        return this.play(message.speed);
+      case 'pause':
+        return this.pause();
+      case 'step':
+        return this.step();
+      case 'restart':
+        return this.restart();
+    }
+  }
+
+  /** Plays from where the clock is, at `speed` if given. */
+  play(speed?: number | null): Promise<void> {
+    return this.enqueue(() => {
+      if (speed !== undefined) this.speed = speed;
+      if (this.state === 'ended') return;
+      this.state = 'playing';
+      this.anchor();
+      this.publish();
+      this.schedule();
+    });
+  }
+
+  pause(): Promise<void> {
+    return this.enqueue(() => {
+      if (this.state !== 'playing') return;
+      this.stopTimer();
+      this.state = 'paused';
+      this.publish();
+    });
+  }
+
+  /** Runs to the next instant at which something is traced, delivering every event of that instant; then paused. */
+  step(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.state === 'ended') return;
+      this.stopTimer();
+      const before = this.hub.seq;
+      while (this.hub.seq === before) {
+        const next = this.run.net.scheduler.nextTime;
+        if (next === undefined || next > this.until) return this.end();
+        await this.instant(next);
+      }
+      this.state = 'paused';
+      this.hub.flush();
+      this.publish();
+    });
+  }
+
+  /** Starts the run over from time 0; keeps playing if it was. */
+  restart(): Promise<void> {
+    return this.enqueue(() => {
+      const playing = this.state === 'playing';
+      this.stopTimer();
+      this.begin();
+      if (playing) {
+        this.state = 'playing';
+        this.anchor();
+      }
+      this.publish();
+      if (playing) this.schedule();
+    });
+  }
+
+  /**
+   * Runs the events of the instant `t`. The scheduler runs them synchronously; only when an event
+   * asks to yield (a controller app awaiting a reply) does the run go the async way, as
+   * Network.run would: a promise per instant would cost more than the instant.
+   */
+  private instant(t: number): Promise<void> | undefined {
+    return this.run.net.scheduler.run(t) ? this.run.advance(t) : undefined;
+  }
+
+  /** Speed changes and resumes start from here, so virtual time never jumps. */
+  private anchor(): void {
+    this.anchorWall = performance.now();
+    this.anchorVirtual = this.now;
+  }
+
+  private schedule(): void {
+    if (this.state !== 'playing' || this.timer !== undefined) return;
+    const slice = () => {
+      this.timer = undefined;
+      void this.enqueue(() => this.slice());
+    };
+    this.timer = this.speed === null ? setImmediate(slice) : setTimeout(slice, TICK_MS);
+  }
+
+  private stopTimer(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer as NodeJS.Timeout);
+    clearImmediate(this.timer as NodeJS.Immediate);
+    this.timer = undefined;
+  }
+
+  /**
+   * One slice of play: instant by instant up to where the wall clock says (as fast as possible:
+   * for a few ms), so the clock stands at event times and a run's end is the same as runTopology's.
+   */
+  private async slice(): Promise<void> {
+    if (this.state !== 'playing') return;
+    const scheduler = this.run.net.scheduler;
+    const target = this.speed === null ? this.until : Math.min(this.until, Math.round(this.anchorVirtual + (performance.now() - this.anchorWall) * 1e6 * this.speed));
+    const deadline = performance.now() + SLICE_MS;
+    let next = scheduler.nextTime;
+    for (let k = 0; next !== undefined && next <= target; k++) {
+      if ((k & 63) === 63 && this.speed === null && performance.now() >= deadline) break;
+      await this.instant(next);
+      next = scheduler.nextTime;
+    }
+    this.hub.flush();
+    const done = next === undefined || next > this.until;
+    if (done && this.until === Infinity) return this.end();
+    // Between events the clock moves on with the wall clock (a paced view); to `until` at the end.
+    if (this.speed !== null || done) {
+      if (target > this.now) await this.run.advance(target);
+      if (done && this.now >= this.until) return this.end();
+    }
+    this.schedule();
+  }
+
+  private async end(): Promise<void> {
+    this.stopTimer();
+    this.state = 'ended';
+    const summary = await this.run.finish();
+    this.hub.flush();
+    this.publish();
+    this.options.onEnd?.(summary, this.runNumber);
+  }
+
+  /** Ends the run now, with its summary (Ctrl-C). */
+  finish(): Promise<void> {
+    return this.enqueue(() => (this.state === 'ended' ? undefined : this.end()));
+  }
+
+  /** Stops the clock for good (the server closes). */
+  halt(): Promise<void> {
+    return this.enqueue(() => {
+      this.stopTimer();
+      this.state = 'ended';
+    });
+  }
+}

@@ -1,0 +1,72 @@
+/** Feed test helpers: a WebSocket client that records every message, and a reference run without a feed. */
+import { WebSocket, type ClientOptions } from 'ws';
+import { runTopology, type RunSummary } from '../../src/topology/run.js';
+import { PcapngWriter } from '../../src/capture/pcapng.js';
+import { MemorySink } from '../../src/capture/sinks.js';
+import type { Topology } from '../../src/topology/types.js';
+import type { TraceEvent } from '../../src/trace/events.js';
+import type { FeedEvent, GapMarker, ServerMessage } from '../../src/feed/messages.js';
+
+export interface Recorded {
+  ws: WebSocket;
+  messages: ServerMessage[];
+  /** Every event and gap, in the order received. */
+  items(): (FeedEvent | GapMarker)[];
+  events(): FeedEvent[];
+  /** Resolves with the first message (from now on or already received) that `test` accepts. */
+  until<T extends ServerMessage>(test: (m: ServerMessage) => m is T): Promise<T>;
+  until(test: (m: ServerMessage) => boolean): Promise<ServerMessage>;
+  send(message: unknown): void;
+  closed: Promise<number>;
+}
+
+export function feedUrl(port: number, query = ''): string {
+  return `ws://127.0.0.1:${port}/feed${query}`;
+}
+
+export async function connect(url: string, options: ClientOptions = {}): Promise<Recorded> {
+  const ws = new WebSocket(url, { perMessageDeflate: false, ...options });
+  const messages: ServerMessage[] = [];
+  const waiting: { test: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
+  ws.on('message', (data) => {
+    const m = JSON.parse(String(data)) as ServerMessage;
+    messages.push(m);
+    for (const w of [...waiting]) {
+      if (w.test(m)) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  });
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  ws.on('error', () => {});
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+  const items = () => messages.flatMap((m) => (m.type === 'events' ? m.events : []));
+  return {
+    ws,
+    messages,
+    items,
+    events: () => items().filter((i): i is FeedEvent => i.kind === 'event'),
+    until: ((test: (m: ServerMessage) => boolean) => {
+      const seen = messages.find(test);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve) => waiting.push({ test, resolve }));
+    }) as Recorded['until'],
+    send: (message) => ws.send(JSON.stringify(message)),
+    closed,
+  };
+}
+
+export const isEnded = (m: ServerMessage): boolean => m.type === 'state' && m.state.state === 'ended';
+
+/** The same run with no feed: its trace events and the pcapng --pcap would write. */
+export async function reference(topology: Topology, seed?: number): Promise<{ events: TraceEvent[]; pcapng: Uint8Array; summary: RunSummary }> {
+  const events: TraceEvent[] = [];
+  const sink = new MemorySink();
+  const summary = await runTopology(topology, { ...(seed !== undefined && { seed }), capture: new PcapngWriter(sink), sinks: [{ event: (e) => events.push(e) }] });
+  return { events, pcapng: sink.bytes(), summary };
+}
