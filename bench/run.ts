@@ -5,6 +5,7 @@ import { main as sim } from './sim.bench.js';
 import { main as switchBench } from './switch.bench.js';
 import { main as openflow } from './openflow.bench.js';
 import { main as tenants } from './tenants.bench.js';
+import { main as feed } from './feed.bench.js';
 
 console.log(`netloom benchmarks — node ${process.version}, ${process.env['BENCH_SECONDS'] ?? '1'} s per timed case (BENCH_SECONDS to change)`);
 await codec();
@@ -13,3 +14,4 @@ await sim();
 await switchBench();
 await openflow();
 await tenants();
+await feed();

@@ -10,7 +10,9 @@
 import type { ServerResponse } from 'node:http';
 import type { ByteSink } from '../capture/sinks.js';
 import { PcapngWriter } from '../capture/pcapng.js';
-import type { CaptureWriter } from '../capture/writer.js';
+import type { CaptureWriter, EspSaRecord } from '../capture/writer.js';
+import type { Network } from '../sim/network.js';
+import { CaptureSink } from '../trace/capture-sink.js';
 
 export interface CaptureStreamLimits {
   /** Bytes waiting in a response past which packet blocks are skipped. */
@@ -48,8 +50,21 @@ export class CaptureStream implements ByteSink {
     return new PcapngWriter(this);
   }
 
+  /**
+   * Captures `net`'s run as a new section, in the order runTopology's `capture` option writes it
+   * (ESP secrets, then an interface per port), so the bytes are those of `--pcap`. Packets are
+   * captured only while someone listens: a feed with no client costs next to nothing. (A stream
+   * joined mid-run may miss the comment of a frame whose forwarding decision came just before.)
+   */
+  attach(net: Network, secrets: readonly EspSaRecord[]): void {
+    const writer = this.writer();
+    writer.addEspSecrets(secrets);
+    const sink = new CaptureSink(net, writer);
+    const listeners = this.listeners;
+    net.recorder.add({ event: (e) => listeners.size > 0 && sink.event(e) });
+  }
+
   write(bytes: Uint8Array, packetEnd: boolean): void {
-    if (packetEnd && this.listeners.size === 0) return;
     // The writer reuses its scratch buffer: copy once, share the copy.
     const block = Buffer.from(bytes);
     if (!packetEnd) this.header.push(block);

@@ -9,7 +9,7 @@
  */
 import type { Topology } from '../topology/types.js';
 import type { TraceSink } from '../trace/events.js';
-import { startRun, type RunSummary, type SteppedRun } from '../topology/run.js';
+import { espSecretsOf, startRun, type RunSummary, type SteppedRun } from '../topology/run.js';
 import type { AppRegistry } from '../topology/build.js';
 import type { CaptureStream } from './capture-stream.js';
 import type { FeedHub } from './hub.js';
@@ -76,9 +76,9 @@ export class Player {
     this.run = startRun(this.topology, {
       ...(this.options.seed !== undefined && { seed: this.options.seed }),
       ...(this.options.apps !== undefined && { apps: this.options.apps }),
-      capture: this.capture.writer(),
       sinks: [this.hub, ...(this.options.sinks ?? [])],
     });
+    this.capture.attach(this.run.net, espSecretsOf(this.topology));
     this.state = 'ready';
   }
 
@@ -139,7 +139,7 @@ export class Player {
       while (this.hub.seq === before) {
         const next = this.run.net.scheduler.nextTime;
         if (next === undefined || next > this.until) return this.end();
-        await this.run.advance(next);
+        await this.instant(next);
       }
       this.state = 'paused';
       this.hub.flush();
@@ -160,6 +160,15 @@ export class Player {
       this.publish();
       if (playing) this.schedule();
     });
+  }
+
+  /**
+   * Runs the events of the instant `t`. The scheduler runs them synchronously; only when an event
+   * asks to yield (a controller app awaiting a reply) does the run go the async way, as
+   * Network.run would: a promise per instant would cost more than the instant.
+   */
+  private instant(t: number): Promise<void> | undefined {
+    return this.run.net.scheduler.run(t) ? this.run.advance(t) : undefined;
   }
 
   /** Speed changes and resumes start from here, so virtual time never jumps. */
@@ -194,8 +203,9 @@ export class Player {
     const target = this.speed === null ? this.until : Math.min(this.until, Math.round(this.anchorVirtual + (performance.now() - this.anchorWall) * 1e6 * this.speed));
     const deadline = performance.now() + SLICE_MS;
     let next = scheduler.nextTime;
-    while (next !== undefined && next <= target && (this.speed !== null || performance.now() < deadline)) {
-      await this.run.advance(next);
+    for (let k = 0; next !== undefined && next <= target; k++) {
+      if ((k & 63) === 63 && this.speed === null && performance.now() >= deadline) break;
+      await this.instant(next);
       next = scheduler.nextTime;
     }
     this.hub.flush();
