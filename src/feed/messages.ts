@@ -130,7 +130,7 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type FeedMessageErrorCode = 'NETLOOM_FEED_MESSAGE' | 'NETLOOM_FEED_CONTROL' | 'NETLOOM_FEED_GONE';
+export type FeedMessageErrorCode = 'NETLOOM_FEED_MESSAGE' | 'NETLOOM_FEED_CONTROL' | 'NETLOOM_FEED_GONE' | 'NETLOOM_FEED_BUSY';
 
 export type ServerMessage = HelloMessage | EventsMessage | StateMessage | DecodeMessage | ErrorMessage;
 
