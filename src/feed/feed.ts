@@ -23,6 +23,8 @@ export interface FeedOptions extends FeedServerOptions {
   control?: boolean;
   sinks?: TraceSink[];
   limits?: Partial<HubLimits>;
+  /** With peers outside the process: told where each switch with `listen:` accepts OpenFlow (as runTopologyRealtime). */
+  onListening?: (node: string, host: string, port: number) => void;
 }
 
 export interface Feed {
@@ -70,7 +72,13 @@ export async function startFeed(topology: Topology, options: FeedOptions = {}): 
     const abort = new AbortController();
     stop = () => abort.abort();
     hub.setState({ run: 1, state: 'playing', t: 0, speed: 1, control: false });
-    ended = runTopologyRealtime(topology, { ...runOptions, signal: abort.signal, capture: capture.writer(), sinks: [hub, ...(options.sinks ?? [])] }).then((summary) => {
+    ended = runTopologyRealtime(topology, {
+      ...runOptions,
+      signal: abort.signal,
+      capture: capture.writer(),
+      sinks: [hub, ...(options.sinks ?? [])],
+      ...(options.onListening !== undefined && { onListening: options.onListening }),
+    }).then((summary) => {
       hub.setState({ run: 1, state: 'ended', t: summary.endedAt, speed: 1, control: false });
       return summary;
     });
