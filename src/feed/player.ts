@@ -103,6 +103,7 @@ export class Player {
     this.work = this.work.then(run).catch((error: unknown) => {
       this.stopTimer();
       this.state = 'ended';
+      this.publish();
       this.options.onError?.(error);
     });
     return this.work;
