@@ -93,6 +93,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       ...(speed !== undefined && { speed }),
       sinks,
       apps,
+      onListening: printListening,
     });
     announce(feed);
     const interrupt = () => feed.stop();
@@ -112,7 +113,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     summary = await runTopologyRealtime(topology, {
       ...runOptions,
       signal: stop.signal,
-      onListening: (node, host, port) => process.stderr.write(`${node}: OpenFlow on tcp:${host.includes(':') ? `[${host}]` : host}:${port} (ovs-ofctl -O OpenFlow13 show tcp:${host}:${port})\n`),
+      onListening: printListening,
     });
     process.off('SIGINT', interrupt);
   } else summary = await runTopology(topology, runOptions);
@@ -125,6 +126,10 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const text = options.json ? JSON.stringify(summary, (_k, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v)) : printable(formatSummary(summary));
   (toStdout ? process.stderr : process.stdout).write(`${text}\n`);
   if (!summary.passed) process.exitCode = 1;
+}
+
+function printListening(node: string, host: string, port: number): void {
+  process.stderr.write(`${node}: OpenFlow on tcp:${host.includes(':') ? `[${host}]` : host}:${port} (ovs-ofctl -O OpenFlow13 show tcp:${host}:${port})\n`);
 }
 
 export function formatSummary(s: RunSummary): string {

@@ -63,10 +63,15 @@ export async function serveCommand(file: string, options: ServeCommandOptions): 
     ...(speed !== undefined && { speed }),
     ...(seed !== undefined && { seed }),
     ...(until !== undefined && { until }),
+    onEnd: (summary, run) => process.stdout.write(`${run > 1 ? `run ${run}: ` : ''}${formatSummary(summary)}\n`),
   });
   announce(feed);
   process.stderr.write('waiting for a client to play ({"type":"play"} on the WebSocket); Ctrl-C stops\n');
-  void feed.ended.then((summary) => process.stdout.write(`${formatSummary(summary)}\n`)).catch(() => undefined);
-  await new Promise<void>((done) => process.once('SIGINT', () => done()));
-  await feed.close();
+  // Ctrl-C ends it; so does the simulation failing (an internal error, exit 3).
+  const interrupted = new Promise<void>((done) => process.once('SIGINT', () => done()));
+  try {
+    await Promise.race([interrupted, feed.ended.then(() => interrupted)]);
+  } finally {
+    await feed.close();
+  }
 }

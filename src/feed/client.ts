@@ -116,10 +116,12 @@ export class FeedClient {
     if (this.queuedEvents > this.peakQueued) this.peakQueued = this.queuedEvents;
   }
 
-  /** Queues a run-state message in order with the events. */
+  /** Queues a run-state message in order with the events; one still waiting with no event after it is replaced (the newer state says it all). */
   offerState(json: string): void {
     if (this.closed) return;
-    this.items.push({ kind: 'state', json });
+    const last = this.items[this.items.length - 1];
+    if (last !== undefined && last.kind === 'state' && this.items.length - 1 >= this.head) last.json = json;
+    else this.items.push({ kind: 'state', json });
   }
 
   /** Starts over from `entries` (a resume), after a gap for what the ring no longer holds. */

@@ -23,6 +23,10 @@ export interface FeedOptions extends FeedServerOptions {
   control?: boolean;
   sinks?: TraceSink[];
   limits?: Partial<HubLimits>;
+  /** Told when each run ends (the first, and each after a restart), with its summary. */
+  onEnd?: (summary: RunSummary, run: number) => void;
+  /** With peers outside the process: told where each switch with `listen:` accepts OpenFlow (as runTopologyRealtime). */
+  onListening?: (node: string, host: string, port: number) => void;
 }
 
 export interface Feed {
@@ -70,8 +74,15 @@ export async function startFeed(topology: Topology, options: FeedOptions = {}): 
     const abort = new AbortController();
     stop = () => abort.abort();
     hub.setState({ run: 1, state: 'playing', t: 0, speed: 1, control: false });
-    ended = runTopologyRealtime(topology, { ...runOptions, signal: abort.signal, capture: capture.writer(), sinks: [hub, ...(options.sinks ?? [])] }).then((summary) => {
+    ended = runTopologyRealtime(topology, {
+      ...runOptions,
+      signal: abort.signal,
+      capture: capture.writer(),
+      sinks: [hub, ...(options.sinks ?? [])],
+      ...(options.onListening !== undefined && { onListening: options.onListening }),
+    }).then((summary) => {
       hub.setState({ run: 1, state: 'ended', t: summary.endedAt, speed: 1, control: false });
+      options.onEnd?.(summary, 1);
       return summary;
     });
   } else {
@@ -86,7 +97,10 @@ export async function startFeed(topology: Topology, options: FeedOptions = {}): 
       speed,
       control,
       ...(options.sinks !== undefined && { sinks: options.sinks }),
-      onEnd: (summary, run) => run === 1 && resolve(summary),
+      onEnd: (summary, run) => {
+        if (run === 1) resolve(summary);
+        options.onEnd?.(summary, run);
+      },
       onError: reject,
     });
     player = p;

@@ -61,8 +61,8 @@ export interface HubCounters {
   repliesRefused: number;
 }
 
-/** Control of the run, given by `netloom serve`; undefined for a feed that only watches. */
-export type Control = (message: Extract<ClientMessage, { type: 'play' | 'pause' | 'step' | 'restart' }>) => void;
+/** Control of the run, given by `netloom serve`; undefined for a feed that only watches. Returns false when too much control is already waiting. */
+export type Control = (message: Extract<ClientMessage, { type: 'play' | 'pause' | 'step' | 'restart' }>) => boolean;
 
 export class FeedHub implements TraceSink {
   readonly view: TopologyView;
@@ -234,7 +234,7 @@ export class FeedHub implements TraceSink {
           this.answer(client, { type: 'error', code: 'NETLOOM_FEED_CONTROL', message: `this feed follows netloom run and cannot ${message.type} it; netloom serve lets a browser control the run` });
           return;
         }
-        this.control(message);
+        if (!this.control(message)) this.answer(client, { type: 'error', code: 'NETLOOM_FEED_BUSY', message: `the run has too many control messages waiting; ${message.type} was not taken (wait for a state message)` });
     }
   }
 

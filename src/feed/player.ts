@@ -36,6 +36,8 @@ export interface PlayerOptions {
 const TICK_MS = 16;
 /** Wall-clock ms an as-fast-as-possible slice may run before the server gets the event loop back. */
 const SLICE_MS = 10;
+/** Control messages waiting to run, past which more are refused (NETLOOM_FEED_BUSY). */
+const MAX_WAITING = 32;
 
 export class Player {
   private run!: SteppedRun;
@@ -47,6 +49,8 @@ export class Player {
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   /** Clock work runs one piece at a time, in the order asked. */
   private work: Promise<void> = Promise.resolve();
+  /** Pieces of clock work queued and not started. */
+  private waiting = 0;
   private readonly until: number;
 
   constructor(
@@ -58,7 +62,14 @@ export class Player {
     this.speed = options.speed;
     this.until = options.until ?? Infinity;
     this.begin();
-    if (options.control) hub.control = (message) => this.control(message);
+    if (options.control) {
+      hub.control = (message) => {
+        // Each message is a piece of clock work; a client sending faster than they run is refused, not queued without end.
+        if (this.waiting >= MAX_WAITING) return false;
+        void this.control(message);
+        return true;
+      };
+    }
   }
 
   /** Virtual time now, ns. */
@@ -84,9 +95,15 @@ export class Player {
 
   /** Queues clock work after what is already queued; a failure of the simulation goes to onError. */
   private enqueue(task: () => Promise<void> | void): Promise<void> {
-    this.work = this.work.then(task).catch((error: unknown) => {
+    this.waiting++;
+    const run = () => {
+      this.waiting--;
+      return task();
+    };
+    this.work = this.work.then(run).catch((error: unknown) => {
       this.stopTimer();
       this.state = 'ended';
+      this.publish();
       this.options.onError?.(error);
     });
     return this.work;
@@ -112,8 +129,8 @@ export class Player {
   /** Plays from where the clock is, at `speed` if given. */
   play(speed?: number | null): Promise<void> {
     return this.enqueue(() => {
+      if (this.state === 'ended' || (this.state === 'playing' && (speed === undefined || speed === this.speed))) return;
       if (speed !== undefined) this.speed = speed;
-      if (this.state === 'ended') return;
       this.state = 'playing';
       this.anchor();
       this.publish();

@@ -64,6 +64,15 @@ export interface FeedServer {
   close(): Promise<void>;
 }
 
+/** The request's URL, or undefined when it does not parse (the request is answered 400, never thrown). */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://x');
+  } catch {
+    return undefined;
+  }
+}
+
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
@@ -77,11 +86,17 @@ export async function startFeedServer(hub: FeedHub, capture: CaptureStream, opti
   const refused: Refusals = { token: 0, origin: 0, host: 0, clients: 0, path: 0, method: 0 };
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: hub.limits.maxMessageBytes, clientTracking: false });
   let port = options.port ?? 0;
+  let upgrading = 0;
 
   /** The token, the Host header: what every request must pass. Returns the refusal, or undefined. */
   const guard = (req: IncomingMessage): [number, string] | undefined => {
+    const url = requestUrl(req);
+    if (url === undefined) {
+      refused.path++;
+      return [400, 'Bad Request'];
+    }
     if (token !== undefined) {
-      if (!hasToken(req, token)) {
+      if (!hasToken(url, req, token)) {
         refused.token++;
         return [401, 'a token is required: add ?token=… (as printed when the server started) or an Authorization: Bearer header'];
       }
@@ -101,7 +116,7 @@ export async function startFeedServer(hub: FeedHub, capture: CaptureStream, opti
       res.setHeader('Allow', 'GET, HEAD');
       return plain(res, 405, 'only GET and HEAD');
     }
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const path = requestUrl(req)!.pathname;
     switch (path) {
       case '/':
         return send(res, 200, 'text/html; charset=utf-8', indexPage(hub.view.name, token));
@@ -138,11 +153,22 @@ export async function startFeedServer(hub: FeedHub, capture: CaptureStream, opti
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws));
+    upgrading++;
+    let pending = true;
+    const settled = () => {
+      if (pending) upgrading--;
+      pending = false;
+    };
+    // A handshake that fails ends in a closed socket; one that succeeds in a client.
+    socket.once('close', settled);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      settled();
+      hub.attach(ws);
+    });
   });
 
   const upgradeRefusal = (req: IncomingMessage): [number, string] | undefined => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/feed') {
+    if (requestUrl(req)!.pathname !== '/feed') {
       refused.path++;
       return [404, 'Not Found'];
     }
@@ -150,7 +176,8 @@ export async function startFeedServer(hub: FeedHub, capture: CaptureStream, opti
       refused.origin++;
       return [403, 'Forbidden'];
     }
-    if (hub.clientCount >= maxClients) {
+    // Upgrades under way count: a burst of them cannot slip past the cap.
+    if (hub.clientCount + upgrading >= maxClients) {
       refused.clients++;
       return [503, 'Service Unavailable'];
     }
@@ -201,8 +228,8 @@ export async function startFeedServer(hub: FeedHub, capture: CaptureStream, opti
   };
 }
 
-function hasToken(req: IncomingMessage, token: string): boolean {
-  const given = new URL(req.url ?? '/', 'http://x').searchParams.get('token') ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+function hasToken(url: URL, req: IncomingMessage, token: string): boolean {
+  const given = url.searchParams.get('token') ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
   if (given === undefined || given === null) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(token);

@@ -48,7 +48,7 @@ describe('netloom run --feed', () => {
 });
 
 describe('netloom serve', () => {
-  it('waits for a client to play, prints the summary when the run ends, and stops on Ctrl-C', async () => {
+  it('waits for a client to play, prints each run\'s summary (a restart is run 2), and stops on Ctrl-C', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...cli, 'serve', 'topologies/vxlan.yaml', '--listen', '127.0.0.1:0', '--speed', 'max'], { cwd: root });
     let stdout = '';
     let stderr = '';
@@ -67,9 +67,14 @@ describe('netloom serve', () => {
     c.send({ type: 'play' });
     await c.until(isEnded);
     while (!stdout.includes('expectations passed')) await new Promise((resolve) => setTimeout(resolve, 10));
+    c.send({ type: 'restart' });
+    c.send({ type: 'play' });
+    await c.until((m) => m.type === 'state' && m.state.run === 2 && m.state.state === 'ended');
+    while (!stdout.includes('run 2: ')) await new Promise((resolve) => setTimeout(resolve, 10));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(stdout).toContain('5 of 5 expectations passed');
+    expect(stdout.match(/^(run 2: )?vxlan \(seed 1\): 9\.001 s of virtual time/gm)).toEqual(['vxlan (seed 1): 9.001 s of virtual time', 'run 2: vxlan (seed 1): 9.001 s of virtual time']);
+    expect(stdout.match(/5 of 5 expectations passed/g)).toHaveLength(2);
   });
 
   it('refuses a bad --listen, exit 2', () => {

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { get } from 'node:http';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { loadTopologyFile } from '../../src/topology/load.js';
+import { loadTopology, loadTopologyFile } from '../../src/topology/load.js';
+import { readFileSync } from 'node:fs';
 import { startFeed, type Feed, type FeedOptions } from '../../src/feed/feed.js';
 import { readCapture } from '../../src/capture/read.js';
 import { toHex } from '../../src/wire/addresses.js';
@@ -251,6 +252,22 @@ describe('the feed of the VXLAN lesson', () => {
       message: 'this feed follows netloom run and cannot pause it; netloom serve lets a browser control the run',
     });
     await feed.ended;
+  });
+
+  it('follows the wall clock, uncontrolled, when switches meet peers outside the process', async () => {
+    const text = readFileSync(join(root, 'topologies/lan.yaml'), 'utf8').replace('s1: { kind: switch, ports: [p1, p2, p3] }', 's1: { kind: switch, ports: [p1, p2, p3], listen: 0 }');
+    const listening = loadTopology(text, 'lan-listen.yaml');
+    await expect(startFeed(listening, { control: true })).rejects.toThrow(
+      expect.objectContaining({ code: 'NETLOOM_FEED_PEERS', message: 'lan meets peers outside the process (s1 listens on 127.0.0.1:0): its clock follows the wall clock and cannot be paused, stepped or sped up' }),
+    );
+    await expect(startFeed(listening, { speed: 2 })).rejects.toThrow(expect.objectContaining({ code: 'NETLOOM_FEED_PEERS' }));
+    const switches: string[] = [];
+    const feed = await startFeed(listening, { until: 300e6, onListening: (node) => switches.push(node) });
+    feeds.push(feed);
+    expect(feed.player).toBeUndefined();
+    const summary = await feed.ended;
+    expect([summary.endedAt, switches, feed.hub.state]).toEqual([300e6, ['s1'], { run: 1, state: 'ended', t: 300e6, speed: 1, control: false }]);
+    expect(feed.hub.seq).toBeGreaterThan(50);
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { loadTopology, loadTopologyFile } from '../../src/topology/load.js';
@@ -56,6 +57,13 @@ function upgradeStatus(url: string, headers: Record<string, string> = {}): Promi
     ws.on('error', () => {});
   });
 }
+
+/** Waits until the server has read everything `c` sent (it answers in order) and the player has run what that queued. */
+const barrierAfterWork = async (feed: Feed, c: Awaited<ReturnType<typeof connect>>): Promise<void> => {
+  c.send({ type: 'decode', seq: 1e9 });
+  await c.until((m) => m.type === 'error' && m.code === 'NETLOOM_FEED_GONE');
+  await feed.player!.pause();
+};
 
 const metrics = async (feed: Feed, query = ''): Promise<FeedMetrics> => JSON.parse((await http(feed.server.port, `/metrics${query}`)).body) as FeedMetrics;
 
@@ -112,6 +120,24 @@ describe('the feed guards its door', () => {
     expect((await metrics(feed)).refused).toMatchObject({ method: 1, path: 2 });
   });
 
+  it('answers a request line whose URL does not parse with 400, and goes on serving', async () => {
+    const feed = await served();
+    const port = feed.server.port;
+    const reply = await new Promise<string>((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write(`GET http://[ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+      let text = '';
+      socket.on('data', (d: Buffer) => {
+        text += String(d);
+        if (text.includes('\r\n\r\n')) {
+          resolve(text);
+          socket.destroy();
+        }
+      });
+    });
+    expect(reply.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect((await http(port, '/topology.json')).status).toBe(200);
+  });
+
   it('refuses clients past the cap', async () => {
     const feed = await served({ maxClients: 2 });
     const a = await connect(feedUrl(feed.server.port));
@@ -162,6 +188,20 @@ describe('the feed guards its door', () => {
     after.send({ type: 'play' });
     await after.until(isEnded);
     expect(feed.hub.seq).toBe(212);
+  });
+
+  it('refuses control past what is waiting to run (NETLOOM_FEED_BUSY), and steps exactly as many times as it took', async () => {
+    const ref = await reference(vxlan);
+    const instants = [...new Set(ref.events.map((e) => e.t))];
+    const feed = await served();
+    const c = await connect(feedUrl(feed.server.port));
+    await c.until((m) => m.type === 'hello');
+    for (let k = 0; k < 100; k++) c.send({ type: 'step' });
+    await barrierAfterWork(feed, c);
+    const busy = c.messages.filter((m) => m.type === 'error' && m.code === 'NETLOOM_FEED_BUSY').length;
+    expect(busy).toBeGreaterThan(0);
+    expect(busy).toBeLessThanOrEqual(100 - 32);
+    expect(feed.player!.runState).toEqual({ run: 1, state: 'paused', t: instants[100 - busy - 1], speed: null, control: true });
   });
 
   it('terminates a client that stops answering pings (W7)', async () => {
