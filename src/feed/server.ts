@@ -1,6 +1,6 @@
 /**
  * The live feed's HTTP server (node:http) with the WebSocket on the same port (ws, noServer):
- * `/` a short page listing the endpoints, `/feed` the WebSocket, `/capture.pcapng` the live
+ * `/` the viewer (or, where it was never built, a page listing the endpoints), `/feed` the WebSocket, `/capture.pcapng` the live
  * capture, `/topology.json`, `/metrics`. Guards every request before anything else sees it: a
  * token when one is set (required off loopback), the Host header when none is (DNS rebinding),
  * the Origin of WebSocket upgrades (same origin or none: no cross-site WebSocket hijacking),
@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { ListenError } from '../openflow/tcp.js';
+import { loadViewer, type Asset } from './assets.js';
 import type { CaptureStream, CaptureClientMetrics } from './capture-stream.js';
 import type { ClientMetrics } from './client.js';
 import type { FeedHub, HubCounters } from './hub.js';
@@ -31,6 +32,8 @@ export interface FeedServerOptions {
   heartbeatMs?: number;
   /** W4: how often queued events are sent, ms. */
   flushMs?: number;
+  /** The viewer's files by path (default: dist/viewer/ as built; none: the endpoint page). */
+  viewer?: Map<string, Asset> | undefined;
 }
 
 export interface Refusals {
@@ -87,6 +90,7 @@ export async function startFeedServer(hub: FeedHub, capture: CaptureStream, opti
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: hub.limits.maxMessageBytes, clientTracking: false });
   let port = options.port ?? 0;
   let upgrading = 0;
+  const viewer = 'viewer' in options ? options.viewer : loadViewer();
 
   /** The token, the Host header: what every request must pass. Returns the refusal, or undefined. */
   const guard = (req: IncomingMessage): [number, string] | undefined => {
@@ -117,6 +121,8 @@ export async function startFeedServer(hub: FeedHub, capture: CaptureStream, opti
       return plain(res, 405, 'only GET and HEAD');
     }
     const path = requestUrl(req)!.pathname;
+    const asset = viewer?.get(path);
+    if (asset !== undefined) return send(res, 200, asset.type, asset.body, VIEWER_HEADERS);
     switch (path) {
       case '/':
         return send(res, 200, 'text/html; charset=utf-8', indexPage(hub.view.name, token));
@@ -257,8 +263,14 @@ function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+/** The viewer loads nothing but its own files and its own feed; no page may frame it. */
+const VIEWER_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+};
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
@@ -270,14 +282,14 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** An honest page: the viewer is the next step; these are the endpoints there are. */
+/** The page where the viewer was never built (a checkout without `npm run build`): the endpoints there are. */
 function indexPage(topology: string, token: string | undefined): string {
   const q = token === undefined ? '' : `?token=${encodeURIComponent(token)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>netloom feed: ${escapeHtml(topology)}</title></head>
 <body>
 <h1>netloom live feed: ${escapeHtml(topology)}</h1>
-<p>The browser viewer is not built yet (it is the next step). This server streams the run:</p>
+<p>The browser viewer is not built in this checkout (<code>npm run build</code> builds it). This server streams the run:</p>
 <ul>
 <li><code>/feed</code>: WebSocket, JSON messages (hello, events, state, decode, error); schema in the README, section "Live feed"</li>
 <li><a href="/capture.pcapng${q}"><code>/capture.pcapng</code></a>: the run as a live pcapng stream (<code>curl -sN URL | wireshark -k -i -</code>)</li>

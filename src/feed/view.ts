@@ -25,7 +25,13 @@ export function topologyView(topology: Topology): TopologyView {
     seed: topology.seed,
     nodes: topology.nodes.map((n) => ({ name: n.name, kind: n.kind, ports: ports.get(n.name)! })),
     links: topology.links.map((l, id) => ({ id, endpoints: [l.endpoints[0], l.endpoints[1]], latency: l.latency, bandwidth: l.bandwidth, mtu: l.mtu })),
-    tenants: (topology.tenants ?? []).map((t) => ({ name: t.name, id: t.id, switches: t.switches.map((s) => s.name) })),
+    tenants: (topology.tenants ?? []).map((t) => ({
+      name: t.name,
+      id: t.id,
+      switches: t.switches.map((s) => s.name),
+      ports: t.switches.flatMap((s) => s.ports.map((p) => `${p.switch}:${p.port}`)),
+      ...('node' in t.controller && { controller: t.controller.node }),
+    })),
   };
 }
 

@@ -30,12 +30,12 @@ async function served(options: FeedOptions = {}, topology = vxlan): Promise<Feed
   return feed;
 }
 
-function http(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string }> {
+function http(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += String(d)));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
+      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
     });
     req.on('error', reject);
     req.end();
@@ -114,10 +114,30 @@ describe('the feed guards its door', () => {
     expect((await http(port, '/etc/passwd')).status).toBe(404);
     expect((await http(port, '/feed')).status).toBe(426);
     expect(await upgradeStatus(`ws://127.0.0.1:${port}/other`)).toBe(404);
-    const page = await http(port, '/');
-    expect(page.body).toContain('The browser viewer is not built yet');
-    expect(page.body).toContain('/capture.pcapng');
     expect((await metrics(feed)).refused).toMatchObject({ method: 1, path: 2 });
+  });
+
+  it('serves the viewer at / with its script and stylesheet, under a policy that lets it load nothing else', async () => {
+    const port = (await served()).server.port;
+    const page = await http(port, '/');
+    expect([page.status, page.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(page.body).toContain('<script type="module" src="viewer.js"></script>');
+    expect(page.headers['content-security-policy']).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+    for (const [path, type] of [['/viewer.js', 'text/javascript; charset=utf-8'], ['/viewer.css', 'text/css; charset=utf-8'], ['/licenses.txt', 'text/plain; charset=utf-8']]) {
+      const asset = await http(port, path!);
+      expect([asset.status, asset.headers['content-type'], asset.body.length > 100]).toEqual([200, type, true]);
+    }
+    expect((await http(port, '/licenses.txt')).body).toMatch(/^The viewer bundles these npm packages:\n\nd3-color \d/);
+  });
+
+  it('serves a page naming the endpoints where the viewer was never built', async () => {
+    const port = (await served({ viewer: undefined })).server.port;
+    const page = await http(port, '/');
+    expect(page.body).toContain('The browser viewer is not built in this checkout (<code>npm run build</code> builds it).');
+    expect(page.body).toContain('/capture.pcapng');
+    expect((await http(port, '/viewer.js')).status).toBe(404);
   });
 
   it('answers a request line whose URL does not parse with 400, and goes on serving', async () => {
