@@ -13,6 +13,7 @@ import { PcapngWriter } from '../capture/pcapng.js';
 import type { CaptureWriter, EspSaRecord } from '../capture/writer.js';
 import type { Network } from '../sim/network.js';
 import { CaptureSink } from '../trace/capture-sink.js';
+import { Demand } from '../trace/events.js';
 
 export interface CaptureStreamLimits {
   /** Bytes waiting in a response past which packet blocks are skipped. */
@@ -41,6 +42,8 @@ export class CaptureStream implements ByteSink {
   private readonly listeners = new Set<Listener>();
   private nextId = 1;
   evicted = 0;
+  /** Wanted while some response listens: packets are captured only then. */
+  readonly demand = new Demand();
 
   constructor(private readonly limits: CaptureStreamLimits = { highWater: 4 << 20, hardLimit: 16 << 20 }) {}
 
@@ -53,15 +56,14 @@ export class CaptureStream implements ByteSink {
   /**
    * Captures `net`'s run as a new section, in the order runTopology's `capture` option writes it
    * (ESP secrets, then an interface per port), so the bytes are those of `--pcap`. Packets are
-   * captured only while someone listens: a feed with no client costs next to nothing. (A stream
+   * captured only while someone listens (the demand): a feed with no client costs next to nothing. (A stream
    * joined mid-run may miss the comment of a frame whose forwarding decision came just before.)
    */
   attach(net: Network, secrets: readonly EspSaRecord[]): void {
     const writer = this.writer();
     writer.addEspSecrets(secrets);
     const sink = new CaptureSink(net, writer);
-    const listeners = this.listeners;
-    net.recorder.add({ event: (e) => listeners.size > 0 && sink.event(e) });
+    net.recorder.add({ event: (e) => sink.event(e), demand: this.demand });
   }
 
   write(bytes: Uint8Array, packetEnd: boolean): void {
@@ -93,6 +95,7 @@ export class CaptureStream implements ByteSink {
   add(response: ServerResponse): void {
     const listener: Listener = { id: this.nextId++, response, bytesSent: 0, packetsSkipped: 0 };
     this.listeners.add(listener);
+    this.demand.up();
     response.on('close', () => this.remove(listener));
     for (const block of this.header) {
       response.write(block);
@@ -101,7 +104,7 @@ export class CaptureStream implements ByteSink {
   }
 
   private remove(l: Listener): void {
-    this.listeners.delete(l);
+    if (this.listeners.delete(l)) this.demand.down();
   }
 
   get count(): number {

@@ -9,7 +9,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { Topology } from '../topology/types.js';
-import type { TraceEvent, TraceSink } from '../trace/events.js';
+import { Demand, type TraceEvent, type TraceSink } from '../trace/events.js';
 import { FeedClient, type ClientLimits, type ClientMetrics, type RingEntry } from './client.js';
 import {
   ClientMessageSchema,
@@ -78,6 +78,8 @@ export class FeedHub implements TraceSink {
   seq = 0;
   run = 1;
   private readonly clients = new Set<FeedClient>();
+  /** Wanted while a client is connected: with none, the run records nothing (and numbers nothing). */
+  readonly demand = new Demand();
   private nextClient = 1;
   private badMessages = new WeakMap<FeedClient, number>();
   state: RunState;
@@ -175,7 +177,7 @@ export class FeedHub implements TraceSink {
   };
 
   private drop(c: FeedClient): void {
-    this.clients.delete(c);
+    if (this.clients.delete(c)) this.demand.down();
     c.close();
   }
 
@@ -183,6 +185,7 @@ export class FeedHub implements TraceSink {
   attach(socket: WebSocket): FeedClient {
     const client = new FeedClient(this.nextClient++, socket, this.limits, this.serialize, this.evict);
     this.clients.add(client);
+    this.demand.up();
     socket.on('pong', () => (client.alive = true));
     socket.on('message', (data, isBinary) => this.receive(client, data, isBinary));
     // Errors on the socket (a reset, an oversized frame: ws closes it) end the client, never the server.

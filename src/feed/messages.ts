@@ -21,6 +21,8 @@ export interface TopologyView {
   nodes: { name: string; kind: NodeSpec['kind']; ports: string[] }[];
   /** `id` is what events and filters name a link by. */
   links: { id: number; endpoints: [string, string]; latency: number; bandwidth: number; mtu: number }[];
+  /** OpenFlow control channels to controller nodes: a switch's own, and a tenant controller's to the switches its virtual switches are on (through the platform). */
+  channels: { controller: string; switch: string }[];
   /** Each tenant: its virtual switches, the physical `switch:port`s its virtual ports are on, its controller node (none when it is outside the topology). */
   tenants: { name: string; id: number; switches: string[]; ports: string[]; controller?: string }[];
 }

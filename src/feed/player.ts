@@ -153,11 +153,12 @@ export class Player {
       if (this.state === 'ended') return;
       this.stopTimer();
       const before = this.hub.seq;
-      while (this.hub.seq === before) {
+      // With nobody watching nothing is traced: a step is then one instant.
+      do {
         const next = this.run.net.scheduler.nextTime;
         if (next === undefined || next > this.until) return this.end();
         await this.instant(next);
-      }
+      } while (this.hub.seq === before && this.hub.demand.wanted);
       this.state = 'paused';
       this.hub.flush();
       this.publish();
@@ -222,7 +223,9 @@ export class Player {
     let next = scheduler.nextTime;
     for (let k = 0; next !== undefined && next <= target; k++) {
       if ((k & 63) === 63 && this.speed === null && performance.now() >= deadline) break;
-      await this.instant(next);
+      // Awaited only when the instant went async: an await per instant would cost a microtask each.
+      const yielded = this.instant(next);
+      if (yielded !== undefined) await yielded;
       next = scheduler.nextTime;
     }
     this.hub.flush();

@@ -20,11 +20,18 @@ export function topologyView(topology: Topology): TopologyView {
       if (node.underlay) own.push(node.underlay.interface.name);
     } else if (node.kind !== 'controller') own.push(...node.interfaces.map((i) => i.name));
   }
+  const channels: TopologyView['channels'] = [];
+  const channel = (controller: string, sw: string) => {
+    if (!channels.some((c) => c.controller === controller && c.switch === sw)) channels.push({ controller, switch: sw });
+  };
+  for (const node of topology.nodes) if (node.kind === 'switch' && node.controller !== undefined && 'node' in node.controller) channel(node.controller.node, node.name);
+  for (const t of topology.tenants ?? []) if ('node' in t.controller) for (const s of t.switches) for (const p of s.ports) channel(t.controller.node, p.switch);
   return {
     name: topology.name,
     seed: topology.seed,
     nodes: topology.nodes.map((n) => ({ name: n.name, kind: n.kind, ports: ports.get(n.name)! })),
     links: topology.links.map((l, id) => ({ id, endpoints: [l.endpoints[0], l.endpoints[1]], latency: l.latency, bandwidth: l.bandwidth, mtu: l.mtu })),
+    channels,
     tenants: (topology.tenants ?? []).map((t) => ({
       name: t.name,
       id: t.id,

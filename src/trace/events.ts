@@ -34,17 +34,63 @@ export interface TraceSink {
   event(e: TraceEvent): void;
   /** Called once when the run ends. */
   close?(): void;
+  /** For a sink that wants events only at times (a live feed while someone watches); absent: always. */
+  readonly demand?: Demand;
+}
+
+/**
+ * Whether a sink wants events now: a live feed wants them only while it has clients. Recorders
+ * with such a sink turn on and off with it, so a feed nobody watches costs the run next to
+ * nothing (nodes build no events at all).
+ */
+export class Demand {
+  private watchers = 0;
+  private readonly recorders = new Set<Recorder>();
+
+  get wanted(): boolean {
+    return this.watchers > 0;
+  }
+
+  /** Someone started watching. */
+  up(): void {
+    if (this.watchers++ === 0) this.changed();
+  }
+
+  /** Someone stopped watching. */
+  down(): void {
+    if (--this.watchers === 0) this.changed();
+  }
+
+  bind(recorder: Recorder): void {
+    this.recorders.add(recorder);
+  }
+
+  unbind(recorder: Recorder): void {
+    this.recorders.delete(recorder);
+  }
+
+  private changed(): void {
+    for (const r of this.recorders) r.refresh();
+  }
 }
 
 export class Recorder {
   private readonly sinks: TraceSink[] = [];
   private readonly annotators: ((e: TraceEvent) => void)[] = [];
+  private always = false;
   /** True when some sink listens: nodes skip building events otherwise. */
   active = false;
 
   add(sink: TraceSink): void {
     this.sinks.push(sink);
-    this.active = true;
+    if (sink.demand === undefined) this.always = true;
+    else sink.demand.bind(this);
+    this.refresh();
+  }
+
+  /** Some sink's demand changed: the recorder is active while any sink wants events. */
+  refresh(): void {
+    this.active = this.always || this.sinks.some((s) => s.demand?.wanted === true);
   }
 
   /** Adds what a layer above knows to every event before the sinks see it (the tenant platform names tenants); does not make the recorder active. */
@@ -54,10 +100,13 @@ export class Recorder {
 
   record(e: TraceEvent): void {
     for (const a of this.annotators) a(e);
-    for (const s of this.sinks) s.event(e);
+    for (const s of this.sinks) if (s.demand === undefined || s.demand.wanted) s.event(e);
   }
 
   close(): void {
-    for (const s of this.sinks) s.close?.();
+    for (const s of this.sinks) {
+      s.close?.();
+      s.demand?.unbind(this);
+    }
   }
 }

@@ -67,6 +67,7 @@ describe('the feed of the VXLAN lesson', () => {
           { id: 2, endpoints: ['r1:eth1', 's2:eth1'], latency: 1e6, bandwidth: 1e9, mtu: 1500 },
           { id: 3, endpoints: ['h2:eth0', 's2:p1'], latency: 1e6, bandwidth: 1e9, mtu: 1500 },
         ],
+        channels: [],
         tenants: [],
       },
       state: { run: 1, state: 'ready', t: 0, speed: null, control: true },
@@ -265,9 +266,27 @@ describe('the feed of the VXLAN lesson', () => {
     const feed = await startFeed(listening, { until: 300e6, onListening: (node) => switches.push(node) });
     feeds.push(feed);
     expect(feed.player).toBeUndefined();
+    const c = await connect(feedUrl(feed.server.port));
     const summary = await feed.ended;
     expect([summary.endedAt, switches, feed.hub.state]).toEqual([300e6, ['s1'], { run: 1, state: 'ended', t: 300e6, speed: 1, control: false }]);
+    await c.until(isEnded);
     expect(feed.hub.seq).toBeGreaterThan(50);
+    expect(c.events().at(-1)?.seq).toBe(feed.hub.seq);
+  });
+
+  it('records nothing while nobody watches: the run builds no events until a client comes', async () => {
+    const feed = await startFeed(vxlan, { control: true, speed: null });
+    feeds.push(feed);
+    await feed.player!.step();
+    await feed.player!.step();
+    // Two instants ran, and nothing was numbered: no client, no capture stream.
+    expect([feed.hub.seq, feed.hub.state.t]).toEqual([0, 1000336]);
+    const c = await connect(feedUrl(feed.server.port));
+    c.send({ type: 'step' });
+    const stepped = await c.until((m) => m.type === 'state' && m.state.t > 1000336);
+    // The step ran to the next traced instant, and its events are seq 1, 2, …
+    expect(c.events().map((e) => [e.seq, e.t])).toEqual([[1, 2000672], [2, 2000672]]);
+    expect(stepped).toMatchObject({ state: { state: 'paused', t: 2000672 } });
   });
 });
 

@@ -9,16 +9,31 @@ import type { JsonLayer } from '../../src/wire/json.js';
 import { decodeTolerant } from '../../src/wire/decode.js';
 import { decodedToJson } from '../../src/wire/json.js';
 import { fromHex } from '../../src/wire/addresses.js';
+import { topologyView } from '../../src/feed/view.js';
+import { loadTopologyFile } from '../../src/topology/load.js';
 
 const topology: TopologyView = {
   name: 't', seed: 1,
   nodes: [{ name: 'h1', kind: 'host', ports: ['eth0'] }, { name: 's1', kind: 'switch', ports: ['p1'] }],
   links: [{ id: 0, endpoints: ['h1:eth0', 's1:p1'], latency: 1_000_000, bandwidth: 1_000_000_000, mtu: 1500 }],
+  channels: [],
   tenants: [],
 };
 
 const event = (seq: number, t: number, node: string, port: string | undefined, dir: FeedEvent['dir'], packet: number, extra: Partial<FeedEvent> = {}): FeedEvent => ({
   kind: 'event', seq, run: 1, t, node, ...(port !== undefined && { port }), dir, packet, trace: packet, parent: 0, ...extra,
+});
+
+describe('the topology as the viewer draws it', () => {
+  it('names each tenant\'s physical ports and controller, and every control channel', () => {
+    const view = topologyView(loadTopologyFile('topologies/tenants-shared-switch.yaml'));
+    expect(view.tenants).toEqual([
+      { name: 'blue', id: 1, switches: ['vs1'], ports: ['s1:p1', 's1:p2'], controller: 'c-blue' },
+      { name: 'red', id: 2, switches: ['vs1'], ports: ['s1:p3', 's1:p4'], controller: 'c-red' },
+    ]);
+    expect(view.channels).toEqual([{ controller: 'c-blue', switch: 's1' }, { controller: 'c-red', switch: 's1' }]);
+    expect(topologyView(loadTopologyFile('topologies/controller-learning.yaml')).channels.length).toBeGreaterThan(0);
+  });
 });
 
 describe('EventStore', () => {

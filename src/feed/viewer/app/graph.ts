@@ -78,6 +78,11 @@ export class TopologyGraph {
     const tenants = tenantsOf(topology);
     this.served = tenants;
     const colour = new Map(topology.tenants.map((t, i) => [t.name, TENANT_COLOURS[i % TENANT_COLOURS.length]!]));
+    for (const c of topology.channels) {
+      const [a, b] = [layout.get(c.controller)!, layout.get(c.switch)!];
+      const line = svg('line', { class: 'channel', 'data-endpoints': `${c.controller} ${c.switch}`, x1: a.x, y1: a.y, x2: b.x, y2: b.y }, linkLayer);
+      svg('title', {}, line).textContent = `OpenFlow channel: ${c.controller} — ${c.switch}`;
+    }
     for (const l of topology.links) {
       const [a, b] = l.endpoints.map((e) => layout.get(e.slice(0, e.indexOf(':')))!);
       const line = svg('line', { class: 'link', 'data-link': l.id, 'data-endpoints': l.endpoints.join(' '), x1: a!.x, y1: a!.y, x2: b!.x, y2: b!.y }, linkLayer);
@@ -104,6 +109,8 @@ export class TopologyGraph {
       this.nodeEls.set(n.name, g);
     }
 
+    container.appendChild(legend(topology, colour));
+
     const behaviour = zoom<SVGSVGElement, unknown>().scaleExtent([0.2, 5]).on('zoom', (e: { transform: { toString(): string } }) => viewport.setAttribute('transform', e.transform.toString()));
     select(this.root).call(behaviour).on('dblclick.zoom', null);
     // Fit the drawing to the box once.
@@ -112,7 +119,7 @@ export class TopologyGraph {
     const box = this.root.getBoundingClientRect();
     const w = Math.max(...xs) - Math.min(...xs) + 160;
     const h = Math.max(...ys) - Math.min(...ys) + 160;
-    const k = Math.min(2, (box.width || 800) / w, (box.height || 500) / h);
+    const k = Math.min(1.6, (box.width || 800) / w, (box.height || 500) / h);
     const cx = (Math.max(...xs) + Math.min(...xs)) / 2;
     const cy = (Math.max(...ys) + Math.min(...ys)) / 2;
     select(this.root).call(behaviour.transform, zoomIdentity.translate((box.width || 800) / 2 - k * cx, (box.height || 500) / 2 - k * cy).scale(k));
@@ -148,7 +155,10 @@ export class TopologyGraph {
 
   private layout(): Map<string, Point> {
     const nodes: NodeDatum[] = this.topology.nodes.map((n) => ({ name: n.name, kind: n.kind }));
-    const links = this.topology.links.map((l) => ({ source: l.endpoints[0].slice(0, l.endpoints[0].indexOf(':')), target: l.endpoints[1].slice(0, l.endpoints[1].indexOf(':')) }));
+    const links = [
+      ...this.topology.links.map((l) => ({ source: l.endpoints[0].slice(0, l.endpoints[0].indexOf(':')), target: l.endpoints[1].slice(0, l.endpoints[1].indexOf(':')) })),
+      ...this.topology.channels.map((c) => ({ source: c.controller, target: c.switch })),
+    ];
     const simulation = forceSimulation(nodes)
       .force('link', forceLink<NodeDatum, { source: string; target: string }>(links).id((d) => d.name).distance(110))
       .force('charge', forceManyBody().strength(-600))
@@ -159,6 +169,24 @@ export class TopologyGraph {
     for (const n of nodes) this.positions.set(n.name, { x: Math.round(n.x ?? 0), y: Math.round(n.y ?? 0) });
     return this.positions;
   }
+}
+
+/** What the colours mean: tenants (rings, packets), and packets by what they carry. */
+function legend(topology: TopologyView, colour: Map<string, string>): HTMLElement {
+  const list = document.createElement('ul');
+  list.id = 'legend';
+  list.setAttribute('aria-label', 'legend');
+  const item = (cls: string, text: string, fill?: string) => {
+    const li = document.createElement('li');
+    const dot = document.createElement('span');
+    dot.className = `swatch ${cls}`;
+    if (fill !== undefined) dot.style.background = fill;
+    li.append(dot, text);
+    list.appendChild(li);
+  };
+  for (const t of topology.tenants) item('tenant', `tenant ${t.name}`, colour.get(t.name));
+  for (const [cls, text] of [['vxlan', 'VXLAN'], ['gre', 'GRE'], ['esp', 'ESP'], ['icmp', 'ICMP'], ['udp', 'UDP/TCP'], ['arp', 'ARP']]) item(cls!, text!);
+  return list;
 }
 
 function shape(kind: string, g: SVGGElement): void {

@@ -30,7 +30,11 @@ export interface LayerBox {
   inner?: LayerBox;
 }
 
-export function fieldText(value: unknown): string {
+/** Fields read as hex, as Wireshark and `netloom decode` show them. */
+const HEX_FIELDS = new Set(['etherType', 'protocolType', 'checksum', 'tpid', 'flags']);
+
+export function fieldText(value: unknown, field = ''): string {
+  if (typeof value === 'number' && HEX_FIELDS.has(field)) return `0x${value.toString(16).padStart(field === 'flags' ? 2 : 4, '0')}`;
   if (typeof value === 'string') return value === '' ? '(none)' : value.length > 48 && /^[0-9a-f]+$/.test(value) ? `${value.slice(0, 48)}… (${value.length / 2} bytes)` : value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
@@ -44,7 +48,7 @@ export function nestLayers(layers: readonly JsonLayer[], stack: readonly StackEn
     const box: LayerBox = {
       layer: l.layer,
       bytes: stack[i]?.layer === l.layer ? stack[i]!.bytes : undefined,
-      fields: Object.entries(l).filter(([k]) => k !== 'layer').map(([k, v]) => [k, fieldText(v)]),
+      fields: Object.entries(l).filter(([k]) => k !== 'layer').map(([k, v]) => [k, fieldText(v, k)]),
     };
     const tunnel = TUNNELS[l.layer];
     if (tunnel !== undefined) box.tunnel = tunnel;
