@@ -38,6 +38,12 @@ await shoot('vxlan.yaml', 'viewer-vxlan.png', async (page) => {
   await stepUntil(page, ping);
   await page.locator(ping).first().click();
   await page.waitForSelector('#hops .changes');
+  // Played a thousand times slower for 0.4 s: the packet is on its way to r1.
+  await page.selectOption('#speed', '0.001');
+  await page.click('#play');
+  await page.waitForTimeout(400);
+  await page.click('#play');
+  await page.waitForFunction(() => (globalThis as unknown as { __netloom: { state: string } }).__netloom.state === 'paused');
 });
 
 // Two tenants with the same addresses on one switch, filtered to blue.

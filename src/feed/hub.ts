@@ -23,6 +23,8 @@ import {
   type TopologyView,
 } from './messages.js';
 import { decodeEvent, feedEvent, linkIds, topologyView } from './view.js';
+import { espSecretsOf } from '../topology/run.js';
+import type { SecurityAssociation } from '../wire/esp-sa.js';
 
 export interface HubLimits extends ClientLimits {
   /** Events the replay ring keeps. */
@@ -68,6 +70,7 @@ export class FeedHub implements TraceSink {
   readonly view: TopologyView;
   readonly counters: HubCounters = { malformed: 0, oversized: 0, evictedOverflow: 0, evictedSlow: 0, evictedHeartbeat: 0, repliesRefused: 0 };
   private readonly links: Map<string, number>;
+  private readonly espSAs: readonly SecurityAssociation[];
   private readonly ring: (RingEntry | undefined)[];
   /** Packet bytes of each ring slot. */
   private readonly ringSizes: Int32Array;
@@ -91,6 +94,8 @@ export class FeedHub implements TraceSink {
   ) {
     this.view = topologyView(topology);
     this.links = linkIds(topology);
+    // The run's own keys, as its capture carries them in a Decryption Secrets Block.
+    this.espSAs = espSecretsOf(topology).map(({ spi, alg, key }) => ({ spi, alg, key }));
     this.ring = new Array<RingEntry | undefined>(limits.ringEvents);
     this.ringSizes = new Int32Array(limits.ringEvents);
     this.state = { run: 1, state: 'ready', t: 0, speed: 1, control: false };
@@ -267,7 +272,7 @@ export class FeedHub implements TraceSink {
       this.answer(client, { type: 'error', code: 'NETLOOM_FEED_GONE', path: 'seq', message: `event ${seq} is not in the replay ring (it holds ${this.oldest} to ${this.seq})` });
       return;
     }
-    const decoded = decodeEvent(entry.event, seq);
+    const decoded = decodeEvent(entry.event, seq, this.espSAs);
     if (decoded === undefined) this.refuse(client, 'NETLOOM_FEED_MESSAGE', `event ${seq} (${entry.event.dir} at ${entry.event.node}) carries no frame`, 'seq');
     else this.answer(client, decoded);
   }

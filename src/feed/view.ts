@@ -9,6 +9,7 @@ import { decodeTolerant, type LayerSpan } from '../wire/decode.js';
 import { encapsulations, explain } from '../wire/explain.js';
 import { decodedToJson } from '../wire/json.js';
 import { toHex } from '../wire/addresses.js';
+import type { SecurityAssociation } from '../wire/esp-sa.js';
 import type { DecodeMessage, FeedEvent, TopologyView } from './messages.js';
 
 export function topologyView(topology: Topology): TopologyView {
@@ -77,8 +78,8 @@ export function feedEvent(e: TraceEvent, seq: number, run: number, links: Readon
   return out;
 }
 
-/** The full decode of an event's packet, or undefined when the event carries no bytes. */
-export function decodeEvent(e: TraceEvent, seq: number): DecodeMessage | undefined {
+/** The full decode of an event's packet (ESP opened with `espSAs`, the run's own keys), or undefined when the event carries no bytes. */
+export function decodeEvent(e: TraceEvent, seq: number, espSAs: readonly SecurityAssociation[] = []): DecodeMessage | undefined {
   if (e.bytes === undefined || e.dir === 'control') return undefined;
-  return { type: 'decode', seq, bytes: toHex(e.bytes), ...decodedToJson(decodeTolerant(e.bytes)), explain: explain(e.bytes) };
+  return { type: 'decode', seq, bytes: toHex(e.bytes), ...decodedToJson(decodeTolerant(e.bytes, { espSAs })), explain: explain(e.bytes, { espSAs }) };
 }

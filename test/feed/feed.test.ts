@@ -162,6 +162,22 @@ describe('the feed of the VXLAN lesson', () => {
     expect(await c.until((m) => m.type === 'error')).toEqual({ type: 'error', code: 'NETLOOM_FEED_GONE', path: 'seq', message: 'event 5 is not in the replay ring (it holds 149 to 212)' });
   });
 
+  it('opens ESP in a decode with the run\'s own keys, as the capture\'s secrets let Wireshark do', async () => {
+    const esp = loadTopologyFile(join(root, 'topologies/esp.yaml'));
+    const feed = await served(esp);
+    const c = await connect(feedUrl(feed.server.port));
+    c.send({ type: 'play' });
+    await c.until(isEnded);
+    const sealed = c.events().find((e) => e.node === 'r1' && e.dir === 'rx' && e.stack?.some((l) => l.layer === 'esp') && e.length! > 160)!;
+    // The event's own stack is what the wire shows: ESP, then ciphertext.
+    expect(sealed.stack!.map((l) => l.layer)).toEqual(['ethernet', 'ipv4', 'esp', 'payload']);
+    c.send({ type: 'decode', seq: sealed.seq });
+    const decoded = await c.until((m) => m.type === 'decode');
+    expect(decoded.type === 'decode' && decoded.layers.map((l) => l.layer)).toEqual(['ethernet', 'ipv4', 'esp', 'gre', 'ethernet', 'ipv4', 'icmp', 'payload']);
+    expect(decoded.type === 'decode' && decoded.layers[2]).toMatchObject({ layer: 'esp', spi: 0x1001, alg: 'aes-gcm-128', nextHeader: 47 });
+    expect(decoded.type === 'decode' && decoded.layers[3]).toMatchObject({ layer: 'gre', key: 200 });
+  });
+
   it('resumes a client from a seq: the ring tail, after a gap for what it no longer holds', async () => {
     const feed = await served(vxlan, { limits: { ringEvents: 64 } });
     const first = await connect(feedUrl(feed.server.port));

@@ -120,6 +120,13 @@ describe('layers', () => {
     });
   });
 
+  it('marks what an opened ESP carried as decrypted', () => {
+    const box = nestLayers([{ layer: 'ipv4', src: '1.1.1.1' }, { layer: 'esp', spi: 1, seq: 1, alg: 'aes-gcm-128' }, { layer: 'gre', key: 7 }, { layer: 'payload', data: '' }]);
+    const flags: string[] = [];
+    for (let b = box; b !== undefined; b = b.inner) flags.push(`${b.layer}${b.encrypted ? ' encrypted' : ''}${b.decrypted ? ' decrypted' : ''}`);
+    expect(flags).toEqual(['ipv4', 'esp', 'gre decrypted', 'payload decrypted']);
+  });
+
   it('says what an encapsulation adds and leaves of the MTU', () => {
     expect(encapCost({ tunnel: 'VXLAN', inner: 'ethernet', innerBytes: 98, before: 50, after: 0 }, 1500)).toEqual({
       added: 50, outer: 148, innerMtu: 1450,

@@ -161,6 +161,23 @@ describe.skipIf(missing)('the viewer in headless Chromium', () => {
     expect(await page.locator('#explain').textContent()).toContain('VXLAN encapsulation adds 50 bytes around a 98-byte inner ethernet');
   });
 
+  it('shows ESP as the wire carries it, and opened with the run\'s key, what was encrypted marked', async () => {
+    await open('esp.yaml', { control: true });
+    const sealed = 'circle.packet.esp[aria-label*="from s1 to r1"]';
+    await stepUntil(sealed, 60);
+    await page.locator(sealed).first().click();
+    await page.waitForSelector('#layers .layer-esp');
+    const boxes = await page.evaluate(() => {
+      const out: string[] = [];
+      for (let box = document.querySelector('#layers > .layer'); box !== null; box = box.querySelector(':scope > .layer')) out.push(box.getAttribute('class')!);
+      return out;
+    });
+    expect(boxes.slice(0, 5)).toEqual(['layer layer-ethernet', 'layer layer-ipv4', 'layer layer-esp tunnel', 'layer layer-gre tunnel decrypted', 'layer layer-ethernet decrypted']);
+    expect(await page.locator('#layers [data-field="esp.spi"]').textContent()).toBe('4097');
+    expect(await page.locator('#layers [data-field="gre.key"]').textContent()).toBe('200');
+    expect(await page.locator('#layers .layer-esp > .note').first().textContent()).toMatch(/^Opened with the run’s own key .*SPI, sequence number and IV travel in the clear/);
+  });
+
   it('pauses and steps: paused, nothing more arrives; a step delivers exactly the next instant', async () => {
     await open('vxlan.yaml', { control: true });
     await page.selectOption('#speed', '0.01');

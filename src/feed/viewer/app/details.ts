@@ -156,11 +156,11 @@ export class PacketDetails {
 
 function renderBox(box: LayerBox): HTMLElement {
   const el = document.createElement('div');
-  el.className = `layer layer-${box.layer}${box.tunnel === undefined ? '' : ' tunnel'}${box.encrypted ? ' encrypted' : ''}`;
+  el.className = `layer layer-${box.layer}${box.tunnel === undefined ? '' : ' tunnel'}${box.encrypted ? ' encrypted' : ''}${box.decrypted ? ' decrypted' : ''}`;
   el.dataset['layer'] = box.layer;
   const title = document.createElement('div');
   title.className = 'layer-title';
-  title.textContent = `${box.layer}${box.bytes === undefined ? '' : ` · ${box.bytes} bytes`}${box.tunnel === undefined ? '' : ` · ${box.tunnel} tunnel header`}`;
+  title.textContent = `${box.layer}${box.bytes === undefined ? '' : ` · ${box.bytes} bytes`}${box.tunnel === undefined ? '' : ` · ${box.tunnel} tunnel header`}${box.decrypted ? ' · decrypted' : ''}`;
   el.appendChild(title);
   const fields = document.createElement('dl');
   for (const [name, value] of box.fields) {
@@ -176,6 +176,12 @@ function renderBox(box: LayerBox): HTMLElement {
     const note = document.createElement('p');
     note.className = 'note';
     note.textContent = 'Encrypted: what ESP carries (the inner packet, padding, pad length, next header) and the ICV are opaque without the key. SPI and sequence number travel in the clear.';
+    el.appendChild(note);
+  }
+  if (box.layer === 'esp' && !box.encrypted) {
+    const note = document.createElement('p');
+    note.className = 'note';
+    note.textContent = 'Opened with the run’s own key (as its capture’s Decryption Secrets Block lets Wireshark do): on the wire everything inside this box, with the padding, pad length and next header, was ciphertext; SPI, sequence number and IV travel in the clear; the ICV authenticates them all.';
     el.appendChild(note);
   }
   if (box.inner !== undefined) {

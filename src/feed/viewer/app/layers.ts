@@ -27,6 +27,8 @@ export interface LayerBox {
   tunnel?: string;
   /** ESP without the key: what follows is ciphertext, not layers. */
   encrypted?: boolean;
+  /** Inside ESP opened with the run's key: on the wire this box was ciphertext. */
+  decrypted?: boolean;
   inner?: LayerBox;
 }
 
@@ -57,6 +59,8 @@ export function nestLayers(layers: readonly JsonLayer[], stack: readonly StackEn
     if (outer !== undefined) box.inner = outer;
     outer = box;
   }
+  // Everything inside an opened ESP travelled encrypted.
+  for (let b = outer; b !== undefined; b = b.inner) if (b.layer === 'esp' && !b.encrypted) for (let d = b.inner; d !== undefined; d = d.inner) d.decrypted = true;
   return outer;
 }
 
