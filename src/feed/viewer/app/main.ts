@@ -25,6 +25,8 @@ interface ViewerProbe {
   received: number;
   missed: number;
   state: string;
+  /** State messages received and drawn: a test waits for the one a control message brings, then reads the page. */
+  states: number;
   now: number;
   flights: number;
   selected: number | undefined;
@@ -34,7 +36,7 @@ declare global {
     __netloom: ViewerProbe;
   }
 }
-const probe: ViewerProbe = { ready: false, received: 0, missed: 0, state: 'connecting', now: 0, flights: 0, selected: undefined };
+const probe: ViewerProbe = { ready: false, received: 0, missed: 0, state: 'connecting', states: 0, now: 0, flights: 0, selected: undefined };
 window.__netloom = probe;
 
 interface View {
@@ -48,6 +50,8 @@ interface View {
 
 const clock = new Clock();
 let view: View | undefined;
+/** State messages so far; the probe shows them once a frame has drawn what they brought. */
+let statesReceived = 0;
 /** Events received since the last frame: logged and flashed once per frame. */
 let fresh: FeedEvent[] = [];
 const packetEls = new Map<number, SVGCircleElement>();
@@ -60,6 +64,7 @@ function receive(m: ServerMessage): void {
     case 'hello':
       return hello(m);
     case 'state': {
+      statesReceived++;
       if (m.state.speed !== clock.run.speed && clock.mode === 'live') showSpeed(m.state.speed);
       clock.setState(m.state, performance.now());
       if (view !== undefined && m.state.run !== view.store.run && m.state.state === 'ready') startOver(view);
@@ -150,7 +155,6 @@ function controls(): void {
   (byId('restart') as HTMLButtonElement).disabled = !replaying && !s.control;
   (byId('live') as HTMLButtonElement).setAttribute('aria-pressed', String(!replaying));
   byId('run-state').textContent = `run ${s.run} ${s.state}${replaying ? ' · replay' : ''}${s.control ? '' : ' · watching'}`;
-  probe.state = s.state;
 }
 
 function togglePlay(): void {
@@ -293,6 +297,8 @@ function frame(): void {
   probe.missed = store.missed;
   probe.now = now;
   probe.flights = flights.length;
+  probe.state = clock.run.state;
+  probe.states = statesReceived;
 }
 requestAnimationFrame(frame);
 
