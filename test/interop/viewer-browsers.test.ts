@@ -166,6 +166,23 @@ describe.each(BROWSERS)('the viewer in headless $name', ({ browser: kind, path, 
     expect(await text('#layers .layer-esp > .note')).toMatch(/^Opened with the run’s own key .*SPI, sequence number and IV travel in the clear/);
   });
 
+  it.skipIf(missing)('marks a drop where and why it happened, at its moment, from the event log', async () => {
+    await open('vxlan.yaml', { control: true, speed: null });
+    await page.click('#play');
+    await page.waitForFunction(() => window.__netloom.state === 'ended');
+    // The lesson's 1472-byte pings with DF do not fit the underlay: s1 drops them.
+    const drop = await page.$eval('#events button.drop', (e) => ({ seq: Number(e.getAttribute('data-seq')), text: e.textContent! }));
+    expect(drop.text).toBe('8.001012 s s1:eth1 drop MTU_EXCEEDED');
+    await page.click(`#events button[data-seq="${drop.seq}"]`);
+    await page.waitForSelector('.drop-mark[data-node="s1"]');
+    expect(await text('.drop-mark[data-node="s1"] text')).toBe('MTU_EXCEEDED');
+    expect(await text('#run-state')).toBe('run 1 ended · replay');
+    expect(await attribute('#timeline', 'aria-valuetext')).toBe('8.001012 s');
+    // The frame VXLAN made of the 1,514-byte ping: 1,564 bytes, an IP packet of 1,550 on a 1,500 MTU.
+    expect(await text('#details-where')).toBe('drop at s1:eth1, t = 8.001012 s, 1564 bytes');
+    expect(await page.$eval('.drop-mark[data-node="s1"] title', (e) => e.textContent)).toBe('dropped at s1:eth1: MTU_EXCEEDED (MTU 1500 < 1550 and DF is set)');
+  });
+
   it.skipIf(missing)('pauses and steps: paused, nothing more arrives; a step delivers exactly the next instant', async () => {
     await open('vxlan.yaml', { control: true });
     await page.select('#speed', '0.01');

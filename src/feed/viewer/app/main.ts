@@ -149,10 +149,8 @@ function controls(): void {
   const s = clock.run;
   const play = byId('play') as HTMLButtonElement;
   const replaying = clock.mode === 'replay';
+  // Watching a run it cannot drive (run --feed), the page pauses, steps and restarts its own replay.
   play.textContent = (replaying ? clock.replaying : s.state === 'playing') ? 'Pause' : 'Play';
-  play.disabled = !replaying && !s.control && s.state !== 'ended';
-  (byId('step') as HTMLButtonElement).disabled = !replaying && !s.control;
-  (byId('restart') as HTMLButtonElement).disabled = !replaying && !s.control;
   (byId('live') as HTMLButtonElement).setAttribute('aria-pressed', String(!replaying));
   byId('run-state').textContent = `run ${s.run} ${s.state}${replaying ? ' · replay' : ''}${s.control ? '' : ' · watching'}`;
 }
@@ -382,7 +380,12 @@ function log(v: View): void {
     const what = e.reason ?? e.detail ?? e.stack?.map((s) => s.layer).join('/') ?? '';
     button.textContent = `${formatTime(e.t)} ${e.node}${e.port === undefined ? '' : `:${e.port}`} ${e.dir}${tenant} ${what}`;
     if (e.tenant !== undefined) button.style.borderLeftColor = v.tenantColour.get(e.tenant) ?? '';
-    button.addEventListener('click', () => select(e.seq));
+    // An event opened from the log is also the moment shown: the view replays from its time.
+    button.addEventListener('click', () => {
+      clock.seek(e.t, performance.now());
+      controls();
+      select(e.seq);
+    });
     li.appendChild(button);
     return li;
   });
