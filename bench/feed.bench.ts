@@ -8,28 +8,15 @@
  * instead of stalling it; the dropped column says how many events that was.
  */
 import { WebSocket } from 'ws';
-import { loadTopology } from '../src/topology/load.js';
 import { runTopology } from '../src/topology/run.js';
 import { startFeed } from '../src/feed/feed.js';
 import { report, type Result } from './harness.js';
+import { floodTopology } from '../test/feed/helpers.js';
 
 const EVENT = '{"kind":"event"';
 const DATAGRAMS = Number(process.env['BENCH_FEED_DATAGRAMS'] ?? 20_000);
 
-const flood = loadTopology(
-  `name: flood
-nodes:
-  h1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
-  h2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }
-  s1: { kind: switch, ports: [p1, p2] }
-links:
-  - endpoints: [h1:eth0, s1:p1]
-  - endpoints: [h2:eth0, s1:p2]
-traffic:
-  - udp: { name: flood, from: h1, to: h2, dstPort: 9, size: 100, rate: 100000pps, count: ${DATAGRAMS} }
-`,
-  'flood.yaml',
-);
+const flood = floodTopology(100, 100_000, DATAGRAMS);
 
 const ROUNDS = Number(process.env["BENCH_FEED_ROUNDS"] ?? 3);
 

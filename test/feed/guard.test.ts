@@ -10,10 +10,10 @@ import { request } from 'node:http';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { loadTopology, loadTopologyFile } from '../../src/topology/load.js';
+import { loadTopologyFile } from '../../src/topology/load.js';
 import { startFeed, type Feed, type FeedOptions } from '../../src/feed/feed.js';
 import type { FeedMetrics } from '../../src/feed/server.js';
-import { connect, feedUrl, isEnded, reference } from './helpers.js';
+import { connect, feedUrl, floodTopology, isEnded, reference } from './helpers.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const vxlan = loadTopologyFile(join(root, 'topologies/vxlan.yaml'));
@@ -237,22 +237,7 @@ describe('the feed guards its door', () => {
 
 describe('clients cannot stall the run', () => {
   // 20 000 datagrams of 1000 bytes: about 120 000 events, tens of MB of JSON, more than socket buffers hold.
-  const flood = loadTopology(
-    `name: flood
-nodes:
-  h1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
-  h2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }
-  s1: { kind: switch, ports: [p1, p2] }
-links:
-  - endpoints: [h1:eth0, s1:p1]
-  - endpoints: [h2:eth0, s1:p2]
-traffic:
-  - udp: { name: flood, from: h1, to: h2, dstPort: 9, size: 1000, rate: 10000pps, count: 20000 }
-expect:
-  - delivered: { traffic: flood, min: 20000 }
-`,
-    'flood.yaml',
-  );
+  const flood = floodTopology(1000, 10_000, 20_000);
 
   it('200 clients dropping abruptly and one that never reads leave the run whole and every queue bounded', async () => {
     const ref = await reference(flood);

@@ -4,6 +4,7 @@ import { runTopology, type RunSummary } from '../../src/topology/run.js';
 import { PcapngWriter } from '../../src/capture/pcapng.js';
 import { MemorySink } from '../../src/capture/sinks.js';
 import type { Topology } from '../../src/topology/types.js';
+import { loadTopology } from '../../src/topology/load.js';
 import type { TraceEvent } from '../../src/trace/events.js';
 import type { FeedEvent, GapMarker, ServerMessage } from '../../src/feed/messages.js';
 
@@ -69,4 +70,24 @@ export async function reference(topology: Topology, seed?: number): Promise<{ ev
   const sink = new MemorySink();
   const summary = await runTopology(topology, { ...(seed !== undefined && { seed }), capture: new PcapngWriter(sink), sinks: [{ event: (e) => events.push(e) }] });
   return { events, pcapng: sink.bytes(), summary };
+}
+
+/** Two hosts on a switch, h1 sending `count` UDP datagrams of `size` bytes at `rate` packets a second to h2 (about 6 trace events each): the feed's load (tests and bench/feed.bench.ts). */
+export function floodTopology(size: number, rate: number, count: number): Topology {
+  return loadTopology(
+    `name: flood
+nodes:
+  h1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
+  h2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }
+  s1: { kind: switch, ports: [p1, p2] }
+links:
+  - endpoints: [h1:eth0, s1:p1]
+  - endpoints: [h2:eth0, s1:p2]
+traffic:
+  - udp: { name: flood, from: h1, to: h2, dstPort: 9, size: ${size}, rate: ${rate}pps, count: ${count} }
+expect:
+  - delivered: { traffic: flood, min: ${count} }
+`,
+    'flood.yaml',
+  );
 }
