@@ -6,9 +6,11 @@
 import { CaptureError, type CaptureErrorCode } from './errors.js';
 import { MAGIC_MICRO, MAGIC_NANO, PCAP_HEADER_LENGTH, RECORD_HEADER_LENGTH } from './pcap.js';
 import {
-  BLOCK_EPB, BLOCK_IDB, BLOCK_SHB, BLOCK_SPB, BYTE_ORDER_MAGIC, OPT_COMMENT, OPT_ENDOFOPT, OPT_EPB_FLAGS,
-  OPT_IF_DESCRIPTION, OPT_IF_NAME, OPT_IF_TSOFFSET, OPT_IF_TSRESOL,
+  BLOCK_DSB, BLOCK_EPB, BLOCK_IDB, BLOCK_SHB, BLOCK_SPB, BYTE_ORDER_MAGIC, OPT_COMMENT, OPT_ENDOFOPT, OPT_EPB_FLAGS,
+  OPT_IF_DESCRIPTION, OPT_IF_NAME, OPT_IF_TSOFFSET, OPT_IF_TSRESOL, SECRETS_ESP,
 } from './pcapng.js';
+import { parseEspSaUatLine } from './esp-secrets.js';
+import type { EspSaRecord } from './writer.js';
 
 export interface CapturedInterface {
   linkType: number;
@@ -38,6 +40,8 @@ export interface CaptureRead {
   format: 'pcap' | 'pcapng';
   interfaces: CapturedInterface[];
   packets: CapturedPacket[];
+  /** ESP SAs from the file's Decryption Secrets Blocks (pcapng), those netloom can open. */
+  espSecrets: EspSaRecord[];
   /** The first damage found; the packets before it are in `packets`. */
   error?: CaptureError;
 }
@@ -47,14 +51,14 @@ const decoder = new TextDecoder();
 export function readCapture(bytes: Uint8Array): CaptureRead {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 4) {
-    return { format: 'pcap', interfaces: [], packets: [], error: new CaptureError('NETLOOM_CAPTURE_TRUNCATED', 'file is shorter than a magic number', 0) };
+    return { format: 'pcap', interfaces: [], packets: [], espSecrets: [], error: new CaptureError('NETLOOM_CAPTURE_TRUNCATED', 'file is shorter than a magic number', 0) };
   }
   if (v.getUint32(0, true) === BLOCK_SHB) return readPcapng(bytes, v);
   return readPcap(bytes, v);
 }
 
 function readPcap(bytes: Uint8Array, v: DataView): CaptureRead {
-  const result: CaptureRead = { format: 'pcap', interfaces: [], packets: [] };
+  const result: CaptureRead = { format: 'pcap', interfaces: [], packets: [], espSecrets: [] };
   const fail = (code: CaptureErrorCode, message: string, at: number) => ({ ...result, error: new CaptureError(code, message, at) });
   let little: boolean;
   if (v.getUint32(0, true) === MAGIC_MICRO || v.getUint32(0, true) === MAGIC_NANO) little = true;
@@ -86,7 +90,7 @@ function readPcap(bytes: Uint8Array, v: DataView): CaptureRead {
 }
 
 function readPcapng(bytes: Uint8Array, v: DataView): CaptureRead {
-  const result: CaptureRead = { format: 'pcapng', interfaces: [], packets: [] };
+  const result: CaptureRead = { format: 'pcapng', interfaces: [], packets: [], espSecrets: [] };
   const fail = (code: CaptureErrorCode, message: string, at: number) => ({ ...result, error: new CaptureError(code, message, at) });
   // Interface ids are per section; `sectionBase` maps them to indexes in result.interfaces.
   let sectionBase = 0;
@@ -156,6 +160,13 @@ function readPcapng(bytes: Uint8Array, v: DataView): CaptureRead {
         }
       }
       result.packets.push(packet);
+    } else if (type === BLOCK_DSB && bodyEnd - body >= 8 && v.getUint32(body, little) === SECRETS_ESP) {
+      const size = v.getUint32(body + 4, little);
+      if (size > bodyEnd - body - 8) return fail('NETLOOM_CAPTURE_CORRUPT', `ESP secrets of ${size} bytes overrun their block`, body + 4);
+      for (const line of decoder.decode(bytes.subarray(body + 8, body + 8 + size)).split('\n')) {
+        const sa = parseEspSaUatLine(line);
+        if (sa !== undefined) result.espSecrets.push(sa);
+      }
     }
     o += length;
   }

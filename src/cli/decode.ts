@@ -55,6 +55,8 @@ export function decodeCommand(hex: string[], options: DecodeCommandOptions): voi
   };
   if (options.pcap !== undefined) {
     const capture = readCapture(readInput(options.pcap, '--pcap'));
+    // The file's own keys (its Decryption Secrets Blocks), after those given with --esp-sa.
+    const withSecrets: DecodeOptions = { ...base, espSAs: [...base.espSAs!, ...capture.espSecrets.map(({ spi, alg, key }) => ({ spi, alg, key }))] };
     capture.packets.forEach((p, i) => {
       const first = firstLayerFor(p.linkType, p.data);
       const iface = capture.interfaces[p.interfaceId]?.name;
@@ -67,7 +69,7 @@ export function decodeCommand(hex: string[], options: DecodeCommandOptions): voi
         ...(p.comments && { comments: p.comments }),
       };
       const label = [`# packet ${i + 1}, ${p.data.length} bytes`, iface && `on ${iface}`, p.direction, ...(p.comments ?? []).map((c) => `"${c}"`)].filter(Boolean).join(', ');
-      show(p.data, first ? { ...base, first } : { ...base, first: 'payload' }, label, frame);
+      show(p.data, first ? { ...withSecrets, first } : { ...withSecrets, first: 'payload' }, label, frame);
     });
     process.stdout.write(printable(out.join('\n')) + (out.length > 0 ? '\n' : ''));
     if (capture.error) throw capture.error;

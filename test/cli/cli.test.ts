@@ -82,11 +82,16 @@ describe('netloom CLI', () => {
     expect(r.stderr).toContain(
       `decrypt ESP in tshark or Wireshark with: -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE -o esp.do_esp_sequence_analysis:FALSE -o 'uat:esp_sa:"IPv4","10.0.0.1","10.0.0.2","0x00001234","AES-GCM with 16 octet ICV [RFC4106]","0x000102030405060708090a0b0c0d0e0fdeadbeef","NULL",""'`,
     );
-    const lines = netloom(['decode', '--json', '--pcap', file]).stdout.trim().split('\n').map((l) => JSON.parse(l) as { frame: unknown });
+    const lines = netloom(['decode', '--json', '--pcap', file]).stdout.trim().split('\n').map((l) => JSON.parse(l) as { frame: unknown; layers: { layer: string }[] });
     expect(lines.map((l) => l.frame)).toEqual([
       { number: 1, timestampNs: '0', interface: 'craft' },
       { number: 2, timestampNs: '1000000', interface: 'craft' },
     ]);
+    // The file carries its keys (a Decryption Secrets Block): decode opens the ESP with them, as Wireshark does.
+    expect(lines[1]!.layers.map((l) => l.layer)).toEqual(['ethernet', 'ipv4', 'esp', 'ipv4', 'udp']);
+    // A key given with --esp-sa comes first: a wrong one is the one used.
+    const wrong = netloom(['decode', '--json', '--pcap', file, '--esp-sa', 'spi=0x1234,alg=aes-gcm-128,key=0xff0102030405060708090a0b0c0d0e0fdeadbeef']);
+    expect(JSON.parse(wrong.stdout.trim().split('\n')[1]!).error).toMatchObject({ code: 'NETLOOM_ESP_ICV_FAILURE', layer: 'esp' });
   });
 
   it('streams pcapng to standard output with --pcap -', () => {
