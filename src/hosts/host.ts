@@ -7,6 +7,7 @@ import type { HostSpec } from '../topology/types.js';
 import { encode } from '../wire/encode.js';
 import { finish, internetChecksum, sumWords } from '../wire/checksum.js';
 import { u16, u32 } from '../wire/read.js';
+import { ICMP_CODE_NAMES, ICMP_TYPE_NAMES } from '../wire/icmp.js';
 import { ETH_HEADER, IpNode, type Interface, type NextHop, FIRST_FREE_TIMER, packetOf } from './ip-node.js';
 import { ipv4ToNumber, numberToIpv4 } from './addressing.js';
 
@@ -255,15 +256,11 @@ export class Host extends IpNode {
   }
 }
 
-const ICMP_ERROR_NAMES: Record<number, string> = { 3: 'destination unreachable', 4: 'source quench', 5: 'redirect', 11: 'time exceeded', 12: 'parameter problem' };
-/** Destination unreachable codes (RFC 792, RFC 1191 for code 4). */
-const UNREACHABLE: Record<number, string> = { 0: 'net unreachable', 1: 'host unreachable', 2: 'protocol unreachable', 3: 'port unreachable', 5: 'source route failed', 13: 'communication administratively prohibited' };
-
 /** An ICMP error as a person reads it: "fragmentation needed, next-hop MTU 1400" rather than "destination unreachable". */
 function icmpErrorName(type: number, code: number, nextHopMtu: number): string {
   if (type === 3 && code === 4) return `fragmentation needed, next-hop MTU ${nextHopMtu}`;
-  if (type === 3) return `destination unreachable (${UNREACHABLE[code] ?? `code ${code}`})`;
-  return ICMP_ERROR_NAMES[type] ?? `ICMP type ${type}`;
+  if (type === 3) return `destination unreachable (${ICMP_CODE_NAMES[3]![code] ?? `code ${code}`})`;
+  return ICMP_TYPE_NAMES[type] ?? `ICMP type ${type}`;
 }
 
 function setChecksum(b: Uint8Array, start: number, end: number, at: number): void {

@@ -50,7 +50,7 @@ export function parseSpec(spec: string): LayerSpec[] {
     const nameAt = pos;
     const name = word();
     if (name === '') fail(`expected a layer name (${LAYER_NAMES.join(', ')})`);
-    if (!isLayerName(name)) fail(`unknown layer "${name}"; layers are ${LAYER_NAMES.join(', ')}`, nameAt);
+    if (!isLayerName(name)) fail(`unknown layer "${name}"; ${layerHint(name)}layers are ${LAYER_NAMES.join(', ')}`, nameAt);
     pos += name.length;
     const layerName = name as LayerName;
     const layer: Record<string, unknown> = { layer: layerName };
@@ -193,4 +193,19 @@ function parseInteger(text: string): number | undefined {
   if (/^0x[0-9a-f]+$/i.test(text)) return parseInt(text.slice(2), 16);
   if (/^[0-9]+$/.test(text)) return parseInt(text, 10);
   return undefined;
+}
+
+/** Scapy's names for netloom's layers: people arrive with `Ether/IP/UDP` in their fingers. */
+const SCAPY_LAYERS: Readonly<Record<string, LayerName>> = {
+  Ether: 'ethernet', Dot1Q: 'vlan', Dot1AD: 'vlan', ARP: 'arp', IP: 'ipv4', IPv6: 'ipv6', ICMP: 'icmp', ICMPv6EchoRequest: 'icmpv6',
+  ICMPv6EchoReply: 'icmpv6', ICMPv6PacketTooBig: 'icmpv6', ICMPv6DestUnreach: 'icmpv6', UDP: 'udp', TCP: 'tcp', VXLAN: 'vxlan', GRE: 'gre',
+  ESP: 'esp', Raw: 'payload', Padding: 'payload',
+};
+
+/** `did you mean ethernet (Scapy's Ether)? ` for a Scapy name or another spelling of one of ours; nothing otherwise. */
+function layerHint(name: string): string {
+  const scapy = Object.hasOwn(SCAPY_LAYERS, name) ? SCAPY_LAYERS[name] : undefined;
+  if (scapy !== undefined) return `did you mean ${scapy} (Scapy's ${name})? `;
+  const ours = LAYER_NAMES.find((l) => l === name.toLowerCase());
+  return ours === undefined ? '' : `did you mean ${ours}? `;
 }

@@ -11,6 +11,7 @@ import { decodeTolerant, type LayerSpan } from './decode.js';
 import { encode } from './encode.js';
 import { decode } from './decode.js';
 import { toHex } from './addresses.js';
+import { ICMP_CODE_NAMES, ICMP_TYPE_NAMES, ICMPV6_CODE_NAMES, ICMPV6_TYPE_NAMES } from './icmp.js';
 
 const ETHERTYPE_NAMES: Record<number, string> = {
   0x0800: 'IPv4', 0x0806: 'ARP', 0x8100: '802.1Q VLAN', 0x88a8: '802.1ad QinQ', 0x86dd: 'IPv6',
@@ -25,6 +26,21 @@ const TYPE_FIELDS: Record<string, Record<number, string>> = {
   etherType: ETHERTYPE_NAMES, tpid: ETHERTYPE_NAMES, protocol: IP_PROTOCOL_NAMES, nextHeader: IP_PROTOCOL_NAMES,
 };
 const TUNNELS: Record<string, string> = { vxlan: 'VXLAN', gre: 'GRE', esp: 'ESP' };
+const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'NS'];
+
+/** What a field's value means where its layer says: TCP flags, ICMP and ICMPv6 types and codes. */
+function meaning(layer: Layer, field: string): string | undefined {
+  if (layer.layer === 'tcp' && field === 'flags') {
+    const set = TCP_FLAG_NAMES.filter((_, bit) => layer.flags & (1 << bit));
+    return set.length === 0 ? 'none' : set.join(', ');
+  }
+  if (layer.layer === 'icmp' || layer.layer === 'icmpv6') {
+    const [types, codes] = layer.layer === 'icmp' ? [ICMP_TYPE_NAMES, ICMP_CODE_NAMES] : [ICMPV6_TYPE_NAMES, ICMPV6_CODE_NAMES];
+    if (field === 'type') return types[layer.type];
+    if (field === 'code') return codes[layer.type]?.[layer.code];
+  }
+  return undefined;
+}
 const CHECKSUMMED = new Set(['ipv4', 'udp', 'tcp', 'icmp', 'icmpv6', 'gre']);
 
 export function explain(bytes: Uint8Array, options: DecodeOptions = {}): string {
@@ -46,6 +62,8 @@ export function explain(bytes: Uint8Array, options: DecodeOptions = {}): string 
     for (const [field, value] of Object.entries(layer)) {
       if (field === 'layer' || value === undefined) continue;
       let shown = formatValue(layer.layer === 'gre' && field === 'protocol' ? 'etherType' : field, value);
+      const means = meaning(layer, field);
+      if (means !== undefined) shown += ` (${means})`;
       if (field === 'checksum' && verdict !== undefined) shown += ` ${verdict}`;
       const place = places[field];
       const at = place === undefined || place[1] === 0 ? '' : byteRange(span.start + place[0], place[1]);

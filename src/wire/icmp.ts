@@ -24,6 +24,30 @@ export const ICMPV6_TYPE = {
   ECHO_REQUEST: 128, ECHO_REPLY: 129,
 } as const;
 
+/** What ICMPv4 types and codes mean, as Wireshark names them (RFC 792, RFC 1191, RFC 1812). */
+export const ICMP_TYPE_NAMES: Readonly<Record<number, string>> = {
+  0: 'echo reply', 3: 'destination unreachable', 4: 'source quench', 5: 'redirect', 8: 'echo request', 9: 'router advertisement',
+  10: 'router solicitation', 11: 'time exceeded', 12: 'parameter problem', 13: 'timestamp', 14: 'timestamp reply',
+};
+export const ICMP_CODE_NAMES: Readonly<Record<number, Readonly<Record<number, string>>>> = {
+  3: {
+    0: 'net unreachable', 1: 'host unreachable', 2: 'protocol unreachable', 3: 'port unreachable', 4: 'fragmentation needed',
+    5: 'source route failed', 6: 'destination network unknown', 7: 'destination host unknown', 9: 'network administratively prohibited',
+    10: 'host administratively prohibited', 13: 'communication administratively prohibited',
+  },
+  5: { 0: 'for the network', 1: 'for the host', 2: 'for the type of service and network', 3: 'for the type of service and host' },
+  11: { 0: 'TTL exceeded in transit', 1: 'fragment reassembly time exceeded' },
+};
+/** ICMPv6 (RFC 4443, RFC 4861). */
+export const ICMPV6_TYPE_NAMES: Readonly<Record<number, string>> = {
+  1: 'destination unreachable', 2: 'packet too big', 3: 'time exceeded', 4: 'parameter problem', 128: 'echo request', 129: 'echo reply',
+  133: 'router solicitation', 134: 'router advertisement', 135: 'neighbor solicitation', 136: 'neighbor advertisement', 137: 'redirect',
+};
+export const ICMPV6_CODE_NAMES: Readonly<Record<number, Readonly<Record<number, string>>>> = {
+  1: { 0: 'no route to destination', 1: 'administratively prohibited', 3: 'address unreachable', 4: 'port unreachable' },
+  3: { 0: 'hop limit exceeded in transit', 1: 'fragment reassembly time exceeded' },
+};
+
 /** ICMPv4 types that quote the invoking datagram. */
 export const ICMP_ERRORS: ReadonlySet<number> = new Set<number>([3, 4, 5, 11, 12]);
 

@@ -29,7 +29,13 @@ describe('craft spec', () => {
 
   it.each([
     ['', 1, 'empty spec'],
-    ['ethernet/ipx', 10, 'unknown layer "ipx"'],
+    ['ethernet/ipx', 10, 'unknown layer "ipx"; layers are ethernet, vlan'],
+    // Scapy's names, and ours in another case, get a did-you-mean.
+    ['Ether/IP/UDP', 1, 'unknown layer "Ether"; did you mean ethernet (Scapy\'s Ether)? layers are'],
+    ['ethernet/Dot1Q(vlan=5)', 10, 'unknown layer "Dot1Q"; did you mean vlan (Scapy\'s Dot1Q)?'],
+    ['ethernet/ipv4/Raw', 15, 'unknown layer "Raw"; did you mean payload (Scapy\'s Raw)?'],
+    ['ethernet/IPv4', 10, 'unknown layer "IPv4"; did you mean ipv4? layers are'],
+    ['ethernet/constructor', 10, 'unknown layer "constructor"; layers are'],
     ['ipv4(ttl=64', 12, 'missing ")"'],
     ['ipv4(ttl)', 9, 'expected "=" after ttl'],
     ['ipv4(tll=1)', 6, 'ipv4 has no field "tll"'],

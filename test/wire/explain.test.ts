@@ -20,6 +20,19 @@ describe('explain', () => {
     expect(text).toMatch(/\(quoted\)[^]*checksum {8}0x6fc2\n/);
   });
 
+  it('names TCP flags and ICMP and ICMPv6 types and codes', () => {
+    const tcp = explain(encode([{ layer: 'ethernet' }, { layer: 'ipv4' }, { layer: 'tcp', flags: 0x12 }]));
+    expect(tcp).toContain('  47        flags           0x12 (SYN, ACK)\n');
+    expect(explain(encode([{ layer: 'ethernet' }, { layer: 'ipv4' }, { layer: 'tcp', flags: 0 }]))).toContain(' flags           0x00 (none)\n');
+    const fragNeeded = explain(fromHex(FIXTURES.icmpfragneeded));
+    expect(fragNeeded).toContain('  34        type            3 (destination unreachable)\n  35        code            4 (fragmentation needed)\n');
+    const echo = explain(encode([{ layer: 'ethernet' }, { layer: 'ipv4' }, { layer: 'icmp', type: 8, code: 0 }]));
+    expect(echo).toContain('  34        type            8 (echo request)\n  35        code            0\n');
+    const v6 = explain(encode([{ layer: 'ethernet' }, { layer: 'ipv6', src: '2001:db8::1', dst: '2001:db8::2' }, { layer: 'icmpv6', type: 2, code: 0 }]));
+    expect(v6).toContain('  54        type            2 (packet too big)\n');
+    expect(explain(encode([{ layer: 'ethernet' }, { layer: 'ipv4' }, { layer: 'icmp', type: 200, code: 9 }]))).toContain('  34        type            200\n  35        code            9\n');
+  });
+
   it('places the ESP trailer after the inner packet and counts it as encapsulation', () => {
     const key = fromHex('000102030405060708090a0b0c0d0e0fdeadbeef');
     const text = explain(fromHex(FIXTURES.espgcm), { espSAs: [{ spi: 0x1234, alg: 'aes-gcm-128', key }] });
