@@ -10,7 +10,7 @@ import { openCapture } from '../capture/open.js';
 import { tsharkEspOptions } from '../capture/esp-secrets.js';
 import type { EspSaRecord } from '../capture/writer.js';
 import { UsageError, isUserError } from './errors.js';
-import { readInput } from './io.js';
+import { readInput, registryWithVxlanPorts } from './io.js';
 import { printable } from './output.js';
 
 export interface CraftOptions {
@@ -19,6 +19,8 @@ export interface CraftOptions {
   json?: boolean;
   pcap?: string;
   force?: boolean;
+  /** UDP ports also shown as VXLAN, as decode --vxlan-port. */
+  vxlanPort: string[];
 }
 
 /** A spec and, for one read from --file, where it is ("specs.txt:3"). */
@@ -40,6 +42,7 @@ class SpecLineError extends Error {
 }
 
 export function craft(specs: string[], options: CraftOptions): void {
+  const registry = registryWithVxlanPorts(options.vxlanPort);
   const sources: SourcedSpec[] = specs.map((spec) => ({ spec }));
   if (options.file !== undefined) {
     const text = new TextDecoder().decode(readInput(options.file, '--file'));
@@ -78,7 +81,7 @@ export function craft(specs: string[], options: CraftOptions): void {
   // teaching view report what decode makes of them, from the spec's own first layer.
   const out: string[] = [];
   for (const p of packets) {
-    const decodeOptions = { espSAs: p.sas, first: p.layers[0]?.layer ?? 'payload' };
+    const decodeOptions = { registry, espSAs: p.sas, first: p.layers[0]?.layer ?? 'payload' };
     if (options.hex) out.push(toHex(p.bytes));
     else if (options.json) {
       out.push(JSON.stringify(decodedToJson(decodeTolerant(p.bytes, decodeOptions))));

@@ -3,12 +3,11 @@ import { decodeTolerant } from '../wire/decode.js';
 import { explain } from '../wire/explain.js';
 import { decodedToJson } from '../wire/json.js';
 import { LAYER_NAMES, isLayerName, type LayerName } from '../wire/layers.js';
-import { defaultRegistry } from '../wire/registry.js';
 import type { DecodeOptions } from '../wire/codec.js';
 import { readCapture } from '../capture/read.js';
 import { LINKTYPE_ETHERNET } from '../capture/writer.js';
 import { UsageError } from './errors.js';
-import { hexArgument, parseEspSa, readInput, readStdinText } from './io.js';
+import { hexArgument, parseEspSa, readInput, readStdinText, registryWithVxlanPorts } from './io.js';
 import { printable } from './output.js';
 
 export interface DecodeCommandOptions {
@@ -30,15 +29,7 @@ export function decodeCommand(hex: string[], options: DecodeCommandOptions): voi
   if (!isLayerName(options.first)) {
     throw new UsageError(`--first "${options.first}" is not a layer (${LAYER_NAMES.join(', ')})`);
   }
-  let registry = defaultRegistry;
-  if (options.vxlanPort.length > 0) {
-    registry = defaultRegistry.clone();
-    for (const text of options.vxlanPort) {
-      const port = Number(text);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--vxlan-port "${text}" is not a UDP port`);
-      registry.bindUdpPort(port, 'vxlan');
-    }
-  }
+  const registry = registryWithVxlanPorts(options.vxlanPort);
   const base: DecodeOptions = { registry, espSAs: options.espSa.map(parseEspSa), first: options.first as LayerName };
   const out: string[] = [];
   let failures = 0;

@@ -4,6 +4,7 @@ import { UsageError } from './errors.js';
 import { fromHex } from '../wire/addresses.js';
 import { ESP_ALGORITHMS, type SecurityAssociation } from '../wire/esp-sa.js';
 import type { EspAlgorithm } from '../wire/layers.js';
+import { defaultRegistry, type LayerRegistry } from '../wire/registry.js';
 
 export function readInput(path: string, option: string): Uint8Array {
   try {
@@ -52,4 +53,16 @@ export function parseEspSa(text: string): SecurityAssociation {
   const expected = ESP_ALGORITHMS[alg as EspAlgorithm].keyMaterialLength;
   if (keyBytes.length !== expected) throw new UsageError(`--esp-sa: ${alg} takes ${expected} bytes of key material, got ${keyBytes.length}`);
   return { spi, alg: alg as EspAlgorithm, key: keyBytes };
+}
+
+/** The layer registry with each `--vxlan-port` also decoded as VXLAN (Linux's 8472, say). */
+export function registryWithVxlanPorts(ports: readonly string[]): LayerRegistry {
+  if (ports.length === 0) return defaultRegistry;
+  const registry = defaultRegistry.clone();
+  for (const text of ports) {
+    const port = Number(text);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--vxlan-port "${text}" is not a UDP port`);
+    registry.bindUdpPort(port, 'vxlan');
+  }
+  return registry;
 }

@@ -45,6 +45,7 @@ esp(spi=…,seq=…,alg=aes-gcm-128,key=0x…) encrypts the layers after it.
 
 Example:
   netloom craft 'ethernet/ipv4(src=10.0.0.1,dst=10.0.0.2)/udp(dstPort=4789)/vxlan(vni=5000)/ethernet/ipv4/icmp'`)
+  .option('--vxlan-port <port>', 'also show this UDP destination port as VXLAN (repeatable)', collect, [])
   .action((specs: string[], options) => run(async () => (await import('./craft.js')).craft(specs, options)));
 
 program

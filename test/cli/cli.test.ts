@@ -63,6 +63,19 @@ describe('netloom CLI', () => {
     expect(JSON.parse(wrong.stdout).error).toMatchObject({ code: 'NETLOOM_ESP_ICV_FAILURE', layer: 'esp', offset: 34 });
   });
 
+  it('shows another UDP port as VXLAN with --vxlan-port, in craft as in decode', () => {
+    const spec = 'ethernet/ipv4/udp(dstPort=8472)/vxlan(vni=7)/ethernet/ipv4/icmp';
+    const layers = (out: string) => (JSON.parse(out) as { layers: { layer: string }[] }).layers.map((l) => l.layer);
+    expect(layers(netloom(['craft', spec, '--json']).stdout)).toEqual(['ethernet', 'ipv4', 'udp', 'payload']);
+    const crafted = netloom(['craft', spec, '--json', '--vxlan-port', '8472']);
+    expect(layers(crafted.stdout)).toEqual(['ethernet', 'ipv4', 'udp', 'vxlan', 'ethernet', 'ipv4', 'icmp']);
+    const hex = netloom(['craft', spec, '--hex']).stdout.trim();
+    expect(layers(netloom(['decode', '--json', '--vxlan-port', '8472', hex]).stdout)).toEqual(['ethernet', 'ipv4', 'udp', 'vxlan', 'ethernet', 'ipv4', 'icmp']);
+    for (const command of [['craft', spec], ['decode', hex]]) {
+      expect(netloom([...command, '--vxlan-port', '65536'])).toMatchObject({ status: 2, stderr: 'netloom: NETLOOM_USAGE: --vxlan-port "65536" is not a UDP port\n' });
+    }
+  });
+
   it('writes a pcap, refuses to overwrite it without --force, and decodes it', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'netloom-')), 'out.pcap');
     expect(netloom(['craft', VXLAN_SPEC, ESP_SPEC, '--pcap', file]).status).toBe(0);
