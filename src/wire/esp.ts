@@ -43,6 +43,12 @@ function resolveSa(spec: SpecOf<'esp'>, f: EncodeFrame, i: number, at: number): 
   if (sa !== undefined && spec.alg !== undefined && spec.alg !== sa.alg) {
     throw new WireError('NETLOOM_FIELD_CONFLICT', `alg ${spec.alg} differs from the SA's ${sa.alg}`, 'esp', at);
   }
+  // Unkeyed, ESP carries its bytes as they are: ciphertext given as payload, never layers in plaintext.
+  const after = f.layers.length - i - 1;
+  if (sa === undefined && !inPacketCutShort(f.layers, i) && (after > 1 || (after === 1 && f.layers[i + 1]!.layer !== 'payload'))) {
+    const names = f.layers.slice(i + 1).map((l) => l.layer).join('/');
+    throw new WireError('NETLOOM_ESP_NO_SA', `no alg and key, and no SA for spi ${spi}: ${names} would go out unencrypted; give alg and key (or an SA), or follow esp with payload (its ciphertext)`, 'esp', at);
+  }
   return sa;
 }
 

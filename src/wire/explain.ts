@@ -43,9 +43,18 @@ function meaning(layer: Layer, field: string): string | undefined {
 }
 const CHECKSUMMED = new Set(['ipv4', 'udp', 'tcp', 'icmp', 'icmpv6', 'gre']);
 
+/** ESP that an SA did not open: the wrong key, bad padding, a replay. */
+const ESP_NOT_OPENED = new Set(['NETLOOM_ESP_ICV_FAILURE', 'NETLOOM_ESP_BAD_PADDING', 'NETLOOM_ESP_REPLAY']);
+
 export function explain(bytes: Uint8Array, options: DecodeOptions = {}): string {
   const spans: LayerSpan[] = [];
-  const { layers, error } = decodeTolerant(bytes, options, spans);
+  let { layers, error } = decodeTolerant(bytes, options, spans);
+  if (error !== undefined && ESP_NOT_OPENED.has(error.code) && error.offset + 8 <= bytes.length) {
+    // What did not open is shown as the wire has it (SPI, sequence number, ciphertext), and why.
+    const spi = new DataView(bytes.buffer, bytes.byteOffset + error.offset, 4).getUint32(0);
+    spans.length = 0;
+    ({ layers } = decodeTolerant(bytes, { ...options, espSAs: (options.espSAs ?? []).filter((sa) => sa.spi !== spi) }, spans));
+  }
   const out: string[] = [];
   let depth = 0;
   let quoted = false;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decode, decodeTolerant, encode, encodeInto, fromHex, toHex, ReplayWindow, WireError } from '../../src/index.js';
+import { decode, decodeTolerant, encode, encodeInto, explain, fromHex, toHex, ReplayWindow, WireError } from '../../src/index.js';
 import type { SecurityAssociation } from '../../src/index.js';
 import { FIXTURES } from './fixtures.js';
 import { codecTests } from './harness.js';
@@ -64,6 +64,27 @@ describe('esp', () => {
   it('reports a wrong key as an ICV failure at the ESP header', () => {
     const wrong = { ...gcm128, key: fromHex('ff0102030405060708090a0b0c0d0e0fdeadbeef') };
     expect(() => decode(packet, { espSAs: [wrong] })).toThrow(expect.objectContaining({ code: 'NETLOOM_ESP_ICV_FAILURE', layer: 'esp', offset: 34 }));
+  });
+
+  it('still shows SPI and sequence number when the key is wrong, then the ciphertext and why', () => {
+    const wrong = { ...gcm128, key: fromHex('ff0102030405060708090a0b0c0d0e0fdeadbeef') };
+    const text = explain(packet, { espSAs: [wrong] });
+    expect(text).toContain('esp  bytes 34-41 (8)\n  34-37     spi             0x00001234 (4660)\n  38-41     seq             1\n  payload  bytes 42-');
+    expect(text).toContain('! NETLOOM_ESP_ICV_FAILURE: esp at byte 34: ICV check failed (wrong key, or the packet was changed)\n');
+  });
+
+  it('refuses to send layers in plaintext behind an ESP header with no key and no SA', () => {
+    const specs = [{ layer: 'ethernet' }, { layer: 'ipv4' }, { layer: 'esp', spi: 5 }, { layer: 'ipv4' }, { layer: 'udp' }] as const;
+    expect(() => encode(specs)).toThrow(
+      expect.objectContaining({
+        code: 'NETLOOM_ESP_NO_SA',
+        offset: 34,
+        message: 'esp at byte 34: no alg and key, and no SA for spi 5: ipv4/udp would go out unencrypted; give alg and key (or an SA), or follow esp with payload (its ciphertext)',
+      }),
+    );
+    // Ciphertext given as it is, or nothing after the header, is what an unkeyed ESP carries.
+    expect(toHex(encode([{ layer: 'ipv4', src: '1.1.1.1', dst: '2.2.2.2' }, { layer: 'esp', spi: 5, seq: 2 }, { layer: 'payload', data: fromHex('abcd') }])).slice(40)).toBe('0000000500000002abcd');
+    expect(encode([{ layer: 'ipv4' }, { layer: 'esp', spi: 5 }]).length).toBe(28);
   });
 
   it('reports any flipped byte after the SPI as an ICV failure, never a crash', () => {
