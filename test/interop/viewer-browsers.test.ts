@@ -40,9 +40,10 @@ describe.each(BROWSERS)('the viewer in headless $name', ({ browser: kind, path, 
   let feed: Feed | undefined;
   const errors: string[] = [];
 
+  // Firefox takes seconds to start, more on a busy machine.
   beforeAll(async () => {
     if (!missing) browser = await puppeteer.launch({ browser: kind, executablePath: path, headless: true, args: [...args] });
-  });
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
   });
