@@ -73,8 +73,8 @@ export const FIELDS: FieldDef[] = [
   f('nw_ttl', ['NXM_NX_IP_TTL'], W.NW_TTL, 1, 8, false, 'ip'),
   f('tp_src', ['tcp_src', 'udp_src', 'sctp_src', 'NXM_OF_TCP_SRC', 'NXM_OF_UDP_SRC', 'OXM_OF_TCP_SRC', 'OXM_OF_UDP_SRC', 'OXM_OF_SCTP_SRC'], W.TP_SRC, 1, 16, true, 'tcp-udp-sctp'),
   f('tp_dst', ['tcp_dst', 'udp_dst', 'sctp_dst', 'NXM_OF_TCP_DST', 'NXM_OF_UDP_DST', 'OXM_OF_TCP_DST', 'OXM_OF_UDP_DST', 'OXM_OF_SCTP_DST'], W.TP_DST, 1, 16, true, 'tcp-udp-sctp'),
-  f('icmp_type', ['icmpv4_type', 'NXM_OF_ICMP_TYPE', 'OXM_OF_ICMPV4_TYPE'], W.TP_SRC, 1, 8, false, 'icmp'),
-  f('icmp_code', ['icmpv4_code', 'NXM_OF_ICMP_CODE', 'OXM_OF_ICMPV4_CODE'], W.TP_DST, 1, 8, false, 'icmp'),
+  f('icmp_type', ['NXM_OF_ICMP_TYPE', 'OXM_OF_ICMPV4_TYPE'], W.TP_SRC, 1, 8, false, 'icmp'),
+  f('icmp_code', ['NXM_OF_ICMP_CODE', 'OXM_OF_ICMPV4_CODE'], W.TP_DST, 1, 8, false, 'icmp'),
   f('arp_op', ['NXM_OF_ARP_OP', 'OXM_OF_ARP_OP'], W.NW_PROTO, 1, 16, false, 'arp'),
   f('arp_spa', ['NXM_OF_ARP_SPA', 'OXM_OF_ARP_SPA'], W.NW_SRC, 1, 32, true, 'arp', 'ipv4'),
   f('arp_tpa', ['NXM_OF_ARP_TPA', 'OXM_OF_ARP_TPA'], W.NW_DST, 1, 32, true, 'arp', 'ipv4'),
@@ -93,8 +93,30 @@ for (const def of FIELDS) {
   for (const alias of def.aliases) BY_NAME.set(alias, def);
 }
 
+/** A field by any of its names, NXM_* and OXM_* included, as a subfield (`NXM_NX_REG0[0..7]`) names it. */
 export function fieldByName(name: string): FieldDef | undefined {
   return BY_NAME.get(name);
+}
+
+/** NXM_* and OXM_* names name a field only in subfield syntax: ovs-ofctl refuses them as a match key or a set_field destination. */
+const WIRE_NAME = /^(NXM|OXM)_/;
+
+/** A field by a name ovs-ofctl reads as a match key (`reg0=5`) or a set_field destination. */
+export function fieldByKeyword(name: string): FieldDef | undefined {
+  return WIRE_NAME.test(name) ? undefined : BY_NAME.get(name);
+}
+
+/**
+ * The IP protocol a write or read of the field under this name needs, where the name says more
+ * than the field: netloom keeps one tp_src for TCP, UDP and SCTP, but OVS's tcp_src, udp_src and
+ * sctp_src are three fields (and tp_src is tcp_src), so `udp,actions=set_field:22->tp_dst` is
+ * inconsistent. In a match OVS reads any of them as the flow's own protocol.
+ */
+export function l4ProtocolOfName(name: string): number | undefined {
+  if (/^(tp_|tcp_|NXM_OF_TCP_|OXM_OF_TCP_)/.test(name)) return 6;
+  if (/^(udp_|NXM_OF_UDP_|OXM_OF_UDP_)/.test(name)) return 17;
+  if (/^(sctp_|OXM_OF_SCTP_)/.test(name)) return 132;
+  return undefined;
 }
 
 /** A whole field's value in flow words (or a match's masks), as a bigint. */

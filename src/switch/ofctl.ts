@@ -11,14 +11,20 @@ import { pointAt } from '../wire/errors.js';
 import { isIpv4, numberToIpv6, numberToMac } from '../wire/addresses.js';
 import { VLAN_CFI } from '../wire/flowkey.js';
 import { ipv4ToNumber, numberToIpv4, prefixMask } from '../hosts/addressing.js';
-import { FIELD_NAMES, W, fieldByName, readField, type FieldDef, type Prerequisite } from './fields.js';
+import { FIELD_NAMES, W, fieldByKeyword, fieldByName, l4ProtocolOfName, readField, type FieldDef, type Prerequisite } from './fields.js';
 import { Match, PACKET_IN_REASONS, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
 /** The first port number OpenFlow 1.0 reserves: above it no physical port. */
 export const OFPP_MAX = 0xff00;
 export const OFPP_IN_PORT = 0xfff8;
+const OFPP_TABLE = 0xfff9;
+const OFPP_NORMAL = 0xfffa;
+const OFPP_FLOOD = 0xfffb;
+const OFPP_ALL = 0xfffc;
 export const OFPP_CONTROLLER = 0xfffd;
 export const OFPP_LOCAL = 0xfffe;
+/** OpenFlow 1.1's 32-bit reserved port numbers start here; OVS reads them as 1.0's (0xffffff00 + n is 0xff00 + n). */
+const OFPP11_MAX = 0xffffff00;
 export const DEFAULT_PRIORITY = 32768;
 const ETH_IP = 0x0800;
 const ETH_IPV6 = 0x86dd;
@@ -41,6 +47,27 @@ export class FlowSyntaxError extends Error {
 
 /** A lookup table with no prototype: a name such as `constructor` or `__proto__` is no entry. */
 const names = <T>(entries: Record<string, T>): Readonly<Record<string, T>> => Object.assign(Object.create(null) as Record<string, T>, entries);
+
+/** Open vSwitch fields (ovs-fields(7)) netloom does not have yet: refused as such, not as unknown. */
+const NOT_YET_FIELD = /^(vlan_vid|vlan_pcp|icmpv6_type|icmpv6_code|nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|tcp_flags|ip_frag|nw_frag|conj_id|pkt_mark|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
+
+/** Reserved ports by the names ovs-ofctl reads, in any case (OVS's ofputil_port_from_string). */
+const RESERVED_PORTS = names<number>({
+  in_port: OFPP_IN_PORT, table: OFPP_TABLE, normal: OFPP_NORMAL, flood: OFPP_FLOOD, all: OFPP_ALL, controller: OFPP_CONTROLLER, local: OFPP_LOCAL, any: OFPP_NONE, none: OFPP_NONE,
+});
+
+/**
+ * A port as OVS's ofputil_port_from_string reads it: a decimal number (1.1's 32-bit reserved
+ * numbers as 1.0's), a reserved name in any case, then a name of `options.ports`; undefined for
+ * anything else, hex included (`in_port=0x1` names no port to OVS).
+ */
+function portNumber(text: string, options: ParseOptions): number | undefined {
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    return n <= 0xffff ? n : n >= OFPP11_MAX && n <= 0xffffffff ? n - OFPP11_MAX + OFPP_MAX : undefined;
+  }
+  return RESERVED_PORTS[text.toLowerCase()] ?? options.ports?.get(text);
+}
 
 const SHORTHANDS = names<[number, number | undefined]>({
   ip: [ETH_IP, undefined], ipv6: [ETH_IPV6, undefined], arp: [ETH_ARP, undefined], rarp: [0x8035, undefined],
@@ -140,32 +167,44 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
     table: 0, priority: DEFAULT_PRIORITY, cookie: 0n, idleTimeout: 0, hardTimeout: 0, match: new Match(),
     matchText: '', actions: [], actionsText: '', packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,
   };
+  // Where each field was set, and to what: a field given twice must be given the same value
+  // (ovs-ofctl would silently keep the last), so `ip,tcp` is fine and `tcp,udp` is not.
   const seen = new Map<string, number>();
+  const settings = new Map<string, string>();
   for (const token of splitTop(matchPart, 0, false, fail)) {
     const eq = token.text.indexOf('=');
     const key = (eq < 0 ? token.text : token.text.slice(0, eq)).trim();
     const value = eq < 0 ? undefined : token.text.slice(eq + 1).trim();
     const valueAt = token.at + (eq < 0 ? 0 : eq + 1 + (token.text.slice(eq + 1).length - token.text.slice(eq + 1).trimStart().length));
-    const canonical = SHORTHANDS[key] ? 'dl_type' : (fieldByName(key)?.name ?? key);
-    if (seen.has(canonical) && !(key in SHORTHANDS && canonical === 'dl_type' && seen.get('shorthand') === undefined)) {
-      fail(token.at, `${key} is set twice`);
-    }
-    seen.set(canonical, token.at);
+    const settle = (name: string, setting: string) => {
+      const before = settings.get(name);
+      if (before !== undefined && before !== setting) fail(token.at, `${key} is set twice, to different values (ovs-ofctl would silently keep the last)`);
+      settings.set(name, setting);
+      seen.set(name, token.at);
+    };
     if (key in SHORTHANDS) {
       if (value !== undefined) fail(token.at, `${key} takes no value`);
-      seen.set('shorthand', token.at);
       const [dlType, proto] = SHORTHANDS[key]!;
+      settle('dl_type', `${dlType}/${0xffff}`);
       rule.match.set(W.DL_TYPE, dlType, 0xffff);
       if (proto !== undefined) {
+        settle('nw_proto', `${proto}/${0xff}`);
         rule.match.set(W.NW_PROTO, proto, 0xff);
-        seen.set('nw_proto', token.at);
       }
       continue;
     }
     if (value === undefined || value === '') fail(token.at, `expected ${key}=VALUE`);
     const v = value!;
+    const field = fieldByKeyword(key);
+    if (field !== undefined) {
+      settle(field.name, setMatchField(rule.match, field, v, valueAt, options, fail));
+      continue;
+    }
+    settle(key, v);
     switch (key) {
       case 'table':
+        // OVS reads a table by its decimal number (or its name, which netloom's tables have none of).
+        if (!/^\d+$/.test(v)) fail(valueAt, `unknown table "${v}"`);
         rule.table = integer(v, 254, valueAt, 'table', fail);
         if (selection) selection.table = true;
         continue;
@@ -202,11 +241,8 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
         continue;
       }
     }
-    const field = fieldByName(key);
-    if (field === undefined) {
-      fail(token.at, `unknown field "${key}"; fields are ${FIELD_NAMES.join(', ')}, dl_vlan, dl_vlan_pcp, and table, priority, cookie, idle_timeout, hard_timeout, ${Object.keys(SHORTHANDS).join(', ')}`);
-    }
-    setMatchField(rule.match, field!, v, valueAt, options, fail);
+    if (NOT_YET_FIELD.test(key)) fail(token.at, `${key} is an Open vSwitch field netloom does not support yet`);
+    fail(token.at, `unknown field "${key}"; fields are ${FIELD_NAMES.join(', ')}, dl_vlan, dl_vlan_pcp, and table, priority, cookie, idle_timeout, hard_timeout, ${Object.keys(SHORTHANDS).join(', ')}`);
   }
   // OVS's normal form: every field's prerequisite must be in the match.
   for (const [name, at] of seen) {
@@ -235,6 +271,28 @@ const PREREQ_TEXT: Record<Prerequisite, string> = {
   'tcp-udp-sctp': 'tcp, udp or sctp (or their 6 forms)',
   icmp: 'icmp',
 };
+
+/** What a write or read of a field needs in the match: its prerequisite, or one L4 protocol when its name says which. */
+type Need = Prerequisite | 'tcp' | 'udp' | 'sctp';
+
+const NEED_TEXT: Record<Need, string> = { ...PREREQ_TEXT, tcp: 'tcp (or tcp6)', udp: 'udp (or udp6)', sctp: 'sctp (or sctp6)' };
+const L4_NEEDS = names<Need>({ 6: 'tcp', 17: 'udp', 132: 'sctp' });
+
+/**
+ * What reading or writing `field`, named `name`, needs outside a match, as OVS's field behind that
+ * name: tcp_dst (tp_dst) needs tcp, and nw_src (ip_src) needs ip, arp having its own arp_spa. The
+ * legacy actions (mod_tp_dst, mod_nw_src) give no name: mod_tp_dst takes any of tcp, udp or sctp.
+ */
+function accessNeed(field: FieldDef, name: string | undefined): Need {
+  const proto = name === undefined ? undefined : l4ProtocolOfName(name);
+  if (proto !== undefined) return L4_NEEDS[proto]!;
+  return field.prerequisite === 'ipv4-or-arp' ? 'ipv4' : field.prerequisite;
+}
+
+function needMet(match: Match, need: Need): boolean {
+  if (need === 'tcp' || need === 'udp' || need === 'sctp') return prerequisiteMet(match, 'tcp-udp-sctp') && L4_NEEDS[exact(match, W.NW_PROTO, 0xff)!] === need;
+  return prerequisiteMet(match, need);
+}
 
 function exact(match: Match, word: number, mask: number): number | undefined {
   return (match.masks[word]! & mask) === mask ? match.values[word]! & mask : undefined;
@@ -332,8 +390,8 @@ function fieldValue(field: FieldDef, text: string, at: number, options: ParseOpt
       break;
     }
     case 'port': {
-      const named = valueText === 'LOCAL' ? OFPP_LOCAL : options.ports?.get(valueText);
-      value = named !== undefined ? BigInt(named) : parseBig(valueText) ?? bad('a port number or name');
+      const port = portNumber(valueText, options);
+      value = port !== undefined ? BigInt(port) : fail(at, `${valueText}: invalid or unknown port for ${field.name}`);
       break;
     }
     default: {
@@ -372,17 +430,19 @@ export function setWords(match: Match, field: FieldDef, value: bigint, mask: big
   }
 }
 
-function setMatchField(match: Match, field: FieldDef, text: string, at: number, options: ParseOptions, fail: Fail): void {
+/** Sets a field in a match from its text; gives the value and mask set, as "value/mask". */
+function setMatchField(match: Match, field: FieldDef, text: string, at: number, options: ParseOptions, fail: Fail): string {
   const { value, mask } = fieldValue(field, text, at, options, fail);
   // nw_tos matches the DSCP bits (OVS's NXM_OF_IP_TOS).
   if (field.name === 'nw_tos' && (value & 3n) !== 0n) fail(at, 'nw_tos matches the DSCP bits only: its low 2 bits must be 0 (use nw_ecn for ECN)');
   const m = field.name === 'nw_tos' ? mask & 0xfcn : mask;
   setWords(match, field, value, m);
+  return `${value}/${m}`;
 }
 
-/** Reads a field's value out of flow words (or a match's values). */
+/** A subfield, `NXM_NX_REG0[0..7]`, `reg1[3]` or `reg1[]`; a field's name alone is all of it (OVS's mf_parse_subfield). */
 function parseSubField(text: string, at: number, fail: Fail): SubField {
-  const m = /^([A-Za-z_][A-Za-z0-9_]*)\[(?:(\d+)(?:\.\.(\d+))?)?\]$/.exec(text);
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[(?:(\d+)(?:\.\.(\d+))?)?\])?$/.exec(text);
   if (!m) fail(at, `"${text}" is not a field or subfield (e.g. NXM_NX_REG0[0..7], reg1[])`);
   const field = fieldByName(m![1]!);
   if (!field) fail(at, `unknown field "${m![1]}"`);
@@ -398,17 +458,30 @@ const SIMPLE = names<Action>({
   clear_actions: { type: 'clear_actions' },
 });
 
-/** learn(table=10,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15]) */
-function parseLearn(text: string, at: number, whole: string, fail: Fail): LearnSpec {
+/**
+ * learn(table=10,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15]),
+ * checked as OVS's learn_check: what it reads from the packet needs its prerequisites in `match`
+ * (the flow's; a bucket has none and is not checked), and what the learned flow matches or loads
+ * needs its own in the learned flow's match, from the values the learn gives it (dl_type=0x800).
+ */
+function parseLearn(text: string, at: number, whole: string, match: Match | undefined, options: ParseOptions, fail: Fail): LearnSpec {
   const spec: LearnSpec = { table: 1, priority: DEFAULT_PRIORITY, idleTimeout: 0, hardTimeout: 0, cookie: 0n, matches: [], actions: [], text: whole };
-  const source = (src: string, bits: number, srcAt: number): LearnSource => {
+  const learned = new Match();
+  const check = (name: string, field: FieldDef, against: Match, where: string, checkAt: number) => {
+    const need = accessNeed(field, name);
+    if (match !== undefined && !needMet(against, need)) fail(checkAt, `learn: ${name} needs ${NEED_TEXT[need]} in ${where} (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
+  };
+  const source = (src: string, dst: SubField, srcAt: number): LearnSource => {
     if (src.includes('[') || fieldByName(src) !== undefined) {
-      const sub = src.includes('[') ? parseSubField(src, srcAt, fail) : wholeField(src, srcAt, fail);
-      if (sub.bits !== bits) fail(srcAt, `learn: ${src} has ${sub.bits} bits, the destination ${bits}`);
+      const sub = parseSubField(src, srcAt, fail);
+      if (sub.bits !== dst.bits) fail(srcAt, `learn: ${src} has ${sub.bits} bits, the destination ${dst.bits}`);
+      check(subFieldName(src), sub.field, match ?? learned, "this flow's match", srcAt);
       return { sub };
     }
+    // A value for a whole field is written as the field's own (a MAC address, a port); for part of one, as a number.
+    if (dst.start === 0 && dst.bits === dst.field.bits && !src.includes('/')) return { value: fieldValue(dst.field, src, srcAt, options, fail).value };
     const value = parseBig(src) ?? fail(srcAt, `learn: "${src}" is neither a field nor a number`);
-    if (value >= 1n << BigInt(bits)) fail(srcAt, `learn: ${src} does not fit in ${bits} bits`);
+    if (value >= 1n << BigInt(dst.bits)) fail(srcAt, `learn: ${src} does not fit in ${dst.bits} bits`);
     return { value };
   };
   for (const { text: part, at: partAt } of splitTop(text, at, true, fail)) {
@@ -432,7 +505,8 @@ function parseLearn(text: string, at: number, whole: string, fail: Fail): LearnS
       const arrow = part.indexOf('->');
       if (arrow < 0) fail(partAt, 'learn: load needs "->"');
       const dst = parseSubField(part.slice(arrow + 2), partAt + arrow + 2, fail);
-      spec.actions.push({ kind: 'load', dst, src: source(part.slice(5, arrow), dst.bits, partAt + 5) });
+      check(subFieldName(part.slice(arrow + 2)), dst.field, learned, "the learned flow's match", partAt + arrow + 2);
+      spec.actions.push({ kind: 'load', dst, src: source(part.slice(5, arrow), dst, partAt + 5) });
       continue;
     }
     if (part.startsWith('output:')) {
@@ -440,7 +514,10 @@ function parseLearn(text: string, at: number, whole: string, fail: Fail): LearnS
       continue;
     }
     const dst = key.includes('[') ? parseSubField(key, partAt, fail) : wholeField(key, partAt, fail);
-    spec.matches.push({ dst, src: eq < 0 ? { sub: dst } : source(value, dst.bits, partAt + eq + 1) });
+    check(subFieldName(key), dst.field, learned, "the learned flow's match", partAt);
+    const src = eq < 0 ? source(key, dst, partAt) : source(value, dst, partAt + eq + 1);
+    if ('value' in src) setWords(learned, dst.field, src.value << BigInt(dst.start), ((1n << BigInt(dst.bits)) - 1n) << BigInt(dst.start));
+    spec.matches.push({ dst, src });
   }
   return spec;
 }
@@ -454,13 +531,17 @@ function wholeField(name: string, at: number, fail: Fail): SubField {
  * A field a set_field, load or move writes: OVS refuses read-only fields (dl_type, nw_proto)
  * and a write whose field's prerequisite the match does not prove (a bucket has no match).
  */
-function checkWritable(match: Match | undefined, field: FieldDef, at: number, fail: Fail, how: 'set_field' | 'load' | 'move', written = field.name): void {
+function checkWritable(match: Match | undefined, field: FieldDef, at: number, fail: Fail, how: 'set_field' | 'load' | 'move', written?: string): void {
   if (!field.writable) {
-    if (how === 'set_field') fail(at, `${written} is read-only`);
+    if (how === 'set_field') fail(at, `${written ?? field.name} is read-only`);
     fail(at, `destination field ${field.name} is not writable (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)`);
   }
-  if (match !== undefined && !prerequisiteMet(match, field.prerequisite)) fail(at, `setting ${field.name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (OVS refuses: OFPBAC_MATCH_INCONSISTENT)`);
+  const need = accessNeed(field, written);
+  if (match !== undefined && !needMet(match, need)) fail(at, `setting ${written ?? field.name} needs ${NEED_TEXT[need]} in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
 }
+
+/** The name a subfield's text gives its field (`NXM_OF_TCP_DST` of `NXM_OF_TCP_DST[0..7]`). */
+const subFieldName = (text: string) => text.replace(/\[.*$/, '');
 
 /** A value a set_field or load writes into a field with a write mask (nw_tos) must leave the other bits (ECN) 0, as OVS requires. */
 function checkWriteValue(field: FieldDef, value: bigint, text: string, at: number, fail: Fail, how: 'set_field' | 'load'): void {
@@ -480,6 +561,38 @@ interface ActionContext {
   tags?: boolean[];
 }
 
+/**
+ * Output to `port` (written `text`), as OVS checks an output port: a reserved port acts as its
+ * action (a CONTROLLER output sends `controllerMaxLen` bytes), and ANY and the numbers between
+ * OFPP_MAX and IN_PORT are no port to output to.
+ */
+function outputAction(port: number, text: string, at: number, controllerMaxLen: number, fail: Fail): Action {
+  switch (port) {
+    case OFPP_IN_PORT:
+      return { type: 'in_port' };
+    case OFPP_NORMAL:
+      return { type: 'normal' };
+    case OFPP_FLOOD:
+      return { type: 'flood' };
+    case OFPP_ALL:
+      return { type: 'all' };
+    case OFPP_CONTROLLER:
+      return { type: 'controller', maxLen: controllerMaxLen, reason: 'action' };
+    case OFPP_TABLE:
+      return fail(at, `output to ${text} (the flow tables, for packet-outs) is not supported yet`);
+  }
+  if (port >= OFPP_MAX && port !== OFPP_LOCAL) {
+    fail(at, `output to ${text}: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT): ports are numbered below ${OFPP_MAX}, and reserved ports go by name (IN_PORT, NORMAL, FLOOD, ALL, CONTROLLER, LOCAL)`);
+  }
+  return { type: 'output', port };
+}
+
+/** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
+const NOT_YET_ACTIONS = new Set([
+  'note', 'exit', 'sample', 'ct', 'ct_clear', 'multipath', 'bundle', 'bundle_load', 'check_pkt_larger', 'conjunction', 'fin_timeout', 'push_mpls', 'pop_mpls',
+  'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'meter', 'clone', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
+]);
+
 /** Instructions (not actions) cannot appear inside write_actions. */
 const INSTRUCTIONS = new Set(['clear_actions', 'write_actions', 'write_metadata', 'goto_table']);
 
@@ -491,7 +604,8 @@ const INSTRUCTIONS = new Set(['clear_actions', 'write_actions', 'write_metadata'
  */
 function parseActions(text: string, offset: number, match: Match | undefined, options: ParseOptions, fail: Fail, context: ActionContext): Action[] {
   const actions: Action[] = [];
-  const tokens = splitTop(text, offset, true, fail);
+  // Actions are separated by commas or white space, as OVS's ofputil_parse_key_value splits them.
+  const tokens = splitTop(text, offset, false, fail);
   if (tokens.length === 0) fail(offset, 'expected at least one action (use actions=drop to drop)');
   // Which of the (at most two, as OVS's FLOW_MAX_VLAN_HEADERS) VLAN tags are known to be there,
   // followed through the actions as OVS's ofpacts_check does: a push shifts a known tag in, a
@@ -506,8 +620,11 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
     tags[1] = tags[0]!;
     tags[0] = true;
   };
-  const proven = (p: Prerequisite) => match === undefined || prerequisiteMet(match, p);
-  const ipProven = proven('ip');
+  const proven = (need: Need) => match === undefined || needMet(match, need);
+  // What OpenFlow 1.0 would carry and 1.1+ refuses (OVS's inconsistent_match) goes unchecked in an
+  // action set: OVS checks write_actions on a copy of what the match proves, and keeps only hard errors.
+  const lenient = context.actionSet;
+  const ipProven = lenient || proven('ip');
   let stage = 0; // apply-actions, clear_actions, write_actions, write_metadata, goto_table
   const STAGES = ['apply_actions', 'clear_actions', 'write_actions', 'write_metadata', 'goto_table'];
   const order = (want: number, at: number) => {
@@ -524,14 +641,16 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
     if (!INSTRUCTIONS.has(name)) {
       if (stage > 0) fail(at, `invalid instruction ordering: apply_actions must appear before ${STAGES[stage]}`);
     }
-    if (/^\d+$/.test(t) || options.ports?.has(t)) {
-      actions.push({ type: 'output', port: /^\d+$/.test(t) ? integer(t, 0xffff, at, 'port', fail) : options.ports!.get(t)! });
+    // A word that is no action names a port to output to (with max_len 0 for CONTROLLER, as OVS reads a bare port).
+    const bare = arg === undefined && !(name in SIMPLE) && name !== 'controller' ? portNumber(t, options) : undefined;
+    if (bare !== undefined) {
+      actions.push(outputAction(bare, t, at, 0, fail));
       continue;
     }
     if (name in SIMPLE && arg === undefined) {
       const action = SIMPLE[name]!;
       if (action.type === 'pop_vlan') {
-        if (!tags[0] && match !== undefined) fail(at, `${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_tci=0x1000/0x1000) and no earlier pop removed, as OVS requires for OpenFlow 1.1+`);
+        if (!tags[0] && match !== undefined && !lenient) fail(at, `${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_tci=0x1000/0x1000) and no earlier pop removed, as OVS requires for OpenFlow 1.1+`);
         tags[0] = tags[1]!;
         tags[1] = false;
       }
@@ -543,26 +662,33 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
     const need = (what: string): string => (arg === undefined || arg.trim() === '' ? fail(at, `${name} needs ${what}`) : arg.trim());
     switch (name) {
       case 'output': {
+        // As OVS's parse_OUTPUT: truncation, else a port, else a field holding the port.
         const a = need('a port (output:2, output:p2, output:reg0[0..15])');
-        if (a.includes('[')) {
-          if (context.actionSet) fail(at, 'output to a field is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
-          actions.push({ type: 'output_reg', src: parseSubField(a, argAt, fail) });
+        if (a.includes('port') && a.includes('max_len')) fail(at, 'output(port=…,max_len=…) truncates packets, which netloom does not support yet');
+        const port = portNumber(a, options);
+        if (port !== undefined) {
+          actions.push(outputAction(port, a, at, 65535, fail));
+          continue;
         }
-        else if (a.startsWith('port=')) actions.push({ type: 'output', port: integer(a.slice(5).split(',')[0]!, 0xffff, argAt, 'port', fail) });
-        else actions.push({ type: 'output', port: options.ports?.get(a) ?? (a === 'LOCAL' ? OFPP_LOCAL : integer(a, 0xffff, argAt, 'port', fail)) });
+        if (!a.includes('[') && fieldByName(a) === undefined) fail(argAt, `${a}: output to unknown port`);
+        if (context.actionSet) fail(at, 'output to a field is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        actions.push({ type: 'output_reg', src: parseSubField(a, argAt, fail) });
         continue;
       }
       case 'controller': {
         let maxLen = 65535;
         let reason: string = 'action';
         for (const part of (arg ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+          if (part === 'pause') fail(argAt, 'controller: pause (continuations) is not supported yet');
+          // A bare number is max_len; any other bare word is a key OVS does not know.
+          if (!part.includes('=') && !/^\d+$/.test(part)) fail(argAt, `unknown key "${part}" parsing controller action`);
           const [k, v] = part.includes('=') ? part.split('=') as [string, string] : ['max_len', part];
           if (k === 'max_len') maxLen = integer(v, 65535, argAt, 'max_len', fail);
           else if (k === 'reason') {
             if (!(PACKET_IN_REASONS as readonly string[]).includes(v)) fail(argAt, `unknown reason "${v}" (reasons are ${PACKET_IN_REASONS.join(', ')}), as ovs-ofctl says`);
             reason = v;
           }
-          else if (k !== 'id' && k !== 'userdata' && k !== 'pause') fail(argAt, `controller: unknown option "${k}"`);
+          else if (k !== 'id' && k !== 'userdata') fail(argAt, `unknown key "${k}" parsing controller action`);
         }
         actions.push({ type: 'controller', maxLen, reason });
         continue;
@@ -593,7 +719,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         const fieldName = { mod_dl_src: 'dl_src', mod_dl_dst: 'dl_dst', mod_nw_src: 'nw_src', mod_nw_dst: 'nw_dst', mod_tp_src: 'tp_src', mod_tp_dst: 'tp_dst', mod_nw_ecn: 'nw_ecn' }[name]!;
         const field = fieldByName(fieldName)!;
         const { value } = fieldValue(field, need('a value'), argAt, options, fail);
-        checkWritable(match, field, at, fail, 'set_field');
+        if (!lenient) checkWritable(match, field, at, fail, 'set_field');
         actions.push({ type: 'set_field', field, value, mask: (1n << BigInt(field.bits)) - 1n });
         continue;
       }
@@ -601,7 +727,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         const tos = integer(need('a TOS value'), 255, argAt, 'mod_nw_tos', fail);
         if (tos & 3) fail(argAt, `mod_nw_tos:${tos} sets DSCP bits only: its low 2 bits must be 0`);
         const field = fieldByName('ip_dscp')!;
-        checkWritable(match, field, at, fail, 'set_field');
+        if (!lenient) checkWritable(match, field, at, fail, 'set_field');
         actions.push({ type: 'set_field', field, value: BigInt(tos >> 2), mask: 0x3fn });
         continue;
       }
@@ -626,12 +752,12 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
           const dst = parseSubField(dstText, dstAt, fail);
           const value = parseBig(valueText) ?? fail(argAt, `load: "${valueText}" is not a number`);
           if (value >= 1n << BigInt(dst.bits)) fail(argAt, `load: ${valueText} does not fit in ${dst.bits} bits`);
-          checkWritable(match, dst.field, dstAt, fail, 'load');
+          checkWritable(match, dst.field, dstAt, fail, 'load', subFieldName(dstText));
           checkWriteValue(dst.field, value << BigInt(dst.start), valueText, argAt, fail, 'load');
           writesTci(dst.field, value << BigInt(dst.start));
           actions.push({ type: 'load', dst, value });
         } else {
-          const field = fieldByName(dstText) ?? fail(dstAt, `set_field: unknown field "${dstText}"`);
+          const field = fieldByKeyword(dstText) ?? fail(dstAt, `set_field: ${dstText} is not a valid OXM field name`);
           checkWritable(match, field, dstAt, fail, 'set_field', dstText);
           const { value, mask, stray } = fieldValue(field, valueText, argAt, options, fail);
           if (stray) fail(argAt, `set_field: ${valueText} has 1-bits where its mask is 0 (OVS refuses: OFPBMC_BAD_WILDCARDS)`);
@@ -645,20 +771,27 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         const a = need('SRC[..]->DST[..]');
         const arrow = a.indexOf('->');
         if (arrow < 0) fail(argAt, 'move needs "->" between source and destination');
-        const src = parseSubField(a.slice(0, arrow).trim(), argAt, fail);
-        const dst = parseSubField(a.slice(arrow + 2).trim(), argAt + arrow + 2, fail);
+        const srcText = a.slice(0, arrow).trim();
+        const dstText = a.slice(arrow + 2).trim();
+        const src = parseSubField(srcText, argAt, fail);
+        const dst = parseSubField(dstText, argAt + arrow + 2, fail);
         if (src.bits !== dst.bits) fail(argAt, `move: source has ${src.bits} bits, destination ${dst.bits}`);
-        if (!proven(src.field.prerequisite)) fail(argAt, `reading ${src.field.name} needs ${PREREQ_TEXT[src.field.prerequisite]} in the match (OVS refuses: OFPBAC_MATCH_INCONSISTENT)`);
-        checkWritable(match, dst.field, argAt + arrow + 2, fail, 'move');
+        const srcNeed = accessNeed(src.field, subFieldName(srcText));
+        if (!proven(srcNeed)) fail(argAt, `reading ${subFieldName(srcText)} needs ${NEED_TEXT[srcNeed]} in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
+        checkWritable(match, dst.field, argAt + arrow + 2, fail, 'move', subFieldName(dstText));
         actions.push({ type: 'move', src, dst });
         continue;
       }
       case 'resubmit': {
-        const a = need('a port or (port,table)');
-        const [p, tb] = paren >= 0 ? a.split(',').map((s) => s.trim()) as [string, string | undefined] : [a, undefined];
-        const port = p === '' ? undefined : p === 'in_port' ? OFPP_IN_PORT : (options.ports?.get(p) ?? integer(p, 0xffff, argAt, 'resubmit port', fail));
+        const a = arg?.trim() || fail(at, 'at least one "in_port" or "table" must be specified on resubmit');
+        const [p, tb, ct] = paren >= 0 ? a.split(',').map((s) => s.trim()) as [string, string | undefined, string | undefined] : [a, undefined, undefined];
+        const port = p === '' ? undefined : (portNumber(p, options) ?? fail(argAt, `${p}: resubmit to unknown port`));
         const table = tb === undefined || tb === '' ? undefined : integer(tb, 254, argAt, 'resubmit table', fail);
-        if (port === undefined && table === undefined) fail(argAt, 'resubmit needs a port, a table or both');
+        // resubmit(,) and resubmit:IN_PORT would look the packet up again as it is.
+        if ((port === undefined || port === OFPP_IN_PORT) && table === undefined) fail(argAt, 'at least one "in_port" or "table" must be specified on resubmit');
+        if (ct !== undefined && ct !== 'ct') fail(argAt, `${ct}: unknown parameter`);
+        // OVS wants ct_state=+trk-inv in the match for the connection's original tuple; netloom has no conntrack yet.
+        if (ct !== undefined) fail(at, 'resubmit(…,ct) needs ct_state=+trk in the match, and conntrack is not supported yet (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))');
         actions.push({ type: 'resubmit', port, table });
         continue;
       }
@@ -678,12 +811,14 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       }
       case 'write_actions': {
         order(2, at);
-        actions.push({ type: 'write_actions', actions: parseActions(arg ?? '', argAt, match, options, fail, { ...context, actionSet: true, tags }) });
+        // An empty action set is allowed (it writes nothing), as OVS has it.
+        const written = arg === undefined || arg.trim() === '' ? [] : parseActions(arg, argAt, match, options, fail, { ...context, actionSet: true, tags });
+        actions.push({ type: 'write_actions', actions: written });
         continue;
       }
       case 'learn': {
         if (context.actionSet) fail(at, 'learn is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
-        actions.push({ type: 'learn', learn: parseLearn(arg ?? '', argAt, t, fail) });
+        actions.push({ type: 'learn', learn: parseLearn(arg ?? '', argAt, t, match, options, fail) });
         continue;
       }
       case 'set_queue':
@@ -696,9 +831,9 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         const split = a.search(/[:,]/);
         if (split < 0) fail(argAt, '"enqueue" syntax is "enqueue:PORT:QUEUE" or "enqueue(PORT,QUEUE)"');
         const portText = a.slice(0, split).trim();
-        const port = portText === 'IN_PORT' ? OFPP_IN_PORT : portText === 'LOCAL' ? OFPP_LOCAL : (options.ports?.get(portText) ?? (/^(0x[0-9a-f]+|\d+)$/i.test(portText) ? integer(portText, 0xffff, argAt, 'enqueue port', fail) : fail(argAt, `${portText}: enqueue to unknown port`)));
+        const port = portNumber(portText, options) ?? fail(argAt, `${portText}: enqueue to unknown port`);
         // OVS's check_ENQUEUE: a physical port, IN_PORT or LOCAL.
-        if (port >= OFPP_MAX && port !== OFPP_IN_PORT && port !== OFPP_LOCAL) fail(argAt, `enqueue:${portText}: not a physical port, IN_PORT or LOCAL (OVS refuses: OFPBAC_BAD_OUT_PORT)`);
+        if (port >= OFPP_MAX && port !== OFPP_IN_PORT && port !== OFPP_LOCAL) fail(argAt, `enqueue:${portText}: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT): enqueue sends to a physical port, IN_PORT or LOCAL`);
         actions.push({ type: 'enqueue', port, queue: integer(a.slice(split + 1).trim(), 0xffffffff, argAt + split + 1, 'enqueue queue', fail) });
         continue;
       }
@@ -714,11 +849,13 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       case 'set_tunnel':
       case 'set_tunnel64': {
         const value = parseBig(need('a tunnel id')) ?? fail(argAt, `${name}: "${arg}" is not a number`);
-        if (value >= 1n << (name === 'set_tunnel' ? 32n : 64n)) fail(argAt, `${name}: ${arg} is too wide`);
+        // A set_tunnel wider than 32 bits is a set_tunnel64, as ovs-ofctl encodes it.
+        if (value >= 1n << 64n) fail(argAt, `${name}: ${arg} is too wide`);
         actions.push({ type: 'set_field', field: fieldByName('tun_id')!, value, mask: (1n << 64n) - 1n });
         continue;
       }
     }
+    if (NOT_YET_ACTIONS.has(name)) fail(at, `${name} is an Open vSwitch action netloom does not support yet`);
     fail(at, `unknown action "${name}"`);
   }
   if (actions.some((a) => a.type === 'drop') && actions.length > 1) {
@@ -802,6 +939,9 @@ function subText(s: SubField): string {
 /** OXM names ovs-ofctl prints in set_field for fields whose classic name differs. */
 const SET_FIELD_NAMES = names<string>({ dl_src: 'eth_src', dl_dst: 'eth_dst', nw_src: 'ip_src', nw_dst: 'ip_dst' });
 
+/** A port as ovs-ofctl prints it without --names: by number, LOCAL and ANY by name. */
+const portText = (port: number) => (port === OFPP_LOCAL ? 'LOCAL' : port === OFPP_NONE ? 'ANY' : String(port));
+
 /** Actions as ovs-ofctl prints them (ports by number, as dump-flows without --names). */
 export function formatActions(actions: readonly Action[]): string {
   if (actions.length === 0) return 'drop';
@@ -809,7 +949,7 @@ export function formatActions(actions: readonly Action[]): string {
     .map((a): string => {
       switch (a.type) {
         case 'output':
-          return `output:${a.port === OFPP_LOCAL ? 'LOCAL' : a.port}`;
+          return `output:${portText(a.port)}`;
         case 'output_reg':
           return `output:${subText(a.src)}`;
         case 'in_port':
@@ -845,7 +985,7 @@ export function formatActions(actions: readonly Action[]): string {
         case 'set_ttl':
           return `mod_nw_ttl:${a.ttl}`;
         case 'resubmit':
-          return a.table === undefined ? `resubmit:${a.port}` : `resubmit(${a.port === undefined ? '' : a.port === OFPP_IN_PORT ? 'in_port' : a.port},${a.table})`;
+          return a.table === undefined ? `resubmit:${portText(a.port!)}` : `resubmit(${a.port === undefined ? '' : a.port === OFPP_IN_PORT ? 'in_port' : portText(a.port)},${a.table})`;
         case 'goto_table':
           return `goto_table:${a.table}`;
         case 'write_metadata':

@@ -171,7 +171,7 @@ const OVS_ONLY: [string, string, string, string, string][] = [
     'actions=learn(table=1,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[])',
     'ffff003800002320001000000000800000000000000000000000010000000000003000000406000000000206000010100000000200000000'],
   ['OXM_OF_SCTP_SRC in a move (ovs-ofctl\'s move:OXM_OF_SCTP_SRC[]->NXM_NX_REG4[0..15])', 'sctp,actions=drop', 'ffff00180000232000060010000000008000220200010804',
-    'sctp,actions=move:NXM_OF_TCP_SRC[]->NXM_NX_REG4[0..15]', 'ffff00180000232000060010000000008000220200010804'],
+    'sctp,actions=move:OXM_OF_SCTP_SRC[]->NXM_NX_REG4[0..15]', 'ffff00180000232000060010000000008000220200010804'],
 ];
 
 describe('Nicira actions: forms ovs-ofctl does not write', () => {

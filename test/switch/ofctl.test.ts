@@ -33,6 +33,17 @@ describe('ovs-ofctl flow syntax', () => {
     ['actions=controller(reason=invalid_ttl,max_len=100)', 'actions=controller(reason=invalid_ttl,max_len=100)'],
     ['actions=controller(max_len=100)', 'actions=CONTROLLER:100'],
     ['actions=load:0->NXM_NX_REG0[0..7]', 'actions=load:0->NXM_NX_REG0[0..7]'],
+    // Reserved ports by name (any case) or OpenFlow 1.0 / 1.1 number act as their actions; a bare CONTROLLER port sends 0 bytes, as OVS reads it.
+    ['in_port=local,actions=output:in_port,output:NORMAL,output:flood,65532,output:CONTROLLER,65533,LOCAL', 'in_port=LOCAL actions=IN_PORT,NORMAL,FLOOD,ALL,CONTROLLER:65535,CONTROLLER:0,output:LOCAL'],
+    ['in_port=4294967294,actions=resubmit:LOCAL,enqueue:local:1', 'in_port=LOCAL actions=resubmit:LOCAL,enqueue:LOCAL:1'],
+    // Actions split at white space too; a field name alone is all of the field; set_tunnel takes 64 bits.
+    ['actions=output:1 load:5->reg0 move:reg0->reg1 set_tunnel:0x100000000', 'actions=output:1,load:0x5->NXM_NX_REG0[],move:NXM_NX_REG0[]->NXM_NX_REG1[],set_field:0x100000000->tun_id'],
+    // A field or protocol given twice with the same value is one setting.
+    ['ip,tcp,tcp_dst=80,tp_dst=80,dl_type=0x0800,actions=drop', 'tcp,tp_dst=80 actions=drop'],
+    // An action set is checked as OVS checks it: what OpenFlow 1.1+ wants the match to prove is not asked there.
+    ['actions=write_actions(strip_vlan,dec_ttl,mod_nw_src:10.0.0.1),goto_table:1', 'actions=write_actions(pop_vlan,dec_ttl,set_field:10.0.0.1->ip_src),goto_table:1'],
+    ['actions=write_actions()', 'actions=write_actions(drop)'],
+    ['ip,actions=learn(table=1,dl_type=0x800,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[],eth_dst=00:11:22:33:44:55)', 'ip actions=learn(table=1,dl_type=0x800,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[],eth_dst=00:11:22:33:44:55)'],
   ])('reads %s', (flow, printed) => {
     const line = formatRule(parseFlow(flow, { ports }), 0);
     expect(line.slice(line.lastIndexOf('n_bytes=0, ') + 'n_bytes=0, '.length).replace(/^(idle|hard)_timeout=\d+, /, '')).toBe(printed);
@@ -89,7 +100,7 @@ describe('ovs-ofctl flow syntax', () => {
     ['actions=learn(table=1,cookie=0x123456789abcdef01,output:NXM_OF_IN_PORT[])', 23, 'learn: cookie 0x123456789abcdef01 is wider than 64 bits'],
     ['actions=strip_vlan', 9, 'needs a VLAN tag the match proves'],
     ['actions=dec_ttl', 9, 'dec_ttl needs ip or ipv6'],
-    ['actions=mod_nw_dst:1.2.3.4', 9, 'setting nw_dst needs ip or arp'],
+    ['actions=mod_nw_dst:1.2.3.4', 9, 'setting nw_dst needs ip in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
     ['actions=push_vlan:0x8100,push_vlan:0x8100,push_vlan:0x8100', 43, 'a third VLAN tag cannot be pushed'],
     ['ip,actions=write_actions(output:3),clear_actions', 36, 'clear_actions must appear before write_actions'],
     ['actions=goto_table:2,output:1', 22, 'apply_actions must appear before goto_table'],
@@ -101,7 +112,7 @@ describe('ovs-ofctl flow syntax', () => {
     ['ip,actions=output:1)', 20, '")" closes nothing'],
     ['ip,actions=learn(table=1,output:NXM_OF_IN_PORT[)]', 48, '")" cannot close the "[" at column 47'],
     ['in_port=(1,actions=drop', 9, '"(" is never closed'],
-    ['actions=resubmit(,)', 18, 'resubmit needs a port, a table or both'],
+    ['actions=resubmit(,)', 18, 'at least one "in_port" or "table" must be specified on resubmit'],
     // What OVS refuses, with its reasons.
     ['table=3,actions=goto_table:3', 28, "goto_table:3 must go to a later table than this flow's table 3 (OVS refuses: OFPBIC_BAD_TABLE_ID)"],
     ['table=3,actions=goto_table:2', 28, 'OFPBIC_BAD_TABLE_ID'],
@@ -119,6 +130,38 @@ describe('ovs-ofctl flow syntax', () => {
     ['cookie=0x5/0xff,actions=drop', 11, 'flow additions cannot use a cookie mask'],
     ['cookie=zz,actions=drop', 8, 'cookie "zz" is not a number (decimal, 0x hex, or -1)'],
     ['actions=set_field:0a:0b:0c:0d:0e:0f/ff:00:ff:00:ff:00->eth_dst', 19, 'has 1-bits where its mask is 0 (OVS refuses: OFPBMC_BAD_WILDCARDS)'],
+    // Ports as OVS's ofputil_port_from_string reads them, and where a flow may output (parse-flows' words).
+    ['in_port=0x1,actions=drop', 9, '0x1: invalid or unknown port for in_port'],
+    ['in_port=70000,actions=drop', 9, '70000: invalid or unknown port for in_port'],
+    ['actions=output:0xfff8', 16, '0xfff8: output to unknown port'],
+    ['actions=output:65535', 9, 'output to 65535: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT): ports are numbered below 65280, and reserved ports go by name (IN_PORT, NORMAL, FLOOD, ALL, CONTROLLER, LOCAL)'],
+    ['in_port=1,actions=output:65280', 19, 'output to 65280: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT)'],
+    ['actions=NONE', 9, 'output to NONE: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT)'],
+    ['actions=output:TABLE', 9, 'output to TABLE (the flow tables, for packet-outs) is not supported yet'],
+    ['actions=output(port=1,max_len=100)', 9, 'output(port=…,max_len=…) truncates packets, which netloom does not support yet'],
+    ['actions=resubmit:0x1', 18, '0x1: resubmit to unknown port'],
+    ['actions=resubmit:IN_PORT', 18, 'at least one "in_port" or "table" must be specified on resubmit'],
+    ['actions=resubmit(,1,ct)', 9, 'resubmit(…,ct) needs ct_state=+trk in the match, and conntrack is not supported yet (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
+    ['actions=resubmit(,1,foo)', 18, 'foo: unknown parameter'],
+    ['actions=enqueue:0x1:1', 17, '0x1: enqueue to unknown port'],
+    ['actions=controller:0x10', 20, 'unknown key "0x10" parsing controller action'],
+    ['actions=controller(pause)', 20, 'controller: pause (continuations) is not supported yet'],
+    // tp_dst is tcp_dst outside a match; ip_src is IPv4's (ARP has arp_spa).
+    ['udp,actions=set_field:22->tp_dst', 27, 'setting tp_dst needs tcp (or tcp6) in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
+    ['tcp,actions=load:53->NXM_OF_UDP_DST[]', 22, 'setting NXM_OF_UDP_DST needs udp (or udp6) in the match'],
+    ['udp,actions=move:NXM_OF_TCP_SRC[]->NXM_NX_REG0[0..15]', 18, 'reading NXM_OF_TCP_SRC needs tcp (or tcp6) in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
+    ['arp,actions=set_field:10.0.0.1->ip_src', 33, 'setting ip_src needs ip in the match'],
+    ['arp,actions=mod_nw_src:10.0.0.1', 13, 'setting nw_src needs ip in the match'],
+    ['actions=learn(table=1,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[])', 23, "learn: NXM_OF_IP_DST needs ip in the learned flow's match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))"],
+    ['actions=learn(table=1,dl_type=0x800,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[])', 53, "learn: NXM_OF_IP_SRC needs ip in this flow's match"],
+    ['actions=learn(table=1,NXM_OF_ETH_DST[]=0x001122334455)', 40, 'dl_dst: "0x001122334455" is not a MAC address'],
+    ['icmp,icmpv4_type=8,actions=drop', 6, 'unknown field "icmpv4_type"'],
+    ['NXM_NX_REG0=5,actions=drop', 1, 'unknown field "NXM_NX_REG0"'],
+    ['actions=set_field:5->NXM_NX_REG0', 22, 'set_field: NXM_NX_REG0 is not a valid OXM field name'],
+    ['tcp,tcp_flags=+syn,actions=drop', 5, 'tcp_flags is an Open vSwitch field netloom does not support yet'],
+    ['actions=ct_clear', 9, 'ct_clear is an Open vSwitch action netloom does not support yet'],
+    ['table=0x10,actions=drop', 7, 'unknown table "0x10"'],
+    ['tcp,udp,actions=drop', 5, 'udp is set twice, to different values (ovs-ofctl would silently keep the last)'],
   ])('refuses %j at column %i', (flow, column, reason) => {
     let error: unknown;
     try {
