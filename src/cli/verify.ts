@@ -2,7 +2,7 @@
 import { dirname, resolve } from 'node:path';
 import { loadTopologyFile } from '../topology/load.js';
 import { loadApps } from '../topology/apps.js';
-import { formatIsolationReport, replayWitness, verifyIsolation } from '../topology/verify.js';
+import { formatIsolationReport, replayLeaks, verifyIsolation } from '../topology/verify.js';
 import { toHex } from '../wire/addresses.js';
 import { UsageError } from './errors.js';
 import { parseTime } from './run.js';
@@ -21,7 +21,7 @@ export async function verifyCommand(file: string, options: VerifyCommandOptions)
   const apps = await loadApps(topology, dirname(resolve(file)));
   const report = await verifyIsolation(topology, { ...(at !== undefined && { at }), ...(tenants !== undefined && { tenants }), apps });
   // Each witness replayed in a fresh run: where the frame really goes.
-  const replays = await Promise.all(report.leaks.map((l) => (l.witness === undefined ? undefined : replayWitness(topology, l, { at: report.at, apps }))));
+  const replays = await replayLeaks(topology, report, { apps });
   const text = options.json
     ? JSON.stringify({ topology: topology.name, ...report, leaks: report.leaks.map((l, i) => ({ ...l, ...(replays[i] !== undefined && { replay: replays[i] }) })) }, (_k, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v))
     : formatIsolationReport(topology.name, report, replays);

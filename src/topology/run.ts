@@ -253,16 +253,26 @@ function summarizeTraffic(built: Built): TrafficSummary[] {
   });
 }
 
+export interface TraceOptions {
+  proto?: 'icmp' | 'udp';
+  /** UDP destination port. */
+  dstPort?: number;
+  /** Virtual time to send at, ns. */
+  at?: number;
+  /** Payload bytes: ICMP echo data (default 56) or UDP payload (default 32). */
+  size?: number;
+  /** Sets IPv4 don't-fragment. */
+  df?: boolean;
+  seed?: number;
+  capture?: CaptureWriter;
+  apps?: AppRegistry;
+}
+
 /**
  * Sends one probe at `at` in a fresh network and returns its path. An unknown `from` or `to`, or
  * one with no IPv4 address, is a ProbeError listing the names that would do (see checkProbe).
  */
-export async function tracePath(
-  topology: Topology,
-  from: string,
-  to: string,
-  options: { proto?: 'icmp' | 'udp'; dstPort?: number; at?: number; size?: number; df?: boolean; seed?: number; capture?: CaptureWriter; apps?: AppRegistry } = {},
-): Promise<PathResult> {
+export async function tracePath(topology: Topology, from: string, to: string, options: TraceOptions = {}): Promise<PathResult> {
   const probe = checkProbe(topology, from, to, options);
   const built = build(topology, { seed: options.seed ?? topology.seed, traffic: false, ...(options.apps !== undefined && { apps: options.apps }) });
   const net = built.net;

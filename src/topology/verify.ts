@@ -6,6 +6,7 @@
  */
 import { build, farEnds, hostOf, type AppRegistry, type Built } from './build.js';
 import type { Topology } from './types.js';
+import { didYouMean, listNames } from './errors.js';
 import type { SwitchNode } from '../switch/node.js';
 import type { ControllerNode } from '../controller/node.js';
 import { Host } from '../hosts/host.js';
@@ -68,7 +69,7 @@ function checkTenants(topology: Topology, tenants: readonly string[] | undefined
   const names = (topology.tenants ?? []).map((t) => t.name);
   if (names.length === 0) throw new VerifyError(`${topology.name} declares no tenants: there is no isolation to verify`);
   for (const name of tenants ?? []) {
-    if (!names.includes(name)) throw new VerifyError(`unknown tenant "${name}" (tenants are ${names.join(', ')})`);
+    if (!names.includes(name)) throw new VerifyError(`unknown tenant "${name}"${didYouMean(name, names)} (tenants are ${listNames(names)})`);
   }
 }
 
@@ -144,6 +145,11 @@ export async function replayWitness(topology: Topology, leak: Leak, options: { a
   const steps = mine.map((e) => `${e.node}${e.port === undefined ? '' : `:${e.port}`} ${e.dir}${e.reason === undefined ? '' : ` ${e.reason}`}${e.detail === undefined ? '' : `: ${e.detail}`}`);
   const ended = mine.some((e) => e.dir === 'deliver' || e.dir === 'drop');
   return { reached, controllers: [...controllers], steps, ...(ended && { path: buildPath(mine, undefined) }) };
+}
+
+/** Each leak's witness replayed in a fresh run at the time of the report (undefined for a leak without one). */
+export function replayLeaks(topology: Topology, report: IsolationReport, options: { apps?: AppRegistry } = {}): Promise<(ReplayResult | undefined)[]> {
+  return Promise.all(report.leaks.map((l) => (l.witness === undefined ? undefined : replayWitness(topology, l, { at: report.at, ...options }))));
 }
 
 /** The report as `netloom verify` prints it: what was checked, then each leak with its witness, its path and, given, its replay. */

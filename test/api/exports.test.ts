@@ -10,8 +10,8 @@ describe('the public API', () => {
       'IPPROTO', 'LAYER_NAMES', 'LayerRegistry', 'MemorySink', 'NW_FRAG', 'OFPET', 'OFPP', 'OFPT', 'OpenFlowError', 'OpenFlowRequestError',
       'PcapngWriter', 'ProbeError', 'ReplayWindow', 'SpecError', 'TopologyError', 'VLAN_CFI', 'VXLAN_PORT', 'VerifyError', 'WireError', 'decode', 'decodeMessage',
       'decodeTolerant', 'defaultRegistry', 'encode', 'encodeInto', 'encodeMessage', 'explain', 'extractFlowKey', 'extractTunnelFlowKey',
-      'flowHash', 'formatPath', 'formatTrace', 'fromHex', 'internetChecksum', 'layerToJson', 'layersFromJson', 'lessonPath', 'listenController', 'loadApps',
-      'loadTopology', 'loadTopologyFile', 'openCapture', 'packetFromFlow', 'parseFlow', 'parseSpec', 'readCapture', 'replayWitness', 'runTopology',
+      'flowHash', 'formatIsolationReport', 'formatPath', 'formatRunSummary', 'formatTrace', 'fromHex', 'internetChecksum', 'layerToJson', 'layersFromJson', 'lessonPath', 'listenController', 'loadApps',
+      'loadTopology', 'loadTopologyFile', 'netloomMatchers', 'openCapture', 'packetFromFlow', 'parseFlow', 'parseSpec', 'readCapture', 'replayWitness', 'runTopology',
       'runTopologyRealtime', 'startFeed', 'toHex', 'tracePath', 'tsharkEspOptions', 'verifyIsolation', 'writePcap',
     ]);
   });
