@@ -6,8 +6,9 @@
  */
 
 export interface TopologyIssue {
+  /** The file; for a topology written in code, the builder call that gave the value (`topology("lan").link("h1:eth0", "s9:p1")`). */
   file: string;
-  /** 1-based line of the offending node; 0 for the file as a whole (it cannot be read). */
+  /** 1-based line of the offending node; 0 for the file as a whole (it cannot be read), or a topology written in code. */
   line: number;
   /** 1-based column of the offending node; 0 with line 0. */
   column: number;

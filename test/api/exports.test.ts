@@ -12,7 +12,7 @@ describe('the public API', () => {
       'decodeTolerant', 'defaultRegistry', 'encode', 'encodeInto', 'encodeMessage', 'explain', 'extractFlowKey', 'extractTunnelFlowKey',
       'flowHash', 'formatIsolationReport', 'formatPath', 'formatRunSummary', 'formatTrace', 'fromHex', 'internetChecksum', 'layerToJson', 'layersFromJson', 'lessonPath', 'listenController', 'loadApps',
       'loadTopology', 'loadTopologyFile', 'netloomMatchers', 'openCapture', 'packetFromFlow', 'parseFlow', 'parseSpec', 'readCapture', 'replayWitness', 'runTopology',
-      'runTopologyRealtime', 'startFeed', 'toHex', 'tracePath', 'tsharkEspOptions', 'verifyIsolation', 'writePcap',
+      'runTopologyRealtime', 'startFeed', 'toHex', 'topology', 'tracePath', 'tsharkEspOptions', 'verifyIsolation', 'writePcap',
     ]);
   });
 
