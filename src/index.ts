@@ -49,7 +49,7 @@ export type { CaptureWriter, CaptureInterface, PacketMeta, EspSaRecord } from '.
 export { loadTopology, loadTopologyFile } from './topology/load.js';
 export { topology, type TopologyBuilder, type TopologyOptions, type TopologyDocument, type HostInput, type RouterInput, type SwitchInput, type ControllerInput, type LinkInput, type PingInput, type UdpInput, type ExpectationInput, type TenantInput, type PlatformInput } from './topology/define.js';
 export { lessonPath } from './topology/lessons.js';
-export { TopologyError, ProbeError, type TopologyIssue, type ProbeArgument } from './topology/errors.js';
+export { TopologyError, ProbeError, RunOptionError, type TopologyIssue, type ProbeArgument, type RunOption } from './topology/errors.js';
 export { runTopology, runTopologyRealtime, tracePath, type RunOptions, type TraceOptions, type RealtimeOptions, type RunSummary, type TrafficSummary, type ExpectationResult } from './topology/run.js';
 export { formatRunSummary } from './topology/summary.js';
 export { netloomMatchers, type PathProbe } from './topology/assert.js';

@@ -14,7 +14,7 @@ import type { DropReason, Expectation, Topology } from './types.js';
 import type { Platform } from '../tenants/platform.js';
 import { connectOpenFlow, listenOpenFlow, ListenError, type OpenFlowListener } from '../openflow/tcp.js';
 import type { AppRegistry } from './build.js';
-import { checkProbe } from './probe.js';
+import { checkProbe, checkRunOptions } from './probe.js';
 import { verifyBuilt, verifyIsolation } from './verify.js';
 
 export interface RunOptions {
@@ -110,6 +110,7 @@ export interface SteppedRun {
 
 /** Builds the network with the sinks asked for, at virtual time 0; nothing has run yet. */
 export function startRun(topology: Topology, options: RunOptions = {}): SteppedRun {
+  checkRunOptions(options);
   const seed = options.seed ?? topology.seed;
   const built = prepare(topology, seed, options);
   return {
@@ -150,6 +151,7 @@ export function wallClockPeers(topology: Topology): string[] {
  * `signal` aborts; without either it runs until aborted.
  */
 export async function runTopologyRealtime(topology: Topology, options: RealtimeOptions = {}): Promise<RunSummary> {
+  checkRunOptions(options);
   const seed = options.seed ?? topology.seed;
   const built = prepare(topology, seed, options);
   const listeners: OpenFlowListener[] = [];

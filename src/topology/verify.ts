@@ -7,6 +7,7 @@
 import { build, farEnds, hostOf, type AppRegistry, type Built } from './build.js';
 import type { Topology } from './types.js';
 import { didYouMean, listNames } from './errors.js';
+import { checkRunOptions } from './probe.js';
 import type { SwitchNode } from '../switch/node.js';
 import type { ControllerNode } from '../controller/node.js';
 import { Host } from '../hosts/host.js';
@@ -85,6 +86,7 @@ export interface VerifyRunOptions extends VerifyOptions {
 /** Builds and runs the topology to `at`, then verifies the physical tables installed then. */
 export async function verifyIsolation(topology: Topology, options: VerifyRunOptions = {}): Promise<IsolationReport> {
   checkTenants(topology, options.tenants);
+  checkRunOptions({ ...(options.at !== undefined && { at: options.at }), ...(options.seed !== undefined && { seed: options.seed }) });
   const built = build(topology, { seed: options.seed ?? topology.seed, ...(options.apps !== undefined && { apps: options.apps }) });
   await built.net.run(options.at ?? Infinity);
   options.alter?.(built);
