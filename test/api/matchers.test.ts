@@ -3,10 +3,10 @@
  * (and of each `.not` failure), and runner-neutral through netloomMatchers with node:assert.
  */
 import { describe, expect, it } from 'vitest';
+import '../../src/vitest.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../src/vitest.js';
 import { lessonPath, loadTopology, loadTopologyFile, netloomMatchers, ProbeError, runTopology, VerifyError } from '../../src/index.js';
 
 const vxlan = loadTopologyFile(lessonPath('vxlan'));

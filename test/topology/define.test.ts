@@ -1,11 +1,11 @@
 /** Topologies written in code: the same document and checks as a file, problems named by builder call. */
 import { describe, expect, it } from 'vitest';
+import '../../src/vitest.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { lessonPath, loadTopology, loadTopologyFile, topology, TopologyError } from '../../src/index.js';
 import type { ExpectationInput, LinkInput, PingInput, PlatformInput, TenantInput, TopologyOptions, UdpInput } from '../../src/index.js';
-import '../../src/vitest.js';
 
 /** A lesson's file as YAML parses it: the builder's argument types, keyed as the file is. */
 interface LessonDocument extends TopologyOptions {
