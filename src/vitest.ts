@@ -5,21 +5,14 @@
  * which other runners call directly. vitest is an optional peer dependency, needed only here.
  */
 import { expect } from 'vitest';
-import { netloomMatchers, type PathProbe } from './topology/assert.js';
-import type { DropExpectation } from './trace/assert.js';
+import { netloomMatchers } from './topology/assert.js';
 
-export interface NetloomMatchers {
-  /** `await expect(topology).toDeliver({ from: 'h1', to: 'h2', proto: 'udp', dstPort: 53 })` */
-  toDeliver(probe: PathProbe): Promise<void>;
-  /** `await expect(topology).toDrop({ from: 'h1', to: 'h2' }, { at: 's1', reason: 'FLOW_DROP' })` */
-  toDrop(probe: PathProbe, expected?: DropExpectation): Promise<void>;
-  /** `await expect(topology).toTraverse({ from: 'h1', to: 'h2' }, ['h1', 's1', 'r1', 's2', 'h2'])` */
-  toTraverse(probe: PathProbe, nodes: readonly string[]): Promise<void>;
-  /** `await expect(topology).toBeIsolated('blue', 'red')` */
-  toBeIsolated(...tenants: string[]): Promise<void>;
-  /** `expect(await runTopology(topology)).toPassExpectations()` */
-  toPassExpectations(): void;
-}
+type Expected<F> = F extends (received: never, ...expected: infer E) => unknown ? E : never;
+
+/** The matchers as `expect(…)` has them: netloomMatchers' arguments after the subject; the path matchers are awaited. */
+export type NetloomMatchers = {
+  [K in keyof typeof netloomMatchers]: (...expected: Expected<(typeof netloomMatchers)[K]>) => ReturnType<(typeof netloomMatchers)[K]> extends Promise<unknown> ? Promise<void> : void;
+};
 
 declare module 'vitest' {
   interface Matchers<T = any> extends NetloomMatchers {}

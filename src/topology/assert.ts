@@ -47,7 +47,7 @@ export const netloomMatchers = {
   /** Every expectation of the run passed; the message lists them, with the hops of a failed path. */
   toPassExpectations(summary: RunSummary): AssertionResult {
     if (typeof summary !== 'object' || summary === null || !Array.isArray((summary as Partial<RunSummary>).expectations)) {
-      throw new TypeError(`toPassExpectations: expected a run summary (await runTopology(…)), got ${describe(summary)}`);
+      throw new TypeError(`toPassExpectations: expected a run summary (await runTopology(…)), got ${whatIs(summary)}`);
     }
     const pass = summary.passed;
     return { pass, message: `expected the expectations of ${summary.topology} ${pass ? 'not ' : ''}to pass\n${formatExpectations(summary).join('\n')}` };
@@ -70,10 +70,10 @@ function trace(network: Topology, probe: PathProbe, matcher: string) {
 function topologyOf(network: Topology, matcher: string): Topology {
   const t = network as Partial<Topology> | null;
   if (typeof t === 'object' && t !== null && Array.isArray(t.nodes) && Array.isArray(t.links)) return network;
-  throw new TypeError(`${matcher}: expected a topology (loadTopologyFile, loadTopology or topology(…).build()), got ${describe(network)}`);
+  throw new TypeError(`${matcher}: expected a topology (loadTopologyFile, loadTopology or topology(…).build()), got ${whatIs(network)}`);
 }
 
-function describe(value: unknown): string {
+function whatIs(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? `an object with keys ${Object.keys(value).join(', ') || '(none)'}` : `${typeof value} ${JSON.stringify(value)}`;

@@ -175,6 +175,21 @@ describe('mistakes in a test are errors, never failures (not even under .not)', 
   });
 });
 
+describe('typed through netloom/vitest', () => {
+  it('a probe needs from and to, a drop reason is a known one, toPassExpectations takes nothing', () => {
+    // Never called: the compiler's errors are the test (npm test type-checks first).
+    const mistakes = () => {
+      // @ts-expect-error: to is missing
+      void expect(vxlan).toDeliver({ from: 'h1' });
+      // @ts-expect-error: no such drop reason
+      void expect(vxlan).toDrop({ from: 'h1', to: 'h2' }, { reason: 'FLOW_DORP' });
+      // @ts-expect-error: no arguments
+      expect(vxlan).toPassExpectations(true);
+    };
+    expect(typeof mistakes).toBe('function');
+  });
+});
+
 describe('netloomMatchers, for any runner', () => {
   it('returns pass and the message, for node:assert or any other runner to use', async () => {
     const delivered = await netloomMatchers.toDeliver(acl, { from: 'h1', to: 'h2', proto: 'udp', dstPort: 5000 });
