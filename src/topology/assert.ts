@@ -32,6 +32,7 @@ export const netloomMatchers = {
 
   /** The probe's hops are exactly these nodes, in order. */
   async toTraverse(network: Topology, probe: PathProbe, nodes: readonly string[]): Promise<AssertionResult> {
+    if (!Array.isArray(nodes)) throw new TypeError(`toTraverse: expected the nodes as an array (['h1', 's1', 'h2']), got ${whatIs(nodes)}`);
     return assertHops(await trace(network, probe, 'toTraverse'), describeProbe(probe), nodes);
   },
 
@@ -62,8 +63,10 @@ function describeProbe(probe: PathProbe): string {
 }
 
 function trace(network: Topology, probe: PathProbe, matcher: string) {
+  const topology = topologyOf(network, matcher);
+  if (typeof probe !== 'object' || probe === null) throw new TypeError(`${matcher}: expected a probe ({ from, to, … }), got ${whatIs(probe)}`);
   const { from, to, ...options } = probe;
-  return tracePath(topologyOf(network, matcher), from, to, options);
+  return tracePath(topology, from, to, options);
 }
 
 /** What the matchers assert on must be a loaded topology: anything else is a mistake in the test, never a failure. */

@@ -171,6 +171,8 @@ describe('mistakes in a test are errors, never failures (not even under .not)', 
   it('a subject that is not a topology or a run summary is a TypeError naming the matcher', async () => {
     await expect(expect('vxlan.yaml').not.toDeliver({ from: 'h1', to: 'h2' })).rejects.toThrow(new TypeError('toDeliver: expected a topology (loadTopologyFile, loadTopology or topology(…).build()), got string "vxlan.yaml"'));
     await expect(expect({ name: 'x' }).toBeIsolated()).rejects.toThrow(new TypeError('toBeIsolated: expected a topology (loadTopologyFile, loadTopology or topology(…).build()), got an object with keys name'));
+    await expect(expect(vxlan).toDeliver('h1 → h2' as never)).rejects.toThrow(new TypeError('toDeliver: expected a probe ({ from, to, … }), got string "h1 → h2"'));
+    await expect(expect(vxlan).not.toTraverse({ from: 'h1', to: 'h2' }, 'h1 s1 h2' as never)).rejects.toThrow(new TypeError('toTraverse: expected the nodes as an array ([\'h1\', \'s1\', \'h2\']), got string "h1 s1 h2"'));
     expect(() => expect(vxlan).not.toPassExpectations()).toThrow(new TypeError('toPassExpectations: expected a run summary (await runTopology(…)), got an object with keys name, seed, nodes, links, traffic, expect'));
   });
 });
