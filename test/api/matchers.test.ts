@@ -7,7 +7,7 @@ import '../../src/vitest.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lessonPath, loadTopology, loadTopologyFile, netloomMatchers, ProbeError, runTopology, VerifyError } from '../../src/index.js';
+import { formatRunSummary, lessonPath, loadTopology, loadTopologyFile, netloomMatchers, ProbeError, runTopology, VerifyError } from '../../src/index.js';
 
 const vxlan = loadTopologyFile(lessonPath('vxlan'));
 const acl = loadTopologyFile(lessonPath('acl'));
@@ -159,6 +159,23 @@ expectations
 ${NO_ROUTE_PATH.split('\n').map((line) => `      ${line}`).join('\n')}
 
 4 of 5 expectations passed`);
+  });
+
+  it('formatRunSummary is what netloom run prints: the run, traffic, drops, then the same expectations block', async () => {
+    const text = readFileSync(lessonPath('two-subnets'), 'utf8').replace('via: [r1], disposition: NO_ROUTE', 'via: [r1], disposition: DELIVERED');
+    const summary = await runTopology(loadTopology(text, 'two-subnets.yaml'));
+    const { message } = netloomMatchers.toPassExpectations(summary);
+    expect(formatRunSummary(summary)).toBe(`two-subnets (seed 1): 12.008 s of virtual time, 59 events, 48 packet-hops
+
+traffic
+  ping h1 to h2  sent 5  delivered 5  lost 0  rtt min/avg/max/mdev 12.047/14.451/24.067/4.808 ms
+  ttl 2          sent 3  delivered 0  lost 3
+    3 × time exceeded from 10.0.12.2
+
+drops
+  r2  TTL_EXCEEDED  3
+
+${message.slice(message.indexOf('\n') + 1)}`);
   });
 });
 
