@@ -47,11 +47,15 @@ export type { CaptureWriter, CaptureInterface, PacketMeta, EspSaRecord } from '.
 
 // Topologies, runs and paths: assert forwarding in tests as `netloom run` and `trace` do.
 export { loadTopology, loadTopologyFile } from './topology/load.js';
+export { topology, type TopologyBuilder, type TopologyOptions, type TopologyDocument, type HostInput, type RouterInput, type SwitchInput, type ControllerInput, type LinkInput, type PingInput, type UdpInput, type ExpectationInput, type TenantInput, type PlatformInput } from './topology/define.js';
 export { lessonPath } from './topology/lessons.js';
-export { TopologyError, ProbeError, type TopologyIssue, type ProbeArgument } from './topology/errors.js';
-export { runTopology, runTopologyRealtime, tracePath, type RunOptions, type RealtimeOptions, type RunSummary, type TrafficSummary, type ExpectationResult } from './topology/run.js';
+export { TopologyError, ProbeError, RunOptionError, type TopologyIssue, type ProbeArgument, type RunOption } from './topology/errors.js';
+export { runTopology, runTopologyRealtime, tracePath, type RunOptions, type TraceOptions, type RealtimeOptions, type RunSummary, type TrafficSummary, type ExpectationResult } from './topology/run.js';
+export { formatRunSummary } from './topology/summary.js';
+export { netloomMatchers, type PathProbe } from './topology/assert.js';
+export type { AssertionResult, DropExpectation } from './trace/assert.js';
 export { loadApps } from './topology/apps.js';
-export { verifyIsolation, replayWitness, VerifyError, type VerifyRunOptions, type ReplayResult } from './topology/verify.js';
+export { verifyIsolation, replayWitness, formatIsolationReport, VerifyError, type VerifyRunOptions, type ReplayResult } from './topology/verify.js';
 export type { IsolationReport, Leak, LeakKind, Witness, PathStep, RuleRef, FlowspaceEntry, FlowspaceOverlap, VerifyOptions } from './tenants/verify.js';
 export type { Topology, NodeSpec, HostSpec, RouterSpec, SwitchSpec, SwitchPortSpec, ControllerSpec, TunnelSpec, LinkSpec, TrafficSpec, Expectation, DropReason, Disposition } from './topology/types.js';
 export { formatPath, type PathResult, type Hop } from './trace/path.js';

@@ -2,7 +2,8 @@
 import { createWriteStream, openSync } from 'node:fs';
 import { loadTopologyFile } from '../topology/load.js';
 import { dirname, resolve } from 'node:path';
-import { espSecretsOf, runTopology, runTopologyRealtime, wallClockPeers, type ExpectationResult, type RunSummary } from '../topology/run.js';
+import { espSecretsOf, runTopology, runTopologyRealtime, wallClockPeers, type RunSummary } from '../topology/run.js';
+import { formatRunSummary } from '../topology/summary.js';
 import { loadApps } from '../topology/apps.js';
 import { tsharkEspOptions } from '../capture/esp-secrets.js';
 import { parseDuration } from '../topology/units.js';
@@ -123,54 +124,11 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   if (options.pcap !== undefined && options.pcap !== '-' && secrets.length > 0) {
     process.stderr.write(`decrypt ESP in tshark or Wireshark with: ${tsharkEspOptions(secrets)}\n`);
   }
-  const text = options.json ? JSON.stringify(summary, (_k, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v)) : printable(formatSummary(summary));
+  const text = options.json ? JSON.stringify(summary, (_k, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v)) : printable(formatRunSummary(summary));
   (toStdout ? process.stderr : process.stdout).write(`${text}\n`);
   if (!summary.passed) process.exitCode = 1;
 }
 
 function printListening(node: string, host: string, port: number): void {
   process.stderr.write(`${node}: OpenFlow on tcp:${host.includes(':') ? `[${host}]` : host}:${port} (ovs-ofctl -O OpenFlow13 show tcp:${host}:${port})\n`);
-}
-
-export function formatSummary(s: RunSummary): string {
-  const out: string[] = [];
-  out.push(`${s.topology} (seed ${s.seed}): ${(s.endedAt / 1e9).toFixed(3)} s of virtual time, ${s.events.toLocaleString('en')} events, ${s.packetHops.toLocaleString('en')} packet-hops`);
-  if (s.traffic.length > 0) {
-    out.push('', 'traffic');
-    const width = Math.max(...s.traffic.map((t) => t.name.length));
-    for (const t of s.traffic) {
-      let line = `  ${t.name.padEnd(width)}  sent ${t.sent}  delivered ${t.delivered}  lost ${t.lost}${t.inFlight ? `  in flight ${t.inFlight}` : ''}`;
-      if (t.rtt) line += `  rtt min/avg/max/mdev ${[t.rtt.min, t.rtt.avg, t.rtt.max, t.rtt.mdev].map((v) => v.toFixed(3)).join('/')} ms`;
-      out.push(line);
-      for (const [what, count] of Object.entries(t.errors ?? {})) out.push(`    ${count} × ${what}`);
-    }
-  }
-  if (s.drops.length > 0) {
-    out.push('', 'drops');
-    for (const d of s.drops) out.push(`  ${d.node}  ${d.reason}  ${d.count}`);
-  }
-  if (s.tenants !== undefined) {
-    out.push('', 'tenants');
-    const width = Math.max(...s.tenants.map((t) => t.name.length));
-    for (const t of s.tenants) {
-      const refused = Object.entries(t.refused);
-      let line = `  ${t.name.padEnd(width)}  flows ${t.flows}  packet-ins ${t.packetIns}`;
-      if (t.packetInsDropped > 0) line += ` (${t.packetInsDropped} dropped past its rate)`;
-      line += `  refused ${refused.reduce((n, [, c]) => n + c, 0)}`;
-      if (refused.length > 0) line += ` (${refused.map(([what, c]) => `${what} ${c}`).join(', ')}${t.rateLimited > 0 ? `; ${t.rateLimited} past its message rate` : ''})`;
-      out.push(line);
-    }
-  }
-  if (s.expectations.length > 0) {
-    out.push('', 'expectations');
-    for (const e of s.expectations) out.push(`  ${formatExpectation(e)}`);
-    const passed = s.expectations.filter((e) => e.passed).length;
-    out.push('', `${passed} of ${s.expectations.length} expectations passed`);
-  }
-  return out.join('\n');
-}
-
-/** `ok   ping h1 to h2: at least 5 delivered  (5 of 5 delivered)`, or `FAIL …`: as run and test print each expectation. */
-export function formatExpectation(e: ExpectationResult): string {
-  return `${e.passed ? 'ok  ' : 'FAIL'} ${e.expectation}  (${e.actual})`;
 }

@@ -7,7 +7,8 @@ import { dirname, resolve } from 'node:path';
 import { loadTopologyFile } from '../topology/load.js';
 import { loadApps } from '../topology/apps.js';
 import { startFeed, type Feed } from '../feed/feed.js';
-import { formatSummary, parseSeed, parseTime } from './run.js';
+import { parseSeed, parseTime } from './run.js';
+import { formatRunSummary } from '../topology/summary.js';
 import { parseListen } from './listen.js';
 import { UsageError } from './errors.js';
 
@@ -63,7 +64,7 @@ export async function serveCommand(file: string, options: ServeCommandOptions): 
     ...(speed !== undefined && { speed }),
     ...(seed !== undefined && { seed }),
     ...(until !== undefined && { until }),
-    onEnd: (summary, run) => process.stdout.write(`${run > 1 ? `run ${run}: ` : ''}${formatSummary(summary)}\n`),
+    onEnd: (summary, run) => process.stdout.write(`${run > 1 ? `run ${run}: ` : ''}${formatRunSummary(summary)}\n`),
   });
   announce(feed);
   process.stderr.write('waiting for a client to play ({"type":"play"} on the WebSocket); Ctrl-C stops\n');

@@ -11,8 +11,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { loadTopologyFile } from '../topology/load.js';
 import { loadApps } from '../topology/apps.js';
 import { describeExpectation, runTopology, wallClockPeers, type ExpectationResult } from '../topology/run.js';
-import { formatPath } from '../trace/path.js';
-import { formatExpectation } from './run.js';
+import { formatExpectation, formatFailure } from '../topology/summary.js';
 import { isUserError, UsageError } from './errors.js';
 import { printable } from './output.js';
 
@@ -168,8 +167,7 @@ function junitReport(suites: Suite[], seconds: number): string {
           continue;
         }
         // What was found, and for a path the hops it took, beside what was expected.
-        const detail = [`expected: ${r.expectation}`, `found: ${r.actual}`, ...(r.path ? ['', formatPath(r.path)] : [])].join('\n');
-        lines.push(`    ${testcase(r.expectation)}>`, `      <failure message="${xml(r.actual)}" type="expectation">${xml(detail)}</failure>`, '    </testcase>');
+        lines.push(`    ${testcase(r.expectation)}>`, `      <failure message="${xml(r.actual)}" type="expectation">${xml(formatFailure(r))}</failure>`, '    </testcase>');
       }
     }
     lines.push('  </testsuite>');

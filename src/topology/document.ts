@@ -1,6 +1,7 @@
 /**
  * The YAML side of loading: parsing the text, and placing each problem at the line and column
- * of the node it is about. Collects problems (from YAML, from zod, from the cross-checks) and
+ * of the node it is about. Collects problems (from YAML, from zod, from the cross-checks), each
+ * placed by a Placement (a YAML file's, or define.ts's for a topology written in code), and
  * words zod's in the loader's terms. Knows nothing of what a topology means.
  */
 import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
@@ -18,7 +19,7 @@ export function readDocument(text: string, file: string): { value: unknown; issu
   const lineCounter = new LineCounter();
   // logLevel 'error': yaml's warnings go to the console; the ones that matter are issues here.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
-  const issues: Issues = new Issues(doc, lineCounter, file, text);
+  const issues: Issues = new Issues(new YamlPlacement(doc, lineCounter, file, text));
   for (const error of doc.errors) {
     const found = pathAt(doc, error.pos[0]);
     if (error.code === 'DUPLICATE_KEY' && found.key !== undefined) {
@@ -50,20 +51,54 @@ export function readDocument(text: string, file: string): { value: unknown; issu
 }
 
 interface PendingIssue {
-  offset: number;
+  position: number;
   path: string;
   message: string;
+}
+
+/**
+ * Where the problems of a document are: a position for each path, ordered as the source is, and
+ * how a position reads in a TopologyIssue. A YAML file's are offsets in its text; a topology
+ * written in code places each problem at the builder call that gave the value (define.ts).
+ */
+export interface Placement {
+  /** The position of the value at `path` (or, with `onKey`, of the key that names it). */
+  locate(path: readonly PathSegment[], onKey: boolean): number;
+  /** The position `column` characters (1-based) into the string at `path`. */
+  locateInString(path: readonly PathSegment[], column: number): number;
+  place(position: number): Pick<TopologyIssue, 'file' | 'line' | 'column'>;
+}
+
+/** A YAML document's places: offsets into its text, shown as file:line:column. */
+class YamlPlacement implements Placement {
+  constructor(
+    private readonly doc: Document,
+    private readonly lineCounter: LineCounter,
+    private readonly file: string,
+    private readonly source: string,
+  ) {}
+
+  locate(path: readonly PathSegment[], onKey: boolean): number {
+    return locate(this.doc, path, onKey);
+  }
+
+  /** The position skips the string's opening quote, if it has one. */
+  locateInString(path: readonly PathSegment[], column: number): number {
+    const offset = locate(this.doc, path, false);
+    const quoted = this.source[offset] === '"' || this.source[offset] === "'";
+    return offset + (quoted ? 1 : 0) + column - 1;
+  }
+
+  place(offset: number): Pick<TopologyIssue, 'file' | 'line' | 'column'> {
+    const { line, col } = this.lineCounter.linePos(offset);
+    return { file: this.file, line, column: col };
+  }
 }
 
 export class Issues {
   private readonly pending: PendingIssue[] = [];
 
-  constructor(
-    private readonly doc: Document,
-    private readonly lineCounter: LineCounter,
-    private readonly file: string,
-    private readonly source = '',
-  ) {}
+  constructor(private readonly placement: Placement) {}
 
   get count(): number {
     return this.pending.length;
@@ -71,26 +106,21 @@ export class Issues {
 
   /** A problem with the value at `path` (or, with `onKey`, with the key that names it). */
   add(path: readonly PathSegment[], message: string, onKey = false): void {
-    this.at(locate(this.doc, path, onKey), path, message);
+    this.at(this.placement.locate(path, onKey), path, message);
   }
 
   /** A problem with key `key` of the map at `path`: the path is the map's, the position the key's. */
   addKey(path: readonly PathSegment[], key: string, message: string): void {
-    this.at(locate(this.doc, [...path, key], true), path, message);
+    this.at(this.placement.locate([...path, key], true), path, message);
   }
 
-  /**
-   * A problem `column` characters (1-based) into the string at `path`, such as a flow's syntax
-   * error: the position skips the string's opening quote, if it has one.
-   */
+  /** A problem `column` characters (1-based) into the string at `path`, such as a flow's syntax error. */
   addInString(path: readonly PathSegment[], column: number, message: string): void {
-    const offset = locate(this.doc, path, false);
-    const quoted = this.source[offset] === '"' || this.source[offset] === "'";
-    this.at(offset + (quoted ? 1 : 0) + column - 1, path, message);
+    this.at(this.placement.locateInString(path, column), path, message);
   }
 
-  at(offset: number, path: readonly PathSegment[], message: string): void {
-    this.pending.push({ offset, path: formatPath(path), message });
+  at(position: number, path: readonly PathSegment[], message: string): void {
+    this.pending.push({ position, path: formatPath(path), message });
   }
 
   /** Parses `value` with `schema`, reporting its problems under `path`; undefined if there were any. */
@@ -156,11 +186,10 @@ export class Issues {
   throw(): never {
     const seen = new Set<string>();
     const issues: TopologyIssue[] = [];
-    const sorted = [...this.pending].sort((a, b) => a.offset - b.offset);
+    const sorted = [...this.pending].sort((a, b) => a.position - b.position);
     for (const p of sorted) {
-      const { line, col } = this.lineCounter.linePos(p.offset);
-      const issue = { file: this.file, line, column: col, path: p.path, message: p.message };
-      const key = `${line}:${col} ${p.path}: ${p.message}`;
+      const issue = { ...this.placement.place(p.position), path: p.path, message: p.message };
+      const key = `${issue.file}:${issue.line}:${issue.column} ${p.path}: ${p.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
       issues.push(issue);

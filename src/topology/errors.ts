@@ -6,8 +6,9 @@
  */
 
 export interface TopologyIssue {
+  /** The file; for a topology written in code, the builder call that gave the value (`topology("lan").link("h1:eth0", "s9:p1")`). */
   file: string;
-  /** 1-based line of the offending node; 0 for the file as a whole (it cannot be read). */
+  /** 1-based line of the offending node; 0 for the file as a whole (it cannot be read), or a topology written in code. */
   line: number;
   /** 1-based column of the offending node; 0 with line 0. */
   column: number;
@@ -35,7 +36,7 @@ export class TopologyError extends Error {
 }
 
 /** The argument of `tracePath` (or option of `netloom trace`) that a ProbeError is about. */
-export type ProbeArgument = 'from' | 'to' | 'proto' | 'dstPort' | 'at' | 'size';
+export type ProbeArgument = 'from' | 'to' | 'proto' | 'dstPort' | 'at' | 'size' | 'seed';
 
 /**
  * A probe the topology cannot send: `from` is not a host with an IPv4 address, `to` is neither
@@ -54,6 +55,35 @@ export class ProbeError extends Error {
   ) {
     super(`${argument}: ${message}`);
   }
+}
+
+/** The option of runTopology (`until`, `seed`) or verifyIsolation (`at`, `seed`) that a RunOptionError is about. */
+export type RunOption = 'until' | 'seed' | 'at';
+
+/** A run option out of its range: a virtual time that is not whole nanoseconds from 0, a seed that is not 32 bits. */
+export class RunOptionError extends Error {
+  override readonly name = 'RunOptionError';
+  readonly code = 'NETLOOM_RUN_OPTION';
+
+  constructor(
+    readonly option: RunOption,
+    message: string,
+  ) {
+    super(`${option}: ${message}`);
+  }
+}
+
+/** Why `value` is not a virtual time (whole nanoseconds from 0, or with `endless` Infinity: no end), or undefined when it is one. */
+export function timeProblem(value: unknown, endless = false): string | undefined {
+  // Virtual time is whole nanoseconds: a fraction or NaN would break determinism or never end.
+  if ((typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) || (endless && value === Infinity)) return undefined;
+  return `${String(value)} is not a virtual time (whole nanoseconds from 0${endless ? ', or Infinity' : ''})`;
+}
+
+/** Why `value` is not a seed (as a topology's `seed:`), or undefined when it is one. */
+export function seedProblem(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff) return undefined;
+  return `${String(value)} is not a seed (a whole number from 0 to 4294967295)`;
 }
 
 export type PathSegment = string | number;

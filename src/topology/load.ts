@@ -1,11 +1,12 @@
 /**
  * Loading a topology file: YAML (or JSON, which is YAML) text -> a validated Topology, or one
  * TopologyError listing every problem, each at its line and column. The document and positions
- * are document.ts's, the shape and units of each piece schema.ts's, the cross-checks check.ts's.
+ * are document.ts's, the shape and units of each piece schema.ts's, the cross-checks check.ts's;
+ * a topology written in code (define.ts) goes through the same checks.
  */
 import { readFileSync } from 'node:fs';
 import { TopologyError } from './errors.js';
-import { readDocument } from './document.js';
+import { readDocument, type Issues } from './document.js';
 import { Checker } from './check.js';
 import type { Topology } from './types.js';
 
@@ -15,6 +16,11 @@ import type { Topology } from './types.js';
  */
 export function loadTopology(text: string, file: string): Topology {
   const { value, issues } = readDocument(text, file);
+  return checkDocument(value, issues, file);
+}
+
+/** Checks a document (a file's, or one written in code) and assembles its Topology; throws a TopologyError with every problem in `issues`. */
+export function checkDocument(value: unknown, issues: Issues, file: string): Topology {
   const topology = new Checker(issues, file).check(value);
   if (topology === undefined || issues.count > 0) return issues.throw();
   return topology;

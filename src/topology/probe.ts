@@ -2,9 +2,10 @@
  * What a path probe may be asked, checked against the topology before anything is built: the
  * one check behind `tracePath` and `netloom trace`. Each refusal is a ProbeError that names the
  * argument and the names that would do; the builder's own checks stay internal invariants.
+ * Also the check of the options every run shares (its end, its seed): a RunOptionError.
  */
 import { isIpv4 } from '../wire/addresses.js';
-import { ProbeError, didYouMean, listNames } from './errors.js';
+import { ProbeError, RunOptionError, didYouMean, listNames, seedProblem, timeProblem, type RunOption } from './errors.js';
 import type { NodeSpec, Topology } from './types.js';
 
 /** A probe as asked: `proto` is text here because callers without types (the CLI, JavaScript) pass any. */
@@ -17,6 +18,8 @@ export interface ProbeRequest {
   size?: number;
   /** Sets IPv4 don't-fragment, so a link with a smaller MTU drops it and answers (path MTU discovery). */
   df?: boolean;
+  /** The fresh network's random source (default: the topology's seed). */
+  seed?: number;
 }
 
 /** A probe that can be sent, defaults applied. */
@@ -33,17 +36,20 @@ const MAX_PAYLOAD = 65535 - 20 - 8;
 
 /**
  * `from` must be a host with an IPv4 address; `to` a node with one, or an IPv4 address; `dstPort`
- * a port number; `at` whole nanoseconds from 0. Throws a ProbeError for the first that is not.
+ * a port number; `at` whole nanoseconds from 0; `seed` 32 bits. Throws a ProbeError for the first that is not.
  */
 export function checkProbe(topology: Topology, from: string, to: string, request: ProbeRequest = {}): Probe {
   const senders = topology.nodes.filter((n) => n.kind === 'host' && hasIpv4(n)).map((n) => n.name);
+  const targets = topology.nodes.filter(hasIpv4).map((n) => n.name);
+  // Callers without types (JavaScript) may pass anything as a name.
+  if (typeof from !== 'string') throw new ProbeError('from', `expected a host's name, got ${String(from)}`, senders);
+  if (typeof to !== 'string') throw new ProbeError('to', `expected a node's name or an IPv4 address, got ${String(to)}`, targets);
   const sendersAre = `hosts with an IPv4 address are ${listNames(senders)}`;
   const sender = topology.nodes.find((n) => n.name === from);
   if (sender === undefined) throw new ProbeError('from', `unknown host "${from}"${didYouMean(from, senders)} (${sendersAre})`, senders);
   if (sender.kind !== 'host') throw new ProbeError('from', `${from} is a ${sender.kind}; a probe starts at a host (${sendersAre})`, senders);
   if (!hasIpv4(sender)) throw new ProbeError('from', `${from} has no IPv4 address to send from (${sendersAre})`, senders);
 
-  const targets = topology.nodes.filter(hasIpv4).map((n) => n.name);
   const targetsAre = `nodes with an IPv4 address are ${listNames(targets)}; or give an IPv4 address`;
   const target = topology.nodes.find((n) => n.name === to);
   if (target === undefined && !isIpv4(to)) throw new ProbeError('to', `"${to}" is neither a node nor an IPv4 address${didYouMean(to, targets)} (${targetsAre})`, targets);
@@ -53,12 +59,25 @@ export function checkProbe(topology: Topology, from: string, to: string, request
   if (proto !== 'icmp' && proto !== 'udp') throw new ProbeError('proto', `"${proto}" is not icmp or udp`, ['icmp', 'udp']);
   const { dstPort, at = 0 } = request;
   if (dstPort !== undefined && !(Number.isInteger(dstPort) && dstPort >= 1 && dstPort <= 65535)) throw new ProbeError('dstPort', `${dstPort} is not a port number (1 to 65535)`);
-  // Virtual time is whole nanoseconds: a fraction or Infinity would break determinism or never end.
-  if (!(Number.isSafeInteger(at) && at >= 0)) throw new ProbeError('at', `${at} is not a virtual time (whole nanoseconds from 0)`);
+  const timeWrong = timeProblem(at);
+  if (timeWrong !== undefined) throw new ProbeError('at', timeWrong);
   const { size, df } = request;
   if (size !== undefined && !(Number.isInteger(size) && size >= 0 && size <= MAX_PAYLOAD)) throw new ProbeError('size', `${size} is not a payload size (0 to ${MAX_PAYLOAD} bytes)`);
+  const seedWrong = request.seed === undefined ? undefined : seedProblem(request.seed);
+  if (seedWrong !== undefined) throw new ProbeError('seed', seedWrong);
   return { proto, at, ...(dstPort !== undefined && { dstPort }), ...(size !== undefined && { size }), ...(df === true && { df }) };
 }
+
+/** A run's options: `until` and `at` virtual times (until may be Infinity), `seed` 32 bits. Throws a RunOptionError for the first that is not. */
+export function checkRunOptions(options: Partial<Record<RunOption, number>>): void {
+  for (const option of ['until', 'at', 'seed'] as const) {
+    const value = options[option];
+    if (value === undefined) continue;
+    const problem = option === 'seed' ? seedProblem(value) : timeProblem(value, option === 'until');
+    if (problem !== undefined) throw new RunOptionError(option, problem);
+  }
+}
+
 
 /** Whether a node has an IPv4 address to send from or be sent to (a switch: on its underlay). */
 function hasIpv4(node: NodeSpec): boolean {

@@ -14,7 +14,7 @@ import type { DropReason, Expectation, Topology } from './types.js';
 import type { Platform } from '../tenants/platform.js';
 import { connectOpenFlow, listenOpenFlow, ListenError, type OpenFlowListener } from '../openflow/tcp.js';
 import type { AppRegistry } from './build.js';
-import { checkProbe } from './probe.js';
+import { checkProbe, checkRunOptions } from './probe.js';
 import { verifyBuilt, verifyIsolation } from './verify.js';
 
 export interface RunOptions {
@@ -110,6 +110,7 @@ export interface SteppedRun {
 
 /** Builds the network with the sinks asked for, at virtual time 0; nothing has run yet. */
 export function startRun(topology: Topology, options: RunOptions = {}): SteppedRun {
+  checkRunOptions(options);
   const seed = options.seed ?? topology.seed;
   const built = prepare(topology, seed, options);
   return {
@@ -150,6 +151,7 @@ export function wallClockPeers(topology: Topology): string[] {
  * `signal` aborts; without either it runs until aborted.
  */
 export async function runTopologyRealtime(topology: Topology, options: RealtimeOptions = {}): Promise<RunSummary> {
+  checkRunOptions(options);
   const seed = options.seed ?? topology.seed;
   const built = prepare(topology, seed, options);
   const listeners: OpenFlowListener[] = [];
@@ -253,16 +255,26 @@ function summarizeTraffic(built: Built): TrafficSummary[] {
   });
 }
 
+export interface TraceOptions {
+  proto?: 'icmp' | 'udp';
+  /** UDP destination port. */
+  dstPort?: number;
+  /** Virtual time to send at, ns. */
+  at?: number;
+  /** Payload bytes: ICMP echo data (default 56) or UDP payload (default 32). */
+  size?: number;
+  /** Sets IPv4 don't-fragment. */
+  df?: boolean;
+  seed?: number;
+  capture?: CaptureWriter;
+  apps?: AppRegistry;
+}
+
 /**
  * Sends one probe at `at` in a fresh network and returns its path. An unknown `from` or `to`, or
  * one with no IPv4 address, is a ProbeError listing the names that would do (see checkProbe).
  */
-export async function tracePath(
-  topology: Topology,
-  from: string,
-  to: string,
-  options: { proto?: 'icmp' | 'udp'; dstPort?: number; at?: number; size?: number; df?: boolean; seed?: number; capture?: CaptureWriter; apps?: AppRegistry } = {},
-): Promise<PathResult> {
+export async function tracePath(topology: Topology, from: string, to: string, options: TraceOptions = {}): Promise<PathResult> {
   const probe = checkProbe(topology, from, to, options);
   const built = build(topology, { seed: options.seed ?? topology.seed, traffic: false, ...(options.apps !== undefined && { apps: options.apps }) });
   const net = built.net;

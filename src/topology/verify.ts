@@ -1,18 +1,22 @@
 /**
  * `netloom verify` and `isolated:` over a topology: build and run it to a time, hand the
  * installed physical tables to the isolation verifier (tenants/verify.ts), and replay a witness
- * in a fresh run of the same topology to show where it really goes. Owns the mapping from a
- * built network to the verifier's model; the analysis itself is the verifier's.
+ * in a fresh run of the same topology to show where it really goes; the report as text. Owns the
+ * mapping from a built network to the verifier's model; the analysis itself is the verifier's.
  */
 import { build, farEnds, hostOf, type AppRegistry, type Built } from './build.js';
 import type { Topology } from './types.js';
+import { didYouMean, listNames } from './errors.js';
+import { checkRunOptions } from './probe.js';
 import type { SwitchNode } from '../switch/node.js';
 import type { ControllerNode } from '../controller/node.js';
 import { Host } from '../hosts/host.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
 import { buildPath, type PathResult } from '../trace/path.js';
 import type { TraceEvent } from '../trace/events.js';
-import { verifyModel, type IsolationReport, type Leak, type VerifyHost, type VerifyModel, type VerifyOptions, type VerifyPort } from '../tenants/verify.js';
+import { MAX_HOPS } from '../sim/network.js';
+import { toHex } from '../wire/addresses.js';
+import { verifyModel, type IsolationReport, type Leak, type PathStep, type VerifyHost, type VerifyModel, type VerifyOptions, type VerifyPort } from '../tenants/verify.js';
 
 /** The verifier's model of a built network now: every switch's tables and ports, each tenant's ports. */
 export function verifyModelOf(built: Built): VerifyModel {
@@ -66,7 +70,7 @@ function checkTenants(topology: Topology, tenants: readonly string[] | undefined
   const names = (topology.tenants ?? []).map((t) => t.name);
   if (names.length === 0) throw new VerifyError(`${topology.name} declares no tenants: there is no isolation to verify`);
   for (const name of tenants ?? []) {
-    if (!names.includes(name)) throw new VerifyError(`unknown tenant "${name}" (tenants are ${names.join(', ')})`);
+    if (!names.includes(name)) throw new VerifyError(`unknown tenant "${name}"${didYouMean(name, names)} (tenants are ${listNames(names)})`);
   }
 }
 
@@ -82,6 +86,7 @@ export interface VerifyRunOptions extends VerifyOptions {
 /** Builds and runs the topology to `at`, then verifies the physical tables installed then. */
 export async function verifyIsolation(topology: Topology, options: VerifyRunOptions = {}): Promise<IsolationReport> {
   checkTenants(topology, options.tenants);
+  checkRunOptions({ ...(options.at !== undefined && { at: options.at }), ...(options.seed !== undefined && { seed: options.seed }) });
   const built = build(topology, { seed: options.seed ?? topology.seed, ...(options.apps !== undefined && { apps: options.apps }) });
   await built.net.run(options.at ?? Infinity);
   options.alter?.(built);
@@ -112,7 +117,7 @@ export interface ReplayResult {
  */
 export async function replayWitness(topology: Topology, leak: Leak, options: { at: number; seed?: number; apps?: AppRegistry; alter?: (built: Built) => void }): Promise<ReplayResult> {
   const witness = leak.witness;
-  if (witness === undefined) throw new Error('this leak has no witness to replay');
+  if (witness === undefined) throw new VerifyError(`this leak has no witness to replay (${leak.witnessNote ?? 'none was found'})`);
   const built = build(topology, { seed: options.seed ?? topology.seed, ...(options.apps !== undefined && { apps: options.apps }) });
   const net = built.net;
   let armed = false;
@@ -142,4 +147,58 @@ export async function replayWitness(topology: Topology, leak: Leak, options: { a
   const steps = mine.map((e) => `${e.node}${e.port === undefined ? '' : `:${e.port}`} ${e.dir}${e.reason === undefined ? '' : ` ${e.reason}`}${e.detail === undefined ? '' : `: ${e.detail}`}`);
   const ended = mine.some((e) => e.dir === 'deliver' || e.dir === 'drop');
   return { reached, controllers: [...controllers], steps, ...(ended && { path: buildPath(mine, undefined) }) };
+}
+
+/** Each leak's witness replayed in a fresh run at the time of the report (undefined for a leak without one). */
+export function replayLeaks(topology: Topology, report: IsolationReport, options: { apps?: AppRegistry } = {}): Promise<(ReplayResult | undefined)[]> {
+  return Promise.all(report.leaks.map((l) => (l.witness === undefined ? undefined : replayWitness(topology, l, { at: report.at, ...options }))));
+}
+
+/** The report as `netloom verify` prints it: what was checked, then each leak with its witness, its path and, given, its replay. */
+export function formatIsolationReport(name: string, r: IsolationReport, replays: readonly (ReplayResult | undefined)[]): string {
+  const c = r.checked;
+  const out: string[] = [];
+  const when = `${(r.at / 1e9).toFixed(3)} s`;
+  const what = `${c.tenants.length} tenants (${c.tenants.join(', ')}), ${c.switches} switches, ${c.tables} tables, ${c.rules} rules, ${c.edgePorts} edge ports, ${c.headerSets} header sets, ${c.lookups} table lookups, in ${c.ms} ms`;
+  if (r.isolated) out.push(`${name} at ${when}: isolated`, `  checked ${what}`);
+  else out.push(`${name} at ${when}: NOT isolated${r.leaks.length > 0 ? `, ${r.leaks.length} leak${r.leaks.length === 1 ? '' : 's'}` : ''}`, `  checked ${what}`);
+  if (!r.complete) out.push(`  the exploration stopped at its budget of header sets: isolation is not proved`);
+  if (c.loops + c.hopBound > 0) out.push(`  ${c.loops} header sets came back to a state already explored (loops), ${c.hopBound} passed ${MAX_HOPS} links`);
+  r.leaks.forEach((l, i) => out.push('', ...formatLeak(l, i + 1, replays[i])));
+  for (const o of r.overlaps) out.push('', `flowspace overlap on ${o.a.switch}: ${o.a.tenant} ${o.a.match} and ${o.b.tenant} ${o.b.match}`, `  a header in both: ${o.witness}`);
+  if (r.approximations.length > 0) out.push('', 'over-approximated (sound: can only add leaks)', ...r.approximations.map((a) => `  ${a}`));
+  if (r.unverifiable.length > 0) out.push('', 'not verified', ...r.unverifiable.map((a) => `  ${a}`));
+  return out.join('\n');
+}
+
+function formatLeak(l: Leak, n: number, replay: ReplayResult | undefined): string[] {
+  const out = [`leak ${n} (${l.kind}): ${l.tenant}'s packet ${l.detail}`, `  responsible: ${l.responsible.switch} ${l.responsible.text}`];
+  if (l.witness === undefined) out.push(`  no witness frame: ${l.witnessNote}`);
+  else {
+    out.push(`  witness, sent by ${l.witness.host} (${l.witness.switchPort}): ${l.witness.spec}`, `    ${toHex(l.witness.bytes)}`);
+    out.push(`    netloom craft '${l.witness.spec}' --hex`);
+  }
+  out.push('  path');
+  for (const s of l.path) out.push(`    ${formatStep(s)}`);
+  if (replay !== undefined) {
+    const where = [...replay.reached, ...replay.controllers.map((t) => `controller of ${t}`)];
+    const reached = where.length === 0 ? `reached no host or controller${replay.path === undefined ? '' : ` (${replay.path.disposition}${replay.path.node ? ` at ${replay.path.node}` : ''})`}` : `reached ${where.join(', ')}`;
+    // A host or controller leak is confirmed when the frame gets there; else an over-approximation made it.
+    const verdict = l.kind === 'flowspace' ? '' : where.includes(l.to) ? ': confirmed' : `: not confirmed (an over-approximation below may have made this leak)`;
+    out.push(`  replayed in a fresh run at the same time: ${reached}${verdict}`);
+  }
+  return out;
+}
+
+function formatStep(s: PathStep): string {
+  switch (s.step) {
+    case 'lookup':
+      return `${s.switch} in ${s.inPort}: ${s.rule}`;
+    case 'miss':
+      return `${s.switch} in ${s.inPort}: table ${s.table}, no match`;
+    case 'output':
+      return `${s.switch} out ${s.outPort} -> ${s.to}`;
+    case 'controller':
+      return `${s.switch} in ${s.inPort}: PACKET_IN to the platform`;
+  }
 }

@@ -135,11 +135,16 @@ function summary(bytes: Uint8Array | undefined): string | undefined {
 export function formatPath(path: PathResult): string {
   const out: string[] = [];
   path.hops.forEach((h, i) => {
-    const ports = [h.inPort && `in ${h.inPort}`, h.outPort && `out ${h.outPort}`].filter(Boolean).join(', ');
-    out.push(`${i + 1}. ${h.node}${ports ? ` (${ports})` : ''}${h.layers ? `  ${h.layers}` : ''}${h.tenant ? `  tenant ${h.tenant}` : ''}`);
+    out.push(`${i + 1}. ${formatHop(h)}${h.layers ? `  ${h.layers}` : ''}${h.tenant ? `  tenant ${h.tenant}` : ''}`);
     for (const a of h.actions) out.push(`     ${a}`);
   });
   const where = path.node ? ` at ${path.node}` : '';
   out.push(`${path.disposition}${where}${path.reason && path.disposition === 'DROPPED' ? ` (${path.reason})` : ''}${path.detail && path.disposition !== 'DELIVERED' ? `: ${path.detail}` : ''}`);
   return out.join('\n');
+}
+
+/** A hop's node and ports: `r1 (in eth0, out eth1)`. */
+export function formatHop(h: Hop): string {
+  const ports = [h.inPort && `in ${h.inPort}`, h.outPort && `out ${h.outPort}`].filter(Boolean).join(', ');
+  return `${h.node}${ports ? ` (${ports})` : ''}`;
 }

@@ -8,11 +8,11 @@ describe('the public API', () => {
     expect(Object.keys(netloom).sort()).toEqual([
       'BUILT_IN_APPS', 'Bridge', 'CaptureError', 'Controller', 'Datapath', 'ESP_ALGORITHMS', 'ETHERTYPE', 'FEED_PROTOCOL', 'FeedError', 'FlowKey', 'FlowSyntaxError', 'GroupError',
       'IPPROTO', 'LAYER_NAMES', 'LayerRegistry', 'MemorySink', 'NW_FRAG', 'OFPET', 'OFPP', 'OFPT', 'OpenFlowError', 'OpenFlowRequestError',
-      'PcapngWriter', 'ProbeError', 'ReplayWindow', 'SpecError', 'TopologyError', 'VLAN_CFI', 'VXLAN_PORT', 'VerifyError', 'WireError', 'decode', 'decodeMessage',
+      'PcapngWriter', 'ProbeError', 'ReplayWindow', 'RunOptionError', 'SpecError', 'TopologyError', 'VLAN_CFI', 'VXLAN_PORT', 'VerifyError', 'WireError', 'decode', 'decodeMessage',
       'decodeTolerant', 'defaultRegistry', 'encode', 'encodeInto', 'encodeMessage', 'explain', 'extractFlowKey', 'extractTunnelFlowKey',
-      'flowHash', 'formatPath', 'formatTrace', 'fromHex', 'internetChecksum', 'layerToJson', 'layersFromJson', 'lessonPath', 'listenController', 'loadApps',
-      'loadTopology', 'loadTopologyFile', 'openCapture', 'packetFromFlow', 'parseFlow', 'parseSpec', 'readCapture', 'replayWitness', 'runTopology',
-      'runTopologyRealtime', 'startFeed', 'toHex', 'tracePath', 'tsharkEspOptions', 'verifyIsolation', 'writePcap',
+      'flowHash', 'formatIsolationReport', 'formatPath', 'formatRunSummary', 'formatTrace', 'fromHex', 'internetChecksum', 'layerToJson', 'layersFromJson', 'lessonPath', 'listenController', 'loadApps',
+      'loadTopology', 'loadTopologyFile', 'netloomMatchers', 'openCapture', 'packetFromFlow', 'parseFlow', 'parseSpec', 'readCapture', 'replayWitness', 'runTopology',
+      'runTopologyRealtime', 'startFeed', 'toHex', 'topology', 'tracePath', 'tsharkEspOptions', 'verifyIsolation', 'writePcap',
     ]);
   });
 

@@ -41,12 +41,18 @@ function libraryExamples(): string[] {
 
 /**
  * A vitest file holding each example verbatim in its own test; only the imports move to the top
- * (ESM wants them there), merged per module so two examples may import the same name.
+ * (ESM wants them there), merged per module so two examples may import the same name; a module
+ * imported for its effect (`import 'netloom/vitest';`) is imported once.
  */
 function vitestFile(examples: string[]): string {
   const imported = new Map<string, Set<string>>([['vitest', new Set(['expect', 'it'])]]);
   const tests = examples.map((example, i) => {
     const body = example.split('\n').filter((line) => {
+      const bare = /^import '([^']+)';$/.exec(line);
+      if (bare !== null) {
+        if (!imported.has(bare[1]!)) imported.set(bare[1]!, new Set());
+        return false;
+      }
       const named = /^import \{ (.+) \} from '([^']+)';$/.exec(line);
       if (named === null) return true;
       const names = imported.get(named[2]!) ?? new Set<string>();
@@ -57,7 +63,7 @@ function vitestFile(examples: string[]): string {
     expect(body.filter((line) => line.startsWith('import '))).toEqual([]);
     return `it('the README, "The library", example ${i + 1}', async () => {\n${body.join('\n')}\n});\n`;
   });
-  const imports = [...imported].map(([module, names]) => `import { ${[...names].join(', ')} } from '${module}';`);
+  const imports = [...imported].map(([module, names]) => (names.size === 0 ? `import '${module}';` : `import { ${[...names].join(', ')} } from '${module}';`));
   return `${imports.join('\n')}\n\n${tests.join('\n')}`;
 }
 
@@ -81,7 +87,7 @@ describe.skipIf(npmMissing)('the packed package in a fresh project', () => {
       expect(packed.status, packed.stderr).toBe(0);
       const [tarball] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
       const shipped = tarball!.files.map((f) => f.path);
-      expect(shipped).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.js.map', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/cli/main.js', 'src/index.ts', 'topologies/vxlan.yaml']));
+      expect(shipped).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.js.map', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/cli/main.js', 'dist/vitest.js', 'dist/vitest.d.ts', 'src/index.ts', 'src/vitest.ts', 'topologies/vxlan.yaml']));
       expect(shipped.filter((f) => !/^(dist|src|topologies)\//.test(f)).sort()).toEqual(['README.md', 'package.json']);
       expect(tarball!.filename).toBe(`netloom-${manifest.version}.tgz`);
 
@@ -100,6 +106,9 @@ describe.skipIf(npmMissing)('the packed package in a fresh project', () => {
       expect(existsSync(join(installed, 'topologies', 'vxlan.yaml'))).toBe(true);
       // The viewer comes built: a feed started from the package serves it.
       for (const file of ['index.html', 'viewer.js', 'viewer.css', 'licenses.txt']) expect(existsSync(join(installed, 'dist', 'viewer', file)), file).toBe(true);
+      // vitest is an optional peer: never installed with netloom, needed only by netloom/vitest.
+      const installedManifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional: boolean }> };
+      expect([Object.keys(installedManifest.dependencies).includes('vitest'), installedManifest.peerDependenciesMeta['vitest'], existsSync(join(project, 'node_modules', 'vitest'))]).toEqual([false, { optional: true }, false]);
 
       // Every source map and declaration map points at a file the package ships, or carries its
       // text (the viewer's bundle holds the d3 modules it was built from).
@@ -114,7 +123,7 @@ describe.skipIf(npmMissing)('the packed package in a fresh project', () => {
       });
       expect(missing).toEqual([]);
 
-      // A library error's first stack frame is in a shipped .ts file, at the throw.
+      // A library error's first stack frame is in a shipped .ts file, at the throw (netloom loads without vitest).
       const thrown = run(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', "import { loadTopologyFile } from 'netloom'; try { loadTopologyFile('nowhere.yaml'); } catch (e) { console.log(e.stack); }"], project);
       const frame = /\n\s+at loadTopologyFile \((.+?):(\d+):\d+\)/.exec(thrown.stdout);
       expect(frame?.[1], thrown.stdout + thrown.stderr).toBe(join(installed, 'src', 'topology', 'load.ts'));
@@ -122,7 +131,7 @@ describe.skipIf(npmMissing)('the packed package in a fresh project', () => {
 
       // The README's examples, as written, against the installed package: types first, then vitest.
       const examples = libraryExamples();
-      expect(examples.length).toBe(2);
+      expect(examples.length).toBe(4);
       writeFileSync(join(project, 'readme.test.ts'), vitestFile(examples));
       writeFileSync(
         join(project, 'tsconfig.json'),
@@ -133,7 +142,7 @@ describe.skipIf(npmMissing)('the packed package in a fresh project', () => {
       expect(typecheck.stdout + typecheck.stderr).toBe('');
       const vitest = run(process.execPath, [join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', project], project);
       expect(vitest.status, vitest.stdout + vitest.stderr).toBe(0);
-      expect(vitest.stdout).toMatch(/Tests\s+2 passed \(2\)/);
+      expect(vitest.stdout).toMatch(/Tests\s+4 passed \(4\)/);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

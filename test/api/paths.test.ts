@@ -1,22 +1,25 @@
 /** What a developer writes: forwarding paths asserted in vitest through the package entry. */
 import { describe, expect, it } from 'vitest';
+import '../../src/vitest.js';
 import { join } from 'node:path';
-import { lessonPath, loadTopologyFile, ProbeError, runTopology, TopologyError, tracePath } from '../../src/index.js';
+import { lessonPath, loadTopologyFile, ProbeError, runTopology, RunOptionError, TopologyError, tracePath, verifyIsolation, type RunOption } from '../../src/index.js';
 
 const topologies = join(import.meta.dirname, '..', '..', 'topologies');
 
 describe('asserting forwarding paths', () => {
   it('h1 reaches h2 over the VXLAN overlay through s1, r1 and s2', async () => {
-    const path = await tracePath(loadTopologyFile(join(topologies, 'vxlan.yaml')), 'h1', 'h2', { at: 1e9 });
-    expect(path.disposition).toBe('DELIVERED');
-    expect(path.hops.map((h) => h.node)).toEqual(['h1', 's1', 'r1', 's2', 'h2']);
+    const vxlan = loadTopologyFile(join(topologies, 'vxlan.yaml'));
+    await expect(vxlan).toDeliver({ from: 'h1', to: 'h2', at: 1e9 });
+    await expect(vxlan).toTraverse({ from: 'h1', to: 'h2', at: 1e9 }, ['h1', 's1', 'r1', 's2', 'h2']);
+    const path = await tracePath(vxlan, 'h1', 'h2', { at: 1e9 });
     expect(path.hops[1]!.actions.some((a) => a.startsWith('VXLAN encap to 192.168.2.1, VNI 5000'))).toBe(true);
     expect(path.hops[2]!.layers).toBe('ethernet/ipv4/udp/vxlan/ethernet/ipv4/icmp/payload');
   });
 
   it('the ACL drops UDP 5001 at s1', async () => {
     const topology = loadTopologyFile(join(topologies, 'acl.yaml'));
-    expect(await tracePath(topology, 'h1', 'h2', { proto: 'udp', dstPort: 5001 })).toMatchObject({ disposition: 'DROPPED', node: 's1', reason: 'FLOW_DROP' });
+    await expect(topology).toDrop({ from: 'h1', to: 'h2', proto: 'udp', dstPort: 5001 }, { at: 's1', reason: 'FLOW_DROP' });
+    await expect(topology).toDeliver({ from: 'h1', to: 'h2', proto: 'udp', dstPort: 5002 });
     expect((await runTopology(topology)).traffic.find((t) => t.name === 'udp 5001 blocked')).toMatchObject({ sent: 10, delivered: 0 });
   });
 });
@@ -35,8 +38,11 @@ describe('tracePath refuses a probe the topology cannot send with a ProbeError n
     ['a port out of range', 'h1', 'h2', { proto: 'udp', dstPort: 70000 }, 'dstPort', 'dstPort: 70000 is not a port number (1 to 65535)', []],
     ['a protocol it does not send', 'h1', 'h2', { proto: 'sctp' }, 'proto', 'proto: "sctp" is not icmp or udp', ['icmp', 'udp']],
     ['a time that is not whole nanoseconds', 'h1', 'h2', { at: 1.5 }, 'at', 'at: 1.5 is not a virtual time (whole nanoseconds from 0)', []],
+    ['a seed wider than 32 bits', 'h1', 'h2', { seed: 2 ** 32 }, 'seed', 'seed: 4294967296 is not a seed (a whole number from 0 to 4294967295)', []],
+    ['a from that is not text (JavaScript)', undefined, 'h2', {}, 'from', "from: expected a host's name, got undefined", hosts],
+    ['a to that is not text (JavaScript)', 'h1', 7, {}, 'to', "to: expected a node's name or an IPv4 address, got 7", targets],
   ] as const)('%s', async (_case, from, to, options, argument, message, accepted) => {
-    const error = await tracePath(vxlan, from, to, options as Parameters<typeof tracePath>[3]).catch((e: unknown) => e);
+    const error = await tracePath(vxlan, from as string, to as string, options as Parameters<typeof tracePath>[3]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProbeError);
     expect(error).toMatchObject({ code: 'NETLOOM_PROBE', argument, message, accepted });
   });
@@ -54,6 +60,25 @@ describe('tracePath refuses a probe the topology cannot send with a ProbeError n
       message: 'from: c1 is a controller; a probe starts at a host (hosts with an IPv4 address are h1, h2, h3)',
       accepted: hosts,
     });
+  });
+});
+
+describe('runTopology and verifyIsolation refuse options out of range with a RunOptionError', () => {
+  const lan = loadTopologyFile(join(topologies, 'lan.yaml'));
+  const tenants = loadTopologyFile(join(topologies, 'tenants-two-switches.yaml'));
+  it.each([
+    ['an end before the start', () => runTopology(lan, { until: -1 }), 'until', 'until: -1 is not a virtual time (whole nanoseconds from 0, or Infinity)'],
+    ['an end between two nanoseconds', () => runTopology(lan, { until: 1.5 }), 'until', 'until: 1.5 is not a virtual time (whole nanoseconds from 0, or Infinity)'],
+    ['a seed below 0', () => runTopology(lan, { seed: -1 }), 'seed', 'seed: -1 is not a seed (a whole number from 0 to 4294967295)'],
+    ['a time to verify at that is not a number', () => verifyIsolation(tenants, { at: Number.NaN }), 'at', 'at: NaN is not a virtual time (whole nanoseconds from 0)'],
+    ['a seed that is not a number (JavaScript)', () => verifyIsolation(tenants, { seed: '1' as unknown as number }), 'seed', 'seed: 1 is not a seed (a whole number from 0 to 4294967295)'],
+  ])('%s', async (_case, run, option, message) => {
+    await expect(run()).rejects.toThrow(new RunOptionError(option as RunOption, message.slice(option.length + 2)));
+    await expect(run()).rejects.toMatchObject({ code: 'NETLOOM_RUN_OPTION', option, message });
+  });
+
+  it('an end of Infinity is no end', async () => {
+    expect((await runTopology(lan, { until: Infinity })).passed).toBe(true);
   });
 });
 

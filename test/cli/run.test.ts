@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import '../../src/vitest.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ describe('example topologies', () => {
   // Lessons with a peer outside the process (tenants-external: os-ken) run in test/interop.
   it.each(examples.filter((f) => wallClockPeers(loadTopologyFile(join(root, 'topologies', f))).length === 0))('%s passes its own expectations', async (file) => {
     const summary = await runTopology(loadTopologyFile(join(root, 'topologies', file)));
-    expect(summary.expectations.filter((e) => !e.passed)).toEqual([]);
+    expect(summary).toPassExpectations();
     expect(summary.expectations.length).toBeGreaterThan(2);
   });
 });

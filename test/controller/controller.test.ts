@@ -4,6 +4,7 @@
  * that show the detour through the controller, app errors contained, app options checked.
  */
 import { describe, expect, it } from 'vitest';
+import '../../src/vitest.js';
 import { join } from 'node:path';
 import { loadTopology, loadTopologyFile, runTopology, tracePath, formatPath, MemorySink, PcapngWriter } from '../../src/index.js';
 import { build } from '../../src/topology/build.js';
@@ -51,7 +52,7 @@ describe('a controller in a topology', () => {
     };
     const a = await capture();
     const b = await capture();
-    expect(a.summary.passed).toBe(true);
+    expect(a.summary).toPassExpectations();
     expect(a.bytes.equals(b.bytes)).toBe(true);
     expect(a.summary).toEqual(b.summary);
   });

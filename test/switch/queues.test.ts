@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import '../../src/vitest.js';
 import { loadTopologyFile, runTopology } from '../../src/index.js';
 import { build } from '../../src/topology/build.js';
 import { SwitchNode } from '../../src/switch/node.js';
@@ -20,7 +21,7 @@ describe('weighted egress queues share a link', () => {
     expect(Math.abs(ratio / 3 - 1)).toBeLessThan(0.05);
     expect(ratio.toFixed(3)).toBe('2.970');
     expect(summary.drops).toEqual([{ node: 's1', reason: 'QUEUE_FULL', count: 14607 }]);
-    expect(summary.passed).toBe(true);
+    expect(summary).toPassExpectations();
   });
 
   it('counts per queue what went out and what its tail dropped; ARP took queue 0', async () => {
