@@ -24,6 +24,7 @@ export function tenantsCommand(file: string): void {
     for (const e of t.flowspace ?? []) out.push(`  flowspace: ${e.permission} ${e.match === '' ? 'everything' : e.match}${e.of === undefined ? '' : ` of ${e.of}`}`);
     const limits = [
       t.maxFlows !== undefined && `${t.maxFlows} flows a switch`,
+      t.maxGroups !== undefined && `${t.maxGroups} groups a virtual switch`,
       t.messageRate !== undefined && `${t.messageRate.rate} messages/s (burst ${t.messageRate.burst})`,
       t.packetInRate !== undefined && `${t.packetInRate.rate} PACKET_INs/s (burst ${t.packetInRate.burst})`,
       t.bandwidthWeight !== undefined && `bandwidth weight ${t.bandwidthWeight} (queue ${t.id} on links between switches)`,

@@ -17,9 +17,9 @@
  * port rewrites the addresses back to the tenant's just around that output.
  */
 import { fieldByName, W } from '../switch/fields.js';
-import { Match, type Action, type Rule, type SubField } from '../switch/flow.js';
+import { Match, OFPG_ANY, OFPP_NONE, type Action, type Bucket, type Group, type Rule, type SubField } from '../switch/flow.js';
 import { formatActions, formatMatch, parseSelector } from '../switch/ofctl.js';
-import { OFPBAC, OFPBMC, OFPET, OFPFMFC, OpenFlowError, type OfpErrorCode } from '../openflow/errors.js';
+import { OFPBAC, OFPBMC, OFPET, OFPFMFC, OFPGMFC, OpenFlowError, type OfpErrorCode } from '../openflow/errors.js';
 import { ipv4ToNumber, prefixMask, numberToIpv4 } from '../hosts/addressing.js';
 import { decode } from '../wire/decode.js';
 import { encode } from '../wire/encode.js';
@@ -59,12 +59,29 @@ export function toVirtual(s: TenantSpace, physical: number): number {
   return (s.prefix | (physical & hostMask(s))) >>> 0;
 }
 
+/** The highest group id a tenant may use: its ids take 23 bits of the physical one (physicalGroupId). */
+export const MAX_TENANT_GROUP = 0x7fffff;
+
+/**
+ * A tenant's group as a physical group id: `(t << 24) | (g << 1) | p`, the tenant's byte on top
+ * (no two tenants' ids meet on a switch), then its own id, then one bit for the protocol the
+ * group's copy is for (0 IPv4, 1 ARP: the rewrite back at an edge port differs, as a rule's).
+ */
+export function physicalGroupId(tenant: number, group: number, protocol: 'ip' | 'arp' | undefined): number {
+  return ((tenant << 24) | (group << 1) | (protocol === 'arp' ? 1 : 0)) >>> 0;
+}
+
+/** A physical group id's tenant and the tenant's own group id. */
+export function tenantGroupOf(physical: number): { tenant: number; group: number } {
+  return { tenant: physical >>> 24, group: (physical & 0xffffff) >>> 1 };
+}
+
 /** The tenant whose physical space holds this address (its top byte), if any. */
 export function tenantOf(physical: number): number {
   return physical >>> 24;
 }
 
-function refuse(message: string, ofp: OfpErrorCode, path = 'flow_mod'): never {
+function refuse(message: string, ofp: OfpErrorCode, path: string = 'flow_mod'): never {
   throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', message, 'tenant', 0, ofp, path);
 }
 
@@ -190,7 +207,21 @@ function physicalMatch(s: TenantSpace, ports: PortMap, m: Match, protocol: 'ip' 
   return out;
 }
 
-/** A tenant's actions as physical ones: ports mapped, floods expanded, edges rewritten back, tables shifted. */
+/** Actions that end an action set: it runs only its last group, else its last of these (actionSetList). */
+const FINAL = new Set<Action['type']>(['output', 'in_port', 'flood', 'all', 'controller', 'normal']);
+
+/** Of an action set, all but the outputs and groups it does not run: so no skipped output's edge rewrite stays behind for the one it runs. */
+function finalOnly(actions: readonly Action[]): readonly Action[] {
+  const reversed = [...actions].reverse();
+  const last = reversed.find((a) => a.type === 'group') ?? reversed.find((a) => FINAL.has(a.type));
+  return actions.filter((a) => a === last || !(a.type === 'group' || FINAL.has(a.type)));
+}
+
+/**
+ * A tenant's actions as physical ones: ports mapped, floods expanded, edges rewritten back, tables
+ * shifted. An action set (write_actions, a group's bucket) has one output: a flood of more than
+ * one port cannot be one, and is refused there.
+ */
 export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonly Action[], protocol: 'ip' | 'arp' | undefined, actionSet: boolean): Action[] {
   const out: Action[] = [];
   const emit = (port: number) => {
@@ -205,7 +236,7 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
     out.push({ type: 'push_vlan', tpid: 0x8100 }, { type: 'mod_vlan', what: 'vid', value: t.vid, push: false }, { type: 'output', port: t.via });
     if (!actionSet) out.push({ type: 'pop_vlan' });
   };
-  for (const a of actions) {
+  for (const a of actionSet ? finalOnly(actions) : actions) {
     switch (a.type) {
       case 'output': {
         const port = ports.toPhysical.get(a.port);
@@ -217,6 +248,7 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
       }
       case 'flood':
       case 'all':
+        if (actionSet && ports.toPhysical.size + (ports.remote?.size ?? 0) > 1) refuse(`${a.type} in an action set: a set has one output, and this virtual switch's ${a.type} is several`, BAD_OUT_PORT, 'actions');
         // The tenant's own ports only; the switch skips the input port.
         for (const port of ports.toPhysical.values()) emit(port);
         for (const far of ports.remote?.values() ?? []) tunnel(far);
@@ -261,8 +293,12 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
       case 'write_actions':
         out.push({ type: 'write_actions', actions: physicalActions(s, ports, a.actions, protocol, true) });
         break;
+      case 'group':
+        // The tenant's own group (its switch checked it exists), in this protocol's copy.
+        out.push({ type: 'group', group: physicalGroupId(s.id, a.group, protocol) });
+        break;
       default:
-        // Registers, groups, learn, resubmit: the platform has no safe translation for them yet.
+        // Registers, learn, resubmit: the platform has no safe translation for them yet.
         refuse(`${a.type} is not available to tenants`, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_TYPE }, 'actions');
     }
   }
@@ -282,7 +318,7 @@ export function compileRule(s: TenantSpace, ports: PortMap, rule: Rule, cookie: 
   if (!write.some((region) => region.intersect(rule.match) !== undefined)) refuse(`${rule.matchText || 'the rule'} lies outside the tenant's writable flowspace`, { type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.EPERM });
   const type = (rule.match.masks[W.DL_TYPE]! & 0xffff) === 0xffff ? rule.match.values[W.DL_TYPE] : undefined;
   const reachesEdge = (actions: readonly Action[]): boolean =>
-    actions.some((a) => (a.type === 'output' && ports.edges.has(ports.toPhysical.get(a.port) ?? -1)) || a.type === 'flood' || a.type === 'all' || (a.type === 'write_actions' && reachesEdge(a.actions)));
+    actions.some((a) => (a.type === 'output' && ports.edges.has(ports.toPhysical.get(a.port) ?? -1)) || a.type === 'flood' || a.type === 'all' || a.type === 'group' || (a.type === 'write_actions' && reachesEdge(a.actions)));
   const protocols: ('ip' | 'arp' | undefined)[] =
     type === 0x0800 ? ['ip'] : type === 0x0806 ? ['arp'] : type !== undefined || !reachesEdge(rule.actions) ? [undefined] : ['ip', 'arp'];
   return protocols.map((protocol) => {
@@ -293,6 +329,34 @@ export function compileRule(s: TenantSpace, ports: PortMap, rule: Rule, cookie: 
       actions, actionsText: formatActions(actions), flags: 1, packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,
     };
   });
+}
+
+/**
+ * A tenant's group as the physical groups that carry it, one per protocol (physicalGroupId): each
+ * bucket's actions checked and mapped as a rule's are (its own ports, rewrites in its space, no
+ * VLAN tags), its watched port and group mapped. On a big switch a bucket may watch no port: the
+ * port may be on another of its switches, whose liveness this one cannot see.
+ */
+export function compileGroup(s: TenantSpace, ports: PortMap, group: Group): Group[] {
+  if (group.id > MAX_TENANT_GROUP) refuse(`group ${group.id}: a tenant's group ids go up to ${MAX_TENANT_GROUP}`, { type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.INVALID_GROUP }, 'group_mod');
+  return (['ip', 'arp'] as const).map((protocol) => ({
+    ...group,
+    id: physicalGroupId(s.id, group.id, protocol),
+    buckets: group.buckets.map((b, i): Bucket => {
+      let watchPort = OFPP_NONE;
+      if (b.watchPort !== OFPP_NONE) {
+        const port = ports.toPhysical.get(b.watchPort);
+        if (port === undefined && ports.remote?.has(b.watchPort)) refuse(`bucket ${i} watches port ${b.watchPort}, on another switch of the big switch`, { type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.WATCH_UNSUPPORTED }, 'group_mod');
+        if (port === undefined) refuse(`bucket ${i} watches port ${b.watchPort}, not a port of this virtual switch`, { type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.BAD_WATCH }, 'group_mod');
+        watchPort = port!;
+      }
+      if (b.watchGroup !== OFPG_ANY && b.watchGroup > MAX_TENANT_GROUP) refuse(`bucket ${i} watches group ${b.watchGroup}; a tenant's group ids go up to ${MAX_TENANT_GROUP}`, { type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.BAD_WATCH }, 'group_mod');
+      const watchGroup = b.watchGroup === OFPG_ANY ? OFPG_ANY : physicalGroupId(s.id, b.watchGroup, protocol);
+      return { weight: b.weight, watchPort, watchGroup, actions: physicalActions(s, ports, b.actions, protocol, true), packets: 0, bytes: 0 };
+    }),
+    packets: 0,
+    bytes: 0,
+  }));
 }
 
 /**

@@ -142,6 +142,7 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
       ...(t.prefix !== undefined && { prefix: t.prefix, prefixLength: t.prefixLength! }),
       ...(t.flowspace !== undefined && { flowspace: t.flowspace.map((e) => ({ match: parseSelector(e.match).rule.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }) })) }),
       ...(t.maxFlows !== undefined && { maxFlows: t.maxFlows }),
+      ...(t.maxGroups !== undefined && { maxGroups: t.maxGroups }),
       ...(t.messageRate !== undefined && { messageRate: t.messageRate }),
       ...(t.packetInRate !== undefined && { packetInRate: t.packetInRate }),
       ...(t.bandwidthWeight !== undefined && { queued: true }),

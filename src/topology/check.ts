@@ -223,7 +223,7 @@ export class Checker {
       if (flowspace !== undefined) this.checkFlowspace(path, name, flowspace, names);
       if (t.controller === undefined || (t.addresses === undefined && !readOnly) || t.switches === undefined) return;
       out.push({ name, id: i + 1, controller: controllerRef(t.controller), ...(t.addresses !== undefined && { prefix: t.addresses.address, prefixLength: t.addresses.prefixLength }), switches,
-        ...(flowspace !== undefined && { flowspace: flowspace.map((e) => ({ match: e.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }) })) }), ...(bandwidth !== undefined && { bandwidthWeight: bandwidth.weight }), ...(quota?.flows !== undefined && { maxFlows: quota.flows }), ...(quota?.messages !== undefined && { messageRate: bucket(quota.messages) }), ...(quota?.packetIns !== undefined && { packetInRate: bucket(quota.packetIns) }) });
+        ...(flowspace !== undefined && { flowspace: flowspace.map((e) => ({ match: e.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }) })) }), ...(bandwidth !== undefined && { bandwidthWeight: bandwidth.weight }), ...(quota?.flows !== undefined && { maxFlows: quota.flows }), ...(quota?.groups !== undefined && { maxGroups: quota.groups }), ...(quota?.messages !== undefined && { messageRate: bucket(quota.messages) }), ...(quota?.packetIns !== undefined && { packetInRate: bucket(quota.packetIns) }) });
     });
     for (const w of watched) {
       const holder = owner.get(w.id);

@@ -33,6 +33,8 @@ export interface TenantSpec {
   switches: { name: string; ports: { switch: string; port: string }[] }[];
   /** The most flows (as installed) the tenant may have on one switch. */
   maxFlows?: number;
+  /** The most groups each of its virtual switches may have. */
+  maxGroups?: number;
   /** Its weight on the links between switches (an egress queue of its own there). */
   bandwidthWeight?: number;
   /** Messages a second (and burst) its controller may send each virtual switch. */
