@@ -59,8 +59,8 @@ export function toVirtual(s: TenantSpace, physical: number): number {
   return (s.prefix | (physical & hostMask(s))) >>> 0;
 }
 
-/** The highest group id a tenant may use: its ids take 23 bits of the physical one (physicalGroupId). */
-export const MAX_TENANT_GROUP = 0x7fffff;
+/** The highest group id a tenant may use: its ids take 23 bits of the physical one (physicalGroupId), which stays at or below OFPG_MAX for tenant 255 too. */
+export const MAX_TENANT_GROUP = 0x7fff7f;
 
 /**
  * A tenant's group as a physical group id: `(t << 24) | (g << 1) | p`, the tenant's byte on top
