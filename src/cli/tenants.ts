@@ -21,7 +21,7 @@ export function tenantsCommand(file: string): void {
       const space = { id: t.id, prefix: ipv4ToNumber(t.prefix), length: t.prefixLength! };
       out.push(`${t.name}: tenant ${t.id}, controller ${controller}, addresses ${t.prefix}/${t.prefixLength} -> physical ${numberToIpv4(toPhysical(space, space.prefix))}/${t.prefixLength}`);
     }
-    for (const e of t.flowspace ?? []) out.push(`  flowspace: ${e.permission} ${e.match === '' ? 'everything' : e.match}${e.of === undefined ? '' : ` of ${e.of}`}`);
+    for (const e of t.flowspace ?? []) out.push(`  flowspace: ${e.permission} ${e.match === '' ? 'everything' : e.match}${e.of === undefined ? '' : ` of ${e.of}`}${e.switches === undefined ? '' : ` on ${e.switches.join(', ')}`}`);
     const limits = [
       t.maxFlows !== undefined && `${t.maxFlows} flows a switch`,
       t.maxGroups !== undefined && `${t.maxGroups} groups a virtual switch`,

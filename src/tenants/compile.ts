@@ -16,7 +16,7 @@
  * no tenant rule, however broad and high, sees another tenant's packets. An output to an edge
  * port rewrites the addresses back to the tenant's just around that output.
  */
-import { fieldByName, W } from '../switch/fields.js';
+import { fieldByName, W, type FieldDef } from '../switch/fields.js';
 import { Match, OFPG_ANY, OFPP_NONE, type Action, type Bucket, type Group, type Rule, type SubField } from '../switch/flow.js';
 import { formatActions, formatMatch, parseSelector } from '../switch/ofctl.js';
 import { OFPBAC, OFPBMC, OFPET, OFPFMFC, OFPGMFC, OpenFlowError, type OfpErrorCode } from '../openflow/errors.js';
@@ -305,6 +305,43 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
   return out;
 }
 
+/** Actions that send a packet on as it is now: out of a port, to the controller, a group or a later table. */
+const SENDS = new Set<Action['type']>(['output', 'in_port', 'flood', 'all', 'controller', 'group', 'goto_table', 'enqueue']);
+
+/** A region of headers with some bits of a field written (`mask` over the field's value). */
+function written(h: Match, field: FieldDef, value: bigint, mask: bigint): Match {
+  const out = new Match();
+  out.values.set(h.values);
+  out.masks.set(h.masks);
+  const shift = BigInt(field.shift ?? 0);
+  let v = value << shift;
+  let m = mask << shift;
+  for (let k = field.words - 1; k >= 0; k--) {
+    out.set(field.word + k, Number(v & 0xffffffffn), Number(m & 0xffffffffn));
+    v >>= 32n;
+    m >>= 32n;
+  }
+  return out;
+}
+
+/**
+ * The research notes' R8 (FlowVisor's holes #51/#73/#16): wherever a tenant's actions send a
+ * packet on (an output, the controller, a group, a later table), the header its rewrites have
+ * made of `headers` lies in one of its write regions; else BAD_ACTION/EPERM. `headers` is what
+ * the actions can see: a rule's match within a region, a region for a group's bucket, a frame.
+ */
+export function checkRewrites(headers: Match, actions: readonly Action[], write: readonly Match[]): void {
+  let h = headers;
+  for (const a of actions) {
+    if (a.type === 'set_field') h = written(h, a.field, a.value, a.mask);
+    else if (a.type === 'load') h = written(h, a.dst.field, a.value << BigInt(a.dst.start), ((1n << BigInt(a.dst.bits)) - 1n) << BigInt(a.dst.start));
+    else if (a.type === 'write_actions') checkRewrites(h, a.actions, write);
+    else if (SENDS.has(a.type) && !write.some((region) => h.within(region))) {
+      refuse(`${a.type === 'goto_table' ? `goto_table:${a.table}` : a.type} sends on a header its rewrites have taken outside the tenant's writable flowspace (${formatMatch(h) || 'everything'})`, EPERM_ACTION, 'actions');
+    }
+  }
+}
+
 /**
  * A tenant's rule as the physical rules that carry it: one per protocol when its actions reach
  * an edge port (the rewrite back differs for IPv4 and ARP), else one. Table +1, the tenant's tag
@@ -316,6 +353,10 @@ export function compileRule(s: TenantSpace, ports: PortMap, rule: Rule, cookie: 
   if (rule.match.masks[W.IN_PORT] !== 0 && ports.remote?.has(rule.match.values[W.IN_PORT]!)) return [];
   // A rule that can match none of the traffic it may write is outside its flowspace (the research notes' R7).
   if (!write.some((region) => region.intersect(rule.match) !== undefined)) refuse(`${rule.matchText || 'the rule'} lies outside the tenant's writable flowspace`, { type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.EPERM });
+  for (const region of write) {
+    const headers = region.intersect(rule.match);
+    if (headers !== undefined) checkRewrites(headers, rule.actions, write);
+  }
   const type = (rule.match.masks[W.DL_TYPE]! & 0xffff) === 0xffff ? rule.match.values[W.DL_TYPE] : undefined;
   const reachesEdge = (actions: readonly Action[]): boolean =>
     actions.some((a) => (a.type === 'output' && ports.edges.has(ports.toPhysical.get(a.port) ?? -1)) || a.type === 'flood' || a.type === 'all' || a.type === 'group' || (a.type === 'write_actions' && reachesEdge(a.actions)));
@@ -333,12 +374,14 @@ export function compileRule(s: TenantSpace, ports: PortMap, rule: Rule, cookie: 
 
 /**
  * A tenant's group as the physical groups that carry it, one per protocol (physicalGroupId): each
- * bucket's actions checked and mapped as a rule's are (its own ports, rewrites in its space, no
- * VLAN tags), its watched port and group mapped. On a big switch a bucket may watch no port: the
+ * bucket's actions checked and mapped as a rule's are (its own ports, rewrites in its space and
+ * its flowspace, no VLAN tags), its watched port and group mapped. On a big switch a bucket may watch no port: the
  * port may be on another of its switches, whose liveness this one cannot see.
  */
-export function compileGroup(s: TenantSpace, ports: PortMap, group: Group): Group[] {
+export function compileGroup(s: TenantSpace, ports: PortMap, group: Group, write: readonly Match[]): Group[] {
   if (group.id > MAX_TENANT_GROUP) refuse(`group ${group.id}: a tenant's group ids go up to ${MAX_TENANT_GROUP}`, { type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.INVALID_GROUP }, 'group_mod');
+  // Any packet in its flowspace may come to the group: each bucket keeps every one of them in it.
+  for (const b of group.buckets) for (const region of write) checkRewrites(region, b.actions, write);
   return (['ip', 'arp'] as const).map((protocol) => ({
     ...group,
     id: physicalGroupId(s.id, group.id, protocol),

@@ -35,7 +35,7 @@ import type { AppFactory, PacketInEvent } from '../controller/controller.js';
 import type { Datapath } from '../controller/datapath.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
 import { ETH_LLDP, isLldp, tagLldp, untagLldp } from './lldp.js';
-import { MAX_TENANT_GROUP, WHOLE_FLOWSPACE, bigSwitchFlows, compileGroup, compileRule, physicalGroupId, tenantGroupOf, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
+import { MAX_TENANT_GROUP, WHOLE_FLOWSPACE, bigSwitchFlows, checkRewrites, compileGroup, compileRule, physicalGroupId, tenantGroupOf, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
 
 /** What the platform needs to know of a tenant. */
 export interface PlatformTenant {
@@ -80,6 +80,8 @@ export interface FlowspaceEntry {
   permission: 'read' | 'write';
   /** The tenant whose traffic a `read` entry reads. */
   of?: string;
+  /** The tenant's virtual switches it holds on (by name); every one when absent (FlowVisor's dpid, or ALL_DPIDS). */
+  switches?: readonly string[];
 }
 
 /** A rate limit: `rate` a second, `burst` at once after a quiet spell. */
@@ -170,7 +172,8 @@ export class VirtualSwitch implements OpenFlowDatapath {
     this.datapathId = virtualDatapathId(tenant.id, index);
     // A tenant without addresses writes nothing (it has no write regions), so its space is never used for a rewrite.
     this.space = { id: tenant.id, prefix: ipv4ToNumber(tenant.prefix ?? '0.0.0.0'), length: tenant.prefixLength ?? 32 };
-    const flowspace = tenant.flowspace;
+    // Its entries that hold here: those for every switch, and those that name this one.
+    const flowspace = tenant.flowspace?.filter((e) => e.switches === undefined || e.switches.includes(name));
     this.write = flowspace === undefined ? WHOLE_FLOWSPACE : flowspace.filter((e) => e.permission === 'write').map((e) => e.match);
     this.reads = (flowspace ?? []).filter((e) => e.permission === 'read');
     if (tenant.messageRate !== undefined) this.messages = new TokenBucket(tenant.messageRate.rate, tenant.messageRate.burst);
@@ -351,7 +354,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
     try {
       if (this.write.length === 0) throw groupRefusal(`tenant ${this.tenant.name} is read-only: it writes no groups`, OFPGMFC.EPERM);
       if (old === undefined && this.bridge.pipeline.allGroups().length > this.maxGroups) throw groupRefusal(`tenant ${this.tenant.name} has its ${this.maxGroups} groups on ${this.name}`, OFPGMFC.OUT_OF_GROUPS);
-      physical = members.map((m) => compileGroup(this.space, m.portMap, group));
+      physical = members.map((m) => compileGroup(this.space, m.portMap, group, this.write));
     } catch (e) {
       // Its table keeps what the platform runs: the group as it was, or none.
       if (old === undefined) this.bridge.pipeline.deleteGroups(id);
@@ -503,6 +506,10 @@ export class VirtualSwitch implements OpenFlowDatapath {
       if (data === undefined) bad(OFPBRC.BAD_PACKET, "the LLDP frame's TLVs run past its end");
     } else {
       if (!this.write.some((region) => region.matches(words))) bad(OFPBRC.EPERM, "the frame lies outside the tenant's writable flowspace");
+      const frame = new Match();
+      frame.values.set(words);
+      frame.masks.fill(0xffffffff);
+      checkRewrites(frame, actions, this.write);
       addresses = frameAddresses(bytes);
       if (addresses !== undefined && !(inSpace(this.space, addresses.src) && inSpace(this.space, addresses.dst))) bad(OFPBRC.EPERM, "the frame's addresses are outside the tenant's space");
       data = addresses === undefined ? bytes : rewriteFrame(bytes, (a) => toPhysical(this.space, a));

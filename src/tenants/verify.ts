@@ -63,11 +63,15 @@ export interface VerifySwitch {
   ports: ReadonlyMap<number, VerifyPort>;
 }
 
-/** A tenant as the verifier needs it: its space and its ports, each an edge (to a host) or a link. */
+/**
+ * A tenant as the verifier needs it: its space and its ports, each an edge (to a host) or a
+ * link, with the write regions of its flowspace that hold on the port's virtual switch (in its
+ * own addresses; none given: all of its traffic).
+ */
 export interface VerifyTenant {
   name: string;
   space: TenantSpace;
-  ports: { switch: string; port: number; edge: boolean }[];
+  ports: { switch: string; port: number; edge: boolean; regions?: readonly Match[] }[];
 }
 
 /** The host behind an edge port, for witness frames: its interface, MAC and IPv4 address. */
@@ -131,8 +135,8 @@ export interface Leak {
 
 /**
  * A tenant's flowspace as entries of (switch, match over the headers a physical switch sees at
- * ingress): today implicit, its edge ports × IPv4 and ARP inside its space; explicit entries
- * (`flowspace:` in topology files) plug in here.
+ * ingress): its edge ports × IPv4 and ARP inside its space × the write regions of its flowspace
+ * that hold on the port's virtual switch (tenantFlowspaces).
  */
 export interface FlowspaceEntry {
   tenant: string;
@@ -179,7 +183,7 @@ export interface VerifyOptions {
   tenants?: readonly string[];
   /** Stop after this many header sets (the report is then incomplete). */
   maxHeaderSets?: number;
-  /** Flowspaces to check for overlaps (default: the implicit ones). */
+  /** Flowspaces to check for overlaps (default: the tenants' own, tenantFlowspaces). */
   flowspaces?: readonly FlowspaceEntry[];
 }
 
@@ -213,18 +217,21 @@ function addressCubes(prefix: number, length: number): Cube[] {
   return [0x0800, 0x0806].map((type) => wordCube([[W.DL_TYPE, type, 0xffffffff], [W.NW_SRC, prefix, mask], [W.NW_DST, prefix, mask]]));
 }
 
-/** The implicit flowspaces: each tenant's edge ports × IPv4 and ARP inside its space. */
-export function implicitFlowspaces(model: VerifyModel): FlowspaceEntry[] {
+/** The tenants' flowspaces as the platform's table 0 admits them: each edge port × IPv4 and ARP inside the tenant's space × each write region that holds there. */
+export function tenantFlowspaces(model: VerifyModel): FlowspaceEntry[] {
   const out: FlowspaceEntry[] = [];
   for (const t of model.tenants) {
     for (const p of t.ports) {
       if (!p.edge) continue;
       for (const c of addressCubes(t.space.prefix, t.space.length)) {
-        const match = new Match();
-        match.values.set(c.v);
-        match.masks.set(c.m);
-        match.set(W.IN_PORT, p.port, 0xffffffff);
-        out.push({ tenant: t.name, switch: p.switch, match });
+        const cubeMatch = new Match();
+        cubeMatch.values.set(c.v);
+        cubeMatch.masks.set(c.m);
+        cubeMatch.set(W.IN_PORT, p.port, 0xffffffff);
+        for (const region of p.regions ?? [new Match()]) {
+          const match = cubeMatch.intersect(region);
+          if (match !== undefined) out.push({ tenant: t.name, switch: p.switch, match });
+        }
       }
     }
   }
@@ -258,7 +265,7 @@ export function verifyModel(model: VerifyModel, options: VerifyOptions = {}): Is
   const chosen = options.tenants === undefined ? model.tenants : model.tenants.filter((t) => options.tenants!.includes(t.name));
   const explorer = new Explorer(model, chosen, options.maxHeaderSets ?? 1_000_000);
   explorer.run();
-  const flowspaces = options.flowspaces ?? implicitFlowspaces(model);
+  const flowspaces = options.flowspaces ?? tenantFlowspaces(model);
   const overlaps = flowspaceOverlaps(flowspaces.filter((f) => chosen.some((t) => t.name === f.tenant)));
   const leaks = [...explorer.leaks.values()];
   const tables = model.switches.reduce((n, s) => n + new Set(s.pipeline.allRules().map((r) => r.table)).size, 0);

@@ -140,7 +140,7 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
     topology.tenants!.map((t) => ({
       name: t.name, id: t.id,
       ...(t.prefix !== undefined && { prefix: t.prefix, prefixLength: t.prefixLength! }),
-      ...(t.flowspace !== undefined && { flowspace: t.flowspace.map((e) => ({ match: parseSelector(e.match).rule.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }) })) }),
+      ...(t.flowspace !== undefined && { flowspace: t.flowspace.map((e) => ({ match: parseSelector(e.match).rule.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }), ...(e.switches !== undefined && { switches: e.switches }) })) }),
       ...(t.maxFlows !== undefined && { maxFlows: t.maxFlows }),
       ...(t.maxGroups !== undefined && { maxGroups: t.maxGroups }),
       ...(t.messageRate !== undefined && { messageRate: t.messageRate }),

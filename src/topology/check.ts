@@ -220,10 +220,10 @@ export class Checker {
       if (switches.length > 1 && switches.some((v) => new Set(v.ports.map((p) => p.switch)).size > 1)) {
         this.issues.add([...path, 'switches'], "a tenant with a big switch has no other virtual switch: the big switch is its whole network");
       }
-      if (flowspace !== undefined) this.checkFlowspace(path, name, flowspace, names);
+      if (flowspace !== undefined) this.checkFlowspace(path, name, flowspace, names, Object.keys(t.switches ?? {}));
       if (t.controller === undefined || (t.addresses === undefined && !readOnly) || t.switches === undefined) return;
       out.push({ name, id: i + 1, controller: controllerRef(t.controller), ...(t.addresses !== undefined && { prefix: t.addresses.address, prefixLength: t.addresses.prefixLength }), switches,
-        ...(flowspace !== undefined && { flowspace: flowspace.map((e) => ({ match: e.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }) })) }), ...(bandwidth !== undefined && { bandwidthWeight: bandwidth.weight }), ...(quota?.flows !== undefined && { maxFlows: quota.flows }), ...(quota?.groups !== undefined && { maxGroups: quota.groups }), ...(quota?.messages !== undefined && { messageRate: bucket(quota.messages) }), ...(quota?.packetIns !== undefined && { packetInRate: bucket(quota.packetIns) }) });
+        ...(flowspace !== undefined && { flowspace: flowspace.map((e) => ({ match: e.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }), ...(e.switches !== undefined && { switches: e.switches }) })) }), ...(bandwidth !== undefined && { bandwidthWeight: bandwidth.weight }), ...(quota?.flows !== undefined && { maxFlows: quota.flows }), ...(quota?.groups !== undefined && { maxGroups: quota.groups }), ...(quota?.messages !== undefined && { messageRate: bucket(quota.messages) }), ...(quota?.packetIns !== undefined && { packetInRate: bucket(quota.packetIns) }) });
     });
     for (const w of watched) {
       const holder = owner.get(w.id);
@@ -277,10 +277,14 @@ export class Checker {
     if (apart.length > 0) this.issues.add([...where, 'switches'], `${listNames(apart)} ${apart.length === 1 ? 'is' : 'are'} not linked to ${members[0]} through the big switch's own switches; the platform routes inside a big switch over links between them`);
   }
 
-  /** Each entry's match parses (no ports: the virtual switches give them); read names another tenant, write none. */
-  private checkFlowspace(path: PathSegment[], name: string, entries: readonly { match: string; permission: 'read' | 'write'; of?: string | undefined }[], tenants: readonly string[]): void {
+  /** Each entry's match parses (no ports: the virtual switches give them); read names another tenant, write none; switches are the tenant's own. */
+  private checkFlowspace(path: PathSegment[], name: string, entries: readonly { match: string; permission: 'read' | 'write'; of?: string | undefined; switches?: string[] | undefined }[], tenants: readonly string[], switches: readonly string[]): void {
     entries.forEach((e, i) => {
       const where = [...path, 'flowspace', i];
+      e.switches?.forEach((vs, j) => {
+        if (!switches.includes(vs)) this.issues.add([...where, 'switches', j], `unknown virtual switch "${vs}"${didYouMean(vs, switches)} (${name} has ${listNames(switches)})`);
+        else if (e.switches!.indexOf(vs) !== j) this.issues.add([...where, 'switches', j], `${vs} is named twice`);
+      });
       try {
         const { match } = parseSelector(e.match).rule;
         if (match.masks[W.IN_PORT] !== 0) this.issues.add([...where, 'match'], 'a flowspace entry takes no in_port: the virtual switches give the tenant its ports');

@@ -347,6 +347,7 @@ export const flowspaceEntrySchema = z.strictObject({
   match: z.string().meta({ description: 'The region, as an ovs-ofctl match without ports ("tcp,tp_dst=80", "icmp", "" for everything), in the addresses of the tenant whose traffic it is' }),
   permission: z.enum(['read', 'write']).meta({ description: 'write: its rules may match this part of its own traffic and its hosts may send it; read: PACKET_IN copies of another tenant\'s traffic (a monitoring slice), never a write' }),
   of: nodeName.optional().meta({ description: 'For read: the tenant whose traffic it reads' }),
+  switches: z.array(nodeName).min(1, { error: 'name at least one virtual switch, or leave switches out for all of them' }).optional().meta({ description: "The tenant's virtual switches the entry holds on, e.g. [left]; all of them when absent (FlowVisor's dpid)" }),
 });
 
 export const tenantSchema = z.strictObject({

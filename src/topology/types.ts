@@ -48,6 +48,8 @@ export interface FlowspaceSpec {
   match: string;
   permission: 'read' | 'write';
   of?: string;
+  /** The tenant's virtual switches it holds on; all when absent. */
+  switches?: string[];
 }
 
 /** A controller node of the topology, or one outside it that datapaths connect to over TCP. */

@@ -10,6 +10,7 @@ import type { SwitchNode } from '../switch/node.js';
 import type { ControllerNode } from '../controller/node.js';
 import { Host } from '../hosts/host.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
+import { parseSelector } from '../switch/ofctl.js';
 import { buildPath, type PathResult } from '../trace/path.js';
 import type { TraceEvent } from '../trace/events.js';
 import { verifyModel, type IsolationReport, type Leak, type VerifyHost, type VerifyModel, type VerifyOptions, type VerifyPort } from '../tenants/verify.js';
@@ -49,7 +50,11 @@ export function verifyModelOf(built: Built): VerifyModel {
       : [{
           name: t.name,
           space: { id: t.id, prefix: ipv4ToNumber(t.prefix), length: t.prefixLength! },
-          ports: t.switches.flatMap((s) => s.ports.map((p) => ({ switch: p.switch, port: ofport(p.switch, p.port), edge: kinds.get(far.get(`${p.switch}:${p.port}`)?.port.split(':')[0] ?? '') !== 'switch' }))),
+          ports: t.switches.flatMap((s) => {
+            // Its write entries that hold on this virtual switch (none declared: all of its traffic).
+            const regions = t.flowspace?.filter((e) => e.permission === 'write' && (e.switches === undefined || e.switches.includes(s.name))).map((e) => parseSelector(e.match).rule.match);
+            return s.ports.map((p) => ({ switch: p.switch, port: ofport(p.switch, p.port), edge: kinds.get(far.get(`${p.switch}:${p.port}`)?.port.split(':')[0] ?? '') !== 'switch', ...(regions !== undefined && { regions }) }));
+          }),
         }],
   );
   return { switches, tenants, hosts, now: built.net.scheduler.now };
