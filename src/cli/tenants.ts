@@ -36,7 +36,10 @@ export function tenantsCommand(file: string): void {
       s.ports.forEach((p, j) => {
         const end = far.get(`${p.switch}:${p.port}`);
         const role = end === undefined ? 'not linked' : end.kind === 'switch' ? `link to ${end.port}, shared by tenants` : `edge, to ${end.port}`;
-        out.push(over.length > 1 ? `    port ${j + 1} ${p.switch}:${p.port} (${role})` : `    port ${j + 1} ${p.port}: ${p.switch}:${p.port} (${role})`);
+        const physical = `${p.switch}:${p.port}${p.vlan === undefined ? '' : ` VLAN ${p.vlan}`}`;
+        const named = `${p.port}${p.vlan === undefined ? '' : `.${p.vlan}`}`;
+        const why = p.vlan === undefined ? role : `edge by VLAN, to ${end?.port ?? 'nothing'}`;
+        out.push(over.length > 1 ? `    port ${j + 1} ${p.switch}:${named} (${why})` : `    port ${j + 1} ${named}: ${physical} (${why})`);
       });
     });
   }

@@ -93,14 +93,24 @@ const BAD_OUT_PORT: OfpErrorCode = { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_OU
 export interface PortMap {
   toPhysical: ReadonlyMap<number, number>;
   edges: ReadonlySet<number>;
+  /** Edge ports it has by VLAN (a trunk it may share with other tenants): physical port -> its VLAN id there (one per tenant and port). */
+  vids?: ReadonlyMap<number, number>;
   /** A big switch's virtual ports on its other physical switches: the VLAN its packets for that port travel in, and the port towards it here. */
   remote?: ReadonlyMap<number, Tunnel>;
 }
 
-/** How a big switch reaches one of its virtual ports from one of its physical switches. */
+/** How a big switch reaches one of its virtual ports from one of its physical switches: the port's VLAN on the core, and the port towards it here. */
 export interface Tunnel {
   vid: number;
   via: number;
+}
+
+/** A big switch's tunnel through one of its switches: to its port here (`port`, with `tag` its own VLAN when it is bound by one), or on `via` towards it. */
+export interface MemberTunnel {
+  vid: number;
+  port?: number;
+  tag?: number;
+  via?: number;
 }
 
 const sub = (name: string, start: number, bits: number): SubField => ({ field: fieldByName(name)!, start, bits });
@@ -123,19 +133,21 @@ export function rewriteAddresses(s: TenantSpace, protocol: 'ip' | 'arp', to: 'ph
 /**
  * The platform's table-0 flows for one physical switch, in ovs-ofctl syntax. A tenant's edge port
  * takes IPv4 and ARP inside its space that lie in one of its `write` regions (its flowspace);
- * everything else from that port is dropped.
+ * everything else from that port is dropped. On a port it has by VLAN (`vids`) it takes only
+ * frames tagged with its VLAN, and pops the tag: its rules see untagged frames, as on any port.
  */
-export function platformFlows(tenants: readonly { space: TenantSpace; edges: readonly number[]; write: readonly Match[]; queue?: number }[]): string[] {
+export function platformFlows(tenants: readonly { space: TenantSpace; edges: readonly number[]; vids?: ReadonlyMap<number, number> | undefined; write: readonly Match[]; queue?: number }[]): string[] {
   const flows: string[] = [];
-  for (const { space, edges, write, queue } of tenants) {
+  for (const { space, edges, vids, write, queue } of tenants) {
     const net = `${numberToIpv4(space.prefix)}/${space.length}`;
     // With a bandwidth share, its packets take its own egress queue on the links between switches.
     const tag = `${queue === undefined ? '' : `set_queue:${queue},`}write_metadata:0x${space.id.toString(16)}/0xff,goto_table:1`;
     for (const port of edges) {
+      const vid = vids?.get(port);
       for (const [protocol, src, dst] of [['ip', 'nw_src', 'nw_dst'], ['arp', 'arp_spa', 'arp_tpa']] as const) {
-        // Untagged only: a host's VLAN tag could pass for a big switch's on the core.
-        const base = parseSelector(`in_port=${port},vlan_tci=0x0000/0x1000,${protocol},${src}=${net},${dst}=${net}`).rule.match;
-        const rewrites = formatActions(rewriteAddresses(space, protocol, 'physical'));
+        // Untagged only (or its own VLAN, popped): a host's VLAN tag could pass for a big switch's on the core.
+        const base = parseSelector(`in_port=${port},${vid === undefined ? 'vlan_tci=0x0000/0x1000' : `dl_vlan=${vid}`},${protocol},${src}=${net},${dst}=${net}`).rule.match;
+        const rewrites = `${vid === undefined ? '' : 'pop_vlan,'}${formatActions(rewriteAddresses(space, protocol, 'physical'))}`;
         for (const region of write) {
           const m = base.intersect(region);
           if (m !== undefined) flows.push(`table=0,priority=200,${formatMatch(m)},actions=${rewrites},${tag}`);
@@ -157,7 +169,7 @@ export function platformFlows(tenants: readonly { space: TenantSpace; edges: rea
  * core tagged with p's VLAN; at p's switch it leaves untagged, in its tenant's addresses.
  * `core` are this switch's ports to the big switch's other switches: only there is a tag trusted.
  */
-export function bigSwitchFlows(s: TenantSpace, core: readonly number[], tunnels: readonly { vid: number; port?: number; via?: number }[], queue?: number): string[] {
+export function bigSwitchFlows(s: TenantSpace, core: readonly number[], tunnels: readonly MemberTunnel[], queue?: number): string[] {
   const flows: string[] = [];
   for (const c of core) {
     for (const t of tunnels) {
@@ -165,7 +177,9 @@ export function bigSwitchFlows(s: TenantSpace, core: readonly number[], tunnels:
       else {
         for (const protocol of ['ip', 'arp'] as const) {
           // A big switch's ports are all its hosts': the addresses become the tenant's again.
-          flows.push(`table=0,priority=300,in_port=${c},dl_vlan=${t.vid},${protocol},actions=pop_vlan,${formatActions(rewriteAddresses(s, protocol, 'virtual'))},output:${t.port}`);
+          // A port bound by a VLAN of its own leaves in that VLAN: the core's tag takes its id.
+          const untag = t.tag === undefined ? 'pop_vlan' : `mod_vlan_vid:${t.tag}`;
+          flows.push(`table=0,priority=300,in_port=${c},dl_vlan=${t.vid},${protocol},actions=${untag},${formatActions(rewriteAddresses(s, protocol, 'virtual'))},output:${t.port}`);
         }
       }
     }
@@ -222,13 +236,17 @@ function finalOnly(actions: readonly Action[]): readonly Action[] {
  * shifted. An action set (write_actions, a group's bucket) has one output: a flood of more than
  * one port cannot be one, and is refused there.
  */
-export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonly Action[], protocol: 'ip' | 'arp' | undefined, actionSet: boolean): Action[] {
+export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonly Action[], protocol: 'ip' | 'arp' | undefined, actionSet: boolean, inPort?: number): Action[] {
   const out: Action[] = [];
-  const emit = (port: number) => {
+  /** Out of a physical port (`back`: the one it came in by, with the in_port action): to a host in the tenant's addresses, on a port it has by VLAN tagged with its VLAN. */
+  const emit = (port: number, back = false) => {
     const edge = ports.edges.has(port) && protocol !== undefined;
+    const vid = ports.vids?.get(port);
+    if (vid !== undefined) out.push({ type: 'push_vlan', tpid: 0x8100 }, { type: 'mod_vlan', what: 'vid', value: vid, push: false });
     if (edge) out.push(...rewriteAddresses(s, protocol, 'virtual'));
-    out.push({ type: 'output', port });
-    // In an action list the packet goes on: back to physical. An action set has one output.
+    out.push(back ? { type: 'in_port' } : { type: 'output', port });
+    // In an action list the packet goes on: back to physical, untagged. An action set has one output.
+    if (vid !== undefined && !actionSet) out.push({ type: 'pop_vlan' });
     if (edge && !actionSet) out.push(...rewriteAddresses(s, protocol, 'physical'));
   };
   // To a big switch's port on another of its switches: across the core in that port's VLAN.
@@ -260,6 +278,10 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
         refuse(`${a.type}: VLAN tags are the platform's (its big switches carry packets in them)`, EPERM_ACTION, 'actions');
         break;
       case 'in_port':
+        // Back to a host it goes in the tenant's addresses (and VLAN): only a rule that matches in_port says where it came from.
+        if (inPort === undefined) refuse('in_port: the rule must match in_port, so the platform knows whether the packet goes back to a host', BAD_OUT_PORT, 'actions');
+        emit(inPort!, true);
+        break;
       case 'controller':
       case 'dec_ttl':
       case 'set_ttl':
@@ -291,7 +313,7 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
         break;
       }
       case 'write_actions':
-        out.push({ type: 'write_actions', actions: physicalActions(s, ports, a.actions, protocol, true) });
+        out.push({ type: 'write_actions', actions: physicalActions(s, ports, a.actions, protocol, true, inPort) });
         break;
       case 'group':
         // The tenant's own group (its switch checked it exists), in this protocol's copy.
@@ -359,12 +381,13 @@ export function compileRule(s: TenantSpace, ports: PortMap, rule: Rule, cookie: 
   }
   const type = (rule.match.masks[W.DL_TYPE]! & 0xffff) === 0xffff ? rule.match.values[W.DL_TYPE] : undefined;
   const reachesEdge = (actions: readonly Action[]): boolean =>
-    actions.some((a) => (a.type === 'output' && ports.edges.has(ports.toPhysical.get(a.port) ?? -1)) || a.type === 'flood' || a.type === 'all' || a.type === 'group' || (a.type === 'write_actions' && reachesEdge(a.actions)));
+    actions.some((a) => (a.type === 'output' && ports.edges.has(ports.toPhysical.get(a.port) ?? -1)) || a.type === 'flood' || a.type === 'all' || a.type === 'group' || a.type === 'in_port' || (a.type === 'write_actions' && reachesEdge(a.actions)));
   const protocols: ('ip' | 'arp' | undefined)[] =
     type === 0x0800 ? ['ip'] : type === 0x0806 ? ['arp'] : type !== undefined || !reachesEdge(rule.actions) ? [undefined] : ['ip', 'arp'];
   return protocols.map((protocol) => {
     const match = physicalMatch(s, ports, rule.match, type === undefined ? protocol : undefined);
-    const actions = physicalActions(s, ports, rule.actions, protocol ?? (type === 0x0800 ? 'ip' : type === 0x0806 ? 'arp' : undefined), false);
+    const inPort = rule.match.masks[W.IN_PORT] === 0 ? undefined : ports.toPhysical.get(rule.match.values[W.IN_PORT]!);
+    const actions = physicalActions(s, ports, rule.actions, protocol ?? (type === 0x0800 ? 'ip' : type === 0x0806 ? 'arp' : undefined), false, inPort);
     return {
       table: rule.table + 1, priority: rule.priority, cookie, idleTimeout: rule.idleTimeout, hardTimeout: rule.hardTimeout, match, matchText: formatMatch(match),
       actions, actionsText: formatActions(actions), flags: 1, packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,

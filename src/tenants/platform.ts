@@ -35,7 +35,7 @@ import type { AppFactory, PacketInEvent } from '../controller/controller.js';
 import type { Datapath } from '../controller/datapath.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
 import { ETH_LLDP, isLldp, tagLldp, untagLldp } from './lldp.js';
-import { MAX_TENANT_GROUP, WHOLE_FLOWSPACE, bigSwitchFlows, checkRewrites, compileGroup, compileRule, physicalGroupId, tenantGroupOf, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
+import { MAX_TENANT_GROUP, WHOLE_FLOWSPACE, type MemberTunnel, bigSwitchFlows, checkRewrites, compileGroup, compileRule, physicalGroupId, tenantGroupOf, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
 
 /** What the platform needs to know of a tenant. */
 export interface PlatformTenant {
@@ -66,6 +66,8 @@ export interface VirtualPortSpec {
   switch: SwitchNode;
   physical: number;
   edge: boolean;
+  /** Bound by this VLAN of the physical port (a trunk to hosts): frames come in tagged with it, and leave so. */
+  vlan?: number;
 }
 
 /** A link between two physical switches: how the platform routes inside a big switch. */
@@ -129,7 +131,7 @@ export interface Member {
   /** Physical port -> virtual port, for the ports on this member. */
   toVirtual: ReadonlyMap<number, number>;
   /** A big switch's tunnels through this member (bigSwitchFlows), and its ports to the other members. */
-  tunnels: { vid: number; port?: number; via?: number }[];
+  tunnels: MemberTunnel[];
   core: number[];
 }
 
@@ -519,7 +521,8 @@ export class VirtualSwitch implements OpenFlowDatapath {
     if (from === undefined) bad(OFPBRC.BAD_PORT, `in_port ${inPort} is not a port of this virtual switch`);
     const m = this.member(from!.switch)!;
     // Its share of the links covers what its controller sends, too.
-    const out: Action[] = [...(this.tenant.queued === true ? [{ type: 'set_queue' as const, queue: this.tenant.id }] : []), ...physicalActions(this.space, m.portMap, actions, addresses?.protocol, false)];
+    const back = inPort === OFPP_CONTROLLER ? undefined : from!.physical;
+    const out: Action[] = [...(this.tenant.queued === true ? [{ type: 'set_queue' as const, queue: this.tenant.id }] : []), ...physicalActions(this.space, m.portMap, actions, addresses?.protocol, false, back)];
     const dp = this.platform.datapathOf(m.physical);
     if (dp === undefined) return;
     const match = new Match();
@@ -619,6 +622,7 @@ export class Platform {
       const toPhysical = new Map<number, number>();
       const toVirtual = new Map<number, number>();
       const edges = new Set<number>();
+      const vlans = new Map<number, number>();
       const remote = new Map<number, { vid: number; via: number }>();
       const tunnels: Member['tunnels'] = [];
       const next = big ? nextHops(sw, inside) : new Map<SwitchNode, number>();
@@ -627,14 +631,15 @@ export class Platform {
           toPhysical.set(i + 1, p.physical);
           toVirtual.set(p.physical, i + 1);
           if (p.edge) edges.add(p.physical);
-          if (big) tunnels.push({ vid: vids[i]!, port: p.physical });
+          if (p.vlan !== undefined) vlans.set(p.physical, p.vlan);
+          if (big) tunnels.push({ vid: vids[i]!, port: p.physical, ...(p.vlan !== undefined && { tag: p.vlan }) });
         } else {
           remote.set(i + 1, { vid: vids[i]!, via: next.get(p.switch)! });
           tunnels.push({ vid: vids[i]!, via: next.get(p.switch)! });
         }
       });
       const core = inside.flatMap((l) => (l.a.switch === sw ? [l.a.physical] : l.b.switch === sw ? [l.b.physical] : []));
-      return { physical: sw, portMap: { toPhysical, edges, ...(big && { remote }) }, toVirtual, tunnels, core };
+      return { physical: sw, portMap: { toPhysical, edges, ...(vlans.size > 0 && { vids: vlans }), ...(big && { remote }) }, toVirtual, tunnels, core };
     });
   }
 
@@ -693,7 +698,7 @@ export class Platform {
     // A read-only tenant's ports are another's: it classifies nothing.
     const writers = here.filter((v) => v.write.length > 0);
     const queue = (v: VirtualSwitch) => (v.tenant.queued === true ? { queue: v.tenant.id } : {});
-    for (const flow of platformFlows(writers.map((v) => ({ space: v.space, edges: [...v.member(sw)!.portMap.edges], write: v.write, ...queue(v) })))) dp.addFlow(flow);
+    for (const flow of platformFlows(writers.map((v) => ({ space: v.space, edges: [...v.member(sw)!.portMap.edges], vids: v.member(sw)!.portMap.vids, write: v.write, ...queue(v) })))) dp.addFlow(flow);
     // LLDP from a link to another switch is the platform's to hand to the tenant it names; from a host it is dropped.
     for (const l of this.links) {
       for (const end of [l.a, l.b]) if (end.switch === sw) dp.addFlow(`table=0,priority=400,in_port=${end.physical},dl_type=0x${ETH_LLDP.toString(16)},actions=CONTROLLER:65535`);

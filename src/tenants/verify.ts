@@ -71,7 +71,7 @@ export interface VerifySwitch {
 export interface VerifyTenant {
   name: string;
   space: TenantSpace;
-  ports: { switch: string; port: number; edge: boolean; regions?: readonly Match[] }[];
+  ports: { switch: string; port: number; edge: boolean; regions?: readonly Match[]; vlan?: number }[];
 }
 
 /** The host behind an edge port, for witness frames: its interface, MAC and IPv4 address. */
@@ -210,6 +210,9 @@ function wordCube(words: readonly [number, number, number][]): Cube {
 }
 
 const tagCube = (id: number) => wordCube([[TAG_WORD, id, 0xff]]);
+/** OVS's vlan_tci: the bit that says a tag is present, and with it the VLAN id's bits. */
+const VLAN_PRESENT = 0x1000;
+const VLAN_ID_MASK = 0x1fff;
 
 /** IPv4 and ARP with both addresses in `prefix/length`: the two cubes of a flowspace. */
 function addressCubes(prefix: number, length: number): Cube[] {
@@ -228,6 +231,7 @@ export function tenantFlowspaces(model: VerifyModel): FlowspaceEntry[] {
         cubeMatch.values.set(c.v);
         cubeMatch.masks.set(c.m);
         cubeMatch.set(W.IN_PORT, p.port, 0xffffffff);
+        if (p.vlan !== undefined) cubeMatch.set(W.VLAN_TCI, VLAN_PRESENT | p.vlan, VLAN_ID_MASK);
         for (const region of p.regions ?? [new Match()]) {
           const match = cubeMatch.intersect(region);
           if (match !== undefined) out.push({ tenant: t.name, switch: p.switch, match });
@@ -356,6 +360,8 @@ class Explorer {
   complete = true;
   private readonly switches = new Map<string, SwitchTables>();
   private readonly edgeOwner = new Map<string, VerifyTenant>();
+  /** Trunks tenants have by VLAN: "switch:ofport" -> VLAN id -> tenant. */
+  private readonly vlanOwner = new Map<string, Map<number, VerifyTenant>>();
   private readonly tenantPorts = new Map<string, Set<number>>();
   /** Sets explored, by where they entered and their hash. */
   private readonly visited = new Map<string, HeaderSet[]>();
@@ -383,7 +389,8 @@ class Explorer {
     }
     for (const t of model.tenants) {
       for (const p of t.ports) {
-        if (p.edge) this.edgeOwner.set(`${p.switch}:${p.port}`, t);
+        if (p.vlan !== undefined) this.vlanOwner.set(`${p.switch}:${p.port}`, (this.vlanOwner.get(`${p.switch}:${p.port}`) ?? new Map<number, VerifyTenant>()).set(p.vlan, t));
+        else if (p.edge) this.edgeOwner.set(`${p.switch}:${p.port}`, t);
         const key = `${t.name} ${p.switch}`;
         let set = this.tenantPorts.get(key);
         if (set === undefined) this.tenantPorts.set(key, (set = new Set()));
@@ -397,10 +404,14 @@ class Explorer {
       for (const p of tenant.ports) {
         const at = this.switches.get(p.switch);
         if (!p.edge || at === undefined) continue;
-        // Everything a host can send: any header at all, on this port.
+        // Everything a host can send: any header at all, on this port; behind a trunk, in the tenant's VLAN (its access switch tags it).
         const input = headerWidths();
         input.v[W.IN_PORT] = p.port;
         input.m[W.IN_PORT] = 0xffffffff;
+        if (p.vlan !== undefined) {
+          input.v[W.VLAN_TCI] = VLAN_PRESENT | p.vlan;
+          input.m[W.VLAN_TCI] = VLAN_ID_MASK;
+        }
         const set = HeaderSet.of(input, PIPELINE_WORDS);
         this.queue.push({ set, flight: { tenant, origin: { switch: p.switch, port: p.port }, path: undefined, violation: undefined, tagWriter: undefined, hops: 1 }, at, inPort: p.port });
       }
@@ -749,6 +760,11 @@ class Explorer {
     if (p.far === undefined) return;
     const responsible = flight.violation ?? rule ?? this.noRule(pass);
     const t = flight.tenant;
+    const trunk = this.vlanOwner.get(`${sw}:${port}`);
+    if (trunk !== undefined) {
+      this.toTrunk(set, trunk, `${p.far.node}:${p.far.port}`, `${sw}:${p.name}`, flight, responsible);
+      return;
+    }
     if (p.far.kind === 'switch') {
       let next = flight;
       if (flight.violation === undefined) {
@@ -774,6 +790,32 @@ class Explorer {
     if (outside !== undefined && this.nonEmpty(outside)) {
       this.leak('flowspace', outside, flight, undefined, host, `reaches its own host ${host} with addresses outside its space ${numberToIpv4(t.space.prefix)}/${t.space.length} (or neither IPv4 nor ARP)`, responsible);
     }
+  }
+
+  /**
+   * Out of a trunk tenants have by VLAN: the part in a tenant's VLAN reaches that tenant's hosts
+   * (a leak when it is not the sender, or not in the sender's space); untagged or in a VLAN no
+   * tenant has, it reaches hosts of no tenant.
+   */
+  private toTrunk(set: HeaderSet, trunk: ReadonlyMap<number, VerifyTenant>, far: string, from: string, flight: Flight, responsible: RuleRef): void {
+    const t = flight.tenant;
+    let rest: HeaderSet | undefined = set;
+    for (const [vid, owner] of trunk) {
+      const vlan = wordCube([[W.VLAN_TCI, VLAN_PRESENT | vid, VLAN_ID_MASK]]);
+      const part = set.intersect(vlan);
+      rest = rest?.subtract(vlan, this.inexact);
+      if (part === undefined || !this.nonEmpty(part)) continue;
+      const to = `${far} VLAN ${vid}`;
+      if (owner !== t) {
+        if (this.chosen.length < this.model.tenants.length && !this.chosen.includes(owner)) continue;
+        this.leak('host', part, flight, owner.name, to, `reaches ${owner.name}'s hosts behind ${from} in VLAN ${vid}`, responsible);
+        continue;
+      }
+      const [ip, arp] = addressCubes(t.space.prefix, t.space.length);
+      const outside = part.subtract(ip!, this.inexact)?.subtract(arp!, this.inexact);
+      if (outside !== undefined && this.nonEmpty(outside)) this.leak('flowspace', outside, flight, undefined, to, `reaches its own hosts behind ${from} in VLAN ${vid} with addresses outside its space ${numberToIpv4(t.space.prefix)}/${t.space.length} (or neither IPv4 nor ARP)`, responsible);
+    }
+    if (rest !== undefined && this.nonEmpty(rest)) this.leak('host', rest, flight, undefined, far, `reaches the hosts behind ${from} untagged or in a VLAN no tenant has there`, responsible);
   }
 
   /** Over a link to another switch: the packet enters it on the far port, pipeline state cleared. */

@@ -322,6 +322,15 @@ export const switchSchema = z.strictObject({
   failMode: z.enum(['secure', 'standalone']).optional().meta({ description: 'Without a controller: secure keeps the flows; standalone falls back to NORMAL after 15 s (Open vSwitch fail-mode)' }),
 });
 
+/** A tenant's port: a physical port (p1), or one VLAN of a trunk port to hosts ({ port: trunk, vlan: 10 }), which tenants may share. */
+const tenantPort = z.union([
+  portName,
+  z.strictObject({
+    port: portName.meta({ description: 'The physical port: a trunk towards hosts (an access switch the platform does not run, or a host)' }),
+    vlan: z.number({ error: 'expected a VLAN id, 1-4094' }).int({ error: 'expected a VLAN id, 1-4094' }).min(1, { error: 'a VLAN id is 1-4094' }).max(4094, { error: 'a VLAN id is 1-4094' }).meta({ description: 'The 802.1Q VLAN id its hosts are on: the platform takes frames tagged with it, pops the tag for the tenant, and tags what it sends there' }),
+  }),
+], { error: (issue) => (issue.input === undefined ? undefined : `expected a port name (p1) or { port: trunk, vlan: 10 }, got ${describeValue(issue.input)}`) });
+
 /**
  * A tenant's virtual switch: carved from one physical switch (`switch` and its `ports`), or a big
  * switch over several (`switches`: each physical switch and its ports); virtual ports 1, 2, … in
@@ -329,9 +338,9 @@ export const switchSchema = z.strictObject({
  */
 export const virtualSwitchSchema = z.strictObject({
   switch: nodeName.optional().meta({ description: 'The physical switch' }),
-  ports: z.array(portName).min(1, { error: 'a virtual switch needs at least one port' }).optional().meta({ description: "The physical switch's ports it owns, e.g. [p1, p2]" }),
+  ports: z.array(tenantPort).min(1, { error: 'a virtual switch needs at least one port' }).optional().meta({ description: "The physical switch's ports it owns, e.g. [p1, p2], or one VLAN of a trunk: [p1, { port: trunk, vlan: 10 }]" }),
   switches: z
-    .record(nodeName, z.array(portName).min(1, { error: 'each switch of a big switch gives it at least one port' }))
+    .record(nodeName, z.array(tenantPort).min(1, { error: 'each switch of a big switch gives it at least one port' }))
     .optional()
     .meta({ description: 'A big switch: each physical switch and the ports it gives, e.g. { s1: [h1], s2: [h2] }; the platform routes between them' }),
 });

@@ -30,7 +30,7 @@ export interface TenantSpec {
   /** Its flowspace, when the file narrows it (default: all of its hosts' traffic, write). */
   flowspace?: FlowspaceSpec[];
   /** Its virtual switches: each port a physical switch's port; a big switch's ports are on several switches. */
-  switches: { name: string; ports: { switch: string; port: string }[] }[];
+  switches: { name: string; ports: TenantPortSpec[] }[];
   /** The most flows (as installed) the tenant may have on one switch. */
   maxFlows?: number;
   /** The most groups each of its virtual switches may have. */
@@ -41,6 +41,13 @@ export interface TenantSpec {
   messageRate?: { rate: number; burst: number };
   /** PACKET_INs a second (and burst) each virtual switch sends its controller. */
   packetInRate?: { rate: number; burst: number };
+}
+
+/** A tenant's port: a physical switch's port, or one VLAN of it (a trunk to hosts that tenants may share). */
+export interface TenantPortSpec {
+  switch: string;
+  port: string;
+  vlan?: number;
 }
 
 /** A flowspace entry: an ovs-ofctl match (checked), the permission, and for `read` whose traffic. */

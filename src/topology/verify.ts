@@ -53,7 +53,11 @@ export function verifyModelOf(built: Built): VerifyModel {
           ports: t.switches.flatMap((s) => {
             // Its write entries that hold on this virtual switch (none declared: all of its traffic).
             const regions = t.flowspace?.filter((e) => e.permission === 'write' && (e.switches === undefined || e.switches.includes(s.name))).map((e) => parseSelector(e.match).rule.match);
-            return s.ports.map((p) => ({ switch: p.switch, port: ofport(p.switch, p.port), edge: kinds.get(far.get(`${p.switch}:${p.port}`)?.port.split(':')[0] ?? '') !== 'switch', ...(regions !== undefined && { regions }) }));
+            // A port bound by VLAN is a trunk to hosts: an edge, whatever is at its far end.
+            return s.ports.map((p) => ({
+              switch: p.switch, port: ofport(p.switch, p.port), edge: p.vlan !== undefined || kinds.get(far.get(`${p.switch}:${p.port}`)?.port.split(':')[0] ?? '') !== 'switch',
+              ...(regions !== undefined && { regions }), ...(p.vlan !== undefined && { vlan: p.vlan }),
+            }));
           }),
         }],
   );
