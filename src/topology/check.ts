@@ -226,14 +226,14 @@ export class Checker {
               const mine = [...vlans].find(([, t]) => t === name);
               if (other !== undefined) this.issues.add([...at, 'vlan'], `${id} VLAN ${vlan} already belongs to tenant ${other}; a VLAN of a port has one tenant`);
               else if (mine !== undefined) this.issues.add([...at, 'vlan'], `${name} already has ${id} by VLAN ${mine[0]}; a tenant has one VLAN of a port`);
-              else if (owner.has(id) && !this.linksSwitches(id)) this.issues.add(at, `${id} already belongs to tenant ${owner.get(id)} untagged; a port is either one tenant's or shared by VLAN`);
+              else if (owner.has(id)) this.issues.add(at, `${id} already belongs to tenant ${owner.get(id)} untagged; a port is either one tenant's or shared by VLAN`);
               else vlans.set(vlan, name);
               owner.set(`${id} VLAN ${vlan}`, name);
               return;
             }
             const other = owner.get(id);
             if (other !== undefined && other !== name && !this.linksSwitches(id)) this.issues.add(at, `${id} already belongs to tenant ${other}; a port to a host has one tenant`);
-            else if (byVlan.has(id) && !this.linksSwitches(id)) this.issues.add(at, `${id} is shared by VLAN (tenant ${[...byVlan.get(id)!.values()][0]}'s); bind one of its VLANs, { port: ${port}, vlan: N }`);
+            else if (byVlan.has(id)) this.issues.add(at, `${id} is shared by VLAN (tenant ${[...byVlan.get(id)!.values()][0]}'s); bind one of its VLANs, { port: ${port}, vlan: N }`);
             owner.set(id, name);
           });
         }
