@@ -9,8 +9,10 @@
  * topology/verify.ts.
  *
  * A header set starts at each edge port of each tenant (a port of the tenant whose link goes to
- * a host, not a switch): every header with in_port = that port, the pipeline's metadata,
- * registers and tunnel fields 0, as a switch starts them. A packet of tenant t stays in t's
+ * a host, not a switch, or its VLAN of a trunk to hosts): every header with in_port = that port
+ * (and, on a trunk, the tenant's VLAN id), the pipeline's metadata, registers and tunnel fields
+ * 0, as a switch starts them. Out of a trunk tenants share, a packet reaches the hosts of the
+ * tenant whose VLAN it carries; untagged or in a VLAN no tenant has, hosts of no tenant. A packet of tenant t stays in t's
  * flowspace when
  *  - every lookup in table 1 or above sees t's tag in metadata's low 8 bits (the platform's
  *    classifier in table 0 tags it; tenant table n is physical table n+1);
@@ -85,7 +87,7 @@ export interface VerifyHost {
 export interface VerifyModel {
   switches: readonly VerifySwitch[];
   tenants: readonly VerifyTenant[];
-  /** By "switch:ofport" of an edge port. */
+  /** By "switch:ofport" of an edge port, "switch:ofport.vid" of a tenant's VLAN of a trunk (the sender: the trunk's far end, a host's MAC and address in that VLAN). */
   hosts: ReadonlyMap<string, VerifyHost>;
   /** Virtual time of the tables, ns. */
   now: number;
@@ -329,7 +331,7 @@ interface PathNode {
 interface Flight {
   tenant: VerifyTenant;
   /** Where it entered: "switch:ofport" of an edge port. */
-  origin: { switch: string; port: number };
+  origin: { switch: string; port: number; vlan: number | undefined };
   path: PathNode | undefined;
   /** The rule that first took it out of its flowspace. */
   violation: RuleRef | undefined;
@@ -413,7 +415,7 @@ class Explorer {
           input.m[W.VLAN_TCI] = VLAN_ID_MASK;
         }
         const set = HeaderSet.of(input, PIPELINE_WORDS);
-        this.queue.push({ set, flight: { tenant, origin: { switch: p.switch, port: p.port }, path: undefined, violation: undefined, tagWriter: undefined, hops: 1 }, at, inPort: p.port });
+        this.queue.push({ set, flight: { tenant, origin: { switch: p.switch, port: p.port, vlan: p.vlan }, path: undefined, violation: undefined, tagWriter: undefined, hops: 1 }, at, inPort: p.port });
       }
     }
     while (this.queue.length > 0) {
@@ -867,7 +869,7 @@ class Explorer {
     if (known?.witness !== undefined) return;
     const path: PathStep[] = [];
     for (let n = flight.path; n !== undefined; n = n.previous) path.unshift(n.step);
-    const host = this.model.hosts.get(`${flight.origin.switch}:${flight.origin.port}`);
+    const host = this.model.hosts.get(`${flight.origin.switch}:${flight.origin.port}${flight.origin.vlan === undefined ? '' : `.${flight.origin.vlan}`}`);
     const member = set.member(SEARCH_BUDGET * 4);
     let witness: Witness | undefined;
     let witnessNote: string | undefined;

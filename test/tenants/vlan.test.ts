@@ -115,6 +115,16 @@ describe('hosts bound by VLAN', () => {
     expect((await verifyIsolation(topology, { at: 2e9 })).isolated).toBe(true);
   });
 
+  it("replay a leak from behind the trunk with a witness tagged in the sender's VLAN, sent from the trunk's far end", async () => {
+    const topology = loadTopologyFile(FILE);
+    const alter = (b: Built) => (b.net.nodes.get('s1') as SwitchNode).bridge.addFlow('table=1,priority=60000,in_port=1,metadata=0x2/0xff,actions=output:2', b.net.scheduler.now);
+    const report = await verifyIsolation(topology, { at: 2e9, alter });
+    expect(report.leaks.map((l) => `${l.kind} ${l.tenant} -> ${l.receiver} at ${l.to}`)).toEqual(['host red -> blue at b2:eth0']);
+    const witness = report.leaks[0]!.witness!;
+    expect([witness.host, witness.switchPort, decode(witness.bytes).find((l) => l.layer === 'vlan')]).toEqual(['acc:up', 's1:trunk', expect.objectContaining({ layer: 'vlan', vid: 20 })]);
+    expect((await replayWitness(topology, report.leaks[0]!, { at: 2e9, alter })).reached).toEqual(['b2:eth0']);
+  });
+
   it('name every mistake in a binding at its place', () => {
     const red = '{ port: trunk, vlan: 20 }';
     const cases: [string, string][] = [
