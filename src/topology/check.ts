@@ -193,6 +193,7 @@ export class Checker {
       const readOnly = flowspace !== undefined && flowspace.every((e) => e.permission === 'read');
       if (t.addresses === undefined && value['addresses'] === undefined && !readOnly) this.issues.add(path, 'a tenant needs addresses (its IPv4 space); only a read-only tenant, whose every flowspace entry reads another\'s traffic, goes without');
       if (t.addresses !== undefined && t.addresses.prefixLength < 8) this.issues.add([...path, 'addresses'], `${t.addresses.address}/${t.addresses.prefixLength} is wider than /8: the platform keeps the top 8 bits of physical addresses for the tenant`);
+      const carved = new Map<string, string>();
       const switches = Object.entries(t.switches ?? {}).map(([vs, spec]) => {
         const where = [...path, 'switches', vs];
         const parts = this.virtualSwitchParts(where, spec);
@@ -238,6 +239,10 @@ export class Checker {
           });
         }
         if (parts.length > 1) this.checkBigSwitch(where, parts.map((p) => p.switch));
+        // Its rules and groups on a physical switch are one table's, under one tag: one virtual switch there.
+        const first = parts.length === 1 ? carved.get(parts[0]!.switch) : undefined;
+        if (first !== undefined) this.issues.add(parts[0]!.at, `${name}'s virtual switch ${first} is on ${parts[0]!.switch} already; a tenant has one virtual switch on a physical switch (give that one these ports)`);
+        else if (parts.length === 1) carved.set(parts[0]!.switch, vs);
         return { name: vs, ports };
       });
       if (switches.length > 1 && switches.some((v) => new Set(v.ports.map((p) => p.switch)).size > 1)) {
