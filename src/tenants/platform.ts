@@ -350,13 +350,14 @@ export class VirtualSwitch implements OpenFlowDatapath {
   private installGroup(id: number): void {
     const group = this.bridge.pipeline.group(id)!;
     const old = this.groups.get(id);
-    const members = this.members.filter((m) => this.platform.datapathOf(m.physical) !== undefined);
-    if (old?.group === group && members.every((m) => old.on.has(m.physical))) return;
+    const connected = (m: Member) => this.platform.datapathOf(m.physical) !== undefined;
+    if (old?.group === group && this.members.every((m) => !connected(m) || old.on.has(m.physical))) return;
     let physical: Group[][];
     try {
       if (this.write.length === 0) throw groupRefusal(`tenant ${this.tenant.name} is read-only: it writes no groups`, OFPGMFC.EPERM);
       if (old === undefined && this.bridge.pipeline.allGroups().length > this.maxGroups) throw groupRefusal(`tenant ${this.tenant.name} has its ${this.maxGroups} groups on ${this.name}`, OFPGMFC.OUT_OF_GROUPS);
-      physical = members.map((m) => compileGroup(this.space, m.portMap, group, this.write));
+      // Checked for every member, connected or not: what it accepts now it can install on any of them later.
+      physical = this.members.map((m) => compileGroup(this.space, m.portMap, group, this.write));
     } catch (e) {
       // Its table keeps what the platform runs: the group as it was, or none.
       if (old === undefined) this.bridge.pipeline.deleteGroups(id);
@@ -365,7 +366,8 @@ export class VirtualSwitch implements OpenFlowDatapath {
       throw e;
     }
     const on = new Set<SwitchNode>();
-    members.forEach((m, i) => {
+    this.members.forEach((m, i) => {
+      if (!connected(m)) return;
       const command = old?.on.has(m.physical) === true ? OFPGC.MODIFY : OFPGC.ADD;
       for (const g of physical[i]!) sendGroup(this.platform.datapathOf(m.physical)!, command, g);
       on.add(m.physical);
