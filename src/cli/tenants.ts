@@ -21,9 +21,10 @@ export function tenantsCommand(file: string): void {
       const space = { id: t.id, prefix: ipv4ToNumber(t.prefix), length: t.prefixLength! };
       out.push(`${t.name}: tenant ${t.id}, controller ${controller}, addresses ${t.prefix}/${t.prefixLength} -> physical ${numberToIpv4(toPhysical(space, space.prefix))}/${t.prefixLength}`);
     }
-    for (const e of t.flowspace ?? []) out.push(`  flowspace: ${e.permission} ${e.match === '' ? 'everything' : e.match}${e.of === undefined ? '' : ` of ${e.of}`}`);
+    for (const e of t.flowspace ?? []) out.push(`  flowspace: ${e.permission} ${e.match === '' ? 'everything' : e.match}${e.of === undefined ? '' : ` of ${e.of}`}${e.switches === undefined ? '' : ` on ${e.switches.join(', ')}`}`);
     const limits = [
       t.maxFlows !== undefined && `${t.maxFlows} flows a switch`,
+      t.maxGroups !== undefined && `${t.maxGroups} groups a virtual switch`,
       t.messageRate !== undefined && `${t.messageRate.rate} messages/s (burst ${t.messageRate.burst})`,
       t.packetInRate !== undefined && `${t.packetInRate.rate} PACKET_INs/s (burst ${t.packetInRate.burst})`,
       t.bandwidthWeight !== undefined && `bandwidth weight ${t.bandwidthWeight} (queue ${t.id} on links between switches)`,
@@ -35,7 +36,10 @@ export function tenantsCommand(file: string): void {
       s.ports.forEach((p, j) => {
         const end = far.get(`${p.switch}:${p.port}`);
         const role = end === undefined ? 'not linked' : end.kind === 'switch' ? `link to ${end.port}, shared by tenants` : `edge, to ${end.port}`;
-        out.push(over.length > 1 ? `    port ${j + 1} ${p.switch}:${p.port} (${role})` : `    port ${j + 1} ${p.port}: ${p.switch}:${p.port} (${role})`);
+        const physical = `${p.switch}:${p.port}${p.vlan === undefined ? '' : ` VLAN ${p.vlan}`}`;
+        const named = `${p.port}${p.vlan === undefined ? '' : `.${p.vlan}`}`;
+        const why = p.vlan === undefined ? role : `edge by VLAN, to ${end?.port ?? 'nothing'}`;
+        out.push(over.length > 1 ? `    port ${j + 1} ${p.switch}:${named} (${why})` : `    port ${j + 1} ${named}: ${physical} (${why})`);
       });
     });
   }

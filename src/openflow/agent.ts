@@ -44,7 +44,7 @@ export interface OpenFlowDatapath {
   /** Who gets PACKET_INs, for traces. */
   controllerName: string;
   listen(listener: SwitchEvents | undefined): void;
-  /** Flows were added, changed or deleted over OpenFlow. */
+  /** Flows or groups were added, changed or deleted over OpenFlow. */
   flowsChanged(): void;
   /** A flow a controller installed, for traces. */
   noteInstalled(flow: string): void;
@@ -60,8 +60,10 @@ export interface OpenFlowDatapath {
   admit?(m: OfMessage): OfpErrorCode | undefined;
   /** Told of each message refused with an error, for counters. */
   refused?(ofp: OfpErrorCode): void;
-  /** Counters kept elsewhere (a tenant's virtual switch: on the physical switches) are fetched before flow statistics are read. */
-  refreshCounters?(): Promise<void>;
+  /** Counters kept elsewhere (a tenant's virtual switch: on the physical switches) are fetched before flow or group statistics are read. */
+  refreshCounters?(kind: 'flow' | 'group'): Promise<void>;
+  /** The most groups it holds, for GROUP_FEATURES (default OFPG_MAX, as Open vSwitch). */
+  readonly maxGroups?: number;
 }
 
 /** What carries one connection's bytes: TCP, or a simulated channel. */
@@ -87,10 +89,10 @@ const OFPPS_LINK_DOWN = 1;
  * set_field, pop_vlan, push_vlan, set_queue, set_nw_ttl, dec_nw_ttl — where OVS also lists MPLS.
  */
 const GROUP_ACTIONS = (1 << 0) | (1 << 17) | (1 << 18) | (1 << 21) | (1 << 22) | (1 << 23) | (1 << 24) | (1 << 25);
-const GROUP_FEATURES = {
-  types: 0xf, capabilities: 0x7, maxGroupsAll: OFPG_MAX, maxGroupsSelect: OFPG_MAX, maxGroupsIndirect: OFPG_MAX, maxGroupsFf: OFPG_MAX,
+const groupFeatures = (max: number) => ({
+  types: 0xf, capabilities: 0x7, maxGroupsAll: max, maxGroupsSelect: max, maxGroupsIndirect: max, maxGroupsFf: max,
   actionsAll: GROUP_ACTIONS, actionsSelect: GROUP_ACTIONS, actionsIndirect: GROUP_ACTIONS, actionsFf: GROUP_ACTIONS,
-};
+});
 /** Counters a switch does not keep read as all ones (ovs-ofctl prints "?"). */
 const UNKNOWN_COUNTER = 0xffffffffffffffffn;
 /** Replies are split to stay below the 16-bit message length. */
@@ -404,6 +406,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
         return;
       case 'group_mod':
         this.groupMod(m);
+        this.node.flowsChanged();
         return;
       case 'meter_mod':
         throw refusal({ type: OFPET.METER_MOD_FAILED, code: OFPMMFC.OUT_OF_METERS });
@@ -555,9 +558,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
           if (body.kind === 'flow') reply(split(flows, flowStatsSize, (f) => ({ kind: 'flow', flows: f })));
           else reply([{ kind: 'aggregate', stats: { packetCount: flows.reduce((n, f) => n + f.packetCount, 0n), byteCount: flows.reduce((n, f) => n + f.byteCount, 0n), flowCount: flows.length } }]);
         };
-        const fetching = this.node.refreshCounters?.();
-        if (fetching === undefined) answer();
-        else c.hold(fetching.then(answer));
+        this.whenCounted(c, 'flow', answer);
         return;
       }
       case 'table': {
@@ -589,13 +590,13 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
         return;
       }
       case 'group':
-        reply(split(this.groupStats(body.groupId), (g) => 40 + 16 * g.buckets.length, (groups) => ({ kind: 'group', groups })));
+        this.whenCounted(c, 'group', () => reply(split(this.groupStats(body.groupId), (g) => 40 + 16 * g.buckets.length, (groups) => ({ kind: 'group', groups }))));
         return;
       case 'group_desc':
         reply(split(this.groupDescs(), groupDescSize, (groups) => ({ kind: 'group_desc', groups })));
         return;
       case 'group_features':
-        reply([{ kind: 'group_features', features: GROUP_FEATURES }]);
+        reply([{ kind: 'group_features', features: groupFeatures(this.node.maxGroups ?? OFPG_MAX) }]);
         return;
       case 'meter':
       case 'meter_config':
@@ -608,6 +609,13 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
       case 'unknown':
         throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_MULTIPART });
     }
+  }
+
+  /** Answers once counters kept elsewhere are fetched; later messages wait, so replies keep their order. */
+  private whenCounted(c: Connection, kind: 'flow' | 'group', answer: () => void): void {
+    const fetching = this.node.refreshCounters?.(kind);
+    if (fetching === undefined) answer();
+    else c.hold(fetching.then(answer));
   }
 
   private flowStats(body: MultipartRequestBody & { kind: 'flow' | 'aggregate' }): OfFlowStats[] {

@@ -88,6 +88,8 @@ interface InstalledGroup {
 export class Pipeline {
   /** Told of every rule added, replaced, modified or removed (the tenant platform compiles only what changed). */
   watch: ((rule: Rule) => void) | undefined;
+  /** Told of every group added, modified or deleted, by id. */
+  watchGroups: ((id: number) => void) | undefined;
   private readonly tables = new Map<number, Classifier>();
   /** Tables whose misses go to the controller (OpenFlow table-miss). */
   readonly missToController = new Set<number>();
@@ -309,7 +311,10 @@ export class Pipeline {
   deleteGroups(id: number | 'all'): { groups: Group[]; rules: Rule[] } {
     const ids = id === 'all' ? [...this.groups.keys()] : this.groups.has(id) ? [id] : [];
     const groups = ids.map((g) => this.groups.get(g)!.group);
-    for (const g of ids) this.groups.delete(g);
+    for (const g of ids) {
+      this.groups.delete(g);
+      this.watchGroups?.(g);
+    }
     const gone = new Set(ids);
     const rules = this.allRules().filter((r) => usesGroup(r.actions, (g) => gone.has(g)));
     this.delete(rules);
@@ -354,6 +359,7 @@ export class Pipeline {
     group.packets = group.bytes = 0;
     for (const b of group.buckets) b.packets = b.bytes = 0;
     this.groups.set(group.id, { group, lists: group.buckets.map((b) => actionSetList(b.actions)), slots: group.type === 'select' ? dpHashTable(group.buckets) : undefined });
+    this.watchGroups?.(group.id);
   }
 
   private link(t: Classifier, rule: Rule): void {

@@ -16,10 +16,10 @@
  * no tenant rule, however broad and high, sees another tenant's packets. An output to an edge
  * port rewrites the addresses back to the tenant's just around that output.
  */
-import { fieldByName, W } from '../switch/fields.js';
-import { Match, type Action, type Rule, type SubField } from '../switch/flow.js';
+import { fieldByName, W, type FieldDef } from '../switch/fields.js';
+import { Match, OFPG_ANY, OFPP_NONE, type Action, type Bucket, type Group, type Rule, type SubField } from '../switch/flow.js';
 import { formatActions, formatMatch, parseSelector } from '../switch/ofctl.js';
-import { OFPBAC, OFPBMC, OFPET, OFPFMFC, OpenFlowError, type OfpErrorCode } from '../openflow/errors.js';
+import { OFPBAC, OFPBMC, OFPET, OFPFMFC, OFPGMFC, OpenFlowError, type OfpErrorCode } from '../openflow/errors.js';
 import { ipv4ToNumber, prefixMask, numberToIpv4 } from '../hosts/addressing.js';
 import { decode } from '../wire/decode.js';
 import { encode } from '../wire/encode.js';
@@ -59,12 +59,29 @@ export function toVirtual(s: TenantSpace, physical: number): number {
   return (s.prefix | (physical & hostMask(s))) >>> 0;
 }
 
+/** The highest group id a tenant may use: its ids take 23 bits of the physical one (physicalGroupId), which stays at or below OFPG_MAX for tenant 255 too. */
+export const MAX_TENANT_GROUP = 0x7fff7f;
+
+/**
+ * A tenant's group as a physical group id: `(t << 24) | (g << 1) | p`, the tenant's byte on top
+ * (no two tenants' ids meet on a switch), then its own id, then one bit for the protocol the
+ * group's copy is for (0 IPv4, 1 ARP: the rewrite back at an edge port differs, as a rule's).
+ */
+export function physicalGroupId(tenant: number, group: number, protocol: 'ip' | 'arp' | undefined): number {
+  return ((tenant << 24) | (group << 1) | (protocol === 'arp' ? 1 : 0)) >>> 0;
+}
+
+/** A physical group id's tenant and the tenant's own group id. */
+export function tenantGroupOf(physical: number): { tenant: number; group: number } {
+  return { tenant: physical >>> 24, group: (physical & 0xffffff) >>> 1 };
+}
+
 /** The tenant whose physical space holds this address (its top byte), if any. */
 export function tenantOf(physical: number): number {
   return physical >>> 24;
 }
 
-function refuse(message: string, ofp: OfpErrorCode, path = 'flow_mod'): never {
+function refuse(message: string, ofp: OfpErrorCode, path: string = 'flow_mod'): never {
   throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', message, 'tenant', 0, ofp, path);
 }
 
@@ -76,14 +93,24 @@ const BAD_OUT_PORT: OfpErrorCode = { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_OU
 export interface PortMap {
   toPhysical: ReadonlyMap<number, number>;
   edges: ReadonlySet<number>;
+  /** Edge ports it has by VLAN (a trunk it may share with other tenants): physical port -> its VLAN id there (one per tenant and port). */
+  vids?: ReadonlyMap<number, number>;
   /** A big switch's virtual ports on its other physical switches: the VLAN its packets for that port travel in, and the port towards it here. */
   remote?: ReadonlyMap<number, Tunnel>;
 }
 
-/** How a big switch reaches one of its virtual ports from one of its physical switches. */
+/** How a big switch reaches one of its virtual ports from one of its physical switches: the port's VLAN on the core, and the port towards it here. */
 export interface Tunnel {
   vid: number;
   via: number;
+}
+
+/** A big switch's tunnel through one of its switches: to its port here (`port`, with `tag` its own VLAN when it is bound by one), or on `via` towards it. */
+export interface MemberTunnel {
+  vid: number;
+  port?: number;
+  tag?: number;
+  via?: number;
 }
 
 const sub = (name: string, start: number, bits: number): SubField => ({ field: fieldByName(name)!, start, bits });
@@ -106,19 +133,21 @@ export function rewriteAddresses(s: TenantSpace, protocol: 'ip' | 'arp', to: 'ph
 /**
  * The platform's table-0 flows for one physical switch, in ovs-ofctl syntax. A tenant's edge port
  * takes IPv4 and ARP inside its space that lie in one of its `write` regions (its flowspace);
- * everything else from that port is dropped.
+ * everything else from that port is dropped. On a port it has by VLAN (`vids`) it takes only
+ * frames tagged with its VLAN, and pops the tag: its rules see untagged frames, as on any port.
  */
-export function platformFlows(tenants: readonly { space: TenantSpace; edges: readonly number[]; write: readonly Match[]; queue?: number }[]): string[] {
+export function platformFlows(tenants: readonly { space: TenantSpace; edges: readonly number[]; vids?: ReadonlyMap<number, number> | undefined; write: readonly Match[]; queue?: number }[]): string[] {
   const flows: string[] = [];
-  for (const { space, edges, write, queue } of tenants) {
+  for (const { space, edges, vids, write, queue } of tenants) {
     const net = `${numberToIpv4(space.prefix)}/${space.length}`;
     // With a bandwidth share, its packets take its own egress queue on the links between switches.
     const tag = `${queue === undefined ? '' : `set_queue:${queue},`}write_metadata:0x${space.id.toString(16)}/0xff,goto_table:1`;
     for (const port of edges) {
+      const vid = vids?.get(port);
       for (const [protocol, src, dst] of [['ip', 'nw_src', 'nw_dst'], ['arp', 'arp_spa', 'arp_tpa']] as const) {
-        // Untagged only: a host's VLAN tag could pass for a big switch's on the core.
-        const base = parseSelector(`in_port=${port},vlan_tci=0x0000/0x1000,${protocol},${src}=${net},${dst}=${net}`).rule.match;
-        const rewrites = formatActions(rewriteAddresses(space, protocol, 'physical'));
+        // Untagged only (or its own VLAN, popped): a host's VLAN tag could pass for a big switch's on the core.
+        const base = parseSelector(`in_port=${port},${vid === undefined ? 'vlan_tci=0x0000/0x1000' : `dl_vlan=${vid}`},${protocol},${src}=${net},${dst}=${net}`).rule.match;
+        const rewrites = `${vid === undefined ? '' : 'pop_vlan,'}${formatActions(rewriteAddresses(space, protocol, 'physical'))}`;
         for (const region of write) {
           const m = base.intersect(region);
           if (m !== undefined) flows.push(`table=0,priority=200,${formatMatch(m)},actions=${rewrites},${tag}`);
@@ -140,7 +169,7 @@ export function platformFlows(tenants: readonly { space: TenantSpace; edges: rea
  * core tagged with p's VLAN; at p's switch it leaves untagged, in its tenant's addresses.
  * `core` are this switch's ports to the big switch's other switches: only there is a tag trusted.
  */
-export function bigSwitchFlows(s: TenantSpace, core: readonly number[], tunnels: readonly { vid: number; port?: number; via?: number }[], queue?: number): string[] {
+export function bigSwitchFlows(s: TenantSpace, core: readonly number[], tunnels: readonly MemberTunnel[], queue?: number): string[] {
   const flows: string[] = [];
   for (const c of core) {
     for (const t of tunnels) {
@@ -148,7 +177,9 @@ export function bigSwitchFlows(s: TenantSpace, core: readonly number[], tunnels:
       else {
         for (const protocol of ['ip', 'arp'] as const) {
           // A big switch's ports are all its hosts': the addresses become the tenant's again.
-          flows.push(`table=0,priority=300,in_port=${c},dl_vlan=${t.vid},${protocol},actions=pop_vlan,${formatActions(rewriteAddresses(s, protocol, 'virtual'))},output:${t.port}`);
+          // A port bound by a VLAN of its own leaves in that VLAN: the core's tag takes its id.
+          const untag = t.tag === undefined ? 'pop_vlan' : `mod_vlan_vid:${t.tag}`;
+          flows.push(`table=0,priority=300,in_port=${c},dl_vlan=${t.vid},${protocol},actions=${untag},${formatActions(rewriteAddresses(s, protocol, 'virtual'))},output:${t.port}`);
         }
       }
     }
@@ -190,14 +221,32 @@ function physicalMatch(s: TenantSpace, ports: PortMap, m: Match, protocol: 'ip' 
   return out;
 }
 
-/** A tenant's actions as physical ones: ports mapped, floods expanded, edges rewritten back, tables shifted. */
-export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonly Action[], protocol: 'ip' | 'arp' | undefined, actionSet: boolean): Action[] {
+/** Actions that end an action set: it runs only its last group, else its last of these (actionSetList). */
+const FINAL = new Set<Action['type']>(['output', 'in_port', 'flood', 'all', 'controller', 'normal']);
+
+/** Of an action set, all but the outputs and groups it does not run: so no skipped output's edge rewrite stays behind for the one it runs. */
+function finalOnly(actions: readonly Action[]): readonly Action[] {
+  const reversed = [...actions].reverse();
+  const last = reversed.find((a) => a.type === 'group') ?? reversed.find((a) => FINAL.has(a.type));
+  return actions.filter((a) => a === last || !(a.type === 'group' || FINAL.has(a.type)));
+}
+
+/**
+ * A tenant's actions as physical ones: ports mapped, floods expanded, edges rewritten back, tables
+ * shifted. An action set (write_actions, a group's bucket) has one output: a flood of more than
+ * one port cannot be one, and is refused there.
+ */
+export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonly Action[], protocol: 'ip' | 'arp' | undefined, actionSet: boolean, inPort?: number): Action[] {
   const out: Action[] = [];
-  const emit = (port: number) => {
+  /** Out of a physical port (`back`: the one it came in by, with the in_port action): to a host in the tenant's addresses, on a port it has by VLAN tagged with its VLAN. */
+  const emit = (port: number, back = false) => {
     const edge = ports.edges.has(port) && protocol !== undefined;
+    const vid = ports.vids?.get(port);
+    if (vid !== undefined) out.push({ type: 'push_vlan', tpid: 0x8100 }, { type: 'mod_vlan', what: 'vid', value: vid, push: false });
     if (edge) out.push(...rewriteAddresses(s, protocol, 'virtual'));
-    out.push({ type: 'output', port });
-    // In an action list the packet goes on: back to physical. An action set has one output.
+    out.push(back ? { type: 'in_port' } : { type: 'output', port });
+    // In an action list the packet goes on: back to physical, untagged. An action set has one output.
+    if (vid !== undefined && !actionSet) out.push({ type: 'pop_vlan' });
     if (edge && !actionSet) out.push(...rewriteAddresses(s, protocol, 'physical'));
   };
   // To a big switch's port on another of its switches: across the core in that port's VLAN.
@@ -205,7 +254,7 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
     out.push({ type: 'push_vlan', tpid: 0x8100 }, { type: 'mod_vlan', what: 'vid', value: t.vid, push: false }, { type: 'output', port: t.via });
     if (!actionSet) out.push({ type: 'pop_vlan' });
   };
-  for (const a of actions) {
+  for (const a of actionSet ? finalOnly(actions) : actions) {
     switch (a.type) {
       case 'output': {
         const port = ports.toPhysical.get(a.port);
@@ -217,6 +266,7 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
       }
       case 'flood':
       case 'all':
+        if (actionSet && ports.toPhysical.size + (ports.remote?.size ?? 0) > 1) refuse(`${a.type} in an action set: a set has one output, and this virtual switch's ${a.type} is several`, BAD_OUT_PORT, 'actions');
         // The tenant's own ports only; the switch skips the input port.
         for (const port of ports.toPhysical.values()) emit(port);
         for (const far of ports.remote?.values() ?? []) tunnel(far);
@@ -228,6 +278,10 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
         refuse(`${a.type}: VLAN tags are the platform's (its big switches carry packets in them)`, EPERM_ACTION, 'actions');
         break;
       case 'in_port':
+        // Back to a host it goes in the tenant's addresses (and VLAN): only a rule that matches in_port says where it came from.
+        if (inPort === undefined) refuse('in_port: the rule must match in_port, so the platform knows whether the packet goes back to a host', BAD_OUT_PORT, 'actions');
+        emit(inPort!, true);
+        break;
       case 'controller':
       case 'dec_ttl':
       case 'set_ttl':
@@ -259,14 +313,55 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
         break;
       }
       case 'write_actions':
-        out.push({ type: 'write_actions', actions: physicalActions(s, ports, a.actions, protocol, true) });
+        out.push({ type: 'write_actions', actions: physicalActions(s, ports, a.actions, protocol, true, inPort) });
+        break;
+      case 'group':
+        // The tenant's own group (its switch checked it exists), in this protocol's copy.
+        out.push({ type: 'group', group: physicalGroupId(s.id, a.group, protocol) });
         break;
       default:
-        // Registers, groups, learn, resubmit: the platform has no safe translation for them yet.
+        // Registers, learn, resubmit: the platform has no safe translation for them yet.
         refuse(`${a.type} is not available to tenants`, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_TYPE }, 'actions');
     }
   }
   return out;
+}
+
+/** Actions that send a packet on as it is now: out of a port, to the controller, a group or a later table. */
+const SENDS = new Set<Action['type']>(['output', 'in_port', 'flood', 'all', 'controller', 'group', 'goto_table', 'enqueue']);
+
+/** A region of headers with some bits of a field written (`mask` over the field's value). */
+function written(h: Match, field: FieldDef, value: bigint, mask: bigint): Match {
+  const out = new Match();
+  out.values.set(h.values);
+  out.masks.set(h.masks);
+  const shift = BigInt(field.shift ?? 0);
+  let v = value << shift;
+  let m = mask << shift;
+  for (let k = field.words - 1; k >= 0; k--) {
+    out.set(field.word + k, Number(v & 0xffffffffn), Number(m & 0xffffffffn));
+    v >>= 32n;
+    m >>= 32n;
+  }
+  return out;
+}
+
+/**
+ * The research notes' R8 (FlowVisor's holes #51/#73/#16): wherever a tenant's actions send a
+ * packet on (an output, the controller, a group, a later table), the header its rewrites have
+ * made of `headers` lies in one of its write regions; else BAD_ACTION/EPERM. `headers` is what
+ * the actions can see: a rule's match within a region, a region for a group's bucket, a frame.
+ */
+export function checkRewrites(headers: Match, actions: readonly Action[], write: readonly Match[]): void {
+  let h = headers;
+  for (const a of actions) {
+    if (a.type === 'set_field') h = written(h, a.field, a.value, a.mask);
+    else if (a.type === 'load') h = written(h, a.dst.field, a.value << BigInt(a.dst.start), ((1n << BigInt(a.dst.bits)) - 1n) << BigInt(a.dst.start));
+    else if (a.type === 'write_actions') checkRewrites(h, a.actions, write);
+    else if (SENDS.has(a.type) && !write.some((region) => h.within(region))) {
+      refuse(`${a.type === 'goto_table' ? `goto_table:${a.table}` : a.type} sends on a header its rewrites have taken outside the tenant's writable flowspace (${formatMatch(h) || 'everything'})`, EPERM_ACTION, 'actions');
+    }
+  }
 }
 
 /**
@@ -280,19 +375,54 @@ export function compileRule(s: TenantSpace, ports: PortMap, rule: Rule, cookie: 
   if (rule.match.masks[W.IN_PORT] !== 0 && ports.remote?.has(rule.match.values[W.IN_PORT]!)) return [];
   // A rule that can match none of the traffic it may write is outside its flowspace (the research notes' R7).
   if (!write.some((region) => region.intersect(rule.match) !== undefined)) refuse(`${rule.matchText || 'the rule'} lies outside the tenant's writable flowspace`, { type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.EPERM });
+  for (const region of write) {
+    const headers = region.intersect(rule.match);
+    if (headers !== undefined) checkRewrites(headers, rule.actions, write);
+  }
   const type = (rule.match.masks[W.DL_TYPE]! & 0xffff) === 0xffff ? rule.match.values[W.DL_TYPE] : undefined;
   const reachesEdge = (actions: readonly Action[]): boolean =>
-    actions.some((a) => (a.type === 'output' && ports.edges.has(ports.toPhysical.get(a.port) ?? -1)) || a.type === 'flood' || a.type === 'all' || (a.type === 'write_actions' && reachesEdge(a.actions)));
+    actions.some((a) => (a.type === 'output' && ports.edges.has(ports.toPhysical.get(a.port) ?? -1)) || a.type === 'flood' || a.type === 'all' || a.type === 'group' || a.type === 'in_port' || (a.type === 'write_actions' && reachesEdge(a.actions)));
   const protocols: ('ip' | 'arp' | undefined)[] =
     type === 0x0800 ? ['ip'] : type === 0x0806 ? ['arp'] : type !== undefined || !reachesEdge(rule.actions) ? [undefined] : ['ip', 'arp'];
   return protocols.map((protocol) => {
     const match = physicalMatch(s, ports, rule.match, type === undefined ? protocol : undefined);
-    const actions = physicalActions(s, ports, rule.actions, protocol ?? (type === 0x0800 ? 'ip' : type === 0x0806 ? 'arp' : undefined), false);
+    const inPort = rule.match.masks[W.IN_PORT] === 0 ? undefined : ports.toPhysical.get(rule.match.values[W.IN_PORT]!);
+    const actions = physicalActions(s, ports, rule.actions, protocol ?? (type === 0x0800 ? 'ip' : type === 0x0806 ? 'arp' : undefined), false, inPort);
     return {
       table: rule.table + 1, priority: rule.priority, cookie, idleTimeout: rule.idleTimeout, hardTimeout: rule.hardTimeout, match, matchText: formatMatch(match),
       actions, actionsText: formatActions(actions), flags: 1, packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,
     };
   });
+}
+
+/**
+ * A tenant's group as the physical groups that carry it, one per protocol (physicalGroupId): each
+ * bucket's actions checked and mapped as a rule's are (its own ports, rewrites in its space and
+ * its flowspace, no VLAN tags), its watched port and group mapped. On a big switch a bucket may watch no port: the
+ * port may be on another of its switches, whose liveness this one cannot see.
+ */
+export function compileGroup(s: TenantSpace, ports: PortMap, group: Group, write: readonly Match[]): Group[] {
+  if (group.id > MAX_TENANT_GROUP) refuse(`group ${group.id}: a tenant's group ids go up to ${MAX_TENANT_GROUP}`, { type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.INVALID_GROUP }, 'group_mod');
+  // Any packet in its flowspace may come to the group: each bucket keeps every one of them in it.
+  for (const b of group.buckets) for (const region of write) checkRewrites(region, b.actions, write);
+  return (['ip', 'arp'] as const).map((protocol) => ({
+    ...group,
+    id: physicalGroupId(s.id, group.id, protocol),
+    buckets: group.buckets.map((b, i): Bucket => {
+      let watchPort = OFPP_NONE;
+      if (b.watchPort !== OFPP_NONE) {
+        const port = ports.toPhysical.get(b.watchPort);
+        if (port === undefined && ports.remote?.has(b.watchPort)) refuse(`bucket ${i} watches port ${b.watchPort}, on another switch of the big switch`, { type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.WATCH_UNSUPPORTED }, 'group_mod');
+        if (port === undefined) refuse(`bucket ${i} watches port ${b.watchPort}, not a port of this virtual switch`, { type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.BAD_WATCH }, 'group_mod');
+        watchPort = port!;
+      }
+      if (b.watchGroup !== OFPG_ANY && b.watchGroup > MAX_TENANT_GROUP) refuse(`bucket ${i} watches group ${b.watchGroup}; a tenant's group ids go up to ${MAX_TENANT_GROUP}`, { type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.BAD_WATCH }, 'group_mod');
+      const watchGroup = b.watchGroup === OFPG_ANY ? OFPG_ANY : physicalGroupId(s.id, b.watchGroup, protocol);
+      return { weight: b.weight, watchPort, watchGroup, actions: physicalActions(s, ports, b.actions, protocol, true), packets: 0, bytes: 0 };
+    }),
+    packets: 0,
+    bytes: 0,
+  }));
 }
 
 /**

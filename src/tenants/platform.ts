@@ -13,23 +13,29 @@
  * A big switch is one virtual switch over several physical ones (its members): the tenant's
  * rules run on each member where a packet enters, and an output to a port on another member
  * crosses the core in that port's VLAN along a shortest path the platform installs.
+ *
+ * Groups are the tenant's own: its virtual switch keeps them in its ids (GROUP_DESC and
+ * GROUP_STATS answer from there, counters fetched from the members), and each is installed on
+ * every member as physical groups of ids no other tenant can have (compile.ts physicalGroupId).
  */
 import type { SwitchEvents, SwitchNode, SwitchPortInfo } from '../switch/node.js';
 import { Bridge } from '../switch/bridge.js';
 import { SwitchPacket } from '../switch/packet.js';
-import { Match, type Action, type Rule } from '../switch/flow.js';
+import { GROUP_TYPES, Match, OFPG_ALL, type Action, type Group, type Rule } from '../switch/flow.js';
+import { usesGroup } from '../switch/pipeline.js';
 import { FLOW_WORDS, W } from '../switch/fields.js';
 import { OFPP_CONTROLLER } from '../switch/ofctl.js';
 import type { OpenFlowDatapath } from '../openflow/agent.js';
-import { actionsToInstructions, matchToOxm, portFromOfp } from '../openflow/flows.js';
-import { OFPBRC, OFPET, OFPFMFC, OpenFlowError, ofpErrorName, type OfpErrorCode } from '../openflow/errors.js';
+import { actionsToInstructions, bucketsToOfp, matchToOxm, portFromOfp } from '../openflow/flows.js';
+import { OFPBRC, OFPET, OFPFMFC, OFPGMFC, OpenFlowError, ofpErrorName, type OfpErrorCode } from '../openflow/errors.js';
 import { TokenBucket } from '../sim/token-bucket.js';
-import { OFPP, OFPPR, type MessageOf } from '../openflow/messages.js';
+import { OFPGC, OFPP, OFPPR, type MessageOf } from '../openflow/messages.js';
+import type { MultipartReplyBody, MultipartRequestBody } from '../openflow/multipart.js';
 import type { AppFactory, PacketInEvent } from '../controller/controller.js';
 import type { Datapath } from '../controller/datapath.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
 import { ETH_LLDP, isLldp, tagLldp, untagLldp } from './lldp.js';
-import { WHOLE_FLOWSPACE, bigSwitchFlows, compileRule, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
+import { MAX_TENANT_GROUP, WHOLE_FLOWSPACE, type MemberTunnel, bigSwitchFlows, checkRewrites, compileGroup, compileRule, physicalGroupId, tenantGroupOf, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
 
 /** What the platform needs to know of a tenant. */
 export interface PlatformTenant {
@@ -44,6 +50,8 @@ export interface PlatformTenant {
   switches: { name: string; ports: VirtualPortSpec[] }[];
   /** The most physical rules the tenant may have on one switch (FLOW_MOD_FAILED/TABLE_FULL past it). */
   maxFlows?: number;
+  /** The most groups each of its virtual switches may have (GROUP_MOD_FAILED/OUT_OF_GROUPS past it). */
+  maxGroups?: number;
   /** Messages a second its controller may send each virtual switch (HELLO and ECHO exempt); past it, BAD_REQUEST/EPERM. */
   messageRate?: Rate;
   /** PACKET_INs a second each virtual switch sends its controller; past it they are dropped. */
@@ -58,6 +66,8 @@ export interface VirtualPortSpec {
   switch: SwitchNode;
   physical: number;
   edge: boolean;
+  /** Bound by this VLAN of the physical port (a trunk to hosts): frames come in tagged with it, and leave so. */
+  vlan?: number;
 }
 
 /** A link between two physical switches: how the platform routes inside a big switch. */
@@ -72,6 +82,8 @@ export interface FlowspaceEntry {
   permission: 'read' | 'write';
   /** The tenant whose traffic a `read` entry reads. */
   of?: string;
+  /** The tenant's virtual switches it holds on (by name); every one when absent (FlowVisor's dpid, or ALL_DPIDS). */
+  switches?: readonly string[];
 }
 
 /** A rate limit: `rate` a second, `burst` at once after a quiet spell. */
@@ -106,6 +118,12 @@ interface Compiled {
   installed: Map<SwitchNode, Rule[]>;
 }
 
+/** A tenant's group as installed: the group of its table compiled (a MODIFY puts another in its place), and the members it is on. */
+interface InstalledGroup {
+  group: Group;
+  on: Set<SwitchNode>;
+}
+
 /** One physical switch a virtual switch is carved from: its ports there, and the way to the others. */
 export interface Member {
   physical: SwitchNode;
@@ -113,7 +131,7 @@ export interface Member {
   /** Physical port -> virtual port, for the ports on this member. */
   toVirtual: ReadonlyMap<number, number>;
   /** A big switch's tunnels through this member (bigSwitchFlows), and its ports to the other members. */
-  tunnels: { vid: number; port?: number; via?: number }[];
+  tunnels: MemberTunnel[];
   core: number[];
 }
 
@@ -133,6 +151,9 @@ export class VirtualSwitch implements OpenFlowDatapath {
   private readonly dirty = new Set<Rule>();
   /** Physical rules installed, by member: what quotas count. */
   private readonly installedOn = new Map<SwitchNode, number>();
+  /** The tenant's groups as installed, by its group id; and those added, changed or deleted since. */
+  private readonly groups = new Map<number, InstalledGroup>();
+  private readonly dirtyGroups = new Set<number>();
   /** The regions of its own traffic it may program and send (virtual addresses). */
   readonly write: readonly Match[];
   /** Other tenants' traffic it reads: PACKET_IN copies, as FlowVisor gives READ slices. */
@@ -153,7 +174,8 @@ export class VirtualSwitch implements OpenFlowDatapath {
     this.datapathId = virtualDatapathId(tenant.id, index);
     // A tenant without addresses writes nothing (it has no write regions), so its space is never used for a rewrite.
     this.space = { id: tenant.id, prefix: ipv4ToNumber(tenant.prefix ?? '0.0.0.0'), length: tenant.prefixLength ?? 32 };
-    const flowspace = tenant.flowspace;
+    // Its entries that hold here: those for every switch, and those that name this one.
+    const flowspace = tenant.flowspace?.filter((e) => e.switches === undefined || e.switches.includes(name));
     this.write = flowspace === undefined ? WHOLE_FLOWSPACE : flowspace.filter((e) => e.permission === 'write').map((e) => e.match);
     this.reads = (flowspace ?? []).filter((e) => e.permission === 'read');
     if (tenant.messageRate !== undefined) this.messages = new TokenBucket(tenant.messageRate.rate, tenant.messageRate.burst);
@@ -162,6 +184,12 @@ export class VirtualSwitch implements OpenFlowDatapath {
     // The tenant's rules as it wrote them; the physical switches time them out.
     this.bridge = new Bridge(this.name, ports.map((p, i) => ({ number: i + 1, name: p.name })), { enforceTimeouts: false });
     this.bridge.pipeline.watch = (rule) => this.dirty.add(rule);
+    this.bridge.pipeline.watchGroups = (id) => this.dirtyGroups.add(id);
+  }
+
+  /** GROUP_FEATURES' max_groups: its quota, else every id it may use. */
+  get maxGroups(): number {
+    return this.tenant.maxGroups ?? MAX_TENANT_GROUP + 1;
   }
 
   get net(): SwitchNode['net'] {
@@ -205,35 +233,58 @@ export class VirtualSwitch implements OpenFlowDatapath {
   }
 
   /**
-   * The tenant's rules' counters, from the physical switches (OpenVirteX's statistics, fetched
-   * when asked): each rule counts the packets and bytes of all its expansions on every member.
+   * The tenant's rules' or groups' counters, from the physical switches (OpenVirteX's statistics,
+   * fetched when asked): each rule counts the packets and bytes of all its expansions on every
+   * member, each group (and bucket) those of its copies.
    */
-  async refreshCounters(): Promise<void> {
-    const totals = new Map<bigint, { packets: bigint; bytes: bigint }>();
-    await Promise.all(
-      this.members.map(async (m) => {
-        const dp = this.platform.datapathOf(m.physical);
-        if (dp === undefined) return;
-        const replies = await dp
-          .multipart({ kind: 'flow', tableId: 0xff, outPort: 0xffffffff, outGroup: 0xffffffff, cookie: BigInt(this.tenant.id) << 56n, cookieMask: 0xffn << 56n, match: [] })
-          .catch(() => []);
-        for (const body of replies) {
-          if (body.kind !== 'flow') continue;
-          for (const f of body.flows) {
-            const t = totals.get(f.cookie) ?? { packets: 0n, bytes: 0n };
-            t.packets += f.packetCount;
-            t.bytes += f.byteCount;
-            totals.set(f.cookie, t);
-          }
+  async refreshCounters(kind: 'flow' | 'group'): Promise<void> {
+    if (kind === 'flow') {
+      const totals = new Map<bigint, { packets: bigint; bytes: bigint }>();
+      for (const body of await this.ask({ kind: 'flow', tableId: 0xff, outPort: 0xffffffff, outGroup: 0xffffffff, cookie: BigInt(this.tenant.id) << 56n, cookieMask: 0xffn << 56n, match: [] })) {
+        if (body.kind !== 'flow') continue;
+        for (const f of body.flows) {
+          const t = totals.get(f.cookie) ?? { packets: 0n, bytes: 0n };
+          t.packets += f.packetCount;
+          t.bytes += f.byteCount;
+          totals.set(f.cookie, t);
         }
-      }),
-    );
-    for (const [rule, c] of this.compiled) {
-      const t = totals.get(c.cookie);
-      if (t === undefined) continue;
-      rule.packets = Number(t.packets);
-      rule.bytes = Number(t.bytes);
+      }
+      for (const [rule, c] of this.compiled) {
+        const t = totals.get(c.cookie);
+        if (t === undefined) continue;
+        rule.packets = Number(t.packets);
+        rule.bytes = Number(t.bytes);
+      }
+      return;
     }
+    const counted = new Set<Group>();
+    for (const body of await this.ask({ kind: 'group', groupId: OFPG_ALL })) {
+      if (body.kind !== 'group') continue;
+      for (const stats of body.groups) {
+        const { tenant, group: id } = tenantGroupOf(stats.groupId);
+        const group = this.groups.get(id)?.group;
+        if (tenant !== this.tenant.id || group === undefined || group !== this.bridge.pipeline.group(id)) continue;
+        if (!counted.has(group)) {
+          counted.add(group);
+          group.packets = group.bytes = 0;
+          for (const b of group.buckets) b.packets = b.bytes = 0;
+        }
+        group.packets += Number(stats.packetCount);
+        group.bytes += Number(stats.byteCount);
+        stats.buckets.forEach((b, i) => {
+          const bucket = group.buckets[i];
+          if (bucket === undefined) return;
+          bucket.packets += Number(b.packetCount);
+          bucket.bytes += Number(b.byteCount);
+        });
+      }
+    }
+  }
+
+  /** A statistics request to every connected member; the reply bodies of all (a member that fails answers nothing). */
+  private async ask(body: MultipartRequestBody): Promise<MultipartReplyBody[]> {
+    const replies = await Promise.all(this.members.map((m) => this.platform.datapathOf(m.physical)?.multipart(body).catch(() => []) ?? []));
+    return replies.flat();
   }
 
   /** A member (re)connected with an empty table: nothing of this tenant is installed there any more; every rule is to install again. */
@@ -243,10 +294,30 @@ export class VirtualSwitch implements OpenFlowDatapath {
       c.installed.delete(sw);
       this.dirty.add(rule);
     }
+    for (const [id, g] of this.groups) {
+      g.on.delete(sw);
+      this.dirtyGroups.add(id);
+    }
   }
 
-  /** The tenant's table changed (or a member connected): compile what changed onto every connected member, withdraw what is gone. */
+  /**
+   * The tenant's table changed (or a member connected): compile what changed onto every connected
+   * member, withdraw what is gone. Groups are installed before the rules that may use them, and
+   * deleted after the rules that used them are withdrawn.
+   */
   flowsChanged(): void {
+    const groups = [...this.dirtyGroups];
+    this.dirtyGroups.clear();
+    const present = groups.filter((id) => this.bridge.pipeline.group(id) !== undefined);
+    const ordered = this.chainOrder(present);
+    for (const [i, id] of ordered.entries()) {
+      try {
+        this.installGroup(id);
+      } catch (e) {
+        for (const g of groups) if (!ordered.slice(0, i + 1).includes(g)) this.dirtyGroups.add(g);
+        throw e;
+      }
+    }
     const changed = [...this.dirty];
     this.dirty.clear();
     for (const [i, rule] of changed.entries()) {
@@ -255,9 +326,64 @@ export class VirtualSwitch implements OpenFlowDatapath {
       } catch (e) {
         // The refused rule is answered; the rest are still to do.
         for (const r of changed.slice(i + 1)) this.dirty.add(r);
+        for (const g of groups) if (!present.includes(g)) this.dirtyGroups.add(g);
         throw e;
       }
     }
+    for (const id of groups) if (!present.includes(id)) this.withdrawGroup(id);
+  }
+
+  /** Groups in an order that puts each after the groups its buckets send to (a physical switch refuses a group that chains to one it lacks). */
+  private chainOrder(ids: readonly number[]): number[] {
+    const wanted = new Set(ids);
+    const out: number[] = [];
+    const visit = (id: number) => {
+      if (!wanted.delete(id)) return;
+      for (const b of this.bridge.pipeline.group(id)!.buckets) usesGroup(b.actions, (g) => (visit(g), false));
+      out.push(id);
+    };
+    for (const id of ids) visit(id);
+    return out;
+  }
+
+  /** A group of the tenant's table, new or changed, onto every connected member; refused (and undone in its table) when the platform will not run it. */
+  private installGroup(id: number): void {
+    const group = this.bridge.pipeline.group(id)!;
+    const old = this.groups.get(id);
+    const connected = (m: Member) => this.platform.datapathOf(m.physical) !== undefined;
+    if (old?.group === group && this.members.every((m) => !connected(m) || old.on.has(m.physical))) return;
+    let physical: Group[][];
+    try {
+      if (this.write.length === 0) throw groupRefusal(`tenant ${this.tenant.name} is read-only: it writes no groups`, OFPGMFC.EPERM);
+      if (old === undefined && this.bridge.pipeline.allGroups().length > this.maxGroups) throw groupRefusal(`tenant ${this.tenant.name} has its ${this.maxGroups} groups on ${this.name}`, OFPGMFC.OUT_OF_GROUPS);
+      // Checked for every member, connected or not: what it accepts now it can install on any of them later.
+      physical = this.members.map((m) => compileGroup(this.space, m.portMap, group, this.write));
+    } catch (e) {
+      // Its table keeps what the platform runs: the group as it was, or none.
+      if (old === undefined) this.bridge.pipeline.deleteGroups(id);
+      else this.bridge.pipeline.modifyGroup(old.group);
+      this.dirtyGroups.delete(id);
+      throw e;
+    }
+    const on = new Set<SwitchNode>();
+    this.members.forEach((m, i) => {
+      if (!connected(m)) return;
+      const command = old?.on.has(m.physical) === true ? OFPGC.MODIFY : OFPGC.ADD;
+      for (const g of physical[i]!) sendGroup(this.platform.datapathOf(m.physical)!, command, g);
+      on.add(m.physical);
+    });
+    this.groups.set(id, { group, on });
+  }
+
+  /** A group gone from the tenant's table: its copies go from every member. */
+  private withdrawGroup(id: number): void {
+    const old = this.groups.get(id);
+    if (old === undefined) return;
+    for (const sw of old.on) {
+      const dp = this.platform.datapathOf(sw);
+      for (const protocol of ['ip', 'arp'] as const) dp?.send({ type: 'group_mod', xid: 0, command: OFPGC.DELETE, groupType: 0, groupId: physicalGroupId(this.tenant.id, id, protocol), buckets: [] });
+    }
+    this.groups.delete(id);
   }
 
   private recompile(rule: Rule): void {
@@ -384,6 +510,10 @@ export class VirtualSwitch implements OpenFlowDatapath {
       if (data === undefined) bad(OFPBRC.BAD_PACKET, "the LLDP frame's TLVs run past its end");
     } else {
       if (!this.write.some((region) => region.matches(words))) bad(OFPBRC.EPERM, "the frame lies outside the tenant's writable flowspace");
+      const frame = new Match();
+      frame.values.set(words);
+      frame.masks.fill(0xffffffff);
+      checkRewrites(frame, actions, this.write);
       addresses = frameAddresses(bytes);
       if (addresses !== undefined && !(inSpace(this.space, addresses.src) && inSpace(this.space, addresses.dst))) bad(OFPBRC.EPERM, "the frame's addresses are outside the tenant's space");
       data = addresses === undefined ? bytes : rewriteFrame(bytes, (a) => toPhysical(this.space, a));
@@ -393,7 +523,8 @@ export class VirtualSwitch implements OpenFlowDatapath {
     if (from === undefined) bad(OFPBRC.BAD_PORT, `in_port ${inPort} is not a port of this virtual switch`);
     const m = this.member(from!.switch)!;
     // Its share of the links covers what its controller sends, too.
-    const out: Action[] = [...(this.tenant.queued === true ? [{ type: 'set_queue' as const, queue: this.tenant.id }] : []), ...physicalActions(this.space, m.portMap, actions, addresses?.protocol, false)];
+    const back = inPort === OFPP_CONTROLLER ? undefined : from!.physical;
+    const out: Action[] = [...(this.tenant.queued === true ? [{ type: 'set_queue' as const, queue: this.tenant.id }] : []), ...physicalActions(this.space, m.portMap, actions, addresses?.protocol, false, back)];
     const dp = this.platform.datapathOf(m.physical);
     if (dp === undefined) return;
     const match = new Match();
@@ -445,6 +576,15 @@ export class VirtualSwitch implements OpenFlowDatapath {
   }
 }
 
+function groupRefusal(message: string, code: number): OpenFlowError {
+  return new OpenFlowError('NETLOOM_OF_BAD_VALUE', message, 'group_mod', 0, { type: OFPET.GROUP_MOD_FAILED, code });
+}
+
+/** A GROUP_MOD of a physical group to a physical switch. */
+function sendGroup(dp: Datapath, command: number, g: Group): void {
+  dp.send({ type: 'group_mod', xid: 0, command, groupType: GROUP_TYPES.indexOf(g.type), groupId: g.id, buckets: bucketsToOfp(g.buckets) });
+}
+
 /** OVS's vlan_tci bit that says a tag is present. */
 const VLAN_PRESENT = 0x1000;
 
@@ -484,6 +624,7 @@ export class Platform {
       const toPhysical = new Map<number, number>();
       const toVirtual = new Map<number, number>();
       const edges = new Set<number>();
+      const vlans = new Map<number, number>();
       const remote = new Map<number, { vid: number; via: number }>();
       const tunnels: Member['tunnels'] = [];
       const next = big ? nextHops(sw, inside) : new Map<SwitchNode, number>();
@@ -492,14 +633,15 @@ export class Platform {
           toPhysical.set(i + 1, p.physical);
           toVirtual.set(p.physical, i + 1);
           if (p.edge) edges.add(p.physical);
-          if (big) tunnels.push({ vid: vids[i]!, port: p.physical });
+          if (p.vlan !== undefined) vlans.set(p.physical, p.vlan);
+          if (big) tunnels.push({ vid: vids[i]!, port: p.physical, ...(p.vlan !== undefined && { tag: p.vlan }) });
         } else {
           remote.set(i + 1, { vid: vids[i]!, via: next.get(p.switch)! });
           tunnels.push({ vid: vids[i]!, via: next.get(p.switch)! });
         }
       });
       const core = inside.flatMap((l) => (l.a.switch === sw ? [l.a.physical] : l.b.switch === sw ? [l.b.physical] : []));
-      return { physical: sw, portMap: { toPhysical, edges, ...(big && { remote }) }, toVirtual, tunnels, core };
+      return { physical: sw, portMap: { toPhysical, edges, ...(vlans.size > 0 && { vids: vlans }), ...(big && { remote }) }, toVirtual, tunnels, core };
     });
   }
 
@@ -553,11 +695,12 @@ export class Platform {
     this.datapaths.set(sw, dp);
     // What the switch held before is no tenant's: clear it, as controllers do on connecting.
     dp.deleteFlows();
+    dp.send({ type: 'group_mod', xid: 0, command: OFPGC.DELETE, groupType: 0, groupId: OFPG_ALL, buckets: [] });
     const here = this.virtualSwitches.filter((v) => v.member(sw) !== undefined);
     // A read-only tenant's ports are another's: it classifies nothing.
     const writers = here.filter((v) => v.write.length > 0);
     const queue = (v: VirtualSwitch) => (v.tenant.queued === true ? { queue: v.tenant.id } : {});
-    for (const flow of platformFlows(writers.map((v) => ({ space: v.space, edges: [...v.member(sw)!.portMap.edges], write: v.write, ...queue(v) })))) dp.addFlow(flow);
+    for (const flow of platformFlows(writers.map((v) => ({ space: v.space, edges: [...v.member(sw)!.portMap.edges], vids: v.member(sw)!.portMap.vids, write: v.write, ...queue(v) })))) dp.addFlow(flow);
     // LLDP from a link to another switch is the platform's to hand to the tenant it names; from a host it is dropped.
     for (const l of this.links) {
       for (const end of [l.a, l.b]) if (end.switch === sw) dp.addFlow(`table=0,priority=400,in_port=${end.physical},dl_type=0x${ETH_LLDP.toString(16)},actions=CONTROLLER:65535`);

@@ -9,8 +9,10 @@
  * topology/verify.ts.
  *
  * A header set starts at each edge port of each tenant (a port of the tenant whose link goes to
- * a host, not a switch): every header with in_port = that port, the pipeline's metadata,
- * registers and tunnel fields 0, as a switch starts them. A packet of tenant t stays in t's
+ * a host, not a switch, or its VLAN of a trunk to hosts): every header with in_port = that port
+ * (and, on a trunk, the tenant's VLAN id), the pipeline's metadata, registers and tunnel fields
+ * 0, as a switch starts them. Out of a trunk tenants share, a packet reaches the hosts of the
+ * tenant whose VLAN it carries; untagged or in a VLAN no tenant has, hosts of no tenant. A packet of tenant t stays in t's
  * flowspace when
  *  - every lookup in table 1 or above sees t's tag in metadata's low 8 bits (the platform's
  *    classifier in table 0 tags it; tenant table n is physical table n+1);
@@ -63,11 +65,15 @@ export interface VerifySwitch {
   ports: ReadonlyMap<number, VerifyPort>;
 }
 
-/** A tenant as the verifier needs it: its space and its ports, each an edge (to a host) or a link. */
+/**
+ * A tenant as the verifier needs it: its space and its ports, each an edge (to a host) or a
+ * link, with the write regions of its flowspace that hold on the port's virtual switch (in its
+ * own addresses; none given: all of its traffic).
+ */
 export interface VerifyTenant {
   name: string;
   space: TenantSpace;
-  ports: { switch: string; port: number; edge: boolean }[];
+  ports: { switch: string; port: number; edge: boolean; regions?: readonly Match[]; vlan?: number }[];
 }
 
 /** The host behind an edge port, for witness frames: its interface, MAC and IPv4 address. */
@@ -81,7 +87,7 @@ export interface VerifyHost {
 export interface VerifyModel {
   switches: readonly VerifySwitch[];
   tenants: readonly VerifyTenant[];
-  /** By "switch:ofport" of an edge port. */
+  /** By "switch:ofport" of an edge port, "switch:ofport.vid" of a tenant's VLAN of a trunk (the sender: the trunk's far end, a host's MAC and address in that VLAN). */
   hosts: ReadonlyMap<string, VerifyHost>;
   /** Virtual time of the tables, ns. */
   now: number;
@@ -131,8 +137,8 @@ export interface Leak {
 
 /**
  * A tenant's flowspace as entries of (switch, match over the headers a physical switch sees at
- * ingress): today implicit, its edge ports × IPv4 and ARP inside its space; explicit entries
- * (`flowspace:` in topology files) plug in here.
+ * ingress): its edge ports × IPv4 and ARP inside its space × the write regions of its flowspace
+ * that hold on the port's virtual switch (tenantFlowspaces).
  */
 export interface FlowspaceEntry {
   tenant: string;
@@ -179,7 +185,7 @@ export interface VerifyOptions {
   tenants?: readonly string[];
   /** Stop after this many header sets (the report is then incomplete). */
   maxHeaderSets?: number;
-  /** Flowspaces to check for overlaps (default: the implicit ones). */
+  /** Flowspaces to check for overlaps (default: the tenants' own, tenantFlowspaces). */
   flowspaces?: readonly FlowspaceEntry[];
 }
 
@@ -206,6 +212,9 @@ function wordCube(words: readonly [number, number, number][]): Cube {
 }
 
 const tagCube = (id: number) => wordCube([[TAG_WORD, id, 0xff]]);
+/** OVS's vlan_tci: the bit that says a tag is present, and with it the VLAN id's bits. */
+const VLAN_PRESENT = 0x1000;
+const VLAN_ID_MASK = 0x1fff;
 
 /** IPv4 and ARP with both addresses in `prefix/length`: the two cubes of a flowspace. */
 function addressCubes(prefix: number, length: number): Cube[] {
@@ -213,18 +222,22 @@ function addressCubes(prefix: number, length: number): Cube[] {
   return [0x0800, 0x0806].map((type) => wordCube([[W.DL_TYPE, type, 0xffffffff], [W.NW_SRC, prefix, mask], [W.NW_DST, prefix, mask]]));
 }
 
-/** The implicit flowspaces: each tenant's edge ports × IPv4 and ARP inside its space. */
-export function implicitFlowspaces(model: VerifyModel): FlowspaceEntry[] {
+/** The tenants' flowspaces as the platform's table 0 admits them: each edge port × IPv4 and ARP inside the tenant's space × each write region that holds there. */
+export function tenantFlowspaces(model: VerifyModel): FlowspaceEntry[] {
   const out: FlowspaceEntry[] = [];
   for (const t of model.tenants) {
     for (const p of t.ports) {
       if (!p.edge) continue;
       for (const c of addressCubes(t.space.prefix, t.space.length)) {
-        const match = new Match();
-        match.values.set(c.v);
-        match.masks.set(c.m);
-        match.set(W.IN_PORT, p.port, 0xffffffff);
-        out.push({ tenant: t.name, switch: p.switch, match });
+        const cubeMatch = new Match();
+        cubeMatch.values.set(c.v);
+        cubeMatch.masks.set(c.m);
+        cubeMatch.set(W.IN_PORT, p.port, 0xffffffff);
+        if (p.vlan !== undefined) cubeMatch.set(W.VLAN_TCI, VLAN_PRESENT | p.vlan, VLAN_ID_MASK);
+        for (const region of p.regions ?? [new Match()]) {
+          const match = cubeMatch.intersect(region);
+          if (match !== undefined) out.push({ tenant: t.name, switch: p.switch, match });
+        }
       }
     }
   }
@@ -258,7 +271,7 @@ export function verifyModel(model: VerifyModel, options: VerifyOptions = {}): Is
   const chosen = options.tenants === undefined ? model.tenants : model.tenants.filter((t) => options.tenants!.includes(t.name));
   const explorer = new Explorer(model, chosen, options.maxHeaderSets ?? 1_000_000);
   explorer.run();
-  const flowspaces = options.flowspaces ?? implicitFlowspaces(model);
+  const flowspaces = options.flowspaces ?? tenantFlowspaces(model);
   const overlaps = flowspaceOverlaps(flowspaces.filter((f) => chosen.some((t) => t.name === f.tenant)));
   const leaks = [...explorer.leaks.values()];
   const tables = model.switches.reduce((n, s) => n + new Set(s.pipeline.allRules().map((r) => r.table)).size, 0);
@@ -318,7 +331,7 @@ interface PathNode {
 interface Flight {
   tenant: VerifyTenant;
   /** Where it entered: "switch:ofport" of an edge port. */
-  origin: { switch: string; port: number };
+  origin: { switch: string; port: number; vlan: number | undefined };
   path: PathNode | undefined;
   /** The rule that first took it out of its flowspace. */
   violation: RuleRef | undefined;
@@ -349,6 +362,8 @@ class Explorer {
   complete = true;
   private readonly switches = new Map<string, SwitchTables>();
   private readonly edgeOwner = new Map<string, VerifyTenant>();
+  /** Trunks tenants have by VLAN: "switch:ofport" -> VLAN id -> tenant. */
+  private readonly vlanOwner = new Map<string, Map<number, VerifyTenant>>();
   private readonly tenantPorts = new Map<string, Set<number>>();
   /** Sets explored, by where they entered and their hash. */
   private readonly visited = new Map<string, HeaderSet[]>();
@@ -376,7 +391,8 @@ class Explorer {
     }
     for (const t of model.tenants) {
       for (const p of t.ports) {
-        if (p.edge) this.edgeOwner.set(`${p.switch}:${p.port}`, t);
+        if (p.vlan !== undefined) this.vlanOwner.set(`${p.switch}:${p.port}`, (this.vlanOwner.get(`${p.switch}:${p.port}`) ?? new Map<number, VerifyTenant>()).set(p.vlan, t));
+        else if (p.edge) this.edgeOwner.set(`${p.switch}:${p.port}`, t);
         const key = `${t.name} ${p.switch}`;
         let set = this.tenantPorts.get(key);
         if (set === undefined) this.tenantPorts.set(key, (set = new Set()));
@@ -390,12 +406,16 @@ class Explorer {
       for (const p of tenant.ports) {
         const at = this.switches.get(p.switch);
         if (!p.edge || at === undefined) continue;
-        // Everything a host can send: any header at all, on this port.
+        // Everything a host can send: any header at all, on this port; behind a trunk, in the tenant's VLAN (its access switch tags it).
         const input = headerWidths();
         input.v[W.IN_PORT] = p.port;
         input.m[W.IN_PORT] = 0xffffffff;
+        if (p.vlan !== undefined) {
+          input.v[W.VLAN_TCI] = VLAN_PRESENT | p.vlan;
+          input.m[W.VLAN_TCI] = VLAN_ID_MASK;
+        }
         const set = HeaderSet.of(input, PIPELINE_WORDS);
-        this.queue.push({ set, flight: { tenant, origin: { switch: p.switch, port: p.port }, path: undefined, violation: undefined, tagWriter: undefined, hops: 1 }, at, inPort: p.port });
+        this.queue.push({ set, flight: { tenant, origin: { switch: p.switch, port: p.port, vlan: p.vlan }, path: undefined, violation: undefined, tagWriter: undefined, hops: 1 }, at, inPort: p.port });
       }
     }
     while (this.queue.length > 0) {
@@ -742,6 +762,11 @@ class Explorer {
     if (p.far === undefined) return;
     const responsible = flight.violation ?? rule ?? this.noRule(pass);
     const t = flight.tenant;
+    const trunk = this.vlanOwner.get(`${sw}:${port}`);
+    if (trunk !== undefined) {
+      this.toTrunk(set, trunk, `${p.far.node}:${p.far.port}`, `${sw}:${p.name}`, flight, responsible);
+      return;
+    }
     if (p.far.kind === 'switch') {
       let next = flight;
       if (flight.violation === undefined) {
@@ -767,6 +792,32 @@ class Explorer {
     if (outside !== undefined && this.nonEmpty(outside)) {
       this.leak('flowspace', outside, flight, undefined, host, `reaches its own host ${host} with addresses outside its space ${numberToIpv4(t.space.prefix)}/${t.space.length} (or neither IPv4 nor ARP)`, responsible);
     }
+  }
+
+  /**
+   * Out of a trunk tenants have by VLAN: the part in a tenant's VLAN reaches that tenant's hosts
+   * (a leak when it is not the sender, or not in the sender's space); untagged or in a VLAN no
+   * tenant has, it reaches hosts of no tenant.
+   */
+  private toTrunk(set: HeaderSet, trunk: ReadonlyMap<number, VerifyTenant>, far: string, from: string, flight: Flight, responsible: RuleRef): void {
+    const t = flight.tenant;
+    let rest: HeaderSet | undefined = set;
+    for (const [vid, owner] of trunk) {
+      const vlan = wordCube([[W.VLAN_TCI, VLAN_PRESENT | vid, VLAN_ID_MASK]]);
+      const part = set.intersect(vlan);
+      rest = rest?.subtract(vlan, this.inexact);
+      if (part === undefined || !this.nonEmpty(part)) continue;
+      const to = `${far} VLAN ${vid}`;
+      if (owner !== t) {
+        if (this.chosen.length < this.model.tenants.length && !this.chosen.includes(owner)) continue;
+        this.leak('host', part, flight, owner.name, to, `reaches ${owner.name}'s hosts behind ${from} in VLAN ${vid}`, responsible);
+        continue;
+      }
+      const [ip, arp] = addressCubes(t.space.prefix, t.space.length);
+      const outside = part.subtract(ip!, this.inexact)?.subtract(arp!, this.inexact);
+      if (outside !== undefined && this.nonEmpty(outside)) this.leak('flowspace', outside, flight, undefined, to, `reaches its own hosts behind ${from} in VLAN ${vid} with addresses outside its space ${numberToIpv4(t.space.prefix)}/${t.space.length} (or neither IPv4 nor ARP)`, responsible);
+    }
+    if (rest !== undefined && this.nonEmpty(rest)) this.leak('host', rest, flight, undefined, far, `reaches the hosts behind ${from} untagged or in a VLAN no tenant has there`, responsible);
   }
 
   /** Over a link to another switch: the packet enters it on the far port, pipeline state cleared. */
@@ -818,7 +869,7 @@ class Explorer {
     if (known?.witness !== undefined) return;
     const path: PathStep[] = [];
     for (let n = flight.path; n !== undefined; n = n.previous) path.unshift(n.step);
-    const host = this.model.hosts.get(`${flight.origin.switch}:${flight.origin.port}`);
+    const host = this.model.hosts.get(`${flight.origin.switch}:${flight.origin.port}${flight.origin.vlan === undefined ? '' : `.${flight.origin.vlan}`}`);
     const member = set.member(SEARCH_BUDGET * 4);
     let witness: Witness | undefined;
     let witnessNote: string | undefined;

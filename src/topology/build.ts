@@ -135,29 +135,38 @@ function appFor(spec: ControllerSpec, apps: AppRegistry | undefined): AppFactory
 function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string, SwitchAgent>, connectsOut: Built['connectsOut']): Platform {
   const specs = new Map(topology.nodes.filter((n): n is SwitchSpec => n.kind === 'switch').map((n) => [n.name, n]));
   const far = farEnds(topology);
+  const runs = tenantSwitches(topology);
   const physicalPort = (sw: string, port: string) => ({ switch: net.nodes.get(sw) as SwitchNode, physical: specs.get(sw)!.ports.find((q) => q.name === port)!.ofport });
   const platform = new Platform(
     topology.tenants!.map((t) => ({
       name: t.name, id: t.id,
       ...(t.prefix !== undefined && { prefix: t.prefix, prefixLength: t.prefixLength! }),
-      ...(t.flowspace !== undefined && { flowspace: t.flowspace.map((e) => ({ match: parseSelector(e.match).rule.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }) })) }),
+      ...(t.flowspace !== undefined && { flowspace: t.flowspace.map((e) => ({ match: parseSelector(e.match).rule.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }), ...(e.switches !== undefined && { switches: e.switches }) })) }),
       ...(t.maxFlows !== undefined && { maxFlows: t.maxFlows }),
+      ...(t.maxGroups !== undefined && { maxGroups: t.maxGroups }),
       ...(t.messageRate !== undefined && { messageRate: t.messageRate }),
       ...(t.packetInRate !== undefined && { packetInRate: t.packetInRate }),
       ...(t.bandwidthWeight !== undefined && { queued: true }),
       switches: t.switches.map((s) => {
         const big = new Set(s.ports.map((p) => p.switch)).size > 1;
-        return { name: s.name, ports: s.ports.map((p) => ({ name: big ? `${p.switch}:${p.port}` : p.port, ...physicalPort(p.switch, p.port), edge: far.get(`${p.switch}:${p.port}`)?.kind !== 'switch' })) };
+        // A port bound by VLAN has hosts behind it (an access switch of theirs, or a host that tags), and is named as Linux names a VLAN interface.
+        return {
+          name: s.name,
+          ports: s.ports.map((p) => ({
+            name: `${big ? `${p.switch}:` : ''}${p.port}${p.vlan === undefined ? '' : `.${p.vlan}`}`, ...physicalPort(p.switch, p.port),
+            edge: p.vlan !== undefined || far.get(`${p.switch}:${p.port}`)?.kind !== 'switch', ...(p.vlan !== undefined && { vlan: p.vlan }),
+          })),
+        };
       }),
     })),
-    // Links between switches: the platform routes big switches over them.
+    // Links between the switches it runs: it routes big switches over them, and takes LLDP from them (a switch it does not run is hosts' side).
     topology.links.flatMap((l) => {
       const [a, b] = l.endpoints.map((e) => e.split(':') as [string, string]);
-      return specs.has(a![0]) && specs.has(b![0]) ? [{ a: physicalPort(...a!), b: physicalPort(...b!) }] : [];
+      return runs.has(a![0]) && runs.has(b![0]) ? [{ a: physicalPort(...a!), b: physicalPort(...b!) }] : [];
     }),
   );
   const node = net.add(new ControllerNode(net, { kind: 'controller', name: PLATFORM_NODE, app: 'platform', options: {}, latency: topology.platformLatency ?? 1e6, schedule: [] }, platform.app));
-  for (const name of tenantSwitches(topology)) node.manage(agents.get(name)!);
+  for (const name of runs) node.manage(agents.get(name)!);
   for (const vs of platform.virtualSwitches) control(net, new SwitchAgent(vs), topology.tenants![vs.tenant.id - 1]!.controller, connectsOut);
   net.recorder.annotate(tenantLabeler(tenantPorts(topology, far)));
   return platform;
@@ -179,20 +188,26 @@ function withTenantQueues(spec: SwitchSpec, shares: ReturnType<typeof tenantShar
   return { ...spec, ports: spec.ports.map((p) => (shares.ports.has(`${spec.name}:${p.name}`) ? { ...p, queues: shares.queues } : p)) };
 }
 
-/** Tenants' edge ports (both ends of the link to a host) and the links between the platform's switches, for trace labels. */
+/** Tenants' edge ports (both ends of the link to a host, or of a trunk by VLAN) and the links between the platform's switches, for trace labels. */
 function tenantPorts(topology: Topology, far: ReturnType<typeof farEnds>): TenantPorts {
   const edges = new Map<string, string>();
+  const vlans = new Map<string, Map<number, string>>();
   for (const t of topology.tenants ?? []) {
     // A read-only tenant's ports are the hosts' own tenant's.
     if (t.prefix === undefined) continue;
     for (const p of t.switches.flatMap((s) => s.ports)) {
       const end = far.get(`${p.switch}:${p.port}`);
-      if (end === undefined || end.kind === 'switch') continue;
+      if (end === undefined) continue;
+      if (p.vlan !== undefined) {
+        for (const port of [`${p.switch}:${p.port}`, end.port]) vlans.set(port, (vlans.get(port) ?? new Map<number, string>()).set(p.vlan, t.name));
+        continue;
+      }
+      if (end.kind === 'switch') continue;
       edges.set(`${p.switch}:${p.port}`, t.name);
       edges.set(end.port, t.name);
     }
   }
-  return { edges, core: tenantShares(topology).ports, names: new Map((topology.tenants ?? []).map((t) => [t.id, t.name])) };
+  return { edges, vlans, core: tenantShares(topology).ports, names: new Map((topology.tenants ?? []).map((t) => [t.id, t.name])) };
 }
 
 /** The physical switches tenants use: the platform runs them. */

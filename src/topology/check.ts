@@ -42,7 +42,8 @@ import {
 } from './schema.js';
 import { didYouMean, listNames, type PathSegment } from './errors.js';
 import type { Issues } from './document.js';
-import type { ControllerRef, Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, SwitchPortSpec, SwitchSpec, TenantSpec, Topology, TrafficSpec } from './types.js';
+import type { ControllerRef, Expectation, InterfaceSpec, LinkSpec, NodeSpec, RouteSpec, SwitchPortSpec, SwitchSpec, TenantPortSpec, TenantSpec, Topology, TrafficSpec } from './types.js';
+
 import { MAX_TENANTS } from '../tenants/compile.js';
 import { PLATFORM_NODE } from '../tenants/platform.js';
 import { BUILT_IN_APP_NAMES, isModulePath } from '../controller/apps/index.js';
@@ -53,6 +54,9 @@ import { inPrefix, ipv4ToNumber, networkOf, numberToIpv4, prefixMask } from '../
 import { isIpv4 } from '../wire/addresses.js';
 
 type SwitchInput = Extract<NodeInput, { kind: 'switch' }>;
+
+/** A tenant's port as written: a port name, or one VLAN of it. */
+type PortEntry = string | { port: string; vlan: number };
 
 type Kind = (typeof NODE_KINDS)[number];
 
@@ -159,6 +163,9 @@ export class Checker {
     if (parsed === undefined) return undefined;
     const out: TenantSpec[] = [];
     const owner = new Map<string, string>();
+    /** Ports bound by VLAN: node:port -> VLAN id -> tenant. */
+    const byVlan = new Map<string, Map<number, string>>();
+    const trunks: { id: string; path: PathSegment[] }[] = [];
     const watched: { tenant: string; id: string; path: PathSegment[]; reads: ReadonlySet<string> }[] = [];
     const names = Object.keys(parsed);
     if (this.nodes.has(PLATFORM_NODE)) this.issues.add(['nodes', PLATFORM_NODE], `with tenants, "${PLATFORM_NODE}" is the platform's name: give this node another`);
@@ -186,45 +193,73 @@ export class Checker {
       const readOnly = flowspace !== undefined && flowspace.every((e) => e.permission === 'read');
       if (t.addresses === undefined && value['addresses'] === undefined && !readOnly) this.issues.add(path, 'a tenant needs addresses (its IPv4 space); only a read-only tenant, whose every flowspace entry reads another\'s traffic, goes without');
       if (t.addresses !== undefined && t.addresses.prefixLength < 8) this.issues.add([...path, 'addresses'], `${t.addresses.address}/${t.addresses.prefixLength} is wider than /8: the platform keeps the top 8 bits of physical addresses for the tenant`);
+      const carved = new Map<string, string>();
       const switches = Object.entries(t.switches ?? {}).map(([vs, spec]) => {
         const where = [...path, 'switches', vs];
         const parts = this.virtualSwitchParts(where, spec);
-        const ports: { switch: string; port: string }[] = [];
+        const ports: TenantPortSpec[] = [];
         for (const part of parts) {
           const physical = this.nodes.get(part.switch);
           if (physical === undefined) this.issues.add(part.at, this.unknownNode(part.switch));
           else if (physical.kind !== undefined && physical.kind !== 'switch') this.issues.add(part.at, `${part.switch} is a ${physical.kind}, not a switch`);
           else if (physical.parsed?.kind === 'switch' && physical.parsed.controller !== undefined) this.issues.add(part.at, `${part.switch} has its own controller; a switch the platform runs has none (the platform is its controller)`);
-          part.ports.forEach((port, j) => {
+          part.ports.forEach((entry, j) => {
             const at = [...part.portsAt, j];
+            const { port, vlan } = typeof entry === 'string' ? { port: entry, vlan: undefined } : entry;
+            const portAt = typeof entry === 'string' ? at : [...at, 'port'];
             if (physical?.ports !== undefined && !physical.ports.includes(port)) {
-              this.issues.add(at, `unknown port "${port}" on ${part.switch}${didYouMean(port, physical.ports)} (${part.switch} has ${listNames(physical.ports)})`);
+              this.issues.add(portAt, `unknown port "${port}" on ${part.switch}${didYouMean(port, physical.ports)} (${part.switch} has ${listNames(physical.ports)})`);
               return;
             }
             const id = `${part.switch}:${port}`;
-            ports.push({ switch: part.switch, port });
-            if (parts.length > 1 && this.linksSwitches(id)) this.issues.add(at, `${id} links to another switch; a big switch's ports are its hosts' (the platform routes between its switches)`);
+            ports.push({ switch: part.switch, port, ...(vlan !== undefined && { vlan }) });
+            if (parts.length > 1 && this.linksSwitches(id) && vlan === undefined) this.issues.add(at, `${id} links to another switch; a big switch's ports are its hosts' (the platform routes between its switches)`);
             // A read-only tenant watches other tenants' ports (checked once all are known).
             if (readOnly) {
-              watched.push({ tenant: name, id, path: at, reads: new Set(flowspace.map((e) => e.of ?? '')) });
+              watched.push({ tenant: name, id: vlan === undefined ? id : `${id} VLAN ${vlan}`, path: at, reads: new Set(flowspace.map((e) => e.of ?? '')) });
+              return;
+            }
+            if (vlan !== undefined) {
+              trunks.push({ id, path: at });
+              const vlans = byVlan.get(id) ?? new Map<number, string>();
+              byVlan.set(id, vlans);
+              const other = vlans.get(vlan);
+              const mine = [...vlans].find(([, t]) => t === name);
+              if (other !== undefined) this.issues.add([...at, 'vlan'], `${id} VLAN ${vlan} already belongs to tenant ${other}; a VLAN of a port has one tenant`);
+              else if (mine !== undefined) this.issues.add([...at, 'vlan'], `${name} already has ${id} by VLAN ${mine[0]}; a tenant has one VLAN of a port`);
+              else if (owner.has(id)) this.issues.add(at, `${id} already belongs to tenant ${owner.get(id)} untagged; a port is either one tenant's or shared by VLAN`);
+              else vlans.set(vlan, name);
+              owner.set(`${id} VLAN ${vlan}`, name);
               return;
             }
             const other = owner.get(id);
             if (other !== undefined && other !== name && !this.linksSwitches(id)) this.issues.add(at, `${id} already belongs to tenant ${other}; a port to a host has one tenant`);
+            else if (byVlan.has(id)) this.issues.add(at, `${id} is shared by VLAN (tenant ${[...byVlan.get(id)!.values()][0]}'s); bind one of its VLANs, { port: ${port}, vlan: N }`);
             owner.set(id, name);
           });
         }
         if (parts.length > 1) this.checkBigSwitch(where, parts.map((p) => p.switch));
+        // Its rules and groups on a physical switch are one table's, under one tag: one virtual switch there.
+        const first = parts.length === 1 ? carved.get(parts[0]!.switch) : undefined;
+        if (first !== undefined) this.issues.add(parts[0]!.at, `${name}'s virtual switch ${first} is on ${parts[0]!.switch} already; a tenant has one virtual switch on a physical switch (give that one these ports)`);
+        else if (parts.length === 1) carved.set(parts[0]!.switch, vs);
         return { name: vs, ports };
       });
       if (switches.length > 1 && switches.some((v) => new Set(v.ports.map((p) => p.switch)).size > 1)) {
         this.issues.add([...path, 'switches'], "a tenant with a big switch has no other virtual switch: the big switch is its whole network");
       }
-      if (flowspace !== undefined) this.checkFlowspace(path, name, flowspace, names);
+      if (flowspace !== undefined) this.checkFlowspace(path, name, flowspace, names, Object.keys(t.switches ?? {}));
       if (t.controller === undefined || (t.addresses === undefined && !readOnly) || t.switches === undefined) return;
       out.push({ name, id: i + 1, controller: controllerRef(t.controller), ...(t.addresses !== undefined && { prefix: t.addresses.address, prefixLength: t.addresses.prefixLength }), switches,
-        ...(flowspace !== undefined && { flowspace: flowspace.map((e) => ({ match: e.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }) })) }), ...(bandwidth !== undefined && { bandwidthWeight: bandwidth.weight }), ...(quota?.flows !== undefined && { maxFlows: quota.flows }), ...(quota?.messages !== undefined && { messageRate: bucket(quota.messages) }), ...(quota?.packetIns !== undefined && { packetInRate: bucket(quota.packetIns) }) });
+        ...(flowspace !== undefined && { flowspace: flowspace.map((e) => ({ match: e.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }), ...(e.switches !== undefined && { switches: e.switches }) })) }), ...(bandwidth !== undefined && { bandwidthWeight: bandwidth.weight }), ...(quota?.flows !== undefined && { maxFlows: quota.flows }), ...(quota?.groups !== undefined && { maxGroups: quota.groups }), ...(quota?.messages !== undefined && { messageRate: bucket(quota.messages) }), ...(quota?.packetIns !== undefined && { packetInRate: bucket(quota.packetIns) }) });
     });
+    // A trunk's far end is hosts (an access switch the platform does not run, or a host): a port between the platform's switches carries every tenant untagged.
+    const runs = new Set(out.flatMap((t) => t.switches.flatMap((s) => s.ports.map((p) => p.switch))));
+    for (const t of trunks) {
+      const peer = this.peers.get(t.id);
+      const far = peer?.slice(0, peer.indexOf(':'));
+      if (far !== undefined && runs.has(far)) this.issues.add(t.path, `${t.id} links to ${far}, a switch the platform runs: a port between its switches carries every tenant and is bound by no VLAN`);
+    }
     for (const w of watched) {
       const holder = owner.get(w.id);
       if (holder !== undefined && !w.reads.has(holder) && !this.linksSwitches(w.id)) this.issues.add(w.path, `${w.id} belongs to tenant ${holder}, whose traffic ${w.tenant} does not read`);
@@ -247,7 +282,7 @@ export class Checker {
   }
 
   /** A virtual switch's physical switches and their ports, from either form (switch + ports, or switches). */
-  private virtualSwitchParts(where: PathSegment[], spec: { switch?: string | undefined; ports?: string[] | undefined; switches?: Record<string, string[]> | undefined }): { switch: string; ports: string[]; at: PathSegment[]; portsAt: PathSegment[] }[] {
+  private virtualSwitchParts(where: PathSegment[], spec: { switch?: string | undefined; ports?: PortEntry[] | undefined; switches?: Record<string, PortEntry[]> | undefined }): { switch: string; ports: PortEntry[]; at: PathSegment[]; portsAt: PathSegment[] }[] {
     if (spec.switches !== undefined) {
       if (spec.switch !== undefined || spec.ports !== undefined) this.issues.add(where, 'a virtual switch is either one switch (switch and ports) or a big switch (switches), not both');
       return Object.entries(spec.switches).map(([sw, ports]) => ({ switch: sw, ports, at: [...where, 'switches', sw], portsAt: [...where, 'switches', sw] }));
@@ -277,10 +312,14 @@ export class Checker {
     if (apart.length > 0) this.issues.add([...where, 'switches'], `${listNames(apart)} ${apart.length === 1 ? 'is' : 'are'} not linked to ${members[0]} through the big switch's own switches; the platform routes inside a big switch over links between them`);
   }
 
-  /** Each entry's match parses (no ports: the virtual switches give them); read names another tenant, write none. */
-  private checkFlowspace(path: PathSegment[], name: string, entries: readonly { match: string; permission: 'read' | 'write'; of?: string | undefined }[], tenants: readonly string[]): void {
+  /** Each entry's match parses (no ports: the virtual switches give them); read names another tenant, write none; switches are the tenant's own. */
+  private checkFlowspace(path: PathSegment[], name: string, entries: readonly { match: string; permission: 'read' | 'write'; of?: string | undefined; switches?: string[] | undefined }[], tenants: readonly string[], switches: readonly string[]): void {
     entries.forEach((e, i) => {
       const where = [...path, 'flowspace', i];
+      e.switches?.forEach((vs, j) => {
+        if (!switches.includes(vs)) this.issues.add([...where, 'switches', j], `unknown virtual switch "${vs}"${didYouMean(vs, switches)} (${name} has ${listNames(switches)})`);
+        else if (e.switches!.indexOf(vs) !== j) this.issues.add([...where, 'switches', j], `${vs} is named twice`);
+      });
       try {
         const { match } = parseSelector(e.match).rule;
         if (match.masks[W.IN_PORT] !== 0) this.issues.add([...where, 'match'], 'a flowspace entry takes no in_port: the virtual switches give the tenant its ports');
@@ -485,7 +524,9 @@ export class Checker {
       if (t.prefix === undefined) continue;
       for (const s of t.switches) for (const p of s.ports) {
         const far = this.peers.get(`${p.switch}:${p.port}`);
-        if (far !== undefined) tenantOf.set(far, t.name);
+        if (far === undefined) continue;
+        if (p.vlan === undefined) tenantOf.set(far, t.name);
+        else for (const host of this.accessPorts(far, p.vlan)) tenantOf.set(host, t.name);
       }
     }
     const claim = (claims: Map<string, string>, key: string, owner: string, path: PathSegment[], shown: string) => {
@@ -514,6 +555,17 @@ export class Checker {
         if (underlay.mac !== undefined) claim(macs, underlay.mac, `${node}:${underlay.port}`, [...where, 'mac'], `MAC ${underlay.mac}`);
       }
     }
+  }
+
+  /** The far ends of the access ports of VLAN `vid` on the switch whose trunk port is `trunk` (node:port): the hosts a tenant has by that VLAN. */
+  private accessPorts(trunk: string, vid: number): string[] {
+    const node = trunk.slice(0, trunk.indexOf(':'));
+    const parsed = this.nodes.get(node)?.parsed;
+    if (parsed?.kind !== 'switch' || Array.isArray(parsed.ports)) return [];
+    return Object.entries(parsed.ports).flatMap(([port, spec]) => {
+      const far = spec?.tag === vid ? this.peers.get(`${node}:${port}`) : undefined;
+      return far === undefined ? [] : [far];
+    });
   }
 
   private subnetsOf(facts: NodeFacts, only?: string): { port: string; ip: Ipv4 }[] {

@@ -322,6 +322,15 @@ export const switchSchema = z.strictObject({
   failMode: z.enum(['secure', 'standalone']).optional().meta({ description: 'Without a controller: secure keeps the flows; standalone falls back to NORMAL after 15 s (Open vSwitch fail-mode)' }),
 });
 
+/** A tenant's port: a physical port (p1), or one VLAN of a trunk port to hosts ({ port: trunk, vlan: 10 }), which tenants may share. */
+const tenantPort = z.union([
+  portName,
+  z.strictObject({
+    port: portName.meta({ description: 'The physical port: a trunk towards hosts (an access switch the platform does not run, or a host)' }),
+    vlan: z.number({ error: 'expected a VLAN id, 1-4094' }).int({ error: 'expected a VLAN id, 1-4094' }).min(1, { error: 'a VLAN id is 1-4094' }).max(4094, { error: 'a VLAN id is 1-4094' }).meta({ description: 'The 802.1Q VLAN id its hosts are on: the platform takes frames tagged with it, pops the tag for the tenant, and tags what it sends there' }),
+  }),
+], { error: (issue) => (issue.input === undefined ? undefined : `expected a port name (p1) or { port: trunk, vlan: 10 }, got ${describeValue(issue.input)}`) });
+
 /**
  * A tenant's virtual switch: carved from one physical switch (`switch` and its `ports`), or a big
  * switch over several (`switches`: each physical switch and its ports); virtual ports 1, 2, … in
@@ -329,9 +338,9 @@ export const switchSchema = z.strictObject({
  */
 export const virtualSwitchSchema = z.strictObject({
   switch: nodeName.optional().meta({ description: 'The physical switch' }),
-  ports: z.array(portName).min(1, { error: 'a virtual switch needs at least one port' }).optional().meta({ description: "The physical switch's ports it owns, e.g. [p1, p2]" }),
+  ports: z.array(tenantPort).min(1, { error: 'a virtual switch needs at least one port' }).optional().meta({ description: "The physical switch's ports it owns, e.g. [p1, p2], or one VLAN of a trunk: [p1, { port: trunk, vlan: 10 }]" }),
   switches: z
-    .record(nodeName, z.array(portName).min(1, { error: 'each switch of a big switch gives it at least one port' }))
+    .record(nodeName, z.array(tenantPort).min(1, { error: 'each switch of a big switch gives it at least one port' }))
     .optional()
     .meta({ description: 'A big switch: each physical switch and the ports it gives, e.g. { s1: [h1], s2: [h2] }; the platform routes between them' }),
 });
@@ -347,6 +356,7 @@ export const flowspaceEntrySchema = z.strictObject({
   match: z.string().meta({ description: 'The region, as an ovs-ofctl match without ports ("tcp,tp_dst=80", "icmp", "" for everything), in the addresses of the tenant whose traffic it is' }),
   permission: z.enum(['read', 'write']).meta({ description: 'write: its rules may match this part of its own traffic and its hosts may send it; read: PACKET_IN copies of another tenant\'s traffic (a monitoring slice), never a write' }),
   of: nodeName.optional().meta({ description: 'For read: the tenant whose traffic it reads' }),
+  switches: z.array(nodeName).min(1, { error: 'name at least one virtual switch, or leave switches out for all of them' }).optional().meta({ description: "The tenant's virtual switches the entry holds on, e.g. [left]; all of them when absent (FlowVisor's dpid)" }),
 });
 
 export const tenantSchema = z.strictObject({
@@ -361,6 +371,7 @@ export const tenantSchema = z.strictObject({
   quota: z
     .strictObject({
       flows: z.number().int().min(1).max(1_000_000).optional().meta({ description: 'The most flows the tenant may have on one switch, counted as installed there' }),
+      groups: z.number().int().min(1).max(1_000_000).optional().meta({ description: 'The most groups each of its virtual switches may have; past it GROUP_MOD_FAILED/OUT_OF_GROUPS' }),
       messages: rateLimit.optional().meta({ description: "OpenFlow messages a second its controller may send each virtual switch (HELLO and ECHO exempt); past it they are refused with BAD_REQUEST/EPERM" }),
       packetIns: rateLimit.optional().meta({ description: 'PACKET_INs a second each virtual switch sends its controller; past it they are dropped and counted' }),
     })

@@ -30,9 +30,11 @@ export interface TenantSpec {
   /** Its flowspace, when the file narrows it (default: all of its hosts' traffic, write). */
   flowspace?: FlowspaceSpec[];
   /** Its virtual switches: each port a physical switch's port; a big switch's ports are on several switches. */
-  switches: { name: string; ports: { switch: string; port: string }[] }[];
+  switches: { name: string; ports: TenantPortSpec[] }[];
   /** The most flows (as installed) the tenant may have on one switch. */
   maxFlows?: number;
+  /** The most groups each of its virtual switches may have. */
+  maxGroups?: number;
   /** Its weight on the links between switches (an egress queue of its own there). */
   bandwidthWeight?: number;
   /** Messages a second (and burst) its controller may send each virtual switch. */
@@ -41,11 +43,20 @@ export interface TenantSpec {
   packetInRate?: { rate: number; burst: number };
 }
 
+/** A tenant's port: a physical switch's port, or one VLAN of it (a trunk to hosts that tenants may share). */
+export interface TenantPortSpec {
+  switch: string;
+  port: string;
+  vlan?: number;
+}
+
 /** A flowspace entry: an ovs-ofctl match (checked), the permission, and for `read` whose traffic. */
 export interface FlowspaceSpec {
   match: string;
   permission: 'read' | 'write';
   of?: string;
+  /** The tenant's virtual switches it holds on; all when absent. */
+  switches?: string[];
 }
 
 /** A controller node of the topology, or one outside it that datapaths connect to over TCP. */

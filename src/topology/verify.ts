@@ -4,14 +4,15 @@
  * in a fresh run of the same topology to show where it really goes; the report as text. Owns the
  * mapping from a built network to the verifier's model; the analysis itself is the verifier's.
  */
-import { build, farEnds, hostOf, type AppRegistry, type Built } from './build.js';
-import type { Topology } from './types.js';
+import { build, farEnds, type AppRegistry, type Built } from './build.js';
+import type { InterfaceSpec, Topology } from './types.js';
 import { didYouMean, listNames } from './errors.js';
 import { checkRunOptions } from './probe.js';
 import type { SwitchNode } from '../switch/node.js';
 import type { ControllerNode } from '../controller/node.js';
 import { Host } from '../hosts/host.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
+import { parseSelector } from '../switch/ofctl.js';
 import { buildPath, type PathResult } from '../trace/path.js';
 import type { TraceEvent } from '../trace/events.js';
 import { MAX_HOPS } from '../sim/network.js';
@@ -53,10 +54,37 @@ export function verifyModelOf(built: Built): VerifyModel {
       : [{
           name: t.name,
           space: { id: t.id, prefix: ipv4ToNumber(t.prefix), length: t.prefixLength! },
-          ports: t.switches.flatMap((s) => s.ports.map((p) => ({ switch: p.switch, port: ofport(p.switch, p.port), edge: kinds.get(far.get(`${p.switch}:${p.port}`)?.port.split(':')[0] ?? '') !== 'switch' }))),
+          ports: t.switches.flatMap((s) => {
+            // Its write entries that hold on this virtual switch (none declared: all of its traffic).
+            const regions = t.flowspace?.filter((e) => e.permission === 'write' && (e.switches === undefined || e.switches.includes(s.name))).map((e) => parseSelector(e.match).rule.match);
+            // A port bound by VLAN is a trunk to hosts: an edge, whatever is at its far end.
+            return s.ports.map((p) => ({
+              switch: p.switch, port: ofport(p.switch, p.port), edge: p.vlan !== undefined || kinds.get(far.get(`${p.switch}:${p.port}`)?.port.split(':')[0] ?? '') !== 'switch',
+              ...(regions !== undefined && { regions }), ...(p.vlan !== undefined && { vlan: p.vlan }),
+            }));
+          }),
         }],
   );
+  // Behind a tenant's VLAN of a trunk: a witness leaves the trunk's far end tagged, from a host of that VLAN there.
+  for (const t of topology.tenants ?? []) {
+    for (const p of t.switches.flatMap((s) => s.ports)) {
+      const end = p.vlan === undefined ? undefined : far.get(`${p.switch}:${p.port}`);
+      if (end === undefined) continue;
+      const [node, portName] = end.port.split(':') as [string, string];
+      const access = topology.nodes.find((n) => n.name === node);
+      const host = access?.kind === 'switch' ? access.ports.filter((q) => q.tag === p.vlan).map((q) => far.get(`${node}:${q.name}`)?.port).find((h) => h !== undefined) : undefined;
+      const iface = host === undefined ? undefined : interfaceOf(topology, host);
+      hosts.set(`${p.switch}:${ofport(p.switch, p.port)}.${p.vlan}`, { node, port: portName, mac: iface?.mac ?? '02:00:00:00:00:01', address: iface?.ipv4[0] === undefined ? undefined : ipv4ToNumber(iface.ipv4[0].address) });
+    }
+  }
   return { switches, tenants, hosts, now: built.net.scheduler.now };
+}
+
+/** The interface a node:port names, on a host or router. */
+function interfaceOf(topology: Topology, id: string): InterfaceSpec | undefined {
+  const [node, port] = id.split(':') as [string, string];
+  const spec = topology.nodes.find((n) => n.name === node);
+  return spec?.kind === 'host' || spec?.kind === 'router' ? spec.interfaces.find((i) => i.name === port) : undefined;
 }
 
 /** A verification that cannot start: no tenants, or a tenant named that the topology lacks (bad input). */
@@ -139,7 +167,8 @@ export async function replayWitness(topology: Topology, leak: Leak, options: { a
   const [node, port] = witness.host.split(':') as [string, string];
   const frame = net.frame(witness.bytes);
   armed = true;
-  hostOf(net, node).port(port)!.send(frame);
+  // From a host, or from the far end of a trunk (the frame tagged as an access switch sends it).
+  net.nodes.get(node)!.port(port)!.send(frame);
   await net.run(options.at + 2e9);
   net.recorder.close();
   const mine = events.filter((e) => e.trace === frame.trace);

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { WHOLE_FLOWSPACE, compileRule, inSpace, platformFlows, rewriteFrame, tenantOf, toPhysical, toVirtual, type PortMap, type TenantSpace } from '../../src/tenants/compile.js';
+import { MAX_TENANT_GROUP, WHOLE_FLOWSPACE, compileRule, inSpace, physicalActions, physicalGroupId, platformFlows, rewriteFrame, tenantGroupOf, tenantOf, toPhysical, toVirtual, type PortMap, type TenantSpace } from '../../src/tenants/compile.js';
+import { formatActions } from '../../src/switch/ofctl.js';
 import { parseFlow, parseSelector } from '../../src/switch/ofctl.js';
 import { prefixMask } from '../../src/hosts/addressing.js';
 import { decode, encode, internetChecksum, OpenFlowError } from '../../src/index.js';
@@ -146,3 +147,31 @@ describe('rewriting frames', () => {
 function toVirtualFrame(bytes: Uint8Array): Uint8Array {
   return rewriteFrame(bytes, (a) => toVirtual(blue, a))!;
 }
+
+describe('group ids', () => {
+  it("maps each tenant's group ids to physical ids no other tenant has, one per protocol, and back", () => {
+    const protocol = fc.constantFrom('ip' as const, 'arp' as const);
+    const id = fc.tuple(fc.integer({ min: 1, max: 255 }), fc.oneof(fc.integer({ min: 0, max: MAX_TENANT_GROUP }), fc.constant(MAX_TENANT_GROUP)), protocol);
+    fc.assert(fc.property(id, id, ([t, g, p], [u, h, q]) => {
+      const physical = physicalGroupId(t, g, p);
+      expect(physical).toBeLessThanOrEqual(0xffffff00);
+      expect(tenantGroupOf(physical)).toEqual({ tenant: t, group: g });
+      if (t !== u || g !== h || p !== q) expect(physicalGroupId(u, h, q)).not.toBe(physical);
+    }));
+    expect([physicalGroupId(1, 1, 'ip'), physicalGroupId(1, 1, 'arp'), physicalGroupId(255, MAX_TENANT_GROUP, 'arp')]).toEqual([0x1000002, 0x1000003, 0xffffff00 - 1]);
+  });
+});
+
+describe('action sets', () => {
+  it('compiles only the output an action set runs, so an earlier edge output leaves no rewrite behind for a core one', () => {
+    const set = parseFlow('actions=output:2,output:3').actions;
+    expect(formatActions(physicalActions(blue, ports, set, 'ip', true))).toBe('output:9');
+    expect(formatActions(physicalActions(blue, ports, parseFlow('actions=output:3,output:2').actions, 'ip', true))).toBe('load:0xa0000->NXM_OF_IP_SRC[8..31],load:0xa0000->NXM_OF_IP_DST[8..31],output:4');
+  });
+
+  it('refuses a flood of several ports in an action set: a set has one output', () => {
+    expect(() => physicalActions(blue, ports, parseFlow('actions=flood').actions, 'ip', true)).toThrow(expect.objectContaining({ ofp: { type: 2, code: 4 } }));
+    const one: PortMap = { toPhysical: new Map([[1, 3]]), edges: new Set([3]) };
+    expect(formatActions(physicalActions(blue, one, parseFlow('actions=flood').actions, 'arp', true))).toBe('load:0xa0000->NXM_OF_ARP_SPA[8..31],load:0xa0000->NXM_OF_ARP_TPA[8..31],output:3');
+  });
+});

@@ -54,8 +54,8 @@ describe('tenants in a topology file', () => {
   });
 
   it('takes message and PACKET_IN rates, with a burst of one second\'s worth unless given', () => {
-    const t = loadTopology(BASE(GOOD.replace('ports: [p1, up] } } }', 'ports: [p1, up] } }, quota: { flows: 5, messages: { rate: 100 }, packetIns: { rate: 0.5pps, burst: 3 } } }')), 't.yaml');
-    expect(t.tenants?.[0]).toMatchObject({ maxFlows: 5, messageRate: { rate: 100, burst: 100 }, packetInRate: { rate: 0.5, burst: 3 } });
+    const t = loadTopology(BASE(GOOD.replace('ports: [p1, up] } } }', 'ports: [p1, up] } }, quota: { flows: 5, groups: 4, messages: { rate: 100 }, packetIns: { rate: 0.5pps, burst: 3 } } }')), 't.yaml');
+    expect(t.tenants?.[0]).toMatchObject({ maxFlows: 5, maxGroups: 4, messageRate: { rate: 100, burst: 100 }, packetInRate: { rate: 0.5, burst: 3 } });
     expect(problems(BASE(GOOD.replace('ports: [p1, up] } } }', 'ports: [p1, up] } }, quota: { messages: { rate: -1 } } }')))).toEqual([
       'bad.yaml:14:134 tenants.blue.quota.messages.rate: a rate cannot be negative, got "-1"',
     ]);
@@ -123,6 +123,12 @@ describe('tenants in a topology file', () => {
       'bad.yaml:15:81 tenants.blue.switches.vs1.switch: unknown node "s3"; did you mean "s1"? (nodes are c-blue, c-red, b1, r1, s1, s2, platform)',
       'bad.yaml:16:22 tenants.red.controller: b1 is a host, not a controller',
       'bad.yaml:16:93 tenants.red.switches.vs1.ports[1]: unknown port "p9" on s1; did you mean "p1"? (s1 has p1, p2, up)',
+    ]);
+  });
+
+  it('gives a tenant one virtual switch on a physical switch: its rules and groups there share one table and tag', () => {
+    expect(problems(BASE(GOOD.replace('switches: { vs1: { switch: s1, ports: [p1, up] } }', 'switches: { vs1: { switch: s1, ports: [p1] }, vs2: { switch: s1, ports: [up] } }')))).toEqual([
+      "bad.yaml:14:116 tenants.blue.switches.vs2.switch: blue's virtual switch vs1 is on s1 already; a tenant has one virtual switch on a physical switch (give that one these ports)",
     ]);
   });
 
