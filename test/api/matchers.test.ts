@@ -125,7 +125,7 @@ describe('toBeIsolated', () => {
     expect(lines.slice(0, 6)).toEqual([
       'expected blue to be isolated',
       'verify-leak at 1.106 s: NOT isolated, 2 leaks',
-      '  checked 1 tenants (blue), 2 switches, 3 tables, 11 rules, 1 edge ports, 3 header sets, 5 table lookups, in N ms',
+      '  checked 1 tenants (blue), 2 switches, 3 tables, 10 rules, 1 edge ports, 3 header sets, 5 table lookups, in N ms',
       '',
       "leak 1 (host): blue's packet reaches a host of no tenant b2:eth0 (out of x:b2)",
       '  responsible: x cookie=0x0, duration=1.106s, table=0, n_packets=6, n_bytes=476, priority=0 actions=NORMAL',
