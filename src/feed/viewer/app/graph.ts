@@ -8,6 +8,7 @@ import { forceCenter, forceCollide, forceLink, forceManyBody, forceSimulation, t
 import { select } from 'd3-selection';
 import { zoom, zoomIdentity } from 'd3-zoom';
 import type { TopologyView } from '../../messages.js';
+import { formatBandwidth, formatLatency } from './format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -32,7 +33,7 @@ export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Re
 }
 
 /** Which tenants each node serves: a tenant's switches, the hosts on its ports, its controller. */
-export function tenantsOf(topology: TopologyView): Map<string, string[]> {
+function tenantsOf(topology: TopologyView): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const add = (node: string, tenant: string) => {
     const list = out.get(node) ?? [];
@@ -205,13 +206,4 @@ function shape(kind: string, g: SVGGElement): void {
     default:
       svg('polygon', { class: 'shape', points: '0,-18 18,0 0,18 -18,0' }, g);
   }
-}
-
-export function formatLatency(ns: number): string {
-  return ns >= 1e6 ? `${ns / 1e6} ms` : ns >= 1e3 ? `${ns / 1e3} µs` : `${ns} ns`;
-}
-
-export function formatBandwidth(bps: number): string {
-  if (bps <= 0) return 'unlimited bandwidth';
-  return bps >= 1e9 ? `${bps / 1e9} Gb/s` : bps >= 1e6 ? `${bps / 1e6} Mb/s` : `${bps / 1e3} kb/s`;
 }
