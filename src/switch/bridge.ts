@@ -4,7 +4,7 @@
  * table's (add-group, mod-group, del-groups, dump-groups, dump-group-stats). Free of the
  * simulation, so `netloom flows trace` and tests can drive it directly.
  */
-import { formatGroup, formatGroupStats, formatRule, parseFlow, parseGroup, parseGroupSelector, parseSelector, type ParseOptions } from './ofctl.js';
+import { FlowFileError, FlowSyntaxError, formatGroup, formatGroupStats, formatRule, parseFlow, parseGroup, parseGroupSelector, parseSelector, type ParseOptions } from './ofctl.js';
 import { Pipeline, type PipelinePort, type PipelineResult } from './pipeline.js';
 import { SwitchPacket } from './packet.js';
 import { GroupError } from './group.js';
@@ -37,11 +37,20 @@ export class Bridge {
   /** Flow-file text: one flow per line; blank lines and # comments skipped. All parse before any is added. */
   addFlows(text: string, file = 'flows', now = 0): Rule[] {
     const rules: Rule[] = [];
+    const bad: FlowSyntaxError[] = [];
     text.split('\n').forEach((line, i) => {
       const flow = line.trim();
       if (flow === '' || flow.startsWith('#')) return;
-      rules.push(parseFlow(flow, { ...this.parseOptions, where: `${file}:${i + 1}` }));
+      try {
+        rules.push(parseFlow(flow, { ...this.parseOptions, where: `${file}:${i + 1}` }));
+      } catch (error) {
+        if (!(error instanceof FlowSyntaxError)) throw error;
+        bad.push(error);
+      }
     });
+    // One bad line is its own error; several are reported together.
+    if (bad.length === 1) throw bad[0]!;
+    if (bad.length > 1) throw new FlowFileError(bad);
     for (const r of rules) this.requireGroups(r.actions);
     for (const r of rules) this.pipeline.add(r, now);
     return rules;

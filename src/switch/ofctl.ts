@@ -45,6 +45,19 @@ export class FlowSyntaxError extends Error {
   }
 }
 
+/** Every bad line of a flow file at once (ovs-ofctl stops at the first; a user fixes them all in one go). */
+export class FlowFileError extends Error {
+  override readonly name = 'FlowFileError';
+  readonly code = 'NETLOOM_FLOW_SYNTAX';
+  /** Bad lines shown in the message; the rest are counted. */
+  static readonly SHOWN = 50;
+  constructor(readonly errors: readonly FlowSyntaxError[]) {
+    const shown = errors.slice(0, FlowFileError.SHOWN).map((e) => e.message);
+    const more = errors.length - shown.length;
+    super(`${errors.length} bad flows:\n${shown.join('\n')}${more > 0 ? `\n… and ${more} more` : ''}`);
+  }
+}
+
 /** A lookup table with no prototype: a name such as `constructor` or `__proto__` is no entry. */
 const names = <T>(entries: Record<string, T>): Readonly<Record<string, T>> => Object.assign(Object.create(null) as Record<string, T>, entries);
 

@@ -75,6 +75,24 @@ describe('netloom flows', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('reports every bad line of a flow file at once, each at its line and column, and keeps no rule of it', () => {
+    const bad = file('several.txt', 'in_port=1,actions=output:2\nbogus=1,actions=drop\n# fine\ntcp,tp_dst=80,actions=frob\nactions=output:0x1\n');
+    const r = netloom(['flows', 'dump', '--flows', bad]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n').filter((l) => !l.startsWith(' '))).toEqual([
+      'netloom: NETLOOM_FLOW_SYNTAX: 3 bad flows:',
+      expect.stringMatching(new RegExp(`^${bad}:2: column 1: unknown field "bogus"; fields are in_port, `)),
+      `${bad}:4: column 23: unknown action "frob"`,
+      `${bad}:5: column 16: 0x1: output to unknown port`,
+      '',
+    ]);
+    // Past fifty, the rest are counted.
+    const many = file('many.txt', Array.from({ length: 53 }, (_, i) => `priority=${i},actions=frob`).join('\n'));
+    const m = netloom(['flows', 'dump', '--flows', many]);
+    expect([m.status, m.stderr.split('\n')[0], m.stderr.trimEnd().split('\n').at(-1)]).toEqual([2, 'netloom: NETLOOM_FLOW_SYNTAX: 53 bad flows:', '… and 3 more']);
+  });
+
   it('refuses a --packet shorter than an Ethernet header', () => {
     const flows = file('drop.txt', 'actions=drop\n');
     const r = netloom(['flows', 'trace', '--flows', flows, '--packet', '0011']);
