@@ -293,7 +293,7 @@ export async function tracePath(topology: Topology, from: string, to: string, op
   net.recorder.close();
   // A named destination is that node, even when another tenant's host has the same address.
   const destination = net.nodes.has(to) ? to : receiverOf(net, dst)?.name;
-  return buildPath(collector.events, destination);
+  return buildPath(collector.events, destination, collector.arpDrops);
 }
 
 /** What an expectation asks, as summaries print it: known before the run (`netloom test` lists skipped ones). */

@@ -31,10 +31,17 @@ export interface PathResult {
 /** Collects the events of one trace id. */
 export class PathCollector implements TraceSink {
   readonly events: TraceEvent[] = [];
+  /** Drops of the ARP frames nodes sent on the way: the cause when the packet ends in ARP_FAILED. */
+  readonly arpDrops: TraceEvent[] = [];
   constructor(readonly trace: number) {}
   event(e: TraceEvent): void {
     if (e.trace === this.trace && e.packet !== 0) this.events.push(e);
+    else if (e.dir === 'drop' && isArp(e.bytes)) this.arpDrops.push(e);
   }
+}
+
+function isArp(bytes: Uint8Array | undefined): boolean {
+  return bytes !== undefined && bytes.length >= 14 && bytes[12] === 0x08 && bytes[13] === 0x06;
 }
 
 const DISPOSITIONS: Partial<Record<DropReason, Disposition>> = {
@@ -44,8 +51,12 @@ const DISPOSITIONS: Partial<Record<DropReason, Disposition>> = {
   LOOP: 'LOOP',
 };
 
-/** The path to `destination` (a node name) if it was delivered there, else to the last drop. */
-export function buildPath(events: readonly TraceEvent[], destination: string | undefined): PathResult {
+/**
+ * The path to `destination` (a node name) if it was delivered there, else to the last drop. A
+ * packet that ends in ARP_FAILED is given the real cause when its node's ARP requests were
+ * dropped on the way (a link down): the symptom is at the sender, the cause on the link.
+ */
+export function buildPath(events: readonly TraceEvent[], destination: string | undefined, arpDrops: readonly TraceEvent[] = []): PathResult {
   const byFrame = new Map<number, TraceEvent[]>();
   for (const e of events) {
     const list = byFrame.get(e.packet) ?? [];
@@ -107,12 +118,22 @@ export function buildPath(events: readonly TraceEvent[], destination: string | u
     return seen.has(key) ? true : (seen.add(key), false);
   });
   if (end.dir === 'deliver') return { disposition: loop ? 'LOOP' : 'DELIVERED', node: end.node, hops };
-  const reason = end.reason;
+  let reason = end.reason;
+  let detail = end.detail;
+  if (reason === 'ARP_FAILED') {
+    const since = events.find((e) => e.node === end.node)?.t ?? end.t;
+    const cause = [...arpDrops].reverse().find((d) => d.node === end.node && d.t >= since && d.t <= end.t);
+    if (cause?.reason !== undefined) {
+      reason = cause.reason;
+      detail = `${cause.detail ?? cause.reason}, so ${detail ?? 'ARP failed'}`;
+      hops.at(-1)?.actions.push(`its ARP requests dropped (${cause.reason}): ${cause.detail ?? ''}`);
+    }
+  }
   return {
     disposition: loop ? 'LOOP' : ((reason && DISPOSITIONS[reason]) ?? 'DROPPED'),
     node: end.node,
     ...(reason && { reason }),
-    ...(end.detail !== undefined && { detail: end.detail }),
+    ...(detail !== undefined && { detail }),
     hops,
   };
 }

@@ -24,6 +24,23 @@ describe('asserting forwarding paths', () => {
   });
 });
 
+describe('a path names the real cause, not its last symptom', () => {
+  it('a link down is the cause of the ARP that failed behind it', async () => {
+    const outage = loadTopologyFile(join(topologies, 'link-failure.yaml'));
+    await expect(outage).toDrop({ from: 'h1', to: 'h2', at: 4e9 }, { at: 'r1', reason: 'LINK_DOWN' });
+    const path = await tracePath(outage, 'h1', 'h2', { at: 4e9 });
+    expect([path.disposition, path.node, path.reason, path.detail]).toEqual(['DROPPED', 'r1', 'LINK_DOWN', 'link r1:eth1—r2:eth0 is down, so no ARP reply from 10.0.12.2 after 3 requests']);
+    expect(path.hops.at(-1)!.actions.at(-1)).toBe('its ARP requests dropped (LINK_DOWN): link r1:eth1—r2:eth0 is down');
+  });
+
+  it('an ARP nobody answers stays ARP_FAILED', async () => {
+    // The gateway's address is on the link, but no node has it: the requests go out and die unanswered.
+    const lan = loadTopologyFile(join(topologies, 'two-subnets.yaml'));
+    const path = await tracePath(lan, 'h1', '10.0.1.99', { at: 1e9 });
+    expect([path.disposition, path.reason]).toEqual(['DROPPED', 'ARP_FAILED']);
+  });
+});
+
 describe('tracePath refuses a probe the topology cannot send with a ProbeError naming what would do', () => {
   // vxlan.yaml: hosts h1, h2; switches s1, s2 with underlay addresses; router r1.
   const vxlan = loadTopologyFile(join(topologies, 'vxlan.yaml'));
