@@ -83,6 +83,8 @@ export class Player {
 
   /** A fresh network at time 0 (a new pcapng section), ready. */
   private begin(): void {
+    // A restart abandons the run before: its recorder must not stay bound to the feed's demands.
+    if (this.runNumber > 0) this.run.net.recorder.detach();
     this.runNumber++;
     this.run = startRun(this.topology, {
       ...(this.options.seed !== undefined && { seed: this.options.seed }),

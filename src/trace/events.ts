@@ -104,9 +104,12 @@ export class Recorder {
   }
 
   close(): void {
-    for (const s of this.sinks) {
-      s.close?.();
-      s.demand?.unbind(this);
-    }
+    for (const s of this.sinks) s.close?.();
+    this.detach();
+  }
+
+  /** Stops following its sinks' demands (the run ended, or was abandoned for a new one): a demand holds no old run. */
+  detach(): void {
+    for (const s of this.sinks) s.demand?.unbind(this);
   }
 }
