@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { startFeed, type Feed } from '../../src/feed/feed.js';
 import { loadTopologyFile } from '../../src/topology/load.js';
-import { nextState, probe as probeOf, ready, stepUntil as stepPageUntil, type Probe } from './viewer-driver.js';
+import { nextState, probe as probeOf, ready, stepUntil as stepPageUntil } from './viewer-driver.js';
+import type { ViewerProbe as Probe } from '../../src/feed/viewer/app/probe.js';
 
 const root = join(import.meta.dirname, '..', '..');
 

@@ -1,23 +1,13 @@
 /** Driving the viewer page from Node (puppeteer-core): what the browser tests and scripts/viewer-screenshots.ts share. */
 import type { Page } from 'puppeteer-core';
 
-/** What the page exposes as `window.__netloom` (src/feed/viewer/app/main.ts). */
-export interface Probe {
-  ready: boolean;
-  received: number;
-  missed: number;
-  state: string;
-  states: number;
-  now: number;
-  flights: number;
-  selected: number | undefined;
-}
+import type { ViewerProbe } from '../../src/feed/viewer/app/probe.js';
 
 interface PageWindow {
-  __netloom: Probe;
+  __netloom: ViewerProbe;
 }
 
-export const probe = (page: Page): Promise<Probe> => page.evaluate(() => ({ ...(globalThis as unknown as PageWindow).__netloom }));
+export const probe = (page: Page): Promise<ViewerProbe> => page.evaluate(() => ({ ...(globalThis as unknown as PageWindow).__netloom }));
 
 /** Waits until the page has said hello to the feed. */
 export async function ready(page: Page): Promise<void> {

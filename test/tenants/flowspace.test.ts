@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { encode, loadTopology, TopologyError } from '../../src/index.js';
+import { encode, loadTopology } from '../../src/index.js';
 import { build, type Built } from '../../src/topology/build.js';
 import { loadApps } from '../../src/topology/apps.js';
 import { verifyModelOf } from '../../src/topology/verify.js';
@@ -22,6 +22,7 @@ import { formatMatch } from '../../src/switch/ofctl.js';
 import { ofpErrorName } from '../../src/openflow/errors.js';
 import type { OfMessage } from '../../src/openflow/messages.js';
 import type { OfAction } from '../../src/openflow/actions.js';
+import { problems } from './problems.js';
 
 const root = join(import.meta.dirname, '../..');
 const FLOWSPACE = `
@@ -35,15 +36,6 @@ const topologyText = () =>
     .replace('c-blue: { kind: controller, app: learning }', 'c-blue: { kind: controller, app: ./fixtures/quiet-app.ts }')
     .replace('    addresses: 10.0.0.0/24\n    switches:\n      left: { switch: s1, ports: [b1, core] }', `    addresses: 10.0.0.0/24${FLOWSPACE}\n    switches:\n      left: { switch: s1, ports: [b1, core] }`);
 
-function problems(text: string): string[] {
-  try {
-    loadTopology(text, 'bad.yaml');
-  } catch (e) {
-    if (e instanceof TopologyError) return e.message.split('\n');
-    throw e;
-  }
-  return [];
-}
 
 describe('flowspace entries per virtual switch', () => {
   it('load with the switches they hold on, and name a switch the tenant lacks, or one named twice, at its place', () => {

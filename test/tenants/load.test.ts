@@ -1,9 +1,10 @@
 /** Tenant declarations in topology files: what loads, and every mistake at its place. */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { loadTopology, TopologyError } from '../../src/index.js';
+import { loadTopology } from '../../src/index.js';
 import { loadTopologyFile } from '../../src/topology/load.js';
 import { wallClockPeers } from '../../src/topology/run.js';
+import { problems } from './problems.js';
 
 const BASE = (tenants: string, extraNodes = '') => `name: t
 nodes:
@@ -24,15 +25,6 @@ const GOOD = `  blue: { controller: c-blue, addresses: 10.0.0.0/24, switches: { 
   red: { controller: c-red, addresses: 10.0.0.0/24, switches: { vs1: { switch: s1, ports: [p2, up] } } }
 `;
 
-function problems(text: string): string[] {
-  try {
-    loadTopology(text, 'bad.yaml');
-  } catch (e) {
-    if (e instanceof TopologyError) return e.message.split('\n');
-    throw e;
-  }
-  return [];
-}
 
 describe('tenants in a topology file', () => {
   it('loads tenants with ids in file order; hosts of different tenants may share addresses, and core ports are shared', () => {

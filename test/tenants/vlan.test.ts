@@ -9,26 +9,18 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { decode, encode, loadTopology, loadTopologyFile, MemorySink, PcapngWriter, readCapture, replayWitness, runTopology, TopologyError, verifyIsolation } from '../../src/index.js';
+import { decode, encode, loadTopology, loadTopologyFile, MemorySink, PcapngWriter, readCapture, replayWitness, runTopology, verifyIsolation } from '../../src/index.js';
 import { build, type Built } from '../../src/topology/build.js';
 import type { ControllerNode } from '../../src/controller/node.js';
 import type { SwitchNode } from '../../src/switch/node.js';
 import { platformFlows, physicalActions, WHOLE_FLOWSPACE, type PortMap, type TenantSpace } from '../../src/tenants/compile.js';
 import { formatActions, parseFlow } from '../../src/switch/ofctl.js';
+import { problems } from './problems.js';
 
 const root = join(import.meta.dirname, '../..');
 const FILE = join(root, 'topologies', 'tenants-vlan-trunk.yaml');
 const TEXT = readFileSync(FILE, 'utf8');
 
-function problems(text: string): string[] {
-  try {
-    loadTopology(text, 'bad.yaml');
-  } catch (e) {
-    if (e instanceof TopologyError) return e.message.split('\n');
-    throw e;
-  }
-  return [];
-}
 
 describe('hosts bound by VLAN', () => {
   it('compile to a table 0 that takes only the tenant VLAN on the trunk and pops it, and outputs that tag it again', () => {

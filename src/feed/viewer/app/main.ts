@@ -13,24 +13,13 @@ import { formatTime } from './format.js';
 import { svg, TENANT_COLOURS, TopologyGraph } from './graph.js';
 import { EventStore, type Flight } from './store.js';
 import { Timeline } from './timeline.js';
+import type { ViewerProbe } from './probe.js';
 
 /** Rows the event log keeps in the page. */
 const LOG_ROWS = 300;
 /** How long (real ms) a drop stays marked. */
 const DROP_MARK_MS = 1500;
 
-/** What the browser tests read (the page is the same without them). */
-interface ViewerProbe {
-  ready: boolean;
-  received: number;
-  missed: number;
-  state: string;
-  /** State messages received and drawn: a test waits for the one a control message brings, then reads the page. */
-  states: number;
-  now: number;
-  flights: number;
-  selected: number | undefined;
-}
 declare global {
   interface Window {
     __netloom: ViewerProbe;
