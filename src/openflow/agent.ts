@@ -98,7 +98,7 @@ const UNKNOWN_COUNTER = 0xffffffffffffffffn;
 /** Replies are split to stay below the 16-bit message length. */
 const MAX_REPLY_BODY = 0xffff - 16;
 /** Async message reasons a master or equal controller gets by default (OpenFlow 1.3.5 §7.3.10): packet-in no_match and action, every port status, flow removed by idle, hard, delete. */
-const DEFAULT_ASYNC = { packetInMaster: 0b011, packetInSlave: 0, portStatusMaster: 0b111, portStatusSlave: 0b111, flowRemovedMaster: 0b1111, flowRemovedSlave: 0 };
+export const DEFAULT_ASYNC = { packetInMaster: 0b011, packetInSlave: 0, portStatusMaster: 0b111, portStatusSlave: 0b111, flowRemovedMaster: 0b1111, flowRemovedSlave: 0 };
 
 /** One controller connection's state. */
 export class Connection {

@@ -25,11 +25,11 @@ import { GROUP_TYPES, Match, OFPG_ALL, type Action, type Group, type Rule } from
 import { usesGroup } from '../switch/pipeline.js';
 import { FLOW_WORDS, W } from '../switch/fields.js';
 import { OFPP_CONTROLLER } from '../switch/ofctl.js';
-import type { OpenFlowDatapath } from '../openflow/agent.js';
+import { DEFAULT_ASYNC, type OpenFlowDatapath } from '../openflow/agent.js';
 import { actionsToInstructions, bucketsToOfp, matchToOxm, portFromOfp } from '../openflow/flows.js';
 import { OFPBRC, OFPET, OFPFMFC, OFPGMFC, OpenFlowError, ofpErrorName, type OfpErrorCode } from '../openflow/errors.js';
 import { TokenBucket } from '../sim/token-bucket.js';
-import { OFPGC, OFPP, OFPPR, type MessageOf } from '../openflow/messages.js';
+import { OFPGC, OFPP, OFPPR, OFPRR, type MessageOf } from '../openflow/messages.js';
 import type { MultipartReplyBody, MultipartRequestBody } from '../openflow/multipart.js';
 import type { AppFactory, PacketInEvent } from '../controller/controller.js';
 import type { Datapath } from '../controller/datapath.js';
@@ -111,7 +111,11 @@ const NO_COOKIE = 0xffffffffffffffffn;
 const REMOVED = ['idle_timeout', 'hard_timeout', 'delete', 'group_delete'] as const;
 const ALL_ONES = 0xffffffffffffffffn;
 
-/** A tenant rule as installed: its physical cookie and what it became on each member it is installed on. */
+/**
+ * A tenant rule as placed: its physical cookie and what it became on each member, installed there
+ * or, on a member not connected yet, to be installed when it connects (and counted against the
+ * tenant's quota there already, so that connecting can never find the quota exceeded).
+ */
 interface Compiled {
   cookie: bigint;
   actionsText: string;
@@ -149,7 +153,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
   readonly byCookie = new Map<bigint, Rule>();
   /** Rules of the tenant's table added, changed or removed since they were last compiled. */
   private readonly dirty = new Set<Rule>();
-  /** Physical rules installed, by member: what quotas count. */
+  /** Physical rules placed, by member: what quotas count. */
   private readonly installedOn = new Map<SwitchNode, number>();
   /** The tenant's groups as installed, by its group id; and those added, changed or deleted since. */
   private readonly groups = new Map<number, InstalledGroup>();
@@ -287,8 +291,22 @@ export class VirtualSwitch implements OpenFlowDatapath {
     return replies.flat();
   }
 
-  /** A member (re)connected with an empty table: nothing of this tenant is installed there any more; every rule is to install again. */
-  memberCleared(sw: SwitchNode): void {
+  /**
+   * A member (re)connected with an empty table: everything of this tenant goes on it again. A rule
+   * it has no room for now (an idle timeout took its copy there, and the tenant filled its quota
+   * since) leaves the tenant's table, counted, and its controller hears of it as of a deleted flow;
+   * the other rules, and the other tenants, are not held up by it.
+   */
+  reinstall(sw: SwitchNode): void {
+    this.memberCleared(sw);
+    this.flowsChanged((rule, e) => {
+      this.refused(e.ofp);
+      this.listener?.flowRemoved(rule, 'delete');
+    });
+  }
+
+  /** Nothing of this tenant is installed on a member any more; every rule and group is to install again. */
+  private memberCleared(sw: SwitchNode): void {
     for (const [rule, c] of this.compiled) {
       this.count(sw, -(c.installed.get(sw)?.length ?? 0));
       c.installed.delete(sw);
@@ -303,9 +321,10 @@ export class VirtualSwitch implements OpenFlowDatapath {
   /**
    * The tenant's table changed (or a member connected): compile what changed onto every connected
    * member, withdraw what is gone. Groups are installed before the rules that may use them, and
-   * deleted after the rules that used them are withdrawn.
+   * deleted after the rules that used them are withdrawn. A rule refused throws (the FLOW_MOD's
+   * answer), or is handed to `onRefused` and the rest go on.
    */
-  flowsChanged(): void {
+  flowsChanged(onRefused?: (rule: Rule, e: OpenFlowError) => void): void {
     const groups = [...this.dirtyGroups];
     this.dirtyGroups.clear();
     const present = groups.filter((id) => this.bridge.pipeline.group(id) !== undefined);
@@ -324,6 +343,10 @@ export class VirtualSwitch implements OpenFlowDatapath {
       try {
         this.recompile(rule);
       } catch (e) {
+        if (onRefused !== undefined && e instanceof OpenFlowError) {
+          onRefused(rule, e);
+          continue;
+        }
         // The refused rule is answered; the rest are still to do.
         for (const r of changed.slice(i + 1)) this.dirty.add(r);
         for (const g of groups) if (!present.includes(g)) this.dirtyGroups.add(g);
@@ -400,7 +423,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
     const c: Compiled = current ? old : { cookie: (BigInt(this.tenant.id) << 56n) | this.tenant.nextRule++, actionsText: rule.actionsText, installed: new Map() };
     const pending = new Map<SwitchNode, Rule[]>();
     for (const m of this.members) {
-      if (c.installed.has(m.physical) || this.platform.datapathOf(m.physical) === undefined) continue;
+      if (c.installed.has(m.physical)) continue;
       try {
         pending.set(m.physical, this.expand(m, rule, c.cookie, current ? 0 : (old?.installed.get(m.physical)?.length ?? 0)));
       } catch (e) {
@@ -419,12 +442,14 @@ export class VirtualSwitch implements OpenFlowDatapath {
       this.byCookie.delete(old.cookie);
     }
     for (const [sw, rules] of pending) {
-      const dp = this.platform.datapathOf(sw)!;
-      for (const p of rules) {
-        dp.flowMod({
-          tableId: p.table, priority: p.priority, cookie: c.cookie, idleTimeout: p.idleTimeout, hardTimeout: p.hardTimeout, flags: 1,
-          match: matchToOxm(p.match), instructions: actionsToInstructions(p.actions, p.match),
-        });
+      const dp = this.platform.datapathOf(sw);
+      if (dp !== undefined) {
+        for (const p of rules) {
+          dp.flowMod({
+            tableId: p.table, priority: p.priority, cookie: c.cookie, idleTimeout: p.idleTimeout, hardTimeout: p.hardTimeout, flags: 1,
+            match: matchToOxm(p.match), instructions: actionsToInstructions(p.actions, p.match),
+          });
+        }
       }
       c.installed.set(sw, rules);
       this.count(sw, rules.length);
@@ -454,7 +479,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
     this.compiled.delete(rule);
   }
 
-  /** Physical rules this virtual switch has installed on a switch (all switches when none is named). */
+  /** Physical rules this virtual switch has placed on a switch (all switches when none is named). */
   installed(sw?: SwitchNode): number {
     if (sw !== undefined) return this.installedOn.get(sw) ?? 0;
     let n = 0;
@@ -486,7 +511,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
     if (rule === undefined) return;
     const c = this.compiled.get(rule)!;
     this.withdraw(c, sw);
-    if (REMOVED[reason] === 'idle_timeout' && c.installed.size > 0) return;
+    if (REMOVED[reason] === 'idle_timeout' && [...c.installed.keys()].some((m) => this.platform.datapathOf(m) !== undefined)) return;
     this.withdraw(c);
     this.compiled.delete(rule);
     this.byCookie.delete(cookie);
@@ -693,6 +718,9 @@ export class Platform {
     const sw = this.byDatapathId.get(dp.id);
     if (sw === undefined) return;
     this.datapaths.set(sw, dp);
+    // FLOW_REMOVED for timeouts only: its own deletes (this clearing above all, of a switch that kept
+    // the tenants' rules while it was away) must not come back as the tenants' rules going.
+    dp.send({ type: 'set_async', xid: 0, ...DEFAULT_ASYNC, flowRemovedMaster: (1 << OFPRR.IDLE_TIMEOUT) | (1 << OFPRR.HARD_TIMEOUT) });
     // What the switch held before is no tenant's: clear it, as controllers do on connecting.
     dp.deleteFlows();
     dp.send({ type: 'group_mod', xid: 0, command: OFPGC.DELETE, groupType: 0, groupId: OFPG_ALL, buckets: [] });
@@ -709,10 +737,7 @@ export class Platform {
       const m = v.member(sw)!;
       for (const flow of bigSwitchFlows(v.space, m.core, m.tunnels, queue(v).queue)) dp.addFlow(flow);
     }
-    for (const v of here) {
-      v.memberCleared(sw);
-      v.flowsChanged();
-    }
+    for (const v of here) v.reinstall(sw);
   }
 
   private portStatus(dp: Datapath, ev: MessageOf<'port_status'>): void {

@@ -165,7 +165,7 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
       return runs.has(a![0]) && runs.has(b![0]) ? [{ a: physicalPort(...a!), b: physicalPort(...b!) }] : [];
     }),
   );
-  const node = net.add(new ControllerNode(net, { kind: 'controller', name: PLATFORM_NODE, app: 'platform', options: {}, latency: topology.platformLatency ?? 1e6, schedule: [] }, platform.app));
+  const node = net.add(new ControllerNode(net, { kind: 'controller', name: PLATFORM_NODE, app: 'platform', options: {}, ...(topology.platform ?? { latency: 1e6, schedule: [] }) }, platform.app));
   for (const name of runs) node.manage(agents.get(name)!);
   for (const vs of platform.virtualSwitches) control(net, new SwitchAgent(vs), topology.tenants![vs.tenant.id - 1]!.controller, connectsOut);
   net.recorder.annotate(tenantLabeler(tenantPorts(topology, far)));

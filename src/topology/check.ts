@@ -151,7 +151,7 @@ export class Checker {
       links: links.map((link) => buildLink(link!, defaults.link)),
       traffic: traffic.map((t) => t!),
       expect: expect.map((e) => e!),
-      ...(tenants !== undefined && { tenants, platformLatency: platform?.latency ?? 1e6 }),
+      ...(tenants !== undefined && { tenants, platform: platform ?? { latency: 1e6, schedule: [] } }),
     };
   }
 

@@ -379,8 +379,13 @@ export const tenantSchema = z.strictObject({
     .meta({ description: "Limits on the tenant's use of the switches" }),
 });
 
+const controlSchedule = z.array(z.strictObject({ at: duration, state: z.enum(['down', 'up']) })).prefault([]);
+
 export const platformSchema = z.strictObject({
   latency: duration.prefault('1ms').meta({ description: 'One-way latency of the control channels between the platform and the switches it runs (default 1ms)' }),
+  schedule: controlSchedule.meta({
+    description: "Its control channels to the switches failing and coming back: [{ at: 5s, state: down }, …]; the switches keep their flows meanwhile (fail secure), and on reconnecting each is cleared and given every tenant's rules again",
+  }),
 });
 
 export const controllerSchema = z.strictObject({
@@ -388,10 +393,7 @@ export const controllerSchema = z.strictObject({
   app: z.string().min(1).meta({ description: 'A built-in app (learning, proactive, firewall) or the path of a module exporting an app factory (default or app)' }),
   options: z.record(z.string(), z.unknown()).prefault({}).meta({ description: "Options passed to the app, e.g. { idleTimeout: 10 } for learning" }),
   latency: duration.prefault('1ms').meta({ description: 'One-way latency of its control channels (default 1ms)' }),
-  schedule: z
-    .array(z.strictObject({ at: duration, state: z.enum(['down', 'up']) }))
-    .prefault([])
-    .meta({ description: 'Controller failures and restarts: [{ at: 5s, state: down }, …]' }),
+  schedule: controlSchedule.meta({ description: 'Controller failures and restarts: [{ at: 5s, state: down }, …]' }),
 });
 
 export const nodeSchema = z.discriminatedUnion('kind', [hostSchema, routerSchema, switchSchema, controllerSchema]);

@@ -15,8 +15,15 @@ export interface Topology {
   expect: Expectation[];
   /** The network virtualization platform's tenants, when the file declares any. */
   tenants?: TenantSpec[];
-  /** One-way latency of the platform's control channels to the switches it runs, ns. */
-  platformLatency?: number;
+  /** The platform's control channels to the switches it runs (when the file declares tenants). */
+  platform?: PlatformSpec;
+}
+
+export interface PlatformSpec {
+  /** One-way latency, ns. */
+  latency: number;
+  /** Their failures and recoveries, in time order. */
+  schedule: ControllerSpec['schedule'];
 }
 
 /** A tenant: its id (1-255, in file order), controller, IPv4 space and virtual switches. */

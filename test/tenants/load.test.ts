@@ -33,7 +33,7 @@ describe('tenants in a topology file', () => {
       { name: 'blue', id: 1, controller: { node: 'c-blue' }, prefix: '10.0.0.0', prefixLength: 24, switches: [{ name: 'vs1', ports: [{ switch: 's1', port: 'p1' }, { switch: 's1', port: 'up' }] }] },
       { name: 'red', id: 2, controller: { node: 'c-red' }, prefix: '10.0.0.0', prefixLength: 24, switches: [{ name: 'vs1', ports: [{ switch: 's1', port: 'p2' }, { switch: 's1', port: 'up' }] }] },
     ]);
-    expect(t.platformLatency).toBe(1e6);
+    expect(t.platform).toEqual({ latency: 1e6, schedule: [] });
   });
 
   it('takes a controller outside netloom as tcp:HOST:PORT, and says what a bad one should look like', () => {
