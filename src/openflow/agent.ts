@@ -20,7 +20,7 @@ import { GROUP_TYPES, Match, OFPG_MAX } from '../switch/flow.js';
 import { GroupError } from '../switch/group.js';
 import { OFPBAC, OFPBRC, OFPET, OFPFMFC, OFPGMFC, OFPHFC, OFPMMFC, OFPPMFC, OFPQOFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import {
-  OFPCR_ROLE, OFPFC, OFPFF, OFPGC, OFPG_ALL, OFPG_ANY, OFPP, OFPPR, OFPRR, OFPTT_ALL, OFP_NO_BUFFER, OFP_VERSION, decodeMessage, encodeMessage, errorFor,
+  OFPCR_ROLE, OFPFC, OFPFF, OFPGC, OFPG_ALL, OFPG_ANY, OFPP, OFPPR, OFPPS, OFPRR, OFPTT_ALL, OFP_NO_BUFFER, OFP_VERSION, decodeMessage, encodeMessage, errorFor,
   type MessageOf, type OfMessage,
 } from './messages.js';
 import { MessageFramer } from './framing.js';
@@ -80,9 +80,6 @@ export const MISS_SEND_LEN = { controller: 128, service: 0 } as const;
 const N_TABLES = 254;
 /** OFPC_*: FLOW_STATS, TABLE_STATS, PORT_STATS, GROUP_STATS, QUEUE_STATS, as Open vSwitch 3.1 reports. */
 const CAPABILITIES = 0x4f;
-/** OFPPS_LIVE and OFPPS_LINK_DOWN. */
-const OFPPS_LIVE = 4;
-const OFPPS_LINK_DOWN = 1;
 /**
  * What the group table can do: OVS 3.1's types (all four), capabilities (select weights, select
  * liveness, chaining) and max_groups, with the actions netloom's buckets run — output, group,
@@ -757,7 +754,7 @@ function overlaps(existing: readonly Rule[], rule: Rule): boolean {
 
 function ofPort(p: SwitchPortInfo): OfPort {
   return {
-    portNo: portToOfp(p.number), hwAddr: p.mac, name: p.name.slice(0, 15), config: p.config, state: (p.linkDown ? OFPPS_LINK_DOWN : 0) | (p.live ? OFPPS_LIVE : 0),
+    portNo: portToOfp(p.number), hwAddr: p.mac, name: p.name.slice(0, 15), config: p.config, state: (p.linkDown ? OFPPS.LINK_DOWN : 0) | (p.live ? OFPPS.LIVE : 0),
     curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0,
   };
 }

@@ -42,6 +42,8 @@ export const OFPFF = { SEND_FLOW_REM: 1, CHECK_OVERLAP: 2, RESET_COUNTS: 4, NO_P
 export const OFPR = { NO_MATCH: 0, ACTION: 1, INVALID_TTL: 2 } as const;
 export const OFPRR = { IDLE_TIMEOUT: 0, HARD_TIMEOUT: 1, DELETE: 2, GROUP_DELETE: 3 } as const;
 export const OFPPR = { ADD: 0, DELETE: 1, MODIFY: 2 } as const;
+/** A port's state bits (ofp_port_state). */
+export const OFPPS = { LINK_DOWN: 1, BLOCKED: 2, LIVE: 4 } as const;
 export const OFPGC = { ADD: 0, MODIFY: 1, DELETE: 2 } as const;
 export const OFPGT = { ALL: 0, SELECT: 1, INDIRECT: 2, FF: 3 } as const;
 export const OFPMC = { ADD: 0, MODIFY: 1, DELETE: 2 } as const;

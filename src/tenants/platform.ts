@@ -18,7 +18,7 @@
  * GROUP_STATS answer from there, counters fetched from the members), and each is installed on
  * every member as physical groups of ids no other tenant can have (compile.ts physicalGroupId).
  */
-import type { SwitchEvents, SwitchNode, SwitchPortInfo } from '../switch/node.js';
+import { OFPPC, type SwitchEvents, type SwitchNode, type SwitchPortInfo } from '../switch/node.js';
 import { Bridge } from '../switch/bridge.js';
 import { SwitchPacket } from '../switch/packet.js';
 import { GROUP_TYPES, Match, OFPG_ALL, type Action, type Group, type Rule } from '../switch/flow.js';
@@ -29,13 +29,14 @@ import { DEFAULT_ASYNC, type OpenFlowDatapath } from '../openflow/agent.js';
 import { actionsToInstructions, bucketsToOfp, matchToOxm, portFromOfp } from '../openflow/flows.js';
 import { OFPBRC, OFPET, OFPFMFC, OFPGMFC, OpenFlowError, ofpErrorName, type OfpErrorCode } from '../openflow/errors.js';
 import { TokenBucket } from '../sim/token-bucket.js';
-import { OFPGC, OFPP, OFPPR, OFPRR, type MessageOf } from '../openflow/messages.js';
+import { OFPGC, OFPP, OFPPR, OFPPS, OFPRR, type MessageOf } from '../openflow/messages.js';
+import type { OfPort } from '../openflow/structs.js';
 import type { MultipartReplyBody, MultipartRequestBody } from '../openflow/multipart.js';
 import type { AppFactory, PacketInEvent } from '../controller/controller.js';
 import type { Datapath } from '../controller/datapath.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
 import { ETH_LLDP, isLldp, tagLldp, untagLldp } from './lldp.js';
-import { MAX_TENANT_GROUP, WHOLE_FLOWSPACE, type MemberTunnel, bigSwitchFlows, checkRewrites, compileGroup, compileRule, physicalGroupId, tenantGroupOf, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
+import { MAX_TENANT_GROUP, WHOLE_FLOWSPACE, type MemberTunnel, type Tunnel, bigSwitchFlows, checkRewrites, compileGroup, compileRule, physicalGroupId, tenantGroupOf, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
 
 /** What the platform needs to know of a tenant. */
 export interface PlatformTenant {
@@ -128,6 +129,11 @@ interface InstalledGroup {
   on: Set<SwitchNode>;
 }
 
+/** How a big switch's member reaches a port on another member: that port's VLAN, and the port here on a shortest path to `to` over the links up. */
+interface RemoteTunnel extends Tunnel {
+  to: SwitchNode;
+}
+
 /** One physical switch a virtual switch is carved from: its ports there, and the way to the others. */
 export interface Member {
   physical: SwitchNode;
@@ -137,6 +143,8 @@ export interface Member {
   /** A big switch's tunnels through this member (bigSwitchFlows), and its ports to the other members. */
   tunnels: MemberTunnel[];
   core: number[];
+  /** Its tunnels to ports on other members (the same objects as in `tunnels` and `portMap.remote`: a reroute changes their `via`). */
+  remote: RemoteTunnel[];
 }
 
 /** A tenant's virtual switch: the OpenFlow datapath its controller sees. */
@@ -479,6 +487,50 @@ export class VirtualSwitch implements OpenFlowDatapath {
     this.compiled.delete(rule);
   }
 
+  /** The platform's table-0 flows that carry this big switch's packets through a member (none for a one-to-one virtual switch). */
+  coreFlows(m: Member): string[] {
+    return bigSwitchFlows(this.space, m.core, m.tunnels, this.tenant.queued === true ? this.tenant.id : undefined);
+  }
+
+  /**
+   * The links between the platform's switches changed (one went down or came back up): each
+   * member's tunnels take a shortest path over the links up (OpenVirteX's path recovery), and
+   * where one changed, the member's transit flows and the tenant's rules and groups that send into
+   * it are changed in place (MODIFY: counters kept). A port no path reaches any more keeps its old
+   * way, and its packets stop where that way is broken.
+   */
+  reroute(links: readonly SwitchLink[]): void {
+    const switches = this.members.map((m) => m.physical);
+    const inside = links.filter((l) => switches.includes(l.a.switch) && switches.includes(l.b.switch));
+    for (const m of this.members) {
+      const next = nextHops(m.physical, inside);
+      let changed = false;
+      for (const t of m.remote) {
+        const via = next.get(t.to);
+        if (via === undefined || via === t.via) continue;
+        t.via = via;
+        changed = true;
+      }
+      // A member not connected gets everything, on the new ways, when it connects.
+      const dp = this.platform.datapathOf(m.physical);
+      if (changed && dp !== undefined) this.rerouted(m, dp);
+    }
+  }
+
+  private rerouted(m: Member, dp: Datapath): void {
+    // Same matches, new outputs: an ADD replaces each transit flow in place.
+    for (const flow of this.coreFlows(m)) dp.addFlow(flow);
+    for (const [rule, c] of this.compiled) {
+      if (!c.installed.has(m.physical)) continue;
+      const rules = compileRule(this.space, m.portMap, rule, c.cookie, this.write);
+      for (const p of rules) dp.flowMod({ command: 'modify_strict', tableId: p.table, priority: p.priority, match: matchToOxm(p.match), instructions: actionsToInstructions(p.actions, p.match) });
+      c.installed.set(m.physical, rules);
+    }
+    for (const g of this.groups.values()) {
+      if (g.on.has(m.physical)) for (const physical of compileGroup(this.space, m.portMap, g.group, this.write)) sendGroup(dp, OFPGC.MODIFY, physical);
+    }
+  }
+
   /** Physical rules this virtual switch has placed on a switch (all switches when none is named). */
   installed(sw?: SwitchNode): number {
     if (sw !== undefined) return this.installedOn.get(sw) ?? 0;
@@ -610,6 +662,11 @@ function sendGroup(dp: Datapath, command: number, g: Group): void {
   dp.send({ type: 'group_mod', xid: 0, command, groupType: GROUP_TYPES.indexOf(g.type), groupId: g.id, buckets: bucketsToOfp(g.buckets) });
 }
 
+/** A port that carries traffic: it has carrier and is not set down. */
+function portUp(p: OfPort): boolean {
+  return (p.state & OFPPS.LINK_DOWN) === 0 && (p.config & OFPPC.PORT_DOWN) === 0;
+}
+
 /** OVS's vlan_tci bit that says a tag is present. */
 const VLAN_PRESENT = 0x1000;
 
@@ -626,6 +683,8 @@ export class Platform {
   /** LLDP from a link that names no tenant with a port there: a host's, or forged. */
   unclaimedLldp = 0;
   private readonly links: readonly SwitchLink[];
+  /** Ends of those links that are down (no carrier, or set down), as the switches' port states say. */
+  private readonly downPorts = new Map<SwitchNode, Set<number>>();
 
   constructor(tenants: readonly PlatformTenant[], links: readonly SwitchLink[] = []) {
     this.links = links;
@@ -650,7 +709,7 @@ export class Platform {
       const toVirtual = new Map<number, number>();
       const edges = new Set<number>();
       const vlans = new Map<number, number>();
-      const remote = new Map<number, { vid: number; via: number }>();
+      const remote = new Map<number, RemoteTunnel>();
       const tunnels: Member['tunnels'] = [];
       const next = big ? nextHops(sw, inside) : new Map<SwitchNode, number>();
       ports.forEach((p, i) => {
@@ -661,12 +720,13 @@ export class Platform {
           if (p.vlan !== undefined) vlans.set(p.physical, p.vlan);
           if (big) tunnels.push({ vid: vids[i]!, port: p.physical, ...(p.vlan !== undefined && { tag: p.vlan }) });
         } else {
-          remote.set(i + 1, { vid: vids[i]!, via: next.get(p.switch)! });
-          tunnels.push({ vid: vids[i]!, via: next.get(p.switch)! });
+          const far = { vid: vids[i]!, via: next.get(p.switch)!, to: p.switch };
+          remote.set(i + 1, far);
+          tunnels.push(far);
         }
       });
       const core = inside.flatMap((l) => (l.a.switch === sw ? [l.a.physical] : l.b.switch === sw ? [l.b.physical] : []));
-      return { physical: sw, portMap: { toPhysical, edges, ...(vlans.size > 0 && { vids: vlans }), ...(big && { remote }) }, toVirtual, tunnels, core };
+      return { physical: sw, portMap: { toPhysical, edges, ...(vlans.size > 0 && { vids: vlans }), ...(big && { remote }) }, toVirtual, tunnels, core, remote: [...remote.values()] };
     });
   }
 
@@ -717,6 +777,11 @@ export class Platform {
   private connected(dp: Datapath): void {
     const sw = this.byDatapathId.get(dp.id);
     if (sw === undefined) return;
+    // Its links as its ports are now (a reroute this causes reaches the other switches; this one is set up below on the ways it gives).
+    for (const p of dp.ports.values()) {
+      const physical = portFromOfp(p.portNo);
+      if (physical !== undefined) this.linkEnd(sw, physical, portUp(p));
+    }
     this.datapaths.set(sw, dp);
     // FLOW_REMOVED for timeouts only: its own deletes (this clearing above all, of a switch that kept
     // the tenants' rules while it was away) must not come back as the tenants' rules going.
@@ -733,21 +798,32 @@ export class Platform {
     for (const l of this.links) {
       for (const end of [l.a, l.b]) if (end.switch === sw) dp.addFlow(`table=0,priority=400,in_port=${end.physical},dl_type=0x${ETH_LLDP.toString(16)},actions=CONTROLLER:65535`);
     }
-    for (const v of writers) {
-      const m = v.member(sw)!;
-      for (const flow of bigSwitchFlows(v.space, m.core, m.tunnels, queue(v).queue)) dp.addFlow(flow);
-    }
+    for (const v of writers) for (const flow of v.coreFlows(v.member(sw)!)) dp.addFlow(flow);
     for (const v of here) v.reinstall(sw);
   }
 
   private portStatus(dp: Datapath, ev: MessageOf<'port_status'>): void {
     const sw = this.byDatapathId.get(dp.id);
     const physical = portFromOfp(ev.port.portNo);
-    if (sw === undefined || physical === undefined || ev.reason !== OFPPR.MODIFY) return;
+    if (sw === undefined || physical === undefined) return;
+    this.linkEnd(sw, physical, ev.reason !== OFPPR.DELETE && portUp(ev.port));
+    if (ev.reason !== OFPPR.MODIFY) return;
     for (const v of this.virtualSwitches) {
       const port = v.virtualPort(sw, physical);
       if (port !== undefined) v.listener?.portStatus(v.portInfo()[port - 1]!);
     }
+  }
+
+  /** A port of a switch it runs is up or down: if it ends a link between its switches and that changes, big switches take other ways. */
+  private linkEnd(sw: SwitchNode, physical: number, up: boolean): void {
+    if (!this.links.some((l) => [l.a, l.b].some((e) => e.switch === sw && e.physical === physical))) return;
+    const down = this.downPorts.get(sw) ?? new Set<number>();
+    if (up !== down.has(physical)) return;
+    if (up) down.delete(physical);
+    else down.add(physical);
+    this.downPorts.set(sw, down);
+    const live = this.links.filter((l) => ![l.a, l.b].some((e) => this.downPorts.get(e.switch)?.has(e.physical) === true));
+    for (const v of this.virtualSwitches) if (v.members.length > 1) v.reroute(live);
   }
 }
 

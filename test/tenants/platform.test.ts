@@ -190,6 +190,30 @@ traffic:
     expect([...seen('b3:eth0')].every((x) => /^(arp|ipv4) 10\.0\.0\.\d > 10\.0\.0\.\d$/.test(x))).toBe(true);
   });
 
+  it('reroutes a big switch around a failed core link and back, changing its rules in place, unseen by its tenant', async () => {
+    const built = build(lesson('tenants-big-switch-failover'));
+    const s1 = built.net.nodes.get('s1') as import('../../src/switch/node.js').SwitchNode;
+    const blue = (built.net.nodes.get('c-blue') as ControllerNode).controller.datapaths;
+    const portEvents: string[] = [];
+    // blue's rule on s1 that sends to b3 (its virtual port 3, on s3): its output and its packets so far.
+    const toB3 = () => {
+      const rule = s1.bridge.pipeline.allRules().find((r) => r.cookie >> 56n === 1n && r.matchText.includes('dl_dst=') && r.actionsText.includes('mod_vlan_vid:3'));
+      return rule && `${rule.actionsText.match(/output:\d+/)![0]} ${rule.packets}`;
+    };
+    await built.net.run(1.95e9);
+    for (const dp of blue.values()) dp.ports.forEach((p) => portEvents.push(`${p.name} ${p.state}`));
+    // s1's ports: 1 b1, 2 s2, 3 s3. Before the failure b1 → b3 goes straight to s3; nine echo requests so far.
+    expect(toB3()).toBe('output:3 9');
+    await built.net.run(3e9);
+    // Across s2 now, the same rule (MODIFY_STRICT kept its counters): five more.
+    expect(toB3()).toBe('output:2 14');
+    await built.net.run(6e9);
+    expect(toB3()).toBe('output:3 29');
+    // blue's switch kept its three ports, all up, and blue heard of no change.
+    expect([...blue.values()].flatMap((dp) => [...dp.ports.values()].map((p) => `${p.name} ${p.state}`))).toEqual(portEvents);
+    expect(portEvents).toEqual(['s1:b1 4', 's2:b2 4', 's3:b3 4']);
+  });
+
   it("drops a host's VLAN-tagged frame at the door: no tag of a host's passes for a big switch's", async () => {
     const built = build(lesson('tenants-big-switch'));
     await built.net.run(2e9);

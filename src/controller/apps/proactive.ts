@@ -10,7 +10,7 @@
  * datapath id and port); a link going down recomputes them all.
  */
 import type { OfAction } from '../../openflow/actions.js';
-import { OFPP, OFPPR } from '../../openflow/messages.js';
+import { OFPP, OFPPR, OFPPS } from '../../openflow/messages.js';
 import type { Datapath } from '../datapath.js';
 import type { AppFactory } from '../controller.js';
 
@@ -20,8 +20,6 @@ const LLDP_MULTICAST = [0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e];
 const PATH_PRIORITY = 10;
 /** The cookie of path flows, so a reroute deletes them and nothing else. */
 const PATH_COOKIE = 0x70617468n;
-/** OFPPS_LINK_DOWN. */
-const LINK_DOWN = 1;
 
 interface Host {
   mac: bigint;
@@ -145,7 +143,7 @@ export const proactive: AppFactory = ({ controller }) => {
       for (const [k, far] of links) if (far.dpid === dp.id || k.startsWith(`${dp.id}:`)) links.delete(k);
     },
     portStatus(dp, ev) {
-      const down = ev.reason === OFPPR.DELETE || (ev.port.state & LINK_DOWN) !== 0;
+      const down = ev.reason === OFPPR.DELETE || (ev.port.state & OFPPS.LINK_DOWN) !== 0;
       const k = key(dp.id, ev.port.portNo);
       const far = links.get(k);
       if (down && far !== undefined) {
