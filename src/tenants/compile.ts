@@ -327,8 +327,8 @@ export function physicalActions(s: TenantSpace, ports: PortMap, actions: readonl
   return out;
 }
 
-/** Actions that send a packet on as it is now: out of a port, to the controller, a group or a later table. */
-const SENDS = new Set<Action['type']>(['output', 'in_port', 'flood', 'all', 'controller', 'group', 'goto_table', 'enqueue']);
+/** Actions that send a packet on as it is now: out of a port, to the controller, a group or a later table (a PACKET_OUT's TABLE: a resubmit). */
+const SENDS = new Set<Action['type']>(['output', 'in_port', 'flood', 'all', 'controller', 'group', 'goto_table', 'enqueue', 'resubmit']);
 
 /** A region of headers with some bits of a field written (`mask` over the field's value). */
 function written(h: Match, field: FieldDef, value: bigint, mask: bigint): Match {

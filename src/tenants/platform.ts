@@ -23,7 +23,7 @@ import { Bridge } from '../switch/bridge.js';
 import { SwitchPacket } from '../switch/packet.js';
 import { GROUP_TYPES, Match, OFPG_ALL, type Action, type Group, type Rule } from '../switch/flow.js';
 import { usesGroup } from '../switch/pipeline.js';
-import { FLOW_WORDS, W } from '../switch/fields.js';
+import { FLOW_WORDS, W, fieldByName } from '../switch/fields.js';
 import { OFPP_CONTROLLER } from '../switch/ofctl.js';
 import { DEFAULT_ASYNC, type OpenFlowDatapath } from '../openflow/agent.js';
 import { actionsToInstructions, bucketsToOfp, matchToOxm, portFromOfp } from '../openflow/flows.js';
@@ -601,12 +601,17 @@ export class VirtualSwitch implements OpenFlowDatapath {
     const m = this.member(from!.switch)!;
     // Its share of the links covers what its controller sends, too.
     const back = inPort === OFPP_CONTROLLER ? undefined : from!.physical;
-    const out: Action[] = [...(this.tenant.queued === true ? [{ type: 'set_queue' as const, queue: this.tenant.id }] : []), ...physicalActions(this.space, m.portMap, actions, addresses?.protocol, false, back)];
+    // Output to TABLE (OFPP_TABLE, a resubmit to table 0) runs the frame through the tenant's own tables: under its tag, from its table 0.
+    const toTables: Action[] = [{ type: 'load', dst: { field: METADATA, start: 0, bits: 8 }, value: BigInt(this.tenant.id) }, { type: 'resubmit', port: undefined, table: 1 }];
+    const translated = actions.flatMap((a) => (a.type === 'resubmit' && a.port === undefined && a.table === 0 ? toTables : physicalActions(this.space, m.portMap, [a], addresses?.protocol, false, back)));
+    const out: Action[] = [...(this.tenant.queued === true ? [{ type: 'set_queue' as const, queue: this.tenant.id }] : []), ...translated];
     const dp = this.platform.datapathOf(m.physical);
     if (dp === undefined) return;
-    const match = new Match();
-    if (addresses !== undefined) match.set(W.DL_TYPE, addresses.protocol === 'ip' ? 0x0800 : 0x0806, 0xffff);
-    const [apply] = actionsToInstructions(out, match);
+    // Encoded for the frame as it is (a set_field of udp_dst is OXM udp_dst only for a UDP packet).
+    const physical = new Match();
+    physical.values.set(new SwitchPacket(data!, 0).words);
+    physical.masks.fill(0xffffffff);
+    const [apply] = actionsToInstructions(out, physical);
     dp.packetOut(data!, apply?.type === 'apply_actions' ? apply.actions : [], inPort === OFPP_CONTROLLER ? OFPP.CONTROLLER : from!.physical);
   }
 
@@ -666,6 +671,8 @@ function sendGroup(dp: Datapath, command: number, g: Group): void {
 function portUp(p: OfPort): boolean {
   return (p.state & OFPPS.LINK_DOWN) === 0 && (p.config & OFPPC.PORT_DOWN) === 0;
 }
+
+const METADATA = fieldByName('metadata')!;
 
 /** OVS's vlan_tci bit that says a tag is present. */
 const VLAN_PRESENT = 0x1000;
