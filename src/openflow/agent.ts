@@ -14,7 +14,7 @@ import type { Bridge } from '../switch/bridge.js';
 import type { Scheduler } from '../sim/scheduler.js';
 import type { EventHandler } from '../sim/scheduler.js';
 import type { Action, Group, Rule } from '../switch/flow.js';
-import { usesGroup, type PacketInCause } from '../switch/pipeline.js';
+import { selects, usesGroup, type PacketInCause } from '../switch/pipeline.js';
 import { W } from '../switch/fields.js';
 import { GROUP_TYPES, Match, OFPG_MAX } from '../switch/flow.js';
 import { GroupError } from '../switch/group.js';
@@ -62,6 +62,8 @@ export interface OpenFlowDatapath {
   refused?(ofp: OfpErrorCode): void;
   /** Counters kept elsewhere (a tenant's virtual switch: on the physical switches) are fetched before flow or group statistics are read. */
   refreshCounters?(kind: 'flow' | 'group'): Promise<void>;
+  /** Rules not in its tables that its FLOW and AGGREGATE statistics also report (a READ slice's view of the tenants it reads). */
+  readRules?(): Rule[];
   /** The most groups it holds, for GROUP_FEATURES (default OFPG_MAX, as Open vSwitch). */
   readonly maxGroups?: number;
 }
@@ -621,9 +623,9 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
     this.node.bridge.pipeline.expire(now);
     if (body.tableId !== OFPTT_ALL && body.tableId >= N_TABLES) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_TABLE_ID });
     const match = matchFromOxm(body.match, 'multipart_request');
-    const rules = pipeline
-      .select(body.tableId === OFPTT_ALL ? undefined : body.tableId, match, { cookie: body.cookie, cookieMask: body.cookieMask })
-      .filter((r) => outputsTo(r.actions, body.outPort) && sendsToGroup(r.actions, body.outGroup));
+    const table = body.tableId === OFPTT_ALL ? undefined : body.tableId;
+    const read = (this.node.readRules?.() ?? []).filter((r) => selects(r, table, match, body.cookie, body.cookieMask));
+    const rules = [...pipeline.select(table, match, { cookie: body.cookie, cookieMask: body.cookieMask }), ...read].filter((r) => outputsTo(r.actions, body.outPort) && sendsToGroup(r.actions, body.outGroup));
     return rules.map((r) => {
       const { sec, nsec } = duration(now - r.created);
       return {

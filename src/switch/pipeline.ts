@@ -85,6 +85,14 @@ interface InstalledGroup {
   slots: Uint8Array | undefined;
 }
 
+/**
+ * Whether a non-strict selection (flow statistics, MODIFY and DELETE) takes a rule: in `table`
+ * (any when undefined), its match within `match` (any when undefined), its cookie under the mask.
+ */
+export function selects(r: Rule, table: number | undefined, match: Match | undefined, cookie = 0n, cookieMask = 0n): boolean {
+  return (table === undefined || r.table === table) && (cookieMask === 0n || (r.cookie & cookieMask) === (cookie & cookieMask)) && (match === undefined || r.match.within(match));
+}
+
 export class Pipeline {
   /** Told of every rule added, replaced, modified or removed (the tenant platform compiles only what changed). */
   watch: ((rule: Rule) => void) | undefined;
@@ -202,7 +210,7 @@ export class Pipeline {
   select(table: number | undefined, match: Match, options: { strict?: boolean; priority?: number; cookie?: bigint; cookieMask?: bigint } = {}): Rule[] {
     const out: Rule[] = [];
     const tables = table === undefined ? [...this.tables.values()] : [this.table(table)];
-    const cookieMatches = (r: Rule) => !options.cookieMask || (r.cookie & options.cookieMask) === ((options.cookie ?? 0n) & options.cookieMask);
+    const cookieMatches = (r: Rule) => selects(r, undefined, undefined, options.cookie, options.cookieMask);
     if (options.strict) {
       // At most one rule per table has this priority and match: find it, as OVS's classifier_find_rule_exactly does.
       for (const t of tables) {
@@ -211,7 +219,7 @@ export class Pipeline {
       }
       return out;
     }
-    for (const t of tables) for (const r of t.rules()) if (cookieMatches(r) && r.match.within(match)) out.push(r);
+    for (const t of tables) for (const r of t.rules()) if (selects(r, undefined, match, options.cookie, options.cookieMask)) out.push(r);
     return out;
   }
 

@@ -24,7 +24,7 @@ import { SwitchPacket } from '../switch/packet.js';
 import { GROUP_TYPES, Match, OFPG_ALL, type Action, type Group, type Rule } from '../switch/flow.js';
 import { usesGroup } from '../switch/pipeline.js';
 import { FLOW_WORDS, W, fieldByName } from '../switch/fields.js';
-import { OFPP_CONTROLLER } from '../switch/ofctl.js';
+import { OFPP_CONTROLLER, formatMatch } from '../switch/ofctl.js';
 import { DEFAULT_ASYNC, type OpenFlowDatapath } from '../openflow/agent.js';
 import { actionsToInstructions, bucketsToOfp, matchToOxm, portFromOfp } from '../openflow/flows.js';
 import { OFPBRC, OFPET, OFPFMFC, OFPGMFC, OpenFlowError, ofpErrorName, type OfpErrorCode } from '../openflow/errors.js';
@@ -179,7 +179,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
     readonly tenant: TenantState,
     name: string,
     index: number,
-    private readonly ports: readonly VirtualPortSpec[],
+    readonly ports: readonly VirtualPortSpec[],
     members: readonly Member[],
   ) {
     this.name = `${tenant.name}/${name}`;
@@ -251,22 +251,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
    */
   async refreshCounters(kind: 'flow' | 'group'): Promise<void> {
     if (kind === 'flow') {
-      const totals = new Map<bigint, { packets: bigint; bytes: bigint }>();
-      for (const body of await this.ask({ kind: 'flow', tableId: 0xff, outPort: 0xffffffff, outGroup: 0xffffffff, cookie: BigInt(this.tenant.id) << 56n, cookieMask: 0xffn << 56n, match: [] })) {
-        if (body.kind !== 'flow') continue;
-        for (const f of body.flows) {
-          const t = totals.get(f.cookie) ?? { packets: 0n, bytes: 0n };
-          t.packets += f.packetCount;
-          t.bytes += f.byteCount;
-          totals.set(f.cookie, t);
-        }
-      }
-      for (const [rule, c] of this.compiled) {
-        const t = totals.get(c.cookie);
-        if (t === undefined) continue;
-        rule.packets = Number(t.packets);
-        rule.bytes = Number(t.bytes);
-      }
+      await Promise.all([this, ...this.readFrom()].map((v) => v.fetchFlowCounters()));
       return;
     }
     const counted = new Set<Group>();
@@ -291,6 +276,59 @@ export class VirtualSwitch implements OpenFlowDatapath {
         });
       }
     }
+  }
+
+  /** Its rules' counters, from the physical switches. */
+  private async fetchFlowCounters(): Promise<void> {
+    const totals = new Map<bigint, { packets: bigint; bytes: bigint }>();
+    for (const body of await this.ask({ kind: 'flow', tableId: 0xff, outPort: 0xffffffff, outGroup: 0xffffffff, cookie: BigInt(this.tenant.id) << 56n, cookieMask: 0xffn << 56n, match: [] })) {
+      if (body.kind !== 'flow') continue;
+      for (const f of body.flows) {
+        const t = totals.get(f.cookie) ?? { packets: 0n, bytes: 0n };
+        t.packets += f.packetCount;
+        t.bytes += f.byteCount;
+        totals.set(f.cookie, t);
+      }
+    }
+    for (const [rule, c] of this.compiled) {
+      const t = totals.get(c.cookie);
+      if (t === undefined) continue;
+      rule.packets = Number(t.packets);
+      rule.bytes = Number(t.bytes);
+    }
+  }
+
+  /**
+   * A READ slice's view of the flows of the tenants it reads (FlowVisor #244: all entries in its
+   * flowspace): their rules that can match traffic in its read regions, as they wrote them (their
+   * tables, addresses and cookies) with their counters, on its own ports (a rule for a port it does
+   * not have is not in its view), and without their actions: how another tenant forwards is not
+   * the reader's to see.
+   */
+  readRules(): Rule[] {
+    const out: Rule[] = [];
+    for (const owner of this.readFrom()) {
+      for (const r of owner.bridge.pipeline.allRules()) {
+        if (!this.reads.some((e) => e.of === owner.tenant.name && e.match.intersect(r.match) !== undefined)) continue;
+        const match = new Match();
+        match.values.set(r.match.values);
+        match.masks.set(r.match.masks);
+        if (r.match.masks[W.IN_PORT] !== 0) {
+          const port = owner.ports[r.match.values[W.IN_PORT]! - 1];
+          const mine = port === undefined ? undefined : this.virtualPort(port.switch, port.physical);
+          if (mine === undefined) continue;
+          match.set(W.IN_PORT, mine, 0xffffffff);
+        }
+        out.push({ ...r, match, matchText: formatMatch(match), actions: [], actionsText: 'drop' });
+      }
+    }
+    return out;
+  }
+
+  /** The virtual switches of the tenants it reads that share a physical switch with it. */
+  private readFrom(): VirtualSwitch[] {
+    const owners = new Set(this.reads.map((e) => e.of));
+    return this.platform.virtualSwitches.filter((o) => o !== this && owners.has(o.tenant.name) && this.members.some((m) => o.member(m.physical) !== undefined));
   }
 
   /** A statistics request to every connected member; the reply bodies of all (a member that fails answers nothing). */

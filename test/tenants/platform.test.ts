@@ -161,6 +161,30 @@ traffic:
     expect(summary.drops).toEqual([{ node: 's1', reason: 'FLOW_DROP', count: 5 }]);
   });
 
+  it("shows a read-only slice the flows of the tenant it reads in its region, with their counters and without their actions", async () => {
+    // ops watches blue's ports in the other order: its port 1 is b2, its port 2 is b1.
+    const text = readFileSync(join(root, 'topologies', 'tenants-monitor.yaml'), 'utf8').replace('watch: { switch: s1, ports: [b1, b2] }', 'watch: { switch: s1, ports: [b2, b1] }');
+    const built = build(loadTopology(text, join(root, 'topologies', 'tenants-monitor.yaml')));
+    await built.net.run(3e9);
+    const datapath = (controller: string, id: bigint) => (built.net.nodes.get(controller) as ControllerNode).controller.datapaths.get(id)!;
+    let clock = 3e9;
+    const flowStats = async (controller: string, id: bigint) => {
+      const [reply] = await Promise.all([datapath(controller, id).multipart({ kind: 'flow', tableId: 0xff, outPort: 0xffffffff, outGroup: 0xffffffff, cookie: 0n, cookieMask: 0n, match: [] }), built.net.run((clock += 0.1e9))]);
+      return reply.flatMap((b) => (b.kind === 'flow' ? b.flows : [])).map((f) => ({ table: f.tableId, priority: f.priority, cookie: f.cookie, match: f.match, packets: f.packetCount, bytes: f.byteCount, actions: f.instructions.length }));
+    };
+    const blue = await flowStats('c-blue', 0x0001000000000001n);
+    const ops = await flowStats('c-ops', 0x0003000000000001n);
+    // blue's table-miss flow and the two its learning app installed, all of which can match ICMP, on ops's ports (blue's
+    // in_port 1 is ops's 2), with the physical switch's counters, as blue's are.
+    expect(blue.map((f) => f.actions)).toEqual([1, 1, 1]);
+    const onOpsPorts = (f: (typeof blue)[number]) => ({ ...f, actions: 0, match: f.match.map((o) => (o.field === 'in_port' ? { ...o, value: 3n - (o as { value: bigint }).value } : o)) });
+    expect(blue.filter((f) => f.match.some((o) => o.field === 'in_port')).length).toBe(2);
+    expect(ops).toEqual(blue.map(onOpsPorts));
+    expect(ops.map((f) => `${f.priority} ${f.packets}`).sort()).toEqual(['0 3', '1 2', '1 3']);
+    // red's flows are not in its region: ops reads only blue.
+    expect(ops.every((f) => f.cookie === 0n)).toBe(true);
+  });
+
   it('runs a big switch: one virtual switch over three physical ones, VLAN-tagged and in physical addresses across the core', async () => {
     const built = build(lesson('tenants-big-switch'));
     await built.net.run(1e9);
