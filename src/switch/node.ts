@@ -81,6 +81,12 @@ const VXLAN_FLAGS_WORD = 0x08000000;
 /** GRE checksum, key and sequence-number present bits. */
 const GRE_KNOWN_FLAGS = 0xb000;
 
+/** How traces name a tunnel's encapsulation: VXLAN, GRE, ESP-protected GRE or ESP-protected VXLAN. */
+function tunnelName(t: TunnelSpec): string {
+  const inner = t.type === 'vxlan' ? 'VXLAN' : 'GRE';
+  return t.esp === undefined ? inner : `ESP-protected ${inner}`;
+}
+
 interface Tunnel extends TunnelSpec {
   ofport: number;
   name: string;
@@ -391,16 +397,15 @@ export class SwitchNode extends IpNode {
       return;
     }
     const outer: LayerSpec[] = [{ layer: 'ethernet' }, { layer: 'ipv4', src: numberToIpv4(this.sourceFor(iface)), dst: numberToIpv4(remote), ttl: 64, df: true, id: 0 }];
+    // ESP in transport mode: right after the outer IPv4, around the GRE or the UDP + VXLAN.
+    if (t.esp !== undefined) outer.push({ layer: 'esp', spi: t.esp.spiOut, seq: ++t.espSeq, alg: t.esp.alg, key: t.espKey! });
     if (t.type === 'vxlan') outer.push({ layer: 'udp', dstPort: t.dstPort, checksum: 0 }, { layer: 'vxlan', vni: key & 0xffffff });
-    else {
-      if (t.type === 'esp') outer.push({ layer: 'esp', spi: t.esp!.spiOut, seq: ++t.espSeq, alg: t.esp!.alg, key: t.espKey! });
-      outer.push({ layer: 'gre', key, protocol: ETHERTYPE_TEB });
-    }
+    else outer.push({ layer: 'gre', key, protocol: ETHERTYPE_TEB });
     outer.push({ layer: 'payload', data: out.bytes });
     const packet = encode(outer);
     const encapsulated = net.frame(packet, frame);
     if (net.recorder.active) {
-      net.trace(this, hop.iface.port, encapsulated, 'encap', `${t.type === 'esp' ? 'ESP-protected GRE' : t.type.toUpperCase()} encap to ${numberToIpv4(remote)}, ${t.type === 'vxlan' ? 'VNI' : 'key'} ${key}`);
+      net.trace(this, hop.iface.port, encapsulated, 'encap', `${tunnelName(t)} encap to ${numberToIpv4(remote)}, ${t.type === 'vxlan' ? 'VNI' : 'key'} ${key}`);
     }
     this.sendDatagram(hop, packet, encapsulated);
   }
@@ -414,17 +419,20 @@ export class SwitchNode extends IpNode {
     let key = 0;
     let type: TunnelSpec['type'] | undefined;
     let esp: Tunnel | undefined;
-    if (protocol === 17 && datagram.length >= ihl + 16) {
-      if (this.vxlanPorts.has(u16(datagram, ihl + 2))) {
-        type = 'vxlan';
-        // OVS takes only flags 0x08 (I) with every reserved bit 0, and drops anything else.
-        if (u32(datagram, ihl + 8) !== VXLAN_FLAGS_WORD || datagram[ihl + 15] !== 0) {
-          this.net.drop(this, iface.port, frame, 'BAD_PACKET', `invalid VXLAN header ${toHex(datagram.subarray(ihl + 8, ihl + 16))}: flags must be 08 and the reserved bits 0`);
-          return;
-        }
-        key = u32(datagram, ihl + 12) >>> 8;
-        inner = datagram.subarray(ihl + 16);
+    /** UDP + VXLAN at `at` of `bytes` (the datagram, or what ESP protected): its VNI and the frame it carries; false when the VXLAN header is one OVS drops. */
+    const vxlan = (bytes: Uint8Array, at: number): boolean => {
+      type = 'vxlan';
+      // OVS takes only flags 0x08 (I) with every reserved bit 0, and drops anything else.
+      if (u32(bytes, at + 8) !== VXLAN_FLAGS_WORD || bytes[at + 15] !== 0) {
+        this.net.drop(this, iface.port, frame, 'BAD_PACKET', `invalid VXLAN header ${toHex(bytes.subarray(at + 8, at + 16))}: flags must be 08 and the reserved bits 0`);
+        return false;
       }
+      key = u32(bytes, at + 12) >>> 8;
+      inner = bytes.subarray(at + 16);
+      return true;
+    };
+    if (protocol === 17 && datagram.length >= ihl + 16) {
+      if (this.vxlanPorts.has(u16(datagram, ihl + 2)) && !vxlan(datagram, ihl)) return;
     } else if (protocol === 47) {
       if (datagram.length >= ihl + 2 && (u16(datagram, ihl) & ~GRE_KNOWN_FLAGS) !== 0) {
         this.net.drop(this, iface.port, frame, 'BAD_PACKET', `GRE flags and version 0x${u16(datagram, ihl).toString(16).padStart(4, '0')}: OVS takes only the C, K and S flags, version 0`);
@@ -439,9 +447,18 @@ export class SwitchNode extends IpNode {
       if (esp !== undefined) {
         const plain = this.openEsp(esp, datagram.subarray(ihl), iface, frame);
         if (plain === undefined) return;
-        const gre = greInner(plain);
-        if (gre) ({ inner, key } = gre);
-        type = 'esp';
+        if (esp.type === 'vxlan') {
+          // What the SA protects is this tunnel's: UDP to its port, then VXLAN.
+          if (plain.length < 16 || u16(plain, 2) !== esp.dstPort) {
+            this.net.drop(this, iface.port, frame, 'BAD_PACKET', `ESP from ${numberToIpv4(src)} (SPI 0x${spi.toString(16)}) carries no VXLAN to port ${esp.dstPort}`);
+            return;
+          }
+          if (!vxlan(plain, 0)) return;
+        } else {
+          const gre = greInner(plain);
+          if (gre) ({ inner, key } = gre);
+        }
+        type = esp.type;
       }
     }
     const tunnel = type === undefined ? undefined : (esp ?? this.receivingTunnel(type, src, key));
@@ -450,7 +467,7 @@ export class SwitchNode extends IpNode {
       return;
     }
     if (this.net.recorder.active) {
-      this.net.trace(this, iface.port, frame, 'decap', `${tunnel.name}: ${type === 'esp' ? 'ESP-protected GRE' : type!.toUpperCase()} from ${numberToIpv4(src)}, ${type === 'vxlan' ? 'VNI' : 'key'} ${key}`);
+      this.net.trace(this, iface.port, frame, 'decap', `${tunnel.name}: ${tunnelName(tunnel)} from ${numberToIpv4(src)}, ${type === 'vxlan' ? 'VNI' : 'key'} ${key}`);
     }
     this.count(tunnel.ofport, 'rx', inner.length);
     this.pipeline(tunnel.ofport, undefined, frame, inner, { id: key, src, dst });
@@ -476,7 +493,7 @@ export class SwitchNode extends IpNode {
   }
 
   private espTunnel(spi: number, src: number): Tunnel | undefined {
-    for (const t of this.tunnelList) if (t.type === 'esp' && t.esp!.spiIn === spi && (t.remote === undefined || t.remote === src)) return t;
+    for (const t of this.tunnelList) if (t.esp !== undefined && t.esp.spiIn === spi && (t.remote === undefined || t.remote === src)) return t;
     return undefined;
   }
 

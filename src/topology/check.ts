@@ -467,7 +467,7 @@ export class Checker {
         if (!hasUnderlay) this.issues.add(at, `${port} is a tunnel port; the switch needs an underlay: { port, ipv4, gateway } to send tunnels through`);
         if (spec['remoteIp'] === undefined) this.issues.add(at, `${port} needs remoteIp (an address, or flow)`);
         if (spec['type'] === 'esp' && spec['esp'] === undefined) this.issues.add(at, `${port} is an esp tunnel and needs esp: { alg, key, spiOut, spiIn }`);
-        if (spec['type'] !== 'esp' && spec['esp'] !== undefined) this.issues.add([...at, 'esp'], 'esp settings belong to an esp tunnel port');
+        if (spec['type'] === 'gre' && spec['esp'] !== undefined) this.issues.add([...at, 'esp'], 'a GRE tunnel protected by ESP is type: esp');
         if (spec['queues'] !== undefined) this.issues.add([...at, 'queues'], `${port} is a tunnel port: it has no link of its own to queue for (its packets leave by the underlay)`);
       } else if (isObject(spec)) {
         for (const key of ['remoteIp', 'key', 'dstPort', 'esp']) {

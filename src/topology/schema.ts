@@ -267,7 +267,7 @@ export const switchPortSchema = z.strictObject({
   ofport: z.number().int().min(1).max(0xfeff).optional().meta({ description: 'OpenFlow port number (default: position in the list, from 1)' }),
   tag: vlanId.optional().meta({ description: 'Access port of this VLAN (NORMAL)' }),
   trunks: z.array(vlanId).optional().meta({ description: 'VLANs this trunk port carries (NORMAL); all when absent' }),
-  type: z.enum(['vxlan', 'gre', 'esp']).optional().meta({ description: 'A tunnel port: VXLAN, GRE, or GRE protected by ESP (transport mode)' }),
+  type: z.enum(['vxlan', 'gre', 'esp']).optional().meta({ description: 'A tunnel port: VXLAN (protected by ESP in transport mode when it has esp:), GRE, or GRE protected by ESP (transport mode)' }),
   remoteIp: orFlow(ipv4Address).optional().meta({ description: 'The far tunnel endpoint, or flow (set by set_field:…->tun_dst)' }),
   key: orFlow(z.number().int().min(0).max(0xffffffff)).optional().meta({ description: 'VNI or GRE key, or flow (set by set_tunnel / set_field:…->tun_id)' }),
   dstPort: z.number().int().min(1).max(65535).optional().meta({ description: 'VXLAN UDP port (default 4789)' }),
@@ -279,7 +279,7 @@ export const switchPortSchema = z.strictObject({
       spiIn: z.number().int().min(256).max(0xffffffff).meta({ description: 'SPI of the SA the far end sends with' }),
     })
     .optional()
-    .meta({ description: 'The ESP security associations of an esp tunnel port' }),
+    .meta({ description: "The ESP security associations of an esp tunnel port, or of a vxlan port they protect (Docker's encrypted overlay)" }),
   queues: z
     .record(queueId, egressQueueSchema)
     .optional()

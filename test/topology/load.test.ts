@@ -221,6 +221,17 @@ const BAD: [name: string, text: string, lines: string[]][] = [
   ['node name not a name', `nodes:\n  1x: { kind: switch, ports: [p1] }\n`, [
     'bad.yaml:2:3 nodes["1x"]: node name "1x" must start with a letter and hold only letters, digits, _ and -',
   ]],
+  ['ESP settings on a GRE port, and an esp port without them', `nodes:
+  s1:
+    kind: switch
+    underlay: { port: eth1, ipv4: 192.168.1.1/24 }
+    ports:
+      g0: { type: gre, remoteIp: 192.168.1.2, esp: { alg: aes-gcm-128, key: "0x000102030405060708090a0b0c0d0e0f01020304", spiOut: 256, spiIn: 257 } }
+      e0: { type: esp, remoteIp: 192.168.1.3 }
+`, [
+    'bad.yaml:6:52 nodes.s1.ports.g0.esp: a GRE tunnel protected by ESP is type: esp',
+    'bad.yaml:7:11 nodes.s1.ports.e0: e0 is an esp tunnel and needs esp: { alg, key, spiOut, spiIn }',
+  ]],
   ['bad IPv4 address', `nodes:\n${host('h1', '{ ipv4: 10.0.1.256/24 }')}`, [
     'bad.yaml:2:49 nodes.h1.interfaces.eth0.ipv4: "10.0.1.256/24" is not an IPv4 address with a prefix length (e.g. 10.0.1.10/24)',
   ]],
