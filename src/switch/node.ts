@@ -94,6 +94,8 @@ interface Tunnel extends TunnelSpec {
   espKey?: Uint8Array;
   /** ESP sequence number of the last packet sent. */
   espSeq: number;
+  /** IPv4 identification of the last outer packet sent without DF (they may be fragmented, so each needs its own). */
+  ipId: number;
   replay?: ReplayWindow;
 }
 
@@ -134,7 +136,7 @@ export class SwitchNode extends IpNode {
     for (const p of spec.ports) {
       if (p.tunnel) {
         const t = p.tunnel;
-        const tunnel: Tunnel = { ...t, ofport: p.ofport, name: p.name, remote: t.remoteIp === 'flow' ? undefined : ipv4ToNumber(t.remoteIp), espSeq: 0 };
+        const tunnel: Tunnel = { ...t, ofport: p.ofport, name: p.name, remote: t.remoteIp === 'flow' ? undefined : ipv4ToNumber(t.remoteIp), espSeq: 0, ipId: 0 };
         if (t.esp) {
           tunnel.espKey = fromHex(t.esp.key);
           tunnel.replay = new ReplayWindow(64);
@@ -385,7 +387,7 @@ export class SwitchNode extends IpNode {
     }
   }
 
-  /** Wraps the inner frame for the tunnel and routes it through the underlay (outer IPv4: DF set, TTL 64, id 0, as OVS). */
+  /** Wraps the inner frame for the tunnel and routes it through the underlay (outer IPv4: DF set unless dfDefault is false, TTL 64, id 0, as OVS). */
   private encapsulate(t: Tunnel, out: Output, frame: Frame): void {
     const net = this.net;
     const remote = t.remote ?? out.tunDst;
@@ -396,7 +398,7 @@ export class SwitchNode extends IpNode {
       net.drop(this, undefined, net.frame(out.bytes, frame), 'NO_ROUTE', `no route to tunnel endpoint ${numberToIpv4(remote)}`);
       return;
     }
-    const outer: LayerSpec[] = [{ layer: 'ethernet' }, { layer: 'ipv4', src: numberToIpv4(this.sourceFor(iface)), dst: numberToIpv4(remote), ttl: 64, df: true, id: 0 }];
+    const outer: LayerSpec[] = [{ layer: 'ethernet' }, { layer: 'ipv4', src: numberToIpv4(this.sourceFor(iface)), dst: numberToIpv4(remote), ttl: 64, ...(t.dfDefault === false ? { df: false, id: (t.ipId = (t.ipId + 1) & 0xffff) } : { df: true, id: 0 }) }];
     // ESP in transport mode: right after the outer IPv4, around the GRE or the UDP + VXLAN.
     if (t.esp !== undefined) outer.push({ layer: 'esp', spi: t.esp.spiOut, seq: ++t.espSeq, alg: t.esp.alg, key: t.espKey! });
     if (t.type === 'vxlan') outer.push({ layer: 'udp', dstPort: t.dstPort, checksum: 0 }, { layer: 'vxlan', vni: key & 0xffffff });

@@ -470,7 +470,7 @@ export class Checker {
         if (spec['type'] === 'gre' && spec['esp'] !== undefined) this.issues.add([...at, 'esp'], 'a GRE tunnel protected by ESP is type: esp');
         if (spec['queues'] !== undefined) this.issues.add([...at, 'queues'], `${port} is a tunnel port: it has no link of its own to queue for (its packets leave by the underlay)`);
       } else if (isObject(spec)) {
-        for (const key of ['remoteIp', 'key', 'dstPort', 'esp']) {
+        for (const key of ['remoteIp', 'key', 'dstPort', 'dfDefault', 'esp']) {
           if (spec[key] !== undefined) this.issues.add(['nodes', name, 'ports', port, key], `${key} belongs to a tunnel port (type: vxlan, gre or esp)`);
         }
       }
@@ -492,6 +492,7 @@ export class Checker {
           remoteIp: spec.remoteIp === undefined || spec.remoteIp === 'flow' ? 'flow' : spec.remoteIp.address,
           key: spec.key ?? 0,
           dstPort: spec.dstPort ?? 4789,
+          ...(spec.dfDefault !== undefined && { dfDefault: spec.dfDefault }),
           ...(spec.esp !== undefined && { esp: spec.esp }),
         },
       }),

@@ -271,6 +271,7 @@ export const switchPortSchema = z.strictObject({
   remoteIp: orFlow(ipv4Address).optional().meta({ description: 'The far tunnel endpoint, or flow (set by set_field:…->tun_dst)' }),
   key: orFlow(z.number().int().min(0).max(0xffffffff)).optional().meta({ description: 'VNI or GRE key, or flow (set by set_tunnel / set_field:…->tun_id)' }),
   dstPort: z.number().int().min(1).max(65535).optional().meta({ description: 'VXLAN UDP port (default 4789)' }),
+  dfDefault: z.boolean().optional().meta({ description: "DF on the outer IPv4 header (Open vSwitch's options:df_default, default true); false lets the underlay fragment tunnel packets too big for it" }),
   esp: z
     .strictObject({
       alg: z.enum(['aes-gcm-128', 'aes-gcm-192', 'aes-gcm-256', 'null-hmac-sha256-128']),

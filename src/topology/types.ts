@@ -116,6 +116,8 @@ export interface TunnelSpec {
   /** VNI or GRE key, or 'flow' (taken from tun_id). */
   key: number | 'flow';
   dstPort: number;
+  /** DF on the outer IPv4 header (Open vSwitch's options:df_default; true when absent): false lets the underlay fragment a tunnel packet too big for it. */
+  dfDefault?: boolean;
   esp?: { alg: 'aes-gcm-128' | 'aes-gcm-192' | 'aes-gcm-256' | 'null-hmac-sha256-128'; key: string; spiOut: number; spiIn: number };
 }
 

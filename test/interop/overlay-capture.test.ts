@@ -23,6 +23,8 @@ describe.skipIf(!haveTshark)('overlay captures in tshark', () => {
     ['gre', 'eth:ethertype:ip:gre:eth:ethertype:ip:icmp:data'],
     ['esp', 'eth:ethertype:ip:esp:gre:eth:ethertype:ip:icmp:data'],
     ['docker-encrypted-overlay', 'eth:ethertype:ip:esp:udp:vxlan:eth:ethertype:ip:icmp:data'],
+    // Outer fragments too (dfDefault: false), reassembled by tshark as by s1.
+    ['gre-costs', 'eth:ethertype:ip:gre:eth:ethertype:ip:icmp:data'],
   ])('%s: every layer on the underlay, nothing flagged', async (name, chain) => {
     const dir = mkdtempSync(join(tmpdir(), 'netloom-overlay-'));
     try {

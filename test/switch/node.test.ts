@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Network, Node, type Frame, type Port } from '../../src/sim/network.js';
 import { Link } from '../../src/sim/link.js';
 import { SwitchNode } from '../../src/switch/node.js';
-import { encode, toHex } from '../../src/index.js';
+import { join } from 'node:path';
+import { decode, encode, loadTopologyFile, MemorySink, PcapngWriter, readCapture, runTopology, toHex } from '../../src/index.js';
 import type { LayerSpec } from '../../src/index.js';
 import type { SwitchSpec } from '../../src/topology/types.js';
 
@@ -98,5 +99,29 @@ describe('SwitchNode', () => {
       expect(net.drops.get(`${s1.name} BAD_PACKET`)).toBe(bad.length);
       expect(station('h2').got.map(toHex)).toEqual([toHex(inner), toHex(inner)]);
     });
+  });
+
+  it("sends tunnel packets with DF set, or, with dfDefault: false, without DF and with an IPv4 id of their own, fragmented where the underlay needs it", async () => {
+    const sink = new MemorySink();
+    const summary = await runTopology(loadTopologyFile(join(import.meta.dirname, '../../topologies/gre-costs.yaml')), { capture: new PcapngWriter(sink) });
+    expect(summary.passed).toBe(true);
+    const read = readCapture(sink.bytes());
+    const sent = (iface: string, src: string) =>
+      read.packets
+        .filter((p) => read.interfaces[p.interfaceId]?.name === iface)
+        .map((p) => decode(p.data).find((l) => l.layer === 'ipv4'))
+        .flatMap((ip) => (ip?.layer === 'ipv4' && ip.src === src && (ip.protocol === 47 || ip.fragmentOffset > 0) ? [`${ip.totalLength} df=${ip.df} mf=${ip.mf} id=${ip.id} offset=${ip.fragmentOffset}`] : []));
+    const s2 = sent('s2:eth1', '192.168.2.1');
+    const s3 = sent('s3:eth1', '192.168.3.1');
+    // s3 keeps OVS's default: DF and id 0 on all it sends (ARP in 70 bytes, echoes in 126); its 1542-byte packets are
+    // the two drops the capture records there (MTU_EXCEEDED).
+    expect(new Set(s3)).toEqual(new Set(['70 df=true mf=false id=0 offset=0', '126 df=true mf=false id=0 offset=0', '1542 df=true mf=false id=0 offset=0']));
+    expect(summary.drops).toEqual([{ node: 's3', reason: 'MTU_EXCEEDED', count: 2 }]);
+    // s2's two 1542-byte packets (h2's 1472-byte pings) each leave as a 1500-byte and a 62-byte fragment (offset 185 × 8 =
+    // 1480 bytes), each packet with an id of its own (its earlier packets, ARP and echoes, took 1 to 5).
+    expect(s2.filter((x) => x.startsWith('1500 ') || x.startsWith('62 '))).toEqual([
+      '1500 df=false mf=true id=6 offset=0', '62 df=false mf=false id=6 offset=185', '1500 df=false mf=true id=7 offset=0', '62 df=false mf=false id=7 offset=185',
+    ]);
+    expect(s2.every((x) => x.includes('df=false'))).toBe(true);
   });
 });
