@@ -331,7 +331,8 @@ export class SwitchNode extends IpNode {
     const result = this.bridge.pipeline.process(packet, now, tracing);
     if (tracing) net.trace(this, port, frame, 'match', result.trace.map((l) => l.trim()).join('; '));
     if (result.outputs.length === 0) {
-      net.drop(this, port, frame, 'FLOW_DROP', 'the flow tables sent it nowhere');
+      const metered = result.meterDrop;
+      net.drop(this, port, frame, 'FLOW_DROP', metered === undefined ? 'the flow tables sent it nowhere' : `meter ${metered.meter} dropped it (band ${metered.band} exceeded its rate)`);
       return;
     }
     for (const out of result.outputs) this.output(out, frame);
