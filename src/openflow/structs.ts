@@ -103,7 +103,8 @@ export type OfMeterBand =
   | { type: 'unknown'; bandType: number; rate: number; burstSize: number; body: Uint8Array };
 
 export const OFPMBT = { DROP: 1, DSCP_REMARK: 2, EXPERIMENTER: 0xffff } as const;
-const bandLen: OfpErrorCode = { type: OFPET.METER_MOD_FAILED, code: OFPMMFC.BAD_BAND };
+/** OVS's ofputil_pull_bands answers a band of a bad length BAD_REQUEST/BAD_LEN. */
+const bandLen: OfpErrorCode = { type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_LEN };
 
 export function readBands(r: Reader, structure: string): OfMeterBand[] {
   const out: OfMeterBand[] = [];

@@ -4,7 +4,7 @@
  * datapath's dpif_netdev_meter_set), named by their OpenFlow error, and the token buckets of
  * dp_netdev_run_meter. Each band has a bucket of credit, in bits for a kbps meter and in
  * thousandths of a packet for a pktps one, holding at most burst_size × 1000 (a burst_size of 0
- * is taken as the rate, as OVS does). Credit is added in whole milliseconds of virtual time
+ * becomes the rate, as OVS makes it). Credit is added in whole milliseconds of virtual time
  * (OVS's `now / 1000 - used / 1000` on microseconds). A packet is taken from every band that can
  * afford it; of the bands that cannot, the one with the highest rate fires (OpenFlow's "highest
  * configured rate lower than the current rate") and counts the packet: a drop band drops it, a
@@ -58,7 +58,7 @@ export interface MeterBand {
   type: BandType;
   /** kbps, or packets a second (the meter's flags say which). */
   rate: number;
-  /** kbits, or packets; as configured (0 stays 0 here, the bucket takes the rate). */
+  /** kbits, or packets: the bucket holds this × 1000. A band configured with 0 gets the rate, and reports it (OVS's dpif_netdev_meter_set). */
   burstSize: number;
   /** dscp_remark: how much the drop precedence rises. */
   precLevel: number;
@@ -86,13 +86,10 @@ export interface Meter {
   maxElapsed: number;
 }
 
-/** A band as configured, its counters zero and its bucket full (OVS starts a band full). */
+/** A band as configured (burst_size 0: the rate), its counters zero and its bucket full (OVS starts a band full). */
 export function band(type: BandType, rate: number, burstSize: number, precLevel = 0): MeterBand {
-  return { type, rate, burstSize, precLevel, packets: 0, bytes: 0, bucket: bucketSize(rate, burstSize) };
-}
-
-function bucketSize(rate: number, burstSize: number): number {
-  return (burstSize === 0 ? rate : burstSize) * 1000;
+  const burst = burstSize === 0 ? rate : burstSize;
+  return { type, rate, burstSize: burst, precLevel, packets: 0, bytes: 0, bucket: burst * 1000 };
 }
 
 /** The meter ids a meter mod may add or modify: 1 to OFPM_MAX, and the slow path and controller meters. */
@@ -100,11 +97,15 @@ export function validMeterId(id: number): boolean {
   return (id >= 1 && id <= OFPM_MAX) || id === OFPM_SLOWPATH || id === OFPM_CONTROLLER;
 }
 
-/** What OVS checks of a meter before its table sees it, in OVS's order (ofputil_decode_meter_mod, handle_meter_mod, dpif_netdev_meter_set). */
-export function checkMeter(id: number, flags: number, bands: readonly MeterBand[]): void {
+/** What OVS checks of a meter mod before its meter table looks (ofputil_decode_meter_mod, handle_meter_mod). */
+function checkMeterMod(id: number, flags: number, bands: readonly MeterBand[]): void {
   if ((flags & OFPMF.KBPS) !== 0 && (flags & OFPMF.PKTPS) !== 0) throw new MeterError('BAD_FLAGS', `meter ${id} is both kbps and pktps`);
   if (!validMeterId(id)) throw new MeterError('INVALID_METER', `meter id ${id} is not 1 to ${OFPM_MAX}, slowpath or controller`);
   if (bands.length > MAX_BANDS) throw new MeterError('OUT_OF_BANDS', `meter ${id} has ${bands.length} bands; at most ${MAX_BANDS}`);
+}
+
+/** What the datapath checks last (dpif_netdev_meter_set): the flags it knows, and a rate it can divide by. */
+function checkDatapath(id: number, flags: number, bands: readonly MeterBand[]): void {
   if ((flags & ~SUPPORTED_FLAGS) !== 0) throw new MeterError('BAD_FLAGS', `meter ${id} has flags 0x${flags.toString(16)}; only kbps, pktps, burst and stats are known`);
   // OVS 3.1 divides by the rate here (a rate of 0 crashes it); later versions refuse it so.
   bands.forEach((b, i) => {
@@ -127,18 +128,20 @@ export class MeterTable {
 
   /** A new meter (OFPMC_ADD); its counters, duration and buckets start at `now`. */
   add(meter: Meter, now: number): void {
-    checkMeter(meter.id, meter.flags, meter.bands);
+    checkMeterMod(meter.id, meter.flags, meter.bands);
     if (this.meters.has(meter.id)) throw new MeterError('METER_EXISTS', `meter ${meter.id} exists`);
     if (this.meters.size >= MAX_METERS) throw new MeterError('OUT_OF_METERS', `the switch holds ${MAX_METERS} meters already`);
+    checkDatapath(meter.id, meter.flags, meter.bands);
     meter.created = now;
     this.install(meter, now);
   }
 
   /** New flags and bands for a meter (OFPMC_MODIFY): as in OVS its counters and buckets start again, its duration does not. */
   modify(meter: Meter, now: number): void {
-    checkMeter(meter.id, meter.flags, meter.bands);
+    checkMeterMod(meter.id, meter.flags, meter.bands);
     const old = this.meters.get(meter.id);
     if (old === undefined) throw new MeterError('UNKNOWN_METER', `meter ${meter.id} does not exist`);
+    checkDatapath(meter.id, meter.flags, meter.bands);
     meter.created = old.created;
     this.install(meter, now);
   }
@@ -157,7 +160,7 @@ export class MeterTable {
     meter.maxElapsed = 0;
     for (const b of meter.bands) {
       b.packets = b.bytes = 0;
-      b.bucket = bucketSize(b.rate, b.burstSize);
+      b.bucket = b.burstSize * 1000;
       meter.maxElapsed = Math.max(meter.maxElapsed, Math.floor(b.bucket / b.rate));
     }
     this.meters.set(meter.id, meter);
@@ -179,7 +182,7 @@ export class MeterTable {
     const volume = pktps ? 1000 : length * 8;
     let fired: MeterBand | undefined;
     for (const b of m.bands) {
-      b.bucket = Math.min(bucketSize(b.rate, b.burstSize), b.bucket + elapsed * b.rate);
+      b.bucket = Math.min(b.burstSize * 1000, b.bucket + elapsed * b.rate);
       if (b.bucket >= volume) {
         b.bucket -= volume;
         continue;

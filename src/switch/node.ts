@@ -25,6 +25,7 @@ import { SwitchPacket } from './packet.js';
 import type { Output, PacketInCause } from './pipeline.js';
 import type { Action, Rule } from './flow.js';
 import { OFPP_CONTROLLER, OFPP_LOCAL } from './ofctl.js';
+import { MAX_METERS } from './meter.js';
 
 const ETHERTYPE_TEB = 0x6558;
 const TIMER_EXPIRE = FIRST_FREE_TIMER;
@@ -97,6 +98,8 @@ export class SwitchNode extends IpNode {
   readonly datapathId: bigint;
   readonly controlRate: number | undefined;
   readonly failMode: 'secure' | 'standalone';
+  /** A meter table as big as Open vSwitch's userspace datapath's (METER_FEATURES). */
+  readonly maxMeters = MAX_METERS;
   /** Who gets PACKET_INs, for traces ("c1", "tcp:127.0.0.1:6653"). */
   controllerName = 'the controller';
   /** Packets recently sent to the controller, so a PACKET_OUT of the same bytes continues their trace. */
