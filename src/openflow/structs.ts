@@ -4,7 +4,7 @@
  * multipart bodies, each declared once as a layout or a read/write pair.
  */
 import { layout, Reader, Writer } from './bytes.js';
-import { OFPBRC, OFPET, OFPGMFC, OFPMMFC, type OfpErrorCode } from './errors.js';
+import { OFPBRC, OFPET, OFPGMFC, type OfpErrorCode } from './errors.js';
 import { readActions, writeActions, type OfAction } from './actions.js';
 import { OFPXMC_EXPERIMENTER } from './oxm.js';
 
