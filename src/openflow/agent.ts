@@ -18,16 +18,17 @@ import { selects, usesGroup, type PacketInCause } from '../switch/pipeline.js';
 import { W } from '../switch/fields.js';
 import { GROUP_TYPES, Match, OFPG_MAX } from '../switch/flow.js';
 import { GroupError } from '../switch/group.js';
+import { BAND_TYPES, MAX_BANDS, MeterError, OFPMF, OFPM_ALL, band, type Meter } from '../switch/meter.js';
 import { OFPBAC, OFPBRC, OFPET, OFPFMFC, OFPGMFC, OFPHFC, OFPMMFC, OFPPMFC, OFPQOFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import {
-  OFPCR_ROLE, OFPFC, OFPFF, OFPGC, OFPG_ALL, OFPG_ANY, OFPP, OFPPR, OFPPS, OFPRR, OFPTT_ALL, OFP_NO_BUFFER, OFP_VERSION, decodeMessage, encodeMessage, errorFor,
+  OFPCR_ROLE, OFPFC, OFPFF, OFPGC, OFPMC, OFPG_ALL, OFPG_ANY, OFPP, OFPPR, OFPPS, OFPRR, OFPTT_ALL, OFP_NO_BUFFER, OFP_VERSION, decodeMessage, encodeMessage, errorFor,
   type MessageOf, type OfMessage,
 } from './messages.js';
 import { MessageFramer } from './framing.js';
-import { OFPMPF_MORE, type MultipartReplyBody, type MultipartRequestBody, type OfFlowStats, type OfGroupDesc, type OfGroupStats } from './multipart.js';
+import { OFPMPF_MORE, type MultipartReplyBody, type MultipartRequestBody, type OfFlowStats, type OfGroupDesc, type OfGroupStats, type OfMeterConfig, type OfMeterStats } from './multipart.js';
 import { actionsFromPacketOut, actionsToInstructions, bucketsFromOfp, bucketsToOfp, matchFromOxm, matchToOxm, portFromOfp, portToOfp, ruleFrom } from './flows.js';
 import { OXM_FIELDS, type Oxm } from './oxm.js';
-import type { OfPacketQueue, OfPort, OfPortStats, OfQueueStats, OfTableFeatures, OfTableFeatureProperty } from './structs.js';
+import type { OfMeterBand, OfPacketQueue, OfPort, OfPortStats, OfQueueStats, OfTableFeatures, OfTableFeatureProperty } from './structs.js';
 import type { EgressQueue } from '../sim/egress.js';
 import { OFPTFPT } from './structs.js';
 
@@ -66,6 +67,8 @@ export interface OpenFlowDatapath {
   readRules?(): Rule[];
   /** The most groups it holds, for GROUP_FEATURES (default OFPG_MAX, as Open vSwitch). */
   readonly maxGroups?: number;
+  /** The most meters it holds, for METER_FEATURES; unset or 0: it has no meter table (METER_MOD is OUT_OF_METERS, a meter instruction INVALID_METER). */
+  readonly maxMeters?: number;
 }
 
 /** What carries one connection's bytes: TCP, or a simulated channel. */
@@ -87,6 +90,9 @@ const CAPABILITIES = 0x4f;
  * liveness, chaining) and max_groups, with the actions netloom's buckets run — output, group,
  * set_field, pop_vlan, push_vlan, set_queue, set_nw_ttl, dec_nw_ttl — where OVS also lists MPLS.
  */
+/** METER_FEATURES: the band types netloom runs (drop, dscp_remark) and the flags it takes (kbps, pktps, burst, stats), as bits. */
+const BAND_TYPE_BITS = BAND_TYPES.reduce((bits, _, i) => bits | (1 << (i + 1)), 0);
+const METER_CAPABILITIES = OFPMF.KBPS | OFPMF.PKTPS | OFPMF.BURST | OFPMF.STATS;
 const GROUP_ACTIONS = (1 << 0) | (1 << 17) | (1 << 18) | (1 << 21) | (1 << 22) | (1 << 23) | (1 << 24) | (1 << 25);
 const groupFeatures = (max: number) => ({
   types: 0xf, capabilities: 0x7, maxGroupsAll: max, maxGroupsSelect: max, maxGroupsIndirect: max, maxGroupsFf: max,
@@ -252,6 +258,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
   }
 
   private readonly groupExists = (group: number): boolean => this.node.bridge.pipeline.group(group) !== undefined;
+  private readonly meterExists = (meter: number): boolean => this.node.bridge.pipeline.meters.get(meter) !== undefined;
 
   nextXid(): number {
     this.xid = (this.xid + 1) >>> 0;
@@ -408,7 +415,9 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
         this.node.flowsChanged();
         return;
       case 'meter_mod':
-        throw refusal({ type: OFPET.METER_MOD_FAILED, code: OFPMMFC.OUT_OF_METERS });
+        this.meterMod(m);
+        this.node.flowsChanged();
+        return;
       case 'port_mod':
         this.portMod(c, m);
         return;
@@ -430,7 +439,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
     if (m.command > OFPFC.DELETE_STRICT) throw refusal({ type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.BAD_COMMAND });
     if (m.bufferId !== OFP_NO_BUFFER && !deleting) throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BUFFER_UNKNOWN });
     if (m.command === OFPFC.ADD) {
-      const rule = ruleFrom(m, this.groupExists);
+      const rule = ruleFrom(m, this.groupExists, this.meterExists);
       rule.flags = m.flags;
       if ((m.flags & OFPFF.CHECK_OVERLAP) !== 0 && overlaps(pipeline.table(m.tableId).rules(), rule)) throw refusal({ type: OFPET.FLOW_MOD_FAILED, code: OFPFMFC.OVERLAP });
       pipeline.add(rule, now);
@@ -449,8 +458,8 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
       return;
     }
     // MODIFY: new instructions for every selected flow (OpenFlow 1.2+ never adds).
-    const rule = ruleFrom({ ...m, tableId: table ?? 0 }, this.groupExists);
-    pipeline.modify(rules, rule.actions);
+    const rule = ruleFrom({ ...m, tableId: table ?? 0 }, this.groupExists, this.meterExists);
+    pipeline.modify(rules, rule.actions, rule.meter);
     if ((m.flags & OFPFF.RESET_COUNTS) !== 0) for (const r of rules) r.packets = r.bytes = 0;
   }
 
@@ -502,6 +511,48 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
       if (!(e instanceof GroupError)) throw e;
       throw refusal(e.ofp === 'BAD_OUT_GROUP' ? { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_OUT_GROUP } : { type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC[e.ofp] });
     }
+  }
+
+  // ---- meters
+
+  /**
+   * METER_MOD as OVS 3.1 takes it (ofputil_decode_meter_mod, handle_meter_mod, its meter table),
+   * refused with the same errors, with one difference: dscp_remark bands are run, where OVS's
+   * userspace datapath refuses them (BAD_BAND). A deleted meter takes its flows with it; OpenFlow
+   * 1.3 has no reason for that, and OVS reports them removed by delete.
+   */
+  private meterMod(m: MessageOf<'meter_mod'>): void {
+    const pipeline = this.node.bridge.pipeline;
+    if (m.command !== OFPMC.ADD && m.command !== OFPMC.MODIFY && m.command !== OFPMC.DELETE) throw refusal({ type: OFPET.METER_MOD_FAILED, code: OFPMMFC.BAD_COMMAND });
+    if ((this.node.maxMeters ?? 0) === 0) throw refusal({ type: OFPET.METER_MOD_FAILED, code: OFPMMFC.OUT_OF_METERS });
+    if (m.command === OFPMC.DELETE) {
+      // Meter 0 names none (OVS).
+      if (m.meterId === 0) return;
+      for (const rule of pipeline.deleteMeters(m.meterId === OFPM_ALL ? 'all' : m.meterId).rules) this.flowRemoved(rule, 'delete');
+      return;
+    }
+    if ((m.flags & OFPMF.KBPS) !== 0 && (m.flags & OFPMF.PKTPS) !== 0) throw refusal({ type: OFPET.METER_MOD_FAILED, code: OFPMMFC.BAD_FLAGS });
+    const bands = m.bands.map((b) => {
+      if (b.type !== 'drop' && b.type !== 'dscp_remark') throw refusal({ type: OFPET.METER_MOD_FAILED, code: OFPMMFC.BAD_BAND });
+      return band(b.type, b.rate, b.burstSize, b.type === 'dscp_remark' ? b.precLevel : 0);
+    });
+    const meter: Meter = { id: m.meterId, flags: m.flags, bands, packets: 0, bytes: 0, created: 0, used: 0, maxElapsed: 0 };
+    try {
+      if (m.command === OFPMC.ADD) pipeline.meters.add(meter, this.now);
+      else pipeline.meters.modify(meter, this.now);
+    } catch (e) {
+      if (!(e instanceof MeterError)) throw e;
+      throw refusal({ type: OFPET.METER_MOD_FAILED, code: OFPMMFC[e.ofp] });
+    }
+  }
+
+  /** The meters a METER or METER_CONFIG request names: every one (OFPM_ALL), else that one (UNKNOWN_METER when there is none, as OVS). */
+  private requestedMeters(id: number): Meter[] {
+    const meters = this.node.bridge.pipeline.meters;
+    if (id === OFPM_ALL) return meters.all();
+    const meter = meters.get(id);
+    if (meter === undefined) throw refusal({ type: OFPET.METER_MOD_FAILED, code: OFPMMFC.UNKNOWN_METER });
+    return [meter];
   }
 
   /** GROUP statistics of one group (none if it does not exist) or all (OFPG_ALL). */
@@ -597,13 +648,31 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
       case 'group_features':
         reply([{ kind: 'group_features', features: groupFeatures(this.node.maxGroups ?? OFPG_MAX) }]);
         return;
-      case 'meter':
-      case 'meter_config':
-        reply([body.kind === 'meter' ? { kind: 'meter', meters: [] } : { kind: 'meter_config', meters: [] }]);
+      case 'meter': {
+        const meters = this.requestedMeters(body.meterId).map((mt): OfMeterStats => {
+          const { sec, nsec } = duration(this.now - mt.created);
+          return {
+            meterId: mt.id, flowCount: this.node.bridge.pipeline.meterFlows(mt.id), packetInCount: BigInt(mt.packets), byteInCount: BigInt(mt.bytes), durationSec: sec, durationNsec: nsec,
+            bands: mt.bands.map((b) => ({ packetBandCount: BigInt(b.packets), byteBandCount: BigInt(b.bytes) })),
+          };
+        });
+        reply(split(meters, (mt) => 40 + 16 * mt.bands.length, (ms) => ({ kind: 'meter', meters: ms })));
         return;
-      case 'meter_features':
-        reply([{ kind: 'meter_features', features: { maxMeter: 0, bandTypes: 0, capabilities: 0, maxBands: 0, maxColor: 0 } }]);
+      }
+      case 'meter_config': {
+        const configs = this.requestedMeters(body.meterId).map((mt): OfMeterConfig => ({
+          flags: mt.flags, meterId: mt.id, bands: mt.bands.map((b): OfMeterBand => (b.type === 'drop' ? { type: 'drop', rate: b.rate, burstSize: b.burstSize } : { type: 'dscp_remark', rate: b.rate, burstSize: b.burstSize, precLevel: b.precLevel })),
+        }));
+        reply(split(configs, (mt) => 8 + 16 * mt.bands.length, (ms) => ({ kind: 'meter_config', meters: ms })));
         return;
+      }
+      case 'meter_features': {
+        const max = this.node.maxMeters ?? 0;
+        // OVS's userspace datapath reports drop bands only; netloom runs dscp_remark too.
+        const features = max === 0 ? { maxMeter: 0, bandTypes: 0, capabilities: 0, maxBands: 0, maxColor: 0 } : { maxMeter: max, bandTypes: BAND_TYPE_BITS, capabilities: METER_CAPABILITIES, maxBands: MAX_BANDS, maxColor: 0 };
+        reply([{ kind: 'meter_features', features }]);
+        return;
+      }
       case 'experimenter':
       case 'unknown':
         throw refusal({ type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_MULTIPART });
@@ -631,7 +700,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
       return {
         tableId: r.table, durationSec: sec, durationNsec: nsec, priority: r.priority, idleTimeout: r.idleTimeout, hardTimeout: r.hardTimeout,
         flags: r.flags ?? 0, cookie: r.cookie, packetCount: BigInt(r.packets), byteCount: BigInt(r.bytes), match: matchToOxm(r.match),
-        instructions: actionsToInstructions(r.actions, r.match),
+        instructions: actionsToInstructions(r.actions, r.match, r.meter),
       };
     });
   }

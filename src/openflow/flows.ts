@@ -7,7 +7,7 @@
  * clear_actions, write_actions, write_metadata, goto_table), and what OVS refuses gets the
  * OpenFlow error OVS sends: prerequisites (BAD_PREREQ), duplicate fields, masks a field cannot
  * take, actions the match cannot support (MATCH_INCONSISTENT), a goto_table backwards, a group
- * action naming no group (BAD_OUT_GROUP). Group buckets map too; their actions meet no match.
+ * action naming no group (BAD_OUT_GROUP), a meter instruction naming no meter (INVALID_METER). Group buckets map too; their actions meet no match.
  * What OpenFlow 1.3 has no action for (load, move, resubmit, output to a field, learn, a
  * controller reason, a masked set_field) travels as Open vSwitch's Nicira actions (nicira.ts).
  *
@@ -17,11 +17,12 @@
 import { fieldByName, W, readField, type FieldDef } from '../switch/fields.js';
 import { Match, type Action, type Bucket, type Rule } from '../switch/flow.js';
 import { SwitchPacket } from '../switch/packet.js';
-import { formatActions, formatMatch, prerequisiteMet, setWords } from '../switch/ofctl.js';
+import { formatActions, formatInstructions, formatMatch, prerequisiteMet, setWords } from '../switch/ofctl.js';
+import { OFPM_MAX } from '../switch/meter.js';
 import { VLAN_CFI } from '../wire/flowkey.js';
 import type { OfAction, OfInstruction } from './actions.js';
 import type { OfBucket } from './structs.js';
-import { OFPBAC, OFPBIC, OFPBMC, OFPET, OFPGMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
+import { OFPBAC, OFPBIC, OFPBMC, OFPET, OFPGMFC, OFPMMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import { OFPP } from './messages.js';
 import { actionFromNicira, niciraFor, NX_VENDOR_ID } from './nicira.js';
 import { OFPVID_PRESENT, oxmField, type Oxm, type OxmKnown, type OxmUnknown } from './oxm.js';
@@ -307,8 +308,15 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
 /** The instruction order OVS keeps: each may appear once, in this order. */
 const INSTRUCTION_ORDER = ['meter', 'apply_actions', 'clear_actions', 'write_actions', 'write_metadata', 'goto_table'];
 
-/** A FLOW_MOD's instructions as the switch's action list (instructions included, in OVS's order); `groupExists` answers for group actions. */
-export function actionsFromInstructions(instructions: readonly OfInstruction[], match: Match, table: number, structure: string, groupExists: (group: number) => boolean): Action[] {
+/**
+ * A FLOW_MOD's instructions as the switch's action list (instructions included, in OVS's order)
+ * and its meter; `groupExists` and `meterExists` answer for group actions and the meter. A meter
+ * id of 0 or above OFPM_MAX, or one that does not exist, is METER_MOD_FAILED/INVALID_METER, as
+ * OVS's check_METER and ofproto_check_ofpacts refuse it (after the actions are checked).
+ */
+export function instructionsFrom(
+  instructions: readonly OfInstruction[], match: Match, table: number, structure: string, groupExists: (group: number) => boolean, meterExists: (meter: number) => boolean,
+): { actions: Action[]; meter?: number } {
   const c: Check = { structure, match, table, tags: [(match.masks[W.VLAN_TCI]! & match.values[W.VLAN_TCI]! & VLAN_CFI) !== 0, false], packetOut: false, groupExists };
   const sorted = instructions.map((ins, i) => ({ ins, i, rank: INSTRUCTION_ORDER.indexOf(ins.type) }));
   for (const { ins, i, rank } of sorted) {
@@ -318,11 +326,13 @@ export function actionsFromInstructions(instructions: readonly OfInstruction[], 
   }
   sorted.sort((a, b) => a.rank - b.rank);
   const out: Action[] = [];
+  let meter: { id: number; at: string } | undefined;
   for (const { ins, i } of sorted) {
     const at = `instructions[${i}]`;
     switch (ins.type) {
       case 'meter':
-        fail(structure, at, `meter ${ins.meterId} does not exist`, { type: OFPET.BAD_INSTRUCTION, code: OFPBIC.UNSUP_INST });
+        if (ins.meterId === 0 || ins.meterId > OFPM_MAX) fail(structure, at, `meter ${ins.meterId} is not a flow's meter (1 to ${OFPM_MAX})`, { type: OFPET.METER_MOD_FAILED, code: OFPMMFC.INVALID_METER });
+        meter = { id: ins.meterId, at };
         break;
       case 'apply_actions':
         out.push(...actionsFrom(ins.actions, c, `${at}.actions`, false));
@@ -342,7 +352,9 @@ export function actionsFromInstructions(instructions: readonly OfInstruction[], 
         break;
     }
   }
-  return out;
+  if (meter === undefined) return { actions: out };
+  if (!meterExists(meter.id)) fail(structure, meter.at, `meter ${meter.id} does not exist`, { type: OFPET.METER_MOD_FAILED, code: OFPMMFC.INVALID_METER });
+  return { actions: out, meter: meter.id };
 }
 
 /** A PACKET_OUT's actions as the switch's (output to TABLE allowed, runs the tables from 0); `groupExists` answers for group actions. */
@@ -452,8 +464,8 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
   return out;
 }
 
-/** The switch's action list as OpenFlow 1.3 instructions. */
-export function actionsToInstructions(actions: readonly Action[], match: Match): OfInstruction[] {
+/** The switch's action list (and a flow's meter) as OpenFlow 1.3 instructions. */
+export function actionsToInstructions(actions: readonly Action[], match: Match, meter?: number): OfInstruction[] {
   const out: OfInstruction[] = [];
   const apply: Action[] = [];
   for (const a of actions) {
@@ -475,16 +487,27 @@ export function actionsToInstructions(actions: readonly Action[], match: Match):
     }
   }
   if (apply.length > 0) out.unshift({ type: 'apply_actions', actions: actionsTo(apply, match, 'apply_actions') });
+  if (meter !== undefined) out.unshift({ type: 'meter', meterId: meter });
   return out;
 }
 
-/** A switch rule from a FLOW_MOD's parts (counters and times zero: the pipeline sets them); `groupExists` answers for group actions. */
-export function ruleFrom(m: { tableId: number; priority: number; cookie: bigint; idleTimeout: number; hardTimeout: number; match: readonly Oxm[]; instructions: readonly OfInstruction[] }, groupExists: (group: number) => boolean): Rule {
+/**
+ * A switch rule from a FLOW_MOD's parts (counters and times zero: the pipeline sets them);
+ * `groupExists` and `meterExists` answer for group actions and the meter (a switch without
+ * meters has none: every meter instruction is INVALID_METER).
+ */
+export function ruleFrom(
+  m: { tableId: number; priority: number; cookie: bigint; idleTimeout: number; hardTimeout: number; match: readonly Oxm[]; instructions: readonly OfInstruction[] },
+  groupExists: (group: number) => boolean,
+  meterExists: (meter: number) => boolean = () => false,
+): Rule {
   const match = matchFromOxm(m.match, 'flow_mod');
-  const actions = actionsFromInstructions(m.instructions, match, m.tableId, 'flow_mod', groupExists);
-  return {
+  const { actions, meter } = instructionsFrom(m.instructions, match, m.tableId, 'flow_mod', groupExists, meterExists);
+  const rule: Rule = {
     table: m.tableId, priority: m.priority, cookie: m.cookie, idleTimeout: m.idleTimeout, hardTimeout: m.hardTimeout, match,
-    matchText: formatMatch(match), actions, actionsText: formatActions(actions), packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,
+    matchText: formatMatch(match), actions, actionsText: formatInstructions(meter, actions), packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,
   };
+  if (meter !== undefined) rule.meter = meter;
+  return rule;
 }
 

@@ -4,7 +4,7 @@
  * multipart bodies, each declared once as a layout or a read/write pair.
  */
 import { layout, Reader, Writer } from './bytes.js';
-import { OFPBRC, OFPET, OFPGMFC, OFPMMFC, type OfpErrorCode } from './errors.js';
+import { OFPBRC, OFPET, OFPGMFC, type OfpErrorCode } from './errors.js';
 import { readActions, writeActions, type OfAction } from './actions.js';
 import { OFPXMC_EXPERIMENTER } from './oxm.js';
 
@@ -103,7 +103,8 @@ export type OfMeterBand =
   | { type: 'unknown'; bandType: number; rate: number; burstSize: number; body: Uint8Array };
 
 export const OFPMBT = { DROP: 1, DSCP_REMARK: 2, EXPERIMENTER: 0xffff } as const;
-const bandLen: OfpErrorCode = { type: OFPET.METER_MOD_FAILED, code: OFPMMFC.BAD_BAND };
+/** OVS's ofputil_pull_bands answers a band of a bad length BAD_REQUEST/BAD_LEN. */
+const bandLen: OfpErrorCode = { type: OFPET.BAD_REQUEST, code: OFPBRC.BAD_LEN };
 
 export function readBands(r: Reader, structure: string): OfMeterBand[] {
   const out: OfMeterBand[] = [];

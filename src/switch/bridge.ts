@@ -1,13 +1,18 @@
 /**
  * A bridge: the pipeline, its ports, and the flow-table API a topology file, a flow file or a
  * controller uses (add, modify, delete strict or not, by cookie; dump-flows), and the group
- * table's (add-group, mod-group, del-groups, dump-groups, dump-group-stats). Free of the
+ * table's (add-group, mod-group, del-groups, dump-groups, dump-group-stats) and the meter
+ * table's (add-meter, mod-meter, del-meters, dump-meters, meter-stats). Free of the
  * simulation, so `netloom flows trace` and tests can drive it directly.
  */
-import { FlowFileError, FlowSyntaxError, formatGroup, formatGroupStats, formatRule, parseFlow, parseGroup, parseGroupSelector, parseSelector, type ParseOptions } from './ofctl.js';
+import {
+  FlowFileError, FlowSyntaxError, formatGroup, formatGroupStats, formatMeter, formatMeterStats, formatRule, parseFlow, parseGroup, parseGroupSelector, parseMeter,
+  parseMeterSelector, parseSelector, type ParseOptions,
+} from './ofctl.js';
 import { Pipeline, type PipelinePort, type PipelineResult } from './pipeline.js';
 import { SwitchPacket } from './packet.js';
 import { GroupError } from './group.js';
+import { MeterError, type Meter } from './meter.js';
 import type { Action, Group, Rule } from './flow.js';
 
 export class Bridge {
@@ -25,11 +30,12 @@ export class Bridge {
 
   /**
    * Parses and adds one flow (`ovs-ofctl add-flow` syntax); `where` names its origin in errors.
-   * A flow using a group that does not exist is refused (GroupError), as OVS refuses it.
+   * A flow using a group or a meter that does not exist is refused (GroupError, MeterError), as OVS refuses it.
    */
   addFlow(text: string, now = 0, where?: string): Rule {
     const rule = parseFlow(text, { ...this.parseOptions, ...(where !== undefined && { where }) });
     this.requireGroups(rule.actions);
+    this.requireMeter(rule.meter);
     this.pipeline.add(rule, now);
     return rule;
   }
@@ -51,7 +57,10 @@ export class Bridge {
     // One bad line is its own error; several are reported together.
     if (bad.length === 1) throw bad[0]!;
     if (bad.length > 1) throw new FlowFileError(bad);
-    for (const r of rules) this.requireGroups(r.actions);
+    for (const r of rules) {
+      this.requireGroups(r.actions);
+      this.requireMeter(r.meter);
+    }
     for (const r of rules) this.pipeline.add(r, now);
     return rules;
   }
@@ -64,8 +73,9 @@ export class Bridge {
   modFlows(text: string, strict = false): number {
     const s = parseSelector(text, this.parseOptions, 'mod-flows');
     this.requireGroups(s.rule.actions);
+    this.requireMeter(s.rule.meter);
     const rules = this.pipeline.select(s.table, s.rule.match, { strict, priority: s.rule.priority, cookie: s.rule.cookie, cookieMask: s.cookieMask });
-    this.pipeline.modify(rules, s.rule.actions);
+    this.pipeline.modify(rules, s.rule.actions, s.rule.meter);
     return rules.length;
   }
 
@@ -104,6 +114,39 @@ export class Bridge {
   /** `ovs-ofctl -O OpenFlow13 dump-group-stats` output at `now`, without its header line. */
   dumpGroupStats(now = 0): string {
     return this.pipeline.allGroups().map((g) => formatGroupStats(g, this.pipeline.groupRefs(g.id), now)).join('\n');
+  }
+
+  /** ovs-ofctl add-meter: `meter=1 kbps burst stats bands=type=drop rate=1000 burst_size=100`. Refused as OVS refuses it (FlowSyntaxError, MeterError). */
+  addMeter(text: string, now = 0): Meter {
+    const meter = parseMeter(text, this.parseOptions);
+    this.pipeline.meters.add(meter, now);
+    return meter;
+  }
+
+  /** ovs-ofctl mod-meter: new flags and bands for a meter that exists (its counters and buckets start again). */
+  modMeter(text: string, now = 0): Meter {
+    const meter = parseMeter(text, this.parseOptions);
+    this.pipeline.meters.modify(meter, now);
+    return meter;
+  }
+
+  /** ovs-ofctl del-meters (`meter=N`, or all of them): the flows that use a deleted meter go too. Returns how many meters were deleted. */
+  delMeters(text = ''): number {
+    return this.pipeline.deleteMeters(parseMeterSelector(text, this.parseOptions)).meters.length;
+  }
+
+  /** `ovs-ofctl -O OpenFlow13 dump-meters` output, without its header line. */
+  dumpMeters(): string {
+    return this.pipeline.meters.all().map(formatMeter).join('\n');
+  }
+
+  /** `ovs-ofctl -O OpenFlow13 meter-stats` output at `now`, without its header line. */
+  dumpMeterStats(now = 0): string {
+    return this.pipeline.meters.all().map((m) => formatMeterStats(m, this.pipeline.meterFlows(m.id), now)).join('\n');
+  }
+
+  private requireMeter(meter: number | undefined): void {
+    if (meter !== undefined && this.pipeline.meters.get(meter) === undefined) throw new MeterError('INVALID_METER', `the flow uses meter ${meter}, which does not exist`);
   }
 
   private requireGroups(actions: readonly Action[]): void {

@@ -160,7 +160,10 @@ export interface Rule {
   /** The match as ovs-ofctl prints it. */
   matchText: string;
   actions: Action[];
+  /** The actions as ovs-ofctl prints them, the meter instruction first (`meter:1,output:2`). */
   actionsText: string;
+  /** The meter instruction (OpenFlow 1.3.5 §5.7): the packet goes through this meter before the actions run. */
+  meter?: number;
   /** OpenFlow flow_mod flags (send_flow_rem 1, check_overlap 2, reset_counts 4, no_pkt_counts 8, no_byt_counts 16). */
   flags?: number;
   /** Counters and times, ns of virtual time. */

@@ -25,6 +25,7 @@ import { SwitchPacket } from './packet.js';
 import type { Output, PacketInCause } from './pipeline.js';
 import type { Action, Rule } from './flow.js';
 import { OFPP_CONTROLLER, OFPP_LOCAL } from './ofctl.js';
+import { MAX_METERS } from './meter.js';
 
 const ETHERTYPE_TEB = 0x6558;
 const TIMER_EXPIRE = FIRST_FREE_TIMER;
@@ -105,6 +106,8 @@ export class SwitchNode extends IpNode {
   readonly datapathId: bigint;
   readonly controlRate: number | undefined;
   readonly failMode: 'secure' | 'standalone';
+  /** A meter table as big as Open vSwitch's userspace datapath's (METER_FEATURES). */
+  readonly maxMeters = MAX_METERS;
   /** Who gets PACKET_INs, for traces ("c1", "tcp:127.0.0.1:6653"). */
   controllerName = 'the controller';
   /** Packets recently sent to the controller, so a PACKET_OUT of the same bytes continues their trace. */
@@ -339,7 +342,8 @@ export class SwitchNode extends IpNode {
     const result = this.bridge.pipeline.process(packet, now, tracing);
     if (tracing) net.trace(this, port, frame, 'match', result.trace.map((l) => l.trim()).join('; '));
     if (result.outputs.length === 0) {
-      net.drop(this, port, frame, 'FLOW_DROP', 'the flow tables sent it nowhere');
+      const metered = result.meterDrop;
+      net.drop(this, port, frame, 'FLOW_DROP', metered === undefined ? 'the flow tables sent it nowhere' : `meter ${metered.meter} dropped it (band ${metered.band} exceeded its rate)`);
       return;
     }
     for (const out of result.outputs) this.output(out, frame);

@@ -12,6 +12,7 @@ import { isIpv4, numberToIpv6, numberToMac } from '../wire/addresses.js';
 import { VLAN_CFI } from '../wire/flowkey.js';
 import { ipv4ToNumber, numberToIpv4, prefixMask } from '../hosts/addressing.js';
 import { FIELD_NAMES, W, fieldByKeyword, fieldByName, l4ProtocolOfName, readField, type FieldDef, type Prerequisite } from './fields.js';
+import { OFPMF, OFPM_ALL, OFPM_CONTROLLER, OFPM_MAX, OFPM_SLOWPATH, band, type BandType, type Meter } from './meter.js';
 import { Match, PACKET_IN_REASONS, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
 /** The first port number OpenFlow 1.0 reserves: above it no physical port. */
@@ -265,9 +266,11 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
     }
   }
   const actionsText = flow.slice(equals);
-  rule.actions = parseActions(actionsText, equals, rule.match, options, fail, { table: rule.table, actionSet: false });
+  const instructions: { meter?: number } = {};
+  rule.actions = parseActions(actionsText, equals, rule.match, options, fail, { table: rule.table, actionSet: false, instructions });
+  if (instructions.meter !== undefined) rule.meter = instructions.meter;
   rule.matchText = formatMatch(rule.match);
-  rule.actionsText = formatActions(rule.actions);
+  rule.actionsText = formatInstructions(rule.meter, rule.actions);
   return rule;
 }
 
@@ -572,6 +575,8 @@ interface ActionContext {
   table: number;
   actionSet: boolean;
   tags?: boolean[];
+  /** Where a flow's meter instruction goes; absent where there can be none (a group bucket). */
+  instructions?: { meter?: number };
 }
 
 /**
@@ -603,7 +608,7 @@ function outputAction(port: number, text: string, at: number, controllerMaxLen: 
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
 const NOT_YET_ACTIONS = new Set([
   'note', 'exit', 'sample', 'ct', 'ct_clear', 'multipath', 'bundle', 'bundle_load', 'check_pkt_larger', 'conjunction', 'fin_timeout', 'push_mpls', 'pop_mpls',
-  'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'meter', 'clone', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
+  'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'clone', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
 ]);
 
 /** Instructions (not actions) cannot appear inside write_actions. */
@@ -855,6 +860,16 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         if (arg !== undefined) fail(argAt, 'pop_queue takes no argument');
         actions.push({ type: 'pop_queue' });
         continue;
+      case 'meter': {
+        // An instruction, first of all (OVS's ofpacts_verify), once, and in a flow only; whether the meter exists is the switch's to say.
+        if (context.actionSet || context.instructions === undefined) fail(at, 'meter instruction not allowed here (a meter belongs to a flow, before its actions)');
+        if (context.instructions!.meter !== undefined) fail(at, 'instruction meter may be specified only once');
+        if (actions.length > 0 || stage > 0) fail(at, `invalid instruction ordering: meter must appear before ${stage > 0 ? STAGES[stage] : 'apply_actions'}`);
+        const id = integer(need('a meter id'), 0xffffffff, argAt, 'meter', fail);
+        if (id === 0 || id > OFPM_MAX) fail(argAt, `meter:${id}: a flow's meter is 1 to ${OFPM_MAX} (OVS refuses: OFPMMFC_INVALID_METER)`);
+        context.instructions!.meter = id;
+        continue;
+      }
       case 'group':
         // Whether the group exists is the switch's to say (OVS refuses with OFPBAC_BAD_OUT_GROUP).
         actions.push({ type: 'group', group: integer(need('a group id'), 0xffffffff, argAt, 'group', fail) });
@@ -1022,6 +1037,12 @@ export function formatActions(actions: readonly Action[]): string {
     .join(',');
 }
 
+/** A flow's instructions as ovs-ofctl prints them: the meter first (`meter:1,output:2`), `drop` for nothing at all. */
+export function formatInstructions(meter: number | undefined, actions: readonly Action[]): string {
+  if (meter === undefined) return formatActions(actions);
+  return actions.length === 0 ? `meter:${meter}` : `meter:${meter},${formatActions(actions)}`;
+}
+
 /** One dump-flows line, counters included. */
 export function formatRule(rule: Rule, now: number): string {
   const duration = ((now - rule.created) / 1e9).toFixed(3);
@@ -1029,7 +1050,7 @@ export function formatRule(rule: Rule, now: number): string {
   if (rule.idleTimeout) head.push(`idle_timeout=${rule.idleTimeout}`);
   if (rule.hardTimeout) head.push(`hard_timeout=${rule.hardTimeout}`);
   const match = [rule.priority !== DEFAULT_PRIORITY ? `priority=${rule.priority}` : '', rule.matchText].filter(Boolean).join(',');
-  return ` ${head.join(', ')}, ${match ? `${match} ` : ''}actions=${formatActions(rule.actions)}`;
+  return ` ${head.join(', ')}, ${match ? `${match} ` : ''}actions=${formatInstructions(rule.meter, rule.actions)}`;
 }
 
 const GROUP_TYPE_NAMES = names<GroupType>({ all: 'all', select: 'select', indirect: 'indirect', ff: 'ff', fast_failover: 'ff' });
@@ -1180,4 +1201,121 @@ export function formatGroup(group: Group): string {
 export function formatGroupStats(group: Group, refs: number, now: number): string {
   const buckets = group.buckets.map((b, i) => `,bucket${i}:packet_count=${b.packets},byte_count=${b.bytes}`).join('');
   return ` group_id=${group.id},duration=${((now - group.created) / 1e9).toFixed(3)}s,ref_count=${refs},packet_count=${group.packets},byte_count=${group.bytes}${buckets}`;
+}
+
+/** Meter ids by the names ovs-ofctl reads and prints for them. */
+const METER_NAMES: Record<string, number> = { all: OFPM_ALL, controller: OFPM_CONTROLLER, slowpath: OFPM_SLOWPATH };
+const METER_FLAGS: Record<string, number> = { kbps: OFPMF.KBPS, pktps: OFPMF.PKTPS, burst: OFPMF.BURST, stats: OFPMF.STATS };
+
+/**
+ * A meter in ovs-ofctl syntax, as OVS's parse_ofp_meter_mod_str reads it for add-meter and
+ * mod-meter: `meter=1 kbps burst stats bands=type=drop rate=1000 burst_size=100` (words split at
+ * `=`, commas and white space; everything after the first `band…=` is bands, each opened by `type`).
+ */
+export function parseMeter(text: string, options: ParseOptions = {}): Meter {
+  return parseMeterText(text, 'add', options) as Meter;
+}
+
+/** The meters ovs-ofctl del-meters and dump-meters name: `meter=N`, `meter=all`, or every one (no text). */
+export function parseMeterSelector(text: string, options: ParseOptions = {}): number | 'all' {
+  if (text.trim() === '') return 'all';
+  const id = parseMeterText(text, 'select', options) as number;
+  return id === OFPM_ALL ? 'all' : id;
+}
+
+/** Words of meter text (OVS's strtok_r on "=, \t\r\n"), each with its column. */
+function meterWords(text: string, from: number, to: number): Token[] {
+  const out: Token[] = [];
+  for (const m of text.slice(from, to).matchAll(/[^=,\s]+/g)) out.push({ text: m[0], at: from + m.index });
+  return out;
+}
+
+function parseMeterText(text: string, command: 'add' | 'select', options: ParseOptions): Meter | number {
+  const fail = (at: number, reason: string): never => {
+    throw new FlowSyntaxError(text, at + 1, reason, options.where);
+  };
+  let headEnd = text.length;
+  let bandsAt = text.length;
+  if (command === 'add') {
+    headEnd = text.indexOf('band');
+    const equals = headEnd < 0 ? -1 : text.indexOf('=', headEnd + 1);
+    if (equals < 0) fail(text.length, 'must specify bands');
+    bandsAt = equals + 1;
+  }
+  let id = 0;
+  let flags = 0;
+  const head = meterWords(text, 0, headEnd);
+  for (let i = 0; i < head.length; i++) {
+    const { text: name, at } = head[i]!;
+    if (command === 'add' && name in METER_FLAGS) {
+      flags |= METER_FLAGS[name]!;
+      continue;
+    }
+    const value = head[++i] ?? fail(at, `field ${name} missing value`);
+    if (name !== 'meter') fail(at, `unknown keyword ${name}`);
+    const named = METER_NAMES[value.text];
+    if (named !== undefined) id = named;
+    else {
+      id = integer(value.text, 0xffffffff, value.at, 'meter', fail);
+      if (id === 0 || id > OFPM_MAX) fail(value.at, `invalid value for meter: ${id} (1 to ${OFPM_MAX}, or all, controller, slowpath)`);
+    }
+  }
+  if (id === 0) fail(0, "must specify 'meter'");
+  if (command === 'select') return id;
+  if (flags === 0) fail(0, "meter must specify either 'kbps' or 'pktps'");
+  const bands: { type: BandType; rate: number; burstSize: number; precLevel: number; at: number }[] = [];
+  const words = meterWords(text, bandsAt, text.length);
+  for (let i = 0; i < words.length; i++) {
+    const { text: name, at } = words[i]!;
+    const value = words[++i] ?? fail(at, `field ${name} missing value`);
+    const current = bands[bands.length - 1];
+    if (name === 'type') {
+      if (value.text !== 'drop' && value.text !== 'dscp_remark') fail(value.at, `field type unknown value ${value.text} (drop or dscp_remark)`);
+      bands.push({ type: value.text as BandType, rate: 0, burstSize: 0, precLevel: 0, at });
+    } else if (current === undefined) fail(at, "band must start with the 'type' keyword");
+    else if (name === 'rate') current.rate = integer(value.text, 0xffffffff, value.at, 'rate', fail);
+    else if (name === 'burst_size') current.burstSize = integer(value.text, 0xffffffff, value.at, 'burst_size', fail);
+    else if (name === 'prec_level') current.precLevel = integer(value.text, 0xff, value.at, 'prec_level', fail);
+    else fail(at, `unknown keyword ${name}`);
+  }
+  if (bands.length === 0) fail(bandsAt, 'meter must have bands');
+  for (const b of bands) {
+    if (b.type === 'dscp_remark' && b.precLevel === 0) fail(b.at, "'dscp_remark' band must have 'prec_level'");
+    if (b.type !== 'dscp_remark' && b.precLevel !== 0) fail(b.at, "Only 'dscp_remark' band may have 'prec_level'");
+    if (b.rate === 0) fail(b.at, "band must have 'rate'");
+    if ((flags & OFPMF.BURST) !== 0 && b.burstSize === 0) fail(b.at, "band must have 'burst_size' when 'burst' flag is set");
+    if ((flags & OFPMF.BURST) === 0 && b.burstSize !== 0) fail(b.at, "band may have 'burst_size' only when 'burst' flag is set");
+  }
+  return { id, flags, bands: bands.map((b) => band(b.type, b.rate, b.burstSize, b.precLevel)), packets: 0, bytes: 0, created: 0, used: 0, maxElapsed: 0 };
+}
+
+/** A meter id as ovs-ofctl prints it after `meter` and `separator` (OVS's ofputil_format_meter_id). */
+function meterIdText(id: number, separator: string): string {
+  const name = Object.keys(METER_NAMES).find((k) => METER_NAMES[k] === id);
+  return `meter${separator}${id <= OFPM_MAX ? id : (name ?? 'unknown')}`;
+}
+
+/** A meter as ovs-ofctl -O OpenFlow13 dump-meters prints it (ofputil_format_meter_config), one line for the meter and one per band. */
+export function formatMeter(meter: Meter): string {
+  const flags = Object.keys(METER_FLAGS).filter((k) => (meter.flags & METER_FLAGS[k]!) !== 0).map((k) => `${k} `).join('');
+  const bands = meter.bands.map((b) => {
+    let line = `type=${b.type} rate=${b.rate}`;
+    if ((meter.flags & OFPMF.BURST) !== 0) line += ` burst_size=${b.burstSize}`;
+    if (b.type === 'dscp_remark') line += ` prec_level=${b.precLevel}`;
+    return `\n${line}`;
+  });
+  return `${meterIdText(meter.id, '=')} ${flags}bands=${bands.join('')}`;
+}
+
+/** A meter's counters as ovs-ofctl -O OpenFlow13 meter-stats prints them (ofputil_format_meter_stats); `flows` is how many flows use it. */
+export function formatMeterStats(meter: Meter, flows: number, now: number): string {
+  const bands = meter.bands.map((b, i) => `\n${i}: packet_count:${b.packets} byte_count:${b.bytes}`).join('');
+  return `${meterIdText(meter.id, ':')} flow_count:${flows} packet_in_count:${meter.packets} byte_in_count:${meter.bytes} duration:${durationText(now - meter.created)} bands:${bands}`;
+}
+
+/** A duration as OVS's ofp_print_duration prints one kept in whole milliseconds: `5s`, `0.040s`. */
+function durationText(ns: number): string {
+  const ms = Math.max(0, Math.floor(ns / 1e6));
+  const fraction = ms % 1000;
+  return `${Math.floor(ms / 1000)}${fraction === 0 ? '' : `.${String(fraction).padStart(3, '0')}`}s`;
 }

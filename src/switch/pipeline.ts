@@ -22,10 +22,11 @@
 import { Classifier } from './classifier.js';
 import { W, fieldByName, readBits, readField, writeBits, type FieldDef } from './fields.js';
 import { Match, PACKET_IN_REASONS, type PacketInReason, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
-import { OFPP_CONTROLLER, OFPP_IN_PORT, formatActions, formatMatch, prerequisiteHolds } from './ofctl.js';
+import { OFPP_CONTROLLER, OFPP_IN_PORT, formatActions, formatInstructions, formatMatch, prerequisiteHolds } from './ofctl.js';
 import { PacketState, SwitchPacket } from './packet.js';
 import { NormalSwitching, type PortConfig } from './normal.js';
 import { GroupError, bestBucket, checkGroup, dpHashTable, watches } from './group.js';
+import { MeterTable, OFPM_CONTROLLER, remarkedTos, type Meter } from './meter.js';
 import { symmetricL3L4, symmetricL4 } from './hash.js';
 
 export const MAX_RESUBMIT_DEPTH = 64;
@@ -57,6 +58,8 @@ export interface Output {
 
 export interface PipelineResult {
   outputs: Output[];
+  /** A meter band dropped the packet: the meter and the band (outputs made before it stand). */
+  meterDrop?: { meter: number; band: number };
   /** ofproto/trace-style lines. */
   trace: string[];
   packet: SwitchPacket;
@@ -73,6 +76,7 @@ const FAIL_OPEN: readonly Action[] = Object.freeze([{ type: 'normal' }]);
 /** The cookie OVS reports for a packet no rule sent (OVS_BE64_MAX). */
 const NO_COOKIE = 0xffffffffffffffffn;
 const NW_TTL = fieldByName('nw_ttl')!;
+const IP_DSCP = fieldByName('ip_dscp')!;
 /** OVS's MAX_LIVENESS_RECURSION: how deep watch_group liveness is followed. */
 const MAX_LIVENESS_DEPTH = 128;
 
@@ -116,6 +120,8 @@ export class Pipeline {
   /** The match a learn action builds, reused: a new rule is made only when the flow is new or changed. */
   private readonly learnMatch = new Match();
   private readonly groups = new Map<number, InstalledGroup>();
+  /** The meter table (meter.ts): meter instructions run through it, and so do packets to the controller when it holds OFPM_CONTROLLER. */
+  readonly meters = new MeterTable();
   /**
    * Whether a port is up, for fast failover buckets watching it (a watched port must also exist).
    * The switch node answers it; asked for OFPP_CONTROLLER, it answers whether a controller is
@@ -223,11 +229,13 @@ export class Pipeline {
     return out;
   }
 
-  /** Replaces the actions of the selected rules (counters kept). */
-  modify(rules: Rule[], actions: Action[]): void {
+  /** Replaces the instructions of the selected rules, their meter with their actions (counters kept). */
+  modify(rules: Rule[], actions: Action[], meter?: number): void {
     for (const r of rules) {
       r.actions = actions;
-      r.actionsText = formatActions(actions);
+      if (meter === undefined) delete r.meter;
+      else r.meter = meter;
+      r.actionsText = formatInstructions(meter, actions);
       this.watch?.(r);
     }
   }
@@ -343,6 +351,20 @@ export class Pipeline {
       return true;
     });
     return missing;
+  }
+
+  /** Deletes one meter, or all; a meter that does not exist is no error. The flows that use a deleted meter are deleted too (OVS's meter_destroy). */
+  deleteMeters(id: number | 'all'): { meters: Meter[]; rules: Rule[] } {
+    const meters = this.meters.delete(id);
+    const gone = new Set(meters.map((m) => m.id));
+    const rules = gone.size === 0 ? [] : this.allRules().filter((r) => r.meter !== undefined && gone.has(r.meter));
+    this.delete(rules);
+    return { meters, rules };
+  }
+
+  /** How many flows use the meter (OpenFlow's flow_count). */
+  meterFlows(id: number): number {
+    return this.allRules().filter((r) => r.meter === id).length;
   }
 
   /** Whether a bucket of a group of type `type` is live (OVS's bucket_is_alive); `depth` counts watch_group hops. */
@@ -468,6 +490,8 @@ class Translation {
   private depth = 0;
   /** A resubmit limit was hit: the packet goes nowhere (OVS drops it, outputs included). */
   private failed = false;
+  /** A meter band dropped the packet: nothing more happens to it (outputs before the meter stand). */
+  private meterDrop: { meter: number; band: number } | undefined;
   private tracing = false;
   private packet!: SwitchPacket;
   private now = 0;
@@ -501,6 +525,7 @@ class Translation {
     this.resubmits = 0;
     this.depth = 0;
     this.failed = false;
+    this.meterDrop = undefined;
     this.sp = 0;
     this.arrivedBytes = packet.bytes.length;
     if (actions !== undefined) this.push(actions, 0, 0, 0);
@@ -510,7 +535,7 @@ class Translation {
       this.push(FAIL_OPEN, 0, 0, 0);
     } else this.lookup(0, undefined, 0, 0);
     this.loop();
-    if (!this.failed && this.actionSet.length > 0) {
+    if (!this.failed && this.meterDrop === undefined && this.actionSet.length > 0) {
       const list = actionSetList(this.actionSet);
       this.actionSet.length = 0;
       if (list.length > 0) {
@@ -519,7 +544,9 @@ class Translation {
         this.loop();
       }
     }
-    return { outputs: this.failed ? [] : this.outputs, trace: this.trace, packet };
+    const result: PipelineResult = { outputs: this.failed ? [] : this.outputs, trace: this.trace, packet };
+    if (this.meterDrop !== undefined) result.meterDrop = this.meterDrop;
+    return result;
   }
 
   /** Writes a trace line at an indentation in columns. */
@@ -653,6 +680,8 @@ class Translation {
       const match = rule.matchText;
       this.line(tableAt, `${String(tableId).padStart(2)}. ${match}${match ? ', ' : ''}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
     }
+    // The meter instruction runs before the actions (OpenFlow 1.3.5 §5.9).
+    if (rule.meter !== undefined && !this.meter(rule.meter, Translation.actionIndent(level))) return;
     this.push(rule.actions, tableId, level, deepens, rule);
   }
 
@@ -668,7 +697,7 @@ class Translation {
   /** Runs the frames on the stack until it is empty or the translation fails. */
   private loop(): void {
     const pk = this.packet;
-    while (this.sp > 0 && !this.failed) {
+    while (this.sp > 0 && !this.failed && this.meterDrop === undefined) {
       const f = this.sp - 1;
       const actions = this.frameActions[f]!;
       const i = this.frameNext[f]!;
@@ -860,9 +889,40 @@ class Translation {
     return true;
   }
 
+  /**
+   * Runs the packet through a meter: a drop band ends its way (the action set does not run), a
+   * dscp_remark band raises its drop precedence. Returns false when it was dropped.
+   */
+  private meter(id: number, indent: number): boolean {
+    const pk = this.packet;
+    if (this.tracing) this.line(indent, `meter:${id}`);
+    const band = this.p.meters.run(id, pk.bytes.length, this.now);
+    if (band === undefined) return true;
+    const index = this.p.meters.get(id)!.bands.indexOf(band);
+    if (band.type === 'drop') {
+      if (this.tracing) this.line(indent, `>> meter ${id} band ${index} (drop, rate ${band.rate}) exceeded: dropped`);
+      this.meterDrop = { meter: id, band: index };
+      return false;
+    }
+    const type = pk.words[W.DL_TYPE];
+    const tos = pk.words[W.NW_TOS]!;
+    const remarked = type === 0x0800 || type === 0x86dd ? remarkedTos(tos, band.precLevel) : tos;
+    if (this.tracing) this.line(indent, `>> meter ${id} band ${index} (dscp_remark, rate ${band.rate}) exceeded: DSCP ${tos >> 2}${remarked === tos ? ' unchanged' : ` -> ${remarked >> 2}`}`);
+    if (remarked !== tos) pk.setField(IP_DSCP, BigInt(remarked >> 2), 0x3fn);
+    return true;
+  }
+
   private toController(maxLen: number, cause: PacketInCause): void {
     const pk = this.packet;
     const w = pk.words;
+    // OVS meters what goes to the controller by OFPM_CONTROLLER; a dropped packet-in is not sent.
+    if (this.p.meters.get(OFPM_CONTROLLER) !== undefined) {
+      const band = this.p.meters.run(OFPM_CONTROLLER, pk.bytes.length, this.now);
+      if (band?.type === 'drop') {
+        if (this.tracing) this.line(0, `>> controller meter band ${this.p.meters.get(OFPM_CONTROLLER)!.bands.indexOf(band)} exceeded: not sent to the controller`);
+        return;
+      }
+    }
     this.outputs.push({ port: 'controller', bytes: pk.bytes.slice(0, Math.min(pk.bytes.length, maxLen)), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, queue: pk.queue, packetIn: cause });
   }
 
