@@ -207,7 +207,7 @@ export class Datapath {
     const rule = parseFlow(text);
     return this.flowMod({
       tableId: rule.table, priority: rule.priority, cookie: rule.cookie, idleTimeout: rule.idleTimeout, hardTimeout: rule.hardTimeout, flags,
-      match: matchToOxm(rule.match), instructions: actionsToInstructions(rule.actions, rule.match),
+      match: matchToOxm(rule.match), instructions: actionsToInstructions(rule.actions, rule.match, rule.meter),
     });
   }
 

@@ -26,9 +26,9 @@ import {
 } from './messages.js';
 import { MessageFramer } from './framing.js';
 import { OFPMPF_MORE, type MultipartReplyBody, type MultipartRequestBody, type OfFlowStats, type OfGroupDesc, type OfGroupStats, type OfMeterConfig, type OfMeterStats } from './multipart.js';
-import { actionsFromPacketOut, actionsToInstructions, bucketsFromOfp, bucketsToOfp, matchFromOxm, matchToOxm, portFromOfp, portToOfp, ruleFrom } from './flows.js';
+import { actionsFromPacketOut, actionsToInstructions, bandsToOfp, bucketsFromOfp, bucketsToOfp, matchFromOxm, matchToOxm, portFromOfp, portToOfp, ruleFrom } from './flows.js';
 import { OXM_FIELDS, type Oxm } from './oxm.js';
-import type { OfMeterBand, OfPacketQueue, OfPort, OfPortStats, OfQueueStats, OfTableFeatures, OfTableFeatureProperty } from './structs.js';
+import type { OfPacketQueue, OfPort, OfPortStats, OfQueueStats, OfTableFeatures, OfTableFeatureProperty } from './structs.js';
 import type { EgressQueue } from '../sim/egress.js';
 import { OFPTFPT } from './structs.js';
 
@@ -62,7 +62,7 @@ export interface OpenFlowDatapath {
   /** Told of each message refused with an error, for counters. */
   refused?(ofp: OfpErrorCode): void;
   /** Counters kept elsewhere (a tenant's virtual switch: on the physical switches) are fetched before flow or group statistics are read. */
-  refreshCounters?(kind: 'flow' | 'group'): Promise<void>;
+  refreshCounters?(kind: 'flow' | 'group' | 'meter'): Promise<void>;
   /** Rules not in its tables that its FLOW and AGGREGATE statistics also report (a READ slice's view of the tenants it reads). */
   readRules?(): Rule[];
   /** The most groups it holds, for GROUP_FEATURES (default OFPG_MAX, as Open vSwitch). */
@@ -649,20 +649,22 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
         reply([{ kind: 'group_features', features: groupFeatures(this.node.maxGroups ?? OFPG_MAX) }]);
         return;
       case 'meter': {
-        const meters = this.requestedMeters(body.meterId).map((mt): OfMeterStats => {
-          const { sec, nsec } = duration(this.now - mt.created);
-          return {
-            meterId: mt.id, flowCount: this.node.bridge.pipeline.meterFlows(mt.id), packetInCount: BigInt(mt.packets), byteInCount: BigInt(mt.bytes), durationSec: sec, durationNsec: nsec,
-            bands: mt.bands.map((b) => ({ packetBandCount: BigInt(b.packets), byteBandCount: BigInt(b.bytes) })),
-          };
-        });
-        reply(split(meters, (mt) => 40 + 16 * mt.bands.length, (ms) => ({ kind: 'meter', meters: ms })));
+        const requested = this.requestedMeters(body.meterId);
+        const answer = () => {
+          const meters = requested.map((mt): OfMeterStats => {
+            const { sec, nsec } = duration(this.now - mt.created);
+            return {
+              meterId: mt.id, flowCount: this.node.bridge.pipeline.meterFlows(mt.id), packetInCount: BigInt(mt.packets), byteInCount: BigInt(mt.bytes), durationSec: sec, durationNsec: nsec,
+              bands: mt.bands.map((b) => ({ packetBandCount: BigInt(b.packets), byteBandCount: BigInt(b.bytes) })),
+            };
+          });
+          reply(split(meters, (mt) => 40 + 16 * mt.bands.length, (ms) => ({ kind: 'meter', meters: ms })));
+        };
+        this.whenCounted(c, 'meter', answer);
         return;
       }
       case 'meter_config': {
-        const configs = this.requestedMeters(body.meterId).map((mt): OfMeterConfig => ({
-          flags: mt.flags, meterId: mt.id, bands: mt.bands.map((b): OfMeterBand => (b.type === 'drop' ? { type: 'drop', rate: b.rate, burstSize: b.burstSize } : { type: 'dscp_remark', rate: b.rate, burstSize: b.burstSize, precLevel: b.precLevel })),
-        }));
+        const configs = this.requestedMeters(body.meterId).map((mt): OfMeterConfig => ({ flags: mt.flags, meterId: mt.id, bands: bandsToOfp(mt.bands) }));
         reply(split(configs, (mt) => 8 + 16 * mt.bands.length, (ms) => ({ kind: 'meter_config', meters: ms })));
         return;
       }
@@ -680,7 +682,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
   }
 
   /** Answers once counters kept elsewhere are fetched; later messages wait, so replies keep their order. */
-  private whenCounted(c: Connection, kind: 'flow' | 'group', answer: () => void): void {
+  private whenCounted(c: Connection, kind: 'flow' | 'group' | 'meter', answer: () => void): void {
     const fetching = this.node.refreshCounters?.(kind);
     if (fetching === undefined) answer();
     else c.hold(fetching.then(answer));

@@ -18,10 +18,10 @@ import { fieldByName, W, readField, type FieldDef } from '../switch/fields.js';
 import { Match, type Action, type Bucket, type Rule } from '../switch/flow.js';
 import { SwitchPacket } from '../switch/packet.js';
 import { formatActions, formatInstructions, formatMatch, prerequisiteMet, setWords } from '../switch/ofctl.js';
-import { OFPM_MAX } from '../switch/meter.js';
+import { OFPM_MAX, type MeterBand } from '../switch/meter.js';
 import { VLAN_CFI } from '../wire/flowkey.js';
 import type { OfAction, OfInstruction } from './actions.js';
-import type { OfBucket } from './structs.js';
+import type { OfBucket, OfMeterBand } from './structs.js';
 import { OFPBAC, OFPBIC, OFPBMC, OFPET, OFPGMFC, OFPMMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import { OFPP } from './messages.js';
 import { actionFromNicira, niciraFor, NX_VENDOR_ID } from './nicira.js';
@@ -462,6 +462,11 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
     throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', `${formatActions([a])} is an instruction, not an action OpenFlow 1.3 can carry here`, 'actions', 0, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_TYPE }, `${path}[${i}]`);
   });
   return out;
+}
+
+/** A meter's bands as OpenFlow's (METER_MOD, METER_CONFIG). */
+export function bandsToOfp(bands: readonly MeterBand[]): OfMeterBand[] {
+  return bands.map((b): OfMeterBand => (b.type === 'drop' ? { type: 'drop', rate: b.rate, burstSize: b.burstSize } : { type: 'dscp_remark', rate: b.rate, burstSize: b.burstSize, precLevel: b.precLevel }));
 }
 
 /** The switch's action list (and a flow's meter) as OpenFlow 1.3 instructions. */

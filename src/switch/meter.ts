@@ -116,6 +116,8 @@ function checkDatapath(id: number, flags: number, bands: readonly MeterBand[]): 
 /** The meters of one switch. */
 export class MeterTable {
   private readonly meters = new Map<number, Meter>();
+  /** Told of every meter added, changed or deleted (a tenant's virtual switch compiles them onto the physical switches). */
+  watch: ((id: number) => void) | undefined;
 
   get(id: number): Meter | undefined {
     return this.meters.get(id);
@@ -150,7 +152,10 @@ export class MeterTable {
   delete(id: number | 'all'): Meter[] {
     const ids = id === 'all' ? [...this.meters.keys()] : this.meters.has(id) ? [id] : [];
     const gone = ids.map((m) => this.meters.get(m)!);
-    for (const m of ids) this.meters.delete(m);
+    for (const m of ids) {
+      this.meters.delete(m);
+      this.watch?.(m);
+    }
     return gone;
   }
 
@@ -164,6 +169,7 @@ export class MeterTable {
       meter.maxElapsed = Math.max(meter.maxElapsed, Math.floor(b.bucket / b.rate));
     }
     this.meters.set(meter.id, meter);
+    this.watch?.(meter.id);
   }
 
   /**

@@ -18,7 +18,7 @@
  */
 import { fieldByName, W, type FieldDef } from '../switch/fields.js';
 import { Match, OFPG_ANY, OFPP_NONE, type Action, type Bucket, type Group, type Rule, type SubField } from '../switch/flow.js';
-import { formatActions, formatMatch, parseSelector } from '../switch/ofctl.js';
+import { formatActions, formatInstructions, formatMatch, parseSelector } from '../switch/ofctl.js';
 import { OFPBAC, OFPBMC, OFPET, OFPFMFC, OFPGMFC, OpenFlowError, type OfpErrorCode } from '../openflow/errors.js';
 import { ipv4ToNumber, prefixMask, numberToIpv4 } from '../hosts/addressing.js';
 import { decode } from '../wire/decode.js';
@@ -69,6 +69,14 @@ export const MAX_TENANT_GROUP = 0x7fff7f;
  */
 export function physicalGroupId(tenant: number, group: number, protocol: 'ip' | 'arp' | undefined): number {
   return ((tenant << 24) | (group << 1) | (protocol === 'arp' ? 1 : 0)) >>> 0;
+}
+
+/** A tenant's meter ids go up to this: every tenant's physical meters then lie below OFPM_MAX. */
+export const MAX_TENANT_METER = 0xffffff;
+
+/** A tenant's meter as a physical meter id: `(t << 24) | m`, the tenant's byte on top, so no two tenants' ids meet on a switch. */
+export function physicalMeterId(tenant: number, meter: number): number {
+  return ((tenant << 24) | meter) >>> 0;
 }
 
 /** A physical group id's tenant and the tenant's own group id. */
@@ -388,9 +396,11 @@ export function compileRule(s: TenantSpace, ports: PortMap, rule: Rule, cookie: 
     const match = physicalMatch(s, ports, rule.match, type === undefined ? protocol : undefined);
     const inPort = rule.match.masks[W.IN_PORT] === 0 ? undefined : ports.toPhysical.get(rule.match.values[W.IN_PORT]!);
     const actions = physicalActions(s, ports, rule.actions, protocol ?? (type === 0x0800 ? 'ip' : type === 0x0806 ? 'arp' : undefined), false, inPort);
+    // Its meter is the tenant's own, as a physical meter no other tenant can name.
+    const meter = rule.meter === undefined ? undefined : physicalMeterId(s.id, rule.meter);
     return {
       table: rule.table + 1, priority: rule.priority, cookie, idleTimeout: rule.idleTimeout, hardTimeout: rule.hardTimeout, match, matchText: formatMatch(match),
-      actions, actionsText: formatActions(actions), flags: 1, packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,
+      actions, actionsText: formatInstructions(meter, actions), flags: 1, packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0, ...(meter !== undefined && { meter }),
     };
   });
 }

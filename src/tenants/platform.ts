@@ -14,9 +14,10 @@
  * rules run on each member where a packet enters, and an output to a port on another member
  * crosses the core in that port's VLAN along a shortest path the platform installs.
  *
- * Groups are the tenant's own: its virtual switch keeps them in its ids (GROUP_DESC and
- * GROUP_STATS answer from there, counters fetched from the members), and each is installed on
- * every member as physical groups of ids no other tenant can have (compile.ts physicalGroupId).
+ * Groups and meters are the tenant's own: its virtual switch keeps them in its ids (GROUP_DESC,
+ * GROUP_STATS, METER and METER_CONFIG answer from there, counters fetched from the members), and
+ * each is installed on every member under an id no other tenant can have (compile.ts
+ * physicalGroupId, physicalMeterId).
  */
 import { OFPPC, type SwitchEvents, type SwitchNode, type SwitchPortInfo } from '../switch/node.js';
 import { Bridge } from '../switch/bridge.js';
@@ -26,17 +27,18 @@ import { usesGroup } from '../switch/pipeline.js';
 import { FLOW_WORDS, W, fieldByName } from '../switch/fields.js';
 import { OFPP_CONTROLLER, formatMatch } from '../switch/ofctl.js';
 import { DEFAULT_ASYNC, type OpenFlowDatapath } from '../openflow/agent.js';
-import { actionsToInstructions, bucketsToOfp, matchToOxm, portFromOfp } from '../openflow/flows.js';
-import { OFPBRC, OFPET, OFPFMFC, OFPGMFC, OpenFlowError, ofpErrorName, type OfpErrorCode } from '../openflow/errors.js';
+import { actionsToInstructions, bandsToOfp, bucketsToOfp, matchToOxm, portFromOfp } from '../openflow/flows.js';
+import { MAX_METERS, OFPM_ALL, type Meter } from '../switch/meter.js';
+import { OFPBRC, OFPET, OFPFMFC, OFPGMFC, OFPMMFC, OpenFlowError, ofpErrorName, type OfpErrorCode } from '../openflow/errors.js';
 import { TokenBucket } from '../sim/token-bucket.js';
-import { OFPGC, OFPP, OFPPR, OFPPS, OFPRR, type MessageOf } from '../openflow/messages.js';
+import { OFPGC, OFPMC, OFPP, OFPPR, OFPPS, OFPRR, type MessageOf } from '../openflow/messages.js';
 import type { OfPort } from '../openflow/structs.js';
 import type { MultipartReplyBody, MultipartRequestBody } from '../openflow/multipart.js';
 import type { AppFactory, PacketInEvent } from '../controller/controller.js';
 import type { Datapath } from '../controller/datapath.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
 import { ETH_LLDP, isLldp, tagLldp, untagLldp } from './lldp.js';
-import { MAX_TENANT_GROUP, WHOLE_FLOWSPACE, type MemberTunnel, type Tunnel, bigSwitchFlows, checkRewrites, compileGroup, compileRule, physicalGroupId, tenantGroupOf, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
+import { MAX_TENANT_GROUP, MAX_TENANT_METER, WHOLE_FLOWSPACE, physicalMeterId, type MemberTunnel, type Tunnel, bigSwitchFlows, checkRewrites, compileGroup, compileRule, physicalGroupId, tenantGroupOf, frameAddresses, inSpace, physicalActions, platformFlows, rewriteFrame, toPhysical, toVirtual, virtualDatapathId, type PortMap, type TenantSpace } from './compile.js';
 
 /** What the platform needs to know of a tenant. */
 export interface PlatformTenant {
@@ -53,6 +55,8 @@ export interface PlatformTenant {
   maxFlows?: number;
   /** The most groups each of its virtual switches may have (GROUP_MOD_FAILED/OUT_OF_GROUPS past it). */
   maxGroups?: number;
+  /** The most meters each of its virtual switches may have (METER_MOD_FAILED/OUT_OF_METERS past it). */
+  maxMeters?: number;
   /** Messages a second its controller may send each virtual switch (HELLO and ECHO exempt); past it, BAD_REQUEST/EPERM. */
   messageRate?: Rate;
   /** PACKET_INs a second each virtual switch sends its controller; past it they are dropped. */
@@ -129,6 +133,12 @@ interface InstalledGroup {
   on: Set<SwitchNode>;
 }
 
+/** A tenant's meter as installed, likewise. */
+interface InstalledMeter {
+  meter: Meter;
+  on: Set<SwitchNode>;
+}
+
 /** How a big switch's member reaches a port on another member: that port's VLAN, and the port here on a shortest path to `to` over the links up. */
 interface RemoteTunnel extends Tunnel {
   to: SwitchNode;
@@ -166,6 +176,9 @@ export class VirtualSwitch implements OpenFlowDatapath {
   /** The tenant's groups as installed, by its group id; and those added, changed or deleted since. */
   private readonly groups = new Map<number, InstalledGroup>();
   private readonly dirtyGroups = new Set<number>();
+  /** The tenant's meters as installed, by its meter id; and those added, changed or deleted since. */
+  private readonly meters = new Map<number, InstalledMeter>();
+  private readonly dirtyMeters = new Set<number>();
   /** The regions of its own traffic it may program and send (virtual addresses). */
   readonly write: readonly Match[];
   /** Other tenants' traffic it reads: PACKET_IN copies, as FlowVisor gives READ slices. */
@@ -197,11 +210,17 @@ export class VirtualSwitch implements OpenFlowDatapath {
     this.bridge = new Bridge(this.name, ports.map((p, i) => ({ number: i + 1, name: p.name })), { enforceTimeouts: false });
     this.bridge.pipeline.watch = (rule) => this.dirty.add(rule);
     this.bridge.pipeline.watchGroups = (id) => this.dirtyGroups.add(id);
+    this.bridge.pipeline.meters.watch = (id) => this.dirtyMeters.add(id);
   }
 
   /** GROUP_FEATURES' max_groups: its quota, else every id it may use. */
   get maxGroups(): number {
     return this.tenant.maxGroups ?? MAX_TENANT_GROUP + 1;
+  }
+
+  /** METER_FEATURES' max_meter: its quota, else as many as a physical switch holds. */
+  get maxMeters(): number {
+    return this.tenant.maxMeters ?? MAX_METERS;
   }
 
   get net(): SwitchNode['net'] {
@@ -249,9 +268,13 @@ export class VirtualSwitch implements OpenFlowDatapath {
    * fetched when asked): each rule counts the packets and bytes of all its expansions on every
    * member, each group (and bucket) those of its copies.
    */
-  async refreshCounters(kind: 'flow' | 'group'): Promise<void> {
+  async refreshCounters(kind: 'flow' | 'group' | 'meter'): Promise<void> {
     if (kind === 'flow') {
       await Promise.all([this, ...this.readFrom()].map((v) => v.fetchFlowCounters()));
+      return;
+    }
+    if (kind === 'meter') {
+      await this.fetchMeterCounters();
       return;
     }
     const counted = new Set<Group>();
@@ -273,6 +296,31 @@ export class VirtualSwitch implements OpenFlowDatapath {
           if (bucket === undefined) return;
           bucket.packets += Number(b.packetCount);
           bucket.bytes += Number(b.byteCount);
+        });
+      }
+    }
+  }
+
+  /** Its meters' counters, and their bands', summed over their copies on the members. */
+  private async fetchMeterCounters(): Promise<void> {
+    const counted = new Set<Meter>();
+    for (const body of await this.ask({ kind: 'meter', meterId: OFPM_ALL })) {
+      if (body.kind !== 'meter') continue;
+      for (const stats of body.meters) {
+        const meter = stats.meterId >>> 24 === this.tenant.id ? this.meters.get(stats.meterId & MAX_TENANT_METER)?.meter : undefined;
+        if (meter === undefined || meter !== this.bridge.pipeline.meters.get(meter.id)) continue;
+        if (!counted.has(meter)) {
+          counted.add(meter);
+          meter.packets = meter.bytes = 0;
+          for (const b of meter.bands) b.packets = b.bytes = 0;
+        }
+        meter.packets += Number(stats.packetInCount);
+        meter.bytes += Number(stats.byteInCount);
+        stats.bands.forEach((b, i) => {
+          const band = meter.bands[i];
+          if (band === undefined) return;
+          band.packets += Number(b.packetBandCount);
+          band.bytes += Number(b.byteBandCount);
         });
       }
     }
@@ -362,6 +410,10 @@ export class VirtualSwitch implements OpenFlowDatapath {
       g.on.delete(sw);
       this.dirtyGroups.add(id);
     }
+    for (const [id, m] of this.meters) {
+      m.on.delete(sw);
+      this.dirtyMeters.add(id);
+    }
   }
 
   /**
@@ -371,15 +423,35 @@ export class VirtualSwitch implements OpenFlowDatapath {
    * answer), or is handed to `onRefused` and the rest go on.
    */
   flowsChanged(onRefused?: (rule: Rule, e: OpenFlowError) => void): void {
+    const meters = [...this.dirtyMeters];
     const groups = [...this.dirtyGroups];
+    this.dirtyMeters.clear();
     this.dirtyGroups.clear();
+    const presentMeters = meters.filter((id) => this.bridge.pipeline.meters.get(id) !== undefined);
     const present = groups.filter((id) => this.bridge.pipeline.group(id) !== undefined);
     const ordered = this.chainOrder(present);
+    /** On a refusal: what is not done yet stays to do (`from` on), and so do the withdrawals, which come last. */
+    const later = (from: { meters: number; groups: number; rules: number }, changed: readonly Rule[] = []) => {
+      for (const id of presentMeters.slice(from.meters)) this.dirtyMeters.add(id);
+      for (const id of meters) if (!presentMeters.includes(id)) this.dirtyMeters.add(id);
+      for (const id of ordered.slice(from.groups)) this.dirtyGroups.add(id);
+      for (const id of groups) if (!present.includes(id)) this.dirtyGroups.add(id);
+      for (const r of changed.slice(from.rules)) this.dirty.add(r);
+    };
+    // Meters and groups go on before the rules that may use them.
+    for (const [i, id] of presentMeters.entries()) {
+      try {
+        this.installMeter(id);
+      } catch (e) {
+        later({ meters: i + 1, groups: 0, rules: 0 });
+        throw e;
+      }
+    }
     for (const [i, id] of ordered.entries()) {
       try {
         this.installGroup(id);
       } catch (e) {
-        for (const g of groups) if (!ordered.slice(0, i + 1).includes(g)) this.dirtyGroups.add(g);
+        later({ meters: presentMeters.length, groups: i + 1, rules: 0 });
         throw e;
       }
     }
@@ -394,12 +466,50 @@ export class VirtualSwitch implements OpenFlowDatapath {
           continue;
         }
         // The refused rule is answered; the rest are still to do.
-        for (const r of changed.slice(i + 1)) this.dirty.add(r);
-        for (const g of groups) if (!present.includes(g)) this.dirtyGroups.add(g);
+        later({ meters: presentMeters.length, groups: ordered.length, rules: i + 1 }, changed);
         throw e;
       }
     }
+    // And go after the rules that used them.
     for (const id of groups) if (!present.includes(id)) this.withdrawGroup(id);
+    for (const id of meters) if (!presentMeters.includes(id)) this.withdrawMeter(id);
+  }
+
+  /** A meter of the tenant's table, new or changed, onto every connected member as the tenant's own physical meter; refused (and undone in its table) when the platform will not run it. */
+  private installMeter(id: number): void {
+    const table = this.bridge.pipeline.meters;
+    const meter = table.get(id)!;
+    const old = this.meters.get(id);
+    const connected = (m: Member) => this.platform.datapathOf(m.physical) !== undefined;
+    if (old?.meter === meter && this.members.every((m) => !connected(m) || old.on.has(m.physical))) return;
+    try {
+      if (this.write.length === 0) throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', `tenant ${this.tenant.name} is read-only: it writes no meters`, 'meter_mod', 0, { type: OFPET.BAD_REQUEST, code: OFPBRC.EPERM });
+      if (id > MAX_TENANT_METER) throw meterRefusal(`meter ${id}: a tenant's meter ids go up to ${MAX_TENANT_METER} (no slowpath or controller meter)`, OFPMMFC.INVALID_METER);
+      if (old === undefined && table.all().length > this.maxMeters) throw meterRefusal(`tenant ${this.tenant.name} has its ${this.maxMeters} meters on ${this.name}`, OFPMMFC.OUT_OF_METERS);
+    } catch (e) {
+      // Its table keeps what the platform runs: the meter as it was, or none.
+      if (old === undefined) table.delete(id);
+      else table.modify(old.meter, this.net.scheduler.now);
+      this.dirtyMeters.delete(id);
+      throw e;
+    }
+    const on = new Set<SwitchNode>();
+    for (const m of this.members) {
+      const dp = this.platform.datapathOf(m.physical);
+      if (dp === undefined) continue;
+      const command = old?.on.has(m.physical) === true ? OFPMC.MODIFY : OFPMC.ADD;
+      dp.send({ type: 'meter_mod', xid: 0, command, flags: meter.flags, meterId: physicalMeterId(this.tenant.id, id), bands: bandsToOfp(meter.bands) });
+      on.add(m.physical);
+    }
+    this.meters.set(id, { meter, on });
+  }
+
+  /** A meter gone from the tenant's table: its copies go from every member. */
+  private withdrawMeter(id: number): void {
+    const old = this.meters.get(id);
+    if (old === undefined) return;
+    for (const sw of old.on) this.platform.datapathOf(sw)?.send({ type: 'meter_mod', xid: 0, command: OFPMC.DELETE, flags: 0, meterId: physicalMeterId(this.tenant.id, id), bands: [] });
+    this.meters.delete(id);
   }
 
   /** Groups in an order that puts each after the groups its buckets send to (a physical switch refuses a group that chains to one it lacks). */
@@ -493,7 +603,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
         for (const p of rules) {
           dp.flowMod({
             tableId: p.table, priority: p.priority, cookie: c.cookie, idleTimeout: p.idleTimeout, hardTimeout: p.hardTimeout, flags: 1,
-            match: matchToOxm(p.match), instructions: actionsToInstructions(p.actions, p.match),
+            match: matchToOxm(p.match), instructions: actionsToInstructions(p.actions, p.match, p.meter),
           });
         }
       }
@@ -561,7 +671,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
     for (const [rule, c] of this.compiled) {
       if (!c.installed.has(m.physical)) continue;
       const rules = compileRule(this.space, m.portMap, rule, c.cookie, this.write);
-      for (const p of rules) dp.flowMod({ command: 'modify_strict', tableId: p.table, priority: p.priority, match: matchToOxm(p.match), instructions: actionsToInstructions(p.actions, p.match) });
+      for (const p of rules) dp.flowMod({ command: 'modify_strict', tableId: p.table, priority: p.priority, match: matchToOxm(p.match), instructions: actionsToInstructions(p.actions, p.match, p.meter) });
       c.installed.set(m.physical, rules);
     }
     for (const g of this.groups.values()) {
@@ -700,6 +810,10 @@ function groupRefusal(message: string, code: number): OpenFlowError {
   return new OpenFlowError('NETLOOM_OF_BAD_VALUE', message, 'group_mod', 0, { type: OFPET.GROUP_MOD_FAILED, code });
 }
 
+function meterRefusal(message: string, code: number): OpenFlowError {
+  return new OpenFlowError('NETLOOM_OF_BAD_VALUE', message, 'meter_mod', 0, { type: OFPET.METER_MOD_FAILED, code });
+}
+
 /** A GROUP_MOD of a physical group to a physical switch. */
 function sendGroup(dp: Datapath, command: number, g: Group): void {
   dp.send({ type: 'group_mod', xid: 0, command, groupType: GROUP_TYPES.indexOf(g.type), groupId: g.id, buckets: bucketsToOfp(g.buckets) });
@@ -834,6 +948,7 @@ export class Platform {
     // What the switch held before is no tenant's: clear it, as controllers do on connecting.
     dp.deleteFlows();
     dp.send({ type: 'group_mod', xid: 0, command: OFPGC.DELETE, groupType: 0, groupId: OFPG_ALL, buckets: [] });
+    dp.send({ type: 'meter_mod', xid: 0, command: OFPMC.DELETE, flags: 0, meterId: OFPM_ALL, bands: [] });
     const here = this.virtualSwitches.filter((v) => v.member(sw) !== undefined);
     // A read-only tenant's ports are another's: it classifies nothing.
     const writers = here.filter((v) => v.write.length > 0);

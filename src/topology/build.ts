@@ -144,6 +144,7 @@ function runTenants(net: Network, topology: Topology, agents: ReadonlyMap<string
       ...(t.flowspace !== undefined && { flowspace: t.flowspace.map((e) => ({ match: parseSelector(e.match).rule.match, permission: e.permission, ...(e.of !== undefined && { of: e.of }), ...(e.switches !== undefined && { switches: e.switches }) })) }),
       ...(t.maxFlows !== undefined && { maxFlows: t.maxFlows }),
       ...(t.maxGroups !== undefined && { maxGroups: t.maxGroups }),
+      ...(t.maxMeters !== undefined && { maxMeters: t.maxMeters }),
       ...(t.messageRate !== undefined && { messageRate: t.messageRate }),
       ...(t.packetInRate !== undefined && { packetInRate: t.packetInRate }),
       ...(t.bandwidthWeight !== undefined && { queued: true }),

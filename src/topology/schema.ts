@@ -373,6 +373,7 @@ export const tenantSchema = z.strictObject({
     .strictObject({
       flows: z.number().int().min(1).max(1_000_000).optional().meta({ description: 'The most flows the tenant may have on one switch, counted as installed there' }),
       groups: z.number().int().min(1).max(1_000_000).optional().meta({ description: 'The most groups each of its virtual switches may have; past it GROUP_MOD_FAILED/OUT_OF_GROUPS' }),
+      meters: z.number().int().min(1).max(1_000_000).optional().meta({ description: 'The most meters each of its virtual switches may have; past it METER_MOD_FAILED/OUT_OF_METERS' }),
       messages: rateLimit.optional().meta({ description: "OpenFlow messages a second its controller may send each virtual switch (HELLO and ECHO exempt); past it they are refused with BAD_REQUEST/EPERM" }),
       packetIns: rateLimit.optional().meta({ description: 'PACKET_INs a second each virtual switch sends its controller; past it they are dropped and counted' }),
     })

@@ -42,6 +42,8 @@ export interface TenantSpec {
   maxFlows?: number;
   /** The most groups each of its virtual switches may have. */
   maxGroups?: number;
+  /** The most meters each of its virtual switches may have. */
+  maxMeters?: number;
   /** Its weight on the links between switches (an egress queue of its own there). */
   bandwidthWeight?: number;
   /** Messages a second (and burst) its controller may send each virtual switch. */
