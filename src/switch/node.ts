@@ -469,7 +469,7 @@ export class SwitchNode extends IpNode {
     }
     const tunnel = type === undefined ? undefined : (esp ?? this.receivingTunnel(type, src, key));
     if (inner === undefined || tunnel === undefined) {
-      this.net.drop(this, iface.port, frame, 'NOT_FOR_US', `no tunnel port for this packet from ${numberToIpv4(src)}${type ? ` (${type}, key ${key})` : ''}`);
+      this.net.drop(this, iface.port, frame, 'NOT_FOR_US', type === undefined ? `no tunnel port for this packet from ${numberToIpv4(src)}` : this.noTunnel(type, src, key));
       return;
     }
     if (this.net.recorder.active) {
@@ -477,6 +477,13 @@ export class SwitchNode extends IpNode {
     }
     this.count(tunnel.ofport, 'rx', inner.length);
     this.pipeline(tunnel.ofport, undefined, frame, inner, { id: key, src, dst });
+  }
+
+  /** Why no tunnel port took a packet: what it carried, and what the ports of its type take. */
+  private noTunnel(type: TunnelSpec['type'], src: number, key: number): string {
+    const id = type === 'vxlan' ? 'VNI' : 'key';
+    const ports = this.tunnelList.filter((t) => t.type === type).map((t) => `${t.name} takes ${id} ${t.key} from ${t.remote === undefined ? 'any remote' : numberToIpv4(t.remote)}`);
+    return `no ${type === 'vxlan' ? 'VXLAN' : 'GRE'} port takes ${id} ${key} from ${numberToIpv4(src)}${ports.length === 0 ? '' : ` (${ports.join('; ')})`}`;
   }
 
   /**

@@ -31,14 +31,31 @@ export interface PathResult {
 /** Collects the events of one trace id. */
 export class PathCollector implements TraceSink {
   readonly events: TraceEvent[] = [];
-  /** Drops of the ARP frames nodes sent on the way: the cause when the packet ends in ARP_FAILED. */
-  readonly arpDrops: TraceEvent[] = [];
+  /** Drops of the ARP frames nodes sent on the way, wherever they went (wrapped in a tunnel, queued behind a router's own ARP): the cause when the packet ends in ARP_FAILED. */
+  readonly arpDrops: ArpDrop[] = [];
+  /** Frames that are ARP requests or replies, or made from one (a tunnel's outer frame, a copy): the node that sent the ARP frame it began as, and when. */
+  private readonly arpFrom = new Map<number, { from: string; sent: number }>();
   constructor(readonly trace: number) {}
   event(e: TraceEvent): void {
     if (e.trace === this.trace && e.packet !== 0) this.events.push(e);
-    else if (e.dir === 'drop' && isArp(e.bytes)) this.arpDrops.push(e);
+    let origin = this.arpFrom.get(e.packet);
+    if (origin === undefined) {
+      origin = e.parent !== 0 ? this.arpFrom.get(e.parent) : e.dir === 'tx' && isArp(e.bytes) ? { from: e.node, sent: e.t } : undefined;
+      if (origin === undefined) return;
+      this.arpFrom.set(e.packet, origin);
+    }
+    if (e.dir === 'drop' && e.reason !== undefined && CAUSES.has(e.reason)) this.arpDrops.push({ ...e, ...origin });
   }
 }
+
+/** A drop of an ARP frame, or of a frame made from one: `from`, the node that sent the ARP frame, at `sent` (the drop may come later: a router gives up on its own ARP after the sender has). */
+export interface ArpDrop extends TraceEvent {
+  from: string;
+  sent: number;
+}
+
+/** Drops that explain why ARP failed; not those a flood meets as a matter of course. */
+const CAUSES = new Set<DropReason>(['LINK_DOWN', 'NO_ROUTE', 'ARP_FAILED', 'NOT_FOR_US', 'BAD_PACKET', 'FLOW_DROP', 'MTU_EXCEEDED', 'TTL_EXCEEDED', 'QUEUE_FULL']);
 
 function isArp(bytes: Uint8Array | undefined): boolean {
   return bytes !== undefined && bytes.length >= 14 && bytes[12] === 0x08 && bytes[13] === 0x06;
@@ -54,9 +71,11 @@ const DISPOSITIONS: Partial<Record<DropReason, Disposition>> = {
 /**
  * The path to `destination` (a node name) if it was delivered there, else to the last drop. A
  * packet that ends in ARP_FAILED is given the real cause when its node's ARP requests were
- * dropped on the way (a link down): the symptom is at the sender, the cause on the link.
+ * dropped on the way: the symptom is at the sender, the cause where they went (a link down, a
+ * tunnel endpoint that takes no such VNI or key, a tunnel remote nobody answers for, no route
+ * to it).
  */
-export function buildPath(events: readonly TraceEvent[], destination: string | undefined, arpDrops: readonly TraceEvent[] = []): PathResult {
+export function buildPath(events: readonly TraceEvent[], destination: string | undefined, arpDrops: readonly ArpDrop[] = []): PathResult {
   const byFrame = new Map<number, TraceEvent[]>();
   for (const e of events) {
     const list = byFrame.get(e.packet) ?? [];
@@ -120,18 +139,23 @@ export function buildPath(events: readonly TraceEvent[], destination: string | u
   if (end.dir === 'deliver') return { disposition: loop ? 'LOOP' : 'DELIVERED', node: end.node, hops };
   let reason = end.reason;
   let detail = end.detail;
+  let node = end.node;
   if (reason === 'ARP_FAILED') {
-    const since = events.find((e) => e.node === end.node)?.t ?? end.t;
-    const cause = [...arpDrops].reverse().find((d) => d.node === end.node && d.t >= since && d.t <= end.t);
+    // Since the packet reached that node; at its sender, whenever it began (it waited for ARP without an event of its own).
+    const arrival = chain.flatMap((id) => byFrame.get(id) ?? []).find((e) => e.node === end.node);
+    const since = hops.length <= 1 ? -Infinity : (arrival?.t ?? end.t);
+    // The ARP request sent last before it gave up, of those that met a drop.
+    const cause = arpDrops.filter((d) => d.from === end.node && d.sent >= since && d.sent <= end.t).sort((a, b) => b.sent - a.sent)[0];
     if (cause?.reason !== undefined) {
       reason = cause.reason;
+      node = cause.node;
       detail = `${cause.detail ?? cause.reason}, so ${detail ?? 'ARP failed'}`;
-      hops.at(-1)?.actions.push(`its ARP requests dropped (${cause.reason}): ${cause.detail ?? ''}`);
+      hops.at(-1)?.actions.push(`its ARP requests dropped${cause.node === end.node ? '' : ` at ${cause.node}`} (${cause.reason}): ${cause.detail ?? ''}`);
     }
   }
   return {
     disposition: loop ? 'LOOP' : ((reason && DISPOSITIONS[reason]) ?? 'DROPPED'),
-    node: end.node,
+    node,
     ...(reason && { reason }),
     ...(detail !== undefined && { detail }),
     hops,

@@ -1,8 +1,9 @@
 /** What a developer writes: forwarding paths asserted in vitest through the package entry. */
 import { describe, expect, it } from 'vitest';
 import '../../src/vitest.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lessonPath, loadTopologyFile, ProbeError, runTopology, RunOptionError, TopologyError, tracePath, verifyIsolation, type RunOption } from '../../src/index.js';
+import { lessonPath, loadTopology, loadTopologyFile, ProbeError, runTopology, RunOptionError, TopologyError, tracePath, verifyIsolation, type RunOption } from '../../src/index.js';
 
 const topologies = join(import.meta.dirname, '..', '..', 'topologies');
 
@@ -31,6 +32,30 @@ describe('a path names the real cause, not its last symptom', () => {
     const path = await tracePath(outage, 'h1', 'h2', { at: 4e9 });
     expect([path.disposition, path.node, path.reason, path.detail]).toEqual(['DROPPED', 'r1', 'LINK_DOWN', 'link r1:eth1—r2:eth0 is down, so no ARP reply from 10.0.12.2 after 3 requests']);
     expect(path.hops.at(-1)!.actions.at(-1)).toBe('its ARP requests dropped (LINK_DOWN): link r1:eth1—r2:eth0 is down');
+  });
+
+  // vxlan.yaml with one mistake each: the ARP request h1 sends for h2 dies in the underlay or at the far VTEP.
+  const broken = (from: string, to: string) => loadTopology(readFileSync(join(topologies, 'vxlan.yaml'), 'utf8').replace(from, to), join(topologies, 'vxlan.yaml'));
+  it.each([
+    [
+      'a VNI no tunnel port takes',
+      ['vx0: { type: vxlan, remoteIp: 192.168.1.1, key: 5000 }', 'vx0: { type: vxlan, remoteIp: 192.168.1.1, key: 5001 }'],
+      ['DROPPED', 's2', 'NOT_FOR_US', 'no VXLAN port takes VNI 5000 from 192.168.1.1 (vx0 takes VNI 5001 from 192.168.1.1), so no ARP reply from 10.10.0.2 after 3 requests'],
+    ],
+    [
+      'a remoteIp nobody has',
+      ['vx0: { type: vxlan, remoteIp: 192.168.2.1, key: 5000 }', 'vx0: { type: vxlan, remoteIp: 192.168.2.9, key: 5000 }'],
+      ['DROPPED', 'r1', 'ARP_FAILED', 'no ARP reply from 192.168.2.9 after 3 requests, so no ARP reply from 10.10.0.2 after 3 requests'],
+    ],
+    [
+      'no underlay route to the remote',
+      ['underlay: { port: eth1, ipv4: 192.168.1.1/24, gateway: 192.168.1.254 }', 'underlay: { port: eth1, ipv4: 192.168.1.1/24 }'],
+      ['NO_ROUTE', 's1', 'NO_ROUTE', 'no route to tunnel endpoint 192.168.2.1, so no ARP reply from 10.10.0.2 after 3 requests'],
+    ],
+  ] as const)('%s is the cause of the ARP that failed at the sender', async (_name, [from, to], expected) => {
+    const path = await tracePath(broken(from, to), 'h1', 'h2');
+    expect([path.disposition, path.node, path.reason, path.detail]).toEqual(expected);
+    expect(path.hops.at(-1)!.actions.at(-1)).toBe(`its ARP requests dropped at ${expected[1]} (${expected[2]}): ${expected[3].split(', so ')[0]}`);
   });
 
   it('an ARP nobody answers stays ARP_FAILED', async () => {
@@ -110,6 +135,6 @@ describe('lessonPath', () => {
       }
     })();
     expect(error).toBeInstanceOf(TopologyError);
-    expect((error as TopologyError).issues).toMatchObject([{ file: join(topologies, 'vxlam.yaml'), line: 0, message: expect.stringMatching(/^no such lesson; did you mean "vxlan"\? \(lessons are acl, controller-failure, .*, vlan, vxlan\)$/) }]);
+    expect((error as TopologyError).issues).toMatchObject([{ file: join(topologies, 'vxlam.yaml'), line: 0, message: expect.stringMatching(/^no such lesson; did you mean "vxlan"\? \(lessons are acl, controller-failure, .*, vlan-vs-vxlan, vxlan\)$/) }]);
   });
 });
