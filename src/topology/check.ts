@@ -419,6 +419,8 @@ export class Checker {
       if (!isObject(value)) continue;
       if (facts.kind === 'host') this.checkGateway(name, facts, value['gateway']);
       if (facts.kind === 'router') this.checkRoutes(name, facts, value['routes']);
+      if (facts.kind === 'router') this.checkDistinctSubnets(name, facts);
+      if (facts.kind === 'switch' && facts.parsed?.kind === 'switch' && facts.parsed.underlay?.gateway !== undefined) this.checkUnderlayGateway(name, facts.parsed.underlay.ipv4, facts.parsed.underlay.gateway);
       if (facts.kind === 'switch' && facts.parsed?.kind === 'switch') this.checkFlows(name, this.switchPorts(facts.parsed.ports), facts.parsed.flows);
       if (facts.kind === 'switch' && typeof value['controller'] === 'string' && !value['controller'].startsWith('tcp:')) this.checkController(name, value['controller']);
       if (facts.kind === 'controller' && typeof value['app'] === 'string') this.checkApp(name, value['app']);
@@ -589,6 +591,23 @@ export class Checker {
     } else if (!subnets.some((s) => onSubnet(gateway, s.ip))) {
       this.issues.add(path, `${gateway.address} is not on a subnet of ${name} (${subnetList(subnets)})`);
     }
+  }
+
+  /** A switch's underlay gateway is a router on the underlay's own subnet. */
+  private checkUnderlayGateway(name: string, address: Ipv4, gateway: Ipv4): void {
+    const path = ['nodes', name, 'underlay', 'gateway'];
+    if (gateway.value === address.value) this.issues.add(path, `${gateway.address} is ${name}'s own underlay address; the gateway is the next router`);
+    else if (!onSubnet(gateway, address)) this.issues.add(path, `${gateway.address} is not on ${name}'s underlay subnet (${subnetList([{ ip: address }])}): tunnel packets could not reach it`);
+  }
+
+  /** A router's interfaces are on different subnets: with two on overlapping ones, a packet for either has two ways out. */
+  private checkDistinctSubnets(name: string, facts: NodeFacts): void {
+    const subnets = this.subnetsOf(facts);
+    subnets.forEach((s, i) => {
+      const other = subnets.slice(0, i).find((o) => o.port !== s.port && overlaps(s.ip, o.ip));
+      if (other === undefined) return;
+      this.issues.add(['nodes', name, 'interfaces', s.port, 'ipv4'], `${subnetList([s])} on ${s.port} overlaps ${other.port}'s ${subnetList([other])}: a router's interfaces are on different subnets`);
+    });
   }
 
   private checkRoutes(name: string, facts: NodeFacts, raw: unknown): void {
@@ -940,6 +959,12 @@ function buildLink(link: Parsed<typeof linkSchema>, defaults: Parsed<typeof defa
 
 function onSubnet(address: Ipv4, subnet: Ipv4): boolean {
   return inPrefix(address.value, subnet.value, subnet.prefixLength);
+}
+
+/** Two subnets share addresses: the shorter prefix holds the other's network. */
+function overlaps(a: Ipv4, b: Ipv4): boolean {
+  const [wide, narrow] = a.prefixLength <= b.prefixLength ? [a, b] : [b, a];
+  return inPrefix(narrow.value, wide.value, wide.prefixLength);
 }
 
 function subnetList(subnets: { ip: Ipv4 }[]): string {

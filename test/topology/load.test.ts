@@ -232,6 +232,12 @@ const BAD: [name: string, text: string, lines: string[]][] = [
     'bad.yaml:6:52 nodes.s1.ports.g0.esp: a GRE tunnel protected by ESP is type: esp',
     'bad.yaml:7:11 nodes.s1.ports.e0: e0 is an esp tunnel and needs esp: { alg, key, spiOut, spiIn }',
   ]],
+  ['an underlay gateway off the underlay subnet', `nodes:\n  s1: { kind: switch, underlay: { port: eth1, ipv4: 192.168.1.1/24, gateway: 192.168.9.254 }, ports: [p1] }\n`, [
+    "bad.yaml:2:78 nodes.s1.underlay.gateway: 192.168.9.254 is not on s1's underlay subnet (192.168.1.0/24): tunnel packets could not reach it",
+  ]],
+  ['a router with two interfaces on overlapping subnets', `nodes:\n  r1: { kind: router, interfaces: { eth0: { ipv4: 10.0.0.1/24 }, eth1: { ipv4: 10.0.0.129/25 } } }\n`, [
+    "bad.yaml:2:80 nodes.r1.interfaces.eth1.ipv4: 10.0.0.128/25 on eth1 overlaps eth0's 10.0.0.0/24: a router's interfaces are on different subnets",
+  ]],
   ['bad IPv4 address', `nodes:\n${host('h1', '{ ipv4: 10.0.1.256/24 }')}`, [
     'bad.yaml:2:49 nodes.h1.interfaces.eth0.ipv4: "10.0.1.256/24" is not an IPv4 address with a prefix length (e.g. 10.0.1.10/24)',
   ]],
