@@ -138,7 +138,7 @@ flowOptions(flows.command('dump').description('list the flows as ovs-ofctl dump-
 
 program
   .command('validate')
-  .description('check a topology file and list every problem in it, each with its line and column')
+  .description('check a topology file: every problem in it at its line and column (exit 2), then what its tunnels would fail on (exit 1)')
   .argument('<topology>', 'a topology file, YAML or JSON')
   .action((file: string) => run(async () => (await import('./validate.js')).validateCommand(file)));
 

@@ -1,7 +1,7 @@
 /** `netloom validate` and `netloom schema` as a user runs them. */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,6 +46,24 @@ describe('netloom validate', () => {
         `${path}:9:38 expect[0].delivered: unknown key "latncy" (keys are traffic, min, max)\n`,
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('warns of tunnels a run would lose, and exits 1: a VNI the far end does not take, a remote that is no VTEP', () => {
+    const vxlan = readFileSync(join(root, 'topologies', 'vxlan.yaml'), 'utf8');
+    const vni = file('vni.yaml', vxlan.replace('vx0: { type: vxlan, remoteIp: 192.168.1.1, key: 5000 }', 'vx0: { type: vxlan, remoteIp: 192.168.1.1, key: 5001 }'));
+    expect(netloom(['validate', vni])).toEqual({
+      status: 1,
+      stdout:
+        `${vni}: warning: s1:vx0: sends VNI 5000 to s2 (192.168.2.1), where no VXLAN port takes it from 192.168.1.1 (vx0 takes VNI 5001 from 192.168.1.1 on UDP 4789): s2 drops them\n` +
+        `${vni}: warning: s2:vx0: sends VNI 5001 to s1 (192.168.1.1), where no VXLAN port takes it from 192.168.2.1 (vx0 takes VNI 5000 from 192.168.2.1 on UDP 4789): s1 drops them\n` +
+        `${vni}: loads, with 2 warnings (5 nodes, 4 links, 3 traffic items, 5 expectations)\n`,
+      stderr: '',
+    });
+    const remote = file('remote.yaml', vxlan.replace('vx0: { type: vxlan, remoteIp: 192.168.2.1, key: 5000 }', 'vx0: { type: vxlan, remoteIp: 192.168.2.9, key: 5000 }'));
+    expect(netloom(['validate', remote]).stdout.split('\n')[0]).toBe(`${remote}: warning: s1:vx0: remoteIp 192.168.2.9 is no switch's underlay address: its VXLAN packets have no tunnel endpoint to reach`);
+    // The ESP lesson's tunnel ports pair up, ESP-protected GRE with ESP-protected GRE: no warning.
+    const esp = file('esp.yaml', readFileSync(join(root, 'topologies', 'esp.yaml'), 'utf8'));
+    expect(netloom(['validate', esp]).status).toBe(0);
   });
 
   it('reports a file it cannot read', () => {
