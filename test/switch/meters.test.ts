@@ -40,6 +40,34 @@ describe('token buckets in virtual time, as dp_netdev_run_meter', () => {
     expect(b.dumpMeterStats(20 * MS)).toBe('meter:1 flow_count:1 packet_in_count:6 byte_in_count:6000 duration:0.020s bands:\n0: packet_count:3 byte_count:3000');
   });
 
+  it('Open vSwitch\'s own meter test (tests/dpif-netdev.at, "dpif-netdev - meters"), step by step, with its numbers', () => {
+    const b = bridge(
+      ['meter=1 pktps burst stats bands=type=drop rate=1 burst_size=1', 'meter=2 kbps burst stats bands=type=drop rate=1 burst_size=2'],
+      ['in_port=1,actions=meter:1,output:2', 'in_port=3,actions=meter:2,output:1'],
+    );
+    const send = (inPort: number, count: number, at: number) => {
+      for (let i = 0; i < count; i++) b.process(inPort, frame(60), at * MS);
+    };
+    // time/warp 5000, then 7 packets of 60 bytes through meter 2 and 5 through meter 1.
+    send(3, 7, 5000);
+    send(1, 5, 5000);
+    const stats = () => b.dumpMeterStats(5870 * MS).replaceAll(/duration:[\d.]+s/g, 'duration:?');
+    expect(stats()).toBe(
+      'meter:1 flow_count:1 packet_in_count:5 byte_in_count:300 duration:? bands:\n0: packet_count:4 byte_count:240\n' +
+        'meter:2 flow_count:1 packet_in_count:7 byte_in_count:420 duration:? bands:\n0: packet_count:3 byte_count:180',
+    );
+    // time/warp 870: 5 more each; meter 2 has 80 + 870 bits for one more packet.
+    for (let i = 0; i < 5; i++) {
+      send(3, 1, 5870);
+      send(1, 1, 5870);
+    }
+    expect(stats()).toBe(
+      'meter:1 flow_count:1 packet_in_count:10 byte_in_count:600 duration:? bands:\n0: packet_count:9 byte_count:540\n' +
+        'meter:2 flow_count:1 packet_in_count:12 byte_in_count:720 duration:? bands:\n0: packet_count:7 byte_count:420',
+    );
+    expect(b.pipeline.meters.get(2)!.bands[0]!.bucket).toBe(470);
+  });
+
   it('pktps: thousandths of a packet; burst_size packets at once', () => {
     const b = bridge(['meter=1 pktps burst bands=type=drop rate=10 burst_size=2'], ['actions=meter:1,output:2']);
     // 10 packets a second: one each 100 ms.
