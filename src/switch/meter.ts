@@ -47,9 +47,12 @@ export class MeterError extends Error {
   constructor(
     /** The OpenFlow error OVS answers with. */
     readonly ofp: MeterErrorName,
-    message: string,
+    /** What is wrong, without the place. */
+    readonly reason: string,
+    /** Where the meter came from, e.g. "meters.txt:3". */
+    readonly where?: string,
   ) {
-    super(`${message} (OFPMMFC_${ofp})`);
+    super(`${where === undefined ? '' : `${where}: `}${reason} (OFPMMFC_${ofp})`);
   }
 }
 
