@@ -5,9 +5,10 @@
  * test/interop/openflow-meters-ovs.test.ts runs the same meters against a real ovs-vswitchd.
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Bridge } from '../../src/switch/bridge.js';
 import { MeterTable, remarkedTos, OFPM_CONTROLLER, MAX_BANDS } from '../../src/switch/meter.js';
-import { FlowSyntaxError, parseMeter } from '../../src/switch/ofctl.js';
+import { FlowSyntaxError, formatMeter, parseMeter } from '../../src/switch/ofctl.js';
 import { encode, loadTopology, runTopology, toHex } from '../../src/index.js';
 import { internetChecksum } from '../../src/wire/checksum.js';
 import type { LayerSpec } from '../../src/index.js';
@@ -237,6 +238,53 @@ describe('ovs-ofctl meter text', () => {
     ['actions=meter:0', 15, "meter:0: a flow's meter is 1 to 4294901760 (OVS refuses: OFPMMFC_INVALID_METER)"],
   ])('flow %s: column %i, %s', (flow, column, reason) => {
     expect(() => new Bridge('br0', ports).addFlow(flow)).toThrow(expect.objectContaining({ column, reason }));
+  });
+});
+
+describe('meter text, property-tested', () => {
+  const u32 = fc.integer({ min: 1, max: 0xffffffff });
+  const meterArb = fc
+    .record({
+      id: fc.oneof(fc.integer({ min: 1, max: 0xffff0000 }), fc.constantFrom(0xfffffffd, 0xfffffffe)),
+      unit: fc.constantFrom('kbps', 'pktps'),
+      burst: fc.boolean(),
+      stats: fc.boolean(),
+      bands: fc.array(fc.record({ remark: fc.boolean(), rate: u32, burst: u32, prec: fc.integer({ min: 1, max: 255 }) }), { minLength: 1, maxLength: 8 }),
+    })
+    .map((m) => ({
+      ...m,
+      text: `meter=${m.id === 0xfffffffd ? 'slowpath' : m.id === 0xfffffffe ? 'controller' : m.id} ${m.unit}${m.burst ? ' burst' : ''}${m.stats ? ' stats' : ''} bands=${m.bands
+        .map((b) => `type=${b.remark ? 'dscp_remark' : 'drop'} rate=${b.rate}${m.burst ? ` burst_size=${b.burst}` : ''}${b.remark ? ` prec_level=${b.prec}` : ''}`)
+        .join(' ')}`,
+    }));
+
+  it('what ovs-ofctl would write reads back to the meter it describes, and dump-meters\' text reads back to the same meter', () => {
+    fc.assert(
+      fc.property(meterArb, (m) => {
+        const meter = parseMeter(m.text);
+        expect(meter.id).toBe(m.id);
+        expect(meter.flags).toBe((m.unit === 'kbps' ? 1 : 2) | (m.burst ? 4 : 0) | (m.stats ? 8 : 0));
+        expect(meter.bands.map((b) => [b.type, b.rate, b.burstSize, b.precLevel])).toEqual(m.bands.map((b) => [b.remark ? 'dscp_remark' : 'drop', b.rate, m.burst ? b.burst : b.rate, b.remark ? b.prec : 0]));
+        expect(parseMeter(formatMeter(meter))).toEqual(meter);
+      }),
+      { seed: 9, numRuns: 300 },
+    );
+  });
+
+  it('any text is a meter or a FlowSyntaxError with a column inside it, never another error', () => {
+    const word = fc.constantFrom('meter', '=', ' ', ',', 'kbps', 'pktps', 'burst', 'stats', 'bands', 'type', 'drop', 'dscp_remark', 'rate', 'burst_size', 'prec_level', '1', '0', '99999999999', 'all', 'x', '\t');
+    fc.assert(
+      fc.property(fc.oneof(fc.array(word, { maxLength: 24 }).map((w) => w.join('')), fc.string({ maxLength: 60 })), (text) => {
+        try {
+          parseMeter(text);
+        } catch (e) {
+          expect(e).toBeInstanceOf(FlowSyntaxError);
+          expect((e as FlowSyntaxError).column).toBeGreaterThanOrEqual(1);
+          expect((e as FlowSyntaxError).column).toBeLessThanOrEqual(text.length + 1);
+        }
+      }),
+      { seed: 10, numRuns: 2000 },
+    );
   });
 });
 
