@@ -79,6 +79,7 @@ describe('METER_MOD', () => {
       ['an experimenter band', meterMod({ meterId: 2, bands: [{ type: 'experimenter', rate: 1, burstSize: 0, experimenter: 0x2320, body: new Uint8Array(0) }] }), mmf(OFPMMFC.BAD_BAND)],
       ['a band type OpenFlow 1.3 lacks', meterMod({ meterId: 2, bands: [{ type: 'unknown', bandType: 3, rate: 1, burstSize: 0, body: new Uint8Array(4) }] }), mmf(OFPMMFC.BAD_BAND)],
       ['a band 8 bytes long', '041d0018000000090000000100000002' + '0001000800000001', `${OFPET.BAD_REQUEST}/${OFPBRC.BAD_LEN}`],
+      ['a drop band 24 bytes long', '041d0028000000090000000100000002' + '00010018000000010000000000000000' + '0000000000000000', `${OFPET.BAD_REQUEST}/${OFPBRC.BAD_LEN}`],
       ['meter 0', meterMod({ meterId: 0 }), mmf(OFPMMFC.INVALID_METER)],
       ['OFPM_ALL', meterMod({ meterId: 0xffffffff }), mmf(OFPMMFC.INVALID_METER)],
       ['an id above OFPM_MAX that is no special meter', meterMod({ meterId: 0xffff0001 }), mmf(OFPMMFC.INVALID_METER)],
