@@ -32,7 +32,8 @@ export const OFPM_ALL = 0xffffffff;
 /** OVS's userspace datapath limits: MAX_METERS meters of MAX_BANDS bands. */
 export const MAX_METERS = 1 << 18;
 export const MAX_BANDS = 8;
-const SUPPORTED_FLAGS = OFPMF.KBPS | OFPMF.PKTPS | OFPMF.BURST | OFPMF.STATS;
+/** The meter flags the table takes (METER_FEATURES' capabilities). */
+export const SUPPORTED_FLAGS = OFPMF.KBPS | OFPMF.PKTPS | OFPMF.BURST | OFPMF.STATS;
 
 export const BAND_TYPES = ['drop', 'dscp_remark'] as const;
 export type BandType = (typeof BAND_TYPES)[number];
