@@ -89,6 +89,7 @@ export {
 export { Bridge } from './switch/bridge.js';
 export { parseFlow, FlowSyntaxError } from './switch/ofctl.js';
 export { GroupError } from './switch/group.js';
+export { MeterError, type Meter, type MeterBand } from './switch/meter.js';
 export { formatTrace, packetFromFlow } from './switch/trace.js';
 export type { Rule, Action, Group, Bucket } from './switch/flow.js';
 export type { PipelineResult, Output } from './switch/pipeline.js';

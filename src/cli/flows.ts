@@ -1,4 +1,4 @@
-/** `netloom flows trace` and `flows dump`: a flow file on a stand-alone bridge, as ofproto/trace and dump-flows show it. */
+/** `netloom flows trace`, `flows dump` and `flows dump-meters`: a flow file (and the meters it uses) on a stand-alone bridge, as ofproto/trace, dump-flows and dump-meters show it. */
 import { Bridge } from '../switch/bridge.js';
 import { formatFlow, formatTrace, packetFromFlow } from '../switch/trace.js';
 import { readCapture } from '../capture/read.js';
@@ -9,6 +9,7 @@ import { printable } from './output.js';
 
 export interface FlowsOptions {
   flows: string;
+  meters?: string;
   ports: string;
   inPort?: string;
   packet?: string;
@@ -32,6 +33,7 @@ function parsePorts(text: string): { number: number; name: string }[] {
 
 function bridgeFrom(options: FlowsOptions): Bridge {
   const bridge = new Bridge('br0', parsePorts(options.ports));
+  if (options.meters !== undefined) bridge.addMeters(new TextDecoder().decode(readInput(options.meters, '--meters')), options.meters);
   bridge.addFlows(new TextDecoder().decode(readInput(options.flows, '--flows')), options.flows);
   return bridge;
 }
@@ -71,4 +73,9 @@ export function flowsTrace(flow: string | undefined, options: FlowsOptions): voi
 
 export function flowsDump(options: FlowsOptions): void {
   process.stdout.write(`${bridgeFrom(options).dumpFlows()}\n`);
+}
+
+export function flowsDumpMeters(options: FlowsOptions): void {
+  const meters = bridgeFrom(options).dumpMeters();
+  process.stdout.write(meters === '' ? '' : `${meters}\n`);
 }

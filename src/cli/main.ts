@@ -118,6 +118,7 @@ const flows = program.command('flows').description('OpenFlow tables in ovs-ofctl
 const flowOptions = (c: Command) =>
   c
     .requiredOption('--flows <file>', 'flows in ovs-ofctl add-flow syntax, one per line (# comments)')
+    .option('--meters <file>', 'meters the flows use (meter:N), in ovs-ofctl add-meter syntax, one per line (# comments)')
     .option('--ports <ports>', 'the bridge\'s OpenFlow port numbers, e.g. 1-8 or 1,2,5 (named p1, p2, …)', '1-8');
 
 flowOptions(
@@ -134,6 +135,10 @@ flowOptions(
 
 flowOptions(flows.command('dump').description('list the flows as ovs-ofctl dump-flows does')).action((options) =>
   run(async () => (await import('./flows.js')).flowsDump(options)),
+);
+
+flowOptions(flows.command('dump-meters').description('list the meters as ovs-ofctl -O OpenFlow13 dump-meters does')).action((options) =>
+  run(async () => (await import('./flows.js')).flowsDumpMeters(options)),
 );
 
 program

@@ -18,7 +18,7 @@ import { selects, usesGroup, type PacketInCause } from '../switch/pipeline.js';
 import { W } from '../switch/fields.js';
 import { GROUP_TYPES, Match, OFPG_MAX } from '../switch/flow.js';
 import { GroupError } from '../switch/group.js';
-import { BAND_TYPES, MAX_BANDS, MeterError, OFPMF, OFPM_ALL, band, type Meter } from '../switch/meter.js';
+import { BAND_TYPES, MAX_BANDS, MeterError, OFPMF, OFPM_ALL, SUPPORTED_FLAGS, band, type Meter } from '../switch/meter.js';
 import { OFPBAC, OFPBRC, OFPET, OFPFMFC, OFPGMFC, OFPHFC, OFPMMFC, OFPPMFC, OFPQOFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import {
   OFPCR_ROLE, OFPFC, OFPFF, OFPGC, OFPMC, OFPG_ALL, OFPG_ANY, OFPP, OFPPR, OFPPS, OFPRR, OFPTT_ALL, OFP_NO_BUFFER, OFP_VERSION, decodeMessage, encodeMessage, errorFor,
@@ -85,14 +85,13 @@ export const MISS_SEND_LEN = { controller: 128, service: 0 } as const;
 const N_TABLES = 254;
 /** OFPC_*: FLOW_STATS, TABLE_STATS, PORT_STATS, GROUP_STATS, QUEUE_STATS, as Open vSwitch 3.1 reports. */
 const CAPABILITIES = 0x4f;
+/** METER_FEATURES' band types: a bit 1 << OFPMBT_* for each band netloom runs (drop 1, dscp_remark 2). */
+const BAND_TYPE_BITS = BAND_TYPES.reduce((bits, _, i) => bits | (1 << (i + 1)), 0);
 /**
  * What the group table can do: OVS 3.1's types (all four), capabilities (select weights, select
  * liveness, chaining) and max_groups, with the actions netloom's buckets run — output, group,
  * set_field, pop_vlan, push_vlan, set_queue, set_nw_ttl, dec_nw_ttl — where OVS also lists MPLS.
  */
-/** METER_FEATURES: the band types netloom runs (drop, dscp_remark) and the flags it takes (kbps, pktps, burst, stats), as bits. */
-const BAND_TYPE_BITS = BAND_TYPES.reduce((bits, _, i) => bits | (1 << (i + 1)), 0);
-const METER_CAPABILITIES = OFPMF.KBPS | OFPMF.PKTPS | OFPMF.BURST | OFPMF.STATS;
 const GROUP_ACTIONS = (1 << 0) | (1 << 17) | (1 << 18) | (1 << 21) | (1 << 22) | (1 << 23) | (1 << 24) | (1 << 25);
 const groupFeatures = (max: number) => ({
   types: 0xf, capabilities: 0x7, maxGroupsAll: max, maxGroupsSelect: max, maxGroupsIndirect: max, maxGroupsFf: max,
@@ -671,7 +670,7 @@ export class SwitchAgent implements SwitchEvents, EventHandler {
       case 'meter_features': {
         const max = this.node.maxMeters ?? 0;
         // OVS's userspace datapath reports drop bands only; netloom runs dscp_remark too.
-        const features = max === 0 ? { maxMeter: 0, bandTypes: 0, capabilities: 0, maxBands: 0, maxColor: 0 } : { maxMeter: max, bandTypes: BAND_TYPE_BITS, capabilities: METER_CAPABILITIES, maxBands: MAX_BANDS, maxColor: 0 };
+        const features = max === 0 ? { maxMeter: 0, bandTypes: 0, capabilities: 0, maxBands: 0, maxColor: 0 } : { maxMeter: max, bandTypes: BAND_TYPE_BITS, capabilities: SUPPORTED_FLAGS, maxBands: MAX_BANDS, maxColor: 0 };
         reply([{ kind: 'meter_features', features }]);
         return;
       }

@@ -115,6 +115,8 @@ export function readBands(r: Reader, structure: string): OfMeterBand[] {
     const type = r.u16();
     const len = r.u16();
     if (len < 16 || len % 8 !== 0) r.fail(`meter band length ${len} is not a multiple of 8 of at least 16`, bandLen, at, 'NETLOOM_OF_BAD_LENGTH');
+    // ofp_meter_band_drop and ofp_meter_band_dscp_remark are 16 bytes (§7.3.4.4).
+    if ((type === OFPMBT.DROP || type === OFPMBT.DSCP_REMARK) && len !== 16) r.fail(`a ${type === OFPMBT.DROP ? 'drop' : 'dscp_remark'} band is 16 bytes long, not ${len}`, bandLen, at, 'NETLOOM_OF_BAD_LENGTH');
     const b = r.child(len - 4, where, bandLen);
     const rate = b.u32();
     const burstSize = b.u32();

@@ -123,6 +123,24 @@ export class Bridge {
     return meter;
   }
 
+  /** Meter-file text: one meter per line (add-meter syntax); blank lines and # comments skipped. Each is added as it is read; a bad line is a FlowSyntaxError at `file:line`. */
+  addMeters(text: string, file = 'meters', now = 0): Meter[] {
+    const meters: Meter[] = [];
+    text.split('\n').forEach((line, i) => {
+      const meter = line.trim();
+      if (meter === '' || meter.startsWith('#')) return;
+      const where = `${file}:${i + 1}`;
+      const m = parseMeter(meter, { ...this.parseOptions, where });
+      try {
+        this.pipeline.meters.add(m, now);
+      } catch (e) {
+        throw e instanceof MeterError ? new MeterError(e.ofp, e.reason, where) : e;
+      }
+      meters.push(m);
+    });
+    return meters;
+  }
+
   /** ovs-ofctl mod-meter: new flags and bands for a meter that exists (its counters and buckets start again). */
   modMeter(text: string, now = 0): Meter {
     const meter = parseMeter(text, this.parseOptions);

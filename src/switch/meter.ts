@@ -32,7 +32,8 @@ export const OFPM_ALL = 0xffffffff;
 /** OVS's userspace datapath limits: MAX_METERS meters of MAX_BANDS bands. */
 export const MAX_METERS = 1 << 18;
 export const MAX_BANDS = 8;
-const SUPPORTED_FLAGS = OFPMF.KBPS | OFPMF.PKTPS | OFPMF.BURST | OFPMF.STATS;
+/** The meter flags the table takes (METER_FEATURES' capabilities). */
+export const SUPPORTED_FLAGS = OFPMF.KBPS | OFPMF.PKTPS | OFPMF.BURST | OFPMF.STATS;
 
 export const BAND_TYPES = ['drop', 'dscp_remark'] as const;
 export type BandType = (typeof BAND_TYPES)[number];
@@ -47,9 +48,12 @@ export class MeterError extends Error {
   constructor(
     /** The OpenFlow error OVS answers with. */
     readonly ofp: MeterErrorName,
-    message: string,
+    /** What is wrong, without the place. */
+    readonly reason: string,
+    /** Where the meter came from, e.g. "meters.txt:3". */
+    readonly where?: string,
   ) {
-    super(`${message} (OFPMMFC_${ofp})`);
+    super(`${where === undefined ? '' : `${where}: `}${reason} (OFPMMFC_${ofp})`);
   }
 }
 

@@ -47,7 +47,8 @@ import type { ControllerRef, Expectation, InterfaceSpec, LinkSpec, NodeSpec, Rou
 import { MAX_TENANTS } from '../tenants/compile.js';
 import { PLATFORM_NODE } from '../tenants/platform.js';
 import { BUILT_IN_APP_NAMES, isModulePath } from '../controller/apps/index.js';
-import { FlowSyntaxError, parseFlow, parseSelector } from '../switch/ofctl.js';
+import { FlowSyntaxError, parseFlow, parseMeter, parseSelector } from '../switch/ofctl.js';
+import { MeterError, MeterTable } from '../switch/meter.js';
 import { W } from '../switch/fields.js';
 import type { Match } from '../switch/flow.js';
 import { inPrefix, ipv4ToNumber, networkOf, numberToIpv4, prefixMask } from '../hosts/addressing.js';
@@ -421,7 +422,7 @@ export class Checker {
       if (facts.kind === 'router') this.checkRoutes(name, facts, value['routes']);
       if (facts.kind === 'router') this.checkDistinctSubnets(name, facts);
       if (facts.kind === 'switch' && facts.parsed?.kind === 'switch' && facts.parsed.underlay?.gateway !== undefined) this.checkUnderlayGateway(name, facts.parsed.underlay.ipv4, facts.parsed.underlay.gateway);
-      if (facts.kind === 'switch' && facts.parsed?.kind === 'switch') this.checkFlows(name, this.switchPorts(facts.parsed.ports), facts.parsed.flows);
+      if (facts.kind === 'switch' && facts.parsed?.kind === 'switch') this.checkFlows(name, this.switchPorts(facts.parsed.ports), facts.parsed.flows, this.checkMeters(name, facts.parsed.meters));
       if (facts.kind === 'switch' && typeof value['controller'] === 'string' && !value['controller'].startsWith('tcp:')) this.checkController(name, value['controller']);
       if (facts.kind === 'controller' && typeof value['app'] === 'string') this.checkApp(name, value['app']);
     }
@@ -501,17 +502,35 @@ export class Checker {
     }));
   }
 
-  /** Each flow parses, with its ports named, and its mistakes placed inside the string. */
-  private checkFlows(name: string, ports: SwitchPortSpec[], flows: string[]): void {
+  /** Each flow parses, with its ports named, and its mistakes placed inside the string; a flow's meter must be among the switch's. */
+  private checkFlows(name: string, ports: SwitchPortSpec[], flows: string[], meters: ReadonlySet<number>): void {
     const names = new Map(ports.map((p) => [p.name, p.ofport]));
     flows.forEach((flow, i) => {
       try {
-        parseFlow(flow, { ports: names });
+        const rule = parseFlow(flow, { ports: names });
+        if (rule.meter !== undefined && !meters.has(rule.meter)) {
+          this.issues.addInString(['nodes', name, 'flows', i], flow.indexOf('meter') + 1, `meter ${rule.meter} is not among this switch's meters (declare it under meters:); OVS refuses the flow (OFPMMFC_INVALID_METER)`);
+        }
       } catch (error) {
         if (!(error instanceof FlowSyntaxError)) throw error;
         this.issues.addInString(['nodes', name, 'flows', i], error.column, error.reason);
       }
     });
+  }
+
+  /** Each meter parses and a meter table takes it (one meter per id); returns the ids declared. */
+  private checkMeters(name: string, meters: readonly string[]): Set<number> {
+    const table = new MeterTable();
+    meters.forEach((text, i) => {
+      try {
+        table.add(parseMeter(text), 0);
+      } catch (error) {
+        if (error instanceof FlowSyntaxError) this.issues.addInString(['nodes', name, 'meters', i], error.column, error.reason);
+        else if (error instanceof MeterError) this.issues.add(['nodes', name, 'meters', i], error.message);
+        else throw error;
+      }
+    });
+    return new Set(table.all().map((m) => m.id));
   }
 
   /**
@@ -900,6 +919,7 @@ export class Checker {
       const node = facts.parsed!;
       if (node.kind === 'switch') {
         const spec: SwitchSpec = { kind: 'switch', name, ports: this.switchPorts(node.ports), flows: node.flows };
+        if (node.meters.length > 0) spec.meters = node.meters;
         if (node.failMode !== undefined) spec.failMode = node.failMode;
         if (node.controlRate !== undefined) spec.controlRate = node.controlRate;
         if (node.datapathId !== undefined) spec.datapathId = BigInt(node.datapathId);

@@ -307,6 +307,10 @@ export const switchSchema = z.strictObject({
     .union([z.array(portName), z.record(portName, switchPortSchema.nullable())])
     .meta({ description: 'Port names, e.g. [p1, p2, p3], or a map of port name to { ofport, tag, trunks, queues }' }),
   flows: z.array(z.string()).prefault([]).meta({ description: 'OpenFlow flows in ovs-ofctl add-flow syntax; without any, the switch runs NORMAL' }),
+  meters: z
+    .array(z.string())
+    .prefault([])
+    .meta({ description: 'OpenFlow 1.3 meters in ovs-ofctl add-meter syntax, e.g. "meter=1 kbps burst bands=type=drop rate=5000 burst_size=100"; flows use them with meter:N' }),
   datapathId: z
     .union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, { error: 'expected a datapath id such as 0x1 or 0x0000aabbccddeeff (at most 16 hex digits)' })])
     .optional()

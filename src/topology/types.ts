@@ -144,6 +144,8 @@ export interface SwitchSpec {
   ports: SwitchPortSpec[];
   /** Flows in `ovs-ofctl add-flow` syntax, already checked by the loader. */
   flows: string[];
+  /** Meters in `ovs-ofctl add-meter` syntax, checked by the loader; installed before the flows. */
+  meters?: string[];
   /** The interface tunnel ports send through: a port of its own with an address. */
   underlay?: { interface: InterfaceSpec; gateway?: string };
   /** The OpenFlow datapath id (default: the switch's place among the topology's switches, from 1). */

@@ -7,7 +7,7 @@ describe('the public API', () => {
   it('exports exactly this list of values', () => {
     expect(Object.keys(netloom).sort()).toEqual([
       'BUILT_IN_APPS', 'Bridge', 'CaptureError', 'Controller', 'Datapath', 'ESP_ALGORITHMS', 'ETHERTYPE', 'FEED_PROTOCOL', 'FeedError', 'FlowKey', 'FlowSyntaxError', 'GroupError',
-      'IPPROTO', 'LAYER_NAMES', 'LayerRegistry', 'MemorySink', 'NW_FRAG', 'OFPET', 'OFPP', 'OFPT', 'OpenFlowError', 'OpenFlowRequestError',
+      'IPPROTO', 'LAYER_NAMES', 'LayerRegistry', 'MemorySink', 'MeterError', 'NW_FRAG', 'OFPET', 'OFPP', 'OFPT', 'OpenFlowError', 'OpenFlowRequestError',
       'PcapngWriter', 'ProbeError', 'ReplayWindow', 'RunOptionError', 'SpecError', 'TopologyError', 'VLAN_CFI', 'VXLAN_PORT', 'VerifyError', 'WireError', 'decode', 'decodeMessage',
       'decodeTolerant', 'defaultRegistry', 'encode', 'encodeInto', 'encodeMessage', 'explain', 'extractFlowKey', 'extractTunnelFlowKey',
       'flowHash', 'formatIsolationReport', 'formatPath', 'formatRunSummary', 'formatTrace', 'fromHex', 'internetChecksum', 'layerToJson', 'layersFromJson', 'lessonPath', 'listenController', 'loadApps',

@@ -99,4 +99,30 @@ describe('netloom flows', () => {
     expect(r.status).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('netloom: NETLOOM_USAGE: --packet: 2 bytes is shorter than an Ethernet header (14 bytes)');
   });
+  it('--meters: the meters a flow file uses; dump-meters lists them; trace shows a meter that drops', () => {
+    const meters = file('meters.txt', '# one packet a second, a burst of one\nmeter=1 pktps burst stats bands=type=drop rate=1 burst_size=1\n');
+    const metered = file('metered.txt', 'in_port=1,actions=meter:1,output:2\n');
+    const dump = netloom(['flows', 'dump-meters', '--flows', metered, '--meters', meters]);
+    expect(dump).toEqual({ status: 0, stdout: 'meter=1 pktps burst stats bands=\ntype=drop rate=1 burst_size=1\n', stderr: '' });
+    const frame = encode([{ layer: 'ethernet', src: '02:00:00:00:00:0a', dst: '02:00:00:00:00:0b', etherType: 0x88b5 }, { layer: 'payload', data: new Uint8Array(4) }]);
+    const pcap = join(dir, 'two.pcap');
+    writeFileSync(pcap, writePcap([{ timestampNs: 0, data: frame }, { timestampNs: 1, data: frame }]));
+    const r = netloom(['flows', 'trace', '--flows', metered, '--meters', meters, '--pcap', pcap, '--json']);
+    expect(r.status).toBe(0);
+    const steps = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { steps: string[] }).steps);
+    expect(steps).toEqual([
+      ['0. in_port=1, priority 32768', 'meter:1', 'output:2'],
+      ['0. in_port=1, priority 32768', 'meter:1', '>> meter 1 band 0 (drop, rate 1) exceeded: dropped'],
+    ]);
+  });
+
+  it('a flow whose meter is missing, or a meter the table refuses, is bad input (exit 2) at its place', () => {
+    const metered = file('metered2.txt', 'in_port=1,actions=meter:3,output:2\n');
+    expect(netloom(['flows', 'dump', '--flows', metered])).toMatchObject({ status: 2, stdout: '' });
+    expect(netloom(['flows', 'dump', '--flows', metered]).stderr).toContain('the flow uses meter 3, which does not exist (OFPMMFC_INVALID_METER)');
+    const twice = file('twice.txt', 'meter=3 kbps bands=type=drop rate=10\n\nmeter=3 kbps bands=type=drop rate=20\n');
+    const r = netloom(['flows', 'dump', '--flows', metered, '--meters', twice]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${twice}:3: meter 3 exists (OFPMMFC_METER_EXISTS)`);
+  });
 });

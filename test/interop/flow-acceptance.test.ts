@@ -32,7 +32,7 @@ const KNOWN_GAPS: readonly { reason: string; flows: readonly string[] }[] = [
     flows: [
       'actions=note:01.02.03', 'actions=exit', 'actions=sample(probability=65535,collector_set_id=1)', 'actions=ct_clear', 'actions=multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG0[0..1])',
       'actions=bundle(eth_src,0,hrw,ofport,members:1,2)', 'actions=check_pkt_larger(1500)->NXM_NX_REG0[0]', 'actions=conjunction(1,1/2)', 'actions=push_mpls:0x8847',
-      'actions=meter:1', 'actions=clone(output:1)', 'actions=debug_recirc', 'actions=controller(pause)',
+      'actions=clone(output:1)', 'actions=debug_recirc', 'actions=controller(pause)',
       'actions=output(port=1,max_len=100)', 'actions=output:TABLE', 'actions=output:65529',
     ],
   },

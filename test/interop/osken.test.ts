@@ -23,6 +23,9 @@ import type { Oxm } from '../../src/openflow/oxm.js';
 import { OXM_FIELDS } from '../../src/openflow/oxm.js';
 import type { OfBucket, OfMeterBand, OfOxmId, OfPacketQueue, OfPort, OfTableFeatureProperty, OfTableFeatures } from '../../src/openflow/structs.js';
 import { message } from '../openflow/arbitraries.js';
+import { Network } from '../../src/sim/network.js';
+import { SwitchNode } from '../../src/switch/node.js';
+import { SwitchAgent } from '../../src/openflow/agent.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./osken_ofp.py', import.meta.url));
@@ -398,5 +401,29 @@ describe.skipIf(missing !== undefined)('os-ken interop (OpenFlow 1.3)', () => {
     expect(new Set(messages.map(kindOf)).size).toBe(28 + 14 + 15);
     expect(messages.length).toBeGreaterThan(300);
     expect(reserialized).toBeGreaterThan(100);
+  });
+
+  it('meters: the METER_MODs of the README\'s meters, and the METER_CONFIG, METER and METER_FEATURES replies a netloom switch sends for them, parse in os-ken to the same fields', () => {
+    const net = new Network(1);
+    const node = net.add(new SwitchNode(net, { kind: 'switch', name: 'br0', ports: [{ name: 'p1', ofport: 1 }], flows: [], meters: ['meter=1 kbps burst stats bands=type=drop rate=4000 burst_size=100', 'meter=2 pktps burst bands=type=dscp_remark rate=100 burst_size=5 prec_level=1'] }));
+    node.bridge.addFlow('actions=meter:1,output:1');
+    node.bridge.process(1, new Uint8Array(60), 0);
+    const sent: OfMessage[] = [];
+    const c = new SwitchAgent(node).connect({ send: (bytes) => (sent.push(decodeMessage(bytes)), true), close: () => undefined, label: 'test' }, 'controller');
+    c.receive(encodeMessage({ type: 'hello', xid: 1, elements: [{ type: 'versionbitmap', bitmaps: [1 << 4] }] }));
+    for (const kind of ['meter_config', 'meter'] as const) c.receive(encodeMessage({ type: 'multipart_request', xid: 2, flags: 0, body: { kind, meterId: 0xffffffff } }));
+    c.receive(encodeMessage({ type: 'multipart_request', xid: 3, flags: 0, body: { kind: 'meter_features' } }));
+    const mods: OfMessage[] = node.bridge.pipeline.meters.all().map((m, i) => ({
+      type: 'meter_mod', xid: 10 + i, command: 0, flags: m.flags, meterId: m.id,
+      bands: m.bands.map((b): OfMeterBand => (b.type === 'drop' ? { type: 'drop', rate: b.rate, burstSize: b.burstSize } : { type: 'dscp_remark', rate: b.rate, burstSize: b.burstSize, precLevel: b.precLevel })),
+    }));
+    const messages = [...mods, ...sent.filter((m) => m.type === 'multipart_reply')];
+    expect(messages.map(kindOf)).toEqual(['meter_mod', 'meter_mod', 'multipart_reply/meter_config', 'multipart_reply/meter', 'multipart_reply/meter_features']);
+    const hexes = messages.map((m) => hex(encodeMessage(m)));
+    const out = execFileSync(PYTHON, [SCRIPT, 'parse'], { input: `${hexes.join('\n')}\n`, encoding: 'utf8', timeout: 60_000 });
+    const parsed = out.split('\n').filter((l) => l.trim() !== '').map((l) => parseOsKen(l) as Parsed);
+    messages.forEach((m, i) => expect(parsed[i], kindOf(m)).toMatchObject({ ok: true, type: typeCode(m), json: osKenView(m) }));
+    // The packet went through meter 1: os-ken reads its counters.
+    expect(parsed[3]!.json).toMatchObject({ OFPMeterStatsReply: { body: [{ OFPMeterStats: { meter_id: 1, flow_count: 1, packet_in_count: 1, byte_in_count: 60 } }, { OFPMeterStats: { meter_id: 2 } }] } });
   });
 });

@@ -33,6 +33,21 @@ describe('switches in topology files', () => {
     ]);
   });
 
+  it('reads meters beside flows; a meter mistake is placed inside its string, a second meter of one id and a flow whose meter is not declared are refused', () => {
+    const t = loadTopology(['nodes:', '  s1:', '    kind: switch', '    ports: [p1, p2]', '    meters: ["meter=1 kbps bands=type=drop rate=100"]', '    flows: [in_port=p1 actions=meter:1 output:p2]'].join('\n'), 'sw.yaml');
+    expect(t.nodes[0]).toMatchObject({ meters: ['meter=1 kbps bands=type=drop rate=100'], flows: ['in_port=p1 actions=meter:1 output:p2'] });
+    expect(
+      issues([
+        'nodes:', '  s1:', '    kind: switch', '    ports: [p1, p2]', '    meters:', '      - "meter=1 kbps bands=type=drop rate=100"', '      - meter=2 kbps bands=type=mark rate=1', '      - "meter=1 pktps bands=type=drop rate=5"',
+        '    flows:', '      - in_port=p1,actions=meter:2,output:p2',
+      ].join('\n')),
+    ).toEqual([
+      'sw.yaml:7:33 nodes.s1.meters[1]: field type unknown value mark (drop or dscp_remark)',
+      'sw.yaml:8:9 nodes.s1.meters[2]: meter 1 exists (OFPMMFC_METER_EXISTS)',
+      "sw.yaml:10:28 nodes.s1.flows[0]: meter 2 is not among this switch's meters (declare it under meters:); OVS refuses the flow (OFPMMFC_INVALID_METER)",
+    ]);
+  });
+
   it('refuses two ports with one OpenFlow number, and a port both access and trunk', () => {
     expect(issues(['nodes:', '  s1:', '    kind: switch', '    ports: { p1: {}, p2: { ofport: 1 }, p3: { tag: 5, trunks: [5] } }'].join('\n'))).toEqual([
       "sw.yaml:4:26 nodes.s1.ports.p2: OpenFlow port 1 is also p1's",
