@@ -58,6 +58,8 @@ export function galleryReadme(): string {
     "A capture of each lesson in `topologies/`, written by `npx tsx scripts/pcap-gallery.ts` (each lesson's own seed: the same",
     'netloom writes the same bytes; `npm test` checks these are them, and that tshark finds nothing wrong in them). Every port of',
     'every node is an interface of its own (`frame.interface_name`, e.g. `s1:eth1`); each frame\'s comment says what happened to it.',
+    'Lessons that push thousands of frames to fill a link (meters, qos-shares, tenants-bandwidth) are left out for their size:',
+    '`npx netloom run topologies/meters.yaml --pcap meters.pcapng` makes one.',
     '',
     ...GALLERY.flatMap(({ lesson, look }) => {
       const esp = galleryEspOptions(lesson);
