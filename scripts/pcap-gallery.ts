@@ -55,7 +55,7 @@ export function galleryReadme(): string {
   const lines = [
     '# The pcap gallery',
     '',
-    "A capture of each lesson in `topologies/`, written by `npx tsx scripts/pcap-gallery.ts` (each lesson's own seed: the same",
+    "A capture of the lessons in `topologies/`, written by `npx tsx scripts/pcap-gallery.ts` (each lesson's own seed: the same",
     'netloom writes the same bytes; `npm test` checks these are them, and that tshark finds nothing wrong in them). Every port of',
     'every node is an interface of its own (`frame.interface_name`, e.g. `s1:eth1`); each frame\'s comment says what happened to it.',
     'Lessons that push thousands of frames to fill a link (meters, qos-shares, tenants-bandwidth) are left out for their size:',
