@@ -367,7 +367,9 @@ export class VirtualSwitch implements OpenFlowDatapath {
           if (mine === undefined) continue;
           match.set(W.IN_PORT, mine, 0xffffffff);
         }
-        out.push({ ...r, match, matchText: formatMatch(match), actions: [], actionsText: 'drop' });
+        // Nor its meter: the rule as a match, a place and counters.
+        const { table, priority, cookie, idleTimeout, hardTimeout, packets, bytes, created, modified, lastUsed } = r;
+        out.push({ table, priority, cookie, idleTimeout, hardTimeout, match, matchText: formatMatch(match), actions: [], actionsText: 'drop', packets, bytes, created, modified, lastUsed });
       }
     }
     return out;
@@ -486,6 +488,10 @@ export class VirtualSwitch implements OpenFlowDatapath {
       if (this.write.length === 0) throw new OpenFlowError('NETLOOM_OF_BAD_VALUE', `tenant ${this.tenant.name} is read-only: it writes no meters`, 'meter_mod', 0, { type: OFPET.BAD_REQUEST, code: OFPBRC.EPERM });
       if (id > MAX_TENANT_METER) throw meterRefusal(`meter ${id}: a tenant's meter ids go up to ${MAX_TENANT_METER} (no slowpath or controller meter)`, OFPMMFC.INVALID_METER);
       if (old === undefined && table.all().length > this.maxMeters) throw meterRefusal(`tenant ${this.tenant.name} has its ${this.maxMeters} meters on ${this.name}`, OFPMMFC.OUT_OF_METERS);
+      // A dscp_remark band rewrites DSCP where no action list is checked: only where no write region of the tenant matches DSCP can it not take a packet out of its flowspace.
+      if (meter.bands.some((b) => b.type === 'dscp_remark') && this.write.some((region) => (region.masks[W.NW_TOS]! & 0xfc) !== 0)) {
+        throw meterRefusal(`meter ${id}: a dscp_remark band could move packets out of a flowspace region that matches DSCP`, OFPMMFC.BAD_BAND);
+      }
     } catch (e) {
       // Its table keeps what the platform runs: the meter as it was, or none.
       if (old === undefined) table.delete(id);

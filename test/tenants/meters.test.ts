@@ -123,6 +123,19 @@ describe('tenant meters', () => {
     expect(features?.kind === 'meter_features' && features.features.maxMeter).toBe(2);
   });
 
+  it("refuses a dscp_remark band to a tenant whose flowspace matches DSCP: remarking would take its packets out of it", async () => {
+    const text = TOPOLOGY.replace('quota: { meters: 2 } }', 'quota: { meters: 2 }, flowspace: [{ match: "ip,ip_dscp=10", permission: write }, { match: arp, permission: write }] }');
+    const topology = loadTopology(text, join(import.meta.dirname, 'meters.yaml'));
+    built = build(topology, { apps: await loadApps(topology, import.meta.dirname) });
+    await built.net.run(clock);
+    const blue = dp('c-blue', 1);
+    const remark: OfMessage = { type: 'meter_mod', xid: 0, command: ADD, flags: KBPS, meterId: 1, bands: [{ type: 'dscp_remark', rate: 1000, burstSize: 0, precLevel: 1 }] };
+    expect(await answer(blue, remark)).toBe('METER_MOD_FAILED/BAD_BAND');
+    expect(await answer(blue, meterMod(ADD, 1))).toBe('ok');
+    // red's flowspace is all its traffic: its dscp_remark band changes nothing it is checked on.
+    expect(await answer(dp('c-red', 2), remark)).toBe('ok');
+  });
+
   it('deletes a meter, and the rules that use it, on the tenant and on the physical switch', async () => {
     const blue = dp('c-blue', 1);
     expect(await answer(blue, meterMod(ADD, 1))).toBe('ok');
