@@ -77,12 +77,36 @@ describe("the README's commands", () => {
       expect(output).not.toMatch(/NETLOOM_|\n\s+at /);
       return;
     }
-    // A line that starts a server in the background stops it when the rest is done.
-    const script = line.includes(' & ') ? `${line}\nstatus=$?; kill $! 2>/dev/null; wait; exit $status` : line;
-    const r = spawnSync('bash', ['-c', script], { cwd: dir, env, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+    const r = await runLine(line, dir, env);
     expect({ status: r.status, stderr: r.stderr.match(/NETLOOM_\w+.*|\n\s+at .*/)?.[0] }).toEqual({ status: EXIT_1.some((re) => re.test(line)) ? 1 : 0, stderr: undefined });
   });
 });
+
+/**
+ * Runs a line in a process group of its own and, when it ends (or after 120 s), stops whatever it
+ * left running in the background (`osken-manager … &`): nothing outlives the line.
+ */
+function runLine(line: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', line], { cwd, env, detached: true });
+    let stderr = '';
+    child.stdout.resume();
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const stop = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // Nothing left.
+      }
+    };
+    const timer = setTimeout(stop, 120_000);
+    child.on('exit', (status) => {
+      clearTimeout(timer);
+      stop();
+      resolve({ status, stderr });
+    });
+  });
+}
 
 /** Starts a server line in a process group of its own; resolves with what it printed once `up` matches (or after 30 s), and stops it. */
 function untilListening(line: string, cwd: string, env: NodeJS.ProcessEnv, up: RegExp): Promise<string> {
