@@ -1,5 +1,6 @@
 /** `netloom flows trace` and `flows dump`: a flow file on a stand-alone bridge, as ofproto/trace and dump-flows show it. */
 import { Bridge } from '../switch/bridge.js';
+import { PROTOCOLS, type Protocols } from '../switch/ofctl.js';
 import { formatFlow, formatTrace, packetFromFlow } from '../switch/trace.js';
 import { readCapture } from '../capture/read.js';
 import { toHex } from '../wire/addresses.js';
@@ -10,6 +11,7 @@ import { printable } from './output.js';
 export interface FlowsOptions {
   flows: string;
   ports: string;
+  protocols?: string;
   inPort?: string;
   packet?: string;
   pcap?: string;
@@ -31,7 +33,9 @@ function parsePorts(text: string): { number: number; name: string }[] {
 }
 
 function bridgeFrom(options: FlowsOptions): Bridge {
-  const bridge = new Bridge('br0', parsePorts(options.ports));
+  const protocols = options.protocols ?? 'OpenFlow10';
+  if (!(PROTOCOLS as readonly string[]).includes(protocols)) throw new UsageError(`--protocols "${protocols}": give ${PROTOCOLS.join(' or ')}`);
+  const bridge = new Bridge('br0', parsePorts(options.ports), { protocols: protocols as Protocols });
   bridge.addFlows(new TextDecoder().decode(readInput(options.flows, '--flows')), options.flows);
   return bridge;
 }

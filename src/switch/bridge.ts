@@ -4,7 +4,7 @@
  * table's (add-group, mod-group, del-groups, dump-groups, dump-group-stats). Free of the
  * simulation, so `netloom flows trace` and tests can drive it directly.
  */
-import { FlowFileError, FlowSyntaxError, formatGroup, formatGroupStats, formatRule, parseFlow, parseGroup, parseGroupSelector, parseSelector, type ParseOptions } from './ofctl.js';
+import { FlowFileError, FlowSyntaxError, formatGroup, formatGroupStats, formatRule, parseFlow, parseGroup, parseGroupSelector, parseSelector, type ParseOptions, type Protocols } from './ofctl.js';
 import { Pipeline, type PipelinePort, type PipelineResult } from './pipeline.js';
 import { SwitchPacket } from './packet.js';
 import { GroupError } from './group.js';
@@ -17,10 +17,10 @@ export class Bridge {
   constructor(
     readonly name: string,
     readonly ports: readonly PipelinePort[],
-    options: { enforceTimeouts?: boolean } = {},
+    options: { enforceTimeouts?: boolean; protocols?: Protocols } = {},
   ) {
     this.pipeline = new Pipeline(ports, options.enforceTimeouts ?? true);
-    this.parseOptions = { ports: new Map(ports.map((p) => [p.name, p.number])) };
+    this.parseOptions = { ports: new Map(ports.map((p) => [p.name, p.number])), ...(options.protocols !== undefined && { protocols: options.protocols }) };
   }
 
   /**

@@ -1,8 +1,8 @@
 /**
  * `ovs-ofctl add-flow` syntax: parsing a flow into a rule, with errors that point at the column,
- * and printing rules as `ovs-ofctl dump-flows` does. Semantics follow OpenFlow 1.1+ as
- * ovs-vswitchd applies them (mod_vlan_vid pushes a tag unless the match proves one; goto_table
- * is a real goto), and OVS's normal form: a field whose prerequisite is missing is refused
+ * and printing rules as `ovs-ofctl dump-flows` does. Actions are checked as plain ovs-ofctl
+ * (OpenFlow 1.0 + NXM) or `-O OpenFlow13` checks them (ParseOptions.protocols); goto_table is a
+ * real goto. OVS's normal form: a field whose prerequisite is missing is refused
  * (ovs-ofctl would silently drop it from the match). Also groups: add-group, mod-group and
  * del-groups text, and dump-groups and dump-group-stats lines, as ovs-ofctl -O OpenFlow13 has them.
  */
@@ -92,7 +92,21 @@ export interface ParseOptions {
   /** Port names usable for in_port and output (e.g. p1 -> 1). */
   ports?: ReadonlyMap<string, number>;
   where?: string;
+  /**
+   * Whose consistency checks the actions get. OpenFlow10 (the default) is plain `ovs-ofctl
+   * add-flow`, which speaks OpenFlow 1.0 + NXM: strip_vlan, mod_vlan_vid, mod_nw_src, mod_tp_dst,
+   * mod_nw_tos and dec_ttl need no match that proves their header and act on the packet as it is
+   * (skipped when it lacks the header; mod_vlan_vid pushes a tag only when there is none); the
+   * OpenFlow 1.1+ actions and instructions are accepted too, as `ovs-ofctl -O OpenFlow10,OpenFlow15`
+   * does. OpenFlow13 is `ovs-ofctl -O OpenFlow13`: those actions need a match that proves their
+   * header (OFPBAC_MATCH_INCONSISTENT), and mod_vlan_vid without one always pushes a tag.
+   */
+  protocols?: Protocols;
 }
+
+/** The OpenFlow whose action checks a flow gets (ParseOptions.protocols). */
+export type Protocols = 'OpenFlow10' | 'OpenFlow13';
+export const PROTOCOLS: readonly Protocols[] = ['OpenFlow10', 'OpenFlow13'];
 
 /** A del-flows / mod-flows selection: table (all when absent), match, priority, cookie and mask. */
 export interface FlowSelector {
@@ -265,7 +279,13 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
     }
   }
   const actionsText = flow.slice(equals);
-  rule.actions = parseActions(actionsText, equals, rule.match, options, fail, { table: rule.table, actionSet: false });
+  const usable: ActionContext['usable'] = {};
+  rule.actions = parseActions(actionsText, equals, rule.match, options, fail, { table: rule.table, actionSet: false, usable });
+  // As OVS's ofpacts_check: no OpenFlow carries both.
+  if (usable.only10 && usable.only11) {
+    const [first, last] = usable.only10.at < usable.only11.at ? [usable.only10, usable.only11] : [usable.only11, usable.only10];
+    fail(last.at, `${usable.only11.name} needs OpenFlow 1.1+, and ${usable.only10.name} without a match that proves its header needs OpenFlow 1.0: no one OpenFlow carries ${first.name} and ${last.name} (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
+  }
   rule.matchText = formatMatch(rule.match);
   rule.actionsText = formatActions(rule.actions);
   return rule;
@@ -572,6 +592,8 @@ interface ActionContext {
   table: number;
   actionSet: boolean;
   tags?: boolean[];
+  /** The first action only OpenFlow 1.0 carries (one its match does not prove) and the first only 1.1+ carries (push_vlan). */
+  usable: { only10?: { at: number; name: string }; only11?: { at: number; name: string } };
 }
 
 /**
@@ -638,6 +660,14 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
   // action set: OVS checks write_actions on a copy of what the match proves, and keeps only hard errors.
   const lenient = context.actionSet;
   const ipProven = lenient || proven('ip');
+  // What OpenFlow 1.0 leaves to run time (OVS's inconsistent_match keeps such a flow to OpenFlow 1.0).
+  const runTime = options.protocols !== 'OpenFlow13';
+  // OVS's inconsistent_match: an action whose header the match does not prove is refused in 1.1+; in 1.0 it acts on the packet as it is.
+  const inconsistent = (unproven: boolean, at: number, name: string, refuse: () => void) => {
+    if (!unproven) return;
+    if (runTime) context.usable.only10 ??= { at, name };
+    else refuse();
+  };
   let stage = 0; // apply-actions, clear_actions, write_actions, write_metadata, goto_table
   const STAGES = ['apply_actions', 'clear_actions', 'write_actions', 'write_metadata', 'goto_table'];
   const order = (want: number, at: number) => {
@@ -663,11 +693,11 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
     if (name in SIMPLE && arg === undefined) {
       const action = SIMPLE[name]!;
       if (action.type === 'pop_vlan') {
-        if (!tags[0] && match !== undefined && !lenient) fail(at, `${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_tci=0x1000/0x1000) and no earlier pop removed, as OVS requires for OpenFlow 1.1+`);
+        inconsistent(!tags[0] && match !== undefined && !lenient, at, name, () => fail(at, `${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_tci=0x1000/0x1000) and no earlier pop removed, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`));
         tags[0] = tags[1]!;
         tags[1] = false;
       }
-      if (action.type === 'dec_ttl' && !ipProven) fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+');
+      if (action.type === 'dec_ttl') inconsistent(!ipProven, at, name, () => fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
       if (action.type === 'clear_actions') order(1, at);
       actions.push(action);
       continue;
@@ -710,14 +740,17 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       case 'mod_vlan_pcp': {
         const what = name === 'mod_vlan_vid' ? 'vid' : 'pcp';
         const value = integer(need(what === 'vid' ? 'a VLAN id' : 'a priority'), what === 'vid' ? 4095 : 7, argAt, name, fail);
-        const pushes = match === undefined || !tags[0];
+        // OpenFlow 1.0's set_vlan_vid pushes a tag only if there is none (the packet's, at run time); 1.1+ writes push_vlan first.
+        const pushes = match === undefined || (!tags[0] && !runTime);
         if (pushes) push(at);
+        else tags[0] = true;
         actions.push({ type: 'mod_vlan', what, value, push: pushes });
         continue;
       }
       case 'push_vlan': {
         const tpid = integer(need('a TPID (0x8100 or 0x88a8)'), 0xffff, argAt, 'push_vlan', fail);
         if (tpid !== 0x8100 && tpid !== 0x88a8) fail(argAt, `push_vlan:${arg} must be 0x8100 or 0x88a8`);
+        context.usable.only11 ??= { at, name };
         push(at);
         actions.push({ type: 'push_vlan', tpid });
         continue;
@@ -732,7 +765,10 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         const fieldName = { mod_dl_src: 'dl_src', mod_dl_dst: 'dl_dst', mod_nw_src: 'nw_src', mod_nw_dst: 'nw_dst', mod_tp_src: 'tp_src', mod_tp_dst: 'tp_dst', mod_nw_ecn: 'nw_ecn' }[name]!;
         const field = fieldByName(fieldName)!;
         const { value } = fieldValue(field, need('a value'), argAt, options, fail);
-        if (!lenient) checkWritable(match, field, at, fail, 'set_field');
+        // mod_nw_ecn is a set_field to OVS, checked in every OpenFlow.
+        if (name === 'mod_nw_ecn') {
+          if (!lenient) checkWritable(match, field, at, fail, 'set_field');
+        } else inconsistent(!lenient && !proven(accessNeed(field, undefined)), at, name, () => checkWritable(match, field, at, fail, 'set_field'));
         actions.push({ type: 'set_field', field, value, mask: (1n << BigInt(field.bits)) - 1n });
         continue;
       }
@@ -740,7 +776,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         const tos = integer(need('a TOS value'), 255, argAt, 'mod_nw_tos', fail);
         if (tos & 3) fail(argAt, `mod_nw_tos:${tos} sets DSCP bits only: its low 2 bits must be 0`);
         const field = fieldByName('ip_dscp')!;
-        if (!lenient) checkWritable(match, field, at, fail, 'set_field');
+        inconsistent(!lenient && !proven('ip'), at, name, () => checkWritable(match, field, at, fail, 'set_field'));
         actions.push({ type: 'set_field', field, value: BigInt(tos >> 2), mask: 0x3fn });
         continue;
       }
@@ -750,7 +786,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         continue;
       }
       case 'dec_ttl':
-        if (!ipProven) fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+');
+        inconsistent(!ipProven, at, name, () => fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
         actions.push({ type: 'dec_ttl' });
         continue;
       case 'set_field':
@@ -1150,7 +1186,7 @@ function parseBucket(text: string, at: number, bucketAt: number, type: GroupType
   }
   if (!anyAction) fail(bucketAt, 'bucket must specify actions');
   if (type === 'ff' && bucket.watchPort === OFPP_NONE && bucket.watchGroup === OFPG_ANY) fail(bucketAt, 'fast failover bucket requires watch_port or watch_group');
-  bucket.actions = parseActions(actionsText, at, undefined, options, fail, { table: 0, actionSet: true });
+  bucket.actions = parseActions(actionsText, at, undefined, options, fail, { table: 0, actionSet: true, usable: {} });
   return bucket;
 }
 

@@ -47,7 +47,7 @@ import type { ControllerRef, Expectation, InterfaceSpec, LinkSpec, NodeSpec, Rou
 import { MAX_TENANTS } from '../tenants/compile.js';
 import { PLATFORM_NODE } from '../tenants/platform.js';
 import { BUILT_IN_APP_NAMES, isModulePath } from '../controller/apps/index.js';
-import { FlowSyntaxError, parseFlow, parseSelector } from '../switch/ofctl.js';
+import { FlowSyntaxError, parseFlow, parseSelector, type Protocols } from '../switch/ofctl.js';
 import { W } from '../switch/fields.js';
 import type { Match } from '../switch/flow.js';
 import { inPrefix, ipv4ToNumber, networkOf, numberToIpv4, prefixMask } from '../hosts/addressing.js';
@@ -419,7 +419,7 @@ export class Checker {
       if (!isObject(value)) continue;
       if (facts.kind === 'host') this.checkGateway(name, facts, value['gateway']);
       if (facts.kind === 'router') this.checkRoutes(name, facts, value['routes']);
-      if (facts.kind === 'switch' && facts.parsed?.kind === 'switch') this.checkFlows(name, this.switchPorts(facts.parsed.ports), facts.parsed.flows);
+      if (facts.kind === 'switch' && facts.parsed?.kind === 'switch') this.checkFlows(name, this.switchPorts(facts.parsed.ports), facts.parsed.flows, facts.parsed.protocols);
       if (facts.kind === 'switch' && typeof value['controller'] === 'string' && !value['controller'].startsWith('tcp:')) this.checkController(name, value['controller']);
       if (facts.kind === 'controller' && typeof value['app'] === 'string') this.checkApp(name, value['app']);
     }
@@ -499,11 +499,11 @@ export class Checker {
   }
 
   /** Each flow parses, with its ports named, and its mistakes placed inside the string. */
-  private checkFlows(name: string, ports: SwitchPortSpec[], flows: string[]): void {
+  private checkFlows(name: string, ports: SwitchPortSpec[], flows: string[], protocols: Protocols | undefined): void {
     const names = new Map(ports.map((p) => [p.name, p.ofport]));
     flows.forEach((flow, i) => {
       try {
-        parseFlow(flow, { ports: names });
+        parseFlow(flow, { ports: names, ...(protocols !== undefined && { protocols }) });
       } catch (error) {
         if (!(error instanceof FlowSyntaxError)) throw error;
         this.issues.addInString(['nodes', name, 'flows', i], error.column, error.reason);
@@ -881,6 +881,7 @@ export class Checker {
       if (node.kind === 'switch') {
         const spec: SwitchSpec = { kind: 'switch', name, ports: this.switchPorts(node.ports), flows: node.flows };
         if (node.failMode !== undefined) spec.failMode = node.failMode;
+        if (node.protocols !== undefined) spec.protocols = node.protocols;
         if (node.controlRate !== undefined) spec.controlRate = node.controlRate;
         if (node.datapathId !== undefined) spec.datapathId = BigInt(node.datapathId);
         if (node.listen !== undefined) spec.listen = listenAddress(node.listen);

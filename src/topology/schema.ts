@@ -306,6 +306,7 @@ export const switchSchema = z.strictObject({
     .union([z.array(portName), z.record(portName, switchPortSchema.nullable())])
     .meta({ description: 'Port names, e.g. [p1, p2, p3], or a map of port name to { ofport, tag, trunks, queues }' }),
   flows: z.array(z.string()).prefault([]).meta({ description: 'OpenFlow flows in ovs-ofctl add-flow syntax; without any, the switch runs NORMAL' }),
+  protocols: z.enum(['OpenFlow10', 'OpenFlow13']).optional().meta({ description: "Whose action checks `flows` get: OpenFlow10 (default, plain ovs-ofctl: strip_vlan, mod_nw_src… act on the packet as it is) or OpenFlow13 (ovs-ofctl -O OpenFlow13: the match must prove the header)" }),
   datapathId: z
     .union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, { error: 'expected a datapath id such as 0x1 or 0x0000aabbccddeeff (at most 16 hex digits)' })])
     .optional()

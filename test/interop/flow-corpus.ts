@@ -398,6 +398,17 @@ actions=mod_vlan_vid:10,output:2
 in_port=1,actions=mod_vlan_vid:10,output:2
 actions=set_field:4106->vlan_vid
 actions=set_field:10->vlan_vid
+actions=strip_vlan,push_vlan:0x8100
+actions=dec_ttl,push_vlan:0x8100
+actions=push_vlan:0x8100,mod_nw_src:10.0.0.1
+actions=mod_tp_dst:80,write_actions(push_vlan:0x8100)
+actions=mod_vlan_vid:10,push_vlan:0x8100
+dl_vlan=10,actions=strip_vlan,push_vlan:0x8100
+ip,actions=dec_ttl,push_vlan:0x8100
+actions=strip_vlan,write_metadata:0x1
+actions=mod_nw_src:10.0.0.1,goto_table:1
+actions=strip_vlan,strip_vlan,strip_vlan
+arp,actions=mod_nw_src:10.0.0.1,mod_tp_src:1,mod_nw_tos:4,dec_ttl
 dl_vlan=5,actions=set_field:4106->vlan_vid
 dl_vlan=5,actions=set_field:3->vlan_pcp
 actions=set_field:3->vlan_pcp

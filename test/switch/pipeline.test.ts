@@ -247,3 +247,25 @@ describe('the flow table', () => {
     expect(b.pipeline.expire(60e9).map((r) => r.idleTimeout)).toEqual([60]);
   });
 });
+
+describe('OpenFlow 1.0 actions without a match that proves their header act on the packet as it is (plain ovs-ofctl, the default)', () => {
+  const arp = encode([{ layer: 'ethernet', src: M1, dst: 'ff:ff:ff:ff:ff:ff' }, { layer: 'arp', op: 1, senderMac: M1, senderIp: '10.0.0.1', targetIp: '10.0.0.2' }]);
+  const frame = (vlans: { vid: number; pcp: number }[]) =>
+    toHex(encode([{ layer: 'ethernet', src: M1, dst: M2 }, ...vlans.map((v) => ({ layer: 'vlan', tpid: 0x8100, ...v }) as LayerSpec), { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { layer: 'udp', srcPort: 1000, dstPort: 2000 }]));
+  const plainUdp = encode([{ layer: 'ethernet', src: M1, dst: M2 }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { layer: 'udp', srcPort: 1000, dstPort: 2000 }]);
+
+  it('mod_vlan_vid pushes a tag on an untagged frame and rewrites the tag of a tagged one; -O OpenFlow13 pushes on both', () => {
+    const b = bridge('in_port=1,actions=mod_vlan_vid:20,output:2');
+    expect(out(b, plainUdp)).toEqual([`2 ${frame([{ vid: 20, pcp: 0 }])}`]);
+    expect(out(b, tagged(10))).toEqual([`2 ${frame([{ vid: 20, pcp: 3 }])}`]);
+    const strict = new Bridge('br0', ports, { protocols: 'OpenFlow13' });
+    strict.addFlow('in_port=1,actions=mod_vlan_vid:20,output:2');
+    expect(out(strict, tagged(10))).toEqual([`2 ${frame([{ vid: 20, pcp: 0 }, { vid: 10, pcp: 3 }])}`]);
+  });
+
+  it('strip_vlan, dec_ttl, mod_nw_src, mod_tp_dst and mod_nw_tos leave a packet without their header as it is', () => {
+    const b = bridge('in_port=1,actions=strip_vlan,dec_ttl,mod_nw_src:192.168.0.1,mod_tp_dst:53,mod_nw_tos:16,output:2');
+    expect(out(b, arp)).toEqual([`2 ${toHex(arp)}`]);
+    expect(out(b, tagged(10))).toEqual([`2 ${toHex(encode([{ layer: 'ethernet', src: M1, dst: M2 }, { layer: 'ipv4', src: '192.168.0.1', dst: '10.0.0.2', ttl: 63, dscp: 4 } as LayerSpec, { layer: 'udp', srcPort: 1000, dstPort: 53 }]))}`]);
+  });
+});
