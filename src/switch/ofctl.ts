@@ -62,7 +62,7 @@ export class FlowFileError extends Error {
 const names = <T>(entries: Record<string, T>): Readonly<Record<string, T>> => Object.assign(Object.create(null) as Record<string, T>, entries);
 
 /** Open vSwitch fields (ovs-fields(7)) netloom does not have yet: refused as such, not as unknown. */
-const NOT_YET_FIELD = /^(vlan_vid|vlan_pcp|icmpv6_type|icmpv6_code|nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|tcp_flags|ip_frag|nw_frag|conj_id|pkt_mark|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
+const NOT_YET_FIELD = /^(icmpv6_type|icmpv6_code|nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|tcp_flags|ip_frag|nw_frag|conj_id|pkt_mark|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
 
 /** Reserved ports by the names ovs-ofctl reads, in any case (OVS's ofputil_port_from_string). */
 const RESERVED_PORTS = names<number>({
@@ -262,14 +262,24 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
         else rule.match.set(W.VLAN_TCI, VLAN_CFI | vid, 0x1fff);
         continue;
       }
-      case 'dl_vlan_pcp': {
-        const pcp = integer(v, 7, valueAt, 'dl_vlan_pcp', fail);
+      case 'dl_vlan_pcp':
+      case 'vlan_pcp': {
+        // OXM's vlan_pcp matches a tagged frame's priority, as dl_vlan_pcp does.
+        const pcp = integer(v, 7, valueAt, key, fail);
         rule.match.set(W.VLAN_TCI, VLAN_CFI | (pcp << 13), 0xf000);
+        continue;
+      }
+      case 'vlan_vid': {
+        // OXM's vlan_vid: the VID with OFPVID_PRESENT (0x1000, the CFI bit of OVS's vlan_tci), maskable.
+        const slash = v.indexOf('/');
+        const vid = integer(slash < 0 ? v : v.slice(0, slash), 0x1fff, valueAt, 'vlan_vid', fail);
+        const mask = slash < 0 ? 0x1fff : integer(v.slice(slash + 1), 0x1fff, valueAt + slash + 1, 'vlan_vid mask', fail);
+        rule.match.set(W.VLAN_TCI, vid & mask, mask);
         continue;
       }
     }
     if (NOT_YET_FIELD.test(key)) fail(token.at, `${key} is an Open vSwitch field netloom does not support yet`);
-    fail(token.at, `unknown field "${key}"; fields are ${FIELD_NAMES.join(', ')}, dl_vlan, dl_vlan_pcp, and table, priority, cookie, idle_timeout, hard_timeout, ${Object.keys(SHORTHANDS).join(', ')}`);
+    fail(token.at, `unknown field "${key}"; fields are ${FIELD_NAMES.join(', ')}, dl_vlan, dl_vlan_pcp, vlan_vid, vlan_pcp, and table, priority, cookie, idle_timeout, hard_timeout, ${Object.keys(SHORTHANDS).join(', ')}`);
   }
   // OVS's normal form: every field's prerequisite must be in the match.
   for (const [name, at] of seen) {
@@ -573,6 +583,18 @@ function checkWritable(match: Match | undefined, field: FieldDef, at: number, fa
   if (match !== undefined && !needMet(match, need)) fail(at, `setting ${written ?? field.name} needs ${NEED_TEXT[need]} in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
 }
 
+/**
+ * set_field to vlan_vid or vlan_pcp, as OVS checks it: the tag must be there (the match proves
+ * it, or a push before it), and vlan_vid's value carries OFPVID_PRESENT (0x1000), which OpenFlow
+ * 1.0's mod_vlan_vid, what plain ovs-ofctl writes, does without.
+ */
+function setVlanField(name: 'vlan_vid' | 'vlan_pcp', text: string, at: number, tagged: boolean, openflow10: boolean, fail: Fail): Action {
+  const value = integer(text, name === 'vlan_vid' ? 0x1fff : 7, at, `set_field ${name}`, fail);
+  if (!tagged) fail(at, `set_field ${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_vid=0x1000/0x1000) or a push_vlan before it (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
+  if (name === 'vlan_vid' && !openflow10 && (value & VLAN_CFI) === 0) fail(at, `set_field:${text}->vlan_vid needs OFPVID_PRESENT (0x1000) in its value, e.g. ${VLAN_CFI | value} for VLAN ${value} (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)`);
+  return { type: 'mod_vlan', what: name === 'vlan_vid' ? 'vid' : 'pcp', value: name === 'vlan_vid' ? value & 0xfff : value, push: false };
+}
+
 /** The name a subfield's text gives its field (`NXM_OF_TCP_DST` of `NXM_OF_TCP_DST[0..7]`). */
 const subFieldName = (text: string) => text.replace(/\[.*$/, '');
 
@@ -806,6 +828,10 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
           writesTci(dst.field, value << BigInt(dst.start));
           actions.push({ type: 'load', dst, value });
         } else {
+          if (dstText === 'vlan_vid' || dstText === 'vlan_pcp') {
+            actions.push(setVlanField(dstText, valueText, argAt, tags[0]! || match === undefined, runTime, fail));
+            continue;
+          }
           const field = fieldByKeyword(dstText) ?? fail(dstAt, `set_field: ${dstText} is not a valid OXM field name`);
           checkWritable(match, field, dstAt, fail, 'set_field', dstText);
           const { value, mask, stray } = fieldValue(field, valueText, argAt, options, fail);

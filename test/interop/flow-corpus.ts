@@ -169,6 +169,15 @@ vlan_tci=0x10000,actions=drop
 vlan_vid=10,actions=drop
 vlan_vid=0x100a,actions=drop
 vlan_pcp=3,actions=drop
+vlan_vid=0x1000/0x1000,actions=drop
+vlan_vid=0x100a/0x1fff,actions=drop
+vlan_vid=0x2000,actions=drop
+vlan_pcp=8,actions=drop
+vlan_vid=0x100a,vlan_pcp=3,actions=drop
+vlan_vid=0x100a,actions=set_field:4107->vlan_vid,set_field:5->vlan_pcp
+dl_vlan=5,actions=set_field:10->vlan_vid
+dl_vlan=5,actions=set_field:8->vlan_pcp
+dl_vlan=5,actions=pop_vlan,set_field:4106->vlan_vid
 `),
   // Protocol shorthands, IPv4, IPv6, L4, ICMP and ARP matches with and without their prerequisites (ovs-fields(7) "Field Prerequisites").
   ...lines(String.raw`

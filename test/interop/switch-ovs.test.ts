@@ -263,6 +263,16 @@ function rows(dump: string): string[] {
     .sort();
 }
 
+CASES.push({
+  name: 'vlan_vid and vlan_pcp: OXM matches and set_fields',
+  flows: [
+    'in_port=1,vlan_vid=0x100a,actions=set_field:4107->vlan_vid,set_field:5->vlan_pcp,output:2',
+    'in_port=1,vlan_vid=0x1000/0x1000,vlan_pcp=3,actions=output:3',
+    'in_port=1,vlan_vid=0,actions=push_vlan:0x8100,set_field:4116->vlan_vid,output:4',
+  ],
+  packets: [{ port: 1, bytes: udp() }, { port: 1, bytes: tagged(10) }, { port: 1, bytes: tagged(11) }, { port: 1, bytes: encode([{ layer: 'ethernet', src: M1, dst: M2 }, { layer: 'vlan', vid: 12, pcp: 3, tpid: 0x8100 }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }]) }],
+});
+
 describe.skipIf(!haveOvs())('the switch matches Open vSwitch byte for byte', () => {
   let ovs: OvsSwitch;
   beforeAll(() => {

@@ -14,6 +14,11 @@ describe('ovs-ofctl flow syntax', () => {
     ['table=1,metadata=0x5/0xff,reg0=3,actions=goto_table:2', 'metadata=0x5/0xff,reg0=0x3 actions=goto_table:2'],
     ['in_port=p1,dl_vlan=10,actions=strip_vlan,output:p2', 'in_port=1,dl_vlan=10 actions=pop_vlan,output:2'],
     ['dl_vlan=5,actions=mod_vlan_vid:10,output:2', 'dl_vlan=5 actions=mod_vlan_vid:10,output:2'],
+    // OXM's vlan_vid (OFPVID_PRESENT is the CFI bit) and vlan_pcp, in a match and as set_field.
+    ['vlan_vid=0x100a,vlan_pcp=3,actions=set_field:4107->vlan_vid,set_field:5->vlan_pcp', 'dl_vlan=10,dl_vlan_pcp=3 actions=mod_vlan_vid:11,mod_vlan_pcp:5'],
+    ['vlan_vid=0x1000/0x1000,actions=drop', 'vlan_tci=0x1000/0x1000 actions=drop'],
+    ['vlan_vid=10,actions=drop', 'vlan_tci=0x000a/0x1fff actions=drop'],
+    ['actions=push_vlan:0x88a8,set_field:4106->vlan_vid', 'actions=push_vlan:0x88a8,mod_vlan_vid:10'],
     ['actions=load:0x5->NXM_NX_REG0[0..7],move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],resubmit(,2)', 'actions=load:0x5->NXM_NX_REG0[0..7],move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],resubmit(,2)'],
     ['arp,arp_op=1,arp_tpa=10.0.0.1,actions=NORMAL', 'arp,arp_tpa=10.0.0.1,arp_op=1 actions=NORMAL'],
     ['ip,ip_dscp=1,actions=drop', 'ip,nw_tos=4 actions=drop'],
@@ -98,6 +103,9 @@ describe('ovs-ofctl flow syntax', () => {
     ['actions=__proto__', 9, 'unknown action "__proto__"'],
     ['actions=learn(table=1,cookie=0x123456789abcdef01,output:NXM_OF_IN_PORT[])', 23, 'learn: cookie 0x123456789abcdef01 is wider than 64 bits'],
     ['actions=push_vlan:0x8100,push_vlan:0x8100,push_vlan:0x8100', 43, 'a third VLAN tag cannot be pushed'],
+    ['actions=set_field:4106->vlan_vid', 19, 'set_field vlan_vid needs a VLAN tag the match proves (dl_vlan=… or vlan_vid=0x1000/0x1000) or a push_vlan before it (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
+    ['dl_vlan=5,actions=pop_vlan,set_field:3->vlan_pcp', 38, 'set_field vlan_pcp needs a VLAN tag'],
+    ['vlan_vid=0x2000,actions=drop', 10, 'vlan_vid "0x2000" is not an integer 0-8191'],
     // OpenFlow 1.0 cannot carry push_vlan, and 1.1+ refuses strip_vlan without a tag: no one OpenFlow carries both.
     ['actions=strip_vlan,push_vlan:0x8100', 20, 'push_vlan needs OpenFlow 1.1+, and strip_vlan without a match that proves its header needs OpenFlow 1.0: no one OpenFlow carries strip_vlan and push_vlan (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
     ['actions=push_vlan:0x8100,mod_tp_dst:1', 26, 'no one OpenFlow carries push_vlan and mod_tp_dst'],
@@ -199,6 +207,12 @@ describe('ovs-ofctl flow syntax', () => {
       expect((error as FlowSyntaxError).reason).toContain(strict);
       expect((error as FlowSyntaxError).column).toBe(flow.indexOf('actions=') + 9);
     }
+  });
+
+  it('reads a set_field to vlan_vid without OFPVID_PRESENT as OpenFlow 1.0 does (mod_vlan_vid); -O OpenFlow13 refuses it, as the switch refuses what 1.1+ decodes', () => {
+    const flow = 'dl_vlan=5,actions=set_field:10->vlan_vid';
+    expect(parseFlow(flow).actions).toEqual([{ type: 'mod_vlan', what: 'vid', value: 10, push: false }]);
+    expect(() => parseFlow(flow, { protocols: 'OpenFlow13' })).toThrow(expect.objectContaining({ column: 29, reason: 'set_field:10->vlan_vid needs OFPVID_PRESENT (0x1000) in its value, e.g. 4106 for VLAN 10 (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)' }));
   });
 
   it.each([
