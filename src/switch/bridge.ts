@@ -39,8 +39,9 @@ export class Bridge {
     const rules: Rule[] = [];
     const bad: FlowSyntaxError[] = [];
     text.split('\n').forEach((line, i) => {
-      const flow = line.trim();
-      if (flow === '' || flow.startsWith('#')) return;
+      // Leading white space stays, so an error's column is the line's own.
+      const flow = line.trimEnd();
+      if (flow.trim() === '' || flow.trimStart().startsWith('#')) return;
       try {
         rules.push(parseFlow(flow, { ...this.parseOptions, where: `${file}:${i + 1}` }));
       } catch (error) {

@@ -93,6 +93,12 @@ describe('netloom flows', () => {
     expect([m.status, m.stderr.split('\n')[0], m.stderr.trimEnd().split('\n').at(-1)]).toEqual([2, 'netloom: NETLOOM_FLOW_SYNTAX: 53 bad flows:', '… and 3 more']);
   });
 
+  it('counts an error\'s column in the line as written, indentation included', () => {
+    const flows = file('indented.txt', '\t  actions=drop\n    in_port=1,actions=frob\r\n');
+    const r = netloom(['flows', 'dump', '--flows', flows]);
+    expect([r.status, r.stderr.split('\n')[0]]).toEqual([2, `netloom: NETLOOM_FLOW_SYNTAX: ${flows}:2: column 23: unknown action "frob"`]);
+  });
+
   it('reads flows as plain ovs-ofctl does by default, and with the 1.1+ checks under --protocols OpenFlow13', () => {
     const flows = file('strip.txt', 'in_port=1,actions=strip_vlan,output:2\n');
     const plain = netloom(['flows', 'dump', '--flows', flows]);
