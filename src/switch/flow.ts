@@ -75,9 +75,10 @@ export type Action =
   | { type: 'drop' }
   | { type: 'push_vlan'; tpid: number }
   | { type: 'pop_vlan' }
-  /** mod_vlan_vid / mod_vlan_pcp: push a tag first unless the match proves one is there (OpenFlow 1.1+). */
+  /** mod_vlan_vid / mod_vlan_pcp: push a tag first (OpenFlow 1.1+ without a tag the match proves), else set the tag's, pushing one only where there is none. */
   | { type: 'mod_vlan'; what: 'vid' | 'pcp'; value: number; push: boolean }
-  | { type: 'set_field'; field: FieldDef; value: bigint; mask: bigint }
+  /** `ports`: mod_tp_src / mod_tp_dst (OVS's set_l4_port), which on an ICMP packet write its type / code. */
+  | { type: 'set_field'; field: FieldDef; value: bigint; mask: bigint; ports?: true }
   | { type: 'load'; dst: SubField; value: bigint }
   | { type: 'move'; src: SubField; dst: SubField }
   | { type: 'dec_ttl' }

@@ -791,7 +791,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         if (name === 'mod_nw_ecn') {
           if (!lenient) checkWritable(match, field, at, fail, 'set_field');
         } else inconsistent(!lenient && !proven(accessNeed(field, undefined)), at, name, () => checkWritable(match, field, at, fail, 'set_field'));
-        actions.push({ type: 'set_field', field, value, mask: (1n << BigInt(field.bits)) - 1n });
+        actions.push({ type: 'set_field', field, value, mask: (1n << BigInt(field.bits)) - 1n, ...(field.word === W.TP_SRC || field.word === W.TP_DST ? { ports: true as const } : {}) });
         continue;
       }
       case 'mod_nw_tos': {

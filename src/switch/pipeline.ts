@@ -73,6 +73,8 @@ const FAIL_OPEN: readonly Action[] = Object.freeze([{ type: 'normal' }]);
 /** The cookie OVS reports for a packet no rule sent (OVS_BE64_MAX). */
 const NO_COOKIE = 0xffffffffffffffffn;
 const NW_TTL = fieldByName('nw_ttl')!;
+const ICMP_TYPE = fieldByName('icmp_type')!;
+const ICMP_CODE = fieldByName('icmp_code')!;
 /** OVS's MAX_LIVENESS_RECURSION: how deep watch_group liveness is followed. */
 const MAX_LIVENESS_DEPTH = 128;
 
@@ -729,6 +731,11 @@ class Translation {
           break;
         case 'set_field':
           if (this.tracing) this.line(indent, formatActions([a]));
+          // OVS's set_l4_port on ICMP: the flow's tp_src and tp_dst are its type and code there.
+          if (a.ports && prerequisiteHolds(pk.words[W.DL_TYPE], pk.words[W.NW_PROTO], 'icmp')) {
+            pk.setField(a.field.word === W.TP_SRC ? ICMP_TYPE : ICMP_CODE, a.value & 0xffn, 0xffn);
+            break;
+          }
           if (this.unmet(a.field, indent)) break;
           pk.setField(a.field, a.value, a.mask);
           break;

@@ -65,8 +65,8 @@ const OPENFLOW10_CASES: Case[] = [
   { name: 'strip_vlan on untagged, tagged and QinQ frames', flows: ['in_port=1,actions=strip_vlan,output:2', 'in_port=2,actions=strip_vlan,strip_vlan,output:3'], packets: [...every(1), ...every(2)] },
   { name: 'mod_vlan_vid and mod_vlan_pcp push a tag only where there is none', flows: ['in_port=1,actions=mod_vlan_vid:20,output:2', 'in_port=2,actions=mod_vlan_pcp:5,output:3', 'in_port=3,ip,actions=mod_vlan_vid:30,mod_vlan_pcp:3,output:4'], packets: [...every(1), ...every(2), ...every(3)] },
   { name: 'mod_nw_src and mod_nw_dst rewrite IPv4 only (not ARP, not IPv6)', flows: ['in_port=1,actions=mod_nw_src:192.168.0.1,mod_nw_dst:192.168.0.2,output:2', 'in_port=2,arp,actions=mod_nw_dst:192.168.0.9,output:3'], packets: [...every(1), ...every(2)] },
-  // Not ICMP: OVS writes mod_tp_src/mod_tp_dst into an ICMP packet's type and code, netloom leaves it (README, The switch).
-  { name: 'mod_tp_src and mod_tp_dst without tcp or udp in the match', flows: ['in_port=1,actions=mod_tp_src:7,mod_tp_dst:8,output:2', 'in_port=2,ip,actions=mod_tp_dst:53,output:3'], packets: [...every(1), ...every(2)].filter((p) => p.bytes !== icmp) },
+  // On ICMP they write the type and code, as OVS does.
+  { name: 'mod_tp_src and mod_tp_dst without tcp or udp in the match', flows: ['in_port=1,actions=mod_tp_src:7,mod_tp_dst:8,output:2', 'in_port=2,ip,actions=mod_tp_dst:53,output:3', 'in_port=3,icmp,actions=mod_tp_src:0x1ff,output:4'], packets: [...every(1), ...every(2), ...every(3)] },
   { name: 'dec_ttl and mod_nw_tos without ip in the match', flows: ['in_port=1,actions=dec_ttl,mod_nw_tos:16,output:2'], packets: every(1) },
 ];
 

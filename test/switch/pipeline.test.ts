@@ -263,6 +263,16 @@ describe('OpenFlow 1.0 actions without a match that proves their header act on t
     expect(out(strict, tagged(10))).toEqual([`2 ${frame([{ vid: 20, pcp: 0 }, { vid: 10, pcp: 3 }])}`]);
   });
 
+  it('mod_tp_src and mod_tp_dst write an ICMP packet\'s type and code (their low 8 bits), as OVS does; a set_field to tcp_dst does not', () => {
+    const icmp = (type: number, code: number) => encode([{ layer: 'ethernet', src: M1, dst: M2 }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { layer: 'icmp', type, code, id: 1, seq: 1 } as LayerSpec]);
+    // Type 7, code 8, the echo's id and sequence kept, the checksum adjusted: the bytes ovs-vswitchd sent for it.
+    expect(out(bridge('in_port=1,actions=mod_tp_src:0x107,mod_tp_dst:8,output:2'), icmp(8, 0))).toEqual(['2 02000000000202000000000108004500001c00010000400166de0a0000010a0000020708f8f500010001']);
+    const g = new Bridge('br0', ports);
+    g.addGroup('group_id=1,type=all,bucket=set_field:9->tcp_dst,output:2');
+    g.addFlow('in_port=1,actions=group:1');
+    expect(out(g, icmp(8, 0))).toEqual([`2 ${toHex(icmp(8, 0))}`]);
+  });
+
   it('strip_vlan, dec_ttl, mod_nw_src, mod_tp_dst and mod_nw_tos leave a packet without their header as it is', () => {
     const b = bridge('in_port=1,actions=strip_vlan,dec_ttl,mod_nw_src:192.168.0.1,mod_tp_dst:53,mod_nw_tos:16,output:2');
     expect(out(b, arp)).toEqual([`2 ${toHex(arp)}`]);
