@@ -249,6 +249,13 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
         }
         continue;
       }
+      case 'duration':
+      case 'n_packets':
+      case 'n_bytes':
+      case 'idle_age':
+      case 'hard_age':
+        // dump-flows' counters, ignored as ovs-ofctl ignores them, so that its output reads back in.
+        continue;
       case 'idle_timeout':
         rule.idleTimeout = integer(v, 65535, valueAt, 'idle_timeout', fail);
         continue;
@@ -592,7 +599,7 @@ function setVlanField(name: 'vlan_vid' | 'vlan_pcp', text: string, at: number, t
   const value = integer(text, name === 'vlan_vid' ? 0x1fff : 7, at, `set_field ${name}`, fail);
   if (!tagged) fail(at, `set_field ${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_vid=0x1000/0x1000) or a push_vlan before it (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
   if (name === 'vlan_vid' && !openflow10 && (value & VLAN_CFI) === 0) fail(at, `set_field:${text}->vlan_vid needs OFPVID_PRESENT (0x1000) in its value, e.g. ${VLAN_CFI | value} for VLAN ${value} (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)`);
-  return { type: 'mod_vlan', what: name === 'vlan_vid' ? 'vid' : 'pcp', value: name === 'vlan_vid' ? value & 0xfff : value, push: false };
+  return { type: 'mod_vlan', what: name === 'vlan_vid' ? 'vid' : 'pcp', value: name === 'vlan_vid' ? value & 0xfff : value, push: false, oxm: true };
 }
 
 /** The name a subfield's text gives its field (`NXM_OF_TCP_DST` of `NXM_OF_TCP_DST[0..7]`). */
@@ -791,15 +798,18 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         if (name === 'mod_nw_ecn') {
           if (!lenient) checkWritable(match, field, at, fail, 'set_field');
         } else inconsistent(!lenient && !proven(accessNeed(field, undefined)), at, name, () => checkWritable(match, field, at, fail, 'set_field'));
-        actions.push({ type: 'set_field', field, value, mask: (1n << BigInt(field.bits)) - 1n, ...(field.word === W.TP_SRC || field.word === W.TP_DST ? { ports: true as const } : {}) });
+        // tp_dst would read back as tcp_dst's, and an unproven write as a set_field the match must prove.
+        const legacy = field.word === W.TP_SRC || field.word === W.TP_DST || (runTime && !lenient && !proven(accessNeed(field, undefined)));
+        actions.push({ type: 'set_field', field, value, mask: (1n << BigInt(field.bits)) - 1n, ...(legacy && { legacy }) });
         continue;
       }
       case 'mod_nw_tos': {
         const tos = integer(need('a TOS value'), 255, argAt, 'mod_nw_tos', fail);
         if (tos & 3) fail(argAt, `mod_nw_tos:${tos} sets DSCP bits only: its low 2 bits must be 0`);
         const field = fieldByName('ip_dscp')!;
-        inconsistent(!lenient && !proven('ip'), at, name, () => checkWritable(match, field, at, fail, 'set_field'));
-        actions.push({ type: 'set_field', field, value: BigInt(tos >> 2), mask: 0x3fn });
+        const unproven = !lenient && !proven('ip');
+        inconsistent(unproven, at, name, () => checkWritable(match, field, at, fail, 'set_field'));
+        actions.push({ type: 'set_field', field, value: BigInt(tos >> 2), mask: 0x3fn, ...(unproven && { legacy: true as const }) });
         continue;
       }
       case 'mod_nw_ttl': {
@@ -1044,11 +1054,12 @@ export function formatActions(actions: readonly Action[]): string {
           return `push_vlan:${hex(a.tpid)}`;
         case 'pop_vlan':
           return 'pop_vlan';
-        case 'mod_vlan':
-          return a.push
-            ? `push_vlan:0x8100,set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`
-            : `mod_vlan_${a.what}:${a.value}`;
+        case 'mod_vlan': {
+          const oxm = `set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`;
+          return a.push ? `push_vlan:0x8100,${oxm}` : a.oxm ? oxm : `mod_vlan_${a.what}:${a.value}`;
+        }
         case 'set_field':
+          if (a.legacy) return a.field.name === 'ip_dscp' ? `mod_nw_tos:${a.value << 2n}` : `mod_${a.field.name}:${formatValue(a.field, a.value)}`;
           return `set_field:${formatValue(a.field, a.value)}${a.mask === (1n << BigInt(a.field.bits)) - 1n ? '' : `/${hex(a.mask)}`}->${SET_FIELD_NAMES[a.field.name] ?? a.field.name}`;
         case 'load':
           // printf's %#x, as OVS uses: 0 has no 0x.

@@ -15,15 +15,15 @@ describe('ovs-ofctl flow syntax', () => {
     ['in_port=p1,dl_vlan=10,actions=strip_vlan,output:p2', 'in_port=1,dl_vlan=10 actions=pop_vlan,output:2'],
     ['dl_vlan=5,actions=mod_vlan_vid:10,output:2', 'dl_vlan=5 actions=mod_vlan_vid:10,output:2'],
     // OXM's vlan_vid (OFPVID_PRESENT is the CFI bit) and vlan_pcp, in a match and as set_field.
-    ['vlan_vid=0x100a,vlan_pcp=3,actions=set_field:4107->vlan_vid,set_field:5->vlan_pcp', 'dl_vlan=10,dl_vlan_pcp=3 actions=mod_vlan_vid:11,mod_vlan_pcp:5'],
+    ['vlan_vid=0x100a,vlan_pcp=3,actions=set_field:4107->vlan_vid,set_field:5->vlan_pcp', 'dl_vlan=10,dl_vlan_pcp=3 actions=set_field:4107->vlan_vid,set_field:5->vlan_pcp'],
     ['vlan_vid=0x1000/0x1000,actions=drop', 'vlan_tci=0x1000/0x1000 actions=drop'],
     ['vlan_vid=10,actions=drop', 'vlan_tci=0x000a/0x1fff actions=drop'],
-    ['actions=push_vlan:0x88a8,set_field:4106->vlan_vid', 'actions=push_vlan:0x88a8,mod_vlan_vid:10'],
+    ['actions=push_vlan:0x88a8,set_field:4106->vlan_vid', 'actions=push_vlan:0x88a8,set_field:4106->vlan_vid'],
     ['actions=load:0x5->NXM_NX_REG0[0..7],move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],resubmit(,2)', 'actions=load:0x5->NXM_NX_REG0[0..7],move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],resubmit(,2)'],
     ['arp,arp_op=1,arp_tpa=10.0.0.1,actions=NORMAL', 'arp,arp_tpa=10.0.0.1,arp_op=1 actions=NORMAL'],
     ['ip,ip_dscp=1,actions=drop', 'ip,nw_tos=4 actions=drop'],
     ['ip,nw_src=1.2.3.4/255.0.255.0,actions=drop', 'ip,nw_src=1.0.3.0/0xff00ff00 actions=drop'],
-    ['udp,tp_src=0x1000/0xf000,actions=mod_tp_dst:53,output:1', 'udp,tp_src=4096/0xf000 actions=set_field:53->tp_dst,output:1'],
+    ['udp,tp_src=0x1000/0xf000,actions=mod_tp_dst:53,output:1', 'udp,tp_src=4096/0xf000 actions=mod_tp_dst:53,output:1'],
     ['tun_id=0x5/0xff,actions=set_tunnel:9,output:1', 'tun_id=0x5/0xff actions=set_field:0x9->tun_id,output:1'],
     ['actions=set_field:5->reg1,set_field:0x10/0xff->metadata', 'actions=set_field:0x5->reg1,set_field:0x10/0xff->metadata'],
     ['ipv6,ipv6_src=2001:db8::/32,actions=drop', 'ipv6,ipv6_src=2001:db8::/32 actions=drop'],
@@ -186,10 +186,10 @@ describe('ovs-ofctl flow syntax', () => {
     ['in_port=1,actions=mod_vlan_vid:10,output:2', 'in_port=1 actions=mod_vlan_vid:10,output:2', 'in_port=1 actions=push_vlan:0x8100,set_field:4106->vlan_vid,output:2'],
     ['actions=strip_vlan', 'actions=pop_vlan', 'needs a VLAN tag the match proves'],
     ['actions=dec_ttl', 'actions=dec_ttl', 'dec_ttl needs ip or ipv6'],
-    ['actions=mod_nw_dst:1.2.3.4', 'actions=set_field:1.2.3.4->ip_dst', 'setting nw_dst needs ip in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
-    ['arp,actions=mod_nw_src:10.0.0.1', 'arp actions=set_field:10.0.0.1->ip_src', 'setting nw_src needs ip in the match'],
-    ['ip,actions=mod_tp_dst:80', 'ip actions=set_field:80->tp_dst', 'setting tp_dst needs tcp, udp or sctp'],
-    ['actions=mod_nw_tos:8', 'actions=set_field:2->ip_dscp', 'setting ip_dscp needs ip or ipv6 in the match'],
+    ['actions=mod_nw_dst:1.2.3.4', 'actions=mod_nw_dst:1.2.3.4', 'setting nw_dst needs ip in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
+    ['arp,actions=mod_nw_src:10.0.0.1', 'arp actions=mod_nw_src:10.0.0.1', 'setting nw_src needs ip in the match'],
+    ['ip,actions=mod_tp_dst:80', 'ip actions=mod_tp_dst:80', 'setting tp_dst needs tcp, udp or sctp'],
+    ['actions=mod_nw_tos:8', 'actions=mod_nw_tos:8', 'setting ip_dscp needs ip or ipv6 in the match'],
   ])('reads %j as plain ovs-ofctl does (%s); -O OpenFlow13 refuses it or pushes a tag', (flow, plain, strict) => {
     const line = formatRule(parseFlow(flow), 0);
     expect(line.slice(line.lastIndexOf('n_bytes=0, ') + 'n_bytes=0, '.length)).toBe(plain);
@@ -211,7 +211,7 @@ describe('ovs-ofctl flow syntax', () => {
 
   it('reads a set_field to vlan_vid without OFPVID_PRESENT as OpenFlow 1.0 does (mod_vlan_vid); -O OpenFlow13 refuses it, as the switch refuses what 1.1+ decodes', () => {
     const flow = 'dl_vlan=5,actions=set_field:10->vlan_vid';
-    expect(parseFlow(flow).actions).toEqual([{ type: 'mod_vlan', what: 'vid', value: 10, push: false }]);
+    expect(parseFlow(flow).actions).toEqual([{ type: 'mod_vlan', what: 'vid', value: 10, push: false, oxm: true }]);
     expect(() => parseFlow(flow, { protocols: 'OpenFlow13' })).toThrow(expect.objectContaining({ column: 29, reason: 'set_field:10->vlan_vid needs OFPVID_PRESENT (0x1000) in its value, e.g. 4106 for VLAN 10 (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)' }));
   });
 
