@@ -72,6 +72,21 @@ export async function main(): Promise<void> {
   }, baseline));
   report(`classifier: ${all.length.toLocaleString('en')} rules over ${MASKS.length} masks (flow words: ${FLOW_WORDS})`, results);
 
+  // Loading a table: rules that each bring a mask of their own (and a higher priority) against rules sharing one mask.
+  const LOAD = 10_000;
+  const oneMask = Array.from({ length: LOAD }, (_, k) => parseFlow(`priority=${k},metadata=${k}/0xffffffff,actions=drop`));
+  const ownMasks = Array.from({ length: LOAD }, (_, k) => parseFlow(`priority=${k},metadata=0/${(k + 1) * 2},actions=drop`));
+  const load = (table: readonly Rule[]) => () => {
+    const c = new Classifier();
+    for (const r of table) c.insert(r);
+    sink += c.search(flows[0]!)?.priority ?? 0;
+  };
+  const loadBaseline = `baseline: ${LOAD.toLocaleString('en')} rules, one mask`;
+  report(`classifier: loading ${LOAD.toLocaleString('en')} rules, then one lookup`, [
+    measure(loadBaseline, load(oneMask)),
+    measure(`${LOAD.toLocaleString('en')} rules, a mask each`, load(ownMasks), loadBaseline),
+  ]);
+
   // A realistic pipeline: classification (table 0), ACL (table 1), forwarding with a rewrite (table 2).
   const bridge = new Bridge('br0', Array.from({ length: 8 }, (_, k) => ({ number: k + 1, name: `p${k + 1}` })));
   bridge.addFlows([

@@ -1,5 +1,6 @@
 /** `netloom flows trace`, `flows dump` and `flows dump-meters`: a flow file (and the meters it uses) on a stand-alone bridge, as ofproto/trace, dump-flows and dump-meters show it. */
 import { Bridge } from '../switch/bridge.js';
+import { PROTOCOLS, type Protocols } from '../switch/ofctl.js';
 import { formatFlow, formatTrace, packetFromFlow } from '../switch/trace.js';
 import { readCapture } from '../capture/read.js';
 import { toHex } from '../wire/addresses.js';
@@ -11,6 +12,7 @@ export interface FlowsOptions {
   flows: string;
   meters?: string;
   ports: string;
+  protocols?: string;
   inPort?: string;
   packet?: string;
   pcap?: string;
@@ -32,7 +34,9 @@ function parsePorts(text: string): { number: number; name: string }[] {
 }
 
 function bridgeFrom(options: FlowsOptions): Bridge {
-  const bridge = new Bridge('br0', parsePorts(options.ports));
+  const protocols = options.protocols ?? 'OpenFlow10';
+  if (!(PROTOCOLS as readonly string[]).includes(protocols)) throw new UsageError(`--protocols "${protocols}": give ${PROTOCOLS.join(' or ')}`);
+  const bridge = new Bridge('br0', parsePorts(options.ports), { protocols: protocols as Protocols });
   if (options.meters !== undefined) bridge.addMeters(new TextDecoder().decode(readInput(options.meters, '--meters')), options.meters);
   bridge.addFlows(new TextDecoder().decode(readInput(options.flows, '--flows')), options.flows);
   return bridge;

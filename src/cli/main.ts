@@ -119,7 +119,8 @@ const flowOptions = (c: Command) =>
   c
     .requiredOption('--flows <file>', 'flows in ovs-ofctl add-flow syntax, one per line (# comments)')
     .option('--meters <file>', 'meters the flows use (meter:N), in ovs-ofctl add-meter syntax, one per line (# comments)')
-    .option('--ports <ports>', 'the bridge\'s OpenFlow port numbers, e.g. 1-8 or 1,2,5 (named p1, p2, …)', '1-8');
+    .option('--ports <ports>', 'the bridge\'s OpenFlow port numbers, e.g. 1-8 or 1,2,5 (named p1, p2, …)', '1-8')
+    .option('--protocols <version>', 'whose action checks flows get: OpenFlow10 (plain ovs-ofctl: strip_vlan, mod_nw_src… act on the packet as it is) or OpenFlow13 (as ovs-ofctl -O OpenFlow13: the match must prove the header)', 'OpenFlow10');
 
 flowOptions(
   flows

@@ -202,9 +202,13 @@ export class Datapath {
     });
   }
 
-  /** `ovs-ofctl add-flow` syntax: `dp.addFlow('priority=1,in_port=1,dl_dst=…,actions=output:2')`. A mistake throws FlowSyntaxError. */
+  /**
+   * `ovs-ofctl -O OpenFlow13 add-flow` syntax: `dp.addFlow('priority=1,in_port=1,dl_dst=…,actions=output:2')`.
+   * A mistake throws FlowSyntaxError; the channel speaks OpenFlow 1.3, so the flow gets its checks
+   * (strip_vlan needs a match that proves a tag), as the switch would give the FLOW_MOD.
+   */
   addFlow(text: string, flags = 0): number {
-    const rule = parseFlow(text);
+    const rule = parseFlow(text, { protocols: 'OpenFlow13' });
     return this.flowMod({
       tableId: rule.table, priority: rule.priority, cookie: rule.cookie, idleTimeout: rule.idleTimeout, hardTimeout: rule.hardTimeout, flags,
       match: matchToOxm(rule.match), instructions: actionsToInstructions(rule.actions, rule.match, rule.meter),

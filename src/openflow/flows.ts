@@ -125,10 +125,14 @@ function exactValue(match: Match, word: number, mask: number): number | undefine
   return (match.masks[word]! & mask) === mask ? match.values[word]! & mask : undefined;
 }
 
-/** The OXM name of a switch field in a match or set_field, given what the match says the packet is. */
-function oxmName(field: FieldDef, match: Match): string {
+/**
+ * The OXM name of a switch field in a match or set_field, given what the match says the packet
+ * is. A write to nw_src or nw_dst is IPv4's whatever the match (an OpenFlow 1.0 mod_nw_src on an
+ * ARP flow leaves ARP alone; ARP's addresses are written as arp_spa and arp_tpa).
+ */
+function oxmName(field: FieldDef, match: Match, write = false): string {
   const type = exactValue(match, W.DL_TYPE, 0xffff);
-  const arp = type === ETH_ARP || type === ETH_RARP;
+  const arp = (type === ETH_ARP || type === ETH_RARP) && !(write && (field.name === 'nw_src' || field.name === 'nw_dst'));
   switch (field.name) {
     case 'nw_src':
       return arp ? 'arp_spa' : 'ipv4_src';
@@ -438,7 +442,7 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
         return;
       case 'set_field':
         // OpenFlow 1.3's set_field takes no mask: OVS writes a masked one as NXAST_REG_LOADs.
-        out.push(...(a.mask === ALL_ONES(a.field.bits) ? [{ type: 'set_field', field: { field: oxmName(a.field, match), value: a.value } } as const] : niciraFor(a, match, `${path}[${i}]`)));
+        out.push(...(a.mask === ALL_ONES(a.field.bits) ? [{ type: 'set_field', field: { field: oxmName(a.field, match, true), value: a.value } } as const] : niciraFor(a, match, `${path}[${i}]`)));
         return;
       case 'dec_ttl':
         out.push({ type: 'dec_nw_ttl' });

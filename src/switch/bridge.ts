@@ -7,7 +7,7 @@
  */
 import {
   FlowFileError, FlowSyntaxError, formatGroup, formatGroupStats, formatMeter, formatMeterStats, formatRule, parseFlow, parseGroup, parseGroupSelector, parseMeter,
-  parseMeterSelector, parseSelector, type ParseOptions,
+  parseMeterSelector, parseSelector, type ParseOptions, type Protocols,
 } from './ofctl.js';
 import { Pipeline, type PipelinePort, type PipelineResult } from './pipeline.js';
 import { SwitchPacket } from './packet.js';
@@ -22,10 +22,10 @@ export class Bridge {
   constructor(
     readonly name: string,
     readonly ports: readonly PipelinePort[],
-    options: { enforceTimeouts?: boolean } = {},
+    options: { enforceTimeouts?: boolean; protocols?: Protocols } = {},
   ) {
     this.pipeline = new Pipeline(ports, options.enforceTimeouts ?? true);
-    this.parseOptions = { ports: new Map(ports.map((p) => [p.name, p.number])) };
+    this.parseOptions = { ports: new Map(ports.map((p) => [p.name, p.number])), ...(options.protocols !== undefined && { protocols: options.protocols }) };
   }
 
   /**
@@ -45,8 +45,9 @@ export class Bridge {
     const rules: Rule[] = [];
     const bad: FlowSyntaxError[] = [];
     text.split('\n').forEach((line, i) => {
-      const flow = line.trim();
-      if (flow === '' || flow.startsWith('#')) return;
+      // Leading white space stays, so an error's column is the line's own.
+      const flow = line.trimEnd();
+      if (flow.trim() === '' || flow.trimStart().startsWith('#')) return;
       try {
         rules.push(parseFlow(flow, { ...this.parseOptions, where: `${file}:${i + 1}` }));
       } catch (error) {

@@ -32,6 +32,11 @@ const CACHE_SIZE = 8192;
 
 export class Classifier {
   private subtables: Subtable[] = [];
+  /**
+   * Whether `subtables` is in order of maxPriority. Inserts and removes only mark it stale, and
+   * the next search sorts once: sorting at every new mask made loading n masks cost n sorts.
+   */
+  private ordered = true;
   /** Hash of a mask -> the subtables with that hash (one, barring collisions). */
   private readonly byMask = new Map<number, Subtable[]>();
   private readonly cache = new Map<number, CacheEntry>();
@@ -57,7 +62,7 @@ export class Classifier {
     this.size++;
     if (rule.priority > s.maxPriority || s.count === 1) {
       s.maxPriority = rule.priority;
-      this.sortSubtables();
+      this.ordered = false;
     }
     this.cache.clear();
   }
@@ -85,7 +90,7 @@ export class Classifier {
       let max = -1;
       for (const p of s.priorities.keys()) if (p > max) max = p;
       s.maxPriority = max;
-      this.sortSubtables();
+      this.ordered = false;
     }
     this.cache.clear();
   }
@@ -121,6 +126,10 @@ export class Classifier {
   /** Tuple space search without the cache (also what the benchmark measures). */
   search(flow: Uint32Array): Rule | undefined {
     let best: Rule | undefined;
+    if (!this.ordered) {
+      this.subtables.sort((a, b) => b.maxPriority - a.maxPriority);
+      this.ordered = true;
+    }
     const subtables = this.subtables;
     for (let t = 0; t < subtables.length; t++) {
       const s = subtables[t]!;
@@ -166,10 +175,6 @@ export class Classifier {
     else same.push(s);
     this.subtables.push(s);
     return s;
-  }
-
-  private sortSubtables(): void {
-    this.subtables.sort((a, b) => b.maxPriority - a.maxPriority);
   }
 }
 

@@ -75,9 +75,15 @@ export type Action =
   | { type: 'drop' }
   | { type: 'push_vlan'; tpid: number }
   | { type: 'pop_vlan' }
-  /** mod_vlan_vid / mod_vlan_pcp: push a tag first unless the match proves one is there (OpenFlow 1.1+). */
-  | { type: 'mod_vlan'; what: 'vid' | 'pcp'; value: number; push: boolean }
-  | { type: 'set_field'; field: FieldDef; value: bigint; mask: bigint }
+  /** mod_vlan_vid / mod_vlan_pcp: push a tag first (OpenFlow 1.1+ without a tag the match proves), else set the tag's, pushing one only where there is none. */
+  /** `oxm`: written as a set_field to vlan_vid / vlan_pcp, and printed so. */
+  | { type: 'mod_vlan'; what: 'vid' | 'pcp'; value: number; push: boolean; oxm?: true }
+  /**
+   * `legacy`: an OpenFlow 1.0 action (mod_tp_dst, or mod_nw_src and the like whose header the
+   * match does not prove), printed as such so that it reads back the same; mod_tp_src and
+   * mod_tp_dst (OVS's set_l4_port) write an ICMP packet's type and code.
+   */
+  | { type: 'set_field'; field: FieldDef; value: bigint; mask: bigint; legacy?: true }
   | { type: 'load'; dst: SubField; value: bigint }
   | { type: 'move'; src: SubField; dst: SubField }
   | { type: 'dec_ttl' }

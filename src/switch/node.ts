@@ -155,7 +155,8 @@ export class SwitchNode extends IpNode {
       this.numberOf.set(port, p.ofport);
     }
     for (const p of spec.ports) this.counters.set(p.ofport, { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 });
-    this.bridge = new Bridge(spec.name, spec.ports.map((p) => ({ number: p.ofport, name: p.name, ...(p.tag !== undefined && { tag: p.tag }), ...(p.trunks !== undefined && { trunks: p.trunks }) })));
+    const ports = spec.ports.map((p) => ({ number: p.ofport, name: p.name, ...(p.tag !== undefined && { tag: p.tag }), ...(p.trunks !== undefined && { trunks: p.trunks }) }));
+    this.bridge = new Bridge(spec.name, ports, spec.protocols === undefined ? {} : { protocols: spec.protocols });
     // A bridge with no flows and no controller behaves as a standalone Open vSwitch bridge: NORMAL.
     for (const m of spec.meters ?? []) this.bridge.addMeter(m);
     const flows = spec.flows.length > 0 || spec.controller !== undefined ? spec.flows : ['priority=0,actions=NORMAL'];

@@ -1,8 +1,8 @@
 /**
  * `ovs-ofctl add-flow` syntax: parsing a flow into a rule, with errors that point at the column,
- * and printing rules as `ovs-ofctl dump-flows` does. Semantics follow OpenFlow 1.1+ as
- * ovs-vswitchd applies them (mod_vlan_vid pushes a tag unless the match proves one; goto_table
- * is a real goto), and OVS's normal form: a field whose prerequisite is missing is refused
+ * and printing rules as `ovs-ofctl dump-flows` does. Actions are checked as plain ovs-ofctl
+ * (OpenFlow 1.0 + NXM) or `-O OpenFlow13` checks them (ParseOptions.protocols); goto_table is a
+ * real goto. OVS's normal form: a field whose prerequisite is missing is refused
  * (ovs-ofctl would silently drop it from the match). Also groups: add-group, mod-group and
  * del-groups text, and dump-groups and dump-group-stats lines, as ovs-ofctl -O OpenFlow13 has them.
  */
@@ -63,7 +63,7 @@ export class FlowFileError extends Error {
 const names = <T>(entries: Record<string, T>): Readonly<Record<string, T>> => Object.assign(Object.create(null) as Record<string, T>, entries);
 
 /** Open vSwitch fields (ovs-fields(7)) netloom does not have yet: refused as such, not as unknown. */
-const NOT_YET_FIELD = /^(vlan_vid|vlan_pcp|icmpv6_type|icmpv6_code|nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|tcp_flags|ip_frag|nw_frag|conj_id|pkt_mark|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
+const NOT_YET_FIELD = /^(icmpv6_type|icmpv6_code|nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|tcp_flags|ip_frag|nw_frag|conj_id|pkt_mark|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
 
 /** Reserved ports by the names ovs-ofctl reads, in any case (OVS's ofputil_port_from_string). */
 const RESERVED_PORTS = names<number>({
@@ -93,7 +93,21 @@ export interface ParseOptions {
   /** Port names usable for in_port and output (e.g. p1 -> 1). */
   ports?: ReadonlyMap<string, number>;
   where?: string;
+  /**
+   * Whose consistency checks the actions get. OpenFlow10 (the default) is plain `ovs-ofctl
+   * add-flow`, which speaks OpenFlow 1.0 + NXM: strip_vlan, mod_vlan_vid, mod_nw_src, mod_tp_dst,
+   * mod_nw_tos and dec_ttl need no match that proves their header and act on the packet as it is
+   * (skipped when it lacks the header; mod_vlan_vid pushes a tag only when there is none); the
+   * OpenFlow 1.1+ actions and instructions are accepted too, as `ovs-ofctl -O OpenFlow10,OpenFlow15`
+   * does. OpenFlow13 is `ovs-ofctl -O OpenFlow13`: those actions need a match that proves their
+   * header (OFPBAC_MATCH_INCONSISTENT), and mod_vlan_vid without one always pushes a tag.
+   */
+  protocols?: Protocols;
 }
+
+/** The OpenFlow whose action checks a flow gets (ParseOptions.protocols). */
+export type Protocols = 'OpenFlow10' | 'OpenFlow13';
+export const PROTOCOLS: readonly Protocols[] = ['OpenFlow10', 'OpenFlow13'];
 
 /** A del-flows / mod-flows selection: table (all when absent), match, priority, cookie and mask. */
 export interface FlowSelector {
@@ -236,6 +250,13 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
         }
         continue;
       }
+      case 'duration':
+      case 'n_packets':
+      case 'n_bytes':
+      case 'idle_age':
+      case 'hard_age':
+        // dump-flows' counters, ignored as ovs-ofctl ignores them, so that its output reads back in.
+        continue;
       case 'idle_timeout':
         rule.idleTimeout = integer(v, 65535, valueAt, 'idle_timeout', fail);
         continue;
@@ -249,14 +270,24 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
         else rule.match.set(W.VLAN_TCI, VLAN_CFI | vid, 0x1fff);
         continue;
       }
-      case 'dl_vlan_pcp': {
-        const pcp = integer(v, 7, valueAt, 'dl_vlan_pcp', fail);
+      case 'dl_vlan_pcp':
+      case 'vlan_pcp': {
+        // OXM's vlan_pcp matches a tagged frame's priority, as dl_vlan_pcp does.
+        const pcp = integer(v, 7, valueAt, key, fail);
         rule.match.set(W.VLAN_TCI, VLAN_CFI | (pcp << 13), 0xf000);
+        continue;
+      }
+      case 'vlan_vid': {
+        // OXM's vlan_vid: the VID with OFPVID_PRESENT (0x1000, the CFI bit of OVS's vlan_tci), maskable.
+        const slash = v.indexOf('/');
+        const vid = integer(slash < 0 ? v : v.slice(0, slash), 0x1fff, valueAt, 'vlan_vid', fail);
+        const mask = slash < 0 ? 0x1fff : integer(v.slice(slash + 1), 0x1fff, valueAt + slash + 1, 'vlan_vid mask', fail);
+        rule.match.set(W.VLAN_TCI, vid & mask, mask);
         continue;
       }
     }
     if (NOT_YET_FIELD.test(key)) fail(token.at, `${key} is an Open vSwitch field netloom does not support yet`);
-    fail(token.at, `unknown field "${key}"; fields are ${FIELD_NAMES.join(', ')}, dl_vlan, dl_vlan_pcp, and table, priority, cookie, idle_timeout, hard_timeout, ${Object.keys(SHORTHANDS).join(', ')}`);
+    fail(token.at, `unknown field "${key}"; fields are ${FIELD_NAMES.join(', ')}, dl_vlan, dl_vlan_pcp, vlan_vid, vlan_pcp, and table, priority, cookie, idle_timeout, hard_timeout, ${Object.keys(SHORTHANDS).join(', ')}`);
   }
   // OVS's normal form: every field's prerequisite must be in the match.
   for (const [name, at] of seen) {
@@ -267,8 +298,14 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
   }
   const actionsText = flow.slice(equals);
   const instructions: { meter?: number } = {};
-  rule.actions = parseActions(actionsText, equals, rule.match, options, fail, { table: rule.table, actionSet: false, instructions });
+  const usable: ActionContext['usable'] = {};
+  rule.actions = parseActions(actionsText, equals, rule.match, options, fail, { table: rule.table, actionSet: false, instructions, usable });
   if (instructions.meter !== undefined) rule.meter = instructions.meter;
+  // As OVS's ofpacts_check: no OpenFlow carries both.
+  if (usable.only10 && usable.only11) {
+    const [first, last] = usable.only10.at < usable.only11.at ? [usable.only10, usable.only11] : [usable.only11, usable.only10];
+    fail(last.at, `${usable.only11.name} needs OpenFlow 1.1+, and ${usable.only10.name} without a match that proves its header needs OpenFlow 1.0: no one OpenFlow carries ${first.name} and ${last.name} (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
+  }
   rule.matchText = formatMatch(rule.match);
   rule.actionsText = formatInstructions(rule.meter, rule.actions);
   return rule;
@@ -556,6 +593,18 @@ function checkWritable(match: Match | undefined, field: FieldDef, at: number, fa
   if (match !== undefined && !needMet(match, need)) fail(at, `setting ${written ?? field.name} needs ${NEED_TEXT[need]} in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
 }
 
+/**
+ * set_field to vlan_vid or vlan_pcp, as OVS checks it: the tag must be there (the match proves
+ * it, or a push before it), and vlan_vid's value carries OFPVID_PRESENT (0x1000), which OpenFlow
+ * 1.0's mod_vlan_vid, what plain ovs-ofctl writes, does without.
+ */
+function setVlanField(name: 'vlan_vid' | 'vlan_pcp', text: string, at: number, tagged: boolean, openflow10: boolean, fail: Fail): Action {
+  const value = integer(text, name === 'vlan_vid' ? 0x1fff : 7, at, `set_field ${name}`, fail);
+  if (!tagged) fail(at, `set_field ${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_vid=0x1000/0x1000) or a push_vlan before it (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
+  if (name === 'vlan_vid' && !openflow10 && (value & VLAN_CFI) === 0) fail(at, `set_field:${text}->vlan_vid needs OFPVID_PRESENT (0x1000) in its value, e.g. ${VLAN_CFI | value} for VLAN ${value} (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)`);
+  return { type: 'mod_vlan', what: name === 'vlan_vid' ? 'vid' : 'pcp', value: name === 'vlan_vid' ? value & 0xfff : value, push: false, oxm: true };
+}
+
 /** The name a subfield's text gives its field (`NXM_OF_TCP_DST` of `NXM_OF_TCP_DST[0..7]`). */
 const subFieldName = (text: string) => text.replace(/\[.*$/, '');
 
@@ -577,6 +626,8 @@ interface ActionContext {
   tags?: boolean[];
   /** Where a flow's meter instruction goes; absent where there can be none (a group bucket). */
   instructions?: { meter?: number };
+  /** The first action only OpenFlow 1.0 carries (one its match does not prove) and the first only 1.1+ carries (push_vlan). */
+  usable: { only10?: { at: number; name: string }; only11?: { at: number; name: string } };
 }
 
 /**
@@ -643,6 +694,14 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
   // action set: OVS checks write_actions on a copy of what the match proves, and keeps only hard errors.
   const lenient = context.actionSet;
   const ipProven = lenient || proven('ip');
+  // What OpenFlow 1.0 leaves to run time (OVS's inconsistent_match keeps such a flow to OpenFlow 1.0).
+  const runTime = options.protocols !== 'OpenFlow13';
+  // OVS's inconsistent_match: an action whose header the match does not prove is refused in 1.1+; in 1.0 it acts on the packet as it is.
+  const inconsistent = (unproven: boolean, at: number, name: string, refuse: () => void) => {
+    if (!unproven) return;
+    if (runTime) context.usable.only10 ??= { at, name };
+    else refuse();
+  };
   let stage = 0; // apply-actions, clear_actions, write_actions, write_metadata, goto_table
   const STAGES = ['apply_actions', 'clear_actions', 'write_actions', 'write_metadata', 'goto_table'];
   const order = (want: number, at: number) => {
@@ -668,11 +727,11 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
     if (name in SIMPLE && arg === undefined) {
       const action = SIMPLE[name]!;
       if (action.type === 'pop_vlan') {
-        if (!tags[0] && match !== undefined && !lenient) fail(at, `${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_tci=0x1000/0x1000) and no earlier pop removed, as OVS requires for OpenFlow 1.1+`);
+        inconsistent(!tags[0] && match !== undefined && !lenient, at, name, () => fail(at, `${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_tci=0x1000/0x1000) and no earlier pop removed, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`));
         tags[0] = tags[1]!;
         tags[1] = false;
       }
-      if (action.type === 'dec_ttl' && !ipProven) fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+');
+      if (action.type === 'dec_ttl') inconsistent(!ipProven, at, name, () => fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
       if (action.type === 'clear_actions') order(1, at);
       actions.push(action);
       continue;
@@ -715,14 +774,17 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       case 'mod_vlan_pcp': {
         const what = name === 'mod_vlan_vid' ? 'vid' : 'pcp';
         const value = integer(need(what === 'vid' ? 'a VLAN id' : 'a priority'), what === 'vid' ? 4095 : 7, argAt, name, fail);
-        const pushes = match === undefined || !tags[0];
+        // OpenFlow 1.0's set_vlan_vid pushes a tag only if there is none (the packet's, at run time); 1.1+ writes push_vlan first.
+        const pushes = match === undefined || (!tags[0] && !runTime);
         if (pushes) push(at);
+        else tags[0] = true;
         actions.push({ type: 'mod_vlan', what, value, push: pushes });
         continue;
       }
       case 'push_vlan': {
         const tpid = integer(need('a TPID (0x8100 or 0x88a8)'), 0xffff, argAt, 'push_vlan', fail);
         if (tpid !== 0x8100 && tpid !== 0x88a8) fail(argAt, `push_vlan:${arg} must be 0x8100 or 0x88a8`);
+        context.usable.only11 ??= { at, name };
         push(at);
         actions.push({ type: 'push_vlan', tpid });
         continue;
@@ -737,16 +799,22 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         const fieldName = { mod_dl_src: 'dl_src', mod_dl_dst: 'dl_dst', mod_nw_src: 'nw_src', mod_nw_dst: 'nw_dst', mod_tp_src: 'tp_src', mod_tp_dst: 'tp_dst', mod_nw_ecn: 'nw_ecn' }[name]!;
         const field = fieldByName(fieldName)!;
         const { value } = fieldValue(field, need('a value'), argAt, options, fail);
-        if (!lenient) checkWritable(match, field, at, fail, 'set_field');
-        actions.push({ type: 'set_field', field, value, mask: (1n << BigInt(field.bits)) - 1n });
+        // mod_nw_ecn is a set_field to OVS, checked in every OpenFlow.
+        if (name === 'mod_nw_ecn') {
+          if (!lenient) checkWritable(match, field, at, fail, 'set_field');
+        } else inconsistent(!lenient && !proven(accessNeed(field, undefined)), at, name, () => checkWritable(match, field, at, fail, 'set_field'));
+        // tp_dst would read back as tcp_dst's, and an unproven write as a set_field the match must prove.
+        const legacy = field.word === W.TP_SRC || field.word === W.TP_DST || (runTime && !lenient && !proven(accessNeed(field, undefined)));
+        actions.push({ type: 'set_field', field, value, mask: (1n << BigInt(field.bits)) - 1n, ...(legacy && { legacy }) });
         continue;
       }
       case 'mod_nw_tos': {
         const tos = integer(need('a TOS value'), 255, argAt, 'mod_nw_tos', fail);
         if (tos & 3) fail(argAt, `mod_nw_tos:${tos} sets DSCP bits only: its low 2 bits must be 0`);
         const field = fieldByName('ip_dscp')!;
-        if (!lenient) checkWritable(match, field, at, fail, 'set_field');
-        actions.push({ type: 'set_field', field, value: BigInt(tos >> 2), mask: 0x3fn });
+        const unproven = !lenient && !proven('ip');
+        inconsistent(unproven, at, name, () => checkWritable(match, field, at, fail, 'set_field'));
+        actions.push({ type: 'set_field', field, value: BigInt(tos >> 2), mask: 0x3fn, ...(unproven && { legacy: true as const }) });
         continue;
       }
       case 'mod_nw_ttl': {
@@ -755,7 +823,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         continue;
       }
       case 'dec_ttl':
-        if (!ipProven) fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+');
+        inconsistent(!ipProven, at, name, () => fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
         actions.push({ type: 'dec_ttl' });
         continue;
       case 'set_field':
@@ -775,6 +843,10 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
           writesTci(dst.field, value << BigInt(dst.start));
           actions.push({ type: 'load', dst, value });
         } else {
+          if (dstText === 'vlan_vid' || dstText === 'vlan_pcp') {
+            actions.push(setVlanField(dstText, valueText, argAt, tags[0]! || match === undefined, runTime, fail));
+            continue;
+          }
           const field = fieldByKeyword(dstText) ?? fail(dstAt, `set_field: ${dstText} is not a valid OXM field name`);
           checkWritable(match, field, dstAt, fail, 'set_field', dstText);
           const { value, mask, stray } = fieldValue(field, valueText, argAt, options, fail);
@@ -997,11 +1069,12 @@ export function formatActions(actions: readonly Action[]): string {
           return `push_vlan:${hex(a.tpid)}`;
         case 'pop_vlan':
           return 'pop_vlan';
-        case 'mod_vlan':
-          return a.push
-            ? `push_vlan:0x8100,set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`
-            : `mod_vlan_${a.what}:${a.value}`;
+        case 'mod_vlan': {
+          const oxm = `set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`;
+          return a.push ? `push_vlan:0x8100,${oxm}` : a.oxm ? oxm : `mod_vlan_${a.what}:${a.value}`;
+        }
         case 'set_field':
+          if (a.legacy) return a.field.name === 'ip_dscp' ? `mod_nw_tos:${a.value << 2n}` : `mod_${a.field.name}:${formatValue(a.field, a.value)}`;
           return `set_field:${formatValue(a.field, a.value)}${a.mask === (1n << BigInt(a.field.bits)) - 1n ? '' : `/${hex(a.mask)}`}->${SET_FIELD_NAMES[a.field.name] ?? a.field.name}`;
         case 'load':
           // printf's %#x, as OVS uses: 0 has no 0x.
@@ -1171,7 +1244,7 @@ function parseBucket(text: string, at: number, bucketAt: number, type: GroupType
   }
   if (!anyAction) fail(bucketAt, 'bucket must specify actions');
   if (type === 'ff' && bucket.watchPort === OFPP_NONE && bucket.watchGroup === OFPG_ANY) fail(bucketAt, 'fast failover bucket requires watch_port or watch_group');
-  bucket.actions = parseActions(actionsText, at, undefined, options, fail, { table: 0, actionSet: true });
+  bucket.actions = parseActions(actionsText, at, undefined, options, fail, { table: 0, actionSet: true, usable: {} });
   return bucket;
 }
 

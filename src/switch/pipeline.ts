@@ -77,6 +77,8 @@ const FAIL_OPEN: readonly Action[] = Object.freeze([{ type: 'normal' }]);
 const NO_COOKIE = 0xffffffffffffffffn;
 const NW_TTL = fieldByName('nw_ttl')!;
 const IP_DSCP = fieldByName('ip_dscp')!;
+const ICMP_TYPE = fieldByName('icmp_type')!;
+const ICMP_CODE = fieldByName('icmp_code')!;
 /** OVS's MAX_LIVENESS_RECURSION: how deep watch_group liveness is followed. */
 const MAX_LIVENESS_DEPTH = 128;
 
@@ -766,19 +768,24 @@ class Translation {
           break;
         case 'set_field':
           if (this.tracing) this.line(indent, formatActions([a]));
-          if (this.unmet(f, a.field, indent)) break;
+          // OVS's set_l4_port on ICMP: the flow's tp_src and tp_dst are its type and code there.
+          if (a.legacy && (a.field.word === W.TP_SRC || a.field.word === W.TP_DST) && prerequisiteHolds(pk.words[W.DL_TYPE], pk.words[W.NW_PROTO], 'icmp')) {
+            pk.setField(a.field.word === W.TP_SRC ? ICMP_TYPE : ICMP_CODE, a.value & 0xffn, 0xffn);
+            break;
+          }
+          if (this.unmet(a.field, indent)) break;
           pk.setField(a.field, a.value, a.mask);
           break;
         case 'load': {
           if (this.tracing) this.line(indent, formatActions([a]));
-          if (this.unmet(f, a.dst.field, indent)) break;
+          if (this.unmet(a.dst.field, indent)) break;
           const mask = ((1n << BigInt(a.dst.bits)) - 1n) << BigInt(a.dst.start);
           pk.setField(a.dst.field, a.value << BigInt(a.dst.start), mask);
           break;
         }
         case 'move': {
           if (this.tracing) this.line(indent, formatActions([a]));
-          if (this.unmet(f, a.src.field, indent) || this.unmet(f, a.dst.field, indent)) break;
+          if (this.unmet(a.src.field, indent) || this.unmet(a.dst.field, indent)) break;
           const value = subfield(pk.words, a.src);
           const mask = ((1n << BigInt(a.dst.bits)) - 1n) << BigInt(a.dst.start);
           pk.setField(a.dst.field, value << BigInt(a.dst.start), mask);
@@ -800,7 +807,7 @@ class Translation {
         }
         case 'set_ttl':
           if (this.tracing) this.line(indent, `mod_nw_ttl:${a.ttl}`);
-          if (this.unmet(f, NW_TTL, indent)) break;
+          if (this.unmet(NW_TTL, indent)) break;
           pk.setTtl(a.ttl);
           break;
         case 'resubmit': {
@@ -876,11 +883,10 @@ class Translation {
   }
 
   /**
-   * A field a bucket's action would write or read that the packet does not have: no match proved
-   * it, so, as OVS does, the action is skipped. Flows' actions were checked against their match.
+   * A field an action would write or read that the packet does not have (a bucket's, or an
+   * OpenFlow 1.0 flow's whose match does not prove it): as OVS's xlate does, the action is skipped.
    */
-  private unmet(f: number, field: FieldDef, indent: number): boolean {
-    if (this.frameGroup[f] === undefined) return false;
+  private unmet(field: FieldDef, indent: number): boolean {
     const w = this.packet.words;
     // nw_src and nw_dst are IPv4's here (OVS's ipv4_src and ipv4_dst; ARP's addresses are fields of their own).
     const needs = field.prerequisite === 'ipv4-or-arp' ? 'ipv4' : field.prerequisite;

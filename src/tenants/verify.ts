@@ -595,7 +595,8 @@ class Explorer {
           set = set.forget(W.VLAN_TCI, 0xffff);
           break;
         case 'mod_vlan':
-          if (a.push) set = set.write(W.VLAN_TCI, 0x1000, 0xffff);
+          // Without a push, a tag is there afterwards all the same: rewritten, or pushed where there was none (OpenFlow 1.0's mod_vlan_vid).
+          set = a.push ? set.write(W.VLAN_TCI, 0x1000, 0xffff) : set.write(W.VLAN_TCI, 0x1000, 0x1000);
           set = a.what === 'vid' ? set.write(W.VLAN_TCI, a.value, 0x0fff) : set.write(W.VLAN_TCI, a.value << 13, 0xe000);
           break;
         case 'set_field':

@@ -47,7 +47,7 @@ import type { ControllerRef, Expectation, InterfaceSpec, LinkSpec, NodeSpec, Rou
 import { MAX_TENANTS } from '../tenants/compile.js';
 import { PLATFORM_NODE } from '../tenants/platform.js';
 import { BUILT_IN_APP_NAMES, isModulePath } from '../controller/apps/index.js';
-import { FlowSyntaxError, parseFlow, parseMeter, parseSelector } from '../switch/ofctl.js';
+import { FlowSyntaxError, parseFlow, parseMeter, parseSelector, type Protocols } from '../switch/ofctl.js';
 import { MeterError, MeterTable } from '../switch/meter.js';
 import { W } from '../switch/fields.js';
 import type { Match } from '../switch/flow.js';
@@ -422,7 +422,7 @@ export class Checker {
       if (facts.kind === 'router') this.checkRoutes(name, facts, value['routes']);
       if (facts.kind === 'router') this.checkDistinctSubnets(name, facts);
       if (facts.kind === 'switch' && facts.parsed?.kind === 'switch' && facts.parsed.underlay?.gateway !== undefined) this.checkUnderlayGateway(name, facts.parsed.underlay.ipv4, facts.parsed.underlay.gateway);
-      if (facts.kind === 'switch' && facts.parsed?.kind === 'switch') this.checkFlows(name, this.switchPorts(facts.parsed.ports), facts.parsed.flows, this.checkMeters(name, facts.parsed.meters));
+      if (facts.kind === 'switch' && facts.parsed?.kind === 'switch') this.checkFlows(name, this.switchPorts(facts.parsed.ports), facts.parsed.flows, this.checkMeters(name, facts.parsed.meters), facts.parsed.protocols);
       if (facts.kind === 'switch' && typeof value['controller'] === 'string' && !value['controller'].startsWith('tcp:')) this.checkController(name, value['controller']);
       if (facts.kind === 'controller' && typeof value['app'] === 'string') this.checkApp(name, value['app']);
     }
@@ -503,11 +503,11 @@ export class Checker {
   }
 
   /** Each flow parses, with its ports named, and its mistakes placed inside the string; a flow's meter must be among the switch's. */
-  private checkFlows(name: string, ports: SwitchPortSpec[], flows: string[], meters: ReadonlySet<number>): void {
+  private checkFlows(name: string, ports: SwitchPortSpec[], flows: string[], meters: ReadonlySet<number>, protocols: Protocols | undefined): void {
     const names = new Map(ports.map((p) => [p.name, p.ofport]));
     flows.forEach((flow, i) => {
       try {
-        const rule = parseFlow(flow, { ports: names });
+        const rule = parseFlow(flow, { ports: names, ...(protocols !== undefined && { protocols }) });
         if (rule.meter !== undefined && !meters.has(rule.meter)) {
           this.issues.addInString(['nodes', name, 'flows', i], flow.indexOf('meter') + 1, `meter ${rule.meter} is not among this switch's meters (declare it under meters:); OVS refuses the flow (OFPMMFC_INVALID_METER)`);
         }
@@ -921,6 +921,7 @@ export class Checker {
         const spec: SwitchSpec = { kind: 'switch', name, ports: this.switchPorts(node.ports), flows: node.flows };
         if (node.meters.length > 0) spec.meters = node.meters;
         if (node.failMode !== undefined) spec.failMode = node.failMode;
+        if (node.protocols !== undefined) spec.protocols = node.protocols;
         if (node.controlRate !== undefined) spec.controlRate = node.controlRate;
         if (node.datapathId !== undefined) spec.datapathId = BigInt(node.datapathId);
         if (node.listen !== undefined) spec.listen = listenAddress(node.listen);

@@ -311,6 +311,7 @@ export const switchSchema = z.strictObject({
     .array(z.string())
     .prefault([])
     .meta({ description: 'OpenFlow 1.3 meters in ovs-ofctl add-meter syntax, e.g. "meter=1 kbps burst bands=type=drop rate=5000 burst_size=100"; flows use them with meter:N' }),
+  protocols: z.enum(['OpenFlow10', 'OpenFlow13']).optional().meta({ description: "Whose action checks `flows` get: OpenFlow10 (default, plain ovs-ofctl: strip_vlan, mod_nw_src… act on the packet as it is) or OpenFlow13 (ovs-ofctl -O OpenFlow13: the match must prove the header)" }),
   datapathId: z
     .union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, { error: 'expected a datapath id such as 0x1 or 0x0000aabbccddeeff (at most 16 hex digits)' })])
     .optional()

@@ -4,6 +4,7 @@
  * rates in packets per second. Names keep their order from the file (stable iteration).
  */
 import type { EgressQueueSpec } from '../sim/egress.js';
+import type { Protocols } from '../switch/ofctl.js';
 
 export interface Topology {
   name: string;
@@ -146,6 +147,8 @@ export interface SwitchSpec {
   flows: string[];
   /** Meters in `ovs-ofctl add-meter` syntax, checked by the loader; installed before the flows. */
   meters?: string[];
+  /** Whose action checks `flows` get (ovs-ofctl's plain OpenFlow 1.0 + NXM by default, or -O OpenFlow13's). */
+  protocols?: Protocols;
   /** The interface tunnel ports send through: a port of its own with an address. */
   underlay?: { interface: InterfaceSpec; gateway?: string };
   /** The OpenFlow datapath id (default: the switch's place among the topology's switches, from 1). */

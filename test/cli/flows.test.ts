@@ -93,6 +93,23 @@ describe('netloom flows', () => {
     expect([m.status, m.stderr.split('\n')[0], m.stderr.trimEnd().split('\n').at(-1)]).toEqual([2, 'netloom: NETLOOM_FLOW_SYNTAX: 53 bad flows:', '… and 3 more']);
   });
 
+  it('counts an error\'s column in the line as written, indentation included', () => {
+    const flows = file('indented.txt', '\t  actions=drop\n    in_port=1,actions=frob\r\n');
+    const r = netloom(['flows', 'dump', '--flows', flows]);
+    expect([r.status, r.stderr.split('\n')[0]]).toEqual([2, `netloom: NETLOOM_FLOW_SYNTAX: ${flows}:2: column 23: unknown action "frob"`]);
+  });
+
+  it('reads flows as plain ovs-ofctl does by default, and with the 1.1+ checks under --protocols OpenFlow13', () => {
+    const flows = file('strip.txt', 'in_port=1,actions=strip_vlan,output:2\n');
+    const plain = netloom(['flows', 'dump', '--flows', flows]);
+    expect([plain.status, plain.stdout.split('\n')[0]]).toEqual([0, ' cookie=0x0, duration=0.000s, table=0, n_packets=0, n_bytes=0, in_port=1 actions=pop_vlan,output:2']);
+    const strict = netloom(['flows', 'dump', '--protocols', 'OpenFlow13', '--flows', flows]);
+    expect(strict.status).toBe(2);
+    expect(strict.stderr.split('\n')[0]).toBe(`netloom: NETLOOM_FLOW_SYNTAX: ${flows}:1: column 19: strip_vlan needs a VLAN tag the match proves (dl_vlan=… or vlan_tci=0x1000/0x1000) and no earlier pop removed, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
+    const bad = netloom(['flows', 'dump', '--protocols', 'OpenFlow12', '--flows', flows]);
+    expect([bad.status, bad.stderr.split('\n')[0]]).toEqual([2, 'netloom: NETLOOM_USAGE: --protocols "OpenFlow12": give OpenFlow10 or OpenFlow13']);
+  });
+
   it('refuses a --packet shorter than an Ethernet header', () => {
     const flows = file('drop.txt', 'actions=drop\n');
     const r = netloom(['flows', 'trace', '--flows', flows, '--packet', '0011']);

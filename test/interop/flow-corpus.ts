@@ -169,6 +169,15 @@ vlan_tci=0x10000,actions=drop
 vlan_vid=10,actions=drop
 vlan_vid=0x100a,actions=drop
 vlan_pcp=3,actions=drop
+vlan_vid=0x1000/0x1000,actions=drop
+vlan_vid=0x100a/0x1fff,actions=drop
+vlan_vid=0x2000,actions=drop
+vlan_pcp=8,actions=drop
+vlan_vid=0x100a,vlan_pcp=3,actions=drop
+vlan_vid=0x100a,actions=set_field:4107->vlan_vid,set_field:5->vlan_pcp
+dl_vlan=5,actions=set_field:10->vlan_vid
+dl_vlan=5,actions=set_field:8->vlan_pcp
+dl_vlan=5,actions=pop_vlan,set_field:4106->vlan_vid
 `),
   // Protocol shorthands, IPv4, IPv6, L4, ICMP and ARP matches with and without their prerequisites (ovs-fields(7) "Field Prerequisites").
   ...lines(String.raw`
@@ -398,6 +407,17 @@ actions=mod_vlan_vid:10,output:2
 in_port=1,actions=mod_vlan_vid:10,output:2
 actions=set_field:4106->vlan_vid
 actions=set_field:10->vlan_vid
+actions=strip_vlan,push_vlan:0x8100
+actions=dec_ttl,push_vlan:0x8100
+actions=push_vlan:0x8100,mod_nw_src:10.0.0.1
+actions=mod_tp_dst:80,write_actions(push_vlan:0x8100)
+actions=mod_vlan_vid:10,push_vlan:0x8100
+dl_vlan=10,actions=strip_vlan,push_vlan:0x8100
+ip,actions=dec_ttl,push_vlan:0x8100
+actions=strip_vlan,write_metadata:0x1
+actions=mod_nw_src:10.0.0.1,goto_table:1
+actions=strip_vlan,strip_vlan,strip_vlan
+arp,actions=mod_nw_src:10.0.0.1,mod_tp_src:1,mod_nw_tos:4,dec_ttl
 dl_vlan=5,actions=set_field:4106->vlan_vid
 dl_vlan=5,actions=set_field:3->vlan_pcp
 actions=set_field:3->vlan_pcp

@@ -19,6 +19,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { OpenFlowVersion } from './ovs.js';
 
+/** What `-O` says: one version, a list of them (OpenFlow10,OpenFlow15), or nothing: plain ovs-ofctl, OpenFlow 1.0 + NXM. */
+export type OfctlProtocols = OpenFlowVersion | `${OpenFlowVersion},${OpenFlowVersion}` | 'plain';
+
 const run = promisify(execFile);
 
 /** What ovs-ofctl said of one line: accepted, or refused with its message (log lines left out). */
@@ -32,10 +35,10 @@ interface BatchResult {
 }
 
 /**
- * Verdicts for `flows` (one flow per element, no newlines), in order, as `ovs-ofctl -O protocol
+ * Verdicts for `flows` (one flow per element, no newlines), in order, as `ovs-ofctl -O protocols
  * parse-flows` gives them; the corpus is cut into one slice per core, judged side by side.
  */
-export async function ovsParseVerdicts(flows: readonly string[], protocol: OpenFlowVersion): Promise<OvsVerdict[]> {
+export async function ovsParseVerdicts(flows: readonly string[], protocols: OfctlProtocols): Promise<OvsVerdict[]> {
   const dir = mkdtempSync(join(tmpdir(), 'netloom-parse-flows-'));
   const verdicts: OvsVerdict[] = new Array(flows.length);
   const slices = Math.max(1, Math.min(availableParallelism(), 8));
@@ -44,7 +47,7 @@ export async function ovsParseVerdicts(flows: readonly string[], protocol: OpenF
     const batch = async (indices: readonly number[]): Promise<BatchResult> => {
       writeFileSync(file, indices.map((i) => `${flows[i]}\n`).join(''));
       try {
-        await run('ovs-ofctl', ['-O', protocol, 'parse-flows', file], { timeout: 60_000, maxBuffer: 64 << 20 });
+        await run('ovs-ofctl', [...(protocols === 'plain' ? [] : ['-O', protocols]), 'parse-flows', file], { timeout: 60_000, maxBuffer: 64 << 20 });
         return { ok: true, message: '' };
       } catch (e) {
         const stderr = String((e as { stderr?: string }).stderr ?? '');

@@ -292,3 +292,10 @@ describe('Nicira actions: refusals', () => {
     expect(() => emit(rule)).toThrow(/controller reason "later" is not one of no_match, action, invalid_ttl, action_set, group, packet_out/);
   });
 });
+
+describe('OpenFlow 1.0 rewrites the match does not prove, written for OpenFlow 1.3', () => {
+  it('writes mod_nw_src on an ARP flow as set_field to ipv4_src (it rewrites IPv4 only), not arp_spa', () => {
+    expect(emit(parseFlow('arp,actions=mod_nw_src:1.2.3.4'))).toBe(hex('0004 0018 00000000 0019 0010 80001604 01020304 00000000'));
+    expect(emit(parseFlow('arp,actions=set_field:1.2.3.4->arp_spa'))).toBe(hex('0004 0018 00000000 0019 0010 80002c04 01020304 00000000'));
+  });
+});

@@ -95,3 +95,23 @@ describe('flow-word bit access', () => {
     expect(fieldByName('NXM_OF_IP_TOS')!.writeMask).toBe(0xfcn);
   });
 });
+
+describe('subtable order kept between inserts, removes and lookups', () => {
+  it('finds the highest priority whether a new mask or a removal came after the last lookup', () => {
+    const c = new Classifier();
+    const flow = new Uint32Array(FLOW_WORDS);
+    const low = parseFlow('priority=1,metadata=0/0x1,actions=drop');
+    const high = parseFlow('priority=9,metadata=0/0x2,actions=drop');
+    const middle = parseFlow('priority=5,metadata=0/0x4,actions=drop');
+    c.insert(low);
+    expect(c.search(flow)).toBe(low);
+    c.insert(high);
+    c.insert(middle);
+    expect(c.search(flow)).toBe(high);
+    c.remove(high);
+    expect(c.search(flow)).toBe(middle);
+    c.remove(middle);
+    c.insert(parseFlow('priority=0,metadata=0/0x8,actions=drop'));
+    expect(c.search(flow)).toBe(low);
+  });
+});

@@ -13,13 +13,17 @@ describe('ovs-ofctl flow syntax', () => {
     ['tcp,tp_dst=80 actions=drop', 'tcp,tp_dst=80 actions=drop'],
     ['table=1,metadata=0x5/0xff,reg0=3,actions=goto_table:2', 'metadata=0x5/0xff,reg0=0x3 actions=goto_table:2'],
     ['in_port=p1,dl_vlan=10,actions=strip_vlan,output:p2', 'in_port=1,dl_vlan=10 actions=pop_vlan,output:2'],
-    ['in_port=1,actions=mod_vlan_vid:10,output:2', 'in_port=1 actions=push_vlan:0x8100,set_field:4106->vlan_vid,output:2'],
     ['dl_vlan=5,actions=mod_vlan_vid:10,output:2', 'dl_vlan=5 actions=mod_vlan_vid:10,output:2'],
+    // OXM's vlan_vid (OFPVID_PRESENT is the CFI bit) and vlan_pcp, in a match and as set_field.
+    ['vlan_vid=0x100a,vlan_pcp=3,actions=set_field:4107->vlan_vid,set_field:5->vlan_pcp', 'dl_vlan=10,dl_vlan_pcp=3 actions=set_field:4107->vlan_vid,set_field:5->vlan_pcp'],
+    ['vlan_vid=0x1000/0x1000,actions=drop', 'vlan_tci=0x1000/0x1000 actions=drop'],
+    ['vlan_vid=10,actions=drop', 'vlan_tci=0x000a/0x1fff actions=drop'],
+    ['actions=push_vlan:0x88a8,set_field:4106->vlan_vid', 'actions=push_vlan:0x88a8,set_field:4106->vlan_vid'],
     ['actions=load:0x5->NXM_NX_REG0[0..7],move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],resubmit(,2)', 'actions=load:0x5->NXM_NX_REG0[0..7],move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],resubmit(,2)'],
     ['arp,arp_op=1,arp_tpa=10.0.0.1,actions=NORMAL', 'arp,arp_tpa=10.0.0.1,arp_op=1 actions=NORMAL'],
     ['ip,ip_dscp=1,actions=drop', 'ip,nw_tos=4 actions=drop'],
     ['ip,nw_src=1.2.3.4/255.0.255.0,actions=drop', 'ip,nw_src=1.0.3.0/0xff00ff00 actions=drop'],
-    ['udp,tp_src=0x1000/0xf000,actions=mod_tp_dst:53,output:1', 'udp,tp_src=4096/0xf000 actions=set_field:53->tp_dst,output:1'],
+    ['udp,tp_src=0x1000/0xf000,actions=mod_tp_dst:53,output:1', 'udp,tp_src=4096/0xf000 actions=mod_tp_dst:53,output:1'],
     ['tun_id=0x5/0xff,actions=set_tunnel:9,output:1', 'tun_id=0x5/0xff actions=set_field:0x9->tun_id,output:1'],
     ['actions=set_field:5->reg1,set_field:0x10/0xff->metadata', 'actions=set_field:0x5->reg1,set_field:0x10/0xff->metadata'],
     ['ipv6,ipv6_src=2001:db8::/32,actions=drop', 'ipv6,ipv6_src=2001:db8::/32 actions=drop'],
@@ -98,10 +102,13 @@ describe('ovs-ofctl flow syntax', () => {
     ['actions=constructor', 9, 'unknown action "constructor"'],
     ['actions=__proto__', 9, 'unknown action "__proto__"'],
     ['actions=learn(table=1,cookie=0x123456789abcdef01,output:NXM_OF_IN_PORT[])', 23, 'learn: cookie 0x123456789abcdef01 is wider than 64 bits'],
-    ['actions=strip_vlan', 9, 'needs a VLAN tag the match proves'],
-    ['actions=dec_ttl', 9, 'dec_ttl needs ip or ipv6'],
-    ['actions=mod_nw_dst:1.2.3.4', 9, 'setting nw_dst needs ip in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
     ['actions=push_vlan:0x8100,push_vlan:0x8100,push_vlan:0x8100', 43, 'a third VLAN tag cannot be pushed'],
+    ['actions=set_field:4106->vlan_vid', 19, 'set_field vlan_vid needs a VLAN tag the match proves (dl_vlan=… or vlan_vid=0x1000/0x1000) or a push_vlan before it (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
+    ['dl_vlan=5,actions=pop_vlan,set_field:3->vlan_pcp', 38, 'set_field vlan_pcp needs a VLAN tag'],
+    ['vlan_vid=0x2000,actions=drop', 10, 'vlan_vid "0x2000" is not an integer 0-8191'],
+    // OpenFlow 1.0 cannot carry push_vlan, and 1.1+ refuses strip_vlan without a tag: no one OpenFlow carries both.
+    ['actions=strip_vlan,push_vlan:0x8100', 20, 'push_vlan needs OpenFlow 1.1+, and strip_vlan without a match that proves its header needs OpenFlow 1.0: no one OpenFlow carries strip_vlan and push_vlan (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
+    ['actions=push_vlan:0x8100,mod_tp_dst:1', 26, 'no one OpenFlow carries push_vlan and mod_tp_dst'],
     ['ip,actions=write_actions(output:3),clear_actions', 36, 'clear_actions must appear before write_actions'],
     ['actions=goto_table:2,output:1', 22, 'apply_actions must appear before goto_table'],
     ['actions=load:0x100->NXM_NX_REG0[0..7]', 14, 'does not fit in 8 bits'],
@@ -151,7 +158,6 @@ describe('ovs-ofctl flow syntax', () => {
     ['tcp,actions=load:53->NXM_OF_UDP_DST[]', 22, 'setting NXM_OF_UDP_DST needs udp (or udp6) in the match'],
     ['udp,actions=move:NXM_OF_TCP_SRC[]->NXM_NX_REG0[0..15]', 18, 'reading NXM_OF_TCP_SRC needs tcp (or tcp6) in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
     ['arp,actions=set_field:10.0.0.1->ip_src', 33, 'setting ip_src needs ip in the match'],
-    ['arp,actions=mod_nw_src:10.0.0.1', 13, 'setting nw_src needs ip in the match'],
     ['actions=learn(table=1,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[])', 23, "learn: NXM_OF_IP_DST needs ip in the learned flow's match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))"],
     ['actions=learn(table=1,dl_type=0x800,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[])', 53, "learn: NXM_OF_IP_SRC needs ip in this flow's match"],
     ['actions=learn(table=1,NXM_OF_ETH_DST[]=0x001122334455)', 40, 'dl_dst: "0x001122334455" is not a MAC address'],
@@ -173,6 +179,40 @@ describe('ovs-ofctl flow syntax', () => {
     expect((error as FlowSyntaxError).reason).toContain(reason);
     expect((error as FlowSyntaxError).column).toBe(column);
     expect((error as FlowSyntaxError).code).toBe('NETLOOM_FLOW_SYNTAX');
+  });
+
+  // Plain ovs-ofctl speaks OpenFlow 1.0 + NXM, where these actions need no match that proves their header; -O OpenFlow13 refuses them.
+  it.each([
+    ['in_port=1,actions=mod_vlan_vid:10,output:2', 'in_port=1 actions=mod_vlan_vid:10,output:2', 'in_port=1 actions=push_vlan:0x8100,set_field:4106->vlan_vid,output:2'],
+    ['actions=strip_vlan', 'actions=pop_vlan', 'needs a VLAN tag the match proves'],
+    ['actions=dec_ttl', 'actions=dec_ttl', 'dec_ttl needs ip or ipv6'],
+    ['actions=mod_nw_dst:1.2.3.4', 'actions=mod_nw_dst:1.2.3.4', 'setting nw_dst needs ip in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
+    ['arp,actions=mod_nw_src:10.0.0.1', 'arp actions=mod_nw_src:10.0.0.1', 'setting nw_src needs ip in the match'],
+    ['ip,actions=mod_tp_dst:80', 'ip actions=mod_tp_dst:80', 'setting tp_dst needs tcp, udp or sctp'],
+    ['actions=mod_nw_tos:8', 'actions=mod_nw_tos:8', 'setting ip_dscp needs ip or ipv6 in the match'],
+  ])('reads %j as plain ovs-ofctl does (%s); -O OpenFlow13 refuses it or pushes a tag', (flow, plain, strict) => {
+    const line = formatRule(parseFlow(flow), 0);
+    expect(line.slice(line.lastIndexOf('n_bytes=0, ') + 'n_bytes=0, '.length)).toBe(plain);
+    expect(formatRule(parseFlow(flow, { protocols: 'OpenFlow10' }), 0)).toBe(formatRule(parseFlow(flow), 0));
+    let error: unknown;
+    let strictLine = '';
+    try {
+      strictLine = formatRule(parseFlow(flow, { protocols: 'OpenFlow13' }), 0);
+    } catch (e) {
+      error = e;
+    }
+    if (strict.includes(' actions=')) expect(strictLine.slice(strictLine.lastIndexOf('n_bytes=0, ') + 'n_bytes=0, '.length)).toBe(strict);
+    else {
+      expect(error).toBeInstanceOf(FlowSyntaxError);
+      expect((error as FlowSyntaxError).reason).toContain(strict);
+      expect((error as FlowSyntaxError).column).toBe(flow.indexOf('actions=') + 9);
+    }
+  });
+
+  it('reads a set_field to vlan_vid without OFPVID_PRESENT as OpenFlow 1.0 does (mod_vlan_vid); -O OpenFlow13 refuses it, as the switch refuses what 1.1+ decodes', () => {
+    const flow = 'dl_vlan=5,actions=set_field:10->vlan_vid';
+    expect(parseFlow(flow).actions).toEqual([{ type: 'mod_vlan', what: 'vid', value: 10, push: false, oxm: true }]);
+    expect(() => parseFlow(flow, { protocols: 'OpenFlow13' })).toThrow(expect.objectContaining({ column: 29, reason: 'set_field:10->vlan_vid needs OFPVID_PRESENT (0x1000) in its value, e.g. 4106 for VLAN 10 (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)' }));
   });
 
   it.each([

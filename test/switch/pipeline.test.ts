@@ -247,3 +247,35 @@ describe('the flow table', () => {
     expect(b.pipeline.expire(60e9).map((r) => r.idleTimeout)).toEqual([60]);
   });
 });
+
+describe('OpenFlow 1.0 actions without a match that proves their header act on the packet as it is (plain ovs-ofctl, the default)', () => {
+  const arp = encode([{ layer: 'ethernet', src: M1, dst: 'ff:ff:ff:ff:ff:ff' }, { layer: 'arp', op: 1, senderMac: M1, senderIp: '10.0.0.1', targetIp: '10.0.0.2' }]);
+  const frame = (vlans: { vid: number; pcp: number }[]) =>
+    toHex(encode([{ layer: 'ethernet', src: M1, dst: M2 }, ...vlans.map((v) => ({ layer: 'vlan', tpid: 0x8100, ...v }) as LayerSpec), { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { layer: 'udp', srcPort: 1000, dstPort: 2000 }]));
+  const plainUdp = encode([{ layer: 'ethernet', src: M1, dst: M2 }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { layer: 'udp', srcPort: 1000, dstPort: 2000 }]);
+
+  it('mod_vlan_vid pushes a tag on an untagged frame and rewrites the tag of a tagged one; -O OpenFlow13 pushes on both', () => {
+    const b = bridge('in_port=1,actions=mod_vlan_vid:20,output:2');
+    expect(out(b, plainUdp)).toEqual([`2 ${frame([{ vid: 20, pcp: 0 }])}`]);
+    expect(out(b, tagged(10))).toEqual([`2 ${frame([{ vid: 20, pcp: 3 }])}`]);
+    const strict = new Bridge('br0', ports, { protocols: 'OpenFlow13' });
+    strict.addFlow('in_port=1,actions=mod_vlan_vid:20,output:2');
+    expect(out(strict, tagged(10))).toEqual([`2 ${frame([{ vid: 20, pcp: 0 }, { vid: 10, pcp: 3 }])}`]);
+  });
+
+  it('mod_tp_src and mod_tp_dst write an ICMP packet\'s type and code (their low 8 bits), as OVS does; a set_field to tcp_dst does not', () => {
+    const icmp = (type: number, code: number) => encode([{ layer: 'ethernet', src: M1, dst: M2 }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { layer: 'icmp', type, code, id: 1, seq: 1 } as LayerSpec]);
+    // Type 7, code 8, the echo's id and sequence kept, the checksum adjusted: the bytes ovs-vswitchd sent for it.
+    expect(out(bridge('in_port=1,actions=mod_tp_src:0x107,mod_tp_dst:8,output:2'), icmp(8, 0))).toEqual(['2 02000000000202000000000108004500001c00010000400166de0a0000010a0000020708f8f500010001']);
+    const g = new Bridge('br0', ports);
+    g.addGroup('group_id=1,type=all,bucket=set_field:9->tcp_dst,output:2');
+    g.addFlow('in_port=1,actions=group:1');
+    expect(out(g, icmp(8, 0))).toEqual([`2 ${toHex(icmp(8, 0))}`]);
+  });
+
+  it('strip_vlan, dec_ttl, mod_nw_src, mod_tp_dst and mod_nw_tos leave a packet without their header as it is', () => {
+    const b = bridge('in_port=1,actions=strip_vlan,dec_ttl,mod_nw_src:192.168.0.1,mod_tp_dst:53,mod_nw_tos:16,output:2');
+    expect(out(b, arp)).toEqual([`2 ${toHex(arp)}`]);
+    expect(out(b, tagged(10))).toEqual([`2 ${toHex(encode([{ layer: 'ethernet', src: M1, dst: M2 }, { layer: 'ipv4', src: '192.168.0.1', dst: '10.0.0.2', ttl: 63, dscp: 4 } as LayerSpec, { layer: 'udp', srcPort: 1000, dstPort: 53 }]))}`]);
+  });
+});

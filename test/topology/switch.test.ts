@@ -48,6 +48,15 @@ describe('switches in topology files', () => {
     ]);
   });
 
+  it('checks flows as plain ovs-ofctl does, or as -O OpenFlow13 does with protocols: OpenFlow13', () => {
+    const yaml = (protocols: string[]) => ['nodes:', '  s1:', '    kind: switch', '    ports: [p1, p2]', ...protocols, '    flows:', '      - in_port=p1 actions=strip_vlan,output:p2'].join('\n');
+    expect(loadTopology(yaml([]), 'sw.yaml').nodes[0]).toEqual({ kind: 'switch', name: 's1', flows: ['in_port=p1 actions=strip_vlan,output:p2'], ports: [{ name: 'p1', ofport: 1 }, { name: 'p2', ofport: 2 }] });
+    expect(loadTopology(yaml(['    protocols: OpenFlow10']), 'sw.yaml').nodes[0]).toMatchObject({ protocols: 'OpenFlow10' });
+    expect(issues(yaml(['    protocols: OpenFlow13']))).toEqual([
+      'sw.yaml:7:28 nodes.s1.flows[0]: strip_vlan needs a VLAN tag the match proves (dl_vlan=… or vlan_tci=0x1000/0x1000) and no earlier pop removed, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))',
+    ]);
+  });
+
   it('refuses two ports with one OpenFlow number, and a port both access and trunk', () => {
     expect(issues(['nodes:', '  s1:', '    kind: switch', '    ports: { p1: {}, p2: { ofport: 1 }, p3: { tag: 5, trunks: [5] } }'].join('\n'))).toEqual([
       "sw.yaml:4:26 nodes.s1.ports.p2: OpenFlow port 1 is also p1's",
