@@ -7,20 +7,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadTopology } from '../../src/index.js';
-import { build, type Built } from '../../src/topology/build.js';
-import { loadApps } from '../../src/topology/apps.js';
 import { verifyBuilt } from '../../src/topology/verify.js';
-import type { ControllerNode } from '../../src/controller/node.js';
-import type { Datapath } from '../../src/controller/datapath.js';
-import { OpenFlowRequestError } from '../../src/controller/datapath.js';
 import type { SwitchNode } from '../../src/switch/node.js';
 import type { Host } from '../../src/hosts/host.js';
 import { formatActions } from '../../src/switch/ofctl.js';
-import { ofpErrorName } from '../../src/openflow/errors.js';
 import type { OfMessage } from '../../src/openflow/messages.js';
 import type { OfAction } from '../../src/openflow/actions.js';
 import type { OfBucket } from '../../src/openflow/structs.js';
+import { SHARED_SWITCH, TenantRig } from './rig.js';
 
 const TOPOLOGY = `
 name: tenant-groups
@@ -28,16 +22,7 @@ nodes:
   c-blue: { kind: controller, app: ./fixtures/quiet-app.ts }
   c-red: { kind: controller, app: ./fixtures/quiet-app.ts }
   c-ops: { kind: controller, app: ./fixtures/quiet-app.ts }
-  b1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
-  b2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }
-  r1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
-  r2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }
-  s1: { kind: switch, ports: [b1, b2, r1, r2] }
-links:
-  - endpoints: [b1:eth0, s1:b1]
-  - endpoints: [b2:eth0, s1:b2]
-  - endpoints: [r1:eth0, s1:r1]
-  - endpoints: [r2:eth0, s1:r2]
+${SHARED_SWITCH}
 tenants:
   blue: { controller: c-blue, addresses: 10.0.0.0/24, switches: { vs: { switch: s1, ports: [b1, b2] } }, quota: { groups: 3 } }
   red: { controller: c-red, addresses: 10.0.0.0/24, switches: { vs: { switch: s1, ports: [r1, r2] } } }
@@ -54,42 +39,28 @@ const MODIFY = 1;
 const DELETE = 2;
 
 describe('tenant groups', () => {
-  let built: Built;
-  let clock: number;
-  const dp = (controller: string, tenant: number): Datapath => (built.net.nodes.get(controller) as ControllerNode).controller.datapaths.get((BigInt(tenant) << 48n) | 1n)!;
-  /** Runs the network on until `work` is done. */
-  const drive = async <T>(work: Promise<T>): Promise<T> => {
-    const [result] = await Promise.all([work, built.net.run((clock += 0.2e9))]);
-    return result;
-  };
-  /** The answer to a message: ok, or the OpenFlow error's name. */
-  const answer = (d: Datapath, m: OfMessage): Promise<string> =>
-    drive(d.apply(m).then(() => 'ok', (e: unknown) => (e instanceof OpenFlowRequestError ? ofpErrorName({ type: e.errorType, code: e.errorCode }) : String(e))));
-  const s1 = () => built.net.nodes.get('s1') as SwitchNode;
-  const physicalGroups = () => s1().bridge.pipeline.allGroups().map((g) => `${g.id.toString(16)} ${g.type} ${g.buckets.map((b) => formatActions(b.actions)).join(' | ')}`);
+  let rig: TenantRig;
+  const physicalGroups = () => rig.s1.bridge.pipeline.allGroups().map((g) => `${g.id.toString(16)} ${g.type} ${g.buckets.map((b) => formatActions(b.actions)).join(' | ')}`);
   /** Three pings from a host to 10.0.0.2, starting now: the replies it gets, read later. */
   const pings = (from: string) => {
-    const stats = (built.net.nodes.get(from) as Host).ping(0x0a000002, { count: 3, interval: 1e8, start: built.net.scheduler.now + 1e6, size: 56, ttl: 64, df: false, timeout: 1e9 });
+    const stats = (rig.built.net.nodes.get(from) as Host).ping(0x0a000002, { count: 3, interval: 1e8, start: rig.built.net.scheduler.now + 1e6, size: 56, ttl: 64, df: false, timeout: 1e9 });
     return () => stats.received;
   };
 
   beforeEach(async () => {
-    const topology = loadTopology(TOPOLOGY, join(import.meta.dirname, 'groups.yaml'));
-    built = build(topology, { apps: await loadApps(topology, import.meta.dirname) });
-    clock = 0.5e9;
-    await built.net.run(clock);
+    rig = await TenantRig.start(TOPOLOGY, 'groups.yaml');
   });
 
   it("installs each tenant's group 1 as physical groups of its own, one per protocol, and forwards through them", async () => {
-    const blue = dp('c-blue', 1);
-    const red = dp('c-red', 2);
-    expect(await answer(blue, groupMod(ADD, 1, [bucket([out(2)])]))).toBe('ok');
-    expect(await answer(red, groupMod(ADD, 1, [bucket([out(2)])]))).toBe('ok');
+    const blue = rig.dp('c-blue', 1);
+    const red = rig.dp('c-red', 2);
+    expect(await rig.answer(blue, groupMod(ADD, 1, [bucket([out(2)])]))).toBe('ok');
+    expect(await rig.answer(red, groupMod(ADD, 1, [bucket([out(2)])]))).toBe('ok');
     for (const d of [blue, red]) {
       d.addFlow('priority=10,in_port=1,actions=group:1');
       d.addFlow('priority=10,in_port=2,actions=output:1');
     }
-    await drive(Promise.all([blue.barrier(), red.barrier()]));
+    await rig.drive(Promise.all([blue.barrier(), red.barrier()]));
     // (t << 24) | (g << 1) | protocol: blue's group 1 is 0x1000002 (IPv4) and 0x1000003 (ARP), red's 0x2000002 and 0x2000003;
     // a bucket runs as an action set, so its output to an edge port is preceded by the rewrite back to the tenant's addresses.
     expect(physicalGroups()).toEqual([
@@ -99,33 +70,33 @@ describe('tenant groups', () => {
       '2000003 all load:0xa0000->NXM_OF_ARP_SPA[8..31],load:0xa0000->NXM_OF_ARP_TPA[8..31],output:4',
     ]);
     // The rule that sends to it is split for IPv4 and ARP, each expansion to its protocol's copy.
-    expect(s1().bridge.pipeline.allRules().filter((r) => r.table === 1 && r.cookie >> 56n === 1n && r.actionsText.startsWith('group')).map((r) => `${r.matchText} ${r.actionsText}`).sort()).toEqual([
+    expect(rig.s1.bridge.pipeline.allRules().filter((r) => r.table === 1 && r.cookie >> 56n === 1n && r.actionsText.startsWith('group')).map((r) => `${r.matchText} ${r.actionsText}`).sort()).toEqual([
       'arp,in_port=1,metadata=0x1/0xff group:16777219',
       'ip,in_port=1,metadata=0x1/0xff group:16777218',
     ]);
     const blueReplies = pings('b1');
     const redReplies = pings('r1');
-    await built.net.run((clock += 1e9));
+    await rig.run(1e9);
     expect([blueReplies(), redReplies()]).toEqual([3, 3]);
     // Its own group, in its own ids and ports; its counters those of both copies on s1 (b1's ARP request and 3 echo requests).
-    const [desc] = await drive(blue.multipart({ kind: 'group_desc' }));
+    const [desc] = await rig.drive(blue.multipart({ kind: 'group_desc' }));
     expect(desc).toEqual({ kind: 'group_desc', groups: [{ type: 0, groupId: 1, buckets: [bucket([out(2)])] }] });
-    const [stats] = await drive(blue.multipart({ kind: 'group', groupId: OFPG_ALL }));
+    const [stats] = await rig.drive(blue.multipart({ kind: 'group', groupId: OFPG_ALL }));
     expect(stats?.kind === 'group' && stats.groups.map((g) => ({ id: g.groupId, refs: g.refCount, packets: g.packetCount, bytes: g.byteCount, buckets: g.buckets.map((b) => b.packetCount) }))).toEqual([
       { id: 1, refs: 1, packets: 4n, bytes: 336n, buckets: [4n] },
     ]);
-    const [features] = await drive(blue.multipart({ kind: 'group_features' }));
+    const [features] = await rig.drive(blue.multipart({ kind: 'group_features' }));
     expect(features?.kind === 'group_features' && features.features.maxGroupsAll).toBe(3);
     // netloom verify follows the groups on s1: no header of either tenant leaves it.
-    const report = verifyBuilt(built);
+    const report = verifyBuilt(rig.built);
     expect([report.isolated, report.leaks]).toEqual([true, []]);
   });
 
   it('refuses what a tenant may not do with groups, with the error a controller expects, and leaves its table as it was', async () => {
-    const blue = dp('c-blue', 1);
-    const red = dp('c-red', 2);
-    expect(await answer(red, groupMod(ADD, 2, [bucket([out(1)])]))).toBe('ok');
-    expect(await answer(blue, groupMod(ADD, 1, [bucket([out(2)])]))).toBe('ok');
+    const blue = rig.dp('c-blue', 1);
+    const red = rig.dp('c-red', 2);
+    expect(await rig.answer(red, groupMod(ADD, 2, [bucket([out(1)])]))).toBe('ok');
+    expect(await rig.answer(blue, groupMod(ADD, 1, [bucket([out(2)])]))).toBe('ok');
     const setDst = (address: bigint): OfAction => ({ type: 'set_field', field: { field: 'ipv4_dst', value: address } });
     const attempts: [string, OfMessage][] = [
       ['its group 1 again', groupMod(ADD, 1, [bucket([out(1)])])],
@@ -144,7 +115,7 @@ describe('tenant groups', () => {
       ['a fourth group, past its quota of 3', groupMod(ADD, 5, [bucket([out(1)])])],
     ];
     const answers: string[] = [];
-    for (const [what, m] of attempts) answers.push(`${what}: ${await answer(blue, m)}`);
+    for (const [what, m] of attempts) answers.push(`${what}: ${await rig.answer(blue, m)}`);
     expect(answers).toEqual([
       'its group 1 again: GROUP_MOD_FAILED/GROUP_EXISTS',
       'a modify of a group it does not have: GROUP_MOD_FAILED/UNKNOWN_GROUP',
@@ -162,7 +133,7 @@ describe('tenant groups', () => {
       'a fourth group, past its quota of 3: GROUP_MOD_FAILED/OUT_OF_GROUPS',
     ]);
     // What it was refused is in neither its table nor the switch's: its group 1 is as it was, red's group 2 untouched.
-    const [desc] = await drive(blue.multipart({ kind: 'group_desc' }));
+    const [desc] = await rig.drive(blue.multipart({ kind: 'group_desc' }));
     expect(desc?.kind === 'group_desc' && desc.groups.map((g) => `${g.groupId} ${g.type} ${g.buckets.length}`)).toEqual(['1 0 1', '3 0 1', '4 1 2']);
     // Its group 3 chains to its own id 2 (0x1000004, which does not exist), never to red's group 2 (0x2000004).
     expect(physicalGroups()).toEqual([
@@ -176,59 +147,57 @@ describe('tenant groups', () => {
       '2000005 all load:0xa0000->NXM_OF_ARP_SPA[8..31],load:0xa0000->NXM_OF_ARP_TPA[8..31],output:3',
     ]);
     // Each refusal counted, by error.
-    expect(Object.fromEntries(built.platform!.tenants[0]!.counters.refused)).toEqual({
+    expect(Object.fromEntries(rig.built.platform!.tenants[0]!.counters.refused)).toEqual({
       'GROUP_MOD_FAILED/GROUP_EXISTS': 1, 'GROUP_MOD_FAILED/UNKNOWN_GROUP': 1, 'BAD_ACTION/BAD_OUT_GROUP': 1, 'BAD_ACTION/BAD_OUT_PORT': 4, 'BAD_ACTION/EPERM': 2,
       'GROUP_MOD_FAILED/BAD_WATCH': 1, 'GROUP_MOD_FAILED/INVALID_GROUP': 1, 'GROUP_MOD_FAILED/OUT_OF_GROUPS': 1,
     });
   });
 
   it("deletes only the tenant's own groups on a delete of every group, and the flows that used them", async () => {
-    const blue = dp('c-blue', 1);
-    const red = dp('c-red', 2);
+    const blue = rig.dp('c-blue', 1);
+    const red = rig.dp('c-red', 2);
     for (const d of [blue, red]) {
-      expect(await answer(d, groupMod(ADD, 1, [bucket([out(2)])]))).toBe('ok');
-      expect(await answer(d, groupMod(ADD, 2, [bucket([{ type: 'group', groupId: 1 }])], 2))).toBe('ok');
+      expect(await rig.answer(d, groupMod(ADD, 1, [bucket([out(2)])]))).toBe('ok');
+      expect(await rig.answer(d, groupMod(ADD, 2, [bucket([{ type: 'group', groupId: 1 }])], 2))).toBe('ok');
       d.addFlow('priority=10,in_port=1,actions=group:2');
       d.addFlow('priority=10,in_port=2,actions=output:1');
     }
-    await drive(Promise.all([blue.barrier(), red.barrier()]));
+    await rig.drive(Promise.all([blue.barrier(), red.barrier()]));
     // A chained group's copy sends to the same protocol's copy of the group it names.
     expect(physicalGroups().filter((g) => g.startsWith('1000004') || g.startsWith('1000005'))).toEqual(['1000004 indirect group:16777218', '1000005 indirect group:16777219']);
-    const tenantRules = (id: bigint) => s1().bridge.pipeline.allRules().filter((r) => r.cookie >> 56n === id).length;
+    const tenantRules = (id: bigint) => rig.s1.bridge.pipeline.allRules().filter((r) => r.cookie >> 56n === id).length;
     expect([tenantRules(1n), tenantRules(2n)]).toEqual([4, 4]);
-    expect(await answer(blue, groupMod(DELETE, OFPG_ALL, []))).toBe('ok');
-    await drive(blue.barrier());
+    expect(await rig.answer(blue, groupMod(DELETE, OFPG_ALL, []))).toBe('ok');
+    await rig.drive(blue.barrier());
     expect(physicalGroups().map((g) => g.split(' ')[0])).toEqual(['2000002', '2000003', '2000004', '2000005']);
     // blue's rule through group 2 went with it (both its expansions); red's are all there, and red's pings still go through its groups.
     expect([tenantRules(1n), tenantRules(2n)]).toEqual([2, 4]);
-    const [desc] = await drive(blue.multipart({ kind: 'group_desc' }));
+    const [desc] = await rig.drive(blue.multipart({ kind: 'group_desc' }));
     expect(desc).toEqual({ kind: 'group_desc', groups: [] });
     const blueReplies = pings('b1');
     const redReplies = pings('r1');
-    await built.net.run((clock += 1e9));
+    await rig.run(1e9);
     expect([blueReplies(), redReplies()]).toEqual([0, 3]);
   });
 
   it('refuses a read-only tenant any group, as it refuses it any flow', async () => {
-    const ops = dp('c-ops', 3);
-    expect(await answer(ops, groupMod(ADD, 1, [bucket([out(1)])]))).toBe('GROUP_MOD_FAILED/EPERM');
-    const [desc] = await drive(ops.multipart({ kind: 'group_desc' }));
+    const ops = rig.dp('c-ops', 3);
+    expect(await rig.answer(ops, groupMod(ADD, 1, [bucket([out(1)])]))).toBe('GROUP_MOD_FAILED/EPERM');
+    const [desc] = await rig.drive(ops.multipart({ kind: 'group_desc' }));
     expect(desc).toEqual({ kind: 'group_desc', groups: [] });
     expect(physicalGroups()).toEqual([]);
   });
 
   it("runs a big switch's group on each of its switches, its buckets crossing the core in their ports' VLANs; a bucket there watches no port", async () => {
     const text = readFileSync(join(root, 'topologies', 'tenants-big-switch.yaml'), 'utf8').replace('c-blue: { kind: controller, app: learning }', 'c-blue: { kind: controller, app: ./fixtures/quiet-app.ts }');
-    const topology = loadTopology(text, join(import.meta.dirname, 'big.yaml'));
-    built = build(topology, { apps: await loadApps(topology, import.meta.dirname) });
-    await built.net.run(clock);
-    const blue = dp('c-blue', 1);
-    expect(await answer(blue, groupMod(ADD, 1, [bucket([out(2)]), bucket([out(3)])]))).toBe('ok');
-    expect(await answer(blue, groupMod(ADD, 2, [bucket([out(2)], 2), bucket([out(3)], 3)], 3))).toBe('GROUP_MOD_FAILED/WATCH_UNSUPPORTED');
+    rig = await TenantRig.start(text, 'big.yaml');
+    const blue = rig.dp('c-blue', 1);
+    expect(await rig.answer(blue, groupMod(ADD, 1, [bucket([out(2)]), bucket([out(3)])]))).toBe('ok');
+    expect(await rig.answer(blue, groupMod(ADD, 2, [bucket([out(2)], 2), bucket([out(3)], 3)], 3))).toBe('GROUP_MOD_FAILED/WATCH_UNSUPPORTED');
     blue.addFlow('priority=10,in_port=1,actions=group:1');
     blue.addFlow('priority=10,in_port=2,actions=output:1');
-    await drive(blue.barrier());
-    const groupsOn = (sw: string) => (built.net.nodes.get(sw) as SwitchNode).bridge.pipeline.allGroups().map((g) => `${g.id.toString(16)} ${g.buckets.map((b) => formatActions(b.actions)).join(' | ')}`);
+    await rig.drive(blue.barrier());
+    const groupsOn = (sw: string) => (rig.built.net.nodes.get(sw) as SwitchNode).bridge.pipeline.allGroups().map((g) => `${g.id.toString(16)} ${g.buckets.map((b) => formatActions(b.actions)).join(' | ')}`);
     // On s1 both ports are on other switches: each bucket tunnels (VLAN 2 for s2:b2, 3 for s3:b3) towards s2.
     expect(groupsOn('s1')).toEqual([
       '1000002 push_vlan:0x8100,mod_vlan_vid:2,output:3 | push_vlan:0x8100,mod_vlan_vid:3,output:3',
@@ -236,8 +205,8 @@ describe('tenant groups', () => {
     ]);
     const replies = pings('b1');
     const atB3 = { n: 0 };
-    built.net.recorder.add({ event: (e) => void (e.node === 'b3' && e.dir === 'rx' && e.bytes !== undefined && e.bytes[23] === 1 && e.bytes[33] === 2 && e.bytes[34] === 8 && atB3.n++) });
-    await built.net.run((clock += 1e9));
+    rig.built.net.recorder.add({ event: (e) => void (e.node === 'b3' && e.dir === 'rx' && e.bytes !== undefined && e.bytes[23] === 1 && e.bytes[33] === 2 && e.bytes[34] === 8 && atB3.n++) });
+    await rig.run(1e9);
     // Every echo request for 10.0.0.2 reaches both b2 (which answers) and b3 (whose address it is not).
     expect([replies(), atB3.n]).toEqual([3, 3]);
   });

@@ -6,17 +6,9 @@
  * expects.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { loadTopology } from '../../src/index.js';
-import { build, type Built } from '../../src/topology/build.js';
-import { loadApps } from '../../src/topology/apps.js';
-import type { ControllerNode } from '../../src/controller/node.js';
-import type { Datapath } from '../../src/controller/datapath.js';
-import { OpenFlowRequestError } from '../../src/controller/datapath.js';
-import type { SwitchNode } from '../../src/switch/node.js';
 import type { Host } from '../../src/hosts/host.js';
-import { ofpErrorName } from '../../src/openflow/errors.js';
 import type { OfMessage } from '../../src/openflow/messages.js';
+import { SHARED_SWITCH, TenantRig } from './rig.js';
 
 const TOPOLOGY = `
 name: tenant-meters
@@ -24,16 +16,7 @@ nodes:
   c-blue: { kind: controller, app: ./fixtures/quiet-app.ts }
   c-red: { kind: controller, app: ./fixtures/quiet-app.ts }
   c-ops: { kind: controller, app: ./fixtures/quiet-app.ts }
-  b1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
-  b2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }
-  r1: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.1/24 } } }
-  r2: { kind: host, interfaces: { eth0: { ipv4: 10.0.0.2/24 } } }
-  s1: { kind: switch, ports: [b1, b2, r1, r2] }
-links:
-  - endpoints: [b1:eth0, s1:b1]
-  - endpoints: [b2:eth0, s1:b2]
-  - endpoints: [r1:eth0, s1:r1]
-  - endpoints: [r2:eth0, s1:r2]
+${SHARED_SWITCH}
 tenants:
   blue: { controller: c-blue, addresses: 10.0.0.0/24, switches: { vs: { switch: s1, ports: [b1, b2] } }, quota: { meters: 2 } }
   red: { controller: c-red, addresses: 10.0.0.0/24, switches: { vs: { switch: s1, ports: [r1, r2] } } }
@@ -50,35 +33,23 @@ const DELETE = 2;
 const meterMod = (command: number, meterId: number, rate = 1000): OfMessage => ({ type: 'meter_mod', xid: 0, command, flags: KBPS | STATS, meterId, bands: [{ type: 'drop', rate, burstSize: 0 }] });
 
 describe('tenant meters', () => {
-  let built: Built;
-  let clock: number;
-  const dp = (controller: string, tenant: number): Datapath => (built.net.nodes.get(controller) as ControllerNode).controller.datapaths.get((BigInt(tenant) << 48n) | 1n)!;
-  const drive = async <T>(work: Promise<T>): Promise<T> => {
-    const [result] = await Promise.all([work, built.net.run((clock += 0.2e9))]);
-    return result;
-  };
-  const answer = (d: Datapath, m: OfMessage): Promise<string> =>
-    drive(d.apply(m).then(() => 'ok', (e: unknown) => (e instanceof OpenFlowRequestError ? ofpErrorName({ type: e.errorType, code: e.errorCode }) : String(e))));
-  const s1 = () => built.net.nodes.get('s1') as SwitchNode;
-  const physicalMeters = () => s1().bridge.dumpMeters().split('\n').filter(Boolean);
+  let rig: TenantRig;
+  const physicalMeters = () => rig.s1.bridge.dumpMeters().split('\n').filter(Boolean);
 
   beforeEach(async () => {
-    const topology = loadTopology(TOPOLOGY, join(import.meta.dirname, 'meters.yaml'));
-    built = build(topology, { apps: await loadApps(topology, import.meta.dirname) });
-    clock = 0.5e9;
-    await built.net.run(clock);
+    rig = await TenantRig.start(TOPOLOGY, 'meters.yaml');
   });
 
   it("installs each tenant's meter 1 as a physical meter of its own, and its rules name it", async () => {
-    const blue = dp('c-blue', 1);
-    const red = dp('c-red', 2);
-    expect(await answer(blue, meterMod(ADD, 1, 1000))).toBe('ok');
-    expect(await answer(red, meterMod(ADD, 1, 5000))).toBe('ok');
+    const blue = rig.dp('c-blue', 1);
+    const red = rig.dp('c-red', 2);
+    expect(await rig.answer(blue, meterMod(ADD, 1, 1000))).toBe('ok');
+    expect(await rig.answer(red, meterMod(ADD, 1, 5000))).toBe('ok');
     // (t << 24) | m: blue's (tenant 1) is 0x1000001, red's (tenant 2) 0x2000001, with the bands each tenant gave.
     expect(physicalMeters()).toEqual(['meter=16777217 kbps stats bands=', 'type=drop rate=1000', 'meter=33554433 kbps stats bands=', 'type=drop rate=5000']);
     blue.addFlow('priority=10,in_port=1,actions=meter:1,output:2');
-    await drive(blue.barrier());
-    const rules = s1().bridge.pipeline.allRules().filter((r) => r.table === 1 && r.cookie >> 56n === 1n);
+    await rig.drive(blue.barrier());
+    const rules = rig.s1.bridge.pipeline.allRules().filter((r) => r.table === 1 && r.cookie >> 56n === 1n);
     expect(rules.map((r) => `${r.matchText} ${r.actionsText}`).sort()).toEqual([
       'arp,in_port=1,metadata=0x1/0xff meter:16777217,load:0xa0000->NXM_OF_ARP_SPA[8..31],load:0xa0000->NXM_OF_ARP_TPA[8..31],output:2,load:0x1->NXM_OF_ARP_SPA[24..31],load:0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0->NXM_OF_ARP_TPA[8..23]',
       'ip,in_port=1,metadata=0x1/0xff meter:16777217,load:0xa0000->NXM_OF_IP_SRC[8..31],load:0xa0000->NXM_OF_IP_DST[8..31],output:2,load:0x1->NXM_OF_IP_SRC[24..31],load:0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0->NXM_OF_IP_DST[8..23]',
@@ -88,14 +59,14 @@ describe('tenant meters', () => {
     // burst: a little under half get through; blue's METER statistics, in its own ids, count every packet that came to
     // the meter and every one its band dropped, with the physical meter's counters.
     blue.addFlow('priority=10,in_port=2,actions=output:1');
-    await drive(blue.barrier());
-    expect(await answer(blue, { ...meterMod(1, 1, 1000), flags: KBPS | STATS | BURST, bands: [{ type: 'drop', rate: 1000, burstSize: 100 }] } as OfMessage)).toBe('ok');
-    const b2 = built.net.nodes.get('b2') as Host;
+    await rig.drive(blue.barrier());
+    expect(await rig.answer(blue, { ...meterMod(1, 1, 1000), flags: KBPS | STATS | BURST, bands: [{ type: 'drop', rate: 1000, burstSize: 100 }] } as OfMessage)).toBe('ok');
+    const b2 = rig.node<Host>('b2');
     b2.listen(9000);
-    const flood = (built.net.nodes.get('b1') as Host).udp(0x0a000002, { srcPort: 5000, dstPort: 9000, size: 972, rate: 250, count: 500, start: built.net.scheduler.now + 1e6, df: false });
-    await built.net.run((clock += 2.5e9));
+    const flood = rig.node<Host>('b1').udp(0x0a000002, { srcPort: 5000, dstPort: 9000, size: 972, rate: 250, count: 500, start: rig.built.net.scheduler.now + 1e6, df: false });
+    await rig.run(2.5e9);
     const received = [...b2.udpReceived.values()].reduce((a, b) => a + b, 0);
-    const [stats] = await drive(blue.multipart({ kind: 'meter', meterId: OFPM_ALL }));
+    const [stats] = await rig.drive(blue.multipart({ kind: 'meter', meterId: OFPM_ALL }));
     const meter = stats?.kind === 'meter' ? stats.meters[0]! : undefined;
     // Every datagram sent (and b1's ARP request) came to meter 1; what its band did not drop reached b2.
     expect([flood.sent, meter?.meterId, meter?.flowCount, meter?.packetInCount]).toEqual([500, 1, 1, 501n]);
@@ -103,48 +74,46 @@ describe('tenant meters', () => {
     // 100 kbit at first, then 1,000 kbit a second for 2 s: about 258 frames of 8,112 bits.
     expect(received).toBeGreaterThanOrEqual(250);
     expect(received).toBeLessThanOrEqual(262);
-    const [config] = await drive(red.multipart({ kind: 'meter_config', meterId: OFPM_ALL }));
+    const [config] = await rig.drive(red.multipart({ kind: 'meter_config', meterId: OFPM_ALL }));
     expect(config).toEqual({ kind: 'meter_config', meters: [{ flags: KBPS | STATS, meterId: 1, bands: [{ type: 'drop', rate: 5000, burstSize: 5000 }] }] });
   });
 
   it('refuses ids past its range, the special meters, its quota, and any meter from a read-only slice', async () => {
-    const blue = dp('c-blue', 1);
-    expect(await answer(blue, meterMod(ADD, 0x1000000))).toBe('METER_MOD_FAILED/INVALID_METER');
-    expect(await answer(blue, meterMod(ADD, OFPM_CONTROLLER))).toBe('METER_MOD_FAILED/INVALID_METER');
-    expect(await answer(blue, meterMod(ADD, 1))).toBe('ok');
-    expect(await answer(blue, meterMod(ADD, 2))).toBe('ok');
-    expect(await answer(blue, meterMod(ADD, 3))).toBe('METER_MOD_FAILED/OUT_OF_METERS');
-    expect(await answer(dp('c-ops', 3), meterMod(ADD, 1))).toBe('BAD_REQUEST/EPERM');
+    const blue = rig.dp('c-blue', 1);
+    expect(await rig.answer(blue, meterMod(ADD, 0x1000000))).toBe('METER_MOD_FAILED/INVALID_METER');
+    expect(await rig.answer(blue, meterMod(ADD, OFPM_CONTROLLER))).toBe('METER_MOD_FAILED/INVALID_METER');
+    expect(await rig.answer(blue, meterMod(ADD, 1))).toBe('ok');
+    expect(await rig.answer(blue, meterMod(ADD, 2))).toBe('ok');
+    expect(await rig.answer(blue, meterMod(ADD, 3))).toBe('METER_MOD_FAILED/OUT_OF_METERS');
+    expect(await rig.answer(rig.dp('c-ops', 3), meterMod(ADD, 1))).toBe('BAD_REQUEST/EPERM');
     // What was refused is in no table: blue's has 1 and 2, s1 has their two physical meters.
-    const [config] = await drive(blue.multipart({ kind: 'meter_config', meterId: OFPM_ALL }));
+    const [config] = await rig.drive(blue.multipart({ kind: 'meter_config', meterId: OFPM_ALL }));
     expect(config?.kind === 'meter_config' && config.meters.map((m) => m.meterId)).toEqual([1, 2]);
     expect(physicalMeters().filter((l) => l.startsWith('meter=')).map((l) => l.split(' ')[0])).toEqual(['meter=16777217', 'meter=16777218']);
-    const [features] = await drive(blue.multipart({ kind: 'meter_features' }));
+    const [features] = await rig.drive(blue.multipart({ kind: 'meter_features' }));
     expect(features?.kind === 'meter_features' && features.features.maxMeter).toBe(2);
   });
 
   it("refuses a dscp_remark band to a tenant whose flowspace matches DSCP: remarking would take its packets out of it", async () => {
     const text = TOPOLOGY.replace('quota: { meters: 2 } }', 'quota: { meters: 2 }, flowspace: [{ match: "ip,ip_dscp=10", permission: write }, { match: arp, permission: write }] }');
-    const topology = loadTopology(text, join(import.meta.dirname, 'meters.yaml'));
-    built = build(topology, { apps: await loadApps(topology, import.meta.dirname) });
-    await built.net.run(clock);
-    const blue = dp('c-blue', 1);
+    rig = await TenantRig.start(text, 'meters.yaml');
+    const blue = rig.dp('c-blue', 1);
     const remark: OfMessage = { type: 'meter_mod', xid: 0, command: ADD, flags: KBPS, meterId: 1, bands: [{ type: 'dscp_remark', rate: 1000, burstSize: 0, precLevel: 1 }] };
-    expect(await answer(blue, remark)).toBe('METER_MOD_FAILED/BAD_BAND');
-    expect(await answer(blue, meterMod(ADD, 1))).toBe('ok');
+    expect(await rig.answer(blue, remark)).toBe('METER_MOD_FAILED/BAD_BAND');
+    expect(await rig.answer(blue, meterMod(ADD, 1))).toBe('ok');
     // red's flowspace is all its traffic: its dscp_remark band changes nothing it is checked on.
-    expect(await answer(dp('c-red', 2), remark)).toBe('ok');
+    expect(await rig.answer(rig.dp('c-red', 2), remark)).toBe('ok');
   });
 
   it('deletes a meter, and the rules that use it, on the tenant and on the physical switch', async () => {
-    const blue = dp('c-blue', 1);
-    expect(await answer(blue, meterMod(ADD, 1))).toBe('ok');
+    const blue = rig.dp('c-blue', 1);
+    expect(await rig.answer(blue, meterMod(ADD, 1))).toBe('ok');
     blue.addFlow('priority=10,in_port=1,actions=meter:1,output:2');
     blue.addFlow('priority=10,in_port=2,actions=output:1');
-    await drive(blue.barrier());
-    expect(await answer(blue, meterMod(DELETE, 1))).toBe('ok');
+    await rig.drive(blue.barrier());
+    expect(await rig.answer(blue, meterMod(DELETE, 1))).toBe('ok');
     expect(physicalMeters()).toEqual([]);
-    const physical = s1().bridge.pipeline.allRules().filter((r) => r.table === 1 && r.cookie >> 56n === 1n).map((r) => r.matchText).sort();
+    const physical = rig.s1.bridge.pipeline.allRules().filter((r) => r.table === 1 && r.cookie >> 56n === 1n).map((r) => r.matchText).sort();
     expect(physical).toEqual(['arp,in_port=2,metadata=0x1/0xff', 'ip,in_port=2,metadata=0x1/0xff']);
     expect(blue.ports.size).toBe(2);
   });
