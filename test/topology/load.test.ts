@@ -193,6 +193,11 @@ describe('loadTopology: good files', () => {
     expect(loadTopologyFile('topologies/two-subnets.yaml').name).toBe('two-subnets');
     expect(() => loadTopologyFile('/nonexistent/x.yaml')).toThrow('/nonexistent/x.yaml: cannot read the file: no such file');
   });
+
+  it('reads a file without end (/dev/zero) only up to the size limit, and says so', () => {
+    expect(() => loadTopologyFile('/dev/zero')).toThrow('/dev/zero: cannot read the file: it is longer than 64 MiB');
+    expect(() => loadTopologyFile('topologies')).toThrow('topologies: cannot read the file: it is a directory');
+  });
 });
 
 const NODES = `nodes:
