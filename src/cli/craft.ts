@@ -10,7 +10,7 @@ import { openCapture } from '../capture/open.js';
 import { tsharkEspOptions } from '../capture/esp-secrets.js';
 import type { EspSaRecord } from '../capture/writer.js';
 import { UsageError, isUserError } from './errors.js';
-import { readInput, registryWithVxlanPorts } from './io.js';
+import { readInput, registryWithVxlanPorts, TEXT_FILE_LIMIT } from './io.js';
 import { printable } from './output.js';
 
 export interface CraftOptions {
@@ -45,7 +45,7 @@ export function craft(specs: string[], options: CraftOptions): void {
   const registry = registryWithVxlanPorts(options.vxlanPort);
   const sources: SourcedSpec[] = specs.map((spec) => ({ spec }));
   if (options.file !== undefined) {
-    const text = new TextDecoder().decode(readInput(options.file, '--file'));
+    const text = new TextDecoder().decode(readInput(options.file, '--file', TEXT_FILE_LIMIT));
     text.split('\n').forEach((line, k) => {
       const trimmed = line.trim();
       // Untrimmed (but for the line end), so a spec error's column is the file's column.

@@ -7,7 +7,7 @@ import type { DecodeOptions } from '../wire/codec.js';
 import { readCapture } from '../capture/read.js';
 import { LINKTYPE_ETHERNET } from '../capture/writer.js';
 import { UsageError } from './errors.js';
-import { hexArgument, parseEspSa, readInput, readStdinText, registryWithVxlanPorts } from './io.js';
+import { CAPTURE_FILE_LIMIT, hexArgument, parseEspSa, readInput, readStdinText, registryWithVxlanPorts } from './io.js';
 import { printable } from './output.js';
 
 export interface DecodeCommandOptions {
@@ -45,7 +45,7 @@ export function decodeCommand(hex: string[], options: DecodeCommandOptions): voi
     }
   };
   if (options.pcap !== undefined) {
-    const capture = readCapture(readInput(options.pcap, '--pcap'));
+    const capture = readCapture(readInput(options.pcap, '--pcap', CAPTURE_FILE_LIMIT));
     // The file's own keys (its Decryption Secrets Blocks), after those given with --esp-sa.
     const withSecrets: DecodeOptions = { ...base, espSAs: [...base.espSAs!, ...capture.espSecrets.map(({ spi, alg, key }) => ({ spi, alg, key }))] };
     capture.packets.forEach((p, i) => {

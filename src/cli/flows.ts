@@ -5,7 +5,7 @@ import { formatFlow, formatTrace, packetFromFlow } from '../switch/trace.js';
 import { readCapture } from '../capture/read.js';
 import { toHex } from '../wire/addresses.js';
 import { UsageError } from './errors.js';
-import { hexArgument, readInput } from './io.js';
+import { CAPTURE_FILE_LIMIT, hexArgument, readInput, TEXT_FILE_LIMIT } from './io.js';
 import { printable } from './output.js';
 
 export interface FlowsOptions {
@@ -37,8 +37,8 @@ function bridgeFrom(options: FlowsOptions): Bridge {
   const protocols = options.protocols ?? 'OpenFlow10';
   if (!(PROTOCOLS as readonly string[]).includes(protocols)) throw new UsageError(`--protocols "${protocols}": give ${PROTOCOLS.join(' or ')}`);
   const bridge = new Bridge('br0', parsePorts(options.ports), { protocols: protocols as Protocols });
-  if (options.meters !== undefined) bridge.addMeters(new TextDecoder().decode(readInput(options.meters, '--meters')), options.meters);
-  bridge.addFlows(new TextDecoder().decode(readInput(options.flows, '--flows')), options.flows);
+  if (options.meters !== undefined) bridge.addMeters(new TextDecoder().decode(readInput(options.meters, '--meters', TEXT_FILE_LIMIT)), options.meters);
+  bridge.addFlows(new TextDecoder().decode(readInput(options.flows, '--flows', TEXT_FILE_LIMIT)), options.flows);
   return bridge;
 }
 
@@ -57,7 +57,7 @@ export function flowsTrace(flow: string | undefined, options: FlowsOptions): voi
     if (bytes.length < 14) throw new UsageError(`--packet: ${bytes.length} bytes is shorter than an Ethernet header (14 bytes)`);
     inputs = [{ inPort: inPortOption ?? 1, bytes }];
   } else {
-    const capture = readCapture(readInput(options.pcap!, '--pcap'));
+    const capture = readCapture(readInput(options.pcap!, '--pcap', CAPTURE_FILE_LIMIT));
     if (capture.error) throw capture.error;
     inputs = capture.packets.map((p) => ({ inPort: inPortOption ?? 1, bytes: p.data }));
   }

@@ -1,17 +1,20 @@
 /** Input helpers shared by commands: files, stdin, ESP SA options. */
 import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
+import { MiB, readFileBounded } from '../capture/files.js';
 import { fromHex } from '../wire/addresses.js';
 import { ESP_ALGORITHMS, type SecurityAssociation } from '../wire/esp-sa.js';
 import type { EspAlgorithm } from '../wire/layers.js';
 import { defaultRegistry, type LayerRegistry } from '../wire/registry.js';
 
-export function readInput(path: string, option: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (error) {
-    throw new UsageError(`${option} ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`);
-  }
+/** Text inputs (spec and flow files) are read up to 64 MiB, captures up to 1 GiB (decode holds one whole). */
+export const TEXT_FILE_LIMIT = 64 * MiB;
+export const CAPTURE_FILE_LIMIT = 1024 * MiB;
+
+export function readInput(path: string, option: string, limit: number): Uint8Array {
+  const bytes = readFileBounded(path, limit);
+  if (typeof bytes === 'string') throw new UsageError(`${option} ${path}: ${bytes}`);
+  return bytes;
 }
 
 export function readStdinText(): string {

@@ -1003,16 +1003,16 @@ function defaultName(file: string): string {
 }
 
 /**
- * A locally administered unicast MAC (02:…) from a hash of `node:port`: the same names give the
- * same MAC in every run and every file; a clash with one already taken hashes again.
- */
-/**
  * Generated MACs are 02:4e:4c:xx:xx:xx ("NL"): locally administered, in IEEE 802c's AAI quadrant
  * (second hex digit 2), and outside every range Wireshark names (its wka file calls 02:01-02:20
  * "MS-NLB-PhysServer"), so a capture shows them as they are.
  */
 const GENERATED_MAC_PREFIX = ['02', '4e', '4c'];
 
+/**
+ * A locally administered unicast MAC (02:…) from a hash of `node:port`: the same names give the
+ * same MAC in every run and every file; a clash with one already taken hashes again.
+ */
 function generatedMac(node: string, port: string, taken: Set<string>): string {
   for (let attempt = 0; ; attempt++) {
     const digest = createHash('sha256').update(attempt === 0 ? `${node}:${port}` : `${node}:${port}#${attempt}`).digest();

@@ -20,7 +20,11 @@ export function readDocument(text: string, file: string): { value: unknown; issu
   // logLevel 'error': yaml's warnings go to the console; the ones that matter are issues here.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const issues: Issues = new Issues(new YamlPlacement(doc, lineCounter, file, text));
-  for (const error of doc.errors) {
+  if (/\.json$/i.test(file)) jsonSyntax(text, issues);
+  tooDeep(doc, issues);
+  const syntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY' && e.code !== 'MULTIPLE_DOCS');
+  // One syntax error is the cause; what the parser says after it (a missing bracket) only repeats it.
+  for (const error of syntax === undefined ? doc.errors : [syntax]) {
     const found = pathAt(doc, error.pos[0]);
     if (error.code === 'DUPLICATE_KEY' && found.key !== undefined) {
       issues.at(error.pos[0], found.path.slice(0, -1), `duplicate key "${found.key}"`);
@@ -46,6 +50,37 @@ export function readDocument(text: string, file: string): { value: unknown; issu
   } catch (error) {
     // Alias expansion past the limit (a "billion laughs" document).
     issues.add([], error instanceof Error ? error.message : String(error));
+    issues.throw();
+  }
+}
+
+/** A topology nests a handful of levels; the recursive steps after parsing (toJS, zod) need a bound far below the stack's. */
+const MAX_DEPTH = 25;
+
+/** A document nested deeper than MAX_DEPTH ends loading with one message at the first node too deep (walked without recursion). */
+function tooDeep(doc: Document, issues: Issues): void {
+  const stack: { node: unknown; path: PathSegment[] }[] = [{ node: doc.contents, path: [] }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { node, path } = item;
+    if (!isCollection(node)) continue;
+    if (path.length >= MAX_DEPTH) {
+      issues.at(node.range?.[0] ?? 0, path, `the document nests deeper than ${MAX_DEPTH} levels`);
+      issues.throw();
+    }
+    if (isMap(node)) for (const pair of node.items) stack.push({ node: pair.value, path: [...path, isScalar(pair.key) ? String(pair.key.value) : '?'] });
+    else node.items.forEach((child, index) => stack.push({ node: child, path: [...path, index] }));
+  }
+}
+
+/** A JSON file's syntax error, in JSON's words (JSON.parse's) rather than YAML's, at its place; ends loading. */
+function jsonSyntax(text: string, issues: Issues): void {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const at = / in JSON at position (\d+)(?: \(line \d+ column \d+\))?$/.exec(message);
+    const position = at === null ? text.length : Number(at[1]);
+    issues.at(position, [], at === null ? message : message.slice(0, at.index));
     issues.throw();
   }
 }

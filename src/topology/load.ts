@@ -4,7 +4,7 @@
  * are document.ts's, the shape and units of each piece schema.ts's, the cross-checks check.ts's;
  * a topology written in code (define.ts) goes through the same checks.
  */
-import { readFileSync } from 'node:fs';
+import { MiB, readFileBounded } from '../capture/files.js';
 import { TopologyError } from './errors.js';
 import { readDocument, type Issues } from './document.js';
 import { Checker } from './check.js';
@@ -26,15 +26,11 @@ export function checkDocument(value: unknown, issues: Issues, file: string): Top
   return topology;
 }
 
-/** Reads and loads a topology file; a file that cannot be read is a TopologyError too. */
+const TOPOLOGY_FILE_LIMIT = 64 * MiB;
+
+/** Reads and loads a topology file (up to 64 MiB: /dev/zero is refused, not read until memory runs out); a file that cannot be read is a TopologyError too. */
 export function loadTopologyFile(path: string): Topology {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : String(error);
-    throw new TopologyError([{ file: path, line: 0, column: 0, path: '', message: `cannot read the file: ${reason}` }]);
-  }
-  return loadTopology(text, path);
+  const bytes = readFileBounded(path, TOPOLOGY_FILE_LIMIT);
+  if (typeof bytes === 'string') throw new TopologyError([{ file: path, line: 0, column: 0, path: '', message: `cannot read the file: ${bytes}` }]);
+  return loadTopology(new TextDecoder().decode(bytes), path);
 }

@@ -245,7 +245,8 @@ function summarizeTraffic(built: Built): TrafficSummary[] {
         const ms = rtts.map((r) => r / 1e6);
         const avg = ms.reduce((a, b) => a + b, 0) / ms.length;
         const mdev = Math.sqrt(ms.reduce((a, b) => a + (b - avg) ** 2, 0) / ms.length);
-        summary.rtt = { min: Math.min(...ms), avg, max: Math.max(...ms), mdev };
+        // Reduced, not spread: a long ping has more replies than a call takes arguments.
+        summary.rtt = { min: ms.reduce((a, b) => Math.min(a, b)), avg, max: ms.reduce((a, b) => Math.max(a, b)), mdev };
       }
       return summary;
     }

@@ -12,7 +12,7 @@ export function formatRunSummary(s: RunSummary): string {
   out.push(`${s.topology} (seed ${s.seed}): ${(s.endedAt / 1e9).toFixed(3)} s of virtual time, ${s.events.toLocaleString('en')} events, ${s.packetHops.toLocaleString('en')} packet-hops`);
   if (s.traffic.length > 0) {
     out.push('', 'traffic');
-    const width = Math.max(...s.traffic.map((t) => t.name.length));
+    const width = s.traffic.reduce((w, t) => Math.max(w, t.name.length), 0);
     for (const t of s.traffic) {
       let line = `  ${t.name.padEnd(width)}  sent ${t.sent}  delivered ${t.delivered}  lost ${t.lost}${t.inFlight ? `  in flight ${t.inFlight}` : ''}`;
       if (t.rtt) line += `  rtt min/avg/max/mdev ${[t.rtt.min, t.rtt.avg, t.rtt.max, t.rtt.mdev].map((v) => v.toFixed(3)).join('/')} ms`;
@@ -26,7 +26,7 @@ export function formatRunSummary(s: RunSummary): string {
   }
   if (s.tenants !== undefined) {
     out.push('', 'tenants');
-    const width = Math.max(...s.tenants.map((t) => t.name.length));
+    const width = s.tenants.reduce((w, t) => Math.max(w, t.name.length), 0);
     for (const t of s.tenants) {
       const refused = Object.entries(t.refused);
       let line = `  ${t.name.padEnd(width)}  flows ${t.flows}  packet-ins ${t.packetIns}`;

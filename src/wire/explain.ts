@@ -46,6 +46,11 @@ const CHECKSUMMED = new Set(['ipv4', 'udp', 'tcp', 'icmp', 'icmpv6', 'gre']);
 /** ESP that an SA did not open: the wrong key, bad padding, a replay. */
 const ESP_NOT_OPENED = new Set(['NETLOOM_ESP_ICV_FAILURE', 'NETLOOM_ESP_BAD_PADDING', 'NETLOOM_ESP_REPLAY']);
 
+/** Nesting deeper than this keeps this indent and says its depth: the text stays linear in the depth, not its square. */
+const MAX_INDENT = 8;
+/** Outer layers listed in one encapsulation line; the middle of a longer list is counted, not listed. */
+const MAX_OUTER_LISTED = 8;
+
 export function explain(bytes: Uint8Array, options: DecodeOptions = {}): string {
   const spans: LayerSpan[] = [];
   let { layers, error } = decodeTolerant(bytes, options, spans);
@@ -62,10 +67,10 @@ export function explain(bytes: Uint8Array, options: DecodeOptions = {}): string 
   let fragment = false;
   layers.forEach((layer, i) => {
     const span = spans[i]!;
-    const indent = '  '.repeat(depth);
+    const indent = '  '.repeat(Math.min(depth, MAX_INDENT));
     const headerLength = span.headerEnd - span.start;
     const range = headerLength === 0 ? 'no bytes' : `bytes ${byteRange(span.start, headerLength)} (${headerLength})`;
-    out.push(`${indent}${layer.layer}  ${range}${quoted ? '  (quoted)' : ''}`);
+    out.push(`${indent}${layer.layer}  ${range}${quoted ? '  (quoted)' : ''}${depth > MAX_INDENT ? `  (depth ${depth})` : ''}`);
     const verdict = quoted || !CHECKSUMMED.has(layer.layer) ? undefined : fragment ? '[not checked: fragment]' : checksumVerdict(layers, i, options);
     const places = (CODECS[layer.layer] as LayerCodec<LayerName>).fields(layer as never, span.end - span.headerEnd);
     for (const [field, value] of Object.entries(layer)) {
@@ -86,9 +91,8 @@ export function explain(bytes: Uint8Array, options: DecodeOptions = {}): string 
     }
   });
   if (error) out.push(`! ${error.code}: ${error.message}`);
-  out.push('', ...hexdump(bytes, spans, layers), '');
-  out.push(...encapsulation(bytes.length, layers, spans));
-  return out.join('\n').trimEnd() + '\n';
+  // Concatenated, not spread into push: a 2 MiB packet's hexdump has more lines than a call takes arguments.
+  return [...out, '', ...hexdump(bytes, spans, layers), '', ...encapsulation(bytes.length, layers, spans)].join('\n').trimEnd() + '\n';
 }
 
 function byteRange(start: number, length: number): string {
@@ -209,6 +213,13 @@ function encapsulation(total: number, layers: Layer[], spans: LayerSpan[]): stri
   return encapsulations(total, layers, spans).map(
     (e) =>
       `${e.tunnel} encapsulation adds ${e.before + e.after} bytes around a ${e.innerLength}-byte inner ${e.inner}: ` +
-      `${e.before} in front (${e.outer.map((o) => `${o.layer} ${o.length}`).join(' + ')})${e.after > 0 ? `, ${e.after} after (trailer, padding, ICV)` : ''}`,
+      `${e.before} in front (${outerList(e.outer)})${e.after > 0 ? `, ${e.after} after (trailer, padding, ICV)` : ''}`,
   );
+}
+
+function outerList(outer: Encapsulation['outer']): string {
+  const named = (list: Encapsulation['outer']) => list.map((o) => `${o.layer} ${o.length}`).join(' + ');
+  if (outer.length <= MAX_OUTER_LISTED) return named(outer);
+  const half = MAX_OUTER_LISTED / 2;
+  return `${named(outer.slice(0, half))} + … ${outer.length - MAX_OUTER_LISTED} more layers … + ${named(outer.slice(-half))}`;
 }

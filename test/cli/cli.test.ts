@@ -119,6 +119,7 @@ describe('netloom CLI', () => {
     [['craft', 'ipv4(ttl=300)'], 'netloom: NETLOOM_BAD_FIELD: ipv4 at byte 0: ttl 300 is not an integer in 0-255'],
     [['decode', 'zz'], 'netloom: NETLOOM_USAGE: "zz" is not hex'],
     [['decode', '--pcap', '/nonexistent.pcap'], 'netloom: NETLOOM_USAGE: --pcap /nonexistent.pcap: no such file'],
+    [['craft', '-f', '/dev/zero'], 'netloom: NETLOOM_USAGE: --file /dev/zero: it is longer than 64 MiB'],
     [['decode', '--first', 'ipx', '00'], 'netloom: NETLOOM_USAGE: --first "ipx" is not a layer'],
     [['decode', '--esp-sa', 'spi=1,alg=aes-gcm-128,key=0x00', '00'], 'netloom: NETLOOM_USAGE: --esp-sa: aes-gcm-128 takes 20 bytes of key material, got 1'],
   ])('a user mistake (%j) exits 2 with one clear line and no stack trace', (args, message) => {

@@ -189,9 +189,26 @@ describe('loadTopology: good files', () => {
     expect(t).toStrictEqual({ name: 'empty.lab', seed: 1, nodes: [], links: [], traffic: [], expect: [] });
   });
 
+  it("gives a JSON file's syntax error once, in JSON terms, at its line and column", () => {
+    expect(problems('{"nodes": {"h1": {"kind": "host"}\n', 'lab.json')).toEqual(["lab.json:2:1: Expected ',' or '}' after property value"]);
+    expect(problems('{"nodes": {},\n  "links": [1 2]}', 'lab.json')).toEqual(["lab.json:2:15: Expected ',' or ']' after array element"]);
+    expect(problems('{"nodes": {', 'lab.json')).toEqual(["lab.json:1:12: Expected property name or '}'"]);
+  });
+
+  it('reads a document nested far deeper than any topology with one message, not a stack overflow', () => {
+    const block = `nodes:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(2 * i + 2)}k${i}:\n`).join('')}`;
+    expect(problems(block)).toEqual(['bad.yaml:26:51 nodes.k0.k1.k2.k3.k4.k5.k6.k7.k8.k9.k10.k11.k12.k13.k14.k15.k16.k17.k18.k19.k20.k21.k22.k23: the document nests deeper than 25 levels']);
+    expect(problems(`nodes: ${'['.repeat(5000)}${']'.repeat(5000)}`)).toEqual(['bad.yaml:1:32 nodes[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]: the document nests deeper than 25 levels']);
+  });
+
   it('loads a file from disk, and reports one it cannot read', () => {
     expect(loadTopologyFile('topologies/two-subnets.yaml').name).toBe('two-subnets');
     expect(() => loadTopologyFile('/nonexistent/x.yaml')).toThrow('/nonexistent/x.yaml: cannot read the file: no such file');
+  });
+
+  it('reads a file without end (/dev/zero) only up to the size limit, and says so', () => {
+    expect(() => loadTopologyFile('/dev/zero')).toThrow('/dev/zero: cannot read the file: it is longer than 64 MiB');
+    expect(() => loadTopologyFile('topologies')).toThrow('topologies: cannot read the file: it is a directory');
   });
 });
 

@@ -4,6 +4,23 @@ import { explain } from '../../src/index.js';
 import { FIXTURES } from './fixtures.js';
 
 describe('explain', () => {
+  // IPv4 in IPv4 `depth` times inside Ethernet, each header made by encode.
+  const nested = (depth: number) => encode([{ layer: 'ethernet' }, ...Array.from({ length: depth }, () => ({ layer: 'ipv4' as const })), { layer: 'udp' }]);
+
+  it('shows a packet of 2 MiB and more (bytes given raw) without running out of stack, its text linear in the bytes', () => {
+    const big = new Uint8Array(2_200_000);
+    const text = explain(big);
+    expect(text.split('\n').filter((line) => /^[0-9a-f]{4,} /.test(line))).toHaveLength(2_200_000 / 16);
+    expect(text.length / explain(new Uint8Array(1_100_000)).length).toBeCloseTo(2, 1);
+  });
+
+  it('keeps the text of a deeply nested packet linear in its depth (the indent stops growing)', () => {
+    const shallow = explain(nested(200));
+    const deep = explain(nested(400));
+    expect(deep.length / shallow.length).toBeLessThan(2.1);
+    expect(deep).toContain('\n                ipv4  bytes 7954-7973 (20)  (depth 396)\n');
+  });
+
   it('gives each field its byte range and marks a wrong checksum with the right one', () => {
     const text = explain(encode([{ layer: 'ethernet' }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2', checksum: 0xbeef }, { layer: 'udp' }]));
     expect(text).toContain('ipv4  bytes 14-33 (20)\n  14        version         4\n');
