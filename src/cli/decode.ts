@@ -16,6 +16,7 @@ export interface DecodeCommandOptions {
   first: string;
   espSa: string[];
   vxlanPort: string[];
+  nvgre?: boolean;
 }
 
 /** Link types whose first layer netloom knows (LINKTYPE_RAW, IPV4, IPV6 by version nibble). */
@@ -30,7 +31,7 @@ export function decodeCommand(hex: string[], options: DecodeCommandOptions): voi
     throw new UsageError(`--first "${options.first}" is not a layer (${LAYER_NAMES.join(', ')})`);
   }
   const registry = registryWithVxlanPorts(options.vxlanPort);
-  const base: DecodeOptions = { registry, espSAs: options.espSa.map(parseEspSa), first: options.first as LayerName };
+  const base: DecodeOptions = { registry, espSAs: options.espSa.map(parseEspSa), first: options.first as LayerName, nvgre: options.nvgre === true };
   const out: string[] = [];
   let failures = 0;
   const show = (bytes: Uint8Array, decodeOptions: DecodeOptions, label: string, frame?: Record<string, unknown>) => {

@@ -57,6 +57,7 @@ program
   .option('--first <layer>', 'the first layer in the bytes', 'ethernet')
   .option('--esp-sa <sa>', 'decrypt ESP with spi=N,alg=aes-gcm-128,key=0x… (repeatable)', collect, [])
   .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable)', collect, [])
+  .option('--nvgre', "also read a GRE key in front of Ethernet as NVGRE's VSID and FlowID (RFC 7637)")
   .action((hex: string[], options) => run(async () => (await import('./decode.js')).decodeCommand(hex, options)));
 
 program

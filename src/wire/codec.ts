@@ -13,6 +13,8 @@ export interface DecodeOptions {
   registry?: LayerRegistry;
   /** ESP security associations, matched by SPI; packets for them are decrypted. */
   espSAs?: readonly SecurityAssociation[];
+  /** Read a GRE key in front of Ethernet as NVGRE's VSID and FlowID too (RFC 7637); Wireshark and OVS's GRE ports do not. */
+  nvgre?: boolean;
 }
 
 export class DecodeCursor {
@@ -35,6 +37,7 @@ export class DecodeCursor {
   etherType = -1;
   readonly registry: LayerRegistry;
   readonly espSAs: readonly SecurityAssociation[];
+  readonly nvgre: boolean;
 
   constructor(bytes: Uint8Array, options: DecodeOptions) {
     this.bytes = bytes;
@@ -42,6 +45,7 @@ export class DecodeCursor {
     this.next = options.first ?? 'ethernet';
     this.registry = options.registry ?? defaultRegistry;
     this.espSAs = options.espSAs ?? [];
+    this.nvgre = options.nvgre === true;
   }
 
   /** Throws NETLOOM_TRUNCATED unless n bytes remain. */

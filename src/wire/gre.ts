@@ -1,6 +1,7 @@
 /**
  * GRE (RFC 2784) with the key and sequence number extensions (RFC 2890); NVGRE (RFC 7637)
- * reads the key as a 24-bit VSID and an 8-bit FlowID when the payload is Ethernet (0x6558).
+ * reads the key as a 24-bit VSID and an 8-bit FlowID when the payload is Ethernet (0x6558), which
+ * decoding shows only when asked (`nvgre`): an OVS GRE port's key is a key, not a VSID.
  */
 import { u16, u32 } from './read.js';
 import type { FieldPlaces, LayerCodec } from './codec.js';
@@ -50,7 +51,7 @@ export const gre: LayerCodec<'gre'> = {
     if (keyPresent) {
       const key = u32(c.bytes, p);
       layer.key = key;
-      if (protocol === ETHERTYPE.TEB) {
+      if (protocol === ETHERTYPE.TEB && c.nvgre) {
         layer.vsid = key >>> 8;
         layer.flowId = key & 0xff;
       }
@@ -76,8 +77,10 @@ export const gre: LayerCodec<'gre'> = {
     }
     if (layer.keyPresent) {
       places['key'] = [p, 4];
-      places['vsid'] = [p, 3];
-      places['flowId'] = [p + 3, 1];
+      if (layer.vsid !== undefined) {
+        places['vsid'] = [p, 3];
+        places['flowId'] = [p + 3, 1];
+      }
       p += 4;
     }
     if (layer.seqPresent) places['seq'] = [p, 4];

@@ -80,7 +80,8 @@ function toSa(sa: EspSaJson): SecurityAssociation {
 }
 
 function optionsFor(c: ScapyCase, withSa = true): DecodeOptions {
-  const options: DecodeOptions = {};
+  // Scapy's GRE reads a key in front of Ethernet as NVGRE's VSID and FlowID too: ask netloom for them.
+  const options: DecodeOptions = { nvgre: true };
   if (c.options.first !== undefined) options.first = c.options.first;
   if (c.options.udpPort !== undefined) options.registry = defaultRegistry.clone().bindUdpPort(c.options.udpPort, 'vxlan');
   if (withSa && c.options.espSA !== undefined) options.espSAs = [toSa(c.options.espSA)];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decode, encode, toHex } from '../../src/index.js';
+import { decode, encode, explain, toHex } from '../../src/index.js';
 import { FIXTURES } from './fixtures.js';
 import { codecTests } from './harness.js';
 
-describe('gre: checksum, key and sequence number, carrying Ethernet (NVGRE VSID 5000, FlowID 0xaa)', () => {
+describe('gre: checksum, key and sequence number, carrying Ethernet (key 0x1388aa)', () => {
   codecTests({
     hex: FIXTURES.gre,
     layers: [
@@ -11,7 +11,7 @@ describe('gre: checksum, key and sequence number, carrying Ethernet (NVGRE VSID 
       { layer: 'ipv4', protocol: 47 },
       {
         layer: 'gre', checksumPresent: true, keyPresent: true, seqPresent: true, reserved0: 0, version: 0, protocol: 0x6558,
-        checksum: 0x45bc, reserved1: 0, key: 0x1388aa, seq: 42, vsid: 5000, flowId: 0xaa,
+        checksum: 0x45bc, reserved1: 0, key: 0x1388aa, seq: 42,
       },
       { layer: 'ethernet', dst: '0a:00:00:00:00:02' },
       { layer: 'ipv4', src: '172.16.0.1' },
@@ -38,7 +38,15 @@ describe('gre', () => {
   it('builds the key from the NVGRE VSID and FlowID (RFC 7637)', () => {
     const bytes = encode([{ layer: 'gre', vsid: 0x123456, flowId: 0x78 }, { layer: 'ethernet' }]);
     expect(toHex(bytes.subarray(0, 8))).toBe('2000655812345678');
-    expect(decode(bytes, { first: 'gre' })[0]).toMatchObject({ key: 0x12345678, vsid: 0x123456, flowId: 0x78 });
+    expect(decode(bytes, { first: 'gre', nvgre: true })[0]).toMatchObject({ key: 0x12345678, vsid: 0x123456, flowId: 0x78 });
+  });
+
+  it('reads the key as NVGRE only when asked: an OVS GRE port\'s key is a key (Wireshark shows no VSID either)', () => {
+    const bytes = encode([{ layer: 'gre', key: 0x1388aa }, { layer: 'ethernet' }]);
+    const gre = decode(bytes, { first: 'gre' })[0]!;
+    expect([gre.layer === 'gre' && gre.key, 'vsid' in gre, 'flowId' in gre]).toEqual([0x1388aa, false, false]);
+    expect(explain(bytes, { first: 'gre' })).not.toMatch(/vsid|flowId/);
+    expect(explain(bytes, { first: 'gre', nvgre: true })).toMatch(/^  4-6 +vsid +5000$/m);
   });
 
   it('refuses a key that disagrees with vsid/flowId', () => {
