@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemorySink } from '../src/capture/sinks.js';
 import { PcapngWriter } from '../src/capture/pcapng.js';
+import { CAPTURE_EPOCH } from '../src/capture/writer.js';
 import { tsharkEspOptions } from '../src/capture/esp-secrets.js';
 import { loadTopologyFile } from '../src/topology/load.js';
 import { espSecretsOf, runTopology } from '../src/topology/run.js';
@@ -23,8 +24,8 @@ export const GALLERY: readonly { lesson: string; look: string }[] = [
   { lesson: 'mtu', look: 'Fragmentation needed (ICMP type 3 code 4, next-hop MTU 1400) for the DF pings; without DF, r1 sends two IPv4 fragments that h2 reassembles.' },
   { lesson: 'vxlan', look: 'On s1:eth1 and r1 every frame is Ethernet / IPv4 / UDP 4789 / VXLAN (VNI 5000) / Ethernet / IPv4: two of each, 50 bytes of overlay.' },
   { lesson: 'gre', look: 'IPv4 / GRE (key 100, protocol 0x6558) / Ethernet / IPv4 / ICMP on r1: 42 bytes around each frame.' },
-  { lesson: 'esp', look: 'IPv4 / ESP on r1 (SPIs 0x1001 and 0x1002); with the options below Wireshark decrypts it to GRE / Ethernet / IPv4 / ICMP.' },
-  { lesson: 'docker-encrypted-overlay', look: 'IPv4 / ESP between the Docker hosts; decrypted (options below) it is UDP 4789 / VXLAN VNI 4097 / the containers\' frames.' },
+  { lesson: 'esp', look: 'IPv4 / ESP on s1:eth1 (SPIs 0x1001 and 0x1002), the pings in the clear at h1 and h2; with the options below Wireshark decrypts the ESP to GRE / Ethernet / IPv4 / ICMP.' },
+  { lesson: 'docker-encrypted-overlay', look: 'IPv4 / ESP on node1:eth1, between the Docker hosts; decrypted (options below) it is UDP 4789 / VXLAN VNI 4097 / the containers\' frames.' },
   { lesson: 'vlan-vs-vxlan', look: 'One ping with a local VLAN on int1:patch (VLAN 1), VNI 70000 on tun1:eth1, and VLAN 3 on int2:patch.' },
   { lesson: 'gre-costs', look: "h2's ARP broadcast crossing the underlay twice through the hub; the 1472-byte pings as two outer IPv4 fragments on s2:eth1." },
   { lesson: 'acl', look: 'UDP to port 5001 never leaves s1 (the ACL drops it); UDP to 5002, ARP and ICMP do.' },
@@ -39,7 +40,7 @@ export const GALLERY: readonly { lesson: string; look: string }[] = [
 /** A lesson's capture, as its run with its own seed writes it. */
 export async function galleryCapture(lesson: string): Promise<Uint8Array> {
   const sink = new MemorySink();
-  const summary = await runTopology(loadTopologyFile(join(root, 'topologies', `${lesson}.yaml`)), { capture: new PcapngWriter(sink) });
+  const summary = await runTopology(loadTopologyFile(join(root, 'topologies', `${lesson}.yaml`)), { capture: new PcapngWriter(sink, { epoch: CAPTURE_EPOCH }) });
   if (!summary.passed) throw new Error(`${lesson}: its expectations failed`);
   return sink.bytes();
 }
@@ -56,8 +57,10 @@ export function galleryReadme(): string {
     '# The pcap gallery',
     '',
     "A capture of the lessons in `topologies/`, written by `npx tsx scripts/pcap-gallery.ts` (each lesson's own seed: the same",
-    'netloom writes the same bytes; `npm test` checks these are them, and that tshark finds nothing wrong in them). Every port of',
-    'every node is an interface of its own (`frame.interface_name`, e.g. `s1:eth1`); each frame\'s comment says what happened to it.',
+    'netloom writes the same bytes; `npm test` checks these are them, and that tshark finds nothing wrong in them). Every port',
+    'captured is an interface of its own (`frame.interface_name`, e.g. `s1:eth1`); each frame\'s comment says what happened to it.',
+    'A lesson captures every port unless it names its capture points (`capture:`, as the ESP lessons do, so each ESP packet is',
+    'seen once). Time 0 of a run is 2025-01-01 00:00:00 UTC.',
     'Lessons that push thousands of frames to fill a link (meters, qos-shares, tenants-bandwidth) are left out for their size:',
     '`npx netloom run topologies/meters.yaml --pcap meters.pcapng` makes one.',
     '',

@@ -37,13 +37,14 @@ export { internetChecksum } from './wire/checksum.js';
 
 // Captures.
 export { openCapture, type OpenCaptureOptions } from './capture/open.js';
-export { PcapngWriter } from './capture/pcapng.js';
-export { writePcap } from './capture/pcap.js';
+export { PcapngWriter, type PcapngOptions } from './capture/pcapng.js';
+export { writePcap, type PcapOptions } from './capture/pcap.js';
 export { MemorySink } from './capture/sinks.js';
 export { readCapture, type CaptureRead, type CapturedPacket, type CapturedInterface } from './capture/read.js';
 export { CaptureError, type CaptureErrorCode } from './capture/errors.js';
 export { tsharkEspOptions } from './capture/esp-secrets.js';
-export type { CaptureWriter, CaptureInterface, PacketMeta, EspSaRecord } from './capture/writer.js';
+export { CAPTURE_EPOCH } from './capture/writer.js';
+export type { CaptureWriter, CaptureInterface, PacketMeta, EspSaRecord, WriterOptions } from './capture/writer.js';
 
 // Topologies, runs and paths: assert forwarding in tests as `netloom run` and `trace` do.
 export { loadTopology, loadTopologyFile } from './topology/load.js';

@@ -4,7 +4,8 @@ export type CaptureErrorCode =
   | 'NETLOOM_CAPTURE_TRUNCATED'
   | 'NETLOOM_CAPTURE_CORRUPT'
   | 'NETLOOM_CAPTURE_EXISTS'
-  | 'NETLOOM_CAPTURE_WRITE';
+  | 'NETLOOM_CAPTURE_WRITE'
+  | 'NETLOOM_CAPTURE_EPOCH';
 
 export class CaptureError extends Error {
   override readonly name = 'CaptureError';

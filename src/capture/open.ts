@@ -12,21 +12,27 @@ import { PcapWriter } from './pcap.js';
 import { fileSink, stdoutSink } from './sinks.js';
 import { CaptureError } from './errors.js';
 import type { CaptureInterface, CaptureWriter, PacketMeta } from './writer.js';
-import { LINKTYPE_ETHERNET } from './writer.js';
+import { CAPTURE_EPOCH, LINKTYPE_ETHERNET, checkEpoch } from './writer.js';
 
 export interface OpenCaptureOptions {
   /** Replace existing files. */
   force?: boolean;
   /** The writing application named in a pcapng section header. */
   application?: string;
+  /** Seconds since 1970 that a run's time 0 is written as (default CAPTURE_EPOCH, 2025-01-01T00:00:00Z). */
+  epoch?: number;
 }
 
+/** A run's capture: its timestamps start at `epoch` (CAPTURE_EPOCH unless given). */
 export function openCapture(path: string, options: OpenCaptureOptions = {}): CaptureWriter {
   const force = options.force ?? false;
-  if (path === '-') return new PcapngWriter(stdoutSink(), options.application);
-  if (path.endsWith('/') || (existsSync(path) && statSync(path).isDirectory())) return new DirectoryCapture(path, force);
-  if (path.endsWith('.pcap')) return new SinglePcapCapture(new PcapWriter(fileSink(path, force)));
-  return new PcapngWriter(fileSink(path, force), options.application);
+  // Checked before any file is made: a bad epoch leaves nothing behind.
+  const epoch = checkEpoch(options.epoch ?? CAPTURE_EPOCH);
+  const pcapng = { epoch, ...(options.application !== undefined && { application: options.application }) };
+  if (path === '-') return new PcapngWriter(stdoutSink(), pcapng);
+  if (path.endsWith('/') || (existsSync(path) && statSync(path).isDirectory())) return new DirectoryCapture(path, force, epoch);
+  if (path.endsWith('.pcap')) return new SinglePcapCapture(new PcapWriter(fileSink(path, force), { epoch }));
+  return new PcapngWriter(fileSink(path, force), pcapng);
 }
 
 /** One classic pcap file per port. Classic pcap has no comments or directions; they are dropped. */
@@ -36,6 +42,7 @@ class DirectoryCapture implements CaptureWriter {
   constructor(
     private readonly dir: string,
     private readonly force: boolean,
+    private readonly epoch: number,
   ) {
     try {
       mkdirSync(dir, { recursive: true });
@@ -50,7 +57,7 @@ class DirectoryCapture implements CaptureWriter {
     for (let n = 2; this.files.has(name); n++) name = `${base}-${n}`;
     this.files.add(name);
     const file = join(this.dir, `${name}.pcap`);
-    this.writers.push(new PcapWriter(fileSink(file, this.force), { linkType: info.linkType ?? LINKTYPE_ETHERNET }));
+    this.writers.push(new PcapWriter(fileSink(file, this.force), { linkType: info.linkType ?? LINKTYPE_ETHERNET, epoch: this.epoch }));
     return this.writers.length - 1;
   }
   writePacket(interfaceId: number, timestampNs: number, data: Uint8Array, meta?: PacketMeta): void {

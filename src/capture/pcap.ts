@@ -4,7 +4,14 @@
  */
 import type { ByteSink } from './sinks.js';
 import { MemorySink } from './sinks.js';
-import { LINKTYPE_ETHERNET } from './writer.js';
+import { LINKTYPE_ETHERNET, MAX_EPOCH, checkEpoch, type WriterOptions } from './writer.js';
+import { CaptureError } from './errors.js';
+
+export interface PcapOptions extends WriterOptions {
+  /** Nanosecond timestamps (magic 0xa1b23c4d, the default) or microseconds (0xa1b2c3d4). */
+  nanosecond?: boolean;
+  linkType?: number;
+}
 
 export const MAGIC_MICRO = 0xa1b2c3d4;
 export const MAGIC_NANO = 0xa1b23c4d;
@@ -16,12 +23,14 @@ export class PcapWriter {
   private scratch = new Uint8Array(2048);
   private view = new DataView(this.scratch.buffer);
   private readonly nanosecond: boolean;
+  private readonly epoch: number;
 
   constructor(
     private readonly sink: ByteSink,
-    options: { nanosecond?: boolean; linkType?: number } = {},
+    options: PcapOptions = {},
   ) {
     this.nanosecond = options.nanosecond ?? true;
+    this.epoch = checkEpoch(options.epoch ?? 0);
     const v = this.view;
     v.setUint32(0, this.nanosecond ? MAGIC_NANO : MAGIC_MICRO, true);
     v.setUint16(4, 2, true);
@@ -42,8 +51,9 @@ export class PcapWriter {
     }
     const seconds = Math.floor(timestampNs / 1e9);
     const fraction = timestampNs - seconds * 1e9;
+    if (this.epoch + seconds > MAX_EPOCH) throw new CaptureError('NETLOOM_CAPTURE_WRITE', `a classic pcap cannot hold a time past 2106-02-07 (epoch ${this.epoch} + ${seconds} s); write pcapng`);
     const v = this.view;
-    v.setUint32(0, seconds, true);
+    v.setUint32(0, this.epoch + seconds, true);
     v.setUint32(4, this.nanosecond ? fraction : Math.floor(fraction / 1000), true);
     v.setUint32(8, data.length, true);
     v.setUint32(12, originalLength, true);
@@ -57,7 +67,7 @@ export class PcapWriter {
 }
 
 /** A whole classic pcap in memory. */
-export function writePcap(packets: readonly { timestampNs: number; data: Uint8Array }[], options: { nanosecond?: boolean; linkType?: number } = {}): Uint8Array {
+export function writePcap(packets: readonly { timestampNs: number; data: Uint8Array }[], options: PcapOptions = {}): Uint8Array {
   const sink = new MemorySink();
   const writer = new PcapWriter(sink, options);
   for (const p of packets) writer.writePacket(p.timestampNs, p.data);

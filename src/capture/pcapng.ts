@@ -6,8 +6,8 @@
  * scratch buffer and handed to the sink at once.
  */
 import type { ByteSink } from './sinks.js';
-import type { CaptureInterface, CaptureWriter, EspSaRecord, PacketMeta } from './writer.js';
-import { LINKTYPE_ETHERNET } from './writer.js';
+import type { CaptureInterface, CaptureWriter, EspSaRecord, PacketMeta, WriterOptions } from './writer.js';
+import { LINKTYPE_ETHERNET, checkEpoch } from './writer.js';
 import { espSaUatLine } from './esp-secrets.js';
 import { CaptureError } from './errors.js';
 
@@ -46,16 +46,27 @@ function optionText(text: string): Uint8Array {
   return bytes.subarray(0, end);
 }
 
+export interface PcapngOptions extends WriterOptions {
+  /** The writing application named in the section header (default netloom). */
+  application?: string;
+}
+
 export class PcapngWriter implements CaptureWriter {
   private scratch = new Uint8Array(2048);
   private view = new DataView(this.scratch.buffer);
   private interfaces = 0;
+  /** The epoch in nanoseconds as two 32-bit words (it is above 2^53, so never one number). */
+  private readonly epochHigh: number;
+  private readonly epochLow: number;
 
   constructor(
     private readonly sink: ByteSink,
-    application = 'netloom',
+    options: PcapngOptions = {},
   ) {
-    const appl = optionText(application);
+    const epochNs = BigInt(checkEpoch(options.epoch ?? 0)) * 1_000_000_000n;
+    this.epochHigh = Number(epochNs >> 32n);
+    this.epochLow = Number(epochNs & 0xffffffffn);
+    const appl = optionText(options.application ?? 'netloom');
     let o = this.begin(BLOCK_SHB, 8 + 16 + optionLength(appl.length) + 4 + 4);
     this.view.setUint32(o, BYTE_ORDER_MAGIC, true);
     this.view.setUint16(o + 4, 1, true);
@@ -93,10 +104,14 @@ export class PcapngWriter implements CaptureWriter {
     const total = 8 + EPB_FIXED + padded + (options > 0 ? options + 4 : 0) + 4;
     let o = this.begin(BLOCK_EPB, total);
     const v = this.view;
+    // The epoch plus the timestamp, word by word with a carry: every step is exact in a double.
     const high = Math.floor(timestampNs / TWO_32);
+    let low = this.epochLow + (timestampNs - high * TWO_32);
+    const carry = low >= TWO_32 ? 1 : 0;
+    low -= carry * TWO_32;
     v.setUint32(o, interfaceId, true);
-    v.setUint32(o + 4, high, true);
-    v.setUint32(o + 8, timestampNs - high * TWO_32, true);
+    v.setUint32(o + 4, this.epochHigh + high + carry, true);
+    v.setUint32(o + 8, low, true);
     v.setUint32(o + 12, data.length, true);
     v.setUint32(o + 16, meta?.originalLength ?? data.length, true);
     this.scratch.set(data, o + 20);

@@ -10,10 +10,12 @@ import { openCapture } from '../capture/open.js';
 import { tsharkEspOptions } from '../capture/esp-secrets.js';
 import type { EspSaRecord } from '../capture/writer.js';
 import { UsageError, isUserError } from './errors.js';
+import { parseEpoch } from './capture-options.js';
 import { readInput, registryWithVxlanPorts, TEXT_FILE_LIMIT } from './io.js';
 import { printable } from './output.js';
 
 export interface CraftOptions {
+  epoch?: string;
   file?: string;
   hex?: boolean;
   json?: boolean;
@@ -63,11 +65,11 @@ export function craft(specs: string[], options: CraftOptions): void {
     }
   });
   if (options.pcap !== undefined) {
-    const capture = openCapture(options.pcap, { force: options.force === true });
+    const capture = openCapture(options.pcap, { force: options.force === true, epoch: parseEpoch(options.epoch) });
     const records = packets.flatMap((p) => espRecords(p.layers));
     capture.addEspSecrets(records);
     const port = capture.addInterface({ name: 'craft', description: 'packets built by netloom craft' });
-    // One millisecond apart, from time zero: the same specs always give the same file.
+    // One millisecond apart, from the epoch: the same specs always give the same file.
     packets.forEach((p, i) => capture.writePacket(port, i * 1_000_000, p.bytes));
     capture.close();
     if (options.pcap !== '-') {

@@ -36,6 +36,7 @@ program
   .option('--hex', 'print each packet as one line of hex')
   .option('--json', 'print each packet as one JSON object per line')
   .option('--pcap <file>', 'write the packets to a classic pcap file')
+  .option('--epoch <date>', 'the first packet\'s time: a date (2025-01-01T09:00:00Z) or seconds since 1970 (default 2025-01-01T00:00:00Z)')
   .option('--force', 'overwrite an existing --pcap file')
   .addHelpText('after', `
 Layers: ethernet vlan arp ipv4 ipv6 icmp icmpv6 udp tcp vxlan gre esp payload
@@ -66,7 +67,9 @@ program
   .argument('<topology>', 'a topology file (YAML or JSON)')
   .option('--until <time>', 'stop at this virtual time (e.g. 10s); default: when nothing is left to do')
   .option('--seed <n>', "seed for the run's random source (losses, jitter); overrides the file's")
-  .option('--pcap <path>', 'capture every port: FILE (pcapng), FILE.pcap, DIR/ (a pcap per port) or - (stdout)')
+  .option('--pcap <path>', 'capture the run: FILE (pcapng), FILE.pcap, DIR/ (a pcap per port) or - (stdout)')
+  .option('--capture <ports>', "the ports captured, e.g. s1:p1,r1:* (NODE:PORT, NODE:*, *); default: the topology's capture:, else every port")
+  .option('--epoch <date>', 'what virtual time 0 is in captures: a date (2025-01-01T09:00:00Z) or seconds since 1970 (default 2025-01-01T00:00:00Z)')
   .option('--events <file>', 'write every trace event as JSON Lines')
   .option('--force', 'overwrite existing capture or events files')
   .option('--json', 'print the summary as one JSON object')
@@ -111,6 +114,8 @@ program
   .option('--df', "set IPv4 don't-fragment: a link with a smaller MTU drops it and says so")
   .option('--seed <n>', "seed for the run's random source")
   .option('--pcap <path>', 'capture the trace (as for run)')
+  .option('--capture <ports>', 'the ports captured (as for run)')
+  .option('--epoch <date>', 'what virtual time 0 is in the capture (as for run)')
   .option('--force', 'overwrite an existing capture')
   .option('--json', 'print the path result as JSON')
   .action((file: string, options) => run(async () => (await import('./trace.js')).traceCommand(file, options)));

@@ -8,6 +8,7 @@ import { loadApps } from '../topology/apps.js';
 import { tsharkEspOptions } from '../capture/esp-secrets.js';
 import { parseDuration } from '../topology/units.js';
 import { openCapture } from '../capture/open.js';
+import { parseCapturePorts, parseEpoch } from './capture-options.js';
 import { toHex } from '../wire/addresses.js';
 import type { TraceSink } from '../trace/events.js';
 import { UsageError } from './errors.js';
@@ -20,6 +21,8 @@ export interface RunCommandOptions {
   until?: string;
   seed?: string;
   pcap?: string;
+  capture?: string;
+  epoch?: string;
   force?: boolean;
   json?: boolean;
   events?: string;
@@ -52,6 +55,11 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const feedAt = options.feed === undefined ? undefined : parseListen(options.feed, '--feed', '127.0.0.1:7681');
   const speed = parseSpeed(options.speed);
   const token = parseToken(options.token);
+  const capturePorts = parseCapturePorts(topology, options.capture);
+  const epoch = parseEpoch(options.epoch);
+  if (options.pcap === undefined && feedAt === undefined && (capturePorts !== undefined || options.epoch !== undefined)) {
+    throw new UsageError(`${capturePorts !== undefined ? '--capture' : '--epoch'} goes with --pcap or --feed`);
+  }
   if (feedAt === undefined && (speed !== undefined || token !== undefined)) throw new UsageError(`${speed !== undefined ? '--speed' : '--token'} goes with --feed`);
   if (feedAt !== undefined && options.pcap !== undefined) {
     throw new UsageError('--pcap and --feed: the feed streams the same capture at /capture.pcapng (curl -sN URL/capture.pcapng > FILE.pcapng)');
@@ -78,7 +86,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const runOptions = {
     ...(until !== undefined && { until }),
     ...(seed !== undefined && { seed }),
-    ...(options.pcap !== undefined && { capture: openCapture(options.pcap, { force: options.force === true }) }),
+    ...(options.pcap !== undefined && { capture: openCapture(options.pcap, { force: options.force === true, epoch }) }),
+    ...(capturePorts !== undefined && { capturePorts }),
     sinks,
     apps,
     ...(progress && { onProgress: (now: number) => process.stderr.write(`\r${(now / 1e9).toFixed(3)} s of virtual time…`) }),
@@ -92,6 +101,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       ...(seed !== undefined && { seed }),
       ...(token !== undefined && { token }),
       ...(speed !== undefined && { speed }),
+      ...(capturePorts !== undefined && { capturePorts }),
+      epoch,
       sinks,
       apps,
       onListening: printListening,

@@ -6,6 +6,7 @@ import { formatPath } from '../trace/path.js';
 import { openCapture } from '../capture/open.js';
 import { UsageError } from './errors.js';
 import { parseSeed, parseTime } from './run.js';
+import { parseCapturePorts, parseEpoch } from './capture-options.js';
 
 export interface TraceCommandOptions {
   from: string;
@@ -17,6 +18,8 @@ export interface TraceCommandOptions {
   df?: boolean;
   seed?: string;
   pcap?: string;
+  capture?: string;
+  epoch?: string;
   force?: boolean;
   json?: boolean;
 }
@@ -27,6 +30,9 @@ export async function traceCommand(file: string, options: TraceCommandOptions): 
   if (options.size !== undefined && !/^\d+$/.test(options.size)) throw new UsageError(`--size "${options.size}" is not a number of bytes`);
   const at = parseTime(options.at, '--at');
   const seed = parseSeed(options.seed);
+  const capturePorts = parseCapturePorts(topology, options.capture);
+  const epoch = parseEpoch(options.epoch);
+  if (options.pcap === undefined && (capturePorts !== undefined || options.epoch !== undefined)) throw new UsageError(`${capturePorts !== undefined ? '--capture' : '--epoch'} goes with --pcap`);
   // The library's check, before the capture file is created: a bad --from leaves no empty file behind.
   const probe = checkProbe(topology, options.from, options.to, {
     proto: options.proto,
@@ -38,7 +44,8 @@ export async function traceCommand(file: string, options: TraceCommandOptions): 
   const path = await tracePath(topology, options.from, options.to, {
     ...probe,
     ...(seed !== undefined && { seed }),
-    ...(options.pcap !== undefined && { capture: openCapture(options.pcap, { force: options.force === true }) }),
+    ...(options.pcap !== undefined && { capture: openCapture(options.pcap, { force: options.force === true, epoch }) }),
+    ...(capturePorts !== undefined && { capturePorts }),
   });
   const text = options.json ? JSON.stringify(path) : formatPath(path);
   (options.pcap === '-' ? process.stderr : process.stdout).write(`${text}\n`);

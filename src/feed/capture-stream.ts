@@ -10,7 +10,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ByteSink } from '../capture/sinks.js';
 import { PcapngWriter } from '../capture/pcapng.js';
-import type { CaptureWriter, EspSaRecord } from '../capture/writer.js';
+import { CAPTURE_EPOCH, type CaptureWriter, type EspSaRecord } from '../capture/writer.js';
 import type { Network } from '../sim/network.js';
 import { CaptureSink } from '../trace/capture-sink.js';
 import { Demand } from '../trace/events.js';
@@ -45,12 +45,16 @@ export class CaptureStream implements ByteSink {
   /** Wanted while some response listens: packets are captured only then. */
   readonly demand = new Demand();
 
-  constructor(private readonly limits: CaptureStreamLimits = { highWater: 4 << 20, hardLimit: 16 << 20 }) {}
+  constructor(
+    private readonly limits: CaptureStreamLimits = { highWater: 4 << 20, hardLimit: 16 << 20 },
+    /** What virtual time 0 is written as, seconds since 1970. */
+    private readonly epoch = CAPTURE_EPOCH,
+  ) {}
 
   /** A capture writer for a new run: a new section, so the stream stays one valid pcapng. */
   writer(): CaptureWriter {
     this.header = [];
-    return new PcapngWriter(this);
+    return new PcapngWriter(this, { epoch: this.epoch });
   }
 
   /**
@@ -59,10 +63,10 @@ export class CaptureStream implements ByteSink {
    * captured only while someone listens (the demand): a feed with no client costs next to nothing. (A stream
    * joined mid-run may miss the comment of a frame whose forwarding decision came just before.)
    */
-  attach(net: Network, secrets: readonly EspSaRecord[]): void {
+  attach(net: Network, secrets: readonly EspSaRecord[], select?: (node: string, port: string) => boolean): void {
     const writer = this.writer();
     writer.addEspSecrets(secrets);
-    const sink = new CaptureSink(net, writer);
+    const sink = new CaptureSink(net, writer, select);
     net.recorder.add({ event: (e) => sink.event(e), demand: this.demand });
   }
 

@@ -17,6 +17,10 @@ export interface FeedOptions extends FeedServerOptions {
   seed?: number;
   until?: number;
   apps?: AppRegistry;
+  /** The ports /capture.pcapng holds (as runTopology's `capturePorts`). */
+  capturePorts?: readonly string[];
+  /** What virtual time 0 is in /capture.pcapng, seconds since 1970 (default CAPTURE_EPOCH). */
+  epoch?: number;
   /** Virtual seconds per real second; null: as fast as possible (default 1). */
   speed?: number | null;
   /** Clients may play, pause, step and restart (serve); otherwise the run plays at once and clients watch. */
@@ -61,8 +65,9 @@ export async function startFeed(topology: Topology, options: FeedOptions = {}): 
     throw new FeedError('NETLOOM_FEED_PEERS', `${topology.name} meets peers outside the process (${peers.join('; ')}): its clock follows the wall clock and cannot be paused, stepped or sped up`);
   }
   const hub = new FeedHub(topology, { ...DEFAULT_HUB_LIMITS, ...options.limits });
-  const capture = new CaptureStream();
+  const capture = new CaptureStream(undefined, options.epoch);
   const runOptions = {
+    ...(options.capturePorts !== undefined && { capturePorts: options.capturePorts }),
     ...(options.seed !== undefined && { seed: options.seed }),
     ...(options.until !== undefined && { until: options.until }),
     ...(options.apps !== undefined && { apps: options.apps }),

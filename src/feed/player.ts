@@ -11,6 +11,7 @@ import type { Topology } from '../topology/types.js';
 import type { TraceSink } from '../trace/events.js';
 import { espSecretsOf, startRun, type RunSummary, type SteppedRun } from '../topology/run.js';
 import type { AppRegistry } from '../topology/build.js';
+import { runCaptureSelector } from '../topology/capture.js';
 import type { CaptureStream } from './capture-stream.js';
 import type { FeedHub } from './hub.js';
 import type { ClientMessage, PlayState, RunState } from './messages.js';
@@ -20,6 +21,8 @@ export interface PlayerOptions {
   /** Virtual time to stop at, ns (default: when nothing is left to do). */
   until?: number;
   apps?: AppRegistry;
+  /** The ports the capture stream holds (as runTopology's). */
+  capturePorts?: readonly string[];
   /** Virtual seconds per real second; null: as fast as possible. */
   speed: number | null;
   /** Clients may play, pause, step and restart. */
@@ -91,7 +94,7 @@ export class Player {
       ...(this.options.apps !== undefined && { apps: this.options.apps }),
       sinks: [this.hub, ...(this.options.sinks ?? [])],
     });
-    this.capture.attach(this.run.net, espSecretsOf(this.topology));
+    this.capture.attach(this.run.net, espSecretsOf(this.topology), runCaptureSelector(this.topology, this.options.capturePorts));
     this.state = 'ready';
   }
 

@@ -25,6 +25,7 @@ import {
   listSchema,
   mapSchema,
   platformSchema,
+  captureSchema,
   tenantSchema,
   isolatedSchema,
   nameSchema,
@@ -46,6 +47,8 @@ import type { ControllerRef, Expectation, InterfaceSpec, LinkSpec, NodeSpec, Rou
 
 import { MAX_TENANTS } from '../tenants/compile.js';
 import { PLATFORM_NODE } from '../tenants/platform.js';
+import { CONTROL_PORT } from '../openflow/channel.js';
+import { capturePatternProblem } from './capture.js';
 import { BUILT_IN_APP_NAMES, isModulePath } from '../controller/apps/index.js';
 import { FlowSyntaxError, parseFlow, parseMeter, parseSelector, type Protocols } from '../switch/ofctl.js';
 import { MeterError, MeterTable } from '../switch/meter.js';
@@ -142,6 +145,7 @@ export class Checker {
     const tenants = present('tenants') ? this.checkTenants(raw['tenants']) : undefined;
     const platform = present('platform') ? issues.parse(platformSchema, raw['platform'], ['platform']) : undefined;
     this.checkAddresses(tenants ?? []);
+    const capture = present('capture') ? this.checkCapture(raw['capture']) : undefined;
 
     if (issues.count > 0 || name === undefined || seed === undefined || defaults === undefined) return undefined;
     if (linksRaw === undefined || trafficRaw === undefined || expectRaw === undefined) return undefined;
@@ -153,7 +157,20 @@ export class Checker {
       traffic: traffic.map((t) => t!),
       expect: expect.map((e) => e!),
       ...(tenants !== undefined && { tenants, platform: platform ?? { latency: 1e6, schedule: [] } }),
+      ...(capture !== undefined && { capture }),
     };
+  }
+
+  /** `capture:` names ports that exist (a switch's control channel too). */
+  private checkCapture(raw: unknown): string[] | undefined {
+    const patterns = this.issues.parse(captureSchema, raw, ['capture']);
+    if (patterns === undefined) return undefined;
+    const names = new Map([...this.nodes].map(([node, facts]) => [node, facts.ports && (facts.kind === 'switch' ? [...facts.ports, CONTROL_PORT] : facts.ports)]));
+    patterns.forEach((pattern, i) => {
+      const problem = capturePatternProblem(pattern, names);
+      if (problem !== undefined) this.issues.add(['capture', i], problem);
+    });
+    return patterns;
   }
 
   // ---- tenants

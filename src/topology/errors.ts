@@ -57,10 +57,10 @@ export class ProbeError extends Error {
   }
 }
 
-/** The option of runTopology (`until`, `seed`) or verifyIsolation (`at`, `seed`) that a RunOptionError is about. */
-export type RunOption = 'until' | 'seed' | 'at';
+/** The option of runTopology (`until`, `seed`, `capturePorts`) or verifyIsolation (`at`, `seed`) that a RunOptionError is about. */
+export type RunOption = 'until' | 'seed' | 'at' | 'capturePorts';
 
-/** A run option out of its range: a virtual time that is not whole nanoseconds from 0, a seed that is not 32 bits. */
+/** A run option out of its range: a virtual time that is not whole nanoseconds from 0, a seed that is not 32 bits, a capture port that is not the topology's. */
 export class RunOptionError extends Error {
   override readonly name = 'RunOptionError';
   readonly code = 'NETLOOM_RUN_OPTION';

@@ -5,7 +5,7 @@
  * Also the check of the options every run shares (its end, its seed): a RunOptionError.
  */
 import { isIpv4 } from '../wire/addresses.js';
-import { ProbeError, RunOptionError, didYouMean, listNames, seedProblem, timeProblem, type RunOption } from './errors.js';
+import { ProbeError, RunOptionError, didYouMean, listNames, seedProblem, timeProblem } from './errors.js';
 import type { NodeSpec, Topology } from './types.js';
 
 /** A probe as asked: `proto` is text here because callers without types (the CLI, JavaScript) pass any. */
@@ -69,7 +69,7 @@ export function checkProbe(topology: Topology, from: string, to: string, request
 }
 
 /** A run's options: `until` and `at` virtual times (until may be Infinity), `seed` 32 bits. Throws a RunOptionError for the first that is not. */
-export function checkRunOptions(options: Partial<Record<RunOption, number>>): void {
+export function checkRunOptions(options: { until?: number; at?: number; seed?: number }): void {
   for (const option of ['until', 'at', 'seed'] as const) {
     const value = options[option];
     if (value === undefined) continue;

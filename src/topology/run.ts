@@ -16,12 +16,15 @@ import { connectOpenFlow, listenOpenFlow, ListenError, type OpenFlowListener } f
 import type { AppRegistry } from './build.js';
 import { checkProbe, checkRunOptions } from './probe.js';
 import { verifyBuilt, verifyIsolation } from './verify.js';
+import { runCaptureSelector } from './capture.js';
 
 export interface RunOptions {
   /** Virtual time to stop at, ns (default: when nothing is left to do). */
   until?: number;
   seed?: number;
   capture?: CaptureWriter;
+  /** The ports `capture` holds (`NODE:PORT`, `NODE:*`, `*`): default the topology's `capture:`, else every port. */
+  capturePorts?: readonly string[];
   sinks?: TraceSink[];
   onProgress?: (now: number) => void;
   /** Controller apps given as module paths in the topology, loaded beforehand (loadApps). */
@@ -190,10 +193,11 @@ function paceToWallClock(built: Built, until: number, signal: AbortSignal | unde
 }
 
 function prepare(topology: Topology, seed: number, options: RunOptions): Built {
+  const select = options.capture && runCaptureSelector(topology, options.capturePorts);
   const built = build(topology, { seed, ...(options.apps !== undefined && { apps: options.apps }) });
   if (options.capture) {
     options.capture.addEspSecrets(espSecretsOf(topology));
-    built.net.recorder.add(new CaptureSink(built.net, options.capture));
+    built.net.recorder.add(new CaptureSink(built.net, options.capture, select));
   }
   for (const s of options.sinks ?? []) built.net.recorder.add(s);
   return built;
@@ -268,6 +272,8 @@ export interface TraceOptions {
   df?: boolean;
   seed?: number;
   capture?: CaptureWriter;
+  /** The ports `capture` holds, as RunOptions' `capturePorts`. */
+  capturePorts?: readonly string[];
   apps?: AppRegistry;
 }
 
@@ -277,11 +283,12 @@ export interface TraceOptions {
  */
 export async function tracePath(topology: Topology, from: string, to: string, options: TraceOptions = {}): Promise<PathResult> {
   const probe = checkProbe(topology, from, to, options);
+  const select = options.capture && runCaptureSelector(topology, options.capturePorts);
   const built = build(topology, { seed: options.seed ?? topology.seed, traffic: false, ...(options.apps !== undefined && { apps: options.apps }) });
   const net = built.net;
   const host = hostOf(net, from);
   const dst = resolveAddress(net, to);
-  if (options.capture) net.recorder.add(new CaptureSink(net, options.capture));
+  if (options.capture) net.recorder.add(new CaptureSink(net, options.capture, select));
   // The probe's trace id is the id of the next frame made: collect from the start.
   let collector: PathCollector | undefined;
   const events: Parameters<PathCollector['event']>[0][] = [];

@@ -542,11 +542,15 @@ export const isolatedSchema = z.union([
 
 // ---- the whole file ----------------------------------------------------------------------
 
-export const TOP_LEVEL_KEYS = ['name', 'seed', 'defaults', 'nodes', 'links', 'tenants', 'platform', 'traffic', 'expect'] as const;
+export const TOP_LEVEL_KEYS = ['name', 'seed', 'defaults', 'nodes', 'links', 'tenants', 'platform', 'capture', 'traffic', 'expect'] as const;
 
 export const nameSchema = text('Defaults to the file name without its extension').min(1, { error: 'must not be empty' });
 export const seedSchema = int(0, 0xffffffff).meta({ description: 'Seed of the run’s random source (default 1)' });
 export const listSchema = z.array(z.unknown());
+export const captureSchema = z
+  .array(text('NODE:PORT, NODE:* (every port of NODE; a switch\'s OpenFlow channel is NODE:openflow) or * (every port)'))
+  .min(1, { error: 'name at least one port (NODE:PORT, NODE:* or *)' })
+  .meta({ description: 'The ports a run captures (--pcap) when --capture does not name them: every port when absent' });
 export const mapSchema = z.record(z.string(), z.unknown());
 
 /** One key, one value: `{ ping: {...} }`. JSON Schema only: the loader dispatches on the key itself. */
@@ -564,6 +568,7 @@ export const topologyFileSchema = z
     links: z.array(linkSchema).prefault([]),
     tenants: z.record(nodeName, tenantSchema).optional().meta({ description: 'Tenants of the network virtualization platform, by name; switches they use are run by the platform' }),
     platform: platformSchema.optional(),
+    capture: captureSchema.optional(),
     traffic: z.array(oneKeyOf({ ping: pingSchema, udp: udpSchema })).prefault([]),
     expect: z.array(oneKeyOf({ delivered: deliveredSchema, dropped: droppedSchema, path: pathSchema, isolated: isolatedSchema })).prefault([]),
   })

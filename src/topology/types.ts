@@ -18,6 +18,8 @@ export interface Topology {
   tenants?: TenantSpec[];
   /** The platform's control channels to the switches it runs (when the file declares tenants). */
   platform?: PlatformSpec;
+  /** The ports a run's capture holds (`NODE:PORT`, `NODE:*`, `*`; see capture.ts); every port when absent. */
+  capture?: string[];
 }
 
 export interface PlatformSpec {

@@ -1,5 +1,5 @@
 /**
- * Trace events -> a capture: every port of the network is an interface (`node:port`), frames
+ * Trace events -> a capture: every port of the network (or those `select` takes) is an interface (`node:port`), frames
  * leaving a port are outbound, arriving inbound, and a frame dropped at a port is written with
  * a comment saying why. A forwarding decision becomes the comment of the frame it sent.
  */
@@ -21,9 +21,12 @@ export class CaptureSink implements TraceSink {
   constructor(
     net: Network,
     private readonly capture: CaptureWriter,
+    /** The ports captured (node name, port name); every port when absent. */
+    private readonly select: (node: string, port: string) => boolean = () => true,
   ) {
     for (const node of net.nodes.values()) {
       for (const port of node.ports) {
+        if (!select(node.name, port.name)) continue;
         let description = `${node.kind} port`;
         const iface = node instanceof IpNode ? node.interfaceOf(port) : undefined;
         if (iface !== undefined) {
@@ -68,6 +71,7 @@ export class CaptureSink implements TraceSink {
     const name = `${e.node}:${port}`;
     let id = this.interfaces.get(name);
     if (id === undefined) {
+      if (!this.select(e.node, port)) return;
       id = this.capture.addInterface({ name, description: `OpenFlow control channel of ${e.node} (TCP port 6653)` });
       this.interfaces.set(name, id);
     }

@@ -6,7 +6,7 @@ import type { LayerSpan, TolerantDecode } from '../../src/index.js';
 describe('the public API', () => {
   it('exports exactly this list of values', () => {
     expect(Object.keys(netloom).sort()).toEqual([
-      'BUILT_IN_APPS', 'Bridge', 'CaptureError', 'Controller', 'Datapath', 'ESP_ALGORITHMS', 'ETHERTYPE', 'FEED_PROTOCOL', 'FeedError', 'FlowKey', 'FlowSyntaxError', 'GroupError',
+      'BUILT_IN_APPS', 'Bridge', 'CAPTURE_EPOCH', 'CaptureError', 'Controller', 'Datapath', 'ESP_ALGORITHMS', 'ETHERTYPE', 'FEED_PROTOCOL', 'FeedError', 'FlowKey', 'FlowSyntaxError', 'GroupError',
       'IPPROTO', 'LAYER_NAMES', 'LayerRegistry', 'MemorySink', 'MeterError', 'NW_FRAG', 'OFPET', 'OFPP', 'OFPT', 'OpenFlowError', 'OpenFlowRequestError',
       'PcapngWriter', 'ProbeError', 'ReplayWindow', 'RunOptionError', 'SpecError', 'TopologyError', 'VLAN_CFI', 'VXLAN_PORT', 'VerifyError', 'WireError', 'decode', 'decodeMessage',
       'decodeTolerant', 'defaultRegistry', 'encode', 'encodeInto', 'encodeMessage', 'explain', 'extractFlowKey', 'extractTunnelFlowKey',

@@ -32,11 +32,18 @@ describe('the pcap gallery', () => {
     // The options as the README gives them, split as a shell would.
     const esp = (galleryEspOptions(lesson).match(/'[^']*'|\S+/g) ?? []).map((a) => a.replace(/^'|'$/g, ''));
     const checks = ['-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE'];
-    const tshark = (filter: string) => spawnSync('tshark', ['-r', join(root, 'pcap', `${lesson}.pcapng`), ...esp, ...checks, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
+    const tshark = (filter: string, options = esp) => spawnSync('tshark', ['-r', join(root, 'pcap', `${lesson}.pcapng`), ...options, ...checks, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
     const tenants = SHARED_ADDRESSES.has(lesson);
-    const flagged = tshark(`_ws.malformed || (_ws.expert.severity >= warning${tenants ? ' && !arp.duplicate-address-detected' : ''})`);
-    expect(flagged.status, flagged.stderr).toBe(0);
-    expect(flagged.stdout).toBe('');
+    const wrong = `_ws.malformed || (_ws.expert.severity >= warning${tenants ? ' && !arp.duplicate-address-detected' : ''})`;
+    // Decrypted, and as a user first opens it, with Wireshark's defaults (ESP sequence analysis on, no keys).
+    for (const options of [esp, []]) {
+      const flagged = tshark(wrong, options);
+      expect(flagged.status, flagged.stderr).toBe(0);
+      expect(flagged.stdout, `flagged with ${options.length === 0 ? 'default settings' : 'the ESP keys'}`).toBe('');
+    }
+    // A run's time 0 is 2025-01-01T00:00:00Z, as tshark reads it too.
+    const first = spawnSync('tshark', ['-r', join(root, 'pcap', `${lesson}.pcapng`), '-c', '1', '-T', 'fields', '-e', 'frame.time_epoch'], { encoding: 'utf8' });
+    expect(Math.floor(Number(first.stdout.trim()) / 86400) * 86400).toBe(1_735_689_600);
     // The warning the README says a tenants capture earns: two tenants' hosts answer for one address.
     if (tenants) expect(tshark('arp.duplicate-address-detected').stdout).not.toBe('');
   });

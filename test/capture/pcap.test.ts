@@ -32,6 +32,14 @@ describe('classic pcap', () => {
     );
   });
 
+  it('writes seconds after the epoch, and refuses a time a 32-bit second cannot hold', () => {
+    const file = writePcap([{ timestampNs: 2_000_000_003, data: new Uint8Array(0) }], { epoch: 1_735_689_600 });
+    expect(toHex(file.subarray(24, 32))).toBe('82857467' + '03000000');
+    expect(() => writePcap([{ timestampNs: 2e9, data: new Uint8Array(0) }], { epoch: 0xffffffff - 1 })).toThrow(
+      expect.objectContaining({ code: 'NETLOOM_CAPTURE_WRITE', message: 'a classic pcap cannot hold a time past 2106-02-07 (epoch 4294967294 + 2 s); write pcapng' }),
+    );
+  });
+
   it('reads big-endian pcap', () => {
     const be = Uint8Array.from(Buffer.from('a1b2c3d4000200040000000000000000000400000000000100000001000000020000000100000001ab', 'hex'));
     const read = readCapture(be);

@@ -18,9 +18,34 @@ const KEY_BYTES: Record<EspSaRecord['alg'], number> = { 'aes-gcm-128': 20, 'aes-
 const le32 = (n: number) => toHex(Uint8Array.from([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24]));
 
 describe('pcapng writer', () => {
+  it('adds the epoch to each timestamp word by word, carrying into the high word', () => {
+    const sink = new MemorySink();
+    // 2025-01-01T00:00:00Z is 0x1816687e_c0570000 ns.
+    const w = new PcapngWriter(sink, { epoch: 1_735_689_600 });
+    w.addInterface({ name: 'p' });
+    w.writePacket(0, 0x3fa9_0000, new Uint8Array(0));
+    w.writePacket(0, 0x1_3fa8_ffff, new Uint8Array(0));
+    const blocks = toHex(sink.bytes());
+    const epb = (k: number) => blocks.slice(blocks.length - (2 - k) * 64, blocks.length - (1 - k) * 64);
+    // Interface 0, then the timestamp's high and low words.
+    expect(epb(0).slice(16, 40)).toBe('00000000' + le32(0x1816687f) + le32(0));
+    expect(epb(1).slice(16, 40)).toBe('00000000' + le32(0x1816687f) + le32(0xffffffff));
+  });
+
+  it('write -> read gives epoch seconds plus the timestamp, exactly, for any epoch and time below 2^53 ns', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (epoch, t) => {
+        const sink = new MemorySink();
+        const w = new PcapngWriter(sink, { epoch });
+        w.writePacket(w.addInterface({ name: 'p' }), t, Uint8Array.from([1]));
+        expect(readCapture(sink.bytes()).packets[0]!.timestampNs).toBe(BigInt(epoch) * 1_000_000_000n + BigInt(t));
+      }),
+    );
+  });
+
   it('writes section, interface and packet blocks byte for byte', () => {
     const sink = new MemorySink();
-    const w = new PcapngWriter(sink, 'nl');
+    const w = new PcapngWriter(sink, { application: 'nl' });
     w.addInterface({ name: 's1:p2' });
     w.writePacket(0, 0x1_0000_0005, Uint8Array.from([0xaa, 0xbb, 0xcc]), { direction: 'outbound', comment: 'hi' });
     expect(toHex(sink.bytes())).toBe(
@@ -167,7 +192,21 @@ describe('capture outputs', () => {
     capture.writePacket(s1, 7, Uint8Array.from([4]));
     capture.close();
     expect(readdirSync(out).sort()).toEqual(['h1-eth0.pcap', 's1-p2.pcap']);
-    expect(readCapture(readFileSync(join(out, 's1-p2.pcap'))).packets.map((p) => [p.timestampNs, toHex(p.data)])).toEqual([[6n, '0203'], [7n, '04']]);
+    // A run's capture starts at CAPTURE_EPOCH, 2025-01-01T00:00:00Z.
+    expect(readCapture(readFileSync(join(out, 's1-p2.pcap'))).packets.map((p) => [p.timestampNs, toHex(p.data)])).toEqual([[1_735_689_600_000_000_006n, '0203'], [1_735_689_600_000_000_007n, '04']]);
+  });
+
+  it('writes a run\'s time 0 as the epoch given, in every format; a bad epoch makes no file', () => {
+    const d = dir();
+    for (const name of ['a.pcap', 'b.pcapng', 'c/']) {
+      const capture = openCapture(join(d, name), { epoch: 1_796_374_800 });
+      capture.writePacket(capture.addInterface({ name: 'p' }), 1_500_000_001, Uint8Array.from([9]));
+      capture.close();
+    }
+    for (const file of ['a.pcap', 'b.pcapng', 'c/p.pcap']) expect(readCapture(readFileSync(join(d, file))).packets[0]!.timestampNs).toBe(1_796_374_801_500_000_001n);
+    expect(() => openCapture(join(d, 'x.pcapng'), { epoch: 1.5 })).toThrow(expect.objectContaining({ code: 'NETLOOM_CAPTURE_EPOCH', message: 'epoch 1.5 is not whole seconds from 1970 to 2106 (0 to 4294967295)' }));
+    expect(() => openCapture(join(d, 'y.pcap'), { epoch: 2 ** 32 })).toThrow(expect.objectContaining({ code: 'NETLOOM_CAPTURE_EPOCH' }));
+    expect(readdirSync(d).sort()).toEqual(['a.pcap', 'b.pcapng', 'c']);
   });
 
   it('chooses classic pcap for a .pcap path and pcapng otherwise', () => {

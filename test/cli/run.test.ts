@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTopologyFile } from '../../src/topology/load.js';
 import { runTopology, wallClockPeers } from '../../src/topology/run.js';
+import { readCapture } from '../../src/capture/read.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const netloom = (args: string[]) => {
@@ -64,6 +65,22 @@ describe('netloom run and trace', () => {
     expect(netloom(['run', 'topologies/lan.yaml', '--pcap', a, '--seed', '9']).status).toBe(0);
     expect(netloom(['run', 'topologies/lan.yaml', '--pcap', b, '--seed', '9']).status).toBe(0);
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+  });
+
+  it('captures the ports --capture names, from the --epoch given (default 2025-01-01T00:00:00Z)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netloom-run-'));
+    const names = (file: string) => readCapture(readFileSync(file)).interfaces.map((i) => i.name);
+    expect(netloom(['run', 'topologies/esp.yaml', '--pcap', join(dir, 'lesson.pcapng')]).status).toBe(0);
+    // The lesson's own capture: points, one per segment.
+    expect(names(join(dir, 'lesson.pcapng'))).toEqual(['h1:eth0', 'h2:eth0', 's1:eth1']);
+    expect(netloom(['run', 'topologies/esp.yaml', '--pcap', join(dir, 'all.pcapng'), '--capture', '*']).status).toBe(0);
+    expect(names(join(dir, 'all.pcapng'))).toEqual(['h1:eth0', 'h2:eth0', 's1:eth1', 's1:p1', 's2:eth1', 's2:p1', 'r1:eth0', 'r1:eth1']);
+    expect(netloom(['run', 'topologies/controller-learning.yaml', '--pcap', join(dir, 's1.pcapng'), '--capture', 's1:*, h1:eth0', '--epoch', '2026-12-04T09:00:00Z']).status).toBe(0);
+    const s1 = readCapture(readFileSync(join(dir, 's1.pcapng')));
+    expect(s1.interfaces.map((i) => i.name)).toEqual(['h1:eth0', 's1:h1', 's1:s2', 's1:openflow']);
+    expect(s1.packets[0]!.timestampNs / 1_000_000_000n).toBe(1_796_374_800n);
+    const lan = readCapture(readFileSync(join(dir, 'lesson.pcapng')));
+    expect(lan.packets[0]!.timestampNs / 1_000_000_000n).toBe(1_735_689_600n);
   });
 
   it('writes every trace event as JSON Lines with --events', async () => {
@@ -126,6 +143,12 @@ describe('netloom run and trace', () => {
     [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--proto', 'udp', '--dport', '0'], 'netloom: NETLOOM_PROBE: dstPort: 0 is not a port number (1 to 65535)\n'],
     [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--proto', 'udp', '--dport', 'http'], 'netloom: NETLOOM_USAGE: --dport "http" is not a port number\n'],
     [['run', 'topologies/lan.yaml', '--pcap', 'package.json/captures/'], 'netloom: NETLOOM_CAPTURE_WRITE: cannot create the directory package.json/captures/: ENOTDIR'],
+    [['run', 'topologies/lan.yaml', '--pcap', 'x.pcapng', '--capture', 's1:p9'], 'netloom: NETLOOM_USAGE: --capture: unknown port "p9" on s1; did you mean "p1"? (s1 has p1, p2, p3, openflow; or s1:* for all)\n'],
+    [['run', 'topologies/lan.yaml', '--pcap', 'x.pcapng', '--capture', 'h1'], 'netloom: NETLOOM_USAGE: --capture: "h1" is not NODE:PORT, NODE:* or *\n'],
+    [['trace', 'topologies/lan.yaml', '--from', 'h1', '--to', 'h2', '--pcap', 'x.pcapng', '--capture', 'r1:*'], 'netloom: NETLOOM_USAGE: --capture: unknown node "r1"; did you mean "h1"? (nodes are h1, h2, h3, s1)\n'],
+    [['run', 'topologies/lan.yaml', '--capture', 's1:*'], 'netloom: NETLOOM_USAGE: --capture goes with --pcap or --feed\n'],
+    [['run', 'topologies/lan.yaml', '--pcap', 'x.pcapng', '--epoch', '2025-13-01'], 'netloom: NETLOOM_USAGE: --epoch "2025-13-01" is not whole seconds since 1970 or a date like 2025-01-01 or 2025-01-01T09:30:00Z (from 1970 to 2106)\n'],
+    [['craft', 'ethernet()', '--pcap', 'x.pcap', '--epoch', '4294967296'], 'netloom: NETLOOM_USAGE: --epoch "4294967296" is not whole seconds'],
     [['frobnicate'], "netloom: NETLOOM_USAGE: unknown command 'frobnicate'"],
   ])('a user mistake (%j) exits 2 with one clear line', (args, message) => {
     const r = netloom(args);

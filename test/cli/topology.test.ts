@@ -80,7 +80,7 @@ describe('netloom schema', () => {
     const schema = JSON.parse(r.stdout) as { $schema: string; required: string[]; properties: Record<string, { properties?: Record<string, unknown> }> };
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
     expect(schema.required).toEqual(['nodes']);
-    expect(Object.keys(schema.properties)).toEqual(['name', 'seed', 'defaults', 'nodes', 'links', 'tenants', 'platform', 'traffic', 'expect']);
+    expect(Object.keys(schema.properties)).toEqual(['name', 'seed', 'defaults', 'nodes', 'links', 'tenants', 'platform', 'capture', 'traffic', 'expect']);
     expect(schema.properties['nodes']).toBeDefined();
     expect(schema.properties['defaults']?.properties?.['link']).toMatchObject({ properties: { latency: { default: '1ms' }, mtu: { default: 1500 } } });
   });

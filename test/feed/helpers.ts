@@ -2,6 +2,7 @@
 import { WebSocket, type ClientOptions } from 'ws';
 import { runTopology, type RunSummary } from '../../src/topology/run.js';
 import { PcapngWriter } from '../../src/capture/pcapng.js';
+import { CAPTURE_EPOCH } from '../../src/capture/writer.js';
 import { MemorySink } from '../../src/capture/sinks.js';
 import type { Topology } from '../../src/topology/types.js';
 import { loadTopology } from '../../src/topology/load.js';
@@ -68,7 +69,7 @@ export const isEnded = (m: ServerMessage): boolean => m.type === 'state' && m.st
 export async function reference(topology: Topology, seed?: number): Promise<{ events: TraceEvent[]; pcapng: Uint8Array; summary: RunSummary }> {
   const events: TraceEvent[] = [];
   const sink = new MemorySink();
-  const summary = await runTopology(topology, { ...(seed !== undefined && { seed }), capture: new PcapngWriter(sink), sinks: [{ event: (e) => events.push(e) }] });
+  const summary = await runTopology(topology, { ...(seed !== undefined && { seed }), capture: new PcapngWriter(sink, { epoch: CAPTURE_EPOCH }), sinks: [{ event: (e) => events.push(e) }] });
   return { events, pcapng: sink.bytes(), summary };
 }
 

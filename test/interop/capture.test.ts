@@ -235,7 +235,8 @@ describe.skipIf(missingTools.length > 0)('Wireshark tools read what netloom writ
     dir = mkdtempSync(join(tmpdir(), 'netloom-capture-'));
     // The path routing the CLI uses: a plain name is pcapng, *.pcap one classic pcap, DIR/ a pcap per port.
     for (const target of ['netloom.pcapng', 'single.pcap', 'ports/']) {
-      const writer = openCapture(path(target));
+      // Epoch 0: timestamps as given, so every tool's reading compares with PACKETS directly.
+      const writer = openCapture(path(target), { epoch: 0 });
       for (const info of INTERFACES) writer.addInterface(info);
       writer.addEspSecrets(SAS);
       for (const p of PACKETS) writer.writePacket(p.iface, p.timestampNs, p.data, p.meta);

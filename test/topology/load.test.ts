@@ -227,7 +227,7 @@ const BAD: [name: string, text: string, lines: string[]][] = [
     'bad.yaml:9:38 links[0]: unknown key "latncy"; did you mean "latency"?',
   ]],
   ['unknown top-level key, with the keys', `${NODES}colour: blue\n`, [
-    'bad.yaml:8:1: unknown key "colour" (keys are name, seed, defaults, nodes, links, tenants, platform, traffic, expect)',
+    'bad.yaml:8:1: unknown key "colour" (keys are name, seed, defaults, nodes, links, tenants, platform, capture, traffic, expect)',
   ]],
   ['unknown node kind', `nodes:\n  x1: { kind: hub }\n`, [
     'bad.yaml:2:15 nodes.x1.kind: unknown kind "hub" (kinds are host, router, switch, controller)',
@@ -327,6 +327,14 @@ const BAD: [name: string, text: string, lines: string[]][] = [
   ]],
   ['a link with one endpoint', `${NODES}links:\n  - endpoints: [h1:eth0]\n`, [
     'bad.yaml:9:16 links[0].endpoints: expected two endpoints, [node:port, node:port], got 1 endpoint',
+  ]],
+  ['capture points that are not ports', `${NODES}capture: [h1:eth0, s1:p3, r2:*, s1, s1:openflow, '*']\n`, [
+    'bad.yaml:8:20 capture[1]: unknown port "p3" on s1; did you mean "p1"? (s1 has p1, p2, openflow; or s1:* for all)',
+    'bad.yaml:8:27 capture[2]: unknown node "r2"; did you mean "h2"? (nodes are h1, h2, r1, s1)',
+    'bad.yaml:8:33 capture[3]: "s1" is not NODE:PORT, NODE:* or *',
+  ]],
+  ['an empty capture list', `${NODES}capture: []\n`, [
+    'bad.yaml:8:10 capture: name at least one port (NODE:PORT, NODE:* or *)',
   ]],
   ['unknown node in a link', `${NODES}links:\n  - endpoints: [h1:eth0, s9:p1]\n`, [
     'bad.yaml:9:26 links[0].endpoints[1]: unknown node "s9"; did you mean "s1"? (nodes are h1, h2, r1, s1)',
@@ -457,7 +465,7 @@ const BAD: [name: string, text: string, lines: string[]][] = [
     'bad.yaml:1:1: the file is empty; a topology needs at least "nodes"',
   ]],
   ['a list, not a map', `- h1\n- h2\n`, [
-    'bad.yaml:1:1: expected a map with name, seed, defaults, nodes, links, tenants, platform, traffic, expect, got a list',
+    'bad.yaml:1:1: expected a map with name, seed, defaults, nodes, links, tenants, platform, capture, traffic, expect, got a list',
   ]],
   ['no nodes', `links: []\n`, [
     'bad.yaml:1:1: missing required key "nodes"',
