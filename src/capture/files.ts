@@ -1,7 +1,8 @@
 /**
- * Reading a file the user names, whole, with a size limit: a device or pipe without end
- * (/dev/zero) is refused at the limit instead of read until memory runs out. The topology
- * loader and the CLI's file options read through here; each wraps the reason in its own error.
+ * Reading a file the user names: whole, with a size limit, so a device or pipe without end
+ * (/dev/zero) is refused at the limit instead of read until memory runs out; or a chunk at a
+ * time, for readers that keep flat memory (decode). The topology loader and the CLI's file
+ * options read through here; each wraps the reason in its own error.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
@@ -46,6 +47,48 @@ export function readFileBounded(path: string, limit: number): Uint8Array | strin
     closeSync(fd);
   }
 }
+
+/** A chunk-at-a-time read of `path` (`-`: standard input), each chunk a new buffer; or why it cannot be opened. */
+export function fileChunks(path: string, size = 1 << 20): Iterable<Uint8Array> | string {
+  let fd = 0;
+  if (path !== '-') {
+    try {
+      fd = openSync(path, 'r');
+      if (fstatSync(fd).isDirectory()) {
+        closeSync(fd);
+        return 'it is a directory';
+      }
+    } catch (error) {
+      return reason(error);
+    }
+  }
+  return chunks(fd, path !== '-', size);
+}
+
+function* chunks(fd: number, owned: boolean, size: number): Generator<Uint8Array> {
+  try {
+    for (;;) {
+      const chunk = new Uint8Array(size);
+      let n: number;
+      try {
+        n = readSync(fd, chunk, 0, size, null);
+      } catch (error) {
+        // A pipe with nothing in it yet: wait for its writer. A pipe whose writer is gone reads as the end.
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
+          Atomics.wait(PAUSE, 0, 0, 1);
+          continue;
+        }
+        if ((error as NodeJS.ErrnoException).code === 'EOF') return;
+        throw new Error(`cannot read: ${reason(error)}`);
+      }
+      if (n === 0) return;
+      yield chunk.subarray(0, n);
+    }
+  } finally {
+    if (owned) closeSync(fd);
+  }
+}
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 function reason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;

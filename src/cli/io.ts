@@ -1,5 +1,4 @@
 /** Input helpers shared by commands: files, stdin, ESP SA options. */
-import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
 import { MiB, readFileBounded } from '../capture/files.js';
 import { fromHex } from '../wire/addresses.js';
@@ -15,14 +14,6 @@ export function readInput(path: string, option: string, limit: number): Uint8Arr
   const bytes = readFileBounded(path, limit);
   if (typeof bytes === 'string') throw new UsageError(`${option} ${path}: ${bytes}`);
   return bytes;
-}
-
-export function readStdinText(): string {
-  try {
-    return readFileSync(0, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 /** Hex from the command line; `label` (e.g. "--packet: ") starts the message when it is not hex. */

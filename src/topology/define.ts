@@ -56,6 +56,7 @@ export interface TopologyDocument {
   links: unknown[];
   tenants?: Record<string, unknown>;
   platform?: PlatformInput;
+  capture?: string[];
   traffic: unknown[];
   expect: unknown[];
 }
@@ -116,6 +117,13 @@ export class TopologyBuilder {
   platform(spec: PlatformInput): this {
     this.call('platform(…)', ['platform']);
     this.document.platform = spec;
+    return this;
+  }
+
+  /** The ports a run captures (`NODE:PORT`, `NODE:*`, `*`), as a file's `capture:`. */
+  capture(ports: string[]): this {
+    this.call('capture(…)', ['capture']);
+    this.document.capture = ports;
     return this;
   }
 

@@ -4,7 +4,7 @@
  * placed by a Placement (a YAML file's, or define.ts's for a topology written in code), and
  * words zod's in the loader's terms. Knows nothing of what a topology means.
  */
-import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Pair, type YAMLMap } from 'yaml';
 import type * as z from 'zod';
 import { didYouMean, formatPath, listNames, TopologyError, type PathSegment, type TopologyIssue } from './errors.js';
 import { NODE_KINDS, describeValue } from './schema.js';
@@ -18,17 +18,16 @@ import { NODE_KINDS, describeValue } from './schema.js';
 export function readDocument(text: string, file: string): { value: unknown; issues: Issues } {
   const lineCounter = new LineCounter();
   // logLevel 'error': yaml's warnings go to the console; the ones that matter are issues here.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  // Duplicate keys are found by checkShape in one pass: yaml's own check compares each key with every key before it.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   const issues: Issues = new Issues(new YamlPlacement(doc, lineCounter, file, text));
   if (/\.json$/i.test(file)) jsonSyntax(text, issues);
-  tooDeep(doc, issues);
-  const syntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY' && e.code !== 'MULTIPLE_DOCS');
+  checkShape(doc, issues);
+  const syntax = doc.errors.find((e) => e.code !== 'MULTIPLE_DOCS');
   // One syntax error is the cause; what the parser says after it (a missing bracket) only repeats it.
   for (const error of syntax === undefined ? doc.errors : [syntax]) {
     const found = pathAt(doc, error.pos[0]);
-    if (error.code === 'DUPLICATE_KEY' && found.key !== undefined) {
-      issues.at(error.pos[0], found.path.slice(0, -1), `duplicate key "${found.key}"`);
-    } else if (error.code === 'MULTIPLE_DOCS') {
+    if (error.code === 'MULTIPLE_DOCS') {
       issues.at(error.pos[0], [], 'a topology file holds one YAML document; this is a second one');
     } else {
       issues.at(error.pos[0], found.path, error.message);
@@ -44,7 +43,7 @@ export function readDocument(text: string, file: string): { value: unknown; issu
       issues.at(offset, found.key === undefined ? found.path : found.path.slice(0, -1), 'a key must be plain text, not a map or a list');
     },
   });
-  if (collectionKeys || doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) issues.throw();
+  if (collectionKeys || doc.errors.length > 0) issues.throw();
   try {
     return { value: doc.toJS({ maxAliasCount: 1000 }), issues };
   } catch (error) {
@@ -57,8 +56,12 @@ export function readDocument(text: string, file: string): { value: unknown; issu
 /** A topology nests a handful of levels; the recursive steps after parsing (toJS, zod) need a bound far below the stack's. */
 const MAX_DEPTH = 25;
 
-/** A document nested deeper than MAX_DEPTH ends loading with one message at the first node too deep (walked without recursion). */
-function tooDeep(doc: Document, issues: Issues): void {
+/**
+ * One walk over the document (without recursion): a key given twice in a map is an issue (the
+ * later value wins, and loading goes on); a document nested deeper than MAX_DEPTH ends loading
+ * with one message at the first node too deep.
+ */
+function checkShape(doc: Document, issues: Issues): void {
   const stack: { node: unknown; path: PathSegment[] }[] = [{ node: doc.contents, path: [] }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const { node, path } = item;
@@ -67,8 +70,17 @@ function tooDeep(doc: Document, issues: Issues): void {
       issues.at(node.range?.[0] ?? 0, path, `the document nests deeper than ${MAX_DEPTH} levels`);
       issues.throw();
     }
-    if (isMap(node)) for (const pair of node.items) stack.push({ node: pair.value, path: [...path, isScalar(pair.key) ? String(pair.key.value) : '?'] });
-    else node.items.forEach((child, index) => stack.push({ node: child, path: [...path, index] }));
+    if (isMap(node)) {
+      const keys = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+        if (isScalar(pair.key)) {
+          if (keys.has(key)) issues.at(pair.key.range?.[0] ?? 0, path, `duplicate key "${key}"`);
+          keys.add(key);
+        }
+        stack.push({ node: pair.value, path: [...path, key] });
+      }
+    } else node.items.forEach((child, index) => stack.push({ node: child, path: [...path, index] }));
   }
 }
 
@@ -297,6 +309,18 @@ function keyText(key: unknown): string {
   return isScalar(key) ? String(key.value) : String(key);
 }
 
+/** Each map's pairs by key text (the first of a duplicate), made once: a document's every issue is located, and a map may have 100,000 keys. */
+const PAIRS = new WeakMap<YAMLMap, Map<string, Pair>>();
+function pairsOf(map: YAMLMap): Map<string, Pair> {
+  let pairs = PAIRS.get(map);
+  if (pairs === undefined) {
+    pairs = new Map();
+    for (const pair of map.items as Pair[]) if (!pairs.has(keyText(pair.key))) pairs.set(keyText(pair.key), pair);
+    PAIRS.set(map, pairs);
+  }
+  return pairs;
+}
+
 /** The offset of the node at `path` (or of its key); the deepest node that exists when the rest does not. */
 function locate(doc: Document, path: readonly PathSegment[], onKey: boolean): number {
   let node: unknown = doc.contents;
@@ -307,7 +331,7 @@ function locate(doc: Document, path: readonly PathSegment[], onKey: boolean): nu
     let key: unknown;
     let next: unknown;
     if (isMap(node)) {
-      const pair = node.items.find((p) => keyText(p.key) === String(segment));
+      const pair = pairsOf(node).get(String(segment));
       if (pair === undefined) break;
       key = pair.key;
       next = pair.value;

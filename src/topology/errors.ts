@@ -26,11 +26,14 @@ export function formatIssue(issue: TopologyIssue): string {
 export class TopologyError extends Error {
   override readonly name = 'TopologyError';
   readonly code = 'NETLOOM_TOPOLOGY';
+  /** Problems shown in the message; the rest are counted (a generated file can have thousands). */
+  static readonly SHOWN = 50;
   /** Every problem found, in file order; never empty. */
   readonly issues: readonly TopologyIssue[];
 
   constructor(issues: readonly TopologyIssue[]) {
-    super(issues.map(formatIssue).join('\n'));
+    const more = issues.length - TopologyError.SHOWN;
+    super(issues.slice(0, TopologyError.SHOWN).map(formatIssue).join('\n') + (more > 0 ? `\n… and ${more} more` : ''));
     this.issues = issues;
   }
 }

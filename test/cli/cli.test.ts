@@ -97,8 +97,9 @@ describe('netloom CLI', () => {
     );
     const lines = netloom(['decode', '--json', '--pcap', file]).stdout.trim().split('\n').map((l) => JSON.parse(l) as { frame: unknown; layers: { layer: string }[] });
     expect(lines.map((l) => l.frame)).toEqual([
-      { number: 1, timestampNs: '0', interface: 'craft' },
-      { number: 2, timestampNs: '1000000', interface: 'craft' },
+      // One millisecond apart from 2025-01-01T00:00:00Z (the default --epoch).
+      { number: 1, timestampNs: '1735689600000000000', interface: 'craft' },
+      { number: 2, timestampNs: '1735689600001000000', interface: 'craft' },
     ]);
     // The file carries its keys (a Decryption Secrets Block): decode opens the ESP with them, as Wireshark does.
     expect(lines[1]!.layers.map((l) => l.layer)).toEqual(['ethernet', 'ipv4', 'esp', 'ipv4', 'udp']);

@@ -14,6 +14,7 @@ interface LessonDocument extends TopologyOptions {
   links?: ({ endpoints: [string, string] } & LinkInput)[];
   tenants?: Record<string, TenantInput>;
   platform?: PlatformInput;
+  capture?: string[];
   traffic?: ({ ping: PingInput } | { udp: UdpInput })[];
   expect?: ExpectationInput[];
 }
@@ -46,7 +47,7 @@ describe('topology(): a topology written in code', () => {
     expect(loadTopology(JSON.stringify(builder), 'two-subnets.json')).toEqual(builder.build());
   });
 
-  // Every lesson's document, given call by call: every builder method, every node kind, tenants and platform.
+  // Every lesson's document, given call by call: every builder method, every node kind, tenants, platform and capture.
   const lessons = readdirSync(join(import.meta.dirname, '..', '..', 'topologies')).filter((f) => f.endsWith('.yaml'));
   it.each(lessons)('%s, written through the builder, is the topology its file loads to', (file) => {
     const path = lessonPath(file.slice(0, -'.yaml'.length));
@@ -56,6 +57,7 @@ describe('topology(): a topology written in code', () => {
     for (const { endpoints: [a, b], ...spec } of doc.links ?? []) builder.link(a, b, spec);
     for (const [name, spec] of Object.entries(doc.tenants ?? {})) builder.tenant(name, spec);
     if (doc.platform !== undefined) builder.platform(doc.platform);
+    if (doc.capture !== undefined) builder.capture(doc.capture);
     for (const item of doc.traffic ?? []) ('ping' in item ? builder.ping(item.ping) : builder.udp(item.udp));
     for (const e of doc.expect ?? []) builder.expect(e);
     expect(builder.build()).toEqual(loadTopologyFile(path));
