@@ -104,16 +104,25 @@ function* stdinLines(): Generator<string> {
   const chunks = fileChunks('-');
   if (typeof chunks === 'string') throw new UsageError(`standard input: ${chunks}`);
   const decoder = new TextDecoder();
-  let partial = '';
+  // The line so far, in pieces: joined once when it ends, so a long line costs its length, not its square.
+  let pieces: string[] = [];
+  let length = 0;
   let number = 1;
   for (const chunk of chunks) {
-    const lines = (partial + decoder.decode(chunk, { stream: true })).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) {
-      yield line;
+    const text = decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+      pieces.push(text.slice(start, end));
+      yield pieces.join('');
+      pieces = [];
+      length = 0;
       number++;
+      start = end + 1;
     }
-    if (partial.length > TEXT_FILE_LIMIT) throw new UsageError(`standard input: line ${number} is longer than ${TEXT_FILE_LIMIT / MiB} MiB`);
+    pieces.push(text.slice(start));
+    length += text.length - start;
+    if (length > TEXT_FILE_LIMIT) throw new UsageError(`standard input: line ${number} is longer than ${TEXT_FILE_LIMIT / MiB} MiB`);
   }
-  yield partial + decoder.decode();
+  pieces.push(decoder.decode());
+  yield pieces.join('');
 }

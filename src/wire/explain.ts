@@ -65,13 +65,22 @@ export function explain(bytes: Uint8Array, options: DecodeOptions = {}): string 
   let quoted = false;
   // Inside a fragment a checksum covers bytes that are not all here: no verdict either way.
   let fragment = false;
+  let checksummed = 0;
   layers.forEach((layer, i) => {
     const span = spans[i]!;
     const indent = '  '.repeat(Math.min(depth, MAX_INDENT));
     const headerLength = span.headerEnd - span.start;
     const range = headerLength === 0 ? 'no bytes' : `bytes ${byteRange(span.start, headerLength)} (${headerLength})`;
     out.push(`${indent}${layer.layer}  ${range}${quoted ? '  (quoted)' : ''}${depth > MAX_INDENT ? `  (depth ${depth})` : ''}`);
-    const verdict = quoted || !CHECKSUMMED.has(layer.layer) ? undefined : fragment ? '[not checked: fragment]' : checksumVerdict(layers, i, options);
+    const checked = !quoted && CHECKSUMMED.has(layer.layer);
+    if (checked) checksummed++;
+    const verdict = !checked
+      ? undefined
+      : fragment
+        ? '[not checked: fragment]'
+        : checksummed > MAX_CHECKSUM_VERDICTS
+          ? `[not checked: past the first ${MAX_CHECKSUM_VERDICTS} checksummed layers]`
+          : checksumVerdict(layers, i, options);
     const places = (CODECS[layer.layer] as LayerCodec<LayerName>).fields(layer as never, span.end - span.headerEnd);
     for (const [field, value] of Object.entries(layer)) {
       if (field === 'layer' || value === undefined) continue;
@@ -130,6 +139,12 @@ function formatValue(field: string, value: unknown): string {
   return String(value);
 }
 
+/**
+ * Each verdict re-encodes the whole packet: past this many checksummed layers (a packet nested
+ * hundreds deep, which no real network makes) the rest are not checked, so explain stays linear.
+ */
+const MAX_CHECKSUM_VERDICTS = 16;
+
 /** Re-encodes with this layer's checksum unset and compares. */
 function checksumVerdict(layers: Layer[], i: number, options: DecodeOptions): string | undefined {
   const layer = layers[i]!;
@@ -180,8 +195,8 @@ export interface Encapsulation {
   /** The first inner layer (ethernet for VXLAN, ipv4 for IP-in-IP). */
   inner: LayerName;
   innerLength: number;
-  /** Header bytes in front of the inner packet, outermost first. */
-  outer: { layer: LayerName; length: number }[];
+  /** How many layers are in front of the inner packet (the first that many of the stack). */
+  outerLayers: number;
   before: number;
   after: number;
 }
@@ -197,29 +212,23 @@ export function encapsulations(total: number, layers: Layer[], spans: LayerSpan[
     const first = tunnel === 'IP-in-IP' ? i : i + 1;
     const innerStart = spans[first]!.start;
     const innerEnd = spans[first]!.end;
-    out.push({
-      tunnel,
-      inner: layers[first]!.layer,
-      innerLength: innerEnd - innerStart,
-      outer: layers.slice(0, first).map((l, k) => ({ layer: l.layer, length: spans[k]!.headerEnd - spans[k]!.start })),
-      before: innerStart,
-      after: total - innerEnd,
-    });
+    out.push({ tunnel, inner: layers[first]!.layer, innerLength: innerEnd - innerStart, outerLayers: first, before: innerStart, after: total - innerEnd });
   });
   return out;
 }
 
 function encapsulation(total: number, layers: Layer[], spans: LayerSpan[]): string[] {
+  // Each line names at most MAX_OUTER_LISTED of the layers in front: linear in the depth however deep the nesting.
+  const header = (k: number) => `${layers[k]!.layer} ${spans[k]!.headerEnd - spans[k]!.start}`;
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => header(from + k)).join(' + ');
+  const outerList = (n: number) => {
+    if (n <= MAX_OUTER_LISTED) return range(0, n);
+    const half = MAX_OUTER_LISTED / 2;
+    return `${range(0, half)} + … ${n - MAX_OUTER_LISTED} more layers … + ${range(n - half, n)}`;
+  };
   return encapsulations(total, layers, spans).map(
     (e) =>
       `${e.tunnel} encapsulation adds ${e.before + e.after} bytes around a ${e.innerLength}-byte inner ${e.inner}: ` +
-      `${e.before} in front (${outerList(e.outer)})${e.after > 0 ? `, ${e.after} after (trailer, padding, ICV)` : ''}`,
+      `${e.before} in front (${outerList(e.outerLayers)})${e.after > 0 ? `, ${e.after} after (trailer, padding, ICV)` : ''}`,
   );
-}
-
-function outerList(outer: Encapsulation['outer']): string {
-  const named = (list: Encapsulation['outer']) => list.map((o) => `${o.layer} ${o.length}`).join(' + ');
-  if (outer.length <= MAX_OUTER_LISTED) return named(outer);
-  const half = MAX_OUTER_LISTED / 2;
-  return `${named(outer.slice(0, half))} + … ${outer.length - MAX_OUTER_LISTED} more layers … + ${named(outer.slice(-half))}`;
 }
