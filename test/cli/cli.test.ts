@@ -113,6 +113,10 @@ describe('netloom CLI', () => {
     expect(r.status).toBe(0);
     expect(r.stdout.subarray(0, 4).toString('hex')).toBe('0a0d0d0a');
     expect(r.stdout.length).toBeGreaterThan(92);
+    // decode --pcap - reads it from standard input.
+    const decoded = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'decode', '--json', '--pcap', '-'], { cwd: root, input: r.stdout, encoding: 'utf8' });
+    expect(decoded.status, decoded.stderr).toBe(0);
+    expect((JSON.parse(decoded.stdout) as { layers: { vni?: number }[] }).layers[3]!.vni).toBe(5000);
   });
 
   it.each([
