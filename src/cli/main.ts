@@ -53,7 +53,7 @@ program
   .command('decode')
   .description('decode packets given as hex, from a pcap/pcapng file, or hex lines on stdin')
   .argument('[hex...]', 'packet bytes in hex (spaces and colons allowed); - or nothing reads stdin')
-  .option('--pcap <file>', 'decode every packet of a pcap or pcapng file')
+  .option('--pcap <file>', 'decode every packet of a pcap or pcapng file (- for standard input), printed as it is read')
   .option('--json', 'one JSON object per packet (JSON Lines)')
   .option('--first <layer>', 'the first layer in the bytes', 'ethernet')
   .option('--esp-sa <sa>', 'decrypt ESP with spi=N,alg=aes-gcm-128,key=0x… (repeatable)', collect, [])

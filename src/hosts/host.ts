@@ -21,8 +21,8 @@ const PROTO_UDP = 17;
 export interface PingStats {
   sent: number;
   received: number;
-  /** Round-trip times of the replies, ns, in arrival order. */
-  rtts: number[];
+  /** Round-trip times of the replies, ns: how many, least, most, mean and the sum of squared differences from it (Welford's running form: memory stays flat however long the ping). */
+  rtt: { count: number; min: number; max: number; mean: number; m2: number };
   /** ICMP errors received instead of replies, e.g. "time exceeded from 10.0.0.254": count. */
   errors: Record<string, number>;
   /** Echo requests neither answered nor refused yet: sequence number -> when sent, ns. */
@@ -76,7 +76,7 @@ export class Host extends IpNode {
   /** Starts pinging `dst` at `start` ns; returns the statistics it fills in. */
   ping(dst: number, options: { count: number; interval: number; start: number; size: number; ttl: number; df: boolean; timeout: number }): PingStats {
     const outstanding = new Map<number, number>();
-    const app: PingApp = { kind: 'ping', id: (this.pings.length + 1) & 0xffff, dst, ...options, outstanding, stats: { sent: 0, received: 0, rtts: [], errors: {}, outstanding, timeout: options.timeout } };
+    const app: PingApp = { kind: 'ping', id: (this.pings.length + 1) & 0xffff, dst, ...options, outstanding, stats: { sent: 0, received: 0, rtt: { count: 0, min: Infinity, max: -Infinity, mean: 0, m2: 0 }, errors: {}, outstanding, timeout: options.timeout } };
     this.pings.push(app);
     // One probe is scheduled at a time, each by the one before: memory stays flat for any count.
     if (options.count > 0) this.net.scheduler.at(options.start, this, TIMER_PING, app, 1);
@@ -208,7 +208,13 @@ export class Host extends IpNode {
       const rtt = this.net.scheduler.now - sentAt;
       if (rtt <= app.timeout) {
         app.stats.received++;
-        app.stats.rtts.push(rtt);
+        const stats = app.stats.rtt;
+        stats.count++;
+        stats.min = Math.min(stats.min, rtt);
+        stats.max = Math.max(stats.max, rtt);
+        const delta = rtt - stats.mean;
+        stats.mean += delta / stats.count;
+        stats.m2 += delta * (rtt - stats.mean);
       }
       if (this.net.recorder.active) this.net.trace(this, iface.port, frame, 'deliver', `ICMP echo reply from ${numberToIpv4(src)}, seq ${seq}, rtt ${(rtt / 1e6).toFixed(3)} ms`);
       return;

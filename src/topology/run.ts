@@ -240,18 +240,12 @@ function summarizeTenants(platform: Platform): TenantSummary[] {
 function summarizeTraffic(built: Built): TrafficSummary[] {
   return built.traffic.map((t) => {
     if (t.ping) {
-      const { sent, received, rtts, errors } = t.ping;
+      const { sent, received, rtt, errors } = t.ping;
       const now = built.net.scheduler.now;
       let inFlight = 0;
       for (const sentAt of t.ping.outstanding.values()) if (now - sentAt < t.ping.timeout) inFlight++;
       const summary: TrafficSummary = { name: t.spec.name, kind: 'ping', sent, delivered: received, lost: sent - received - inFlight, errors, ...(inFlight > 0 && { inFlight }) };
-      if (rtts.length > 0) {
-        const ms = rtts.map((r) => r / 1e6);
-        const avg = ms.reduce((a, b) => a + b, 0) / ms.length;
-        const mdev = Math.sqrt(ms.reduce((a, b) => a + (b - avg) ** 2, 0) / ms.length);
-        // Reduced, not spread: a long ping has more replies than a call takes arguments.
-        summary.rtt = { min: ms.reduce((a, b) => Math.min(a, b)), avg, max: ms.reduce((a, b) => Math.max(a, b)), mdev };
-      }
+      if (rtt.count > 0) summary.rtt = { min: rtt.min / 1e6, avg: rtt.mean / 1e6, max: rtt.max / 1e6, mdev: Math.sqrt(rtt.m2 / rtt.count) / 1e6 };
       return summary;
     }
     const udp = t.udp!;
