@@ -7,8 +7,20 @@
 import { Node, type Network, type Port, type Frame } from '../sim/network.js';
 import { SimulatedChannel } from '../openflow/channel.js';
 import type { SwitchAgent } from '../openflow/agent.js';
-import type { ControllerSpec } from '../topology/types.js';
 import { Controller, type AppFactory } from './controller.js';
+
+/** An SDN controller in the topology: an app (built-in name or module path) driving the switches that name it, over simulated control channels. */
+export interface ControllerSpec {
+  kind: 'controller';
+  name: string;
+  /** A built-in app (`learning`, …) or a module path, resolved against the topology file's folder. */
+  app: string;
+  options: Record<string, unknown>;
+  /** One-way latency of its control channels, ns. */
+  latency: number;
+  /** Controller failures and restarts, in time order. */
+  schedule: { at: number; state: 'down' | 'up' }[];
+}
 
 const TIMER_STATE = 1;
 const TIMER_CONNECT = 2;

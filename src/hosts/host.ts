@@ -3,13 +3,22 @@
  * generators, and counts UDP datagrams its listeners receive. It does not forward.
  */
 import type { Frame, Network } from '../sim/network.js';
-import type { HostSpec } from '../topology/types.js';
 import { encode } from '../wire/encode.js';
 import { finish, internetChecksum, sumWords } from '../wire/checksum.js';
 import { u16, u32 } from '../wire/read.js';
 import { ICMP_CODE_NAMES, ICMP_TYPE_NAMES } from '../wire/icmp.js';
-import { ETH_HEADER, IpNode, type Interface, type NextHop, FIRST_FREE_TIMER, packetOf } from './ip-node.js';
+import { ETH_HEADER, IpNode, type Interface, type InterfaceSpec, type NextHop, FIRST_FREE_TIMER, packetOf } from './ip-node.js';
 import { ipv4ToNumber, numberToIpv4 } from './addressing.js';
+
+export interface HostSpec {
+  kind: 'host';
+  name: string;
+  interfaces: InterfaceSpec[];
+  /** Default gateway (IPv4). */
+  gateway?: string;
+  /** ARP cache entry lifetime, ns (default 60 s). */
+  arpTimeout: number;
+}
 
 const TIMER_PING = FIRST_FREE_TIMER;
 const TIMER_UDP = FIRST_FREE_TIMER + 1;

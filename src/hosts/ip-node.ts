@@ -8,12 +8,20 @@
  * header in front of the IPv4 datagram, so sending writes the header in place and never copies.
  */
 import { Node, type Frame, type Network, type Port } from '../sim/network.js';
-import type { InterfaceSpec } from '../topology/types.js';
 import { encode } from '../wire/encode.js';
 import { internetChecksum } from '../wire/checksum.js';
 import { macToText, writeMac } from '../wire/addresses.js';
 import { u16, u32 } from '../wire/read.js';
 import { RouteTable, ipv4ToNumber, numberToIpv4, prefixMask } from './addressing.js';
+
+export interface InterfaceSpec {
+  name: string;
+  /** MAC text; generated from the node and port names (02:4e:4c:xx:xx:xx) when not given. */
+  mac: string;
+  /** Addresses with prefix length, e.g. 10.0.1.10/24. */
+  ipv4: { address: string; prefixLength: number }[];
+  ipv6: { address: string; prefixLength: number }[];
+}
 
 export const ETH_HEADER = 14;
 const ETHERTYPE_IPV4 = 0x0800;

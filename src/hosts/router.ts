@@ -5,11 +5,28 @@
  * own addresses.
  */
 import type { Frame, Network } from '../sim/network.js';
-import type { RouterSpec } from '../topology/types.js';
 import { internetChecksum } from '../wire/checksum.js';
 import { u32 } from '../wire/read.js';
-import { ETH_HEADER, IpNode, type Interface, packetOf } from './ip-node.js';
+import { ETH_HEADER, IpNode, type Interface, type InterfaceSpec, packetOf } from './ip-node.js';
 import { ipv4ToNumber, numberToIpv4 } from './addressing.js';
+
+export interface RouteSpec {
+  /** Destination prefix, e.g. 10.0.3.0/24 or 0.0.0.0/0. */
+  prefix: string;
+  prefixLength: number;
+  /** Next hop address; absent for a route out of an interface directly. */
+  via?: string;
+  /** Outgoing interface; found from `via` when absent. */
+  interface?: string;
+}
+
+export interface RouterSpec {
+  kind: 'router';
+  name: string;
+  interfaces: InterfaceSpec[];
+  routes: RouteSpec[];
+  arpTimeout: number;
+}
 
 export class Router extends IpNode {
   constructor(net: Network, spec: RouterSpec) {

@@ -7,8 +7,22 @@
  */
 import type { EventHandler } from './scheduler.js';
 import { MAX_HOPS, type Frame, type Network, type Port } from './network.js';
-import type { LinkImpairments } from '../topology/types.js';
 import { DeficitRoundRobin } from './egress.js';
+
+export interface LinkImpairments {
+  /** One-way propagation delay, ns. */
+  latency: number;
+  /** Uniform jitter added to each frame's delay: ±jitter ns (frames never reorder). */
+  jitter: number;
+  /** Bits per second; 0 means unlimited (no serialization delay, no queue). */
+  bandwidth: number;
+  /** Frames waiting for the wire before tail drop. */
+  queue: number;
+  /** Largest L2 payload (the IP packet), bytes. */
+  mtu: number;
+  /** Probability a frame is lost on the wire, 0-1. */
+  loss: number;
+}
 
 const DELIVER = 1;
 const STATE = 2;

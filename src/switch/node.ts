@@ -11,7 +11,7 @@
  */
 import type { Frame, Network, Port } from '../sim/network.js';
 import type { EgressQueue } from '../sim/egress.js';
-import type { SwitchSpec, TunnelSpec } from '../topology/types.js';
+import type { SwitchSpec, TunnelSpec } from './spec.js';
 import { IpNode, type Interface, ETH_HEADER, FIRST_FREE_TIMER } from '../hosts/ip-node.js';
 import { ipv4ToNumber, numberToIpv4 } from '../hosts/addressing.js';
 import { encode } from '../wire/encode.js';

@@ -3,8 +3,16 @@
  * network. Units are resolved: times in integer nanoseconds, bandwidth in bits per second,
  * rates in packets per second. Names keep their order from the file (stable iteration).
  */
-import type { EgressQueueSpec } from '../sim/egress.js';
-import type { Protocols } from '../switch/ofctl.js';
+import type { DropReason, Disposition } from '../sim/vocabulary.js';
+import type { LinkImpairments } from '../sim/link.js';
+import type { InterfaceSpec } from '../hosts/ip-node.js';
+import type { HostSpec } from '../hosts/host.js';
+import type { RouteSpec, RouterSpec } from '../hosts/router.js';
+import type { ControllerRef, SwitchPortSpec, SwitchSpec, TunnelSpec } from '../switch/spec.js';
+import type { ControllerSpec } from '../controller/node.js';
+
+// Each node kind's spec lives beside the node (a lower layer never imports from topology/); here they are re-exported for the loader and users.
+export type { DropReason, Disposition, LinkImpairments, InterfaceSpec, HostSpec, RouteSpec, RouterSpec, ControllerRef, SwitchPortSpec, SwitchSpec, TunnelSpec, ControllerSpec };
 
 export interface Topology {
   name: string;
@@ -72,126 +80,8 @@ export interface FlowspaceSpec {
 }
 
 /** A controller node of the topology, or one outside it that datapaths connect to over TCP. */
-export type ControllerRef = { node: string } | { host: string; port: number };
 
 export type NodeSpec = HostSpec | RouterSpec | SwitchSpec | ControllerSpec;
-
-export interface InterfaceSpec {
-  name: string;
-  /** MAC text; generated from the node and port names (02:4e:4c:xx:xx:xx) when not given. */
-  mac: string;
-  /** Addresses with prefix length, e.g. 10.0.1.10/24. */
-  ipv4: { address: string; prefixLength: number }[];
-  ipv6: { address: string; prefixLength: number }[];
-}
-
-export interface HostSpec {
-  kind: 'host';
-  name: string;
-  interfaces: InterfaceSpec[];
-  /** Default gateway (IPv4). */
-  gateway?: string;
-  /** ARP cache entry lifetime, ns (default 60 s). */
-  arpTimeout: number;
-}
-
-export interface RouteSpec {
-  /** Destination prefix, e.g. 10.0.3.0/24 or 0.0.0.0/0. */
-  prefix: string;
-  prefixLength: number;
-  /** Next hop address; absent for a route out of an interface directly. */
-  via?: string;
-  /** Outgoing interface; found from `via` when absent. */
-  interface?: string;
-}
-
-export interface RouterSpec {
-  kind: 'router';
-  name: string;
-  interfaces: InterfaceSpec[];
-  routes: RouteSpec[];
-  arpTimeout: number;
-}
-
-export interface TunnelSpec {
-  /** esp: GRE protected by ESP in transport mode, as Open vSwitch's IPsec tunnels do. */
-  type: 'vxlan' | 'gre' | 'esp';
-  /** The far endpoint, or 'flow' (taken from tun_dst). */
-  remoteIp: string | 'flow';
-  /** VNI or GRE key, or 'flow' (taken from tun_id). */
-  key: number | 'flow';
-  dstPort: number;
-  /** DF on the outer IPv4 header (Open vSwitch's options:df_default; true when absent): false lets the underlay fragment a tunnel packet too big for it. */
-  dfDefault?: boolean;
-  esp?: { alg: 'aes-gcm-128' | 'aes-gcm-192' | 'aes-gcm-256' | 'null-hmac-sha256-128'; key: string; spiOut: number; spiIn: number };
-}
-
-export interface SwitchPortSpec {
-  name: string;
-  /** OpenFlow port number (default: 1, 2, … in file order). */
-  ofport: number;
-  /** Access port of this VLAN, for NORMAL. */
-  tag?: number;
-  /** Trunk port carrying these VLANs (all when absent), for NORMAL. */
-  trunks?: number[];
-  /** A tunnel port has no link: it encapsulates through the underlay. */
-  tunnel?: TunnelSpec;
-  /** Egress queues by id with their weights (queue 0, the default, has weight 1 unless listed), served by deficit round robin. */
-  queues?: EgressQueueSpec[];
-}
-
-/** An Open vSwitch-like switch: OpenFlow tables in ovs-ofctl syntax; one NORMAL flow when none are given. */
-export interface SwitchSpec {
-  kind: 'switch';
-  name: string;
-  ports: SwitchPortSpec[];
-  /** Flows in `ovs-ofctl add-flow` syntax, already checked by the loader. */
-  flows: string[];
-  /** Meters in `ovs-ofctl add-meter` syntax, checked by the loader; installed before the flows. */
-  meters?: string[];
-  /** Whose action checks `flows` get (ovs-ofctl's plain OpenFlow 1.0 + NXM by default, or -O OpenFlow13's). */
-  protocols?: Protocols;
-  /** The interface tunnel ports send through: a port of its own with an address. */
-  underlay?: { interface: InterfaceSpec; gateway?: string };
-  /** The OpenFlow datapath id (default: the switch's place among the topology's switches, from 1). */
-  datapathId?: bigint;
-  /** Passive OpenFlow for tools such as ovs-ofctl (`ptcp:`): the address and TCP port to listen on. */
-  listen?: { host: string; port: number };
-  /** The switch's controller: a controller node of the topology, or one outside it that the switch connects to over TCP. */
-  controller?: ControllerRef;
-  /** With no controller connected: `secure` keeps the flows as they are; `standalone` (OVS's default) falls back to NORMAL after 3 inactivity probes (15 s). */
-  failMode?: 'secure' | 'standalone';
-  /** OpenFlow messages a second the switch handles on simulated channels (its control-plane CPU). */
-  controlRate?: number;
-}
-
-/** An SDN controller in the topology: an app (built-in name or module path) driving the switches that name it, over simulated control channels. */
-export interface ControllerSpec {
-  kind: 'controller';
-  name: string;
-  /** A built-in app (`learning`, …) or a module path, resolved against the topology file's folder. */
-  app: string;
-  options: Record<string, unknown>;
-  /** One-way latency of its control channels, ns. */
-  latency: number;
-  /** Controller failures and restarts, in time order. */
-  schedule: { at: number; state: 'down' | 'up' }[];
-}
-
-export interface LinkImpairments {
-  /** One-way propagation delay, ns. */
-  latency: number;
-  /** Uniform jitter added to each frame's delay: ±jitter ns (frames never reorder). */
-  jitter: number;
-  /** Bits per second; 0 means unlimited (no serialization delay, no queue). */
-  bandwidth: number;
-  /** Frames waiting for the wire before tail drop. */
-  queue: number;
-  /** Largest L2 payload (the IP packet), bytes. */
-  mtu: number;
-  /** Probability a frame is lost on the wire, 0-1. */
-  loss: number;
-}
 
 export interface LinkSpec extends LinkImpairments {
   /** Endpoints as node:port. */
@@ -236,22 +126,6 @@ export interface UdpTraffic {
   df: boolean;
 }
 
-export type DropReason =
-  | 'MTU_EXCEEDED'
-  | 'QUEUE_FULL'
-  | 'LOSS'
-  | 'LINK_DOWN'
-  | 'NO_LINK'
-  | 'TTL_EXCEEDED'
-  | 'NO_ROUTE'
-  | 'ARP_FAILED'
-  | 'NOT_FOR_US'
-  | 'PORT_UNREACHABLE'
-  | 'REASSEMBLY_TIMEOUT'
-  | 'FLOW_DROP'
-  | 'LOOP'
-  | 'BAD_PACKET';
-
 export type Expectation =
   /** Traffic item `traffic` (index in `traffic`) delivers at least `min` / at most `max` packets (pings: replies). */
   | { kind: 'delivered'; traffic: number; min?: number; max?: number }
@@ -262,4 +136,3 @@ export type Expectation =
   /** No packet of one of these tenants reaches another's host or controller, or leaves its flowspace, in the tables installed at the end of the run (or at `at`, ns): the isolation verifier's answer. */
   | { kind: 'isolated'; tenants: string[]; at?: number };
 
-export type Disposition = 'DELIVERED' | 'DROPPED' | 'LOOP' | 'NO_ROUTE' | 'TTL_EXCEEDED' | 'MTU_EXCEEDED' | 'ISOLATED';

@@ -5,7 +5,7 @@
  * is topology/assert.ts's.
  */
 import { formatHop, formatPath, type PathResult } from './path.js';
-import type { DropReason } from '../topology/types.js';
+import type { DropReason } from '../sim/vocabulary.js';
 
 /** An assertion's outcome: `message` says why it failed, or, when it passed, why `.not` would fail. */
 export interface AssertionResult {

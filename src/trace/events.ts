@@ -3,7 +3,7 @@
  * encapsulation and drop. One recorder fans events out to sinks; nodes build an event only
  * when some sink is listening.
  */
-import type { DropReason } from '../topology/types.js';
+import type { DropReason } from '../sim/vocabulary.js';
 
 export type TraceDirection = 'tx' | 'rx' | 'drop' | 'route' | 'deliver' | 'match' | 'encap' | 'decap' | 'link' | 'control';
 

@@ -4,7 +4,7 @@
  * events of one trace id by following each frame back to the one it was made from.
  */
 import type { TraceEvent, TraceSink } from './events.js';
-import type { Disposition, DropReason } from '../topology/types.js';
+import type { Disposition, DropReason } from '../sim/vocabulary.js';
 import { decodeTolerant } from '../wire/decode.js';
 
 export interface Hop {
