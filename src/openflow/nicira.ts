@@ -118,6 +118,17 @@ const NXM_FIELDS: readonly NxmField[] = [
   nxm('NXM_NX_TUN_IPV4_DST', 32, 4, 'tun_dst', 'tun_dst', 'none', 'ipv4'),
   nxm('OXM_OF_METADATA', 2, 8, 'metadata', 'metadata', 'none', 'hexadecimal'),
   nxm('OXM_OF_IP_DSCP', 8, 1, 'ip_dscp', 'ip_dscp', 'ip', 'decimal'),
+  nxm('NXM_NX_CT_STATE', 105, 4, 'ct_state', 'ct_state', 'none', 'hexadecimal'),
+  nxm('NXM_NX_CT_ZONE', 106, 2, 'ct_zone', 'ct_zone', 'none', 'hexadecimal'),
+  nxm('NXM_NX_CT_MARK', 107, 4, 'ct_mark', 'ct_mark', 'none', 'hexadecimal'),
+  nxm('NXM_NX_CT_LABEL', 108, 16, 'ct_label', 'ct_label', 'none', 'hexadecimal'),
+  nxm('NXM_NX_CT_NW_PROTO', 119, 1, 'ct_nw_proto', 'ct_nw_proto', 'ct', 'decimal'),
+  nxm('NXM_NX_CT_NW_SRC', 120, 4, 'ct_nw_src', 'ct_nw_src', 'ct', 'ipv4'),
+  nxm('NXM_NX_CT_NW_DST', 121, 4, 'ct_nw_dst', 'ct_nw_dst', 'ct', 'ipv4'),
+  nxm('NXM_NX_CT_IPV6_SRC', 122, 16, 'ct_ipv6_src', 'ct_ipv6_src', 'ct', 'ipv6'),
+  nxm('NXM_NX_CT_IPV6_DST', 123, 16, 'ct_ipv6_dst', 'ct_ipv6_dst', 'ct', 'ipv6'),
+  nxm('NXM_NX_CT_TP_SRC', 124, 2, 'ct_tp_src', 'ct_tp_src', 'ct', 'decimal'),
+  nxm('NXM_NX_CT_TP_DST', 125, 2, 'ct_tp_dst', 'ct_tp_dst', 'ct', 'decimal'),
 ];
 
 /** By class and field number (the header without its mask bit and length). */
@@ -343,7 +354,7 @@ interface Subtype {
 const PREREQUISITE_TEXT: Record<Prerequisite, string> = {
   none: 'nothing', ip: 'eth_type 0x0800 or 0x86dd', ipv4: 'eth_type 0x0800', ipv6: 'eth_type 0x86dd', arp: 'eth_type 0x0806 or 0x8035',
   'ipv4-or-arp': 'eth_type 0x0800, 0x0806 or 0x8035', 'ip-or-arp': 'eth_type 0x0800, 0x86dd, 0x0806 or 0x8035', 'tcp-udp-sctp': 'eth_type 0x0800 or 0x86dd',
-  icmp: 'eth_type 0x0800 and ip_proto 1',
+  icmp: 'eth_type 0x0800 and ip_proto 1', ct: 'a ct_state that proves a tracked connection',
 };
 
 /** The checks OVS runs on one Nicira action, each failing with the error OVS sends, at the action's place. */
