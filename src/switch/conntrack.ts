@@ -270,7 +270,11 @@ export class ConnTrack {
       if (c.zone) parts.push(`zone=${c.zone}`);
       if (c.mark) parts.push(`mark=${c.mark}`);
       if (c.label) parts.push(`labels=0x${c.label.toString(16)}`);
-      if (c.proto === 6) parts.push(`protoinfo=(state=${TCP_STATE_NAMES[Math.min(c.peerState[0], c.peerState[1])]})`);
+      // One state for both peers, as ct-dpif.c prints it: the further of the two, FIN_WAIT_2 as TIME_WAIT and SYN_RECV as ESTABLISHED.
+      if (c.proto === 6) {
+        const state = Math.max(c.peerState[0], c.peerState[1]);
+        parts.push(`protoinfo=(state=${TCP_STATE_NAMES[state === TCPS.FIN_WAIT_2 ? TCPS.TIME_WAIT : state === 3 ? TCPS.ESTABLISHED : state]})`);
+      }
       out.push(parts.join(','));
     }
     return out.sort();

@@ -19,10 +19,20 @@ export function parseCtState(text: string, at: number, fail: Fail): { value: big
   if (/^(0x[0-9a-f]+|\d+)(\/(0x[0-9a-f]+|\d+))?$/i.test(text)) {
     const [v, m] = text.split('/') as [string, string | undefined];
     const value = BigInt(v);
-    const mask = m === undefined ? 0xffffffffn : BigInt(m);
-    if (value > 0xffffffffn || mask > 0xffffffffn) fail(at, `ct_state value ${text} is wider than its 32 bits`);
-    if ((value | mask) & ~0xffn && mask !== 0xffffffffn) fail(at, `${text}: unknown ct_state flag(s) (OVS knows ${CT_STATE_FLAGS.map(([n]) => n).join(', ')})`);
-    return { value: value & mask, mask: mask === 0xffffffffn ? 0xffn : mask };
+    const mask = m === undefined ? 0xffn : BigInt(m);
+    if ((value | mask) & ~0xffn) fail(at, `${text}: unknown ct_state flag(s) (OVS knows ${CT_STATE_FLAGS.map(([n]) => n).join(', ')})`);
+    return { value: value & mask, mask };
+  }
+  // new|trk: exactly these flags (the form ovs-ofctl prints for a whole-field match).
+  if (/^[a-z]+(\|[a-z]+)*$/.test(text)) {
+    let value = 0;
+    let pos = 0;
+    for (const name of text.split('|')) {
+      const bit = FLAG_BITS.get(name) ?? fail(at + pos, `${name}: unknown ct_state flag(s) (OVS knows ${CT_STATE_FLAGS.map(([n]) => n).join(', ')})`);
+      value |= bit;
+      pos += name.length + 1;
+    }
+    return { value: BigInt(value), mask: 0xffn };
   }
   let value = 0;
   let mask = 0;

@@ -902,10 +902,9 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         actions.push({ type: 'ct_clear' });
         continue;
       case 'ct': {
-        if (context.actionSet) fail(at, 'ct is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
-        if (context.ct) fail(at, 'ct action doesn\'t support nested action ct');
-        // OVS's check_CT: conntrack needs an IP packet the match proves.
+        // OVS's check_CT: conntrack needs an IP packet the match proves (checked before where the action is).
         if (match !== undefined && !proven('ip')) fail(at, 'ct needs ip or ipv6 in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))');
+        if (context.ct) fail(at, 'ct action doesn\'t support nested action ct');
         const ctAction: Extract<Action, { type: 'ct' }> = { type: 'ct', commit: false, force: false, zone: 0, zoneSrc: undefined, table: undefined, nat: undefined, actions: [], alg: 0 };
         for (const { text: part, at: partAt } of splitTop(arg ?? '', argAt, true, fail)) {
           const eq = part.indexOf('=');
@@ -928,7 +927,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
               if (/^(0x[0-9a-f]+|\d+)$/i.test(value)) ctAction.zone = integer(value, 0xffff, valueAt, 'ct zone', fail);
               else {
                 const sub = parseSubField(value, valueAt, fail);
-                if (sub.bits !== 16) fail(valueAt, `ct zone ${value} must be 16 bits wide, not ${sub.bits}`);
+                if (sub.bits !== 16) fail(valueAt, `ct zone ${value}: zone n_bits ${sub.bits} not within valid range [16..16] (OVS refuses: OFPBAC_BAD_SET_LEN)`);
                 ctAction.zoneSrc = sub;
               }
               continue;

@@ -1048,7 +1048,7 @@ class Translation {
  * actions written in order: the last pop_vlan, push_vlan and dec_ttl, in that order; then every
  * set-field, load, move and mod_* in written order; the last set_queue; then one final action — the last group,
  * else the last output (output, in_port, NORMAL, FLOOD, ALL, controller), else the last
- * resubmit. With no final action nothing runs at all. A group bucket's actions run this way too.
+ * resubmit, else the last ct_clear, else the last ct. With no final action nothing runs at all. A group bucket's actions run this way too.
  */
 export function actionSetList(set: readonly Action[]): Action[] {
   let pop: Action | undefined;
@@ -1058,6 +1058,8 @@ export function actionSetList(set: readonly Action[]): Action[] {
   let output: Action | undefined;
   let resubmit: Action | undefined;
   let queue: Action | undefined;
+  let ct: Action | undefined;
+  let ctClear: Action | undefined;
   const sets: Action[] = [];
   for (const a of set) {
     switch (a.type) {
@@ -1098,12 +1100,18 @@ export function actionSetList(set: readonly Action[]): Action[] {
       case 'set_queue':
         queue = a;
         break;
+      case 'ct':
+        ct = a;
+        break;
+      case 'ct_clear':
+        ctClear = a;
+        break;
       default:
         // The parser refuses every other action inside write_actions; in a bucket, OVS drops enqueue and pop_queue too.
         break;
     }
   }
-  const final = group ?? output ?? resubmit;
+  const final = group ?? output ?? resubmit ?? ctClear ?? ct;
   if (final === undefined) return [];
   const list: Action[] = [];
   if (pop) list.push(pop);
