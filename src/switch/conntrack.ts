@@ -139,11 +139,18 @@ const TP_DST = fieldByName('tp_dst')!;
 const FULL32 = 0xffffffffn;
 const FULL128 = (1n << 128n) - 1n;
 
-/** A connection's key: zone, family, protocol, ports and both addresses in one bigint. */
+/**
+ * A connection's key: zone, family, protocol, ports and both addresses in one bigint, under 64
+ * low bits that mix them: V8 hashes a bigint by its lowest 64 bits only, so keys that differ
+ * only higher up (every connection to one server) would all collide.
+ */
 function keyOf(zone: number, v6: boolean, proto: number, t: Tuple): bigint {
   const head = BigInt(zone * 0x200 + (v6 ? 0x100 : 0) + proto);
-  const ports = BigInt(t.sport * 0x1000000 + t.dport);
-  return (head << 304n) | (ports << 256n) | (t.src << 128n) | t.dst;
+  const ports = t.sport * 0x1000000 + t.dport;
+  const src = Number(t.src & 0xffffffffn);
+  const dst = Number(t.dst & 0xffffffffn);
+  const mix = BigInt((Math.imul(src ^ ports, 0x9e3779b1) ^ (dst >>> 0)) >>> 0) * 0x100000000n + BigInt((Math.imul(dst ^ (ports / 0x10000), 0x85ebca6b) ^ src ^ (zone << 8) ^ proto) >>> 0);
+  return (head << 368n) | (BigInt(ports) << 320n) | (t.src << 192n) | (t.dst << 64n) | mix;
 }
 
 const reverse = (t: Tuple): Tuple => ({ src: t.dst, dst: t.src, sport: t.dport, dport: t.sport });

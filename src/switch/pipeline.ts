@@ -522,6 +522,7 @@ class Translation {
   /** Clones of the packet a ct(table=N) forked, to resume at their table once this pass is done (OVS recirculates them). */
   private readonly recirculations: { state: PacketState; table: number; actionSet: Action[]; cache: CtCache; depth: number }[] = [];
   private recircDepth = 0;
+  private readonly forkStates: PacketState[] = [];
   private readonly tupleSave = new Uint32Array(TUPLE_WORDS.length);
 
   constructor(
@@ -619,7 +620,8 @@ class Translation {
     const zone = a.zoneSrc === undefined ? a.zone : readBits(w, a.zoneSrc.field, a.zoneSrc.start, 16);
     this.p.conntrack.execute(pk, { zone, commit: a.commit, force: a.force, nat: a.nat, markMask, labelMask }, this.ctCache, this.now);
     if (a.table !== undefined) {
-      const state = new PacketState();
+      // States are reused from packet to packet: a fork allocates nothing once the pool has grown.
+      const state = (this.forkStates[this.recirculations.length] ??= new PacketState());
       pk.saveTo(state);
       this.recirculations.push({ state, table: a.table, actionSet: this.actionSet.slice(), cache: { ...this.ctCache }, depth: this.recircDepth + 1 });
       if (this.tracing) this.line(indent, ` -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table ${a.table}.`);
