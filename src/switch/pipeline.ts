@@ -566,7 +566,6 @@ class Translation {
       this.failed = false;
       if (tracing) {
         const state = packet.words[W.CT_STATE]!;
-        this.line(0, '');
         this.line(0, `Resuming from table ${fork.table} with ct_state=${CT_STATE_FLAGS.filter(([, b]) => state & b).map(([n]) => n).join('|')}${packet.words[W.CT_ZONE] ? `,ct_zone=${packet.words[W.CT_ZONE]}` : ''}`);
       }
       const before = this.outputs.length;

@@ -139,7 +139,6 @@ describe('connection tracking', () => {
       '    ct(commit,table=1,zone=3)',
       '     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 1.',
       '     -> Sets the packet to an untracked state, and clears all the conntrack fields.',
-      '',
       'Resuming from table 1 with ct_state=new|trk,ct_zone=3',
       ' 1. priority 32768',
       '    move:NXM_NX_CT_STATE[0..7]->NXM_OF_ETH_DST[0..7]',
