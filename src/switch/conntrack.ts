@@ -30,10 +30,11 @@ export const CT_TIMEOUTS = {
 /** nat(…) of a ct action: which side, the address and port ranges (0: none given), and the flags. */
 export interface NatSpec {
   kind: 'src' | 'dst' | undefined;
-  /** IPv4 addresses as numbers, IPv6 as bigints; undefined when no range was given. */
+  /** The first address (IPv4 or IPv6, as a bigint) and the last when a range was written; undefined when not given. */
   addrMin: bigint | undefined;
   addrMax: bigint | undefined;
   v6: boolean;
+  /** The first port (0: none given) and the last when a range was written (0: none). */
   portMin: number;
   portMax: number;
   persistent: boolean;

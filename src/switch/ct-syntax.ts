@@ -161,14 +161,15 @@ function parseRange(text: string, at: number, nat: NatSpec, fail: Fail): void {
     }
   };
   nat.addrMin = address(lo);
-  nat.addrMax = hi === undefined ? nat.addrMin : address(hi);
-  if (nat.addrMax < nat.addrMin) fail(at, `nat: the address range ${addrs} ends before it starts`);
+  // A range's end only when written, as OVS keeps it (0: none, and NXAST_NAT leaves it out).
+  if (hi !== undefined) nat.addrMax = address(hi);
+  if (nat.addrMax !== undefined && nat.addrMax < nat.addrMin) fail(at, `nat: the address range ${addrs} ends before it starts`);
   if (ports !== undefined) {
     const [pl, ph] = ports.split('-') as [string, string | undefined];
     const port = (t: string) => (/^\d+$/.test(t) && Number(t) <= 65535 ? Number(t) : fail(at, `nat: "${t}" is not a port`));
     nat.portMin = port(pl);
-    nat.portMax = ph === undefined ? nat.portMin : port(ph);
-    if (nat.portMax < nat.portMin) fail(at, `nat: the port range ${ports} ends before it starts`);
+    if (ph !== undefined) nat.portMax = port(ph);
+    if (nat.portMax !== 0 && nat.portMax < nat.portMin) fail(at, `nat: the port range ${ports} ends before it starts`);
   }
 }
 
@@ -180,21 +181,21 @@ export function formatNat(nat: NatSpec): string {
     const a = (v: bigint) => (nat.v6 ? numberToIpv6(v) : numberToIpv4(Number(v)));
     const addrs = nat.addrMax !== undefined && nat.addrMax !== nat.addrMin ? `${a(nat.addrMin)}-${a(nat.addrMax)}` : a(nat.addrMin);
     range = `=${nat.v6 && nat.portMin ? `[${addrs}]` : addrs}`;
-    if (nat.portMin) range += `:${nat.portMin}${nat.portMax !== nat.portMin ? `-${nat.portMax}` : ''}`;
+    if (nat.portMin) range += `:${nat.portMin}${nat.portMax !== 0 && nat.portMax !== nat.portMin ? `-${nat.portMax}` : ''}`;
   }
   const flags = [nat.persistent && 'persistent', nat.hash && 'hash', nat.random && 'random'].filter(Boolean);
   return `nat(${nat.kind}${range}${flags.length ? `,${flags.join(',')}` : ''})`;
 }
 
-/** ct(…) as OVS's format_CT prints it: commit/force, table, zone, nat, exec. */
+/** ct(…) as OVS's format_CT prints it: commit/force, table, zone, nat, exec, alg. */
 export function formatCt(a: Extract<Action, { type: 'ct' }>, formatActions: (actions: readonly Action[]) => string, subText: (s: NonNullable<typeof a.zoneSrc>) => string): string {
   const parts: string[] = [];
   if (a.commit) parts.push(a.force ? 'commit,force' : 'commit');
   if (a.table !== undefined) parts.push(`table=${a.table}`);
   if (a.zoneSrc !== undefined) parts.push(`zone=${subText(a.zoneSrc)}`);
   else if (a.zone) parts.push(`zone=${a.zone}`);
-  if (a.alg) parts.push(`alg=${a.alg === 21 ? 'ftp' : a.alg === 69 ? 'tftp' : a.alg}`);
   if (a.nat !== undefined) parts.push(formatNat(a.nat));
   if (a.actions.length > 0) parts.push(`exec(${formatActions(a.actions)})`);
+  if (a.alg) parts.push(`alg=${a.alg === 21 ? 'ftp' : a.alg === 69 ? 'tftp' : a.alg}`);
   return `ct(${parts.join(',')})`;
 }

@@ -17,7 +17,8 @@ export const FLOW_WORDS = 69;
 export const CT_WORDS = [W.CT_STATE, FLOW_WORDS] as const;
 
 /** What a field needs in the match before it may appear (OVS's prerequisites). */
-export type Prerequisite = 'none' | 'ip' | 'ipv4' | 'ipv6' | 'arp' | 'ipv4-or-arp' | 'ip-or-arp' | 'tcp-udp-sctp' | 'icmp' | 'ct';
+/** ct: a match that proves a tracked connection; ct-ipv4 and ct-ipv6 also that it is IPv4 or IPv6 (ovs-vswitchd refuses ct_nw_src without ip). */
+export type Prerequisite = 'none' | 'ip' | 'ipv4' | 'ipv6' | 'arp' | 'ipv4-or-arp' | 'ip-or-arp' | 'tcp-udp-sctp' | 'icmp' | 'ct' | 'ct-ipv4' | 'ct-ipv6';
 
 export interface FieldDef {
   /** The name ovs-ofctl prints. */
@@ -96,10 +97,10 @@ export const FIELDS: FieldDef[] = [
   { ...pipeline(f('ct_mark', ['NXM_NX_CT_MARK'], W.CT_MARK, 1, 32, true, 'none')), connection: true },
   { ...pipeline(f('ct_label', ['NXM_NX_CT_LABEL'], W.CT_LABEL, 4, 128, true, 'none')), connection: true },
   readOnly(pipeline(f('ct_nw_proto', ['NXM_NX_CT_NW_PROTO'], W.CT_NW_PROTO, 1, 8, false, 'ct'))),
-  readOnly(pipeline(f('ct_nw_src', ['NXM_NX_CT_NW_SRC'], W.CT_NW_SRC, 1, 32, true, 'ct', 'ipv4'))),
-  readOnly(pipeline(f('ct_nw_dst', ['NXM_NX_CT_NW_DST'], W.CT_NW_DST, 1, 32, true, 'ct', 'ipv4'))),
-  readOnly(pipeline(f('ct_ipv6_src', ['NXM_NX_CT_IPV6_SRC'], W.CT_IPV6_SRC, 4, 128, true, 'ct', 'ipv6'))),
-  readOnly(pipeline(f('ct_ipv6_dst', ['NXM_NX_CT_IPV6_DST'], W.CT_IPV6_DST, 4, 128, true, 'ct', 'ipv6'))),
+  readOnly(pipeline(f('ct_nw_src', ['NXM_NX_CT_NW_SRC'], W.CT_NW_SRC, 1, 32, true, 'ct-ipv4', 'ipv4'))),
+  readOnly(pipeline(f('ct_nw_dst', ['NXM_NX_CT_NW_DST'], W.CT_NW_DST, 1, 32, true, 'ct-ipv4', 'ipv4'))),
+  readOnly(pipeline(f('ct_ipv6_src', ['NXM_NX_CT_IPV6_SRC'], W.CT_IPV6_SRC, 4, 128, true, 'ct-ipv6', 'ipv6'))),
+  readOnly(pipeline(f('ct_ipv6_dst', ['NXM_NX_CT_IPV6_DST'], W.CT_IPV6_DST, 4, 128, true, 'ct-ipv6', 'ipv6'))),
   readOnly(pipeline(f('ct_tp_src', ['NXM_NX_CT_TP_SRC'], W.CT_TP_SRC, 1, 16, true, 'ct'))),
   readOnly(pipeline(f('ct_tp_dst', ['NXM_NX_CT_TP_DST'], W.CT_TP_DST, 1, 16, true, 'ct'))),
 ];

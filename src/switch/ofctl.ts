@@ -294,7 +294,8 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
   for (const [name, at] of seen) {
     const field = fieldByName(name);
     if (field && !prerequisiteMet(rule.match, field.prerequisite)) {
-      fail(at, `${name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (ovs-ofctl would silently drop ${name} from this flow)`);
+      const why = field.prerequisite.startsWith('ct') ? 'ovs-vswitchd refuses the flow: OFPBMC_BAD_PREREQ, or OFPBAC_MATCH_INCONSISTENT without ip or ipv6' : `ovs-ofctl would silently drop ${name} from this flow`;
+      fail(at, `${name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (${why})`);
     }
   }
   const actionsText = flow.slice(equals);
@@ -325,6 +326,8 @@ const PREREQ_TEXT: Record<Prerequisite, string> = {
   'tcp-udp-sctp': 'tcp, udp or sctp (or their 6 forms)',
   icmp: 'icmp',
   ct: CT_VALID_TEXT,
+  'ct-ipv4': `ip and ${CT_VALID_TEXT}`,
+  'ct-ipv6': `ipv6 and ${CT_VALID_TEXT}`,
 };
 
 /** What a write or read of a field needs in the match: its prerequisite, or one L4 protocol when its name says which. */
@@ -355,6 +358,7 @@ function exact(match: Match, word: number, mask: number): number | undefined {
 
 export function prerequisiteMet(match: Match, p: Prerequisite): boolean {
   if (p === 'ct') return ctValid(match);
+  if (p === 'ct-ipv4' || p === 'ct-ipv6') return ctValid(match) && exact(match, W.DL_TYPE, 0xffff) === (p === 'ct-ipv4' ? ETH_IP : ETH_IPV6);
   return prerequisiteHolds(exact(match, W.DL_TYPE, 0xffff), exact(match, W.NW_PROTO, 0xff), p);
 }
 
@@ -381,6 +385,8 @@ export function prerequisiteHolds(type: number | undefined, proto: number | unde
     case 'icmp':
       return type === ETH_IP && proto === 1;
     case 'ct':
+    case 'ct-ipv4':
+    case 'ct-ipv6':
       // A packet's ct tuple fields are 0 when it has none: reading them is always possible.
       return true;
   }

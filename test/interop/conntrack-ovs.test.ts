@@ -167,6 +167,9 @@ const REFUSED_BY_THE_SWITCH = [
   'ip,actions=ct(exec(set_field:1->ct_mark))',
   'ip,actions=ct(nat(src=10.0.0.1))',
   'ip,actions=ct(commit,zone=NXM_NX_REG0[0..7])',
+  'ct_state=+rpl+trk,ct_nw_dst=10.0.0.0/8,actions=drop',
+  'ct_state=+rpl+trk,ct_nw_dst=10.0.0.0/8,ipv6,actions=drop',
+  'ct_state=+rpl+trk,ct_ipv6_dst=2001:db8::/64,actions=drop',
 ];
 
 describe.skipIf(!haveOvs())('connection tracking flows Open vSwitch refuses', () => {

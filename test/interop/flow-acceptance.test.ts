@@ -46,10 +46,10 @@ const KNOWN_GAPS: readonly { reason: string; modes?: readonly Protocols[]; flows
   },
   {
     reason:
-      'on purpose: ovs-ofctl encodes it but ovs-vswitchd refuses the flow when it decodes it (a ct tuple field without a connection the match proves: OFPBMC_BAD_PREREQ; ct without commit but with exec or nat arguments: OFPBAC_BAD_ARGUMENT; a zone field not 16 bits wide); netloom refuses it at once, and conntrack-ovs.test.ts shows ovs-vswitchd refusing each',
+      'on purpose: ovs-ofctl encodes it but ovs-vswitchd refuses the flow when it decodes it (a ct tuple field without a connection the match proves: OFPBMC_BAD_PREREQ, or without ip/ipv6 for its addresses: OFPBAC_MATCH_INCONSISTENT; ct without commit but with exec or nat arguments: OFPBAC_BAD_ARGUMENT; a zone field not 16 bits wide); netloom refuses it at once, and conntrack-ovs.test.ts shows ovs-vswitchd refusing each',
     flows: [
       'ip,actions=ct(commit,zone=NXM_NX_REG0[0..7])', 'ip,actions=ct(exec(set_field:1->ct_mark))', 'ip,actions=ct(nat(src=10.0.0.1))', 'ct_nw_src=10.0.0.1,actions=drop',
-      'ct_state=+trk,ct_nw_src=10.0.0.1,actions=drop',
+      'ct_state=+trk,ct_nw_src=10.0.0.1,actions=drop', 'ct_state=+trk-inv,ct_nw_dst=10.0.0.0/8,actions=drop', 'ct_state=+new+trk,ct_nw_src=10.0.0.1,actions=drop', 'ct_state=+est+trk,ct_ipv6_src=2001:db8::/64,actions=drop',
     ],
   },
   {

@@ -890,6 +890,8 @@ ct_nw_src=10.0.0.1,actions=drop
 ct_state=+trk,ct_nw_src=10.0.0.1,actions=drop
 ct_state=+new+trk,ct_nw_src=10.0.0.1,actions=drop
 ct_state=+trk-inv,ct_nw_dst=10.0.0.0/8,actions=drop
+ct_state=+trk-inv,ct_nw_dst=10.0.0.0/8,ip,actions=drop
+ct_state=+est+trk,ct_ipv6_src=2001:db8::/64,ipv6,actions=drop
 ct_state=+est+trk,ct_nw_proto=6,ct_tp_dst=80,actions=drop
 ct_state=+est+trk,ct_ipv6_src=2001:db8::/64,actions=drop
 ct_state=+rpl+trk,ct_tp_src=53,actions=drop
