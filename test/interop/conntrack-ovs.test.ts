@@ -237,6 +237,20 @@ CASES.push(
   },
 );
 
+// Fragments: OVS's userspace datapath holds IPv4 fragments for reassembly (ipf); netloom does not
+// reassemble and marks them +inv. A table that drops +inv sends neither anywhere.
+const fragment = (mf: boolean, offset: number): Uint8Array =>
+  encode([
+    { layer: 'ethernet', src: A, dst: B },
+    { layer: 'ipv4', src: IA, dst: IB, id: 77, mf, fragmentOffset: offset, protocol: 17 } as LayerSpec,
+    { layer: 'payload', data: new Uint8Array(16).fill(7) },
+  ]);
+CASES.push({
+  name: 'fragments tracked and dropped as +inv go nowhere',
+  flows: FIREWALL,
+  packets: [{ port: 1, bytes: fragment(true, 0) }, { port: 1, bytes: fragment(false, 2) }],
+});
+
 describe.skipIf(!haveOvs())('connection tracking matches Open vSwitch byte for byte', () => {
   let ovs: OvsSwitch;
   beforeAll(() => {

@@ -5,7 +5,14 @@
  * trace of a recirculation.
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Bridge } from '../../src/switch/bridge.js';
+import { FlowSyntaxError, formatRule, parseFlow } from '../../src/switch/ofctl.js';
+import { Writer } from '../../src/openflow/bytes.js';
+import { OpenFlowError } from '../../src/openflow/errors.js';
+import { actionsToInstructions, ruleFrom, matchToOxm } from '../../src/openflow/flows.js';
+import { readInstructions, writeInstructions } from '../../src/openflow/actions.js';
+import { Reader } from '../../src/openflow/bytes.js';
 import { CT_TIMEOUTS } from '../../src/switch/conntrack.js';
 import { encode, toHex } from '../../src/index.js';
 import type { LayerSpec } from '../../src/index.js';
@@ -144,5 +151,83 @@ describe('connection tracking', () => {
       '    move:NXM_NX_CT_STATE[0..7]->NXM_OF_ETH_DST[0..7]',
       '    output:4',
     ]);
+  });
+});
+
+describe('connection tracking syntax and bytes from outside', () => {
+  const words = fc.constantFrom('commit', 'force', 'table=1', 'table=255', 'zone=7', 'zone=NXM_NX_REG0[0..15]', 'zone=reg1[0..7]', 'nat', 'nat(src=10.0.0.1)', 'nat(dst=10.0.0.1-10.0.0.2:80-90,random)',
+    'nat(src=[2001:db8::1]:1)', 'nat(src=1.2.3.4-1.2.3.3)', 'nat(hash,random)', 'exec(set_field:1->ct_mark)', 'exec(load:1->NXM_NX_CT_LABEL[0..3])', 'exec(output:1)', 'alg=ftp', 'alg=x', 'foo', '', '(', ')');
+  const args = fc.array(fc.oneof(words, fc.string({ maxLength: 6 })), { maxLength: 5 }).map((parts) => parts.join(','));
+
+  it('any ct(…) text gives a rule or a FlowSyntaxError, and what is accepted prints and reads back the same', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('ip', 'tcp', 'ipv6', ''), args, (match, inner) => {
+        const text = `${match}${match ? ',' : ''}actions=ct(${inner})`;
+        let rule;
+        try {
+          rule = parseFlow(text);
+        } catch (e) {
+          expect(e).toBeInstanceOf(FlowSyntaxError);
+          return;
+        }
+        const printed = formatRule(rule, 0);
+        const again = parseFlow(printed.slice(printed.indexOf(', table=') + 2).replace(/n_packets=0, n_bytes=0, /, '').trim());
+        expect(formatRule(again, 0)).toBe(printed);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('any ct_state text gives a match or a FlowSyntaxError; accepted ones print and read back the same', () => {
+    const flag = fc.constantFrom('new', 'est', 'rel', 'rpl', 'inv', 'trk', 'snat', 'dnat', 'bad');
+    const text = fc.oneof(
+      fc.array(fc.tuple(fc.constantFrom('+', '-', ''), flag), { maxLength: 4 }).map((fs) => fs.map(([s, f]) => s + f).join('')),
+      fc.array(flag, { minLength: 1, maxLength: 3 }).map((fs) => fs.join('|')),
+      fc.tuple(fc.nat(0x1ff), fc.option(fc.nat(0x1ff))).map(([v, m]) => `0x${v.toString(16)}${m === null ? '' : `/0x${m.toString(16)}`}`),
+    );
+    fc.assert(
+      fc.property(text, (state) => {
+        let rule;
+        try {
+          rule = parseFlow(`ct_state=${state},actions=drop`);
+        } catch (e) {
+          expect(e).toBeInstanceOf(FlowSyntaxError);
+          return;
+        }
+        expect(parseFlow(`${rule.matchText},actions=drop`).match.equals(rule.match)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('ct actions survive OpenFlow 1.3 bytes, and mutated bytes give actions or an OpenFlowError', () => {
+    const flows = [
+      'ip,actions=ct(commit,zone=5,table=6,nat(src=10.0.0.1-10.0.0.9:1000-2000,random),exec(set_field:0x1->ct_mark,load:0x2->NXM_NX_CT_LABEL[0..7]))',
+      'ipv6,actions=ct(commit,force,zone=NXM_NX_REG0[0..15],nat(dst=[2001:db8::1]:80)),ct_clear',
+      'ct_state=+est+trk,ip,actions=resubmit(,7,ct),ct(table=1,nat)',
+    ];
+    for (const f of flows) {
+      const rule = parseFlow(f);
+      const w = new Writer('flow_mod');
+      writeInstructions(w, actionsToInstructions(rule.actions, rule.match), 'instructions');
+      const bytes = w.finish();
+      const decode = (b: Uint8Array) => {
+        const list = readInstructions(new Reader(b, 0, b.length, 'flow_mod', { type: 1, code: 7 }), 'instructions');
+        return ruleFrom({ tableId: 0, priority: rule.priority, cookie: 0n, idleTimeout: 0, hardTimeout: 0, match: matchToOxm(rule.match), instructions: list }, () => true);
+      };
+      expect(decode(bytes).actionsText).toBe(rule.actionsText);
+      fc.assert(
+        fc.property(fc.nat(bytes.length - 1), fc.nat(255), (at, value) => {
+          const mutated = bytes.slice();
+          mutated[at] = value;
+          try {
+            decode(mutated);
+          } catch (e) {
+            expect(e).toBeInstanceOf(OpenFlowError);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    }
   });
 });
