@@ -196,7 +196,7 @@ export class ConnTrack {
     if (cached !== undefined && cached.zone === req.zone && !req.force && cached.expires > now) {
       // OVS's process_one_fast: the connection was updated already.
       if (req.nat !== undefined) {
-        state = this.handleNat(pk, cached, req.zone, cache.reply, state);
+        state = this.handleNat(pk, cached, req.zone, cache.reply, cache.related, state);
         cache.conn = undefined;
       }
       w[W.CT_STATE] = state;
@@ -241,7 +241,7 @@ export class ConnTrack {
             break;
         }
       }
-      if (req.nat !== undefined && !create) state = this.handleNat(pk, conn, req.zone, reply, state);
+      if (req.nat !== undefined && !create) state = this.handleNat(pk, conn, req.zone, reply, k.related, state);
     } else if (k.related) state = CS.INV;
     else create = true;
     if (create) {
@@ -251,7 +251,7 @@ export class ConnTrack {
         state = CS.NEW;
         if (req.commit) {
           conn = this.commit(pk, k, req, now);
-          if (conn !== undefined && conn.nat !== undefined) state = this.natPacket(pk, conn, false, state);
+          if (conn !== undefined && conn.nat !== undefined) state = this.natPacket(pk, conn, false, false, state);
         }
       }
     }
@@ -525,24 +525,30 @@ export class ConnTrack {
   }
 
   /** OVS's handle_nat: NAT once per zone. */
-  private handleNat(pk: SwitchPacket, conn: Connection, zone: number, reply: boolean, state: number): number {
+  private handleNat(pk: SwitchPacket, conn: Connection, zone: number, reply: boolean, related: boolean, state: number): number {
     if (conn.nat === undefined) return state;
     if ((state & (CS.SNAT | CS.DNAT)) !== 0 && zone === pk.words[W.CT_ZONE]) return state;
-    return this.natPacket(pk, conn, reply, state & ~(CS.SNAT | CS.DNAT));
+    return this.natPacket(pk, conn, reply, related, state & ~(CS.SNAT | CS.DNAT));
   }
 
-  /** Rewrites the packet to the other direction's tuple (OVS's nat_packet): source NAT one way is destination NAT back. */
-  private natPacket(pk: SwitchPacket, conn: Connection, reply: boolean, state: number): number {
+  /**
+   * Rewrites the packet to the other direction's tuple (OVS's nat_packet): source NAT one way is
+   * destination NAT back. An ICMP error gets its outer address rewritten, and the packet it
+   * quotes the reverse, its ICMP checksum computed afresh (OVS's nat_inner_packet).
+   */
+  private natPacket(pk: SwitchPacket, conn: Connection, reply: boolean, related: boolean, state: number): number {
     const toSrc = (conn.nat === 'src') !== reply;
     // Forward: the reply tuple reversed is what the packet becomes; reply: the original reversed.
     const t = reply ? conn.orig : conn.reply;
+    const ports = hasPorts(conn.proto) && !related;
     if (toSrc) {
       pk.setField(conn.v6 ? IPV6_SRC : NW_SRC, t.dst, conn.v6 ? FULL128 : FULL32);
-      if (hasPorts(conn.proto)) pk.setField(TP_SRC, BigInt(t.dport), 0xffffn);
+      if (ports) pk.setField(TP_SRC, BigInt(t.dport), 0xffffn);
     } else {
       pk.setField(conn.v6 ? IPV6_DST : NW_DST, t.src, conn.v6 ? FULL128 : FULL32);
-      if (hasPorts(conn.proto)) pk.setField(TP_DST, BigInt(t.sport), 0xffffn);
+      if (ports) pk.setField(TP_DST, BigInt(t.sport), 0xffffn);
     }
+    if (related) natQuoted(pk, conn, t, !toSrc);
     return state | (toSrc ? CS.SNAT : CS.DNAT);
   }
 
@@ -710,6 +716,52 @@ export class ConnTrack {
 }
 
 const hasPorts = (proto: number) => proto === 6 || proto === 17 || proto === 132;
+
+/**
+ * The packet an ICMP error quotes, NATed the reverse way of the error itself (OVS's
+ * nat_inner_packet): it went the other way, so its tuple becomes `t` itself (`toSrc`: its source
+ * address, else its destination) with `t`'s ports; its IP header and L4
+ * checksums are adjusted, the ICMP checksum over the whole message computed afresh.
+ */
+function natQuoted(pk: SwitchPacket, conn: Connection, t: Tuple, toSrc: boolean): void {
+  const b = pk.bytes;
+  const l4 = pk.l4;
+  const inner = l4 + 8;
+  const v6 = conn.v6;
+  const ihl = v6 ? 40 : (b[inner]! & 0x0f) * 4;
+  const innerL4 = inner + ihl;
+  const end = v6 ? pk.l3 + 40 + u16(b, pk.l3 + 4) : pk.l3 + u16(b, pk.l3 + 2);
+  const l4Sum = conn.proto === 6 ? innerL4 + 16 : conn.proto === 17 && innerL4 + 8 <= end && u16(b, innerL4 + 6) !== 0 ? innerL4 + 6 : -1;
+  const sums = (ipHeader: boolean) => [...(ipHeader && !v6 ? [inner + 10] : []), ...(l4Sum >= 0 && l4Sum + 2 <= end ? [l4Sum] : [])];
+  const addrAt = inner + (v6 ? (toSrc ? 8 : 24) : toSrc ? 12 : 16);
+  const addr = toSrc ? t.src : t.dst;
+  const n = v6 ? 8 : 2;
+  for (let k = 0; k < n; k++) rewrite16(b, addrAt + 2 * k, Number((addr >> BigInt(16 * (n - 1 - k))) & 0xffffn), sums(true));
+  if (hasPorts(conn.proto) && innerL4 + 4 <= end) {
+    rewrite16(b, innerL4, t.sport, sums(false));
+    rewrite16(b, innerL4 + 2, t.dport, sums(false));
+  }
+  b[l4 + 2] = b[l4 + 3] = 0;
+  const pseudo = v6 ? sum(b, pk.l3 + 8, pk.l3 + 40, 58 + (end - l4)) : 0;
+  const check = ~sum(b, l4, end, pseudo) & 0xffff;
+  b[l4 + 2] = check >>> 8;
+  b[l4 + 3] = check & 0xff;
+}
+
+/** Writes a 16-bit word and adjusts the checksums at `sums` for it (RFC 1624). */
+function rewrite16(b: Uint8Array, at: number, value: number, sums: readonly number[]): void {
+  const old = u16(b, at);
+  b[at] = value >>> 8;
+  b[at + 1] = value & 0xff;
+  for (const c of sums) {
+    let s = (~u16(b, c) & 0xffff) + (~old & 0xffff) + value;
+    s = (s & 0xffff) + (s >>> 16);
+    s = (s & 0xffff) + (s >>> 16);
+    const result = ~s & 0xffff;
+    b[c] = result >>> 8;
+    b[c + 1] = result & 0xff;
+  }
+}
 
 /** Flag combinations no TCP stack sends (conntrack-tcp.c's tcp_invalid_flags). */
 function invalidFlags(flags: number): boolean {

@@ -126,7 +126,7 @@ const CASES: { name: string; flows: string[]; packets: { port: number; bytes: Ui
     packets: [{ port: 1, bytes: udp('a') }, { port: 2, bytes: udp('b') }, { port: 3, bytes: udp('b') }],
   },
   {
-    name: 'SNAT and DNAT, the replies un-NATed',
+    name: 'SNAT and DNAT, the replies un-NATed, ICMP errors about them with their quoted packets un-NATed too',
     flows: [
       'table=0,in_port=1,ip,actions=ct(commit,table=1,zone=9,nat(src=192.0.2.50))',
       'table=0,in_port=2,ip,actions=ct(table=1,zone=9,nat)',
@@ -136,6 +136,8 @@ const CASES: { name: string; flows: string[]; packets: { port: number; bytes: Ui
       'table=1,in_port=2,ct_state=+dnat+rpl+trk,actions=output:1',
       'table=1,in_port=3,ct_state=+dnat+trk,actions=output:4',
       'table=1,in_port=4,ct_state=+snat+rpl+trk,actions=output:3',
+      'table=1,in_port=2,ct_state=+rel+trk,actions=output:1',
+      'table=1,in_port=4,ct_state=+rel+trk,actions=output:3',
     ],
     packets: [
       { port: 1, bytes: tcp('a', 0x02, SEQ_A, 0) },
@@ -144,6 +146,26 @@ const CASES: { name: string; flows: string[]; packets: { port: number; bytes: Ui
       { port: 2, bytes: encode([{ layer: 'ethernet', src: B, dst: A }, { layer: 'ipv4', src: IB, dst: '192.0.2.50' }, { layer: 'udp', srcPort: 53, dstPort: 5000 }, { layer: 'payload', data: new Uint8Array(4).fill(1) }]) },
       { port: 3, bytes: udp('a') },
       { port: 4, bytes: encode([{ layer: 'ethernet', src: B, dst: A }, { layer: 'ipv4', src: '10.0.0.99', dst: IA }, { layer: 'udp', srcPort: 8080, dstPort: 5000 }, { layer: 'payload', data: new Uint8Array(4).fill(1) }]) },
+      // Port unreachable from the server about the SNATed datagram (it quotes 192.0.2.50:5000 -> 10.0.0.2:53).
+      {
+        port: 2,
+        bytes: encode([
+          { layer: 'ethernet', src: B, dst: A },
+          { layer: 'ipv4', src: IB, dst: '192.0.2.50' },
+          { layer: 'icmp', type: 3, code: 3 } as LayerSpec,
+          { layer: 'payload', data: encode([{ layer: 'ipv4', src: '192.0.2.50', dst: IB }, { layer: 'udp', srcPort: 5000, dstPort: 53 }, { layer: 'payload', data: new Uint8Array(4).fill(1) }]).subarray(0, 28) },
+        ]),
+      },
+      // Port unreachable from the DNAT target about the datagram it got (10.0.0.1:5000 -> 10.0.0.99:8080).
+      {
+        port: 4,
+        bytes: encode([
+          { layer: 'ethernet', src: B, dst: A },
+          { layer: 'ipv4', src: '10.0.0.99', dst: IA },
+          { layer: 'icmp', type: 3, code: 3 } as LayerSpec,
+          { layer: 'payload', data: encode([{ layer: 'ipv4', src: IA, dst: '10.0.0.99' }, { layer: 'udp', srcPort: 5000, dstPort: 8080 }, { layer: 'payload', data: new Uint8Array(4).fill(1) }]).subarray(0, 28) },
+        ]),
+      },
     ],
   },
   {
