@@ -25,7 +25,7 @@ import type { OfBucket, OfMeterBand } from './structs.js';
 import { OFPBAC, OFPBIC, OFPBMC, OFPET, OFPGMFC, OFPMMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import { OFPP } from './messages.js';
 import { actionFromNicira, niciraFor, NX_VENDOR_ID } from './nicira.js';
-import { ctFromOpenFlow, ctToOpenFlow, NXAST_CT } from './ct.js';
+import { ctFromOpenFlow, ctToOpenFlow, NXAST_CT, NXAST_NAT } from './ct.js';
 import { OFPVID_PRESENT, oxmField, type Oxm, type OxmKnown, type OxmUnknown } from './oxm.js';
 
 /** OpenFlow 1.0's reserved port range begins here; 1.1+ moves it to 0xffffff00. */
@@ -208,8 +208,8 @@ interface Check {
 
 const ALL_ONES = (bits: number) => (1n << BigInt(bits)) - 1n;
 
-/** OpenFlow actions as the switch's, checked against the match as OVS's ofpacts_check does. */
-function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSet: boolean): Action[] {
+/** OpenFlow actions as the switch's, checked against the match as OVS's ofpacts_check does; `inCt`: the actions nested in a ct action. */
+function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSet: boolean, inCt = false): Action[] {
   const out: Action[] = [];
   const match = c.match;
   const ipProven = match === undefined || prerequisiteMet(match, 'ip');
@@ -296,9 +296,10 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
         if (a.body.length >= 2 && ((a.body[0]! << 8) | a.body[1]!) === NXAST_CT) {
           // OVS's check_CT: conntrack needs an IP packet the match proves.
           if (match !== undefined && !ipProven) bad('ct needs eth_type 0x0800 or 0x86dd in the match', OFPBAC.MATCH_INCONSISTENT);
-          out.push(ctFromOpenFlow(a.body, { structure: c.structure, path: at, match }, (nested) => actionsFrom(nested, c, `${at}.actions`, false)));
+          out.push(ctFromOpenFlow(a.body, { structure: c.structure, path: at, match }, (nested) => actionsFrom(nested, c, `${at}.actions`, false, true)));
           return;
         }
+        if (a.body.length >= 2 && ((a.body[0]! << 8) | a.body[1]!) === NXAST_NAT) bad('Cannot have NAT action outside of "ct" action', OFPBAC.BAD_SET_ARGUMENT);
         // OVS decodes a bucket's actions as a list: only write_actions refuses what an action set cannot hold.
         const action = actionFromNicira(a.body, { structure: c.structure, path: at, match, actionSet: actionSet && match !== undefined });
         // A write to vlan_tci makes the outer tag present or absent by its CFI bit (OVS's check_SET_FIELD).
@@ -314,6 +315,9 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
         bad(`${a.type} is not supported by this switch`, OFPBAC.BAD_TYPE);
     }
   });
+  // OVS's ofpacts_verify_nested: ct_mark and ct_label are written from inside ct(…) only.
+  const outside = inCt ? undefined : out.find((a) => (a.type === 'set_field' ? a.field : a.type === 'load' || a.type === 'move' ? a.dst.field : undefined)?.connection);
+  if (outside !== undefined) fail(c.structure, path, `${formatActions([outside])}: cannot set CT fields outside of ct action`, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_SET_ARGUMENT });
   return out;
 }
 

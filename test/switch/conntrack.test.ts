@@ -14,7 +14,7 @@ import { actionsToInstructions, ruleFrom, matchToOxm } from '../../src/openflow/
 import { readInstructions, writeInstructions } from '../../src/openflow/actions.js';
 import { Reader } from '../../src/openflow/bytes.js';
 import { CT_TIMEOUTS } from '../../src/switch/conntrack.js';
-import { encode, toHex } from '../../src/index.js';
+import { encode, fromHex, toHex } from '../../src/index.js';
 import type { LayerSpec } from '../../src/index.js';
 
 const ports = [1, 2, 3, 4].map((n) => ({ number: n, name: `p${n}` }));
@@ -198,6 +198,20 @@ describe('connection tracking syntax and bytes from outside', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('over OpenFlow, ct_mark is written only inside ct and NXAST_NAT lives only there, as OVS refuses (OFPBAC_BAD_SET_ARGUMENT)', () => {
+    const decode = (instructions: string) => {
+      const b = fromHex(instructions);
+      const list = readInstructions(new Reader(b, 0, b.length, 'flow_mod', { type: 1, code: 7 }), 'instructions');
+      return ruleFrom({ tableId: 0, priority: 1, cookie: 0n, idleTimeout: 0, hardTimeout: 0, match: matchToOxm(parseFlow('ip,actions=drop').match), instructions: list }, () => true);
+    };
+    // apply_actions(set_field:1->ct_mark), as OVS encodes it in OpenFlow 1.3: OFPAT_SET_FIELD with NXM_NX_CT_MARK.
+    expect(() => decode('0004001800000000' + '001900100001d6040000000100000000')).toThrow(expect.objectContaining({ ofp: { type: 2, code: 15 } }));
+    // apply_actions(NXAST_NAT) on its own.
+    expect(() => decode('0004001800000000' + 'ffff00100000232000240000' + '00000000')).toThrow(expect.objectContaining({ ofp: { type: 2, code: 15 } }));
+    // The same set_field inside NXAST_CT(commit) is ct(commit,exec(set_field:0x1->ct_mark)).
+    expect(decode('0004003000000000' + 'ffff00280000232000230001000000000000ff0000000000' + '001900100001d6040000000100000000').actionsText).toBe('ct(commit,exec(set_field:0x1->ct_mark))');
   });
 
   it('ct actions survive OpenFlow 1.3 bytes, and mutated bytes give actions or an OpenFlowError', () => {
