@@ -25,6 +25,7 @@ import type { OfBucket, OfMeterBand } from './structs.js';
 import { OFPBAC, OFPBIC, OFPBMC, OFPET, OFPGMFC, OFPMMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import { OFPP } from './messages.js';
 import { actionFromNicira, niciraFor, NX_VENDOR_ID } from './nicira.js';
+import { ctFromOpenFlow, ctToOpenFlow, NXAST_CT, NXAST_NAT } from './ct.js';
 import { OFPVID_PRESENT, oxmField, type Oxm, type OxmKnown, type OxmUnknown } from './oxm.js';
 
 /** OpenFlow 1.0's reserved port range begins here; 1.1+ moves it to 0xffffff00. */
@@ -154,6 +155,7 @@ function oxmName(field: FieldDef, match: Match, write = false): string {
 /** Switch fields in the order OXM numbers them, so a match encodes the same way every time. */
 const MATCH_ORDER = ['in_port', 'metadata', 'dl_dst', 'dl_src', 'dl_type', 'vlan_tci', 'ip_dscp', 'nw_ecn', 'nw_proto', 'nw_src', 'nw_dst', 'tp_src', 'tp_dst',
   'arp_sha', 'arp_tha', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'tun_id', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'nw_ttl', 'tun_src', 'tun_dst',
+  'ct_state', 'ct_zone', 'ct_mark', 'ct_label', 'ct_nw_proto', 'ct_nw_src', 'ct_nw_dst', 'ct_ipv6_src', 'ct_ipv6_dst', 'ct_tp_src', 'ct_tp_dst',
 ].map((n) => fieldByName(n)!);
 
 /** The switch's match as OXM fields (for stats replies, FLOW_REMOVED, PACKET_IN), as OVS's nx_put_match writes them for OpenFlow 1.3. */
@@ -206,8 +208,8 @@ interface Check {
 
 const ALL_ONES = (bits: number) => (1n << BigInt(bits)) - 1n;
 
-/** OpenFlow actions as the switch's, checked against the match as OVS's ofpacts_check does. */
-function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSet: boolean): Action[] {
+/** OpenFlow actions as the switch's, checked against the match as OVS's ofpacts_check does; `inCt`: the actions nested in a ct action. */
+function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSet: boolean, inCt = false): Action[] {
   const out: Action[] = [];
   const match = c.match;
   const ipProven = match === undefined || prerequisiteMet(match, 'ip');
@@ -291,6 +293,13 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
         return;
       case 'experimenter': {
         if (a.experimenter !== NX_VENDOR_ID) bad(`experimenter 0x${a.experimenter.toString(16).padStart(8, '0')} actions are not supported`, OFPBAC.BAD_EXPERIMENTER);
+        if (a.body.length >= 2 && ((a.body[0]! << 8) | a.body[1]!) === NXAST_CT) {
+          // OVS's check_CT: conntrack needs an IP packet the match proves.
+          if (match !== undefined && !ipProven) bad('ct needs eth_type 0x0800 or 0x86dd in the match', OFPBAC.MATCH_INCONSISTENT);
+          out.push(ctFromOpenFlow(a.body, { structure: c.structure, path: at, match }, (nested) => actionsFrom(nested, c, `${at}.actions`, false, true)));
+          return;
+        }
+        if (a.body.length >= 2 && ((a.body[0]! << 8) | a.body[1]!) === NXAST_NAT) bad('Cannot have NAT action outside of "ct" action', OFPBAC.BAD_SET_ARGUMENT);
         // OVS decodes a bucket's actions as a list: only write_actions refuses what an action set cannot hold.
         const action = actionFromNicira(a.body, { structure: c.structure, path: at, match, actionSet: actionSet && match !== undefined });
         // A write to vlan_tci makes the outer tag present or absent by its CFI bit (OVS's check_SET_FIELD).
@@ -306,6 +315,9 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
         bad(`${a.type} is not supported by this switch`, OFPBAC.BAD_TYPE);
     }
   });
+  // OVS's ofpacts_verify_nested: ct_mark and ct_label are written from inside ct(…) only.
+  const outside = inCt ? undefined : out.find((a) => (a.type === 'set_field' ? a.field : a.type === 'load' || a.type === 'move' ? a.dst.field : undefined)?.connection);
+  if (outside !== undefined) fail(c.structure, path, `${formatActions([outside])}: cannot set CT fields outside of ct action`, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_SET_ARGUMENT });
   return out;
 }
 
@@ -428,7 +440,11 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
       case 'output_reg':
       case 'learn':
       case 'pop_queue':
+      case 'ct_clear':
         out.push(...niciraFor(a, match, `${path}[${i}]`));
+        return;
+      case 'ct':
+        out.push(ctToOpenFlow(a, match, `${path}[${i}]`, (nested) => actionsTo(nested, match, `${path}[${i}].actions`)));
         return;
       case 'push_vlan':
         out.push({ type: 'push_vlan', ethertype: a.tpid });

@@ -27,7 +27,7 @@ export const NX_VENDOR_ID = 0x00002320;
 /** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN and CONTROLLER, as OVS does. */
 const NXAST = {
   RESUBMIT: 1, POP_QUEUE: 5, REG_MOVE: 6, REG_LOAD: 7, RESUBMIT_TABLE: 14, OUTPUT_REG: 15, LEARN: 16, CONTROLLER: 20,
-  OUTPUT_REG2: 32, REG_LOAD2: 33, CONTROLLER2: 37, LEARN2: 45,
+  OUTPUT_REG2: 32, REG_LOAD2: 33, CONTROLLER2: 37, CT_CLEAR: 43, RESUBMIT_TABLE_CT: 44, LEARN2: 45,
 } as const;
 
 /** Nicira's errors in OpenFlow 1.2+: OFPET_EXPERIMENTER with the NX vendor id (ofp-errors.h: NX1.2+(4) and NX1.2+(11)). */
@@ -54,7 +54,7 @@ const NO_BUFFER = 0xffff;
 type Format = 'decimal' | 'hexadecimal' | 'ethernet' | 'ipv4' | 'ipv6' | 'port';
 
 /** A field as OVS's meta-flow knows it in NX actions. */
-interface NxmField {
+export interface NxmField {
   /** meta-flow's name, which learn prints a whole-field value with (eth_type=0x800). */
   name: string;
   /** The NXM name (OXM where there is none) ovs-ofctl prints subfields with: NXM_OF_ETH_SRC[0..23]. */
@@ -118,6 +118,17 @@ const NXM_FIELDS: readonly NxmField[] = [
   nxm('NXM_NX_TUN_IPV4_DST', 32, 4, 'tun_dst', 'tun_dst', 'none', 'ipv4'),
   nxm('OXM_OF_METADATA', 2, 8, 'metadata', 'metadata', 'none', 'hexadecimal'),
   nxm('OXM_OF_IP_DSCP', 8, 1, 'ip_dscp', 'ip_dscp', 'ip', 'decimal'),
+  nxm('NXM_NX_CT_STATE', 105, 4, 'ct_state', 'ct_state', 'none', 'hexadecimal'),
+  nxm('NXM_NX_CT_ZONE', 106, 2, 'ct_zone', 'ct_zone', 'none', 'hexadecimal'),
+  nxm('NXM_NX_CT_MARK', 107, 4, 'ct_mark', 'ct_mark', 'none', 'hexadecimal'),
+  nxm('NXM_NX_CT_LABEL', 108, 16, 'ct_label', 'ct_label', 'none', 'hexadecimal'),
+  nxm('NXM_NX_CT_NW_PROTO', 119, 1, 'ct_nw_proto', 'ct_nw_proto', 'ct', 'decimal'),
+  nxm('NXM_NX_CT_NW_SRC', 120, 4, 'ct_nw_src', 'ct_nw_src', 'ct-ipv4', 'ipv4'),
+  nxm('NXM_NX_CT_NW_DST', 121, 4, 'ct_nw_dst', 'ct_nw_dst', 'ct-ipv4', 'ipv4'),
+  nxm('NXM_NX_CT_IPV6_SRC', 122, 16, 'ct_ipv6_src', 'ct_ipv6_src', 'ct-ipv6', 'ipv6'),
+  nxm('NXM_NX_CT_IPV6_DST', 123, 16, 'ct_ipv6_dst', 'ct_ipv6_dst', 'ct-ipv6', 'ipv6'),
+  nxm('NXM_NX_CT_TP_SRC', 124, 2, 'ct_tp_src', 'ct_tp_src', 'ct', 'decimal'),
+  nxm('NXM_NX_CT_TP_DST', 125, 2, 'ct_tp_dst', 'ct_tp_dst', 'ct', 'decimal'),
 ];
 
 /** By class and field number (the header without its mask bit and length). */
@@ -142,7 +153,7 @@ function sameStorage(a: FieldDef, b: FieldDef): boolean {
  * The field OVS would name for a switch field, given what `match` proves: tp_src in a udp flow is
  * NXM_OF_UDP_SRC, nw_src in an arp flow is NXM_OF_ARP_SPA (the switch keeps both in one place).
  */
-function nxmFor(field: FieldDef, match: Match): NxmField {
+export function nxmFor(field: FieldDef, match: Match): NxmField {
   const kin = NXM_FIELDS.filter((f) => sameStorage(f.field, field));
   const f = kin.find((k) => proven(k, match)) ?? kin.find((k) => k.field === field);
   if (f === undefined) throw new Error(`nicira: switch field ${field.name} has no NXM header`);
@@ -150,7 +161,7 @@ function nxmFor(field: FieldDef, match: Match): NxmField {
 }
 
 /** What a 32-bit NXM/OXM header names: a field, none OVS and netloom share ('unknown'), or a known field at a wrong length. */
-function fieldOfHeader(header: number): NxmField | 'unknown' | 'length' {
+export function fieldOfHeader(header: number): NxmField | 'unknown' | 'length' {
   let h = header >>> 0;
   // A masked header names the same field with twice the length (nxm_make_exact_header).
   if ((h & 0x100) !== 0) h = ((h & 0xfffffe00) | ((h & 0xff) >>> 1)) >>> 0;
@@ -194,10 +205,10 @@ const ofsNbits = (start: number, bits: number) => (start << 6) | (bits - 1);
 // Encoding: the switch's actions as OVS writes them for OpenFlow 1.3.
 
 /** The switch actions that are Nicira actions in OpenFlow 1.3 (a controller action only with a reason other than action). */
-export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' }>;
+export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' | 'ct_clear' }>;
 
 /** The action written so far, padded so that with its experimenter header it is a multiple of 8 bytes. */
-function nx(w: Writer): OfAction {
+export function nx(w: Writer): OfAction {
   w.zeros((8 - ((EXPERIMENTER_HEADER + w.offset) % 8)) % 8);
   return { type: 'experimenter', experimenter: NX_VENDOR_ID, body: w.finish() };
 }
@@ -303,7 +314,10 @@ export function niciraFor(a: NiciraAction, match: Match, path: string): OfAction
       return [nx(w)];
     case 'resubmit':
       // OVS writes RESUBMIT_TABLE even for resubmit:port (table 0xff: this table).
-      RESUBMIT.write(w, { subtype: NXAST.RESUBMIT_TABLE, inPort: a.port ?? OFPP_IN_PORT, table: a.table ?? TABLE_CURRENT }, path);
+      RESUBMIT.write(w, { subtype: a.ct ? NXAST.RESUBMIT_TABLE_CT : NXAST.RESUBMIT_TABLE, inPort: a.port ?? OFPP_IN_PORT, table: a.table ?? TABLE_CURRENT }, path);
+      return [nx(w)];
+    case 'ct_clear':
+      SUBTYPE.write(w, { subtype: NXAST.CT_CLEAR }, path);
       return [nx(w)];
     case 'output_reg':
       OUTPUT_REG.write(w, { subtype: NXAST.OUTPUT_REG, ofsNbits: ofsNbits(a.src.start, a.src.bits), src: nxmFor(a.src.field, match).header, maxLen: NO_BUFFER }, path);
@@ -343,7 +357,7 @@ interface Subtype {
 const PREREQUISITE_TEXT: Record<Prerequisite, string> = {
   none: 'nothing', ip: 'eth_type 0x0800 or 0x86dd', ipv4: 'eth_type 0x0800', ipv6: 'eth_type 0x86dd', arp: 'eth_type 0x0806 or 0x8035',
   'ipv4-or-arp': 'eth_type 0x0800, 0x0806 or 0x8035', 'ip-or-arp': 'eth_type 0x0800, 0x86dd, 0x0806 or 0x8035', 'tcp-udp-sctp': 'eth_type 0x0800 or 0x86dd',
-  icmp: 'eth_type 0x0800 and ip_proto 1',
+  icmp: 'eth_type 0x0800 and ip_proto 1', ct: 'a ct_state that proves a tracked connection', 'ct-ipv4': 'eth_type 0x0800 and a ct_state that proves a tracked connection', 'ct-ipv6': 'eth_type 0x86dd and a ct_state that proves a tracked connection',
 };
 
 /** The checks OVS runs on one Nicira action, each failing with the error OVS sends, at the action's place. */
@@ -415,12 +429,14 @@ function pulledHeader(r: Reader, at: ActionCheck, role: string): NxmField {
   return f as NxmField;
 }
 
-function decodeResubmit(r: Reader, at: ActionCheck, withTable: boolean): Action {
+function decodeResubmit(r: Reader, at: ActionCheck, withTable: boolean, ct = false): Action {
   const { inPort, table } = RESUBMIT.read(r);
   if (withTable) at.mustBeZero(r.bytes, 5, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_ARGUMENT }, 'pad');
+  // OVS's check_RESUBMIT: the original tuple is there only when the match proves a connection.
+  if (ct && at.place.match !== undefined && !prerequisiteMet(at.place.match, 'ct')) at.bad('resubmit(…,ct) needs a ct_state that proves a tracked connection in the match', OFPBAC.MATCH_INCONSISTENT);
   const t = withTable && table !== TABLE_CURRENT ? table : undefined;
   // IN_PORT with a table is resubmit(,table), as ovs-ofctl writes it; on its own it stays a port.
-  return { type: 'resubmit', port: inPort === OFPP_IN_PORT && t !== undefined ? undefined : inPort, table: t };
+  return { type: 'resubmit', port: inPort === OFPP_IN_PORT && (t !== undefined || ct) ? undefined : inPort, table: t, ...(ct && { ct: true as const }) };
 }
 
 function decodeRegLoad(r: Reader, at: ActionCheck): Action {
@@ -502,6 +518,11 @@ function decodePopQueue(r: Reader, at: ActionCheck): Action {
   SUBTYPE.read(r);
   at.notInActionSet();
   return { type: 'pop_queue' };
+}
+
+function decodeCtClear(r: Reader, at: ActionCheck): Action {
+  at.mustBeZero(r.bytes, 2, NXBAC_MUST_BE_ZERO, 'pad');
+  return { type: 'ct_clear' };
 }
 
 function decodeController(r: Reader, at: ActionCheck): Action {
@@ -687,7 +708,9 @@ function learnText(head: ReturnType<typeof LEARN.read>, specs: readonly Spec[]):
 const SUBTYPES = new Map<number, Subtype>([
   [NXAST.RESUBMIT, { name: 'NXAST_RESUBMIT', length: 16, variable: false, decode: (r, at) => decodeResubmit(r, at, false) }],
   [NXAST.RESUBMIT_TABLE, { name: 'NXAST_RESUBMIT_TABLE', length: 16, variable: false, decode: (r, at) => decodeResubmit(r, at, true) }],
+  [NXAST.RESUBMIT_TABLE_CT, { name: 'NXAST_RESUBMIT_TABLE_CT', length: 16, variable: false, decode: (r, at) => decodeResubmit(r, at, true, true) }],
   [NXAST.POP_QUEUE, { name: 'NXAST_POP_QUEUE', length: 16, variable: false, decode: decodePopQueue }],
+  [NXAST.CT_CLEAR, { name: 'NXAST_CT_CLEAR', length: 16, variable: false, decode: decodeCtClear }],
   [NXAST.REG_MOVE, { name: 'NXAST_REG_MOVE', length: 16, variable: true, decode: decodeRegMove }],
   [NXAST.REG_LOAD, { name: 'NXAST_REG_LOAD', length: 24, variable: false, decode: decodeRegLoad }],
   [NXAST.REG_LOAD2, { name: 'NXAST_REG_LOAD2', length: 16, variable: true, decode: decodeRegLoad2 }],

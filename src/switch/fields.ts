@@ -9,11 +9,16 @@ export const W = {
   IN_PORT: 0, DL_DST: 1, DL_SRC: 3, DL_TYPE: 5, VLAN_TCI: 6, NW_SRC: 7, NW_DST: 8, IPV6_SRC: 9, IPV6_DST: 13,
   NW_PROTO: 17, NW_TOS: 18, NW_TTL: 19, TP_SRC: 20, TP_DST: 21, ARP_SHA: 22, ARP_THA: 24, TUN_ID: 26,
   TUN_SRC: 28, TUN_DST: 29, METADATA: 30, REG0: 32, IPV6_LABEL: 48,
+  // Connection tracking state (conntrack.ts writes it, ct_clear and every ct action clear it).
+  CT_STATE: 49, CT_ZONE: 50, CT_MARK: 51, CT_LABEL: 52, CT_NW_SRC: 56, CT_NW_DST: 57, CT_IPV6_SRC: 58, CT_IPV6_DST: 62, CT_NW_PROTO: 66, CT_TP_SRC: 67, CT_TP_DST: 68,
 } as const;
-export const FLOW_WORDS = 49;
+export const FLOW_WORDS = 69;
+/** The first and one past the last word of the connection tracking fields. */
+export const CT_WORDS = [W.CT_STATE, FLOW_WORDS] as const;
 
 /** What a field needs in the match before it may appear (OVS's prerequisites). */
-export type Prerequisite = 'none' | 'ip' | 'ipv4' | 'ipv6' | 'arp' | 'ipv4-or-arp' | 'ip-or-arp' | 'tcp-udp-sctp' | 'icmp';
+/** ct: a match that proves a tracked connection; ct-ipv4 and ct-ipv6 also that it is IPv4 or IPv6 (ovs-vswitchd refuses ct_nw_src without ip). */
+export type Prerequisite = 'none' | 'ip' | 'ipv4' | 'ipv6' | 'arp' | 'ipv4-or-arp' | 'ip-or-arp' | 'tcp-udp-sctp' | 'icmp' | 'ct' | 'ct-ipv4' | 'ct-ipv6';
 
 export interface FieldDef {
   /** The name ovs-ofctl prints. */
@@ -27,7 +32,7 @@ export interface FieldDef {
   bits: number;
   maskable: boolean;
   prerequisite: Prerequisite;
-  kind: 'int' | 'mac' | 'ipv4' | 'ipv6' | 'port';
+  kind: 'int' | 'mac' | 'ipv4' | 'ipv6' | 'port' | 'ct_state';
   /** Matching happens on part of a word (ip_dscp and nw_ecn share nw_tos's word). */
   shift?: number;
   /** set_field, load and move may write it (OVS marks dl_type and nw_proto read-only). */
@@ -36,6 +41,8 @@ export interface FieldDef {
   pipeline: boolean;
   /** The bits of the field a write can change (nw_tos: the DSCP bits; its ECN bits are kept, as OVS does). */
   writeMask?: bigint;
+  /** Written only by the actions nested in ct(exec(…)), to the connection (ct_mark, ct_label). */
+  connection?: true;
 }
 
 const f = (
@@ -85,6 +92,17 @@ export const FIELDS: FieldDef[] = [
   pipeline(f('tun_dst', ['NXM_NX_TUN_IPV4_DST'], W.TUN_DST, 1, 32, true, 'none', 'ipv4')),
   pipeline(f('metadata', ['OXM_OF_METADATA'], W.METADATA, 2, 64, true, 'none')),
   ...Array.from({ length: 16 }, (_, i) => pipeline(f(`reg${i}`, [`NXM_NX_REG${i}`], W.REG0 + i, 1, 32, true, 'none'))),
+  readOnly(pipeline(f('ct_state', ['NXM_NX_CT_STATE'], W.CT_STATE, 1, 32, true, 'none', 'ct_state'))),
+  readOnly(pipeline(f('ct_zone', ['NXM_NX_CT_ZONE'], W.CT_ZONE, 1, 16, false, 'none'))),
+  { ...pipeline(f('ct_mark', ['NXM_NX_CT_MARK'], W.CT_MARK, 1, 32, true, 'none')), connection: true },
+  { ...pipeline(f('ct_label', ['NXM_NX_CT_LABEL'], W.CT_LABEL, 4, 128, true, 'none')), connection: true },
+  readOnly(pipeline(f('ct_nw_proto', ['NXM_NX_CT_NW_PROTO'], W.CT_NW_PROTO, 1, 8, false, 'ct'))),
+  readOnly(pipeline(f('ct_nw_src', ['NXM_NX_CT_NW_SRC'], W.CT_NW_SRC, 1, 32, true, 'ct-ipv4', 'ipv4'))),
+  readOnly(pipeline(f('ct_nw_dst', ['NXM_NX_CT_NW_DST'], W.CT_NW_DST, 1, 32, true, 'ct-ipv4', 'ipv4'))),
+  readOnly(pipeline(f('ct_ipv6_src', ['NXM_NX_CT_IPV6_SRC'], W.CT_IPV6_SRC, 4, 128, true, 'ct-ipv6', 'ipv6'))),
+  readOnly(pipeline(f('ct_ipv6_dst', ['NXM_NX_CT_IPV6_DST'], W.CT_IPV6_DST, 4, 128, true, 'ct-ipv6', 'ipv6'))),
+  readOnly(pipeline(f('ct_tp_src', ['NXM_NX_CT_TP_SRC'], W.CT_TP_SRC, 1, 16, true, 'ct'))),
+  readOnly(pipeline(f('ct_tp_dst', ['NXM_NX_CT_TP_DST'], W.CT_TP_DST, 1, 16, true, 'ct'))),
 ];
 
 const BY_NAME = new Map<string, FieldDef>();

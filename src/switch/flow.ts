@@ -3,6 +3,7 @@
  * table, priority, cookie and timeouts. Parsing and printing live in ofctl.ts.
  */
 import type { FieldDef } from './fields.js';
+import type { NatSpec } from './conntrack.js';
 import { FLOW_WORDS } from './fields.js';
 
 export class Match {
@@ -88,7 +89,8 @@ export type Action =
   | { type: 'move'; src: SubField; dst: SubField }
   | { type: 'dec_ttl' }
   | { type: 'set_ttl'; ttl: number }
-  | { type: 'resubmit'; port: number | undefined; table: number | undefined }
+  /** `ct`: resubmit(…,ct) looks up with the connection's original tuple in place of the packet's addresses and ports. */
+  | { type: 'resubmit'; port: number | undefined; table: number | undefined; ct?: true }
   | { type: 'goto_table'; table: number }
   | { type: 'write_metadata'; value: bigint; mask: bigint }
   | { type: 'clear_actions' }
@@ -100,7 +102,15 @@ export type Action =
   /** Output to `port` through `queue`, the packet's queue unchanged afterwards (OVS's OpenFlow 1.0 enqueue). */
   | { type: 'enqueue'; port: number; queue: number }
   /** Back to the queue the packet arrived with: 0, the default queue (NXAST_POP_QUEUE). */
-  | { type: 'pop_queue' };
+  | { type: 'pop_queue' }
+  /**
+   * ct(…): connection tracking (ovs-actions(7)). The zone is `zone`, or bits of a field when
+   * `zoneSrc` is set; `table`: where a clone of the packet resumes with its ct_* fields; `actions`:
+   * exec(…), which writes ct_mark and ct_label only; `nat`: nat(…) (kind undefined: plain `nat`,
+   * which only un-NATs what a committed NAT connection says).
+   */
+  | { type: 'ct'; commit: boolean; force: boolean; zone: number; zoneSrc: SubField | undefined; table: number | undefined; nat: NatSpec | undefined; actions: Action[]; alg: number }
+  | { type: 'ct_clear' };
 
 /** OpenFlow group types (OFPGT_*, in their wire order). */
 export const GROUP_TYPES = ['all', 'select', 'indirect', 'ff'] as const;

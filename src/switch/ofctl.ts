@@ -13,6 +13,7 @@ import { VLAN_CFI } from '../wire/flowkey.js';
 import { ipv4ToNumber, numberToIpv4, prefixMask } from '../hosts/addressing.js';
 import { FIELD_NAMES, W, fieldByKeyword, fieldByName, l4ProtocolOfName, readField, type FieldDef, type Prerequisite } from './fields.js';
 import { OFPMF, OFPM_ALL, OFPM_CONTROLLER, OFPM_MAX, OFPM_SLOWPATH, band, type BandType, type Meter } from './meter.js';
+import { CT_VALID_TEXT, ctValid, formatCt, formatCtMatch, parseCtState, parseNat } from './ct-syntax.js';
 import { Match, PACKET_IN_REASONS, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
 /** The first port number OpenFlow 1.0 reserves: above it no physical port. */
@@ -293,7 +294,8 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
   for (const [name, at] of seen) {
     const field = fieldByName(name);
     if (field && !prerequisiteMet(rule.match, field.prerequisite)) {
-      fail(at, `${name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (ovs-ofctl would silently drop ${name} from this flow)`);
+      const why = field.prerequisite.startsWith('ct') ? 'ovs-vswitchd refuses the flow: OFPBMC_BAD_PREREQ, or OFPBAC_MATCH_INCONSISTENT without ip or ipv6' : `ovs-ofctl would silently drop ${name} from this flow`;
+      fail(at, `${name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (${why})`);
     }
   }
   const actionsText = flow.slice(equals);
@@ -323,6 +325,9 @@ const PREREQ_TEXT: Record<Prerequisite, string> = {
   'ip-or-arp': 'ip, ipv6 or arp',
   'tcp-udp-sctp': 'tcp, udp or sctp (or their 6 forms)',
   icmp: 'icmp',
+  ct: CT_VALID_TEXT,
+  'ct-ipv4': `ip and ${CT_VALID_TEXT}`,
+  'ct-ipv6': `ipv6 and ${CT_VALID_TEXT}`,
 };
 
 /** What a write or read of a field needs in the match: its prerequisite, or one L4 protocol when its name says which. */
@@ -352,6 +357,8 @@ function exact(match: Match, word: number, mask: number): number | undefined {
 }
 
 export function prerequisiteMet(match: Match, p: Prerequisite): boolean {
+  if (p === 'ct') return ctValid(match);
+  if (p === 'ct-ipv4' || p === 'ct-ipv6') return ctValid(match) && exact(match, W.DL_TYPE, 0xffff) === (p === 'ct-ipv4' ? ETH_IP : ETH_IPV6);
   return prerequisiteHolds(exact(match, W.DL_TYPE, 0xffff), exact(match, W.NW_PROTO, 0xff), p);
 }
 
@@ -377,6 +384,11 @@ export function prerequisiteHolds(type: number | undefined, proto: number | unde
       return ip && (proto === 6 || proto === 17 || proto === 132);
     case 'icmp':
       return type === ETH_IP && proto === 1;
+    case 'ct':
+    case 'ct-ipv4':
+    case 'ct-ipv6':
+      // A packet's ct tuple fields are 0 when it has none: reading them is always possible.
+      return true;
   }
 }
 
@@ -406,7 +418,7 @@ function fieldValue(field: FieldDef, text: string, at: number, options: ParseOpt
   const slash = text.indexOf('/');
   const valueText = slash < 0 ? text : text.slice(0, slash);
   const maskText = slash < 0 ? undefined : text.slice(slash + 1);
-  if (maskText !== undefined && !field.maskable) fail(at + slash, `${field.name} cannot be masked`);
+  if (maskText !== undefined && !field.maskable && field.kind !== 'ct_state') fail(at + slash, `${field.name} cannot be masked`);
   let value: bigint;
   let mask = full;
   const bad = (what: string): never => fail(at, `${field.name}: "${text}" is not ${what}`);
@@ -442,6 +454,8 @@ function fieldValue(field: FieldDef, text: string, at: number, options: ParseOpt
       }
       break;
     }
+    case 'ct_state':
+      return { ...parseCtState(text, at, fail), stray: false };
     case 'port': {
       const port = portNumber(valueText, options);
       value = port !== undefined ? BigInt(port) : fail(at, `${valueText}: invalid or unknown port for ${field.name}`);
@@ -584,7 +598,9 @@ function wholeField(name: string, at: number, fail: Fail): SubField {
  * A field a set_field, load or move writes: OVS refuses read-only fields (dl_type, nw_proto)
  * and a write whose field's prerequisite the match does not prove (a bucket has no match).
  */
-function checkWritable(match: Match | undefined, field: FieldDef, at: number, fail: Fail, how: 'set_field' | 'load' | 'move', written?: string): void {
+function checkWritable(match: Match | undefined, field: FieldDef, at: number, fail: Fail, how: 'set_field' | 'load' | 'move', written?: string, inCt = false): void {
+  if (inCt && !field.connection) fail(at, `ct action doesn't support nested modification of ${written ?? field.name}`);
+  if (field.connection && !inCt) fail(at, `cannot set CT fields outside of ct action (${written ?? field.name} is written by ct(commit,exec(…)))`);
   if (!field.writable) {
     if (how === 'set_field') fail(at, `${written ?? field.name} is read-only`);
     fail(at, `destination field ${field.name} is not writable (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)`);
@@ -628,6 +644,8 @@ interface ActionContext {
   instructions?: { meter?: number };
   /** The first action only OpenFlow 1.0 carries (one its match does not prove) and the first only 1.1+ carries (push_vlan). */
   usable: { only10?: { at: number; name: string }; only11?: { at: number; name: string } };
+  /** Inside ct(exec(…)): only ct_mark and ct_label may be written. */
+  ct?: boolean;
 }
 
 /**
@@ -658,7 +676,7 @@ function outputAction(port: number, text: string, at: number, controllerMaxLen: 
 
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
 const NOT_YET_ACTIONS = new Set([
-  'note', 'exit', 'sample', 'ct', 'ct_clear', 'multipath', 'bundle', 'bundle_load', 'check_pkt_larger', 'conjunction', 'fin_timeout', 'push_mpls', 'pop_mpls',
+  'note', 'exit', 'sample', 'multipath', 'bundle', 'bundle_load', 'check_pkt_larger', 'conjunction', 'fin_timeout', 'push_mpls', 'pop_mpls',
   'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'clone', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
 ]);
 
@@ -838,7 +856,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
           const dst = parseSubField(dstText, dstAt, fail);
           const value = parseBig(valueText) ?? fail(argAt, `load: "${valueText}" is not a number`);
           if (value >= 1n << BigInt(dst.bits)) fail(argAt, `load: ${valueText} does not fit in ${dst.bits} bits`);
-          checkWritable(match, dst.field, dstAt, fail, 'load', subFieldName(dstText));
+          checkWritable(match, dst.field, dstAt, fail, 'load', subFieldName(dstText), context.ct);
           checkWriteValue(dst.field, value << BigInt(dst.start), valueText, argAt, fail, 'load');
           writesTci(dst.field, value << BigInt(dst.start));
           actions.push({ type: 'load', dst, value });
@@ -848,7 +866,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
             continue;
           }
           const field = fieldByKeyword(dstText) ?? fail(dstAt, `set_field: ${dstText} is not a valid OXM field name`);
-          checkWritable(match, field, dstAt, fail, 'set_field', dstText);
+          checkWritable(match, field, dstAt, fail, 'set_field', dstText, context.ct);
           const { value, mask, stray } = fieldValue(field, valueText, argAt, options, fail);
           if (stray) fail(argAt, `set_field: ${valueText} has 1-bits where its mask is 0 (OVS refuses: OFPBMC_BAD_WILDCARDS)`);
           checkWriteValue(field, value, valueText, argAt, fail, 'set_field');
@@ -868,7 +886,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         if (src.bits !== dst.bits) fail(argAt, `move: source has ${src.bits} bits, destination ${dst.bits}`);
         const srcNeed = accessNeed(src.field, subFieldName(srcText));
         if (!proven(srcNeed)) fail(argAt, `reading ${subFieldName(srcText)} needs ${NEED_TEXT[srcNeed]} in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
-        checkWritable(match, dst.field, argAt + arrow + 2, fail, 'move', subFieldName(dstText));
+        checkWritable(match, dst.field, argAt + arrow + 2, fail, 'move', subFieldName(dstText), context.ct);
         actions.push({ type: 'move', src, dst });
         continue;
       }
@@ -880,9 +898,66 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         // resubmit(,) and resubmit:IN_PORT would look the packet up again as it is.
         if ((port === undefined || port === OFPP_IN_PORT) && table === undefined) fail(argAt, 'at least one "in_port" or "table" must be specified on resubmit');
         if (ct !== undefined && ct !== 'ct') fail(argAt, `${ct}: unknown parameter`);
-        // OVS wants ct_state=+trk-inv in the match for the connection's original tuple; netloom has no conntrack yet.
-        if (ct !== undefined) fail(at, 'resubmit(…,ct) needs ct_state=+trk in the match, and conntrack is not supported yet (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))');
-        actions.push({ type: 'resubmit', port, table });
+        // OVS's check_RESUBMIT: the connection's original tuple is there only when the match proves a valid connection.
+        if (ct !== undefined && match !== undefined && !ctValid(match)) fail(at, `resubmit(…,ct) needs ${CT_VALID_TEXT} in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
+        actions.push({ type: 'resubmit', port, table, ...(ct !== undefined && { ct: true as const }) });
+        continue;
+      }
+      case 'ct_clear':
+        if (arg !== undefined) fail(argAt, 'ct_clear takes no argument');
+        actions.push({ type: 'ct_clear' });
+        continue;
+      case 'ct': {
+        // OVS's check_CT: conntrack needs an IP packet the match proves (checked before where the action is).
+        if (match !== undefined && !proven('ip')) fail(at, 'ct needs ip or ipv6 in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))');
+        if (context.ct) fail(at, 'ct action doesn\'t support nested action ct');
+        const ctAction: Extract<Action, { type: 'ct' }> = { type: 'ct', commit: false, force: false, zone: 0, zoneSrc: undefined, table: undefined, nat: undefined, actions: [], alg: 0 };
+        for (const { text: part, at: partAt } of splitTop(arg ?? '', argAt, true, fail)) {
+          const eq = part.indexOf('=');
+          const open = part.indexOf('(');
+          const key = (open >= 0 && (eq < 0 || open < eq) ? part.slice(0, open) : eq >= 0 ? part.slice(0, eq) : part).trim();
+          const value = eq >= 0 ? part.slice(eq + 1).trim() : '';
+          const valueAt = partAt + eq + 1;
+          const inner = open >= 0 ? part.slice(open + 1, part.lastIndexOf(')')) : undefined;
+          switch (key) {
+            case 'commit':
+              ctAction.commit = true;
+              continue;
+            case 'force':
+              ctAction.force = true;
+              continue;
+            case 'table':
+              ctAction.table = integer(value, 254, valueAt, 'ct table', fail);
+              continue;
+            case 'zone':
+              if (/^(0x[0-9a-f]+|\d+)$/i.test(value)) ctAction.zone = integer(value, 0xffff, valueAt, 'ct zone', fail);
+              else {
+                const sub = parseSubField(value, valueAt, fail);
+                if (sub.bits !== 16) fail(valueAt, `ct zone ${value}: zone n_bits ${sub.bits} not within valid range [16..16] (OVS refuses: OFPBAC_BAD_SET_LEN)`);
+                ctAction.zoneSrc = sub;
+              }
+              continue;
+            case 'alg':
+              ctAction.alg = value === 'ftp' ? 21 : value === 'tftp' ? 69 : integer(value, 0xffff, valueAt, 'ct alg', fail);
+              continue;
+            case 'nat':
+              ctAction.nat = parseNat(inner, partAt + open + 1, fail);
+              continue;
+            case 'exec': {
+              ctAction.actions = inner === undefined || inner.trim() === '' ? [] : parseActions(inner, partAt + open + 1, match, options, fail, { ...context, ct: true, tags });
+              const other = ctAction.actions.find((x) => x.type !== 'set_field' && x.type !== 'load' && x.type !== 'move');
+              if (other !== undefined) fail(partAt, `ct action doesn't support nested action ${other.type}`);
+              continue;
+            }
+          }
+          fail(partAt, `invalid argument to "ct" action: \`${part}'`);
+        }
+        if (ctAction.force && !ctAction.commit) fail(at, '"force" flag requires "commit" flag');
+        // OVS's decode_NXAST_RAW_CT: only a bare nat may go without commit.
+        if (!ctAction.commit && (ctAction.actions.length > 0 || ctAction.nat?.kind !== undefined)) fail(at, 'CT action requires commit flag if actions other than NAT without arguments are specified (OVS refuses: OFPBAC_BAD_ARGUMENT)');
+        // OVS's check_CT: the FTP helper needs TCP, the TFTP one UDP.
+        if (ctAction.alg !== 0 && match !== undefined && !needMet(match, ctAction.alg === 21 ? 'tcp' : 'udp')) fail(at, `ct alg=${ctAction.alg === 21 ? 'ftp needs tcp' : ctAction.alg === 69 ? 'tftp needs udp' : `${ctAction.alg} names no helper`} in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
+        actions.push(ctAction);
         continue;
       }
       case 'goto_table': {
@@ -968,7 +1043,7 @@ const hex = (n: bigint | number) => `0x${n.toString(16)}`;
 
 /** A match as ovs-ofctl prints it: the protocol shorthand, then fields. */
 export function formatMatch(match: Match): string {
-  const parts: string[] = [];
+  const parts: string[] = formatCtMatch(match, (name) => fieldByName(name)!);
   const type = exact(match, W.DL_TYPE, 0xffff);
   const proto = exact(match, W.NW_PROTO, 0xff);
   let shorthand: string | undefined;
@@ -1086,7 +1161,11 @@ export function formatActions(actions: readonly Action[]): string {
         case 'set_ttl':
           return `mod_nw_ttl:${a.ttl}`;
         case 'resubmit':
-          return a.table === undefined ? `resubmit:${portText(a.port!)}` : `resubmit(${a.port === undefined ? '' : a.port === OFPP_IN_PORT ? 'in_port' : portText(a.port)},${a.table})`;
+          return a.table === undefined && !a.ct ? `resubmit:${portText(a.port!)}` : `resubmit(${a.port === undefined ? '' : a.port === OFPP_IN_PORT ? 'in_port' : portText(a.port)},${a.table ?? ''}${a.ct ? ',ct' : ''})`;
+        case 'ct':
+          return formatCt(a, formatActions, subText);
+        case 'ct_clear':
+          return 'ct_clear';
         case 'goto_table':
           return `goto_table:${a.table}`;
         case 'write_metadata':

@@ -28,9 +28,13 @@ import { NormalSwitching, type PortConfig } from './normal.js';
 import { GroupError, bestBucket, checkGroup, dpHashTable, watches } from './group.js';
 import { MeterTable, OFPM_CONTROLLER, remarkedTos, type Meter } from './meter.js';
 import { symmetricL3L4, symmetricL4 } from './hash.js';
+import { CT_STATE_FLAGS, ConnTrack, type CtCache } from './conntrack.js';
+import { CT_WORDS } from './fields.js';
 
 export const MAX_RESUBMIT_DEPTH = 64;
 export const MAX_RESUBMITS = 4096;
+/** How many recirculations deep a packet may go (dpif-netdev's MAX_RECIRC_DEPTH); past it the packet is dropped. */
+export const MAX_RECIRC_DEPTH = 6;
 
 /** Why a packet went to the controller, and from which rule (OpenFlow's PACKET_IN reason, table and cookie). */
 export interface PacketInCause {
@@ -124,6 +128,8 @@ export class Pipeline {
   private readonly groups = new Map<number, InstalledGroup>();
   /** The meter table (meter.ts): meter instructions run through it, and so do packets to the controller when it holds OFPM_CONTROLLER. */
   readonly meters = new MeterTable();
+  /** The connection tracker ct actions run packets through. */
+  readonly conntrack = new ConnTrack();
   /**
    * Whether a port is up, for fast failover buckets watching it (a watched port must also exist).
    * The switch node answers it; asked for OFPP_CONTROLLER, it answers whether a controller is
@@ -511,6 +517,13 @@ class Translation {
   private readonly frameBefore: PacketState[] = [];
   /** The packet's length as it arrived: group counters count it, as OVS's datapath statistics do. */
   private arrivedBytes = 0;
+  /** The connection the packet was last found in (OVS's md.conn), so a second ct action does not update it again. */
+  private ctCache: CtCache = { conn: undefined, reply: false, related: false };
+  /** Clones of the packet a ct(table=N) forked, to resume at their table once this pass is done (OVS recirculates them). */
+  private readonly recirculations: { state: PacketState; table: number; actionSet: Action[]; cache: CtCache; depth: number }[] = [];
+  private recircDepth = 0;
+  private readonly forkStates: PacketState[] = [];
+  private readonly tupleSave = new Uint32Array(TUPLE_WORDS.length);
 
   constructor(
     private readonly p: Pipeline,
@@ -530,25 +543,92 @@ class Translation {
     this.meterDrop = undefined;
     this.sp = 0;
     this.arrivedBytes = packet.bytes.length;
+    this.ctCache = { conn: undefined, reply: false, related: false };
+    this.recirculations.length = 0;
+    this.recircDepth = 0;
     if (actions !== undefined) this.push(actions, 0, 0, 0);
     else if (this.p.failOpen) {
       // Open vSwitch's fail-open flow: above every other, NORMAL.
       if (tracing) this.line(0, 'fail-open (no controller): NORMAL');
       this.push(FAIL_OPEN, 0, 0, 0);
     } else this.lookup(0, undefined, 0, 0);
+    this.finishPass(0);
+    // Each clone a ct action forked resumes at its table, as OVS's recirculation does, after the pass that forked it.
+    for (let r = 0; r < this.recirculations.length; r++) {
+      const fork = this.recirculations[r]!;
+      packet.restoreFrom(fork.state);
+      this.ctCache = fork.cache;
+      this.recircDepth = fork.depth;
+      this.actionSet.length = 0;
+      for (const a of fork.actionSet) this.actionSet.push(a);
+      this.resubmits = 0;
+      this.depth = 0;
+      this.failed = false;
+      if (tracing) {
+        const state = packet.words[W.CT_STATE]!;
+        this.line(0, `Resuming from table ${fork.table} with ct_state=${CT_STATE_FLAGS.filter(([, b]) => state & b).map(([n]) => n).join('|')}${packet.words[W.CT_ZONE] ? `,ct_zone=${packet.words[W.CT_ZONE]}` : ''}`);
+      }
+      const before = this.outputs.length;
+      if (fork.depth > MAX_RECIRC_DEPTH) {
+        if (tracing) this.line(0, `>> recirculation depth over ${MAX_RECIRC_DEPTH}: dropped`);
+        continue;
+      }
+      this.lookup(fork.table, undefined, 0, 0);
+      this.finishPass(before);
+    }
+    const result: PipelineResult = { outputs: this.outputs, trace: this.trace, packet };
+    if (this.meterDrop !== undefined) result.meterDrop = this.meterDrop;
+    return result;
+  }
+
+  /** Runs the frames, then the action set; a pass that failed takes back its outputs (from index `from`). */
+  private finishPass(from: number): void {
     this.loop();
     if (!this.failed && this.meterDrop === undefined && this.actionSet.length > 0) {
       const list = actionSetList(this.actionSet);
       this.actionSet.length = 0;
       if (list.length > 0) {
-        if (tracing) this.line(0, 'Action set:');
+        if (this.tracing) this.line(0, 'Action set:');
         this.push(list, 0, 0, 0);
         this.loop();
       }
     }
-    const result: PipelineResult = { outputs: this.failed ? [] : this.outputs, trace: this.trace, packet };
-    if (this.meterDrop !== undefined) result.meterDrop = this.meterDrop;
-    return result;
+    if (this.failed) this.outputs.length = from;
+  }
+
+  /**
+   * ct(…) (OVS's compose_conntrack_action): the nested actions write ct_mark and ct_label, the
+   * tracker runs the packet (NAT changes its bytes), a clone resumes at `table` with the ct_*
+   * fields, and this packet goes on untracked.
+   */
+  private conntrack(a: Extract<Action, { type: 'ct' }>, indent: number): void {
+    const pk = this.packet;
+    const w = pk.words;
+    if (this.tracing) this.line(indent, formatActions([a]));
+    let markMask = 0;
+    let labelMask = 0n;
+    for (const x of a.actions) {
+      if (x.type !== 'set_field' && x.type !== 'load' && x.type !== 'move') continue;
+      const field = x.type === 'set_field' ? x.field : x.dst.field;
+      const mask = x.type === 'set_field' ? x.mask : ((1n << BigInt(x.dst.bits)) - 1n) << BigInt(x.dst.start);
+      const value = x.type === 'set_field' ? x.value : x.type === 'load' ? x.value << BigInt(x.dst.start) : subfield(w, x.src) << BigInt(x.dst.start);
+      pk.setField(field, value, mask);
+      if (field.word === W.CT_MARK) markMask = (markMask | Number(mask)) >>> 0;
+      else labelMask |= mask;
+    }
+    const zone = a.zoneSrc === undefined ? a.zone : readBits(w, a.zoneSrc.field, a.zoneSrc.start, 16);
+    this.p.conntrack.execute(pk, { zone, commit: a.commit, force: a.force, nat: a.nat, markMask, labelMask }, this.ctCache, this.now);
+    if (a.table !== undefined) {
+      // States are reused from packet to packet: a fork allocates nothing once the pool has grown.
+      const state = (this.forkStates[this.recirculations.length] ??= new PacketState());
+      pk.saveTo(state);
+      this.recirculations.push({ state, table: a.table, actionSet: this.actionSet.slice(), cache: { ...this.ctCache }, depth: this.recircDepth + 1 });
+      if (this.tracing) this.line(indent, ` -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table ${a.table}.`);
+    }
+    // The ct_* fields are only the recirculated clone's.
+    w.fill(0, CT_WORDS[0], CT_WORDS[1]);
+    this.ctCache = { conn: undefined, reply: false, related: false };
+    if (this.tracing) this.line(indent, ' -> Sets the packet to an untracked state, and clears all the conntrack fields.');
   }
 
   /** Writes a trace line at an indentation in columns. */
@@ -656,12 +736,16 @@ class Translation {
    * Looks the packet up in a table (with `inPort` as in_port for the lookup only, as resubmit(port,table)
    * does — OVS restores the real in_port before the actions run) and pushes the rule's actions.
    */
-  private lookup(tableId: number, inPort: number | undefined, level: number, deepens: number): void {
+  private lookup(tableId: number, inPort: number | undefined, level: number, deepens: number, ctOrig = false): void {
     const pk = this.packet;
     const words = pk.words;
     const realInPort = words[W.IN_PORT]!;
     if (inPort !== undefined) words[W.IN_PORT] = inPort;
+    // resubmit(…,ct): the lookup sees the connection's original tuple (OVS's tuple_swap), when there is one.
+    const swap = ctOrig && words[W.CT_NW_PROTO] !== 0;
+    if (swap) swapTuple(words, this.tupleSave);
     const rule = this.p.table(tableId).lookup(words);
+    if (swap) swapTuple(words, this.tupleSave);
     words[W.IN_PORT] = realInPort;
     this.p.lookups[tableId]!++;
     if (rule !== undefined) this.p.matches[tableId]!++;
@@ -819,7 +903,7 @@ class Translation {
           // A resubmit that is the last action is a tail call: ofproto/trace prints it flat.
           const last = i === actions.length - 1;
           // Only a resubmit to the same or an earlier table deepens (tables only ever increasing must end).
-          this.lookup(table, a.port === undefined || a.port === OFPP_IN_PORT ? undefined : a.port, last ? level : level + 1, table <= from ? 1 : 0);
+          this.lookup(table, a.port === undefined || a.port === OFPP_IN_PORT ? undefined : a.port, last ? level : level + 1, table <= from ? 1 : 0, a.ct === true);
           break;
         }
         case 'goto_table': {
@@ -870,6 +954,14 @@ class Translation {
           pk.queue = before;
           break;
         }
+        case 'ct':
+          this.conntrack(a, indent);
+          break;
+        case 'ct_clear':
+          if (this.tracing) this.line(indent, 'ct_clear');
+          pk.words.fill(0, CT_WORDS[0], CT_WORDS[1]);
+          this.ctCache = { conn: undefined, reply: false, related: false };
+          break;
         case 'learn': {
           const rule = this.p.learn(a.learn, pk.words, this.now);
           if (this.tracing) {
@@ -957,7 +1049,7 @@ class Translation {
  * actions written in order: the last pop_vlan, push_vlan and dec_ttl, in that order; then every
  * set-field, load, move and mod_* in written order; the last set_queue; then one final action — the last group,
  * else the last output (output, in_port, NORMAL, FLOOD, ALL, controller), else the last
- * resubmit. With no final action nothing runs at all. A group bucket's actions run this way too.
+ * resubmit, else the last ct_clear, else the last ct. With no final action nothing runs at all. A group bucket's actions run this way too.
  */
 export function actionSetList(set: readonly Action[]): Action[] {
   let pop: Action | undefined;
@@ -967,6 +1059,8 @@ export function actionSetList(set: readonly Action[]): Action[] {
   let output: Action | undefined;
   let resubmit: Action | undefined;
   let queue: Action | undefined;
+  let ct: Action | undefined;
+  let ctClear: Action | undefined;
   const sets: Action[] = [];
   for (const a of set) {
     switch (a.type) {
@@ -1007,12 +1101,18 @@ export function actionSetList(set: readonly Action[]): Action[] {
       case 'set_queue':
         queue = a;
         break;
+      case 'ct':
+        ct = a;
+        break;
+      case 'ct_clear':
+        ctClear = a;
+        break;
       default:
         // The parser refuses every other action inside write_actions; in a bucket, OVS drops enqueue and pop_queue too.
         break;
     }
   }
-  const final = group ?? output ?? resubmit;
+  const final = group ?? output ?? resubmit ?? ctClear ?? ct;
   if (final === undefined) return [];
   const list: Action[] = [];
   if (pop) list.push(pop);
@@ -1066,6 +1166,22 @@ function learned(spec: LearnSpec, match: Match, words: Uint32Array): Rule {
     table: spec.table, priority: spec.priority, cookie: spec.cookie, idleTimeout: spec.idleTimeout, hardTimeout: spec.hardTimeout,
     match: own, matchText: formatMatch(own), actions, actionsText: formatActions(actions), packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,
   };
+}
+
+/** The words resubmit(…,ct) swaps: the packet's addresses, protocol and ports, and the connection's, pairwise. */
+const TUPLE_WORDS: readonly (readonly [number, number])[] = [
+  [W.NW_SRC, W.CT_NW_SRC], [W.NW_DST, W.CT_NW_DST], [W.NW_PROTO, W.CT_NW_PROTO], [W.TP_SRC, W.CT_TP_SRC], [W.TP_DST, W.CT_TP_DST],
+  ...[0, 1, 2, 3].flatMap((i) => [[W.IPV6_SRC + i, W.CT_IPV6_SRC + i], [W.IPV6_DST + i, W.CT_IPV6_DST + i]] as const),
+];
+
+/** Puts the connection's original tuple in the packet's place, keeping the packet's in `save`; run twice, it puts them back. */
+function swapTuple(words: Uint32Array, save: Uint32Array): void {
+  for (let i = 0; i < TUPLE_WORDS.length; i++) {
+    const [own, ct] = TUPLE_WORDS[i]!;
+    save[i] = words[own]!;
+    words[own] = words[ct]!;
+    words[ct] = save[i]!;
+  }
 }
 
 function subfield(words: Uint32Array, s: SubField): bigint {

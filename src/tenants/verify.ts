@@ -685,6 +685,11 @@ class Explorer {
         case 'learn':
           this.unverifiable.add(`${this.ruleName(rule)}: the flows its learn action may add are not checked`);
           break;
+        case 'ct':
+        case 'ct_clear':
+          // The connection table is state the verifier does not follow.
+          this.unverifiable.add(`${this.ruleName(rule)}: connection tracking (${a.type}) is not checked`);
+          break;
         default: {
           // Every action must be modelled: a new one is a compile error here, never silently ignored.
           const unmodelled: never = a;

@@ -135,6 +135,6 @@ describe('lessonPath', () => {
       }
     })();
     expect(error).toBeInstanceOf(TopologyError);
-    expect((error as TopologyError).issues).toMatchObject([{ file: join(topologies, 'vxlam.yaml'), line: 0, message: expect.stringMatching(/^no such lesson; did you mean "vxlan"\? \(lessons are acl, controller-failure, .*, vlan-vs-vxlan, vxlan\)$/) }]);
+    expect((error as TopologyError).issues).toMatchObject([{ file: join(topologies, 'vxlam.yaml'), line: 0, message: expect.stringMatching(/^no such lesson; did you mean "vxlan"\? \(lessons are acl, conntrack-firewall, controller-failure, .*, vlan-vs-vxlan, vxlan\)$/) }]);
   });
 });

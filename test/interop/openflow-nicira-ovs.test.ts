@@ -45,6 +45,15 @@ const FLOWS = [
   'table=3,priority=1,actions=output:NXM_NX_REG3[0..15],output:NXM_NX_REG2[]',
   'table=3,priority=3,icmp,actions=move:NXM_OF_ICMP_TYPE[]->NXM_NX_REG5[0..7],load:0->NXM_OF_ICMP_CODE[],resubmit(,4)',
   'table=4,priority=1,ip,actions=move:NXM_OF_IP_TOS[]->NXM_NX_REG6[0..7],move:OXM_OF_IP_DSCP[]->NXM_NX_REG7[0..5],move:NXM_NX_TUN_IPV4_SRC[]->NXM_NX_TUN_IPV4_DST[],resubmit(,5)',
+  // Connection tracking: NXAST_CT with nested NXAST_NAT and exec actions, NXAST_CT_CLEAR, NXAST_RESUBMIT_TABLE_CT, and the NXM_NX_CT_* match fields.
+  'table=5,priority=10,ip,actions=ct(commit,zone=5,table=6,exec(set_field:0x1->ct_mark,load:0x2->NXM_NX_CT_LABEL[0..7]))',
+  'table=5,priority=9,ip,actions=ct(commit,zone=NXM_NX_REG0[0..15],nat(src=10.0.0.1-10.0.0.9:1000-2000,random)),ct_clear',
+  'table=5,priority=8,ipv6,actions=ct(commit,force,nat(dst=[2001:db8::1]:80),exec(move:NXM_NX_REG1[]->NXM_NX_CT_MARK[]))',
+  'table=5,priority=7,tcp,actions=ct(commit,table=6,alg=ftp,nat(src=10.0.0.5,persistent,hash))',
+  'table=6,priority=10,ct_state=+est+trk,ct_mark=0x1/0xff,ct_zone=5,ip,actions=resubmit(,7,ct)',
+  'table=6,priority=9,ct_state=-inv+trk,ct_nw_src=10.0.0.0/8,ct_nw_proto=17,ct_tp_dst=53,ip,actions=ct(table=7,nat)',
+  'table=6,priority=8,ct_label=0x1/0x1,ct_state=+rpl+trk,ct_ipv6_dst=2001:db8::/64,ipv6,actions=drop',
+  'table=6,priority=7,ct_state=new|trk,ip,actions=ct(nat),ct(table=8,zone=7)',
 ];
 /** A field netloom's flow syntax has no name for (its sctp ports are tp_src and tp_dst), so it arrives over OpenFlow only. */
 const OPENFLOW_ONLY = ['table=3,priority=2,sctp,actions=move:OXM_OF_SCTP_SRC[]->NXM_NX_REG4[0..15],resubmit(,4)'];

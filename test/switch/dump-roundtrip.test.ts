@@ -23,6 +23,11 @@ const match = fc.oneof(
   fc.integer({ min: 0, max: 4095 }).map((v) => `dl_vlan=${v}`),
   fc.integer({ min: 0, max: 0xffff }).map((v) => `reg3=${v},metadata=0x${v.toString(16)}/0xff00`),
   fc.integer({ min: 1, max: 2 }).map((op) => `arp,arp_op=${op}`),
+  // Connection tracking: ct_state as flags (masked or whole), ct_zone, ct_mark, ct_label, and the original tuple.
+  fc.tuple(byte, byte).map(([v, m]) => `ct_state=0x${(v & m).toString(16)}/0x${m.toString(16)},ip`),
+  byte.map((v) => `ct_state=0x${v.toString(16)}`),
+  fc.tuple(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 0xffffffff }), fc.bigInt({ min: 0n, max: (1n << 128n) - 1n })).map(([z, m, l]) => `ct_zone=${z},ct_mark=0x${m.toString(16)},ct_label=0x${l.toString(16)}`),
+  fc.tuple(ipv4, fc.integer({ min: 0, max: 65535 })).map(([a, p]) => `ct_state=+est+trk,ct_nw_dst=${a},ct_nw_proto=6,ct_tp_dst=${p},ip`),
 );
 const action = fc.oneof(
   port.map((p) => `output:${p}`),
@@ -33,6 +38,9 @@ const action = fc.oneof(
   fc.integer({ min: 0, max: 65535 }).map((p) => `mod_tp_dst:${p}`),
   fc.integer({ min: 0, max: 0xff }).map((v) => `load:${v}->NXM_NX_REG0[0..7]`),
   fc.integer({ min: 1, max: 9 }).map((t) => `resubmit(,${t})`),
+  fc.tuple(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 254 }), fc.boolean()).map(([z, t, force]) => `ct(commit,${force ? 'force,' : ''}zone=${z},table=${t})`),
+  fc.tuple(ipv4, fc.integer({ min: 1, max: 65535 }), fc.constantFrom('src', 'dst')).map(([a, p, kind]) => `ct(commit,nat(${kind}=${a}:${p}),exec(set_field:0x${p.toString(16)}->ct_mark,load:1->NXM_NX_CT_LABEL[3]))`),
+  fc.constantFrom('ct(table=1,nat)', 'ct_clear', 'ct(commit,zone=NXM_NX_REG0[0..15])'),
 );
 const flow = fc
   .record({
