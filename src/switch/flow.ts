@@ -100,7 +100,21 @@ export type Action =
   /** Output to `port` through `queue`, the packet's queue unchanged afterwards (OVS's OpenFlow 1.0 enqueue). */
   | { type: 'enqueue'; port: number; queue: number }
   /** Back to the queue the packet arrived with: 0, the default queue (NXAST_POP_QUEUE). */
-  | { type: 'pop_queue' };
+  | { type: 'pop_queue' }
+  /** multipath(…): the link (0 .. links-1) a hash of the packet picks, loaded into `dst` (ovs-actions(7); multipath.ts). */
+  | { type: 'multipath'; fields: HashFields; basis: number; algorithm: MultipathAlgorithm; links: number; arg: number; dst: SubField }
+  /** bundle(…) outputs to the member a hash of the packet picks among the live ones; bundle_load(…) loads its port number into `dst` instead (0xffff: none live). */
+  | { type: 'bundle'; fields: HashFields; basis: number; algorithm: BundleAlgorithm; members: number[]; dst?: SubField };
+
+/** What multipath and bundle hash (NX_HASH_FIELDS_*, in their wire order). */
+export const HASH_FIELDS = ['eth_src', 'symmetric_l4', 'symmetric_l3l4', 'symmetric_l3l4+udp', 'nw_src', 'nw_dst', 'symmetric_l3'] as const;
+export type HashFields = (typeof HASH_FIELDS)[number];
+/** How multipath turns the hash into a link (NX_MP_ALG_*, in their wire order). */
+export const MULTIPATH_ALGORITHMS = ['modulo_n', 'hash_threshold', 'hrw', 'iter_hash'] as const;
+export type MultipathAlgorithm = (typeof MULTIPATH_ALGORITHMS)[number];
+/** How bundle chooses a member (NX_BD_ALG_*, in their wire order). */
+export const BUNDLE_ALGORITHMS = ['active_backup', 'hrw'] as const;
+export type BundleAlgorithm = (typeof BUNDLE_ALGORITHMS)[number];
 
 /** OpenFlow group types (OFPGT_*, in their wire order). */
 export const GROUP_TYPES = ['all', 'select', 'indirect', 'ff'] as const;

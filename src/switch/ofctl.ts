@@ -13,7 +13,7 @@ import { VLAN_CFI } from '../wire/flowkey.js';
 import { ipv4ToNumber, numberToIpv4, prefixMask } from '../hosts/addressing.js';
 import { FIELD_NAMES, W, fieldByKeyword, fieldByName, l4ProtocolOfName, readField, type FieldDef, type Prerequisite } from './fields.js';
 import { OFPMF, OFPM_ALL, OFPM_CONTROLLER, OFPM_MAX, OFPM_SLOWPATH, band, type BandType, type Meter } from './meter.js';
-import { Match, PACKET_IN_REASONS, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
+import { BUNDLE_ALGORITHMS, HASH_FIELDS, MULTIPATH_ALGORITHMS, Match, PACKET_IN_REASONS, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
 /** The first port number OpenFlow 1.0 reserves: above it no physical port. */
 export const OFPP_MAX = 0xff00;
@@ -656,9 +656,83 @@ function outputAction(port: number, text: string, at: number, controllerMaxLen: 
   return { type: 'output', port };
 }
 
+/**
+ * A number as C's atoi reads it, which OVS's multipath and bundle parsers use: leading digits
+ * after an optional sign (none: 0, trailing text ignored), saturated to 64 bits as strtol does,
+ * then an int's 32 bits.
+ */
+function atoi(text: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(text);
+  if (!m) return 0;
+  const v = BigInt(m[1]!);
+  const LONG_MAX = (1n << 63n) - 1n;
+  return Number(BigInt.asIntN(32, v > LONG_MAX ? LONG_MAX : v < -LONG_MAX - 1n ? -LONG_MAX - 1n : v));
+}
+
+/** One of a list of names, in any case (OVS compares with strcasecmp). */
+function oneOf<T extends string>(list: readonly T[], text: string): T | undefined {
+  return list.find((n) => n === text.toLowerCase());
+}
+
+/** The most members a bundle holds (OVS's BUNDLE_MAX_MEMBERS). */
+const BUNDLE_MAX_MEMBERS = 2048;
+
+/**
+ * multipath(fields, basis, algorithm, n_links, arg, dst) as OVS's multipath_parse reads it:
+ * arguments split at commas and spaces, basis and arg by atoi, n_links 1 to 65536 and no more
+ * than the destination's bits can hold; the destination is checked as a load's (mf_check_dst).
+ */
+function parseMultipath(arg: string, argAt: number, match: Match | undefined, fail: Fail): Action {
+  const words = arg.split(/[, ]+/).filter(Boolean);
+  if (words.length < 6) fail(argAt, `${arg}: not enough arguments to multipath action`);
+  const [fieldsText, basis, algorithmText, linksText, argText, dstText] = words as [string, string, string, string, string, string];
+  const fields = oneOf(HASH_FIELDS, fieldsText) ?? fail(argAt, `${arg}: unknown fields \`${fieldsText}'`);
+  const algorithm = oneOf(MULTIPATH_ALGORITHMS, algorithmText) ?? fail(argAt, `${arg}: unknown algorithm \`${algorithmText}'`);
+  const links = atoi(linksText);
+  if (links < 1 || links > 65536) fail(argAt, `${arg}: n_links ${links} is not in valid range 1 to 65536`);
+  const dstAt = argAt + arg.lastIndexOf(dstText);
+  const dst = parseSubField(dstText, dstAt, fail);
+  if (dst.bits < 16 && links > 2 ** dst.bits) fail(dstAt, `${arg}: ${dst.bits}-bit destination field has ${2 ** dst.bits} possible values, less than specified n_links ${links}`);
+  checkWritable(match, dst.field, dstAt, fail, 'load', subFieldName(dstText));
+  return { type: 'multipath', fields, basis: atoi(basis) & 0xffff, algorithm, links, arg: atoi(argText) >>> 0, dst };
+}
+
+/**
+ * bundle(fields, basis, algorithm, ofport, members:p,…) and bundle_load(…, dst, members:…) as
+ * OVS's bundle_parse reads them, and its bundle_check: every member a port to output to, never
+ * CONTROLLER; the destination checked as a load's.
+ */
+function parseBundle(arg: string, argAt: number, load: boolean, match: Match | undefined, options: ParseOptions, fail: Fail): Action {
+  const name = load ? 'bundle_load' : 'bundle';
+  const colon = arg.indexOf(':');
+  const head = (colon < 0 ? arg : arg.slice(0, colon)).split(/[, ]+/).filter(Boolean);
+  if (colon < 0 || head.length < (load ? 6 : 5)) fail(argAt, `${arg}: not enough arguments to bundle action`);
+  const [fieldsText, basis, algorithmText, memberType] = head as [string, string, string, string];
+  const delimiter = head[head.length - 1]!;
+  if (delimiter.toLowerCase() !== 'members' && delimiter.toLowerCase() !== 'slaves') fail(argAt, `${arg}: missing member delimiter, expected \`members', got \`${delimiter}'`);
+  const members: number[] = [];
+  for (const text of arg.slice(colon + 1).split(/[, [\]]+/).filter(Boolean)) {
+    const port = portNumber(text, options) ?? fail(argAt + colon + 1, `${text}: bad port number`);
+    if (port === OFPP_CONTROLLER) fail(argAt + colon + 1, `${name}: a CONTROLLER member: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT) (OVS: unsupported controller member)`);
+    if (port >= OFPP_MAX && port !== OFPP_LOCAL && port !== OFPP_NONE && port < OFPP_IN_PORT) fail(argAt + colon + 1, `${name}: member ${text}: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT)`);
+    if (port >= OFPP_IN_PORT && port !== OFPP_LOCAL && port !== OFPP_NONE) fail(argAt + colon + 1, `${name}: member ${text}: a reserved port as a member is not supported yet (LOCAL is)`);
+    if (members.length === BUNDLE_MAX_MEMBERS) fail(argAt + colon + 1, `${name}: more than ${BUNDLE_MAX_MEMBERS} members (OVS ignores the rest)`);
+    members.push(port);
+  }
+  const fields = oneOf(HASH_FIELDS, fieldsText) ?? fail(argAt, `${arg}: unknown fields \`${fieldsText}'`);
+  const algorithm = oneOf(BUNDLE_ALGORITHMS, algorithmText) ?? fail(argAt, `${arg}: unknown algorithm \`${algorithmText}'`);
+  if (memberType.toLowerCase() !== 'ofport') fail(argAt, `${arg}: unknown member_type \`${memberType}'`);
+  if (!load) return { type: 'bundle', fields, basis: atoi(basis) & 0xffff, algorithm, members };
+  const dstText = head[4]!;
+  const dstAt = argAt + arg.indexOf(dstText);
+  const dst = parseSubField(dstText, dstAt, fail);
+  checkWritable(match, dst.field, dstAt, fail, 'load', subFieldName(dstText));
+  return { type: 'bundle', fields, basis: atoi(basis) & 0xffff, algorithm, members, dst };
+}
+
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
 const NOT_YET_ACTIONS = new Set([
-  'note', 'exit', 'sample', 'ct', 'ct_clear', 'multipath', 'bundle', 'bundle_load', 'check_pkt_larger', 'conjunction', 'fin_timeout', 'push_mpls', 'pop_mpls',
+  'note', 'exit', 'sample', 'ct', 'ct_clear', 'check_pkt_larger', 'conjunction', 'fin_timeout', 'push_mpls', 'pop_mpls',
   'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'clone', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
 ]);
 
@@ -946,6 +1020,13 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         // Whether the group exists is the switch's to say (OVS refuses with OFPBAC_BAD_OUT_GROUP).
         actions.push({ type: 'group', group: integer(need('a group id'), 0xffffffff, argAt, 'group', fail) });
         continue;
+      case 'multipath':
+      case 'bundle':
+      case 'bundle_load':
+        // Neither may be written into an action set (OVS: disallowed action in action set).
+        if (context.actionSet) fail(at, `${name} is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)`);
+        actions.push(name === 'multipath' ? parseMultipath(need('fields, basis, algorithm, n_links, arg and a destination'), argAt, match, fail) : parseBundle(need('fields, basis, algorithm, ofport and members:…'), argAt, name === 'bundle_load', match, options, fail));
+        continue;
       case 'set_tunnel':
       case 'set_tunnel64': {
         const value = parseBig(need('a tunnel id')) ?? fail(argAt, `${name}: "${arg}" is not a number`);
@@ -1031,7 +1112,7 @@ function formatMaskFor(field: FieldDef, mask: bigint): string {
   return field.kind === 'mac' ? formatValue(field, mask) : hex(mask);
 }
 
-function subText(s: SubField): string {
+export function subText(s: SubField): string {
   const nxm = s.field.aliases.find((a) => a.startsWith('NXM_')) ?? s.field.aliases.find((a) => a.startsWith('OXM_')) ?? s.field.name;
   return `${nxm}[${s.start === 0 && s.bits === s.field.bits ? '' : s.bits === 1 ? s.start : `${s.start}..${s.start + s.bits - 1}`}]`;
 }
@@ -1105,6 +1186,10 @@ export function formatActions(actions: readonly Action[]): string {
           return `enqueue:${a.port === OFPP_IN_PORT ? 'IN_PORT' : a.port === OFPP_LOCAL ? 'LOCAL' : a.port}:${a.queue}`;
         case 'pop_queue':
           return 'pop_queue';
+        case 'multipath':
+          return `multipath(${a.fields},${a.basis},${a.algorithm},${a.links},${a.arg},${subText(a.dst)})`;
+        case 'bundle':
+          return `${a.dst ? 'bundle_load' : 'bundle'}(${a.fields},${a.basis},${a.algorithm},ofport,${a.dst ? `${subText(a.dst)},` : ''}members:${a.members.map(portText).join(',')})`;
       }
     })
     .join(',');

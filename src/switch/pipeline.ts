@@ -22,12 +22,13 @@
 import { Classifier } from './classifier.js';
 import { W, fieldByName, readBits, readField, writeBits, type FieldDef } from './fields.js';
 import { Match, PACKET_IN_REASONS, type PacketInReason, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
-import { OFPP_CONTROLLER, OFPP_IN_PORT, formatActions, formatInstructions, formatMatch, prerequisiteHolds } from './ofctl.js';
+import { OFPP_CONTROLLER, OFPP_IN_PORT, formatActions, formatInstructions, formatMatch, prerequisiteHolds, subText } from './ofctl.js';
 import { PacketState, SwitchPacket } from './packet.js';
 import { NormalSwitching, type PortConfig } from './normal.js';
 import { GroupError, bestBucket, checkGroup, dpHashTable, watches } from './group.js';
 import { MeterTable, OFPM_CONTROLLER, remarkedTos, type Meter } from './meter.js';
 import { symmetricL3L4, symmetricL4 } from './hash.js';
+import { NO_MEMBER, bundleMember, flowHashFields, multipathLink } from './multipath.js';
 
 export const MAX_RESUBMIT_DEPTH = 64;
 export const MAX_RESUBMITS = 4096;
@@ -870,6 +871,21 @@ class Translation {
           pk.queue = before;
           break;
         }
+        case 'multipath': {
+          if (this.tracing) this.line(indent, formatActions([a]));
+          const link = multipathLink(flowHashFields(pk, a.fields, a.basis), a.algorithm, a.links, a.arg);
+          this.load(a.dst, link, indent);
+          break;
+        }
+        case 'bundle': {
+          if (this.tracing) this.line(indent, formatActions([a]));
+          const member = bundleMember(pk, a.fields, a.basis, a.algorithm, a.members, this.memberLive);
+          if (a.dst !== undefined) this.load(a.dst, member, indent);
+          else if (member === NO_MEMBER) {
+            if (this.tracing) this.line(indent, '>> no live bundle member');
+          } else this.output(member, indent);
+          break;
+        }
         case 'learn': {
           const rule = this.p.learn(a.learn, pk.words, this.now);
           if (this.tracing) {
@@ -879,6 +895,26 @@ class Translation {
           break;
         }
       }
+    }
+  }
+
+  /** bundle's member_enabled: a port of this switch that is up (OVS's may_enable). */
+  private readonly memberLive = (port: number): boolean => this.p.port(port) !== undefined && this.p.portLive(port);
+
+  /**
+   * A number multipath or bundle_load chose, loaded into a subfield as OVS's nxm_reg_load does
+   * (registers and metadata without BigInt), and traced as xlate_report_subfield does.
+   */
+  private load(dst: SubField, value: number, indent: number): void {
+    const pk = this.packet;
+    if (dst.field.pipeline && dst.bits <= 32) writeBits(pk.words, dst.field, dst.start, dst.bits, value);
+    else {
+      if (this.unmet(dst.field, indent)) return;
+      pk.setField(dst.field, BigInt(value) << BigInt(dst.start), ((1n << BigInt(dst.bits)) - 1n) << BigInt(dst.start));
+    }
+    if (this.tracing) {
+      const now = subfield(pk.words, dst);
+      this.line(indent, ` -> ${subText(dst)} is now ${now === 0n ? '0' : `0x${now.toString(16)}`}`);
     }
   }
 

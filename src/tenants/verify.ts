@@ -682,6 +682,19 @@ class Explorer {
           for (const list of lists) this.exec(set, bucket(list, rest), { ...pass, depth: pass.depth + 1 });
           return;
         }
+        case 'multipath':
+        case 'bundle': {
+          const dst = a.dst;
+          if (dst !== undefined) {
+            // The link or member depends on a hash of the packet: its destination bits become unknown.
+            this.approximate(`${a.type === 'multipath' ? 'multipath' : 'bundle_load'} (${this.ruleName(rule)}) leaves its destination unknown`);
+            set = this.forgetField(set, dst.field, ((1n << BigInt(dst.bits)) - 1n) << BigInt(dst.start));
+            break;
+          }
+          this.approximate(`bundle (${this.ruleName(rule)}): every member is followed`);
+          if (a.type === 'bundle') for (const p of a.members) this.output(set, p, rule, pass, false);
+          break;
+        }
         case 'learn':
           this.unverifiable.add(`${this.ruleName(rule)}: the flows its learn action may add are not checked`);
           break;
