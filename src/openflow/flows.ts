@@ -428,6 +428,8 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
       case 'output_reg':
       case 'learn':
       case 'pop_queue':
+      case 'multipath':
+      case 'bundle':
         out.push(...niciraFor(a, match, `${path}[${i}]`));
         return;
       case 'push_vlan':

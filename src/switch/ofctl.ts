@@ -683,18 +683,28 @@ const BUNDLE_MAX_MEMBERS = 2048;
  * than the destination's bits can hold; the destination is checked as a load's (mf_check_dst).
  */
 function parseMultipath(arg: string, argAt: number, match: Match | undefined, fail: Fail): Action {
-  const words = arg.split(/[, ]+/).filter(Boolean);
+  const words = wordsOf(arg, /[^, ]+/g, argAt);
   if (words.length < 6) fail(argAt, `${arg}: not enough arguments to multipath action`);
-  const [fieldsText, basis, algorithmText, linksText, argText, dstText] = words as [string, string, string, string, string, string];
-  const fields = oneOf(HASH_FIELDS, fieldsText) ?? fail(argAt, `${arg}: unknown fields \`${fieldsText}'`);
-  const algorithm = oneOf(MULTIPATH_ALGORITHMS, algorithmText) ?? fail(argAt, `${arg}: unknown algorithm \`${algorithmText}'`);
-  const links = atoi(linksText);
-  if (links < 1 || links > 65536) fail(argAt, `${arg}: n_links ${links} is not in valid range 1 to 65536`);
-  const dstAt = argAt + arg.lastIndexOf(dstText);
-  const dst = parseSubField(dstText, dstAt, fail);
-  if (dst.bits < 16 && links > 2 ** dst.bits) fail(dstAt, `${arg}: ${dst.bits}-bit destination field has ${2 ** dst.bits} possible values, less than specified n_links ${links}`);
-  checkWritable(match, dst.field, dstAt, fail, 'load', subFieldName(dstText));
-  return { type: 'multipath', fields, basis: atoi(basis) & 0xffff, algorithm, links, arg: atoi(argText) >>> 0, dst };
+  const [fieldsWord, basis, algorithmWord, linksWord, argWord, dstWord] = words as [Word, Word, Word, Word, Word, Word];
+  const fields = oneOf(HASH_FIELDS, fieldsWord.text) ?? fail(fieldsWord.at, `${arg}: unknown fields \`${fieldsWord.text}'`);
+  const algorithm = oneOf(MULTIPATH_ALGORITHMS, algorithmWord.text) ?? fail(algorithmWord.at, `${arg}: unknown algorithm \`${algorithmWord.text}'`);
+  const links = atoi(linksWord.text);
+  if (links < 1 || links > 65536) fail(linksWord.at, `${arg}: n_links ${links} is not in valid range 1 to 65536`);
+  const dst = parseSubField(dstWord.text, dstWord.at, fail);
+  if (dst.bits < 16 && links > 2 ** dst.bits) fail(dstWord.at, `${arg}: ${dst.bits}-bit destination field has ${2 ** dst.bits} possible values, less than specified n_links ${links}`);
+  checkWritable(match, dst.field, dstWord.at, fail, 'load', subFieldName(dstWord.text));
+  return { type: 'multipath', fields, basis: atoi(basis.text) & 0xffff, algorithm, links, arg: atoi(argWord.text) >>> 0, dst };
+}
+
+/** A word of an action's argument and its place in the flow text. */
+interface Word {
+  text: string;
+  at: number;
+}
+
+/** The words `pattern` (global) finds in `text`, each with its place (`text` starts at `at`). */
+function wordsOf(text: string, pattern: RegExp, at: number): Word[] {
+  return Array.from(text.matchAll(pattern), (m) => ({ text: m[0], at: at + m.index! }));
 }
 
 /**
@@ -705,29 +715,28 @@ function parseMultipath(arg: string, argAt: number, match: Match | undefined, fa
 function parseBundle(arg: string, argAt: number, load: boolean, match: Match | undefined, options: ParseOptions, fail: Fail): Action {
   const name = load ? 'bundle_load' : 'bundle';
   const colon = arg.indexOf(':');
-  const head = (colon < 0 ? arg : arg.slice(0, colon)).split(/[, ]+/).filter(Boolean);
+  const head = wordsOf(colon < 0 ? arg : arg.slice(0, colon), /[^, ]+/g, argAt);
   if (colon < 0 || head.length < (load ? 6 : 5)) fail(argAt, `${arg}: not enough arguments to bundle action`);
-  const [fieldsText, basis, algorithmText, memberType] = head as [string, string, string, string];
+  const [fieldsWord, basis, algorithmWord, memberType] = head as [Word, Word, Word, Word];
   const delimiter = head[head.length - 1]!;
-  if (delimiter.toLowerCase() !== 'members' && delimiter.toLowerCase() !== 'slaves') fail(argAt, `${arg}: missing member delimiter, expected \`members', got \`${delimiter}'`);
+  if (delimiter.text.toLowerCase() !== 'members' && delimiter.text.toLowerCase() !== 'slaves') fail(delimiter.at, `${arg}: missing member delimiter, expected \`members', got \`${delimiter.text}'`);
   const members: number[] = [];
-  for (const text of arg.slice(colon + 1).split(/[, [\]]+/).filter(Boolean)) {
-    const port = portNumber(text, options) ?? fail(argAt + colon + 1, `${text}: bad port number`);
-    if (port === OFPP_CONTROLLER) fail(argAt + colon + 1, `${name}: a CONTROLLER member: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT) (OVS: unsupported controller member)`);
-    if (port >= OFPP_MAX && port !== OFPP_LOCAL && port !== OFPP_NONE && port < OFPP_IN_PORT) fail(argAt + colon + 1, `${name}: member ${text}: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT)`);
-    if (port >= OFPP_IN_PORT && port !== OFPP_LOCAL && port !== OFPP_NONE) fail(argAt + colon + 1, `${name}: member ${text}: a reserved port as a member is not supported yet (LOCAL is)`);
-    if (members.length === BUNDLE_MAX_MEMBERS) fail(argAt + colon + 1, `${name}: more than ${BUNDLE_MAX_MEMBERS} members (OVS ignores the rest)`);
+  for (const { text, at } of wordsOf(arg.slice(colon + 1), /[^, [\]]+/g, argAt + colon + 1)) {
+    const port = portNumber(text, options) ?? fail(at, `${text}: bad port number`);
+    if (port === OFPP_CONTROLLER) fail(at, `${name}: a CONTROLLER member: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT) (OVS: unsupported controller member)`);
+    if (port >= OFPP_MAX && port !== OFPP_LOCAL && port !== OFPP_NONE && port < OFPP_IN_PORT) fail(at, `${name}: member ${text}: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT)`);
+    if (port >= OFPP_IN_PORT && port !== OFPP_LOCAL && port !== OFPP_NONE) fail(at, `${name}: member ${text}: a reserved port as a member is not supported yet (LOCAL is)`);
+    if (members.length === BUNDLE_MAX_MEMBERS) fail(at, `${name}: more than ${BUNDLE_MAX_MEMBERS} members (OVS ignores the rest)`);
     members.push(port);
   }
-  const fields = oneOf(HASH_FIELDS, fieldsText) ?? fail(argAt, `${arg}: unknown fields \`${fieldsText}'`);
-  const algorithm = oneOf(BUNDLE_ALGORITHMS, algorithmText) ?? fail(argAt, `${arg}: unknown algorithm \`${algorithmText}'`);
-  if (memberType.toLowerCase() !== 'ofport') fail(argAt, `${arg}: unknown member_type \`${memberType}'`);
-  if (!load) return { type: 'bundle', fields, basis: atoi(basis) & 0xffff, algorithm, members };
-  const dstText = head[4]!;
-  const dstAt = argAt + arg.indexOf(dstText);
-  const dst = parseSubField(dstText, dstAt, fail);
-  checkWritable(match, dst.field, dstAt, fail, 'load', subFieldName(dstText));
-  return { type: 'bundle', fields, basis: atoi(basis) & 0xffff, algorithm, members, dst };
+  const fields = oneOf(HASH_FIELDS, fieldsWord.text) ?? fail(fieldsWord.at, `${arg}: unknown fields \`${fieldsWord.text}'`);
+  const algorithm = oneOf(BUNDLE_ALGORITHMS, algorithmWord.text) ?? fail(algorithmWord.at, `${arg}: unknown algorithm \`${algorithmWord.text}'`);
+  if (memberType.text.toLowerCase() !== 'ofport') fail(memberType.at, `${arg}: unknown member_type \`${memberType.text}'`);
+  if (!load) return { type: 'bundle', fields, basis: atoi(basis.text) & 0xffff, algorithm, members };
+  const dstWord = head[4]!;
+  const dst = parseSubField(dstWord.text, dstWord.at, fail);
+  checkWritable(match, dst.field, dstWord.at, fail, 'load', subFieldName(dstWord.text));
+  return { type: 'bundle', fields, basis: atoi(basis.text) & 0xffff, algorithm, members, dst };
 }
 
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */

@@ -880,10 +880,9 @@ class Translation {
         case 'bundle': {
           if (this.tracing) this.line(indent, formatActions([a]));
           const member = bundleMember(pk, a.fields, a.basis, a.algorithm, a.members, this.memberLive);
+          // With no member live, bundle outputs nowhere and ofproto/trace says nothing more.
           if (a.dst !== undefined) this.load(a.dst, member, indent);
-          else if (member === NO_MEMBER) {
-            if (this.tracing) this.line(indent, '>> no live bundle member');
-          } else this.output(member, indent);
+          else if (member !== NO_MEMBER) this.output(member, indent);
           break;
         }
         case 'learn': {

@@ -45,6 +45,9 @@ const FLOWS = [
   'table=3,priority=1,actions=output:NXM_NX_REG3[0..15],output:NXM_NX_REG2[]',
   'table=3,priority=3,icmp,actions=move:NXM_OF_ICMP_TYPE[]->NXM_NX_REG5[0..7],load:0->NXM_OF_ICMP_CODE[],resubmit(,4)',
   'table=4,priority=1,ip,actions=move:NXM_OF_IP_TOS[]->NXM_NX_REG6[0..7],move:OXM_OF_IP_DSCP[]->NXM_NX_REG7[0..5],move:NXM_NX_TUN_IPV4_SRC[]->NXM_NX_TUN_IPV4_DST[],resubmit(,5)',
+  'table=5,priority=1,actions=multipath(symmetric_l4,50,hrw,12,0,NXM_NX_REG0[0..3]),multipath(nw_dst,65535,iter_hash,65536,70000,NXM_NX_REG1[]),resubmit(,6)',
+  'table=5,priority=2,tcp,actions=multipath(symmetric_l3l4+udp,7,modulo_n,3,0,NXM_OF_TCP_DST[4..5]),bundle(eth_src,0,hrw,ofport,members:1,2,3)',
+  'table=6,priority=1,actions=bundle_load(symmetric_l3,9,active_backup,ofport,NXM_NX_REG2[0..15],members:3,1,LOCAL),bundle(nw_src,1,active_backup,ofport,members:)',
 ];
 /** A field netloom's flow syntax has no name for (its sctp ports are tp_src and tp_dst), so it arrives over OpenFlow only. */
 const OPENFLOW_ONLY = ['table=3,priority=2,sctp,actions=move:OXM_OF_SCTP_SRC[]->NXM_NX_REG4[0..15],resubmit(,4)'];
@@ -112,6 +115,23 @@ const BY_HAND: [string, string, 'apply' | 'write', string][] = [
   ['pop_queue with a nonzero pad', '', 'apply', 'ffff0010 00002320 0005 000000000001'],
   ['pop_queue of 24 bytes', '', 'apply', 'ffff0018 00002320 0005 000000000000 0000000000000000'],
   ['pop_queue in write_actions', '', 'write', 'ffff0010 00002320 0005 000000000000'],
+  ['multipath with hash fields 7', '', 'apply', 'ffff0020 00002320 000a 0007 0032 0000 0002 000b 00000000 0000 0003 00010004'],
+  ['multipath with algorithm 4', '', 'apply', 'ffff0020 00002320 000a 0001 0032 0000 0004 000b 00000000 0000 0003 00010004'],
+  ['multipath of 12 links into 3 bits', '', 'apply', 'ffff0020 00002320 000a 0001 0032 0000 0002 000b 00000000 0000 0002 00010004'],
+  ['multipath into ip_src without ip', '', 'apply', 'ffff0020 00002320 000a 0001 0032 0000 0002 000b 00000000 0000 001f 00000e04'],
+  ['multipath into eth_type', '', 'apply', 'ffff0020 00002320 000a 0001 0032 0000 0002 000b 00000000 0000 000f 00000602'],
+  ['multipath of 24 bytes', '', 'apply', 'ffff0018 00002320 000a 0001 0032 0000 0002 000b 00000000'],
+  ['multipath in write_actions', '', 'write', 'ffff0020 00002320 000a 0001 0032 0000 0002 000b 00000000 0000 0003 00010004'],
+  ['bundle with a CONTROLLER member', '', 'apply', 'ffff0028 00002320 000c 0001 0000 0000 00000002 0002 0000 00000000 00000000 0001 fffd 00000000'],
+  ['bundle with member 0xff00', '', 'apply', 'ffff0028 00002320 000c 0001 0000 0000 00000002 0001 0000 00000000 00000000 ff00 000000000000'],
+  ['bundle with a destination', '', 'apply', 'ffff0028 00002320 000c 0001 0000 0000 00000002 0001 000f 00010004 00000000 0001 000000000000'],
+  ['bundle with algorithm 2', '', 'apply', 'ffff0028 00002320 000c 0002 0000 0000 00000002 0001 0000 00000000 00000000 0001 000000000000'],
+  ['bundle with member type eth_src', '', 'apply', 'ffff0028 00002320 000c 0001 0000 0000 00000406 0001 0000 00000000 00000000 0001 000000000000'],
+  ['bundle with nonzero reserved bytes', '', 'apply', 'ffff0028 00002320 000c 0001 0000 0000 00000002 0001 0000 00000000 00000001 0001 000000000000'],
+  ['bundle of 3 members with room for 0', '', 'apply', 'ffff0020 00002320 000c 0001 0000 0000 00000002 0003 0000 00000000 00000000'],
+  ['bundle_load into 8 bits', '', 'apply', 'ffff0028 00002320 000d 0001 0000 0000 00000002 0001 0007 00010004 00000000 0001 000000000000'],
+  ['bundle_load into 16 bits', '', 'apply', 'ffff0028 00002320 000d 0001 0000 0000 00000002 0001 000f 00010004 00000000 0001 000000000000'],
+  ['bundle_load in write_actions', '', 'write', 'ffff0028 00002320 000d 0001 0000 0000 00000002 0001 000f 00010004 00000000 0001 000000000000'],
 ];
 
 /** A FLOW_MOD (ADD, table 0) holding one hand-made action, its length field set to its length. */
