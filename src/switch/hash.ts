@@ -65,6 +65,7 @@ function jhashFinal(v: Uint32Array): void {
 
 /** Bytes `at .. at+3` of the first `n` as a little-endian word; bytes past `n` read as 0. */
 function leWord(bytes: Uint8Array, at: number, n: number): number {
+  if (at + 4 <= n) return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
   let w = 0;
   for (let k = 3; k >= 0; k--) w = (w << 8) | (at + k < n ? bytes[at + k]! : 0);
   return w >>> 0;
