@@ -714,14 +714,17 @@ function wordsOf(text: string, pattern: RegExp, at: number): Word[] {
  */
 function parseBundle(arg: string, argAt: number, load: boolean, match: Match | undefined, options: ParseOptions, fail: Fail): Action {
   const name = load ? 'bundle_load' : 'bundle';
-  const colon = arg.indexOf(':');
-  const head = wordsOf(colon < 0 ? arg : arg.slice(0, colon), /[^, ]+/g, argAt);
-  if (colon < 0 || head.length < (load ? 6 : 5)) fail(argAt, `${arg}: not enough arguments to bundle action`);
-  const [fieldsWord, basis, algorithmWord, memberType] = head as [Word, Word, Word, Word];
-  const delimiter = head[head.length - 1]!;
-  if (delimiter.text.toLowerCase() !== 'members' && delimiter.text.toLowerCase() !== 'slaves') fail(delimiter.at, `${arg}: missing member delimiter, expected \`members', got \`${delimiter.text}'`);
+  // As OVS's bundle_parse, with strtok_r: the words up to the destination end at a comma or
+  // space, the member delimiter at a colon or space, each member at a comma, space or bracket.
+  const words = new Tokens(arg, argAt);
+  const head = Array.from({ length: load ? 5 : 4 }, () => words.next(', '));
+  const delimiter = words.next(': ');
+  if (delimiter === undefined) fail(argAt, `${arg}: not enough arguments to bundle action`);
+  const [fieldsWord, basis, algorithmWord, memberType, dstWord] = head as [Word, Word, Word, Word, Word | undefined];
+  if (delimiter!.text.toLowerCase() !== 'members' && delimiter!.text.toLowerCase() !== 'slaves') fail(delimiter!.at, `${arg}: missing member delimiter, expected \`members', got \`${delimiter!.text}'`);
   const members: number[] = [];
-  for (const { text, at } of wordsOf(arg.slice(colon + 1), /[^, [\]]+/g, argAt + colon + 1)) {
+  for (let member = words.next(', []'); member !== undefined; member = words.next(', []')) {
+    const { text, at } = member;
     const port = portNumber(text, options) ?? fail(at, `${text}: bad port number`);
     if (port === OFPP_CONTROLLER) fail(at, `${name}: a CONTROLLER member: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT) (OVS: unsupported controller member)`);
     if (port >= OFPP_MAX && port !== OFPP_LOCAL && port !== OFPP_NONE && port < OFPP_IN_PORT) fail(at, `${name}: member ${text}: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT)`);
@@ -732,11 +735,30 @@ function parseBundle(arg: string, argAt: number, load: boolean, match: Match | u
   const fields = oneOf(HASH_FIELDS, fieldsWord.text) ?? fail(fieldsWord.at, `${arg}: unknown fields \`${fieldsWord.text}'`);
   const algorithm = oneOf(BUNDLE_ALGORITHMS, algorithmWord.text) ?? fail(algorithmWord.at, `${arg}: unknown algorithm \`${algorithmWord.text}'`);
   if (memberType.text.toLowerCase() !== 'ofport') fail(memberType.at, `${arg}: unknown member_type \`${memberType.text}'`);
-  if (!load) return { type: 'bundle', fields, basis: atoi(basis.text) & 0xffff, algorithm, members };
-  const dstWord = head[4]!;
+  if (dstWord === undefined) return { type: 'bundle', fields, basis: atoi(basis.text) & 0xffff, algorithm, members };
   const dst = parseSubField(dstWord.text, dstWord.at, fail);
   checkWritable(match, dst.field, dstWord.at, fail, 'load', subFieldName(dstWord.text));
   return { type: 'bundle', fields, basis: atoi(basis.text) & 0xffff, algorithm, members, dst };
+}
+
+/** C's strtok_r over an action's argument: each call skips the delimiters given, then takes a word up to the next one. */
+class Tokens {
+  private at = 0;
+  constructor(
+    private readonly text: string,
+    private readonly offset: number,
+  ) {}
+
+  next(delimiters: string): Word | undefined {
+    while (this.at < this.text.length && delimiters.includes(this.text[this.at]!)) this.at++;
+    if (this.at >= this.text.length) return undefined;
+    const start = this.at;
+    while (this.at < this.text.length && !delimiters.includes(this.text[this.at]!)) this.at++;
+    const word = { text: this.text.slice(start, this.at), at: this.offset + start };
+    // strtok_r steps over the one delimiter that ended the word.
+    if (this.at < this.text.length) this.at++;
+    return word;
+  }
 }
 
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
