@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { BUNDLE_ALGORITHMS, HASH_FIELDS, MULTIPATH_ALGORITHMS } from '../../src/switch/flow.js';
 import { Bridge } from '../../src/switch/bridge.js';
 import type { Protocols } from '../../src/switch/ofctl.js';
 
@@ -33,6 +34,10 @@ const action = fc.oneof(
   fc.integer({ min: 0, max: 65535 }).map((p) => `mod_tp_dst:${p}`),
   fc.integer({ min: 0, max: 0xff }).map((v) => `load:${v}->NXM_NX_REG0[0..7]`),
   fc.integer({ min: 1, max: 9 }).map((t) => `resubmit(,${t})`),
+  fc.tuple(fc.constantFrom(...HASH_FIELDS), fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(...MULTIPATH_ALGORITHMS), fc.integer({ min: 1, max: 256 }), fc.nat())
+    .map(([f, b, a, n, arg]) => `multipath(${f},${b},${a},${n},${arg},NXM_NX_REG1[0..7])`),
+  fc.tuple(fc.constantFrom(...HASH_FIELDS), fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(...BUNDLE_ALGORITHMS), fc.array(port, { maxLength: 4 }), fc.boolean())
+    .map(([f, b, a, m, load]) => (load ? `bundle_load(${f},${b},${a},ofport,NXM_NX_REG2[0..15],members:${m.join(',')})` : `bundle(${f},${b},${a},ofport,members:${m.join(',')})`)),
 );
 const flow = fc
   .record({
