@@ -24,7 +24,7 @@ import type { OfAction, OfInstruction } from './actions.js';
 import type { OfBucket, OfMeterBand } from './structs.js';
 import { OFPBAC, OFPBIC, OFPBMC, OFPET, OFPGMFC, OFPMMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import { OFPP } from './messages.js';
-import { actionFromNicira, niciraFor, NX_VENDOR_ID } from './nicira.js';
+import { actionFromNicira, niciraFor, NX_VENDOR_ID, NXBAC_BAD_CONJUNCTION } from './nicira.js';
 import { OFPVID_PRESENT, oxmField, type Oxm, type OxmKnown, type OxmUnknown } from './oxm.js';
 
 /** OpenFlow 1.0's reserved port range begins here; 1.1+ moves it to 0xffffff00. */
@@ -152,7 +152,7 @@ function oxmName(field: FieldDef, match: Match, write = false): string {
 }
 
 /** Switch fields in the order OXM numbers them, so a match encodes the same way every time. */
-const MATCH_ORDER = ['in_port', 'metadata', 'dl_dst', 'dl_src', 'dl_type', 'vlan_tci', 'ip_dscp', 'nw_ecn', 'nw_proto', 'nw_src', 'nw_dst', 'tp_src', 'tp_dst',
+const MATCH_ORDER = ['conj_id', 'in_port', 'metadata', 'dl_dst', 'dl_src', 'dl_type', 'vlan_tci', 'ip_dscp', 'nw_ecn', 'nw_proto', 'nw_src', 'nw_dst', 'tp_src', 'tp_dst',
   'arp_sha', 'arp_tha', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'tun_id', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'nw_ttl', 'tun_src', 'tun_dst',
 ].map((n) => fieldByName(n)!);
 
@@ -356,6 +356,11 @@ export function instructionsFrom(
         break;
     }
   }
+  // OVS's ofpacts_verify: conjunction actions stand alone (beside note, which netloom has not).
+  const other = out.find((a) => a.type !== 'conjunction');
+  if (other !== undefined && out.some((a) => a.type === 'conjunction')) {
+    fail(structure, 'instructions', `"conjunction" actions may be used along with "note" but not any other kind of action (such as "${other.type}" here)`, NXBAC_BAD_CONJUNCTION);
+  }
   if (meter === undefined) return { actions: out };
   if (!meterExists(meter.id)) fail(structure, meter.at, `meter ${meter.id} does not exist`, { type: OFPET.METER_MOD_FAILED, code: OFPMMFC.INVALID_METER });
   return { actions: out, meter: meter.id };
@@ -430,6 +435,7 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
       case 'pop_queue':
       case 'multipath':
       case 'bundle':
+      case 'conjunction':
         out.push(...niciraFor(a, match, `${path}[${i}]`));
         return;
       case 'push_vlan':

@@ -24,15 +24,17 @@ import { oxmField } from './oxm.js';
 
 export const NX_VENDOR_ID = 0x00002320;
 
-/** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, MULTIPATH, BUNDLE, BUNDLE_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN and CONTROLLER, as OVS does. */
+/** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, MULTIPATH, BUNDLE, BUNDLE_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN, CONTROLLER and CONJUNCTION, as OVS does. */
 const NXAST = {
-  RESUBMIT: 1, POP_QUEUE: 5, REG_MOVE: 6, REG_LOAD: 7, MULTIPATH: 10, BUNDLE: 12, BUNDLE_LOAD: 13, RESUBMIT_TABLE: 14, OUTPUT_REG: 15, LEARN: 16, CONTROLLER: 20,
+  RESUBMIT: 1, POP_QUEUE: 5, REG_MOVE: 6, REG_LOAD: 7, MULTIPATH: 10, BUNDLE: 12, BUNDLE_LOAD: 13, RESUBMIT_TABLE: 14, OUTPUT_REG: 15, LEARN: 16, CONTROLLER: 20, CONJUNCTION: 34,
   OUTPUT_REG2: 32, REG_LOAD2: 33, CONTROLLER2: 37, LEARN2: 45,
 } as const;
 
 /** Nicira's errors in OpenFlow 1.2+: OFPET_EXPERIMENTER with the NX vendor id (ofp-errors.h: NX1.2+(4) and NX1.2+(11)). */
 const NXBRC_MUST_BE_ZERO: OfpErrorCode = { type: OFPET.EXPERIMENTER, code: 4, experimenter: NX_VENDOR_ID };
 const NXBAC_MUST_BE_ZERO: OfpErrorCode = { type: OFPET.EXPERIMENTER, code: 11, experimenter: NX_VENDOR_ID };
+/** NX1.2+(15): a conjunction with bad clauses, or beside other actions. */
+export const NXBAC_BAD_CONJUNCTION: OfpErrorCode = { type: OFPET.EXPERIMENTER, code: 15, experimenter: NX_VENDOR_ID };
 /** Property errors as OpenFlow 1.3 numbers them (OFPBPC_BAD_TYPE and BAD_LEN are OFPET_TABLE_FEATURES_FAILED 2 and 3 there). */
 const OFPBPC_BAD_TYPE: OfpErrorCode = { type: OFPET.TABLE_FEATURES_FAILED, code: 2 };
 const OFPBPC_BAD_LEN: OfpErrorCode = { type: OFPET.TABLE_FEATURES_FAILED, code: 3 };
@@ -123,6 +125,7 @@ const NXM_FIELDS: readonly NxmField[] = [
   nxm('NXM_NX_TUN_IPV4_DST', 32, 4, 'tun_dst', 'tun_dst', 'none', 'ipv4'),
   nxm('OXM_OF_METADATA', 2, 8, 'metadata', 'metadata', 'none', 'hexadecimal'),
   nxm('OXM_OF_IP_DSCP', 8, 1, 'ip_dscp', 'ip_dscp', 'ip', 'decimal'),
+  nxm('NXM_NX_CONJ_ID', 37, 4, 'conj_id', 'conj_id', 'none', 'decimal'),
 ];
 
 /** By class and field number (the header without its mask bit and length). */
@@ -187,6 +190,7 @@ const BUNDLE = layout('nx_action_bundle', [
   ['subtype', 'u16'], ['algorithm', 'u16'], ['fields', 'u16'], ['basis', 'u16'], ['memberType', 'u32'], ['members', 'u16'], ['ofsNbits', 'u16'], ['dst', 'u32'],
   ['zero', 'u32'],
 ]);
+const CONJUNCTION = layout('nx_action_conjunction', [['subtype', 'u16'], ['clause', 'u8'], ['clauses', 'u8'], ['id', 'u32']]);
 /** bundle's member_type: ports, named by NXM_OF_IN_PORT's header. */
 const MEMBER_TYPE_OFPORT = 0x00000002;
 /** The most members a bundle may have (BUNDLE_MAX_MEMBERS). */
@@ -211,7 +215,7 @@ const ofsNbits = (start: number, bits: number) => (start << 6) | (bits - 1);
 // Encoding: the switch's actions as OVS writes them for OpenFlow 1.3.
 
 /** The switch actions that are Nicira actions in OpenFlow 1.3 (a controller action only with a reason other than action). */
-export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' | 'multipath' | 'bundle' }>;
+export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' | 'multipath' | 'bundle' | 'conjunction' }>;
 
 /** The action written so far, padded so that with its experimenter header it is a multiple of 8 bytes. */
 function nx(w: Writer): OfAction {
@@ -346,6 +350,9 @@ export function niciraFor(a: NiciraAction, match: Match, path: string): OfAction
         dst: a.dst === undefined ? 0 : nxmFor(a.dst.field, match).header, zero: 0,
       }, path);
       for (const m of a.members) w.u16(m, path);
+      return [nx(w)];
+    case 'conjunction':
+      CONJUNCTION.write(w, { subtype: NXAST.CONJUNCTION, clause: a.clause - 1, clauses: a.clauses, id: a.id }, path);
       return [nx(w)];
   }
 }
@@ -766,6 +773,14 @@ function decodeBundle(r: Reader, at: ActionCheck, load: boolean): Action {
   return { type: 'bundle', fields, basis: b.basis, algorithm, members, dst: hashDestination(b.dst, b.ofsNbits, at) };
 }
 
+/** decode_NXAST_RAW_CONJUNCTION: 2 to 64 clauses, the clause (0-based on the wire) one of them. */
+function decodeConjunction(r: Reader, at: ActionCheck): Action {
+  at.notInActionSet();
+  const c = CONJUNCTION.read(r);
+  if (c.clauses < 2 || c.clauses > 64 || c.clause >= c.clauses) at.fail(`clause ${c.clause} of ${c.clauses}: a conjunction has 2 to 64 clauses, numbered from 0 on the wire`, NXBAC_BAD_CONJUNCTION);
+  return { type: 'conjunction', id: c.id, clause: c.clause + 1, clauses: c.clauses };
+}
+
 /** Every subtype netloom reads, with OVS's length for it (ofp-actions.c's NXAST_RAW_* declarations). */
 const SUBTYPES = new Map<number, Subtype>([
   [NXAST.RESUBMIT, { name: 'NXAST_RESUBMIT', length: 16, variable: false, decode: (r, at) => decodeResubmit(r, at, false) }],
@@ -781,6 +796,7 @@ const SUBTYPES = new Map<number, Subtype>([
   [NXAST.CONTROLLER, { name: 'NXAST_CONTROLLER', length: 16, variable: false, decode: decodeController }],
   [NXAST.CONTROLLER2, { name: 'NXAST_CONTROLLER2', length: 16, variable: true, decode: decodeController2 }],
   [NXAST.MULTIPATH, { name: 'NXAST_MULTIPATH', length: 32, variable: false, decode: decodeMultipath }],
+  [NXAST.CONJUNCTION, { name: 'NXAST_CONJUNCTION', length: 16, variable: false, decode: decodeConjunction }],
   [NXAST.BUNDLE, { name: 'NXAST_BUNDLE', length: 32, variable: true, decode: (r, at) => decodeBundle(r, at, false) }],
   [NXAST.BUNDLE_LOAD, { name: 'NXAST_BUNDLE_LOAD', length: 32, variable: true, decode: (r, at) => decodeBundle(r, at, true) }],
 ]);

@@ -8,9 +8,9 @@
 export const W = {
   IN_PORT: 0, DL_DST: 1, DL_SRC: 3, DL_TYPE: 5, VLAN_TCI: 6, NW_SRC: 7, NW_DST: 8, IPV6_SRC: 9, IPV6_DST: 13,
   NW_PROTO: 17, NW_TOS: 18, NW_TTL: 19, TP_SRC: 20, TP_DST: 21, ARP_SHA: 22, ARP_THA: 24, TUN_ID: 26,
-  TUN_SRC: 28, TUN_DST: 29, METADATA: 30, REG0: 32, IPV6_LABEL: 48,
+  TUN_SRC: 28, TUN_DST: 29, METADATA: 30, REG0: 32, IPV6_LABEL: 48, CONJ_ID: 49,
 } as const;
-export const FLOW_WORDS = 49;
+export const FLOW_WORDS = 50;
 
 /** What a field needs in the match before it may appear (OVS's prerequisites). */
 export type Prerequisite = 'none' | 'ip' | 'ipv4' | 'ipv6' | 'arp' | 'ipv4-or-arp' | 'ip-or-arp' | 'tcp-udp-sctp' | 'icmp';
@@ -85,6 +85,8 @@ export const FIELDS: FieldDef[] = [
   pipeline(f('tun_dst', ['NXM_NX_TUN_IPV4_DST'], W.TUN_DST, 1, 32, true, 'none', 'ipv4')),
   pipeline(f('metadata', ['OXM_OF_METADATA'], W.METADATA, 2, 64, true, 'none')),
   ...Array.from({ length: 16 }, (_, i) => pipeline(f(`reg${i}`, [`NXM_NX_REG${i}`], W.REG0 + i, 1, 32, true, 'none'))),
+  // The id of the conjunctive match that led to this lookup (classifier.ts); matched, never written.
+  readOnly(pipeline(f('conj_id', ['NXM_NX_CONJ_ID'], W.CONJ_ID, 1, 32, false, 'none'))),
 ];
 
 const BY_NAME = new Map<string, FieldDef>();

@@ -104,7 +104,9 @@ export type Action =
   /** multipath(…): the link (0 .. links-1) a hash of the packet picks, loaded into `dst` (ovs-actions(7); multipath.ts). */
   | { type: 'multipath'; fields: HashFields; basis: number; algorithm: MultipathAlgorithm; links: number; arg: number; dst: SubField }
   /** bundle(…) outputs to the member a hash of the packet picks among the live ones; bundle_load(…) loads its port number into `dst` instead (0xffff: none live). */
-  | { type: 'bundle'; fields: HashFields; basis: number; algorithm: BundleAlgorithm; members: number[]; dst?: SubField };
+  | { type: 'bundle'; fields: HashFields; basis: number; algorithm: BundleAlgorithm; members: number[]; dst?: SubField }
+  /** conjunction(id, clause/clauses): this flow is clause `clause` (1-based) of conjunctive match `id`; it never matches by itself (classifier.ts). */
+  | { type: 'conjunction'; id: number; clause: number; clauses: number };
 
 /** What multipath and bundle hash (NX_HASH_FIELDS_*, in their wire order). */
 export const HASH_FIELDS = ['eth_src', 'symmetric_l4', 'symmetric_l3l4', 'symmetric_l3l4+udp', 'nw_src', 'nw_dst', 'symmetric_l3'] as const;

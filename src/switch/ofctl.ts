@@ -63,7 +63,7 @@ export class FlowFileError extends Error {
 const names = <T>(entries: Record<string, T>): Readonly<Record<string, T>> => Object.assign(Object.create(null) as Record<string, T>, entries);
 
 /** Open vSwitch fields (ovs-fields(7)) netloom does not have yet: refused as such, not as unknown. */
-const NOT_YET_FIELD = /^(icmpv6_type|icmpv6_code|nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|tcp_flags|ip_frag|nw_frag|conj_id|pkt_mark|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
+const NOT_YET_FIELD = /^(icmpv6_type|icmpv6_code|nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|tcp_flags|ip_frag|nw_frag|pkt_mark|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
 
 /** Reserved ports by the names ovs-ofctl reads, in any case (OVS's ofputil_port_from_string). */
 const RESERVED_PORTS = names<number>({
@@ -763,7 +763,7 @@ class Tokens {
 
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
 const NOT_YET_ACTIONS = new Set([
-  'note', 'exit', 'sample', 'ct', 'ct_clear', 'check_pkt_larger', 'conjunction', 'fin_timeout', 'push_mpls', 'pop_mpls',
+  'note', 'exit', 'sample', 'ct', 'ct_clear', 'check_pkt_larger', 'fin_timeout', 'push_mpls', 'pop_mpls',
   'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'clone', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
 ]);
 
@@ -1051,6 +1051,23 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         // Whether the group exists is the switch's to say (OVS refuses with OFPBAC_BAD_OUT_GROUP).
         actions.push({ type: 'group', group: integer(need('a group id'), 0xffffffff, argAt, 'group', fail) });
         continue;
+      case 'conjunction': {
+        if (context.actionSet) fail(at, 'conjunction is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        // As OVS's sscanf("%i , %hhu / %hhu"): the id in decimal, hex or octal, kept to 32 bits.
+        const m = /^\s*([+-]?(?:0x[0-9a-f]+|\d+))\s*,\s*(\d+)\s*\/\s*(\d+)\s*$/i.exec(arg ?? '');
+        if (!m || Number(m[2]) > 255 || Number(m[3]) > 255) fail(at, '"conjunction" syntax is "conjunction(id,i/n)"');
+        const clauses = Number(m![3]);
+        const clause = Number(m![2]);
+        if (clauses < 2) fail(argAt, 'conjunction must have at least 2 clauses');
+        if (clauses > 64) fail(argAt, 'conjunction must have at most 64 clauses');
+        if (clause < 1) fail(argAt, 'clause index must be positive');
+        if (clause > clauses) fail(argAt, 'clause index must be less than or equal to number of clauses');
+        const text = m![1]!.replace(/^\+/, '');
+        const negative = text.startsWith('-');
+        const magnitude = BigInt(/^-?0[0-7]+$/.test(text) ? `0o${text.replace(/^-?0/, '')}` : text.replace(/^-/, ''));
+        actions.push({ type: 'conjunction', id: Number(BigInt.asUintN(32, negative ? -magnitude : magnitude)), clause, clauses });
+        continue;
+      }
       case 'multipath':
       case 'bundle':
       case 'bundle_load':
@@ -1070,6 +1087,11 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
     if (NOT_YET_ACTIONS.has(name)) fail(at, `${name} is an Open vSwitch action netloom does not support yet`);
     fail(at, `unknown action "${name}"`);
   }
+  // OVS's ofpacts_verify: conjunction stands alone (beside note, which netloom has not).
+  const other = actions.find((a) => a.type !== 'conjunction');
+  if (other !== undefined && actions.some((a) => a.type === 'conjunction')) {
+    fail(offset, `"conjunction" actions may be used along with "note" but not any other kind of action (such as the "${other.type}" action used here)`);
+  }
   if (actions.some((a) => a.type === 'drop') && actions.length > 1) {
     fail(offset, '"drop" must not be accompanied by any other action or instruction');
   }
@@ -1088,6 +1110,8 @@ export function formatMatch(match: Match): string {
     if (t === type && p === proto && name !== 'rarp') shorthand = name;
   }
   if (shorthand === undefined) for (const [name, [t, p]] of Object.entries(SHORTHANDS)) if (t === type && p === undefined) shorthand = name;
+  // OVS's match_format puts conj_id before the protocol.
+  if (match.masks[W.CONJ_ID] !== 0) parts.push(`conj_id=${match.values[W.CONJ_ID]}`);
   if (shorthand) parts.push(shorthand);
   const tci = match.masks[W.VLAN_TCI]!;
   const vlanValue = match.values[W.VLAN_TCI]!;
@@ -1217,6 +1241,8 @@ export function formatActions(actions: readonly Action[]): string {
           return `enqueue:${a.port === OFPP_IN_PORT ? 'IN_PORT' : a.port === OFPP_LOCAL ? 'LOCAL' : a.port}:${a.queue}`;
         case 'pop_queue':
           return 'pop_queue';
+        case 'conjunction':
+          return `conjunction(${a.id},${a.clause}/${a.clauses})`;
         case 'multipath':
           return `multipath(${a.fields},${a.basis},${a.algorithm},${a.links},${a.arg},${subText(a.dst)})`;
         case 'bundle':

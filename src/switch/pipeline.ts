@@ -235,7 +235,11 @@ export class Pipeline {
   /** Replaces the instructions of the selected rules, their meter with their actions (counters kept). */
   modify(rules: Rule[], actions: Action[], meter?: number): void {
     for (const r of rules) {
+      // Out and back in: the classifier keeps count of conjunctive flows, and its cache holds old answers.
+      const t = this.table(r.table);
+      t.remove(r);
       r.actions = actions;
+      t.insert(r);
       if (meter === undefined) delete r.meter;
       else r.meter = meter;
       r.actionsText = formatInstructions(meter, actions);
@@ -871,6 +875,9 @@ class Translation {
           pk.queue = before;
           break;
         }
+        case 'conjunction':
+          // Only a packet-out can run it: it does nothing, as in OVS.
+          break;
         case 'multipath': {
           if (this.tracing) this.line(indent, formatActions([a]));
           const link = multipathLink(flowHashFields(pk, a.fields, a.basis), a.algorithm, a.links, a.arg);

@@ -695,6 +695,10 @@ class Explorer {
           if (a.type === 'bundle') for (const p of a.members) this.output(set, p, rule, pass, false);
           break;
         }
+        case 'conjunction':
+          // A conjunctive flow never matches by itself; the verifier takes it as one that drops.
+          this.unverifiable.add(`${this.ruleName(rule)}: conjunctive matches are not modelled`);
+          break;
         case 'learn':
           this.unverifiable.add(`${this.ruleName(rule)}: the flows its learn action may add are not checked`);
           break;

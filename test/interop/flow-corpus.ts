@@ -714,6 +714,38 @@ actions=bundle_load(eth_src,0,hrw,ofport,members:1)
 actions=write_actions(bundle(eth_src,0,hrw,ofport,members:1))
 in_port=1,actions=bundle(eth_src,0,hrw,ofport,members:1,2),output:3
 `),
+  // Conjunctive matches (ovs-fields(7) "Conjunctive Match Fields", ovs-actions(7) "The conjunction action").
+  ...lines(String.raw`
+conj_id=1234,actions=controller
+ip,ip_src=10.0.0.1,actions=conjunction(1234,1/2)
+tcp,tcp_dst=80,actions=conjunction(1234,2/2)
+actions=conjunction(1,1/2),conjunction(2,2/3)
+actions=conjunction(1, 1/2)
+actions=conjunction(1,1/64)
+actions=conjunction(1,1/65)
+actions=conjunction(1,1/1)
+actions=conjunction(1,0/2)
+actions=conjunction(1,3/2)
+actions=conjunction(4294967296,1/2)
+actions=conjunction(0x10,1/2)
+actions=conjunction(-1,1/2)
+actions=conjunction(1,1/2,3)
+actions=conjunction(x,1/2)
+actions=conjunction(1)
+actions=conjunction
+actions=CONJUNCTION(1,1/2)
+actions=conjunction(1,1/2),output:1
+actions=output:1,conjunction(1,1/2)
+actions=conjunction(1,1/2),goto_table:1
+actions=conjunction(1,1/2),conjunction(1,2/2)
+actions=write_actions(conjunction(1,1/2))
+conj_id=1,actions=conjunction(1,1/2)
+conj_id=5,actions=output:1
+conj_id=5/0xff,actions=drop
+conj_id=0x10,actions=drop
+tcp,conj_id=3,actions=drop
+conj_id=4294967296,actions=drop
+`),
   // Actions netloom does not have yet.
   ...lines(String.raw`
 actions=note:01.02.03

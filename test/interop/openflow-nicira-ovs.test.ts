@@ -47,6 +47,9 @@ const FLOWS = [
   'table=4,priority=1,ip,actions=move:NXM_OF_IP_TOS[]->NXM_NX_REG6[0..7],move:OXM_OF_IP_DSCP[]->NXM_NX_REG7[0..5],move:NXM_NX_TUN_IPV4_SRC[]->NXM_NX_TUN_IPV4_DST[],resubmit(,5)',
   'table=5,priority=1,actions=multipath(symmetric_l4,50,hrw,12,0,NXM_NX_REG0[0..3]),multipath(nw_dst,65535,iter_hash,65536,70000,NXM_NX_REG1[]),resubmit(,6)',
   'table=5,priority=2,tcp,actions=multipath(symmetric_l3l4+udp,7,modulo_n,3,0,NXM_OF_TCP_DST[4..5]),bundle(eth_src,0,hrw,ofport,members:1,2,3)',
+  'table=7,priority=5,ip,nw_src=10.0.0.1,actions=conjunction(1,1/2),conjunction(4294967295,3/64)',
+  'table=7,priority=5,tcp,actions=conjunction(1,2/2)',
+  'table=7,priority=6,conj_id=1,ip,actions=output:2',
   'table=6,priority=1,actions=bundle_load(symmetric_l3,9,active_backup,ofport,NXM_NX_REG2[0..15],members:3,1,LOCAL),bundle(nw_src,1,active_backup,ofport,members:)',
 ];
 /** A field netloom's flow syntax has no name for (its sctp ports are tp_src and tp_dst), so it arrives over OpenFlow only. */
@@ -131,6 +134,13 @@ const BY_HAND: [string, string, 'apply' | 'write', string][] = [
   ['bundle of 3 members with room for 0', '', 'apply', 'ffff0020 00002320 000c 0001 0000 0000 00000002 0003 0000 00000000 00000000'],
   ['bundle_load into 8 bits', '', 'apply', 'ffff0028 00002320 000d 0001 0000 0000 00000002 0001 0007 00010004 00000000 0001 000000000000'],
   ['bundle_load into 16 bits', '', 'apply', 'ffff0028 00002320 000d 0001 0000 0000 00000002 0001 000f 00010004 00000000 0001 000000000000'],
+  ['conjunction', '', 'apply', 'ffff0010 00002320 0022 00 02 00000001'],
+  ['conjunction of 1 clause', '', 'apply', 'ffff0010 00002320 0022 00 01 00000001'],
+  ['conjunction of 65 clauses', '', 'apply', 'ffff0010 00002320 0022 00 41 00000001'],
+  ['conjunction clause 2 of 2 (0-based)', '', 'apply', 'ffff0010 00002320 0022 02 02 00000001'],
+  ['conjunction beside an output', '', 'apply', 'ffff0010 00002320 0022 00 02 00000001 00000010 00000002 ffff 000000000000'],
+  ['conjunction of 24 bytes', '', 'apply', 'ffff0018 00002320 0022 00 02 00000001 0000000000000000'],
+  ['conjunction in write_actions', '', 'write', 'ffff0010 00002320 0022 00 02 00000001'],
   ['bundle_load in write_actions', '', 'write', 'ffff0028 00002320 000d 0001 0000 0000 00000002 0001 000f 00010004 00000000 0001 000000000000'],
 ];
 

@@ -89,8 +89,8 @@ describe('flow-word bit access', () => {
   });
 
   it('knows which fields OVS refuses to write and which live only in the pipeline', () => {
-    expect(FIELDS.filter((f) => !f.writable).map((f) => f.name)).toEqual(['dl_type', 'nw_proto']);
-    expect(FIELDS.filter((f) => f.pipeline).map((f) => f.name)).toEqual(['in_port', 'tun_id', 'tun_src', 'tun_dst', 'metadata', ...Array.from({ length: 16 }, (_, i) => `reg${i}`)]);
+    expect(FIELDS.filter((f) => !f.writable).map((f) => f.name)).toEqual(['dl_type', 'nw_proto', 'conj_id']);
+    expect(FIELDS.filter((f) => f.pipeline).map((f) => f.name)).toEqual(['in_port', 'tun_id', 'tun_src', 'tun_dst', 'metadata', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'conj_id']);
     expect(fieldByName('ipv6_label')!.pipeline).toBe(false);
     expect(fieldByName('NXM_OF_IP_TOS')!.writeMask).toBe(0xfcn);
   });
