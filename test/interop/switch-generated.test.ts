@@ -146,7 +146,10 @@ describe.skipIf(!haveOvs())(`${TABLES} generated flow tables match Open vSwitch`
         while (priorities.has(priority)) priority++;
         priorities.add(priority);
         const m = match(r);
-        flows.push(`table=${table},priority=${priority}${m ? `,${m}` : ''},actions=${actions(r, m, table)}`);
+        // Some flows are clauses of conjunctive matches 1 and 2 (of 2 clauses), which conj_id flows act on.
+        const conjunctive = r.chance(0.15);
+        flows.push(`table=${table},priority=${priority}${m ? `,${m}` : ''},actions=${conjunctive ? `conjunction(${r.int(1, 2)},${r.int(1, 2)}/2)` : actions(r, m, table)}`);
+        if (conjunctive && r.chance(0.5)) flows.push(`table=${table},priority=${r.int(1, 200)},conj_id=${r.int(1, 2)},actions=${actions(r, '', table)}`);
       }
       const bridge = new Bridge('br0', ports, { protocols: 'OpenFlow13' }); // OVS is given them in OpenFlow 1.5
       let ourError: string | undefined;

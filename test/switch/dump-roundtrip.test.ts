@@ -23,6 +23,7 @@ const match = fc.oneof(
   fc.integer({ min: 0, max: 65535 }).map((p) => `udp6,tp_src=${p}`),
   fc.integer({ min: 0, max: 4095 }).map((v) => `dl_vlan=${v}`),
   fc.integer({ min: 0, max: 0xffff }).map((v) => `reg3=${v},metadata=0x${v.toString(16)}/0xff00`),
+  fc.nat().map((id) => `conj_id=${id}`),
   fc.integer({ min: 1, max: 2 }).map((op) => `arp,arp_op=${op}`),
 );
 const action = fc.oneof(
@@ -46,7 +47,11 @@ const flow = fc
     cookie: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
     idle: fc.integer({ min: 0, max: 65535 }),
     match,
-    actions: fc.array(action, { minLength: 1, maxLength: 4 }),
+    // A conjunctive flow's actions are conjunctions only.
+    actions: fc.oneof(
+      fc.array(action, { minLength: 1, maxLength: 4 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 2, max: 64 })).chain(([id, n]) => fc.integer({ min: 1, max: n }).map((k) => `conjunction(${id},${k}/${n})`)), { minLength: 1, maxLength: 3 }),
+    ),
   })
   .map((f) => `table=${f.table},priority=${f.priority},cookie=0x${f.cookie.toString(16)},idle_timeout=${f.idle}${f.match ? `,${f.match}` : ''},actions=${f.actions.join(',')}`);
 
