@@ -356,8 +356,8 @@ export function instructionsFrom(
         break;
     }
   }
-  // OVS's ofpacts_verify: conjunction actions stand alone (beside note, which netloom has not).
-  const other = out.find((a) => a.type !== 'conjunction');
+  // OVS's ofpacts_verify: conjunction actions stand alone, or beside note.
+  const other = out.find((a) => a.type !== 'conjunction' && a.type !== 'note');
   if (other !== undefined && out.some((a) => a.type === 'conjunction')) {
     fail(structure, 'instructions', `"conjunction" actions may be used along with "note" but not any other kind of action (such as "${other.type}" here)`, NXBAC_BAD_CONJUNCTION);
   }
@@ -436,6 +436,8 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
       case 'multipath':
       case 'bundle':
       case 'conjunction':
+      case 'note':
+      case 'exit':
         out.push(...niciraFor(a, match, `${path}[${i}]`));
         return;
       case 'push_vlan':

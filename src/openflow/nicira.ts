@@ -24,9 +24,9 @@ import { oxmField } from './oxm.js';
 
 export const NX_VENDOR_ID = 0x00002320;
 
-/** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, MULTIPATH, BUNDLE, BUNDLE_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN, CONTROLLER and CONJUNCTION, as OVS does. */
+/** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, MULTIPATH, BUNDLE, BUNDLE_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN, CONTROLLER, CONJUNCTION, NOTE and EXIT, as OVS does. */
 const NXAST = {
-  RESUBMIT: 1, POP_QUEUE: 5, REG_MOVE: 6, REG_LOAD: 7, MULTIPATH: 10, BUNDLE: 12, BUNDLE_LOAD: 13, RESUBMIT_TABLE: 14, OUTPUT_REG: 15, LEARN: 16, CONTROLLER: 20, CONJUNCTION: 34,
+  RESUBMIT: 1, POP_QUEUE: 5, REG_MOVE: 6, REG_LOAD: 7, MULTIPATH: 10, BUNDLE: 12, BUNDLE_LOAD: 13, RESUBMIT_TABLE: 14, OUTPUT_REG: 15, LEARN: 16, CONTROLLER: 20, CONJUNCTION: 34, NOTE: 8, EXIT: 17,
   OUTPUT_REG2: 32, REG_LOAD2: 33, CONTROLLER2: 37, LEARN2: 45,
 } as const;
 
@@ -215,7 +215,7 @@ const ofsNbits = (start: number, bits: number) => (start << 6) | (bits - 1);
 // Encoding: the switch's actions as OVS writes them for OpenFlow 1.3.
 
 /** The switch actions that are Nicira actions in OpenFlow 1.3 (a controller action only with a reason other than action). */
-export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' | 'multipath' | 'bundle' | 'conjunction' }>;
+export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' | 'multipath' | 'bundle' | 'conjunction' | 'note' | 'exit' }>;
 
 /** The action written so far, padded so that with its experimenter header it is a multiple of 8 bytes. */
 function nx(w: Writer): OfAction {
@@ -350,6 +350,13 @@ export function niciraFor(a: NiciraAction, match: Match, path: string): OfAction
         dst: a.dst === undefined ? 0 : nxmFor(a.dst.field, match).header, zero: 0,
       }, path);
       for (const m of a.members) w.u16(m, path);
+      return [nx(w)];
+    case 'note':
+      SUBTYPE.write(w, { subtype: NXAST.NOTE }, path);
+      for (const b of a.bytes) w.u8(b, path);
+      return [nx(w)];
+    case 'exit':
+      SUBTYPE.write(w, { subtype: NXAST.EXIT }, path);
       return [nx(w)];
     case 'conjunction':
       CONJUNCTION.write(w, { subtype: NXAST.CONJUNCTION, clause: a.clause - 1, clauses: a.clauses, id: a.id }, path);
@@ -781,6 +788,19 @@ function decodeConjunction(r: Reader, at: ActionCheck): Action {
   return { type: 'conjunction', id: c.id, clause: c.clause + 1, clauses: c.clauses };
 }
 
+/** decode_NXAST_RAW_NOTE: every byte after the subtype, padding included, is the note. */
+function decodeNote(r: Reader, at: ActionCheck): Action {
+  at.notInActionSet();
+  SUBTYPE.read(r);
+  return { type: 'note', bytes: r.bytesOf(r.left).slice() };
+}
+
+/** decode_NXAST_RAW_EXIT: nothing to check. */
+function decodeExit(_r: Reader, at: ActionCheck): Action {
+  at.notInActionSet();
+  return { type: 'exit' };
+}
+
 /** Every subtype netloom reads, with OVS's length for it (ofp-actions.c's NXAST_RAW_* declarations). */
 const SUBTYPES = new Map<number, Subtype>([
   [NXAST.RESUBMIT, { name: 'NXAST_RESUBMIT', length: 16, variable: false, decode: (r, at) => decodeResubmit(r, at, false) }],
@@ -797,6 +817,8 @@ const SUBTYPES = new Map<number, Subtype>([
   [NXAST.CONTROLLER2, { name: 'NXAST_CONTROLLER2', length: 16, variable: true, decode: decodeController2 }],
   [NXAST.MULTIPATH, { name: 'NXAST_MULTIPATH', length: 32, variable: false, decode: decodeMultipath }],
   [NXAST.CONJUNCTION, { name: 'NXAST_CONJUNCTION', length: 16, variable: false, decode: decodeConjunction }],
+  [NXAST.NOTE, { name: 'NXAST_NOTE', length: 16, variable: true, decode: decodeNote }],
+  [NXAST.EXIT, { name: 'NXAST_EXIT', length: 16, variable: false, decode: decodeExit }],
   [NXAST.BUNDLE, { name: 'NXAST_BUNDLE', length: 32, variable: true, decode: (r, at) => decodeBundle(r, at, false) }],
   [NXAST.BUNDLE_LOAD, { name: 'NXAST_BUNDLE_LOAD', length: 32, variable: true, decode: (r, at) => decodeBundle(r, at, true) }],
 ]);

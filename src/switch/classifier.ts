@@ -298,7 +298,7 @@ function sameWords(a: Uint32Array, b: Uint32Array): boolean {
 
 /** A rule with conjunction actions (OVS allows none but those and note there). */
 function isConjunctive(rule: Rule): boolean {
-  return rule.actions.length > 0 && rule.actions[0]!.type === 'conjunction';
+  return rule.actions.some((a) => a.type === 'conjunction');
 }
 
 const ALL_CLAUSES = (1n << 64n) - 1n;

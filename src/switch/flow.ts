@@ -106,7 +106,11 @@ export type Action =
   /** bundle(…) outputs to the member a hash of the packet picks among the live ones; bundle_load(…) loads its port number into `dst` instead (0xffff: none live). */
   | { type: 'bundle'; fields: HashFields; basis: number; algorithm: BundleAlgorithm; members: number[]; dst?: SubField }
   /** conjunction(id, clause/clauses): this flow is clause `clause` (1-based) of conjunctive match `id`; it never matches by itself (classifier.ts). */
-  | { type: 'conjunction'; id: number; clause: number; clauses: number };
+  | { type: 'conjunction'; id: number; clause: number; clauses: number }
+  /** note:…: bytes for the controller to read back, doing nothing; kept zero-padded as OVS sends them (6, 14, 22, … bytes). */
+  | { type: 'note'; bytes: Uint8Array }
+  /** exit: ends every action list of this packet (its action set does not run); in a group bucket, ends that bucket only. */
+  | { type: 'exit' };
 
 /** What multipath and bundle hash (NX_HASH_FIELDS_*, in their wire order). */
 export const HASH_FIELDS = ['eth_src', 'symmetric_l4', 'symmetric_l3l4', 'symmetric_l3l4+udp', 'nw_src', 'nw_dst', 'symmetric_l3'] as const;

@@ -508,7 +508,7 @@ function parseSubField(text: string, at: number, fail: Fail): SubField {
 const SIMPLE = names<Action>({
   normal: { type: 'normal' }, flood: { type: 'flood' }, all: { type: 'all' }, in_port: { type: 'in_port' },
   drop: { type: 'drop' }, strip_vlan: { type: 'pop_vlan' }, pop_vlan: { type: 'pop_vlan' }, dec_ttl: { type: 'dec_ttl' },
-  clear_actions: { type: 'clear_actions' },
+  clear_actions: { type: 'clear_actions' }, exit: { type: 'exit' },
 });
 
 /**
@@ -763,7 +763,7 @@ class Tokens {
 
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
 const NOT_YET_ACTIONS = new Set([
-  'note', 'exit', 'sample', 'ct', 'ct_clear', 'check_pkt_larger', 'fin_timeout', 'push_mpls', 'pop_mpls',
+  'sample', 'ct', 'ct_clear', 'check_pkt_larger', 'fin_timeout', 'push_mpls', 'pop_mpls',
   'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'clone', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
 ]);
 
@@ -838,6 +838,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       }
       if (action.type === 'dec_ttl') inconsistent(!ipProven, at, name, () => fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
       if (action.type === 'clear_actions') order(1, at);
+      if (action.type === 'exit' && context.actionSet) fail(at, 'exit is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
       actions.push(action);
       continue;
     }
@@ -1051,6 +1052,19 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         // Whether the group exists is the switch's to say (OVS refuses with OFPBAC_BAD_OUT_GROUP).
         actions.push({ type: 'group', group: integer(need('a group id'), 0xffffffff, argAt, 'group', fail) });
         continue;
+      case 'exit':
+        fail(argAt, 'exit takes no argument (ovs-ofctl ignores one)');
+      case 'note': {
+        // As OVS's parse_NOTE: pairs of hex digits, dots anywhere between them.
+        const hexits = (arg ?? '').replace(/\./g, '');
+        if (!/^([0-9a-f]{2})*$/i.test(hexits)) fail(argAt, "bad hex digit in `note' argument");
+        if (context.actionSet) fail(at, 'note is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        // NXAST_NOTE pads the action to 8 bytes with zeros, and OVS reads them back as note bytes.
+        const bytes = new Uint8Array(6 + 8 * Math.ceil(Math.max(0, hexits.length / 2 - 6) / 8));
+        for (let i = 0; i < hexits.length / 2; i++) bytes[i] = parseInt(hexits.slice(2 * i, 2 * i + 2), 16);
+        actions.push({ type: 'note', bytes });
+        continue;
+      }
       case 'conjunction': {
         if (context.actionSet) fail(at, 'conjunction is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
         // As OVS's sscanf("%i , %hhu / %hhu"): the id in decimal, hex or octal, kept to 32 bits.
@@ -1087,8 +1101,8 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
     if (NOT_YET_ACTIONS.has(name)) fail(at, `${name} is an Open vSwitch action netloom does not support yet`);
     fail(at, `unknown action "${name}"`);
   }
-  // OVS's ofpacts_verify: conjunction stands alone (beside note, which netloom has not).
-  const other = actions.find((a) => a.type !== 'conjunction');
+  // OVS's ofpacts_verify: conjunction stands alone, or beside note.
+  const other = actions.find((a) => a.type !== 'conjunction' && a.type !== 'note');
   if (other !== undefined && actions.some((a) => a.type === 'conjunction')) {
     fail(offset, `"conjunction" actions may be used along with "note" but not any other kind of action (such as the "${other.type}" action used here)`);
   }
@@ -1243,6 +1257,10 @@ export function formatActions(actions: readonly Action[]): string {
           return 'pop_queue';
         case 'conjunction':
           return `conjunction(${a.id},${a.clause}/${a.clauses})`;
+        case 'note':
+          return `note:${Array.from(a.bytes, (b) => b.toString(16).padStart(2, '0')).join('.')}`;
+        case 'exit':
+          return 'exit';
         case 'multipath':
           return `multipath(${a.fields},${a.basis},${a.algorithm},${a.links},${a.arg},${subText(a.dst)})`;
         case 'bundle':

@@ -497,6 +497,8 @@ class Translation {
   private depth = 0;
   /** A resubmit limit was hit: the packet goes nowhere (OVS drops it, outputs included). */
   private failed = false;
+  /** An exit ended the pipeline: the action set does not run (OVS's ctx->exit stops it before its first action). */
+  private exited = false;
   /** A meter band dropped the packet: nothing more happens to it (outputs before the meter stand). */
   private meterDrop: { meter: number; band: number } | undefined;
   private tracing = false;
@@ -532,6 +534,7 @@ class Translation {
     this.resubmits = 0;
     this.depth = 0;
     this.failed = false;
+    this.exited = false;
     this.meterDrop = undefined;
     this.sp = 0;
     this.arrivedBytes = packet.bytes.length;
@@ -542,7 +545,7 @@ class Translation {
       this.push(FAIL_OPEN, 0, 0, 0);
     } else this.lookup(0, undefined, 0, 0);
     this.loop();
-    if (!this.failed && this.meterDrop === undefined && this.actionSet.length > 0) {
+    if (!this.failed && !this.exited && this.meterDrop === undefined && this.actionSet.length > 0) {
       const list = actionSetList(this.actionSet);
       this.actionSet.length = 0;
       if (list.length > 0) {
@@ -876,7 +879,22 @@ class Translation {
           break;
         }
         case 'conjunction':
-          // Only a packet-out can run it: it does nothing, as in OVS.
+        case 'note':
+          // A conjunction only a packet-out can run: it does nothing, as in OVS; a note never does.
+          if (this.tracing) this.line(indent, formatActions([a]));
+          break;
+        case 'exit':
+          if (this.tracing) this.line(indent, 'exit');
+          // Every frame ends, up to and including a group bucket's (the group's next bucket then runs, and what follows the group).
+          for (;;) {
+            if (this.sp === 0) {
+              this.exited = true;
+              break;
+            }
+            const bucket = this.frameGroup[this.sp - 1] !== undefined;
+            this.pop();
+            if (bucket) break;
+          }
           break;
         case 'multipath': {
           if (this.tracing) this.line(indent, formatActions([a]));

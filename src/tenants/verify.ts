@@ -695,6 +695,12 @@ class Explorer {
           if (a.type === 'bundle') for (const p of a.members) this.output(set, p, rule, pass, false);
           break;
         }
+        case 'note':
+          break;
+        case 'exit':
+          this.approximate(`exit (${this.ruleName(rule)}) is taken as the end of this action list only`);
+          frame = frame.parent;
+          continue;
         case 'conjunction':
           // A conjunctive flow never matches by itself; the verifier takes it as one that drops.
           this.unverifiable.add(`${this.ruleName(rule)}: conjunctive matches are not modelled`);

@@ -746,6 +746,22 @@ conj_id=0x10,actions=drop
 tcp,conj_id=3,actions=drop
 conj_id=4294967296,actions=drop
 `),
+  // note and exit (ovs-actions(7) "The note action", "The exit action").
+  ...lines(String.raw`
+actions=note:0102030405060708
+actions=note:
+actions=note:1
+actions=note:zz
+actions=note:AB.cd,output:1
+actions=note(01)
+actions=note:01..02
+actions=write_actions(note:01)
+actions=output:1,exit,output:2
+actions=exit:1
+actions=write_actions(exit)
+actions=conjunction(1,1/2),note:ab
+actions=conjunction(1,1/2),exit
+`),
   // Actions netloom does not have yet.
   ...lines(String.raw`
 actions=note:01.02.03

@@ -48,7 +48,8 @@ const FLOWS = [
   'table=5,priority=1,actions=multipath(symmetric_l4,50,hrw,12,0,NXM_NX_REG0[0..3]),multipath(nw_dst,65535,iter_hash,65536,70000,NXM_NX_REG1[]),resubmit(,6)',
   'table=5,priority=2,tcp,actions=multipath(symmetric_l3l4+udp,7,modulo_n,3,0,NXM_OF_TCP_DST[4..5]),bundle(eth_src,0,hrw,ofport,members:1,2,3)',
   'table=7,priority=5,ip,nw_src=10.0.0.1,actions=conjunction(1,1/2),conjunction(4294967295,3/64)',
-  'table=7,priority=5,tcp,actions=conjunction(1,2/2)',
+  'table=7,priority=5,tcp,actions=conjunction(1,2/2),note:01.02.03.04.05.06.07',
+  'table=8,priority=5,actions=note:ab.cd,output:1,exit',
   'table=7,priority=6,conj_id=1,ip,actions=output:2',
   'table=6,priority=1,actions=bundle_load(symmetric_l3,9,active_backup,ofport,NXM_NX_REG2[0..15],members:3,1,LOCAL),bundle(nw_src,1,active_backup,ofport,members:)',
 ];

@@ -273,6 +273,18 @@ CASES.push({
   packets: [{ port: 1, bytes: udp() }, { port: 1, bytes: tagged(10) }, { port: 1, bytes: tagged(11) }, { port: 1, bytes: encode([{ layer: 'ethernet', src: M1, dst: M2 }, { layer: 'vlan', vid: 12, pcp: 3, tpid: 0x8100 }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }]) }],
 });
 
+CASES.push({
+  name: 'exit ends every action list, the action set with them; note does nothing',
+  flows: [
+    'table=0,in_port=1,actions=note:01.02,output:3,resubmit(,1),output:4,write_actions(output:2)',
+    'table=1,actions=output:2,exit,output:3',
+    'table=0,in_port=2,actions=note:aa,output:4,write_actions(output:3),goto_table:2',
+    'table=2,actions=resubmit(,3),output:1',
+    'table=3,actions=exit',
+  ],
+  packets: [{ port: 1, bytes: udp() }, { port: 2, bytes: udp() }],
+});
+
 describe.skipIf(!haveOvs())('the switch matches Open vSwitch byte for byte', () => {
   let ovs: OvsSwitch;
   beforeAll(() => {

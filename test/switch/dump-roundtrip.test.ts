@@ -35,6 +35,8 @@ const action = fc.oneof(
   fc.integer({ min: 0, max: 65535 }).map((p) => `mod_tp_dst:${p}`),
   fc.integer({ min: 0, max: 0xff }).map((v) => `load:${v}->NXM_NX_REG0[0..7]`),
   fc.integer({ min: 1, max: 9 }).map((t) => `resubmit(,${t})`),
+  fc.constant('exit'),
+  fc.uint8Array({ maxLength: 20 }).map((b) => `note:${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('.')}`),
   fc.tuple(fc.constantFrom(...HASH_FIELDS), fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(...MULTIPATH_ALGORITHMS), fc.integer({ min: 1, max: 256 }), fc.nat())
     .map(([f, b, a, n, arg]) => `multipath(${f},${b},${a},${n},${arg},NXM_NX_REG1[0..7])`),
   fc.tuple(fc.constantFrom(...HASH_FIELDS), fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(...BUNDLE_ALGORITHMS), fc.array(port, { maxLength: 4 }), fc.boolean())
