@@ -438,6 +438,7 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
       case 'conjunction':
       case 'note':
       case 'exit':
+      case 'output_trunc':
         out.push(...niciraFor(a, match, `${path}[${i}]`));
         return;
       case 'push_vlan':

@@ -24,9 +24,9 @@ import { oxmField } from './oxm.js';
 
 export const NX_VENDOR_ID = 0x00002320;
 
-/** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, MULTIPATH, BUNDLE, BUNDLE_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN, CONTROLLER, CONJUNCTION, NOTE and EXIT, as OVS does. */
+/** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, MULTIPATH, BUNDLE, BUNDLE_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN, CONTROLLER, CONJUNCTION, NOTE, EXIT and OUTPUT_TRUNC, as OVS does. */
 const NXAST = {
-  RESUBMIT: 1, POP_QUEUE: 5, REG_MOVE: 6, REG_LOAD: 7, MULTIPATH: 10, BUNDLE: 12, BUNDLE_LOAD: 13, RESUBMIT_TABLE: 14, OUTPUT_REG: 15, LEARN: 16, CONTROLLER: 20, CONJUNCTION: 34, NOTE: 8, EXIT: 17,
+  RESUBMIT: 1, POP_QUEUE: 5, REG_MOVE: 6, REG_LOAD: 7, MULTIPATH: 10, BUNDLE: 12, BUNDLE_LOAD: 13, RESUBMIT_TABLE: 14, OUTPUT_REG: 15, LEARN: 16, CONTROLLER: 20, CONJUNCTION: 34, NOTE: 8, EXIT: 17, OUTPUT_TRUNC: 39,
   OUTPUT_REG2: 32, REG_LOAD2: 33, CONTROLLER2: 37, LEARN2: 45,
 } as const;
 
@@ -190,6 +190,7 @@ const BUNDLE = layout('nx_action_bundle', [
   ['subtype', 'u16'], ['algorithm', 'u16'], ['fields', 'u16'], ['basis', 'u16'], ['memberType', 'u32'], ['members', 'u16'], ['ofsNbits', 'u16'], ['dst', 'u32'],
   ['zero', 'u32'],
 ]);
+const OUTPUT_TRUNC = layout('nx_action_output_trunc', [['subtype', 'u16'], ['port', 'u16'], ['maxLen', 'u32']]);
 const CONJUNCTION = layout('nx_action_conjunction', [['subtype', 'u16'], ['clause', 'u8'], ['clauses', 'u8'], ['id', 'u32']]);
 /** bundle's member_type: ports, named by NXM_OF_IN_PORT's header. */
 const MEMBER_TYPE_OFPORT = 0x00000002;
@@ -215,7 +216,7 @@ const ofsNbits = (start: number, bits: number) => (start << 6) | (bits - 1);
 // Encoding: the switch's actions as OVS writes them for OpenFlow 1.3.
 
 /** The switch actions that are Nicira actions in OpenFlow 1.3 (a controller action only with a reason other than action). */
-export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' | 'multipath' | 'bundle' | 'conjunction' | 'note' | 'exit' }>;
+export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' | 'multipath' | 'bundle' | 'conjunction' | 'note' | 'exit' | 'output_trunc' }>;
 
 /** The action written so far, padded so that with its experimenter header it is a multiple of 8 bytes. */
 function nx(w: Writer): OfAction {
@@ -357,6 +358,9 @@ export function niciraFor(a: NiciraAction, match: Match, path: string): OfAction
       return [nx(w)];
     case 'exit':
       SUBTYPE.write(w, { subtype: NXAST.EXIT }, path);
+      return [nx(w)];
+    case 'output_trunc':
+      OUTPUT_TRUNC.write(w, { subtype: NXAST.OUTPUT_TRUNC, port: a.port, maxLen: a.maxLen }, path);
       return [nx(w)];
     case 'conjunction':
       CONJUNCTION.write(w, { subtype: NXAST.CONJUNCTION, clause: a.clause - 1, clauses: a.clauses, id: a.id }, path);
@@ -795,6 +799,16 @@ function decodeNote(r: Reader, at: ActionCheck): Action {
   return { type: 'note', bytes: r.bytesOf(r.left).slice() };
 }
 
+/** decode_NXAST_RAW_OUTPUT_TRUNC and check_OUTPUT_TRUNC: max_len at least an Ethernet header, a port to output to. */
+function decodeOutputTrunc(r: Reader, at: ActionCheck): Action {
+  at.notInActionSet();
+  const t = OUTPUT_TRUNC.read(r);
+  if (t.maxLen < 14) at.bad(`max_len ${t.maxLen} is less than the minimum value 14`, OFPBAC.BAD_ARGUMENT);
+  if (t.port >= OFPP_MAX && t.port < OFPP_IN_PORT) at.bad(`port ${t.port} is not a port to output to`, OFPBAC.BAD_OUT_PORT);
+  if (t.port >= OFPP_IN_PORT && t.port !== OFPP_LOCAL && t.port !== OFPP_IN_PORT) at.unsupported(`output_trunc to ${NAMED_PORTS[t.port - OFPP_IN_PORT]} (OVS outputs nothing there)`);
+  return { type: 'output_trunc', port: t.port, maxLen: t.maxLen };
+}
+
 /** decode_NXAST_RAW_EXIT: nothing to check. */
 function decodeExit(_r: Reader, at: ActionCheck): Action {
   at.notInActionSet();
@@ -819,6 +833,7 @@ const SUBTYPES = new Map<number, Subtype>([
   [NXAST.CONJUNCTION, { name: 'NXAST_CONJUNCTION', length: 16, variable: false, decode: decodeConjunction }],
   [NXAST.NOTE, { name: 'NXAST_NOTE', length: 16, variable: true, decode: decodeNote }],
   [NXAST.EXIT, { name: 'NXAST_EXIT', length: 16, variable: false, decode: decodeExit }],
+  [NXAST.OUTPUT_TRUNC, { name: 'NXAST_OUTPUT_TRUNC', length: 16, variable: false, decode: decodeOutputTrunc }],
   [NXAST.BUNDLE, { name: 'NXAST_BUNDLE', length: 32, variable: true, decode: (r, at) => decodeBundle(r, at, false) }],
   [NXAST.BUNDLE_LOAD, { name: 'NXAST_BUNDLE_LOAD', length: 32, variable: true, decode: (r, at) => decodeBundle(r, at, true) }],
 ]);

@@ -110,7 +110,9 @@ export type Action =
   /** note:…: bytes for the controller to read back, doing nothing; kept zero-padded as OVS sends them (6, 14, 22, … bytes). */
   | { type: 'note'; bytes: Uint8Array }
   /** exit: ends every action list of this packet (its action set does not run); in a group bucket, ends that bucket only. */
-  | { type: 'exit' };
+  | { type: 'exit' }
+  /** output(port=…,max_len=…): output the packet's first `maxLen` bytes (at least 14) to `port` (a port, LOCAL or IN_PORT). */
+  | { type: 'output_trunc'; port: number; maxLen: number };
 
 /** What multipath and bundle hash (NX_HASH_FIELDS_*, in their wire order). */
 export const HASH_FIELDS = ['eth_src', 'symmetric_l4', 'symmetric_l3l4', 'symmetric_l3l4+udp', 'nw_src', 'nw_dst', 'symmetric_l3'] as const;

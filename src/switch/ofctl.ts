@@ -761,6 +761,27 @@ class Tokens {
   }
 }
 
+/**
+ * output(port=P,max_len=N) as OVS's parse_truncate_subfield reads it (key=value pairs; a port
+ * above OFPP_MAX other than LOCAL and IN_PORT is unsupported, max_len at least an Ethernet
+ * header) and check_OUTPUT_TRUNC checks the port.
+ */
+function outputTrunc(arg: string, argAt: number, options: ParseOptions, fail: Fail): Action {
+  let port = 0;
+  let maxLen = 0;
+  for (const { key, value, valueAt } of keyValues(arg, argAt, fail)) {
+    if (key === 'port') {
+      port = portNumber(value, options) ?? fail(valueAt, `output to unknown truncate port: ${value}`);
+      if (port > OFPP_MAX && port !== OFPP_LOCAL && port !== OFPP_IN_PORT) fail(valueAt, `output to unsupported truncate port: ${value}`);
+      if (port === OFPP_MAX) fail(valueAt, `output to ${value}: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT)`);
+    } else if (key === 'max_len') {
+      maxLen = integer(value, 0xffffffff, valueAt, 'max_len', fail);
+      if (maxLen < 14) fail(valueAt, `max_len ${maxLen} is less than the minimum value 14`);
+    } else fail(valueAt - key.length - 1, `invalid key '${key}' in output_trunc argument`);
+  }
+  return { type: 'output_trunc', port, maxLen };
+}
+
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
 const NOT_YET_ACTIONS = new Set([
   'sample', 'ct', 'ct_clear', 'check_pkt_larger', 'fin_timeout', 'push_mpls', 'pop_mpls',
@@ -847,7 +868,11 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       case 'output': {
         // As OVS's parse_OUTPUT: truncation, else a port, else a field holding the port.
         const a = need('a port (output:2, output:p2, output:reg0[0..15])');
-        if (a.includes('port') && a.includes('max_len')) fail(at, 'output(port=…,max_len=…) truncates packets, which netloom does not support yet');
+        if (a.includes('port') && a.includes('max_len')) {
+          if (context.actionSet) fail(at, 'output(port=…,max_len=…) is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+          actions.push(outputTrunc(a, argAt, options, fail));
+          continue;
+        }
         const port = portNumber(a, options);
         if (port !== undefined) {
           actions.push(outputAction(port, a, at, 65535, fail));
@@ -1261,6 +1286,8 @@ export function formatActions(actions: readonly Action[]): string {
           return `note:${Array.from(a.bytes, (b) => b.toString(16).padStart(2, '0')).join('.')}`;
         case 'exit':
           return 'exit';
+        case 'output_trunc':
+          return `output(port=${a.port === OFPP_IN_PORT ? 'IN_PORT' : portText(a.port)},max_len=${a.maxLen})`;
         case 'multipath':
           return `multipath(${a.fields},${a.basis},${a.algorithm},${a.links},${a.arg},${subText(a.dst)})`;
         case 'bundle':

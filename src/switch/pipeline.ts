@@ -883,6 +883,16 @@ class Translation {
           // A conjunction only a packet-out can run: it does nothing, as in OVS; a note never does.
           if (this.tracing) this.line(indent, formatActions([a]));
           break;
+        case 'output_trunc': {
+          if (this.tracing) this.line(indent, formatActions([a]));
+          // OVS's xlate_output_trunc_action: never back out of the input port; IN_PORT and absent ports are no datapath port.
+          if (a.port === pk.words[W.IN_PORT]) {
+            if (this.tracing) this.line(indent, '>> skipping output to input port');
+          } else if (a.port === OFPP_IN_PORT || this.p.port(a.port) === undefined) {
+            if (this.tracing) this.line(indent, `>> output_trunc does not support patch port ${a.port === OFPP_IN_PORT ? 'IN_PORT' : a.port}`);
+          } else this.emit(a.port, pk.bytes.length > a.maxLen ? pk.bytes.subarray(0, a.maxLen) : pk.bytes);
+          break;
+        }
         case 'exit':
           if (this.tracing) this.line(indent, 'exit');
           // Every frame ends, up to and including a group bucket's (the group's next bucket then runs, and what follows the group).

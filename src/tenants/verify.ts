@@ -697,6 +697,10 @@ class Explorer {
         }
         case 'note':
           break;
+        case 'output_trunc':
+          // Where it goes, not how much of it: the header is whole (max_len is at least 14).
+          if (a.port !== OFPP_IN_PORT) this.output(set, a.port, rule, pass, false);
+          break;
         case 'exit':
           this.approximate(`exit (${this.ruleName(rule)}) is taken as the end of this action list only`);
           frame = frame.parent;

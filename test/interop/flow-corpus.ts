@@ -757,6 +757,16 @@ actions=note(01)
 actions=note:01..02
 actions=write_actions(note:01)
 actions=output:1,exit,output:2
+actions=output(port=2,max_len=13)
+actions=output(port=LOCAL,max_len=14)
+actions=output(port=in_port,max_len=64)
+actions=output(port=NORMAL,max_len=64)
+actions=output(port=65280,max_len=64)
+actions=output(port=2,max_len=64,foo=1)
+actions=output(max_len=64,port=2)
+actions=output(port=2,max_len=0x40)
+actions=output(port=p9,max_len=64)
+actions=write_actions(output(port=2,max_len=64))
 actions=exit:1
 actions=write_actions(exit)
 actions=conjunction(1,1/2),note:ab

@@ -50,6 +50,7 @@ const FLOWS = [
   'table=7,priority=5,ip,nw_src=10.0.0.1,actions=conjunction(1,1/2),conjunction(4294967295,3/64)',
   'table=7,priority=5,tcp,actions=conjunction(1,2/2),note:01.02.03.04.05.06.07',
   'table=8,priority=5,actions=note:ab.cd,output:1,exit',
+  'table=8,priority=6,ip,actions=output(port=2,max_len=100),output(port=LOCAL,max_len=14),output(port=IN_PORT,max_len=64)',
   'table=7,priority=6,conj_id=1,ip,actions=output:2',
   'table=6,priority=1,actions=bundle_load(symmetric_l3,9,active_backup,ofport,NXM_NX_REG2[0..15],members:3,1,LOCAL),bundle(nw_src,1,active_backup,ofport,members:)',
 ];
@@ -141,6 +142,9 @@ const BY_HAND: [string, string, 'apply' | 'write', string][] = [
   ['conjunction clause 2 of 2 (0-based)', '', 'apply', 'ffff0010 00002320 0022 02 02 00000001'],
   ['conjunction beside an output', '', 'apply', 'ffff0010 00002320 0022 00 02 00000001 00000010 00000002 ffff 000000000000'],
   ['conjunction of 24 bytes', '', 'apply', 'ffff0018 00002320 0022 00 02 00000001 0000000000000000'],
+  ['output_trunc of max_len 13', '', 'apply', 'ffff0010 00002320 0027 0002 0000000d'],
+  ['output_trunc to port 0xff00', '', 'apply', 'ffff0010 00002320 0027 ff00 00000040'],
+  ['output_trunc in write_actions', '', 'write', 'ffff0010 00002320 0027 0002 00000040'],
   ['conjunction in write_actions', '', 'write', 'ffff0010 00002320 0022 00 02 00000001'],
   ['bundle_load in write_actions', '', 'write', 'ffff0028 00002320 000d 0001 0000 0000 00000002 0001 000f 00010004 00000000 0001 000000000000'],
 ];

@@ -285,6 +285,15 @@ CASES.push({
   packets: [{ port: 1, bytes: udp() }, { port: 2, bytes: udp() }],
 });
 
+CASES.push({
+  name: 'output(port=…,max_len=…) sends the first max_len bytes, once; not back to the input port, nor to IN_PORT',
+  flows: [
+    'in_port=1,actions=output(port=2,max_len=14),output(port=3,max_len=40),output:4,output(port=1,max_len=20)',
+    'in_port=2,actions=output(port=3,max_len=1500),output(port=IN_PORT,max_len=20),output(port=9,max_len=20),mod_dl_dst:0a:00:00:00:00:09,output(port=4,max_len=30)',
+  ],
+  packets: [{ port: 1, bytes: udp() }, { port: 1, bytes: tagged(10) }, { port: 2, bytes: udp() }, { port: 2, bytes: ipv6 }],
+});
+
 describe.skipIf(!haveOvs())('the switch matches Open vSwitch byte for byte', () => {
   let ovs: OvsSwitch;
   beforeAll(() => {

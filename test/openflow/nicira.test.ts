@@ -98,6 +98,7 @@ const OVS_FLOWS: [string, string][] = [
   ['actions=bundle_load(symmetric_l3,9,active_backup,ofport,NXM_NX_REG2[0..15],members:3,1,LOCAL)',
     '0004003000000000 ffff002800002320000d000000060009000000020003000f000104040000000000030001fffe0000'],
   ['actions=note:ab.cd,output:1,exit', '0004003800000000 ffff0010000023200008 abcd00000000 00000010000000010000000000000000 ffff0010000023200011 000000000000'],
+  ['actions=output(port=2,max_len=100),output(port=LOCAL,max_len=14)', '0004002800000000 ffff0010000023200027 0002 00000064 ffff0010000023200027 fffe 0000000e'],
   ['actions=note:0102030405060708', '0004002000000000 ffff0018000023200008 0102030405060708000000000000'],
   ['actions=conjunction(1,1/2),conjunction(4294967295,3/64)', '0004002800000000 ffff0010000023200022 00 02 00000001 ffff0010000023200022 02 40 ffffffff'],
   ['tcp,actions=multipath(symmetric_l3l4+udp,7,modulo_n,3,0,NXM_OF_TCP_DST[4..5])', '0004002800000000 ffff002000002320000a 0003 0007 0000 0000 0002 00000000 0000 0101 00001402'],
@@ -277,6 +278,9 @@ const OVS_REFUSALS: [string, string, string, OfpErrorCode][] = [
   ['conjunction: 1 clause', 'actions=drop', apply('ffff0010 00002320 0022 00 01 00000001'), NX_ERROR(15)],
   ['conjunction: clause 2 of 2, counted from 0', 'actions=drop', apply('ffff0010 00002320 0022 02 02 00000001'), NX_ERROR(15)],
   ['conjunction: beside an output', 'actions=drop', apply('ffff0010 00002320 0022 00 02 00000001 00000010 00000002 ffff 000000000000'), NX_ERROR(15)],
+  ['output_trunc: max_len 13', 'actions=drop', apply('ffff0010 00002320 0027 0002 0000000d'), BAD_ACTION(OFPBAC.BAD_ARGUMENT)],
+  ['output_trunc: port 0xff00', 'actions=drop', apply('ffff0010 00002320 0027 ff00 00000040'), BAD_ACTION(OFPBAC.BAD_OUT_PORT)],
+  ['write_actions: output_trunc', 'actions=drop', apply('ffff0010 00002320 0027 0002 00000040', '0003'), BAD_ACTION(OFPBAC.BAD_TYPE)],
   ['write_actions: conjunction', 'actions=drop', apply('ffff0010 00002320 0022 00 02 00000001', '0003'), BAD_ACTION(OFPBAC.BAD_TYPE)],
   ['write_actions: bundle_load', 'actions=drop', apply('ffff0028 00002320 000d 0001 0000 0000 00000002 0001 000f 00010004 00000000 0001 000000000000', '0003'), BAD_ACTION(OFPBAC.BAD_TYPE)],
 ];
