@@ -109,6 +109,8 @@ function actions(r: ReturnType<typeof rng>, m: string, table: number): string {
   pool.push(
     () => `multipath(${hash()},${r.pick([...MULTIPATH_ALGORITHMS])},${r.int(1, PORTS + 1)},${r.int(0, 8)},NXM_NX_REG0[0..15]),output:NXM_NX_REG0[0..15]`,
     () => `bundle(${hash()},${r.pick([...BUNDLE_ALGORITHMS])},ofport,members:${members()})`,
+    () => `output(port=${r.int(1, PORTS)},max_len=${r.pick([14, 20, 60, 1500])})`,
+    () => r.pick(['exit', 'note:01.02']),
     () => `bundle_load(${hash()},${r.pick([...BUNDLE_ALGORITHMS])},ofport,NXM_NX_REG0[0..15],members:${members()})`,
   );
   // resubmit: onward, with another in_port for the lookup, and back (which can loop until a limit drops the packet).
