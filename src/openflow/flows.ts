@@ -24,7 +24,7 @@ import type { OfAction, OfInstruction } from './actions.js';
 import type { OfBucket, OfMeterBand } from './structs.js';
 import { OFPBAC, OFPBIC, OFPBMC, OFPET, OFPGMFC, OFPMMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import { OFPP } from './messages.js';
-import { actionFromNicira, niciraFor, NX_VENDOR_ID } from './nicira.js';
+import { actionFromNicira, niciraFor, NX_VENDOR_ID, NXBAC_BAD_CONJUNCTION } from './nicira.js';
 import { ctFromOpenFlow, ctToOpenFlow, NXAST_CT, NXAST_NAT } from './ct.js';
 import { OFPVID_PRESENT, oxmField, type Oxm, type OxmKnown, type OxmUnknown } from './oxm.js';
 
@@ -153,7 +153,7 @@ function oxmName(field: FieldDef, match: Match, write = false): string {
 }
 
 /** Switch fields in the order OXM numbers them, so a match encodes the same way every time. */
-const MATCH_ORDER = ['in_port', 'metadata', 'dl_dst', 'dl_src', 'dl_type', 'vlan_tci', 'ip_dscp', 'nw_ecn', 'nw_proto', 'nw_src', 'nw_dst', 'tp_src', 'tp_dst',
+const MATCH_ORDER = ['conj_id', 'in_port', 'metadata', 'dl_dst', 'dl_src', 'dl_type', 'vlan_tci', 'ip_dscp', 'nw_ecn', 'nw_proto', 'nw_src', 'nw_dst', 'tp_src', 'tp_dst',
   'arp_sha', 'arp_tha', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'tun_id', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'nw_ttl', 'tun_src', 'tun_dst',
   'ct_state', 'ct_zone', 'ct_mark', 'ct_label', 'ct_nw_proto', 'ct_nw_src', 'ct_nw_dst', 'ct_ipv6_src', 'ct_ipv6_dst', 'ct_tp_src', 'ct_tp_dst',
 ].map((n) => fieldByName(n)!);
@@ -368,6 +368,11 @@ export function instructionsFrom(
         break;
     }
   }
+  // OVS's ofpacts_verify: conjunction actions stand alone, or beside note.
+  const other = out.find((a) => a.type !== 'conjunction' && a.type !== 'note');
+  if (other !== undefined && out.some((a) => a.type === 'conjunction')) {
+    fail(structure, 'instructions', `"conjunction" actions may be used along with "note" but not any other kind of action (such as "${other.type}" here)`, NXBAC_BAD_CONJUNCTION);
+  }
   if (meter === undefined) return { actions: out };
   if (!meterExists(meter.id)) fail(structure, meter.at, `meter ${meter.id} does not exist`, { type: OFPET.METER_MOD_FAILED, code: OFPMMFC.INVALID_METER });
   return { actions: out, meter: meter.id };
@@ -441,6 +446,12 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
       case 'learn':
       case 'pop_queue':
       case 'ct_clear':
+      case 'multipath':
+      case 'bundle':
+      case 'conjunction':
+      case 'note':
+      case 'exit':
+      case 'output_trunc':
         out.push(...niciraFor(a, match, `${path}[${i}]`));
         return;
       case 'ct':

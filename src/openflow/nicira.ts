@@ -14,7 +14,7 @@
  * connections (flows.ts calls in one action at a time) and holds no state.
  */
 import { fieldByName, W, type FieldDef, type Prerequisite } from '../switch/fields.js';
-import { Match, PACKET_IN_REASONS, type Action, type LearnSource, type LearnSpec, type SubField } from '../switch/flow.js';
+import { BUNDLE_ALGORITHMS, HASH_FIELDS, MULTIPATH_ALGORITHMS, Match, PACKET_IN_REASONS, type Action, type LearnSource, type LearnSpec, type SubField } from '../switch/flow.js';
 import { prerequisiteMet, setWords } from '../switch/ofctl.js';
 import { ipv4ToText, ipv6ToText, macToText } from '../wire/addresses.js';
 import type { OfAction } from './actions.js';
@@ -24,15 +24,17 @@ import { oxmField } from './oxm.js';
 
 export const NX_VENDOR_ID = 0x00002320;
 
-/** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN and CONTROLLER, as OVS does. */
+/** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, MULTIPATH, BUNDLE, BUNDLE_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN, CONTROLLER, CONJUNCTION, NOTE, EXIT and OUTPUT_TRUNC, as OVS does. */
 const NXAST = {
-  RESUBMIT: 1, POP_QUEUE: 5, REG_MOVE: 6, REG_LOAD: 7, RESUBMIT_TABLE: 14, OUTPUT_REG: 15, LEARN: 16, CONTROLLER: 20,
+  RESUBMIT: 1, POP_QUEUE: 5, REG_MOVE: 6, REG_LOAD: 7, MULTIPATH: 10, BUNDLE: 12, BUNDLE_LOAD: 13, RESUBMIT_TABLE: 14, OUTPUT_REG: 15, LEARN: 16, CONTROLLER: 20, CONJUNCTION: 34, NOTE: 8, EXIT: 17, OUTPUT_TRUNC: 39,
   OUTPUT_REG2: 32, REG_LOAD2: 33, CONTROLLER2: 37, CT_CLEAR: 43, RESUBMIT_TABLE_CT: 44, LEARN2: 45,
 } as const;
 
 /** Nicira's errors in OpenFlow 1.2+: OFPET_EXPERIMENTER with the NX vendor id (ofp-errors.h: NX1.2+(4) and NX1.2+(11)). */
 const NXBRC_MUST_BE_ZERO: OfpErrorCode = { type: OFPET.EXPERIMENTER, code: 4, experimenter: NX_VENDOR_ID };
 const NXBAC_MUST_BE_ZERO: OfpErrorCode = { type: OFPET.EXPERIMENTER, code: 11, experimenter: NX_VENDOR_ID };
+/** NX1.2+(15): a conjunction with bad clauses, or beside other actions. */
+export const NXBAC_BAD_CONJUNCTION: OfpErrorCode = { type: OFPET.EXPERIMENTER, code: 15, experimenter: NX_VENDOR_ID };
 /** Property errors as OpenFlow 1.3 numbers them (OFPBPC_BAD_TYPE and BAD_LEN are OFPET_TABLE_FEATURES_FAILED 2 and 3 there). */
 const OFPBPC_BAD_TYPE: OfpErrorCode = { type: OFPET.TABLE_FEATURES_FAILED, code: 2 };
 const OFPBPC_BAD_LEN: OfpErrorCode = { type: OFPET.TABLE_FEATURES_FAILED, code: 3 };
@@ -43,6 +45,11 @@ const OFPR_ACTION = 1;
 /** OpenFlow 1.0 port numbers from IN_PORT (0xfff8) up, as ovs-ofctl names them. */
 const NAMED_PORTS = ['IN_PORT', 'TABLE', 'NORMAL', 'FLOOD', 'ALL', 'CONTROLLER', 'LOCAL', 'ANY'];
 const OFPP_IN_PORT = 0xfff8;
+const OFPP_CONTROLLER = 0xfffd;
+const OFPP_LOCAL = 0xfffe;
+const OFPP_NONE = 0xffff;
+/** The first reserved port number (OpenFlow 1.0's OFPP_MAX). */
+const OFPP_MAX = 0xff00;
 /** resubmit's table byte for "this table". */
 const TABLE_CURRENT = 0xff;
 /** max_len OVS writes when a controller or output_reg action names none: the whole packet. */
@@ -118,6 +125,7 @@ const NXM_FIELDS: readonly NxmField[] = [
   nxm('NXM_NX_TUN_IPV4_DST', 32, 4, 'tun_dst', 'tun_dst', 'none', 'ipv4'),
   nxm('OXM_OF_METADATA', 2, 8, 'metadata', 'metadata', 'none', 'hexadecimal'),
   nxm('OXM_OF_IP_DSCP', 8, 1, 'ip_dscp', 'ip_dscp', 'ip', 'decimal'),
+  nxm('NXM_NX_CONJ_ID', 37, 4, 'conj_id', 'conj_id', 'none', 'decimal'),
   nxm('NXM_NX_CT_STATE', 105, 4, 'ct_state', 'ct_state', 'none', 'hexadecimal'),
   nxm('NXM_NX_CT_ZONE', 106, 2, 'ct_zone', 'ct_zone', 'none', 'hexadecimal'),
   nxm('NXM_NX_CT_MARK', 107, 4, 'ct_mark', 'ct_mark', 'none', 'hexadecimal'),
@@ -185,6 +193,20 @@ const LEARN = layout('nx_action_learn', [
   ['subtype', 'u16'], ['idleTimeout', 'u16'], ['hardTimeout', 'u16'], ['priority', 'u16'], ['cookie', 'u64'], ['flags', 'u16'],
   ['table', 'u8'], ['pad', 'u8'], ['finIdleTimeout', 'u16'], ['finHardTimeout', 'u16'],
 ]);
+const MULTIPATH = layout('nx_action_multipath', [
+  ['subtype', 'u16'], ['fields', 'u16'], ['basis', 'u16'], ['pad0', 'u16'], ['algorithm', 'u16'], ['maxLink', 'u16'], ['arg', 'u32'], ['pad1', 'u16'],
+  ['ofsNbits', 'u16'], ['dst', 'u32'],
+]);
+const BUNDLE = layout('nx_action_bundle', [
+  ['subtype', 'u16'], ['algorithm', 'u16'], ['fields', 'u16'], ['basis', 'u16'], ['memberType', 'u32'], ['members', 'u16'], ['ofsNbits', 'u16'], ['dst', 'u32'],
+  ['zero', 'u32'],
+]);
+const OUTPUT_TRUNC = layout('nx_action_output_trunc', [['subtype', 'u16'], ['port', 'u16'], ['maxLen', 'u32']]);
+const CONJUNCTION = layout('nx_action_conjunction', [['subtype', 'u16'], ['clause', 'u8'], ['clauses', 'u8'], ['id', 'u32']]);
+/** bundle's member_type: ports, named by NXM_OF_IN_PORT's header. */
+const MEMBER_TYPE_OFPORT = 0x00000002;
+/** The most members a bundle may have (BUNDLE_MAX_MEMBERS). */
+const BUNDLE_MAX_MEMBERS = 2048;
 const LEARN2 = layout('nx_action_learn2', [['limit', 'u32'], ['resultDstOfs', 'u16'], ['pad2', 'u16']]);
 /** ext_action_header's pad: CONTROLLER2's properties follow it; REG_LOAD2's OXM starts in it. */
 const EXT_PAD = 6;
@@ -205,7 +227,7 @@ const ofsNbits = (start: number, bits: number) => (start << 6) | (bits - 1);
 // Encoding: the switch's actions as OVS writes them for OpenFlow 1.3.
 
 /** The switch actions that are Nicira actions in OpenFlow 1.3 (a controller action only with a reason other than action). */
-export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' | 'ct_clear' }>;
+export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' | 'ct_clear' | 'multipath' | 'bundle' | 'conjunction' | 'note' | 'exit' | 'output_trunc' }>;
 
 /** The action written so far, padded so that with its experimenter header it is a multiple of 8 bytes. */
 export function nx(w: Writer): OfAction {
@@ -329,6 +351,33 @@ export function niciraFor(a: NiciraAction, match: Match, path: string): OfAction
       return [encodeLearn(a.learn, match, path)];
     case 'pop_queue':
       SUBTYPE.write(w, { subtype: NXAST.POP_QUEUE }, path);
+      return [nx(w)];
+    case 'multipath':
+      MULTIPATH.write(w, {
+        subtype: NXAST.MULTIPATH, fields: HASH_FIELDS.indexOf(a.fields), basis: a.basis, pad0: 0, algorithm: MULTIPATH_ALGORITHMS.indexOf(a.algorithm),
+        maxLink: a.links - 1, arg: a.arg, pad1: 0, ofsNbits: ofsNbits(a.dst.start, a.dst.bits), dst: nxmFor(a.dst.field, match).header,
+      }, path);
+      return [nx(w)];
+    case 'bundle':
+      BUNDLE.write(w, {
+        subtype: a.dst === undefined ? NXAST.BUNDLE : NXAST.BUNDLE_LOAD, algorithm: BUNDLE_ALGORITHMS.indexOf(a.algorithm), fields: HASH_FIELDS.indexOf(a.fields),
+        basis: a.basis, memberType: MEMBER_TYPE_OFPORT, members: a.members.length, ofsNbits: a.dst === undefined ? 0 : ofsNbits(a.dst.start, a.dst.bits),
+        dst: a.dst === undefined ? 0 : nxmFor(a.dst.field, match).header, zero: 0,
+      }, path);
+      for (const m of a.members) w.u16(m, path);
+      return [nx(w)];
+    case 'note':
+      SUBTYPE.write(w, { subtype: NXAST.NOTE }, path);
+      for (const b of a.bytes) w.u8(b, path);
+      return [nx(w)];
+    case 'exit':
+      SUBTYPE.write(w, { subtype: NXAST.EXIT }, path);
+      return [nx(w)];
+    case 'output_trunc':
+      OUTPUT_TRUNC.write(w, { subtype: NXAST.OUTPUT_TRUNC, port: a.port, maxLen: a.maxLen }, path);
+      return [nx(w)];
+    case 'conjunction':
+      CONJUNCTION.write(w, { subtype: NXAST.CONJUNCTION, clause: a.clause - 1, clauses: a.clauses, id: a.id }, path);
       return [nx(w)];
   }
 }
@@ -704,6 +753,89 @@ function learnText(head: ReturnType<typeof LEARN.read>, specs: readonly Spec[]):
   return `learn(${parts.join(',')})`;
 }
 
+/** ceil(log2(n)): the bits n different values need. */
+const bitsFor = (n: number) => (n <= 1 ? 0 : 32 - Math.clz32(n - 1));
+
+/** A hash-fields number OVS knows (flow_hash_fields_valid), else BAD_ARGUMENT. */
+function hashFields(n: number, at: ActionCheck): (typeof HASH_FIELDS)[number] {
+  return HASH_FIELDS[n] ?? at.bad(`unsupported fields ${n}`, OFPBAC.BAD_ARGUMENT);
+}
+
+/** A destination multipath or bundle_load writes: a field OVS knows, within it, writable, and proven by the match (mf_check_dst). */
+function hashDestination(header: number, on: number, at: ActionCheck): SubField {
+  const f = fixedHeader(header, at, 'destination');
+  const dst = at.bounds(f, on >>> 6, (on & 0x3f) + 1, 'destination');
+  at.writable(f);
+  at.prerequisite(f, at.place.match, 'destination');
+  return dst;
+}
+
+/** decode_NXAST_RAW_MULTIPATH and multipath_check. */
+function decodeMultipath(r: Reader, at: ActionCheck): Action {
+  at.notInActionSet();
+  const m = MULTIPATH.read(r);
+  const links = m.maxLink + 1;
+  const fields = hashFields(m.fields, at);
+  const algorithm = MULTIPATH_ALGORITHMS[m.algorithm] ?? at.bad(`unsupported algorithm ${m.algorithm}`, OFPBAC.BAD_ARGUMENT);
+  if ((m.ofsNbits & 0x3f) + 1 < bitsFor(links)) at.bad(`multipath action requires at least ${bitsFor(links)} bits for ${links} links`, OFPBAC.BAD_ARGUMENT);
+  return { type: 'multipath', fields, basis: m.basis, algorithm, links, arg: m.arg, dst: hashDestination(m.dst, m.ofsNbits, at) };
+}
+
+/** decode_bundle and bundle_check: BUNDLE outputs (no destination), BUNDLE_LOAD loads a 16-bit or wider one. */
+function decodeBundle(r: Reader, at: ActionCheck, load: boolean): Action {
+  at.notInActionSet();
+  const b = BUNDLE.read(r);
+  const fields = hashFields(b.fields, at);
+  if (b.members > BUNDLE_MAX_MEMBERS) at.bad('too many members', OFPBAC.BAD_ARGUMENT);
+  const algorithm = BUNDLE_ALGORITHMS[b.algorithm] ?? at.bad(`unsupported algorithm ${b.algorithm}`, OFPBAC.BAD_ARGUMENT);
+  if (b.memberType !== MEMBER_TYPE_OFPORT) at.bad(`unsupported member type ${b.memberType}`, OFPBAC.BAD_ARGUMENT);
+  if (b.zero !== 0) at.bad('reserved field is nonzero', OFPBAC.BAD_ARGUMENT);
+  if (!load && (b.ofsNbits !== 0 || b.dst !== 0)) at.bad('bundle action has nonzero reserved fields', OFPBAC.BAD_ARGUMENT);
+  if (load && (b.ofsNbits & 0x3f) + 1 < 16) at.bad('bundle_load action requires at least 16 bit destination', OFPBAC.BAD_ARGUMENT);
+  if (r.left < 2 * b.members) at.fail(`only ${r.left} bytes for ${b.members} members, ${2 * b.members} needed`, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_LEN }, 'NETLOOM_OF_BAD_LENGTH');
+  const members: number[] = [];
+  for (let i = 0; i < b.members; i++) {
+    const port = r.u16();
+    if (port === OFPP_CONTROLLER) at.bad('unsupported controller member', OFPBAC.BAD_OUT_PORT);
+    if (port >= OFPP_MAX && port < OFPP_IN_PORT) at.bad(`invalid member ${port}`, OFPBAC.BAD_OUT_PORT);
+    if (port >= OFPP_IN_PORT && port !== OFPP_LOCAL && port !== OFPP_NONE) at.unsupported(`member ${NAMED_PORTS[port - OFPP_IN_PORT]}`);
+    members.push(port);
+  }
+  if (!load) return { type: 'bundle', fields, basis: b.basis, algorithm, members };
+  return { type: 'bundle', fields, basis: b.basis, algorithm, members, dst: hashDestination(b.dst, b.ofsNbits, at) };
+}
+
+/** decode_NXAST_RAW_CONJUNCTION: 2 to 64 clauses, the clause (0-based on the wire) one of them. */
+function decodeConjunction(r: Reader, at: ActionCheck): Action {
+  at.notInActionSet();
+  const c = CONJUNCTION.read(r);
+  if (c.clauses < 2 || c.clauses > 64 || c.clause >= c.clauses) at.fail(`clause ${c.clause} of ${c.clauses}: a conjunction has 2 to 64 clauses, numbered from 0 on the wire`, NXBAC_BAD_CONJUNCTION);
+  return { type: 'conjunction', id: c.id, clause: c.clause + 1, clauses: c.clauses };
+}
+
+/** decode_NXAST_RAW_NOTE: every byte after the subtype, padding included, is the note. */
+function decodeNote(r: Reader, at: ActionCheck): Action {
+  at.notInActionSet();
+  SUBTYPE.read(r);
+  return { type: 'note', bytes: r.bytesOf(r.left).slice() };
+}
+
+/** decode_NXAST_RAW_OUTPUT_TRUNC and check_OUTPUT_TRUNC: max_len at least an Ethernet header, a port to output to. */
+function decodeOutputTrunc(r: Reader, at: ActionCheck): Action {
+  at.notInActionSet();
+  const t = OUTPUT_TRUNC.read(r);
+  if (t.maxLen < 14) at.bad(`max_len ${t.maxLen} is less than the minimum value 14`, OFPBAC.BAD_ARGUMENT);
+  if (t.port >= OFPP_MAX && t.port < OFPP_IN_PORT) at.bad(`port ${t.port} is not a port to output to`, OFPBAC.BAD_OUT_PORT);
+  if (t.port >= OFPP_IN_PORT && t.port !== OFPP_LOCAL && t.port !== OFPP_IN_PORT) at.unsupported(`output_trunc to ${NAMED_PORTS[t.port - OFPP_IN_PORT]} (OVS outputs nothing there)`);
+  return { type: 'output_trunc', port: t.port, maxLen: t.maxLen };
+}
+
+/** decode_NXAST_RAW_EXIT: nothing to check. */
+function decodeExit(_r: Reader, at: ActionCheck): Action {
+  at.notInActionSet();
+  return { type: 'exit' };
+}
+
 /** Every subtype netloom reads, with OVS's length for it (ofp-actions.c's NXAST_RAW_* declarations). */
 const SUBTYPES = new Map<number, Subtype>([
   [NXAST.RESUBMIT, { name: 'NXAST_RESUBMIT', length: 16, variable: false, decode: (r, at) => decodeResubmit(r, at, false) }],
@@ -720,6 +852,13 @@ const SUBTYPES = new Map<number, Subtype>([
   [NXAST.LEARN2, { name: 'NXAST_LEARN2', length: 40, variable: true, decode: (r, at) => decodeLearn(r, at, true) }],
   [NXAST.CONTROLLER, { name: 'NXAST_CONTROLLER', length: 16, variable: false, decode: decodeController }],
   [NXAST.CONTROLLER2, { name: 'NXAST_CONTROLLER2', length: 16, variable: true, decode: decodeController2 }],
+  [NXAST.MULTIPATH, { name: 'NXAST_MULTIPATH', length: 32, variable: false, decode: decodeMultipath }],
+  [NXAST.CONJUNCTION, { name: 'NXAST_CONJUNCTION', length: 16, variable: false, decode: decodeConjunction }],
+  [NXAST.NOTE, { name: 'NXAST_NOTE', length: 16, variable: true, decode: decodeNote }],
+  [NXAST.EXIT, { name: 'NXAST_EXIT', length: 16, variable: false, decode: decodeExit }],
+  [NXAST.OUTPUT_TRUNC, { name: 'NXAST_OUTPUT_TRUNC', length: 16, variable: false, decode: decodeOutputTrunc }],
+  [NXAST.BUNDLE, { name: 'NXAST_BUNDLE', length: 32, variable: true, decode: (r, at) => decodeBundle(r, at, false) }],
+  [NXAST.BUNDLE_LOAD, { name: 'NXAST_BUNDLE_LOAD', length: 32, variable: true, decode: (r, at) => decodeBundle(r, at, true) }],
 ]);
 
 /**

@@ -7,7 +7,7 @@
  * change). Keys are 32-bit hashes, always
  * verified against the words, so a collision costs time, never correctness.
  */
-import { FLOW_WORDS } from './fields.js';
+import { FLOW_WORDS, W } from './fields.js';
 import type { Match, Rule } from './flow.js';
 
 interface Subtable {
@@ -44,6 +44,8 @@ export class Classifier {
   /** Lookups answered by the exact-match cache, and in all. */
   cacheHits = 0;
   lookups = 0;
+  /** Rules with conjunction actions: while there are none, a lookup never looks for conjunctive matches. */
+  private conjunctive = 0;
 
   insert(rule: Rule): void {
     const s = this.subtableFor(rule.match, true)!;
@@ -60,6 +62,7 @@ export class Classifier {
     s.count++;
     s.priorities.set(rule.priority, (s.priorities.get(rule.priority) ?? 0) + 1);
     this.size++;
+    if (isConjunctive(rule)) this.conjunctive++;
     if (rule.priority > s.maxPriority || s.count === 1) {
       s.maxPriority = rule.priority;
       this.ordered = false;
@@ -78,6 +81,7 @@ export class Classifier {
     if (list.length === 0) s.buckets.delete(h);
     s.count--;
     this.size--;
+    if (isConjunctive(rule)) this.conjunctive--;
     const left = s.priorities.get(rule.priority)! - 1;
     if (left > 0) s.priorities.set(rule.priority, left);
     else s.priorities.delete(rule.priority);
@@ -125,11 +129,15 @@ export class Classifier {
 
   /** Tuple space search without the cache (also what the benchmark measures). */
   search(flow: Uint32Array): Rule | undefined {
-    let best: Rule | undefined;
     if (!this.ordered) {
       this.subtables.sort((a, b) => b.maxPriority - a.maxPriority);
       this.ordered = true;
     }
+    return this.conjunctive === 0 ? this.searchPlain(flow) : this.searchConjunctive(flow, true);
+  }
+
+  private searchPlain(flow: Uint32Array): Rule | undefined {
+    let best: Rule | undefined;
     const subtables = this.subtables;
     for (let t = 0; t < subtables.length; t++) {
       const s = subtables[t]!;
@@ -146,6 +154,74 @@ export class Classifier {
       }
     }
     return best;
+  }
+
+  /**
+   * OVS's classifier_lookup__ with conjunctive matches: each subtable's best match is a hard
+   * match, or (a flow with conjunction actions) a soft one. Soft matches above the best hard
+   * match are tried from the highest priority down: when the flows at one priority cover every
+   * clause of a conjunction id, the table is looked up again with conj_id set to it (soft matches
+   * ignored), and the rule found there, if any, is the answer. Where none completes, each soft
+   * match gives way to the next lower-priority flow with the same match, which may be hard.
+   * `flow`'s conj_id is restored before returning.
+   */
+  private searchConjunctive(flow: Uint32Array, allowConjunctive: boolean): Rule | undefined {
+    let hard: Rule | undefined;
+    // Soft matches in the order the subtables are visited, as OVS keeps them.
+    const soft: (Rule | undefined)[] = [];
+    for (const s of this.subtables) {
+      if (hard !== undefined && s.maxPriority <= hard.priority) break;
+      const bucket = s.buckets.get(hashWords(flow, s.words, s.masks));
+      const r = bucket?.find((x) => matchesOn(s, x, flow));
+      if (r === undefined || (hard !== undefined && r.priority <= hard.priority)) continue;
+      if (!isConjunctive(r)) hard = r;
+      else if (allowConjunctive) soft.push(r);
+    }
+    for (;;) {
+      // Drop soft matches that are gone or not above the hard match (OVS removes by swapping in the last).
+      for (let i = 0; i < soft.length; ) {
+        const r = soft[i];
+        if (r === undefined || (hard !== undefined && r.priority <= hard.priority)) soft[i] = soft[soft.length - 1]!, soft.length--;
+        else i++;
+      }
+      if (soft.length === 0) return hard;
+      let top = -1;
+      let atTop = 0;
+      for (const r of soft) {
+        if (r!.priority > top) {
+          top = r!.priority;
+          atTop = 1;
+        } else if (r!.priority === top) atTop++;
+      }
+      // Clause bits seen per conjunction id; a conjunction is complete when all of its are set.
+      const seen = new Map<number, bigint>();
+      for (const r of soft) {
+        if (r!.priority !== top) continue;
+        const id = completedConjunction(r!, atTop, seen);
+        if (id === undefined) continue;
+        const saved = flow[W.CONJ_ID]!;
+        flow[W.CONJ_ID] = id;
+        const found = this.searchConjunctive(flow, false);
+        flow[W.CONJ_ID] = saved;
+        if (found !== undefined) return found;
+      }
+      // None completed: each top soft match gives way to the next flow with the same match at a lower priority.
+      for (let i = 0; i < soft.length; i++) {
+        const r = soft[i]!;
+        if (r.priority !== top) continue;
+        const next = this.nextWithSameMatch(r);
+        soft[i] = next !== undefined && isConjunctive(next) ? next : undefined;
+        if (next !== undefined && !isConjunctive(next) && (hard === undefined || next.priority > hard.priority)) hard = next;
+      }
+    }
+  }
+
+  /** The next lower-priority rule with exactly `rule`'s match (OVS's next_visible_rule_in_list). */
+  private nextWithSameMatch(rule: Rule): Rule | undefined {
+    const s = this.subtableFor(rule.match, false)!;
+    const list = s.buckets.get(hashWords(rule.match.values, s.words, s.masks))!;
+    for (let i = list.indexOf(rule) + 1; i < list.length; i++) if (list[i]!.match.equals(rule.match)) return list[i];
+    return undefined;
   }
 
   /** Every rule, highest priority first (for dumps and non-strict modify/delete). */
@@ -218,4 +294,29 @@ function mix(h: number, k: number): number {
 function sameWords(a: Uint32Array, b: Uint32Array): boolean {
   for (let i = 0; i < FLOW_WORDS; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** A rule with conjunction actions (OVS allows none but those and note there). */
+function isConjunctive(rule: Rule): boolean {
+  return rule.actions.some((a) => a.type === 'conjunction');
+}
+
+const ALL_CLAUSES = (1n << 64n) - 1n;
+
+/**
+ * OVS's find_conjunctive_match: adds `rule`'s clauses to `seen` and returns the first conjunction
+ * id this completes. Conjunctions of more clauses than `atTop` (the soft matches at this
+ * priority) cannot complete and are skipped.
+ */
+function completedConjunction(rule: Rule, atTop: number, seen: Map<number, bigint>): number | undefined {
+  let least = 64;
+  for (const a of rule.actions) if (a.type === 'conjunction' && a.clauses < least) least = a.clauses;
+  if (atTop < least) return undefined;
+  for (const a of rule.actions) {
+    if (a.type !== 'conjunction' || a.clauses > atTop) continue;
+    const bits = (seen.get(a.id) ?? ((ALL_CLAUSES << BigInt(a.clauses & 63)) & ALL_CLAUSES)) | (1n << BigInt(a.clause - 1));
+    seen.set(a.id, bits);
+    if (bits === ALL_CLAUSES) return a.id;
+  }
+  return undefined;
 }

@@ -8,11 +8,11 @@
 export const W = {
   IN_PORT: 0, DL_DST: 1, DL_SRC: 3, DL_TYPE: 5, VLAN_TCI: 6, NW_SRC: 7, NW_DST: 8, IPV6_SRC: 9, IPV6_DST: 13,
   NW_PROTO: 17, NW_TOS: 18, NW_TTL: 19, TP_SRC: 20, TP_DST: 21, ARP_SHA: 22, ARP_THA: 24, TUN_ID: 26,
-  TUN_SRC: 28, TUN_DST: 29, METADATA: 30, REG0: 32, IPV6_LABEL: 48,
+  TUN_SRC: 28, TUN_DST: 29, METADATA: 30, REG0: 32, IPV6_LABEL: 48, CONJ_ID: 49,
   // Connection tracking state (conntrack.ts writes it, ct_clear and every ct action clear it).
-  CT_STATE: 49, CT_ZONE: 50, CT_MARK: 51, CT_LABEL: 52, CT_NW_SRC: 56, CT_NW_DST: 57, CT_IPV6_SRC: 58, CT_IPV6_DST: 62, CT_NW_PROTO: 66, CT_TP_SRC: 67, CT_TP_DST: 68,
+  CT_STATE: 50, CT_ZONE: 51, CT_MARK: 52, CT_LABEL: 53, CT_NW_SRC: 57, CT_NW_DST: 58, CT_IPV6_SRC: 59, CT_IPV6_DST: 63, CT_NW_PROTO: 67, CT_TP_SRC: 68, CT_TP_DST: 69,
 } as const;
-export const FLOW_WORDS = 69;
+export const FLOW_WORDS = 70;
 /** The first and one past the last word of the connection tracking fields. */
 export const CT_WORDS = [W.CT_STATE, FLOW_WORDS] as const;
 
@@ -92,6 +92,8 @@ export const FIELDS: FieldDef[] = [
   pipeline(f('tun_dst', ['NXM_NX_TUN_IPV4_DST'], W.TUN_DST, 1, 32, true, 'none', 'ipv4')),
   pipeline(f('metadata', ['OXM_OF_METADATA'], W.METADATA, 2, 64, true, 'none')),
   ...Array.from({ length: 16 }, (_, i) => pipeline(f(`reg${i}`, [`NXM_NX_REG${i}`], W.REG0 + i, 1, 32, true, 'none'))),
+  // The id of the conjunctive match that led to this lookup (classifier.ts); matched, never written.
+  readOnly(pipeline(f('conj_id', ['NXM_NX_CONJ_ID'], W.CONJ_ID, 1, 32, false, 'none'))),
   readOnly(pipeline(f('ct_state', ['NXM_NX_CT_STATE'], W.CT_STATE, 1, 32, true, 'none', 'ct_state'))),
   readOnly(pipeline(f('ct_zone', ['NXM_NX_CT_ZONE'], W.CT_ZONE, 1, 16, false, 'none'))),
   { ...pipeline(f('ct_mark', ['NXM_NX_CT_MARK'], W.CT_MARK, 1, 32, true, 'none')), connection: true },

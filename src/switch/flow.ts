@@ -110,7 +110,29 @@ export type Action =
    * which only un-NATs what a committed NAT connection says).
    */
   | { type: 'ct'; commit: boolean; force: boolean; zone: number; zoneSrc: SubField | undefined; table: number | undefined; nat: NatSpec | undefined; actions: Action[]; alg: number }
-  | { type: 'ct_clear' };
+  | { type: 'ct_clear' }
+  /** multipath(…): the link (0 .. links-1) a hash of the packet picks, loaded into `dst` (ovs-actions(7); multipath.ts). */
+  | { type: 'multipath'; fields: HashFields; basis: number; algorithm: MultipathAlgorithm; links: number; arg: number; dst: SubField }
+  /** bundle(…) outputs to the member a hash of the packet picks among the live ones; bundle_load(…) loads its port number into `dst` instead (0xffff: none live). */
+  | { type: 'bundle'; fields: HashFields; basis: number; algorithm: BundleAlgorithm; members: number[]; dst?: SubField }
+  /** conjunction(id, clause/clauses): this flow is clause `clause` (1-based) of conjunctive match `id`; it never matches by itself (classifier.ts). */
+  | { type: 'conjunction'; id: number; clause: number; clauses: number }
+  /** note:…: bytes for the controller to read back, doing nothing; kept zero-padded as OVS sends them (6, 14, 22, … bytes). */
+  | { type: 'note'; bytes: Uint8Array }
+  /** exit: ends every action list of this packet (its action set does not run); in a group bucket, ends that bucket only. */
+  | { type: 'exit' }
+  /** output(port=…,max_len=…): output the packet's first `maxLen` bytes (at least 14) to `port` (a port, LOCAL or IN_PORT). */
+  | { type: 'output_trunc'; port: number; maxLen: number };
+
+/** What multipath and bundle hash (NX_HASH_FIELDS_*, in their wire order). */
+export const HASH_FIELDS = ['eth_src', 'symmetric_l4', 'symmetric_l3l4', 'symmetric_l3l4+udp', 'nw_src', 'nw_dst', 'symmetric_l3'] as const;
+export type HashFields = (typeof HASH_FIELDS)[number];
+/** How multipath turns the hash into a link (NX_MP_ALG_*, in their wire order). */
+export const MULTIPATH_ALGORITHMS = ['modulo_n', 'hash_threshold', 'hrw', 'iter_hash'] as const;
+export type MultipathAlgorithm = (typeof MULTIPATH_ALGORITHMS)[number];
+/** How bundle chooses a member (NX_BD_ALG_*, in their wire order). */
+export const BUNDLE_ALGORITHMS = ['active_backup', 'hrw'] as const;
+export type BundleAlgorithm = (typeof BUNDLE_ALGORITHMS)[number];
 
 /** OpenFlow group types (OFPGT_*, in their wire order). */
 export const GROUP_TYPES = ['all', 'select', 'indirect', 'ff'] as const;

@@ -14,7 +14,7 @@ import { ipv4ToNumber, numberToIpv4, prefixMask } from '../hosts/addressing.js';
 import { FIELD_NAMES, W, fieldByKeyword, fieldByName, l4ProtocolOfName, readField, type FieldDef, type Prerequisite } from './fields.js';
 import { OFPMF, OFPM_ALL, OFPM_CONTROLLER, OFPM_MAX, OFPM_SLOWPATH, band, type BandType, type Meter } from './meter.js';
 import { CT_VALID_TEXT, ctValid, formatCt, formatCtMatch, parseCtState, parseNat } from './ct-syntax.js';
-import { Match, PACKET_IN_REASONS, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
+import { BUNDLE_ALGORITHMS, HASH_FIELDS, MULTIPATH_ALGORITHMS, Match, PACKET_IN_REASONS, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
 /** The first port number OpenFlow 1.0 reserves: above it no physical port. */
 export const OFPP_MAX = 0xff00;
@@ -64,7 +64,7 @@ export class FlowFileError extends Error {
 const names = <T>(entries: Record<string, T>): Readonly<Record<string, T>> => Object.assign(Object.create(null) as Record<string, T>, entries);
 
 /** Open vSwitch fields (ovs-fields(7)) netloom does not have yet: refused as such, not as unknown. */
-const NOT_YET_FIELD = /^(icmpv6_type|icmpv6_code|nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|tcp_flags|ip_frag|nw_frag|conj_id|pkt_mark|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
+const NOT_YET_FIELD = /^(icmpv6_type|icmpv6_code|nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|tcp_flags|ip_frag|nw_frag|pkt_mark|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
 
 /** Reserved ports by the names ovs-ofctl reads, in any case (OVS's ofputil_port_from_string). */
 const RESERVED_PORTS = names<number>({
@@ -522,7 +522,7 @@ function parseSubField(text: string, at: number, fail: Fail): SubField {
 const SIMPLE = names<Action>({
   normal: { type: 'normal' }, flood: { type: 'flood' }, all: { type: 'all' }, in_port: { type: 'in_port' },
   drop: { type: 'drop' }, strip_vlan: { type: 'pop_vlan' }, pop_vlan: { type: 'pop_vlan' }, dec_ttl: { type: 'dec_ttl' },
-  clear_actions: { type: 'clear_actions' },
+  clear_actions: { type: 'clear_actions' }, exit: { type: 'exit' },
 });
 
 /**
@@ -674,9 +674,135 @@ function outputAction(port: number, text: string, at: number, controllerMaxLen: 
   return { type: 'output', port };
 }
 
+/**
+ * A number as C's atoi reads it, which OVS's multipath and bundle parsers use: leading digits
+ * after an optional sign (none: 0, trailing text ignored), saturated to 64 bits as strtol does,
+ * then an int's 32 bits.
+ */
+function atoi(text: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(text);
+  if (!m) return 0;
+  const v = BigInt(m[1]!);
+  const LONG_MAX = (1n << 63n) - 1n;
+  return Number(BigInt.asIntN(32, v > LONG_MAX ? LONG_MAX : v < -LONG_MAX - 1n ? -LONG_MAX - 1n : v));
+}
+
+/** One of a list of names, in any case (OVS compares with strcasecmp). */
+function oneOf<T extends string>(list: readonly T[], text: string): T | undefined {
+  return list.find((n) => n === text.toLowerCase());
+}
+
+/** The most members a bundle holds (OVS's BUNDLE_MAX_MEMBERS). */
+const BUNDLE_MAX_MEMBERS = 2048;
+
+/**
+ * multipath(fields, basis, algorithm, n_links, arg, dst) as OVS's multipath_parse reads it:
+ * arguments split at commas and spaces, basis and arg by atoi, n_links 1 to 65536 and no more
+ * than the destination's bits can hold; the destination is checked as a load's (mf_check_dst).
+ */
+function parseMultipath(arg: string, argAt: number, match: Match | undefined, fail: Fail): Action {
+  const words = wordsOf(arg, /[^, ]+/g, argAt);
+  if (words.length < 6) fail(argAt, `${arg}: not enough arguments to multipath action`);
+  const [fieldsWord, basis, algorithmWord, linksWord, argWord, dstWord] = words as [Word, Word, Word, Word, Word, Word];
+  const fields = oneOf(HASH_FIELDS, fieldsWord.text) ?? fail(fieldsWord.at, `${arg}: unknown fields \`${fieldsWord.text}'`);
+  const algorithm = oneOf(MULTIPATH_ALGORITHMS, algorithmWord.text) ?? fail(algorithmWord.at, `${arg}: unknown algorithm \`${algorithmWord.text}'`);
+  const links = atoi(linksWord.text);
+  if (links < 1 || links > 65536) fail(linksWord.at, `${arg}: n_links ${links} is not in valid range 1 to 65536`);
+  const dst = parseSubField(dstWord.text, dstWord.at, fail);
+  if (dst.bits < 16 && links > 2 ** dst.bits) fail(dstWord.at, `${arg}: ${dst.bits}-bit destination field has ${2 ** dst.bits} possible values, less than specified n_links ${links}`);
+  checkWritable(match, dst.field, dstWord.at, fail, 'load', subFieldName(dstWord.text));
+  return { type: 'multipath', fields, basis: atoi(basis.text) & 0xffff, algorithm, links, arg: atoi(argWord.text) >>> 0, dst };
+}
+
+/** A word of an action's argument and its place in the flow text. */
+interface Word {
+  text: string;
+  at: number;
+}
+
+/** The words `pattern` (global) finds in `text`, each with its place (`text` starts at `at`). */
+function wordsOf(text: string, pattern: RegExp, at: number): Word[] {
+  return Array.from(text.matchAll(pattern), (m) => ({ text: m[0], at: at + m.index! }));
+}
+
+/**
+ * bundle(fields, basis, algorithm, ofport, members:p,…) and bundle_load(…, dst, members:…) as
+ * OVS's bundle_parse reads them, and its bundle_check: every member a port to output to, never
+ * CONTROLLER; the destination checked as a load's.
+ */
+function parseBundle(arg: string, argAt: number, load: boolean, match: Match | undefined, options: ParseOptions, fail: Fail): Action {
+  const name = load ? 'bundle_load' : 'bundle';
+  // As OVS's bundle_parse, with strtok_r: the words up to the destination end at a comma or
+  // space, the member delimiter at a colon or space, each member at a comma, space or bracket.
+  const words = new Tokens(arg, argAt);
+  const head = Array.from({ length: load ? 5 : 4 }, () => words.next(', '));
+  const delimiter = words.next(': ');
+  if (delimiter === undefined) fail(argAt, `${arg}: not enough arguments to bundle action`);
+  const [fieldsWord, basis, algorithmWord, memberType, dstWord] = head as [Word, Word, Word, Word, Word | undefined];
+  if (delimiter!.text.toLowerCase() !== 'members' && delimiter!.text.toLowerCase() !== 'slaves') fail(delimiter!.at, `${arg}: missing member delimiter, expected \`members', got \`${delimiter!.text}'`);
+  const members: number[] = [];
+  for (let member = words.next(', []'); member !== undefined; member = words.next(', []')) {
+    const { text, at } = member;
+    const port = portNumber(text, options) ?? fail(at, `${text}: bad port number`);
+    if (port === OFPP_CONTROLLER) fail(at, `${name}: a CONTROLLER member: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT) (OVS: unsupported controller member)`);
+    if (port >= OFPP_MAX && port !== OFPP_LOCAL && port !== OFPP_NONE && port < OFPP_IN_PORT) fail(at, `${name}: member ${text}: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT)`);
+    if (port >= OFPP_IN_PORT && port !== OFPP_LOCAL && port !== OFPP_NONE) fail(at, `${name}: member ${text}: a reserved port as a member is not supported yet (LOCAL is)`);
+    if (members.length === BUNDLE_MAX_MEMBERS) fail(at, `${name}: more than ${BUNDLE_MAX_MEMBERS} members (OVS ignores the rest)`);
+    members.push(port);
+  }
+  const fields = oneOf(HASH_FIELDS, fieldsWord.text) ?? fail(fieldsWord.at, `${arg}: unknown fields \`${fieldsWord.text}'`);
+  const algorithm = oneOf(BUNDLE_ALGORITHMS, algorithmWord.text) ?? fail(algorithmWord.at, `${arg}: unknown algorithm \`${algorithmWord.text}'`);
+  if (memberType.text.toLowerCase() !== 'ofport') fail(memberType.at, `${arg}: unknown member_type \`${memberType.text}'`);
+  if (dstWord === undefined) return { type: 'bundle', fields, basis: atoi(basis.text) & 0xffff, algorithm, members };
+  const dst = parseSubField(dstWord.text, dstWord.at, fail);
+  checkWritable(match, dst.field, dstWord.at, fail, 'load', subFieldName(dstWord.text));
+  return { type: 'bundle', fields, basis: atoi(basis.text) & 0xffff, algorithm, members, dst };
+}
+
+/** C's strtok_r over an action's argument: each call skips the delimiters given, then takes a word up to the next one. */
+class Tokens {
+  private at = 0;
+  constructor(
+    private readonly text: string,
+    private readonly offset: number,
+  ) {}
+
+  next(delimiters: string): Word | undefined {
+    while (this.at < this.text.length && delimiters.includes(this.text[this.at]!)) this.at++;
+    if (this.at >= this.text.length) return undefined;
+    const start = this.at;
+    while (this.at < this.text.length && !delimiters.includes(this.text[this.at]!)) this.at++;
+    const word = { text: this.text.slice(start, this.at), at: this.offset + start };
+    // strtok_r steps over the one delimiter that ended the word.
+    if (this.at < this.text.length) this.at++;
+    return word;
+  }
+}
+
+/**
+ * output(port=P,max_len=N) as OVS's parse_truncate_subfield reads it (key=value pairs; a port
+ * above OFPP_MAX other than LOCAL and IN_PORT is unsupported, max_len at least an Ethernet
+ * header) and check_OUTPUT_TRUNC checks the port.
+ */
+function outputTrunc(arg: string, argAt: number, options: ParseOptions, fail: Fail): Action {
+  let port = 0;
+  let maxLen = 0;
+  for (const { key, value, valueAt } of keyValues(arg, argAt, fail)) {
+    if (key === 'port') {
+      port = portNumber(value, options) ?? fail(valueAt, `output to unknown truncate port: ${value}`);
+      if (port > OFPP_MAX && port !== OFPP_LOCAL && port !== OFPP_IN_PORT) fail(valueAt, `output to unsupported truncate port: ${value}`);
+      if (port === OFPP_MAX) fail(valueAt, `output to ${value}: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT)`);
+    } else if (key === 'max_len') {
+      maxLen = integer(value, 0xffffffff, valueAt, 'max_len', fail);
+      if (maxLen < 14) fail(valueAt, `max_len ${maxLen} is less than the minimum value 14`);
+    } else fail(valueAt - key.length - 1, `invalid key '${key}' in output_trunc argument`);
+  }
+  return { type: 'output_trunc', port, maxLen };
+}
+
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
 const NOT_YET_ACTIONS = new Set([
-  'note', 'exit', 'sample', 'multipath', 'bundle', 'bundle_load', 'check_pkt_larger', 'conjunction', 'fin_timeout', 'push_mpls', 'pop_mpls',
+  'sample', 'check_pkt_larger', 'fin_timeout', 'push_mpls', 'pop_mpls',
   'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'clone', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
 ]);
 
@@ -751,6 +877,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       }
       if (action.type === 'dec_ttl') inconsistent(!ipProven, at, name, () => fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
       if (action.type === 'clear_actions') order(1, at);
+      if (action.type === 'exit' && context.actionSet) fail(at, 'exit is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
       actions.push(action);
       continue;
     }
@@ -759,7 +886,11 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       case 'output': {
         // As OVS's parse_OUTPUT: truncation, else a port, else a field holding the port.
         const a = need('a port (output:2, output:p2, output:reg0[0..15])');
-        if (a.includes('port') && a.includes('max_len')) fail(at, 'output(port=…,max_len=…) truncates packets, which netloom does not support yet');
+        if (a.includes('port') && a.includes('max_len')) {
+          if (context.actionSet) fail(at, 'output(port=…,max_len=…) is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+          actions.push(outputTrunc(a, argAt, options, fail));
+          continue;
+        }
         const port = portNumber(a, options);
         if (port !== undefined) {
           actions.push(outputAction(port, a, at, 65535, fail));
@@ -1021,6 +1152,43 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         // Whether the group exists is the switch's to say (OVS refuses with OFPBAC_BAD_OUT_GROUP).
         actions.push({ type: 'group', group: integer(need('a group id'), 0xffffffff, argAt, 'group', fail) });
         continue;
+      case 'exit':
+        fail(argAt, 'exit takes no argument (ovs-ofctl ignores one)');
+      case 'note': {
+        // As OVS's parse_NOTE: pairs of hex digits, dots anywhere between them.
+        const hexits = (arg ?? '').replace(/\./g, '');
+        if (!/^([0-9a-f]{2})*$/i.test(hexits)) fail(argAt, "bad hex digit in `note' argument");
+        if (context.actionSet) fail(at, 'note is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        // NXAST_NOTE pads the action to 8 bytes with zeros, and OVS reads them back as note bytes.
+        const bytes = new Uint8Array(6 + 8 * Math.ceil(Math.max(0, hexits.length / 2 - 6) / 8));
+        for (let i = 0; i < hexits.length / 2; i++) bytes[i] = parseInt(hexits.slice(2 * i, 2 * i + 2), 16);
+        actions.push({ type: 'note', bytes });
+        continue;
+      }
+      case 'conjunction': {
+        if (context.actionSet) fail(at, 'conjunction is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        // As OVS's sscanf("%i , %hhu / %hhu"): the id in decimal, hex or octal, kept to 32 bits.
+        const m = /^\s*([+-]?(?:0x[0-9a-f]+|\d+))\s*,\s*(\d+)\s*\/\s*(\d+)\s*$/i.exec(arg ?? '');
+        if (!m || Number(m[2]) > 255 || Number(m[3]) > 255) fail(at, '"conjunction" syntax is "conjunction(id,i/n)"');
+        const clauses = Number(m![3]);
+        const clause = Number(m![2]);
+        if (clauses < 2) fail(argAt, 'conjunction must have at least 2 clauses');
+        if (clauses > 64) fail(argAt, 'conjunction must have at most 64 clauses');
+        if (clause < 1) fail(argAt, 'clause index must be positive');
+        if (clause > clauses) fail(argAt, 'clause index must be less than or equal to number of clauses');
+        const text = m![1]!.replace(/^\+/, '');
+        const negative = text.startsWith('-');
+        const magnitude = BigInt(/^-?0[0-7]+$/.test(text) ? `0o${text.replace(/^-?0/, '')}` : text.replace(/^-/, ''));
+        actions.push({ type: 'conjunction', id: Number(BigInt.asUintN(32, negative ? -magnitude : magnitude)), clause, clauses });
+        continue;
+      }
+      case 'multipath':
+      case 'bundle':
+      case 'bundle_load':
+        // Neither may be written into an action set (OVS: disallowed action in action set).
+        if (context.actionSet) fail(at, `${name} is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)`);
+        actions.push(name === 'multipath' ? parseMultipath(need('fields, basis, algorithm, n_links, arg and a destination'), argAt, match, fail) : parseBundle(need('fields, basis, algorithm, ofport and members:…'), argAt, name === 'bundle_load', match, options, fail));
+        continue;
       case 'set_tunnel':
       case 'set_tunnel64': {
         const value = parseBig(need('a tunnel id')) ?? fail(argAt, `${name}: "${arg}" is not a number`);
@@ -1032,6 +1200,11 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
     }
     if (NOT_YET_ACTIONS.has(name)) fail(at, `${name} is an Open vSwitch action netloom does not support yet`);
     fail(at, `unknown action "${name}"`);
+  }
+  // OVS's ofpacts_verify: conjunction stands alone, or beside note.
+  const other = actions.find((a) => a.type !== 'conjunction' && a.type !== 'note');
+  if (other !== undefined && actions.some((a) => a.type === 'conjunction')) {
+    fail(offset, `"conjunction" actions may be used along with "note" but not any other kind of action (such as the "${other.type}" action used here)`);
   }
   if (actions.some((a) => a.type === 'drop') && actions.length > 1) {
     fail(offset, '"drop" must not be accompanied by any other action or instruction');
@@ -1051,6 +1224,8 @@ export function formatMatch(match: Match): string {
     if (t === type && p === proto && name !== 'rarp') shorthand = name;
   }
   if (shorthand === undefined) for (const [name, [t, p]] of Object.entries(SHORTHANDS)) if (t === type && p === undefined) shorthand = name;
+  // OVS's match_format puts conj_id before the protocol.
+  if (match.masks[W.CONJ_ID] !== 0) parts.push(`conj_id=${match.values[W.CONJ_ID]}`);
   if (shorthand) parts.push(shorthand);
   const tci = match.masks[W.VLAN_TCI]!;
   const vlanValue = match.values[W.VLAN_TCI]!;
@@ -1106,7 +1281,7 @@ function formatMaskFor(field: FieldDef, mask: bigint): string {
   return field.kind === 'mac' ? formatValue(field, mask) : hex(mask);
 }
 
-function subText(s: SubField): string {
+export function subText(s: SubField): string {
   const nxm = s.field.aliases.find((a) => a.startsWith('NXM_')) ?? s.field.aliases.find((a) => a.startsWith('OXM_')) ?? s.field.name;
   return `${nxm}[${s.start === 0 && s.bits === s.field.bits ? '' : s.bits === 1 ? s.start : `${s.start}..${s.start + s.bits - 1}`}]`;
 }
@@ -1184,6 +1359,18 @@ export function formatActions(actions: readonly Action[]): string {
           return `enqueue:${a.port === OFPP_IN_PORT ? 'IN_PORT' : a.port === OFPP_LOCAL ? 'LOCAL' : a.port}:${a.queue}`;
         case 'pop_queue':
           return 'pop_queue';
+        case 'conjunction':
+          return `conjunction(${a.id},${a.clause}/${a.clauses})`;
+        case 'note':
+          return `note:${Array.from(a.bytes, (b) => b.toString(16).padStart(2, '0')).join('.')}`;
+        case 'exit':
+          return 'exit';
+        case 'output_trunc':
+          return `output(port=${a.port === OFPP_IN_PORT ? 'IN_PORT' : portText(a.port)},max_len=${a.maxLen})`;
+        case 'multipath':
+          return `multipath(${a.fields},${a.basis},${a.algorithm},${a.links},${a.arg},${subText(a.dst)})`;
+        case 'bundle':
+          return `${a.dst ? 'bundle_load' : 'bundle'}(${a.fields},${a.basis},${a.algorithm},ofport,${a.dst ? `${subText(a.dst)},` : ''}members:${a.members.map(portText).join(',')})`;
       }
     })
     .join(',');

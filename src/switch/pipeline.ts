@@ -22,7 +22,7 @@
 import { Classifier } from './classifier.js';
 import { W, fieldByName, readBits, readField, writeBits, type FieldDef } from './fields.js';
 import { Match, PACKET_IN_REASONS, type PacketInReason, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
-import { OFPP_CONTROLLER, OFPP_IN_PORT, formatActions, formatInstructions, formatMatch, prerequisiteHolds } from './ofctl.js';
+import { OFPP_CONTROLLER, OFPP_IN_PORT, formatActions, formatInstructions, formatMatch, prerequisiteHolds, subText } from './ofctl.js';
 import { PacketState, SwitchPacket } from './packet.js';
 import { NormalSwitching, type PortConfig } from './normal.js';
 import { GroupError, bestBucket, checkGroup, dpHashTable, watches } from './group.js';
@@ -30,6 +30,7 @@ import { MeterTable, OFPM_CONTROLLER, remarkedTos, type Meter } from './meter.js
 import { symmetricL3L4, symmetricL4 } from './hash.js';
 import { CT_STATE_FLAGS, ConnTrack, type CtCache } from './conntrack.js';
 import { CT_WORDS } from './fields.js';
+import { NO_MEMBER, bundleMember, flowHashFields, multipathLink } from './multipath.js';
 
 export const MAX_RESUBMIT_DEPTH = 64;
 export const MAX_RESUBMITS = 4096;
@@ -240,7 +241,11 @@ export class Pipeline {
   /** Replaces the instructions of the selected rules, their meter with their actions (counters kept). */
   modify(rules: Rule[], actions: Action[], meter?: number): void {
     for (const r of rules) {
+      // Out and back in: the classifier keeps count of conjunctive flows, and its cache holds old answers.
+      const t = this.table(r.table);
+      t.remove(r);
       r.actions = actions;
+      t.insert(r);
       if (meter === undefined) delete r.meter;
       else r.meter = meter;
       r.actionsText = formatInstructions(meter, actions);
@@ -498,6 +503,8 @@ class Translation {
   private depth = 0;
   /** A resubmit limit was hit: the packet goes nowhere (OVS drops it, outputs included). */
   private failed = false;
+  /** An exit ended the pipeline: the action set does not run (OVS's ctx->exit stops it before its first action). */
+  private exited = false;
   /** A meter band dropped the packet: nothing more happens to it (outputs before the meter stand). */
   private meterDrop: { meter: number; band: number } | undefined;
   private tracing = false;
@@ -540,6 +547,7 @@ class Translation {
     this.resubmits = 0;
     this.depth = 0;
     this.failed = false;
+    this.exited = false;
     this.meterDrop = undefined;
     this.sp = 0;
     this.arrivedBytes = packet.bytes.length;
@@ -584,7 +592,7 @@ class Translation {
   /** Runs the frames, then the action set; a pass that failed takes back its outputs (from index `from`). */
   private finishPass(from: number): void {
     this.loop();
-    if (!this.failed && this.meterDrop === undefined && this.actionSet.length > 0) {
+    if (!this.failed && !this.exited && this.meterDrop === undefined && this.actionSet.length > 0) {
       const list = actionSetList(this.actionSet);
       this.actionSet.length = 0;
       if (list.length > 0) {
@@ -962,6 +970,48 @@ class Translation {
           pk.words.fill(0, CT_WORDS[0], CT_WORDS[1]);
           this.ctCache = { conn: undefined, reply: false, related: false };
           break;
+        case 'conjunction':
+        case 'note':
+          // A conjunction only a packet-out can run: it does nothing, as in OVS; a note never does.
+          if (this.tracing) this.line(indent, formatActions([a]));
+          break;
+        case 'output_trunc': {
+          if (this.tracing) this.line(indent, formatActions([a]));
+          // OVS's xlate_output_trunc_action: never back out of the input port; IN_PORT and absent ports are no datapath port.
+          if (a.port === pk.words[W.IN_PORT]) {
+            if (this.tracing) this.line(indent, '>> skipping output to input port');
+          } else if (a.port === OFPP_IN_PORT || this.p.port(a.port) === undefined) {
+            if (this.tracing) this.line(indent, `>> output_trunc does not support patch port ${a.port === OFPP_IN_PORT ? 'IN_PORT' : a.port}`);
+          } else this.emit(a.port, pk.bytes.length > a.maxLen ? pk.bytes.subarray(0, a.maxLen) : pk.bytes);
+          break;
+        }
+        case 'exit':
+          if (this.tracing) this.line(indent, 'exit');
+          // Every frame ends, up to and including a group bucket's (the group's next bucket then runs, and what follows the group).
+          for (;;) {
+            if (this.sp === 0) {
+              this.exited = true;
+              break;
+            }
+            const bucket = this.frameGroup[this.sp - 1] !== undefined;
+            this.pop();
+            if (bucket) break;
+          }
+          break;
+        case 'multipath': {
+          if (this.tracing) this.line(indent, formatActions([a]));
+          const link = multipathLink(flowHashFields(pk, a.fields, a.basis), a.algorithm, a.links, a.arg);
+          this.load(a.dst, link, indent);
+          break;
+        }
+        case 'bundle': {
+          if (this.tracing) this.line(indent, formatActions([a]));
+          const member = bundleMember(pk, a.fields, a.basis, a.algorithm, a.members, this.memberLive);
+          // With no member live, bundle outputs nowhere and ofproto/trace says nothing more.
+          if (a.dst !== undefined) this.load(a.dst, member, indent);
+          else if (member !== NO_MEMBER) this.output(member, indent);
+          break;
+        }
         case 'learn': {
           const rule = this.p.learn(a.learn, pk.words, this.now);
           if (this.tracing) {
@@ -971,6 +1021,26 @@ class Translation {
           break;
         }
       }
+    }
+  }
+
+  /** bundle's member_enabled: a port of this switch that is up (OVS's may_enable). */
+  private readonly memberLive = (port: number): boolean => this.p.port(port) !== undefined && this.p.portLive(port);
+
+  /**
+   * A number multipath or bundle_load chose, loaded into a subfield as OVS's nxm_reg_load does
+   * (registers and metadata without BigInt), and traced as xlate_report_subfield does.
+   */
+  private load(dst: SubField, value: number, indent: number): void {
+    const pk = this.packet;
+    if (dst.field.pipeline && dst.bits <= 32) writeBits(pk.words, dst.field, dst.start, dst.bits, value);
+    else {
+      if (this.unmet(dst.field, indent)) return;
+      pk.setField(dst.field, BigInt(value) << BigInt(dst.start), ((1n << BigInt(dst.bits)) - 1n) << BigInt(dst.start));
+    }
+    if (this.tracing) {
+      const now = subfield(pk.words, dst);
+      this.line(indent, ` -> ${subText(dst)} is now ${now === 0n ? '0' : `0x${now.toString(16)}`}`);
     }
   }
 

@@ -682,6 +682,33 @@ class Explorer {
           for (const list of lists) this.exec(set, bucket(list, rest), { ...pass, depth: pass.depth + 1 });
           return;
         }
+        case 'multipath':
+        case 'bundle': {
+          const dst = a.dst;
+          if (dst !== undefined) {
+            // The link or member depends on a hash of the packet: its destination bits become unknown.
+            this.approximate(`${a.type === 'multipath' ? 'multipath' : 'bundle_load'} (${this.ruleName(rule)}) leaves its destination unknown`);
+            set = this.forgetField(set, dst.field, ((1n << BigInt(dst.bits)) - 1n) << BigInt(dst.start));
+            break;
+          }
+          this.approximate(`bundle (${this.ruleName(rule)}): every member is followed`);
+          if (a.type === 'bundle') for (const p of a.members) this.output(set, p, rule, pass, false);
+          break;
+        }
+        case 'note':
+          break;
+        case 'output_trunc':
+          // Where it goes, not how much of it: the header is whole (max_len is at least 14).
+          if (a.port !== OFPP_IN_PORT) this.output(set, a.port, rule, pass, false);
+          break;
+        case 'exit':
+          this.approximate(`exit (${this.ruleName(rule)}) is taken as the end of this action list only`);
+          frame = frame.parent;
+          continue;
+        case 'conjunction':
+          // A conjunctive flow never matches by itself; the verifier takes it as one that drops.
+          this.unverifiable.add(`${this.ruleName(rule)}: conjunctive matches are not modelled`);
+          break;
         case 'learn':
           this.unverifiable.add(`${this.ruleName(rule)}: the flows its learn action may add are not checked`);
           break;

@@ -660,6 +660,118 @@ actions=learn(table=1,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[])
 actions=learn(table=1,dl_type=0x800,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[])
 actions=learn(table=1,fin_idle_timeout=5,NXM_OF_ETH_DST[])
 `),
+  // multipath and bundle (ovs-actions(7) "The multipath action", "The bundle and bundle_load actions").
+  ...lines(String.raw`
+actions=multipath(symmetric_l4,1024,hrw,4,0,NXM_NX_REG0[0..1])
+actions=multipath(eth_src,50,hash_threshold,3,0,reg1[])
+actions=multipath(symmetric_l3l4,0,iter_hash,100,128,NXM_NX_REG2[0..7])
+actions=multipath(symmetric_l3l4+udp,0,modulo_n,2,0,NXM_NX_REG3[0])
+actions=multipath(nw_src,0,hrw,65536,0,NXM_NX_REG0[0..15])
+actions=multipath(nw_dst,0,hrw,65537,0,NXM_NX_REG0[])
+actions=multipath(symmetric_l3,0,modulo_n,0,0,NXM_NX_REG0[])
+actions=multipath(symmetric_l3,0,modulo_n,-1,0,NXM_NX_REG0[])
+actions=multipath(eth_src 50 modulo_n 2 0 NXM_NX_REG0[0])
+actions=multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG0[0],extra)
+actions=multipath(eth_src,50,modulo_n,3,0,NXM_NX_REG0[0])
+actions=multipath(eth_src,50,modulo_n,2,0)
+actions=multipath(eth_dst,50,modulo_n,2,0,NXM_NX_REG0[])
+actions=multipath(eth_src,50,random,2,0,NXM_NX_REG0[])
+actions=multipath(eth_src,abc,modulo_n,2,xyz,NXM_NX_REG0[])
+actions=multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG99[])
+actions=multipath(eth_src,50,modulo_n,2,0,NXM_OF_ETH_TYPE[])
+actions=multipath(eth_src,50,modulo_n,2,0,NXM_OF_TCP_DST[])
+tcp,actions=multipath(eth_src,50,modulo_n,2,0,NXM_OF_TCP_DST[])
+actions=multipath(eth_src,50,modulo_n,2,0,NXM_OF_ETH_DST[0..15])
+actions=multipath(eth_src,50,modulo_n,2,0,NXM_OF_IN_PORT[])
+actions=multipath(eth_src,50,modulo_n,2,0,metadata[0..3])
+actions=write_actions(multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG0[]))
+actions=MULTIPATH(ETH_SRC,50,MODULO_N,2,0,NXM_NX_REG0[])
+actions=multipath
+actions=bundle(eth_src,0,hrw,ofport,members:4,8)
+actions=bundle(symmetric_l4,60,active_backup,ofport,members:1,2,3)
+actions=bundle(symmetric_l3l4+udp,0,hrw,ofport,slaves:1,2)
+actions=bundle(eth_src,0,hrw,ofport,members:)
+actions=bundle(eth_src,0,hrw,ofport,members:[1,2])
+actions=bundle(eth_src,0,hrw,ofport,members:1 2 3)
+actions=bundle(eth_src,0,hrw,ofport,members:LOCAL,1)
+actions=bundle(eth_src,0,hrw,ofport,members:CONTROLLER)
+actions=bundle(eth_src,0,hrw,ofport,members:65280)
+actions=bundle(eth_src,0,hrw,ofport,members:65535)
+actions=bundle(eth_src,0,hrw,ofport,members:70000)
+actions=bundle(eth_src,0,hrw,ofport,members:p1)
+actions=bundle(eth_src,0,hrw,ofport,1,2)
+actions=bundle(eth_src,0,hrw,ofport,ports:1,2)
+actions=bundle(eth_src,0,hrw,port,members:1,2)
+actions=bundle(eth_src,0,modulo_n,ofport,members:1,2)
+actions=bundle(ip_src,0,hrw,ofport,members:1,2)
+actions=bundle(eth_src,0,hrw,ofport,NXM_NX_REG0[],members:1,2)
+actions=bundle_load(eth_src,0,hrw,ofport,NXM_NX_REG0[],members:4,8)
+actions=bundle_load(eth_src,0,active_backup,ofport,NXM_NX_REG0[0..15],members:1)
+actions=bundle_load(eth_src,0,hrw,ofport,NXM_NX_REG0[0..7],members:1)
+actions=bundle_load(eth_src,0,hrw,ofport,NXM_OF_IP_SRC[],members:1)
+ip,actions=bundle_load(eth_src,0,hrw,ofport,NXM_OF_IP_SRC[],members:1)
+actions=bundle_load(eth_src,0,hrw,ofport,members:1)
+actions=write_actions(bundle(eth_src,0,hrw,ofport,members:1))
+in_port=1,actions=bundle(eth_src,0,hrw,ofport,members:1,2),output:3
+`),
+  // Conjunctive matches (ovs-fields(7) "Conjunctive Match Fields", ovs-actions(7) "The conjunction action").
+  ...lines(String.raw`
+conj_id=1234,actions=controller
+ip,ip_src=10.0.0.1,actions=conjunction(1234,1/2)
+tcp,tcp_dst=80,actions=conjunction(1234,2/2)
+actions=conjunction(1,1/2),conjunction(2,2/3)
+actions=conjunction(1, 1/2)
+actions=conjunction(1,1/64)
+actions=conjunction(1,1/65)
+actions=conjunction(1,1/1)
+actions=conjunction(1,0/2)
+actions=conjunction(1,3/2)
+actions=conjunction(4294967296,1/2)
+actions=conjunction(0x10,1/2)
+actions=conjunction(-1,1/2)
+actions=conjunction(1,1/2,3)
+actions=conjunction(x,1/2)
+actions=conjunction(1)
+actions=conjunction
+actions=CONJUNCTION(1,1/2)
+actions=conjunction(1,1/2),output:1
+actions=output:1,conjunction(1,1/2)
+actions=conjunction(1,1/2),goto_table:1
+actions=conjunction(1,1/2),conjunction(1,2/2)
+actions=write_actions(conjunction(1,1/2))
+conj_id=1,actions=conjunction(1,1/2)
+conj_id=5,actions=output:1
+conj_id=5/0xff,actions=drop
+conj_id=0x10,actions=drop
+tcp,conj_id=3,actions=drop
+conj_id=4294967296,actions=drop
+`),
+  // note and exit (ovs-actions(7) "The note action", "The exit action").
+  ...lines(String.raw`
+actions=note:0102030405060708
+actions=note:
+actions=note:1
+actions=note:zz
+actions=note:AB.cd,output:1
+actions=note(01)
+actions=note:01..02
+actions=write_actions(note:01)
+actions=output:1,exit,output:2
+actions=output(port=2,max_len=13)
+actions=output(port=LOCAL,max_len=14)
+actions=output(port=in_port,max_len=64)
+actions=output(port=NORMAL,max_len=64)
+actions=output(port=65280,max_len=64)
+actions=output(port=2,max_len=64,foo=1)
+actions=output(max_len=64,port=2)
+actions=output(port=2,max_len=0x40)
+actions=output(port=p9,max_len=64)
+actions=write_actions(output(port=2,max_len=64))
+actions=exit:1
+actions=write_actions(exit)
+actions=conjunction(1,1/2),note:ab
+actions=conjunction(1,1/2),exit
+`),
   // Actions netloom does not have yet.
   ...lines(String.raw`
 actions=note:01.02.03
@@ -667,8 +779,6 @@ actions=exit
 actions=sample(probability=65535,collector_set_id=1)
 actions=ct(commit)
 actions=ct_clear
-actions=multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG0[0..1])
-actions=bundle(eth_src,0,hrw,ofport,members:1,2)
 actions=check_pkt_larger(1500)->NXM_NX_REG0[0]
 actions=conjunction(1,1/2)
 actions=fin_timeout(idle_timeout=5)

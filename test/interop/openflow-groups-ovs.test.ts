@@ -236,6 +236,12 @@ const CASES: Case[] = [
     packets: [...from1(udp()), { port: 2, bytes: udp() }],
   },
   {
+    name: 'exit in a bucket ends that bucket only: the next bucket runs, and what follows the group',
+    groups: ['group_id=1,type=all,bucket=resubmit(,1),bucket=output:3', 'group_id=2,type=indirect,bucket=resubmit(,1)'],
+    flows: ['table=0,in_port=1,actions=group:1,output:4', 'table=0,in_port=2,actions=group:2,output:4', 'table=1,actions=output:2,exit,output:3'],
+    packets: [...from1(udp()), { port: 2, bytes: udp() }],
+  },
+  {
     name: 'bucket actions a packet has no field for are skipped',
     groups: ['group_id=1,type=all,bucket=mod_nw_dst:192.168.0.9,dec_ttl,mod_nw_ttl:3,mod_tp_dst:99,output:2,bucket=pop_vlan,output:3'],
     flows: ['in_port=1,actions=group:1'],

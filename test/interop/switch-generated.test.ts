@@ -4,6 +4,7 @@
  * and the bytes leaving every port must be equal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_ALGORITHMS, HASH_FIELDS, MULTIPATH_ALGORITHMS } from '../../src/switch/flow.js';
 import { Bridge } from '../../src/switch/bridge.js';
 import { encode, toHex } from '../../src/index.js';
 import type { LayerSpec } from '../../src/index.js';
@@ -102,6 +103,16 @@ function actions(r: ReturnType<typeof rng>, m: string, table: number): string {
   // 59363: the UDP checksum of the generated packets with tp_dst 2000 comes out 0 for some of them.
   if (l4) pool.push(() => `mod_tp_dst:${r.pick([8080, 53, 59363])}`, () => `mod_tp_src:${r.pick([1, 65535])}`);
   if (tag) pool.push(() => 'strip_vlan', () => `mod_vlan_pcp:${r.int(0, 7)}`);
+  // multipath and bundle: OVS's hashes choose a link (an output port; 0 and PORTS are none) or a member (PORTS + 1 is none).
+  const hash = () => `${r.pick([...HASH_FIELDS])},${r.int(0, 0xffff)}`;
+  const members = () => Array.from({ length: r.int(0, 3) }, () => r.int(1, PORTS + 1)).join(',');
+  pool.push(
+    () => `multipath(${hash()},${r.pick([...MULTIPATH_ALGORITHMS])},${r.int(1, PORTS + 1)},${r.int(0, 8)},NXM_NX_REG0[0..15]),output:NXM_NX_REG0[0..15]`,
+    () => `bundle(${hash()},${r.pick([...BUNDLE_ALGORITHMS])},ofport,members:${members()})`,
+    () => `output(port=${r.int(1, PORTS)},max_len=${r.pick([14, 20, 60, 1500])})`,
+    () => r.pick(['exit', 'note:01.02']),
+    () => `bundle_load(${hash()},${r.pick([...BUNDLE_ALGORITHMS])},ofport,NXM_NX_REG0[0..15],members:${members()})`,
+  );
   // resubmit: onward, with another in_port for the lookup, and back (which can loop until a limit drops the packet).
   if (table === 0) pool.push(() => 'resubmit(,1)', () => `resubmit(${r.int(1, PORTS)},1)`);
   if (r.chance(0.15)) pool.push(() => `resubmit(,${r.pick([0, table])})`);
@@ -137,7 +148,10 @@ describe.skipIf(!haveOvs())(`${TABLES} generated flow tables match Open vSwitch`
         while (priorities.has(priority)) priority++;
         priorities.add(priority);
         const m = match(r);
-        flows.push(`table=${table},priority=${priority}${m ? `,${m}` : ''},actions=${actions(r, m, table)}`);
+        // Some flows are clauses of conjunctive matches 1 and 2 (of 2 clauses), which conj_id flows act on.
+        const conjunctive = r.chance(0.15);
+        flows.push(`table=${table},priority=${priority}${m ? `,${m}` : ''},actions=${conjunctive ? `conjunction(${r.int(1, 2)},${r.int(1, 2)}/2)` : actions(r, m, table)}`);
+        if (conjunctive && r.chance(0.5)) flows.push(`table=${table},priority=${r.int(1, 200)},conj_id=${r.int(1, 2)},actions=${actions(r, '', table)}`);
       }
       const bridge = new Bridge('br0', ports, { protocols: 'OpenFlow13' }); // OVS is given them in OpenFlow 1.5
       let ourError: string | undefined;

@@ -273,6 +273,27 @@ CASES.push({
   packets: [{ port: 1, bytes: udp() }, { port: 1, bytes: tagged(10) }, { port: 1, bytes: tagged(11) }, { port: 1, bytes: encode([{ layer: 'ethernet', src: M1, dst: M2 }, { layer: 'vlan', vid: 12, pcp: 3, tpid: 0x8100 }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }]) }],
 });
 
+CASES.push({
+  name: 'exit ends every action list, the action set with them; note does nothing',
+  flows: [
+    'table=0,in_port=1,actions=note:01.02,output:3,resubmit(,1),output:4,write_actions(output:2)',
+    'table=1,actions=output:2,exit,output:3',
+    'table=0,in_port=2,actions=note:aa,output:4,write_actions(output:3),goto_table:2',
+    'table=2,actions=resubmit(,3),output:1',
+    'table=3,actions=exit',
+  ],
+  packets: [{ port: 1, bytes: udp() }, { port: 2, bytes: udp() }],
+});
+
+CASES.push({
+  name: 'output(port=…,max_len=…) sends the first max_len bytes, once; not back to the input port, nor to IN_PORT',
+  flows: [
+    'in_port=1,actions=output(port=2,max_len=14),output(port=3,max_len=40),output:4,output(port=1,max_len=20)',
+    'in_port=2,actions=output(port=3,max_len=1500),output(port=IN_PORT,max_len=20),output(port=9,max_len=20),mod_dl_dst:0a:00:00:00:00:09,output(port=4,max_len=30)',
+  ],
+  packets: [{ port: 1, bytes: udp() }, { port: 1, bytes: tagged(10) }, { port: 2, bytes: udp() }, { port: 2, bytes: ipv6 }],
+});
+
 describe.skipIf(!haveOvs())('the switch matches Open vSwitch byte for byte', () => {
   let ovs: OvsSwitch;
   beforeAll(() => {

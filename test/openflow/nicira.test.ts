@@ -91,6 +91,17 @@ const OVS_FLOWS: [string, string][] = [
     '0004004800000000 ffff001800002320000600080000000000001a0100010a04 ffff0018000023200007000700001c010000000000000000 ffff001000002320000efff804000000'],
   ['table=4,priority=1,ip,actions=move:NXM_OF_IP_TOS[]->NXM_NX_REG6[0..7],move:OXM_OF_IP_DSCP[]->NXM_NX_REG7[0..5],move:NXM_NX_TUN_IPV4_SRC[]->NXM_NX_TUN_IPV4_DST[],resubmit(,5)',
     '0004006000000000 ffff001800002320000600080000000000000a0100010c04 ffff00180000232000060006000000008000100100010e04 ffff001800002320000600200000000000013e0400014004 ffff001000002320000efff805000000'],
+  // multipath, bundle and bundle_load: ovs-ofctl ofp-print reads these bytes back as the same text.
+  ['actions=multipath(symmetric_l4,50,hrw,12,0,NXM_NX_REG0[0..3])', '0004002800000000 ffff002000002320000a0001003200000002000b000000000000000300010004'],
+  ['actions=multipath(nw_dst,65535,iter_hash,65536,70000,NXM_NX_REG1[])', '0004002800000000 ffff002000002320000a0005ffff00000003ffff000111700000001f00010204'],
+  ['actions=bundle(eth_src,0,hrw,ofport,members:1,2,3)', '0004003000000000 ffff002800002320000c000100000000000000020003000000000000000000000001000200030000'],
+  ['actions=bundle_load(symmetric_l3,9,active_backup,ofport,NXM_NX_REG2[0..15],members:3,1,LOCAL)',
+    '0004003000000000 ffff002800002320000d000000060009000000020003000f000104040000000000030001fffe0000'],
+  ['actions=note:ab.cd,output:1,exit', '0004003800000000 ffff0010000023200008 abcd00000000 00000010000000010000000000000000 ffff0010000023200011 000000000000'],
+  ['actions=output(port=2,max_len=100),output(port=LOCAL,max_len=14)', '0004002800000000 ffff0010000023200027 0002 00000064 ffff0010000023200027 fffe 0000000e'],
+  ['actions=note:0102030405060708', '0004002000000000 ffff0018000023200008 0102030405060708000000000000'],
+  ['actions=conjunction(1,1/2),conjunction(4294967295,3/64)', '0004002800000000 ffff0010000023200022 00 02 00000001 ffff0010000023200022 02 40 ffffffff'],
+  ['tcp,actions=multipath(symmetric_l3l4+udp,7,modulo_n,3,0,NXM_OF_TCP_DST[4..5])', '0004002800000000 ffff002000002320000a 0003 0007 0000 0000 0002 00000000 0000 0101 00001402'],
 ];
 
 /**
@@ -249,6 +260,29 @@ const OVS_REFUSALS: [string, string, string, OfpErrorCode][] = [
   ['write_actions: learn', 'actions=drop', apply(sized(`${LEARN_HEAD} 0000 01 00 0000 0000 ${LEARN_SPECS}`), '0003'), BAD_ACTION(OFPBAC.BAD_TYPE)],
   ['write_actions: output_reg', 'actions=drop', apply('ffff001800002320000f000f00010004ffff000000000000', '0003'), BAD_ACTION(OFPBAC.BAD_TYPE)],
   ['write_actions: controller with a reason', 'actions=drop', apply('ffff0010000023200014ffff00000000', '0003'), BAD_ACTION(OFPBAC.BAD_TYPE)],
+  ['multipath: hash fields 7', 'actions=drop', apply('ffff0020 00002320 000a 0007 0032 0000 0002 000b 00000000 0000 0003 00010004'), BAD_ACTION(OFPBAC.BAD_ARGUMENT)],
+  ['multipath: algorithm 4', 'actions=drop', apply('ffff0020 00002320 000a 0001 0032 0000 0004 000b 00000000 0000 0003 00010004'), BAD_ACTION(OFPBAC.BAD_ARGUMENT)],
+  ['multipath: 12 links into 3 bits', 'actions=drop', apply('ffff0020 00002320 000a 0001 0032 0000 0002 000b 00000000 0000 0002 00010004'), BAD_ACTION(OFPBAC.BAD_ARGUMENT)],
+  ['multipath: into ip_src without ip in the match', 'actions=drop', apply('ffff0020 00002320 000a 0001 0032 0000 0002 000b 00000000 0000 001f 00000e04'), BAD_ACTION(OFPBAC.MATCH_INCONSISTENT)],
+  ['multipath: into eth_type', 'actions=drop', apply('ffff0020 00002320 000a 0001 0032 0000 0002 000b 00000000 0000 000f 00000602'), BAD_ACTION(OFPBAC.BAD_SET_ARGUMENT)],
+  ['multipath: 24 bytes long', 'actions=drop', apply('ffff0018 00002320 000a 0001 0032 0000 0002 000b 00000000'), BAD_ACTION(OFPBAC.BAD_LEN)],
+  ['write_actions: multipath', 'actions=drop', apply('ffff0020 00002320 000a 0001 0032 0000 0002 000b 00000000 0000 0003 00010004', '0003'), BAD_ACTION(OFPBAC.BAD_TYPE)],
+  ['bundle: a CONTROLLER member', 'actions=drop', apply('ffff0028 00002320 000c 0001 0000 0000 00000002 0002 0000 00000000 00000000 0001 fffd 00000000'), BAD_ACTION(OFPBAC.BAD_OUT_PORT)],
+  ['bundle: member 0xff00', 'actions=drop', apply('ffff0028 00002320 000c 0001 0000 0000 00000002 0001 0000 00000000 00000000 ff00 000000000000'), BAD_ACTION(OFPBAC.BAD_OUT_PORT)],
+  ['bundle: a destination', 'actions=drop', apply('ffff0028 00002320 000c 0001 0000 0000 00000002 0001 000f 00010004 00000000 0001 000000000000'), BAD_ACTION(OFPBAC.BAD_ARGUMENT)],
+  ['bundle: algorithm 2', 'actions=drop', apply('ffff0028 00002320 000c 0002 0000 0000 00000002 0001 0000 00000000 00000000 0001 000000000000'), BAD_ACTION(OFPBAC.BAD_ARGUMENT)],
+  ['bundle: member type eth_src', 'actions=drop', apply('ffff0028 00002320 000c 0001 0000 0000 00000406 0001 0000 00000000 00000000 0001 000000000000'), BAD_ACTION(OFPBAC.BAD_ARGUMENT)],
+  ['bundle: nonzero reserved bytes', 'actions=drop', apply('ffff0028 00002320 000c 0001 0000 0000 00000002 0001 0000 00000000 00000001 0001 000000000000'), BAD_ACTION(OFPBAC.BAD_ARGUMENT)],
+  ['bundle: 3 members with room for 0', 'actions=drop', apply('ffff0020 00002320 000c 0001 0000 0000 00000002 0003 0000 00000000 00000000'), BAD_ACTION(OFPBAC.BAD_LEN)],
+  ['bundle_load: into 8 bits', 'actions=drop', apply('ffff0028 00002320 000d 0001 0000 0000 00000002 0001 0007 00010004 00000000 0001 000000000000'), BAD_ACTION(OFPBAC.BAD_ARGUMENT)],
+  ['conjunction: 1 clause', 'actions=drop', apply('ffff0010 00002320 0022 00 01 00000001'), NX_ERROR(15)],
+  ['conjunction: clause 2 of 2, counted from 0', 'actions=drop', apply('ffff0010 00002320 0022 02 02 00000001'), NX_ERROR(15)],
+  ['conjunction: beside an output', 'actions=drop', apply('ffff0010 00002320 0022 00 02 00000001 00000010 00000002 ffff 000000000000'), NX_ERROR(15)],
+  ['output_trunc: max_len 13', 'actions=drop', apply('ffff0010 00002320 0027 0002 0000000d'), BAD_ACTION(OFPBAC.BAD_ARGUMENT)],
+  ['output_trunc: port 0xff00', 'actions=drop', apply('ffff0010 00002320 0027 ff00 00000040'), BAD_ACTION(OFPBAC.BAD_OUT_PORT)],
+  ['write_actions: output_trunc', 'actions=drop', apply('ffff0010 00002320 0027 0002 00000040', '0003'), BAD_ACTION(OFPBAC.BAD_TYPE)],
+  ['write_actions: conjunction', 'actions=drop', apply('ffff0010 00002320 0022 00 02 00000001', '0003'), BAD_ACTION(OFPBAC.BAD_TYPE)],
+  ['write_actions: bundle_load', 'actions=drop', apply('ffff0028 00002320 000d 0001 0000 0000 00000002 0001 000f 00010004 00000000 0001 000000000000', '0003'), BAD_ACTION(OFPBAC.BAD_TYPE)],
 ];
 
 function refusal(match: string, instructions: string): OpenFlowError {

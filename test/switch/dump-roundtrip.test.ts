@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { BUNDLE_ALGORITHMS, HASH_FIELDS, MULTIPATH_ALGORITHMS } from '../../src/switch/flow.js';
 import { Bridge } from '../../src/switch/bridge.js';
 import type { Protocols } from '../../src/switch/ofctl.js';
 
@@ -22,6 +23,7 @@ const match = fc.oneof(
   fc.integer({ min: 0, max: 65535 }).map((p) => `udp6,tp_src=${p}`),
   fc.integer({ min: 0, max: 4095 }).map((v) => `dl_vlan=${v}`),
   fc.integer({ min: 0, max: 0xffff }).map((v) => `reg3=${v},metadata=0x${v.toString(16)}/0xff00`),
+  fc.nat().map((id) => `conj_id=${id}`),
   fc.integer({ min: 1, max: 2 }).map((op) => `arp,arp_op=${op}`),
   // Connection tracking: ct_state as flags (masked or whole), ct_zone, ct_mark, ct_label, and the original tuple.
   fc.tuple(byte, byte).map(([v, m]) => `ct_state=0x${(v & m).toString(16)}/0x${m.toString(16)},ip`),
@@ -41,6 +43,12 @@ const action = fc.oneof(
   fc.tuple(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 254 }), fc.boolean()).map(([z, t, force]) => `ct(commit,${force ? 'force,' : ''}zone=${z},table=${t})`),
   fc.tuple(ipv4, fc.integer({ min: 1, max: 65535 }), fc.constantFrom('src', 'dst')).map(([a, p, kind]) => `ct(commit,nat(${kind}=${a}:${p}),exec(set_field:0x${p.toString(16)}->ct_mark,load:1->NXM_NX_CT_LABEL[3]))`),
   fc.constantFrom('ct(table=1,nat)', 'ct_clear', 'ct(commit,zone=NXM_NX_REG0[0..15])'),
+  fc.constant('exit'),
+  fc.uint8Array({ maxLength: 20 }).map((b) => `note:${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('.')}`),
+  fc.tuple(fc.constantFrom(...HASH_FIELDS), fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(...MULTIPATH_ALGORITHMS), fc.integer({ min: 1, max: 256 }), fc.nat())
+    .map(([f, b, a, n, arg]) => `multipath(${f},${b},${a},${n},${arg},NXM_NX_REG1[0..7])`),
+  fc.tuple(fc.constantFrom(...HASH_FIELDS), fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(...BUNDLE_ALGORITHMS), fc.array(port, { maxLength: 4 }), fc.boolean())
+    .map(([f, b, a, m, load]) => (load ? `bundle_load(${f},${b},${a},ofport,NXM_NX_REG2[0..15],members:${m.join(',')})` : `bundle(${f},${b},${a},ofport,members:${m.join(',')})`)),
 );
 const flow = fc
   .record({
@@ -49,7 +57,11 @@ const flow = fc
     cookie: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
     idle: fc.integer({ min: 0, max: 65535 }),
     match,
-    actions: fc.array(action, { minLength: 1, maxLength: 4 }),
+    // A conjunctive flow's actions are conjunctions only.
+    actions: fc.oneof(
+      fc.array(action, { minLength: 1, maxLength: 4 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 2, max: 64 })).chain(([id, n]) => fc.integer({ min: 1, max: n }).map((k) => `conjunction(${id},${k}/${n})`)), { minLength: 1, maxLength: 3 }),
+    ),
   })
   .map((f) => `table=${f.table},priority=${f.priority},cookie=0x${f.cookie.toString(16)},idle_timeout=${f.idle}${f.match ? `,${f.match}` : ''},actions=${f.actions.join(',')}`);
 

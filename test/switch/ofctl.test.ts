@@ -163,7 +163,6 @@ describe('ovs-ofctl flow syntax', () => {
     ['in_port=1,actions=output:65280', 19, 'output to 65280: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT)'],
     ['actions=NONE', 9, 'output to NONE: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT)'],
     ['actions=output:TABLE', 9, 'output to TABLE (the flow tables, for packet-outs) is not supported yet'],
-    ['actions=output(port=1,max_len=100)', 9, 'output(port=…,max_len=…) truncates packets, which netloom does not support yet'],
     ['actions=resubmit:0x1', 18, '0x1: resubmit to unknown port'],
     ['actions=resubmit:IN_PORT', 18, 'at least one "in_port" or "table" must be specified on resubmit'],
     ['actions=resubmit(,1,ct)', 9, 'resubmit(…,ct) needs ct_state with one of +new, +est, +rel, +rpl, +snat, +dnat, or +trk-inv in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
