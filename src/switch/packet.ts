@@ -75,7 +75,7 @@ export class SwitchPacket {
     w[W.DL_DST + 1] = k.dlDst % 0x100000000;
     w[W.DL_SRC] = Math.floor(k.dlSrc / 0x100000000);
     w[W.DL_SRC + 1] = k.dlSrc % 0x100000000;
-    w[W.DL_TYPE] = k.dlType;
+    w[W.DL_TYPE] = this.dlType < 0 ? k.dlType : this.dlType;
     w[W.VLAN_TCI] = this.tci0;
     w[W.NW_SRC] = k.nwSrc;
     w[W.NW_DST] = k.nwDst;
@@ -141,6 +141,24 @@ export class SwitchPacket {
   vlanTci(slot: 0 | 1): number {
     return slot === 0 ? this.tci0 : this.tci1;
   }
+
+  /** The TPID of the flow's VLAN header slot 0 (outer) or 1; 0 when empty. */
+  vlanTpid(slot: 0 | 1): number {
+    return slot === 0 ? this.tpid0 : this.tpid1;
+  }
+
+  /**
+   * Gives the flow fields an ofproto/trace flow describes where no frame carries them: a
+   * vlan_tci without CFI (`vlan_tci=5`, a flow no packet has) and a dl_type of 0. The bytes stay
+   * as they are; the flow words say what the description said.
+   */
+  describe(vlanTci: number | undefined, dlType: number | undefined): void {
+    if (vlanTci !== undefined && (vlanTci & VLAN_CFI) === 0) this.tci0 = this.words[W.VLAN_TCI] = vlanTci;
+    if (dlType !== undefined) this.dlType = this.words[W.DL_TYPE] = dlType;
+  }
+
+  /** A dl_type the flow was described with (ofproto/trace's flow form), kept when the bytes are read again; -1 when none. */
+  private dlType = -1;
 
   /** Copies this packet's whole state — bytes, flow words, VLAN headers, queue — into `state`. */
   saveTo(state: PacketState): void {
