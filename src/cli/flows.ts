@@ -86,13 +86,14 @@ export function flowsTrace(flows: string[], options: FlowsOptions): void {
     inputs = capture.packets.map((p) => ({ inPort: inPortOption ?? 1, bytes: p.data }));
   }
   const out: string[] = [];
-  const effects = options.generate === true;
+  // As ofproto/trace, whose side effects are on whenever there is a packet: one given as bytes, or one -generate composes.
+  const effects = options.generate === true || flows.length === 0;
   inputs.forEach((input, i) => {
     let before = '';
     // Each packet runs at its own time; with --generate what it learned and counted is there for the next.
     const result = bridge.process(input.inPort, input.bytes, start + i, true, (packet) => {
       packet.describe(input.vlanTci, input.dlType);
-      before = formatFlow(packet.words);
+      before = formatFlow(packet.words, packet.nwFrag);
     }, effects);
     if (options.json) {
       out.push(JSON.stringify({ flow: before, outputs: result.outputs.map((o) => ({ port: o.port, packet: toHex(o.bytes) })), steps: result.trace.map((l) => l.trim()) }));

@@ -132,7 +132,7 @@ flowOptions(
   .option('--in-port <n>', 'the port the packet arrives on (default: in_port of FLOW, else 1)')
   .option('--packet <hex>', 'the packet bytes')
   .option('--pcap <file>', 'every packet of a capture, in order, through one bridge')
-  .option('--generate', 'as ofproto/trace -generate (or -generate): MAC learning, learn actions, counters and meters take effect, for the next packet and the --state file')
+  .option('--generate', 'as ofproto/trace -generate (or -generate): a FLOW runs with side effects (MAC learning, learn actions, counters, meters), as packets from --packet and --pcap always do')
   .option('--state <file>', 'keep the bridge across commands: learned MACs, flows added by learn and counters are read from FILE when it exists, and written back after a --generate run')
   .option('--frags <mode>', 'what lookups do with IP fragments, as ovs-ofctl set-frags: normal (no L4 ports), drop or nx-match', 'normal')
   .option('--json', 'one JSON object per packet: {"outputs":[{"port":2,"packet":"<hex>"}],"steps":[…]}')

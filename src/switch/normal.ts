@@ -82,7 +82,7 @@ export class NormalSwitching {
 
   /**
    * The frames NORMAL sends for this packet, per output port, with tags as each port needs.
-   * `learn` false is ofproto/trace without -generate: the MAC table is read, never written.
+   * `learn` false is ofproto/trace of a flow without -generate (no packet, no side effects): the MAC table is read, never written.
    */
   forward(pk: SwitchPacket, now: number, note: NormalNote | undefined, learn = true): { port: number; bytes: Uint8Array }[] {
     const w = pk.words;
@@ -95,6 +95,8 @@ export class NormalSwitching {
     const tagged = (tci & VLAN_CFI) !== 0;
     const type = w[W.DL_TYPE]!;
     if (!tagged && (type === 0x8100 || type === 0x88a8)) {
+      // OVS says it twice when there is a packet (side effects on), once for a flow alone.
+      if (learn) note?.(`>>>> dropping packet with partial VLAN tag received on port ${inPort.name ?? inPort.number} <<<<`);
       note?.('>> partial VLAN tag, dropping');
       return [];
     }
@@ -127,13 +129,9 @@ export class NormalSwitching {
     if (learn && (w[W.DL_SRC]! & 0x100) === 0 && this.learn(src, vlan, inPort.number, now)) {
       note?.(`-> learned that ${numberToMac(src)} is on port ${inName} in VLAN ${vlan}`);
     }
-    // The tag the frame has now, and the one it needs on a port that carries the VLAN tagged: TPID kept, priority kept.
-    const tpid = tagged ? pk.vlanTpid(0) : 0x8100;
-    const outTci = vlan | (pcp << 13);
-    const b = pk.bytes;
-    const untagged = tagged ? stripOuterTag(b) : b;
-    // The tag it has is the tag it needs: the frame leaves as it came (DEI and all), as OVS commits no VLAN action.
-    const retagged = outTci === 0 ? untagged : tagged && (outTci | VLAN_CFI) === tci ? b : withTag(untagged, tpid, outTci);
+    // The tag a trunk needs (TPID and priority as they came; none for VLAN 0 without a priority), CFI marking it present.
+    const trunkTci = vlan === 0 && pcp === 0 ? 0 : vlan | (pcp << 13) | VLAN_CFI;
+    const wire = new WireTag(pk.bytes, tagged ? tci : 0, tagged ? pk.vlanTpid(0) : 0x8100);
     // A group destination is never learned (mac_learning_lookup).
     const learned = (w[W.DL_DST]! & 0x100) !== 0 ? undefined : this.table.get(vlan)?.get(dst);
     if (learned !== undefined && now - learned.seen < MAC_AGING_NS) {
@@ -147,12 +145,17 @@ export class NormalSwitching {
         return [];
       }
       note?.('-> forwarding to learned port');
-      return carries(port, vlan) ? [{ port: port.number, bytes: port.tag !== undefined ? untagged : retagged }] : [];
+      return carries(port, vlan) ? [{ port: port.number, bytes: wire.as(port.tag !== undefined ? 0 : trunkTci) }] : [];
     }
     note?.('-> no learned MAC for destination, flooding');
+    // OVS floods port by port (its bundle list, highest port first as seen), each output changing the tag only where the
+    // last one left it otherwise: a trunk after an access port gets the tag pushed again (DEI 0). Listed lowest first.
     const out: { port: number; bytes: Uint8Array }[] = [];
-    for (const p of this.ports) if (p.number !== inPort.number && carries(p, vlan)) out.push({ port: p.number, bytes: p.tag !== undefined ? untagged : retagged });
-    return out;
+    for (let i = this.ports.length - 1; i >= 0; i--) {
+      const p = this.ports[i]!;
+      if (p.number !== inPort.number && carries(p, vlan)) out.push({ port: p.number, bytes: wire.as(p.tag !== undefined ? 0 : trunkTci) });
+    }
+    return out.reverse();
   }
 
   /** OVS's mac_learning_update: true when the MAC is new here or moved from another port. */
@@ -235,6 +238,28 @@ export class NormalSwitching {
 
 function carries(port: PortConfig, vlan: number): boolean {
   return port.tag !== undefined ? port.tag === vlan : !port.trunks || port.trunks.includes(vlan);
+}
+
+/**
+ * The frame as NORMAL's outputs leave it on the wire, one after another (OVS commits each output's
+ * VLAN against what the previous one left): the frame as it came until its tag must change, then
+ * popped and/or pushed with the flow's TPID, DEI 0.
+ */
+class WireTag {
+  constructor(
+    private bytes: Uint8Array,
+    /** The tag on the wire now: its TCI with CFI (0: none). */
+    private tci: number,
+    private readonly tpid: number,
+  ) {}
+
+  as(tci: number): Uint8Array {
+    if (tci === this.tci) return this.bytes;
+    const untagged = this.tci === 0 ? this.bytes : stripOuterTag(this.bytes);
+    this.bytes = tci === 0 ? untagged : withTag(untagged, this.tpid, tci & ~VLAN_CFI);
+    this.tci = tci;
+    return this.bytes;
+  }
 }
 
 function stripOuterTag(b: Uint8Array): Uint8Array {

@@ -761,6 +761,11 @@ class Translation {
         }
         case 'in_port':
           if (this.tracing) this.line(indent, 'IN_PORT');
+          // The in_port now (a load may have changed it), which must be a port, as OVS's compose_output_action looks it up.
+          if (this.p.port(pk.words[W.IN_PORT]!) === undefined) {
+            if (this.tracing) this.line(indent, '>> Nonexistent output port');
+            break;
+          }
           this.emit(pk.words[W.IN_PORT]!, pk.bytes);
           break;
         case 'normal':

@@ -18,8 +18,8 @@ import type { PipelineResult } from './pipeline.js';
 const hex = (n: number) => `0x${n.toString(16).padStart(4, '0')}`;
 const mac = (hi: number, lo: number) => numberToMac(hi * 0x100000000 + lo);
 
-/** A packet's flow as ofproto/trace prints it. */
-export function formatFlow(w: Uint32Array): string {
+/** A packet's flow as ofproto/trace prints it; `nwFrag` (the packet's, NW_FRAG) adds nw_frag to an IP flow, as OVS prints it for a packet. */
+export function formatFlow(w: Uint32Array, nwFrag?: number): string {
   const type = w[W.DL_TYPE]!;
   const proto = w[W.NW_PROTO]!;
   const parts: string[] = [];
@@ -48,14 +48,16 @@ export function formatFlow(w: Uint32Array): string {
   if (ipv4 || ipv6) {
     if (shorthand === 'ip' || shorthand === 'ipv6') parts.push(`nw_proto=${proto}`);
     parts.push(`nw_tos=${w[W.NW_TOS]! & 0xfc}`, `nw_ecn=${w[W.NW_TOS]! & 3}`, `nw_ttl=${w[W.NW_TTL]}`);
+    if (nwFrag !== undefined) parts.push(`nw_frag=${nwFrag === 0 ? 'no' : nwFrag === 1 ? 'first' : 'later'}`);
     if (proto === 1 || proto === 58) parts.push(`icmp_type=${w[W.TP_SRC]}`, `icmp_code=${w[W.TP_DST]}`);
-    else if (proto === 6 || proto === 17 || proto === 132) parts.push(`tp_src=${w[W.TP_SRC]}`, `tp_dst=${w[W.TP_DST]}`);
+    // A later fragment has no L4 header: OVS prints no ports for it.
+    else if ((proto === 6 || proto === 17 || proto === 132) && nwFrag !== 3) parts.push(`tp_src=${w[W.TP_SRC]}`, `tp_dst=${w[W.TP_DST]}`);
   }
   return parts.join(',');
 }
 
 export function formatTrace(bridge: Bridge, before: string, result: PipelineResult): string {
-  const after = formatFlow(result.packet.words);
+  const after = formatFlow(result.packet.words, result.packet.nwFrag);
   const lines = [`Flow: ${before}`, '', `bridge("${bridge.name}")`, '-------------', ...result.trace, '', `Final flow: ${after === before ? 'unchanged' : after}`];
   const outputs = result.outputs;
   lines.push(`Outputs: ${outputs.length === 0 ? 'none (dropped)' : outputs.map((o) => (o.port === 'controller' ? 'controller' : `port ${o.port}`)).join(', ')}`);

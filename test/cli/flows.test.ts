@@ -41,7 +41,7 @@ describe('netloom flows', () => {
       '            output:3',
       '    output:4',
       '',
-      'Final flow: udp,in_port=1,vlan_tci=0x0000,dl_src=02:00:00:00:00:01,dl_dst=0a:00:00:00:00:09,nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_tos=0,nw_ecn=0,nw_ttl=63,tp_src=1000,tp_dst=2000',
+      'Final flow: udp,in_port=1,vlan_tci=0x0000,dl_src=02:00:00:00:00:01,dl_dst=0a:00:00:00:00:09,nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_tos=0,nw_ecn=0,nw_ttl=63,nw_frag=no,tp_src=1000,tp_dst=2000',
     ]);
     expect(r.stdout).toContain('Outputs: port 2, port 3, port 4\n');
   });

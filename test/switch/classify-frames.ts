@@ -2,7 +2,8 @@
  * Frames that test packet classification where OVS's flow_extract (lib/flow.c) has rules of its
  * own: 802.3 LLC and SNAP, frames cut inside a header, TCP data offsets below 5 or past the
  * frame, fragments, IPv6 extension headers. Each with the flow ovs-vswitchd 3.1 extracts from it
- * (ofproto/trace's Flow line for the frame on port 1, tcp_flags left out: netloom has no such field yet).
+ * (ofproto/trace's Flow line for the frame on port 1; tcp_flags, which netloom does not have yet,
+ * and the empty second VLAN header OVS lists after a first, vlan_tci1=0x0000, left out).
  */
 import { fromHex } from '../../src/wire/addresses.js';
 
@@ -28,10 +29,23 @@ export const CLASSIFY_CASES: { name: string; frame: Uint8Array; flow: string }[]
   { name: 'TCP with data offset 4 hides its ports', hex: `${MACS}0800${ipv4(6, 20)}162e00500000000000000000400220000000000`.padEnd(108, '0'), flow: `tcp,${L2},${IP},nw_frag=no,tp_src=0,tp_dst=0` },
   { name: 'TCP with data offset 6 and only 20 bytes hides its ports', hex: `${MACS}0800${ipv4(6, 20)}162e0050000000000000000060022000000000000`.slice(0, 108), flow: `tcp,${L2},${IP},nw_frag=no,tp_src=0,tp_dst=0` },
   { name: 'a first IPv4 fragment keeps its ports', hex: `${MACS}0800${ipv4(17, 8, '2000')}${udp}`, flow: `udp,${L2},${IP},nw_frag=first,tp_src=1234,tp_dst=80` },
-  { name: 'a later IPv4 fragment has no ports', hex: `${MACS}0800${ipv4(17, 8, '0001')}${udp}`, flow: `udp,${L2},${IP},nw_frag=later,tp_src=0,tp_dst=0` },
+  { name: 'a later IPv4 fragment has no ports', hex: `${MACS}0800${ipv4(17, 8, '0001')}${udp}`, flow: `udp,${L2},${IP},nw_frag=later` },
   {
     name: 'IPv6: UDP behind an Authentication Header',
-    hex: `${MACS}86dd60000000001c33402001${'0'.repeat(26)}012001${'0'.repeat(26)}02110400000000000000000000000000${udp}`,
+    hex: `${MACS}86dd60000000001833402001${'0'.repeat(26)}012001${'0'.repeat(26)}0211020000${'0'.repeat(24)}${udp}`,
     flow: `udp6,${L2},ipv6_src=2001::1,ipv6_dst=2001::2,ipv6_label=0x00000,nw_tos=0,nw_ecn=0,nw_ttl=64,nw_frag=no,tp_src=1234,tp_dst=80`,
   },
 ].map(({ name, hex, flow }) => ({ name, frame: fromHex(hex), flow }));
+
+const V6 = (next: number, plen: number) => `${MACS}86dd6000000000${plen.toString(16).padStart(2, '0')}${next.toString(16).padStart(2, '0')}402001${'0'.repeat(26)}012001${'0'.repeat(26)}02`;
+const UDP_SUM = '04d20050000812341111111111111111';
+
+/** IPv6 UDP frames whose checksum a rewrite of ipv6_dst adjusts, or not, as OVS's packet_set_ipv6 decides (RFC 8200 §8.1). */
+export const IPV6_CHECKSUM_CASES: { name: string; frame: Uint8Array }[] = [
+  { name: 'no extension header', hex: `${V6(17, 16)}${UDP_SUM}` },
+  { name: 'a routing header with a segment left', hex: `${V6(43, 40)}11020001${'00'.repeat(4)}2001${'0'.repeat(26)}03${UDP_SUM}` },
+  { name: 'a routing header with no segment left', hex: `${V6(43, 40)}11020000${'00'.repeat(4)}2001${'0'.repeat(26)}03${UDP_SUM}` },
+  { name: 'a first fragment', hex: `${V6(44, 24)}1100000100000007${UDP_SUM}` },
+  { name: 'an atomic fragment (offset 0, no more)', hex: `${V6(44, 24)}1100000000000007${UDP_SUM}` },
+  { name: 'a hop-by-hop header', hex: `${V6(0, 24)}1100010400000000${UDP_SUM}` },
+].map(({ name, hex }) => ({ name, frame: fromHex(hex) }));

@@ -56,7 +56,7 @@ export function traceStep(bridge: Bridge, step: { flow: string; generate: boolea
   let before = '';
   const result = bridge.process(p.inPort, p.bytes, now, true, (packet) => {
     packet.describe(p.vlanTci, p.dlType);
-    before = formatFlow(packet.words);
+    before = formatFlow(packet.words, packet.nwFrag);
   }, step.generate);
   return formatTrace(bridge, before, result);
 }
