@@ -73,7 +73,7 @@ describe('NORMAL as OVS xlate_normal', () => {
   it('forwards a group address that is not reserved (0180c2000010)', () => expect(bridge().process(1, frame('0180c2000010')).outputs.map((o) => o.port)).toEqual([2, 3, 4]));
   it('keeps an 802.1ad TPID and the DEI bit of a tag it forwards as it came, and pushes 0x8100 onto an access port frame', () => {
     const b = bridge([{}, {}, { tag: 20 }, {}]);
-    // VLAN 20, PCP 1, DEI set, TPID 0x88a8, from trunk 1. OVS 3.1's datapath actions for it:
+    // VLAN 20, PCP 1, DEI set, TPID 0x88a8, from trunk 1. OVS 3.1's datapath actions for it in one of its port orders:
     // 4,pop_vlan,3,push_vlan(tpid=0x88a8,vid=20,pcp=1),2 — port 4 as it came, access port 3 untagged, then port 2 tagged again without DEI.
     const tagged = frame('ffffffffffff', '88a83014');
     expect(b.process(1, tagged).outputs.map((o) => `${o.port} ${toHex(o.bytes)}`)).toEqual([
