@@ -132,13 +132,16 @@ flowOptions(
   flows
     .command('trace')
     .description('explain how packets go through the tables, as ovs-appctl ofproto/trace does, and show the packets that leave')
-    .argument('[flow]', 'fields describing one packet, e.g. in_port=1,tcp,nw_dst=10.0.0.2,tp_dst=80'),
+    .argument('[flow...]', 'fields describing a packet, e.g. in_port=1,tcp,nw_dst=10.0.0.2,tp_dst=80 or in_port=2,vlan_tci=0,dl_src=…; several go through in order'),
 )
   .option('--in-port <n>', 'the port the packet arrives on (default: in_port of FLOW, else 1)')
   .option('--packet <hex>', 'the packet bytes')
-  .option('--pcap <file>', 'every packet of a capture, in order, through one bridge (counters and learning carry over)')
+  .option('--pcap <file>', 'every packet of a capture, in order, through one bridge')
+  .option('--generate', 'as ofproto/trace -generate (or -generate): a FLOW runs with side effects (MAC learning, learn actions, counters, meters), as packets from --packet and --pcap always do')
+  .option('--state <file>', 'keep the bridge across commands: learned MACs, flows added by learn and counters are read from FILE when it exists, and written back after a --generate run')
+  .option('--frags <mode>', 'what lookups do with IP fragments, as ovs-ofctl set-frags: normal (no L4 ports), drop or nx-match', 'normal')
   .option('--json', 'one JSON object per packet: {"outputs":[{"port":2,"packet":"<hex>"}],"steps":[…]}')
-  .action((flow: string | undefined, options) => run(async () => (await import('./flows.js')).flowsTrace(flow, options)));
+  .action((flows: string[], options) => run(async () => (await import('./flows.js')).flowsTrace(flows, options)));
 
 flowOptions(flows.command('dump').description('list the flows as ovs-ofctl dump-flows does')).action((options) =>
   run(async () => (await import('./flows.js')).flowsDump(options)),
@@ -184,6 +187,8 @@ program
   .option('--json', 'print the report as one JSON object')
   .action((file: string, options) => run(async () => (await import('./verify.js')).verifyCommand(file, options)));
 
+// ofproto/trace's own spelling of --generate, so a pasted `ovs-appctl ofproto/trace` line works.
+if (process.argv[2] === 'flows' && process.argv[3] === 'trace') process.argv = process.argv.map((a) => (a === '-generate' ? '--generate' : a));
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`netloom: internal error: ${String(error)}\n`);
   process.exitCode = 3;

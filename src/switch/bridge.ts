@@ -9,9 +9,11 @@ import {
   FlowFileError, FlowSyntaxError, formatGroup, formatGroupStats, formatMeter, formatMeterStats, formatRule, parseFlow, parseGroup, parseGroupSelector, parseMeter,
   parseMeterSelector, parseSelector, type ParseOptions, type Protocols,
 } from './ofctl.js';
-import { Pipeline, type PipelinePort, type PipelineResult } from './pipeline.js';
+import { Pipeline, type FragsMode, type PipelinePort, type PipelineResult } from './pipeline.js';
+import { macToNumber } from '../wire/addresses.js';
 import { SwitchPacket } from './packet.js';
 import { GroupError } from './group.js';
+import type { LearnedMac } from './normal.js';
 import { MeterError, type Meter } from './meter.js';
 import type { Action, Group, Rule } from './flow.js';
 
@@ -22,9 +24,10 @@ export class Bridge {
   constructor(
     readonly name: string,
     readonly ports: readonly PipelinePort[],
-    options: { enforceTimeouts?: boolean; protocols?: Protocols } = {},
+    options: { enforceTimeouts?: boolean; protocols?: Protocols; frags?: FragsMode } = {},
   ) {
     this.pipeline = new Pipeline(ports, options.enforceTimeouts ?? true);
+    if (options.frags !== undefined) this.pipeline.frags = options.frags;
     this.parseOptions = { ports: new Map(ports.map((p) => [p.name, p.number])), ...(options.protocols !== undefined && { protocols: options.protocols }) };
   }
 
@@ -42,6 +45,16 @@ export class Bridge {
 
   /** Flow-file text: one flow per line; blank lines and # comments skipped. All parse before any is added. */
   addFlows(text: string, file = 'flows', now = 0): Rule[] {
+    const rules = this.parseFlows(text, file);
+    for (const r of rules) this.fileRules.add(r);
+    for (const r of rules) this.pipeline.add(r, now);
+    return rules;
+  }
+
+  /** Flows from a file, kept apart from flows added since (by learn): a saved state lists only the latter as flows to add again. */
+  private readonly fileRules = new WeakSet<Rule>();
+
+  private parseFlows(text: string, file: string): Rule[] {
     const rules: Rule[] = [];
     const bad: FlowSyntaxError[] = [];
     text.split('\n').forEach((line, i) => {
@@ -62,7 +75,6 @@ export class Bridge {
       this.requireGroups(r.actions);
       this.requireMeter(r.meter);
     }
-    for (const r of rules) this.pipeline.add(r, now);
     return rules;
   }
 
@@ -173,11 +185,68 @@ export class Bridge {
     if (missing !== undefined) throw new GroupError('BAD_OUT_GROUP', `the flow uses group ${missing}, which does not exist`);
   }
 
-  /** Runs a frame arriving on `inPort` through the pipeline; `trace` records the ofproto/trace lines. */
-  process(inPort: number, bytes: Uint8Array, now = 0, trace = false, init?: (packet: SwitchPacket) => void): PipelineResult {
+  /**
+   * Runs a frame arriving on `inPort` through the pipeline; `trace` records the ofproto/trace lines.
+   * `effects` false is ofproto/trace without -generate: the bridge is left exactly as it was.
+   */
+  process(inPort: number, bytes: Uint8Array, now = 0, trace = false, init?: (packet: SwitchPacket) => void, effects = true): PipelineResult {
     const packet = new SwitchPacket(bytes, inPort);
     init?.(packet);
-    return this.pipeline.process(packet, now, trace);
+    return this.pipeline.process(packet, now, trace, effects);
+  }
+
+  /**
+   * What a bridge kept across commands holds beyond its flow file, at `now`: the MACs NORMAL
+   * learned, each flow's counters and times, and the flows learn actions added (as dump-flows
+   * prints them, so they read back in). JSON-safe.
+   */
+  saveState(now: number): BridgeState {
+    const flows = this.pipeline.allRules().map((r): SavedFlow => ({
+      table: r.table, priority: r.priority, match: r.matchText, packets: r.packets, bytes: r.bytes, created: r.created, modified: r.modified, lastUsed: r.lastUsed,
+      ...(!this.fileRules.has(r) && { flow: formatRule(r, r.created) }),
+    }));
+    return { netloom: 'flows-state', time: now, macs: this.pipeline.normal.learnedMacs(now), flows };
+  }
+
+  /**
+   * Puts back a state saveState made (after the flow file was added): learned flows are added
+   * again, counters and times go back to the flows they belong to, the MAC table is refilled.
+   * A state that is not one is a FlowStateError naming the place.
+   */
+  loadState(state: unknown, file = 'state'): number {
+    const bad = (where: string, what: string): never => {
+      throw new FlowStateError(`${file}: ${where}: ${what}`);
+    };
+    const st = state as Partial<BridgeState> | null;
+    if (typeof st !== 'object' || st === null || st.netloom !== 'flows-state') bad('(top)', 'not a netloom flows state file (no "netloom": "flows-state")');
+    const time = st!.time;
+    if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) bad('time', 'must be a number of nanoseconds, 0 or more');
+    if (!Array.isArray(st!.macs)) bad('macs', 'must be a list');
+    if (!Array.isArray(st!.flows)) bad('flows', 'must be a list');
+    const count = (v: unknown, where: string): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : bad(where, 'must be a number, 0 or more'));
+    st!.flows!.forEach((f, i) => {
+      const at = `flows[${i}]`;
+      if (typeof f !== 'object' || f === null) bad(at, 'must be an object');
+      if (f.flow !== undefined) {
+        if (typeof f.flow !== 'string') bad(`${at}.flow`, 'must be flow text');
+        this.addFlow(f.flow, f.created, `${file} ${at}.flow`);
+      }
+      const rule = this.pipeline.table(count(f.table, `${at}.table`)).rules().find((r) => r.priority === f.priority && r.matchText === f.match);
+      if (rule === undefined) return;
+      rule.packets = count(f.packets, `${at}.packets`);
+      rule.bytes = count(f.bytes, `${at}.bytes`);
+      rule.created = count(f.created, `${at}.created`);
+      rule.modified = count(f.modified, `${at}.modified`);
+      rule.lastUsed = count(f.lastUsed, `${at}.lastUsed`);
+    });
+    const macs = st!.macs!.map((m, i) => {
+      const at = `macs[${i}]`;
+      if (typeof m !== 'object' || m === null || typeof m.mac !== 'string' || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(m.mac)) bad(at, 'must be {port, vlan, mac: "xx:xx:xx:xx:xx:xx", seen}');
+      const bytes = Uint8Array.from(m.mac.split(':').map((h) => parseInt(h, 16)));
+      return { port: count(m.port, `${at}.port`), vlan: count(m.vlan, `${at}.vlan`), mac: macToNumber(bytes, 0), seen: count(m.seen, `${at}.seen`) };
+    });
+    this.pipeline.normal.restore(macs);
+    return time!;
   }
 
   /** `ovs-ofctl dump-flows` output at `now`; flows whose timeout has passed by then are removed first, as ovs-vswitchd would have. */
@@ -185,4 +254,32 @@ export class Bridge {
     this.pipeline.expire(now);
     return this.pipeline.allRules().map((r) => formatRule(r, now)).join('\n');
   }
+}
+
+/** A bridge state file that is not one (bad JSON, a field of the wrong kind), named by its place. */
+export class FlowStateError extends Error {
+  override readonly name = 'FlowStateError';
+  readonly code = 'NETLOOM_FLOW_STATE';
+}
+
+/** One flow's counters and times in a saved state; `flow` (dump-flows text) for a flow a learn action added. */
+export interface SavedFlow {
+  table: number;
+  priority: number;
+  match: string;
+  packets: number;
+  bytes: number;
+  created: number;
+  modified: number;
+  lastUsed: number;
+  flow?: string;
+}
+
+/** What `netloom flows trace --state` keeps between commands (Bridge.saveState). */
+export interface BridgeState {
+  netloom: 'flows-state';
+  /** Virtual time (ns) the next packet runs at. */
+  time: number;
+  macs: LearnedMac[];
+  flows: SavedFlow[];
 }

@@ -1,10 +1,15 @@
 /**
- * The NORMAL action: a MAC-learning L2 switch with VLANs, as Open vSwitch's NORMAL does it.
- * Ports are access ports (`tag`: untagged frames belong to that VLAN) or trunks (`trunks`: the
- * VLANs carried, all when absent). Learning is per VLAN; a learned MAC not seen again as a
- * source for 300 s is forgotten (OVS's default mac-aging-time); unknown and group destinations
- * flood to the ports carrying the VLAN; IEEE reserved group addresses (01:80:c2:00:00:00-0f)
- * are dropped; a destination learned on the input port is dropped.
+ * The NORMAL action: a MAC-learning L2 switch with VLANs, as Open vSwitch's NORMAL
+ * (ofproto-dpif-xlate.c xlate_normal, lib/mac-learning.c) does it. Ports are access ports
+ * (`tag`: untagged frames belong to that VLAN) or trunks (`trunks`: the VLANs carried, all when
+ * absent). Learning is per VLAN; a learned MAC not seen again as a source for 300 s is forgotten
+ * (OVS's default mac-aging-time), and the table holds 2,048 MACs (OVS 3.1's mac-table-size): a
+ * new one past that evicts the least recently learned or refreshed MAC of the port holding the
+ * most. Unknown and group destinations flood to the ports carrying the VLAN; reserved
+ * destinations (eth_addr_is_reserved: 802.1D, Cisco, Extreme) are dropped; a frame whose flow has
+ * a VLAN EtherType but no VLAN header (a partial tag) is dropped; a destination learned on the
+ * input port is dropped. A frame leaves with its own tag when the tag it needs is the one it has
+ * (its TPID and DEI kept), else the tag is popped and/or pushed (TPID as it arrived, DEI 0).
  */
 import { W } from './fields.js';
 import { numberToMac } from '../wire/addresses.js';
@@ -13,6 +18,8 @@ import type { SwitchPacket } from './packet.js';
 
 export interface PortConfig {
   number: number;
+  /** The port's name, as OVS's NORMAL names it in a trace (its bundle). */
+  name?: string;
   /** Access port for this VLAN. */
   tag?: number;
   /** Trunk port carrying these VLANs (all when absent and no tag). */
@@ -21,11 +28,38 @@ export interface PortConfig {
 
 /** How long a learned MAC lasts without being seen as a source again: OVS's default mac-aging-time, 300 s. */
 export const MAC_AGING_NS = 300e9;
+/** How many MACs the table holds: OVS 3.1's default mac-table-size (MAC_DEFAULT_MAX; 8,192 from OVS 3.3). */
+export const MAC_TABLE_SIZE = 2048;
+
+/** One learned MAC, as fdb/show lists it; `seen` is when it was last seen as a source (ns). */
+export interface LearnedMac {
+  port: number;
+  vlan: number;
+  mac: string;
+  seen: number;
+}
 
 interface Learned {
   port: number;
+  vlan: number;
+  mac: number;
   /** When it was last seen as a source (ns). */
   seen: number;
+}
+
+/** ofproto/trace's words for what NORMAL decided: `->` a detail, `>>` a warning, `>>>> … <<<<` an error. */
+export type NormalNote = (text: string) => void;
+
+/** The reserved destinations OVS's NORMAL never forwards (lib/packets.c eth_addr_is_reserved), as 48-bit numbers. */
+const RESERVED = new Set<number>([
+  ...Array.from({ length: 16 }, (_, i) => 0x0180c2000000 + i),
+  0x00e02b000000, 0x00e02b000004, 0x00e02b000006,
+  0x01000c000000, 0x01000ccccccc, 0x01000ccccccd, 0x01000ccdcdcd,
+  ...Array.from({ length: 8 }, (_, i) => 0x01000cccccc0 + i),
+]);
+
+export function isReservedMac(mac: number): boolean {
+  return RESERVED.has(mac);
 }
 
 export class NormalSwitching {
@@ -34,95 +68,198 @@ export class NormalSwitching {
    * key (VLAN * 2^48 + MAC) would need 60 bits, past the 53 a double holds exactly.
    */
   private readonly table = new Map<number, Map<number, Learned>>();
+  /** Per port, its learned MACs least recently used first (OVS's port_lrus), to evict fairly. */
+  private readonly byPort = new Map<number, Set<Learned>>();
+  private size = 0;
   private readonly byNumber = new Map<number, PortConfig>();
 
-  constructor(private readonly ports: readonly PortConfig[]) {
+  constructor(
+    private readonly ports: readonly PortConfig[],
+    private readonly capacity = MAC_TABLE_SIZE,
+  ) {
     for (const p of ports) this.byNumber.set(p.number, p);
   }
 
-  /** The frames NORMAL sends for this packet, per output port, with tags as each port needs. */
-  forward(pk: SwitchPacket, now: number, note: ((text: string) => void) | undefined): { port: number; bytes: Uint8Array }[] {
+  /**
+   * The frames NORMAL sends for this packet, per output port, with tags as each port needs.
+   * `learn` false is ofproto/trace of a flow without -generate (no packet, no side effects): the MAC table is read, never written.
+   */
+  forward(pk: SwitchPacket, now: number, note: NormalNote | undefined, learn = true): { port: number; bytes: Uint8Array }[] {
     const w = pk.words;
     const inPort = this.byNumber.get(w[W.IN_PORT]!);
-    if (inPort === undefined) return [];
+    if (inPort === undefined) {
+      note?.('>> no input bundle, dropping');
+      return [];
+    }
     const tci = w[W.VLAN_TCI]!;
     const tagged = (tci & VLAN_CFI) !== 0;
+    const type = w[W.DL_TYPE]!;
+    if (!tagged && (type === 0x8100 || type === 0x88a8)) {
+      // OVS says it twice when there is a packet (side effects on), once for a flow alone.
+      if (learn) note?.(`>>>> dropping packet with partial VLAN tag received on port ${inPort.name ?? inPort.number} <<<<`);
+      note?.('>> partial VLAN tag, dropping');
+      return [];
+    }
     const vid = tagged ? tci & 0xfff : 0;
     const pcp = tagged ? tci >>> 13 : 0;
+    const inName = inPort.name ?? String(inPort.number);
     let vlan: number;
     if (inPort.tag !== undefined) {
-      if (tagged && vid !== 0) {
-        note?.(`>> dropping VLAN ${vid} tagged packet received on port ${inPort.number} configured as VLAN ${inPort.tag} access port`);
+      if (vid !== 0) {
+        note?.(`>>>> dropping VLAN ${vid} tagged packet received on port ${inName} configured as VLAN ${inPort.tag} access port <<<<`);
+        note?.('>> disallowed VLAN VID for this input port, dropping');
         return [];
       }
       vlan = inPort.tag;
     } else {
       vlan = vid;
       if (inPort.trunks && !inPort.trunks.includes(vlan)) {
-        note?.(`>> dropping VLAN ${vlan} packet received on port ${inPort.number} not configured for trunking VLAN ${vlan}`);
+        note?.(`>>>> dropping VLAN ${vlan} packet received on port ${inName} not configured for trunking VLAN ${vlan} <<<<`);
+        note?.('>> disallowed VLAN VID for this input port, dropping');
         return [];
       }
     }
-    const b = pk.bytes;
-    const dstGroup = (b[0]! & 1) !== 0;
-    if (b[0] === 0x01 && b[1] === 0x80 && b[2] === 0xc2 && b[3] === 0 && b[4] === 0 && (b[5]! & 0xf0) === 0) {
-      note?.('>> drop: IEEE reserved group address (802.1D)');
+    const dst = w[W.DL_DST]! * 0x100000000 + w[W.DL_DST + 1]!;
+    if (RESERVED.has(dst)) {
+      note?.('-> packet has reserved destination MAC, dropping');
       return [];
     }
+    const src = w[W.DL_SRC]! * 0x100000000 + w[W.DL_SRC + 1]!;
+    // OVS never learns a group source address.
+    if (learn && (w[W.DL_SRC]! & 0x100) === 0 && this.learn(src, vlan, inPort.number, now)) {
+      note?.(`-> learned that ${numberToMac(src)} is on port ${inName} in VLAN ${vlan}`);
+    }
+    // The tag a trunk needs (TPID and priority as they came; none for VLAN 0 without a priority), CFI marking it present.
+    const trunkTci = vlan === 0 && pcp === 0 ? 0 : vlan | (pcp << 13) | VLAN_CFI;
+    const wire = new WireTag(pk.bytes, tagged ? tci : 0, tagged ? pk.vlanTpid(0) : 0x8100);
+    // A group destination is never learned (mac_learning_lookup).
+    const learned = (w[W.DL_DST]! & 0x100) !== 0 ? undefined : this.table.get(vlan)?.get(dst);
+    if (learned !== undefined && now - learned.seen < MAC_AGING_NS) {
+      if (learned.port === inPort.number) {
+        note?.('-> learned port is input port, dropping');
+        return [];
+      }
+      const port = this.byNumber.get(learned.port);
+      if (port === undefined) {
+        note?.('>> learned port is unknown, dropping');
+        return [];
+      }
+      note?.('-> forwarding to learned port');
+      return carries(port, vlan) ? [{ port: port.number, bytes: wire.as(port.tag !== undefined ? 0 : trunkTci) }] : [];
+    }
+    note?.('-> no learned MAC for destination, flooding');
+    // OVS floods port by port (its bundle list, highest port first as seen), each output changing the tag only where the
+    // last one left it otherwise: a trunk after an access port gets the tag pushed again (DEI 0). Listed lowest first.
+    const out: { port: number; bytes: Uint8Array }[] = [];
+    for (let i = this.ports.length - 1; i >= 0; i--) {
+      const p = this.ports[i]!;
+      if (p.number !== inPort.number && carries(p, vlan)) out.push({ port: p.number, bytes: wire.as(p.tag !== undefined ? 0 : trunkTci) });
+    }
+    return out.reverse();
+  }
+
+  /** OVS's mac_learning_update: true when the MAC is new here or moved from another port. */
+  private learn(mac: number, vlan: number, port: number, now: number): boolean {
     let macs = this.table.get(vlan);
     if (macs === undefined) {
       macs = new Map();
       this.table.set(vlan, macs);
     }
-    if ((b[6]! & 1) === 0) {
-      const src = w[W.DL_SRC]! * 0x100000000 + w[W.DL_SRC + 1]!;
-      const old = macs.get(src);
-      if (old === undefined || old.port !== inPort.number || now - old.seen >= MAC_AGING_NS) note?.(`learned that ${numberToMac(src)} is on port ${inPort.number} in VLAN ${vlan}`);
-      if (old === undefined) macs.set(src, { port: inPort.number, seen: now });
-      else {
-        old.port = inPort.number;
-        old.seen = now;
-      }
+    let e = macs.get(mac);
+    if (e !== undefined && now - e.seen >= MAC_AGING_NS) {
+      this.forget(e);
+      e = undefined;
     }
-    // The frame as it would leave untagged, and as it would leave tagged with this VLAN.
-    const untagged = tagged ? stripOuterTag(b) : b;
-    const retagged = vlan === 0 && !tagged ? b : withTag(untagged, vlan, pcp);
-    // Access ports and VLAN 0 (unless priority-tagged) leave untagged; trunks carry the tag.
-    const plain = vlan === 0 && !(tagged && pcp !== 0);
-    if (!dstGroup) {
-      const dst = w[W.DL_DST]! * 0x100000000 + w[W.DL_DST + 1]!;
-      const learned = macs.get(dst);
-      if (learned !== undefined && now - learned.seen >= MAC_AGING_NS) macs.delete(dst);
-      else if (learned !== undefined) {
-        if (learned.port === inPort.number) {
-          note?.(`>> learned destination is on the input port ${inPort.number}: dropping`);
-          return [];
-        }
-        const port = this.byNumber.get(learned.port);
-        if (port && carries(port, vlan)) {
-          note?.(`forwarding to learned port ${port.number}`);
-          return [{ port: port.number, bytes: port.tag !== undefined || plain ? untagged : retagged }];
-        }
-      }
+    if (e === undefined) {
+      if (this.size >= this.capacity) this.evict();
+      e = { port, vlan, mac, seen: now };
+      macs.set(mac, e);
+      this.portLru(port).add(e);
+      this.size++;
+      return true;
     }
-    note?.(dstGroup ? 'multicast or broadcast destination: flooding' : 'no learned MAC for destination: flooding');
-    const out: { port: number; bytes: Uint8Array }[] = [];
-    for (const p of this.ports) if (p.number !== inPort.number && carries(p, vlan)) out.push({ port: p.number, bytes: p.tag !== undefined || plain ? untagged : retagged });
-    return out;
+    e.seen = now;
+    const lru = this.portLru(e.port);
+    lru.delete(e);
+    if (e.port === port) {
+      lru.add(e);
+      return false;
+    }
+    e.port = port;
+    this.portLru(port).add(e);
+    return true;
+  }
+
+  private portLru(port: number): Set<Learned> {
+    let lru = this.byPort.get(port);
+    if (lru === undefined) {
+      lru = new Set();
+      this.byPort.set(port, lru);
+    }
+    return lru;
+  }
+
+  /** OVS's evict_mac_entry_fairly: the least recently used MAC of a port with the most (the lowest-numbered such port). */
+  private evict(): void {
+    let most: Set<Learned> | undefined;
+    for (const port of [...this.byPort.keys()].sort((a, b) => a - b)) {
+      const lru = this.byPort.get(port)!;
+      if (most === undefined || lru.size > most.size) most = lru;
+    }
+    const oldest = most?.values().next().value;
+    if (oldest !== undefined) this.forget(oldest);
+  }
+
+  private forget(e: Learned): void {
+    this.table.get(e.vlan)?.delete(e.mac);
+    this.byPort.get(e.port)?.delete(e);
+    this.size--;
   }
 
   /** The learned table, as fdb/show lists it: port, VLAN, MAC (entries aged out by `now` left out). */
   entries(now = 0): { port: number; vlan: number; mac: string }[] {
-    const out: { port: number; vlan: number; mac: string }[] = [];
+    return this.learnedMacs(now).map(({ port, vlan, mac }) => ({ port, vlan, mac }));
+  }
+
+  /** The learned table with when each MAC was last seen, for a bridge kept across commands. */
+  learnedMacs(now = 0): LearnedMac[] {
+    const out: LearnedMac[] = [];
     for (const [vlan, macs] of this.table) {
-      for (const [mac, e] of macs) if (now - e.seen < MAC_AGING_NS) out.push({ port: e.port, vlan, mac: numberToMac(mac) });
+      for (const [mac, e] of macs) if (now - e.seen < MAC_AGING_NS) out.push({ port: e.port, vlan, mac: numberToMac(mac), seen: e.seen });
     }
     return out;
+  }
+
+  /** Learns MACs as a saved table has them (learnedMacs' output), oldest first so the LRU order is theirs. */
+  restore(macs: readonly { port: number; vlan: number; mac: number; seen: number }[]): void {
+    for (const m of [...macs].sort((a, b) => a.seen - b.seen)) this.learn(m.mac, m.vlan, m.port, m.seen);
   }
 }
 
 function carries(port: PortConfig, vlan: number): boolean {
   return port.tag !== undefined ? port.tag === vlan : !port.trunks || port.trunks.includes(vlan);
+}
+
+/**
+ * The frame as NORMAL's outputs leave it on the wire, one after another (OVS commits each output's
+ * VLAN against what the previous one left): the frame as it came until its tag must change, then
+ * popped and/or pushed with the flow's TPID, DEI 0.
+ */
+class WireTag {
+  constructor(
+    private bytes: Uint8Array,
+    /** The tag on the wire now: its TCI with CFI (0: none). */
+    private tci: number,
+    private readonly tpid: number,
+  ) {}
+
+  as(tci: number): Uint8Array {
+    if (tci === this.tci) return this.bytes;
+    const untagged = this.tci === 0 ? this.bytes : stripOuterTag(this.bytes);
+    this.bytes = tci === 0 ? untagged : withTag(untagged, this.tpid, tci & ~VLAN_CFI);
+    this.tci = tci;
+    return this.bytes;
+  }
 }
 
 function stripOuterTag(b: Uint8Array): Uint8Array {
@@ -132,13 +269,12 @@ function stripOuterTag(b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** An 802.1Q tag (0x8100) with this VID and PCP in front of an untagged frame's type. */
-function withTag(untagged: Uint8Array, vid: number, pcp: number): Uint8Array {
+/** A VLAN tag (TPID, TCI; DEI 0) in front of an untagged frame's type. */
+function withTag(untagged: Uint8Array, tpid: number, tci: number): Uint8Array {
   const out = new Uint8Array(untagged.length + 4);
   out.set(untagged.subarray(0, 12), 0);
-  out[12] = 0x81;
-  out[13] = 0x00;
-  const tci = (pcp << 13) | vid;
+  out[12] = tpid >>> 8;
+  out[13] = tpid & 0xff;
   out[14] = tci >>> 8;
   out[15] = tci & 0xff;
   out.set(untagged.subarray(12), 16);

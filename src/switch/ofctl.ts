@@ -521,7 +521,7 @@ function parseSubField(text: string, at: number, fail: Fail): SubField {
 
 const SIMPLE = names<Action>({
   normal: { type: 'normal' }, flood: { type: 'flood' }, all: { type: 'all' }, in_port: { type: 'in_port' },
-  drop: { type: 'drop' }, strip_vlan: { type: 'pop_vlan' }, pop_vlan: { type: 'pop_vlan' }, dec_ttl: { type: 'dec_ttl' },
+  drop: { type: 'drop' }, strip_vlan: { type: 'pop_vlan', strip: true }, pop_vlan: { type: 'pop_vlan' }, dec_ttl: { type: 'dec_ttl' },
   clear_actions: { type: 'clear_actions' }, exit: { type: 'exit' },
 });
 
@@ -532,7 +532,7 @@ const SIMPLE = names<Action>({
  * needs its own in the learned flow's match, from the values the learn gives it (dl_type=0x800).
  */
 function parseLearn(text: string, at: number, whole: string, match: Match | undefined, options: ParseOptions, fail: Fail): LearnSpec {
-  const spec: LearnSpec = { table: 1, priority: DEFAULT_PRIORITY, idleTimeout: 0, hardTimeout: 0, cookie: 0n, matches: [], actions: [], text: whole };
+  const spec: LearnSpec = { table: 1, priority: DEFAULT_PRIORITY, idleTimeout: 0, hardTimeout: 0, cookie: 0n, matches: [], actions: [], text: whole.replace(/\s*,\s*/g, ',') };
   const learned = new Match();
   const check = (name: string, field: FieldDef, against: Match, where: string, checkAt: number) => {
     const need = accessNeed(field, name);
@@ -1253,9 +1253,11 @@ export function formatMatch(match: Match): string {
 
 const hex16 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 
+/** In OVS's match_format order: registers, tunnel, metadata, then in_port and the packet's fields. */
 const FIELDS_FOR_PRINT = [
+  ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'tun_id', 'tun_src', 'tun_dst', 'metadata',
   'in_port', 'vlan_tci', 'dl_src', 'dl_dst', 'dl_type', 'nw_src', 'nw_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_proto', 'nw_tos', 'nw_ecn', 'nw_ttl',
-  'tp_src', 'tp_dst', 'arp_sha', 'arp_tha', 'tun_id', 'tun_src', 'tun_dst', 'metadata', ...Array.from({ length: 16 }, (_, i) => `reg${i}`),
+  'tp_src', 'tp_dst', 'arp_sha', 'arp_tha',
 ].map((n) => fieldByName(n)!);
 
 function formatValue(field: FieldDef, value: bigint): string {
@@ -1269,6 +1271,8 @@ function formatValue(field: FieldDef, value: bigint): string {
     case 'port':
       return value === BigInt(OFPP_LOCAL) ? 'LOCAL' : value.toString();
     default:
+      // C's %#x, as OVS prints these: 0 is "0", not "0x0".
+      if (value === 0n && field.name !== 'dl_type' && field.bits > 16) return '0';
       return field.bits > 16 || field.name.startsWith('reg') || field.name === 'metadata' || field.name === 'tun_id' || field.name === 'dl_type' ? hex(value) : value.toString();
   }
 }

@@ -75,7 +75,7 @@ export class SwitchPacket {
     w[W.DL_DST + 1] = k.dlDst % 0x100000000;
     w[W.DL_SRC] = Math.floor(k.dlSrc / 0x100000000);
     w[W.DL_SRC + 1] = k.dlSrc % 0x100000000;
-    w[W.DL_TYPE] = k.dlType;
+    w[W.DL_TYPE] = this.dlType < 0 ? k.dlType : this.dlType;
     w[W.VLAN_TCI] = this.tci0;
     w[W.NW_SRC] = k.nwSrc;
     w[W.NW_DST] = k.nwDst;
@@ -100,10 +100,8 @@ export class SwitchPacket {
       for (let i = W.NW_SRC; i <= W.ARP_THA + 1; i++) w[i] = 0;
       w[W.IPV6_LABEL] = 0;
     }
-    // Where the headers start, for writing fields back.
-    let o = 12;
-    while (o + 4 <= b.length && isVlanTpid(b, o)) o += 4;
-    this.l3 = o + 2;
+    // Where the headers start, for writing fields back (the key read `past` without the inner tag).
+    this.l3 = known === 2 ? k.l3 + 4 : k.l3;
     const type = w[W.DL_TYPE]!;
     this.l4 = 0;
     if (type === 0x0800 && b.length >= this.l3 + 20) this.l4 = this.l3 + (b[this.l3]! & 0x0f) * 4;
@@ -141,6 +139,24 @@ export class SwitchPacket {
   vlanTci(slot: 0 | 1): number {
     return slot === 0 ? this.tci0 : this.tci1;
   }
+
+  /** The TPID of the flow's VLAN header slot 0 (outer) or 1; 0 when empty. */
+  vlanTpid(slot: 0 | 1): number {
+    return slot === 0 ? this.tpid0 : this.tpid1;
+  }
+
+  /**
+   * Gives the flow fields an ofproto/trace flow describes where no frame carries them: a
+   * vlan_tci without CFI (`vlan_tci=5`, a flow no packet has) and a dl_type of 0. The bytes stay
+   * as they are; the flow words say what the description said.
+   */
+  describe(vlanTci: number | undefined, dlType: number | undefined): void {
+    if (vlanTci !== undefined && (vlanTci & VLAN_CFI) === 0) this.tci0 = this.words[W.VLAN_TCI] = vlanTci;
+    if (dlType !== undefined) this.dlType = this.words[W.DL_TYPE] = dlType;
+  }
+
+  /** A dl_type the flow was described with (ofproto/trace's flow form), kept when the bytes are read again; -1 when none. */
+  private dlType = -1;
 
   /** Copies this packet's whole state — bytes, flow words, VLAN headers, queue — into `state`. */
   saveTo(state: PacketState): void {
@@ -210,8 +226,11 @@ export class SwitchPacket {
       out.set(b.subarray(0, 12), 0);
       out.set(b.subarray(12 + 4 * have), 12 + 4 * want);
     }
-    if (want >= 1) putTag(out, 12, this.tpid0, this.tci0);
-    if (want === 2) putTag(out, 16, this.tpid1, this.tci1);
+    // A tag that was on the wire already keeps its bytes (its DEI), wherever a push or pop moved it: OVS's datapath leaves it alone.
+    const old0 = have >= 1 ? b.slice(12, 16) : undefined;
+    const old1 = have === 2 ? b.slice(16, 20) : undefined;
+    if (want >= 1) this.placeTag(out, 12, this.tpid0, this.tci0, old0, old1);
+    if (want === 2) this.placeTag(out, 16, this.tpid1, this.tci1, old0, old1);
     this.bytes = out;
     this.owned = true;
     this.wireTags = want;
@@ -220,6 +239,13 @@ export class SwitchPacket {
     this.wireTci1 = this.tci1;
     this.wireTpid1 = this.tpid1;
     this.reparse();
+  }
+
+  /** Puts a tag at `at`: the bytes of the wire tag it is (old0 at 12, old1 at 16, before the change), else built from the flow. */
+  private placeTag(out: Uint8Array, at: number, tpid: number, tci: number, old0: Uint8Array | undefined, old1: Uint8Array | undefined): void {
+    if (old0 !== undefined && tpid === this.wireTpid0 && tci === this.wireTci0) out.set(old0, at);
+    else if (old1 !== undefined && tpid === this.wireTpid1 && tci === this.wireTci1) out.set(old1, at);
+    else putTag(out, at, tpid, tci);
   }
 
   /** Writes a packet field (masked) into the bytes, adjusting checksums; pipeline fields go to the words. */
@@ -238,6 +264,7 @@ export class SwitchPacket {
       }
       return;
     }
+    if (!this.committable(field.word)) return;
     const current = readField(w, field);
     const next = (current & ~mask) | (value & mask);
     if (field.word === W.VLAN_TCI) {
@@ -299,7 +326,7 @@ export class SwitchPacket {
         return;
       case 'ipv6_src':
       case 'ipv6_dst':
-        this.replaceWords(l3 + (field.name === 'ipv6_src' ? 8 : 24), 16, v, false, true);
+        this.replaceWords(l3 + (field.name === 'ipv6_src' ? 8 : 24), 16, v, false, ipv6AddressInChecksum(b, l3, l4));
         return;
       case 'ipv6_label': {
         const first = ((b[l3 + 1]! & 0xf0) << 16) | n;
@@ -347,8 +374,23 @@ export class SwitchPacket {
     }
   }
 
+  /**
+   * Whether OVS's datapath would be given this write (odp-util's commit_set_*_action): an IP
+   * header field only when the flow has an IP protocol (a header cut short has none), a port
+   * only where the whole transport header is (odp-execute's dp_packet_get_*_payload).
+   */
+  private committable(word: number): boolean {
+    const w = this.words;
+    const type = w[W.DL_TYPE];
+    if (type !== 0x0800 && type !== 0x86dd) return true;
+    if (word === W.TP_SRC || word === W.TP_DST) return w[W.NW_PROTO] !== 0 && this.l4 !== 0 && this.bytes.length >= this.l4 + (w[W.NW_PROTO] === 6 ? 20 : 8);
+    const ip = word === W.NW_SRC || word === W.NW_DST || word === W.NW_TOS || word === W.NW_TTL || word === W.IPV6_LABEL || (word >= W.IPV6_SRC && word < W.IPV6_SRC + 4) || (word >= W.IPV6_DST && word < W.IPV6_DST + 4);
+    return !ip || w[W.NW_PROTO] !== 0;
+  }
+
   /** Sets the IPv4 TTL (checksum adjusted) or the IPv6 hop limit. */
   setTtl(ttl: number): void {
+    if (!this.committable(W.NW_TTL)) return;
     this.own();
     const b = this.bytes;
     const l3 = this.l3;
@@ -434,9 +476,9 @@ function putTag(b: Uint8Array, at: number, tpid: number, tci: number): void {
   b[at + 3] = wire & 0xff;
 }
 
-/** An 802.1Q or 802.1ad TPID at `at` (what OVS parses as a VLAN header). */
+/** An 802.1Q or 802.1ad TPID at `at` (what OVS parses as a VLAN header: the tag and the EtherType after it there). */
 function isVlanTpid(b: Uint8Array, at: number): boolean {
-  if (at + 4 > b.length) return false;
+  if (at + 6 > b.length) return false;
   const t = u16(b, at);
   return t === 0x8100 || t === 0x88a8;
 }
@@ -451,11 +493,41 @@ function putBig(b: Uint8Array, at: number, length: number, v: bigint): void {
 function ipv6TransportOffset(b: Uint8Array, l3: number): number {
   let next = b[l3 + 6]!;
   let o = l3 + 40;
-  while (next === 0 || next === 43 || next === 60 || next === 44) {
+  while (next === 0 || next === 43 || next === 60 || next === 44 || next === 51) {
     if (o + 8 > b.length) return 0;
-    const length = next === 44 ? 8 : (b[o + 1]! + 1) * 8;
+    const length = next === 44 ? 8 : next === 51 ? (b[o + 1]! + 2) * 4 : (b[o + 1]! + 1) * 8;
     next = b[o]!;
     o += length;
   }
   return o <= b.length ? o : 0;
+}
+
+/**
+ * Whether the L4 checksum follows a rewrite of an IPv6 address, as OVS's packet_set_ipv6 decides
+ * (packet_rh_present): not under a routing header with segments left (RFC 8200 §8.1: the
+ * pseudo-header holds the final destination, which is in the routing header), not in a fragment
+ * other than a first one, and only for TCP, UDP and ICMPv6 found behind the extension headers
+ * before `l4` (the whole frame when 0).
+ */
+function ipv6AddressInChecksum(b: Uint8Array, l3: number, l4: number): boolean {
+  const end = l4 === 0 ? b.length : l4;
+  let next = b[l3 + 6]!;
+  let o = l3 + 40;
+  let recalculate = true;
+  while (next === 0 || next === 43 || next === 60 || next === 44 || next === 51) {
+    if (end - o < 8) return false;
+    let length: number;
+    if (next === 51) length = (b[o + 1]! + 2) * 4;
+    else if (next === 44) {
+      const offsetFlags = u16(b, o + 2);
+      // Only a first fragment (offset 0, more to come) has its checksum kept right.
+      recalculate = (offsetFlags & 0xfff8) === 0 && (offsetFlags & 1) === 1;
+      length = 8;
+    } else if (next === 43 && b[o + 3]! > 0) return false;
+    else length = (b[o + 1]! + 1) * 8;
+    next = b[o]!;
+    if (end - o < length) return false;
+    o += length;
+  }
+  return recalculate && (next === 6 || next === 17 || next === 58);
 }

@@ -33,6 +33,9 @@ import { CT_WORDS } from './fields.js';
 import { NO_MEMBER, bundleMember, flowHashFields, multipathLink } from './multipath.js';
 
 export const MAX_RESUBMIT_DEPTH = 64;
+/** ovs-ofctl set-frags' modes that OVS's userspace datapath has. */
+export const FRAGS_MODES = ['normal', 'drop', 'nx-match'] as const;
+export type FragsMode = (typeof FRAGS_MODES)[number];
 export const MAX_RESUBMITS = 4096;
 /** How many recirculations deep a packet may go (dpif-netdev's MAX_RECIRC_DEPTH); past it the packet is dropped. */
 export const MAX_RECIRC_DEPTH = 6;
@@ -114,6 +117,12 @@ export class Pipeline {
   readonly missToController = new Set<number>();
   /** Standalone fail mode with the controller gone: every packet takes NORMAL, whatever the tables hold. */
   failOpen = false;
+  /**
+   * What lookups do with an IP fragment (ovs-ofctl set-frags): 'normal', OVS's default, looks
+   * it up with tp_src and tp_dst 0 (a first fragment's ports too); 'drop' drops every fragment;
+   * 'nx-match' looks it up as it is. OVS's userspace has no 'reassemble'.
+   */
+  frags: FragsMode = 'normal';
   /** Per table: packets looked up, and those that matched a rule (OpenFlow table statistics). */
   readonly lookups = new Float64Array(256);
   readonly matches = new Float64Array(256);
@@ -295,14 +304,18 @@ export class Pipeline {
     return [...this.tables.keys()].sort((a, b) => a - b).flatMap((id) => this.tables.get(id)!.rules());
   }
 
-  /** Runs one packet through the tables from table 0; `trace` records ofproto/trace-style lines. */
-  process(packet: SwitchPacket, now: number, trace = false): PipelineResult {
-    return this.x.run(packet, now, trace);
+  /**
+   * Runs one packet through the tables from table 0; `trace` records ofproto/trace-style lines.
+   * `effects` false is ofproto/trace without -generate: no MAC learning, no learn installs, no
+   * counters or last-used times, no meter buckets spent — the bridge is left as it was.
+   */
+  process(packet: SwitchPacket, now: number, trace = false, effects = true): PipelineResult {
+    return this.x.run(packet, now, trace, effects);
   }
 
   /** Runs an action list on a packet, as a PACKET_OUT does (output to TABLE is a resubmit to table 0). */
   execute(packet: SwitchPacket, actions: readonly Action[], now: number, trace = false): PipelineResult {
-    return this.x.run(packet, now, trace, actions);
+    return this.x.run(packet, now, trace, true, actions);
   }
 
   port(number: number): PipelinePort | undefined {
@@ -508,6 +521,8 @@ class Translation {
   /** A meter band dropped the packet: nothing more happens to it (outputs before the meter stand). */
   private meterDrop: { meter: number; band: number } | undefined;
   private tracing = false;
+  /** Whether the bridge may change (learning, learn, counters, meters): false for ofproto/trace without -generate. */
+  private effects = true;
   private packet!: SwitchPacket;
   private now = 0;
   private sp = 0;
@@ -537,10 +552,11 @@ class Translation {
     private readonly groups: ReadonlyMap<number, InstalledGroup>,
   ) {}
 
-  run(packet: SwitchPacket, now: number, tracing: boolean, actions?: readonly Action[]): PipelineResult {
+  run(packet: SwitchPacket, now: number, tracing: boolean, effects: boolean, actions?: readonly Action[]): PipelineResult {
     this.packet = packet;
     this.now = now;
     this.tracing = tracing;
+    this.effects = effects;
     this.outputs = [];
     this.trace = [];
     this.actionSet.length = 0;
@@ -639,9 +655,10 @@ class Translation {
     if (this.tracing) this.line(indent, ' -> Sets the packet to an untracked state, and clears all the conntrack fields.');
   }
 
-  /** Writes a trace line at an indentation in columns. */
+  /** Writes a trace line at an indentation in columns; a note (`-> `, `>> `) one column further, as ofproto/trace prints a detail or warning under its action. */
   private line(indent: number, text: string): void {
-    this.trace.push(`${' '.repeat(indent)}${text}`);
+    const note = text.startsWith('>>') || text.startsWith('->');
+    this.trace.push(`${' '.repeat(note ? indent + 1 : indent)}${text}`);
   }
 
   /**
@@ -705,6 +722,7 @@ class Translation {
   }
 
   private count(group: Group, bucket: Bucket | undefined): void {
+    if (!this.effects) return;
     group.packets++;
     group.bytes += this.arrivedBytes;
     for (const b of bucket === undefined ? group.buckets : [bucket]) {
@@ -748,6 +766,18 @@ class Translation {
     const pk = this.packet;
     const words = pk.words;
     const realInPort = words[W.IN_PORT]!;
+    const tableAt = Translation.tableIndent(level);
+    // OVS's rule_dpif_lookup_from_table: a fragment is dropped, or looked up without its ports, per the frags mode.
+    const fragment = (pk.nwFrag & 1) !== 0 && this.p.frags !== 'nx-match';
+    if (fragment && this.p.frags === 'drop') {
+      if (this.tracing) this.line(tableAt, `${String(tableId).padStart(2)}. ip,nw_frag=yes, priority 0 (fragment dropped, frags mode drop)`);
+      if (this.tracing) this.line(Translation.actionIndent(level), 'drop');
+      if (this.effects) this.p.lookups[tableId]!++;
+      return;
+    }
+    const tpSrc = words[W.TP_SRC]!;
+    const tpDst = words[W.TP_DST]!;
+    if (fragment) words[W.TP_SRC] = words[W.TP_DST] = 0;
     if (inPort !== undefined) words[W.IN_PORT] = inPort;
     // resubmit(…,ct): the lookup sees the connection's original tuple (OVS's tuple_swap), when there is one.
     const swap = ctOrig && words[W.CT_NW_PROTO] !== 0;
@@ -755,9 +785,12 @@ class Translation {
     const rule = this.p.table(tableId).lookup(words);
     if (swap) swapTuple(words, this.tupleSave);
     words[W.IN_PORT] = realInPort;
-    this.p.lookups[tableId]!++;
-    if (rule !== undefined) this.p.matches[tableId]!++;
-    const tableAt = Translation.tableIndent(level);
+    words[W.TP_SRC] = tpSrc;
+    words[W.TP_DST] = tpDst;
+    if (this.effects) {
+      this.p.lookups[tableId]!++;
+      if (rule !== undefined) this.p.matches[tableId]!++;
+    }
     if (rule === undefined) {
       if (this.tracing) this.line(tableAt, `${String(tableId).padStart(2)}. No match.`);
       if (this.p.missToController.has(tableId)) {
@@ -767,12 +800,16 @@ class Translation {
       } else if (this.tracing) this.line(Translation.actionIndent(level), 'drop');
       return;
     }
-    rule.packets++;
-    rule.bytes += pk.bytes.length;
-    rule.lastUsed = this.now;
+    if (this.effects) {
+      rule.packets++;
+      rule.bytes += pk.bytes.length;
+      rule.lastUsed = this.now;
+    }
     if (this.tracing) {
       const match = rule.matchText;
       this.line(tableAt, `${String(tableId).padStart(2)}. ${match}${match ? ', ' : ''}priority ${rule.priority}${rule.cookie ? `, cookie 0x${rule.cookie.toString(16)}` : ''}`);
+      // A rule with no actions drops: ofproto/trace says so.
+      if (rule.actions.length === 0 && rule.meter === undefined) this.line(Translation.actionIndent(level), 'drop');
     }
     // The meter instruction runs before the actions (OpenFlow 1.3.5 §5.9).
     if (rule.meter !== undefined && !this.meter(rule.meter, Translation.actionIndent(level))) return;
@@ -783,7 +820,7 @@ class Translation {
   private withinLimits(indent: number): boolean {
     const tooDeep = this.depth >= MAX_RESUBMIT_DEPTH;
     if (!tooDeep && this.resubmits < MAX_RESUBMITS) return true;
-    if (this.tracing) this.line(indent, `>> over ${tooDeep ? `max translation depth ${MAX_RESUBMIT_DEPTH}` : `${MAX_RESUBMITS} resubmit actions`}`);
+    if (this.tracing) this.line(indent, `>>>> over ${tooDeep ? `max translation depth ${MAX_RESUBMIT_DEPTH}` : `${MAX_RESUBMITS} resubmit actions`} <<<<`);
     this.failed = true;
     return false;
   }
@@ -816,11 +853,16 @@ class Translation {
         }
         case 'in_port':
           if (this.tracing) this.line(indent, 'IN_PORT');
+          // The in_port now (a load may have changed it), which must be a port, as OVS's compose_output_action looks it up.
+          if (this.p.port(pk.words[W.IN_PORT]!) === undefined) {
+            if (this.tracing) this.line(indent, '>> Nonexistent output port');
+            break;
+          }
           this.emit(pk.words[W.IN_PORT]!, pk.bytes);
           break;
         case 'normal':
           if (this.tracing) this.line(indent, 'NORMAL');
-          for (const out of this.p.normal.forward(pk, this.now, this.tracing ? (text: string) => this.line(indent + 4, text) : undefined)) this.emit(out.port, out.bytes);
+          for (const out of this.p.normal.forward(pk, this.now, this.tracing ? (text: string) => this.line(indent, text) : undefined, this.effects)) this.emit(out.port, out.bytes);
           break;
         case 'flood':
         case 'all':
@@ -847,7 +889,7 @@ class Translation {
           pk.pushVlan(a.tpid);
           break;
         case 'pop_vlan':
-          if (this.tracing) this.line(indent, 'pop_vlan');
+          if (this.tracing) this.line(indent, a.strip ? 'strip_vlan' : 'pop_vlan');
           pk.popVlan();
           break;
         case 'mod_vlan':
@@ -855,7 +897,8 @@ class Translation {
             if (this.tracing) this.line(indent, 'push_vlan:0x8100');
             pk.pushVlan(0x8100);
           }
-          if (this.tracing) this.line(indent, `set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`);
+          // OpenFlow 1.0's mod_vlan_vid is its own action in OVS's trace; 1.1+'s is the set_field it becomes.
+          if (this.tracing) this.line(indent, !a.push && !a.oxm ? formatActions([a]) : `set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`);
           pk.setVlan(a.what, a.value);
           break;
         case 'set_field':
@@ -1013,11 +1056,13 @@ class Translation {
           break;
         }
         case 'learn': {
-          const rule = this.p.learn(a.learn, pk.words, this.now);
-          if (this.tracing) {
-            this.line(indent, a.learn.text);
-            this.line(indent, ` -> table=${rule.table} ${rule.matchText ? `${rule.matchText} ` : ''}priority=${rule.priority} actions=${rule.actionsText}`);
+          if (this.tracing) this.line(indent, a.learn.text);
+          if (!this.effects) {
+            if (this.tracing) this.line(indent, '>> suppressing side effects, so learn action ignored');
+            break;
           }
+          const rule = this.p.learn(a.learn, pk.words, this.now);
+          if (this.tracing) this.line(indent, `-> table=${rule.table} ${rule.matchText ? `${rule.matchText} ` : ''}priority=${rule.priority} actions=${rule.actionsText}`);
           break;
         }
       }
@@ -1064,7 +1109,8 @@ class Translation {
   private meter(id: number, indent: number): boolean {
     const pk = this.packet;
     if (this.tracing) this.line(indent, `meter:${id}`);
-    const band = this.p.meters.run(id, pk.bytes.length, this.now);
+    // Without side effects (ofproto/trace) no bucket is spent: the packet passes.
+    const band = this.effects ? this.p.meters.run(id, pk.bytes.length, this.now) : undefined;
     if (band === undefined) return true;
     const index = this.p.meters.get(id)!.bands.indexOf(band);
     if (band.type === 'drop') {
@@ -1084,7 +1130,7 @@ class Translation {
     const pk = this.packet;
     const w = pk.words;
     // OVS meters what goes to the controller by OFPM_CONTROLLER; a dropped packet-in is not sent.
-    if (this.p.meters.get(OFPM_CONTROLLER) !== undefined) {
+    if (this.effects && this.p.meters.get(OFPM_CONTROLLER) !== undefined) {
       const band = this.p.meters.run(OFPM_CONTROLLER, pk.bytes.length, this.now);
       if (band?.type === 'drop') {
         if (this.tracing) this.line(0, `>> controller meter band ${this.p.meters.get(OFPM_CONTROLLER)!.bands.indexOf(band)} exceeded: not sent to the controller`);
@@ -1101,7 +1147,7 @@ class Translation {
       return;
     }
     if (this.p.port(port) === undefined) {
-      if (this.tracing) this.line(indent, `>> no port ${port}`);
+      if (this.tracing) this.line(indent, '>> Nonexistent output port');
       return;
     }
     this.emit(port, pk.bytes);

@@ -18,8 +18,8 @@ import type { PipelineResult } from './pipeline.js';
 const hex = (n: number) => `0x${n.toString(16).padStart(4, '0')}`;
 const mac = (hi: number, lo: number) => numberToMac(hi * 0x100000000 + lo);
 
-/** A packet's flow as ofproto/trace prints it. */
-export function formatFlow(w: Uint32Array): string {
+/** A packet's flow as ofproto/trace prints it; `nwFrag` (the packet's, NW_FRAG) adds nw_frag to an IP flow, as OVS prints it for a packet. */
+export function formatFlow(w: Uint32Array, nwFrag?: number): string {
   const type = w[W.DL_TYPE]!;
   const proto = w[W.NW_PROTO]!;
   const parts: string[] = [];
@@ -27,6 +27,10 @@ export function formatFlow(w: Uint32Array): string {
   const ipv6 = type === 0x86dd;
   const shorthand = ipv4 ? ({ 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' } as Record<number, string>)[proto] ?? 'ip' : ipv6 ? ({ 58: 'icmp6', 6: 'tcp6', 17: 'udp6' } as Record<number, string>)[proto] ?? 'ipv6' : type === 0x0806 ? 'arp' : undefined;
   if (shorthand) parts.push(shorthand);
+  // OVS's match_format order: registers, tunnel, metadata, then in_port and the packet's fields.
+  for (let r = 0; r < 16; r++) if (w[W.REG0 + r]) parts.push(`reg${r}=0x${w[W.REG0 + r]!.toString(16)}`);
+  if (w[W.TUN_ID] || w[W.TUN_ID + 1]) parts.push(`tun_id=0x${(BigInt(w[W.TUN_ID]!) * 0x100000000n + BigInt(w[W.TUN_ID + 1]!)).toString(16)}`);
+  if (w[W.METADATA] || w[W.METADATA + 1]) parts.push(`metadata=0x${(BigInt(w[W.METADATA]!) * 0x100000000n + BigInt(w[W.METADATA + 1]!)).toString(16)}`);
   parts.push(`in_port=${w[W.IN_PORT] === OFPP_LOCAL ? 'LOCAL' : w[W.IN_PORT]}`);
   const tci = w[W.VLAN_TCI]!;
   parts.push((tci & VLAN_CFI) !== 0 ? `dl_vlan=${tci & 0xfff},dl_vlan_pcp=${tci >>> 13}` : `vlan_tci=${hex(tci)}`);
@@ -44,17 +48,16 @@ export function formatFlow(w: Uint32Array): string {
   if (ipv4 || ipv6) {
     if (shorthand === 'ip' || shorthand === 'ipv6') parts.push(`nw_proto=${proto}`);
     parts.push(`nw_tos=${w[W.NW_TOS]! & 0xfc}`, `nw_ecn=${w[W.NW_TOS]! & 3}`, `nw_ttl=${w[W.NW_TTL]}`);
+    if (nwFrag !== undefined) parts.push(`nw_frag=${nwFrag === 0 ? 'no' : nwFrag === 1 ? 'first' : 'later'}`);
     if (proto === 1 || proto === 58) parts.push(`icmp_type=${w[W.TP_SRC]}`, `icmp_code=${w[W.TP_DST]}`);
-    else if (proto === 6 || proto === 17 || proto === 132) parts.push(`tp_src=${w[W.TP_SRC]}`, `tp_dst=${w[W.TP_DST]}`);
+    // A later fragment has no L4 header: OVS prints no ports for it.
+    else if ((proto === 6 || proto === 17 || proto === 132) && nwFrag !== 3) parts.push(`tp_src=${w[W.TP_SRC]}`, `tp_dst=${w[W.TP_DST]}`);
   }
-  for (let r = 0; r < 16; r++) if (w[W.REG0 + r]) parts.push(`reg${r}=0x${w[W.REG0 + r]!.toString(16)}`);
-  if (w[W.METADATA] || w[W.METADATA + 1]) parts.push(`metadata=0x${(BigInt(w[W.METADATA]!) * 0x100000000n + BigInt(w[W.METADATA + 1]!)).toString(16)}`);
-  if (w[W.TUN_ID] || w[W.TUN_ID + 1]) parts.push(`tun_id=0x${(BigInt(w[W.TUN_ID]!) * 0x100000000n + BigInt(w[W.TUN_ID + 1]!)).toString(16)}`);
   return parts.join(',');
 }
 
 export function formatTrace(bridge: Bridge, before: string, result: PipelineResult): string {
-  const after = formatFlow(result.packet.words);
+  const after = formatFlow(result.packet.words, result.packet.nwFrag);
   const lines = [`Flow: ${before}`, '', `bridge("${bridge.name}")`, '-------------', ...result.trace, '', `Final flow: ${after === before ? 'unchanged' : after}`];
   const outputs = result.outputs;
   lines.push(`Outputs: ${outputs.length === 0 ? 'none (dropped)' : outputs.map((o) => (o.port === 'controller' ? 'controller' : `port ${o.port}`)).join(', ')}`);
@@ -67,24 +70,35 @@ const FIELD_KEYS = [
   'in_port', 'dl_src', 'dl_dst', 'dl_type', 'nw_src', 'nw_dst', 'nw_proto', 'nw_tos', 'ip_dscp', 'nw_ecn', 'nw_ttl',
   'tp_src', 'tp_dst', 'icmp_type', 'icmp_code', 'arp_op', 'arp_spa', 'arp_tpa', 'arp_sha', 'arp_tha', 'ipv6_src', 'ipv6_dst',
 ];
-const FLOW_KEYS = new Set([...FIELD_KEYS, 'dl_vlan', 'dl_vlan_pcp', ...SHORTHAND_KEYS]);
+const FLOW_KEYS = new Set([...FIELD_KEYS, 'vlan_tci', 'dl_vlan', 'dl_vlan_pcp', ...SHORTHAND_KEYS]);
 
 /** The layers each key describes, to say which key an encoder error is about. */
 const KEY_LAYERS: Record<string, readonly string[]> = {
-  dl_src: ['ethernet'], dl_dst: ['ethernet'], dl_type: ['ethernet'], dl_vlan: ['vlan'], dl_vlan_pcp: ['vlan'],
+  dl_src: ['ethernet'], dl_dst: ['ethernet'], dl_type: ['ethernet'], vlan_tci: ['vlan'], dl_vlan: ['vlan'], dl_vlan_pcp: ['vlan'],
   nw_src: ['ipv4'], nw_dst: ['ipv4'], nw_proto: ['ipv4', 'ipv6'], nw_tos: ['ipv4', 'ipv6'], ip_dscp: ['ipv4', 'ipv6'], nw_ecn: ['ipv4', 'ipv6'], nw_ttl: ['ipv4', 'ipv6'],
   ipv6_src: ['ipv6'], ipv6_dst: ['ipv6'], tp_src: ['tcp', 'udp'], tp_dst: ['tcp', 'udp'], icmp_type: ['icmp', 'icmpv6'], icmp_code: ['icmp', 'icmpv6'],
   arp_op: ['arp'], arp_spa: ['arp'], arp_tpa: ['arp'], arp_sha: ['arp'], arp_tha: ['arp'],
 };
 
+/** A packet ofproto/trace's flow form describes: its input port, its bytes, and what its flow says that no bytes carry. */
+export interface DescribedPacket {
+  inPort: number;
+  bytes: Uint8Array;
+  /** `vlan_tci` without CFI (`vlan_tci=5`): the flow's TCI, though the frame has no tag. */
+  vlanTci?: number;
+  /** 0 when nothing gave an EtherType: OVS's flow then has dl_type=0x0000 (the frame's EtherType 0 would read as 802.3's 0x05ff). */
+  dlType?: number;
+}
+
 /**
- * A packet for an ofproto/trace-style field list (`in_port=1,dl_vlan=10,tcp,nw_dst=10.0.0.2,tp_dst=80`):
- * the named fields set, everything else netloom's craft defaults. Returns the input port too.
+ * A packet for an ofproto/trace-style field list (`in_port=1,dl_vlan=10,tcp,nw_dst=10.0.0.2,tp_dst=80`,
+ * or the tutorial's `in_port=1,vlan_tci=0x1064,dl_src=…`; fields by any name OVS gives them, eth_src or dl_src):
+ * the named fields set, everything else netloom's craft defaults, and no EtherType at all (dl_type 0) unless one is named or implied.
  * Values are read as a flow's match reads them, and a mistake is a FlowSyntaxError at its column
  * in `flow`. `ports` (a bridge's) lets in_port name a port (`in_port=p1`); without them it must
  * be a number (or LOCAL).
  */
-export function packetFromFlow(flow: string, ports?: readonly { number: number; name: string }[]): { inPort: number; bytes: Uint8Array } {
+export function packetFromFlow(flow: string, ports?: readonly { number: number; name: string }[]): DescribedPacket {
   const options = ports === undefined ? {} : { ports: new Map(ports.map((p) => [p.name, p.number])) };
   const fail = (at: number, reason: string): never => {
     throw new FlowSyntaxError(flow, at + 1, reason);
@@ -95,7 +109,9 @@ export function packetFromFlow(flow: string, ports?: readonly { number: number; 
   for (const part of flow.split(',')) {
     const eq = part.indexOf('=');
     const rawKey = eq < 0 ? part : part.slice(0, eq);
-    const key = rawKey.trim();
+    const written = rawKey.trim();
+    // A field by another of its names (eth_src, ip_dst, tcp_dst) is the field.
+    const key = FLOW_KEYS.has(written) ? written : fieldByName(written)?.name ?? written;
     const keyAt = at + rawKey.length - rawKey.trimStart().length;
     if (key !== '' || eq >= 0) {
       if (!FLOW_KEYS.has(key)) fail(keyAt, `"${key}" cannot describe a packet here; use ${[...FLOW_KEYS].join(', ')}`);
@@ -127,8 +143,11 @@ export function packetFromFlow(flow: string, ports?: readonly { number: number; 
     const f = fields.get(key);
     return f === undefined ? undefined : integer(f.text, max, f.at, key, fail);
   };
-  const vid = small('dl_vlan', 4095);
-  const pcp = small('dl_vlan_pcp', 7);
+  const tci = small('vlan_tci', 0xffff);
+  if (tci !== undefined && (fields.has('dl_vlan') || fields.has('dl_vlan_pcp'))) fail(fields.get('vlan_tci')!.keyAt, 'vlan_tci and dl_vlan/dl_vlan_pcp both describe the VLAN tag: give one');
+  const tagged = tci !== undefined && (tci & VLAN_CFI) !== 0;
+  const vid = tagged ? tci & 0xfff : small('dl_vlan', 4095);
+  const pcp = tagged ? tci >>> 13 : small('dl_vlan_pcp', 7);
   const num = (k: string, d: number) => (values.has(k) ? Number(values.get(k)) : d);
   const has = (...ks: string[]) => ks.some((k) => fields.has(k));
   const mac = (k: string) => (values.has(k) ? numberToMac(values.get(k)!) : '00:00:00:00:00:00');
@@ -149,11 +168,11 @@ export function packetFromFlow(flow: string, ports?: readonly { number: number; 
     else if (proto === 17) layers.push({ layer: 'udp', srcPort: num('tp_src', 0), dstPort: num('tp_dst', 0) });
     else if (proto === 1) layers.push({ layer: 'icmp', type: num('icmp_type', 8), code: num('icmp_code', 0), ...(num('icmp_type', 8) === 8 || num('icmp_type', 8) === 0 ? {} : { rest: 0 }) });
     else if (proto === 58) layers.push({ layer: 'icmpv6', type: num('icmp_type', 128), code: num('icmp_code', 0) });
-  } else if (type !== undefined) {
-    (layers[layers.length - 1] as { etherType?: number }).etherType = type;
+  } else {
+    (layers[layers.length - 1] as { etherType?: number }).etherType = type ?? 0;
   }
   try {
-    return { inPort, bytes: encode(layers) };
+    return { inPort, bytes: encode(layers), ...(tci !== undefined && !tagged && { vlanTci: tci }), ...(type === undefined && { dlType: 0 }) };
   } catch (error) {
     if (!(error instanceof WireError)) throw error;
     // Values were checked one by one above; what is left is about a layer: point at the first key describing it.

@@ -2,8 +2,9 @@
  * The fast path: the numbers a switch matches on, read straight from the bytes into a reused
  * FlowKey, with no objects, strings or copies per packet. Field meanings follow ovs-fields(7):
  * only the outermost VLAN tag is parsed (OVS's default vlan-limit of 1), ARP addresses fill
- * nw_src/nw_dst/nw_proto as OVS does, ICMP type and code fill tp_src/tp_dst.
- * Truncated input never throws: what cannot be read stays zero.
+ * nw_src/nw_dst/nw_proto as OVS does, ICMP type and code fill tp_src/tp_dst; an 802.3 frame is
+ * classified by its SNAP EtherType (0x05ff when it has none), as OVS's parse_ethertype does.
+ * Truncated input never throws: what cannot be read stays zero, as OVS's miniflow_extract keeps it.
  */
 import { macToNumber } from './addresses.js';
 import { u16, u32 } from './read.js';
@@ -17,6 +18,10 @@ import { UDP_HEADER_LENGTH } from './udp.js';
 import { VXLAN_HEADER_LENGTH } from './vxlan.js';
 
 export const NW_FRAG = { NONE: 0, FIRST: 1, LATER: 3 } as const;
+/** An 802.2 LLC header (DSAP, SSAP, control) and a SNAP header (OUI, EtherType). */
+const LLC_SNAP_LENGTH = 8;
+/** IPv6's Authentication Header (RFC 4302): its length is in 4-byte units, less 2. */
+const IPPROTO_AH = 51;
 /** ovs-fields(7): vlan_tci's CFI bit marks "a VLAN header is present". */
 export const VLAN_CFI = 0x1000;
 
@@ -42,6 +47,8 @@ export class FlowKey {
   tpDst = 0;
   arpSha = 0;
   arpTha = 0;
+  /** Where the network header starts (after the VLAN tag and an 802.3 LLC/SNAP header). */
+  l3 = 0;
   tunId = 0;
   tunSrc = 0;
   tunDst = 0;
@@ -71,18 +78,27 @@ export function extractFlowKey(bytes: Uint8Array, key: FlowKey, offset = 0, end 
   key.dlSrc = key.dlDst = key.dlType = key.vlanTci = 0;
   key.nwSrc = key.nwDst = key.ipv6Label = key.nwProto = key.nwTos = key.nwTtl = key.nwFrag = 0;
   key.tpSrc = key.tpDst = key.arpSha = key.arpTha = 0;
+  key.l3 = offset;
   if (end - offset < ETHERNET_HEADER_LENGTH) return offset;
   key.dlDst = macToNumber(bytes, offset);
   key.dlSrc = macToNumber(bytes, offset + 6);
   let type = u16(bytes, offset + 12);
   let o = offset + ETHERNET_HEADER_LENGTH;
-  if (type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ) {
-    if (end - o < VLAN_TAG_LENGTH) return o;
+  // OVS's parse_vlan takes a tag only with its EtherType after it; a frame cut sooner has the TPID as dl_type.
+  if ((type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ) && end - o >= VLAN_TAG_LENGTH) {
     key.vlanTci = u16(bytes, o) | VLAN_CFI;
     type = u16(bytes, o + 2);
     o += VLAN_TAG_LENGTH;
   }
-  key.dlType = type < 0x0600 ? 0x05ff : type;
+  if (type < 0x0600) {
+    // 802.3: a length. Only LLC AA-AA-03 with SNAP OUI 00-00-00 and an EtherType gives a type; the rest is 0x05ff.
+    const snap = end - o >= LLC_SNAP_LENGTH && bytes[o] === 0xaa && bytes[o + 1] === 0xaa && bytes[o + 2] === 0x03 && bytes[o + 3] === 0 && bytes[o + 4] === 0 && bytes[o + 5] === 0;
+    type = snap ? u16(bytes, o + 6) : 0;
+    if (snap) o += LLC_SNAP_LENGTH;
+    if (type < 0x0600) type = 0x05ff;
+  }
+  key.dlType = type;
+  key.l3 = o;
   if (type === ETHERTYPE.IPV4) return ipv4Fields(bytes, key, o, end);
   if (type === ETHERTYPE.IPV6) return ipv6Fields(bytes, key, o, end);
   if (type === ETHERTYPE.ARP && end - o >= ARP_LENGTH && u16(bytes, o) === 1 && u16(bytes, o + 2) === ETHERTYPE.IPV4 && bytes[o + 4] === 6 && bytes[o + 5] === 4) {
@@ -133,9 +149,9 @@ function ipv6Fields(b: Uint8Array, key: FlowKey, o: number, end: number): number
   o += 40;
   // As OVS: an extension header cut short leaves nw_tos, nw_ttl, nw_proto and nw_frag unset.
   for (;;) {
-    if (next === IPPROTO.HOPOPTS || next === IPPROTO.ROUTING || next === IPPROTO.DSTOPTS) {
+    if (next === IPPROTO.HOPOPTS || next === IPPROTO.ROUTING || next === IPPROTO.DSTOPTS || next === IPPROTO_AH) {
       if (end - o < 8) return o;
-      const length = (b[o + 1]! + 1) * 8;
+      const length = next === IPPROTO_AH ? (b[o + 1]! + 2) * 4 : (b[o + 1]! + 1) * 8;
       if (end - o < length) return o;
       next = b[o]!;
       o += length;
@@ -170,9 +186,12 @@ function transportFields(b: Uint8Array, key: FlowKey, o: number, end: number): n
   if (proto === IPPROTO.UDP || proto === IPPROTO.TCP) {
     const udp = proto === IPPROTO.UDP;
     if (end - o < (udp ? UDP_HEADER_LENGTH : TCP_MIN_HEADER_LENGTH)) return o;
+    // OVS reads TCP's ports only with a data offset of 5 or more and the whole header there.
+    const length = udp ? UDP_HEADER_LENGTH : (b[o + 12]! >>> 4) * 4;
+    if (!udp && (length < TCP_MIN_HEADER_LENGTH || end - o < length)) return o;
     key.tpSrc = u16(b, o);
     key.tpDst = u16(b, o + 2);
-    return udp ? o + UDP_HEADER_LENGTH : o + (b[o + 12]! >>> 4) * 4;
+    return o + length;
   }
   if (proto === IPPROTO.ICMP || proto === IPPROTO.ICMPV6) {
     if (end - o < ICMP_HEADER_LENGTH) return o;
@@ -193,7 +212,7 @@ export function extractTunnelFlowKey(bytes: Uint8Array, key: FlowKey, vxlanPort 
   key.tunId = key.tunSrc = key.tunDst = 0;
   if (key.dlType !== ETHERTYPE.IPV4 || key.nwFrag !== NW_FRAG.NONE || key.nwProto === 0) return inner;
   // The outer datagram (whose totalLength extractFlowKey checked) holds the tunnel and the inner frame.
-  const ip = ETHERNET_HEADER_LENGTH + (key.vlanTci === 0 ? 0 : VLAN_TAG_LENGTH);
+  const ip = key.l3;
   const end = ip + u16(bytes, ip + 2);
   const tunSrc = key.nwSrc;
   const tunDst = key.nwDst;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from '../../src/index.js';
@@ -41,12 +41,12 @@ describe('netloom flows', () => {
       '            output:3',
       '    output:4',
       '',
-      'Final flow: udp,in_port=1,vlan_tci=0x0000,dl_src=02:00:00:00:00:01,dl_dst=0a:00:00:00:00:09,nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_tos=0,nw_ecn=0,nw_ttl=63,tp_src=1000,tp_dst=2000',
+      'Final flow: udp,in_port=1,vlan_tci=0x0000,dl_src=02:00:00:00:00:01,dl_dst=0a:00:00:00:00:09,nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_tos=0,nw_ecn=0,nw_ttl=63,nw_frag=no,tp_src=1000,tp_dst=2000',
     ]);
     expect(r.stdout).toContain('Outputs: port 2, port 3, port 4\n');
   });
 
-  it('gives one JSON object per packet of a capture, with learning carried over', () => {
+  it('gives one JSON object per packet of a capture, with learning carried over under --generate', () => {
     const flows = file('normal.txt', 'actions=NORMAL\n');
     const a = '02:00:00:00:00:0a';
     const b = '02:00:00:00:00:0b';
@@ -54,12 +54,41 @@ describe('netloom flows', () => {
     const pcap = join(dir, 'normal.pcap');
     writeFileSync(pcap, writePcap([{ timestampNs: 0, data: frame(a, b) }, { timestampNs: 1, data: frame(b, a) }]));
     // Both arrive on port 1 (--in-port), so the reply's destination was learned on its input port.
-    const r = netloom(['flows', 'trace', '--flows', flows, '--ports', '1-3', '--pcap', pcap, '--in-port', '1', '--json']);
+    const r = netloom(['flows', 'trace', '--flows', flows, '--ports', '1-3', '--pcap', pcap, '--in-port', '1', '--json', '--generate']);
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { outputs: { port: number }[]; steps: string[] });
     expect(lines[0]!.outputs.map((o) => o.port)).toEqual([2, 3]);
     expect(lines[1]!.outputs).toEqual([]);
-    expect(lines[1]!.steps).toContain('>> learned destination is on the input port 1: dropping');
+    expect(lines[1]!.steps).toContain('-> learned port is input port, dropping');
+  });
+
+  it('keeps the bridge in a --state file across commands: -generate writes it, a trace without reads it and changes nothing', () => {
+    const state = join(dir, 'tutorial.json');
+    const tutorial = ['flows', 'trace', '--flows', 'examples/ovs-advanced.txt', '--ports', '1-4', '--state', state];
+    // Without -generate nothing is learned and no state is written.
+    expect(netloom([...tutorial, 'in_port=1,dl_vlan=20,dl_src=f0:00:00:00:00:01,dl_dst=90:00:00:00:00:01']).status).toBe(0);
+    expect(existsSync(state)).toBe(false);
+    const first = netloom([...tutorial, 'in_port=1,dl_vlan=20,dl_src=f0:00:00:00:00:01,dl_dst=90:00:00:00:00:01', '-generate']);
+    expect(first.stdout).toContain('     -> table=10 vlan_tci=0x0014/0x0fff,dl_dst=f0:00:00:00:00:01 priority=32768 actions=load:0x1->NXM_NX_REG0[0..15]\n');
+    const saved = readFileSync(state, 'utf8');
+    expect(JSON.parse(saved)).toMatchObject({ netloom: 'flows-state', time: 1, macs: [] });
+    expect((JSON.parse(saved) as { flows: { flow?: string }[] }).flows.filter((f) => f.flow !== undefined).map((f) => f.flow)).toEqual([
+      ' cookie=0x0, duration=0.000s, table=10, n_packets=0, n_bytes=0, vlan_tci=0x0014/0x0fff,dl_dst=f0:00:00:00:00:01 actions=load:0x1->NXM_NX_REG0[0..15]',
+    ]);
+    // The reply finds the learned flow; without -generate the file is left as it was.
+    const reply = netloom([...tutorial, 'in_port=2,dl_src=90:00:00:00:00:01,dl_dst=f0:00:00:00:00:01']);
+    expect(reply.stdout).toContain('    10. vlan_tci=0x0014/0x0fff,dl_dst=f0:00:00:00:00:01, priority 32768\n            load:0x1->NXM_NX_REG0[0..15]\n');
+    expect(reply.stdout).toContain('Outputs: port 1\n');
+    expect(readFileSync(state, 'utf8')).toBe(saved);
+    // A file that is not a state is bad input, named.
+    const bad = file('bad-state.json', '{"netloom":"flows-state","time":-1,"macs":[],"flows":[]}');
+    expect(netloom([...tutorial.slice(0, -1), bad, 'in_port=1'])).toMatchObject({ status: 2, stderr: `netloom: NETLOOM_FLOW_STATE: ${bad}: time: must be a number of nanoseconds, 0 or more\n` });
+    const notJson = file('not-json.json', '{');
+    expect(netloom([...tutorial.slice(0, -1), notJson, 'in_port=1']).stderr).toMatch(/^netloom: NETLOOM_USAGE: --state .*not-json\.json: not JSON \(/);
+    expect(netloom(['flows', 'trace', '--flows', 'examples/ovs-advanced.txt', '--frags', 'reassemble', 'in_port=1'])).toMatchObject({
+      status: 2,
+      stderr: "netloom: NETLOOM_USAGE: --frags \"reassemble\": give normal, drop, nx-match (OVS's userspace datapath has no reassemble: it keeps the mode it had)\n",
+    });
   });
 
   it('dumps flows as dump-flows does', () => {
@@ -124,7 +153,7 @@ describe('netloom flows', () => {
     const frame = encode([{ layer: 'ethernet', src: '02:00:00:00:00:0a', dst: '02:00:00:00:00:0b', etherType: 0x88b5 }, { layer: 'payload', data: new Uint8Array(4) }]);
     const pcap = join(dir, 'two.pcap');
     writeFileSync(pcap, writePcap([{ timestampNs: 0, data: frame }, { timestampNs: 1, data: frame }]));
-    const r = netloom(['flows', 'trace', '--flows', metered, '--meters', meters, '--pcap', pcap, '--json']);
+    const r = netloom(['flows', 'trace', '--flows', metered, '--meters', meters, '--pcap', pcap, '--json', '--generate']);
     expect(r.status).toBe(0);
     const steps = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { steps: string[] }).steps);
     expect(steps).toEqual([

@@ -32,12 +32,44 @@ function rng(seed: number) {
 }
 
 const MACS = ['02:00:00:00:00:01', '02:00:00:00:00:02', '0a:00:00:00:00:03'];
+/** Destinations NORMAL never forwards (OVS's eth_addr_is_reserved), and a group address it floods. */
+const RESERVED = ['01:80:c2:00:00:00', '01:80:c2:00:00:0e', '01:00:0c:cc:cc:cc', '01:00:0c:cc:cc:cd', '01:80:c2:00:00:10'];
 const IPS = ['10.0.0.1', '10.0.0.2', '10.1.2.3', '192.168.1.1'];
 
+/**
+ * A packet as `base` draws it, or changed the ways flow_extract has rules for: IPv4 carried in
+ * 802.3 LLC/SNAP, a plain 802.3 LLC frame, an IPv4 fragment (first or later), a frame cut short
+ * anywhere past its Ethernet header.
+ */
 function packet(r: ReturnType<typeof rng>): Uint8Array {
-  const eth: LayerSpec = { layer: 'ethernet', src: r.pick(MACS), dst: r.pick(MACS) };
+  const bytes = base(r);
+  const l3 = bytes[12] === 0x81 || bytes[12] === 0x88 ? 18 : 14;
+  const ipv4 = bytes[l3 - 2] === 0x08 && bytes[l3 - 1] === 0x00;
+  const change = r.pick(['none', 'none', 'none', 'snap', 'llc', 'fragment', 'cut']);
+  if (change === 'snap' && ipv4) {
+    const out = new Uint8Array(bytes.length + 8);
+    out.set(bytes.subarray(0, l3 - 2));
+    out.set([(bytes.length - l3 + 8) >> 8, (bytes.length - l3 + 8) & 0xff, 0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00], l3 - 2);
+    out.set(bytes.subarray(l3), l3 + 8);
+    return out;
+  }
+  if (change === 'llc') return Uint8Array.from([...bytes.subarray(0, l3 - 2), 0, 8, 0x42, 0x42, 0x03, 0, 0, 0, 0, 0]);
+  if (change === 'fragment' && ipv4) {
+    // More fragments, at offset 0 (a first fragment) or 8 bytes on (a later one); flow_extract does not check the header checksum.
+    const out = bytes.slice();
+    out[l3 + 6] = 0x20;
+    out[l3 + 7] = r.pick([0, 1]);
+    return out;
+  }
+  if (change === 'cut') return bytes.slice(0, r.int(14, bytes.length));
+  return bytes;
+}
+
+function base(r: ReturnType<typeof rng>): Uint8Array {
+  const eth: LayerSpec = { layer: 'ethernet', src: r.pick(MACS), dst: r.chance(0.1) ? r.pick(RESERVED) : r.pick(MACS) };
   const layers: LayerSpec[] = [eth];
-  if (r.chance(0.3)) layers.push({ layer: 'vlan', vid: r.pick([10, 20, 30]), pcp: r.int(0, 7), tpid: 0x8100 });
+  // 802.1Q, or 802.1ad with DEI set now and then (NORMAL keeps both as they came).
+  if (r.chance(0.3)) layers.push({ layer: 'vlan', vid: r.pick([10, 20, 30]), pcp: r.int(0, 7), dei: r.chance(0.3), tpid: r.pick([0x8100, 0x8100, 0x88a8]) });
   const kind = r.pick(['udp', 'tcp', 'icmp', 'arp', 'udp', 'tcp', 'ipv6']);
   if (kind === 'ipv6') {
     layers.push({ layer: 'ipv6', src: '2001:db8::1', dst: r.pick(['2001:db8::2', '2001:db8::3']), hopLimit: r.pick([1, 64]), flowLabel: r.int(0, 0xfffff), trafficClass: r.int(0, 255) });
@@ -86,6 +118,7 @@ function actions(r: ReturnType<typeof rng>, m: string, table: number): string {
   const l4 = /(^|,)(udp|tcp)(,|$)/.test(m);
   const tag = /dl_vlan=|vlan_tci=0x1000/.test(m);
   const pool: (() => string)[] = [
+    () => 'NORMAL',
     () => `output:${r.int(1, PORTS)}`,
     () => `output:${r.int(1, PORTS)}`,
     () => r.pick(['flood', 'all', 'in_port']),
@@ -161,6 +194,8 @@ describe.skipIf(!haveOvs())(`${TABLES} generated flow tables match Open vSwitch`
         ourError = (error as Error).message;
       }
       ovs.delFlows();
+      // Each table starts with an empty MAC table, as its netloom bridge does.
+      ovs.fdbFlush();
       let theirError: string | undefined;
       try {
         ovs.addFlows(flows);

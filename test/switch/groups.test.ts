@@ -155,7 +155,7 @@ describe('chains, action sets and limits', () => {
     b.addFlow('actions=output:4,group:1');
     const result = b.process(1, udp(), 0, true);
     expect(result.outputs).toEqual([]);
-    expect(result.trace.filter((l) => l.includes('>> over'))).toEqual([expect.stringMatching(/^ +>> over max translation depth 64$/)]);
+    expect(result.trace.filter((l) => l.includes('>> over'))).toEqual([expect.stringMatching(/^ +>>>> over max translation depth 64 <<<<$/)]);
   });
 
   it('in an action set the group wins over output', () => {

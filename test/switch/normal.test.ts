@@ -45,7 +45,7 @@ describe('NORMAL', () => {
   it('says in the trace what it learned, and builds that text only when tracing', () => {
     const b = make();
     const traced = b.process(1, frame(A, B), 0, true).trace.map((l) => l.trim());
-    expect(traced).toContain(`learned that ${A} is on port 1 in VLAN 0`);
+    expect(traced).toContain(`-> learned that ${A} is on port p1 in VLAN 0`);
     expect(b.process(1, frame(A, B), 1, false).trace).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ describe('ovs-ofctl flow syntax', () => {
   it.each([
     ['priority=100,ip,nw_dst=10.0.0.0/8,actions=dec_ttl,output:3', 'priority=100,ip,nw_dst=10.0.0.0/8 actions=dec_ttl,output:3'],
     ['tcp,tp_dst=80 actions=drop', 'tcp,tp_dst=80 actions=drop'],
-    ['table=1,metadata=0x5/0xff,reg0=3,actions=goto_table:2', 'metadata=0x5/0xff,reg0=0x3 actions=goto_table:2'],
+    ['table=1,metadata=0x5/0xff,reg0=3,actions=goto_table:2', 'reg0=0x3,metadata=0x5/0xff actions=goto_table:2'],
     ['in_port=p1,dl_vlan=10,actions=strip_vlan,output:p2', 'in_port=1,dl_vlan=10 actions=pop_vlan,output:2'],
     ['dl_vlan=5,actions=mod_vlan_vid:10,output:2', 'dl_vlan=5 actions=mod_vlan_vid:10,output:2'],
     // OXM's vlan_vid (OFPVID_PRESENT is the CFI bit) and vlan_pcp, in a match and as set_field.

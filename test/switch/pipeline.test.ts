@@ -35,7 +35,7 @@ describe('resubmit and goto_table limits, as OVS counts them', () => {
     for (const flow of ['table=0,actions=output:2,resubmit(,0)', 'table=0,actions=resubmit(,0),output:2']) {
       const result = bridge(flow).process(1, udp(), 0, true);
       expect(result.outputs).toEqual([]);
-      expect(result.trace.filter((l) => l.includes('>> over'))).toEqual([expect.stringMatching(/^ +>> over max translation depth 64$/)]);
+      expect(result.trace.filter((l) => l.includes('>> over'))).toEqual([expect.stringMatching(/^ +>>>> over max translation depth 64 <<<<$/)]);
     }
   });
 
@@ -62,7 +62,7 @@ describe('resubmit and goto_table limits, as OVS counts them', () => {
     const over = bridge(`table=0,actions=${rep('resubmit(,1)', 64)},resubmit(,3),output:2`, `table=1,actions=${rep('resubmit(,2)', 63)}`);
     const result = over.process(1, udp(), 0, true);
     expect(result.outputs).toEqual([]);
-    expect(result.trace.filter((l) => l.includes('>> over')).map((l) => l.trim())).toEqual(['>> over 4096 resubmit actions']);
+    expect(result.trace.filter((l) => l.includes('>> over')).map((l) => l.trim())).toEqual(['>>>> over 4096 resubmit actions <<<<']);
   });
 
   it('even 4,096 nested resubmits (the most the limits allow) run without recursion', () => {

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { FlowSyntaxError } from '../../src/switch/ofctl.js';
-import { packetFromFlow } from '../../src/switch/trace.js';
+import { formatFlow, packetFromFlow } from '../../src/switch/trace.js';
 import { Bridge } from '../../src/switch/bridge.js';
 import { toHex } from '../../src/index.js';
+import { fromHex } from '../../src/wire/addresses.js';
+import { SwitchPacket } from '../../src/switch/packet.js';
+import fc from 'fast-check';
 
 const ports = [1, 2].map((n) => ({ number: n, name: `p${n}` }));
 
@@ -45,5 +48,49 @@ describe('packetFromFlow', () => {
     expect((error as FlowSyntaxError).column).toBe(column);
     expect((error as FlowSyntaxError).reason).toContain(reason);
     expect((error as FlowSyntaxError).flow).toBe(flow);
+  });
+});
+
+describe("packetFromFlow: the tutorial's forms", () => {
+  it('reads vlan_tci with CFI as a tag, without CFI as the flow says, and names no EtherType as dl_type 0', () => {
+    expect(packetFromFlow('in_port=1,vlan_tci=0x1064,dl_src=50:00:00:00:00:01')).toEqual({ inPort: 1, bytes: fromHex('000000000000500000000001810000640000'), dlType: 0 });
+    expect(packetFromFlow('in_port=1,vlan_tci=5')).toEqual({ inPort: 1, bytes: fromHex('0000000000000000000000000000'), vlanTci: 5, dlType: 0 });
+    // A field by another of its names.
+    expect(toHex(packetFromFlow('eth_src=50:00:00:00:00:01,eth_type=0x88b5').bytes)).toBe('00000000000050000000000188b5');
+  });
+
+  it.each([
+    ['vlan_tci=0x1064,dl_vlan=5', 1, 'vlan_tci and dl_vlan/dl_vlan_pcp both describe the VLAN tag: give one'],
+    ['vlan_tci=0x10000', 10, 'vlan_tci "0x10000" is not an integer 0-65535'],
+  ] as const)('refuses %j at column %i', (flow, column, reason) => {
+    expect(() => packetFromFlow(flow)).toThrow(expect.objectContaining({ column, reason }));
+  });
+
+  it('reads every flow it is given back as the packet the flow says (property)', () => {
+    const mac = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 }).map((b) => b.map((x) => x.toString(16).padStart(2, '0')).join(':'));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 0xffff }), mac, mac, fc.boolean(), (inPort, tci, src, dst, udp) => {
+        const p = packetFromFlow(`in_port=${inPort},vlan_tci=${tci},dl_src=${src},dl_dst=${dst}${udp ? ',udp,tp_dst=53' : ''}`);
+        const packet = new SwitchPacket(p.bytes, p.inPort);
+        packet.describe(p.vlanTci, p.dlType);
+        const flow = formatFlow(packet.words);
+        expect(flow).toContain(`in_port=${inPort},`);
+        expect(flow).toContain(`dl_src=${src},dl_dst=${dst}`);
+        expect(flow).toContain((tci & 0x1000) !== 0 ? `dl_vlan=${tci & 0xfff},dl_vlan_pcp=${tci >>> 13}` : `vlan_tci=0x${tci.toString(16).padStart(4, '0')}`);
+        expect(flow.includes('dl_type=0x0000')).toBe(!udp);
+      }),
+    );
+  });
+
+  it('raises nothing but FlowSyntaxError on any text (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...'in_port=1,vlan_tci=0x1064dl_srcudp:/ x'.split('')) }), (text) => {
+        try {
+          packetFromFlow(text);
+        } catch (error) {
+          expect(error).toBeInstanceOf(FlowSyntaxError);
+        }
+      }),
+    );
   });
 });

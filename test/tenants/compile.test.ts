@@ -53,7 +53,7 @@ describe('compiling a tenant rule', () => {
   it('adds the tenant tag, maps ports and prefixes, and rewrites back around edge outputs only', () => {
     const [p] = compileRule(blue, ports, rule('priority=100,ip,in_port=1,nw_dst=10.0.0.0/25,actions=output:3,output:2'), 0x0100000000000007n, WHOLE_FLOWSPACE);
     expect([p!.table, p!.priority, p!.cookie, p!.flags]).toEqual([1, 100, 0x0100000000000007n, 1]);
-    expect(p!.matchText).toBe('ip,in_port=3,nw_dst=1.0.0.0/25,metadata=0x1/0xff');
+    expect(p!.matchText).toBe('ip,metadata=0x1/0xff,in_port=3,nw_dst=1.0.0.0/25');
     expect(p!.actionsText).toBe(
       'output:9,load:0xa0000->NXM_OF_IP_SRC[8..31],load:0xa0000->NXM_OF_IP_DST[8..31],output:4,load:0x1->NXM_OF_IP_SRC[24..31],load:0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0->NXM_OF_IP_DST[8..23]',
     );
@@ -61,7 +61,7 @@ describe('compiling a tenant rule', () => {
 
   it('splits a rule that reaches an edge into IPv4 and ARP, whose addresses sit in other fields', () => {
     const out = compileRule(blue, ports, rule('table=2,priority=1,dl_dst=02:00:00:00:00:02,actions=FLOOD'), 5n, WHOLE_FLOWSPACE);
-    expect(out.map((r) => `${r.table} ${r.matchText}`)).toEqual(['3 ip,dl_dst=02:00:00:00:00:02,metadata=0x1/0xff', '3 arp,dl_dst=02:00:00:00:00:02,metadata=0x1/0xff']);
+    expect(out.map((r) => `${r.table} ${r.matchText}`)).toEqual(['3 ip,metadata=0x1/0xff,dl_dst=02:00:00:00:00:02', '3 arp,metadata=0x1/0xff,dl_dst=02:00:00:00:00:02']);
     expect(out[1]!.actionsText).toContain('load:0xa0000->NXM_OF_ARP_SPA[8..31],load:0xa0000->NXM_OF_ARP_TPA[8..31],output:3');
   });
 
@@ -94,7 +94,7 @@ describe('compiling a tenant rule', () => {
     const web = [parseSelector('tcp,tp_dst=80').rule.match];
     expect(() => compileRule(blue, ports, rule('priority=1,udp,actions=drop'), 1n, web)).toThrow(expect.objectContaining({ ofp: { type: 5, code: 4 } }));
     expect(() => compileRule(blue, ports, rule('priority=1,udp,actions=drop'), 1n, [])).toThrow(expect.objectContaining({ ofp: { type: 5, code: 4 } }));
-    expect(compileRule(blue, ports, rule('priority=1,ip,nw_dst=10.0.0.2,actions=drop'), 1n, web).map((r) => r.matchText)).toEqual(['ip,nw_dst=1.0.0.2,metadata=0x1/0xff']);
+    expect(compileRule(blue, ports, rule('priority=1,ip,nw_dst=10.0.0.2,actions=drop'), 1n, web).map((r) => r.matchText)).toEqual(['ip,metadata=0x1/0xff,nw_dst=1.0.0.2']);
   });
 
   it.each(refusals)('refuses %s', (_what, flow, type, code) => {

@@ -71,8 +71,8 @@ describe('tenant groups', () => {
     ]);
     // The rule that sends to it is split for IPv4 and ARP, each expansion to its protocol's copy.
     expect(rig.s1.bridge.pipeline.allRules().filter((r) => r.table === 1 && r.cookie >> 56n === 1n && r.actionsText.startsWith('group')).map((r) => `${r.matchText} ${r.actionsText}`).sort()).toEqual([
-      'arp,in_port=1,metadata=0x1/0xff group:16777219',
-      'ip,in_port=1,metadata=0x1/0xff group:16777218',
+      'arp,metadata=0x1/0xff,in_port=1 group:16777219',
+      'ip,metadata=0x1/0xff,in_port=1 group:16777218',
     ]);
     const blueReplies = pings('b1');
     const redReplies = pings('r1');

@@ -51,8 +51,8 @@ describe('tenant meters', () => {
     await rig.drive(blue.barrier());
     const rules = rig.s1.bridge.pipeline.allRules().filter((r) => r.table === 1 && r.cookie >> 56n === 1n);
     expect(rules.map((r) => `${r.matchText} ${r.actionsText}`).sort()).toEqual([
-      'arp,in_port=1,metadata=0x1/0xff meter:16777217,load:0xa0000->NXM_OF_ARP_SPA[8..31],load:0xa0000->NXM_OF_ARP_TPA[8..31],output:2,load:0x1->NXM_OF_ARP_SPA[24..31],load:0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0->NXM_OF_ARP_TPA[8..23]',
-      'ip,in_port=1,metadata=0x1/0xff meter:16777217,load:0xa0000->NXM_OF_IP_SRC[8..31],load:0xa0000->NXM_OF_IP_DST[8..31],output:2,load:0x1->NXM_OF_IP_SRC[24..31],load:0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0->NXM_OF_IP_DST[8..23]',
+      'arp,metadata=0x1/0xff,in_port=1 meter:16777217,load:0xa0000->NXM_OF_ARP_SPA[8..31],load:0xa0000->NXM_OF_ARP_TPA[8..31],output:2,load:0x1->NXM_OF_ARP_SPA[24..31],load:0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0->NXM_OF_ARP_TPA[8..23]',
+      'ip,metadata=0x1/0xff,in_port=1 meter:16777217,load:0xa0000->NXM_OF_IP_SRC[8..31],load:0xa0000->NXM_OF_IP_DST[8..31],output:2,load:0x1->NXM_OF_IP_SRC[24..31],load:0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0->NXM_OF_IP_DST[8..23]',
     ]);
 
     // 500 datagrams of 1,014 bytes on the wire at 250 a second (2.03 Mb/s) through a 1,000 kb/s meter with a 100 kbit
@@ -114,7 +114,7 @@ describe('tenant meters', () => {
     expect(await rig.answer(blue, meterMod(DELETE, 1))).toBe('ok');
     expect(physicalMeters()).toEqual([]);
     const physical = rig.s1.bridge.pipeline.allRules().filter((r) => r.table === 1 && r.cookie >> 56n === 1n).map((r) => r.matchText).sort();
-    expect(physical).toEqual(['arp,in_port=2,metadata=0x1/0xff', 'ip,in_port=2,metadata=0x1/0xff']);
+    expect(physical).toEqual(['arp,metadata=0x1/0xff,in_port=2', 'ip,metadata=0x1/0xff,in_port=2']);
     expect(blue.ports.size).toBe(2);
   });
 });

@@ -52,7 +52,7 @@ describe("a tenant's PACKET_OUT to TABLE", () => {
     expect(sent()).toEqual({ ...before, b2: before['b2']! + 1 });
     // The physical rule that carried it counted it: blue's table 0 is physical table 1, under blue's tag.
     const rules = rig.s1.bridge.pipeline.allRules().filter((r) => r.table === 1 && r.cookie >> 56n === 1n);
-    expect(rules.map((r) => `${r.matchText} ${r.packets}`).sort()).toEqual(['arp,in_port=1,metadata=0x1/0xff 0', 'ip,in_port=1,metadata=0x1/0xff 1']);
+    expect(rules.map((r) => `${r.matchText} ${r.packets}`).sort()).toEqual(['arp,metadata=0x1/0xff,in_port=1 0', 'ip,metadata=0x1/0xff,in_port=1 1']);
   });
 
   it('with no rule of the tenant for it, is the tenant’s own table miss: nowhere else', async () => {

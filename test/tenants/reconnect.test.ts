@@ -63,7 +63,7 @@ describe('the platform reconnecting to a switch', () => {
     await built.net.run(3e9);
     const s2 = built.net.nodes.get('s2') as SwitchNode;
     expect(blueOn(s1)).toEqual([]);
-    expect(blueOn(s2)).toEqual(['arp,arp_tpa=1.0.0.9,metadata=0x1/0xff drop']);
+    expect(blueOn(s2)).toEqual(['arp,metadata=0x1/0xff,arp_tpa=1.0.0.9 drop']);
     expect(removed).toEqual([]);
 
     // Rules for b1's port (on s1 alone) take the room the copy left there: four flows, the fifth past the quota.
@@ -71,7 +71,7 @@ describe('the platform reconnecting to a switch', () => {
     await built.net.run(3.5e9);
     const refused = () => built.platform!.tenants[0]!.counters.refused;
     expect(refused()).toEqual(new Map([['FLOW_MOD_FAILED/TABLE_FULL', 1]]));
-    const fillers = [21, 22, 23, 24].map((n) => `arp,in_port=1,arp_tpa=1.0.0.${n},metadata=0x1/0xff drop`);
+    const fillers = [21, 22, 23, 24].map((n) => `arp,metadata=0x1/0xff,in_port=1,arp_tpa=1.0.0.${n} drop`);
     expect(blueOn(s1)).toEqual(fillers);
     const redBefore = redOn(s1);
 
@@ -79,8 +79,8 @@ describe('the platform reconnecting to a switch', () => {
     // back in the order it added them, and the last has no room on s1 now: it leaves blue's table (blue hears FLOW_REMOVED,
     // reason DELETE); the others, and red's rules, are back.
     await built.net.run(6e9);
-    expect(blueOn(s1)).toEqual(['arp,arp_tpa=1.0.0.9,metadata=0x1/0xff drop', ...fillers.slice(0, 3)]);
-    expect(blueOn(s2)).toEqual(['arp,arp_tpa=1.0.0.9,metadata=0x1/0xff drop']);
+    expect(blueOn(s1)).toEqual(['arp,metadata=0x1/0xff,arp_tpa=1.0.0.9 drop', ...fillers.slice(0, 3)]);
+    expect(blueOn(s2)).toEqual(['arp,metadata=0x1/0xff,arp_tpa=1.0.0.9 drop']);
     expect(removed.map((m) => ({ reason: m.reason, priority: m.priority, match: m.match.map((o) => o.field) }))).toEqual([{ reason: 2, priority: 10, match: ['in_port', 'eth_type', 'arp_tpa'] }]);
     expect(redOn(s1)).toBe(redBefore);
     expect(refused()).toEqual(new Map([['FLOW_MOD_FAILED/TABLE_FULL', 2]]));

@@ -47,7 +47,7 @@ describe('netloom verify', () => {
   });
 
   it('finds a table-1 rule that outputs blue packets to red\'s host, and the witness reaches r1', async () => {
-    const { report, replays } = await leaksOf(inject('s1', 'table=1,priority=400,metadata=0x1/0xff,actions=output:2'));
+    const { report, replays } = await leaksOf(inject('s1', 'priority=400,metadata=0x1/0xff,table=1,actions=output:2'));
     expect(report.isolated).toBe(false);
     expect(report.leaks.map(brief)).toEqual([
       { kind: 'host', tenant: 'blue', receiver: 'red', to: 'r1:eth0', detail: "reaches red's host r1:eth0 (out of s1:r1)", responsible: 's1 table=1, n_packets=0, n_bytes=0, priority=400,metadata=0x1/0xff actions=output:2' },
@@ -78,8 +78,8 @@ describe('netloom verify', () => {
   });
 
   it("finds a rewrite into red's physical space: the packet leaves blue's flowspace on the link, reaches r2 and red's controller", async () => {
-    const { report, replays } = await leaksOf(inject('s1', 'table=1,priority=400,ip,in_port=1,metadata=0x1/0xff,actions=load:0x2->NXM_OF_IP_DST[24..31],output:3'));
-    const rule = 's1 table=1, n_packets=0, n_bytes=0, priority=400,ip,in_port=1,metadata=0x1/0xff actions=load:0x2->NXM_OF_IP_DST[24..31],output:3';
+    const { report, replays } = await leaksOf(inject('s1', 'priority=400,ip,metadata=0x1/0xff,table=1,in_port=1,actions=load:0x2->NXM_OF_IP_DST[24..31],output:3'));
+    const rule = 's1 table=1, n_packets=0, n_bytes=0, priority=400,ip,metadata=0x1/0xff,in_port=1 actions=load:0x2->NXM_OF_IP_DST[24..31],output:3';
     expect(report.leaks.map(brief)).toEqual([
       { kind: 'flowspace', tenant: 'blue', receiver: undefined, to: 's1:core', detail: 'leaves s1 on core towards s2 with addresses outside its physical space 1.0.0.0/8 (or neither IPv4 nor ARP)', responsible: rule },
       { kind: 'host', tenant: 'blue', receiver: 'red', to: 'r2:eth0', detail: "reaches red's host r2:eth0 (out of s2:r2)", responsible: rule },
@@ -105,27 +105,27 @@ describe('netloom verify', () => {
     const group = (b: Built) => {
       const s1 = (b.net.nodes.get('s1') as SwitchNode).bridge;
       s1.addGroup('group_id=7,type=all,bucket=output:3,bucket=output:2', b.net.scheduler.now);
-      s1.addFlow('table=1,priority=400,ip,in_port=1,metadata=0x1/0xff,actions=group:7', b.net.scheduler.now);
+      s1.addFlow('priority=400,ip,metadata=0x1/0xff,table=1,in_port=1,actions=group:7', b.net.scheduler.now);
     };
     const viaGroup = await leaksOf(group);
     expect(viaGroup.report.leaks.map((l) => [l.kind, l.to, l.responsible.text.replace(/^.*priority=/, 'priority=')])).toEqual([
-      ['host', 'r1:eth0', 'priority=400,ip,in_port=1,metadata=0x1/0xff actions=group:7'],
+      ['host', 'r1:eth0', 'priority=400,ip,metadata=0x1/0xff,in_port=1 actions=group:7'],
     ]);
     // Bucket 1 goes to r1; bucket 0, on the packet as it was, over the link to blue's own b2.
     expect(viaGroup.replays[0]!.reached).toEqual(['r1:eth0', 'b2:eth0']);
-    const viaSet = await leaksOf(inject('s1', 'table=1,priority=400,arp,in_port=1,metadata=0x1/0xff,actions=write_actions(output:2)'));
+    const viaSet = await leaksOf(inject('s1', 'priority=400,arp,metadata=0x1/0xff,table=1,in_port=1,actions=write_actions(output:2)'));
     expect(viaSet.report.leaks.map((l) => [l.kind, l.to, l.witness?.spec.split('/')[1]?.slice(0, 3)])).toEqual([['host', 'r1:eth0', 'arp']]);
     expect(viaSet.replays[0]!.reached).toEqual(['r1:eth0']);
   });
 
   it("follows an enqueue's output: a queue chooses when a packet leaves, not where", async () => {
-    const { report, replays } = await leaksOf(inject('s1', 'table=1,priority=400,ip,in_port=1,metadata=0x1/0xff,actions=enqueue:2:1'));
+    const { report, replays } = await leaksOf(inject('s1', 'priority=400,ip,metadata=0x1/0xff,table=1,in_port=1,actions=enqueue:2:1'));
     expect(report.leaks.map((l) => [l.kind, l.to])).toEqual([['host', 'r1:eth0']]);
     expect(replays[0]!.reached).toEqual(['r1:eth0']);
   });
 
   it('checks only the tenants asked for', async () => {
-    const report = await verifyIsolation(twoSwitches, { at: 2e9, tenants: ['red'], alter: inject('s1', 'table=1,priority=400,metadata=0x1/0xff,actions=output:2') });
+    const report = await verifyIsolation(twoSwitches, { at: 2e9, tenants: ['red'], alter: inject('s1', 'priority=400,metadata=0x1/0xff,table=1,actions=output:2') });
     expect([report.isolated, report.checked.tenants, report.checked.edgePorts]).toEqual([true, ['red'], 2]);
   });
 });
