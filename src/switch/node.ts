@@ -317,7 +317,7 @@ export class SwitchNode extends IpNode {
     if (net.recorder.active) {
       const after = earlier === undefined ? '' : ` ${((now - earlier.at) / 1e6).toFixed(3)} ms after the PACKET_IN`;
       for (const flow of earlier?.installed ?? []) net.trace(this, undefined, frame, 'control', `${this.controllerName} installed ${flow}`);
-      net.trace(this, undefined, frame, 'control', `PACKET_OUT from ${this.controllerName}${after}: ${result.trace.map((l) => l.trim()).join('; ')}`);
+      net.trace(this, undefined, frame, 'control', `PACKET_OUT from ${this.controllerName}${after}: ${oneLine(result.trace)}`);
     }
     for (const out of result.outputs) this.output(out, frame);
   }
@@ -342,7 +342,7 @@ export class SwitchNode extends IpNode {
       packet.words[W.TUN_DST] = tunnel.dst;
     }
     const result = this.bridge.pipeline.process(packet, now, tracing);
-    if (tracing) net.trace(this, port, frame, 'match', result.trace.map((l) => l.trim()).join('; '));
+    if (tracing) net.trace(this, port, frame, 'match', oneLine(result.trace));
     if (result.outputs.length === 0) {
       const metered = result.meterDrop;
       net.drop(this, port, frame, 'FLOW_DROP', metered === undefined ? 'the flow tables sent it nowhere' : `meter ${metered.meter} dropped it (band ${metered.band} exceeded its rate)`);
@@ -562,4 +562,9 @@ function greInner(gre: Uint8Array): { inner: Uint8Array; key: number } | undefin
   }
   o += (flags & 0x1000) !== 0 ? 4 : 0;
   return gre.length >= o + ETH_HEADER ? { inner: gre.subarray(o), key } : undefined;
+}
+
+/** An ofproto/trace as one line for a hop or a capture comment: its lines joined, without the `-> ` and `>> ` marks that indent details and warnings. */
+function oneLine(trace: readonly string[]): string {
+  return trace.map((l) => l.trim().replace(/^(->|>>) /, '')).join('; ');
 }

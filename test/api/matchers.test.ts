@@ -25,14 +25,14 @@ const failure = async (assertion: Promise<unknown> | (() => unknown)): Promise<s
 
 const VXLAN_PATH = `  1. h1 (out eth0)  ethernet/ipv4/icmp/payload
   2. s1 (in p1, out eth1)  ethernet/ipv4/udp/vxlan/ethernet/ipv4/icmp/payload
-       0. priority 0; NORMAL; forwarding to learned port 2
+       0. priority 0; NORMAL; forwarding to learned port
        VXLAN encap to 192.168.2.1, VNI 5000
        10.10.0.1 → 192.168.1.1, 10.10.0.2 → 192.168.2.1 (p1 → eth1)
   3. r1 (in eth0, out eth1)  ethernet/ipv4/udp/vxlan/ethernet/ipv4/icmp/payload
        route 192.168.2.0/24 directly connected out eth1, TTL 64 → 63
   4. s2 (in eth1, out p1)  ethernet/ipv4/icmp/payload
        vx0: VXLAN from 192.168.1.1, VNI 5000
-       0. priority 0; NORMAL; forwarding to learned port 1
+       0. priority 0; NORMAL; forwarding to learned port
        192.168.1.1 → 10.10.0.1, 192.168.2.1 → 10.10.0.2 (eth1 → p1)
   5. h2 (in eth0)  ethernet/ipv4/icmp/payload
        ICMP echo request from 10.10.0.1: replying
@@ -40,7 +40,7 @@ const VXLAN_PATH = `  1. h1 (out eth0)  ethernet/ipv4/icmp/payload
 
 const ACL_5001_PATH = `  1. h1 (out eth0)  ethernet/ipv4/udp/payload
   2. s1 (in p1)  ethernet/ipv4/udp/payload
-       0. udp,tp_dst=5001, priority 300
+       0. udp,tp_dst=5001, priority 300; drop
        dropped (FLOW_DROP): the flow tables sent it nowhere
   DROPPED at s1 (FLOW_DROP): the flow tables sent it nowhere`;
 
