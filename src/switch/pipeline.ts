@@ -28,7 +28,7 @@ import { NormalSwitching, type PortConfig } from './normal.js';
 import { GroupError, bestBucket, checkGroup, dpHashTable, watches } from './group.js';
 import { MeterTable, OFPM_CONTROLLER, remarkedTos, type Meter } from './meter.js';
 import { symmetricL3L4, symmetricL4 } from './hash.js';
-import { CT_STATE_FLAGS, ConnTrack, type CtCache } from './conntrack.js';
+import { CS, CT_STATE_FLAGS, ConnTrack, type CtCache } from './conntrack.js';
 import { CT_WORDS } from './fields.js';
 import { NO_MEMBER, bundleMember, flowHashFields, multipathLink } from './multipath.js';
 
@@ -590,6 +590,7 @@ class Translation {
       this.failed = false;
       if (tracing) {
         const state = packet.words[W.CT_STATE]!;
+        if (!this.effects) this.line(0, 'resume conntrack with default ct_state=trk|new (a flow runs no tracker; --generate or a packet does)');
         this.line(0, `Resuming from table ${fork.table} with ct_state=${CT_STATE_FLAGS.filter(([, b]) => state & b).map(([n]) => n).join('|')}${packet.words[W.CT_ZONE] ? `,ct_zone=${packet.words[W.CT_ZONE]}` : ''}`);
       }
       const before = this.outputs.length;
@@ -641,7 +642,12 @@ class Translation {
       else labelMask |= mask;
     }
     const zone = a.zoneSrc === undefined ? a.zone : readBits(w, a.zoneSrc.field, a.zoneSrc.start, 16);
-    this.p.conntrack.execute(pk, { zone, commit: a.commit, force: a.force, nat: a.nat, markMask, labelMask }, this.ctCache, this.now);
+    if (this.effects) this.p.conntrack.execute(pk, { zone, commit: a.commit, force: a.force, nat: a.nat, markMask, labelMask }, this.ctCache, this.now);
+    else {
+      // ofproto/trace of a flow runs no tracker (nothing is committed): the clone resumes as trk|new in its zone, OVS's default.
+      w[W.CT_STATE] = CS.TRK | CS.NEW;
+      w[W.CT_ZONE] = zone;
+    }
     if (a.table !== undefined) {
       // States are reused from packet to packet: a fork allocates nothing once the pool has grown.
       const state = (this.forkStates[this.recirculations.length] ??= new PacketState());

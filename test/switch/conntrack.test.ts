@@ -152,6 +152,17 @@ describe('connection tracking', () => {
       '    output:4',
     ]);
   });
+
+  it('traces a flow without side effects as ofproto/trace does: no tracker runs, the clone resumes trk|new, nothing is committed', () => {
+    const b = stateBridge('ct(commit,zone=3,table=1)');
+    // A bare TCP segment with no flags: the tracker would call it +inv; ofproto/trace of a flow assumes trk|new.
+    const { trace, outputs } = b.process(1, tcp('a', 0, 1, 0), 0, true, undefined, false);
+    expect(trace.slice(4, 6)).toEqual(['resume conntrack with default ct_state=trk|new (a flow runs no tracker; --generate or a packet does)', 'Resuming from table 1 with ct_state=new|trk,ct_zone=3']);
+    expect(outputs[0]!.bytes[5]).toBe(0x21);
+    expect(b.pipeline.conntrack.dump(0)).toEqual([]);
+    // With side effects the tracker runs: the same segment is +inv.
+    expect(b.process(1, tcp('a', 0, 1, 0), 0).outputs[0]!.bytes[5]).toBe(0x30);
+  });
 });
 
 describe('connection tracking syntax and bytes from outside', () => {
