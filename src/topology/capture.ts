@@ -40,7 +40,7 @@ export function portNamesOf(topology: Topology): PortNames {
 }
 
 /** `patterns` checked against `topology`: a RunOptionError naming the first that names nothing. */
-export function checkCapturePorts(topology: Topology, patterns: readonly string[]): readonly string[] {
+function checkCapturePorts(topology: Topology, patterns: readonly string[]): readonly string[] {
   const names = portNamesOf(topology);
   for (const pattern of patterns) {
     if (typeof pattern !== 'string') throw new RunOptionError('capturePorts', `expected NODE:PORT, NODE:* or *, got ${String(pattern)}`);
