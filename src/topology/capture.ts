@@ -32,7 +32,8 @@ export function capturePatternProblem(pattern: string, nodes: PortNames): string
 export function portNamesOf(topology: Topology): PortNames {
   const names = new Map<string, readonly string[]>();
   for (const node of topology.nodes) {
-    if (node.kind === 'switch') names.set(node.name, [...node.ports.map((p) => p.name), ...(node.underlay ? [node.underlay.interface.name] : []), CONTROL_PORT]);
+    // A tunnel port has no link to capture on: what it sends is captured on the underlay port.
+    if (node.kind === 'switch') names.set(node.name, [...node.ports.filter((p) => p.tunnel === undefined).map((p) => p.name), ...(node.underlay ? [node.underlay.interface.name] : []), CONTROL_PORT]);
     else if (node.kind === 'controller') names.set(node.name, []);
     else names.set(node.name, node.interfaces.map((i) => i.name));
   }

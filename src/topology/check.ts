@@ -69,6 +69,8 @@ interface NodeFacts {
   kind?: Kind;
   /** Interface or switch port names; undefined when they cannot be known. */
   ports?: string[];
+  /** A switch's tunnel ports (they have no link: nothing to capture on). */
+  tunnels?: string[];
   /** Interfaces whose addresses parsed. */
   interfaces: Map<string, ParsedInterface>;
   /** Every interface parsed: "has no IPv4 address" and "not on a subnet" can be trusted. */
@@ -165,7 +167,7 @@ export class Checker {
   private checkCapture(raw: unknown): string[] | undefined {
     const patterns = this.issues.parse(captureSchema, raw, ['capture']);
     if (patterns === undefined) return undefined;
-    const names = new Map([...this.nodes].map(([node, facts]) => [node, facts.ports && (facts.kind === 'switch' ? [...facts.ports, CONTROL_PORT] : facts.ports)]));
+    const names = new Map([...this.nodes].map(([node, facts]) => [node, facts.ports && (facts.kind === 'switch' ? [...facts.ports.filter((p) => !facts.tunnels?.includes(p)), CONTROL_PORT] : facts.ports)]));
     patterns.forEach((pattern, i) => {
       const problem = capturePatternProblem(pattern, names);
       if (problem !== undefined) this.issues.add(['capture', i], problem);
@@ -410,7 +412,10 @@ export class Checker {
       if (facts.kind === 'switch') {
         const ports = value['ports'];
         if (Array.isArray(ports)) facts.ports = [...new Set(ports.filter((p): p is string => typeof p === 'string'))];
-        else if (isObject(ports)) facts.ports = Object.keys(ports);
+        else if (isObject(ports)) {
+          facts.ports = Object.keys(ports);
+          facts.tunnels = Object.entries(ports).filter(([, port]) => isObject(port) && port['type'] !== undefined).map(([name]) => name);
+        }
         const underlay = value['underlay'];
         if (isObject(underlay) && typeof underlay['port'] === 'string') facts.ports = [...(facts.ports ?? []), underlay['port']];
         this.checkSwitchPorts(name, ports, isObject(underlay));

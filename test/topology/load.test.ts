@@ -333,6 +333,9 @@ const BAD: [name: string, text: string, lines: string[]][] = [
     'bad.yaml:8:27 capture[2]: unknown node "r2"; did you mean "h2"? (nodes are h1, h2, r1, s1)',
     'bad.yaml:8:33 capture[3]: "s1" is not NODE:PORT, NODE:* or *',
   ]],
+  ['a tunnel port as a capture point (what it sends is on the underlay port)', `nodes:\n  s1: { kind: switch, underlay: { port: eth1, ipv4: 192.168.1.1/24 }, ports: { p1: {}, vx0: { type: vxlan, remoteIp: 192.168.1.2, key: 5 } } }\ncapture: [s1:vx0]\n`, [
+    'bad.yaml:3:11 capture[0]: unknown port "vx0" on s1 (s1 has p1, eth1, openflow; or s1:* for all)',
+  ]],
   ['an empty capture list', `${NODES}capture: []\n`, [
     'bad.yaml:8:10 capture: name at least one port (NODE:PORT, NODE:* or *)',
   ]],
