@@ -588,6 +588,8 @@ class Translation {
       this.resubmits = 0;
       this.depth = 0;
       this.failed = false;
+      // The clone's pass is a translation of its own: an exit in the pass that forked it does not reach it.
+      this.exited = false;
       if (tracing) {
         const state = packet.words[W.CT_STATE]!;
         if (!this.effects) this.line(0, 'resume conntrack with default ct_state=trk|new (a flow runs no tracker; --generate or a packet does)');

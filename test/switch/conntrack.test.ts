@@ -153,6 +153,13 @@ describe('connection tracking', () => {
     ]);
   });
 
+  it('an exit after ct(table=…) ends the pass that forked, not the clone: its action set runs', () => {
+    const b = new Bridge('br0', ports);
+    b.addFlow('table=0,ip,actions=ct(table=1),exit');
+    b.addFlow('table=1,ip,actions=write_actions(output:2)');
+    expect(b.process(1, udp('10.0.0.1', '10.0.0.2', 5000, 53), 0).outputs.map((o) => o.port)).toEqual([2]);
+  });
+
   it('traces a flow without side effects as ofproto/trace does: no tracker runs, the clone resumes trk|new, nothing is committed', () => {
     const b = stateBridge('ct(commit,zone=3,table=1)');
     // A bare TCP segment with no flags: the tracker would call it +inv; ofproto/trace of a flow assumes trk|new.
