@@ -5,7 +5,8 @@ export type CaptureErrorCode =
   | 'NETLOOM_CAPTURE_CORRUPT'
   | 'NETLOOM_CAPTURE_EXISTS'
   | 'NETLOOM_CAPTURE_WRITE'
-  | 'NETLOOM_CAPTURE_EPOCH';
+  | 'NETLOOM_CAPTURE_EPOCH'
+  | 'NETLOOM_CAPTURE_READ';
 
 export class CaptureError extends Error {
   override readonly name = 'CaptureError';

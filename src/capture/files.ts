@@ -5,6 +5,7 @@
  * options read through here; each wraps the reason in its own error.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { CaptureError } from './errors.js';
 
 const CHUNK = 1 << 16;
 
@@ -79,7 +80,8 @@ function* chunks(fd: number, owned: boolean, size: number): Generator<Uint8Array
           continue;
         }
         if ((error as NodeJS.ErrnoException).code === 'EOF') return;
-        throw new Error(`cannot read: ${reason(error)}`);
+        // A device that fails mid-file (EIO) is the user's file, not netloom's fault: one line, exit 2.
+        throw new CaptureError('NETLOOM_CAPTURE_READ', `cannot read: ${reason(error)}`);
       }
       if (n === 0) return;
       yield chunk.subarray(0, n);
