@@ -60,7 +60,7 @@ export { verifyIsolation, replayWitness, formatIsolationReport, VerifyError, typ
 export type { IsolationReport, Leak, LeakKind, Witness, PathStep, RuleRef, FlowspaceEntry, FlowspaceOverlap, VerifyOptions } from './tenants/verify.js';
 export type { Topology, NodeSpec, HostSpec, RouterSpec, SwitchSpec, SwitchPortSpec, ControllerSpec, TunnelSpec, LinkSpec, TrafficSpec, Expectation, DropReason, Disposition } from './topology/types.js';
 export { formatPath, type PathResult, type Hop } from './trace/path.js';
-export type { TraceEvent, TraceSink, TraceDirection } from './trace/events.js';
+export type { TraceEvent, TraceSink, TraceDirection } from './sim/recorder.js';
 
 // The live feed: trace events over WebSocket and the run as live pcapng, with its message schema for clients.
 export { startFeed, type Feed, type FeedOptions } from './feed/feed.js';

@@ -10,7 +10,7 @@ import { parseDuration } from '../topology/units.js';
 import { openCapture } from '../capture/open.js';
 import { parseCapturePorts, parseEpoch } from './capture-options.js';
 import { toHex } from '../wire/addresses.js';
-import type { TraceSink } from '../trace/events.js';
+import type { TraceSink } from '../sim/recorder.js';
 import { UsageError } from './errors.js';
 import { printable } from './output.js';
 import { parseListen } from './listen.js';

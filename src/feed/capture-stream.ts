@@ -13,7 +13,7 @@ import { PcapngWriter } from '../capture/pcapng.js';
 import { CAPTURE_EPOCH, type CaptureWriter, type EspSaRecord } from '../capture/writer.js';
 import type { Network } from '../sim/network.js';
 import { CaptureSink } from '../trace/capture-sink.js';
-import { Demand } from '../trace/events.js';
+import { Demand } from '../sim/recorder.js';
 
 export interface CaptureStreamLimits {
   /** Bytes waiting in a response past which packet blocks are skipped. */

@@ -7,7 +7,7 @@
  * throws into the simulation (the hub offers events; what cannot be sent is dropped and counted).
  */
 import type { WebSocket } from 'ws';
-import type { TraceEvent } from '../trace/events.js';
+import type { TraceEvent } from '../sim/recorder.js';
 import type { FeedFilter, GapMarker } from './messages.js';
 
 /** An event in the hub's replay ring: serialized once, lazily, shared by every client that sends it. */

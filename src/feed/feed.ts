@@ -4,7 +4,7 @@
  * only lets clients watch; `netloom serve` waits for a client to play, pause, step and restart.
  */
 import type { Topology } from '../topology/types.js';
-import type { TraceSink } from '../trace/events.js';
+import type { TraceSink } from '../sim/recorder.js';
 import { runTopologyRealtime, wallClockPeers, type RunSummary } from '../topology/run.js';
 import type { AppRegistry } from '../topology/build.js';
 import { CaptureStream } from './capture-stream.js';

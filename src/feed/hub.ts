@@ -9,7 +9,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { Topology } from '../topology/types.js';
-import { Demand, type TraceEvent, type TraceSink } from '../trace/events.js';
+import { Demand, type TraceEvent, type TraceSink } from '../sim/recorder.js';
 import { FeedClient, type ClientLimits, type ClientMetrics, type RingEntry } from './client.js';
 import {
   ClientMessageSchema,

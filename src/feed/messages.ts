@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { DropReason, NodeSpec } from '../topology/types.js';
-import type { TraceDirection } from '../trace/events.js';
+import type { TraceDirection } from '../sim/recorder.js';
 import type { JsonLayer } from '../wire/json.js';
 import type { LayerName } from '../wire/layers.js';
 

@@ -8,7 +8,7 @@
  * Owns the run (its clock and its end); the hub and the capture stream only observe it.
  */
 import type { Topology } from '../topology/types.js';
-import type { TraceSink } from '../trace/events.js';
+import type { TraceSink } from '../sim/recorder.js';
 import { espSecretsOf, startRun, type RunSummary, type SteppedRun } from '../topology/run.js';
 import type { AppRegistry } from '../topology/build.js';
 import { runCaptureSelector } from '../topology/capture.js';

@@ -4,7 +4,7 @@
  * packet. Reads topology specs and event bytes; never touches the running network.
  */
 import type { Topology } from '../topology/types.js';
-import type { TraceEvent } from '../trace/events.js';
+import type { TraceEvent } from '../sim/recorder.js';
 import { decodeTolerant, type LayerSpan } from '../wire/decode.js';
 import { encapsulations, explain } from '../wire/explain.js';
 import { decodedToJson } from '../wire/json.js';

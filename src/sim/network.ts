@@ -6,7 +6,7 @@
 import type { EventHandler } from './scheduler.js';
 import { Scheduler } from './scheduler.js';
 import { Random } from './random.js';
-import { Recorder, type TraceDirection } from '../trace/events.js';
+import { Recorder, type TraceDirection } from './recorder.js';
 import type { DropReason } from './vocabulary.js';
 import type { LinkEnd } from './link.js';
 import type { EgressQueueSpec } from './egress.js';

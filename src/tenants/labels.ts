@@ -5,7 +5,7 @@
  * switches the tenant whose physical space holds the frame's outer IPv4 source (ARP sender), as
  * the platform's table 0 classifies it. Elsewhere no tenant.
  */
-import type { TraceEvent } from '../trace/events.js';
+import type { TraceEvent } from '../sim/recorder.js';
 import { tenantOf } from './compile.js';
 
 export interface TenantPorts {

@@ -6,7 +6,7 @@
 import type { CaptureWriter, EspSaRecord } from '../capture/writer.js';
 import type { Network } from '../sim/network.js';
 import { fromHex } from '../wire/addresses.js';
-import type { TraceSink } from '../trace/events.js';
+import type { TraceSink } from '../sim/recorder.js';
 import { PathCollector, buildPath, type PathResult } from '../trace/path.js';
 import { CaptureSink } from '../trace/capture-sink.js';
 import { build, hostOf, receiverOf, resolveAddress, type Built } from './build.js';

@@ -14,7 +14,7 @@ import { Host } from '../hosts/host.js';
 import { ipv4ToNumber } from '../hosts/addressing.js';
 import { parseSelector } from '../switch/ofctl.js';
 import { buildPath, type PathResult } from '../trace/path.js';
-import type { TraceEvent } from '../trace/events.js';
+import type { TraceEvent } from '../sim/recorder.js';
 import { MAX_HOPS } from '../sim/network.js';
 import { toHex } from '../wire/addresses.js';
 import { verifyModel, type IsolationReport, type Leak, type PathStep, type VerifyHost, type VerifyModel, type VerifyOptions, type VerifyPort } from '../tenants/verify.js';

@@ -4,7 +4,7 @@
  * a comment saying why. A forwarding decision becomes the comment of the frame it sent.
  */
 import type { CaptureWriter } from '../capture/writer.js';
-import type { TraceEvent, TraceSink } from './events.js';
+import type { TraceEvent, TraceSink } from '../sim/recorder.js';
 import type { Network } from '../sim/network.js';
 import { IpNode } from '../hosts/ip-node.js';
 import { macToText } from '../wire/addresses.js';

@@ -3,7 +3,7 @@
  * port, what was decided there) and a disposition saying why it stopped. Built from the trace
  * events of one trace id by following each frame back to the one it was made from.
  */
-import type { TraceEvent, TraceSink } from './events.js';
+import type { TraceEvent, TraceSink } from '../sim/recorder.js';
 import type { Disposition, DropReason } from '../sim/vocabulary.js';
 import { decodeTolerant } from '../wire/decode.js';
 

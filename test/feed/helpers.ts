@@ -6,7 +6,7 @@ import { CAPTURE_EPOCH } from '../../src/capture/writer.js';
 import { MemorySink } from '../../src/capture/sinks.js';
 import type { Topology } from '../../src/topology/types.js';
 import { loadTopology } from '../../src/topology/load.js';
-import type { TraceEvent } from '../../src/trace/events.js';
+import type { TraceEvent } from '../../src/sim/recorder.js';
 import type { FeedEvent, GapMarker, ServerMessage } from '../../src/feed/messages.js';
 
 export interface Recorded {

@@ -1,6 +1,6 @@
 /** The recorder and its sinks' demands: a sink that wants events only while someone watches turns the recorder on and off. */
 import { describe, expect, it } from 'vitest';
-import { Demand, Recorder, type TraceEvent } from '../../src/trace/events.js';
+import { Demand, Recorder, type TraceEvent } from '../../src/sim/recorder.js';
 
 const event: TraceEvent = { t: 0, node: 'h1', dir: 'tx', packet: 1, trace: 1, parent: 0 };
 

@@ -1,9 +1,10 @@
 /**
  * Trace events (DESIGN.md contract): every transmit, receive, forwarding decision,
  * encapsulation and drop. One recorder fans events out to sinks; nodes build an event only
- * when some sink is listening.
+ * when some sink is listening. They live in sim/ because every node kind records them (hosts/ and
+ * switch/ sit on sim/); trace/ holds what reads them.
  */
-import type { DropReason } from '../sim/vocabulary.js';
+import type { DropReason } from './vocabulary.js';
 
 export type TraceDirection = 'tx' | 'rx' | 'drop' | 'route' | 'deliver' | 'match' | 'encap' | 'decap' | 'link' | 'control';
 
