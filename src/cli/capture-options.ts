@@ -1,6 +1,6 @@
 /** The capture options `run`, `trace` and `craft` share: `--epoch` and `--capture`. */
 import { CAPTURE_EPOCH, MAX_EPOCH } from '../capture/writer.js';
-import { capturePatternProblem, portNamesOf } from '../topology/capture.js';
+import { capturePortsProblem } from '../topology/capture.js';
 import type { Topology } from '../topology/types.js';
 import { UsageError } from './errors.js';
 
@@ -17,11 +17,8 @@ export function parseEpoch(text: string | undefined): number {
 /** `--capture s1:p1,r1:*`: the ports named, each checked against the topology (before any file is made). */
 export function parseCapturePorts(topology: Topology, text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
-  const names = portNamesOf(topology);
-  return text.split(',').map((pattern) => {
-    const trimmed = pattern.trim();
-    const problem = capturePatternProblem(trimmed, names);
-    if (problem !== undefined) throw new UsageError(`--capture: ${problem}`);
-    return trimmed;
-  });
+  const patterns = text.split(',').map((pattern) => pattern.trim());
+  const problem = capturePortsProblem(topology, patterns);
+  if (problem !== undefined) throw new UsageError(`--capture: ${problem}`);
+  return patterns;
 }

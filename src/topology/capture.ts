@@ -28,33 +28,40 @@ export function capturePatternProblem(pattern: string, nodes: PortNames): string
   return `unknown port "${port}" on ${node}${didYouMean(port, ports)} (${node} has ${listNames(ports)}; or ${node}:* for all)`;
 }
 
+/** What can be captured on a switch: its ports but its tunnel ports (no link: what they send is captured on the underlay port), and its control channel. */
+export function switchCapturePoints(ports: readonly string[], tunnels: readonly string[]): string[] {
+  return [...ports.filter((p) => !tunnels.includes(p)), CONTROL_PORT];
+}
+
 /** The names patterns can use: every port or interface of each node, and a switch's control channel. */
 export function portNamesOf(topology: Topology): PortNames {
   const names = new Map<string, readonly string[]>();
   for (const node of topology.nodes) {
-    // A tunnel port has no link to capture on: what it sends is captured on the underlay port.
-    if (node.kind === 'switch') names.set(node.name, [...node.ports.filter((p) => p.tunnel === undefined).map((p) => p.name), ...(node.underlay ? [node.underlay.interface.name] : []), CONTROL_PORT]);
-    else if (node.kind === 'controller') names.set(node.name, []);
+    if (node.kind === 'switch') {
+      const ports = [...node.ports.map((p) => p.name), ...(node.underlay ? [node.underlay.interface.name] : [])];
+      names.set(node.name, switchCapturePoints(ports, node.ports.filter((p) => p.tunnel !== undefined).map((p) => p.name)));
+    } else if (node.kind === 'controller') names.set(node.name, []);
     else names.set(node.name, node.interfaces.map((i) => i.name));
   }
   return names;
 }
 
-/** `patterns` checked against `topology`: a RunOptionError naming the first that names nothing. */
-function checkCapturePorts(topology: Topology, patterns: readonly string[]): readonly string[] {
+/** Why one of `patterns` names no port of `topology` (the first such), or undefined when all are good. */
+export function capturePortsProblem(topology: Topology, patterns: readonly unknown[]): string | undefined {
   const names = portNamesOf(topology);
   for (const pattern of patterns) {
-    if (typeof pattern !== 'string') throw new RunOptionError('capturePorts', `expected NODE:PORT, NODE:* or *, got ${String(pattern)}`);
-    const problem = capturePatternProblem(pattern, names);
-    if (problem !== undefined) throw new RunOptionError('capturePorts', problem);
+    const problem = typeof pattern === 'string' ? capturePatternProblem(pattern, names) : `expected NODE:PORT, NODE:* or *, got ${String(pattern)}`;
+    if (problem !== undefined) return problem;
   }
-  return patterns;
+  return undefined;
 }
 
 /** What a run captures: the ports `capturePorts` names (checked here), else the topology's `capture:`, else every port. */
 export function runCaptureSelector(topology: Topology, capturePorts: readonly string[] | undefined): (node: string, port: string) => boolean {
   if (capturePorts !== undefined && !Array.isArray(capturePorts)) throw new RunOptionError('capturePorts', `expected a list of NODE:PORT, NODE:* or *, got ${String(capturePorts)}`);
-  return captureSelector(capturePorts === undefined ? (topology.capture ?? ['*']) : checkCapturePorts(topology, capturePorts));
+  const problem = capturePorts === undefined ? undefined : capturePortsProblem(topology, capturePorts);
+  if (problem !== undefined) throw new RunOptionError('capturePorts', problem);
+  return captureSelector(capturePorts ?? topology.capture ?? ['*']);
 }
 
 /** Whether a capture named by `patterns` (checked) holds `node:port`. */

@@ -47,8 +47,7 @@ import type { ControllerRef, Expectation, InterfaceSpec, LinkSpec, NodeSpec, Rou
 
 import { MAX_TENANTS } from '../tenants/compile.js';
 import { PLATFORM_NODE } from '../tenants/platform.js';
-import { CONTROL_PORT } from '../openflow/channel.js';
-import { capturePatternProblem } from './capture.js';
+import { capturePatternProblem, switchCapturePoints } from './capture.js';
 import { BUILT_IN_APP_NAMES, isModulePath } from '../controller/apps/index.js';
 import { FlowSyntaxError, parseFlow, parseMeter, parseSelector, type Protocols } from '../switch/ofctl.js';
 import { MeterError, MeterTable } from '../switch/meter.js';
@@ -167,7 +166,7 @@ export class Checker {
   private checkCapture(raw: unknown): string[] | undefined {
     const patterns = this.issues.parse(captureSchema, raw, ['capture']);
     if (patterns === undefined) return undefined;
-    const names = new Map([...this.nodes].map(([node, facts]) => [node, facts.ports && (facts.kind === 'switch' ? [...facts.ports.filter((p) => !facts.tunnels?.includes(p)), CONTROL_PORT] : facts.ports)]));
+    const names = new Map([...this.nodes].map(([node, facts]) => [node, facts.ports && (facts.kind === 'switch' ? switchCapturePoints(facts.ports, facts.tunnels ?? []) : facts.ports)]));
     patterns.forEach((pattern, i) => {
       const problem = capturePatternProblem(pattern, names);
       if (problem !== undefined) this.issues.add(['capture', i], problem);

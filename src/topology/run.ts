@@ -193,7 +193,7 @@ function paceToWallClock(built: Built, until: number, signal: AbortSignal | unde
 }
 
 function prepare(topology: Topology, seed: number, options: RunOptions): Built {
-  const select = options.capture && runCaptureSelector(topology, options.capturePorts);
+  const select = runCaptureSelector(topology, options.capturePorts); // checked with no capture too: a mistake is never silent
   const built = build(topology, { seed, ...(options.apps !== undefined && { apps: options.apps }) });
   if (options.capture) {
     options.capture.addEspSecrets(espSecretsOf(topology));
@@ -277,7 +277,7 @@ export interface TraceOptions {
  */
 export async function tracePath(topology: Topology, from: string, to: string, options: TraceOptions = {}): Promise<PathResult> {
   const probe = checkProbe(topology, from, to, options);
-  const select = options.capture && runCaptureSelector(topology, options.capturePorts);
+  const select = runCaptureSelector(topology, options.capturePorts); // checked with no capture too: a mistake is never silent
   const built = build(topology, { seed: options.seed ?? topology.seed, traffic: false, ...(options.apps !== undefined && { apps: options.apps }) });
   const net = built.net;
   const host = hostOf(net, from);

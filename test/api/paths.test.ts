@@ -114,6 +114,8 @@ describe('runTopology and verifyIsolation refuse options out of range with a Run
     ['a seed below 0', () => runTopology(lan, { seed: -1 }), 'seed', 'seed: -1 is not a seed (a whole number from 0 to 4294967295)'],
     ['a time to verify at that is not a number', () => verifyIsolation(tenants, { at: Number.NaN }), 'at', 'at: NaN is not a virtual time (whole nanoseconds from 0)'],
     ['a seed that is not a number (JavaScript)', () => verifyIsolation(tenants, { seed: '1' as unknown as number }), 'seed', 'seed: 1 is not a seed (a whole number from 0 to 4294967295)'],
+    ['a capture port that is not there', () => runTopology(lan, { capturePorts: ['h1:eth0', 's1:p9'] }), 'capturePorts', 'capturePorts: unknown port "p9" on s1; did you mean "p1"? (s1 has p1, p2, p3, openflow; or s1:* for all)'],
+    ['a capture port that is not text (JavaScript)', () => runTopology(lan, { capturePorts: [7 as unknown as string] }), 'capturePorts', 'capturePorts: expected NODE:PORT, NODE:* or *, got 7'],
   ])('%s', async (_case, run, option, message) => {
     await expect(run()).rejects.toThrow(new RunOptionError(option as RunOption, message.slice(option.length + 2)));
     await expect(run()).rejects.toMatchObject({ code: 'NETLOOM_RUN_OPTION', option, message });
