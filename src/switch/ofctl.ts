@@ -13,6 +13,7 @@ import { VLAN_CFI } from '../wire/flowkey.js';
 import { ipv4ToNumber, numberToIpv4, prefixMask } from '../hosts/addressing.js';
 import { FIELD_NAMES, W, fieldByKeyword, fieldByName, l4ProtocolOfName, readField, type FieldDef, type Prerequisite } from './fields.js';
 import { OFPMF, OFPM_ALL, OFPM_CONTROLLER, OFPM_MAX, OFPM_SLOWPATH, band, type BandType, type Meter } from './meter.js';
+import { CS } from './conntrack.js';
 import { CT_VALID_TEXT, ctValid, formatCt, formatCtMatch, parseCtState, parseNat } from './ct-syntax.js';
 import { BUNDLE_ALGORITHMS, HASH_FIELDS, MULTIPATH_ALGORITHMS, Match, PACKET_IN_REASONS, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
@@ -1084,6 +1085,8 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
           fail(partAt, `invalid argument to "ct" action: \`${part}'`);
         }
         if (ctAction.force && !ctAction.commit) fail(at, '"force" flag requires "commit" flag');
+        // OVS's check_CT: an invalid packet cannot be committed (the datapath would refuse the flow).
+        if (ctAction.commit && match !== undefined && (match.values[W.CT_STATE]! & match.masks[W.CT_STATE]! & CS.INV) !== 0) fail(at, 'ct(commit) cannot commit what the match proves invalid (ct_state +inv) (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))');
         // OVS's decode_NXAST_RAW_CT: only a bare nat may go without commit.
         if (!ctAction.commit && (ctAction.actions.length > 0 || ctAction.nat?.kind !== undefined)) fail(at, 'CT action requires commit flag if actions other than NAT without arguments are specified (OVS refuses: OFPBAC_BAD_ARGUMENT)');
         // OVS's check_CT: the FTP helper needs TCP, the TFTP one UDP.

@@ -24,7 +24,7 @@ import { W, fieldByName, readBits, readField, writeBits, type FieldDef } from '.
 import { Match, PACKET_IN_REASONS, type PacketInReason, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 import { OFPP_CONTROLLER, OFPP_IN_PORT, formatActions, formatInstructions, formatMatch, prerequisiteHolds, subText } from './ofctl.js';
 import { PacketState, SwitchPacket } from './packet.js';
-import { NormalSwitching, type PortConfig } from './normal.js';
+import { NormalSwitching, type NormalOutput, type PortConfig } from './normal.js';
 import { GroupError, bestBucket, checkGroup, dpHashTable, watches } from './group.js';
 import { MeterTable, OFPM_CONTROLLER, remarkedTos, type Meter } from './meter.js';
 import { symmetricL3L4, symmetricL4 } from './hash.js';
@@ -870,7 +870,7 @@ class Translation {
           break;
         case 'normal':
           if (this.tracing) this.line(indent, 'NORMAL');
-          for (const out of this.p.normal.forward(pk, this.now, this.tracing ? (text: string) => this.line(indent, text) : undefined, this.effects)) this.emit(out.port, out.bytes);
+          this.normal(this.p.normal.forward(pk, this.now, this.tracing ? (text: string) => this.line(indent, text) : undefined, this.effects));
           break;
         case 'flood':
         case 'all':
@@ -1161,10 +1161,41 @@ class Translation {
     this.emit(port, pk.bytes);
   }
 
+  /**
+   * NORMAL's outputs, each with its VLAN header committed against what the previous one left; after
+   * them the flow's own headers come back the same way, so a later output sees what OVS's does
+   * (a tag popped and pushed again has lost its DEI).
+   */
+  private normal(outputs: readonly NormalOutput[]): void {
+    if (outputs.length === 0) return;
+    const pk = this.packet;
+    const tpid0 = pk.vlanTpid(0);
+    const tci0 = pk.vlanTci(0);
+    const tpid1 = pk.vlanTpid(1);
+    const tci1 = pk.vlanTci(1);
+    const first = this.outputs.length;
+    for (const out of outputs) {
+      if (out.tci === 0) pk.setVlans(0, 0, 0, 0);
+      else pk.setVlans(out.tpid, out.tci, tpid1, tci1);
+      this.emit(out.port, pk.bytes);
+    }
+    pk.setVlans(tpid0, tci0, tpid1, tci1);
+    // Committed in OVS's order (highest port first as seen), listed lowest first.
+    reverseFrom(this.outputs, first);
+  }
+
   private emit(port: number, bytes: Uint8Array): void {
     const pk = this.packet;
     const w = pk.words;
     this.outputs.push({ port, bytes: bytes.slice(), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, queue: pk.queue });
+  }
+}
+
+function reverseFrom<T>(xs: T[], from: number): void {
+  for (let i = from, j = xs.length - 1; i < j; i++, j--) {
+    const x = xs[i]!;
+    xs[i] = xs[j]!;
+    xs[j] = x;
   }
 }
 

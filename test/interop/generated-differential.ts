@@ -127,6 +127,7 @@ export function describeGenerated(mode: Mode, seedBase: number): void {
           [...known].map(([n, c]) => `; ${n}: ${c}`).join('') +
           `; unrecognised: ${unknown.length}`,
       );
+      if (unknown.length > 0) console.log(unknown.slice(0, 50).join('\n\n'));
       expect(unknown.slice(0, 10), `${unknown.length} unrecognised differences`).toEqual([]);
       expect(share).toBeGreaterThanOrEqual(0.99);
       expect(refused).toBeLessThan(TABLES / 2);
