@@ -307,6 +307,8 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
   // As OVS's ofpacts_check: no OpenFlow carries both.
   if (usable.only10 && usable.only11) {
     const [first, last] = usable.only10.at < usable.only11.at ? [usable.only10, usable.only11] : [usable.only11, usable.only10];
+    // An instruction ovs-ofctl would write in OpenFlow 1.0 by leaving it out without a word: refused on purpose.
+    if (usable.only11.instruction) fail(last.at, `${usable.only11.name} needs OpenFlow 1.1+, and ${usable.only10.name} without a match that proves its header needs OpenFlow 1.0, which has no ${usable.only11.name} (ovs-ofctl would write the flow without it)`);
     fail(last.at, `${usable.only11.name} needs OpenFlow 1.1+, and ${usable.only10.name} without a match that proves its header needs OpenFlow 1.0: no one OpenFlow carries ${first.name} and ${last.name} (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
   }
   rule.matchText = formatMatch(rule.match);
@@ -644,7 +646,8 @@ interface ActionContext {
   /** Where a flow's meter instruction goes; absent where there can be none (a group bucket). */
   instructions?: { meter?: number };
   /** The first action only OpenFlow 1.0 carries (one its match does not prove) and the first only 1.1+ carries (push_vlan). */
-  usable: { only10?: { at: number; name: string }; only11?: { at: number; name: string } };
+  /** Where the flow first needs OpenFlow 1.0 and 1.1+ (an instruction OpenFlow 1.0 has not: ovs-ofctl drops it there). */
+  usable: { only10?: { at: number; name: string }; only11?: { at: number; name: string; instruction?: true } };
   /** Inside ct(exec(…)): only ct_mark and ct_label may be written. */
   ct?: boolean;
 }
@@ -877,7 +880,10 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         tags[1] = false;
       }
       if (action.type === 'dec_ttl') inconsistent(!ipProven, at, name, () => fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
-      if (action.type === 'clear_actions') order(1, at);
+      if (action.type === 'clear_actions') {
+        order(1, at);
+        context.usable.only11 ??= { at, name, instruction: true };
+      }
       if (action.type === 'exit' && context.actionSet) fail(at, 'exit is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
       actions.push(action);
       continue;
@@ -1103,6 +1109,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       }
       case 'write_metadata': {
         order(3, at);
+        context.usable.only11 ??= { at, name, instruction: true };
         const field = fieldByName('metadata')!;
         const { value, mask } = fieldValue(field, need('VALUE[/MASK]'), argAt, options, fail);
         actions.push({ type: 'write_metadata', value, mask });
@@ -1110,6 +1117,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       }
       case 'write_actions': {
         order(2, at);
+        context.usable.only11 ??= { at, name, instruction: true };
         // An empty action set is allowed (it writes nothing), as OVS has it.
         const written = arg === undefined || arg.trim() === '' ? [] : parseActions(arg, argAt, match, options, fail, { ...context, actionSet: true, tags });
         actions.push({ type: 'write_actions', actions: written });

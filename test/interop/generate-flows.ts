@@ -309,10 +309,10 @@ export function drawTable(r: Rng, mode: Mode): string[] {
 }
 
 /**
- * Flows plain ovs-ofctl cannot write in OpenFlow 1.0 + NXM: a user gives them with `-O
- * OpenFlow10,OpenFlow15`, as netloom's default mode reads them. (Plain ovs-ofctl would not refuse
- * write_actions: it writes the flow without it; that is no packet's difference, so the test gives
- * them the 1.1+ way.)
+ * Flows plain ovs-ofctl cannot write in OpenFlow 1.0 + NXM as they mean: a user gives them with
+ * `-O OpenFlow15`, as netloom's default mode reads them. (Plain ovs-ofctl would write
+ * write_actions, clear_actions and write_metadata in OpenFlow 1.0 by leaving them out; netloom
+ * refuses a flow that needs both, README.)
  */
 export const NEEDS_OPENFLOW11 = /push_vlan|write_actions|clear_actions|write_metadata|->vlan_vid|->vlan_pcp/;
 

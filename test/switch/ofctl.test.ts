@@ -191,6 +191,8 @@ describe('ovs-ofctl flow syntax', () => {
     ['ip,actions=ct(exec(set_field:1->ct_mark))', 12, 'CT action requires commit flag if actions other than NAT without arguments are specified'],
     ['ip,actions=ct(table=1,nat(dst=10.0.0.1))', 12, 'CT action requires commit flag'],
     ['ip,actions=ct(commit,alg=ftp)', 12, 'ct alg=ftp needs tcp in the match'],
+    ['actions=strip_vlan,write_actions(output:1)', 20, 'strip_vlan without a match that proves its header needs OpenFlow 1.0, which has no write_actions (ovs-ofctl would write the flow without it)'],
+    ['actions=mod_nw_tos:16,clear_actions', 23, 'mod_nw_tos without a match that proves its header needs OpenFlow 1.0, which has no clear_actions'],
     ['ct_state=+trk+inv,ip,actions=ct(commit)', 30, 'ct(commit) cannot commit what the match proves invalid (ct_state +inv)'],
     ['ip,actions=ct(commit,zone=NXM_NX_REG0[0..7])', 27, 'zone n_bits 8 not within valid range [16..16]'],
     ['ip,actions=ct(commit,nat(src=10.0.0.2-10.0.0.1))', 30, 'nat: the address range 10.0.0.2-10.0.0.1 ends before it starts'],
