@@ -213,8 +213,10 @@ export class ConnTrack {
     const key = keyOf(req.zone, k.v6, k.proto, k);
     const natted = (state & (CS.SNAT | CS.DNAT)) !== 0;
     // A packet NATed by an earlier ct action is found by its NATed tuple, reversed (OVS's initial_conn_lookup).
-    let conn = this.lookup(natted ? keyOf(req.zone, k.v6, k.proto, reverse(k)) : key, now);
-    let reply = conn !== undefined && (natted ? conn.origKey === keyOf(req.zone, k.v6, k.proto, reverse(k)) : conn.replyKey === key);
+    const lookupKey = natted ? keyOf(req.zone, k.v6, k.proto, reverse(k)) : key;
+    let conn = this.lookup(lookupKey, now);
+    // Found by its reply tuple is a reply (conn_key_lookup), the other way round for a NATed packet's reversed tuple.
+    let reply = conn !== undefined && conn.replyKey === lookupKey;
     if (natted && conn !== undefined) reply = !reply;
     if (req.force && reply && conn !== undefined) {
       this.remove(conn);

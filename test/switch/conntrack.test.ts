@@ -121,6 +121,17 @@ describe('connection tracking', () => {
     ]);
   });
 
+  it('a packet NATed by ct(nat) and sent through ct again is found in its own direction: UDP one way stays +new (new|trk|snat), as ovs-vswitchd gives it', () => {
+    const b = new Bridge('br0', ports);
+    b.addFlows([
+      'table=0,ip,actions=ct(table=1,nat)',
+      'table=1,ct_state=+new+trk,ip,actions=move:NXM_NX_CT_STATE[0..7]->NXM_OF_ETH_DST[0..7],ct(commit,nat(src=192.0.2.50)),output:2',
+      'table=1,priority=1,ct_state=+trk,ip,actions=move:NXM_NX_CT_STATE[0..7]->NXM_OF_ETH_DST[0..7],output:3',
+    ].join('\n'));
+    const out = [0, 1, 2, 3].map((i) => b.process(1, udp('10.0.0.1', '10.0.0.2', 5000, 53), i).outputs.map((o) => `${o.port} ${toHex(o.bytes.subarray(0, 6))}`));
+    expect(out).toEqual([['2 020000000021'], ['2 020000000061'], ['2 020000000061'], ['2 020000000061']]);
+  });
+
   it('an ICMP error about a tracked UDP flow is +rel; a packet with a bad checksum is +inv', () => {
     const b = stateBridge();
     const out = udp('10.0.0.1', '10.0.0.2', 5000, 53);
