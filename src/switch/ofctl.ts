@@ -311,6 +311,7 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
     if (usable.only11.instruction) fail(last.at, `${usable.only11.name} needs OpenFlow 1.1+, and ${usable.only10.name} without a match that proves its header needs OpenFlow 1.0, which has no ${usable.only11.name} (ovs-ofctl would write the flow without it)`);
     fail(last.at, `${usable.only11.name} needs OpenFlow 1.1+, and ${usable.only10.name} without a match that proves its header needs OpenFlow 1.0: no one OpenFlow carries ${first.name} and ${last.name} (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
   }
+  if (usable.only11) for (const a of usable.runTimeVlan ?? []) a.push = true;
   rule.matchText = formatMatch(rule.match);
   rule.actionsText = formatInstructions(rule.meter, rule.actions);
   return rule;
@@ -647,7 +648,7 @@ interface ActionContext {
   instructions?: { meter?: number };
   /** The first action only OpenFlow 1.0 carries (one its match does not prove) and the first only 1.1+ carries (push_vlan). */
   /** Where the flow first needs OpenFlow 1.0 and 1.1+ (an instruction OpenFlow 1.0 has not: ovs-ofctl drops it there). */
-  usable: { only10?: { at: number; name: string }; only11?: { at: number; name: string; instruction?: true } };
+  usable: { only10?: { at: number; name: string }; only11?: { at: number; name: string; instruction?: true }; runTimeVlan?: Extract<Action, { type: 'mod_vlan' }>[] };
   /** Inside ct(exec(…)): only ct_mark and ct_label may be written. */
   ct?: boolean;
 }
@@ -931,10 +932,14 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         const what = name === 'mod_vlan_vid' ? 'vid' : 'pcp';
         const value = integer(need(what === 'vid' ? 'a VLAN id' : 'a priority'), what === 'vid' ? 4095 : 7, argAt, name, fail);
         // OpenFlow 1.0's set_vlan_vid pushes a tag only if there is none (the packet's, at run time); 1.1+ writes push_vlan first.
-        const pushes = match === undefined || (!tags[0] && !runTime);
+        const unproven = !tags[0];
+        const pushes = match === undefined || (unproven && !runTime);
         if (pushes) push(at);
         else tags[0] = true;
-        actions.push({ type: 'mod_vlan', what, value, push: pushes });
+        const modVlan: Extract<Action, { type: 'mod_vlan' }> = { type: 'mod_vlan', what, value, push: pushes };
+        // Left to run time only while the flow can be OpenFlow 1.0; in a flow that needs 1.1+ it pushes, as 1.1+ writes it (parseFlow decides).
+        if (!pushes && unproven) (context.usable.runTimeVlan ??= []).push(modVlan);
+        actions.push(modVlan);
         continue;
       }
       case 'push_vlan': {

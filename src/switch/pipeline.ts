@@ -524,6 +524,8 @@ class Translation {
   /** Whether the bridge may change (learning, learn, counters, meters): false for ofproto/trace without -generate. */
   private effects = true;
   private packet!: SwitchPacket;
+  /** The packet's length when OVS's datapath last committed its changes (at arrival, then at each output). */
+  private committedLength = 0;
   private now = 0;
   private sp = 0;
   private readonly frameActions: (readonly Action[])[] = [];
@@ -567,6 +569,7 @@ class Translation {
     this.meterDrop = undefined;
     this.sp = 0;
     this.arrivedBytes = packet.bytes.length;
+    this.committedLength = packet.bytes.length;
     this.ctCache = { conn: undefined, reply: false, related: false };
     this.recirculations.length = 0;
     this.recircDepth = 0;
@@ -632,6 +635,8 @@ class Translation {
     const pk = this.packet;
     const w = pk.words;
     if (this.tracing) this.line(indent, formatActions([a]));
+    // ct commits the packet's changes in OVS's datapath, as an output does.
+    this.committedLength = pk.bytes.length;
     let markMask = 0;
     let labelMask = 0n;
     for (const x of a.actions) {
@@ -1033,7 +1038,13 @@ class Translation {
             if (this.tracing) this.line(indent, '>> skipping output to input port');
           } else if (a.port === OFPP_IN_PORT || this.p.port(a.port) === undefined) {
             if (this.tracing) this.line(indent, `>> output_trunc does not support patch port ${a.port === OFPP_IN_PORT ? 'IN_PORT' : a.port}`);
-          } else this.emit(a.port, pk.bytes.length > a.maxLen ? pk.bytes.subarray(0, a.maxLen) : pk.bytes);
+          } else {
+            // OVS's datapath sets the cut (dp_packet_set_cutlen, at least an Ethernet header kept) before it commits this output's
+            // VLAN changes: the cut is from the packet as the last commit left it; shorter than an Ethernet header, nothing is sent.
+            const keep = Math.max(a.maxLen, 14);
+            const length = pk.bytes.length - (this.committedLength > keep ? this.committedLength - keep : 0);
+            if (length >= 14) this.emit(a.port, pk.bytes.subarray(0, length));
+          }
           break;
         }
         case 'exit':
@@ -1186,6 +1197,7 @@ class Translation {
 
   private emit(port: number, bytes: Uint8Array): void {
     const pk = this.packet;
+    this.committedLength = pk.bytes.length;
     const w = pk.words;
     this.outputs.push({ port, bytes: bytes.slice(), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, queue: pk.queue });
   }

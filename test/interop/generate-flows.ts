@@ -314,7 +314,7 @@ export function drawTable(r: Rng, mode: Mode): string[] {
  * write_actions, clear_actions and write_metadata in OpenFlow 1.0 by leaving them out; netloom
  * refuses a flow that needs both, README.)
  */
-export const NEEDS_OPENFLOW11 = /push_vlan|write_actions|clear_actions|write_metadata|->vlan_vid|->vlan_pcp/;
+export const NEEDS_OPENFLOW11 = /push_vlan|write_actions|clear_actions|write_metadata/;
 
 // ---------------------------------------------------------------------------------------------
 // Conntrack: a table and a connection's packets.
