@@ -223,6 +223,7 @@ export class ConnTrack {
       conn = undefined;
     }
     let create = false;
+    let replaced: Connection | undefined;
     if (conn !== undefined) {
       if (k.related) {
         state |= CS.REL | (reply ? CS.RPL : 0);
@@ -235,7 +236,8 @@ export class ConnTrack {
             state = CS.INV;
             break;
           case UPDATE_NEW:
-            this.remove(conn);
+            // OVS 3.1 force-expires the old connection and creates the new one beside it: its NAT tuple is still taken.
+            replaced = conn;
             create = true;
             break;
           case UPDATE_VALID_NEW:
@@ -256,6 +258,7 @@ export class ConnTrack {
           if (conn !== undefined && conn.nat !== undefined) state = this.natPacket(pk, conn, false, false, state);
         }
       }
+      if (replaced !== undefined) this.remove(replaced);
     }
     w[W.CT_STATE] = state | CS.TRK;
     this.writeMetadata(pk, req, conn);
@@ -298,9 +301,10 @@ export class ConnTrack {
     return undefined;
   }
 
+  /** Forgets a connection: its keys, unless a newer connection holds them already. */
   private remove(conn: Connection): void {
-    this.conns.delete(conn.origKey);
-    this.conns.delete(conn.replyKey);
+    if (this.conns.get(conn.origKey) === conn) this.conns.delete(conn.origKey);
+    if (this.conns.get(conn.replyKey) === conn) this.conns.delete(conn.replyKey);
   }
 
   /** The ct_* words after a ct action (OVS's write_ct_md): zone, the connection's mark and label with the nested writes applied, its original tuple. */

@@ -57,11 +57,45 @@ export const KNOWN_ACCEPTANCE_DIFFERENCES: readonly { name: string; reason: stri
 /** Differences netloom has on purpose or has not closed yet, each with the README's reason. */
 export const KNOWN_DIFFERENCES: readonly { name: string; reason: string; recognise: (m: Mismatch) => boolean }[] = [
   {
+    name: 'multipath or bundle after ct(nat) without a table',
+    reason: "after ct(commit,nat(…)) with no table OVS's translation goes on with the flow as it was before NAT (the datapath NATs the packet), so a later multipath or bundle hashes the old addresses; netloom hashes the NATed packet",
+    recognise: (m) => m.stateful && m.flows.some((f) => /ct\(commit[^)]*nat\(.*\)\).*(multipath|bundle)/.test(f)),
+  },
+  {
+    name: 'SNAT port of a TCP connection re-opened behind ct without commit',
+    reason: "a SYN that re-opens a closed TCP connection force-expires it in OVS 3.1, whose NAT tuple then stays taken until conntrack's sweeper runs (on the wall clock): a ct(commit,nat) after a ct without commit in the same pass takes the next port; netloom forgets the old connection there (with one ct(commit,nat) both take the next port)",
+    recognise: (m) => m.stateful && m.flows.some((f) => /nat\(src/.test(f)) && tcpFlags(m.packet) === 0x02 && m.ours.length === m.theirs.length && m.ours.every((o, i) => sameButSourcePort(o, m.theirs[i]!)),
+  },
+  {
     name: 'conntrack of IPv4 fragments',
     reason: "OVS's userspace datapath holds fragments for reassembly (ipf) before conntrack sees them; netloom does not reassemble and tracks each fragment as +inv",
     recognise: (m) => m.stateful && isIpv4Fragment(m.packet),
   },
 ];
+
+/** Where the L3 header of a frame starts, past its VLAN tags. */
+function l3Offset(b: Uint8Array): number {
+  let at = 12;
+  while (at + 4 <= b.length && ((b[at] === 0x81 && b[at + 1] === 0x00) || (b[at] === 0x88 && b[at + 1] === 0xa8))) at += 4;
+  return at + 2;
+}
+
+function tcpFlags(b: Uint8Array): number | undefined {
+  const l3 = l3Offset(b);
+  return b[l3 - 2] === 0x08 && b[l3 - 1] === 0x00 && b[l3 + 9] === 6 ? b[l3 + (b[l3]! & 0x0f) * 4 + 13] : undefined;
+}
+
+/** Two `port hex` lines of IPv4 TCP frames that differ in the TCP source port and checksum only. */
+function sameButSourcePort(ours: string, theirs: string): boolean {
+  const [port, hex] = ours.split(' ');
+  const [theirPort, theirHex] = theirs.split(' ');
+  if (port !== theirPort || hex!.length !== theirHex!.length) return false;
+  const b = Buffer.from(hex!, 'hex');
+  const l4 = l3Offset(b) + (b[l3Offset(b)]! & 0x0f) * 4;
+  const ignored = new Set([l4, l4 + 1, l4 + 16, l4 + 17].map((i) => 2 * i));
+  for (let i = 0; i < hex!.length; i += 2) if (!ignored.has(i) && hex!.slice(i, i + 2) !== theirHex!.slice(i, i + 2)) return false;
+  return true;
+}
 
 function isIpv4Fragment(b: Uint8Array): boolean {
   return b.length >= 34 && b[12] === 0x08 && b[13] === 0x00 && ((b[20]! & 0x3f) !== 0 || b[21] !== 0);

@@ -132,6 +132,17 @@ describe('connection tracking', () => {
     expect(out).toEqual([['2 020000000021'], ['2 020000000061'], ['2 020000000061'], ['2 020000000061']]);
   });
 
+  it('a SYN that re-opens a reset SNAT connection takes the next port: the old connection is replaced after the new one is NATed, as ovs-vswitchd 3.1 does', () => {
+    const b = new Bridge('br0', ports);
+    b.addFlows(['in_port=1,ip,actions=ct(commit,nat(src=192.0.2.50)),output:2', 'in_port=2,ip,actions=ct(nat),output:1'].join('\n'));
+    const back = (flags: number, seq: number) => encode([{ layer: 'ethernet', src: B, dst: A }, { layer: 'ipv4', src: '10.0.0.2', dst: '192.0.2.50' }, { layer: 'tcp', srcPort: 80, dstPort: 40000, flags, seq, ack: 1001, window: 64240 } as LayerSpec]);
+    const sport = (bytes: Uint8Array, port: number, now: number) => {
+      const out = b.process(port, bytes, now).outputs[0]!.bytes;
+      return port === 1 ? (out[34]! << 8) | out[35]! : (out[36]! << 8) | out[37]!;
+    };
+    expect([sport(tcp('a', 0x02, 1000, 0), 1, 0), sport(back(0x12, 5000), 2, 1), sport(back(0x14, 5001), 2, 2), sport(tcp('a', 0x02, 1000, 0), 1, 3)]).toEqual([40000, 40000, 40000, 40001]);
+  });
+
   it('an ICMP error about a tracked UDP flow is +rel; a packet with a bad checksum is +inv', () => {
     const b = stateBridge();
     const out = udp('10.0.0.1', '10.0.0.2', 5000, 53);
