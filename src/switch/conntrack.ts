@@ -554,6 +554,11 @@ export class ConnTrack {
       pk.setField(conn.v6 ? IPV6_DST : NW_DST, t.src, conn.v6 ? FULL128 : FULL32);
       if (ports) pk.setField(TP_DST, BigInt(t.sport), 0xffffn);
     }
+    // DNAT sets both ports (OVS's pat_packet and un_pat_packet): the source port moves when a taken reply tuple made it.
+    if (ports && conn.nat === 'dst') {
+      if (toSrc) pk.setField(TP_DST, BigInt(t.sport), 0xffffn);
+      else pk.setField(TP_SRC, BigInt(t.dport), 0xffffn);
+    }
     if (related) natQuoted(pk, conn, t, !toSrc);
     return state | (toSrc ? CS.SNAT : CS.DNAT);
   }

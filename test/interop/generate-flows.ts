@@ -228,7 +228,7 @@ export const ACTIONS: readonly ActionDraw[] = [
   { name: 'mod_nw_src/dst', proves: (p) => p.ipv4, draw: ({ r }) => `${r.pick(['mod_nw_src', 'mod_nw_dst'])}:${r.pick(IPS)}` },
   { name: 'mod_nw_tos', proves: ip, draw: ({ r }) => `mod_nw_tos:${r.pick([0, 16, 184])}` },
   // vlan_tci writes push (CFI set) and pop (CFI clear); nw_tos writes keep ECN (and a value with ECN bits is refused).
-  { name: 'set_field nw_tos', when: (c) => ip(c.proof), draw: ({ r }) => r.pick([`set_field:${r.pick([0, 32, 184, 33])}->nw_tos`, `load:${r.pick(['0x20', '0x21'])}->NXM_OF_IP_TOS[]`, 'move:NXM_OF_ETH_SRC[0..7]->NXM_OF_IP_TOS[]']) },
+  { name: 'set_field nw_tos', when: (c) => ip(c.proof), draw: ({ r }) => r.pick([`set_field:${r.pick([0, 32, 184, 184, 184, 33])}->nw_tos`, `load:${r.pick(['0x20', '0x20', '0x20', '0x21'])}->NXM_OF_IP_TOS[]`, 'move:NXM_OF_ETH_SRC[0..7]->NXM_OF_IP_TOS[]']) },
   { name: 'ipv6_label', when: (c) => c.proof.ipv6, draw: ({ r }) => `set_field:0x${r.int(0, 0xfffff).toString(16)}->ipv6_label` },
   { name: 'ipv6_src/dst', when: (c) => c.proof.ipv6, draw: ({ r }) => `set_field:${r.pick(IP6S)}->${r.pick(['ipv6_src', 'ipv6_dst'])}` },
   // 59363: the UDP checksum of the generated packets with tp_dst 2000 comes out 0 for some of them.
@@ -282,7 +282,8 @@ export function drawActions(c: ActionContext): string {
     }
     list.push(`write_actions(${set.join(',')})`);
   }
-  if (r.chance(0.15)) list.push(`goto_table:${c.table === 0 ? r.pick([1, 1, 0]) : r.pick([2, 0])}`);
+  // A goto to this table or an earlier one is refused by both: now and then.
+  if (r.chance(0.15)) list.push(`goto_table:${r.chance(0.1) ? 0 : c.table + 1}`);
   return list.join(',');
 }
 
@@ -356,7 +357,8 @@ export function drawStateful(r: Rng, mode: Mode): StatefulCase {
     const inPort = r.pick(['', 'in_port=1,', 'in_port=2,']);
     const state = r.pick(CT_STATES);
     const mark = r.chance(0.15) ? ',ct_mark=0x2a' : '';
-    const commit = r.chance(0.5) ? `ct(commit${zone}${natArg}${r.chance(0.3) ? ',exec(set_field:0x2a->ct_mark)' : ''}),` : '';
+    // Committing what the match proves invalid is refused by both: rarely drawn.
+    const commit = r.chance(state.includes('+inv') ? 0.05 : 0.5) ? `ct(commit${zone}${natArg}${r.chance(0.3) ? ',exec(set_field:0x2a->ct_mark)' : ''}),` : '';
     const show = r.chance(0.7) ? 'move:NXM_NX_CT_STATE[0..7]->NXM_OF_ETH_DST[0..7],' : '';
     const out = r.pick(['output:1', 'output:2', 'output:3', 'in_port', 'NORMAL']);
     const then = r.chance(0.15) ? `,${drawActions({ r, mode, table: 1, proof: { ipv4: !v6, ipv6: v6, l4: false, arp: false, tag: false } })}` : '';

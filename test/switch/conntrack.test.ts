@@ -143,6 +143,16 @@ describe('connection tracking', () => {
     expect([sport(tcp('a', 0x02, 1000, 0), 1, 0), sport(back(0x12, 5000), 2, 1), sport(back(0x14, 5001), 2, 2), sport(tcp('a', 0x02, 1000, 0), 1, 3)]).toEqual([40000, 40000, 40000, 40001]);
   });
 
+  it('DNAT whose reply tuple is taken moves the source port too, both ways, as ovs-vswitchd does (pat_packet, un_pat_packet)', () => {
+    const b = new Bridge('br0', ports);
+    b.addFlows(['in_port=3,ip,actions=ct(commit),output:4', 'in_port=1,ip,actions=ct(commit,nat(dst=10.0.0.99)),output:2', 'in_port=2,ip,actions=ct(nat),output:1'].join('\n'));
+    b.process(3, udp('10.0.0.99', '10.0.0.1', 53, 5000), 0);
+    const forward = b.process(1, udp('10.0.0.1', '10.0.0.2', 5000, 53), 1).outputs[0]!.bytes;
+    expect(toHex(forward)).toBe(toHex(udp('10.0.0.1', '10.0.0.99', 5001, 53)));
+    const back = b.process(2, udp('10.0.0.99', '10.0.0.1', 53, 5001), 2).outputs[0]!.bytes;
+    expect(toHex(back)).toBe(toHex(udp('10.0.0.2', '10.0.0.1', 53, 5000)));
+  });
+
   it('an ICMP error about a tracked UDP flow is +rel; a packet with a bad checksum is +inv', () => {
     const b = stateBridge();
     const out = udp('10.0.0.1', '10.0.0.2', 5000, 53);
