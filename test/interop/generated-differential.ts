@@ -68,7 +68,7 @@ export const KNOWN_DIFFERENCES: readonly { name: string; reason: string; recogni
   },
   {
     name: 'conntrack of IPv4 fragments',
-    reason: "OVS's userspace datapath holds fragments for reassembly (ipf) before conntrack sees them; netloom does not reassemble and tracks each fragment as +inv",
+    reason: "OVS's userspace datapath holds fragments for reassembly (ipf) before conntrack sees them; netloom does not reassemble and tracks each fragment as +inv (ipf passes the small ones drawn here on, +inv as well)",
     recognise: (m) => m.stateful && isIpv4Fragment(m.packet),
   },
 ];
