@@ -1122,9 +1122,10 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       }
       case 'write_actions': {
         order(2, at);
-        context.usable.only11 ??= { at, name, instruction: true };
         // An empty action set is allowed (it writes nothing), as OVS has it.
         const written = arg === undefined || arg.trim() === '' ? [] : parseActions(arg, argAt, match, options, fail, { ...context, actionSet: true, tags });
+        // After its actions: a push_vlan in it needs 1.1+ in any form (OVS refuses the flow), which outranks the instruction.
+        context.usable.only11 ??= { at, name, instruction: true };
         actions.push({ type: 'write_actions', actions: written });
         continue;
       }
