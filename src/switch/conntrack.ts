@@ -213,14 +213,17 @@ export class ConnTrack {
     const key = keyOf(req.zone, k.v6, k.proto, k);
     const natted = (state & (CS.SNAT | CS.DNAT)) !== 0;
     // A packet NATed by an earlier ct action is found by its NATed tuple, reversed (OVS's initial_conn_lookup).
-    let conn = this.lookup(natted ? keyOf(req.zone, k.v6, k.proto, reverse(k)) : key, now);
-    let reply = conn !== undefined && (natted ? conn.origKey === keyOf(req.zone, k.v6, k.proto, reverse(k)) : conn.replyKey === key);
+    const lookupKey = natted ? keyOf(req.zone, k.v6, k.proto, reverse(k)) : key;
+    let conn = this.lookup(lookupKey, now);
+    // Found by its reply tuple is a reply (conn_key_lookup), the other way round for a NATed packet's reversed tuple.
+    let reply = conn !== undefined && conn.replyKey === lookupKey;
     if (natted && conn !== undefined) reply = !reply;
     if (req.force && reply && conn !== undefined) {
       this.remove(conn);
       conn = undefined;
     }
     let create = false;
+    let replaced: Connection | undefined;
     if (conn !== undefined) {
       if (k.related) {
         state |= CS.REL | (reply ? CS.RPL : 0);
@@ -233,7 +236,8 @@ export class ConnTrack {
             state = CS.INV;
             break;
           case UPDATE_NEW:
-            this.remove(conn);
+            // OVS 3.1 force-expires the old connection and creates the new one beside it: its NAT tuple is still taken.
+            replaced = conn;
             create = true;
             break;
           case UPDATE_VALID_NEW:
@@ -254,6 +258,7 @@ export class ConnTrack {
           if (conn !== undefined && conn.nat !== undefined) state = this.natPacket(pk, conn, false, false, state);
         }
       }
+      if (replaced !== undefined) this.remove(replaced);
     }
     w[W.CT_STATE] = state | CS.TRK;
     this.writeMetadata(pk, req, conn);
@@ -296,9 +301,10 @@ export class ConnTrack {
     return undefined;
   }
 
+  /** Forgets a connection: its keys, unless a newer connection holds them already. */
   private remove(conn: Connection): void {
-    this.conns.delete(conn.origKey);
-    this.conns.delete(conn.replyKey);
+    if (this.conns.get(conn.origKey) === conn) this.conns.delete(conn.origKey);
+    if (this.conns.get(conn.replyKey) === conn) this.conns.delete(conn.replyKey);
   }
 
   /** The ct_* words after a ct action (OVS's write_ct_md): zone, the connection's mark and label with the nested writes applied, its original tuple. */
@@ -547,6 +553,11 @@ export class ConnTrack {
     } else {
       pk.setField(conn.v6 ? IPV6_DST : NW_DST, t.src, conn.v6 ? FULL128 : FULL32);
       if (ports) pk.setField(TP_DST, BigInt(t.sport), 0xffffn);
+    }
+    // DNAT sets both ports (OVS's pat_packet and un_pat_packet): the source port moves when a taken reply tuple made it.
+    if (ports && conn.nat === 'dst') {
+      if (toSrc) pk.setField(TP_DST, BigInt(t.sport), 0xffffn);
+      else pk.setField(TP_SRC, BigInt(t.dport), 0xffffn);
     }
     if (related) natQuoted(pk, conn, t, !toSrc);
     return state | (toSrc ? CS.SNAT : CS.DNAT);

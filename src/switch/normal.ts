@@ -62,6 +62,13 @@ export function isReservedMac(mac: number): boolean {
   return RESERVED.has(mac);
 }
 
+/** One frame NORMAL sends: its port and outer VLAN header (TCI with CFI marking it present; 0: no header at all, as OVS's xvlan_put leaves an inner one uncounted). */
+export interface NormalOutput {
+  port: number;
+  tpid: number;
+  tci: number;
+}
+
 export class NormalSwitching {
   /**
    * VLAN -> MAC (as a 48-bit number) -> where it was learned. Two levels, because one number
@@ -81,10 +88,11 @@ export class NormalSwitching {
   }
 
   /**
-   * The frames NORMAL sends for this packet, per output port, with tags as each port needs.
+   * The ports NORMAL sends this packet to, in OVS's order, each with the outer VLAN header it
+   * needs there (the caller commits each against what the previous output left, as OVS does).
    * `learn` false is ofproto/trace of a flow without -generate (no packet, no side effects): the MAC table is read, never written.
    */
-  forward(pk: SwitchPacket, now: number, note: NormalNote | undefined, learn = true): { port: number; bytes: Uint8Array }[] {
+  forward(pk: SwitchPacket, now: number, note: NormalNote | undefined, learn = true): NormalOutput[] {
     const w = pk.words;
     const inPort = this.byNumber.get(w[W.IN_PORT]!);
     if (inPort === undefined) {
@@ -131,7 +139,7 @@ export class NormalSwitching {
     }
     // The tag a trunk needs (TPID and priority as they came; none for VLAN 0 without a priority), CFI marking it present.
     const trunkTci = vlan === 0 && pcp === 0 ? 0 : vlan | (pcp << 13) | VLAN_CFI;
-    const wire = new WireTag(pk.bytes, tagged ? tci : 0, tagged ? pk.vlanTpid(0) : 0x8100);
+    const tpid = tagged ? pk.vlanTpid(0) : 0x8100;
     // A group destination is never learned (mac_learning_lookup).
     const learned = (w[W.DL_DST]! & 0x100) !== 0 ? undefined : this.table.get(vlan)?.get(dst);
     if (learned !== undefined && now - learned.seen < MAC_AGING_NS) {
@@ -145,17 +153,16 @@ export class NormalSwitching {
         return [];
       }
       note?.('-> forwarding to learned port');
-      return carries(port, vlan) ? [{ port: port.number, bytes: wire.as(port.tag !== undefined ? 0 : trunkTci) }] : [];
+      return carries(port, vlan) ? [{ port: port.number, tpid, tci: port.tag !== undefined ? 0 : trunkTci }] : [];
     }
     note?.('-> no learned MAC for destination, flooding');
-    // OVS floods port by port (its bundle list, highest port first as seen), each output changing the tag only where the
-    // last one left it otherwise: a trunk after an access port gets the tag pushed again (DEI 0). Listed lowest first.
-    const out: { port: number; bytes: Uint8Array }[] = [];
+    // OVS floods port by port in its bundle list's order (highest port first as seen).
+    const out: NormalOutput[] = [];
     for (let i = this.ports.length - 1; i >= 0; i--) {
       const p = this.ports[i]!;
-      if (p.number !== inPort.number && carries(p, vlan)) out.push({ port: p.number, bytes: wire.as(p.tag !== undefined ? 0 : trunkTci) });
+      if (p.number !== inPort.number && carries(p, vlan)) out.push({ port: p.number, tpid, tci: p.tag !== undefined ? 0 : trunkTci });
     }
-    return out.reverse();
+    return out;
   }
 
   /** OVS's mac_learning_update: true when the MAC is new here or moved from another port. */
@@ -238,45 +245,4 @@ export class NormalSwitching {
 
 function carries(port: PortConfig, vlan: number): boolean {
   return port.tag !== undefined ? port.tag === vlan : !port.trunks || port.trunks.includes(vlan);
-}
-
-/**
- * The frame as NORMAL's outputs leave it on the wire, one after another (OVS commits each output's
- * VLAN against what the previous one left): the frame as it came until its tag must change, then
- * popped and/or pushed with the flow's TPID, DEI 0.
- */
-class WireTag {
-  constructor(
-    private bytes: Uint8Array,
-    /** The tag on the wire now: its TCI with CFI (0: none). */
-    private tci: number,
-    private readonly tpid: number,
-  ) {}
-
-  as(tci: number): Uint8Array {
-    if (tci === this.tci) return this.bytes;
-    const untagged = this.tci === 0 ? this.bytes : stripOuterTag(this.bytes);
-    this.bytes = tci === 0 ? untagged : withTag(untagged, this.tpid, tci & ~VLAN_CFI);
-    this.tci = tci;
-    return this.bytes;
-  }
-}
-
-function stripOuterTag(b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(b.length - 4);
-  out.set(b.subarray(0, 12), 0);
-  out.set(b.subarray(16), 12);
-  return out;
-}
-
-/** A VLAN tag (TPID, TCI; DEI 0) in front of an untagged frame's type. */
-function withTag(untagged: Uint8Array, tpid: number, tci: number): Uint8Array {
-  const out = new Uint8Array(untagged.length + 4);
-  out.set(untagged.subarray(0, 12), 0);
-  out[12] = tpid >>> 8;
-  out[13] = tpid & 0xff;
-  out[14] = tci >>> 8;
-  out[15] = tci & 0xff;
-  out.set(untagged.subarray(12), 16);
-  return out;
 }

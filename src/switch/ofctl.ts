@@ -13,6 +13,7 @@ import { VLAN_CFI } from '../wire/flowkey.js';
 import { ipv4ToNumber, numberToIpv4, prefixMask } from '../hosts/addressing.js';
 import { FIELD_NAMES, W, fieldByKeyword, fieldByName, l4ProtocolOfName, readField, type FieldDef, type Prerequisite } from './fields.js';
 import { OFPMF, OFPM_ALL, OFPM_CONTROLLER, OFPM_MAX, OFPM_SLOWPATH, band, type BandType, type Meter } from './meter.js';
+import { CS } from './conntrack.js';
 import { CT_VALID_TEXT, ctValid, formatCt, formatCtMatch, parseCtState, parseNat } from './ct-syntax.js';
 import { BUNDLE_ALGORITHMS, HASH_FIELDS, MULTIPATH_ALGORITHMS, Match, PACKET_IN_REASONS, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
@@ -306,8 +307,11 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
   // As OVS's ofpacts_check: no OpenFlow carries both.
   if (usable.only10 && usable.only11) {
     const [first, last] = usable.only10.at < usable.only11.at ? [usable.only10, usable.only11] : [usable.only11, usable.only10];
+    // An instruction ovs-ofctl would write in OpenFlow 1.0 by leaving it out without a word: refused on purpose.
+    if (usable.only11.instruction) fail(last.at, `${usable.only11.name} needs OpenFlow 1.1+, and ${usable.only10.name} without a match that proves its header needs OpenFlow 1.0, which has no ${usable.only11.name} (ovs-ofctl would write the flow without it)`);
     fail(last.at, `${usable.only11.name} needs OpenFlow 1.1+, and ${usable.only10.name} without a match that proves its header needs OpenFlow 1.0: no one OpenFlow carries ${first.name} and ${last.name} (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
   }
+  if (usable.only11) for (const a of usable.runTimeVlan ?? []) a.push = true;
   rule.matchText = formatMatch(rule.match);
   rule.actionsText = formatInstructions(rule.meter, rule.actions);
   return rule;
@@ -643,7 +647,8 @@ interface ActionContext {
   /** Where a flow's meter instruction goes; absent where there can be none (a group bucket). */
   instructions?: { meter?: number };
   /** The first action only OpenFlow 1.0 carries (one its match does not prove) and the first only 1.1+ carries (push_vlan). */
-  usable: { only10?: { at: number; name: string }; only11?: { at: number; name: string } };
+  /** Where the flow first needs OpenFlow 1.0 and 1.1+ (an instruction OpenFlow 1.0 has not: ovs-ofctl drops it there). */
+  usable: { only10?: { at: number; name: string }; only11?: { at: number; name: string; instruction?: true }; runTimeVlan?: Extract<Action, { type: 'mod_vlan' }>[] };
   /** Inside ct(exec(…)): only ct_mark and ct_label may be written. */
   ct?: boolean;
 }
@@ -876,7 +881,10 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         tags[1] = false;
       }
       if (action.type === 'dec_ttl') inconsistent(!ipProven, at, name, () => fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
-      if (action.type === 'clear_actions') order(1, at);
+      if (action.type === 'clear_actions') {
+        order(1, at);
+        context.usable.only11 ??= { at, name, instruction: true };
+      }
       if (action.type === 'exit' && context.actionSet) fail(at, 'exit is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
       actions.push(action);
       continue;
@@ -924,10 +932,14 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         const what = name === 'mod_vlan_vid' ? 'vid' : 'pcp';
         const value = integer(need(what === 'vid' ? 'a VLAN id' : 'a priority'), what === 'vid' ? 4095 : 7, argAt, name, fail);
         // OpenFlow 1.0's set_vlan_vid pushes a tag only if there is none (the packet's, at run time); 1.1+ writes push_vlan first.
-        const pushes = match === undefined || (!tags[0] && !runTime);
+        const unproven = !tags[0];
+        const pushes = match === undefined || (unproven && !runTime);
         if (pushes) push(at);
         else tags[0] = true;
-        actions.push({ type: 'mod_vlan', what, value, push: pushes });
+        const modVlan: Extract<Action, { type: 'mod_vlan' }> = { type: 'mod_vlan', what, value, push: pushes };
+        // Left to run time only while the flow can be OpenFlow 1.0; in a flow that needs 1.1+ it pushes, as 1.1+ writes it (parseFlow decides).
+        if (!pushes && unproven) (context.usable.runTimeVlan ??= []).push(modVlan);
+        actions.push(modVlan);
         continue;
       }
       case 'push_vlan': {
@@ -1084,6 +1096,8 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
           fail(partAt, `invalid argument to "ct" action: \`${part}'`);
         }
         if (ctAction.force && !ctAction.commit) fail(at, '"force" flag requires "commit" flag');
+        // OVS's check_CT: an invalid packet cannot be committed (the datapath would refuse the flow).
+        if (ctAction.commit && match !== undefined && (match.values[W.CT_STATE]! & match.masks[W.CT_STATE]! & CS.INV) !== 0) fail(at, 'ct(commit) cannot commit what the match proves invalid (ct_state +inv) (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))');
         // OVS's decode_NXAST_RAW_CT: only a bare nat may go without commit.
         if (!ctAction.commit && (ctAction.actions.length > 0 || ctAction.nat?.kind !== undefined)) fail(at, 'CT action requires commit flag if actions other than NAT without arguments are specified (OVS refuses: OFPBAC_BAD_ARGUMENT)');
         // OVS's check_CT: the FTP helper needs TCP, the TFTP one UDP.
@@ -1100,6 +1114,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       }
       case 'write_metadata': {
         order(3, at);
+        context.usable.only11 ??= { at, name, instruction: true };
         const field = fieldByName('metadata')!;
         const { value, mask } = fieldValue(field, need('VALUE[/MASK]'), argAt, options, fail);
         actions.push({ type: 'write_metadata', value, mask });
@@ -1109,6 +1124,8 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         order(2, at);
         // An empty action set is allowed (it writes nothing), as OVS has it.
         const written = arg === undefined || arg.trim() === '' ? [] : parseActions(arg, argAt, match, options, fail, { ...context, actionSet: true, tags });
+        // After its actions: a push_vlan in it needs 1.1+ in any form (OVS refuses the flow), which outranks the instruction.
+        context.usable.only11 ??= { at, name, instruction: true };
         actions.push({ type: 'write_actions', actions: written });
         continue;
       }

@@ -135,6 +135,18 @@ export class SwitchPacket {
     this.commitVlans();
   }
 
+  /**
+   * Sets the flow's two VLAN header slots and commits them to the frame (NORMAL's outputs, and
+   * the flow's own headers again after them: OVS commits each against what the last one left).
+   */
+  setVlans(tpid0: number, tci0: number, tpid1: number, tci1: number): void {
+    this.tpid0 = tpid0;
+    this.tci0 = tci0;
+    this.tpid1 = tpid1;
+    this.tci1 = tci1;
+    this.commitVlans();
+  }
+
   /** The TCI of the flow's VLAN header slot 0 (outer) or 1, CFI included; 0 when empty. */
   vlanTci(slot: 0 | 1): number {
     return slot === 0 ? this.tci0 : this.tci1;

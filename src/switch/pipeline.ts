@@ -24,7 +24,7 @@ import { W, fieldByName, readBits, readField, writeBits, type FieldDef } from '.
 import { Match, PACKET_IN_REASONS, type PacketInReason, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 import { OFPP_CONTROLLER, OFPP_IN_PORT, formatActions, formatInstructions, formatMatch, prerequisiteHolds, subText } from './ofctl.js';
 import { PacketState, SwitchPacket } from './packet.js';
-import { NormalSwitching, type PortConfig } from './normal.js';
+import { NormalSwitching, type NormalOutput, type PortConfig } from './normal.js';
 import { GroupError, bestBucket, checkGroup, dpHashTable, watches } from './group.js';
 import { MeterTable, OFPM_CONTROLLER, remarkedTos, type Meter } from './meter.js';
 import { symmetricL3L4, symmetricL4 } from './hash.js';
@@ -524,6 +524,8 @@ class Translation {
   /** Whether the bridge may change (learning, learn, counters, meters): false for ofproto/trace without -generate. */
   private effects = true;
   private packet!: SwitchPacket;
+  /** The packet's length when OVS's datapath last committed its changes (at arrival, then at each output). */
+  private committedLength = 0;
   private now = 0;
   private sp = 0;
   private readonly frameActions: (readonly Action[])[] = [];
@@ -567,6 +569,7 @@ class Translation {
     this.meterDrop = undefined;
     this.sp = 0;
     this.arrivedBytes = packet.bytes.length;
+    this.committedLength = packet.bytes.length;
     this.ctCache = { conn: undefined, reply: false, related: false };
     this.recirculations.length = 0;
     this.recircDepth = 0;
@@ -632,6 +635,8 @@ class Translation {
     const pk = this.packet;
     const w = pk.words;
     if (this.tracing) this.line(indent, formatActions([a]));
+    // ct commits the packet's changes in OVS's datapath, as an output does.
+    this.committedLength = pk.bytes.length;
     let markMask = 0;
     let labelMask = 0n;
     for (const x of a.actions) {
@@ -870,7 +875,7 @@ class Translation {
           break;
         case 'normal':
           if (this.tracing) this.line(indent, 'NORMAL');
-          for (const out of this.p.normal.forward(pk, this.now, this.tracing ? (text: string) => this.line(indent, text) : undefined, this.effects)) this.emit(out.port, out.bytes);
+          this.normal(this.p.normal.forward(pk, this.now, this.tracing ? (text: string) => this.line(indent, text) : undefined, this.effects));
           break;
         case 'flood':
         case 'all':
@@ -1033,7 +1038,13 @@ class Translation {
             if (this.tracing) this.line(indent, '>> skipping output to input port');
           } else if (a.port === OFPP_IN_PORT || this.p.port(a.port) === undefined) {
             if (this.tracing) this.line(indent, `>> output_trunc does not support patch port ${a.port === OFPP_IN_PORT ? 'IN_PORT' : a.port}`);
-          } else this.emit(a.port, pk.bytes.length > a.maxLen ? pk.bytes.subarray(0, a.maxLen) : pk.bytes);
+          } else {
+            // OVS's datapath sets the cut (dp_packet_set_cutlen, at least an Ethernet header kept) before it commits this output's
+            // VLAN changes: the cut is from the packet as the last commit left it; shorter than an Ethernet header, nothing is sent.
+            const keep = Math.max(a.maxLen, 14);
+            const length = pk.bytes.length - (this.committedLength > keep ? this.committedLength - keep : 0);
+            if (length >= 14) this.emit(a.port, pk.bytes.subarray(0, length));
+          }
           break;
         }
         case 'exit':
@@ -1161,10 +1172,42 @@ class Translation {
     this.emit(port, pk.bytes);
   }
 
+  /**
+   * NORMAL's outputs, each with its VLAN header committed against what the previous one left; after
+   * them the flow's own headers come back the same way, so a later output sees what OVS's does
+   * (a tag popped and pushed again has lost its DEI).
+   */
+  private normal(outputs: readonly NormalOutput[]): void {
+    if (outputs.length === 0) return;
+    const pk = this.packet;
+    const tpid0 = pk.vlanTpid(0);
+    const tci0 = pk.vlanTci(0);
+    const tpid1 = pk.vlanTpid(1);
+    const tci1 = pk.vlanTci(1);
+    const first = this.outputs.length;
+    for (const out of outputs) {
+      if (out.tci === 0) pk.setVlans(0, 0, 0, 0);
+      else pk.setVlans(out.tpid, out.tci, tpid1, tci1);
+      this.emit(out.port, pk.bytes);
+    }
+    pk.setVlans(tpid0, tci0, tpid1, tci1);
+    // Committed in OVS's order (highest port first as seen), listed lowest first.
+    reverseFrom(this.outputs, first);
+  }
+
   private emit(port: number, bytes: Uint8Array): void {
     const pk = this.packet;
+    this.committedLength = pk.bytes.length;
     const w = pk.words;
     this.outputs.push({ port, bytes: bytes.slice(), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, queue: pk.queue });
+  }
+}
+
+function reverseFrom<T>(xs: T[], from: number): void {
+  for (let i = from, j = xs.length - 1; i < j; i++, j--) {
+    const x = xs[i]!;
+    xs[i] = xs[j]!;
+    xs[j] = x;
   }
 }
 

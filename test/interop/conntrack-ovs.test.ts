@@ -192,6 +192,7 @@ const REFUSED_BY_THE_SWITCH = [
   'ct_state=+rpl+trk,ct_nw_dst=10.0.0.0/8,actions=drop',
   'ct_state=+rpl+trk,ct_nw_dst=10.0.0.0/8,ipv6,actions=drop',
   'ct_state=+rpl+trk,ct_ipv6_dst=2001:db8::/64,actions=drop',
+  'ct_state=+inv+trk,ip,actions=ct(commit),output:1',
 ];
 
 describe.skipIf(!haveOvs())('connection tracking flows Open vSwitch refuses', () => {

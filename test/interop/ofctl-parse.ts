@@ -17,10 +17,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { OpenFlowVersion } from './ovs.js';
+import type { OfctlProtocols } from './ovs.js';
 
-/** What `-O` says: one version, a list of them (OpenFlow10,OpenFlow15), or nothing: plain ovs-ofctl, OpenFlow 1.0 + NXM. */
-export type OfctlProtocols = OpenFlowVersion | `${OpenFlowVersion},${OpenFlowVersion}` | 'plain';
+export type { OfctlProtocols };
 
 const run = promisify(execFile);
 

@@ -85,6 +85,9 @@ function binary(name: OvsBinary): string {
  */
 export type OpenFlowVersion = 'OpenFlow10' | 'OpenFlow11' | 'OpenFlow12' | 'OpenFlow13' | 'OpenFlow14' | 'OpenFlow15';
 
+/** What `-O` says: one version, a list of them (OpenFlow10,OpenFlow15), or nothing: plain ovs-ofctl, OpenFlow 1.0 + NXM. */
+export type OfctlProtocols = OpenFlowVersion | `${OpenFlowVersion},${OpenFlowVersion}` | 'plain';
+
 export type TunnelType = 'vxlan' | 'gre' | 'geneve';
 
 /** The port a frame left by: an OpenFlow port of br0 (LOCAL is 65534), or the underlay wire. */
@@ -266,15 +269,21 @@ export class OvsSwitch {
     return this.run('ovs-vsctl', [`--db=${this.db}`, '--timeout=20', ...args]);
   }
 
-  /** ovs-ofctl on br0 (or `bridge`): `ofctl(['dump-ports'])` runs `ovs-ofctl -O <v> dump-ports <br0.mgmt>`. */
-  ofctl(args: string[], options: { bridge?: string; protocol?: OpenFlowVersion; input?: string } = {}): string {
+  /** ovs-ofctl on br0 (or `bridge`): `ofctl(['dump-ports'])` runs `ovs-ofctl -O <v> dump-ports <br0.mgmt>` (no `-O` for 'plain'). */
+  ofctl(args: string[], options: { bridge?: string; protocol?: OfctlProtocols; input?: string } = {}): string {
     const [command, ...rest] = args;
     if (command === undefined) throw new Error('ofctl needs a command');
-    return this.run('ovs-ofctl', ['-O', options.protocol ?? this.protocol, command, this.mgmt(options.bridge ?? BRIDGE), ...rest], options.input);
+    const protocol = options.protocol ?? this.protocol;
+    return this.run('ovs-ofctl', [...(protocol === 'plain' ? [] : ['-O', protocol]), command, this.mgmt(options.bridge ?? BRIDGE), ...rest], options.input);
   }
 
   appctl(...args: string[]): string {
     return this.run('ovs-appctl', ['-t', this.ctl, '--timeout=20', ...args]);
+  }
+
+  /** What appctl does, over the control socket without starting a process (a few ms cheaper a call). */
+  command(method: string, ...params: string[]): Promise<string> {
+    return unixctl(this.ctl, method, params);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -286,9 +295,22 @@ export class OvsSwitch {
    * OpenFlow 1.4 on `--bundle` makes the switch refuse the whole set if it refuses one flow
    * (without it, the flows before the refused one would stay installed).
    */
-  addFlows(flows: string[], protocol: OpenFlowVersion = this.protocol): void {
-    const bundle = protocol === 'OpenFlow14' || protocol === 'OpenFlow15';
-    this.ofctl(bundle ? ['add-flows', '-', '--bundle'] : ['add-flows', '-'], { protocol, input: flows.join('\n') + '\n' });
+  addFlows(flows: string[], protocol: OfctlProtocols = this.protocol): void {
+    this.flowMods(flows, protocol);
+  }
+
+  /**
+   * Deletes every flow and adds `flows`, in one ovs-ofctl process: add-flows reads a leading
+   * command word on each line (OVS's parse_ofp_str), so the first line is `delete`. With a bundle
+   * (OpenFlow 1.4+) a refusal leaves the old table; without one, the flows before the refused one.
+   */
+  replaceFlows(flows: string[], protocol: OfctlProtocols = this.protocol): void {
+    this.flowMods(['delete', ...flows], protocol);
+  }
+
+  private flowMods(lines: string[], protocol: OfctlProtocols): void {
+    const bundle = /OpenFlow1[45]$/.test(protocol);
+    this.ofctl(bundle ? ['add-flows', '-', '--bundle'] : ['add-flows', '-'], { protocol, input: lines.join('\n') + '\n' });
   }
 
   /** `ovs-ofctl del-flows br0 [match]`: every table, or the flows `match` selects. */

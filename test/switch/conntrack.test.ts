@@ -121,6 +121,38 @@ describe('connection tracking', () => {
     ]);
   });
 
+  it('a packet NATed by ct(nat) and sent through ct again is found in its own direction: UDP one way stays +new (new|trk|snat), as ovs-vswitchd gives it', () => {
+    const b = new Bridge('br0', ports);
+    b.addFlows([
+      'table=0,ip,actions=ct(table=1,nat)',
+      'table=1,ct_state=+new+trk,ip,actions=move:NXM_NX_CT_STATE[0..7]->NXM_OF_ETH_DST[0..7],ct(commit,nat(src=192.0.2.50)),output:2',
+      'table=1,priority=1,ct_state=+trk,ip,actions=move:NXM_NX_CT_STATE[0..7]->NXM_OF_ETH_DST[0..7],output:3',
+    ].join('\n'));
+    const out = [0, 1, 2, 3].map((i) => b.process(1, udp('10.0.0.1', '10.0.0.2', 5000, 53), i).outputs.map((o) => `${o.port} ${toHex(o.bytes.subarray(0, 6))}`));
+    expect(out).toEqual([['2 020000000021'], ['2 020000000061'], ['2 020000000061'], ['2 020000000061']]);
+  });
+
+  it('a SYN that re-opens a reset SNAT connection takes the next port: the old connection is replaced after the new one is NATed, as ovs-vswitchd 3.1 does', () => {
+    const b = new Bridge('br0', ports);
+    b.addFlows(['in_port=1,ip,actions=ct(commit,nat(src=192.0.2.50)),output:2', 'in_port=2,ip,actions=ct(nat),output:1'].join('\n'));
+    const back = (flags: number, seq: number) => encode([{ layer: 'ethernet', src: B, dst: A }, { layer: 'ipv4', src: '10.0.0.2', dst: '192.0.2.50' }, { layer: 'tcp', srcPort: 80, dstPort: 40000, flags, seq, ack: 1001, window: 64240 } as LayerSpec]);
+    const sport = (bytes: Uint8Array, port: number, now: number) => {
+      const out = b.process(port, bytes, now).outputs[0]!.bytes;
+      return port === 1 ? (out[34]! << 8) | out[35]! : (out[36]! << 8) | out[37]!;
+    };
+    expect([sport(tcp('a', 0x02, 1000, 0), 1, 0), sport(back(0x12, 5000), 2, 1), sport(back(0x14, 5001), 2, 2), sport(tcp('a', 0x02, 1000, 0), 1, 3)]).toEqual([40000, 40000, 40000, 40001]);
+  });
+
+  it('DNAT whose reply tuple is taken moves the source port too, both ways, as ovs-vswitchd does (pat_packet, un_pat_packet)', () => {
+    const b = new Bridge('br0', ports);
+    b.addFlows(['in_port=3,ip,actions=ct(commit),output:4', 'in_port=1,ip,actions=ct(commit,nat(dst=10.0.0.99)),output:2', 'in_port=2,ip,actions=ct(nat),output:1'].join('\n'));
+    b.process(3, udp('10.0.0.99', '10.0.0.1', 53, 5000), 0);
+    const forward = b.process(1, udp('10.0.0.1', '10.0.0.2', 5000, 53), 1).outputs[0]!.bytes;
+    expect(toHex(forward)).toBe(toHex(udp('10.0.0.1', '10.0.0.99', 5001, 53)));
+    const back = b.process(2, udp('10.0.0.99', '10.0.0.1', 53, 5001), 2).outputs[0]!.bytes;
+    expect(toHex(back)).toBe(toHex(udp('10.0.0.2', '10.0.0.1', 53, 5000)));
+  });
+
   it('an ICMP error about a tracked UDP flow is +rel; a packet with a bad checksum is +inv', () => {
     const b = stateBridge();
     const out = udp('10.0.0.1', '10.0.0.2', 5000, 53);

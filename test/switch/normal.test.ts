@@ -49,3 +49,37 @@ describe('NORMAL', () => {
     expect(b.process(1, frame(A, B), 1, false).trace).toEqual([]);
   });
 });
+
+describe('NORMAL leaves the frame as its last output left it, as OVS commits against it', () => {
+  const ports4 = [1, 2, 4].map((n) => ({ number: n, name: `p${n}` }));
+  const withAccess = [...ports4.slice(0, 2), { number: 3, name: 'p3', tag: 20 }, ports4[2]!].sort((a, b) => a.number - b.number);
+  const tagged = (tci: number, tpid = 0x88a8) =>
+    `020000000002020000000001${tpid.toString(16)}${tci.toString(16).padStart(4, '0')}08004500001c000100004011accdc00002010c00000200010002000831d8`;
+  const untagged = '02000000000202000000000108004500001c000100004011accdc00002010c00000200010002000831d8';
+  const frame = (vlans: LayerSpec[]) =>
+    encode([{ layer: 'ethernet', src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' }, ...vlans, { layer: 'ipv4', src: '192.0.2.1', dst: '12.0.0.2' }, { layer: 'udp', srcPort: 1, dstPort: 2 }]);
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  const cases: { name: string; ports: { number: number; name: string; tag?: number }[]; flow: string; frame: Uint8Array; outputs: string[] }[] = [
+    {
+      // Flood: p4 as it came (DEI kept), p3 popped (access), p2 pushed again (DEI 0); the output after NORMAL gets p2's frame.
+      name: 'a tag popped and pushed again by the flood has lost its DEI for the output after it',
+      ports: withAccess,
+      flow: 'in_port=1,actions=NORMAL,output:4',
+      frame: frame([{ layer: 'vlan', tpid: 0x88a8, vid: 20, pcp: 1, dei: true }]),
+      outputs: [`2 ${tagged(0x2014)}`, `3 ${untagged}`, `4 ${tagged(0x3014)}`, `4 ${tagged(0x2014)}`],
+    },
+    {
+      // After push_vlan the flow has two headers; VLAN 0 leaves a trunk with neither (OVS's xvlan_put counts none past an absent outer).
+      name: 'NORMAL in VLAN 0 after a push sends the frame with no tag at all, and the output after it pushes both back',
+      ports: ports4,
+      flow: 'in_port=1,actions=push_vlan:0x88a8,NORMAL,output:2',
+      frame: frame([{ layer: 'vlan', tpid: 0x8100, vid: 30, pcp: 4 }]),
+      outputs: [`2 ${untagged}`, `2 020000000002020000000001${'88a80000'}${'8100801e'}08004500001c000100004011accdc00002010c00000200010002000831d8`, `4 ${untagged}`],
+    },
+  ];
+  it.each(cases)('$name', ({ ports, flow, frame: bytes, outputs }) => {
+    const b = new Bridge('br0', ports);
+    b.addFlow(flow);
+    expect(b.process(1, bytes).outputs.map((o) => `${o.port} ${hex(o.bytes)}`).sort()).toEqual(outputs.sort());
+  });
+});

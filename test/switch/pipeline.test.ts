@@ -263,6 +263,11 @@ describe('OpenFlow 1.0 actions without a match that proves their header act on t
     expect(out(strict, tagged(10))).toEqual([`2 ${frame([{ vid: 20, pcp: 0 }, { vid: 10, pcp: 3 }])}`]);
   });
 
+  it('in a flow that needs OpenFlow 1.1+ (write_actions, push_vlan) mod_vlan_vid pushes, as ovs-vswitchd runs the 1.1+ flow ovs-ofctl writes', () => {
+    const b = bridge('in_port=1,actions=mod_vlan_vid:20,write_actions(output:2)');
+    expect(out(b, tagged(10))).toEqual([`2 ${frame([{ vid: 20, pcp: 0 }, { vid: 10, pcp: 3 }])}`]);
+  });
+
   it('mod_tp_src and mod_tp_dst write an ICMP packet\'s type and code (their low 8 bits), as OVS does; a set_field to tcp_dst does not', () => {
     const icmp = (type: number, code: number) => encode([{ layer: 'ethernet', src: M1, dst: M2 }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { layer: 'icmp', type, code, id: 1, seq: 1 } as LayerSpec]);
     // Type 7, code 8, the echo's id and sequence kept, the checksum adjusted: the bytes ovs-vswitchd sent for it.
