@@ -22,8 +22,10 @@ export class SwitchPacket {
   /** Offset of the L3 header (after Ethernet and VLAN tags), and of L4 (0 when none). */
   l3 = 14;
   l4 = 0;
-  /** Whether the IP packet is a fragment (NW_FRAG): select groups leave L4 ports out of a fragment's hash. */
-  nwFrag = 0;
+  /** Whether the IP packet is a fragment (NW_FRAG, the ip_frag field): select groups leave L4 ports out of a fragment's hash. */
+  get nwFrag(): number {
+    return this.words[W.NW_FRAG]!;
+  }
   /** OVS's dp_hash: 0 until a select group has the datapath hash the packet; kept from then on, as flow state. */
   dpHash = 0;
   /** The egress queue outputs send it into (OVS's skb_priority): 0, the default, until set_queue. */
@@ -87,9 +89,10 @@ export class SwitchPacket {
     w[W.NW_PROTO] = k.nwProto;
     w[W.NW_TOS] = k.nwTos;
     w[W.NW_TTL] = k.nwTtl;
-    this.nwFrag = k.nwFrag;
+    w[W.NW_FRAG] = k.nwFrag;
     w[W.TP_SRC] = k.tpSrc;
     w[W.TP_DST] = k.tpDst;
+    w[W.TCP_FLAGS] = k.tcpFlags;
     w[W.ARP_SHA] = Math.floor(k.arpSha / 0x100000000);
     w[W.ARP_SHA + 1] = k.arpSha % 0x100000000;
     w[W.ARP_THA] = Math.floor(k.arpTha / 0x100000000);
@@ -98,7 +101,7 @@ export class SwitchPacket {
       // A tag the flow does not know (under an arrived outer one that was popped): OVS's flow has its TPID as EtherType.
       w[W.DL_TYPE] = u16(b, 12);
       for (let i = W.NW_SRC; i <= W.ARP_THA + 1; i++) w[i] = 0;
-      w[W.IPV6_LABEL] = 0;
+      w[W.IPV6_LABEL] = w[W.NW_FRAG] = w[W.TCP_FLAGS] = 0;
     }
     // Where the headers start, for writing fields back (the key read `past` without the inner tag).
     this.l3 = known === 2 ? k.l3 + 4 : k.l3;
@@ -166,7 +169,6 @@ export class SwitchPacket {
     state.words.set(this.words);
     state.l3 = this.l3;
     state.l4 = this.l4;
-    state.nwFrag = this.nwFrag;
     state.dpHash = this.dpHash;
     state.queue = this.queue;
     state.vlans[0] = this.tpid0;
@@ -187,7 +189,6 @@ export class SwitchPacket {
     this.words.set(state.words);
     this.l3 = state.l3;
     this.l4 = state.l4;
-    this.nwFrag = state.nwFrag;
     this.dpHash = state.dpHash;
     this.queue = state.queue;
     const v = state.vlans;
@@ -459,7 +460,6 @@ export class PacketState {
   readonly words = new Uint32Array(FLOW_WORDS);
   l3 = 0;
   l4 = 0;
-  nwFrag = 0;
   dpHash = 0;
   queue = 0;
   /** The VLAN header slots and the tags on the wire, in saveTo's order. */

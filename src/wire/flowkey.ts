@@ -45,6 +45,8 @@ export class FlowKey {
   nwFrag = 0;
   tpSrc = 0;
   tpDst = 0;
+  /** TCP's flags (the low 12 bits of its offset/flags word), as OVS's tcp_flags; 0 for other protocols. */
+  tcpFlags = 0;
   arpSha = 0;
   arpTha = 0;
   /** Where the network header starts (after the VLAN tag and an 802.3 LLC/SNAP header). */
@@ -56,7 +58,7 @@ export class FlowKey {
   clear(): void {
     this.inPort = this.dlSrc = this.dlDst = this.dlType = this.vlanTci = 0;
     this.nwSrc = this.nwDst = this.ipv6Label = this.nwProto = this.nwTos = this.nwTtl = this.nwFrag = 0;
-    this.tpSrc = this.tpDst = this.arpSha = this.arpTha = 0;
+    this.tpSrc = this.tpDst = this.tcpFlags = this.arpSha = this.arpTha = 0;
     this.tunId = this.tunSrc = this.tunDst = 0;
     this.ipv6Src.fill(0);
     this.ipv6Dst.fill(0);
@@ -77,7 +79,7 @@ export function extractFlowKey(bytes: Uint8Array, key: FlowKey, offset = 0, end 
   }
   key.dlSrc = key.dlDst = key.dlType = key.vlanTci = 0;
   key.nwSrc = key.nwDst = key.ipv6Label = key.nwProto = key.nwTos = key.nwTtl = key.nwFrag = 0;
-  key.tpSrc = key.tpDst = key.arpSha = key.arpTha = 0;
+  key.tpSrc = key.tpDst = key.tcpFlags = key.arpSha = key.arpTha = 0;
   key.l3 = offset;
   if (end - offset < ETHERNET_HEADER_LENGTH) return offset;
   key.dlDst = macToNumber(bytes, offset);
@@ -191,6 +193,7 @@ function transportFields(b: Uint8Array, key: FlowKey, o: number, end: number): n
     if (!udp && (length < TCP_MIN_HEADER_LENGTH || end - o < length)) return o;
     key.tpSrc = u16(b, o);
     key.tpDst = u16(b, o + 2);
+    if (!udp) key.tcpFlags = u16(b, o + 12) & 0x0fff;
     return o + length;
   }
   if (proto === IPPROTO.ICMP || proto === IPPROTO.ICMPV6) {

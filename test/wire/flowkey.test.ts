@@ -80,7 +80,7 @@ describe('flow key', () => {
   const ZERO16 = '00'.repeat(16);
   const base = {
     inPort: 0, dlSrc: 0x020000000001, dlDst: 0x020000000002, dlType: 0x0800, vlanTci: 0, nwSrc: 0, nwDst: 0, ipv6Src: ZERO16, ipv6Dst: ZERO16,
-    ipv6Label: 0, nwProto: 0, nwTos: 0, nwTtl: 0, nwFrag: 0, tpSrc: 0, tpDst: 0, arpSha: 0, arpTha: 0, l3: 14, tunId: 0, tunSrc: 0, tunDst: 0,
+    ipv6Label: 0, nwProto: 0, nwTos: 0, nwTtl: 0, nwFrag: 0, tpSrc: 0, tpDst: 0, tcpFlags: 0, arpSha: 0, arpTha: 0, l3: 14, tunId: 0, tunSrc: 0, tunDst: 0,
   };
   const v4 = { nwSrc: 0x0a000001, nwDst: 0x0a000002, nwTtl: 64 };
   const v6 = { dlType: 0x86dd, ipv6Src: '20010db8000000000000000000000001', ipv6Dst: '20010db8000000000000000000000002', nwTtl: 9 };
