@@ -354,11 +354,14 @@ export class SwitchPacket {
       case 'tp_src':
       case 'tp_dst':
       case 'icmp_type':
-      case 'icmp_code': {
+      case 'icmp_code':
+      case 'icmpv6_type':
+      case 'icmpv6_code': {
         if (l4 === 0) return;
         const proto = this.words[W.NW_PROTO]!;
         if (field.name.startsWith('icmp')) {
-          const at = l4 + (field.name === 'icmp_type' ? 0 : 1);
+          // ICMPv6's pseudo-header does not change: the checksum is adjusted as ICMP's is.
+          const at = l4 + (field.name.endsWith('_type') ? 0 : 1);
           const old = u16(b, l4);
           b[at] = n;
           this.adjust(l4 + 2, old, u16(b, l4));
