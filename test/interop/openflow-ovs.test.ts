@@ -58,6 +58,13 @@ const FLOWS = [
   'table=3,priority=4,tcp6,tp_src=22,actions=set_field:2222->tcp_src,push_vlan:0x88a8,output:1',
   'priority=69,in_port=1,actions=set_queue:1,output:3',
   'priority=70,in_port=2,actions=enqueue:3:2',
+  'priority=71,tcp,tcp_flags=+syn-ack,actions=output:2',
+  'priority=72,tcp6,tcp_flags=fin|ack,actions=output:3',
+  'priority=73,ip,ip_frag=first,actions=output:1',
+  'priority=74,ipv6,nw_frag=not_later,actions=output:1',
+  'priority=75,icmp6,icmpv6_type=135,icmpv6_code=0,actions=set_field:136->icmpv6_type,output:2',
+  'priority=76,pkt_mark=0x5/0xff,actions=set_field:0x7->pkt_mark,output:3',
+  'table=3,priority=9,xreg1=0x100000002,actions=set_field:0xabc->xxreg1,output:NXM_NX_XXREG1[0..15]',
   'priority=71,udp,actions=set_queue:2,output:1,pop_queue,output:3',
   'table=3,priority=9,reg1=2,actions=write_actions(set_queue:2,output:3)',
 ];
