@@ -41,6 +41,7 @@ const SWITCH_NAME: Record<string, string> = {
   eth_dst: 'dl_dst', eth_src: 'dl_src', eth_type: 'dl_type', ip_ecn: 'nw_ecn', ip_proto: 'nw_proto', ipv4_src: 'nw_src',
   ipv4_dst: 'nw_dst', tcp_src: 'tp_src', tcp_dst: 'tp_dst', udp_src: 'tp_src', udp_dst: 'tp_dst', sctp_src: 'tp_src',
   sctp_dst: 'tp_dst', icmpv4_type: 'icmp_type', icmpv4_code: 'icmp_code', ipv6_flabel: 'ipv6_label', tunnel_id: 'tun_id', nxm_tcp_flags: 'tcp_flags',
+  ipv6_nd_target: 'nd_target', ipv6_nd_sll: 'nd_sll', ipv6_nd_tll: 'nd_tll',
 };
 /** The IP protocol an L4 OXM field needs (OpenFlow 1.3.5 Table 12). */
 const L4_PROTO: Record<string, number> = { tcp_src: 6, tcp_dst: 6, udp_src: 17, udp_dst: 17, sctp_src: 132, sctp_dst: 132 };
@@ -142,6 +143,11 @@ function oxmName(field: FieldDef, match: Match, write = false): string {
       return arp ? 'arp_tpa' : 'ipv4_dst';
     case 'nw_proto':
       return arp ? 'arp_op' : 'ip_proto';
+    // IPv6 ND's link-layer addresses live in ARP's sha and tha words.
+    case 'arp_sha':
+      return type === ETH_IPV6 ? 'ipv6_nd_sll' : 'arp_sha';
+    case 'arp_tha':
+      return type === ETH_IPV6 ? 'ipv6_nd_tll' : 'arp_tha';
     case 'tp_src':
     case 'tp_dst': {
       const proto = exactValue(match, W.NW_PROTO, 0xff);
@@ -157,7 +163,7 @@ function oxmName(field: FieldDef, match: Match, write = false): string {
 const MATCH_ORDER = ['conj_id', 'in_port', 'metadata', 'dl_dst', 'dl_src', 'dl_type', 'vlan_tci', 'ip_dscp', 'nw_ecn', 'nw_proto', 'nw_src', 'nw_dst', 'tp_src', 'tp_dst',
   'arp_sha', 'arp_tha', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'tun_id', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'nw_ttl', 'tun_src', 'tun_dst',
   'ct_state', 'ct_zone', 'ct_mark', 'ct_label', 'ct_nw_proto', 'ct_nw_src', 'ct_nw_dst', 'ct_ipv6_src', 'ct_ipv6_dst', 'ct_tp_src', 'ct_tp_dst',
-  'ip_frag', 'pkt_mark', 'tcp_flags',
+  'ip_frag', 'pkt_mark', 'tcp_flags', 'nd_target',
 ].map((n) => fieldByName(n)!);
 
 /** The switch's match as OXM fields (for stats replies, FLOW_REMOVED, PACKET_IN), as OVS's nx_put_match writes them for OpenFlow 1.3. */

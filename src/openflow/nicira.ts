@@ -139,6 +139,9 @@ const NXM_FIELDS: readonly NxmField[] = [
   nxm('NXM_NX_CT_IPV6_DST', 123, 16, 'ct_ipv6_dst', 'ct_ipv6_dst', 'ct-ipv6', 'ipv6'),
   nxm('NXM_NX_CT_TP_SRC', 124, 2, 'ct_tp_src', 'ct_tp_src', 'ct', 'decimal'),
   nxm('NXM_NX_CT_TP_DST', 125, 2, 'ct_tp_dst', 'ct_tp_dst', 'ct', 'decimal'),
+  nxm('NXM_NX_ND_TARGET', 23, 16, 'nd_target', 'nd_target', 'nd', 'ipv6', 'ipv6_nd_target'),
+  nxm('NXM_NX_ND_SLL', 24, 6, 'nd_sll', 'nd_sll', 'nd-ns', 'ethernet', 'ipv6_nd_sll'),
+  nxm('NXM_NX_ND_TLL', 25, 6, 'nd_tll', 'nd_tll', 'nd-na', 'ethernet', 'ipv6_nd_tll'),
   nxm('NXM_NX_ICMPV6_TYPE', 21, 1, 'icmpv6_type', 'icmpv6_type', 'icmp6', 'decimal', 'icmpv6_type'),
   nxm('NXM_NX_ICMPV6_CODE', 22, 1, 'icmpv6_code', 'icmpv6_code', 'icmp6', 'decimal', 'icmpv6_code'),
   nxm('NXM_NX_IP_FRAG', 26, 1, 'ip_frag', 'ip_frag', 'ip', 'hexadecimal'),
@@ -415,7 +418,7 @@ interface Subtype {
 const PREREQUISITE_TEXT: Record<Prerequisite, string> = {
   none: 'nothing', ip: 'eth_type 0x0800 or 0x86dd', ipv4: 'eth_type 0x0800', ipv6: 'eth_type 0x86dd', arp: 'eth_type 0x0806 or 0x8035',
   'ipv4-or-arp': 'eth_type 0x0800, 0x0806 or 0x8035', 'ip-or-arp': 'eth_type 0x0800, 0x86dd, 0x0806 or 0x8035', 'tcp-udp-sctp': 'eth_type 0x0800 or 0x86dd',
-  tcp: 'eth_type 0x0800 or 0x86dd and ip_proto 6', icmp: 'eth_type 0x0800 and ip_proto 1', icmp6: 'eth_type 0x86dd and ip_proto 58', ct: 'a ct_state that proves a tracked connection', 'ct-ipv4': 'eth_type 0x0800 and a ct_state that proves a tracked connection', 'ct-ipv6': 'eth_type 0x86dd and a ct_state that proves a tracked connection',
+  tcp: 'eth_type 0x0800 or 0x86dd and ip_proto 6', icmp: 'eth_type 0x0800 and ip_proto 1', icmp6: 'eth_type 0x86dd and ip_proto 58', nd: 'eth_type 0x86dd, ip_proto 58, icmpv6_type 135 or 136 and icmpv6_code 0', 'nd-ns': 'eth_type 0x86dd, ip_proto 58, icmpv6_type 135 and icmpv6_code 0', 'nd-na': 'eth_type 0x86dd, ip_proto 58, icmpv6_type 136 and icmpv6_code 0', ct: 'a ct_state that proves a tracked connection', 'ct-ipv4': 'eth_type 0x0800 and a ct_state that proves a tracked connection', 'ct-ipv6': 'eth_type 0x86dd and a ct_state that proves a tracked connection',
 };
 
 /** The checks OVS runs on one Nicira action, each failing with the error OVS sends, at the action's place. */

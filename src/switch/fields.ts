@@ -11,15 +11,15 @@ export const W = {
   TUN_SRC: 28, TUN_DST: 29, METADATA: 30, REG0: 32, IPV6_LABEL: 48, CONJ_ID: 49,
   // Connection tracking state (conntrack.ts writes it, ct_clear and every ct action clear it).
   CT_STATE: 50, CT_ZONE: 51, CT_MARK: 52, CT_LABEL: 53, CT_NW_SRC: 57, CT_NW_DST: 58, CT_IPV6_SRC: 59, CT_IPV6_DST: 63, CT_NW_PROTO: 67, CT_TP_SRC: 68, CT_TP_DST: 69,
-  PKT_MARK: 70, TCP_FLAGS: 71, NW_FRAG: 72,
+  PKT_MARK: 70, TCP_FLAGS: 71, NW_FRAG: 72, ND_TARGET: 73,
 } as const;
-export const FLOW_WORDS = 73;
+export const FLOW_WORDS = 77;
 /** The first and one past the last word of the connection tracking fields. */
 export const CT_WORDS = [W.CT_STATE, W.CT_TP_DST + 1] as const;
 
 /** What a field needs in the match before it may appear (OVS's prerequisites). */
 /** ct: a match that proves a tracked connection; ct-ipv4 and ct-ipv6 also that it is IPv4 or IPv6 (ovs-vswitchd refuses ct_nw_src without ip). */
-export type Prerequisite = 'none' | 'ip' | 'ipv4' | 'ipv6' | 'arp' | 'ipv4-or-arp' | 'ip-or-arp' | 'tcp-udp-sctp' | 'tcp' | 'icmp' | 'icmp6' | 'ct' | 'ct-ipv4' | 'ct-ipv6';
+export type Prerequisite = 'none' | 'ip' | 'ipv4' | 'ipv6' | 'arp' | 'ipv4-or-arp' | 'ip-or-arp' | 'tcp-udp-sctp' | 'tcp' | 'icmp' | 'icmp6' | 'nd' | 'nd-ns' | 'nd-na' | 'ct' | 'ct-ipv4' | 'ct-ipv6';
 
 export interface FieldDef {
   /** The name ovs-ofctl prints. */
@@ -86,6 +86,10 @@ export const FIELDS: FieldDef[] = [
   // ICMPv6's type and code live where ICMPv4's do (tp_src, tp_dst), as in OVS's flow.
   f('icmpv6_type', ['NXM_NX_ICMPV6_TYPE', 'OXM_OF_ICMPV6_TYPE'], W.TP_SRC, 1, 8, false, 'icmp6'),
   f('icmpv6_code', ['NXM_NX_ICMPV6_CODE', 'OXM_OF_ICMPV6_CODE'], W.TP_DST, 1, 8, false, 'icmp6'),
+  // IPv6 neighbor discovery (OVS's flow keeps an NS's source and an NA's target link-layer address where ARP's sha and tha are).
+  f('nd_target', ['NXM_NX_ND_TARGET', 'OXM_OF_IPV6_ND_TARGET'], W.ND_TARGET, 4, 128, true, 'nd', 'ipv6'),
+  f('nd_sll', ['NXM_NX_ND_SLL', 'OXM_OF_IPV6_ND_SLL'], W.ARP_SHA, 2, 48, true, 'nd-ns', 'mac'),
+  f('nd_tll', ['NXM_NX_ND_TLL', 'OXM_OF_IPV6_ND_TLL'], W.ARP_THA, 2, 48, true, 'nd-na', 'mac'),
   // The TCP header's flags (its low 12 bits of offset/flags): matched, never written.
   readOnly(f('tcp_flags', ['NXM_NX_TCP_FLAGS', 'OXM_OF_TCP_FLAGS'], W.TCP_FLAGS, 1, 12, true, 'tcp', 'tcp_flags')),
   // NW_FRAG's bits: 1 any fragment, 2 a later one (OVS's FLOW_NW_FRAG_ANY, FLOW_NW_FRAG_LATER).

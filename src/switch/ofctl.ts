@@ -330,6 +330,9 @@ const PREREQ_TEXT: Record<Prerequisite, string> = {
   tcp: 'tcp (or tcp6)',
   icmp: 'icmp',
   icmp6: 'icmp6',
+  nd: 'icmp6 with icmp_type=135 or 136 and icmp_code 0',
+  'nd-ns': 'icmp6 with icmp_type=135 and icmp_code 0',
+  'nd-na': 'icmp6 with icmp_type=136 and icmp_code 0',
   ct: CT_VALID_TEXT,
   'ct-ipv4': `ip and ${CT_VALID_TEXT}`,
   'ct-ipv6': `ipv6 and ${CT_VALID_TEXT}`,
@@ -364,11 +367,12 @@ function exact(match: Match, word: number, mask: number): number | undefined {
 export function prerequisiteMet(match: Match, p: Prerequisite): boolean {
   if (p === 'ct') return ctValid(match);
   if (p === 'ct-ipv4' || p === 'ct-ipv6') return ctValid(match) && exact(match, W.DL_TYPE, 0xffff) === (p === 'ct-ipv4' ? ETH_IP : ETH_IPV6);
-  return prerequisiteHolds(exact(match, W.DL_TYPE, 0xffff), exact(match, W.NW_PROTO, 0xff), p);
+  // OVS checks ND on the match's values (is_nd without wildcards): an ICMPv6 code left unmatched is 0.
+  return prerequisiteHolds(exact(match, W.DL_TYPE, 0xffff), exact(match, W.NW_PROTO, 0xff), p, exact(match, W.TP_SRC, 0xff), match.values[W.TP_DST]);
 }
 
-/** Whether an EtherType and IP protocol (undefined: not known) meet a field's prerequisite; a packet's are always known. */
-export function prerequisiteHolds(type: number | undefined, proto: number | undefined, p: Prerequisite): boolean {
+/** Whether an EtherType, IP protocol and ICMP type and code (undefined: not known) meet a field's prerequisite; a packet's are always known. */
+export function prerequisiteHolds(type: number | undefined, proto: number | undefined, p: Prerequisite, icmpType?: number, icmpCode?: number): boolean {
   const ip = type === ETH_IP || type === ETH_IPV6;
   switch (p) {
     case 'none':
@@ -393,6 +397,10 @@ export function prerequisiteHolds(type: number | undefined, proto: number | unde
       return type === ETH_IP && proto === 1;
     case 'icmp6':
       return type === ETH_IPV6 && proto === 58;
+    case 'nd':
+    case 'nd-ns':
+    case 'nd-na':
+      return type === ETH_IPV6 && proto === 58 && icmpCode === 0 && (p === 'nd' ? icmpType === 135 || icmpType === 136 : icmpType === (p === 'nd-ns' ? 135 : 136));
     case 'ct':
     case 'ct-ipv4':
     case 'ct-ipv6':
@@ -1250,6 +1258,7 @@ export function formatMatch(match: Match): string {
     const mask = readField(match.masks, field);
     if (mask === 0n) continue;
     if (field.name === 'dl_type' && shorthand) continue;
+    if (ND_FIELDS.has(field.name) !== (type === ETH_IPV6) && (ND_FIELDS.has(field.name) || field.name === 'arp_sha' || field.name === 'arp_tha')) continue;
     if (field.name === 'nw_proto' && shorthand && SHORTHANDS[shorthand]![1] !== undefined) continue;
     if (field.name === 'vlan_tci') {
       if (tci === 0x1fff && (vlanValue & VLAN_CFI)) parts.push(`dl_vlan=${vlanValue & 0xfff}`);
@@ -1287,8 +1296,10 @@ const hex16 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 const FIELDS_FOR_PRINT = [
   ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'tun_id', 'tun_src', 'tun_dst', 'metadata',
   'in_port', 'vlan_tci', 'dl_src', 'dl_dst', 'dl_type', 'nw_src', 'nw_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_proto', 'arp_sha', 'arp_tha',
-  'nw_tos', 'nw_ecn', 'nw_ttl', 'ip_frag', 'tp_src', 'tp_dst', 'tcp_flags',
+  'nw_tos', 'nw_ecn', 'nw_ttl', 'ip_frag', 'tp_src', 'tp_dst', 'nd_target', 'nd_sll', 'nd_tll', 'tcp_flags',
 ].map((n) => fieldByName(n)!);
+/** ND's link-layer addresses share ARP's words: an IPv6 match names them nd_sll and nd_tll, after ICMPv6's code, as OVS prints them. */
+const ND_FIELDS = new Set(['nd_target', 'nd_sll', 'nd_tll']);
 
 function formatValue(field: FieldDef, value: bigint): string {
   switch (field.kind) {

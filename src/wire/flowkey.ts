@@ -45,6 +45,8 @@ export class FlowKey {
   nwFrag = 0;
   tpSrc = 0;
   tpDst = 0;
+  /** An IPv6 neighbor solicitation's or advertisement's target (its link-layer options fill arpSha and arpTha, as in OVS). */
+  readonly ndTarget = new Uint8Array(16);
   /** TCP's flags (the low 12 bits of its offset/flags word), as OVS's tcp_flags; 0 for other protocols. */
   tcpFlags = 0;
   arpSha = 0;
@@ -76,6 +78,7 @@ export function extractFlowKey(bytes: Uint8Array, key: FlowKey, offset = 0, end 
   if (key.dlType === ETHERTYPE.IPV6) {
     key.ipv6Src.fill(0);
     key.ipv6Dst.fill(0);
+    key.ndTarget.fill(0);
   }
   key.dlSrc = key.dlDst = key.dlType = key.vlanTci = 0;
   key.nwSrc = key.nwDst = key.ipv6Label = key.nwProto = key.nwTos = key.nwTtl = key.nwFrag = 0;
@@ -200,9 +203,38 @@ function transportFields(b: Uint8Array, key: FlowKey, o: number, end: number): n
     if (end - o < ICMP_HEADER_LENGTH) return o;
     key.tpSrc = b[o]!;
     key.tpDst = b[o + 1]!;
+    if (proto === IPPROTO.ICMPV6 && (key.tpSrc === ND_NEIGHBOR_SOLICIT || key.tpSrc === ND_NEIGHBOR_ADVERT) && key.tpDst === 0) neighborDiscovery(b, key, o + ICMP_HEADER_LENGTH, end);
     return o + ICMP_HEADER_LENGTH;
   }
   return o;
+}
+
+const ND_NEIGHBOR_SOLICIT = 135;
+const ND_NEIGHBOR_ADVERT = 136;
+
+/**
+ * An ND message's target and link-layer address options, as OVS's parse_icmpv6: options are read
+ * until one is empty or runs past the end; a second source (or target) address option with the
+ * first one set makes the message invalid, and then none of the three is kept.
+ */
+function neighborDiscovery(b: Uint8Array, key: FlowKey, o: number, end: number): void {
+  if (end - o < 16) return;
+  key.ndTarget.set(b.subarray(o, o + 16));
+  for (let p = o + 16; end - p >= 8; ) {
+    const length = b[p + 1]! * 8;
+    if (length === 0 || length > end - p) return;
+    if (length === 8 && (b[p] === 1 || b[p] === 2)) {
+      const mac = macToNumber(b, p + 2);
+      if (b[p] === 1 ? key.arpSha !== 0 : key.arpTha !== 0) {
+        key.ndTarget.fill(0);
+        key.arpSha = key.arpTha = 0;
+        return;
+      }
+      if (b[p] === 1) key.arpSha = mac;
+      else key.arpTha = mac;
+    }
+    p += length;
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * The fields netloom's switch took on last (tcp_flags, ip_frag, icmpv6_type/icmpv6_code,
- * pkt_mark, xreg, xxreg) against a real Open vSwitch (dummy datapath, test/interop/ovs.ts), in
+ * nd_target/nd_sll/nd_tll, pkt_mark, xreg, xxreg) against a real Open vSwitch (dummy datapath, test/interop/ovs.ts), in
  * both of netloom's modes (OpenFlow 1.0 + NXM, as plain ovs-ofctl; OpenFlow 1.3+, as ovs-ofctl
  * -O OpenFlow15): hand-written tables and seeded random ones, each fed packets drawn to hit them
- * (every TCP flag, IPv4 and IPv6 fragments first and later, ICMP and ICMPv6 types); the flows
+ * (every TCP flag, IPv4 and IPv6 fragments first and later, ICMP and ICMPv6 types, ND
+ * messages with and without their options, duplicated and malformed ones); the flows
  * must be accepted alike and every packet must leave by the same ports with the same bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,12 @@ const v6Fragment = (later: boolean): Uint8Array =>
   ]);
 const icmp = (type: number, code = 0): Uint8Array => encode([ETH, V4, { layer: 'icmp', type, code, id: 1, seq: 1 } as LayerSpec, DATA]);
 const icmp6 = (type: number, code = 0): Uint8Array => encode([ETH, V6, { layer: 'icmpv6', type, code } as LayerSpec, DATA]);
+const hexBytes = (hex: string) => Uint8Array.from(hex.match(/../g)!.map((h) => Number.parseInt(h, 16)));
+/** A neighbor solicitation (135) or advertisement (136): target fe80::1 (or `target` hex), then options (hex: type, length in 8s, body). */
+const nd = (type: number, options: string, code = 0, target = 'fe800000000000000000000000000001'): Uint8Array =>
+  encode([ETH, V6, { layer: 'icmpv6', type, code, rest: type === 136 ? 0x60000000 : 0 } as LayerSpec, { layer: 'payload', data: hexBytes(target + options) }]);
+const SLL = '0101020000000aaa';
+const TLL = '0201020000000bbb';
 const udp = (ip: LayerSpec = V4): Uint8Array => encode([ETH, ip, { layer: 'udp', srcPort: 53, dstPort: 2000 }, DATA]);
 
 const TCP_FLAGS = [0x002, 0x012, 0x010, 0x011, 0x004, 0x014, 0x018, 0x001, 0x0c2, 0x100, 0x102, 0x200, 0x000, 0xfff];
@@ -53,6 +60,9 @@ const PACKETS: readonly Uint8Array[] = [
   v4Fragment(false, 'udp'), v4Fragment(true, 'udp'), v4Fragment(false, 'tcp'), v4Fragment(true, 'tcp'),
   v6Fragment(false), v6Fragment(true),
   icmp(8), icmp(0), icmp(3, 1), icmp6(128), icmp6(129), icmp6(1, 4), icmp6(135),
+  // ND: each option alone, both, none, a second SLL (invalid: OVS keeps no ND field), an unknown option first, an empty option, a nonzero code, a short target.
+  nd(135, SLL), nd(136, TLL), nd(135, SLL + TLL), nd(135, ''), nd(135, SLL + '0101020000000ccc'), nd(136, '0e01000000000000' + TLL), nd(135, '0100000000000000' + SLL),
+  nd(135, SLL, 1), nd(136, TLL, 0, 'fe800000000000000000000000000002'), nd(135, '', 0, 'fe80'),
   udp(), udp(V6),
 ];
 
@@ -92,6 +102,17 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'IPv6 neighbor discovery: nd_target, nd_sll and nd_tll matched, written and moved',
+    flows: [
+      'priority=20,icmp6,icmp_type=135,nd_sll=02:00:00:00:00:00/ff:ff:ff:00:00:00,nd_target=fe80::1,actions=set_field:fe80::99->nd_target,set_field:02:00:00:00:00:99->nd_sll,output:2',
+      'priority=19,icmp6,icmp_type=136,nd_tll=02:00:00:00:0b:bb/ff:ff:ff:00:ff:ff,actions=set_field:02:00:00:00:00:77->nd_tll,output:3',
+      'priority=18,icmp6,icmp_type=136,nd_target=fe80::/64,actions=move:NXM_NX_ND_TARGET[0..47]->NXM_OF_ETH_DST[],output:4',
+      'priority=17,icmp6,icmp_type=135,nd_target=fe80::1,actions=move:NXM_NX_ND_SLL[]->NXM_OF_ETH_SRC[],output:3',
+      'priority=16,icmp6,icmp_type=135,actions=load:0xabc->NXM_NX_ND_SLL[0..15],output:4',
+      'priority=0,actions=output:2,output:3',
+    ],
+  },
+  {
     name: 'pkt_mark, xreg and xxreg written, moved and matched',
     flows: [
       'actions=set_field:0x5->pkt_mark,set_field:0x100000002->xreg1,load:0xabc->NXM_NX_XXREG1[0..63],move:NXM_NX_XXREG1[0..15]->NXM_NX_REG0[0..15],resubmit(,1)',
@@ -109,6 +130,7 @@ const TERMS = [
   ...['no', 'yes', 'first', 'later', 'not_later'].flatMap((f) => [`ip,ip_frag=${f}`, `ipv6,ip_frag=${f}`, `udp,ip_frag=${f}`]),
   ...[128, 129, 1, 135].map((t) => `icmp6,icmpv6_type=${t}`), ...[0, 4].map((c) => `icmp6,icmpv6_code=${c}`), ...[0, 8, 3].map((t) => `icmp,icmp_type=${t}`),
   'tcp6,tcp_flags=+syn',
+  ...['135,nd_target=fe80::1', '136,nd_target=fe80::2', '135,nd_sll=02:00:00:00:00:00/ff:ff:ff:00:00:00', '136,nd_tll=02:00:00:00:0b:bb', '135,nd_target=::'].map((m) => `icmp6,icmp_type=${m}`),
 ];
 const randomTable = fc
   .array(fc.tuple(fc.constantFrom(...TERMS), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 2, max: PORTS })), { minLength: 1, maxLength: 8 })

@@ -64,6 +64,8 @@ const FLOWS = [
   'priority=74,ipv6,nw_frag=not_later,actions=output:1',
   'priority=75,icmp6,icmpv6_type=135,icmpv6_code=0,actions=set_field:136->icmpv6_type,output:2',
   'priority=76,pkt_mark=0x5/0xff,actions=set_field:0x7->pkt_mark,output:3',
+  'priority=77,icmp6,icmp_type=135,nd_target=fe80::1,nd_sll=00:11:22:33:44:55,actions=set_field:fe80::2->nd_target,output:2',
+  'priority=78,icmp6,icmp_type=136,nd_tll=00:11:22:00:00:00/ff:ff:ff:00:00:00,actions=set_field:00:11:22:33:44:66->nd_tll,output:2',
   'table=3,priority=9,xreg1=0x100000002,actions=set_field:0xabc->xxreg1,output:NXM_NX_XXREG1[0..15]',
   'priority=71,udp,actions=set_queue:2,output:1,pop_queue,output:3',
   'table=3,priority=9,reg1=2,actions=write_actions(set_queue:2,output:3)',
