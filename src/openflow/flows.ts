@@ -33,13 +33,15 @@ const OFPP10_MAX = 0xff00;
 const OFPP11_OFFSET = 0xffff0000;
 const ETH_IP = 0x0800;
 const ETH_ARP = 0x0806;
+const ETH_IPV6 = 0x86dd;
 const ETH_RARP = 0x8035;
 
 /** OXM names whose switch field has another name (the rest share OVS's name). */
 const SWITCH_NAME: Record<string, string> = {
   eth_dst: 'dl_dst', eth_src: 'dl_src', eth_type: 'dl_type', ip_ecn: 'nw_ecn', ip_proto: 'nw_proto', ipv4_src: 'nw_src',
   ipv4_dst: 'nw_dst', tcp_src: 'tp_src', tcp_dst: 'tp_dst', udp_src: 'tp_src', udp_dst: 'tp_dst', sctp_src: 'tp_src',
-  sctp_dst: 'tp_dst', icmpv4_type: 'icmp_type', icmpv4_code: 'icmp_code', ipv6_flabel: 'ipv6_label', tunnel_id: 'tun_id',
+  sctp_dst: 'tp_dst', icmpv4_type: 'icmp_type', icmpv4_code: 'icmp_code', ipv6_flabel: 'ipv6_label', tunnel_id: 'tun_id', nxm_tcp_flags: 'tcp_flags',
+  ipv6_nd_target: 'nd_target', ipv6_nd_sll: 'nd_sll', ipv6_nd_tll: 'nd_tll',
 };
 /** The IP protocol an L4 OXM field needs (OpenFlow 1.3.5 Table 12). */
 const L4_PROTO: Record<string, number> = { tcp_src: 6, tcp_dst: 6, udp_src: 17, udp_dst: 17, sctp_src: 132, sctp_dst: 132 };
@@ -141,6 +143,11 @@ function oxmName(field: FieldDef, match: Match, write = false): string {
       return arp ? 'arp_tpa' : 'ipv4_dst';
     case 'nw_proto':
       return arp ? 'arp_op' : 'ip_proto';
+    // IPv6 ND's link-layer addresses live in ARP's sha and tha words.
+    case 'arp_sha':
+      return type === ETH_IPV6 ? 'ipv6_nd_sll' : 'arp_sha';
+    case 'arp_tha':
+      return type === ETH_IPV6 ? 'ipv6_nd_tll' : 'arp_tha';
     case 'tp_src':
     case 'tp_dst': {
       const proto = exactValue(match, W.NW_PROTO, 0xff);
@@ -156,6 +163,7 @@ function oxmName(field: FieldDef, match: Match, write = false): string {
 const MATCH_ORDER = ['conj_id', 'in_port', 'metadata', 'dl_dst', 'dl_src', 'dl_type', 'vlan_tci', 'ip_dscp', 'nw_ecn', 'nw_proto', 'nw_src', 'nw_dst', 'tp_src', 'tp_dst',
   'arp_sha', 'arp_tha', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'tun_id', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'nw_ttl', 'tun_src', 'tun_dst',
   'ct_state', 'ct_zone', 'ct_mark', 'ct_label', 'ct_nw_proto', 'ct_nw_src', 'ct_nw_dst', 'ct_ipv6_src', 'ct_ipv6_dst', 'ct_tp_src', 'ct_tp_dst',
+  'ip_frag', 'pkt_mark', 'tcp_flags', 'nd_target',
 ].map((n) => fieldByName(n)!);
 
 /** The switch's match as OXM fields (for stats replies, FLOW_REMOVED, PACKET_IN), as OVS's nx_put_match writes them for OpenFlow 1.3. */
@@ -184,8 +192,10 @@ export function matchToOxm(match: Match): Oxm[] {
     if (field.name === 'in_port') value = BigInt(portToOfp(Number(value)));
     const full = (1n << BigInt(field.bits)) - 1n;
     const name = oxmName(field, match);
-    // ICMP type and code share the L4 port words.
-    const oxm = type === ETH_IP && exactValue(match, W.NW_PROTO, 0xff) === 1 && (field.name === 'tp_src' || field.name === 'tp_dst') ? (field.name === 'tp_src' ? 'icmpv4_type' : 'icmpv4_code') : name;
+    // ICMP's and ICMPv6's type and code share the L4 port words.
+    const proto = exactValue(match, W.NW_PROTO, 0xff);
+    const icmp = type === ETH_IP && proto === 1 ? 'icmpv4' : type === ETH_IPV6 && proto === 58 ? 'icmpv6' : undefined;
+    const oxm = icmp !== undefined && (field.name === 'tp_src' || field.name === 'tp_dst') ? `${icmp}_${field.name === 'tp_src' ? 'type' : 'code'}` : name;
     out.push(mask === full ? { field: oxm, value } : { field: oxm, value, mask });
   }
   return out;

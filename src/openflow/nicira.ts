@@ -78,6 +78,8 @@ export interface NxmField {
 }
 
 const CLASS: Record<string, number> = { NXM_OF: 0x0000, NXM_NX: 0x0001, OXM_OF: 0x8000 };
+/** OpenFlow 1.5's class of the 64-bit packet registers (xreg0-7). */
+const OFPXMC_PACKET_REGS = 0x8001;
 
 /** One field, from its NXM (or OXM) name and number (meta-flow.h), value width in bytes and, if any, its OXM twin's name in oxm.ts. */
 function nxm(nxmName: string, number: number, bytes: number, name: string, switchName: string, prerequisite: Prerequisite, format: Format, twin?: string, proto?: number): NxmField {
@@ -85,7 +87,7 @@ function nxm(nxmName: string, number: number, bytes: number, name: string, switc
   const oxm = twin === undefined ? undefined : oxmField(twin);
   if (field === undefined || (twin !== undefined && oxm === undefined)) throw new Error(`nicira: no switch field ${switchName} or OXM field ${twin}`);
   return {
-    name, nxm: nxmName, header: ((CLASS[nxmName.slice(0, 6)]! << 16) | (number << 9) | bytes) >>> 0,
+    name, nxm: nxmName, header: (((nxmName.startsWith('OXM_OF_PKT_REG') ? OFPXMC_PACKET_REGS : CLASS[nxmName.slice(0, 6)]!) << 16) | (number << 9) | bytes) >>> 0,
     oxm: oxm === undefined ? undefined : ((oxm.oxmClass << 16) | (oxm.field << 9) | oxm.bytes) >>> 0, field, prerequisite, proto, format,
   };
 }
@@ -137,6 +139,16 @@ const NXM_FIELDS: readonly NxmField[] = [
   nxm('NXM_NX_CT_IPV6_DST', 123, 16, 'ct_ipv6_dst', 'ct_ipv6_dst', 'ct-ipv6', 'ipv6'),
   nxm('NXM_NX_CT_TP_SRC', 124, 2, 'ct_tp_src', 'ct_tp_src', 'ct', 'decimal'),
   nxm('NXM_NX_CT_TP_DST', 125, 2, 'ct_tp_dst', 'ct_tp_dst', 'ct', 'decimal'),
+  nxm('NXM_NX_ND_TARGET', 23, 16, 'nd_target', 'nd_target', 'nd', 'ipv6', 'ipv6_nd_target'),
+  nxm('NXM_NX_ND_SLL', 24, 6, 'nd_sll', 'nd_sll', 'nd-ns', 'ethernet', 'ipv6_nd_sll'),
+  nxm('NXM_NX_ND_TLL', 25, 6, 'nd_tll', 'nd_tll', 'nd-na', 'ethernet', 'ipv6_nd_tll'),
+  nxm('NXM_NX_ICMPV6_TYPE', 21, 1, 'icmpv6_type', 'icmpv6_type', 'icmp6', 'decimal', 'icmpv6_type'),
+  nxm('NXM_NX_ICMPV6_CODE', 22, 1, 'icmpv6_code', 'icmpv6_code', 'icmp6', 'decimal', 'icmpv6_code'),
+  nxm('NXM_NX_IP_FRAG', 26, 1, 'ip_frag', 'ip_frag', 'ip', 'hexadecimal'),
+  nxm('NXM_NX_PKT_MARK', 33, 4, 'pkt_mark', 'pkt_mark', 'none', 'hexadecimal'),
+  nxm('NXM_NX_TCP_FLAGS', 34, 2, 'tcp_flags', 'tcp_flags', 'tcp', 'hexadecimal'),
+  ...Array.from({ length: 8 }, (_, i) => nxm(`OXM_OF_PKT_REG${i}`, i, 8, `xreg${i}`, `xreg${i}`, 'none', 'hexadecimal', `xreg${i}`)),
+  ...Array.from({ length: 4 }, (_, i) => nxm(`NXM_NX_XXREG${i}`, 111 + i, 16, `xxreg${i}`, `xxreg${i}`, 'none', 'hexadecimal')),
 ];
 
 /** By class and field number (the header without its mask bit and length). */
@@ -406,7 +418,7 @@ interface Subtype {
 const PREREQUISITE_TEXT: Record<Prerequisite, string> = {
   none: 'nothing', ip: 'eth_type 0x0800 or 0x86dd', ipv4: 'eth_type 0x0800', ipv6: 'eth_type 0x86dd', arp: 'eth_type 0x0806 or 0x8035',
   'ipv4-or-arp': 'eth_type 0x0800, 0x0806 or 0x8035', 'ip-or-arp': 'eth_type 0x0800, 0x86dd, 0x0806 or 0x8035', 'tcp-udp-sctp': 'eth_type 0x0800 or 0x86dd',
-  icmp: 'eth_type 0x0800 and ip_proto 1', ct: 'a ct_state that proves a tracked connection', 'ct-ipv4': 'eth_type 0x0800 and a ct_state that proves a tracked connection', 'ct-ipv6': 'eth_type 0x86dd and a ct_state that proves a tracked connection',
+  tcp: 'eth_type 0x0800 or 0x86dd and ip_proto 6', icmp: 'eth_type 0x0800 and ip_proto 1', icmp6: 'eth_type 0x86dd and ip_proto 58', nd: 'eth_type 0x86dd, ip_proto 58, icmpv6_type 135 or 136 and icmpv6_code 0', 'nd-ns': 'eth_type 0x86dd, ip_proto 58, icmpv6_type 135 and icmpv6_code 0', 'nd-na': 'eth_type 0x86dd, ip_proto 58, icmpv6_type 136 and icmpv6_code 0', ct: 'a ct_state that proves a tracked connection', 'ct-ipv4': 'eth_type 0x0800 and a ct_state that proves a tracked connection', 'ct-ipv6': 'eth_type 0x86dd and a ct_state that proves a tracked connection',
 };
 
 /** The checks OVS runs on one Nicira action, each failing with the error OVS sends, at the action's place. */

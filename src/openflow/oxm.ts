@@ -8,6 +8,7 @@
  */
 import { Reader, Writer } from './bytes.js';
 import { OFPBMC, OFPET } from './errors.js';
+import { u32 } from '../wire/read.js';
 
 export const OFPXMC_NXM_1 = 0x0001;
 export const OFPXMC_OPENFLOW_BASIC = 0x8000;
@@ -24,10 +25,16 @@ export interface OxmFieldDef {
   bytes: number;
   /** The spec allows a mask (OpenFlow 1.3.5 Table 12). */
   maskable: boolean;
+  /** An experimenter field's experimenter id, the 4 bytes after its header (counted in its length). */
+  experimenter?: number;
 }
 
 const basic = (field: number, name: string, bytes: number, maskable = false): OxmFieldDef => ({ name, oxmClass: OFPXMC_OPENFLOW_BASIC, field, bytes, maskable });
 const nxm = (field: number, name: string, bytes: number, maskable = true): OxmFieldDef => ({ name, oxmClass: OFPXMC_NXM_1, field, bytes, maskable });
+/** OpenFlow 1.5's packet register class (OFPXMC_PACKET_REGS): the 64-bit xregs. */
+const OFPXMC_PACKET_REGS = 0x8001;
+/** ONF's experimenter id: OpenFlow 1.3 carries tcp_flags under it (ONF extension 1.3 EXT-109), as OVS writes it. */
+const ONF_EXPERIMENTER = 0x4f4e4600;
 
 export const OXM_FIELDS: readonly OxmFieldDef[] = [
   basic(0, 'in_port', 4), basic(1, 'in_phy_port', 4), basic(2, 'metadata', 8, true), basic(3, 'eth_dst', 6, true),
@@ -45,6 +52,10 @@ export const OXM_FIELDS: readonly OxmFieldDef[] = [
   // Connection tracking (meta-flow.h's NXM_NX_CT_*).
   nxm(105, 'ct_state', 4), nxm(106, 'ct_zone', 2, false), nxm(107, 'ct_mark', 4), nxm(108, 'ct_label', 16), nxm(119, 'ct_nw_proto', 1, false),
   nxm(120, 'ct_nw_src', 4), nxm(121, 'ct_nw_dst', 4), nxm(122, 'ct_ipv6_src', 16), nxm(123, 'ct_ipv6_dst', 16), nxm(124, 'ct_tp_src', 2), nxm(125, 'ct_tp_dst', 2),
+  nxm(26, 'ip_frag', 1), nxm(33, 'pkt_mark', 4), nxm(34, 'nxm_tcp_flags', 2),
+  ...Array.from({ length: 4 }, (_, i) => nxm(111 + i, `xxreg${i}`, 16)),
+  ...Array.from({ length: 8 }, (_, i): OxmFieldDef => ({ name: `xreg${i}`, oxmClass: OFPXMC_PACKET_REGS, field: i, bytes: 8, maskable: true })),
+  { name: 'tcp_flags', oxmClass: OFPXMC_EXPERIMENTER, field: 42, bytes: 2, maskable: true, experimenter: ONF_EXPERIMENTER },
 ];
 
 const BY_NAME = new Map(OXM_FIELDS.map((d) => [d.name, d]));
@@ -100,12 +111,13 @@ export function readOxm(r: Reader): Oxm {
   const header = r.u32();
   const length = header & 0xff;
   const hasMask = (header & 0x100) !== 0;
-  const def = BY_HEADER.get(header >>> 9);
+  const known = BY_HEADER.get(header >>> 9);
+  const def = known?.experimenter === undefined || (length >= 4 && r.left >= 4 && u32(r.bytes, r.offset) === known.experimenter) ? known : undefined;
   if (def === undefined) return { field: 'unknown', header, body: r.bytesOf(length) };
-  if (length !== (hasMask ? 2 * def.bytes : def.bytes)) {
-    r.fail(`${def.name} has length ${length}, expected ${hasMask ? 2 * def.bytes : def.bytes}`, matchShort, at, 'NETLOOM_OF_BAD_LENGTH');
-  }
+  const expected = (hasMask ? 2 * def.bytes : def.bytes) + (def.experimenter === undefined ? 0 : 4);
+  if (length !== expected) r.fail(`${def.name} has length ${length}, expected ${expected}`, matchShort, at, 'NETLOOM_OF_BAD_LENGTH');
   r.need(length, def.name);
+  if (def.experimenter !== undefined) r.u32();
   const value = readUint(r, def.bytes);
   return hasMask ? { field: def.name, value, mask: readUint(r, def.bytes) } : { field: def.name, value };
 }
@@ -124,7 +136,9 @@ export function writeOxm(w: Writer, oxm: Oxm, path: string, index?: number): voi
   const def = BY_NAME.get(k.field);
   if (def === undefined) w.fail(`${path}.field`, `unknown OXM field "${k.field}"`, { type: OFPET.BAD_MATCH, code: OFPBMC.BAD_FIELD });
   const masked = k.mask !== undefined;
-  w.u32(((((def.oxmClass << 7) | def.field) << 9) | (masked ? 0x100 : 0) | (masked ? 2 * def.bytes : def.bytes)) >>> 0, path);
+  const experimenter = def.experimenter === undefined ? 0 : 4;
+  w.u32(((((def.oxmClass << 7) | def.field) << 9) | (masked ? 0x100 : 0) | ((masked ? 2 * def.bytes : def.bytes) + experimenter)) >>> 0, path);
+  if (def.experimenter !== undefined) w.u32(def.experimenter, path);
   writeUint(w, k.value, def.bytes, path, 'value');
   if (masked) writeUint(w, k.mask!, def.bytes, path, 'mask');
 }

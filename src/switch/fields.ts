@@ -11,14 +11,15 @@ export const W = {
   TUN_SRC: 28, TUN_DST: 29, METADATA: 30, REG0: 32, IPV6_LABEL: 48, CONJ_ID: 49,
   // Connection tracking state (conntrack.ts writes it, ct_clear and every ct action clear it).
   CT_STATE: 50, CT_ZONE: 51, CT_MARK: 52, CT_LABEL: 53, CT_NW_SRC: 57, CT_NW_DST: 58, CT_IPV6_SRC: 59, CT_IPV6_DST: 63, CT_NW_PROTO: 67, CT_TP_SRC: 68, CT_TP_DST: 69,
+  PKT_MARK: 70, TCP_FLAGS: 71, NW_FRAG: 72, ND_TARGET: 73,
 } as const;
-export const FLOW_WORDS = 70;
+export const FLOW_WORDS = 77;
 /** The first and one past the last word of the connection tracking fields. */
-export const CT_WORDS = [W.CT_STATE, FLOW_WORDS] as const;
+export const CT_WORDS = [W.CT_STATE, W.CT_TP_DST + 1] as const;
 
 /** What a field needs in the match before it may appear (OVS's prerequisites). */
 /** ct: a match that proves a tracked connection; ct-ipv4 and ct-ipv6 also that it is IPv4 or IPv6 (ovs-vswitchd refuses ct_nw_src without ip). */
-export type Prerequisite = 'none' | 'ip' | 'ipv4' | 'ipv6' | 'arp' | 'ipv4-or-arp' | 'ip-or-arp' | 'tcp-udp-sctp' | 'icmp' | 'ct' | 'ct-ipv4' | 'ct-ipv6';
+export type Prerequisite = 'none' | 'ip' | 'ipv4' | 'ipv6' | 'arp' | 'ipv4-or-arp' | 'ip-or-arp' | 'tcp-udp-sctp' | 'tcp' | 'icmp' | 'icmp6' | 'nd' | 'nd-ns' | 'nd-na' | 'ct' | 'ct-ipv4' | 'ct-ipv6';
 
 export interface FieldDef {
   /** The name ovs-ofctl prints. */
@@ -32,7 +33,7 @@ export interface FieldDef {
   bits: number;
   maskable: boolean;
   prerequisite: Prerequisite;
-  kind: 'int' | 'mac' | 'ipv4' | 'ipv6' | 'port' | 'ct_state';
+  kind: 'int' | 'mac' | 'ipv4' | 'ipv6' | 'port' | 'ct_state' | 'tcp_flags' | 'frag';
   /** Matching happens on part of a word (ip_dscp and nw_ecn share nw_tos's word). */
   shift?: number;
   /** set_field, load and move may write it (OVS marks dl_type and nw_proto read-only). */
@@ -82,6 +83,17 @@ export const FIELDS: FieldDef[] = [
   f('tp_dst', ['tcp_dst', 'udp_dst', 'sctp_dst', 'NXM_OF_TCP_DST', 'NXM_OF_UDP_DST', 'OXM_OF_TCP_DST', 'OXM_OF_UDP_DST', 'OXM_OF_SCTP_DST'], W.TP_DST, 1, 16, true, 'tcp-udp-sctp'),
   f('icmp_type', ['NXM_OF_ICMP_TYPE', 'OXM_OF_ICMPV4_TYPE'], W.TP_SRC, 1, 8, false, 'icmp'),
   f('icmp_code', ['NXM_OF_ICMP_CODE', 'OXM_OF_ICMPV4_CODE'], W.TP_DST, 1, 8, false, 'icmp'),
+  // ICMPv6's type and code live where ICMPv4's do (tp_src, tp_dst), as in OVS's flow.
+  f('icmpv6_type', ['NXM_NX_ICMPV6_TYPE', 'OXM_OF_ICMPV6_TYPE'], W.TP_SRC, 1, 8, false, 'icmp6'),
+  f('icmpv6_code', ['NXM_NX_ICMPV6_CODE', 'OXM_OF_ICMPV6_CODE'], W.TP_DST, 1, 8, false, 'icmp6'),
+  // IPv6 neighbor discovery (OVS's flow keeps an NS's source and an NA's target link-layer address where ARP's sha and tha are).
+  f('nd_target', ['NXM_NX_ND_TARGET', 'OXM_OF_IPV6_ND_TARGET'], W.ND_TARGET, 4, 128, true, 'nd', 'ipv6'),
+  f('nd_sll', ['NXM_NX_ND_SLL', 'OXM_OF_IPV6_ND_SLL'], W.ARP_SHA, 2, 48, true, 'nd-ns', 'mac'),
+  f('nd_tll', ['NXM_NX_ND_TLL', 'OXM_OF_IPV6_ND_TLL'], W.ARP_THA, 2, 48, true, 'nd-na', 'mac'),
+  // The TCP header's flags (its low 12 bits of offset/flags): matched, never written.
+  readOnly(f('tcp_flags', ['NXM_NX_TCP_FLAGS', 'OXM_OF_TCP_FLAGS'], W.TCP_FLAGS, 1, 12, true, 'tcp', 'tcp_flags')),
+  // NW_FRAG's bits: 1 any fragment, 2 a later one (OVS's FLOW_NW_FRAG_ANY, FLOW_NW_FRAG_LATER).
+  readOnly(f('ip_frag', ['nw_frag', 'NXM_NX_IP_FRAG'], W.NW_FRAG, 1, 2, true, 'ip', 'frag')),
   f('arp_op', ['NXM_OF_ARP_OP', 'OXM_OF_ARP_OP'], W.NW_PROTO, 1, 16, false, 'arp'),
   f('arp_spa', ['NXM_OF_ARP_SPA', 'OXM_OF_ARP_SPA'], W.NW_SRC, 1, 32, true, 'arp', 'ipv4'),
   f('arp_tpa', ['NXM_OF_ARP_TPA', 'OXM_OF_ARP_TPA'], W.NW_DST, 1, 32, true, 'arp', 'ipv4'),
@@ -92,6 +104,11 @@ export const FIELDS: FieldDef[] = [
   pipeline(f('tun_dst', ['NXM_NX_TUN_IPV4_DST'], W.TUN_DST, 1, 32, true, 'none', 'ipv4')),
   pipeline(f('metadata', ['OXM_OF_METADATA'], W.METADATA, 2, 64, true, 'none')),
   ...Array.from({ length: 16 }, (_, i) => pipeline(f(`reg${i}`, [`NXM_NX_REG${i}`], W.REG0 + i, 1, 32, true, 'none'))),
+  // OpenFlow 1.5's 64-bit registers and OVS's 128-bit ones are the 32-bit registers read together (xreg0 is reg0:reg1, reg0 high).
+  ...Array.from({ length: 8 }, (_, i) => pipeline(f(`xreg${i}`, [`OXM_OF_PKT_REG${i}`], W.REG0 + 2 * i, 2, 64, true, 'none'))),
+  ...Array.from({ length: 4 }, (_, i) => pipeline(f(`xxreg${i}`, [`NXM_NX_XXREG${i}`], W.REG0 + 4 * i, 4, 128, true, 'none'))),
+  // The packet's mark (Linux's skb->mark in OVS): 0 as a packet arrives, set only by actions.
+  pipeline(f('pkt_mark', ['NXM_NX_PKT_MARK'], W.PKT_MARK, 1, 32, true, 'none')),
   // The id of the conjunctive match that led to this lookup (classifier.ts); matched, never written.
   readOnly(pipeline(f('conj_id', ['NXM_NX_CONJ_ID'], W.CONJ_ID, 1, 32, false, 'none'))),
   readOnly(pipeline(f('ct_state', ['NXM_NX_CT_STATE'], W.CT_STATE, 1, 32, true, 'none', 'ct_state'))),

@@ -15,6 +15,7 @@ import { FIELD_NAMES, W, fieldByKeyword, fieldByName, l4ProtocolOfName, readFiel
 import { OFPMF, OFPM_ALL, OFPM_CONTROLLER, OFPM_MAX, OFPM_SLOWPATH, band, type BandType, type Meter } from './meter.js';
 import { CS } from './conntrack.js';
 import { CT_VALID_TEXT, ctValid, formatCt, formatCtMatch, parseCtState, parseNat } from './ct-syntax.js';
+import { formatIpFrag, formatTcpFlags, parseIpFrag, parseTcpFlags } from './packet-flags.js';
 import { BUNDLE_ALGORITHMS, HASH_FIELDS, MULTIPATH_ALGORITHMS, Match, PACKET_IN_REASONS, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
 /** The first port number OpenFlow 1.0 reserves: above it no physical port. */
@@ -65,7 +66,7 @@ export class FlowFileError extends Error {
 const names = <T>(entries: Record<string, T>): Readonly<Record<string, T>> => Object.assign(Object.create(null) as Record<string, T>, entries);
 
 /** Open vSwitch fields (ovs-fields(7)) netloom does not have yet: refused as such, not as unknown. */
-const NOT_YET_FIELD = /^(icmpv6_type|icmpv6_code|nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|tcp_flags|ip_frag|nw_frag|pkt_mark|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
+const NOT_YET_FIELD = /^(nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
 
 /** Reserved ports by the names ovs-ofctl reads, in any case (OVS's ofputil_port_from_string). */
 const RESERVED_PORTS = names<number>({
@@ -294,7 +295,9 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
   // OVS's normal form: every field's prerequisite must be in the match.
   for (const [name, at] of seen) {
     const field = fieldByName(name);
-    if (field && !prerequisiteMet(rule.match, field.prerequisite)) {
+    // ICMPv4's and ICMPv6's type and code share tp_src and tp_dst: OVS keeps either name under either protocol (and prints icmp_type for both).
+    const icmpAny = (field?.prerequisite === 'icmp' || field?.prerequisite === 'icmp6') && (prerequisiteMet(rule.match, 'icmp') || prerequisiteMet(rule.match, 'icmp6'));
+    if (field && !icmpAny && !prerequisiteMet(rule.match, field.prerequisite)) {
       const why = field.prerequisite.startsWith('ct') ? 'ovs-vswitchd refuses the flow: OFPBMC_BAD_PREREQ, or OFPBAC_MATCH_INCONSISTENT without ip or ipv6' : `ovs-ofctl would silently drop ${name} from this flow`;
       fail(at, `${name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (${why})`);
     }
@@ -328,16 +331,21 @@ const PREREQ_TEXT: Record<Prerequisite, string> = {
   'ipv4-or-arp': 'ip or arp',
   'ip-or-arp': 'ip, ipv6 or arp',
   'tcp-udp-sctp': 'tcp, udp or sctp (or their 6 forms)',
+  tcp: 'tcp (or tcp6)',
   icmp: 'icmp',
+  icmp6: 'icmp6',
+  nd: 'icmp6 with icmp_type=135 or 136 and icmp_code 0',
+  'nd-ns': 'icmp6 with icmp_type=135 and icmp_code 0',
+  'nd-na': 'icmp6 with icmp_type=136 and icmp_code 0',
   ct: CT_VALID_TEXT,
   'ct-ipv4': `ip and ${CT_VALID_TEXT}`,
   'ct-ipv6': `ipv6 and ${CT_VALID_TEXT}`,
 };
 
 /** What a write or read of a field needs in the match: its prerequisite, or one L4 protocol when its name says which. */
-type Need = Prerequisite | 'tcp' | 'udp' | 'sctp';
+type Need = Prerequisite | 'udp' | 'sctp';
 
-const NEED_TEXT: Record<Need, string> = { ...PREREQ_TEXT, tcp: 'tcp (or tcp6)', udp: 'udp (or udp6)', sctp: 'sctp (or sctp6)' };
+const NEED_TEXT: Record<Need, string> = { ...PREREQ_TEXT, udp: 'udp (or udp6)', sctp: 'sctp (or sctp6)' };
 const L4_NEEDS = names<Need>({ 6: 'tcp', 17: 'udp', 132: 'sctp' });
 
 /**
@@ -363,11 +371,12 @@ function exact(match: Match, word: number, mask: number): number | undefined {
 export function prerequisiteMet(match: Match, p: Prerequisite): boolean {
   if (p === 'ct') return ctValid(match);
   if (p === 'ct-ipv4' || p === 'ct-ipv6') return ctValid(match) && exact(match, W.DL_TYPE, 0xffff) === (p === 'ct-ipv4' ? ETH_IP : ETH_IPV6);
-  return prerequisiteHolds(exact(match, W.DL_TYPE, 0xffff), exact(match, W.NW_PROTO, 0xff), p);
+  // OVS checks ND on the match's values (is_nd without wildcards): an ICMPv6 code left unmatched is 0.
+  return prerequisiteHolds(exact(match, W.DL_TYPE, 0xffff), exact(match, W.NW_PROTO, 0xff), p, exact(match, W.TP_SRC, 0xff), match.values[W.TP_DST]);
 }
 
-/** Whether an EtherType and IP protocol (undefined: not known) meet a field's prerequisite; a packet's are always known. */
-export function prerequisiteHolds(type: number | undefined, proto: number | undefined, p: Prerequisite): boolean {
+/** Whether an EtherType, IP protocol and ICMP type and code (undefined: not known) meet a field's prerequisite; a packet's are always known. */
+export function prerequisiteHolds(type: number | undefined, proto: number | undefined, p: Prerequisite, icmpType?: number, icmpCode?: number): boolean {
   const ip = type === ETH_IP || type === ETH_IPV6;
   switch (p) {
     case 'none':
@@ -386,8 +395,16 @@ export function prerequisiteHolds(type: number | undefined, proto: number | unde
       return ip || type === ETH_ARP || type === 0x8035;
     case 'tcp-udp-sctp':
       return ip && (proto === 6 || proto === 17 || proto === 132);
+    case 'tcp':
+      return ip && proto === 6;
     case 'icmp':
       return type === ETH_IP && proto === 1;
+    case 'icmp6':
+      return type === ETH_IPV6 && proto === 58;
+    case 'nd':
+    case 'nd-ns':
+    case 'nd-na':
+      return type === ETH_IPV6 && proto === 58 && icmpCode === 0 && (p === 'nd' ? icmpType === 135 || icmpType === 136 : icmpType === (p === 'nd-ns' ? 135 : 136));
     case 'ct':
     case 'ct-ipv4':
     case 'ct-ipv6':
@@ -422,7 +439,7 @@ function fieldValue(field: FieldDef, text: string, at: number, options: ParseOpt
   const slash = text.indexOf('/');
   const valueText = slash < 0 ? text : text.slice(0, slash);
   const maskText = slash < 0 ? undefined : text.slice(slash + 1);
-  if (maskText !== undefined && !field.maskable && field.kind !== 'ct_state') fail(at + slash, `${field.name} cannot be masked`);
+  if (maskText !== undefined && !field.maskable) fail(at + slash, `${field.name} cannot be masked`);
   let value: bigint;
   let mask = full;
   const bad = (what: string): never => fail(at, `${field.name}: "${text}" is not ${what}`);
@@ -460,6 +477,10 @@ function fieldValue(field: FieldDef, text: string, at: number, options: ParseOpt
     }
     case 'ct_state':
       return { ...parseCtState(text, at, fail), stray: false };
+    case 'tcp_flags':
+      return { ...parseTcpFlags(text, at, fail), stray: false };
+    case 'frag':
+      return { ...parseIpFrag(text, at, fail), stray: false };
     case 'port': {
       const port = portNumber(valueText, options);
       value = port !== undefined ? BigInt(port) : fail(at, `${valueText}: invalid or unknown port for ${field.name}`);
@@ -1233,16 +1254,20 @@ const hex = (n: bigint | number) => `0x${n.toString(16)}`;
 
 /** A match as ovs-ofctl prints it: the protocol shorthand, then fields. */
 export function formatMatch(match: Match): string {
-  const parts: string[] = formatCtMatch(match, (name) => fieldByName(name)!);
   const type = exact(match, W.DL_TYPE, 0xffff);
   const proto = exact(match, W.NW_PROTO, 0xff);
+  const icmp = (type === ETH_IP && proto === 1) || (type === ETH_IPV6 && proto === 58);
+  // OVS's match_format: pkt_mark, conj_id and the ct fields come before the protocol.
+  const parts: string[] = [];
+  const mark = fieldByName('pkt_mark')!;
+  if (match.masks[W.PKT_MARK] !== 0) parts.push(`pkt_mark=${formatValue(mark, readField(match.values, mark))}${match.masks[W.PKT_MARK] === 0xffffffff ? '' : `/${formatMaskFor(mark, readField(match.masks, mark))}`}`);
+  if (match.masks[W.CONJ_ID] !== 0) parts.push(`conj_id=${match.values[W.CONJ_ID]}`);
+  parts.push(...formatCtMatch(match, (name) => fieldByName(name)!));
   let shorthand: string | undefined;
   for (const [name, [t, p]] of Object.entries(SHORTHANDS)) {
     if (t === type && p === proto && name !== 'rarp') shorthand = name;
   }
   if (shorthand === undefined) for (const [name, [t, p]] of Object.entries(SHORTHANDS)) if (t === type && p === undefined) shorthand = name;
-  // OVS's match_format puts conj_id before the protocol.
-  if (match.masks[W.CONJ_ID] !== 0) parts.push(`conj_id=${match.values[W.CONJ_ID]}`);
   if (shorthand) parts.push(shorthand);
   const tci = match.masks[W.VLAN_TCI]!;
   const vlanValue = match.values[W.VLAN_TCI]!;
@@ -1250,6 +1275,7 @@ export function formatMatch(match: Match): string {
     const mask = readField(match.masks, field);
     if (mask === 0n) continue;
     if (field.name === 'dl_type' && shorthand) continue;
+    if (ND_FIELDS.has(field.name) !== (type === ETH_IPV6) && (ND_FIELDS.has(field.name) || field.name === 'arp_sha' || field.name === 'arp_tha')) continue;
     if (field.name === 'nw_proto' && shorthand && SHORTHANDS[shorthand]![1] !== undefined) continue;
     if (field.name === 'vlan_tci') {
       if (tci === 0x1fff && (vlanValue & VLAN_CFI)) parts.push(`dl_vlan=${vlanValue & 0xfff}`);
@@ -1259,9 +1285,22 @@ export function formatMatch(match: Match): string {
       else parts.push(`vlan_tci=${hex16(vlanValue)}${tci === 0xffff ? '' : `/${hex16(tci)}`}`);
       continue;
     }
+    const value = readField(match.values, field);
+    if (field.kind === 'tcp_flags') {
+      parts.push(`tcp_flags=${formatTcpFlags(Number(value), Number(mask))}`);
+      continue;
+    }
+    if (field.kind === 'frag') {
+      parts.push(`nw_frag=${formatIpFrag(Number(value), Number(mask))}`);
+      continue;
+    }
+    if (icmp && (field.name === 'tp_src' || field.name === 'tp_dst')) {
+      // As OVS's format_be16_masked of tp_src and tp_dst, which hold ICMP's type and code.
+      parts.push(`${field.name === 'tp_src' ? 'icmp_type' : 'icmp_code'}=${(mask & 0xffn) === 0xffn ? value : `${hex(value)}/${hex(mask)}`}`);
+      continue;
+    }
     // nw_tos is matched on its DSCP bits: 0xfc is its whole mask.
     const full = field.name === 'nw_tos' ? 0xfcn : (1n << BigInt(field.bits)) - 1n;
-    const value = readField(match.values, field);
     const name = type === ETH_ARP && field.name === 'nw_src' ? 'arp_spa' : type === ETH_ARP && field.name === 'nw_dst' ? 'arp_tpa' : type === ETH_ARP && field.name === 'nw_proto' ? 'arp_op' : field.name;
     parts.push(`${name}=${formatValue(field, value)}${mask === full ? '' : `/${formatMaskFor(field, mask)}`}`);
   }
@@ -1273,9 +1312,11 @@ const hex16 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 /** In OVS's match_format order: registers, tunnel, metadata, then in_port and the packet's fields. */
 const FIELDS_FOR_PRINT = [
   ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'tun_id', 'tun_src', 'tun_dst', 'metadata',
-  'in_port', 'vlan_tci', 'dl_src', 'dl_dst', 'dl_type', 'nw_src', 'nw_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_proto', 'nw_tos', 'nw_ecn', 'nw_ttl',
-  'tp_src', 'tp_dst', 'arp_sha', 'arp_tha',
+  'in_port', 'vlan_tci', 'dl_src', 'dl_dst', 'dl_type', 'nw_src', 'nw_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_proto', 'arp_sha', 'arp_tha',
+  'nw_tos', 'nw_ecn', 'nw_ttl', 'ip_frag', 'tp_src', 'tp_dst', 'nd_target', 'nd_sll', 'nd_tll', 'tcp_flags',
 ].map((n) => fieldByName(n)!);
+/** ND's link-layer addresses share ARP's words: an IPv6 match names them nd_sll and nd_tll, after ICMPv6's code, as OVS prints them. */
+const ND_FIELDS = new Set(['nd_target', 'nd_sll', 'nd_tll']);
 
 function formatValue(field: FieldDef, value: bigint): string {
   switch (field.kind) {

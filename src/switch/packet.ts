@@ -6,7 +6,7 @@
  * The caller's bytes are read, never written: the first change works on a copy.
  */
 import { FlowKey, VLAN_CFI, extractFlowKey } from '../wire/flowkey.js';
-import { u16 } from '../wire/read.js';
+import { u16, u32 } from '../wire/read.js';
 import { FLOW_WORDS, W, readField, type FieldDef } from './fields.js';
 
 
@@ -22,8 +22,10 @@ export class SwitchPacket {
   /** Offset of the L3 header (after Ethernet and VLAN tags), and of L4 (0 when none). */
   l3 = 14;
   l4 = 0;
-  /** Whether the IP packet is a fragment (NW_FRAG): select groups leave L4 ports out of a fragment's hash. */
-  nwFrag = 0;
+  /** Whether the IP packet is a fragment (NW_FRAG, the ip_frag field): select groups leave L4 ports out of a fragment's hash. */
+  get nwFrag(): number {
+    return this.words[W.NW_FRAG]!;
+  }
   /** OVS's dp_hash: 0 until a select group has the datapath hash the packet; kept from then on, as flow state. */
   dpHash = 0;
   /** The egress queue outputs send it into (OVS's skb_priority): 0, the default, until set_queue. */
@@ -87,9 +89,11 @@ export class SwitchPacket {
     w[W.NW_PROTO] = k.nwProto;
     w[W.NW_TOS] = k.nwTos;
     w[W.NW_TTL] = k.nwTtl;
-    this.nwFrag = k.nwFrag;
+    w[W.NW_FRAG] = k.nwFrag;
     w[W.TP_SRC] = k.tpSrc;
     w[W.TP_DST] = k.tpDst;
+    w[W.TCP_FLAGS] = k.tcpFlags;
+    for (let i = 0; i < 4; i++) w[W.ND_TARGET + i] = u32(k.ndTarget, 4 * i);
     w[W.ARP_SHA] = Math.floor(k.arpSha / 0x100000000);
     w[W.ARP_SHA + 1] = k.arpSha % 0x100000000;
     w[W.ARP_THA] = Math.floor(k.arpTha / 0x100000000);
@@ -98,7 +102,8 @@ export class SwitchPacket {
       // A tag the flow does not know (under an arrived outer one that was popped): OVS's flow has its TPID as EtherType.
       w[W.DL_TYPE] = u16(b, 12);
       for (let i = W.NW_SRC; i <= W.ARP_THA + 1; i++) w[i] = 0;
-      w[W.IPV6_LABEL] = 0;
+      w[W.IPV6_LABEL] = w[W.NW_FRAG] = w[W.TCP_FLAGS] = 0;
+      w.fill(0, W.ND_TARGET, W.ND_TARGET + 4);
     }
     // Where the headers start, for writing fields back (the key read `past` without the inner tag).
     this.l3 = known === 2 ? k.l3 + 4 : k.l3;
@@ -178,7 +183,6 @@ export class SwitchPacket {
     state.words.set(this.words);
     state.l3 = this.l3;
     state.l4 = this.l4;
-    state.nwFrag = this.nwFrag;
     state.dpHash = this.dpHash;
     state.queue = this.queue;
     state.vlans[0] = this.tpid0;
@@ -199,7 +203,6 @@ export class SwitchPacket {
     this.words.set(state.words);
     this.l3 = state.l3;
     this.l4 = state.l4;
-    this.nwFrag = state.nwFrag;
     this.dpHash = state.dpHash;
     this.queue = state.queue;
     const v = state.vlans;
@@ -362,14 +365,27 @@ export class SwitchPacket {
       case 'nw_ttl':
         this.setTtl(n);
         return;
+      case 'nd_target':
+        if (l4 !== 0 && b.length >= l4 + ND_OPTIONS) this.replaceWords(l4 + 8, 16, v, false, true);
+        return;
+      case 'nd_sll':
+      case 'nd_tll': {
+        // As OVS's packet_set_nd: only the first link-layer address option, if it is the one written.
+        const at = l4 === 0 ? -1 : firstLinkLayerOption(b, l4 + ND_OPTIONS);
+        if (at >= 0 && b[at] === (field.name === 'nd_sll' ? ND_OPT_SLL : ND_OPT_TLL)) this.replaceWords(at + 2, 6, v, false, true);
+        return;
+      }
       case 'tp_src':
       case 'tp_dst':
       case 'icmp_type':
-      case 'icmp_code': {
+      case 'icmp_code':
+      case 'icmpv6_type':
+      case 'icmpv6_code': {
         if (l4 === 0) return;
         const proto = this.words[W.NW_PROTO]!;
         if (field.name.startsWith('icmp')) {
-          const at = l4 + (field.name === 'icmp_type' ? 0 : 1);
+          // ICMPv6's pseudo-header does not change: the checksum is adjusted as ICMP's is.
+          const at = l4 + (field.name.endsWith('_type') ? 0 : 1);
           const old = u16(b, l4);
           b[at] = n;
           this.adjust(l4 + 2, old, u16(b, l4));
@@ -471,7 +487,6 @@ export class PacketState {
   readonly words = new Uint32Array(FLOW_WORDS);
   l3 = 0;
   l4 = 0;
-  nwFrag = 0;
   dpHash = 0;
   queue = 0;
   /** The VLAN header slots and the tags on the wire, in saveTo's order. */
@@ -493,6 +508,20 @@ function isVlanTpid(b: Uint8Array, at: number): boolean {
   if (at + 6 > b.length) return false;
   const t = u16(b, at);
   return t === 0x8100 || t === 0x88a8;
+}
+
+/** ND messages: the options start after the ICMPv6 header, the 4 reserved/flag bytes and the 16-byte target. */
+const ND_OPTIONS = 24;
+const ND_OPT_SLL = 1;
+const ND_OPT_TLL = 2;
+
+/** The offset of the first source or target link-layer address option (8 bytes long) from `at` on, or -1 (OVS's odp_set_nd walk). */
+function firstLinkLayerOption(b: Uint8Array, at: number): number {
+  while (b.length - at >= 8 && b[at + 1] !== 0) {
+    if ((b[at] === ND_OPT_SLL || b[at] === ND_OPT_TLL) && b[at + 1] === 1) return at;
+    at += b[at + 1]! * 8;
+  }
+  return -1;
 }
 
 function putBig(b: Uint8Array, at: number, length: number, v: bigint): void {

@@ -45,6 +45,10 @@ export class FlowKey {
   nwFrag = 0;
   tpSrc = 0;
   tpDst = 0;
+  /** An IPv6 neighbor solicitation's or advertisement's target (its link-layer options fill arpSha and arpTha, as in OVS). */
+  readonly ndTarget = new Uint8Array(16);
+  /** TCP's flags (the low 12 bits of its offset/flags word), as OVS's tcp_flags; 0 for other protocols. */
+  tcpFlags = 0;
   arpSha = 0;
   arpTha = 0;
   /** Where the network header starts (after the VLAN tag and an 802.3 LLC/SNAP header). */
@@ -56,7 +60,7 @@ export class FlowKey {
   clear(): void {
     this.inPort = this.dlSrc = this.dlDst = this.dlType = this.vlanTci = 0;
     this.nwSrc = this.nwDst = this.ipv6Label = this.nwProto = this.nwTos = this.nwTtl = this.nwFrag = 0;
-    this.tpSrc = this.tpDst = this.arpSha = this.arpTha = 0;
+    this.tpSrc = this.tpDst = this.tcpFlags = this.arpSha = this.arpTha = 0;
     this.tunId = this.tunSrc = this.tunDst = 0;
     this.ipv6Src.fill(0);
     this.ipv6Dst.fill(0);
@@ -74,10 +78,11 @@ export function extractFlowKey(bytes: Uint8Array, key: FlowKey, offset = 0, end 
   if (key.dlType === ETHERTYPE.IPV6) {
     key.ipv6Src.fill(0);
     key.ipv6Dst.fill(0);
+    key.ndTarget.fill(0);
   }
   key.dlSrc = key.dlDst = key.dlType = key.vlanTci = 0;
   key.nwSrc = key.nwDst = key.ipv6Label = key.nwProto = key.nwTos = key.nwTtl = key.nwFrag = 0;
-  key.tpSrc = key.tpDst = key.arpSha = key.arpTha = 0;
+  key.tpSrc = key.tpDst = key.tcpFlags = key.arpSha = key.arpTha = 0;
   key.l3 = offset;
   if (end - offset < ETHERNET_HEADER_LENGTH) return offset;
   key.dlDst = macToNumber(bytes, offset);
@@ -191,15 +196,45 @@ function transportFields(b: Uint8Array, key: FlowKey, o: number, end: number): n
     if (!udp && (length < TCP_MIN_HEADER_LENGTH || end - o < length)) return o;
     key.tpSrc = u16(b, o);
     key.tpDst = u16(b, o + 2);
+    if (!udp) key.tcpFlags = u16(b, o + 12) & 0x0fff;
     return o + length;
   }
   if (proto === IPPROTO.ICMP || proto === IPPROTO.ICMPV6) {
     if (end - o < ICMP_HEADER_LENGTH) return o;
     key.tpSrc = b[o]!;
     key.tpDst = b[o + 1]!;
+    if (proto === IPPROTO.ICMPV6 && (key.tpSrc === ND_NEIGHBOR_SOLICIT || key.tpSrc === ND_NEIGHBOR_ADVERT) && key.tpDst === 0) neighborDiscovery(b, key, o + ICMP_HEADER_LENGTH, end);
     return o + ICMP_HEADER_LENGTH;
   }
   return o;
+}
+
+const ND_NEIGHBOR_SOLICIT = 135;
+const ND_NEIGHBOR_ADVERT = 136;
+
+/**
+ * An ND message's target and link-layer address options, as OVS's parse_icmpv6: options are read
+ * until one is empty or runs past the end; a second source (or target) address option with the
+ * first one set makes the message invalid, and then none of the three is kept.
+ */
+function neighborDiscovery(b: Uint8Array, key: FlowKey, o: number, end: number): void {
+  if (end - o < 16) return;
+  key.ndTarget.set(b.subarray(o, o + 16));
+  for (let p = o + 16; end - p >= 8; ) {
+    const length = b[p + 1]! * 8;
+    if (length === 0 || length > end - p) return;
+    if (length === 8 && (b[p] === 1 || b[p] === 2)) {
+      const mac = macToNumber(b, p + 2);
+      if (b[p] === 1 ? key.arpSha !== 0 : key.arpTha !== 0) {
+        key.ndTarget.fill(0);
+        key.arpSha = key.arpTha = 0;
+        return;
+      }
+      if (b[p] === 1) key.arpSha = mac;
+      else key.arpTha = mac;
+    }
+    p += length;
+  }
 }
 
 /**

@@ -1014,7 +1014,93 @@ table=1,priority=100,ct_state=+est+trk,ip,actions=NORMAL
 table=1,priority=100,ct_state=+rel+trk,ip,actions=NORMAL
 table=1,priority=200,ct_state=+inv+trk,actions=drop
 table=1,priority=90,ct_state=+trk+est-rpl,ct_mark=0x1/0x1,ip,actions=drop
-`),];
+`),
+  // tcp_flags, ip_frag, ICMPv6 type and code, pkt_mark, xreg and xxreg (ovs-fields(7)): every form, masks, prerequisites, widths and writes.
+  ...lines(String.raw`
+tcp,tcp_flags=+syn-ack,actions=drop
+tcp,tcp_flags=0x002/0x012,actions=drop
+tcp,tcp_flags=syn,actions=drop
+tcp,tcp_flags=syn|ack,actions=drop
+tcp,tcp_flags=+syn+ack-fin,actions=drop
+tcp,tcp_flags=+cwr+ece+urg+psh+rst+ns,actions=drop
+tcp,tcp_flags=0xfff,actions=drop
+tcp,tcp_flags=0,actions=drop
+tcp,tcp_flags=[200]|010,actions=drop
+tcp6,tcp_flags=+syn,actions=drop
+tcp,tcp_flags=0x1000,actions=drop
+tcp,tcp_flags=+foo,actions=drop
+tcp,tcp_flags=syn+ack,actions=drop
+tcp,tcp_flags=+syn-syn,actions=drop
+tcp,tcp_flags=+syn/0x002,actions=drop
+tcp,tcp_flags=syn*ack,actions=drop
+ip,tcp_flags=+syn,actions=drop
+udp,tcp_flags=+syn,actions=drop
+tcp,actions=set_field:1->tcp_flags
+tcp,actions=move:NXM_NX_TCP_FLAGS[]->NXM_NX_REG0[0..11]
+tcp,actions=move:NXM_NX_TCP_FLAGS[]->NXM_NX_REG0[0..15]
+ip,ip_frag=no,actions=drop
+ip,ip_frag=yes,actions=drop
+ip,ip_frag=first,actions=drop
+ip,nw_frag=later,actions=drop
+ipv6,ip_frag=not_later,actions=drop
+tcp,ip_frag=first,tp_dst=80,actions=drop
+ip,ip_frag=1/3,actions=drop
+ip,ip_frag=no/0x1,actions=drop
+ip,ip_frag=maybe,actions=drop
+arp,ip_frag=no,actions=drop
+ip,actions=set_field:1->ip_frag
+icmp6,icmpv6_type=128,actions=drop
+icmp6,icmpv6_type=128,icmpv6_code=0,actions=drop
+icmp6,icmp_type=128,icmp_code=0,actions=drop
+icmp,icmpv6_type=8,actions=drop
+ipv6,icmpv6_type=1,actions=drop
+icmp6,icmpv6_type=300,actions=drop
+icmp6,icmpv6_type=1/0xf,actions=drop
+icmp6,actions=set_field:1->icmpv6_type
+icmp6,actions=set_field:1->icmp_type
+icmp,actions=set_field:1->icmpv6_type
+icmp6,actions=load:1->NXM_NX_ICMPV6_CODE[]
+icmp6,actions=load:1->NXM_OF_ICMP_TYPE[]
+icmp6,actions=move:NXM_NX_ICMPV6_TYPE[]->NXM_NX_REG0[0..7]
+pkt_mark=5,actions=drop
+pkt_mark=0x5/0xff,actions=drop
+pkt_mark=0xffffffff,actions=drop
+pkt_mark=0x100000000,actions=drop
+actions=load:1->NXM_NX_PKT_MARK[]
+actions=move:NXM_NX_PKT_MARK[0..15]->NXM_NX_REG0[16..31]
+icmp6,icmp_type=135,nd_target=fe80::1,actions=drop
+icmp6,icmp_type=136,nd_target=fe80::1/64,actions=drop
+icmp6,icmp_type=135,icmp_code=1,nd_target=fe80::1,actions=drop
+icmp6,nd_target=fe80::1,actions=drop
+icmp6,icmp_type=135,nd_sll=00:11:22:33:44:55,actions=drop
+icmp6,icmp_type=136,nd_sll=00:11:22:33:44:55,actions=drop
+icmp6,icmp_type=136,nd_tll=00:11:22:33:44:55/ff:ff:ff:00:00:00,actions=drop
+icmp6,icmp_type=135,nd_tll=00:11:22:33:44:55,actions=drop
+icmp6,icmp_type=135,nd_target=fe80::zz,actions=drop
+icmp6,icmp_type=135,actions=set_field:fe80::2->nd_target
+icmp6,icmp_type=135,actions=set_field:00:11:22:33:44:66->nd_sll
+icmp6,icmp_type=136,actions=set_field:00:11:22:33:44:66->nd_tll
+icmp6,icmp_type=136,actions=set_field:00:11:22:33:44:66->nd_sll
+icmp6,actions=set_field:fe80::2->nd_target
+icmp6,icmp_type=135,actions=move:NXM_NX_ND_TARGET[]->NXM_NX_XXREG0[]
+icmp6,icmp_type=135,actions=move:NXM_NX_ND_SLL[]->NXM_OF_ETH_SRC[]
+icmp6,icmp_type=136,actions=load:0x1->NXM_NX_ND_TLL[0..7]
+xreg0=1,actions=drop
+xreg7=0xffffffffffffffff,actions=drop
+xreg3=0x1/0xff,actions=drop
+xreg8=1,actions=drop
+xxreg0=1,actions=drop
+xxreg3=0x1/0xff,actions=drop
+xxreg4=1,actions=drop
+xreg0=1,reg1=2,actions=drop
+actions=set_field:1->xreg0
+actions=set_field:1->xxreg0
+actions=load:1->OXM_OF_PKT_REG7[]
+actions=move:NXM_NX_XXREG0[0..63]->NXM_NX_XXREG1[64..127]
+actions=move:OXM_OF_PKT_REG0[]->NXM_NX_REG4[]
+actions=output:NXM_NX_XXREG0[0..15]
+`),
+];
 
 /** Matches that prove more or less: nothing, each protocol, a VLAN tag, a port. */
 const MATCHES = ['', 'ip', 'ipv6', 'arp', 'tcp', 'udp', 'sctp', 'icmp', 'tcp6', 'udp6', 'icmp6', 'dl_vlan=10', 'in_port=1', 'dl_type=0x0800,nw_proto=17'];
@@ -1028,6 +1114,7 @@ const ACTIONS = [
   'move:NXM_OF_IP_SRC[]->NXM_NX_REG0[]', 'move:NXM_NX_ARP_SHA[]->NXM_OF_ETH_DST[]', 'move:NXM_NX_IPV6_SRC[0..31]->NXM_NX_REG1[]',
   'strip_vlan', 'mod_vlan_vid:5', 'mod_vlan_pcp:5', 'push_vlan:0x88a8', 'write_actions(dec_ttl,output:2)', 'write_actions(set_field:80->udp_dst)',
   'learn(table=1,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[])', 'learn(table=1,dl_type=0x800,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[])', 'resubmit(,1)',
+  'set_field:129->icmpv6_type', 'move:NXM_NX_TCP_FLAGS[]->NXM_NX_REG0[0..11]', 'move:NXM_NX_IP_FRAG[]->NXM_NX_REG0[0..1]',
 ];
 
 /** Ports as a flow may write them. */

@@ -30,6 +30,13 @@ const match = fc.oneof(
   byte.map((v) => `ct_state=0x${v.toString(16)}`),
   fc.tuple(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 0xffffffff }), fc.bigInt({ min: 0n, max: (1n << 128n) - 1n })).map(([z, m, l]) => `ct_zone=${z},ct_mark=0x${m.toString(16)},ct_label=0x${l.toString(16)}`),
   fc.tuple(ipv4, fc.integer({ min: 0, max: 65535 })).map(([a, p]) => `ct_state=+est+trk,ct_nw_dst=${a},ct_nw_proto=6,ct_tp_dst=${p},ip`),
+  // tcp_flags (any value and mask), ip_frag, ICMP and ICMPv6 type and code, pkt_mark, xreg and xxreg.
+  fc.tuple(fc.integer({ min: 0, max: 0xfff }), fc.integer({ min: 0, max: 0xfff }), fc.constantFrom('tcp', 'tcp6')).map(([v, m, p]) => `${p},tcp_flags=0x${(v & m).toString(16)}/0x${m.toString(16)}`),
+  fc.tuple(fc.constantFrom('ip', 'ipv6', 'udp'), fc.constantFrom('no', 'yes', 'first', 'later', 'not_later')).map(([p, f]) => `${p},ip_frag=${f}`),
+  fc.tuple(fc.constantFrom('icmp', 'icmp6'), byte, byte).map(([p, t, c]) => `${p},icmp_type=${t},icmp_code=${c}`),
+  fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 0xffffffff })).map(([v, m]) => `pkt_mark=0x${(v & m).toString(16)}/0x${m.toString(16)}`),
+  fc.tuple(fc.integer({ min: 0, max: 7 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })).map(([i, v]) => `xreg${i}=0x${v.toString(16)}`),
+  fc.tuple(fc.integer({ min: 0, max: 3 }), fc.bigInt({ min: 0n, max: (1n << 128n) - 1n })).map(([i, v]) => `xxreg${i}=0x${v.toString(16)}`),
 );
 const action = fc.oneof(
   port.map((p) => `output:${p}`),

@@ -182,7 +182,7 @@ describe('ovs-ofctl flow syntax', () => {
     ['icmp,icmpv4_type=8,actions=drop', 6, 'unknown field "icmpv4_type"'],
     ['NXM_NX_REG0=5,actions=drop', 1, 'unknown field "NXM_NX_REG0"'],
     ['actions=set_field:5->NXM_NX_REG0', 22, 'set_field: NXM_NX_REG0 is not a valid OXM field name'],
-    ['tcp,tcp_flags=+syn,actions=drop', 5, 'tcp_flags is an Open vSwitch field netloom does not support yet'],
+    ['ip,tun_flags=+oam,actions=drop', 4, 'tun_flags is an Open vSwitch field netloom does not support yet'],
     ['actions=ct(commit)', 9, 'ct needs ip or ipv6 in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
     ['actions=set_field:1->ct_mark', 22, 'cannot set CT fields outside of ct action'],
     ['ip,actions=ct(commit,exec(set_field:1->reg0))', 40, "ct action doesn't support nested modification of reg0"],

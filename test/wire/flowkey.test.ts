@@ -80,7 +80,7 @@ describe('flow key', () => {
   const ZERO16 = '00'.repeat(16);
   const base = {
     inPort: 0, dlSrc: 0x020000000001, dlDst: 0x020000000002, dlType: 0x0800, vlanTci: 0, nwSrc: 0, nwDst: 0, ipv6Src: ZERO16, ipv6Dst: ZERO16,
-    ipv6Label: 0, nwProto: 0, nwTos: 0, nwTtl: 0, nwFrag: 0, tpSrc: 0, tpDst: 0, arpSha: 0, arpTha: 0, l3: 14, tunId: 0, tunSrc: 0, tunDst: 0,
+    ipv6Label: 0, nwProto: 0, nwTos: 0, nwTtl: 0, nwFrag: 0, tpSrc: 0, tpDst: 0, ndTarget: ZERO16, tcpFlags: 0, arpSha: 0, arpTha: 0, l3: 14, tunId: 0, tunSrc: 0, tunDst: 0,
   };
   const v4 = { nwSrc: 0x0a000001, nwDst: 0x0a000002, nwTtl: 64 };
   const v6 = { dlType: 0x86dd, ipv6Src: '20010db8000000000000000000000001', ipv6Dst: '20010db8000000000000000000000002', nwTtl: 9 };
@@ -113,6 +113,30 @@ describe('flow key', () => {
     const k = new FlowKey();
     expect(extractFlowKey(fromHex(hex), k)).toBe(payloadOffset);
     expect(snapshot(k)).toEqual({ ...base, ...fields });
+  });
+
+  // OVS's parse_icmpv6: an NS or NA (code 0) gives nd_target and its link-layer options; a second
+  // option of a kind already seen makes the message invalid (no ND field kept); an empty or
+  // overlong option ends the walk with what was found. And TCP's flags from a whole header.
+  const v6Head = (payload: string) => ETH + '86dd' + `6000000000${(payload.length / 2).toString(16).padStart(2, '0')}3a09` + '20010db8000000000000000000000001' + '20010db8000000000000000000000002' + payload;
+  const TARGET = 'fe800000000000000000000000000001';
+  it.each<[string, string, Record<string, unknown>]>([
+    ['an NS with source and target link-layer options', v6Head('87000000' + '00000000' + TARGET + '0101020000000aaa' + '0201020000000bbb'), { ndTarget: TARGET, arpSha: 0x0200_0000_0aaa, arpTha: 0x0200_0000_0bbb }],
+    ['an NA whose TLL follows an unknown option', v6Head('88000000' + '60000000' + TARGET + '0e01000000000000' + '0201020000000bbb'), { tpSrc: 136, ndTarget: TARGET, arpTha: 0x0200_0000_0bbb }],
+    ['an NS with two SLL options (invalid)', v6Head('87000000' + '00000000' + TARGET + '0101020000000aaa' + '0101020000000ccc'), { ndTarget: ZERO16 }],
+    ['an NS whose empty option ends the walk', v6Head('87000000' + '00000000' + TARGET + '0100000000000000' + '0101020000000aaa'), { ndTarget: TARGET }],
+    ['an NS with code 1 (not ND to OVS)', v6Head('87010000' + '00000000' + TARGET + '0101020000000aaa'), { tpDst: 1 }],
+    ['an NS cut inside its target', v6Head('87000000' + '00000000' + 'fe80'), {}],
+  ])('reads %s exactly', (_name, hex, fields) => {
+    const k = new FlowKey();
+    extractFlowKey(fromHex(hex), k);
+    expect(snapshot(k)).toEqual({ ...base, ...v6, nwProto: 58, tpSrc: 135, ...fields });
+  });
+
+  it('reads TCP flags (NS and the reserved bits too) only from a whole TCP header', () => {
+    const k = new FlowKey();
+    extractFlowKey(fromHex(ETH + '0800' + '4500002800010000400666cd0a0000010a000002' + '0007000900000000000000005f12ffff00000000'), k);
+    expect(k.tcpFlags).toBe(0xf12);
   });
 
   it('reads a VXLAN header only inside the outer datagram', () => {
