@@ -15,7 +15,7 @@ import { FIELD_NAMES, W, fieldByKeyword, fieldByName, l4ProtocolOfName, readFiel
 import { OFPMF, OFPM_ALL, OFPM_CONTROLLER, OFPM_MAX, OFPM_SLOWPATH, band, type BandType, type Meter } from './meter.js';
 import { CS } from './conntrack.js';
 import { CT_VALID_TEXT, ctValid, formatCt, formatCtMatch, parseCtState, parseNat } from './ct-syntax.js';
-import { formatIpFrag, formatTcpFlags, parseIpFrag, parseTcpFlags } from './packet-flags.js';
+import { FRAG_LATER, formatIpFrag, formatTcpFlags, parseIpFrag, parseTcpFlags } from './packet-flags.js';
 import { BUNDLE_ALGORITHMS, HASH_FIELDS, MULTIPATH_ALGORITHMS, Match, PACKET_IN_REASONS, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
 /** The first port number OpenFlow 1.0 reserves: above it no physical port. */
@@ -297,6 +297,9 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
     const field = fieldByName(name);
     // ICMPv4's and ICMPv6's type and code share tp_src and tp_dst: OVS keeps either name under either protocol (and prints icmp_type for both).
     const icmpAny = (field?.prerequisite === 'icmp' || field?.prerequisite === 'icmp6') && (prerequisiteMet(rule.match, 'icmp') || prerequisiteMet(rule.match, 'icmp6'));
+    if ((field?.prerequisite === 'tcp-udp-sctp' || field?.prerequisite === 'tcp') && (rule.match.values[W.NW_FRAG]! & FRAG_LATER) !== 0) {
+      fail(at, `${name} cannot be matched with ip_frag=later: a later fragment has no transport header (ovs-vswitchd refuses the flow: OFPBMC_BAD_PREREQ)`);
+    }
     if (field && !icmpAny && !prerequisiteMet(rule.match, field.prerequisite)) {
       const why = field.prerequisite.startsWith('ct') ? 'ovs-vswitchd refuses the flow: OFPBMC_BAD_PREREQ, or OFPBAC_MATCH_INCONSISTENT without ip or ipv6' : `ovs-ofctl would silently drop ${name} from this flow`;
       fail(at, `${name} needs ${PREREQ_TEXT[field.prerequisite]} in the match (${why})`);
@@ -371,12 +374,17 @@ function exact(match: Match, word: number, mask: number): number | undefined {
 export function prerequisiteMet(match: Match, p: Prerequisite): boolean {
   if (p === 'ct') return ctValid(match);
   if (p === 'ct-ipv4' || p === 'ct-ipv6') return ctValid(match) && exact(match, W.DL_TYPE, 0xffff) === (p === 'ct-ipv4' ? ETH_IP : ETH_IPV6);
-  // OVS checks ND on the match's values (is_nd without wildcards): an ICMPv6 code left unmatched is 0.
-  return prerequisiteHolds(exact(match, W.DL_TYPE, 0xffff), exact(match, W.NW_PROTO, 0xff), p, exact(match, W.TP_SRC, 0xff), match.values[W.TP_DST]);
+  // OVS checks ND and "not a later fragment" on the match's values (is_nd without wildcards): an ICMPv6 code left unmatched is 0.
+  return prerequisiteHolds(exact(match, W.DL_TYPE, 0xffff), exact(match, W.NW_PROTO, 0xff), p, exact(match, W.TP_SRC, 0xff), match.values[W.TP_DST], match.values[W.NW_FRAG]);
 }
 
-/** Whether an EtherType, IP protocol and ICMP type and code (undefined: not known) meet a field's prerequisite; a packet's are always known. */
-export function prerequisiteHolds(type: number | undefined, proto: number | undefined, p: Prerequisite, icmpType?: number, icmpCode?: number): boolean {
+/**
+ * Whether an EtherType, IP protocol, ICMP type and code and nw_frag (undefined: not known) meet a
+ * field's prerequisite; a packet's are always known. TCP's, UDP's and SCTP's fields need a packet
+ * that is not a later fragment (it has no such header), as OVS's mf_are_prereqs_ok.
+ */
+export function prerequisiteHolds(type: number | undefined, proto: number | undefined, p: Prerequisite, icmpType?: number, icmpCode?: number, nwFrag = 0): boolean {
+  const later = (nwFrag & FRAG_LATER) !== 0;
   const ip = type === ETH_IP || type === ETH_IPV6;
   switch (p) {
     case 'none':
@@ -394,9 +402,9 @@ export function prerequisiteHolds(type: number | undefined, proto: number | unde
     case 'ip-or-arp':
       return ip || type === ETH_ARP || type === 0x8035;
     case 'tcp-udp-sctp':
-      return ip && (proto === 6 || proto === 17 || proto === 132);
+      return ip && (proto === 6 || proto === 17 || proto === 132) && !later;
     case 'tcp':
-      return ip && proto === 6;
+      return ip && proto === 6 && !later;
     case 'icmp':
       return type === ETH_IP && proto === 1;
     case 'icmp6':

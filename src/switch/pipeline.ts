@@ -1116,7 +1116,7 @@ class Translation {
     const w = this.packet.words;
     // nw_src and nw_dst are IPv4's here (OVS's ipv4_src and ipv4_dst; ARP's addresses are fields of their own).
     const needs = field.prerequisite === 'ipv4-or-arp' ? 'ipv4' : field.prerequisite;
-    if (prerequisiteHolds(w[W.DL_TYPE], w[W.NW_PROTO], needs, w[W.TP_SRC], w[W.TP_DST])) return false;
+    if (prerequisiteHolds(w[W.DL_TYPE], w[W.NW_PROTO], needs, w[W.TP_SRC], w[W.TP_DST], w[W.NW_FRAG])) return false;
     if (this.tracing) this.line(indent, `>> unmet prerequisites for ${field.name}, ignored`);
     return true;
   }

@@ -1049,6 +1049,11 @@ ip,ip_frag=no/0x1,actions=drop
 ip,ip_frag=maybe,actions=drop
 arp,ip_frag=no,actions=drop
 ip,actions=set_field:1->ip_frag
+udp,ip_frag=later,tp_src=53,actions=drop
+tcp,ip_frag=later,tcp_flags=+syn,actions=drop
+tcp,ip_frag=yes,tcp_flags=+syn,actions=drop
+udp,ip_frag=later,actions=mod_tp_dst:5
+udp,ip_frag=later,actions=set_field:5->udp_dst
 icmp6,icmpv6_type=128,actions=drop
 icmp6,icmpv6_type=128,icmpv6_code=0,actions=drop
 icmp6,icmp_type=128,icmp_code=0,actions=drop

@@ -53,6 +53,16 @@ const SHAPES: readonly { name: string; weight: number; layers: (r: Rng) => Layer
   { name: 'ipv6 tcp', weight: 1, layers: (r) => [ipv6(r), { layer: 'tcp', srcPort: 5555, dstPort: r.pick([80, 22]), flags: 0x02 }] },
   { name: 'icmpv6', weight: 1, layers: (r) => [ipv6(r), { layer: 'icmpv6', type: r.pick([128, 129, 135, 1]), id: 3, seq: 1 }, payload(r)] },
   {
+    // Neighbor solicitations and advertisements: target fe80::1 or ::2, a source and/or target link-layer option, now and then a second source one (invalid to OVS).
+    name: 'nd',
+    weight: 1,
+    layers: (r) => {
+      const target = [0xfe, 0x80, ...new Array<number>(13).fill(0), r.pick([1, 2])];
+      const options = r.pick([[], SLL, TLL, [...SLL, ...TLL], [...SLL, ...SLL.slice(0, 7), 0xcc]]);
+      return [ipv6(r), { layer: 'icmpv6', type: r.pick([135, 136]), code: r.chance(0.9) ? 0 : 1, rest: 0 }, { layer: 'payload', data: Uint8Array.from([...target, ...options]) }];
+    },
+  },
+  {
     // Hop-by-hop, routing (segments left or not), fragment (first or later), destination options.
     name: 'ipv6 extension headers',
     weight: 2,
@@ -75,6 +85,10 @@ const SHAPES: readonly { name: string; weight: number; layers: (r: Rng) => Layer
     layers: (r) => [{ ...ipv6(r), nextHeader: 51 }, { layer: 'payload', data: Uint8Array.of(17, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0x03, 0xe8, 0x00, 0x35, 0, 8, 0, 0) }],
   },
 ];
+
+/** ND link-layer address options: source 02:00:00:00:0a:aa, target 02:00:00:00:0b:bb. */
+const SLL = [1, 1, 2, 0, 0, 0, 0x0a, 0xaa];
+const TLL = [2, 1, 2, 0, 0, 0, 0x0b, 0xbb];
 
 const SHAPE_BAG = SHAPES.flatMap((s) => Array.from({ length: s.weight }, () => s));
 
@@ -167,6 +181,15 @@ const MATCH_FIELDS: readonly { p: number; when?: (proto: Protocol, tagged: boole
   { p: 0.2, when: (p) => L4.includes(p), draw: (r) => `tp_src=${r.pick(['53', '1000', '22', '5555'])}` },
   { p: 0.5, when: (p) => p === 'icmp', draw: (r) => `icmp_type=${r.pick([0, 8])}` },
   { p: 0.5, when: (p) => p === 'arp', draw: (r) => r.pick([`arp_op=${r.int(1, 2)}`, `arp_spa=${r.pick(IPS)}`, `arp_tpa=${r.pick(IPS)}`]) },
+  { p: 0.3, when: (p) => p === 'tcp' || p === 'tcp6', draw: (r) => `tcp_flags=${r.pick(['+syn', '+syn-ack', '+ack', '-ack', '+fin', '+rst', 'syn', '0x012', '0x002/0x012'])}` },
+  { p: 0.15, when: (p) => IPV4.includes(p) || IPV6.includes(p), draw: (r) => `ip_frag=${r.pick(['no', 'yes', 'first', 'later', 'not_later'])}` },
+  {
+    p: 0.5,
+    when: (p) => p === 'icmp6',
+    draw: (r) => r.pick([`icmp_type=${r.pick([128, 129, 135, 136])}`, `icmpv6_code=${r.pick([0, 1])}`, 'icmp_type=135,nd_target=fe80::1', 'icmp_type=135,nd_sll=02:00:00:00:0a:aa', 'icmp_type=136,nd_tll=02:00:00:00:0b:bb/ff:ff:ff:00:ff:ff']),
+  },
+  // Pipeline fields an action may have set in an earlier table (or left 0).
+  { p: 0.1, draw: (r) => r.pick([`pkt_mark=${r.int(0, 2)}`, `xreg0=0x${r.int(0, 2).toString(16)}`, `xxreg0=0x${r.int(0, 2).toString(16)}/0xff`]) },
 ];
 
 export function drawMatch(r: Rng): { text: string; proof: Proof } {
@@ -224,6 +247,7 @@ export const ACTIONS: readonly ActionDraw[] = [
   { name: 'set_field vlan_tci', draw: ({ r }) => r.pick([`set_field:${r.pick(['0x1005', '0xf00a', '0'])}->vlan_tci`, 'load:0->NXM_OF_VLAN_TCI[]']) },
   { name: 'load reg0', draw: ({ r }) => `load:0x${r.int(1, 4).toString(16)}->NXM_NX_REG0[0..15]` },
   { name: 'output reg0', draw: () => 'output:NXM_NX_REG0[0..15]' },
+  { name: 'pkt_mark/xreg/xxreg', draw: ({ r }) => r.pick([`set_field:${r.int(0, 2)}->pkt_mark`, `load:${r.int(0, 4)}->OXM_OF_PKT_REG0[]`, `set_field:0x${r.int(0, 4).toString(16)}->xxreg0`, 'move:NXM_NX_PKT_MARK[0..15]->NXM_NX_XXREG0[0..15]']) },
   { name: 'dec_ttl', proves: ip, draw: () => 'dec_ttl' },
   { name: 'mod_nw_src/dst', proves: (p) => p.ipv4, draw: ({ r }) => `${r.pick(['mod_nw_src', 'mod_nw_dst'])}:${r.pick(IPS)}` },
   { name: 'mod_nw_tos', proves: ip, draw: ({ r }) => `mod_nw_tos:${r.pick([0, 16, 184])}` },
