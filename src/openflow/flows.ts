@@ -452,6 +452,8 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
       case 'note':
       case 'exit':
       case 'output_trunc':
+      case 'check_pkt_larger':
+      case 'sample':
         out.push(...niciraFor(a, match, `${path}[${i}]`));
         return;
       case 'ct':

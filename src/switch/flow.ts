@@ -123,7 +123,14 @@ export type Action =
   /** exit: ends every action list of this packet (its action set does not run); in a group bucket, ends that bucket only. */
   | { type: 'exit' }
   /** output(port=…,max_len=…): output the packet's first `maxLen` bytes (at least 14) to `port` (a port, LOCAL or IN_PORT). */
-  | { type: 'output_trunc'; port: number; maxLen: number };
+  | { type: 'output_trunc'; port: number; maxLen: number }
+  /** check_pkt_larger(length)->dst: writes 1 to the bit `dst` if the packet, as it is now and without Ethernet padding, is longer than `length` bytes, else 0. */
+  | { type: 'check_pkt_larger'; length: number; dst: SubField }
+  /**
+   * sample(…): OVS sends the packet to the IPFIX collector set with probability/65535; netloom has
+   * no collector and counts it (Pipeline.samples). samplingPort 0xffff: none.
+   */
+  | { type: 'sample'; probability: number; collectorSetId: number; obsDomainId: number; obsPointId: number; samplingPort: number; direction: 'default' | 'ingress' | 'egress' };
 
 /** What multipath and bundle hash (NX_HASH_FIELDS_*, in their wire order). */
 export const HASH_FIELDS = ['eth_src', 'symmetric_l4', 'symmetric_l3l4', 'symmetric_l3l4+udp', 'nw_src', 'nw_dst', 'symmetric_l3'] as const;

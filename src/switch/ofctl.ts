@@ -800,9 +800,46 @@ function outputTrunc(arg: string, argAt: number, options: ParseOptions, fail: Fa
   return { type: 'output_trunc', port, maxLen };
 }
 
+/** sample(probability=…,collector_set_id=…,obs_domain_id=…,obs_point_id=…,sampling_port=…,ingress|egress), as OVS's parse_SAMPLE reads it. */
+function parseSample(arg: string, argAt: number, options: ParseOptions, fail: Fail): Action {
+  const sample: Extract<Action, { type: 'sample' }> = { type: 'sample', probability: 0, collectorSetId: 0, obsDomainId: 0, obsPointId: 0, samplingPort: OFPP_NONE, direction: 'default' };
+  for (const { text: part, at } of splitTop(arg, argAt, false, fail)) {
+    const split = part.search(/[:=]/);
+    const key = split < 0 ? part : part.slice(0, split);
+    const value = split < 0 ? '' : part.slice(split + 1);
+    const valueAt = at + split + 1;
+    switch (key) {
+      case 'probability':
+        sample.probability = integer(value, 0xffff, valueAt, 'probability', fail);
+        if (sample.probability === 0) fail(valueAt, `invalid probability value "${value}"`);
+        continue;
+      case 'collector_set_id':
+      case 'obs_domain_id':
+      case 'obs_point_id': {
+        if (value === '') fail(valueAt, 'missing required numeric argument');
+        const n = integer(value, 0xffffffff, valueAt, key, fail);
+        if (key === 'collector_set_id') sample.collectorSetId = n;
+        else if (key === 'obs_domain_id') sample.obsDomainId = n;
+        else sample.obsPointId = n;
+        continue;
+      }
+      case 'sampling_port':
+        sample.samplingPort = portNumber(value, options) ?? fail(valueAt, `${value}: unknown port`);
+        continue;
+      case 'ingress':
+      case 'egress':
+        sample.direction = key;
+        continue;
+    }
+    fail(at, `invalid key "${key}" in "sample" argument`);
+  }
+  if (sample.probability === 0) fail(argAt, 'non-zero "probability" must be specified on sample');
+  return sample;
+}
+
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
 const NOT_YET_ACTIONS = new Set([
-  'sample', 'check_pkt_larger', 'fin_timeout', 'push_mpls', 'pop_mpls',
+  'fin_timeout', 'push_mpls', 'pop_mpls',
   'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'clone', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
 ]);
 
@@ -1189,6 +1226,25 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         if (context.actionSet) fail(at, `${name} is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)`);
         actions.push(name === 'multipath' ? parseMultipath(need('fields, basis, algorithm, n_links, arg and a destination'), argAt, match, fail) : parseBundle(need('fields, basis, algorithm, ofport and members:…'), argAt, name === 'bundle_load', match, options, fail));
         continue;
+      case 'check_pkt_larger': {
+        // As OVS's parse_CHECK_PKT_LARGER: check_pkt_larger(LEN)->DST, DST one bit.
+        if (context.actionSet) fail(at, 'check_pkt_larger is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        const close = t.indexOf(')');
+        const arrow = t.indexOf('->', close);
+        if (paren < 0 || close < 0 || arrow < 0) fail(at, `${t.slice(paren + 1)}: missing \`->'`);
+        const dstText = t.slice(arrow + 2).trim();
+        if (dstText === '') fail(at + arrow, `${t.slice(paren + 1)}: missing field name following \`->'`);
+        const dst = parseSubField(dstText, at + arrow + 2, fail);
+        if (dst.bits !== 1) fail(at + arrow + 2, 'Only 1-bit destination field is allowed');
+        checkWritable(undefined, dst.field, at + arrow + 2, fail, 'load', subFieldName(dstText));
+        const length = t.slice(paren + 1, close).trim();
+        actions.push({ type: 'check_pkt_larger', length: integer(length, 0xffff, argAt, 'check_pkt_larger length', fail), dst });
+        continue;
+      }
+      case 'sample':
+        if (context.actionSet) fail(at, 'sample is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        actions.push(parseSample(arg ?? '', argAt, options, fail));
+        continue;
       case 'set_tunnel':
       case 'set_tunnel64': {
         const value = parseBig(need('a tunnel id')) ?? fail(argAt, `${name}: "${arg}" is not a number`);
@@ -1371,6 +1427,10 @@ export function formatActions(actions: readonly Action[]): string {
           return 'exit';
         case 'output_trunc':
           return `output(port=${a.port === OFPP_IN_PORT ? 'IN_PORT' : portText(a.port)},max_len=${a.maxLen})`;
+        case 'check_pkt_larger':
+          return `check_pkt_larger(${a.length})->${subText(a.dst)}`;
+        case 'sample':
+          return `sample(probability=${a.probability},collector_set_id=${a.collectorSetId},obs_domain_id=${a.obsDomainId},obs_point_id=${a.obsPointId}${a.samplingPort === OFPP_NONE ? '' : `,sampling_port=${portText(a.samplingPort)}`}${a.direction === 'default' ? '' : `,${a.direction}`})`;
         case 'multipath':
           return `multipath(${a.fields},${a.basis},${a.algorithm},${a.links},${a.arg},${subText(a.dst)})`;
         case 'bundle':

@@ -108,6 +108,26 @@ export class SwitchPacket {
     else if (type === 0x86dd && b.length >= this.l3 + 40) this.l4 = ipv6TransportOffset(b, this.l3);
   }
 
+  /**
+   * The length check_pkt_larger compares: the frame as it is now, less the Ethernet padding after
+   * an IP packet's own length (OVS's dp_packet_l2_pad_size, set where miniflow_extract finds the IP header sane).
+   */
+  lengthWithoutPadding(): number {
+    const b = this.bytes;
+    const l3 = this.l3;
+    const type = this.words[W.DL_TYPE];
+    const size = b.length - l3;
+    if (type === 0x0800 && size >= 20) {
+      const total = u16(b, l3 + 2);
+      const ihl = (b[l3]! & 0x0f) * 4;
+      if (b[l3]! >> 4 === 4 && ihl >= 20 && total >= ihl && total <= size) return l3 + total;
+    } else if (type === 0x86dd && size >= 40 && b[l3]! >> 4 === 6) {
+      const total = 40 + u16(b, l3 + 4);
+      if (total <= size) return l3 + total;
+    }
+    return b.length;
+  }
+
   /** Pushes a VLAN header with TCI 0 (OVS pushes TCI 0); with two already, the inner one is gone. */
   pushVlan(tpid: number): void {
     this.tpid1 = this.tpid0;

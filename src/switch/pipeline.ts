@@ -19,6 +19,7 @@
  * Translation runs as a loop over a stack of action lists, not as recursion, so no flow table
  * can overflow the JavaScript stack.
  */
+import { Random } from '../sim/random.js';
 import { Classifier } from './classifier.js';
 import { W, fieldByName, readBits, readField, writeBits, type FieldDef } from './fields.js';
 import { Match, PACKET_IN_REASONS, type PacketInReason, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
@@ -123,6 +124,10 @@ export class Pipeline {
    * 'nx-match' looks it up as it is. OVS's userspace has no 'reassemble'.
    */
   frags: FragsMode = 'normal';
+  /** Packets sample actions picked, by collector set id: what OVS would send to IPFIX (netloom has no collector). */
+  readonly samples = new Map<number, number>();
+  /** Where sample actions draw: the network's seeded source once the switch is in one (a lone bridge has its own, seed 1). */
+  random = new Random(1);
   /** Per table: packets looked up, and those that matched a rule (OpenFlow table statistics). */
   readonly lookups = new Float64Array(256);
   readonly matches = new Float64Array(256);
@@ -1063,6 +1068,19 @@ class Translation {
           else if (member !== NO_MEMBER) this.output(member, indent);
           break;
         }
+        case 'check_pkt_larger': {
+          // OVS translates the rest for both answers and the datapath picks one by length; netloom knows the packet and takes its own.
+          if (this.tracing) this.line(indent, formatActions([a]));
+          this.load(a.dst, pk.lengthWithoutPadding() > a.length ? 1 : 0, indent);
+          break;
+        }
+        case 'sample':
+          if (this.tracing) this.line(indent, formatActions([a]));
+          // OVS's datapath sample: probability/65535 scaled to 32 bits, compared with a 32-bit random draw.
+          if (this.effects && (a.probability === 0xffff || this.p.random.nextUint32() <= ((a.probability << 16) | a.probability) >>> 0)) {
+            this.p.samples.set(a.collectorSetId, (this.p.samples.get(a.collectorSetId) ?? 0) + 1);
+          }
+          break;
         case 'learn': {
           if (this.tracing) this.line(indent, a.learn.text);
           if (!this.effects) {

@@ -696,6 +696,13 @@ class Explorer {
           break;
         }
         case 'note':
+        case 'sample':
+          // A sample sends nothing on (netloom has no collector): it only counts.
+          break;
+        case 'check_pkt_larger':
+          // Which branch depends on the packet's length: its bit becomes unknown.
+          this.approximate(`check_pkt_larger (${this.ruleName(rule)}) leaves its destination unknown`);
+          set = this.forgetField(set, a.dst.field, 1n << BigInt(a.dst.start));
           break;
         case 'output_trunc':
           // Where it goes, not how much of it: the header is whole (max_len is at least 14).
