@@ -1231,7 +1231,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         if (context.actionSet) fail(at, 'check_pkt_larger is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
         const close = t.indexOf(')');
         const arrow = t.indexOf('->', close);
-        if (paren < 0 || close < 0 || arrow < 0) fail(at, `${t.slice(paren + 1)}: missing \`->'`);
+        if (paren < 0 || close < 0 || arrow < 0) fail(at, `${t.slice(paren + 1, close < 0 ? undefined : close)}: missing \`->'`);
         const dstText = t.slice(arrow + 2).trim();
         if (dstText === '') fail(at + arrow, `${t.slice(paren + 1)}: missing field name following \`->'`);
         const dst = parseSubField(dstText, at + arrow + 2, fail);
