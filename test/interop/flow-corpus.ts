@@ -75,6 +75,39 @@ actions=output(port=1)
 actions=output(max_len=100)
 actions=output(port=1,max_len=0)
 `),
+  // check_pkt_larger and sample (ovs-actions(7) "The check_pkt_larger action", "The sample action"): every argument form and refusal.
+  ...lines(String.raw`
+actions=check_pkt_larger(1500)->NXM_NX_REG0[0]
+actions=check_pkt_larger(0x10)->reg0[3],output:1
+actions=check_pkt_larger(65535)->reg7[31],resubmit(,1)
+actions=check_pkt_larger(0)->metadata[63]
+ip,actions=check_pkt_larger(100)->NXM_OF_IP_TOS[2]
+actions=check_pkt_larger(1500)->reg0[0..1]
+actions=check_pkt_larger(1500)->reg0[]
+actions=check_pkt_larger(70000)->reg0[0]
+actions=check_pkt_larger(abc)->reg0[0]
+actions=check_pkt_larger(-1)->reg0[0]
+actions=check_pkt_larger(1500)
+actions=check_pkt_larger(1500)->
+actions=check_pkt_larger(1500)->reg99[0]
+actions=check_pkt_larger(1500)->nw_proto[0]
+actions=write_actions(check_pkt_larger(1500)->reg0[0])
+actions=sample(probability=65535,collector_set_id=1)
+actions=sample(probability=1)
+actions=sample(probability=10,sampling_port=2,egress)
+actions=sample(probability=10,collector_set_id=3,sampling_port=LOCAL,ingress)
+actions=sample(probability=10,obs_domain_id=0x10,obs_point_id=7),output:2
+actions=sample(ingress,egress,probability=1)
+actions=sample(collector_set_id=1)
+actions=sample(probability=0)
+actions=sample(probability=65536)
+actions=sample(probability=10,foo=1)
+actions=sample(probability=10,collector_set_id=)
+actions=sample(probability=10,collector_set_id)
+actions=sample(probability=10,sampling_port=p9)
+actions=sample(probability=10,obs_point_id=4294967296)
+actions=write_actions(sample(probability=1))
+`),
   // in_port forms (ovs-fields(7) "in_port"; ovs-ofctl(8) "Port names").
   ...lines(String.raw`
 in_port=1,actions=output:65280
