@@ -454,6 +454,7 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
       case 'output_trunc':
       case 'check_pkt_larger':
       case 'sample':
+      case 'fin_timeout':
         out.push(...niciraFor(a, match, `${path}[${i}]`));
         return;
       case 'ct':

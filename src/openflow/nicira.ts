@@ -24,11 +24,11 @@ import { oxmField } from './oxm.js';
 
 export const NX_VENDOR_ID = 0x00002320;
 
-/** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, MULTIPATH, BUNDLE, BUNDLE_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN, CONTROLLER, CONJUNCTION, NOTE, EXIT, OUTPUT_TRUNC, SAMPLE (2, 3) and CHECK_PKT_LARGER, as OVS does. */
+/** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, MULTIPATH, BUNDLE, BUNDLE_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN, CONTROLLER, CONJUNCTION, NOTE, EXIT, OUTPUT_TRUNC, SAMPLE (2, 3), CHECK_PKT_LARGER and FIN_TIMEOUT, as OVS does. */
 const NXAST = {
   RESUBMIT: 1, POP_QUEUE: 5, REG_MOVE: 6, REG_LOAD: 7, MULTIPATH: 10, BUNDLE: 12, BUNDLE_LOAD: 13, RESUBMIT_TABLE: 14, OUTPUT_REG: 15, LEARN: 16, CONTROLLER: 20, CONJUNCTION: 34, NOTE: 8, EXIT: 17, OUTPUT_TRUNC: 39,
   OUTPUT_REG2: 32, REG_LOAD2: 33, CONTROLLER2: 37, CT_CLEAR: 43, RESUBMIT_TABLE_CT: 44, LEARN2: 45,
-  SAMPLE: 29, SAMPLE2: 38, SAMPLE3: 41, CHECK_PKT_LARGER: 49,
+  SAMPLE: 29, SAMPLE2: 38, SAMPLE3: 41, CHECK_PKT_LARGER: 49, FIN_TIMEOUT: 19,
 } as const;
 
 /** Nicira's errors in OpenFlow 1.2+: OFPET_EXPERIMENTER with the NX vendor id (ofp-errors.h: NX1.2+(4) and NX1.2+(11)). */
@@ -209,6 +209,7 @@ const CHECK_PKT_LARGER = layout('nx_action_check_pkt_larger', [['subtype', 'u16'
 const SAMPLE = layout('nx_action_sample', [['subtype', 'u16'], ['probability', 'u16'], ['collectorSetId', 'u32'], ['obsDomainId', 'u32'], ['obsPointId', 'u32']]);
 /** SAMPLE2 and SAMPLE3 (direction is SAMPLE3's; SAMPLE2 leaves it 0), then 5 zero bytes. */
 const SAMPLE2 = layout('nx_action_sample2', [['subtype', 'u16'], ['probability', 'u16'], ['collectorSetId', 'u32'], ['obsDomainId', 'u32'], ['obsPointId', 'u32'], ['samplingPort', 'u16'], ['direction', 'u8']]);
+const FIN_TIMEOUT = layout('nx_action_fin_timeout', [['subtype', 'u16'], ['idleTimeout', 'u16'], ['hardTimeout', 'u16'], ['', { pad: 2 }]]);
 /** enum nx_action_sample_direction, in its wire order. */
 const SAMPLE_DIRECTIONS = ['default', 'ingress', 'egress'] as const;
 /** bundle's member_type: ports, named by NXM_OF_IN_PORT's header. */
@@ -235,7 +236,7 @@ const ofsNbits = (start: number, bits: number) => (start << 6) | (bits - 1);
 // Encoding: the switch's actions as OVS writes them for OpenFlow 1.3.
 
 /** The switch actions that are Nicira actions in OpenFlow 1.3 (a controller action only with a reason other than action). */
-export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' | 'ct_clear' | 'multipath' | 'bundle' | 'conjunction' | 'note' | 'exit' | 'output_trunc' | 'check_pkt_larger' | 'sample' }>;
+export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' | 'ct_clear' | 'multipath' | 'bundle' | 'conjunction' | 'note' | 'exit' | 'output_trunc' | 'check_pkt_larger' | 'sample' | 'fin_timeout' }>;
 
 /** The action written so far, padded so that with its experimenter header it is a multiple of 8 bytes. */
 export function nx(w: Writer): OfAction {
@@ -390,6 +391,9 @@ export function niciraFor(a: NiciraAction, match: Match, path: string): OfAction
     case 'check_pkt_larger':
       CHECK_PKT_LARGER.write(w, { subtype: NXAST.CHECK_PKT_LARGER, pktLen: a.length, offset: a.dst.start }, path);
       w.u32(nxmFor(a.dst.field, match).header, path);
+      return [nx(w)];
+    case 'fin_timeout':
+      FIN_TIMEOUT.write(w, { subtype: NXAST.FIN_TIMEOUT, idleTimeout: a.idleTimeout, hardTimeout: a.hardTimeout }, path);
       return [nx(w)];
     case 'sample': {
       // As OVS's encode_SAMPLE: the oldest form that holds what the action says.
@@ -866,6 +870,15 @@ function decodeCheckPktLarger(r: Reader, at: ActionCheck): Action {
   return { type: 'check_pkt_larger', length: c.pktLen, dst };
 }
 
+/** decode_NXAST_RAW_FIN_TIMEOUT and check_FIN_TIMEOUT: OpenFlow 1.1+ wants tcp in the match (a bucket's actions meet none). */
+function decodeFinTimeout(r: Reader, at: ActionCheck): Action {
+  at.notInActionSet();
+  const t = FIN_TIMEOUT.read(r);
+  const m = at.place.match;
+  if (m !== undefined && !(prerequisiteMet(m, 'ip') && (m.masks[W.NW_PROTO]! & 0xff) === 0xff && (m.values[W.NW_PROTO]! & 0xff) === 6)) at.bad('fin_timeout needs tcp in the match', OFPBAC.MATCH_INCONSISTENT);
+  return { type: 'fin_timeout', idleTimeout: t.idleTimeout, hardTimeout: t.hardTimeout };
+}
+
 /** decode_NXAST_RAW_SAMPLE, SAMPLE2 and SAMPLE3: a probability of 0 is BAD_ARGUMENT; SAMPLE3's zeros must be zero and its direction one OVS knows. */
 function decodeSample(r: Reader, at: ActionCheck, form: 1 | 2 | 3): Action {
   at.notInActionSet();
@@ -897,6 +910,7 @@ const SUBTYPES = new Map<number, Subtype>([
   [NXAST.NOTE, { name: 'NXAST_NOTE', length: 16, variable: true, decode: decodeNote }],
   [NXAST.EXIT, { name: 'NXAST_EXIT', length: 16, variable: false, decode: decodeExit }],
   [NXAST.OUTPUT_TRUNC, { name: 'NXAST_OUTPUT_TRUNC', length: 16, variable: false, decode: decodeOutputTrunc }],
+  [NXAST.FIN_TIMEOUT, { name: 'NXAST_FIN_TIMEOUT', length: 16, variable: false, decode: decodeFinTimeout }],
   [NXAST.CHECK_PKT_LARGER, { name: 'NXAST_CHECK_PKT_LARGER', length: 24, variable: false, decode: decodeCheckPktLarger }],
   [NXAST.SAMPLE, { name: 'NXAST_SAMPLE', length: 24, variable: false, decode: (r, at) => decodeSample(r, at, 1) }],
   [NXAST.SAMPLE2, { name: 'NXAST_SAMPLE2', length: 32, variable: false, decode: (r, at) => decodeSample(r, at, 2) }],

@@ -839,7 +839,7 @@ function parseSample(arg: string, argAt: number, options: ParseOptions, fail: Fa
 
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
 const NOT_YET_ACTIONS = new Set([
-  'fin_timeout', 'push_mpls', 'pop_mpls',
+  'push_mpls', 'pop_mpls',
   'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'clone', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
 ]);
 
@@ -1241,6 +1241,20 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         actions.push({ type: 'check_pkt_larger', length: integer(length, 0xffff, argAt, 'check_pkt_larger length', fail), dst });
         continue;
       }
+      case 'fin_timeout': {
+        if (context.actionSet) fail(at, 'fin_timeout is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        // OVS's check_FIN_TIMEOUT: OpenFlow 1.1+ wants tcp in the match; 1.0 takes it anywhere (only TCP packets carry FIN or RST).
+        inconsistent(!proven('tcp'), at, name, () => fail(at, 'fin_timeout needs tcp in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
+        const timeouts = { idle_timeout: 0, hard_timeout: 0 };
+        for (const { text: part, at: partAt } of splitTop(arg ?? '', argAt, false, fail)) {
+          const split = part.search(/[:=]/);
+          const key = split < 0 ? part : part.slice(0, split);
+          if (key !== 'idle_timeout' && key !== 'hard_timeout') fail(partAt, `invalid key '${key}' in 'fin_timeout' argument`);
+          timeouts[key] = integer(split < 0 ? '' : part.slice(split + 1), 0xffff, partAt + split + 1, key, fail);
+        }
+        actions.push({ type: 'fin_timeout', idleTimeout: timeouts.idle_timeout, hardTimeout: timeouts.hard_timeout });
+        continue;
+      }
       case 'sample':
         if (context.actionSet) fail(at, 'sample is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
         actions.push(parseSample(arg ?? '', argAt, options, fail));
@@ -1429,6 +1443,8 @@ export function formatActions(actions: readonly Action[]): string {
           return `output(port=${a.port === OFPP_IN_PORT ? 'IN_PORT' : portText(a.port)},max_len=${a.maxLen})`;
         case 'check_pkt_larger':
           return `check_pkt_larger(${a.length})->${subText(a.dst)}`;
+        case 'fin_timeout':
+          return `fin_timeout(${[a.idleTimeout && `idle_timeout=${a.idleTimeout}`, a.hardTimeout && `hard_timeout=${a.hardTimeout}`].filter(Boolean).join(',')})`;
         case 'sample':
           return `sample(probability=${a.probability},collector_set_id=${a.collectorSetId},obs_domain_id=${a.obsDomainId},obs_point_id=${a.obsPointId}${a.samplingPort === OFPP_NONE ? '' : `,sampling_port=${portText(a.samplingPort)}`}${a.direction === 'default' ? '' : `,${a.direction}`})`;
         case 'multipath':

@@ -108,6 +108,14 @@ export class SwitchPacket {
     else if (type === 0x86dd && b.length >= this.l3 + 40) this.l4 = ipv6TransportOffset(b, this.l3);
   }
 
+  /** The TCP flags (12 bits), or 0 for a packet that is not TCP or too short to have them (OVS's flow tcp_flags). */
+  tcpFlags(): number {
+    const b = this.bytes;
+    const l4 = this.l4;
+    if (this.words[W.NW_PROTO] !== 6 || l4 === 0 || (this.nwFrag & 2) !== 0 || b.length < l4 + 14) return 0;
+    return ((b[l4 + 12]! & 0x0f) << 8) | b[l4 + 13]!;
+  }
+
   /**
    * The length check_pkt_larger compares: the frame as it is now, less the Ethernet padding after
    * an IP packet's own length (OVS's dp_packet_l2_pad_size, set where miniflow_extract finds the IP header sane).

@@ -34,6 +34,9 @@ import { CT_WORDS } from './fields.js';
 import { NO_MEMBER, bundleMember, flowHashFields, multipathLink } from './multipath.js';
 
 export const MAX_RESUBMIT_DEPTH = 64;
+/** TCP's FIN and RST flag bits, which fin_timeout looks for. */
+const TCP_FIN = 0x01;
+const TCP_RST = 0x04;
 /** ovs-ofctl set-frags' modes that OVS's userspace datapath has. */
 export const FRAGS_MODES = ['normal', 'drop', 'nx-match'] as const;
 export type FragsMode = (typeof FRAGS_MODES)[number];
@@ -421,6 +424,17 @@ export class Pipeline {
     for (const b of group.buckets) b.packets = b.bytes = 0;
     this.groups.set(group.id, { group, lists: group.buckets.map((b) => actionSetList(b.actions)), slots: group.type === 'select' ? dpHashTable(group.buckets) : undefined });
     this.watchGroups?.(group.id);
+  }
+
+  /** fin_timeout's ofproto_rule_reduce_timeouts: a timeout given (not 0) replaces the rule's when it has none or a longer one. */
+  reduceTimeouts(rule: Rule, idle: number, hard: number): void {
+    if (idle === 0 && hard === 0) return;
+    if (idle !== 0 && (rule.idleTimeout === 0 || rule.idleTimeout > idle)) rule.idleTimeout = idle;
+    if (hard !== 0 && (rule.hardTimeout === 0 || rule.hardTimeout > hard)) rule.hardTimeout = hard;
+    if (this.enforceTimeouts && (rule.idleTimeout > 0 || rule.hardTimeout > 0)) {
+      this.timed.add(rule);
+      this.deadlines.push(deadline(rule), rule);
+    }
   }
 
   private link(t: Classifier, rule: Rule): void {
@@ -1072,6 +1086,13 @@ class Translation {
           // OVS translates the rest for both answers and the datapath picks one by length; netloom knows the packet and takes its own.
           if (this.tracing) this.line(indent, formatActions([a]));
           this.load(a.dst, pk.lengthWithoutPadding() > a.length ? 1 : 0, indent);
+          break;
+        }
+        case 'fin_timeout': {
+          if (this.tracing) this.line(indent, formatActions([a]));
+          const rule = this.frameRule[f];
+          // OVS's xlate_fin_timeout: the flags the packet carries (TCP only), and only when the packet may change the bridge.
+          if (this.effects && rule !== undefined && (pk.tcpFlags() & (TCP_FIN | TCP_RST)) !== 0) this.p.reduceTimeouts(rule, a.idleTimeout, a.hardTimeout);
           break;
         }
         case 'sample':

@@ -697,7 +697,8 @@ class Explorer {
         }
         case 'note':
         case 'sample':
-          // A sample sends nothing on (netloom has no collector): it only counts.
+        case 'fin_timeout':
+          // Neither sends anything on: a sample only counts (netloom has no collector), fin_timeout only shortens timeouts.
           break;
         case 'check_pkt_larger':
           // Which branch depends on the packet's length: its bit becomes unknown.
