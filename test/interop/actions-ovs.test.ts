@@ -1,10 +1,11 @@
 /**
- * The actions issue 11 added (check_pkt_larger, sample), through netloom's Bridge and a real
+ * The actions issue 11 added (check_pkt_larger, sample, fin_timeout), through netloom's Bridge and a real
  * ovs-vswitchd (dummy datapath, test/interop/ovs.ts), in both of netloom's modes (plain
  * ovs-ofctl, OpenFlow 1.0 + NXM; and OpenFlow 1.1+, given to OVS as OpenFlow 1.5): the same
  * flows accepted, the same bytes out of the same ports, for check_pkt_larger the same choice at
  * every length around N (Ethernet padding and a pushed tag included), and for seeded random
- * tables mixing them with rewrites, pushes and resubmits.
+ * tables mixing them with rewrites, pushes and resubmits; for fin_timeout, the flow timeouts
+ * ovs-ofctl dump-flows shows after each SYN, ACK, FIN and RST.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bridge } from '../../src/switch/bridge.js';
@@ -166,6 +167,57 @@ describe.skipIf(!haveOvs())('check_pkt_larger and sample match Open vSwitch byte
     it.each([1, 2, 3, 4, 5, 6, 7, 8])(`${mode.name}: seeded random table %i`, async (seed) => {
       const { flows, packets } = randomTables(seed);
       await compare(flows, packets, mode);
+    });
+  }
+});
+
+const tcp = (flags: number) =>
+  encode([{ layer: 'ethernet', src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { layer: 'tcp', srcPort: 5555, dstPort: 80, flags }]);
+
+describe.skipIf(!haveOvs())('fin_timeout lowers the same timeouts as Open vSwitch', () => {
+  let ovs: OvsSwitch;
+  beforeAll(() => {
+    ovs = OvsSwitch.start({ ports: PORTS });
+  });
+  afterAll(() => ovs?.stop());
+
+  /** Each flow's table, timeouts and actions as a dump shows them (timeouts long enough that none expires while the test runs). */
+  const ovsTimeouts = (dump: string) =>
+    dump
+      .split('\n')
+      .filter((l) => l.includes('actions='))
+      .map((l) => {
+        // The flow's own keys come before its actions, which may hold fin_timeout(idle_timeout=…).
+        const head = l.slice(0, l.indexOf('actions='));
+        return `table=${/table=(\d+)/.exec(head)![1]} idle=${/idle_timeout=(\d+)/.exec(head)?.[1] ?? 0} hard=${/hard_timeout=(\d+)/.exec(head)?.[1] ?? 0} ${l.slice(l.indexOf('actions='))}`;
+      })
+      .sort();
+  const FLOWS = [
+    'priority=10,tcp,actions=fin_timeout(idle_timeout=500,hard_timeout=3000),resubmit(,1)',
+    'priority=5,actions=output:2',
+    'table=1,tcp,idle_timeout=300,actions=fin_timeout(idle_timeout=700,hard_timeout=800),output:3',
+    'table=1,priority=1,actions=output:3',
+    'table=1,priority=40000,in_port=3,tcp,hard_timeout=600,actions=fin_timeout(hard_timeout=900),fin_timeout(idle_timeout=100),output:4',
+  ];
+  const PACKETS = [
+    { port: 1, bytes: tcp(0x02) }, { port: 1, bytes: tcp(0x10) }, { port: 1, bytes: udp(8) }, { port: 1, bytes: tcp(0x11) },
+    { port: 3, bytes: tcp(0x02) }, { port: 3, bytes: tcp(0x04) }, { port: 2, bytes: tcp(0x14) },
+  ];
+
+  for (const mode of MODES) {
+    it(`${mode.name}: after each packet`, async () => {
+      // Plain mode also takes fin_timeout without tcp in the match (OpenFlow 1.0); a UDP packet carries no FIN.
+      const flows = mode.ovs === 'OpenFlow10' ? [...FLOWS, 'priority=8,in_port=2,actions=fin_timeout(idle_timeout=400),output:3', 'priority=8,in_port=4,udp,actions=fin_timeout(idle_timeout=400),output:3'] : FLOWS;
+      ovs.delFlows();
+      ovs.addFlows(flows, mode.ovs);
+      const bridge = new Bridge('br0', ports, { protocols: mode.netloom });
+      for (const f of flows) bridge.addFlow(f);
+      for (const p of [...PACKETS, { port: 4, bytes: udp(8) }]) {
+        await ovs.inject(p.port, p.bytes);
+        bridge.process(p.port, p.bytes);
+        const ours = bridge.pipeline.allRules().map((r) => `table=${r.table} idle=${r.idleTimeout} hard=${r.hardTimeout} actions=${r.actionsText}`).sort();
+        expect(ours, `after ${toHex(p.bytes)} on port ${p.port}`).toEqual(ovsTimeouts(ovs.dumpFlows({ protocol: mode.ovs })));
+      }
     });
   }
 });

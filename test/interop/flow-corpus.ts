@@ -75,7 +75,7 @@ actions=output(port=1)
 actions=output(max_len=100)
 actions=output(port=1,max_len=0)
 `),
-  // check_pkt_larger and sample (ovs-actions(7) "The check_pkt_larger action", "The sample action"): every argument form and refusal.
+  // check_pkt_larger, sample and fin_timeout (ovs-actions(7)): every argument form and refusal.
   ...lines(String.raw`
 actions=check_pkt_larger(1500)->NXM_NX_REG0[0]
 actions=check_pkt_larger(0x10)->reg0[3],output:1
@@ -107,6 +107,17 @@ actions=sample(probability=10,collector_set_id)
 actions=sample(probability=10,sampling_port=p9)
 actions=sample(probability=10,obs_point_id=4294967296)
 actions=write_actions(sample(probability=1))
+actions=fin_timeout(idle_timeout=5)
+tcp,actions=fin_timeout(idle_timeout=5,hard_timeout=10)
+tcp,actions=fin_timeout(hard_timeout=0x10),output:2
+tcp,actions=fin_timeout()
+in_port=1,actions=fin_timeout(hard_timeout=30)
+udp,actions=fin_timeout(idle_timeout=5)
+tcp,actions=fin_timeout(idle_timeout=70000)
+tcp,actions=fin_timeout(foo=1)
+tcp,actions=fin_timeout(idle_timeout)
+tcp,actions=fin_timeout:5
+tcp,actions=write_actions(fin_timeout(idle_timeout=1))
 `),
   // in_port forms (ovs-fields(7) "in_port"; ovs-ofctl(8) "Port names").
   ...lines(String.raw`
