@@ -212,6 +212,8 @@ export interface Rule {
   actionsText: string;
   /** The meter instruction (OpenFlow 1.3.5 §5.7): the packet goes through this meter before the actions run. */
   meter?: number;
+  /** OpenFlow 1.4+'s importance (kept in OpenFlow 1.1+ mode only, as plain ovs-ofctl drops it); netloom's tables never evict, so it is only printed. */
+  importance?: number;
   /** OpenFlow flow_mod flags (send_flow_rem 1, check_overlap 2, reset_counts 4, no_pkt_counts 8, no_byt_counts 16). */
   flags?: number;
   /** Counters and times, ns of virtual time. */

@@ -261,6 +261,12 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
       case 'idle_timeout':
         rule.idleTimeout = integer(v, 65535, valueAt, 'idle_timeout', fail);
         continue;
+      case 'importance': {
+        // OpenFlow 1.4+ carries it; plain ovs-ofctl (OpenFlow 1.0) reads it and drops it without a word.
+        const importance = integer(v, 65535, valueAt, 'importance', fail);
+        if (importance !== 0 && options.protocols === 'OpenFlow13') rule.importance = importance;
+        continue;
+      }
       case 'hard_timeout':
         rule.hardTimeout = integer(v, 65535, valueAt, 'hard_timeout', fail);
         continue;
@@ -1468,6 +1474,8 @@ export function formatRule(rule: Rule, now: number): string {
   const head = [`cookie=${hex(rule.cookie)}`, `duration=${duration}s`, `table=${rule.table}`, `n_packets=${rule.packets}`, `n_bytes=${rule.bytes}`];
   if (rule.idleTimeout) head.push(`idle_timeout=${rule.idleTimeout}`);
   if (rule.hardTimeout) head.push(`hard_timeout=${rule.hardTimeout}`);
+  // After the timeouts (and flags), as ofputil_flow_stats_format prints it.
+  if (rule.importance) head.push(`importance=${rule.importance}`);
   const match = [rule.priority !== DEFAULT_PRIORITY ? `priority=${rule.priority}` : '', rule.matchText].filter(Boolean).join(',');
   return ` ${head.join(', ')}, ${match ? `${match} ` : ''}actions=${formatInstructions(rule.meter, rule.actions)}`;
 }

@@ -118,6 +118,12 @@ tcp,actions=fin_timeout(foo=1)
 tcp,actions=fin_timeout(idle_timeout)
 tcp,actions=fin_timeout:5
 tcp,actions=write_actions(fin_timeout(idle_timeout=1))
+importance=5,actions=drop
+importance=0x10,priority=7,in_port=1,actions=output:2
+importance=0,actions=drop
+importance=65535,actions=drop
+importance=70000,actions=drop
+importance=-1,actions=drop
 `),
   // in_port forms (ovs-fields(7) "in_port"; ovs-ofctl(8) "Port names").
   ...lines(String.raw`

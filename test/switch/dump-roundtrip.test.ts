@@ -60,6 +60,7 @@ const flow = fc
     priority: fc.integer({ min: 0, max: 65535 }),
     cookie: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
     idle: fc.integer({ min: 0, max: 65535 }),
+    importance: fc.integer({ min: 0, max: 65535 }),
     match,
     // A conjunctive flow's actions are conjunctions only.
     actions: fc.oneof(
@@ -67,7 +68,7 @@ const flow = fc
       fc.array(fc.tuple(fc.nat(), fc.integer({ min: 2, max: 64 })).chain(([id, n]) => fc.integer({ min: 1, max: n }).map((k) => `conjunction(${id},${k}/${n})`)), { minLength: 1, maxLength: 3 }),
     ),
   })
-  .map((f) => `table=${f.table},priority=${f.priority},cookie=0x${f.cookie.toString(16)},idle_timeout=${f.idle}${f.match ? `,${f.match}` : ''},actions=${f.actions.join(',')}`);
+  .map((f) => `table=${f.table},priority=${f.priority},cookie=0x${f.cookie.toString(16)},idle_timeout=${f.idle},importance=${f.importance}${f.match ? `,${f.match}` : ''},actions=${f.actions.join(',')}`);
 
 /** The flows of `texts` that `protocols` accepts, on a new bridge. */
 function bridgeOf(texts: readonly string[], protocols: Protocols): Bridge {
