@@ -17,7 +17,7 @@ import { fieldByName, W, type FieldDef, type Prerequisite } from '../switch/fiel
 import { BUNDLE_ALGORITHMS, HASH_FIELDS, MULTIPATH_ALGORITHMS, Match, PACKET_IN_REASONS, type Action, type LearnSource, type LearnSpec, type SubField } from '../switch/flow.js';
 import { prerequisiteMet, setWords } from '../switch/ofctl.js';
 import { ipv4ToText, ipv6ToText, macToText } from '../wire/addresses.js';
-import type { OfAction } from './actions.js';
+import { readActions, writeActions, type OfAction } from './actions.js';
 import { layout, Reader, Writer } from './bytes.js';
 import { OFPBAC, OFPBMC, OFPET, OpenFlowError, type OfpErrorCode, type OpenFlowErrorCode } from './errors.js';
 import { oxmField } from './oxm.js';
@@ -403,6 +403,27 @@ export function niciraFor(a: NiciraAction, match: Match, path: string): OfAction
       return [nx(w)];
     }
   }
+}
+
+/** NXAST_CLONE: an ext_action_header (subtype, 6 zero bytes), then the clone's actions as OpenFlow actions. */
+export const NXAST_CLONE = 42;
+const CLONE_HEADER = 8;
+
+/** clone(…) as NXAST_CLONE, its actions already encoded as the flow's other actions are. */
+export function cloneToOpenFlow(inner: readonly OfAction[], path: string): OfAction {
+  const w = new Writer(path, 64);
+  w.u16(NXAST_CLONE, path);
+  w.zeros(CLONE_HEADER - 2);
+  writeActions(w, inner, `${path}.actions`);
+  return nx(w);
+}
+
+/** NXAST_CLONE's actions (its bytes after the experimenter id), for the caller to decode as a flow's own (decode_NXAST_RAW_CLONE reads the pad unchecked). */
+export function cloneFromOpenFlow(body: Uint8Array, structure: string, path: string): OfAction[] {
+  const length = EXPERIMENTER_HEADER + body.length;
+  if (length < 16) throw new OpenFlowError('NETLOOM_OF_BAD_LENGTH', `NXAST_CLONE: length ${length}, expected at least 16`, structure, 0, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_LEN }, path);
+  const r = new Reader(body, CLONE_HEADER, body.length, structure, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_LEN });
+  return readActions(r, `${structure}.actions`);
 }
 
 // ---------------------------------------------------------------------------------------------

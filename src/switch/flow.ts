@@ -130,6 +130,8 @@ export type Action =
    * sample(…): OVS sends the packet to the IPFIX collector set with probability/65535; netloom has
    * no collector and counts it (Pipeline.samples). samplingPort 0xffff: none.
    */
+  /** clone(…): the actions run on a copy of the packet and its action set, which the copy runs at its end; nothing they change reaches what follows. */
+  | { type: 'clone'; actions: Action[] }
   /** fin_timeout(…): a TCP FIN or RST lowers this rule's idle and hard timeouts to these (0: leave it), as OVS's ofproto_rule_reduce_timeouts does. */
   | { type: 'fin_timeout'; idleTimeout: number; hardTimeout: number }
   | { type: 'sample'; probability: number; collectorSetId: number; obsDomainId: number; obsPointId: number; samplingPort: number; direction: 'default' | 'ingress' | 'egress' };

@@ -652,6 +652,8 @@ interface ActionContext {
   usable: { only10?: { at: number; name: string }; only11?: { at: number; name: string } };
   /** Inside ct(exec(…)): only ct_mark and ct_label may be written. */
   ct?: boolean;
+  /** Inside clone(…): actions only, no instructions. */
+  clone?: boolean;
 }
 
 /**
@@ -846,7 +848,7 @@ function parseSample(arg: string, argAt: number, options: ParseOptions, fail: Fa
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
 const NOT_YET_ACTIONS = new Set([
   'push_mpls', 'pop_mpls',
-  'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'clone', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
+  'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
 ]);
 
 /** Instructions (not actions) cannot appear inside write_actions. */
@@ -902,6 +904,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
     const arg = paren >= 0 && (colon < 0 || paren < colon) ? t.slice(paren + 1, t.lastIndexOf(')')) : colon >= 0 ? t.slice(colon + 1) : undefined;
     const argAt = at + (paren >= 0 && (colon < 0 || paren < colon) ? paren + 1 : colon + 1);
     if (context.actionSet && INSTRUCTIONS.has(name)) fail(at, `${name} instruction not allowed here (inside write_actions)`);
+    if (context.clone && INSTRUCTIONS.has(name)) fail(at, `${name} instruction not allowed here`);
     if (!INSTRUCTIONS.has(name)) {
       if (stage > 0) fail(at, `invalid instruction ordering: apply_actions must appear before ${STAGES[stage]}`);
     }
@@ -1183,6 +1186,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         continue;
       case 'meter': {
         // An instruction, first of all (OVS's ofpacts_verify), once, and in a flow only; whether the meter exists is the switch's to say.
+        if (context.clone) fail(at, "clone action doesn't support nested action meter");
         if (context.actionSet || context.instructions === undefined) fail(at, 'meter instruction not allowed here (a meter belongs to a flow, before its actions)');
         if (context.instructions!.meter !== undefined) fail(at, 'instruction meter may be specified only once');
         if (actions.length > 0 || stage > 0) fail(at, `invalid instruction ordering: meter must appear before ${stage > 0 ? STAGES[stage] : 'apply_actions'}`);
@@ -1245,6 +1249,13 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         checkWritable(undefined, dst.field, at + arrow + 2, fail, 'load', subFieldName(dstText));
         const length = t.slice(paren + 1, close).trim();
         actions.push({ type: 'check_pkt_larger', length: integer(length, 0xffff, argAt, 'check_pkt_larger length', fail), dst });
+        continue;
+      }
+      case 'clone': {
+        // As OVS's parse_CLONE: an action list checked on its own copy of what the match proves (tags pushed inside stay inside).
+        if (context.actionSet) fail(at, 'clone is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        const inner = arg === undefined || arg.trim() === '' ? [] : parseActions(arg, argAt, match, options, fail, { table: context.table, actionSet: false, tags: tags.slice(), usable: context.usable, clone: true });
+        actions.push({ type: 'clone', actions: inner });
         continue;
       }
       case 'fin_timeout': {
@@ -1449,6 +1460,8 @@ export function formatActions(actions: readonly Action[]): string {
           return `output(port=${a.port === OFPP_IN_PORT ? 'IN_PORT' : portText(a.port)},max_len=${a.maxLen})`;
         case 'check_pkt_larger':
           return `check_pkt_larger(${a.length})->${subText(a.dst)}`;
+        case 'clone':
+          return `clone(${formatActions(a.actions)})`;
         case 'fin_timeout':
           return `fin_timeout(${[a.idleTimeout && `idle_timeout=${a.idleTimeout}`, a.hardTimeout && `hard_timeout=${a.hardTimeout}`].filter(Boolean).join(',')})`;
         case 'sample':

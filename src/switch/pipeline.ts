@@ -556,6 +556,10 @@ class Translation {
   private readonly frameGroup: (InstalledGroup | undefined)[] = [];
   private readonly frameBucket: number[] = [];
   private readonly frameBefore: PacketState[] = [];
+  /** A clone's frame: the action set outside it (restored with the packet when the clone is done; a reused array), and whether its own action set has run yet. */
+  private readonly frameCloneSet: (Action[] | undefined)[] = [];
+  private readonly cloneSets: Action[][] = [];
+  private readonly frameCloneRan: boolean[] = [];
   /** The packet's length as it arrived: group counters count it, as OVS's datapath statistics do. */
   private arrivedBytes = 0;
   /** The connection the packet was last found in (OVS's md.conn), so a second ct action does not update it again. */
@@ -704,6 +708,7 @@ class Translation {
     const i = this.sp++;
     this.frameRule[i] = rule;
     this.frameGroup[i] = undefined;
+    this.frameCloneSet[i] = undefined;
     this.frameActions[i] = actions;
     this.frameNext[i] = 0;
     this.frameTable[i] = table;
@@ -712,8 +717,29 @@ class Translation {
     this.depth += deepens;
   }
 
-  /** Ends the top frame; a finished bucket puts the packet back as it was before the group, and an all group's next bucket runs. */
-  private pop(): void {
+  /**
+   * Ends the top frame; a finished bucket puts the packet back as it was before the group, and an
+   * all group's next bucket runs. A finished clone runs its action set first (as OVS's
+   * clone_xlate_actions does, unless `exiting`), then puts back the packet and the action set outside it.
+   */
+  private pop(exiting = false): void {
+    const top = this.sp - 1;
+    const outside = this.frameCloneSet[top];
+    if (outside !== undefined) {
+      if (!this.frameCloneRan[top] && !exiting && this.actionSet.length > 0) {
+        // The same frame runs the clone's action set, one level deeper.
+        this.frameCloneRan[top] = true;
+        if (this.tracing) this.line(Translation.actionIndent(this.frameLevel[top]!), 'Action set:');
+        this.frameActions[top] = actionSetList(this.actionSet);
+        this.frameNext[top] = 0;
+        this.frameLevel[top]!++;
+        this.actionSet.length = 0;
+        return;
+      }
+      this.packet.restoreFrom(this.frameBefore[top]!);
+      this.actionSet.length = 0;
+      for (const a of outside) this.actionSet.push(a);
+    }
     const i = --this.sp;
     this.depth -= this.frameDeepens[i]!;
     const g = this.frameGroup[i];
@@ -1064,7 +1090,7 @@ class Translation {
               break;
             }
             const bucket = this.frameGroup[this.sp - 1] !== undefined;
-            this.pop();
+            this.pop(true);
             if (bucket) break;
           }
           break;
@@ -1086,6 +1112,20 @@ class Translation {
           // OVS translates the rest for both answers and the datapath picks one by length; netloom knows the packet and takes its own.
           if (this.tracing) this.line(indent, formatActions([a]));
           this.load(a.dst, pk.lengthWithoutPadding() > a.length ? 1 : 0, indent);
+          break;
+        }
+        case 'clone': {
+          if (this.tracing) this.line(indent, formatActions([a]));
+          // Its actions print at this level, as ofproto/trace prints them; the packet and action set are saved to put back.
+          const c = this.sp;
+          const before = (this.frameBefore[c] ??= new PacketState());
+          pk.saveTo(before);
+          const outside = (this.cloneSets[c] ??= []);
+          outside.length = 0;
+          for (const x of this.actionSet) outside.push(x);
+          this.push(a.actions, this.frameTable[f]!, level, 0, this.frameRule[f]);
+          this.frameCloneSet[c] = outside;
+          this.frameCloneRan[c] = false;
           break;
         }
         case 'fin_timeout': {

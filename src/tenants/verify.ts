@@ -682,6 +682,11 @@ class Explorer {
           for (const list of lists) this.exec(set, bucket(list, rest), { ...pass, depth: pass.depth + 1 });
           return;
         }
+        case 'clone':
+          // The clone's actions on a copy of the packet, which is put back after them.
+          if (pass.actionSet.length > 0) this.approximate(`clone (${this.ruleName(rule)}): the action set it runs at its end is not followed`);
+          frame = { actions: a.actions, next: 0, table: frame.table, rule, parent: rest, restore: set, deepens: 0 };
+          continue;
         case 'multipath':
         case 'bundle': {
           const dst = a.dst;

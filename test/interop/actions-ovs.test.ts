@@ -1,5 +1,5 @@
 /**
- * The actions issue 11 added (check_pkt_larger, sample, fin_timeout), through netloom's Bridge and a real
+ * The actions issue 11 added (check_pkt_larger, sample, fin_timeout, clone), through netloom's Bridge and a real
  * ovs-vswitchd (dummy datapath, test/interop/ovs.ts), in both of netloom's modes (plain
  * ovs-ofctl, OpenFlow 1.0 + NXM; and OpenFlow 1.1+, given to OVS as OpenFlow 1.5): the same
  * flows accepted, the same bytes out of the same ports, for check_pkt_larger the same choice at
@@ -109,6 +109,39 @@ const CASES: Case[] = [
     ],
     packets: [1, 2, 3].flatMap((port) => [raw(60), udp(20), udp6(0)].map((bytes) => ({ port, bytes }))),
   },
+  {
+    name: 'clone runs on a copy: header, register and tag changes inside do not reach what follows',
+    flows: [
+      'in_port=1,actions=clone(mod_dl_src:02:00:00:00:00:99,load:1->reg0[0],output:2),resubmit(,1)', 'table=1,reg0=0,actions=output:3', 'table=1,reg0=1,actions=output:4',
+      'in_port=2,actions=clone(clone(mod_dl_dst:02:00:00:00:00:77,output:3),mod_dl_src:02:00:00:00:00:66,output:4),output:1',
+      'in_port=3,udp,actions=clone(mod_nw_src:192.168.1.1,mod_tp_dst:99,output:1),clone(dec_ttl,output:2),output:4',
+    ],
+    packets: [1, 2, 3].flatMap((port) => [raw(60), udp(20), udp6(0)].map((bytes) => ({ port, bytes }))),
+  },
+  {
+    name: 'clone with a push inside (OpenFlow 1.1+)',
+    only: 'OpenFlow15',
+    flows: ['in_port=1,actions=clone(push_vlan:0x8100,set_field:4100->vlan_vid,output:2),output:3'],
+    packets: [{ port: 1, bytes: raw(60) }, { port: 1, bytes: udp(10) }],
+  },
+  {
+    name: 'clone with mod_vlan_vid inside (plain mode pushes on an untagged frame)',
+    only: 'OpenFlow10',
+    flows: ['in_port=1,actions=clone(mod_vlan_vid:9,output:2),output:3', 'in_port=2,actions=clone(strip_vlan,output:3),output:4'],
+    packets: [{ port: 1, bytes: raw(60) }, { port: 2, bytes: raw(60) }],
+  },
+  {
+    name: "clone runs a copy of the action set at its end; the one outside is kept; exit inside ends all; dec_ttl's exception ends the clone only",
+    // ovs-ofctl -O OpenFlow10 drops write_actions (netloom's plain mode reads it with its 1.1+ meaning, as -O OpenFlow10,OpenFlow15 does).
+    only: 'OpenFlow15',
+    flows: [
+      'in_port=1,actions=clone(mod_dl_src:02:00:00:00:00:99,output:2,resubmit(,1)),output:3', 'table=1,actions=write_actions(output:3)',
+      'in_port=2,actions=resubmit(,2),clone(mod_dl_dst:02:00:00:00:00:55,output:3),output:3', 'table=2,actions=write_actions(output:1)',
+      'in_port=3,actions=resubmit(,3),clone(output:2,exit,output:1),output:1', 'table=3,actions=write_actions(output:4)',
+      'in_port=4,ip,actions=resubmit(,4),clone(dec_ttl,output:2),output:3', 'table=4,actions=write_actions(output:1)',
+    ],
+    packets: [1, 2, 3, 4].flatMap((port) => [raw(60), udp(20)].map((bytes) => ({ port, bytes }))).concat([{ port: 4, bytes: (() => { const b = udp(20); b[22] = 1; return b; })() }]),
+  },
 ];
 
 /** Actions a random table draws from: both modes accept each without a match that proves anything. */
@@ -129,6 +162,7 @@ function randomTables(seed: number): { flows: string[]; packets: { port: number;
             () => `load:${int(16)}->NXM_NX_REG${int(3)}[0..3]`,
             () => `mod_dl_src:02:00:00:00:00:${(16 + int(200)).toString(16)}`,
             () => (table < 2 ? `resubmit(,${table + 1})` : 'output:2'),
+            () => `clone(${pick([`output:${1 + int(PORTS)}`, `mod_dl_dst:02:00:00:00:00:${(16 + int(200)).toString(16)},output:${1 + int(PORTS)}`, `load:${int(16)}->NXM_NX_REG${int(3)}[0..3]${table < 2 ? `,resubmit(,${table + 1})` : ''}`])})`,
           ])(),
         );
       }
