@@ -44,6 +44,7 @@ const action = fc.oneof(
   fc.tuple(ipv4, fc.integer({ min: 1, max: 65535 }), fc.constantFrom('src', 'dst')).map(([a, p, kind]) => `ct(commit,nat(${kind}=${a}:${p}),exec(set_field:0x${p.toString(16)}->ct_mark,load:1->NXM_NX_CT_LABEL[3]))`),
   fc.constantFrom('ct(table=1,nat)', 'ct_clear', 'ct(commit,zone=NXM_NX_REG0[0..15])'),
   fc.constant('exit'),
+  fc.tuple(port, fc.integer({ min: 0, max: 0xff })).map(([p, v]) => `clone(load:${v}->NXM_NX_REG0[0..7],output:${p})`),
   fc.tuple(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 })).map(([i, h]) => `fin_timeout(idle_timeout=${i},hard_timeout=${h})`),
   fc.tuple(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 31 })).map(([n, bit]) => `check_pkt_larger(${n})->NXM_NX_REG4[${bit}]`),
   fc.tuple(fc.integer({ min: 1, max: 65535 }), fc.nat(), fc.nat(), fc.option(port), fc.constantFrom('', ',ingress', ',egress'))
