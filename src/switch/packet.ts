@@ -7,6 +7,7 @@
  */
 import { FlowKey, VLAN_CFI, extractFlowKey } from '../wire/flowkey.js';
 import { u16 } from '../wire/read.js';
+import { crc32c } from '../wire/checksum.js';
 import { FLOW_WORDS, W, readField, type FieldDef } from './fields.js';
 
 
@@ -114,6 +115,16 @@ export class SwitchPacket {
     const l4 = this.l4;
     if (this.words[W.NW_PROTO] !== 6 || l4 === 0 || (this.nwFrag & 2) !== 0 || b.length < l4 + 14) return 0;
     return ((b[l4 + 12]! & 0x0f) << 8) | b[l4 + 13]!;
+  }
+
+  /** An SCTP packet's checksum as carried XOR the right one (its checksum field zeroed for the count, then put back). */
+  private sctpCrcs(l4: number, end: number): number {
+    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset);
+    const carried = view.getUint32(l4 + 8, true);
+    view.setUint32(l4 + 8, 0, true);
+    const right = crc32c(this.bytes, l4, end);
+    view.setUint32(l4 + 8, carried, true);
+    return (carried ^ right) >>> 0;
   }
 
   /**
@@ -393,10 +404,18 @@ export class SwitchPacket {
         }
         const at = l4 + (field.name === 'tp_src' ? 0 : 2);
         const old = u16(b, at);
+        // OVS's packet_set_sctp_port: the CRC32c after the write keeps whatever error the one before had.
+        const end = proto === 132 ? this.lengthWithoutPadding() : 0;
+        const sctpBefore = proto === 132 ? this.sctpCrcs(l4, end) : 0;
         b[at] = n >>> 8;
         b[at + 1] = n & 0xff;
         if (proto === 6) this.adjust(l4 + 16, old, n);
         else if (proto === 17) this.adjustUdp(old, n);
+        else if (proto === 132) {
+          const view = new DataView(b.buffer, b.byteOffset);
+          view.setUint32(l4 + 8, 0, true);
+          view.setUint32(l4 + 8, (sctpBefore ^ crc32c(b, l4, end)) >>> 0, true);
+        }
         return;
       }
     }

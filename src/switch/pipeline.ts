@@ -956,8 +956,8 @@ class Translation {
           break;
         case 'set_field':
           if (this.tracing) this.line(indent, formatActions([a]));
-          // OVS's set_l4_port on ICMP: the flow's tp_src and tp_dst are its type and code there.
-          if (a.legacy && (a.field.word === W.TP_SRC || a.field.word === W.TP_DST) && prerequisiteHolds(pk.words[W.DL_TYPE], pk.words[W.NW_PROTO], 'icmp')) {
+          // OVS's set_l4_port on ICMP and ICMPv6: the flow's tp_src and tp_dst are their type and code there.
+          if (a.legacy && (a.field.word === W.TP_SRC || a.field.word === W.TP_DST) && (prerequisiteHolds(pk.words[W.DL_TYPE], pk.words[W.NW_PROTO], 'icmp') || (pk.words[W.DL_TYPE] === 0x86dd && pk.words[W.NW_PROTO] === 58))) {
             pk.setField(a.field.word === W.TP_SRC ? ICMP_TYPE : ICMP_CODE, a.value & 0xffn, 0xffn);
             break;
           }

@@ -10,7 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bridge } from '../../src/switch/bridge.js';
 import { Random } from '../../src/sim/random.js';
-import { encode, toHex } from '../../src/index.js';
+import { encode, toHex, type LayerSpec } from '../../src/index.js';
+import { crc32c } from '../../src/wire/checksum.js';
 import { OvsSwitch, haveOvs, ovsMissingMessage, LOCAL_PORT } from './ovs.js';
 
 if (!haveOvs()) console.warn(`skipping the check_pkt_larger and sample differential tests: ${ovsMissingMessage()}`);
@@ -53,6 +54,37 @@ const udp6 = (payload: number, frame = 0) => {
   padded.set(bytes);
   return padded;
 };
+
+/** TCP, UDP, SCTP (its CRC32c right), ICMP and ICMPv6 over IPv4 and IPv6, and ARP. */
+const L4_FRAMES: Uint8Array[] = (() => {
+  const eth = { layer: 'ethernet', src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } as const;
+  const sctp = (v6: boolean) => {
+    const body = new Uint8Array(16);
+    body.set([0x04, 0xd2, 0x16, 0x2e, 0, 0, 0, 1]);
+    const frame = encode([eth, v6 ? { layer: 'ipv6', src: '2001:db8::1', dst: '2001:db8::2', nextHeader: 132 } : { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2', protocol: 132 }, { layer: 'payload', data: body }] as LayerSpec[]);
+    const l4 = frame.length - 16;
+    new DataView(frame.buffer, frame.byteOffset).setUint32(l4 + 8, crc32c(frame, l4), true);
+    return frame;
+  };
+  return [
+    encode([eth, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { layer: 'tcp', srcPort: 5555, dstPort: 80 }]),
+    udp(4),
+    encode([eth, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { layer: 'icmp', type: 8, id: 1, seq: 1 }] as LayerSpec[]),
+    encode([eth, { layer: 'ipv6', src: '2001:db8::1', dst: '2001:db8::2' }, { layer: 'tcp', srcPort: 5555, dstPort: 80 }] as LayerSpec[]),
+    udp6(4),
+    encode([eth, { layer: 'ipv6', src: '2001:db8::1', dst: '2001:db8::2' }, { layer: 'icmpv6', type: 128, id: 1, seq: 1 }] as LayerSpec[]),
+    sctp(false),
+    sctp(true),
+    // A wrong checksum stays exactly as wrong.
+    (() => {
+      const bad = sctp(false);
+      bad[bad.length - 8] ^= 0x5a;
+      return bad;
+    })(),
+    encode([{ layer: 'ethernet', src: '02:00:00:00:00:01', dst: 'ff:ff:ff:ff:ff:ff' }, { layer: 'arp', op: 1, senderMac: '02:00:00:00:00:01', senderIp: '10.0.0.1', targetIp: '10.0.0.2' }] as LayerSpec[]),
+  ];
+})();
+
 
 interface Case {
   name: string;
@@ -141,6 +173,18 @@ const CASES: Case[] = [
       'in_port=4,ip,actions=resubmit(,4),clone(dec_ttl,output:2),output:3', 'table=4,actions=write_actions(output:1)',
     ],
     packets: [1, 2, 3, 4].flatMap((port) => [raw(60), udp(20)].map((bytes) => ({ port, bytes }))).concat([{ port: 4, bytes: (() => { const b = udp(20); b[22] = 1; return b; })() }]),
+  },
+  {
+    // OVS's set_l4_port: TCP, UDP and SCTP ports (SCTP's CRC32c redone), ICMP's type and code; nothing on ICMPv6 or other protocols.
+    name: 'mod_tp_src and mod_tp_dst with no match that proves the protocol (plain mode), on every kind of packet',
+    only: 'OpenFlow10',
+    flows: ['in_port=1,actions=mod_tp_src:7,mod_tp_dst:8,output:2', 'in_port=2,ip,actions=mod_tp_dst:0x1ff,output:3', 'in_port=3,ipv6,actions=mod_tp_src:300,output:4'],
+    packets: [1, 2, 3].flatMap((port) => L4_FRAMES.map((bytes) => ({ port, bytes }))),
+  },
+  {
+    name: 'set_field to tp ports where the match proves the protocol (OpenFlow 1.1+ set_field, plain mode mod_tp_*)',
+    flows: ['in_port=1,sctp,actions=set_field:99->sctp_dst,mod_tp_src:5,output:2', 'in_port=2,icmp,actions=set_field:0->icmp_type,output:3', 'in_port=3,tcp6,actions=mod_tp_dst:22,output:4', 'in_port=4,udp6,actions=set_field:53->udp_src,output:1'],
+    packets: [1, 2, 3, 4].flatMap((port) => L4_FRAMES.map((bytes) => ({ port, bytes }))),
   },
 ];
 
