@@ -476,7 +476,8 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
         out.push({ type: 'pop_vlan' });
         return;
       case 'mod_vlan':
-        if (a.push) out.push({ type: 'push_vlan', ethertype: 0x8100 });
+        // OVS's encode_SET_VLAN_VID/PCP for OpenFlow 1.1+: an OpenFlow 1.0 one with no tag proven pushes first.
+        if (a.push || a.untagged) out.push({ type: 'push_vlan', ethertype: 0x8100 });
         out.push({ type: 'set_field', field: a.what === 'vid' ? { field: 'vlan_vid', value: BigInt(OFPVID_PRESENT | a.value) } : { field: 'vlan_pcp', value: BigInt(a.value) } });
         return;
       case 'set_field':

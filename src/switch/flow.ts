@@ -79,7 +79,8 @@ export type Action =
   | { type: 'pop_vlan'; strip?: true }
   /** mod_vlan_vid / mod_vlan_pcp: push a tag first (OpenFlow 1.1+ without a tag the match proves), else set the tag's, pushing one only where there is none. */
   /** `oxm`: written as a set_field to vlan_vid / vlan_pcp, and printed so. */
-  | { type: 'mod_vlan'; what: 'vid' | 'pcp'; value: number; push: boolean; oxm?: true }
+  /** `untagged`: OpenFlow 1.0's, where neither the match nor an earlier action proves a tag (OVS's !flow_has_vlan): OpenFlow 1.1+ carries it as push_vlan and set_field. */
+  | { type: 'mod_vlan'; what: 'vid' | 'pcp'; value: number; push: boolean; oxm?: true; untagged?: true }
   /**
    * `legacy`: an OpenFlow 1.0 action (mod_tp_dst, or mod_nw_src and the like whose header the
    * match does not prove), printed as such so that it reads back the same; mod_tp_src and

@@ -971,9 +971,10 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         const value = integer(need(what === 'vid' ? 'a VLAN id' : 'a priority'), what === 'vid' ? 4095 : 7, argAt, name, fail);
         // OpenFlow 1.0's set_vlan_vid pushes a tag only if there is none (the packet's, at run time); 1.1+ writes push_vlan first.
         const pushes = match === undefined || (!tags[0] && !runTime);
+        const untagged = !pushes && !tags[0];
         if (pushes) push(at);
         else tags[0] = true;
-        actions.push({ type: 'mod_vlan', what, value, push: pushes });
+        actions.push({ type: 'mod_vlan', what, value, push: pushes, ...(untagged && { untagged }) });
         continue;
       }
       case 'push_vlan': {

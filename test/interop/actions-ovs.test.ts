@@ -9,6 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bridge } from '../../src/switch/bridge.js';
+import { parseFlow } from '../../src/switch/ofctl.js';
+import { actionsToInstructions } from '../../src/openflow/flows.js';
 import { Random } from '../../src/sim/random.js';
 import { encode, toHex, type LayerSpec } from '../../src/index.js';
 import { crc32c } from '../../src/wire/checksum.js';
@@ -78,7 +80,7 @@ const L4_FRAMES: Uint8Array[] = (() => {
     // A wrong checksum stays exactly as wrong.
     (() => {
       const bad = sctp(false);
-      bad[bad.length - 8] ^= 0x5a;
+      bad[bad.length - 8] = bad[bad.length - 8]! ^ 0x5a;
       return bad;
     })(),
     encode([{ layer: 'ethernet', src: '02:00:00:00:00:01', dst: 'ff:ff:ff:ff:ff:ff' }, { layer: 'arp', op: 1, senderMac: '02:00:00:00:00:01', senderIp: '10.0.0.1', targetIp: '10.0.0.2' }] as LayerSpec[]),
@@ -298,4 +300,32 @@ describe.skipIf(!haveOvs())('fin_timeout lowers the same timeouts as Open vSwitc
       }
     });
   }
+});
+
+describe.skipIf(!haveOvs())('plain-mode mod_vlan_vid and mod_vlan_pcp reach an OpenFlow 1.3 peer as Open vSwitch sends them', () => {
+  let ovs: OvsSwitch;
+  beforeAll(() => {
+    ovs = OvsSwitch.start({ ports: PORTS });
+  });
+  afterAll(() => ovs?.stop());
+
+  it('ovs-vswitchd holds, for flows added in OpenFlow 1.0, the OpenFlow 1.3 actions netloom sends for them', () => {
+    const flows = [
+      'priority=9,in_port=1,actions=mod_vlan_vid:10,output:2',
+      'priority=8,in_port=1,dl_vlan=3,actions=mod_vlan_vid:10,mod_vlan_pcp:2,output:2',
+      'priority=7,in_port=2,actions=mod_vlan_pcp:5,mod_vlan_vid:7,output:1',
+      'priority=6,in_port=3,dl_vlan=5,actions=strip_vlan,mod_vlan_vid:4,output:1',
+      'priority=5,in_port=4,actions=clone(mod_vlan_vid:4,output:1),output:2',
+    ];
+    ovs.delFlows();
+    ovs.addFlows(flows, 'OpenFlow10');
+    // Each flow's OpenFlow 1.3 instructions, by priority: OVS's read back from its -O OpenFlow13 dump, netloom's as it encodes its own.
+    const encoded = (text: string, protocols: 'OpenFlow10' | 'OpenFlow13') => {
+      const rule = parseFlow(text, { protocols });
+      return `${rule.priority} ${JSON.stringify(actionsToInstructions(rule.actions, rule.match), (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? toHex(v) : v))}`;
+    };
+    const theirs = ovs.dumpFlows({ protocol: 'OpenFlow13' }).split('\n').filter((l) => l.includes('actions=')).map((l) => encoded(l.trim().replace(/reset_counts,?\s*/, ''), 'OpenFlow13')).sort();
+    expect(theirs.some((t) => t.includes('push_vlan'))).toBe(true);
+    expect(flows.map((f) => encoded(f, 'OpenFlow10')).sort()).toEqual(theirs);
+  });
 });
