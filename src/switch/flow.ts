@@ -75,7 +75,7 @@ export type Action =
   | { type: 'controller'; maxLen: number; reason: string }
   | { type: 'drop' }
   | { type: 'push_vlan'; tpid: number }
-  /** `strip`: written strip_vlan (OpenFlow 1.0's name, which ofproto/trace prints). */
+  /** `strip`: read in plain mode (OpenFlow 1.0, whose pop is strip_vlan): printed and traced as strip_vlan, as plain ovs-ofctl and ofproto/trace print it. */
   | { type: 'pop_vlan'; strip?: true }
   /** mod_vlan_vid / mod_vlan_pcp: push a tag first (OpenFlow 1.1+ without a tag the match proves), else set the tag's, pushing one only where there is none. */
   /** `oxm`: written as a set_field to vlan_vid / vlan_pcp, and printed so. */

@@ -525,9 +525,11 @@ function parseSubField(text: string, at: number, fail: Fail): SubField {
   return { field: field!, start, bits: end - start + 1 };
 }
 
+const STRIP_VLAN: Action = { type: 'pop_vlan', strip: true };
+const POP_VLAN: Action = { type: 'pop_vlan' };
 const SIMPLE = names<Action>({
   normal: { type: 'normal' }, flood: { type: 'flood' }, all: { type: 'all' }, in_port: { type: 'in_port' },
-  drop: { type: 'drop' }, strip_vlan: { type: 'pop_vlan', strip: true }, pop_vlan: { type: 'pop_vlan' }, dec_ttl: { type: 'dec_ttl' },
+  drop: { type: 'drop' }, strip_vlan: { type: 'pop_vlan' }, pop_vlan: { type: 'pop_vlan' }, dec_ttl: { type: 'dec_ttl' },
   clear_actions: { type: 'clear_actions' }, exit: { type: 'exit' },
 });
 
@@ -915,7 +917,8 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       continue;
     }
     if (name in SIMPLE && arg === undefined) {
-      const action = SIMPLE[name]!;
+      // OpenFlow 1.0 has one VLAN pop, strip_vlan, which plain ovs-ofctl prints for either name; 1.1+'s is pop_vlan.
+      const action = SIMPLE[name]!.type === 'pop_vlan' ? (runTime ? STRIP_VLAN : POP_VLAN) : SIMPLE[name]!;
       if (action.type === 'pop_vlan') {
         inconsistent(!tags[0] && match !== undefined && !lenient, at, name, () => fail(at, `${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_tci=0x1000/0x1000) and no earlier pop removed, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`));
         tags[0] = tags[1]!;
@@ -1410,7 +1413,7 @@ export function formatActions(actions: readonly Action[]): string {
         case 'push_vlan':
           return `push_vlan:${hex(a.tpid)}`;
         case 'pop_vlan':
-          return 'pop_vlan';
+          return a.strip ? 'strip_vlan' : 'pop_vlan';
         case 'mod_vlan': {
           const oxm = `set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`;
           return a.push ? `push_vlan:0x8100,${oxm}` : a.oxm ? oxm : `mod_vlan_${a.what}:${a.value}`;
