@@ -329,3 +329,27 @@ describe.skipIf(!haveOvs())('plain-mode mod_vlan_vid and mod_vlan_pcp reach an O
     expect(flows.map((f) => encoded(f, 'OpenFlow10')).sort()).toEqual(theirs);
   });
 });
+
+describe.skipIf(!haveOvs())('importance is kept and printed as Open vSwitch keeps and prints it', () => {
+  let ovs: OvsSwitch;
+  beforeAll(() => {
+    ovs = OvsSwitch.start({ ports: PORTS });
+  });
+  afterAll(() => ovs?.stop());
+
+  const FLOWS = ['importance=5,priority=7,in_port=1,actions=drop', 'importance=0x10,idle_timeout=60,in_port=2,actions=output:1', 'importance=0,in_port=3,actions=drop', 'in_port=4,actions=drop'];
+  /** What follows the counters, with idle_age (OVS's only) left out: timeouts, importance, match, actions. */
+  const tail = (l: string) => l.slice(l.indexOf('n_bytes=') + l.slice(l.indexOf('n_bytes=')).indexOf(', ') + 2).replace(/idle_age=\d+, /, '');
+
+  for (const mode of MODES) {
+    it(`${mode.name}: dump-flows`, () => {
+      ovs.delFlows();
+      ovs.addFlows(FLOWS, mode.ovs);
+      const bridge = new Bridge('br0', ports, { protocols: mode.netloom });
+      for (const f of FLOWS) bridge.addFlow(f);
+      // Plain mode is dumped as plain ovs-ofctl dumps it (OpenFlow 1.0), the other as -O OpenFlow15.
+      const theirs = ovs.dumpFlows({ protocol: mode.ovs }).split('\n').filter((l) => l.includes('actions=')).map(tail).sort();
+      expect(bridge.dumpFlows(0).split('\n').map(tail).sort()).toEqual(theirs);
+    });
+  }
+});
