@@ -24,7 +24,7 @@ import type { OfAction, OfInstruction } from './actions.js';
 import type { OfBucket, OfMeterBand } from './structs.js';
 import { OFPBAC, OFPBIC, OFPBMC, OFPET, OFPGMFC, OFPMMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
 import { OFPP } from './messages.js';
-import { actionFromNicira, niciraFor, NX_VENDOR_ID, NXBAC_BAD_CONJUNCTION } from './nicira.js';
+import { actionFromNicira, cloneFromOpenFlow, cloneToOpenFlow, niciraFor, NX_VENDOR_ID, NXAST_CLONE, NXBAC_BAD_CONJUNCTION } from './nicira.js';
 import { ctFromOpenFlow, ctToOpenFlow, NXAST_CT, NXAST_NAT } from './ct.js';
 import { OFPVID_PRESENT, oxmField, type Oxm, type OxmKnown, type OxmUnknown } from './oxm.js';
 
@@ -310,6 +310,12 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
           return;
         }
         if (a.body.length >= 2 && ((a.body[0]! << 8) | a.body[1]!) === NXAST_NAT) bad('Cannot have NAT action outside of "ct" action', OFPBAC.BAD_SET_ARGUMENT);
+        if (a.body.length >= 2 && ((a.body[0]! << 8) | a.body[1]!) === NXAST_CLONE) {
+          // OVS's action-set check refuses a clone there; inside, its actions are checked on their own copy of the VLAN tags.
+          if (actionSet && match !== undefined) bad('clone is not allowed in an action set', OFPBAC.BAD_TYPE);
+          out.push({ type: 'clone', actions: actionsFrom(cloneFromOpenFlow(a.body, c.structure, at), { ...c, tags: [c.tags[0], c.tags[1]] }, `${at}.actions`, false) });
+          return;
+        }
         // OVS decodes a bucket's actions as a list: only write_actions refuses what an action set cannot hold.
         const action = actionFromNicira(a.body, { structure: c.structure, path: at, match, actionSet: actionSet && match !== undefined });
         // A write to vlan_tci makes the outer tag present or absent by its CFI bit (OVS's check_SET_FIELD).
@@ -462,10 +468,16 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
       case 'note':
       case 'exit':
       case 'output_trunc':
+      case 'check_pkt_larger':
+      case 'sample':
+      case 'fin_timeout':
         out.push(...niciraFor(a, match, `${path}[${i}]`));
         return;
       case 'ct':
         out.push(ctToOpenFlow(a, match, `${path}[${i}]`, (nested) => actionsTo(nested, match, `${path}[${i}].actions`)));
+        return;
+      case 'clone':
+        out.push(cloneToOpenFlow(actionsTo(a.actions, match, `${path}[${i}].actions`), `${path}[${i}]`));
         return;
       case 'push_vlan':
         out.push({ type: 'push_vlan', ethertype: a.tpid });
@@ -474,7 +486,8 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
         out.push({ type: 'pop_vlan' });
         return;
       case 'mod_vlan':
-        if (a.push) out.push({ type: 'push_vlan', ethertype: 0x8100 });
+        // OVS's encode_SET_VLAN_VID/PCP for OpenFlow 1.1+: an OpenFlow 1.0 one with no tag proven pushes first.
+        if (a.push || a.untagged) out.push({ type: 'push_vlan', ethertype: 0x8100 });
         out.push({ type: 'set_field', field: a.what === 'vid' ? { field: 'vlan_vid', value: BigInt(OFPVID_PRESENT | a.value) } : { field: 'vlan_pcp', value: BigInt(a.value) } });
         return;
       case 'set_field':

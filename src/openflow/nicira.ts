@@ -17,17 +17,18 @@ import { fieldByName, W, type FieldDef, type Prerequisite } from '../switch/fiel
 import { BUNDLE_ALGORITHMS, HASH_FIELDS, MULTIPATH_ALGORITHMS, Match, PACKET_IN_REASONS, type Action, type LearnSource, type LearnSpec, type SubField } from '../switch/flow.js';
 import { prerequisiteMet, setWords } from '../switch/ofctl.js';
 import { ipv4ToText, ipv6ToText, macToText } from '../wire/addresses.js';
-import type { OfAction } from './actions.js';
+import { readActions, writeActions, type OfAction } from './actions.js';
 import { layout, Reader, Writer } from './bytes.js';
 import { OFPBAC, OFPBMC, OFPET, OpenFlowError, type OfpErrorCode, type OpenFlowErrorCode } from './errors.js';
 import { oxmField } from './oxm.js';
 
 export const NX_VENDOR_ID = 0x00002320;
 
-/** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, MULTIPATH, BUNDLE, BUNDLE_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN, CONTROLLER, CONJUNCTION, NOTE, EXIT and OUTPUT_TRUNC, as OVS does. */
+/** The NXAST_* subtypes netloom reads; it writes POP_QUEUE, REG_MOVE, REG_LOAD, MULTIPATH, BUNDLE, BUNDLE_LOAD, RESUBMIT_TABLE, OUTPUT_REG, LEARN, CONTROLLER, CONJUNCTION, NOTE, EXIT, OUTPUT_TRUNC, SAMPLE (2, 3), CHECK_PKT_LARGER and FIN_TIMEOUT, as OVS does. */
 const NXAST = {
   RESUBMIT: 1, POP_QUEUE: 5, REG_MOVE: 6, REG_LOAD: 7, MULTIPATH: 10, BUNDLE: 12, BUNDLE_LOAD: 13, RESUBMIT_TABLE: 14, OUTPUT_REG: 15, LEARN: 16, CONTROLLER: 20, CONJUNCTION: 34, NOTE: 8, EXIT: 17, OUTPUT_TRUNC: 39,
   OUTPUT_REG2: 32, REG_LOAD2: 33, CONTROLLER2: 37, CT_CLEAR: 43, RESUBMIT_TABLE_CT: 44, LEARN2: 45,
+  SAMPLE: 29, SAMPLE2: 38, SAMPLE3: 41, CHECK_PKT_LARGER: 49, FIN_TIMEOUT: 19,
 } as const;
 
 /** Nicira's errors in OpenFlow 1.2+: OFPET_EXPERIMENTER with the NX vendor id (ofp-errors.h: NX1.2+(4) and NX1.2+(11)). */
@@ -215,6 +216,14 @@ const BUNDLE = layout('nx_action_bundle', [
 ]);
 const OUTPUT_TRUNC = layout('nx_action_output_trunc', [['subtype', 'u16'], ['port', 'u16'], ['maxLen', 'u32']]);
 const CONJUNCTION = layout('nx_action_conjunction', [['subtype', 'u16'], ['clause', 'u8'], ['clauses', 'u8'], ['id', 'u32']]);
+/** The destination's NXM header follows `offset`, then zeros to 24 bytes. */
+const CHECK_PKT_LARGER = layout('nx_action_check_pkt_larger', [['subtype', 'u16'], ['pktLen', 'u16'], ['offset', 'u16']]);
+const SAMPLE = layout('nx_action_sample', [['subtype', 'u16'], ['probability', 'u16'], ['collectorSetId', 'u32'], ['obsDomainId', 'u32'], ['obsPointId', 'u32']]);
+/** SAMPLE2 and SAMPLE3 (direction is SAMPLE3's; SAMPLE2 leaves it 0), then 5 zero bytes. */
+const SAMPLE2 = layout('nx_action_sample2', [['subtype', 'u16'], ['probability', 'u16'], ['collectorSetId', 'u32'], ['obsDomainId', 'u32'], ['obsPointId', 'u32'], ['samplingPort', 'u16'], ['direction', 'u8']]);
+const FIN_TIMEOUT = layout('nx_action_fin_timeout', [['subtype', 'u16'], ['idleTimeout', 'u16'], ['hardTimeout', 'u16'], ['', { pad: 2 }]]);
+/** enum nx_action_sample_direction, in its wire order. */
+const SAMPLE_DIRECTIONS = ['default', 'ingress', 'egress'] as const;
 /** bundle's member_type: ports, named by NXM_OF_IN_PORT's header. */
 const MEMBER_TYPE_OFPORT = 0x00000002;
 /** The most members a bundle may have (BUNDLE_MAX_MEMBERS). */
@@ -239,7 +248,7 @@ const ofsNbits = (start: number, bits: number) => (start << 6) | (bits - 1);
 // Encoding: the switch's actions as OVS writes them for OpenFlow 1.3.
 
 /** The switch actions that are Nicira actions in OpenFlow 1.3 (a controller action only with a reason other than action). */
-export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' | 'ct_clear' | 'multipath' | 'bundle' | 'conjunction' | 'note' | 'exit' | 'output_trunc' }>;
+export type NiciraAction = Extract<Action, { type: 'load' | 'move' | 'resubmit' | 'output_reg' | 'learn' | 'controller' | 'set_field' | 'pop_queue' | 'ct_clear' | 'multipath' | 'bundle' | 'conjunction' | 'note' | 'exit' | 'output_trunc' | 'check_pkt_larger' | 'sample' | 'fin_timeout' }>;
 
 /** The action written so far, padded so that with its experimenter header it is a multiple of 8 bytes. */
 export function nx(w: Writer): OfAction {
@@ -391,7 +400,42 @@ export function niciraFor(a: NiciraAction, match: Match, path: string): OfAction
     case 'conjunction':
       CONJUNCTION.write(w, { subtype: NXAST.CONJUNCTION, clause: a.clause - 1, clauses: a.clauses, id: a.id }, path);
       return [nx(w)];
+    case 'check_pkt_larger':
+      CHECK_PKT_LARGER.write(w, { subtype: NXAST.CHECK_PKT_LARGER, pktLen: a.length, offset: a.dst.start }, path);
+      w.u32(nxmFor(a.dst.field, match).header, path);
+      return [nx(w)];
+    case 'fin_timeout':
+      FIN_TIMEOUT.write(w, { subtype: NXAST.FIN_TIMEOUT, idleTimeout: a.idleTimeout, hardTimeout: a.hardTimeout }, path);
+      return [nx(w)];
+    case 'sample': {
+      // As OVS's encode_SAMPLE: the oldest form that holds what the action says.
+      const ids = { probability: a.probability, collectorSetId: a.collectorSetId, obsDomainId: a.obsDomainId, obsPointId: a.obsPointId };
+      if (a.direction === 'default' && a.samplingPort === OFPP_NONE) SAMPLE.write(w, { subtype: NXAST.SAMPLE, ...ids }, path);
+      else SAMPLE2.write(w, { subtype: a.direction === 'default' ? NXAST.SAMPLE2 : NXAST.SAMPLE3, ...ids, samplingPort: a.samplingPort, direction: SAMPLE_DIRECTIONS.indexOf(a.direction) }, path);
+      return [nx(w)];
+    }
   }
+}
+
+/** NXAST_CLONE: an ext_action_header (subtype, 6 zero bytes), then the clone's actions as OpenFlow actions. */
+export const NXAST_CLONE = 42;
+const CLONE_HEADER = 8;
+
+/** clone(…) as NXAST_CLONE, its actions already encoded as the flow's other actions are. */
+export function cloneToOpenFlow(inner: readonly OfAction[], path: string): OfAction {
+  const w = new Writer(path, 64);
+  w.u16(NXAST_CLONE, path);
+  w.zeros(CLONE_HEADER - 2);
+  writeActions(w, inner, `${path}.actions`);
+  return nx(w);
+}
+
+/** NXAST_CLONE's actions (its bytes after the experimenter id), for the caller to decode as a flow's own (decode_NXAST_RAW_CLONE reads the pad unchecked). */
+export function cloneFromOpenFlow(body: Uint8Array, structure: string, path: string): OfAction[] {
+  const length = EXPERIMENTER_HEADER + body.length;
+  if (length < 16) throw new OpenFlowError('NETLOOM_OF_BAD_LENGTH', `NXAST_CLONE: length ${length}, expected at least 16`, structure, 0, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_LEN }, path);
+  const r = new Reader(body, CLONE_HEADER, body.length, structure, { type: OFPET.BAD_ACTION, code: OFPBAC.BAD_LEN });
+  return readActions(r, `${structure}.actions`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -848,6 +892,36 @@ function decodeExit(_r: Reader, at: ActionCheck): Action {
   return { type: 'exit' };
 }
 
+/** decode_NXAST_RAW_CHECK_PKT_LARGER: one bit of a field the switch may write (mf_check_dst), zeros after its header; its match is not checked. */
+function decodeCheckPktLarger(r: Reader, at: ActionCheck): Action {
+  at.notInActionSet();
+  const c = CHECK_PKT_LARGER.read(r);
+  const f = pulledHeader(r, at, 'destination');
+  at.mustBeZero(r.bytes, r.offset, NXBRC_MUST_BE_ZERO, 'padding');
+  const dst = at.bounds(f, c.offset, 1, 'destination');
+  at.writable(f);
+  return { type: 'check_pkt_larger', length: c.pktLen, dst };
+}
+
+/** decode_NXAST_RAW_FIN_TIMEOUT and check_FIN_TIMEOUT: OpenFlow 1.1+ wants tcp in the match (a bucket's actions meet none). */
+function decodeFinTimeout(r: Reader, at: ActionCheck): Action {
+  at.notInActionSet();
+  const t = FIN_TIMEOUT.read(r);
+  const m = at.place.match;
+  if (m !== undefined && !(prerequisiteMet(m, 'ip') && (m.masks[W.NW_PROTO]! & 0xff) === 0xff && (m.values[W.NW_PROTO]! & 0xff) === 6)) at.bad('fin_timeout needs tcp in the match', OFPBAC.MATCH_INCONSISTENT);
+  return { type: 'fin_timeout', idleTimeout: t.idleTimeout, hardTimeout: t.hardTimeout };
+}
+
+/** decode_NXAST_RAW_SAMPLE, SAMPLE2 and SAMPLE3: a probability of 0 is BAD_ARGUMENT; SAMPLE3's zeros must be zero and its direction one OVS knows. */
+function decodeSample(r: Reader, at: ActionCheck, form: 1 | 2 | 3): Action {
+  at.notInActionSet();
+  const s = form === 1 ? { ...SAMPLE.read(r), samplingPort: OFPP_NONE, direction: 0 } : SAMPLE2.read(r);
+  if (form === 3) at.mustBeZero(r.bytes, r.offset, NXBRC_MUST_BE_ZERO, 'zeros');
+  const direction = form === 3 ? (SAMPLE_DIRECTIONS[s.direction] ?? at.bad(`invalid sample direction ${s.direction}`, OFPBAC.BAD_ARGUMENT)) : 'default';
+  if (s.probability === 0) at.bad('probability 0', OFPBAC.BAD_ARGUMENT);
+  return { type: 'sample', probability: s.probability, collectorSetId: s.collectorSetId, obsDomainId: s.obsDomainId, obsPointId: s.obsPointId, samplingPort: s.samplingPort, direction };
+}
+
 /** Every subtype netloom reads, with OVS's length for it (ofp-actions.c's NXAST_RAW_* declarations). */
 const SUBTYPES = new Map<number, Subtype>([
   [NXAST.RESUBMIT, { name: 'NXAST_RESUBMIT', length: 16, variable: false, decode: (r, at) => decodeResubmit(r, at, false) }],
@@ -869,6 +943,11 @@ const SUBTYPES = new Map<number, Subtype>([
   [NXAST.NOTE, { name: 'NXAST_NOTE', length: 16, variable: true, decode: decodeNote }],
   [NXAST.EXIT, { name: 'NXAST_EXIT', length: 16, variable: false, decode: decodeExit }],
   [NXAST.OUTPUT_TRUNC, { name: 'NXAST_OUTPUT_TRUNC', length: 16, variable: false, decode: decodeOutputTrunc }],
+  [NXAST.FIN_TIMEOUT, { name: 'NXAST_FIN_TIMEOUT', length: 16, variable: false, decode: decodeFinTimeout }],
+  [NXAST.CHECK_PKT_LARGER, { name: 'NXAST_CHECK_PKT_LARGER', length: 24, variable: false, decode: decodeCheckPktLarger }],
+  [NXAST.SAMPLE, { name: 'NXAST_SAMPLE', length: 24, variable: false, decode: (r, at) => decodeSample(r, at, 1) }],
+  [NXAST.SAMPLE2, { name: 'NXAST_SAMPLE2', length: 32, variable: false, decode: (r, at) => decodeSample(r, at, 2) }],
+  [NXAST.SAMPLE3, { name: 'NXAST_SAMPLE3', length: 32, variable: false, decode: (r, at) => decodeSample(r, at, 3) }],
   [NXAST.BUNDLE, { name: 'NXAST_BUNDLE', length: 32, variable: true, decode: (r, at) => decodeBundle(r, at, false) }],
   [NXAST.BUNDLE_LOAD, { name: 'NXAST_BUNDLE_LOAD', length: 32, variable: true, decode: (r, at) => decodeBundle(r, at, true) }],
 ]);

@@ -75,11 +75,12 @@ export type Action =
   | { type: 'controller'; maxLen: number; reason: string }
   | { type: 'drop' }
   | { type: 'push_vlan'; tpid: number }
-  /** `strip`: written strip_vlan (OpenFlow 1.0's name, which ofproto/trace prints). */
+  /** `strip`: read in plain mode (OpenFlow 1.0, whose pop is strip_vlan): printed and traced as strip_vlan, as plain ovs-ofctl and ofproto/trace print it. */
   | { type: 'pop_vlan'; strip?: true }
   /** mod_vlan_vid / mod_vlan_pcp: push a tag first (OpenFlow 1.1+ without a tag the match proves), else set the tag's, pushing one only where there is none. */
   /** `oxm`: written as a set_field to vlan_vid / vlan_pcp, and printed so. */
-  | { type: 'mod_vlan'; what: 'vid' | 'pcp'; value: number; push: boolean; oxm?: true }
+  /** `untagged`: OpenFlow 1.0's, where neither the match nor an earlier action proves a tag (OVS's !flow_has_vlan): OpenFlow 1.1+ carries it as push_vlan and set_field. */
+  | { type: 'mod_vlan'; what: 'vid' | 'pcp'; value: number; push: boolean; oxm?: true; untagged?: true }
   /**
    * `legacy`: an OpenFlow 1.0 action (mod_tp_dst, or mod_nw_src and the like whose header the
    * match does not prove), printed as such so that it reads back the same; mod_tp_src and
@@ -123,7 +124,18 @@ export type Action =
   /** exit: ends every action list of this packet (its action set does not run); in a group bucket, ends that bucket only. */
   | { type: 'exit' }
   /** output(port=…,max_len=…): output the packet's first `maxLen` bytes (at least 14) to `port` (a port, LOCAL or IN_PORT). */
-  | { type: 'output_trunc'; port: number; maxLen: number };
+  | { type: 'output_trunc'; port: number; maxLen: number }
+  /** check_pkt_larger(length)->dst: writes 1 to the bit `dst` if the packet, as it is now and without Ethernet padding, is longer than `length` bytes, else 0. */
+  | { type: 'check_pkt_larger'; length: number; dst: SubField }
+  /**
+   * sample(…): OVS sends the packet to the IPFIX collector set with probability/65535; netloom has
+   * no collector and counts it (Pipeline.samples). samplingPort 0xffff: none.
+   */
+  /** clone(…): the actions run on a copy of the packet and its action set, which the copy runs at its end; nothing they change reaches what follows. */
+  | { type: 'clone'; actions: Action[] }
+  /** fin_timeout(…): a TCP FIN or RST lowers this rule's idle and hard timeouts to these (0: leave it), as OVS's ofproto_rule_reduce_timeouts does. */
+  | { type: 'fin_timeout'; idleTimeout: number; hardTimeout: number }
+  | { type: 'sample'; probability: number; collectorSetId: number; obsDomainId: number; obsPointId: number; samplingPort: number; direction: 'default' | 'ingress' | 'egress' };
 
 /** What multipath and bundle hash (NX_HASH_FIELDS_*, in their wire order). */
 export const HASH_FIELDS = ['eth_src', 'symmetric_l4', 'symmetric_l3l4', 'symmetric_l3l4+udp', 'nw_src', 'nw_dst', 'symmetric_l3'] as const;
@@ -203,6 +215,8 @@ export interface Rule {
   actionsText: string;
   /** The meter instruction (OpenFlow 1.3.5 §5.7): the packet goes through this meter before the actions run. */
   meter?: number;
+  /** OpenFlow 1.4+'s importance (kept in OpenFlow 1.1+ mode only, as plain ovs-ofctl drops it); netloom's tables never evict, so it is only printed. */
+  importance?: number;
   /** OpenFlow flow_mod flags (send_flow_rem 1, check_overlap 2, reset_counts 4, no_pkt_counts 8, no_byt_counts 16). */
   flags?: number;
   /** Counters and times, ns of virtual time. */

@@ -162,6 +162,7 @@ export class SwitchNode extends IpNode {
     const flows = spec.flows.length > 0 || spec.controller !== undefined ? spec.flows : ['priority=0,actions=NORMAL'];
     flows.forEach((f, i) => this.bridge.addFlow(f, 0, `${spec.name} flows[${i}]`));
     // Fast-failover groups watch ports: a port is live while it has carrier and is not set down, CONTROLLER while a controller listens.
+    this.bridge.pipeline.random = net.random;
     this.bridge.pipeline.portLive = (port) => (port === OFPP_CONTROLLER ? this.listener !== undefined : this.up(port));
   }
 

@@ -263,6 +263,12 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
       case 'idle_timeout':
         rule.idleTimeout = integer(v, 65535, valueAt, 'idle_timeout', fail);
         continue;
+      case 'importance': {
+        // OpenFlow 1.4+ carries it; plain ovs-ofctl (OpenFlow 1.0) reads it and drops it without a word.
+        const importance = integer(v, 65535, valueAt, 'importance', fail);
+        if (importance !== 0 && options.protocols === 'OpenFlow13') rule.importance = importance;
+        continue;
+      }
       case 'hard_timeout':
         rule.hardTimeout = integer(v, 65535, valueAt, 'hard_timeout', fail);
         continue;
@@ -317,7 +323,12 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
     if (usable.only11.instruction) fail(last.at, `${usable.only11.name} needs OpenFlow 1.1+, and ${usable.only10.name} without a match that proves its header needs OpenFlow 1.0, which has no ${usable.only11.name} (ovs-ofctl would write the flow without it)`);
     fail(last.at, `${usable.only11.name} needs OpenFlow 1.1+, and ${usable.only10.name} without a match that proves its header needs OpenFlow 1.0: no one OpenFlow carries ${first.name} and ${last.name} (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
   }
-  if (usable.only11) for (const a of usable.runTimeVlan ?? []) a.push = true;
+  if (usable.only11) {
+    for (const a of usable.runTimeVlan ?? []) {
+      a.push = true;
+      delete a.untagged;
+    }
+  }
   rule.matchText = formatMatch(rule.match);
   rule.actionsText = formatInstructions(rule.meter, rule.actions);
   return rule;
@@ -552,9 +563,11 @@ function parseSubField(text: string, at: number, fail: Fail): SubField {
   return { field: field!, start, bits: end - start + 1 };
 }
 
+const STRIP_VLAN: Action = { type: 'pop_vlan', strip: true };
+const POP_VLAN: Action = { type: 'pop_vlan' };
 const SIMPLE = names<Action>({
   normal: { type: 'normal' }, flood: { type: 'flood' }, all: { type: 'all' }, in_port: { type: 'in_port' },
-  drop: { type: 'drop' }, strip_vlan: { type: 'pop_vlan', strip: true }, pop_vlan: { type: 'pop_vlan' }, dec_ttl: { type: 'dec_ttl' },
+  drop: { type: 'drop' }, strip_vlan: { type: 'pop_vlan' }, pop_vlan: { type: 'pop_vlan' }, dec_ttl: { type: 'dec_ttl' },
   clear_actions: { type: 'clear_actions' }, exit: { type: 'exit' },
 });
 
@@ -680,6 +693,8 @@ interface ActionContext {
   usable: { only10?: { at: number; name: string }; only11?: { at: number; name: string; instruction?: true }; runTimeVlan?: Extract<Action, { type: 'mod_vlan' }>[] };
   /** Inside ct(exec(…)): only ct_mark and ct_label may be written. */
   ct?: boolean;
+  /** Inside clone(…): actions only, no instructions. */
+  clone?: boolean;
 }
 
 /**
@@ -834,10 +849,47 @@ function outputTrunc(arg: string, argAt: number, options: ParseOptions, fail: Fa
   return { type: 'output_trunc', port, maxLen };
 }
 
+/** sample(probability=…,collector_set_id=…,obs_domain_id=…,obs_point_id=…,sampling_port=…,ingress|egress), as OVS's parse_SAMPLE reads it. */
+function parseSample(arg: string, argAt: number, options: ParseOptions, fail: Fail): Action {
+  const sample: Extract<Action, { type: 'sample' }> = { type: 'sample', probability: 0, collectorSetId: 0, obsDomainId: 0, obsPointId: 0, samplingPort: OFPP_NONE, direction: 'default' };
+  for (const { text: part, at } of splitTop(arg, argAt, false, fail)) {
+    const split = part.search(/[:=]/);
+    const key = split < 0 ? part : part.slice(0, split);
+    const value = split < 0 ? '' : part.slice(split + 1);
+    const valueAt = at + split + 1;
+    switch (key) {
+      case 'probability':
+        sample.probability = integer(value, 0xffff, valueAt, 'probability', fail);
+        if (sample.probability === 0) fail(valueAt, `invalid probability value "${value}"`);
+        continue;
+      case 'collector_set_id':
+      case 'obs_domain_id':
+      case 'obs_point_id': {
+        if (value === '') fail(valueAt, 'missing required numeric argument');
+        const n = integer(value, 0xffffffff, valueAt, key, fail);
+        if (key === 'collector_set_id') sample.collectorSetId = n;
+        else if (key === 'obs_domain_id') sample.obsDomainId = n;
+        else sample.obsPointId = n;
+        continue;
+      }
+      case 'sampling_port':
+        sample.samplingPort = portNumber(value, options) ?? fail(valueAt, `${value}: unknown port`);
+        continue;
+      case 'ingress':
+      case 'egress':
+        sample.direction = key;
+        continue;
+    }
+    fail(at, `invalid key "${key}" in "sample" argument`);
+  }
+  if (sample.probability === 0) fail(argAt, 'non-zero "probability" must be specified on sample');
+  return sample;
+}
+
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
 const NOT_YET_ACTIONS = new Set([
-  'sample', 'check_pkt_larger', 'fin_timeout', 'push_mpls', 'pop_mpls',
-  'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'clone', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
+  'push_mpls', 'pop_mpls',
+  'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
 ]);
 
 /** Instructions (not actions) cannot appear inside write_actions. */
@@ -893,6 +945,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
     const arg = paren >= 0 && (colon < 0 || paren < colon) ? t.slice(paren + 1, t.lastIndexOf(')')) : colon >= 0 ? t.slice(colon + 1) : undefined;
     const argAt = at + (paren >= 0 && (colon < 0 || paren < colon) ? paren + 1 : colon + 1);
     if (context.actionSet && INSTRUCTIONS.has(name)) fail(at, `${name} instruction not allowed here (inside write_actions)`);
+    if (context.clone && INSTRUCTIONS.has(name)) fail(at, `${name} instruction not allowed here`);
     if (!INSTRUCTIONS.has(name)) {
       if (stage > 0) fail(at, `invalid instruction ordering: apply_actions must appear before ${STAGES[stage]}`);
     }
@@ -903,7 +956,8 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       continue;
     }
     if (name in SIMPLE && arg === undefined) {
-      const action = SIMPLE[name]!;
+      // OpenFlow 1.0 has one VLAN pop, strip_vlan, which plain ovs-ofctl prints for either name; 1.1+'s is pop_vlan.
+      const action = SIMPLE[name]!.type === 'pop_vlan' ? (runTime ? STRIP_VLAN : POP_VLAN) : SIMPLE[name]!;
       if (action.type === 'pop_vlan') {
         inconsistent(!tags[0] && match !== undefined && !lenient, at, name, () => fail(at, `${name} needs a VLAN tag the match proves (dl_vlan=… or vlan_tci=0x1000/0x1000) and no earlier pop removed, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`));
         tags[0] = tags[1]!;
@@ -963,11 +1017,13 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         // OpenFlow 1.0's set_vlan_vid pushes a tag only if there is none (the packet's, at run time); 1.1+ writes push_vlan first.
         const unproven = !tags[0];
         const pushes = match === undefined || (unproven && !runTime);
+        // OpenFlow 1.0's, with no tag proven (OVS's !flow_has_vlan): it pushes one at run time if there is none, and 1.1+ carries it as push_vlan and set_field.
+        const untagged = !pushes && unproven;
         if (pushes) push(at);
         else tags[0] = true;
-        const modVlan: Extract<Action, { type: 'mod_vlan' }> = { type: 'mod_vlan', what, value, push: pushes };
+        const modVlan: Extract<Action, { type: 'mod_vlan' }> = { type: 'mod_vlan', what, value, push: pushes, ...(untagged && { untagged }) };
         // Left to run time only while the flow can be OpenFlow 1.0; in a flow that needs 1.1+ it pushes, as 1.1+ writes it (parseFlow decides).
-        if (!pushes && unproven) (context.usable.runTimeVlan ??= []).push(modVlan);
+        if (untagged) (context.usable.runTimeVlan ??= []).push(modVlan);
         actions.push(modVlan);
         continue;
       }
@@ -1186,6 +1242,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         continue;
       case 'meter': {
         // An instruction, first of all (OVS's ofpacts_verify), once, and in a flow only; whether the meter exists is the switch's to say.
+        if (context.clone) fail(at, "clone action doesn't support nested action meter");
         if (context.actionSet || context.instructions === undefined) fail(at, 'meter instruction not allowed here (a meter belongs to a flow, before its actions)');
         if (context.instructions!.meter !== undefined) fail(at, 'instruction meter may be specified only once');
         if (actions.length > 0 || stage > 0) fail(at, `invalid instruction ordering: meter must appear before ${stage > 0 ? STAGES[stage] : 'apply_actions'}`);
@@ -1234,6 +1291,46 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         // Neither may be written into an action set (OVS: disallowed action in action set).
         if (context.actionSet) fail(at, `${name} is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)`);
         actions.push(name === 'multipath' ? parseMultipath(need('fields, basis, algorithm, n_links, arg and a destination'), argAt, match, fail) : parseBundle(need('fields, basis, algorithm, ofport and members:…'), argAt, name === 'bundle_load', match, options, fail));
+        continue;
+      case 'check_pkt_larger': {
+        // As OVS's parse_CHECK_PKT_LARGER: check_pkt_larger(LEN)->DST, DST one bit.
+        if (context.actionSet) fail(at, 'check_pkt_larger is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        const close = t.indexOf(')');
+        const arrow = t.indexOf('->', close);
+        if (paren < 0 || close < 0 || arrow < 0) fail(at, `${t.slice(paren + 1, close < 0 ? undefined : close)}: missing \`->'`);
+        const dstText = t.slice(arrow + 2).trim();
+        if (dstText === '') fail(at + arrow, `${t.slice(paren + 1)}: missing field name following \`->'`);
+        const dst = parseSubField(dstText, at + arrow + 2, fail);
+        if (dst.bits !== 1) fail(at + arrow + 2, 'Only 1-bit destination field is allowed');
+        checkWritable(undefined, dst.field, at + arrow + 2, fail, 'load', subFieldName(dstText));
+        const length = t.slice(paren + 1, close).trim();
+        actions.push({ type: 'check_pkt_larger', length: integer(length, 0xffff, argAt, 'check_pkt_larger length', fail), dst });
+        continue;
+      }
+      case 'clone': {
+        // As OVS's parse_CLONE: an action list checked on its own copy of what the match proves (tags pushed inside stay inside).
+        if (context.actionSet) fail(at, 'clone is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        const inner = arg === undefined || arg.trim() === '' ? [] : parseActions(arg, argAt, match, options, fail, { table: context.table, actionSet: false, tags: tags.slice(), usable: context.usable, clone: true });
+        actions.push({ type: 'clone', actions: inner });
+        continue;
+      }
+      case 'fin_timeout': {
+        if (context.actionSet) fail(at, 'fin_timeout is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        // OVS's check_FIN_TIMEOUT: OpenFlow 1.1+ wants tcp in the match; 1.0 takes it anywhere (only TCP packets carry FIN or RST).
+        inconsistent(!proven('tcp'), at, name, () => fail(at, 'fin_timeout needs tcp in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
+        const timeouts = { idle_timeout: 0, hard_timeout: 0 };
+        for (const { text: part, at: partAt } of splitTop(arg ?? '', argAt, false, fail)) {
+          const split = part.search(/[:=]/);
+          const key = split < 0 ? part : part.slice(0, split);
+          if (key !== 'idle_timeout' && key !== 'hard_timeout') fail(partAt, `invalid key '${key}' in 'fin_timeout' argument`);
+          timeouts[key] = integer(split < 0 ? '' : part.slice(split + 1), 0xffff, partAt + split + 1, key, fail);
+        }
+        actions.push({ type: 'fin_timeout', idleTimeout: timeouts.idle_timeout, hardTimeout: timeouts.hard_timeout });
+        continue;
+      }
+      case 'sample':
+        if (context.actionSet) fail(at, 'sample is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        actions.push(parseSample(arg ?? '', argAt, options, fail));
         continue;
       case 'set_tunnel':
       case 'set_tunnel64': {
@@ -1388,7 +1485,7 @@ export function formatActions(actions: readonly Action[]): string {
         case 'push_vlan':
           return `push_vlan:${hex(a.tpid)}`;
         case 'pop_vlan':
-          return 'pop_vlan';
+          return a.strip ? 'strip_vlan' : 'pop_vlan';
         case 'mod_vlan': {
           const oxm = `set_field:${a.what === 'vid' ? `${0x1000 | a.value}->vlan_vid` : `${a.value}->vlan_pcp`}`;
           return a.push ? `push_vlan:0x8100,${oxm}` : a.oxm ? oxm : `mod_vlan_${a.what}:${a.value}`;
@@ -1437,6 +1534,14 @@ export function formatActions(actions: readonly Action[]): string {
           return 'exit';
         case 'output_trunc':
           return `output(port=${a.port === OFPP_IN_PORT ? 'IN_PORT' : portText(a.port)},max_len=${a.maxLen})`;
+        case 'check_pkt_larger':
+          return `check_pkt_larger(${a.length})->${subText(a.dst)}`;
+        case 'clone':
+          return `clone(${formatActions(a.actions)})`;
+        case 'fin_timeout':
+          return `fin_timeout(${[a.idleTimeout && `idle_timeout=${a.idleTimeout}`, a.hardTimeout && `hard_timeout=${a.hardTimeout}`].filter(Boolean).join(',')})`;
+        case 'sample':
+          return `sample(probability=${a.probability},collector_set_id=${a.collectorSetId},obs_domain_id=${a.obsDomainId},obs_point_id=${a.obsPointId}${a.samplingPort === OFPP_NONE ? '' : `,sampling_port=${portText(a.samplingPort)}`}${a.direction === 'default' ? '' : `,${a.direction}`})`;
         case 'multipath':
           return `multipath(${a.fields},${a.basis},${a.algorithm},${a.links},${a.arg},${subText(a.dst)})`;
         case 'bundle':
@@ -1458,6 +1563,8 @@ export function formatRule(rule: Rule, now: number): string {
   const head = [`cookie=${hex(rule.cookie)}`, `duration=${duration}s`, `table=${rule.table}`, `n_packets=${rule.packets}`, `n_bytes=${rule.bytes}`];
   if (rule.idleTimeout) head.push(`idle_timeout=${rule.idleTimeout}`);
   if (rule.hardTimeout) head.push(`hard_timeout=${rule.hardTimeout}`);
+  // After the timeouts (and flags), as ofputil_flow_stats_format prints it.
+  if (rule.importance) head.push(`importance=${rule.importance}`);
   const match = [rule.priority !== DEFAULT_PRIORITY ? `priority=${rule.priority}` : '', rule.matchText].filter(Boolean).join(',');
   return ` ${head.join(', ')}, ${match ? `${match} ` : ''}actions=${formatInstructions(rule.meter, rule.actions)}`;
 }

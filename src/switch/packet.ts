@@ -7,6 +7,7 @@
  */
 import { FlowKey, VLAN_CFI, extractFlowKey } from '../wire/flowkey.js';
 import { u16, u32 } from '../wire/read.js';
+import { crc32c } from '../wire/checksum.js';
 import { FLOW_WORDS, W, readField, type FieldDef } from './fields.js';
 
 
@@ -111,6 +112,44 @@ export class SwitchPacket {
     this.l4 = 0;
     if (type === 0x0800 && b.length >= this.l3 + 20) this.l4 = this.l3 + (b[this.l3]! & 0x0f) * 4;
     else if (type === 0x86dd && b.length >= this.l3 + 40) this.l4 = ipv6TransportOffset(b, this.l3);
+  }
+
+  /** The TCP flags (12 bits), or 0 for a packet that is not TCP or too short to have them (OVS's flow tcp_flags). */
+  tcpFlags(): number {
+    const b = this.bytes;
+    const l4 = this.l4;
+    if (this.words[W.NW_PROTO] !== 6 || l4 === 0 || (this.nwFrag & 2) !== 0 || b.length < l4 + 14) return 0;
+    return ((b[l4 + 12]! & 0x0f) << 8) | b[l4 + 13]!;
+  }
+
+  /** An SCTP packet's checksum as carried XOR the right one (its checksum field zeroed for the count, then put back). */
+  private sctpCrcs(l4: number, end: number): number {
+    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset);
+    const carried = view.getUint32(l4 + 8, true);
+    view.setUint32(l4 + 8, 0, true);
+    const right = crc32c(this.bytes, l4, end);
+    view.setUint32(l4 + 8, carried, true);
+    return (carried ^ right) >>> 0;
+  }
+
+  /**
+   * The length check_pkt_larger compares: the frame as it is now, less the Ethernet padding after
+   * an IP packet's own length (OVS's dp_packet_l2_pad_size, set where miniflow_extract finds the IP header sane).
+   */
+  lengthWithoutPadding(): number {
+    const b = this.bytes;
+    const l3 = this.l3;
+    const type = this.words[W.DL_TYPE];
+    const size = b.length - l3;
+    if (type === 0x0800 && size >= 20) {
+      const total = u16(b, l3 + 2);
+      const ihl = (b[l3]! & 0x0f) * 4;
+      if (b[l3]! >> 4 === 4 && ihl >= 20 && total >= ihl && total <= size) return l3 + total;
+    } else if (type === 0x86dd && size >= 40 && b[l3]! >> 4 === 6) {
+      const total = 40 + u16(b, l3 + 4);
+      if (total <= size) return l3 + total;
+    }
+    return b.length;
   }
 
   /** Pushes a VLAN header with TCI 0 (OVS pushes TCI 0); with two already, the inner one is gone. */
@@ -393,10 +432,18 @@ export class SwitchPacket {
         }
         const at = l4 + (field.name === 'tp_src' ? 0 : 2);
         const old = u16(b, at);
+        // OVS's packet_set_sctp_port: the CRC32c after the write keeps whatever error the one before had.
+        const end = proto === 132 ? this.lengthWithoutPadding() : 0;
+        const sctpBefore = proto === 132 ? this.sctpCrcs(l4, end) : 0;
         b[at] = n >>> 8;
         b[at + 1] = n & 0xff;
         if (proto === 6) this.adjust(l4 + 16, old, n);
         else if (proto === 17) this.adjustUdp(old, n);
+        else if (proto === 132) {
+          const view = new DataView(b.buffer, b.byteOffset);
+          view.setUint32(l4 + 8, 0, true);
+          view.setUint32(l4 + 8, (sctpBefore ^ crc32c(b, l4, end)) >>> 0, true);
+        }
         return;
       }
     }

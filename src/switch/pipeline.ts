@@ -19,6 +19,7 @@
  * Translation runs as a loop over a stack of action lists, not as recursion, so no flow table
  * can overflow the JavaScript stack.
  */
+import { Random } from '../sim/random.js';
 import { Classifier } from './classifier.js';
 import { W, fieldByName, readBits, readField, writeBits, type FieldDef } from './fields.js';
 import { Match, PACKET_IN_REASONS, type PacketInReason, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
@@ -33,6 +34,9 @@ import { CT_WORDS } from './fields.js';
 import { NO_MEMBER, bundleMember, flowHashFields, multipathLink } from './multipath.js';
 
 export const MAX_RESUBMIT_DEPTH = 64;
+/** TCP's FIN and RST flag bits, which fin_timeout looks for. */
+const TCP_FIN = 0x01;
+const TCP_RST = 0x04;
 /** ovs-ofctl set-frags' modes that OVS's userspace datapath has. */
 export const FRAGS_MODES = ['normal', 'drop', 'nx-match'] as const;
 export type FragsMode = (typeof FRAGS_MODES)[number];
@@ -123,6 +127,10 @@ export class Pipeline {
    * 'nx-match' looks it up as it is. OVS's userspace has no 'reassemble'.
    */
   frags: FragsMode = 'normal';
+  /** Packets sample actions picked, by collector set id: what OVS would send to IPFIX (netloom has no collector). */
+  readonly samples = new Map<number, number>();
+  /** Where sample actions draw: the network's seeded source once the switch is in one (a lone bridge has its own, seed 1). */
+  random = new Random(1);
   /** Per table: packets looked up, and those that matched a rule (OpenFlow table statistics). */
   readonly lookups = new Float64Array(256);
   readonly matches = new Float64Array(256);
@@ -418,6 +426,17 @@ export class Pipeline {
     this.watchGroups?.(group.id);
   }
 
+  /** fin_timeout's ofproto_rule_reduce_timeouts: a timeout given (not 0) replaces the rule's when it has none or a longer one. */
+  reduceTimeouts(rule: Rule, idle: number, hard: number): void {
+    if (idle === 0 && hard === 0) return;
+    if (idle !== 0 && (rule.idleTimeout === 0 || rule.idleTimeout > idle)) rule.idleTimeout = idle;
+    if (hard !== 0 && (rule.hardTimeout === 0 || rule.hardTimeout > hard)) rule.hardTimeout = hard;
+    if (this.enforceTimeouts && (rule.idleTimeout > 0 || rule.hardTimeout > 0)) {
+      this.timed.add(rule);
+      this.deadlines.push(deadline(rule), rule);
+    }
+  }
+
   private link(t: Classifier, rule: Rule): void {
     t.insert(rule);
     this.watch?.(rule);
@@ -539,6 +558,10 @@ class Translation {
   private readonly frameGroup: (InstalledGroup | undefined)[] = [];
   private readonly frameBucket: number[] = [];
   private readonly frameBefore: PacketState[] = [];
+  /** A clone's frame: the action set outside it (restored with the packet when the clone is done; a reused array), and whether its own action set has run yet. */
+  private readonly frameCloneSet: (Action[] | undefined)[] = [];
+  private readonly cloneSets: Action[][] = [];
+  private readonly frameCloneRan: boolean[] = [];
   /** The packet's length as it arrived: group counters count it, as OVS's datapath statistics do. */
   private arrivedBytes = 0;
   /** The connection the packet was last found in (OVS's md.conn), so a second ct action does not update it again. */
@@ -690,6 +713,7 @@ class Translation {
     const i = this.sp++;
     this.frameRule[i] = rule;
     this.frameGroup[i] = undefined;
+    this.frameCloneSet[i] = undefined;
     this.frameActions[i] = actions;
     this.frameNext[i] = 0;
     this.frameTable[i] = table;
@@ -698,8 +722,29 @@ class Translation {
     this.depth += deepens;
   }
 
-  /** Ends the top frame; a finished bucket puts the packet back as it was before the group, and an all group's next bucket runs. */
-  private pop(): void {
+  /**
+   * Ends the top frame; a finished bucket puts the packet back as it was before the group, and an
+   * all group's next bucket runs. A finished clone runs its action set first (as OVS's
+   * clone_xlate_actions does, unless `exiting`), then puts back the packet and the action set outside it.
+   */
+  private pop(exiting = false): void {
+    const top = this.sp - 1;
+    const outside = this.frameCloneSet[top];
+    if (outside !== undefined) {
+      if (!this.frameCloneRan[top] && !exiting && this.actionSet.length > 0) {
+        // The same frame runs the clone's action set, one level deeper.
+        this.frameCloneRan[top] = true;
+        if (this.tracing) this.line(Translation.actionIndent(this.frameLevel[top]!), 'Action set:');
+        this.frameActions[top] = actionSetList(this.actionSet);
+        this.frameNext[top] = 0;
+        this.frameLevel[top]!++;
+        this.actionSet.length = 0;
+        return;
+      }
+      this.packet.restoreFrom(this.frameBefore[top]!);
+      this.actionSet.length = 0;
+      for (const a of outside) this.actionSet.push(a);
+    }
     const i = --this.sp;
     this.depth -= this.frameDeepens[i]!;
     const g = this.frameGroup[i];
@@ -916,8 +961,8 @@ class Translation {
           break;
         case 'set_field':
           if (this.tracing) this.line(indent, formatActions([a]));
-          // OVS's set_l4_port on ICMP: the flow's tp_src and tp_dst are its type and code there.
-          if (a.legacy && (a.field.word === W.TP_SRC || a.field.word === W.TP_DST) && prerequisiteHolds(pk.words[W.DL_TYPE], pk.words[W.NW_PROTO], 'icmp')) {
+          // OVS's set_l4_port on ICMP and ICMPv6: the flow's tp_src and tp_dst are their type and code there.
+          if (a.legacy && (a.field.word === W.TP_SRC || a.field.word === W.TP_DST) && (prerequisiteHolds(pk.words[W.DL_TYPE], pk.words[W.NW_PROTO], 'icmp') || (pk.words[W.DL_TYPE] === 0x86dd && pk.words[W.NW_PROTO] === 58))) {
             pk.setField(a.field.word === W.TP_SRC ? ICMP_TYPE : ICMP_CODE, a.value & 0xffn, 0xffn);
             break;
           }
@@ -1056,7 +1101,7 @@ class Translation {
               break;
             }
             const bucket = this.frameGroup[this.sp - 1] !== undefined;
-            this.pop();
+            this.pop(true);
             if (bucket) break;
           }
           break;
@@ -1074,6 +1119,40 @@ class Translation {
           else if (member !== NO_MEMBER) this.output(member, indent);
           break;
         }
+        case 'check_pkt_larger': {
+          // OVS translates the rest for both answers and the datapath picks one by length; netloom knows the packet and takes its own.
+          if (this.tracing) this.line(indent, formatActions([a]));
+          this.load(a.dst, pk.lengthWithoutPadding() > a.length ? 1 : 0, indent);
+          break;
+        }
+        case 'clone': {
+          if (this.tracing) this.line(indent, formatActions([a]));
+          // Its actions print at this level, as ofproto/trace prints them; the packet and action set are saved to put back.
+          const c = this.sp;
+          const before = (this.frameBefore[c] ??= new PacketState());
+          pk.saveTo(before);
+          const outside = (this.cloneSets[c] ??= []);
+          outside.length = 0;
+          for (const x of this.actionSet) outside.push(x);
+          this.push(a.actions, this.frameTable[f]!, level, 0, this.frameRule[f]);
+          this.frameCloneSet[c] = outside;
+          this.frameCloneRan[c] = false;
+          break;
+        }
+        case 'fin_timeout': {
+          if (this.tracing) this.line(indent, formatActions([a]));
+          const rule = this.frameRule[f];
+          // OVS's xlate_fin_timeout: the flags the packet carries (TCP only), and only when the packet may change the bridge.
+          if (this.effects && rule !== undefined && (pk.tcpFlags() & (TCP_FIN | TCP_RST)) !== 0) this.p.reduceTimeouts(rule, a.idleTimeout, a.hardTimeout);
+          break;
+        }
+        case 'sample':
+          if (this.tracing) this.line(indent, formatActions([a]));
+          // OVS's datapath sample: probability/65535 scaled to 32 bits, compared with a 32-bit random draw.
+          if (this.effects && (a.probability === 0xffff || this.p.random.nextUint32() <= ((a.probability << 16) | a.probability) >>> 0)) {
+            this.p.samples.set(a.collectorSetId, (this.p.samples.get(a.collectorSetId) ?? 0) + 1);
+          }
+          break;
         case 'learn': {
           if (this.tracing) this.line(indent, a.learn.text);
           if (!this.effects) {

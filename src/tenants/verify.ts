@@ -682,6 +682,11 @@ class Explorer {
           for (const list of lists) this.exec(set, bucket(list, rest), { ...pass, depth: pass.depth + 1 });
           return;
         }
+        case 'clone':
+          // The clone's actions on a copy of the packet, which is put back after them.
+          if (pass.actionSet.length > 0) this.approximate(`clone (${this.ruleName(rule)}): the action set it runs at its end is not followed`);
+          frame = { actions: a.actions, next: 0, table: frame.table, rule, parent: rest, restore: set, deepens: 0 };
+          continue;
         case 'multipath':
         case 'bundle': {
           const dst = a.dst;
@@ -696,6 +701,14 @@ class Explorer {
           break;
         }
         case 'note':
+        case 'sample':
+        case 'fin_timeout':
+          // Neither sends anything on: a sample only counts (netloom has no collector), fin_timeout only shortens timeouts.
+          break;
+        case 'check_pkt_larger':
+          // Which branch depends on the packet's length: its bit becomes unknown.
+          this.approximate(`check_pkt_larger (${this.ruleName(rule)}) leaves its destination unknown`);
+          set = this.forgetField(set, a.dst.field, 1n << BigInt(a.dst.start));
           break;
         case 'output_trunc':
           // Where it goes, not how much of it: the header is whole (max_len is at least 14).

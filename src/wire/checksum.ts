@@ -19,6 +19,24 @@ export function finish(sum: number): number {
   return ~sum & 0xffff;
 }
 
+/** CRC32c's table (Castagnoli, reflected polynomial 0x82f63b78), built once. */
+const CRC32C = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** SCTP's checksum (RFC 4960 appendix B) over bytes[start, end), as the value whose little-endian bytes the header carries. */
+export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let crc = 0xffffffff;
+  for (let i = start; i < end; i++) crc = CRC32C[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
 export function internetChecksum(bytes: Uint8Array, start = 0, end = bytes.length): number {
   return finish(sumWords(bytes, start, end));
 }

@@ -58,6 +58,12 @@ const FLOWS = [
   'table=5,priority=2,tcp,actions=multipath(symmetric_l3l4+udp,7,modulo_n,3,0,NXM_OF_TCP_DST[4..5]),bundle(eth_src,0,hrw,ofport,members:1,2,3)',
   'table=7,priority=5,ip,nw_src=10.0.0.1,actions=conjunction(1,1/2),conjunction(4294967295,3/64)',
   'table=7,priority=5,tcp,actions=conjunction(1,2/2),note:01.02.03.04.05.06.07',
+  // NXAST_CHECK_PKT_LARGER, and NXAST_SAMPLE, SAMPLE2 (a sampling port) and SAMPLE3 (a direction).
+  'table=9,priority=5,actions=check_pkt_larger(1500)->NXM_NX_REG0[3],sample(probability=10,collector_set_id=3,obs_domain_id=16,obs_point_id=7),resubmit(,10)',
+  'table=9,priority=4,ip,actions=check_pkt_larger(64)->OXM_OF_METADATA[63],sample(probability=65535,sampling_port=2),sample(probability=1,collector_set_id=4294967295,sampling_port=LOCAL,egress),output:1',
+  'table=9,priority=3,tcp,actions=fin_timeout(idle_timeout=5,hard_timeout=300),fin_timeout(),output:2',
+  // NXAST_CLONE, nested, with Nicira and standard actions inside.
+  'table=9,priority=2,ip,actions=clone(set_field:10.0.0.9->ip_dst,load:0x1->NXM_NX_REG0[0],clone(output:3),resubmit(,10)),clone(),output:2',
   'table=8,priority=5,actions=note:ab.cd,output:1,exit',
   'table=8,priority=6,ip,actions=output(port=2,max_len=100),output(port=LOCAL,max_len=14),output(port=IN_PORT,max_len=64)',
   'table=7,priority=6,conj_id=1,ip,actions=output:2',

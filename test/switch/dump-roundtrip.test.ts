@@ -51,6 +51,11 @@ const action = fc.oneof(
   fc.tuple(ipv4, fc.integer({ min: 1, max: 65535 }), fc.constantFrom('src', 'dst')).map(([a, p, kind]) => `ct(commit,nat(${kind}=${a}:${p}),exec(set_field:0x${p.toString(16)}->ct_mark,load:1->NXM_NX_CT_LABEL[3]))`),
   fc.constantFrom('ct(table=1,nat)', 'ct_clear', 'ct(commit,zone=NXM_NX_REG0[0..15])'),
   fc.constant('exit'),
+  fc.tuple(port, fc.integer({ min: 0, max: 0xff })).map(([p, v]) => `clone(load:${v}->NXM_NX_REG0[0..7],output:${p})`),
+  fc.tuple(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 })).map(([i, h]) => `fin_timeout(idle_timeout=${i},hard_timeout=${h})`),
+  fc.tuple(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 31 })).map(([n, bit]) => `check_pkt_larger(${n})->NXM_NX_REG4[${bit}]`),
+  fc.tuple(fc.integer({ min: 1, max: 65535 }), fc.nat(), fc.nat(), fc.option(port), fc.constantFrom('', ',ingress', ',egress'))
+    .map(([p, c, d, sp, dir]) => `sample(probability=${p},collector_set_id=${c},obs_domain_id=${d},obs_point_id=${c ^ d}${sp === null ? '' : `,sampling_port=${sp}`}${dir})`),
   fc.uint8Array({ maxLength: 20 }).map((b) => `note:${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('.')}`),
   fc.tuple(fc.constantFrom(...HASH_FIELDS), fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(...MULTIPATH_ALGORITHMS), fc.integer({ min: 1, max: 256 }), fc.nat())
     .map(([f, b, a, n, arg]) => `multipath(${f},${b},${a},${n},${arg},NXM_NX_REG1[0..7])`),
@@ -63,6 +68,7 @@ const flow = fc
     priority: fc.integer({ min: 0, max: 65535 }),
     cookie: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
     idle: fc.integer({ min: 0, max: 65535 }),
+    importance: fc.integer({ min: 0, max: 65535 }),
     match,
     // A conjunctive flow's actions are conjunctions only.
     actions: fc.oneof(
@@ -70,7 +76,7 @@ const flow = fc
       fc.array(fc.tuple(fc.nat(), fc.integer({ min: 2, max: 64 })).chain(([id, n]) => fc.integer({ min: 1, max: n }).map((k) => `conjunction(${id},${k}/${n})`)), { minLength: 1, maxLength: 3 }),
     ),
   })
-  .map((f) => `table=${f.table},priority=${f.priority},cookie=0x${f.cookie.toString(16)},idle_timeout=${f.idle}${f.match ? `,${f.match}` : ''},actions=${f.actions.join(',')}`);
+  .map((f) => `table=${f.table},priority=${f.priority},cookie=0x${f.cookie.toString(16)},idle_timeout=${f.idle},importance=${f.importance}${f.match ? `,${f.match}` : ''},actions=${f.actions.join(',')}`);
 
 /** The flows of `texts` that `protocols` accepts, on a new bridge. */
 function bridgeOf(texts: readonly string[], protocols: Protocols): Bridge {

@@ -12,7 +12,7 @@ describe('ovs-ofctl flow syntax', () => {
     ['priority=100,ip,nw_dst=10.0.0.0/8,actions=dec_ttl,output:3', 'priority=100,ip,nw_dst=10.0.0.0/8 actions=dec_ttl,output:3'],
     ['tcp,tp_dst=80 actions=drop', 'tcp,tp_dst=80 actions=drop'],
     ['table=1,metadata=0x5/0xff,reg0=3,actions=goto_table:2', 'reg0=0x3,metadata=0x5/0xff actions=goto_table:2'],
-    ['in_port=p1,dl_vlan=10,actions=strip_vlan,output:p2', 'in_port=1,dl_vlan=10 actions=pop_vlan,output:2'],
+    ['in_port=p1,dl_vlan=10,actions=strip_vlan,output:p2', 'in_port=1,dl_vlan=10 actions=strip_vlan,output:2'],
     ['dl_vlan=5,actions=mod_vlan_vid:10,output:2', 'dl_vlan=5 actions=mod_vlan_vid:10,output:2'],
     // OXM's vlan_vid (OFPVID_PRESENT is the CFI bit) and vlan_pcp, in a match and as set_field.
     ['vlan_vid=0x100a,vlan_pcp=3,actions=set_field:4107->vlan_vid,set_field:5->vlan_pcp', 'dl_vlan=10,dl_vlan_pcp=3 actions=set_field:4107->vlan_vid,set_field:5->vlan_pcp'],
@@ -45,7 +45,7 @@ describe('ovs-ofctl flow syntax', () => {
     // A field or protocol given twice with the same value is one setting.
     ['ip,tcp,tcp_dst=80,tp_dst=80,dl_type=0x0800,actions=drop', 'tcp,tp_dst=80 actions=drop'],
     // An action set is checked as OVS checks it: what OpenFlow 1.1+ wants the match to prove is not asked there.
-    ['actions=write_actions(strip_vlan,dec_ttl,mod_nw_src:10.0.0.1),goto_table:1', 'actions=write_actions(pop_vlan,dec_ttl,set_field:10.0.0.1->ip_src),goto_table:1'],
+    ['actions=write_actions(strip_vlan,dec_ttl,mod_nw_src:10.0.0.1),goto_table:1', 'actions=write_actions(strip_vlan,dec_ttl,set_field:10.0.0.1->ip_src),goto_table:1'],
     ['actions=write_actions()', 'actions=write_actions(drop)'],
     ['ip,actions=learn(table=1,dl_type=0x800,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[],eth_dst=00:11:22:33:44:55)', 'ip actions=learn(table=1,dl_type=0x800,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[],eth_dst=00:11:22:33:44:55)'],
     // Connection tracking, printed as ovs-ofctl -O OpenFlow13 prints it (ct fields before the protocol, ct's arguments in OVS's order).
@@ -219,7 +219,7 @@ describe('ovs-ofctl flow syntax', () => {
   // Plain ovs-ofctl speaks OpenFlow 1.0 + NXM, where these actions need no match that proves their header; -O OpenFlow13 refuses them.
   it.each([
     ['in_port=1,actions=mod_vlan_vid:10,output:2', 'in_port=1 actions=mod_vlan_vid:10,output:2', 'in_port=1 actions=push_vlan:0x8100,set_field:4106->vlan_vid,output:2'],
-    ['actions=strip_vlan', 'actions=pop_vlan', 'needs a VLAN tag the match proves'],
+    ['actions=strip_vlan', 'actions=strip_vlan', 'needs a VLAN tag the match proves'],
     ['actions=dec_ttl', 'actions=dec_ttl', 'dec_ttl needs ip or ipv6'],
     ['actions=mod_nw_dst:1.2.3.4', 'actions=mod_nw_dst:1.2.3.4', 'setting nw_dst needs ip in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
     ['arp,actions=mod_nw_src:10.0.0.1', 'arp actions=mod_nw_src:10.0.0.1', 'setting nw_src needs ip in the match'],
