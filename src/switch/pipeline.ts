@@ -1122,6 +1122,8 @@ class Translation {
         case 'check_pkt_larger': {
           // OVS translates the rest for both answers and the datapath picks one by length; netloom knows the packet and takes its own.
           if (this.tracing) this.line(indent, formatActions([a]));
+          // OVS commits the changes so far before the datapath's check_pkt_len (xlate_check_pkt_larger): a later output(max_len) cuts from here.
+          this.committedLength = pk.bytes.length;
           this.load(a.dst, pk.lengthWithoutPadding() > a.length ? 1 : 0, indent);
           break;
         }

@@ -264,6 +264,10 @@ export const ACTIONS: readonly ActionDraw[] = [
   { name: 'bundle_load', draw: ({ r }) => `bundle_load(${hash(r)},${r.pick(BUNDLE_ALGORITHMS)},ofport,NXM_NX_REG0[0..15],members:${members(r)})` },
   { name: 'output trunc', draw: ({ r }) => `output(port=${r.int(1, PORTS)},max_len=${r.pick([14, 20, 60, 1500])})` },
   { name: 'exit/note', draw: ({ r }) => r.pick(['exit', 'note:01.02']) },
+  // check_pkt_larger's bit chooses a later output; clone's changes stay inside it; sample is a counted no-op.
+  { name: 'check_pkt_larger', draw: ({ r }) => `check_pkt_larger(${r.pick([40, 60, 64, 80, 100])})->NXM_NX_REG0[0],output:NXM_NX_REG0[0..15]` },
+  { name: 'clone', draw: ({ r }) => `clone(${r.pick([`mod_dl_src:${r.pick(MACS)}`, 'push_vlan:0x8100', `mod_vlan_vid:${r.pick([10, 40])}`, 'strip_vlan'])},output:${r.int(1, PORTS)})` },
+  { name: 'sample', weight: 0.3, draw: ({ r }) => `sample(probability=${r.pick([65535, 65535, 1])},collector_set_id=1)` },
   // resubmit: onward, with another in_port for the lookup, and back (which can loop until a limit drops the packet).
   { name: 'resubmit', weight: 2, when: (c) => c.table === 0, draw: ({ r }) => r.pick(['resubmit(,1)', `resubmit(${r.int(1, PORTS)},1)`]) },
   { name: 'resubmit back', weight: 0.3, draw: ({ r, table }) => `resubmit(,${r.pick([0, table])})` },

@@ -24,6 +24,7 @@ describe('output(port=…,max_len=…)', () => {
   it.each([
     { name: 'a pop before it leaves max_len less the tag', flow: 'actions=strip_vlan,output(port=2,max_len=20)', tags: '88a8001e8100901e', out: ['2 0a00000000030200000000028100901e'] },
     { name: 'a push before it leaves max_len and the tag', flow: 'actions=mod_vlan_pcp:0,output(port=2,max_len=14)', tags: '', out: ['2 0a0000000003020000000002810000000800'] },
+    { name: 'check_pkt_larger commits the push: max_len cuts the tagged frame', flow: 'actions=mod_vlan_pcp:0,check_pkt_larger(100)->NXM_NX_REG0[0],output(port=2,max_len=14)', tags: '', out: ['2 0a00000000030200000000028100'] },
     { name: 'under an Ethernet header nothing is sent', flow: 'actions=pop_vlan,output(port=2,max_len=14),output(port=3,max_len=18)', tags: '8100600a', out: ['3 0a00000000030200000000020800'] },
     { name: 'after an output the cut is from the packet as it left', flow: 'actions=strip_vlan,output:4,output(port=2,max_len=14)', tags: '8100600a', out: ['4 0a0000000003020000000002080045130021000100000101a3c30a0000020a0102030000f146000100035a5a5a5a5a', '2 0a00000000030200000000020800'] },
   ])('the cut is OVS\'s when the tags change: $name', ({ flow, tags, out }) => {
