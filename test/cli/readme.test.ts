@@ -30,6 +30,7 @@ const NOT_RUN: [RegExp, string][] = [
   [/^npm install$/, 'the set-up CI runs before the tests'],
   [/^npm test$/, 'the test command this test is part of'],
   [/\| wireshark /, "opens Wireshark's window; test/feed/feed.test.ts reads the same live capture with tshark -i -"],
+  [/^(NETLOOM_\w+=\S+ )?npx vitest run test\//, 'test files npm test runs already'],
 ];
 /** Lines that run until stopped: up once their output says where they listen. */
 const SERVERS: [RegExp, RegExp][] = [
