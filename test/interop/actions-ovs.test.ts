@@ -31,11 +31,11 @@ const raw = (length: number) => {
   b.set([0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x88, 0xb5]);
   return b;
 };
-/** A UDP frame whose IP packet is `payload` bytes of data long, padded with zeros to `frame` bytes when that is longer. */
-const udp = (payload: number, frame = 0) => {
+/** A UDP frame over `ip` whose IP packet is `payload` bytes of data long, padded with zeros to `frame` bytes when that is longer. */
+const udpOver = (ip: LayerSpec) => (payload: number, frame = 0) => {
   const bytes = encode([
     { layer: 'ethernet', src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' },
-    { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' },
+    ip,
     { layer: 'udp', srcPort: 1000, dstPort: 2000 },
     { layer: 'payload', data: new Uint8Array(payload).fill(0x5a) },
   ]);
@@ -44,18 +44,8 @@ const udp = (payload: number, frame = 0) => {
   padded.set(bytes);
   return padded;
 };
-const udp6 = (payload: number, frame = 0) => {
-  const bytes = encode([
-    { layer: 'ethernet', src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' },
-    { layer: 'ipv6', src: '2001:db8::1', dst: '2001:db8::2' },
-    { layer: 'udp', srcPort: 1000, dstPort: 2000 },
-    { layer: 'payload', data: new Uint8Array(payload).fill(0x5a) },
-  ]);
-  if (frame <= bytes.length) return bytes;
-  const padded = new Uint8Array(frame);
-  padded.set(bytes);
-  return padded;
-};
+const udp = udpOver({ layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' });
+const udp6 = udpOver({ layer: 'ipv6', src: '2001:db8::1', dst: '2001:db8::2' });
 
 /** TCP, UDP, SCTP (its CRC32c right), ICMP and ICMPv6 over IPv4 and IPv6, and ARP. */
 const L4_FRAMES: Uint8Array[] = (() => {
