@@ -458,7 +458,7 @@ export class SwitchPacket {
     const w = this.words;
     const type = w[W.DL_TYPE];
     if (type !== 0x0800 && type !== 0x86dd) return true;
-    if (word === W.TP_SRC || word === W.TP_DST) return w[W.NW_PROTO] !== 0 && this.l4 !== 0 && this.bytes.length >= this.l4 + (w[W.NW_PROTO] === 6 ? 20 : 8);
+    if (word === W.TP_SRC || word === W.TP_DST) return w[W.NW_PROTO] !== 0 && this.l4 !== 0 && this.bytes.length >= this.l4 + (w[W.NW_PROTO] === 6 ? 20 : w[W.NW_PROTO] === 132 ? 12 : 8);
     const ip = word === W.NW_SRC || word === W.NW_DST || word === W.NW_TOS || word === W.NW_TTL || word === W.IPV6_LABEL || (word >= W.IPV6_SRC && word < W.IPV6_SRC + 4) || (word >= W.IPV6_DST && word < W.IPV6_DST + 4);
     return !ip || w[W.NW_PROTO] !== 0;
   }

@@ -20,6 +20,9 @@ import { VXLAN_HEADER_LENGTH } from './vxlan.js';
 export const NW_FRAG = { NONE: 0, FIRST: 1, LATER: 3 } as const;
 /** An 802.2 LLC header (DSAP, SSAP, control) and a SNAP header (OUI, EtherType). */
 const LLC_SNAP_LENGTH = 8;
+/** SCTP (RFC 9260): netloom has no codec for it; the switch reads its common header's ports. */
+const IPPROTO_SCTP = 132;
+const SCTP_HEADER_LENGTH = 12;
 /** IPv6's Authentication Header (RFC 4302): its length is in 4-byte units, less 2. */
 const IPPROTO_AH = 51;
 /** ovs-fields(7): vlan_tci's CFI bit marks "a VLAN header is present". */
@@ -198,6 +201,13 @@ function transportFields(b: Uint8Array, key: FlowKey, o: number, end: number): n
     key.tpDst = u16(b, o + 2);
     if (!udp) key.tcpFlags = u16(b, o + 12) & 0x0fff;
     return o + length;
+  }
+  if (proto === IPPROTO_SCTP) {
+    // OVS reads SCTP's ports from a whole common header (12 bytes), as multipath and select groups then hash them.
+    if (end - o < SCTP_HEADER_LENGTH) return o;
+    key.tpSrc = u16(b, o);
+    key.tpDst = u16(b, o + 2);
+    return o + SCTP_HEADER_LENGTH;
   }
   if (proto === IPPROTO.ICMP || proto === IPPROTO.ICMPV6) {
     if (end - o < ICMP_HEADER_LENGTH) return o;

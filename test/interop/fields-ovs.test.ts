@@ -1,6 +1,6 @@
 /**
  * The fields netloom's switch took on last (tcp_flags, ip_frag, icmpv6_type/icmpv6_code,
- * nd_target/nd_sll/nd_tll, pkt_mark, xreg, xxreg) against a real Open vSwitch (dummy datapath, test/interop/ovs.ts), in
+ * nd_target/nd_sll/nd_tll, SCTP's ports, pkt_mark, xreg, xxreg) against a real Open vSwitch (dummy datapath, test/interop/ovs.ts), in
  * both of netloom's modes (OpenFlow 1.0 + NXM, as plain ovs-ofctl; OpenFlow 1.3+, as ovs-ofctl
  * -O OpenFlow15): hand-written tables and seeded random ones, each fed packets drawn to hit them
  * (every TCP flag, IPv4 and IPv6 fragments first and later, ICMP and ICMPv6 types, ND
@@ -13,6 +13,7 @@ import { Bridge } from '../../src/switch/bridge.js';
 import type { Protocols } from '../../src/switch/ofctl.js';
 import { encode, toHex } from '../../src/index.js';
 import type { LayerSpec } from '../../src/index.js';
+import { crc32c } from '../../src/wire/checksum.js';
 import { OvsSwitch, haveOvs, ovsMissingMessage, LOCAL_PORT, type OpenFlowVersion } from './ovs.js';
 
 if (!haveOvs()) console.warn(`skipping the field differential tests: ${ovsMissingMessage()}`);
@@ -49,6 +50,15 @@ const hexBytes = (hex: string) => Uint8Array.from(hex.match(/../g)!.map((h) => N
 /** A neighbor solicitation (135) or advertisement (136): target fe80::1 (or `target` hex), then options (hex: type, length in 8s, body). */
 const nd = (type: number, options: string, code = 0, target = 'fe800000000000000000000000000001'): Uint8Array =>
   encode([ETH, V6, { layer: 'icmpv6', type, code, rest: type === 136 ? 0x60000000 : 0 } as LayerSpec, { layer: 'payload', data: hexBytes(target + options) }]);
+/** SCTP (ports 1234 -> 5678, an INIT-sized chunk) over IPv4 or IPv6, its CRC32c right; cut to 10 bytes of header, no ports for OVS. */
+const sctp = (ip: LayerSpec, cut = false): Uint8Array => {
+  const body = new Uint8Array(cut ? 10 : 16);
+  body.set([0x04, 0xd2, 0x16, 0x2e, 0, 0, 0, 1].slice(0, body.length));
+  const frame = encode([ETH, { ...ip, ...(ip.layer === 'ipv4' ? { protocol: 132 } : { nextHeader: 132 }) } as LayerSpec, { layer: 'payload', data: body }]);
+  const l4 = frame.length - body.length;
+  if (!cut) new DataView(frame.buffer, frame.byteOffset).setUint32(l4 + 8, crc32c(frame, l4), true);
+  return frame;
+};
 const SLL = '0101020000000aaa';
 const TLL = '0201020000000bbb';
 const udp = (ip: LayerSpec = V4): Uint8Array => encode([ETH, ip, { layer: 'udp', srcPort: 53, dstPort: 2000 }, DATA]);
@@ -63,7 +73,7 @@ const PACKETS: readonly Uint8Array[] = [
   // ND: each option alone, both, none, a second SLL (invalid: OVS keeps no ND field), an unknown option first, an empty option, a nonzero code, a short target.
   nd(135, SLL), nd(136, TLL), nd(135, SLL + TLL), nd(135, ''), nd(135, SLL + '0101020000000ccc'), nd(136, '0e01000000000000' + TLL), nd(135, '0100000000000000' + SLL),
   nd(135, SLL, 1), nd(136, TLL, 0, 'fe800000000000000000000000000002'), nd(135, '', 0, 'fe80'),
-  udp(), udp(V6),
+  udp(), udp(V6), sctp(V4), sctp(V6), sctp(V4, true),
 ];
 
 interface Case {
@@ -109,6 +119,15 @@ const CASES: Case[] = [
       'priority=18,icmp6,icmp_type=136,nd_target=fe80::/64,actions=move:NXM_NX_ND_TARGET[0..47]->NXM_OF_ETH_DST[],output:4',
       'priority=17,icmp6,icmp_type=135,nd_target=fe80::1,actions=move:NXM_NX_ND_SLL[]->NXM_OF_ETH_SRC[],output:3',
       'priority=16,icmp6,icmp_type=135,actions=load:0xabc->NXM_NX_ND_SLL[0..15],output:4',
+      'priority=0,actions=output:2,output:3',
+    ],
+  },
+  {
+    name: 'SCTP ports matched, rewritten (CRC32c redone) and hashed',
+    flows: [
+      'priority=20,sctp,tp_dst=5678,actions=set_field:99->sctp_dst,output:2', 'priority=19,sctp6,sctp_src=1234,actions=mod_tp_src:7,output:3',
+      'priority=18,sctp,actions=multipath(symmetric_l4,0,modulo_n,3,0,NXM_NX_REG0[0..15]),output:NXM_NX_REG0[0..15]',
+      'priority=17,ipv6,nw_proto=132,actions=move:OXM_OF_SCTP_SRC[]->NXM_NX_REG1[0..15],bundle(symmetric_l3l4,0,hrw,ofport,members:2,3,4)',
       'priority=0,actions=output:2,output:3',
     ],
   },
