@@ -282,7 +282,7 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
           if (name === 'vlan_vid' && (value & BigInt(OFPVID_PRESENT)) === 0n) bad('set_field vlan_vid needs OFPVID_PRESENT (0x1000) in its value', OFPBAC.BAD_SET_ARGUMENT);
           if (name === 'vlan_vid' ? value > 0x1fffn : value > 7n) bad(`${name} ${value} is out of range`, OFPBAC.BAD_SET_ARGUMENT);
           if (match !== undefined && !c.tags[0]) bad(`set_field ${name} needs a VLAN tag the match proves, or a push_vlan before it`, OFPBAC.MATCH_INCONSISTENT);
-          out.push({ type: 'mod_vlan', what: name === 'vlan_vid' ? 'vid' : 'pcp', value: Number(value) & (name === 'vlan_vid' ? 0xfff : 7), push: false });
+          out.push({ type: 'mod_vlan', what: name === 'vlan_vid' ? 'vid' : 'pcp', value: Number(value) & (name === 'vlan_vid' ? 0xfff : 7), push: false, oxm: true });
           return;
         }
         const field = switchField(name);

@@ -5,8 +5,8 @@
  * set_field alone when it does.
  */
 import { describe, expect, it } from 'vitest';
-import { parseFlow } from '../../src/switch/ofctl.js';
-import { actionsToInstructions } from '../../src/openflow/flows.js';
+import { parseFlow, formatActions } from '../../src/switch/ofctl.js';
+import { actionsToInstructions, instructionsFrom } from '../../src/openflow/flows.js';
 
 const apply = (flow: string, protocols: 'OpenFlow10' | 'OpenFlow13') => {
   const rule = parseFlow(flow, { protocols });
@@ -26,5 +26,18 @@ describe('mod_vlan_vid and mod_vlan_pcp over OpenFlow 1.3', () => {
     ['dl_vlan=3,actions=mod_vlan_vid:10', 'OpenFlow13', ['set_field:4106->vlan_vid']],
   ] as const)('%s (%s) is sent as %j', (flow, protocols, actions) => {
     expect(apply(flow, protocols)).toEqual(actions);
+  });
+});
+
+describe('set_field to vlan_vid and vlan_pcp from an OpenFlow 1.3 peer', () => {
+  // ovs-ofctl -O OpenFlow13 dump-flows prints what a controller sent as it was sent.
+  it.each([
+    ['actions=push_vlan:0x8100,set_field:4106->vlan_vid,output:1', 'push_vlan:0x8100,set_field:4106->vlan_vid,output:1'],
+    ['dl_vlan=3,actions=set_field:4106->vlan_vid,set_field:5->vlan_pcp', 'set_field:4106->vlan_vid,set_field:5->vlan_pcp'],
+    ['actions=mod_vlan_vid:10', 'push_vlan:0x8100,set_field:4106->vlan_vid'],
+  ])('%s reads back as %s', (flow, printed) => {
+    const rule = parseFlow(flow, { protocols: 'OpenFlow13' });
+    const { actions } = instructionsFrom(actionsToInstructions(rule.actions, rule.match), rule.match, 0, 'FLOW_MOD', () => false, () => false);
+    expect(formatActions(actions)).toBe(printed);
   });
 });

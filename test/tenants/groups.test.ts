@@ -200,8 +200,8 @@ describe('tenant groups', () => {
     const groupsOn = (sw: string) => (rig.built.net.nodes.get(sw) as SwitchNode).bridge.pipeline.allGroups().map((g) => `${g.id.toString(16)} ${g.buckets.map((b) => formatActions(b.actions)).join(' | ')}`);
     // On s1 both ports are on other switches: each bucket tunnels (VLAN 2 for s2:b2, 3 for s3:b3) towards s2.
     expect(groupsOn('s1')).toEqual([
-      '1000002 push_vlan:0x8100,mod_vlan_vid:2,output:3 | push_vlan:0x8100,mod_vlan_vid:3,output:3',
-      '1000003 push_vlan:0x8100,mod_vlan_vid:2,output:3 | push_vlan:0x8100,mod_vlan_vid:3,output:3',
+      '1000002 push_vlan:0x8100,set_field:4098->vlan_vid,output:3 | push_vlan:0x8100,set_field:4099->vlan_vid,output:3',
+      '1000003 push_vlan:0x8100,set_field:4098->vlan_vid,output:3 | push_vlan:0x8100,set_field:4099->vlan_vid,output:3',
     ]);
     const replies = pings('b1');
     const atB3 = { n: 0 };

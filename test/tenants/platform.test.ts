@@ -221,7 +221,7 @@ traffic:
     const portEvents: string[] = [];
     // blue's rule on s1 that sends to b3 (its virtual port 3, on s3): its output and its packets so far.
     const toB3 = () => {
-      const rule = s1.bridge.pipeline.allRules().find((r) => r.cookie >> 56n === 1n && r.matchText.includes('dl_dst=') && r.actionsText.includes('mod_vlan_vid:3'));
+      const rule = s1.bridge.pipeline.allRules().find((r) => r.cookie >> 56n === 1n && r.matchText.includes('dl_dst=') && r.actionsText.includes('set_field:4099->vlan_vid'));
       return rule && `${rule.actionsText.match(/output:\d+/)![0]} ${rule.packets}`;
     };
     await built.net.run(1.95e9);

@@ -76,8 +76,8 @@ describe('hosts bound by VLAN', () => {
     expect(s1.bridge.pipeline.allRules().filter((r) => r.table === 1 && r.priority === 1 && r.cookie >> 56n === 1n).map((r) => r.actionsText).sort()).toEqual([
       'load:0xa0000->NXM_OF_ARP_SPA[8..31],load:0xa0000->NXM_OF_ARP_TPA[8..31],output:2,load:0x1->NXM_OF_ARP_SPA[24..31],load:0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0->NXM_OF_ARP_TPA[8..23]',
       'load:0xa0000->NXM_OF_IP_SRC[8..31],load:0xa0000->NXM_OF_IP_DST[8..31],output:2,load:0x1->NXM_OF_IP_SRC[24..31],load:0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0->NXM_OF_IP_DST[8..23]',
-      'push_vlan:0x8100,mod_vlan_vid:10,load:0xa0000->NXM_OF_ARP_SPA[8..31],load:0xa0000->NXM_OF_ARP_TPA[8..31],output:1,pop_vlan,load:0x1->NXM_OF_ARP_SPA[24..31],load:0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0->NXM_OF_ARP_TPA[8..23]',
-      'push_vlan:0x8100,mod_vlan_vid:10,load:0xa0000->NXM_OF_IP_SRC[8..31],load:0xa0000->NXM_OF_IP_DST[8..31],output:1,pop_vlan,load:0x1->NXM_OF_IP_SRC[24..31],load:0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0->NXM_OF_IP_DST[8..23]',
+      'push_vlan:0x8100,set_field:4106->vlan_vid,load:0xa0000->NXM_OF_ARP_SPA[8..31],load:0xa0000->NXM_OF_ARP_TPA[8..31],output:1,pop_vlan,load:0x1->NXM_OF_ARP_SPA[24..31],load:0->NXM_OF_ARP_SPA[8..23],load:0x1->NXM_OF_ARP_TPA[24..31],load:0->NXM_OF_ARP_TPA[8..23]',
+      'push_vlan:0x8100,set_field:4106->vlan_vid,load:0xa0000->NXM_OF_IP_SRC[8..31],load:0xa0000->NXM_OF_IP_DST[8..31],output:1,pop_vlan,load:0x1->NXM_OF_IP_SRC[24..31],load:0->NXM_OF_IP_SRC[8..23],load:0x1->NXM_OF_IP_DST[24..31],load:0->NXM_OF_IP_DST[8..23]',
     ]);
   });
 
