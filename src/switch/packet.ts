@@ -307,15 +307,7 @@ export class SwitchPacket {
     const w = this.words;
     if (field.writeMask !== undefined) mask &= field.writeMask;
     if (field.pipeline) {
-      const shift = BigInt(field.shift ?? 0);
-      let v = value << shift;
-      let m = mask << shift;
-      for (let k = field.words - 1; k >= 0; k--) {
-        const mk = Number(m & 0xffffffffn);
-        w[field.word + k] = ((w[field.word + k]! & ~mk) | (Number(v & 0xffffffffn) & mk)) >>> 0;
-        v >>= 32n;
-        m >>= 32n;
-      }
+      writeWords(w, field, value, mask);
       return;
     }
     if (!this.committable(field.word)) return;
@@ -331,6 +323,8 @@ export class SwitchPacket {
     this.own();
     this.writeBytes(field, next);
     this.reparse();
+    // OVS's flow keeps a link-layer address written where the message has no such option (packet_set_nd leaves the bytes): a later lookup sees it.
+    if (field.name === 'nd_sll' || field.name === 'nd_tll') writeWords(w, field, next, -1n);
   }
 
   /** Copies the caller's bytes before the first change. */
@@ -618,4 +612,17 @@ function ipv6AddressInChecksum(b: Uint8Array, l3: number, l4: number): boolean {
     o += length;
   }
   return recalculate && (next === 6 || next === 17 || next === 58);
+}
+
+/** Writes a field's value (under `mask`) into flow words, as a set_field of a pipeline field does. */
+function writeWords(w: Uint32Array, field: FieldDef, value: bigint, mask: bigint): void {
+  const shift = BigInt(field.shift ?? 0);
+  let v = value << shift;
+  let m = (mask & ((1n << BigInt(field.bits)) - 1n)) << shift;
+  for (let k = field.words - 1; k >= 0; k--) {
+    const mk = Number(m & 0xffffffffn);
+    w[field.word + k] = ((w[field.word + k]! & ~mk) | (Number(v & 0xffffffffn) & mk)) >>> 0;
+    v >>= 32n;
+    m >>= 32n;
+  }
 }

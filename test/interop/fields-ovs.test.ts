@@ -123,6 +123,16 @@ const CASES: Case[] = [
     ],
   },
   {
+    // OVS's set_field writes the flow; packet_set_nd writes the bytes only where the option is: a later lookup sees the value either way.
+    name: 'nd_sll and nd_tll written to messages with and without the option, then matched',
+    flows: [
+      'priority=20,icmp6,icmp_type=135,actions=set_field:02:00:00:00:00:99->nd_sll,resubmit(,1)', 'priority=19,icmp6,icmp_type=136,actions=load:0x77->NXM_NX_ND_TLL[0..7],resubmit(,1)',
+      'table=1,priority=20,icmp6,icmp_type=135,nd_sll=02:00:00:00:00:99,actions=output:2', 'table=1,priority=19,icmp6,icmp_type=136,nd_tll=00:00:00:00:00:77/00:00:00:00:00:ff,actions=output:3',
+      'table=1,priority=0,actions=output:4',
+      'priority=0,actions=output:2,output:3',
+    ],
+  },
+  {
     name: 'SCTP ports matched, rewritten (CRC32c redone) and hashed',
     flows: [
       'priority=20,sctp,tp_dst=5678,actions=set_field:99->sctp_dst,output:2', 'priority=19,sctp6,sctp_src=1234,actions=mod_tp_src:7,output:3',
