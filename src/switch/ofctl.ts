@@ -373,6 +373,12 @@ function accessNeed(field: FieldDef, name: string | undefined): Need {
   return field.prerequisite === 'ipv4-or-arp' ? 'ipv4' : field.prerequisite;
 }
 
+/** What `need` asks of the match, in words: its protocol, and for a transport field a packet that is not a later fragment (OVS's mf_are_prereqs_ok). */
+function needText(match: Match, need: Need): string {
+  const transport = need === 'tcp' || need === 'udp' || need === 'sctp' || need === 'tcp-udp-sctp';
+  return `${NEED_TEXT[need]} in the match${transport && (match.values[W.NW_FRAG]! & FRAG_LATER) !== 0 ? ', and no ip_frag=later (a later fragment has no transport header)' : ''}`;
+}
+
 function needMet(match: Match, need: Need): boolean {
   if (need === 'tcp' || need === 'udp' || need === 'sctp') return prerequisiteMet(match, 'tcp-udp-sctp') && L4_NEEDS[exact(match, W.NW_PROTO, 0xff)!] === need;
   return prerequisiteMet(match, need);
@@ -652,7 +658,7 @@ function checkWritable(match: Match | undefined, field: FieldDef, at: number, fa
     fail(at, `destination field ${field.name} is not writable (OVS refuses: OFPBAC_BAD_SET_ARGUMENT)`);
   }
   const need = accessNeed(field, written);
-  if (match !== undefined && !needMet(match, need)) fail(at, `setting ${written ?? field.name} needs ${NEED_TEXT[need]} in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
+  if (match !== undefined && !needMet(match, need)) fail(at, `setting ${written ?? field.name} needs ${needText(match, need)} (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
 }
 
 /**
@@ -1113,7 +1119,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         const dst = parseSubField(dstText, argAt + arrow + 2, fail);
         if (src.bits !== dst.bits) fail(argAt, `move: source has ${src.bits} bits, destination ${dst.bits}`);
         const srcNeed = accessNeed(src.field, subFieldName(srcText));
-        if (!proven(srcNeed)) fail(argAt, `reading ${subFieldName(srcText)} needs ${NEED_TEXT[srcNeed]} in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
+        if (!proven(srcNeed)) fail(argAt, `reading ${subFieldName(srcText)} needs ${needText(match!, srcNeed)} (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`);
         checkWritable(match, dst.field, argAt + arrow + 2, fail, 'move', subFieldName(dstText), context.ct);
         actions.push({ type: 'move', src, dst });
         continue;

@@ -176,6 +176,7 @@ describe('ovs-ofctl flow syntax', () => {
     ['tcp,actions=load:53->NXM_OF_UDP_DST[]', 22, 'setting NXM_OF_UDP_DST needs udp (or udp6) in the match'],
     ['udp,actions=move:NXM_OF_TCP_SRC[]->NXM_NX_REG0[0..15]', 18, 'reading NXM_OF_TCP_SRC needs tcp (or tcp6) in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
     ['arp,actions=set_field:10.0.0.1->ip_src', 33, 'setting ip_src needs ip in the match'],
+    ['udp,ip_frag=later,actions=set_field:53->udp_src', 41, 'setting udp_src needs udp (or udp6) in the match, and no ip_frag=later (a later fragment has no transport header) (OVS refuses'],
     ['actions=learn(table=1,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[])', 23, "learn: NXM_OF_IP_DST needs ip in the learned flow's match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))"],
     ['actions=learn(table=1,dl_type=0x800,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[])', 53, "learn: NXM_OF_IP_SRC needs ip in this flow's match"],
     ['actions=learn(table=1,NXM_OF_ETH_DST[]=0x001122334455)', 40, 'dl_dst: "0x001122334455" is not a MAC address'],
