@@ -4,6 +4,7 @@ import { Bridge } from '../switch/bridge.js';
 import { FRAGS_MODES, type FragsMode } from '../switch/pipeline.js';
 import { PROTOCOLS, type Protocols } from '../switch/ofctl.js';
 import { formatFlow, formatTrace, packetFromFlow, type DescribedPacket } from '../switch/trace.js';
+import { parseCtNext } from '../switch/ct-syntax.js';
 import { readCapture } from '../capture/read.js';
 import { toHex } from '../wire/addresses.js';
 import { UsageError } from './errors.js';
@@ -24,6 +25,8 @@ export interface FlowsOptions {
   /** A file keeping the bridge across commands: read when it exists, written after a --generate run. */
   state?: string;
   frags?: string;
+  /** ofproto/trace's --ct-next, once per ct(table=…) clone in order: the ct_state it resumes with. */
+  ctNext?: string[];
 }
 
 /** "1-8" or "1,2,5" -> ports p1..p8 with those numbers. */
@@ -68,6 +71,11 @@ export function flowsTrace(flows: string[], options: FlowsOptions): void {
     }
     start = bridge.loadState(saved, options.state);
   }
+  const ctNext = (options.ctNext ?? []).map((text) => {
+    const state = parseCtNext(text);
+    if (typeof state === 'string') throw new UsageError(`--ct-next "${text}": ${state}`);
+    return state;
+  });
   const inPortOption = options.inPort === undefined ? undefined : Number(options.inPort);
   if (inPortOption !== undefined && !(Number.isInteger(inPortOption) && inPortOption >= 1)) throw new UsageError(`--in-port "${options.inPort}" is not a port number`);
   let inputs: DescribedPacket[];
@@ -94,7 +102,7 @@ export function flowsTrace(flows: string[], options: FlowsOptions): void {
     const result = bridge.process(input.inPort, input.bytes, start + i, true, (packet) => {
       packet.describe(input.vlanTci, input.dlType);
       before = formatFlow(packet.words, packet.nwFrag);
-    }, effects);
+    }, effects, ctNext);
     if (options.json) {
       out.push(JSON.stringify({ flow: before, outputs: result.outputs.map((o) => ({ port: o.port, packet: toHex(o.bytes) })), steps: result.trace.map((l) => l.trim()) }));
     } else {

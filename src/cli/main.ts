@@ -140,6 +140,7 @@ flowOptions(
   .option('--generate', 'as ofproto/trace -generate (or -generate): a FLOW runs with side effects (MAC learning, learn actions, counters, meters), as packets from --packet and --pcap always do')
   .option('--state <file>', 'keep the bridge across commands: learned MACs, flows added by learn and counters are read from FILE when it exists, and written back after a --generate run')
   .option('--frags <mode>', 'what lookups do with IP fragments, as ovs-ofctl set-frags: normal (no L4 ports), drop or nx-match', 'normal')
+  .option('--ct-next <flags>', 'as ofproto/trace --ct-next: the ct_state (e.g. trk,est) the next clone a ct(table=…) forks resumes with, in place of trk|new or what the tracker says; once per clone, in order, for each packet', (flags: string, all: string[] = []) => [...all, flags])
   .option('--json', 'one JSON object per packet: {"outputs":[{"port":2,"packet":"<hex>"}],"steps":[…]}')
   .action((flows: string[], options) => run(async () => (await import('./flows.js')).flowsTrace(flows, options)));
 

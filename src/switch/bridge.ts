@@ -187,12 +187,13 @@ export class Bridge {
 
   /**
    * Runs a frame arriving on `inPort` through the pipeline; `trace` records the ofproto/trace lines.
-   * `effects` false is ofproto/trace without -generate: the bridge is left exactly as it was.
+   * `effects` false is ofproto/trace without -generate: the bridge is left exactly as it was;
+   * `ctNext` is its --ct-next (Pipeline.process).
    */
-  process(inPort: number, bytes: Uint8Array, now = 0, trace = false, init?: (packet: SwitchPacket) => void, effects = true): PipelineResult {
+  process(inPort: number, bytes: Uint8Array, now = 0, trace = false, init?: (packet: SwitchPacket) => void, effects = true, ctNext: readonly number[] = []): PipelineResult {
     const packet = new SwitchPacket(bytes, inPort);
     init?.(packet);
-    return this.pipeline.process(packet, now, trace, effects);
+    return this.pipeline.process(packet, now, trace, effects, ctNext);
   }
 
   /**

@@ -21,6 +21,11 @@ export const CT_STATE_FLAGS: readonly (readonly [string, number])[] = [
   ['new', CS.NEW], ['est', CS.EST], ['rel', CS.REL], ['rpl', CS.RPL], ['inv', CS.INV], ['trk', CS.TRK], ['snat', CS.SNAT], ['dnat', CS.DNAT],
 ];
 
+/** ct_state bits as OVS's format_flags writes them: names joined by `|`, lowest bit first. */
+export function formatCtStateBits(state: number): string {
+  return CT_STATE_FLAGS.filter(([, bit]) => (state & bit) !== 0).map(([name]) => name).join('|');
+}
+
 /** OVS's default timeout policy (conntrack-tp.c), in seconds. */
 export const CT_TIMEOUTS = {
   tcpSynSent: 30, tcpSynRecv: 30, tcpEstablished: 24 * 60 * 60, tcpFinWait: 15 * 60, tcpTimeWait: 45, tcpClose: 30,

@@ -6,13 +6,36 @@
 import { isIpv4, numberToIpv6 } from '../wire/addresses.js';
 import { ipv4ToNumber, numberToIpv4 } from '../hosts/addressing.js';
 import { Address6 } from 'ip-address';
-import { CS, CT_STATE_FLAGS, type NatSpec } from './conntrack.js';
+import { CS, CT_STATE_FLAGS, formatCtStateBits, type NatSpec } from './conntrack.js';
 import { W, readField, type FieldDef } from './fields.js';
 import type { Action, Match } from './flow.js';
 
 type Fail = (at: number, reason: string) => never;
 
 const FLAG_BITS = new Map(CT_STATE_FLAGS.map(([name, bit]) => [name, bit]));
+
+/**
+ * The state a resumed clone gets in a trace, as ofproto/trace's `--ct-next` reads it (OVS's
+ * parse_ct_state then validate_ct_state): flag names separated by commas or spaces
+ * (`trk,est`), and only a state conntrack could give. Returns the bits, or OVS's words for why not
+ * (each constraint broken, as OVS lists them).
+ */
+export function parseCtNext(text: string): number | string {
+  let state = 0;
+  for (const name of text.split(/[, ]+/).filter((n) => n !== '')) {
+    const bit = FLAG_BITS.get(name);
+    if (bit === undefined) return `${name}: unknown connection tracking state flag`;
+    state |= bit;
+  }
+  const flags = formatCtStateBits(state);
+  const invalid = [
+    state !== 0 && (state & CS.TRK) === 0 && 'If "trk" is unset, no other flags are set',
+    (state & CS.INV) !== 0 && (state & ~(CS.TRK | CS.INV)) !== 0 && 'when "inv" is set, only "trk" may also be set',
+    (state & CS.NEW) !== 0 && (state & CS.EST) !== 0 && '"new" and "est" are mutually exclusive',
+    (state & CS.NEW) !== 0 && (state & CS.RPL) !== 0 && '"new" and "rpy" are mutually exclusive',
+  ].filter((why): why is string => why !== false);
+  return invalid.length === 0 ? state : invalid.map((why) => `${flags}: invalid connection state: ${why}`).join('; ');
+}
 
 /** ct_state=+trk-inv, or a number with an optional mask, as OVS's parse_ct_state reads it. */
 export function parseCtState(text: string, at: number, fail: Fail): { value: bigint; mask: bigint } {
@@ -68,7 +91,7 @@ export function formatCtMatch(match: Match, field: (name: string) => FieldDef): 
   const state = mv[W.CT_STATE]!;
   const stateMask = mm[W.CT_STATE]!;
   if (stateMask) {
-    if (stateMask === 0xff) parts.push(`ct_state=${state === 0 ? '0' : CT_STATE_FLAGS.filter(([, b]) => state & b).map(([n]) => n).join('|')}`);
+    if (stateMask === 0xff) parts.push(`ct_state=${state === 0 ? '0' : formatCtStateBits(state)}`);
     else parts.push(`ct_state=${CT_STATE_FLAGS.filter(([, b]) => stateMask & b).map(([n, b]) => `${state & b ? '+' : '-'}${n}`).join('')}`);
   }
   if (mm[W.CT_ZONE]) parts.push(`ct_zone=${mv[W.CT_ZONE]}`);

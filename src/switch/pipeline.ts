@@ -29,7 +29,7 @@ import { NormalSwitching, type NormalOutput, type PortConfig } from './normal.js
 import { GroupError, bestBucket, checkGroup, dpHashTable, watches } from './group.js';
 import { MeterTable, OFPM_CONTROLLER, remarkedTos, type Meter } from './meter.js';
 import { symmetricL3L4, symmetricL4 } from './hash.js';
-import { CS, CT_STATE_FLAGS, ConnTrack, type CtCache } from './conntrack.js';
+import { CS, ConnTrack, formatCtStateBits, type CtCache } from './conntrack.js';
 import { CT_WORDS } from './fields.js';
 import { NO_MEMBER, bundleMember, flowHashFields, multipathLink } from './multipath.js';
 
@@ -316,9 +316,11 @@ export class Pipeline {
    * Runs one packet through the tables from table 0; `trace` records ofproto/trace-style lines.
    * `effects` false is ofproto/trace without -generate: no MAC learning, no learn installs, no
    * counters or last-used times, no meter buckets spent — the bridge is left as it was.
+   * `ctNext` is ofproto/trace's --ct-next: the ct_state each clone a ct action forks resumes
+   * with, in order, in place of what the tracker (or, without effects, OVS's default trk|new) gives.
    */
-  process(packet: SwitchPacket, now: number, trace = false, effects = true): PipelineResult {
-    return this.x.run(packet, now, trace, effects);
+  process(packet: SwitchPacket, now: number, trace = false, effects = true, ctNext: readonly number[] = []): PipelineResult {
+    return this.x.run(packet, now, trace, effects, undefined, ctNext);
   }
 
   /** Runs an action list on a packet, as a PACKET_OUT does (output to TABLE is a resubmit to table 0). */
@@ -577,7 +579,7 @@ class Translation {
     private readonly groups: ReadonlyMap<number, InstalledGroup>,
   ) {}
 
-  run(packet: SwitchPacket, now: number, tracing: boolean, effects: boolean, actions?: readonly Action[]): PipelineResult {
+  run(packet: SwitchPacket, now: number, tracing: boolean, effects: boolean, actions?: readonly Action[], ctNext: readonly number[] = []): PipelineResult {
     this.packet = packet;
     this.now = now;
     this.tracing = tracing;
@@ -616,10 +618,12 @@ class Translation {
       this.failed = false;
       // The clone's pass is a translation of its own: an exit in the pass that forked it does not reach it.
       this.exited = false;
+      const given = ctNext[r];
+      if (given !== undefined) packet.words[W.CT_STATE] = given;
       if (tracing) {
-        const state = packet.words[W.CT_STATE]!;
-        if (!this.effects) this.line(0, 'resume conntrack with default ct_state=trk|new (a flow runs no tracker; --generate or a packet does)');
-        this.line(0, `Resuming from table ${fork.table} with ct_state=${CT_STATE_FLAGS.filter(([, b]) => state & b).map(([n]) => n).join('|')}${packet.words[W.CT_ZONE] ? `,ct_zone=${packet.words[W.CT_ZONE]}` : ''}`);
+        if (given !== undefined) this.line(0, `resume conntrack with ct_state=${formatCtStateBits(given)}`);
+        else if (!this.effects) this.line(0, 'resume conntrack with default ct_state=trk|new (use --ct-next to customize; --generate or a packet runs the tracker)');
+        this.line(0, `Resuming from table ${fork.table} with ct_state=${formatCtStateBits(packet.words[W.CT_STATE]!)}${packet.words[W.CT_ZONE] ? `,ct_zone=${packet.words[W.CT_ZONE]}` : ''}`);
       }
       const before = this.outputs.length;
       if (fork.depth > MAX_RECIRC_DEPTH) {

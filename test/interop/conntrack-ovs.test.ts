@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bridge } from '../../src/switch/bridge.js';
 import { encode, toHex } from '../../src/index.js';
 import type { LayerSpec } from '../../src/index.js';
+import { packetFromFlow } from '../../src/switch/trace.js';
+import { parseCtNext } from '../../src/switch/ct-syntax.js';
 import { OvsSwitch, haveOvs, ovsMissingMessage, LOCAL_PORT } from './ovs.js';
 
 if (!haveOvs()) console.warn(`skipping the conntrack differential tests: ${ovsMissingMessage()}`);
@@ -295,5 +297,43 @@ describe.skipIf(!haveOvs())('connection tracking matches Open vSwitch byte for b
     // The connection tables agree too, TCP states included.
     const table = (lines: string[]) => [...lines].sort();
     expect(table(bridge.pipeline.conntrack.dump(packets.length * 1e6))).toEqual(table(ovs.appctl('dpctl/dump-conntrack').split('\n').filter((l) => l !== '')));
+  });
+});
+
+describe.skipIf(!haveOvs())('ofproto/trace --ct-next as Open vSwitch reads and follows it', () => {
+  const FLOWS = [
+    'table=0,ip,ct_state=-trk,actions=ct(zone=3,table=1)',
+    'table=1,ip,ct_state=+trk+est,actions=ct(table=2)', 'table=1,ip,ct_state=+trk+new,actions=output:2', 'table=1,ip,ct_state=+trk+inv,actions=output:4', 'table=1,ip,actions=output:3',
+    'table=2,ip,ct_state=+trk+rpl,actions=output:2', 'table=2,ip,ct_state=+trk+rel,actions=output:3', 'table=2,actions=output:4',
+  ];
+  const FLOW = 'in_port=1,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_dst=80';
+  let ovs: OvsSwitch;
+  beforeAll(() => {
+    ovs = OvsSwitch.start({ ports: PORTS });
+    ovs.addFlows(FLOWS);
+  });
+  afterAll(() => ovs?.stop());
+
+  it.each([[[]], [['trk,est']], [['trk,new']], [['trk,inv']], [['trk,rel']], [['trk,est', 'trk,est,rpl']], [['trk est', 'trk,rel']], [['trk,est', 'trk']], [['', 'trk,new']]])('--ct-next %j', (states) => {
+    const args = states.flatMap((s) => ['--ct-next', s]);
+    // Every port a datapath action list (the first pass's and each recirculation's) outputs to.
+    const theirs = ovs.appctl('ofproto/trace', 'br0', FLOW, ...args).split('\n').filter((l) => l.startsWith('Datapath actions: ')).flatMap((l) => l.slice(18).split(',').filter((a) => /^\d+$/.test(a))).map(Number);
+    const bridge = new Bridge('br0', ports);
+    for (const f of FLOWS) bridge.addFlow(f);
+    const p = packetFromFlow(FLOW, bridge.ports);
+    const ctNext = states.map((s) => parseCtNext(s) as number);
+    expect(bridge.process(p.inPort, p.bytes, 0, false, (packet) => packet.describe(p.vlanTci, p.dlType), false, ctNext).outputs.map((o) => o.port)).toEqual(theirs);
+  });
+
+  it.each(['foo', 'trk,foo', 'est', 'new,est', 'trk,inv,new', 'trk,new,rpl'])('refuses --ct-next %s with the words OVS uses', (state) => {
+    let theirs = '';
+    try {
+      ovs.appctl('ofproto/trace', 'br0', FLOW, '--ct-next', state);
+    } catch (error) {
+      theirs = (error as Error).message;
+    }
+    const ours = parseCtNext(state);
+    expect(typeof ours).toBe('string');
+    for (const line of (ours as string).split('; ')) expect(theirs).toContain(`${line}\n`);
   });
 });

@@ -14,6 +14,7 @@ import { actionsToInstructions, ruleFrom, matchToOxm } from '../../src/openflow/
 import { readInstructions, writeInstructions } from '../../src/openflow/actions.js';
 import { Reader } from '../../src/openflow/bytes.js';
 import { CT_TIMEOUTS } from '../../src/switch/conntrack.js';
+import { parseCtNext } from '../../src/switch/ct-syntax.js';
 import { encode, fromHex, toHex } from '../../src/index.js';
 import type { LayerSpec } from '../../src/index.js';
 
@@ -196,11 +197,40 @@ describe('connection tracking', () => {
     const b = stateBridge('ct(commit,zone=3,table=1)');
     // A bare TCP segment with no flags: the tracker would call it +inv; ofproto/trace of a flow assumes trk|new.
     const { trace, outputs } = b.process(1, tcp('a', 0, 1, 0), 0, true, undefined, false);
-    expect(trace.slice(4, 6)).toEqual(['resume conntrack with default ct_state=trk|new (a flow runs no tracker; --generate or a packet does)', 'Resuming from table 1 with ct_state=new|trk,ct_zone=3']);
+    expect(trace.slice(4, 6)).toEqual(['resume conntrack with default ct_state=trk|new (use --ct-next to customize; --generate or a packet runs the tracker)', 'Resuming from table 1 with ct_state=new|trk,ct_zone=3']);
     expect(outputs[0]!.bytes[5]).toBe(0x21);
     expect(b.pipeline.conntrack.dump(0)).toEqual([]);
     // With side effects the tracker runs: the same segment is +inv.
     expect(b.process(1, tcp('a', 0, 1, 0), 0).outputs[0]!.bytes[5]).toBe(0x30);
+  });
+
+  it('gives each resumed clone the state --ct-next names, in order, as ofproto/trace --ct-next does, with or without the tracker', () => {
+    const b = new Bridge('br0', ports);
+    b.addFlows(['table=0,ip,ct_state=-trk,actions=ct(zone=3,table=1)', 'table=1,ip,ct_state=+trk+est,actions=ct(table=2)', 'table=1,ip,actions=output:3', 'table=2,ip,ct_state=+trk+rpl,actions=output:2', 'table=2,actions=output:4'].join('\n'));
+    const est = parseCtNext('trk,est') as number;
+    const reply = parseCtNext('trk est rpl') as number;
+    const run = (ctNext: number[], effects: boolean) => b.process(1, tcp('a', 0, 1, 0), 0, true, undefined, effects, ctNext);
+    const both = run([est, reply], false);
+    expect(both.outputs.map((o) => o.port)).toEqual([2]);
+    expect(both.trace.filter((l) => l.startsWith('resume') || l.startsWith('Resuming'))).toEqual([
+      'resume conntrack with ct_state=est|trk', 'Resuming from table 1 with ct_state=est|trk,ct_zone=3',
+      'resume conntrack with ct_state=est|rpl|trk', 'Resuming from table 2 with ct_state=est|rpl|trk',
+    ]);
+    // Past the list, OVS's default; with side effects the tracker's state (a bare segment is +inv) where none is given.
+    expect(run([est], false).outputs.map((o) => o.port)).toEqual([4]);
+    expect(run([], true).outputs.map((o) => o.port)).toEqual([3]);
+    expect(run([est, reply], true).outputs.map((o) => o.port)).toEqual([2]);
+  });
+
+  it('reads --ct-next as OVS does: names separated by commas or spaces, and only a state conntrack can give', () => {
+    expect(parseCtNext('trk,new')).toBe(0x21);
+    expect(parseCtNext('trk, est  rel')).toBe(0x26);
+    expect(parseCtNext('')).toBe(0);
+    expect(parseCtNext('trk,foo')).toBe('foo: unknown connection tracking state flag');
+    expect(parseCtNext('+trk')).toBe('+trk: unknown connection tracking state flag');
+    expect(parseCtNext('new,est')).toBe('new|est: invalid connection state: If "trk" is unset, no other flags are set; new|est: invalid connection state: "new" and "est" are mutually exclusive');
+    expect(parseCtNext('trk,inv,rel')).toBe('rel|inv|trk: invalid connection state: when "inv" is set, only "trk" may also be set');
+    expect(parseCtNext('trk,new,rpl')).toBe('new|rpl|trk: invalid connection state: "new" and "rpy" are mutually exclusive');
   });
 });
 
