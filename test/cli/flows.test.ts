@@ -89,6 +89,10 @@ describe('netloom flows', () => {
       status: 2,
       stderr: "netloom: NETLOOM_USAGE: --frags \"reassemble\": give normal, drop, nx-match (OVS's userspace datapath has no reassemble: it keeps the mode it had)\n",
     });
+    expect(netloom(['flows', 'trace', '--flows', 'examples/ovs-advanced.txt', '--ct-next', 'trk,est', '--ct-next', 'est', 'in_port=1'])).toMatchObject({
+      status: 2,
+      stderr: 'netloom: NETLOOM_USAGE: --ct-next "est": est: invalid connection state: If "trk" is unset, no other flags are set\n',
+    });
   });
 
   it('dumps flows as dump-flows does', () => {
