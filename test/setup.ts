@@ -1,6 +1,7 @@
-/** Before any test: the viewer is built from the sources as they are, so no test meets a stale bundle. */
+/** Before any test: the viewer and the CLI are built from the sources as they are, so no test meets a stale bundle. */
 import { buildViewer } from '../src/feed/viewer/build.js';
+import { buildCli } from './cli.js';
 
 export default async function setup(): Promise<void> {
-  await buildViewer();
+  await Promise.all([buildViewer(), buildCli()]);
 }

@@ -3,11 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLI } from '../cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
 function netloom(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, input, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: root, input, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -19,7 +20,7 @@ describe('netloom CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'netloom-pipe-'));
     const specs = join(dir, 'specs.txt');
     writeFileSync(specs, 'ethernet/ipv4/icmp\n'.repeat(3000));
-    const cli = `'${process.execPath}' --import tsx '${join(root, 'src/cli/main.ts')}' craft -f '${specs}'`;
+    const cli = `'${process.execPath}' '${CLI}' craft -f '${specs}'`;
     const piped = spawnSync('bash', ['-c', `set -o pipefail; ${cli} | head -1`], { cwd: root, encoding: 'utf8' });
     expect([piped.status, piped.stdout, piped.stderr]).toEqual([0, 'ethernet  bytes 0-13 (14)\n', '']);
     const full = spawnSync('bash', ['-c', `${cli} > /dev/full`], { cwd: root, encoding: 'utf8' });
@@ -109,12 +110,12 @@ describe('netloom CLI', () => {
   });
 
   it('streams pcapng to standard output with --pcap -', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'craft', VXLAN_SPEC, '--pcap', '-'], { cwd: root });
+    const r = spawnSync(process.execPath, [CLI, 'craft', VXLAN_SPEC, '--pcap', '-'], { cwd: root });
     expect(r.status).toBe(0);
     expect(r.stdout.subarray(0, 4).toString('hex')).toBe('0a0d0d0a');
     expect(r.stdout.length).toBeGreaterThan(92);
     // decode --pcap - reads it from standard input.
-    const decoded = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'decode', '--json', '--pcap', '-'], { cwd: root, input: r.stdout, encoding: 'utf8' });
+    const decoded = spawnSync(process.execPath, [CLI, 'decode', '--json', '--pcap', '-'], { cwd: root, input: r.stdout, encoding: 'utf8' });
     expect(decoded.status, decoded.stderr).toBe(0);
     expect((JSON.parse(decoded.stdout) as { layers: { vni?: number }[] }).layers[3]!.vni).toBe(5000);
   });

@@ -8,12 +8,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLI } from '../cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const CLI = ['--import', 'tsx', join(root, 'src/cli/main.ts')];
 
 function netloom(args: string[]) {
-  const r = spawnSync(process.execPath, [...CLI, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -42,7 +42,7 @@ expect:
 
 describe('netloom controller and wall-clock runs', () => {
   it('runs the learning app for switches that connect over TCP, until interrupted', async () => {
-    const controller = spawn(process.execPath, [...CLI, 'controller', '--listen', '127.0.0.1:0', '--app', 'learning', '--option', 'idleTimeout=30'], { cwd: root });
+    const controller = spawn(process.execPath, [CLI, 'controller', '--listen', '127.0.0.1:0', '--app', 'learning', '--option', 'idleTimeout=30'], { cwd: root });
     let out = '';
     controller.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const port = await new Promise<number>((resolve, reject) => {
@@ -55,7 +55,7 @@ describe('netloom controller and wall-clock runs', () => {
         }
       });
     });
-    const run = spawn(process.execPath, [...CLI, 'run', file(TWO_SWITCHES(`tcp:127.0.0.1:${port}`)), '--until', '3s'], { cwd: root });
+    const run = spawn(process.execPath, [CLI, 'run', file(TWO_SWITCHES(`tcp:127.0.0.1:${port}`)), '--until', '3s'], { cwd: root });
     let runOut = '';
     let runErr = '';
     run.stdout.on('data', (c: Buffer) => (runOut += c.toString()));

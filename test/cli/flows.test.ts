@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from '../../src/index.js';
 import { writePcap } from '../../src/capture/pcap.js';
+import { CLI } from '../cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const netloom = (args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const dir = mkdtempSync(join(tmpdir(), 'netloom-flows-'));

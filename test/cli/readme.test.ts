@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLI } from '../cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -53,7 +54,7 @@ describe("the README's commands", () => {
     // `npx netloom` finds a local bin first, as in a project that depends on netloom; this one runs the checkout's source.
     mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
     const bin = join(dir, 'node_modules', '.bin', 'netloom');
-    writeFileSync(bin, `#!/bin/sh\nexec '${process.execPath}' --import '${import.meta.resolve('tsx')}' '${join(root, 'src', 'cli', 'main.ts')}' "$@"\n`);
+    writeFileSync(bin, `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
     chmodSync(bin, 0o755);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { loadTopologyFile } from '../../src/topology/load.js';
 import { runTopology, wallClockPeers } from '../../src/topology/run.js';
 import { readCapture } from '../../src/capture/read.js';
+import { CLI } from '../cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const netloom = (args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const examples = readdirSync(join(root, 'topologies')).filter((f) => f.endsWith('.yaml'));

@@ -4,11 +4,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { connect, isEnded } from './helpers.js';
+import { CLI } from '../cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const cli = [join(root, 'src/cli/main.ts')];
 const netloom = (args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', ...cli, ...args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
@@ -37,7 +37,7 @@ describe('netloom run --feed', () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const port = (busy.address() as { port: number }).port;
     const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', ...cli, 'run', 'topologies/vxlan.yaml', '--feed', String(port)], { cwd: root });
+      const child = spawn(process.execPath, [CLI, 'run', 'topologies/vxlan.yaml', '--feed', String(port)], { cwd: root });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
       child.on('close', (status) => resolve({ status, stderr }));
@@ -49,7 +49,7 @@ describe('netloom run --feed', () => {
 
 describe('netloom serve', () => {
   it('waits for a client to play, prints each run\'s summary (a restart is run 2), and stops on Ctrl-C', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...cli, 'serve', 'topologies/vxlan.yaml', '--listen', '127.0.0.1:0', '--speed', 'max'], { cwd: root });
+    const child = spawn(process.execPath, [CLI, 'serve', 'topologies/vxlan.yaml', '--listen', '127.0.0.1:0', '--speed', 'max'], { cwd: root });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += String(d)));

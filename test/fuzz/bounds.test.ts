@@ -14,8 +14,8 @@ import { encode } from '../../src/wire/encode.js';
 import { explain } from '../../src/wire/explain.js';
 import { writePcap } from '../../src/capture/pcap.js';
 import type { LayerSpec } from '../../src/wire/layers.js';
+import { CLI } from '../cli.js';
 
-const root = join(import.meta.dirname, '..', '..');
 
 /** The best of five timings of `f`, ms. */
 function best(f: () => unknown): number {
@@ -62,7 +62,7 @@ describe('bounded time and memory, as ratios', () => {
       const file = join(dir, `${n}.pcap`);
       writeFileSync(file, writePcap(Array.from({ length: n }, (_, i) => ({ timestampNs: i, data: frame }))));
       const report = 'data:text/javascript,process.on("exit",()=>process.stderr.write("maxrss "+process.resourceUsage().maxRSS+"\\n"))';
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', report, join(root, 'src/cli/main.ts'), 'decode', '--json', '--pcap', file], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+      const r = spawnSync(process.execPath, ['--import', report, CLI, 'decode', '--json', '--pcap', file], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
       expect(r.status, r.stderr).toBe(0);
       return Number(/maxrss (\d+)/.exec(r.stderr)![1]);
     };

@@ -18,6 +18,7 @@ import { decodeTolerant } from '../../src/wire/decode.js';
 import { explain } from '../../src/wire/explain.js';
 import { readCapture } from '../../src/capture/read.js';
 import { HAND_WRITTEN } from '../interop/flow-corpus.js';
+import { CLI } from '../cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const SEED = 20261204;
@@ -107,7 +108,7 @@ describe('hostile files at the command line: exit 0, 1 or 2, one NETLOOM_ line, 
     writeFileSync(join(dir, name), text);
     return join(dir, name);
   };
-  const netloom = (args: string[], input?: string) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, ...(input !== undefined && { input }) });
+  const netloom = (args: string[], input?: string) => spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, ...(input !== undefined && { input }) });
   const keys = (n: number) => `nodes:\n${Array.from({ length: n }, (_, k) => `  h${k}: { kind: host }`).join('\n')}\n`;
 
   it.each([

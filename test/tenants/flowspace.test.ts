@@ -23,6 +23,7 @@ import { ofpErrorName } from '../../src/openflow/errors.js';
 import type { OfMessage } from '../../src/openflow/messages.js';
 import type { OfAction } from '../../src/openflow/actions.js';
 import { problems } from './problems.js';
+import { CLI } from '../cli.js';
 
 const root = join(import.meta.dirname, '../..');
 const FLOWSPACE = `
@@ -66,7 +67,7 @@ describe('flowspace entries per virtual switch', () => {
   it('are printed by netloom tenants with the switches they hold on', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'netloom-')), 'flowspace.yaml');
     writeFileSync(file, topologyText().replace('./fixtures/quiet-app.ts', 'learning'));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'tenants', file], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, 'tenants', file], { cwd: root, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n').slice(0, 4)).toEqual([
       'blue: tenant 1, controller c-blue, addresses 10.0.0.0/24 -> physical 1.0.0.0/24',

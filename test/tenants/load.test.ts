@@ -5,6 +5,7 @@ import { loadTopology } from '../../src/index.js';
 import { loadTopologyFile } from '../../src/topology/load.js';
 import { wallClockPeers } from '../../src/topology/run.js';
 import { problems } from './problems.js';
+import { CLI } from '../cli.js';
 
 const BASE = (tenants: string, extraNodes = '') => `name: t
 nodes:
@@ -142,7 +143,7 @@ describe('netloom tenants', () => {
     const { spawnSync } = await import('node:child_process');
     const { join } = await import('node:path');
     const root = join(import.meta.dirname, '../..');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'tenants', 'topologies/tenants-two-switches.yaml'], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, 'tenants', 'topologies/tenants-two-switches.yaml'], { cwd: root, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n').slice(0, 8)).toEqual([
       'blue: tenant 1, controller c-blue, addresses 10.0.0.0/24 -> physical 1.0.0.0/24',
@@ -154,7 +155,7 @@ describe('netloom tenants', () => {
       '    port 2 core: s2:core (link to s1:core, shared by tenants)',
       'red: tenant 2, controller c-red, addresses 10.0.0.0/24 -> physical 2.0.0.0/24',
     ]);
-    const lines = (file: string) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'tenants', file], { cwd: root, encoding: 'utf8' }).stdout.split('\n');
+    const lines = (file: string) => spawnSync(process.execPath, [CLI, 'tenants', file], { cwd: root, encoding: 'utf8' }).stdout.split('\n');
     expect(lines('topologies/tenants-monitor.yaml').slice(-6)).toEqual([
       'ops: tenant 3, controller c-ops, read only',
       '  flowspace: read icmp of blue',

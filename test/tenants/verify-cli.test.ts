@@ -2,9 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { CLI } from '../cli.js';
 
 const root = join(import.meta.dirname, '../..');
-const verify = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'verify', ...args], { cwd: root, encoding: 'utf8' });
+const verify = (...args: string[]) => spawnSync(process.execPath, [CLI, 'verify', ...args], { cwd: root, encoding: 'utf8' });
 
 describe('netloom verify', () => {
   it('says isolated and what it checked, exit 0', () => {

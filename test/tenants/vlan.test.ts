@@ -16,6 +16,7 @@ import type { SwitchNode } from '../../src/switch/node.js';
 import { platformFlows, physicalActions, WHOLE_FLOWSPACE, type PortMap, type TenantSpace } from '../../src/tenants/compile.js';
 import { formatActions, parseFlow } from '../../src/switch/ofctl.js';
 import { problems } from './problems.js';
+import { CLI } from '../cli.js';
 
 const root = join(import.meta.dirname, '../..');
 const FILE = join(root, 'topologies', 'tenants-vlan-trunk.yaml');
@@ -160,7 +161,7 @@ describe('hosts bound by VLAN', () => {
   });
 
   it('are printed by netloom tenants as the VLAN of the trunk behind each virtual port', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'tenants', 'topologies/tenants-vlan-trunk.yaml'], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, 'tenants', 'topologies/tenants-vlan-trunk.yaml'], { cwd: root, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n').slice(0, 4)).toEqual([
       'blue: tenant 1, controller c-blue, addresses 10.0.0.0/24 -> physical 1.0.0.0/24',
