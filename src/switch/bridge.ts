@@ -6,7 +6,7 @@
  * simulation, so `netloom flows trace` and tests can drive it directly.
  */
 import {
-  FlowFileError, FlowSyntaxError, formatGroup, formatGroupStats, formatMeter, formatMeterStats, formatRule, parseFlow, parseGroup, parseGroupSelector, parseMeter,
+  FlowFileError, FlowSyntaxError, OFPP_LOCAL, formatGroup, formatGroupStats, formatMeter, formatMeterStats, formatRule, parseFlow, parseGroup, parseGroupSelector, parseMeter,
   parseMeterSelector, parseSelector, type ParseOptions, type Protocols,
 } from './ofctl.js';
 import { Pipeline, type FragsMode, type PipelinePort, type PipelineResult } from './pipeline.js';
@@ -21,11 +21,20 @@ export class Bridge {
   readonly pipeline: Pipeline;
   private readonly parseOptions: ParseOptions;
 
+  readonly ports: readonly PipelinePort[];
+
+  /**
+   * `ports` are the bridge's OpenFlow ports; LOCAL, the bridge's own port named as the bridge,
+   * is added as Open vSwitch's bridges have it (NORMAL, flood and all send there), unless `local`
+   * is false (a table that stands for something else, such as a tenant's virtual switch).
+   */
   constructor(
     readonly name: string,
-    readonly ports: readonly PipelinePort[],
-    options: { enforceTimeouts?: boolean; protocols?: Protocols; frags?: FragsMode } = {},
+    ports: readonly PipelinePort[],
+    options: { enforceTimeouts?: boolean; protocols?: Protocols; frags?: FragsMode; local?: boolean } = {},
   ) {
+    this.ports = options.local === false || ports.some((p) => p.number === OFPP_LOCAL) ? ports : [...ports, { number: OFPP_LOCAL, name }];
+    ports = this.ports;
     this.pipeline = new Pipeline(ports, options.enforceTimeouts ?? true);
     if (options.frags !== undefined) this.pipeline.frags = options.frags;
     this.parseOptions = { ports: new Map(ports.map((p) => [p.name, p.number])), ...(options.protocols !== undefined && { protocols: options.protocols }) };

@@ -154,7 +154,7 @@ export class SwitchNode extends IpNode {
       this.byNumber.set(p.ofport, port);
       this.numberOf.set(port, p.ofport);
     }
-    for (const p of spec.ports) this.counters.set(p.ofport, { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 });
+    for (const ofport of [...spec.ports.map((p) => p.ofport), OFPP_LOCAL]) this.counters.set(ofport, { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0 });
     const ports = spec.ports.map((p) => ({ number: p.ofport, name: p.name, ...(p.tag !== undefined && { tag: p.tag }), ...(p.trunks !== undefined && { trunks: p.trunks }) }));
     this.bridge = new Bridge(spec.name, ports, spec.protocols === undefined ? {} : { protocols: spec.protocols });
     // A bridge with no flows and no controller behaves as a standalone Open vSwitch bridge: NORMAL.
@@ -249,9 +249,7 @@ export class SwitchNode extends IpNode {
   portInfo(): SwitchPortInfo[] {
     const out: SwitchPortInfo[] = [];
     for (const p of this.bridge.ports) out.push(this.describe(p.number, p.name));
-    out.sort((a, b) => a.number - b.number);
-    out.push(this.describe(OFPP_LOCAL, this.name));
-    return out;
+    return out.sort((a, b) => a.number - b.number);
   }
 
   /** The egress queues of a port, in id order: none when it declares none or has no link. */
@@ -286,7 +284,7 @@ export class SwitchNode extends IpNode {
    * again at the same instant, after this returns, and the listener hears of that change.
    */
   modPort(number: number, config: number, mask: number): SwitchPortInfo | undefined {
-    const name = number === OFPP_LOCAL ? this.name : this.bridge.pipeline.port(number)?.name;
+    const name = this.bridge.pipeline.port(number)?.name;
     if (name === undefined) return undefined;
     const old = this.portConfig.get(number) ?? 0;
     let toggle = (config ^ old) & mask & OFPPC_ALL;
@@ -382,6 +380,11 @@ export class SwitchNode extends IpNode {
     if (tunnel !== undefined) {
       this.count(out.port, 'tx', out.bytes.length);
       this.encapsulate(tunnel, out, frame);
+      return;
+    }
+    if (out.port === OFPP_LOCAL) {
+      // The bridge's own port, as in Open vSwitch, with nothing behind it here: counted, and the hop's trace names it.
+      this.count(out.port, 'tx', out.bytes.length);
       return;
     }
     const to = this.byNumber.get(out.port);

@@ -1472,7 +1472,8 @@ export function formatActions(actions: readonly Action[]): string {
     .map((a): string => {
       switch (a.type) {
         case 'output':
-          return `output:${portText(a.port)}`;
+          // OVS's format_OUTPUT: a reserved port by its name alone (LOCAL), a physical one as output:N.
+          return a.port >= OFPP_MAX ? portText(a.port) : `output:${a.port}`;
         case 'output_reg':
           return `output:${subText(a.src)}`;
         case 'in_port':

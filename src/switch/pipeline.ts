@@ -904,7 +904,7 @@ class Translation {
       const a = actions[i]!;
       switch (a.type) {
         case 'output':
-          if (this.tracing) this.line(indent, `output:${a.port}`);
+          if (this.tracing) this.line(indent, formatActions([a]));
           this.output(a.port, indent);
           break;
         case 'output_reg': {

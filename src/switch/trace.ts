@@ -60,8 +60,9 @@ export function formatTrace(bridge: Bridge, before: string, result: PipelineResu
   const after = formatFlow(result.packet.words, result.packet.nwFrag);
   const lines = [`Flow: ${before}`, '', `bridge("${bridge.name}")`, '-------------', ...result.trace, '', `Final flow: ${after === before ? 'unchanged' : after}`];
   const outputs = result.outputs;
-  lines.push(`Outputs: ${outputs.length === 0 ? 'none (dropped)' : outputs.map((o) => (o.port === 'controller' ? 'controller' : `port ${o.port}`)).join(', ')}`);
-  for (const o of outputs) lines.push(`  ${o.port === 'controller' ? 'controller' : `port ${o.port}`}: ${toHex(o.bytes)}`);
+  const where = (port: number | 'controller') => (port === 'controller' ? 'controller' : port === OFPP_LOCAL ? 'LOCAL' : `port ${port}`);
+  lines.push(`Outputs: ${outputs.length === 0 ? 'none (dropped)' : outputs.map((o) => where(o.port)).join(', ')}`);
+  for (const o of outputs) lines.push(`  ${where(o.port)}: ${toHex(o.bytes)}`);
   return lines.join('\n');
 }
 

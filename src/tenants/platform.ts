@@ -207,7 +207,7 @@ export class VirtualSwitch implements OpenFlowDatapath {
     if (tenant.packetInRate !== undefined) this.packetIns = new TokenBucket(tenant.packetInRate.rate, tenant.packetInRate.burst);
     this.members = members;
     // The tenant's rules as it wrote them; the physical switches time them out.
-    this.bridge = new Bridge(this.name, ports.map((p, i) => ({ number: i + 1, name: p.name })), { enforceTimeouts: false });
+    this.bridge = new Bridge(this.name, ports.map((p, i) => ({ number: i + 1, name: p.name })), { enforceTimeouts: false, local: false });
     this.bridge.pipeline.watch = (rule) => this.dirty.add(rule);
     this.bridge.pipeline.watchGroups = (id) => this.dirtyGroups.add(id);
     this.bridge.pipeline.meters.watch = (id) => this.dirtyMeters.add(id);

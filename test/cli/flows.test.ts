@@ -58,7 +58,7 @@ describe('netloom flows', () => {
     const r = netloom(['flows', 'trace', '--flows', flows, '--ports', '1-3', '--pcap', pcap, '--in-port', '1', '--json', '--generate']);
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { outputs: { port: number }[]; steps: string[] });
-    expect(lines[0]!.outputs.map((o) => o.port)).toEqual([2, 3]);
+    expect(lines[0]!.outputs.map((o) => o.port)).toEqual([2, 3, 65534]);
     expect(lines[1]!.outputs).toEqual([]);
     expect(lines[1]!.steps).toContain('-> learned port is input port, dropping');
   });

@@ -220,7 +220,7 @@ describe.skipIf(!haveOvs())('forwarding under mod-port: netloom as ovs-vswitchd'
     ovs?.stop();
   });
 
-  /** OVS's outputs of one frame, as netloom lists its own: port and bytes, LOCAL (which netloom has nothing behind) left out. */
+  /** OVS's outputs of one frame, as netloom lists its own: port and bytes; LOCAL left out (in the simulation nothing is behind it: netloom counts it). */
   const theirs = async (port: number, bytes: Uint8Array) => (await ovs.inject(port, bytes)).filter((o) => o.port !== LOCAL_PORT).map((o) => `${o.port} ${toHex(o.bytes)}`).sort();
 
   it.each(['no-receive', 'no-forward'] as const)('p1 %s: each probe goes where it goes on OVS, and back again after', async (command) => {

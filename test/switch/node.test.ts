@@ -5,7 +5,7 @@ import { Link } from '../../src/sim/link.js';
 import { SwitchNode } from '../../src/switch/node.js';
 import { join } from 'node:path';
 import { decode, encode, loadTopologyFile, MemorySink, PcapngWriter, readCapture, runTopology, toHex } from '../../src/index.js';
-import type { LayerSpec } from '../../src/index.js';
+import type { LayerSpec, TraceEvent } from '../../src/index.js';
 import type { SwitchSpec } from '../../src/topology/types.js';
 
 const LOCAL = '192.0.2.1';
@@ -40,6 +40,18 @@ function network(spec: Omit<SwitchSpec, 'kind' | 'name'>, hosts: string[]) {
 const eth = (src: string, dst: string) => encode([{ layer: 'ethernet', src, dst }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { layer: 'udp', srcPort: 1, dstPort: 2 }]);
 
 describe('SwitchNode', () => {
+  it('floods to LOCAL as OVS does: nothing is behind it here, but LOCAL counts what it sent, and nothing is dropped', () => {
+    const { net, s1, at, station } = network({ ports: [1, 2].map((n) => ({ name: `p${n}`, ofport: n })), flows: ['actions=NORMAL'] }, ['h1', 'h2']);
+    const events: TraceEvent[] = [];
+    net.recorder.add({ event: (e) => events.push(e) });
+    const frame = eth('02:00:00:00:00:01', 'ff:ff:ff:ff:ff:ff');
+    at(0, 'h1', frame);
+    net.scheduler.run();
+    expect(station('h2').got.map(toHex)).toEqual([toHex(frame)]);
+    expect(s1.portInfo().map((p) => [p.number, p.name, p.counters.txPackets, p.counters.txBytes])).toEqual([[1, 'p1', 0, 0], [2, 'p2', 1, frame.length], [65534, 's1', 1, frame.length]]);
+    expect(events.filter((e) => e.dir === 'drop')).toEqual([]);
+  });
+
   it('expires flows that learn added, by their own idle timeout', () => {
     const { net, s1, at } = network(
       {

@@ -22,7 +22,7 @@ describe('NORMAL', () => {
     ports(b, 2, frame(B, A, 4095), 1);
     expect(ports(b, 2, frame(B, A, 4095), 2)).toEqual([1]);
     // Learned in VLAN 4095 only: in VLAN 4094 A is unknown.
-    expect(ports(b, 2, frame(B, A, 4094), 3)).toEqual([1, 3]);
+    expect(ports(b, 2, frame(B, A, 4094), 3)).toEqual([1, 3, 65534]);
     expect(b.pipeline.normal.entries(3)).toEqual([
       { port: 1, vlan: 4095, mac: A },
       { port: 2, vlan: 4095, mac: B },
@@ -35,7 +35,7 @@ describe('NORMAL', () => {
     ports(b, 1, frame(A, B), 0);
     expect(ports(b, 2, frame(B, A), 299.9e9)).toEqual([1]);
     // A was last seen at 0: at 300 s it is gone, and B's frame floods again.
-    expect(ports(b, 2, frame(B, A), 300e9)).toEqual([1, 3]);
+    expect(ports(b, 2, frame(B, A), 300e9)).toEqual([1, 3, 65534]);
     expect(b.pipeline.normal.entries(300e9)).toEqual([{ port: 2, vlan: 0, mac: B }]);
     // Seen again, learned again.
     ports(b, 1, frame(A, B), 301e9);
@@ -66,7 +66,7 @@ describe('NORMAL leaves the frame as its last output left it, as OVS commits aga
       ports: withAccess,
       flow: 'in_port=1,actions=NORMAL,output:4',
       frame: frame([{ layer: 'vlan', tpid: 0x88a8, vid: 20, pcp: 1, dei: true }]),
-      outputs: [`2 ${tagged(0x2014)}`, `3 ${untagged}`, `4 ${tagged(0x3014)}`, `4 ${tagged(0x2014)}`],
+      outputs: [`2 ${tagged(0x2014)}`, `3 ${untagged}`, `4 ${tagged(0x3014)}`, `65534 ${tagged(0x3014)}`, `4 ${tagged(0x2014)}`],
     },
     {
       // After push_vlan the flow has two headers; VLAN 0 leaves a trunk with neither (OVS's xvlan_put counts none past an absent outer).
@@ -74,7 +74,7 @@ describe('NORMAL leaves the frame as its last output left it, as OVS commits aga
       ports: ports4,
       flow: 'in_port=1,actions=push_vlan:0x88a8,NORMAL,output:2',
       frame: frame([{ layer: 'vlan', tpid: 0x8100, vid: 30, pcp: 4 }]),
-      outputs: [`2 ${untagged}`, `2 020000000002020000000001${'88a80000'}${'8100801e'}08004500001c000100004011accdc00002010c00000200010002000831d8`, `4 ${untagged}`],
+      outputs: [`2 ${untagged}`, `2 020000000002020000000001${'88a80000'}${'8100801e'}08004500001c000100004011accdc00002010c00000200010002000831d8`, `4 ${untagged}`, `65534 ${untagged}`],
     },
   ];
   it.each(cases)('$name', ({ ports, flow, frame: bytes, outputs }) => {

@@ -38,7 +38,7 @@ describe('ovs-ofctl flow syntax', () => {
     ['actions=controller(max_len=100)', 'actions=CONTROLLER:100'],
     ['actions=load:0->NXM_NX_REG0[0..7]', 'actions=load:0->NXM_NX_REG0[0..7]'],
     // Reserved ports by name (any case) or OpenFlow 1.0 / 1.1 number act as their actions; a bare CONTROLLER port sends 0 bytes, as OVS reads it.
-    ['in_port=local,actions=output:in_port,output:NORMAL,output:flood,65532,output:CONTROLLER,65533,LOCAL', 'in_port=LOCAL actions=IN_PORT,NORMAL,FLOOD,ALL,CONTROLLER:65535,CONTROLLER:0,output:LOCAL'],
+    ['in_port=local,actions=output:in_port,output:NORMAL,output:flood,65532,output:CONTROLLER,65533,LOCAL', 'in_port=LOCAL actions=IN_PORT,NORMAL,FLOOD,ALL,CONTROLLER:65535,CONTROLLER:0,LOCAL'],
     ['in_port=4294967294,actions=resubmit:LOCAL,enqueue:local:1', 'in_port=LOCAL actions=resubmit:LOCAL,enqueue:LOCAL:1'],
     // Actions split at white space too; a field name alone is all of the field; set_tunnel takes 64 bits.
     ['actions=output:1 load:5->reg0 move:reg0->reg1 set_tunnel:0x100000000', 'actions=output:1,load:0x5->NXM_NX_REG0[],move:NXM_NX_REG0[]->NXM_NX_REG1[],set_field:0x100000000->tun_id'],

@@ -105,7 +105,7 @@ describe('the action set runs in OpenFlow order, as OVS executes it', () => {
     expect(out(bridge('actions=write_actions(output:2,output:3)'), udp())).toEqual([`3 ${UDP}`]);
     expect(out(bridge('table=0,actions=write_actions(output:3,resubmit(,1))', 'table=1,actions=output:2'), udp())).toEqual([`3 ${UDP}`]);
     expect(out(bridge('table=0,actions=write_actions(resubmit(,1))', 'table=1,actions=output:2'), udp())).toEqual([`2 ${UDP}`]);
-    expect(out(bridge('actions=write_actions(output:3,NORMAL)'), udp())).toEqual([`2 ${UDP}`, `3 ${UDP}`, `4 ${UDP}`]);
+    expect(out(bridge('actions=write_actions(output:3,NORMAL)'), udp())).toEqual([`2 ${UDP}`, `3 ${UDP}`, `4 ${UDP}`, `65534 ${UDP}`]);
     expect(out(bridge('ip,actions=output:4,write_actions(mod_nw_ttl:9)'), udp())).toEqual([`4 ${UDP}`]);
   });
 });
