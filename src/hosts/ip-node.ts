@@ -15,7 +15,7 @@
 import { Node, type Frame, type Network, type Port } from '../sim/network.js';
 import { encode } from '../wire/encode.js';
 import { finish, internetChecksum, sumWords } from '../wire/checksum.js';
-import { macToText, numberToIpv6, writeMac } from '../wire/addresses.js';
+import { ipv6Bytes, macToText, numberToIpv6, writeMac } from '../wire/addresses.js';
 import { u16, u32 } from '../wire/read.js';
 import { RouteTable, addressText, inPrefix6, ipv4ToNumber, ipv6ToBigint, numberToIpv4, prefixMask, readIpv6 } from './addressing.js';
 
@@ -250,7 +250,7 @@ export abstract class IpNode extends Node {
       { layer: 'ethernet', dst: macToText(dstMac, 0), src: macToText(iface.mac, 0) },
       { layer: 'ipv6', src: numberToIpv6(src), dst: numberToIpv6(dst), hopLimit: 255 },
       { layer: 'icmpv6', type, code: 0, rest: flags },
-      { layer: 'payload', data: new Uint8Array([...bigintBytes(target), option, 1, ...iface.mac]) },
+      { layer: 'payload', data: new Uint8Array([...ipv6Bytes(target), option, 1, ...iface.mac]) },
     ]);
   }
 
@@ -363,17 +363,16 @@ export abstract class IpNode extends Node {
   /**
    * Sends a packet (14 bytes of room, then the IPv6 datagram; the caller hands it over) toward
    * `hop`. Nothing on the way fragments IPv6 (RFC 8200 §5): one larger than the link's MTU is
-   * dropped. Returns false when it was.
+   * dropped.
    */
-  protected sendDatagram6(hop: NextHop6, packet: Uint8Array, from: Frame | undefined): boolean {
+  protected sendDatagram6(hop: NextHop6, packet: Uint8Array, from: Frame | undefined): void {
     const mtu = hop.iface.port.mtu;
     const length = packet.length - ETH_HEADER;
     if (length > mtu) {
       this.net.drop(this, hop.iface.port, this.net.frame(packet, from), 'MTU_EXCEEDED', `MTU ${mtu} < ${length}, and IPv6 is not fragmented on the way`);
-      return false;
+      return;
     }
     this.resolve(hop.iface, hop.via ?? readIpv6(packet, ETH_HEADER + 24), packet, from);
-    return true;
   }
 
   private resolveAndSend(hop: NextHop, packet: Uint8Array, from: Frame | undefined): void {
@@ -577,13 +576,7 @@ function solicitedNode(address: bigint): bigint {
 
 /** The Ethernet address an IPv6 multicast group is sent to: 33:33 and its low 32 bits (RFC 2464 §7). */
 function multicastMac(group: bigint): Uint8Array {
-  return new Uint8Array([0x33, 0x33, ...bigintBytes(group).subarray(12)]);
-}
-
-function bigintBytes(address: bigint): Uint8Array {
-  const b = new Uint8Array(16);
-  for (let i = 15; i >= 0; i--, address >>= 8n) b[i] = Number(address & 0xffn);
-  return b;
+  return new Uint8Array([0x33, 0x33, ...ipv6Bytes(group).subarray(12)]);
 }
 
 /** The ICMPv6 checksum over the pseudo-header (RFC 8200 §8.1): 0 when the message is intact. */

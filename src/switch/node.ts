@@ -21,7 +21,7 @@ import { u16, u32 } from '../wire/read.js';
 import { espOpen, ReplayWindow } from '../wire/esp-sa.js';
 import type { LayerSpec } from '../wire/layers.js';
 import { Bridge } from './bridge.js';
-import { W, fieldByName, writeBits } from './fields.js';
+import { W, fieldByName, writeBits, type FieldDef } from './fields.js';
 import { SwitchPacket } from './packet.js';
 import type { Output, PacketInCause } from './pipeline.js';
 import type { Action, Rule } from './flow.js';
@@ -101,7 +101,7 @@ const TUN_IPV6_SRC = fieldByName('tun_ipv6_src')!;
 const TUN_IPV6_DST = fieldByName('tun_ipv6_dst')!;
 
 /** Writes a 128-bit address into a field's four flow words. */
-function writeIpv6Words(words: Uint32Array, field: typeof TUN_IPV6_SRC, address: bigint): void {
+function writeIpv6Words(words: Uint32Array, field: FieldDef, address: bigint): void {
   for (let k = 0; k < 4; k++) writeBits(words, field, 32 * k, 32, Number((address >> BigInt(32 * k)) & 0xffffffffn));
 }
 
@@ -434,17 +434,18 @@ export class SwitchNode extends IpNode {
     const key = t.key === 'flow' ? out.tunId : t.key;
     const ipv6 = typeof remote === 'bigint';
     const hop = remote === 0 || remote === 0n ? undefined : ipv6 ? this.nextHop6(remote) : this.nextHop(remote);
-    const iface = hop?.iface;
-    const src = iface === undefined ? undefined : ipv6 ? this.sourceFor6(iface) : this.sourceFor(iface);
-    if (hop === undefined || iface === undefined || src === 0n) {
-      net.drop(this, undefined, net.frame(out.bytes, frame), 'NO_ROUTE', `no route to tunnel endpoint ${addressText(remote)}${src === 0n ? ` (${iface!.port.name} has no IPv6 address)` : ''}`);
+    if (hop === undefined) {
+      net.drop(this, undefined, net.frame(out.bytes, frame), 'NO_ROUTE', `no route to tunnel endpoint ${addressText(remote)}`);
       return;
     }
+    const iface = hop.iface;
+    // Routes come from the interface's addresses: one of the endpoint's family is there to send from.
+    const src = addressText(ipv6 ? this.sourceFor6(iface) : this.sourceFor(iface));
     const outer: LayerSpec[] = [
       { layer: 'ethernet' },
       ipv6
-        ? { layer: 'ipv6', src: addressText(src!), dst: addressText(remote), hopLimit: 64 }
-        : { layer: 'ipv4', src: addressText(src!), dst: addressText(remote), ttl: 64, ...(t.dfDefault === false ? { df: false, id: (t.ipId = (t.ipId + 1) & 0xffff) } : { df: true, id: 0 }) },
+        ? { layer: 'ipv6', src, dst: addressText(remote), hopLimit: 64 }
+        : { layer: 'ipv4', src, dst: addressText(remote), ttl: 64, ...(t.dfDefault === false ? { df: false, id: (t.ipId = (t.ipId + 1) & 0xffff) } : { df: true, id: 0 }) },
     ];
     // ESP in transport mode: right after the outer IP header, around the GRE or the UDP + VXLAN.
     if (t.esp !== undefined) outer.push({ layer: 'esp', spi: t.esp.spiOut, seq: ++t.espSeq, alg: t.esp.alg, key: t.espKey! });
