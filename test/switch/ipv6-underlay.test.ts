@@ -112,6 +112,18 @@ describe('tunnel ports over an IPv6 underlay', () => {
     expect(net.drops.get('s1 ARP_FAILED')).toBe(2);
   });
 
+  it('reaches an endpoint off the link through the IPv6 gateway: it solicits the gateway, not the endpoint', () => {
+    const net = new Network(1);
+    const spec = vtep('s1', A, MAC_A, { type: 'gre', remoteIp: '2001:db8:9::b', key: 1, dstPort: 4789 }, ['in_port=1,actions=output:5']);
+    spec.underlay!.gateway = '2001:db8::1';
+    const s1 = net.add(new SwitchNode(net, spec));
+    const silent = net.add(new Station(net, 'silent', 'host'));
+    new Link(net, s1.port('eth1')!, silent.addPort('eth0'), impair);
+    s1.receive(s1.port('p1')!, net.frame(inner));
+    net.run();
+    expect(decode(silent.got[0]!).slice(0, 2)).toEqual([expect.objectContaining({ dst: '33:33:ff:00:00:01' }), expect.objectContaining({ layer: 'ipv6', dst: 'ff02::1:ff00:1' })]);
+  });
+
   it('remote_ip=flow sends to tun_ipv6_dst; tun_dst, when set, comes first (OVS flow_tnl_dst)', () => {
     const flows1 = [`in_port=1,actions=set_field:${B}->tun_ipv6_dst,output:5`];
     const { net, s1, h2, wire } = pair((remote) => ({ type: 'gre', remoteIp: remote === B ? 'flow' : remote, key: 5, dstPort: 4789 }), flows1, ['in_port=5,actions=output:1']);
