@@ -1,8 +1,8 @@
 /** IPv4 addresses as 32-bit numbers, prefixes, and longest-prefix match, for hosts and routers. */
-import { writeIpv4 } from '../wire/addresses.js';
+import { numberToIpv6, writeIpv4, writeIpv6 } from '../wire/addresses.js';
 import { u32 } from '../wire/read.js';
 
-const scratch = new Uint8Array(4);
+const scratch = new Uint8Array(16);
 
 /** A dotted quad as a 32-bit number; NETLOOM_BAD_FIELD if it is not one. */
 export function ipv4ToNumber(text: string): number {
@@ -10,8 +10,32 @@ export function ipv4ToNumber(text: string): number {
   return u32(scratch, 0);
 }
 
+/** An IPv6 address in text as a 128-bit number; NETLOOM_BAD_FIELD if it is not one. */
+export function ipv6ToBigint(text: string): bigint {
+  writeIpv6(text, scratch, 0);
+  return readIpv6(scratch, 0);
+}
+
+/** The IPv6 address at `o` of `b` as a 128-bit number. */
+export function readIpv6(b: Uint8Array, o: number): bigint {
+  let v = 0n;
+  for (let i = 0; i < 4; i++) v = (v << 32n) | BigInt(u32(b, o + 4 * i));
+  return v;
+}
+
+/** Whether `address` is in the IPv6 prefix `network/length`. */
+export function inPrefix6(address: bigint, network: bigint, length: number): boolean {
+  const shift = BigInt(128 - length);
+  return address >> shift === network >> shift;
+}
+
 export function numberToIpv4(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** An address kept as a number (IPv4) or a bigint (IPv6), as text. */
+export function addressText(address: number | bigint): string {
+  return typeof address === 'bigint' ? numberToIpv6(address) : numberToIpv4(address);
 }
 
 export function prefixMask(length: number): number {

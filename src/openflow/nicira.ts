@@ -126,6 +126,8 @@ const NXM_FIELDS: readonly NxmField[] = [
   nxm('NXM_NX_IP_TTL', 29, 1, 'nw_ttl', 'nw_ttl', 'ip', 'decimal'),
   nxm('NXM_NX_TUN_IPV4_SRC', 31, 4, 'tun_src', 'tun_src', 'none', 'ipv4'),
   nxm('NXM_NX_TUN_IPV4_DST', 32, 4, 'tun_dst', 'tun_dst', 'none', 'ipv4'),
+  nxm('NXM_NX_TUN_IPV6_SRC', 109, 16, 'tun_ipv6_src', 'tun_ipv6_src', 'none', 'ipv6'),
+  nxm('NXM_NX_TUN_IPV6_DST', 110, 16, 'tun_ipv6_dst', 'tun_ipv6_dst', 'none', 'ipv6'),
   nxm('OXM_OF_METADATA', 2, 8, 'metadata', 'metadata', 'none', 'hexadecimal'),
   nxm('OXM_OF_IP_DSCP', 8, 1, 'ip_dscp', 'ip_dscp', 'ip', 'decimal'),
   nxm('NXM_NX_CONJ_ID', 37, 4, 'conj_id', 'conj_id', 'none', 'decimal'),

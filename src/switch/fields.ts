@@ -12,8 +12,10 @@ export const W = {
   // Connection tracking state (conntrack.ts writes it, ct_clear and every ct action clear it).
   CT_STATE: 50, CT_ZONE: 51, CT_MARK: 52, CT_LABEL: 53, CT_NW_SRC: 57, CT_NW_DST: 58, CT_IPV6_SRC: 59, CT_IPV6_DST: 63, CT_NW_PROTO: 67, CT_TP_SRC: 68, CT_TP_DST: 69,
   PKT_MARK: 70, TCP_FLAGS: 71, NW_FRAG: 72, ND_TARGET: 73,
+  // The outer IPv6 addresses of a tunnel packet received over an IPv6 underlay (all zero over IPv4, as tun_src and tun_dst are over IPv6).
+  TUN_IPV6_SRC: 77, TUN_IPV6_DST: 81,
 } as const;
-export const FLOW_WORDS = 77;
+export const FLOW_WORDS = 85;
 /** The first and one past the last word of the connection tracking fields. */
 export const CT_WORDS = [W.CT_STATE, W.CT_TP_DST + 1] as const;
 
@@ -102,6 +104,8 @@ export const FIELDS: FieldDef[] = [
   pipeline(f('tun_id', ['tunnel_id', 'NXM_NX_TUN_ID', 'OXM_OF_TUNNEL_ID'], W.TUN_ID, 2, 64, true, 'none')),
   pipeline(f('tun_src', ['NXM_NX_TUN_IPV4_SRC'], W.TUN_SRC, 1, 32, true, 'none', 'ipv4')),
   pipeline(f('tun_dst', ['NXM_NX_TUN_IPV4_DST'], W.TUN_DST, 1, 32, true, 'none', 'ipv4')),
+  pipeline(f('tun_ipv6_src', ['NXM_NX_TUN_IPV6_SRC'], W.TUN_IPV6_SRC, 4, 128, true, 'none', 'ipv6')),
+  pipeline(f('tun_ipv6_dst', ['NXM_NX_TUN_IPV6_DST'], W.TUN_IPV6_DST, 4, 128, true, 'none', 'ipv6')),
   pipeline(f('metadata', ['OXM_OF_METADATA'], W.METADATA, 2, 64, true, 'none')),
   ...Array.from({ length: 16 }, (_, i) => pipeline(f(`reg${i}`, [`NXM_NX_REG${i}`], W.REG0 + i, 1, 32, true, 'none'))),
   // OpenFlow 1.5's 64-bit registers and OVS's 128-bit ones are the 32-bit registers read together (xreg0 is reg0:reg1, reg0 high).

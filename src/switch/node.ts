@@ -3,8 +3,9 @@
  * OpenFlow pipeline, and the packets it outputs leave on the ports it names. Tunnel ports
  * (VXLAN, GRE, and GRE protected by ESP as Open vSwitch's IPsec tunnels are) have no link:
  * output to one encapsulates the frame and sends it through the switch's underlay interface,
- * with its own address, ARP and routes; tunnel packets arriving there are decapsulated and enter
- * the pipeline on the tunnel port with tun_id, tun_src and tun_dst set. When something records
+ * with its own IPv4 or IPv6 address, ARP or Neighbor Discovery and routes; tunnel packets
+ * arriving there are decapsulated and enter the pipeline on the tunnel port with tun_id and
+ * tun_src and tun_dst (over IPv4) or tun_ipv6_src and tun_ipv6_dst (over IPv6) set. When something records
  * traces, each packet's table lookups become its 'match' event. Each port carries the OpenFlow
  * config a PORT_MOD sets (down, no receive, no forward), honoured where Open vSwitch honours it,
  * and may declare egress queues: each output goes into the queue its actions chose.
@@ -12,15 +13,15 @@
 import type { Frame, Network, Port } from '../sim/network.js';
 import type { EgressQueue } from '../sim/egress.js';
 import type { SwitchSpec, TunnelSpec } from './spec.js';
-import { IpNode, type Interface, ETH_HEADER, FIRST_FREE_TIMER } from '../hosts/ip-node.js';
-import { ipv4ToNumber, numberToIpv4 } from '../hosts/addressing.js';
+import { IpNode, type Interface, type NextHop, type NextHop6, ETH_HEADER, FIRST_FREE_TIMER } from '../hosts/ip-node.js';
+import { addressText, ipv4ToNumber, ipv6ToBigint, readIpv6 } from '../hosts/addressing.js';
 import { encode } from '../wire/encode.js';
-import { fromHex, toHex } from '../wire/addresses.js';
+import { fromHex, isIpv4, toHex } from '../wire/addresses.js';
 import { u16, u32 } from '../wire/read.js';
 import { espOpen, ReplayWindow } from '../wire/esp-sa.js';
 import type { LayerSpec } from '../wire/layers.js';
 import { Bridge } from './bridge.js';
-import { W } from './fields.js';
+import { W, fieldByName, writeBits, type FieldDef } from './fields.js';
 import { SwitchPacket } from './packet.js';
 import type { Output, PacketInCause } from './pipeline.js';
 import type { Action, Rule } from './flow.js';
@@ -88,10 +89,26 @@ function tunnelName(t: TunnelSpec): string {
   return t.esp === undefined ? inner : `ESP-protected ${inner}`;
 }
 
+/** A tunnel endpoint: an IPv4 address as a number, an IPv6 one as a bigint. */
+type Endpoint = number | bigint;
+
+/** Parses an address of the topology, IPv4 or IPv6. */
+function endpoint(text: string): Endpoint {
+  return isIpv4(text) ? ipv4ToNumber(text) : ipv6ToBigint(text);
+}
+
+const TUN_IPV6_SRC = fieldByName('tun_ipv6_src')!;
+const TUN_IPV6_DST = fieldByName('tun_ipv6_dst')!;
+
+/** Writes a 128-bit address into a field's four flow words. */
+function writeIpv6Words(words: Uint32Array, field: FieldDef, address: bigint): void {
+  for (let k = 0; k < 4; k++) writeBits(words, field, 32 * k, 32, Number((address >> BigInt(32 * k)) & 0xffffffffn));
+}
+
 interface Tunnel extends TunnelSpec {
   ofport: number;
   name: string;
-  remote: number | undefined;
+  remote: Endpoint | undefined;
   espKey?: Uint8Array;
   /** ESP sequence number of the last packet sent. */
   espSeq: number;
@@ -135,11 +152,16 @@ export class SwitchNode extends IpNode {
     this.datapathId = spec.datapathId ?? BigInt(ordinal);
     this.controlRate = spec.controlRate;
     this.failMode = spec.failMode ?? 'standalone';
-    if (spec.underlay?.gateway !== undefined) this.addDefaultRoute(ipv4ToNumber(spec.underlay.gateway));
+    const gateway = spec.underlay?.gateway;
+    if (gateway !== undefined) {
+      const via = endpoint(gateway);
+      if (typeof via === 'bigint') this.addDefaultRoute6(via);
+      else this.addDefaultRoute(via);
+    }
     for (const p of spec.ports) {
       if (p.tunnel) {
         const t = p.tunnel;
-        const tunnel: Tunnel = { ...t, ofport: p.ofport, name: p.name, remote: t.remoteIp === 'flow' ? undefined : ipv4ToNumber(t.remoteIp), espSeq: 0, ipId: 0 };
+        const tunnel: Tunnel = { ...t, ofport: p.ofport, name: p.name, remote: t.remoteIp === 'flow' ? undefined : endpoint(t.remoteIp), espSeq: 0, ipId: 0 };
         if (t.esp) {
           tunnel.espKey = fromHex(t.esp.key);
           tunnel.replay = new ReplayWindow(64);
@@ -327,7 +349,7 @@ export class SwitchNode extends IpNode {
   }
 
   /** Runs a frame through the tables and sends what they output. */
-  private pipeline(ofport: number, port: Port | undefined, frame: Frame, bytes: Uint8Array, tunnel?: { id: number; src: number; dst: number }): void {
+  private pipeline(ofport: number, port: Port | undefined, frame: Frame, bytes: Uint8Array, tunnel?: { id: number; src: Endpoint; dst: Endpoint }): void {
     const net = this.net;
     const now = net.scheduler.now;
     // Flows added later (learn) may time out too; this costs one comparison when nothing is due.
@@ -337,8 +359,13 @@ export class SwitchNode extends IpNode {
     const packet = new SwitchPacket(bytes, ofport);
     if (tunnel !== undefined) {
       packet.words[W.TUN_ID + 1] = tunnel.id;
-      packet.words[W.TUN_SRC] = tunnel.src;
-      packet.words[W.TUN_DST] = tunnel.dst;
+      if (typeof tunnel.src === 'bigint') {
+        writeIpv6Words(packet.words, TUN_IPV6_SRC, tunnel.src);
+        writeIpv6Words(packet.words, TUN_IPV6_DST, tunnel.dst as bigint);
+      } else {
+        packet.words[W.TUN_SRC] = tunnel.src;
+        packet.words[W.TUN_DST] = tunnel.dst as number;
+      }
     }
     const result = this.bridge.pipeline.process(packet, now, tracing);
     if (tracing) net.trace(this, port, frame, 'match', oneLine(result.trace));
@@ -397,36 +424,58 @@ export class SwitchNode extends IpNode {
     }
   }
 
-  /** Wraps the inner frame for the tunnel and routes it through the underlay (outer IPv4: DF set unless dfDefault is false, TTL 64, id 0, as OVS). */
+  /**
+   * Wraps the inner frame for the tunnel and routes it through the underlay, as OVS's native
+   * tunnelling writes it. Outer IPv4: DF set unless dfDefault is false, TTL 64, id 0. Outer IPv6:
+   * traffic class and flow label 0, hop limit 64, and VXLAN's UDP checksum computed (OVS's csum
+   * default is on for UDP tunnels over IPv6, where RFC 8200 §8.1 wants one; off over IPv4).
+   * remote_ip=flow takes tun_dst when it is set, else tun_ipv6_dst (OVS's flow_tnl_dst).
+   */
   private encapsulate(t: Tunnel, out: Output, frame: Frame): void {
     const net = this.net;
-    const remote = t.remote ?? out.tunDst;
+    const remote = t.remote ?? (out.tunDst !== 0 ? out.tunDst : out.tunIpv6Dst);
     const key = t.key === 'flow' ? out.tunId : t.key;
-    const hop = remote === 0 ? undefined : this.nextHop(remote);
-    const iface = this.interfaces[0];
-    if (hop === undefined || iface === undefined) {
-      net.drop(this, undefined, net.frame(out.bytes, frame), 'NO_ROUTE', `no route to tunnel endpoint ${numberToIpv4(remote)}`);
+    const ipv6 = typeof remote === 'bigint';
+    const hop = remote === 0 || remote === 0n ? undefined : ipv6 ? this.nextHop6(remote) : this.nextHop(remote);
+    if (hop === undefined) {
+      net.drop(this, undefined, net.frame(out.bytes, frame), 'NO_ROUTE', `no route to tunnel endpoint ${addressText(remote)}`);
       return;
     }
-    const outer: LayerSpec[] = [{ layer: 'ethernet' }, { layer: 'ipv4', src: numberToIpv4(this.sourceFor(iface)), dst: numberToIpv4(remote), ttl: 64, ...(t.dfDefault === false ? { df: false, id: (t.ipId = (t.ipId + 1) & 0xffff) } : { df: true, id: 0 }) }];
-    // ESP in transport mode: right after the outer IPv4, around the GRE or the UDP + VXLAN.
+    const iface = hop.iface;
+    // Routes come from the interface's addresses: one of the endpoint's family is there to send from.
+    const src = addressText(ipv6 ? this.sourceFor6(iface) : this.sourceFor(iface));
+    const outer: LayerSpec[] = [
+      { layer: 'ethernet' },
+      ipv6
+        ? { layer: 'ipv6', src, dst: addressText(remote), hopLimit: 64 }
+        : { layer: 'ipv4', src, dst: addressText(remote), ttl: 64, ...(t.dfDefault === false ? { df: false, id: (t.ipId = (t.ipId + 1) & 0xffff) } : { df: true, id: 0 }) },
+    ];
+    // ESP in transport mode: right after the outer IP header, around the GRE or the UDP + VXLAN.
     if (t.esp !== undefined) outer.push({ layer: 'esp', spi: t.esp.spiOut, seq: ++t.espSeq, alg: t.esp.alg, key: t.espKey! });
-    if (t.type === 'vxlan') outer.push({ layer: 'udp', dstPort: t.dstPort, checksum: 0 }, { layer: 'vxlan', vni: key & 0xffffff });
+    if (t.type === 'vxlan') outer.push({ layer: 'udp', dstPort: t.dstPort, ...(!ipv6 && { checksum: 0 }) }, { layer: 'vxlan', vni: key & 0xffffff });
     else outer.push({ layer: 'gre', key, protocol: ETHERTYPE_TEB });
     outer.push({ layer: 'payload', data: out.bytes });
     const packet = encode(outer);
     const encapsulated = net.frame(packet, frame);
     if (net.recorder.active) {
-      net.trace(this, hop.iface.port, encapsulated, 'encap', `${tunnelName(t)} encap to ${numberToIpv4(remote)}, ${t.type === 'vxlan' ? 'VNI' : 'key'} ${key}`);
+      net.trace(this, iface.port, encapsulated, 'encap', `${tunnelName(t)} encap to ${addressText(remote)}, ${t.type === 'vxlan' ? 'VNI' : 'key'} ${key}`);
     }
-    this.sendDatagram(hop, packet, encapsulated);
+    // The hop came from the IPv6 routes exactly when the endpoint is IPv6.
+    if (ipv6) this.sendDatagram6(hop as NextHop6, packet, encapsulated);
+    else this.sendDatagram(hop as NextHop, packet, encapsulated);
   }
 
   protected local(iface: Interface, frame: Frame, datagram: Uint8Array): void {
     const ihl = (datagram[0]! & 0x0f) * 4;
-    const protocol = datagram[9]!;
-    const src = u32(datagram, 12);
-    const dst = u32(datagram, 16);
+    this.decapsulate(iface, frame, datagram[9]!, datagram.subarray(ihl), u32(datagram, 12), u32(datagram, 16));
+  }
+
+  protected override local6(iface: Interface, frame: Frame, datagram: Uint8Array): void {
+    this.decapsulate(iface, frame, datagram[6]!, datagram.subarray(40), readIpv6(datagram, 8), readIpv6(datagram, 24));
+  }
+
+  /** A datagram to the underlay address (its IP header left off): a tunnel packet for one of the tunnel ports, or dropped. */
+  private decapsulate(iface: Interface, frame: Frame, protocol: number, payload: Uint8Array, src: Endpoint, dst: Endpoint): void {
     let inner: Uint8Array | undefined;
     let key = 0;
     let type: TunnelSpec['type'] | undefined;
@@ -443,26 +492,26 @@ export class SwitchNode extends IpNode {
       inner = bytes.subarray(at + 16);
       return true;
     };
-    if (protocol === 17 && datagram.length >= ihl + 16) {
-      if (this.vxlanPorts.has(u16(datagram, ihl + 2)) && !vxlan(datagram, ihl)) return;
+    if (protocol === 17 && payload.length >= 16) {
+      if (this.vxlanPorts.has(u16(payload, 2)) && !vxlan(payload, 0)) return;
     } else if (protocol === 47) {
-      if (datagram.length >= ihl + 2 && (u16(datagram, ihl) & ~GRE_KNOWN_FLAGS) !== 0) {
-        this.net.drop(this, iface.port, frame, 'BAD_PACKET', `GRE flags and version 0x${u16(datagram, ihl).toString(16).padStart(4, '0')}: OVS takes only the C, K and S flags, version 0`);
+      if (payload.length >= 2 && (u16(payload, 0) & ~GRE_KNOWN_FLAGS) !== 0) {
+        this.net.drop(this, iface.port, frame, 'BAD_PACKET', `GRE flags and version 0x${u16(payload, 0).toString(16).padStart(4, '0')}: OVS takes only the C, K and S flags, version 0`);
         return;
       }
-      const gre = greInner(datagram.subarray(ihl));
+      const gre = greInner(payload);
       if (gre) ({ inner, key } = gre);
       type = 'gre';
-    } else if (protocol === 50 && datagram.length >= ihl + 8) {
-      const spi = u32(datagram, ihl);
+    } else if (protocol === 50 && payload.length >= 8) {
+      const spi = u32(payload, 0);
       esp = this.espTunnel(spi, src);
       if (esp !== undefined) {
-        const plain = this.openEsp(esp, datagram.subarray(ihl), iface, frame);
+        const plain = this.openEsp(esp, payload, iface, frame);
         if (plain === undefined) return;
         if (esp.type === 'vxlan') {
           // What the SA protects is this tunnel's: UDP to its port, then VXLAN.
           if (plain.length < 16 || u16(plain, 2) !== esp.dstPort) {
-            this.net.drop(this, iface.port, frame, 'BAD_PACKET', `ESP from ${numberToIpv4(src)} (SPI 0x${spi.toString(16)}) carries no VXLAN to port ${esp.dstPort}`);
+            this.net.drop(this, iface.port, frame, 'BAD_PACKET', `ESP from ${addressText(src)} (SPI 0x${spi.toString(16)}) carries no VXLAN to port ${esp.dstPort}`);
             return;
           }
           if (!vxlan(plain, 0)) return;
@@ -475,21 +524,21 @@ export class SwitchNode extends IpNode {
     }
     const tunnel = type === undefined ? undefined : (esp ?? this.receivingTunnel(type, src, key));
     if (inner === undefined || tunnel === undefined) {
-      this.net.drop(this, iface.port, frame, 'NOT_FOR_US', type === undefined ? `no tunnel port for this packet from ${numberToIpv4(src)}` : this.noTunnel(type, src, key));
+      this.net.drop(this, iface.port, frame, 'NOT_FOR_US', type === undefined ? `no tunnel port for this packet from ${addressText(src)}` : this.noTunnel(type, src, key));
       return;
     }
     if (this.net.recorder.active) {
-      this.net.trace(this, iface.port, frame, 'decap', `${tunnel.name}: ${tunnelName(tunnel)} from ${numberToIpv4(src)}, ${type === 'vxlan' ? 'VNI' : 'key'} ${key}`);
+      this.net.trace(this, iface.port, frame, 'decap', `${tunnel.name}: ${tunnelName(tunnel)} from ${addressText(src)}, ${type === 'vxlan' ? 'VNI' : 'key'} ${key}`);
     }
     this.count(tunnel.ofport, 'rx', inner.length);
     this.pipeline(tunnel.ofport, undefined, frame, inner, { id: key, src, dst });
   }
 
   /** Why no tunnel port took a packet: what it carried, and what the ports of its type take. */
-  private noTunnel(type: TunnelSpec['type'], src: number, key: number): string {
+  private noTunnel(type: TunnelSpec['type'], src: Endpoint, key: number): string {
     const id = type === 'vxlan' ? 'VNI' : 'key';
-    const ports = this.tunnelList.filter((t) => t.type === type).map((t) => `${t.name} takes ${id} ${t.key} from ${t.remote === undefined ? 'any remote' : numberToIpv4(t.remote)}`);
-    return `no ${type === 'vxlan' ? 'VXLAN' : 'GRE'} port takes ${id} ${key} from ${numberToIpv4(src)}${ports.length === 0 ? '' : ` (${ports.join('; ')})`}`;
+    const ports = this.tunnelList.filter((t) => t.type === type).map((t) => `${t.name} takes ${id} ${t.key} from ${t.remote === undefined ? 'any remote' : addressText(t.remote)}`);
+    return `no ${type === 'vxlan' ? 'VXLAN' : 'GRE'} port takes ${id} ${key} from ${addressText(src)}${ports.length === 0 ? '' : ` (${ports.join('; ')})`}`;
   }
 
   /**
@@ -497,7 +546,7 @@ export class SwitchNode extends IpNode {
    * tnl_find chooses: a port with this exact key before a key=flow port, and within each, a port
    * with this exact remote_ip before a remote_ip=flow port.
    */
-  private receivingTunnel(type: TunnelSpec['type'], src: number, key: number): Tunnel | undefined {
+  private receivingTunnel(type: TunnelSpec['type'], src: Endpoint, key: number): Tunnel | undefined {
     let best: Tunnel | undefined;
     let bestRank = 4;
     for (const t of this.tunnelList) {
@@ -511,7 +560,7 @@ export class SwitchNode extends IpNode {
     return best;
   }
 
-  private espTunnel(spi: number, src: number): Tunnel | undefined {
+  private espTunnel(spi: number, src: Endpoint): Tunnel | undefined {
     for (const t of this.tunnelList) if (t.esp !== undefined && t.esp.spiIn === spi && (t.remote === undefined || t.remote === src)) return t;
     return undefined;
   }

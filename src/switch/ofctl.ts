@@ -66,7 +66,7 @@ export class FlowFileError extends Error {
 const names = <T>(entries: Record<string, T>): Readonly<Record<string, T>> => Object.assign(Object.create(null) as Record<string, T>, entries);
 
 /** Open vSwitch fields (ovs-fields(7)) netloom does not have yet: refused as such, not as unknown. */
-const NOT_YET_FIELD = /^(nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
+const NOT_YET_FIELD = /^(nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_(?!ipv6_(?:src|dst)$)\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
 
 /** Reserved ports by the names ovs-ofctl reads, in any case (OVS's ofputil_port_from_string). */
 const RESERVED_PORTS = names<number>({
@@ -1422,7 +1422,7 @@ const hex16 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 
 /** In OVS's match_format order: registers, tunnel, metadata, then in_port and the packet's fields. */
 const FIELDS_FOR_PRINT = [
-  ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'tun_id', 'tun_src', 'tun_dst', 'metadata',
+  ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'tun_id', 'tun_src', 'tun_dst', 'tun_ipv6_src', 'tun_ipv6_dst', 'metadata',
   'in_port', 'vlan_tci', 'dl_src', 'dl_dst', 'dl_type', 'nw_src', 'nw_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_proto', 'arp_sha', 'arp_tha',
   'nw_tos', 'nw_ecn', 'nw_ttl', 'ip_frag', 'tp_src', 'tp_dst', 'nd_target', 'nd_sll', 'nd_tll', 'tcp_flags',
 ].map((n) => fieldByName(n)!);

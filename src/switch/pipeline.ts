@@ -61,9 +61,10 @@ export interface Output {
   bytes: Uint8Array;
   /** Set when port is 'controller'. */
   packetIn?: PacketInCause;
-  /** tun_id (low 32 bits) and tun_dst when it was output, for tunnel ports taking them from the flow. */
+  /** tun_id (low 32 bits), tun_dst and tun_ipv6_dst when it was output, for tunnel ports taking them from the flow. */
   tunId: number;
   tunDst: number;
+  tunIpv6Dst: bigint;
   /** The port's egress queue it goes into (set_queue, enqueue; 0, the default, otherwise). */
   queue: number;
 }
@@ -1241,7 +1242,7 @@ class Translation {
         return;
       }
     }
-    this.outputs.push({ port: 'controller', bytes: pk.bytes.slice(0, Math.min(pk.bytes.length, maxLen)), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, queue: pk.queue, packetIn: cause });
+    this.outputs.push({ port: 'controller', bytes: pk.bytes.slice(0, Math.min(pk.bytes.length, maxLen)), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, tunIpv6Dst: tunIpv6Dst(w), queue: pk.queue, packetIn: cause });
   }
 
   private output(port: number, indent: number): void {
@@ -1284,8 +1285,16 @@ class Translation {
     const pk = this.packet;
     this.committedLength = pk.bytes.length;
     const w = pk.words;
-    this.outputs.push({ port, bytes: bytes.slice(), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, queue: pk.queue });
+    this.outputs.push({ port, bytes: bytes.slice(), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, tunIpv6Dst: tunIpv6Dst(w), queue: pk.queue });
   }
+}
+
+const TUN_IPV6_DST = fieldByName('tun_ipv6_dst')!;
+
+/** tun_ipv6_dst from the flow words; most packets have none, and are spared the BigInt. */
+function tunIpv6Dst(w: Uint32Array): bigint {
+  const at = W.TUN_IPV6_DST;
+  return (w[at]! | w[at + 1]! | w[at + 2]! | w[at + 3]!) === 0 ? 0n : readField(w, TUN_IPV6_DST);
 }
 
 function reverseFrom<T>(xs: T[], from: number): void {

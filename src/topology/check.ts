@@ -53,8 +53,8 @@ import { FlowSyntaxError, parseFlow, parseMeter, parseSelector, type Protocols }
 import { MeterError, MeterTable } from '../switch/meter.js';
 import { W } from '../switch/fields.js';
 import type { Match } from '../switch/flow.js';
-import { inPrefix, ipv4ToNumber, networkOf, numberToIpv4, prefixMask } from '../hosts/addressing.js';
-import { isIpv4 } from '../wire/addresses.js';
+import { inPrefix, inPrefix6, ipv4ToNumber, networkOf, numberToIpv4, prefixMask } from '../hosts/addressing.js';
+import { isIpv4, numberToIpv6 } from '../wire/addresses.js';
 
 type SwitchInput = Extract<NodeInput, { kind: 'switch' }>;
 
@@ -442,7 +442,7 @@ export class Checker {
       if (facts.kind === 'host') this.checkGateway(name, facts, value['gateway']);
       if (facts.kind === 'router') this.checkRoutes(name, facts, value['routes']);
       if (facts.kind === 'router') this.checkDistinctSubnets(name, facts);
-      if (facts.kind === 'switch' && facts.parsed?.kind === 'switch' && facts.parsed.underlay?.gateway !== undefined) this.checkUnderlayGateway(name, facts.parsed.underlay.ipv4, facts.parsed.underlay.gateway);
+      if (facts.kind === 'switch' && facts.parsed?.kind === 'switch' && facts.parsed.underlay !== undefined) this.checkUnderlay(name, facts.parsed.underlay, facts.parsed.ports);
       if (facts.kind === 'switch' && facts.parsed?.kind === 'switch') this.checkFlows(name, this.switchPorts(facts.parsed.ports), facts.parsed.flows, this.checkMeters(name, facts.parsed.meters), facts.parsed.protocols);
       if (facts.kind === 'switch' && typeof value['controller'] === 'string' && !value['controller'].startsWith('tcp:')) this.checkController(name, value['controller']);
       if (facts.kind === 'controller' && typeof value['app'] === 'string') this.checkApp(name, value['app']);
@@ -488,7 +488,7 @@ export class Checker {
       }
       if (isObject(spec) && spec['type'] !== undefined) {
         const at = ['nodes', name, 'ports', port];
-        if (!hasUnderlay) this.issues.add(at, `${port} is a tunnel port; the switch needs an underlay: { port, ipv4, gateway } to send tunnels through`);
+        if (!hasUnderlay) this.issues.add(at, `${port} is a tunnel port; the switch needs an underlay: { port, ipv4 or ipv6, gateway } to send tunnels through`);
         if (spec['remoteIp'] === undefined) this.issues.add(at, `${port} needs remoteIp (an address, or flow)`);
         if (spec['type'] === 'esp' && spec['esp'] === undefined) this.issues.add(at, `${port} is an esp tunnel and needs esp: { alg, key, spiOut, spiIn }`);
         if (spec['type'] === 'gre' && spec['esp'] !== undefined) this.issues.add([...at, 'esp'], 'a GRE tunnel protected by ESP is type: esp');
@@ -594,7 +594,10 @@ export class Checker {
       const underlay = facts.parsed?.kind === 'switch' ? facts.parsed.underlay : undefined;
       if (underlay !== undefined) {
         const where = ['nodes', node, 'underlay'];
-        claim(owners, underlay.ipv4.address, `${node}:${underlay.port}`, [...where, 'ipv4'], underlay.ipv4.address);
+        for (const family of ['ipv4', 'ipv6'] as const) {
+          const ip = underlay[family];
+          if (ip !== undefined) claim(owners, ip.address, `${node}:${underlay.port}`, [...where, family], ip.address);
+        }
         if (underlay.mac !== undefined) claim(macs, underlay.mac, `${node}:${underlay.port}`, [...where, 'mac'], `MAC ${underlay.mac}`);
       }
     }
@@ -633,11 +636,29 @@ export class Checker {
     }
   }
 
-  /** A switch's underlay gateway is a router on the underlay's own subnet. */
-  private checkUnderlayGateway(name: string, address: Ipv4, gateway: Ipv4): void {
-    const path = ['nodes', name, 'underlay', 'gateway'];
-    if (gateway.value === address.value) this.issues.add(path, `${gateway.address} is ${name}'s own underlay address; the gateway is the next router`);
-    else if (!onSubnet(gateway, address)) this.issues.add(path, `${gateway.address} is not on ${name}'s underlay subnet (${subnetList([{ ip: address }])}): tunnel packets could not reach it`);
+  /**
+   * A switch's underlay has an IPv4 or IPv6 address (or both); each tunnel endpoint and the
+   * gateway need an address of their own family there, and the gateway is a router on that subnet.
+   */
+  private checkUnderlay(name: string, underlay: NonNullable<SwitchInput['underlay']>, ports: SwitchInput['ports']): void {
+    const at = ['nodes', name, 'underlay'];
+    if (underlay.ipv4 === undefined && underlay.ipv6 === undefined) this.issues.add(at, 'the underlay needs a local tunnel endpoint address: ipv4, ipv6 or both');
+    const local = (ip: Ipv4 | Ipv6) => (typeof ip.value === 'bigint' ? underlay.ipv6 : underlay.ipv4);
+    const family = (ip: Ipv4 | Ipv6) => (typeof ip.value === 'bigint' ? 'ipv6' : 'ipv4');
+    if (!Array.isArray(ports)) {
+      for (const [port, spec] of Object.entries(ports)) {
+        const remote = spec?.remoteIp;
+        if (remote === undefined || remote === 'flow' || local(remote) !== undefined) continue;
+        this.issues.add(['nodes', name, 'ports', port, 'remoteIp'], `${remote.address} is an ${family(remote) === 'ipv6' ? 'IPv6' : 'IPv4'} endpoint and ${name}'s underlay has no ${family(remote)} address to send from`);
+      }
+    }
+    const gateway = underlay.gateway;
+    if (gateway === undefined) return;
+    const address = local(gateway);
+    const path = [...at, 'gateway'];
+    if (address === undefined) this.issues.add(path, `${gateway.address} is an ${family(gateway) === 'ipv6' ? 'IPv6' : 'IPv4'} gateway and ${name}'s underlay has no ${family(gateway)} address`);
+    else if (gateway.value === address.value) this.issues.add(path, `${gateway.address} is ${name}'s own underlay address; the gateway is the next router`);
+    else if (!onSubnet(gateway, address)) this.issues.add(path, `${gateway.address} is not on ${name}'s underlay subnet (${subnetText(address)}): tunnel packets could not reach it`);
   }
 
   /** A router's interfaces are on different subnets: with two on overlapping ones, a packet for either has two ways out. */
@@ -950,7 +971,12 @@ export class Checker {
         if (node.underlay !== undefined) {
           const u = node.underlay;
           spec.underlay = {
-            interface: { name: u.port, mac: u.mac ?? generatedMac(name, u.port, taken), ipv4: [{ address: u.ipv4.address, prefixLength: u.ipv4.prefixLength }], ipv6: [] },
+            interface: {
+              name: u.port,
+              mac: u.mac ?? generatedMac(name, u.port, taken),
+              ipv4: u.ipv4 === undefined ? [] : [{ address: u.ipv4.address, prefixLength: u.ipv4.prefixLength }],
+              ipv6: u.ipv6 === undefined ? [] : [{ address: u.ipv6.address, prefixLength: u.ipv6.prefixLength }],
+            },
             ...(u.gateway !== undefined && { gateway: u.gateway.address }),
           };
         }
@@ -999,8 +1025,16 @@ function buildLink(link: Parsed<typeof linkSchema>, defaults: Parsed<typeof defa
   };
 }
 
-function onSubnet(address: Ipv4, subnet: Ipv4): boolean {
-  return inPrefix(address.value, subnet.value, subnet.prefixLength);
+/** Whether an address is on a subnet of its own family. */
+function onSubnet(address: Ipv4 | Ipv6, subnet: Ipv4 | Ipv6): boolean {
+  return typeof address.value === 'bigint' ? inPrefix6(address.value, subnet.value as bigint, subnet.prefixLength) : inPrefix(address.value, subnet.value as number, subnet.prefixLength);
+}
+
+/** The subnet an interface address is on, as text: 10.0.1.0/24, 2001:db8::/64. */
+function subnetText(ip: Ipv4 | Ipv6): string {
+  if (typeof ip.value === 'number') return subnetList([{ ip: ip as Ipv4 }]);
+  const host = BigInt(128 - ip.prefixLength);
+  return `${numberToIpv6((ip.value >> host) << host)}/${ip.prefixLength}`;
 }
 
 /** Two subnets share addresses: the shorter prefix holds the other's network. */

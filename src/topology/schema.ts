@@ -177,6 +177,19 @@ export const ipv4Address = text('An IPv4 address, e.g. 10.0.1.1').transform((inp
   return ipv4Of(parsed);
 });
 
+/** A plain IPv4 or IPv6 address: a tunnel endpoint, or the underlay's gateway. */
+export const ipAddress = text('An IPv4 or IPv6 address, e.g. 10.0.1.1 or 2001:db8::1').transform((input, ctx): Ipv4 | Ipv6 => {
+  if (!input.includes(':')) {
+    const parsed = parseIpv4(input);
+    if (parsed !== undefined && !input.includes('/')) return ipv4Of(parsed);
+  } else if (Address6.isValid(input) && !input.includes('/') && !input.includes('%')) {
+    const parsed = new Address6(input);
+    return { address: parsed.correctForm(), prefixLength: 128, value: parsed.bigInt() };
+  }
+  ctx.issues.push({ code: 'custom', message: `"${input}" is not an IPv4 or IPv6 address${input.includes('/') ? ' (no prefix length here)' : ''}`, input });
+  return z.NEVER;
+});
+
 /** A route's destination: 10.0.3.0/24, with no host bits set. */
 export const ipv4Prefix = text('An IPv4 prefix, e.g. 10.0.3.0/24 or 0.0.0.0/0').transform((input, ctx): Ipv4 => {
   const parsed = parseIpv4(input);
@@ -268,7 +281,7 @@ export const switchPortSchema = z.strictObject({
   tag: vlanId.optional().meta({ description: 'Access port of this VLAN (NORMAL)' }),
   trunks: z.array(vlanId).optional().meta({ description: 'VLANs this trunk port carries (NORMAL); all when absent' }),
   type: z.enum(['vxlan', 'gre', 'esp']).optional().meta({ description: 'A tunnel port: VXLAN (protected by ESP in transport mode when it has esp:), GRE, or GRE protected by ESP (transport mode)' }),
-  remoteIp: orFlow(ipv4Address).optional().meta({ description: 'The far tunnel endpoint, or flow (set by set_field:…->tun_dst)' }),
+  remoteIp: orFlow(ipAddress).optional().meta({ description: 'The far tunnel endpoint, IPv4 or IPv6 (the underlay needs an address of its family), or flow (set by set_field:…->tun_dst or …->tun_ipv6_dst)' }),
   key: orFlow(z.number().int().min(0).max(0xffffffff)).optional().meta({ description: 'VNI or GRE key, or flow (set by set_tunnel / set_field:…->tun_id)' }),
   dstPort: z.number().int().min(1).max(65535).optional().meta({ description: 'VXLAN UDP port (default 4789)' }),
   dfDefault: z.boolean().optional().meta({ description: "DF on the outer IPv4 header (Open vSwitch's options:df_default, default true); false lets the underlay fragment tunnel packets too big for it" }),
@@ -297,8 +310,9 @@ export const switchSchema = z.strictObject({
   underlay: z
     .strictObject({
       port: portName.meta({ description: 'The port the tunnels leave by (not an OpenFlow port)' }),
-      ipv4: ipv4Interface.meta({ description: 'The local tunnel endpoint address, with prefix length' }),
-      gateway: ipv4Address.optional().meta({ description: 'Next hop toward remote endpoints off the subnet' }),
+      ipv4: ipv4Interface.optional().meta({ description: 'The local IPv4 tunnel endpoint address, with prefix length' }),
+      ipv6: ipv6Interface.optional().meta({ description: 'The local IPv6 tunnel endpoint address, with prefix length (IPv6 endpoints are reached on the link or over L2: routers forward IPv4 only)' }),
+      gateway: ipAddress.optional().meta({ description: 'Next hop toward remote endpoints off the subnet, of the family of the underlay address it is on' }),
       mac: mac.optional(),
     })
     .optional()

@@ -155,9 +155,14 @@ function parseIpv4(text: string, out: Uint8Array): string | undefined {
 /** RFC 5952 text, including §5's dotted quad for IPv4-mapped addresses. */
 /** The text form of an IPv6 address held as a 128-bit number (as flow fields keep it). */
 export function numberToIpv6(n: bigint): string {
+  return ipv6ToText(ipv6Bytes(n), 0);
+}
+
+/** The 16 bytes of an IPv6 address held as a 128-bit number. */
+export function ipv6Bytes(n: bigint): Uint8Array {
   const b = new Uint8Array(16);
   for (let i = 15; i >= 0; i--, n >>= 8n) b[i] = Number(n & 0xffn);
-  return ipv6ToText(b, 0);
+  return b;
 }
 
 export function ipv6ToText(bytes: Uint8Array, offset: number): string {

@@ -114,7 +114,7 @@ export interface OvsSwitchOptions {
 }
 
 export interface UnderlayOptions {
-  /** Address of the underlay bridge's internal port, the tunnels' local endpoint. Default 192.0.2.1/24. */
+  /** Address of the underlay bridge's internal port, the tunnels' local endpoint, IPv4 or IPv6. Default 192.0.2.1/24. */
   localIp?: string;
   /** MAC of the underlay bridge (the outer Ethernet source). Default aa:55:aa:55:01:00. */
   localMac?: string;
@@ -429,7 +429,7 @@ export class OvsSwitch {
     if (got !== String(ofport)) throw new Error(`${name} got OpenFlow port ${got}, not ${ofport} (is the port number taken?)`);
     const remote = options['remote_ip'];
     if (remote !== undefined && remote !== 'flow') {
-      this.appctl('ovs/route/add', `${remote}/32`, UNDERLAY_BRIDGE);
+      this.appctl('ovs/route/add', `${remote}/${remote.includes(':') ? 128 : 32}`, UNDERLAY_BRIDGE);
       this.appctl('tnl/neigh/set', UNDERLAY_BRIDGE, remote, remoteMac);
     }
   }
@@ -450,7 +450,8 @@ export class OvsSwitch {
       '--', 'add-port', UNDERLAY_BRIDGE, UNDERLAY_WIRE, '--', 'set', 'Interface', UNDERLAY_WIRE, 'type=dummy', 'ofport_request=1',
       'options:tx_pcap=underlay-tx.pcap',
     );
-    this.appctl('netdev-dummy/ip4addr', UNDERLAY_BRIDGE, underlay.localIp);
+    // As tests/tunnel-push-pop.at and tunnel-push-pop-ipv6.at give the dummy bridge its address.
+    this.appctl(underlay.localIp.includes(':') ? 'netdev-dummy/ip6addr' : 'netdev-dummy/ip4addr', UNDERLAY_BRIDGE, underlay.localIp);
     // The wire and the bridge's own port only talk to each other; NORMAL would add learning.
     this.ofctl(['add-flows', '-'], { bridge: UNDERLAY_BRIDGE, input: 'in_port=1,actions=LOCAL\nin_port=LOCAL,actions=output:1\n' });
     this.captures.push({ port: 'underlay', path: join(this.dir, 'underlay-tx.pcap'), offset: 0 });

@@ -12,6 +12,7 @@ const ports = [1, 2, 3, 4].map((n) => ({ number: n, name: `p${n}` }));
 const port = fc.integer({ min: 1, max: 4 });
 const byte = fc.integer({ min: 0, max: 255 });
 const ipv4 = fc.tuple(byte, byte, byte, byte).map((b) => b.join('.'));
+const ipv6 = fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }).map((g) => g.map((x) => x.toString(16)).join(':'));
 const mac = fc.tuple(byte, byte, byte, byte, byte, byte).map((b) => b.map((x) => x.toString(16).padStart(2, '0')).join(':'));
 
 const match = fc.oneof(
@@ -35,6 +36,8 @@ const match = fc.oneof(
   fc.tuple(fc.constantFrom('ip', 'ipv6', 'udp'), fc.constantFrom('no', 'yes', 'first', 'later', 'not_later')).map(([p, f]) => `${p},ip_frag=${f}`),
   fc.tuple(fc.constantFrom('icmp', 'icmp6'), byte, byte).map(([p, t, c]) => `${p},icmp_type=${t},icmp_code=${c}`),
   fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 0xffffffff })).map(([v, m]) => `pkt_mark=0x${(v & m).toString(16)}/0x${m.toString(16)}`),
+  // The outer IPv6 addresses of a tunnel packet: whole, or under a prefix.
+  fc.tuple(ipv6, fc.integer({ min: 1, max: 128 }), ipv6).map(([s, n, d]) => `tun_ipv6_src=${s}/${n},tun_ipv6_dst=${d}`),
   fc.tuple(fc.integer({ min: 0, max: 7 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })).map(([i, v]) => `xreg${i}=0x${v.toString(16)}`),
   fc.tuple(fc.integer({ min: 0, max: 3 }), fc.bigInt({ min: 0n, max: (1n << 128n) - 1n })).map(([i, v]) => `xxreg${i}=0x${v.toString(16)}`),
 );
@@ -43,6 +46,7 @@ const action = fc.oneof(
   fc.constantFrom('NORMAL', 'FLOOD', 'IN_PORT', 'CONTROLLER:128', 'strip_vlan', 'dec_ttl', 'push_vlan:0x8100'),
   fc.integer({ min: 0, max: 4095 }).map((v) => `mod_vlan_vid:${v}`),
   ipv4.map((a) => `mod_nw_src:${a}`),
+  ipv6.map((a) => `set_field:${a}->tun_ipv6_dst`),
   mac.map((m) => `mod_dl_src:${m}`),
   fc.integer({ min: 0, max: 65535 }).map((p) => `mod_tp_dst:${p}`),
   fc.integer({ min: 0, max: 0xff }).map((v) => `load:${v}->NXM_NX_REG0[0..7]`),

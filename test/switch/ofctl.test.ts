@@ -71,6 +71,15 @@ describe('ovs-ofctl flow syntax', () => {
     expect(line.slice(line.lastIndexOf('n_bytes=0, ') + 'n_bytes=0, '.length).replace(/^(idle|hard)_timeout=\d+, /, '')).toBe(printed);
   });
 
+  // The outer IPv6 addresses of a tunnel packet, as ovs-ofctl -O OpenFlow13 parse-flow prints them (plain ovs-ofctl writes its set_field as two loads).
+  it.each(['OpenFlow10', 'OpenFlow13'] as const)('reads tun_ipv6_src and tun_ipv6_dst, maskable and settable (%s)', (protocols) => {
+    const flow = 'tun_ipv6_dst=2001:db8::2,tun_ipv6_src=2001:db8::1/64,actions=set_field:2001:db8::3->tun_ipv6_dst,load:1->NXM_NX_TUN_IPV6_SRC[0..7],move:NXM_NX_TUN_IPV6_DST[0..31]->NXM_NX_REG0[]';
+    const line = formatRule(parseFlow(flow, { protocols }), 0);
+    expect(line.slice(line.lastIndexOf('n_bytes=0, ') + 'n_bytes=0, '.length)).toBe(
+      'tun_ipv6_src=2001:db8::/64,tun_ipv6_dst=2001:db8::2 actions=set_field:2001:db8::3->tun_ipv6_dst,load:0x1->NXM_NX_TUN_IPV6_SRC[0..7],move:NXM_NX_TUN_IPV6_DST[0..31]->NXM_NX_REG0[]',
+    );
+  });
+
   it("gives a PACKET_IN the controller action's own reason, else no_match for a table-miss flow and action otherwise, as OVS does", () => {
     const bridge = new Bridge('b', [{ number: 1, name: 'p1' }, { number: 2, name: 'p2' }]);
     for (const f of ['priority=5,udp,actions=controller(reason=invalid_ttl)', 'priority=4,ip,actions=CONTROLLER:65535', 'priority=0,actions=CONTROLLER:65535']) bridge.pipeline.add(parseFlow(f), 0);

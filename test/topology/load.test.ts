@@ -252,6 +252,19 @@ const BAD: [name: string, text: string, lines: string[]][] = [
   ['an underlay gateway off the underlay subnet', `nodes:\n  s1: { kind: switch, underlay: { port: eth1, ipv4: 192.168.1.1/24, gateway: 192.168.9.254 }, ports: [p1] }\n`, [
     "bad.yaml:2:78 nodes.s1.underlay.gateway: 192.168.9.254 is not on s1's underlay subnet (192.168.1.0/24): tunnel packets could not reach it",
   ]],
+  ['tunnel endpoints and gateways with no underlay address of their family', `nodes:
+  s1:
+    kind: switch
+    underlay: { port: eth1, ipv6: 2001:db8::1/64, gateway: 192.168.1.254 }
+    ports: { v0: { type: vxlan, remoteIp: 192.168.1.2 }, v1: { type: vxlan, remoteIp: 2001:db8::2 } }
+  s2: { kind: switch, underlay: { port: eth1, ipv6: 2001:db8:1::1/64, gateway: 2001:db8:2::1 }, ports: [p1] }
+  s3: { kind: switch, underlay: { port: eth1 }, ports: [p1] }
+`, [
+    "bad.yaml:4:60 nodes.s1.underlay.gateway: 192.168.1.254 is an IPv4 gateway and s1's underlay has no ipv4 address",
+    "bad.yaml:5:43 nodes.s1.ports.v0.remoteIp: 192.168.1.2 is an IPv4 endpoint and s1's underlay has no ipv4 address to send from",
+    "bad.yaml:6:80 nodes.s2.underlay.gateway: 2001:db8:2::1 is not on s2's underlay subnet (2001:db8:1::/64): tunnel packets could not reach it",
+    'bad.yaml:7:33 nodes.s3.underlay: the underlay needs a local tunnel endpoint address: ipv4, ipv6 or both',
+  ]],
   ['a router with two interfaces on overlapping subnets', `nodes:\n  r1: { kind: router, interfaces: { eth0: { ipv4: 10.0.0.1/24 }, eth1: { ipv4: 10.0.0.129/25 } } }\n`, [
     "bad.yaml:2:80 nodes.r1.interfaces.eth1.ipv4: 10.0.0.128/25 on eth1 overlaps eth0's 10.0.0.0/24: a router's interfaces are on different subnets",
   ]],
