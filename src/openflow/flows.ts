@@ -208,8 +208,6 @@ interface Check {
   match: Match | undefined;
   table: number;
   tags: [boolean, boolean];
-  /** PACKET_OUT may output to TABLE. */
-  packetOut: boolean;
   /** Whether a group a group action names exists (OVS refuses a flow's or PACKET_OUT's otherwise: BAD_OUT_GROUP). */
   groupExists: (group: number) => boolean;
 }
@@ -245,8 +243,8 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
             out.push({ type: 'controller', maxLen: a.maxLen, reason: 'action' });
             return;
           case OFPP.TABLE:
-            if (!c.packetOut || actionSet) bad('output to TABLE is only for PACKET_OUT', OFPBAC.BAD_OUT_PORT);
-            out.push({ type: 'resubmit', port: undefined, table: 0 });
+            // The tables again from table 0: a PACKET_OUT's usual action, and OVS takes it in a flow and an action set too.
+            out.push({ type: 'resubmit', port: undefined, table: 0, outputTable: true });
             return;
           case OFPP.ANY:
             bad('output to ANY is not a port', OFPBAC.BAD_OUT_PORT);
@@ -349,7 +347,7 @@ const INSTRUCTION_ORDER = ['meter', 'apply_actions', 'clear_actions', 'write_act
 export function instructionsFrom(
   instructions: readonly OfInstruction[], match: Match, table: number, structure: string, groupExists: (group: number) => boolean, meterExists: (meter: number) => boolean,
 ): { actions: Action[]; meter?: number } {
-  const c: Check = { structure, match, table, tags: [(match.masks[W.VLAN_TCI]! & match.values[W.VLAN_TCI]! & VLAN_CFI) !== 0, false], packetOut: false, groupExists };
+  const c: Check = { structure, match, table, tags: [(match.masks[W.VLAN_TCI]! & match.values[W.VLAN_TCI]! & VLAN_CFI) !== 0, false], groupExists };
   const sorted = instructions.map((ins, i) => ({ ins, i, rank: INSTRUCTION_ORDER.indexOf(ins.type) }));
   for (const { ins, i, rank } of sorted) {
     const at = `instructions[${i}]`;
@@ -402,7 +400,7 @@ export function actionsFromPacketOut(list: readonly OfAction[], inPort: number, 
   match.values.set(packet.words);
   match.masks.fill(0xffffffff);
   const tagged = (packet.words[W.VLAN_TCI]! & VLAN_CFI) !== 0;
-  return actionsFrom(list, { structure: 'packet_out', match, table: 0, tags: [tagged, false], packetOut: true, groupExists }, 'actions', false);
+  return actionsFrom(list, { structure: 'packet_out', match, table: 0, tags: [tagged, false], groupExists }, 'actions', false);
 }
 
 /**
@@ -414,7 +412,7 @@ export function actionsFromPacketOut(list: readonly OfAction[], inPort: number, 
 export function bucketsFromOfp(buckets: readonly OfBucket[]): Bucket[] {
   return buckets.map((b, i) => {
     const at = `buckets[${i}]`;
-    const c: Check = { structure: 'group_mod', match: undefined, table: 0, tags: [false, false], packetOut: false, groupExists: () => true };
+    const c: Check = { structure: 'group_mod', match: undefined, table: 0, tags: [false, false], groupExists: () => true };
     const actions = actionsFrom(b.actions, c, `${at}.actions`, true);
     const watchPort = portFromOfp(b.watchPort);
     if (watchPort === undefined) fail('group_mod', `${at}.watchPort`, `watch_port ${b.watchPort} is in the reserved range OpenFlow 1.1+ leaves unused`, { type: OFPET.GROUP_MOD_FAILED, code: OFPGMFC.BAD_WATCH });
@@ -455,9 +453,11 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
         // A reason other than action needs NXAST_CONTROLLER (OVS's parse_CONTROLLER).
         out.push(...(a.reason === 'action' ? [outputAction(OFPP.CONTROLLER, a.maxLen)] : niciraFor(a, match, `${path}[${i}]`)));
         return;
+      case 'resubmit':
+        out.push(...(a.outputTable ? [outputAction(OFPP.TABLE)] : niciraFor(a, match, `${path}[${i}]`)));
+        return;
       case 'load':
       case 'move':
-      case 'resubmit':
       case 'output_reg':
       case 'learn':
       case 'pop_queue':

@@ -92,7 +92,8 @@ export type Action =
   | { type: 'dec_ttl' }
   | { type: 'set_ttl'; ttl: number }
   /** `ct`: resubmit(…,ct) looks up with the connection's original tuple in place of the packet's addresses and ports. */
-  | { type: 'resubmit'; port: number | undefined; table: number | undefined; ct?: true }
+  /** `outputTable`: written as output to TABLE (OFPP_TABLE), which OVS runs as this lookup from table 0 and keeps in an action set's output slot. */
+  | { type: 'resubmit'; port: number | undefined; table: number | undefined; ct?: true; outputTable?: true }
   | { type: 'goto_table'; table: number }
   | { type: 'write_metadata'; value: bigint; mask: bigint }
   | { type: 'clear_actions' }

@@ -721,7 +721,8 @@ function outputAction(port: number, text: string, at: number, controllerMaxLen: 
     case OFPP_CONTROLLER:
       return { type: 'controller', maxLen: controllerMaxLen, reason: 'action' };
     case OFPP_TABLE:
-      return fail(at, `output to ${text} (the flow tables, for packet-outs) is not supported yet`);
+      // OVS's xlate_output_action: the tables again from table 0, with the in_port as it is now.
+      return { type: 'resubmit', port: undefined, table: 0, outputTable: true };
   }
   if (port >= OFPP_MAX && port !== OFPP_LOCAL) {
     fail(at, `output to ${text}: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT): ports are numbered below ${OFPP_MAX}, and reserved ports go by name (IN_PORT, NORMAL, FLOOD, ALL, CONTROLLER, LOCAL)`);
@@ -1510,6 +1511,7 @@ export function formatActions(actions: readonly Action[]): string {
         case 'set_ttl':
           return `mod_nw_ttl:${a.ttl}`;
         case 'resubmit':
+          if (a.outputTable) return 'TABLE';
           return a.table === undefined && !a.ct ? `resubmit:${portText(a.port!)}` : `resubmit(${a.port === undefined ? '' : a.port === OFPP_IN_PORT ? 'in_port' : portText(a.port)},${a.table ?? ''}${a.ct ? ',ct' : ''})`;
         case 'ct':
           return formatCt(a, formatActions, subText);

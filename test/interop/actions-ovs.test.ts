@@ -125,6 +125,21 @@ const CASES: Case[] = [
     packets: [70, 80, 81, 120, 121, 200].map((n) => ({ port: 1, bytes: raw(n) })),
   },
   {
+    // OVS's xlate_output_action for OFPP_TABLE: table 0 again, with the in_port and the packet as they are now.
+    name: 'output to TABLE looks the packet up again from table 0, rewrites and all, in a flow, a clone and an action set',
+    only: 'OpenFlow15',
+    flows: [
+      'table=0,in_port=1,actions=mod_dl_src:02:aa:00:00:00:01,load:2->NXM_OF_IN_PORT[],output:TABLE,output:4',
+      'table=0,priority=40000,in_port=2,dl_src=02:aa:00:00:00:01,actions=output:3',
+      'table=0,in_port=3,actions=load:1->reg0[0],clone(load:4->NXM_OF_IN_PORT[],TABLE),output:1',
+      'table=0,in_port=4,reg0=1,actions=mod_dl_dst:02:bb:00:00:00:02,output:2',
+      'table=0,in_port=2,actions=goto_table:1',
+      'table=1,actions=load:3->NXM_OF_IN_PORT[],write_actions(output:65529)',
+      'table=0,priority=0,actions=drop',
+    ],
+    packets: [1, 2, 3].flatMap((port) => [raw(60), udp(20)].map((bytes) => ({ port, bytes }))),
+  },
+  {
     name: 'sample forwards as if it were not there (no IPFIX collector), whatever its arguments',
     flows: [
       'in_port=1,actions=sample(probability=65535,collector_set_id=1),output:2',

@@ -35,7 +35,6 @@ const KNOWN_GAPS: readonly { reason: string; modes?: readonly Protocols[]; flows
     flows: [
       'actions=push_mpls:0x8847',
       'actions=debug_recirc', 'actions=controller(pause)',
-      'actions=output:TABLE', 'actions=output:65529',
     ],
   },
   {

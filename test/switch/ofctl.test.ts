@@ -40,6 +40,8 @@ describe('ovs-ofctl flow syntax', () => {
     // Reserved ports by name (any case) or OpenFlow 1.0 / 1.1 number act as their actions; a bare CONTROLLER port sends 0 bytes, as OVS reads it.
     ['in_port=local,actions=output:in_port,output:NORMAL,output:flood,65532,output:CONTROLLER,65533,LOCAL', 'in_port=LOCAL actions=IN_PORT,NORMAL,FLOOD,ALL,CONTROLLER:65535,CONTROLLER:0,LOCAL'],
     ['in_port=4294967294,actions=resubmit:LOCAL,enqueue:local:1', 'in_port=LOCAL actions=resubmit:LOCAL,enqueue:LOCAL:1'],
+    // Output to TABLE: the tables again from table 0, printed by its name alone, as ovs-ofctl prints it.
+    ['actions=output:TABLE,table,output:65529,write_actions(output:table)', 'actions=TABLE,TABLE,TABLE,write_actions(TABLE)'],
     // Actions split at white space too; a field name alone is all of the field; set_tunnel takes 64 bits.
     ['actions=output:1 load:5->reg0 move:reg0->reg1 set_tunnel:0x100000000', 'actions=output:1,load:0x5->NXM_NX_REG0[],move:NXM_NX_REG0[]->NXM_NX_REG1[],set_field:0x100000000->tun_id'],
     // A field or protocol given twice with the same value is one setting.
@@ -171,7 +173,6 @@ describe('ovs-ofctl flow syntax', () => {
     ['actions=output:65535', 9, 'output to 65535: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT): ports are numbered below 65280, and reserved ports go by name (IN_PORT, NORMAL, FLOOD, ALL, CONTROLLER, LOCAL)'],
     ['in_port=1,actions=output:65280', 19, 'output to 65280: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT)'],
     ['actions=NONE', 9, 'output to NONE: actions are invalid with specified match (OFPBAC_BAD_OUT_PORT)'],
-    ['actions=output:TABLE', 9, 'output to TABLE (the flow tables, for packet-outs) is not supported yet'],
     ['actions=resubmit:0x1', 18, '0x1: resubmit to unknown port'],
     ['actions=resubmit:IN_PORT', 18, 'at least one "in_port" or "table" must be specified on resubmit'],
     ['actions=resubmit(,1,ct)', 9, 'resubmit(…,ct) needs ct_state with one of +new, +est, +rel, +rpl, +snat, +dnat, or +trk-inv in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
