@@ -34,10 +34,9 @@ export class Bridge {
     options: { enforceTimeouts?: boolean; protocols?: Protocols; frags?: FragsMode; local?: boolean } = {},
   ) {
     this.ports = options.local === false || ports.some((p) => p.number === OFPP_LOCAL) ? ports : [...ports, { number: OFPP_LOCAL, name }];
-    ports = this.ports;
-    this.pipeline = new Pipeline(ports, options.enforceTimeouts ?? true);
+    this.pipeline = new Pipeline(this.ports, options.enforceTimeouts ?? true);
     if (options.frags !== undefined) this.pipeline.frags = options.frags;
-    this.parseOptions = { ports: new Map(ports.map((p) => [p.name, p.number])), ...(options.protocols !== undefined && { protocols: options.protocols }) };
+    this.parseOptions = { ports: new Map(this.ports.map((p) => [p.name, p.number])), ...(options.protocols !== undefined && { protocols: options.protocols }) };
   }
 
   /**

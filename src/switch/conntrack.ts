@@ -12,6 +12,7 @@
  * a packet goes (the pipeline runs the ct action and resumes the tables).
  */
 import { u16, u32 } from '../wire/read.js';
+import { readIpv6 } from '../hosts/addressing.js';
 import { W, fieldByName } from './fields.js';
 import type { SwitchPacket } from './packet.js';
 
@@ -438,8 +439,8 @@ export class ConnTrack {
       l4 = inner + ihl;
     } else {
       if (end - inner < 40) return false;
-      src = bytesToBig(b, inner + 8);
-      dst = bytesToBig(b, inner + 24);
+      src = readIpv6(b, inner + 8);
+      dst = readIpv6(b, inner + 24);
       proto = b[inner + 6]!;
       l4 = inner + 40;
     }
@@ -832,10 +833,6 @@ function pseudoSum4(b: Uint8Array, l3: number, proto: number, length: number): n
 
 function wordsToBig(w: Uint32Array, at: number): bigint {
   return (BigInt(w[at]!) << 96n) | (BigInt(w[at + 1]!) << 64n) | (BigInt(w[at + 2]!) << 32n) | BigInt(w[at + 3]!);
-}
-
-function bytesToBig(b: Uint8Array, at: number): bigint {
-  return (BigInt(u32(b, at)) << 96n) | (BigInt(u32(b, at + 4)) << 64n) | (BigInt(u32(b, at + 8)) << 32n) | BigInt(u32(b, at + 12));
 }
 
 function labelOf(w: Uint32Array): bigint {

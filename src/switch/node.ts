@@ -21,7 +21,7 @@ import { u16, u32 } from '../wire/read.js';
 import { espOpen, ReplayWindow } from '../wire/esp-sa.js';
 import type { LayerSpec } from '../wire/layers.js';
 import { Bridge } from './bridge.js';
-import { W, fieldByName, writeBits, type FieldDef } from './fields.js';
+import { W, fieldByName } from './fields.js';
 import { SwitchPacket } from './packet.js';
 import type { Output, PacketInCause } from './pipeline.js';
 import type { Action, Rule } from './flow.js';
@@ -99,11 +99,7 @@ function endpoint(text: string): Endpoint {
 
 const TUN_IPV6_SRC = fieldByName('tun_ipv6_src')!;
 const TUN_IPV6_DST = fieldByName('tun_ipv6_dst')!;
-
-/** Writes a 128-bit address into a field's four flow words. */
-function writeIpv6Words(words: Uint32Array, field: FieldDef, address: bigint): void {
-  for (let k = 0; k < 4; k++) writeBits(words, field, 32 * k, 32, Number((address >> BigInt(32 * k)) & 0xffffffffn));
-}
+const ALL_128 = (1n << 128n) - 1n;
 
 interface Tunnel extends TunnelSpec {
   ofport: number;
@@ -360,8 +356,8 @@ export class SwitchNode extends IpNode {
     if (tunnel !== undefined) {
       packet.words[W.TUN_ID + 1] = tunnel.id;
       if (typeof tunnel.src === 'bigint') {
-        writeIpv6Words(packet.words, TUN_IPV6_SRC, tunnel.src);
-        writeIpv6Words(packet.words, TUN_IPV6_DST, tunnel.dst as bigint);
+        packet.setField(TUN_IPV6_SRC, tunnel.src, ALL_128);
+        packet.setField(TUN_IPV6_DST, tunnel.dst as bigint, ALL_128);
       } else {
         packet.words[W.TUN_SRC] = tunnel.src;
         packet.words[W.TUN_DST] = tunnel.dst as number;
