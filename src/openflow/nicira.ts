@@ -78,7 +78,7 @@ export interface NxmField {
   format: Format;
 }
 
-const CLASS: Record<string, number> = { NXM_OF: 0x0000, NXM_NX: 0x0001, OXM_OF: 0x8000 };
+const CLASS: Record<string, number> = { NXM_OF: 0x0000, NXM_NX: 0x0001, OXM_OF: 0x8000, ERICOX: 0x1000 };
 /** OpenFlow 1.5's class of the 64-bit packet registers (xreg0-7). */
 const OFPXMC_PACKET_REGS = 0x8001;
 
@@ -128,6 +128,7 @@ const NXM_FIELDS: readonly NxmField[] = [
   nxm('NXM_NX_TUN_IPV4_DST', 32, 4, 'tun_dst', 'tun_dst', 'none', 'ipv4'),
   nxm('NXM_NX_TUN_IPV6_SRC', 109, 16, 'tun_ipv6_src', 'tun_ipv6_src', 'none', 'ipv6'),
   nxm('NXM_NX_TUN_IPV6_DST', 110, 16, 'tun_ipv6_dst', 'tun_ipv6_dst', 'none', 'ipv6'),
+  nxm('NXM_NX_TUN_FLAGS', 104, 2, 'tun_flags', 'tun_flags', 'none', 'hexadecimal'),
   nxm('OXM_OF_METADATA', 2, 8, 'metadata', 'metadata', 'none', 'hexadecimal'),
   nxm('OXM_OF_IP_DSCP', 8, 1, 'ip_dscp', 'ip_dscp', 'ip', 'decimal'),
   nxm('NXM_NX_CONJ_ID', 37, 4, 'conj_id', 'conj_id', 'none', 'decimal'),
@@ -145,6 +146,8 @@ const NXM_FIELDS: readonly NxmField[] = [
   nxm('NXM_NX_ND_TARGET', 23, 16, 'nd_target', 'nd_target', 'nd', 'ipv6', 'ipv6_nd_target'),
   nxm('NXM_NX_ND_SLL', 24, 6, 'nd_sll', 'nd_sll', 'nd-ns', 'ethernet', 'ipv6_nd_sll'),
   nxm('NXM_NX_ND_TLL', 25, 6, 'nd_tll', 'nd_tll', 'nd-na', 'ethernet', 'ipv6_nd_tll'),
+  nxm('ERICOXM_OF_ICMPV6_ND_RESERVED', 1, 4, 'nd_reserved', 'nd_reserved', 'nd', 'decimal'),
+  nxm('ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE', 2, 1, 'nd_options_type', 'nd_options_type', 'nd', 'decimal'),
   nxm('NXM_NX_ICMPV6_TYPE', 21, 1, 'icmpv6_type', 'icmpv6_type', 'icmp6', 'decimal', 'icmpv6_type'),
   nxm('NXM_NX_ICMPV6_CODE', 22, 1, 'icmpv6_code', 'icmpv6_code', 'icmp6', 'decimal', 'icmpv6_code'),
   nxm('NXM_NX_IP_FRAG', 26, 1, 'ip_frag', 'ip_frag', 'ip', 'hexadecimal'),

@@ -35,6 +35,8 @@ const nxm = (field: number, name: string, bytes: number, maskable = true): OxmFi
 const OFPXMC_PACKET_REGS = 0x8001;
 /** ONF's experimenter id: OpenFlow 1.3 carries tcp_flags under it (ONF extension 1.3 EXT-109), as OVS writes it. */
 const ONF_EXPERIMENTER = 0x4f4e4600;
+/** The OXM class of Ericsson's ND fields (nd_reserved, nd_options_type), as OVS numbers it. */
+const ERICOXM_OF = 0x1000;
 
 export const OXM_FIELDS: readonly OxmFieldDef[] = [
   basic(0, 'in_port', 4), basic(1, 'in_phy_port', 4), basic(2, 'metadata', 8, true), basic(3, 'eth_dst', 6, true),
@@ -48,7 +50,7 @@ export const OXM_FIELDS: readonly OxmFieldDef[] = [
   basic(32, 'ipv6_nd_sll', 6), basic(33, 'ipv6_nd_tll', 6), basic(34, 'mpls_label', 4), basic(35, 'mpls_tc', 1),
   basic(36, 'mpls_bos', 1), basic(37, 'pbb_isid', 3, true), basic(38, 'tunnel_id', 8, true), basic(39, 'ipv6_exthdr', 2, true),
   ...Array.from({ length: 16 }, (_, i) => nxm(i, `reg${i}`, 4)),
-  nxm(29, 'nw_ttl', 1, false), nxm(31, 'tun_src', 4), nxm(32, 'tun_dst', 4), nxm(109, 'tun_ipv6_src', 16), nxm(110, 'tun_ipv6_dst', 16), nxm(37, 'conj_id', 4, false),
+  nxm(29, 'nw_ttl', 1, false), nxm(31, 'tun_src', 4), nxm(32, 'tun_dst', 4), nxm(109, 'tun_ipv6_src', 16), nxm(110, 'tun_ipv6_dst', 16), nxm(104, 'tun_flags', 2), nxm(37, 'conj_id', 4, false),
   // Connection tracking (meta-flow.h's NXM_NX_CT_*).
   nxm(105, 'ct_state', 4), nxm(106, 'ct_zone', 2, false), nxm(107, 'ct_mark', 4), nxm(108, 'ct_label', 16), nxm(119, 'ct_nw_proto', 1, false),
   nxm(120, 'ct_nw_src', 4), nxm(121, 'ct_nw_dst', 4), nxm(122, 'ct_ipv6_src', 16), nxm(123, 'ct_ipv6_dst', 16), nxm(124, 'ct_tp_src', 2), nxm(125, 'ct_tp_dst', 2),
@@ -56,6 +58,9 @@ export const OXM_FIELDS: readonly OxmFieldDef[] = [
   ...Array.from({ length: 4 }, (_, i) => nxm(111 + i, `xxreg${i}`, 16)),
   ...Array.from({ length: 8 }, (_, i): OxmFieldDef => ({ name: `xreg${i}`, oxmClass: OFPXMC_PACKET_REGS, field: i, bytes: 8, maskable: true })),
   { name: 'tcp_flags', oxmClass: OFPXMC_EXPERIMENTER, field: 42, bytes: 2, maskable: true, experimenter: ONF_EXPERIMENTER },
+  // Ericsson's class (OVS's ERICOXM_OF_*), no experimenter id.
+  { name: 'nd_reserved', oxmClass: ERICOXM_OF, field: 1, bytes: 4, maskable: false },
+  { name: 'nd_options_type', oxmClass: ERICOXM_OF, field: 2, bytes: 1, maskable: false },
 ];
 
 const BY_NAME = new Map(OXM_FIELDS.map((d) => [d.name, d]));

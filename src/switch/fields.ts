@@ -14,8 +14,10 @@ export const W = {
   PKT_MARK: 70, TCP_FLAGS: 71, NW_FRAG: 72, ND_TARGET: 73,
   // The outer IPv6 addresses of a tunnel packet received over an IPv6 underlay (all zero over IPv4, as tun_src and tun_dst are over IPv6).
   TUN_IPV6_SRC: 77, TUN_IPV6_DST: 81,
+  // tun_flags' public bit (OAM); an ND message's reserved word (RSO flags) and the type of its first link-layer address option.
+  TUN_FLAGS: 85, ND_RESERVED: 86, ND_OPTIONS_TYPE: 87,
 } as const;
-export const FLOW_WORDS = 85;
+export const FLOW_WORDS = 88;
 /** The first and one past the last word of the connection tracking fields. */
 export const CT_WORDS = [W.CT_STATE, W.CT_TP_DST + 1] as const;
 
@@ -35,7 +37,7 @@ export interface FieldDef {
   bits: number;
   maskable: boolean;
   prerequisite: Prerequisite;
-  kind: 'int' | 'mac' | 'ipv4' | 'ipv6' | 'port' | 'ct_state' | 'tcp_flags' | 'frag';
+  kind: 'int' | 'mac' | 'ipv4' | 'ipv6' | 'port' | 'ct_state' | 'tcp_flags' | 'tun_flags' | 'frag';
   /** Matching happens on part of a word (ip_dscp and nw_ecn share nw_tos's word). */
   shift?: number;
   /** set_field, load and move may write it (OVS marks dl_type and nw_proto read-only). */
@@ -92,6 +94,9 @@ export const FIELDS: FieldDef[] = [
   f('nd_target', ['NXM_NX_ND_TARGET', 'OXM_OF_IPV6_ND_TARGET'], W.ND_TARGET, 4, 128, true, 'nd', 'ipv6'),
   f('nd_sll', ['NXM_NX_ND_SLL', 'OXM_OF_IPV6_ND_SLL'], W.ARP_SHA, 2, 48, true, 'nd-ns', 'mac'),
   f('nd_tll', ['NXM_NX_ND_TLL', 'OXM_OF_IPV6_ND_TLL'], W.ARP_THA, 2, 48, true, 'nd-na', 'mac'),
+  // Ericsson's extensions (OVS 2.11): the word after the checksum (an NA's R, S and O flags), and the first link-layer address option's type (1 or 2, else 0).
+  f('nd_reserved', ['ERICOXM_OF_ICMPV6_ND_RESERVED'], W.ND_RESERVED, 1, 32, false, 'nd'),
+  f('nd_options_type', ['ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE'], W.ND_OPTIONS_TYPE, 1, 8, false, 'nd'),
   // The TCP header's flags (its low 12 bits of offset/flags): matched, never written.
   readOnly(f('tcp_flags', ['NXM_NX_TCP_FLAGS', 'OXM_OF_TCP_FLAGS'], W.TCP_FLAGS, 1, 12, true, 'tcp', 'tcp_flags')),
   // NW_FRAG's bits: 1 any fragment, 2 a later one (OVS's FLOW_NW_FRAG_ANY, FLOW_NW_FRAG_LATER).
@@ -106,6 +111,8 @@ export const FIELDS: FieldDef[] = [
   pipeline(f('tun_dst', ['NXM_NX_TUN_IPV4_DST'], W.TUN_DST, 1, 32, true, 'none', 'ipv4')),
   pipeline(f('tun_ipv6_src', ['NXM_NX_TUN_IPV6_SRC'], W.TUN_IPV6_SRC, 4, 128, true, 'none', 'ipv6')),
   pipeline(f('tun_ipv6_dst', ['NXM_NX_TUN_IPV6_DST'], W.TUN_IPV6_DST, 4, 128, true, 'none', 'ipv6')),
+  // Only OAM is public (OVS's FLOW_TNL_PUB_F_MASK): no tunnel netloom has (VXLAN, GRE, ESP) sets it, so a packet arrives with 0; actions may write it.
+  pipeline(f('tun_flags', ['NXM_NX_TUN_FLAGS'], W.TUN_FLAGS, 1, 1, true, 'none', 'tun_flags')),
   pipeline(f('metadata', ['OXM_OF_METADATA'], W.METADATA, 2, 64, true, 'none')),
   ...Array.from({ length: 16 }, (_, i) => pipeline(f(`reg${i}`, [`NXM_NX_REG${i}`], W.REG0 + i, 1, 32, true, 'none'))),
   // OpenFlow 1.5's 64-bit registers and OVS's 128-bit ones are the 32-bit registers read together (xreg0 is reg0:reg1, reg0 high).
@@ -139,8 +146,8 @@ export function fieldByName(name: string): FieldDef | undefined {
   return BY_NAME.get(name);
 }
 
-/** NXM_* and OXM_* names name a field only in subfield syntax: ovs-ofctl refuses them as a match key or a set_field destination. */
-const WIRE_NAME = /^(NXM|OXM)_/;
+/** NXM_*, OXM_* and ERICOXM_* names name a field only in subfield syntax: ovs-ofctl refuses them as a match key or a set_field destination. */
+const WIRE_NAME = /^(NXM|OXM|ERICOXM)_/;
 
 /** A field by a name ovs-ofctl reads as a match key (`reg0=5`) or a set_field destination. */
 export function fieldByKeyword(name: string): FieldDef | undefined {

@@ -15,7 +15,7 @@ import { FIELD_NAMES, W, fieldByKeyword, fieldByName, l4ProtocolOfName, readFiel
 import { OFPMF, OFPM_ALL, OFPM_CONTROLLER, OFPM_MAX, OFPM_SLOWPATH, band, type BandType, type Meter } from './meter.js';
 import { CS } from './conntrack.js';
 import { CT_VALID_TEXT, ctValid, formatCt, formatCtMatch, parseCtState, parseNat } from './ct-syntax.js';
-import { FRAG_LATER, formatIpFrag, formatTcpFlags, parseIpFrag, parseTcpFlags } from './packet-flags.js';
+import { FRAG_LATER, formatIpFrag, formatTcpFlags, formatTunFlagValue, formatTunFlags, parseIpFrag, parseTcpFlags, parseTunFlags } from './packet-flags.js';
 import { BUNDLE_ALGORITHMS, HASH_FIELDS, MULTIPATH_ALGORITHMS, Match, PACKET_IN_REASONS, OFPG_ALL, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 
 /** The first port number OpenFlow 1.0 reserves: above it no physical port. */
@@ -66,7 +66,13 @@ export class FlowFileError extends Error {
 const names = <T>(entries: Record<string, T>): Readonly<Record<string, T>> => Object.assign(Object.create(null) as Record<string, T>, entries);
 
 /** Open vSwitch fields (ovs-fields(7)) netloom does not have yet: refused as such, not as unknown. */
-const NOT_YET_FIELD = /^(nd_target|nd_sll|nd_tll|nd_reserved|nd_options_type|skb_priority|recirc_id|dp_hash|actset_output|packet_type|ct_\w+|tun_(?!ipv6_(?:src|dst)$)\w+|xx?reg\d+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
+const NOT_YET_FIELD = /^(skb_priority|actset_output|packet_type|tun_\w+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
+/**
+ * Fields of OVS's datapath, not of OpenFlow (meta-flow.xml marks them internal; ovs-fields(7) does
+ * not list them): their value in a lookup is the datapath's recirculation (recirc_id is not 0
+ * after ct(table=…)), which netloom does not model. Refused on purpose.
+ */
+const DATAPATH_FIELD = /^(recirc_id|dp_hash)$/;
 
 /** Reserved ports by the names ovs-ofctl reads, in any case (OVS's ofputil_port_from_string). */
 const RESERVED_PORTS = names<number>({
@@ -296,6 +302,7 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
       }
     }
     if (NOT_YET_FIELD.test(key)) fail(token.at, `${key} is an Open vSwitch field netloom does not support yet`);
+    if (DATAPATH_FIELD.test(key)) fail(token.at, `${key} is a field of Open vSwitch's datapath (internal, not in ovs-fields(7)): its value in a lookup depends on the datapath's recirculation, which netloom does not model`);
     fail(token.at, `unknown field "${key}"; fields are ${FIELD_NAMES.join(', ')}, dl_vlan, dl_vlan_pcp, vlan_vid, vlan_pcp, and table, priority, cookie, idle_timeout, hard_timeout, ${Object.keys(SHORTHANDS).join(', ')}`);
   }
   // OVS's normal form: every field's prerequisite must be in the match.
@@ -504,6 +511,8 @@ function fieldValue(field: FieldDef, text: string, at: number, options: ParseOpt
       return { ...parseCtState(text, at, fail), stray: false };
     case 'tcp_flags':
       return { ...parseTcpFlags(text, at, fail), stray: false };
+    case 'tun_flags':
+      return { ...parseTunFlags(text, at, fail), stray: false };
     case 'frag':
       return { ...parseIpFrag(text, at, fail), stray: false };
     case 'port': {
@@ -1406,6 +1415,10 @@ export function formatMatch(match: Match): string {
       parts.push(`nw_frag=${formatIpFrag(Number(value), Number(mask))}`);
       continue;
     }
+    if (field.kind === 'tun_flags') {
+      parts.push(`tun_flags=${formatTunFlags(Number(value), Number(mask))}`);
+      continue;
+    }
     if (icmp && (field.name === 'tp_src' || field.name === 'tp_dst')) {
       // As OVS's format_be16_masked of tp_src and tp_dst, which hold ICMP's type and code.
       parts.push(`${field.name === 'tp_src' ? 'icmp_type' : 'icmp_code'}=${(mask & 0xffn) === 0xffn ? value : `${hex(value)}/${hex(mask)}`}`);
@@ -1423,9 +1436,9 @@ const hex16 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 
 /** In OVS's match_format order: registers, tunnel, metadata, then in_port and the packet's fields. */
 const FIELDS_FOR_PRINT = [
-  ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'tun_id', 'tun_src', 'tun_dst', 'tun_ipv6_src', 'tun_ipv6_dst', 'metadata',
+  ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'tun_id', 'tun_src', 'tun_dst', 'tun_ipv6_src', 'tun_ipv6_dst', 'tun_flags', 'metadata',
   'in_port', 'vlan_tci', 'dl_src', 'dl_dst', 'dl_type', 'nw_src', 'nw_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_proto', 'arp_sha', 'arp_tha',
-  'nw_tos', 'nw_ecn', 'nw_ttl', 'ip_frag', 'tp_src', 'tp_dst', 'nd_target', 'nd_sll', 'nd_tll', 'tcp_flags',
+  'nw_tos', 'nw_ecn', 'nw_ttl', 'ip_frag', 'tp_src', 'tp_dst', 'nd_target', 'nd_sll', 'nd_tll', 'nd_reserved', 'nd_options_type', 'tcp_flags',
 ].map((n) => fieldByName(n)!);
 /** ND's link-layer addresses share ARP's words: an IPv6 match names them nd_sll and nd_tll, after ICMPv6's code, as OVS prints them. */
 const ND_FIELDS = new Set(['nd_target', 'nd_sll', 'nd_tll']);
@@ -1440,10 +1453,12 @@ function formatValue(field: FieldDef, value: bigint): string {
       return numberToIpv6(value);
     case 'port':
       return value === BigInt(OFPP_LOCAL) ? 'LOCAL' : value.toString();
+    case 'tun_flags':
+      return formatTunFlagValue(Number(value));
     default:
       // C's %#x, as OVS prints these: 0 is "0", not "0x0".
       if (value === 0n && field.name !== 'dl_type' && field.bits > 16) return '0';
-      return field.bits > 16 || field.name.startsWith('reg') || field.name === 'metadata' || field.name === 'tun_id' || field.name === 'dl_type' ? hex(value) : value.toString();
+      return (field.bits > 16 && field.name !== 'nd_reserved') || field.name.startsWith('reg') || field.name === 'metadata' || field.name === 'tun_id' || field.name === 'dl_type' ? hex(value) : value.toString();
   }
 }
 
@@ -1456,7 +1471,7 @@ function formatMaskFor(field: FieldDef, mask: bigint): string {
 }
 
 export function subText(s: SubField): string {
-  const nxm = s.field.aliases.find((a) => a.startsWith('NXM_')) ?? s.field.aliases.find((a) => a.startsWith('OXM_')) ?? s.field.name;
+  const nxm = s.field.aliases.find((a) => a.startsWith('NXM_')) ?? s.field.aliases.find((a) => /^(ERIC)?OXM_/.test(a)) ?? s.field.name;
   return `${nxm}[${s.start === 0 && s.bits === s.field.bits ? '' : s.bits === 1 ? s.start : `${s.start}..${s.start + s.bits - 1}`}]`;
 }
 

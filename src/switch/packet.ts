@@ -7,7 +7,7 @@
  */
 import { FlowKey, VLAN_CFI, extractFlowKey } from '../wire/flowkey.js';
 import { u16, u32 } from '../wire/read.js';
-import { crc32c } from '../wire/checksum.js';
+import { crc32c, finish, sumWords } from '../wire/checksum.js';
 import { FLOW_WORDS, W, readField, type FieldDef } from './fields.js';
 
 
@@ -99,11 +99,13 @@ export class SwitchPacket {
     w[W.ARP_SHA + 1] = k.arpSha % 0x100000000;
     w[W.ARP_THA] = Math.floor(k.arpTha / 0x100000000);
     w[W.ARP_THA + 1] = k.arpTha % 0x100000000;
+    w[W.ND_RESERVED] = k.ndReserved;
+    w[W.ND_OPTIONS_TYPE] = k.ndOptionsType;
     if (known === 0 && isVlanTpid(b, 12)) {
       // A tag the flow does not know (under an arrived outer one that was popped): OVS's flow has its TPID as EtherType.
       w[W.DL_TYPE] = u16(b, 12);
       for (let i = W.NW_SRC; i <= W.ARP_THA + 1; i++) w[i] = 0;
-      w[W.IPV6_LABEL] = w[W.NW_FRAG] = w[W.TCP_FLAGS] = 0;
+      w[W.IPV6_LABEL] = w[W.NW_FRAG] = w[W.TCP_FLAGS] = w[W.ND_RESERVED] = w[W.ND_OPTIONS_TYPE] = 0;
       w.fill(0, W.ND_TARGET, W.ND_TARGET + 4);
     }
     // Where the headers start, for writing fields back (the key read `past` without the inner tag).
@@ -313,6 +315,10 @@ export class SwitchPacket {
     if (!this.committable(field.word)) return;
     const current = readField(w, field);
     const next = (current & ~mask) | (value & mask);
+    if (field.word === W.ND_RESERVED || field.word === W.ND_OPTIONS_TYPE) {
+      if (next !== current) this.setNdExtension(field.word, Number(next));
+      return;
+    }
     if (field.word === W.VLAN_TCI) {
       // The outer header's TCI; CFI set makes it present (pushed if the frame had none), clear absent (popped).
       this.tci0 = Number(next);
@@ -325,6 +331,30 @@ export class SwitchPacket {
     this.reparse();
     // OVS's flow keeps a link-layer address written where the message has no such option (packet_set_nd leaves the bytes): a later lookup sees it.
     if (field.name === 'nd_sll' || field.name === 'nd_tll') writeWords(w, field, next, -1n);
+  }
+
+  /**
+   * nd_reserved or nd_options_type changed, as OVS's odp_set_nd_ext and packet_set_nd_ext write
+   * them into an ICMPv6 message of at least an ND header: the word after the checksum, or the type
+   * byte of whichever option comes first (a link-layer address one or not), then the checksum
+   * summed afresh, its pseudo-header taken from the IPv6 header as it stands (payload length and
+   * next header, extension headers or not). The flow takes the value and is not parsed again.
+   */
+  private setNdExtension(word: number, value: number): void {
+    const w = this.words;
+    w[word] = value;
+    const l3 = this.l3;
+    const l4 = this.l4;
+    const end = this.lengthWithoutPadding();
+    if (w[W.DL_TYPE] !== 0x86dd || w[W.NW_PROTO] !== 58 || l4 === 0 || end - l4 < ND_OPTIONS) return;
+    this.own();
+    const b = this.bytes;
+    if (word === W.ND_RESERVED) putBig(b, l4 + 4, 4, BigInt(value));
+    else if (l4 + ND_OPTIONS < b.length) b[l4 + ND_OPTIONS] = value;
+    b[l4 + 2] = b[l4 + 3] = 0;
+    const checksum = finish(sumWords(b, l4, end, sumWords(b, l3 + 8, l3 + 40) + b[l3 + 6]! + u16(b, l3 + 4)));
+    b[l4 + 2] = checksum >>> 8;
+    b[l4 + 3] = checksum & 0xff;
   }
 
   /** Copies the caller's bytes before the first change. */

@@ -50,6 +50,9 @@ export class FlowKey {
   tpDst = 0;
   /** An IPv6 neighbor solicitation's or advertisement's target (its link-layer options fill arpSha and arpTha, as in OVS). */
   readonly ndTarget = new Uint8Array(16);
+  /** An ND message's reserved word (an advertisement's R, S and O flags), and the type of its first link-layer address option (1, 2, or 0 for none), as OVS's nd_reserved and nd_options_type. */
+  ndReserved = 0;
+  ndOptionsType = 0;
   /** TCP's flags (the low 12 bits of its offset/flags word), as OVS's tcp_flags; 0 for other protocols. */
   tcpFlags = 0;
   arpSha = 0;
@@ -63,7 +66,7 @@ export class FlowKey {
   clear(): void {
     this.inPort = this.dlSrc = this.dlDst = this.dlType = this.vlanTci = 0;
     this.nwSrc = this.nwDst = this.ipv6Label = this.nwProto = this.nwTos = this.nwTtl = this.nwFrag = 0;
-    this.tpSrc = this.tpDst = this.tcpFlags = this.arpSha = this.arpTha = 0;
+    this.tpSrc = this.tpDst = this.tcpFlags = this.arpSha = this.arpTha = this.ndReserved = this.ndOptionsType = 0;
     this.tunId = this.tunSrc = this.tunDst = 0;
     this.ipv6Src.fill(0);
     this.ipv6Dst.fill(0);
@@ -85,7 +88,7 @@ export function extractFlowKey(bytes: Uint8Array, key: FlowKey, offset = 0, end 
   }
   key.dlSrc = key.dlDst = key.dlType = key.vlanTci = 0;
   key.nwSrc = key.nwDst = key.ipv6Label = key.nwProto = key.nwTos = key.nwTtl = key.nwFrag = 0;
-  key.tpSrc = key.tpDst = key.tcpFlags = key.arpSha = key.arpTha = 0;
+  key.tpSrc = key.tpDst = key.tcpFlags = key.arpSha = key.arpTha = key.ndReserved = key.ndOptionsType = 0;
   key.l3 = offset;
   if (end - offset < ETHERNET_HEADER_LENGTH) return offset;
   key.dlDst = macToNumber(bytes, offset);
@@ -223,11 +226,13 @@ const ND_NEIGHBOR_SOLICIT = 135;
 const ND_NEIGHBOR_ADVERT = 136;
 
 /**
- * An ND message's target and link-layer address options, as OVS's parse_icmpv6: options are read
- * until one is empty or runs past the end; a second source (or target) address option with the
- * first one set makes the message invalid, and then none of the three is kept.
+ * An ND message's reserved word, target and link-layer address options, as OVS's parse_icmpv6:
+ * options are read until one is empty or runs past the end; a second source (or target) address
+ * option with the first one set makes the message invalid, and then none of the three is kept
+ * (the reserved word and the first option's type are).
  */
 function neighborDiscovery(b: Uint8Array, key: FlowKey, o: number, end: number): void {
+  key.ndReserved = u32(b, o - 4);
   if (end - o < 16) return;
   key.ndTarget.set(b.subarray(o, o + 16));
   for (let p = o + 16; end - p >= 8; ) {
@@ -242,6 +247,7 @@ function neighborDiscovery(b: Uint8Array, key: FlowKey, o: number, end: number):
       }
       if (b[p] === 1) key.arpSha = mac;
       else key.arpTha = mac;
+      if (key.ndOptionsType === 0) key.ndOptionsType = b[p]!;
     }
     p += length;
   }

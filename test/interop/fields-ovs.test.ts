@@ -1,6 +1,6 @@
 /**
  * The fields netloom's switch took on last (tcp_flags, ip_frag, icmpv6_type/icmpv6_code,
- * nd_target/nd_sll/nd_tll, SCTP's ports, pkt_mark, xreg, xxreg) against a real Open vSwitch (dummy datapath, test/interop/ovs.ts), in
+ * nd_target/nd_sll/nd_tll, nd_reserved/nd_options_type, SCTP's ports, pkt_mark, xreg, xxreg, tun_flags) against a real Open vSwitch (dummy datapath, test/interop/ovs.ts), in
  * both of netloom's modes (OpenFlow 1.0 + NXM, as plain ovs-ofctl; OpenFlow 1.3+, as ovs-ofctl
  * -O OpenFlow15): hand-written tables and seeded random ones, each fed packets drawn to hit them
  * (every TCP flag, IPv4 and IPv6 fragments first and later, ICMP and ICMPv6 types, ND
@@ -133,6 +133,32 @@ const CASES: Case[] = [
     ],
   },
   {
+    // OVS's packet_set_nd_ext: the reserved word, or the type byte of whatever option comes first, then the ICMPv6 checksum summed afresh.
+    name: 'nd_reserved and nd_options_type matched, written and moved',
+    flows: [
+      'priority=20,icmp6,icmp_type=136,nd_options_type=2,actions=set_field:1->nd_options_type,set_field:0x20000000->nd_reserved,resubmit(,1)',
+      'priority=19,icmp6,icmp_type=135,nd_options_type=1,actions=set_field:2->nd_options_type,output:3',
+      'priority=18,icmp6,icmp_type=135,nd_options_type=0,actions=set_field:7->nd_reserved,set_field:1->nd_options_type,output:4',
+      'priority=17,icmp6,icmp_type=136,nd_reserved=1610612736,actions=move:ERICOXM_OF_ICMPV6_ND_RESERVED[]->NXM_NX_REG0[],load:5->ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE[],resubmit(,1)',
+      'priority=16,icmp6,icmp_type=135,actions=load:0->ERICOXM_OF_ICMPV6_ND_RESERVED[],output:2',
+      'table=1,priority=20,icmp6,icmp_type=136,nd_reserved=536870912,nd_options_type=1,actions=output:2',
+      'table=1,priority=19,icmp6,icmp_type=136,reg0=0x60000000,nd_options_type=5,actions=output:3',
+      'table=1,priority=0,actions=output:4',
+      'priority=0,actions=output:2,output:3',
+    ],
+  },
+  {
+    // No tunnel sets OAM: a packet arrives with tun_flags 0, and only actions change it (the pipeline's, never the bytes).
+    name: 'tun_flags matched, written and moved',
+    flows: [
+      'priority=20,tcp,tun_flags=-oam,actions=set_field:oam->tun_flags,resubmit(,1)', 'priority=19,tun_flags=+oam,actions=output:4',
+      'priority=18,udp,actions=load:1->NXM_NX_TUN_FLAGS[],move:NXM_NX_TUN_FLAGS[]->NXM_NX_REG0[0],resubmit(,1)',
+      'table=1,priority=20,tun_flags=+oam,reg0=0,actions=output:2', 'table=1,priority=19,tun_flags=+oam,reg0=1,actions=set_field:0->tun_flags,resubmit(,2)',
+      'table=2,tun_flags=-oam,actions=output:3',
+      'priority=0,actions=output:2,output:3',
+    ],
+  },
+  {
     name: 'SCTP ports matched, rewritten (CRC32c redone) and hashed',
     flows: [
       'priority=20,sctp,tp_dst=5678,actions=set_field:99->sctp_dst,output:2', 'priority=19,sctp6,sctp_src=1234,actions=mod_tp_src:7,output:3',
@@ -160,6 +186,8 @@ const TERMS = [
   ...[128, 129, 1, 135].map((t) => `icmp6,icmpv6_type=${t}`), ...[0, 4].map((c) => `icmp6,icmpv6_code=${c}`), ...[0, 8, 3].map((t) => `icmp,icmp_type=${t}`),
   'tcp6,tcp_flags=+syn',
   ...['135,nd_target=fe80::1', '136,nd_target=fe80::2', '135,nd_sll=02:00:00:00:00:00/ff:ff:ff:00:00:00', '136,nd_tll=02:00:00:00:0b:bb', '135,nd_target=::'].map((m) => `icmp6,icmp_type=${m}`),
+  ...['135,nd_options_type=1', '136,nd_options_type=2', '135,nd_options_type=0', '136,nd_reserved=1610612736', '135,nd_reserved=0'].map((m) => `icmp6,icmp_type=${m}`),
+  'tun_flags=-oam', 'tun_flags=+oam',
 ];
 const randomTable = fc
   .array(fc.tuple(fc.constantFrom(...TERMS), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 2, max: PORTS })), { minLength: 1, maxLength: 8 })

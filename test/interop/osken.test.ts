@@ -289,8 +289,8 @@ const kindOf = (m: OfMessage): string => (m.type === 'multipart_request' || m.ty
 
 const NX = 0x2320;
 const ONF = 0x4f4e4600;
-/** Fields os-ken 2.5.0 has no name for (conntrack's original tuple, NXM_NX_CT_NW_SRC and on): it names them field_N, as an unknown OXM. */
-const OSKEN_UNNAMED = new Set(['ct_nw_proto', 'ct_nw_src', 'ct_nw_dst', 'ct_ipv6_src', 'ct_ipv6_dst', 'ct_tp_src', 'ct_tp_dst']);
+/** Fields os-ken 2.5.0 has no name for (conntrack's original tuple, NXM_NX_CT_NW_SRC and on; Ericsson's ND fields): it names them field_N, as an unknown OXM. */
+const OSKEN_UNNAMED = new Set(['ct_nw_proto', 'ct_nw_src', 'ct_nw_dst', 'ct_ipv6_src', 'ct_ipv6_dst', 'ct_tp_src', 'ct_tp_dst', 'nd_reserved', 'nd_options_type']);
 /** Unknown OXM classes: os-ken names them field_N and asserts on short masked ones. */
 const okOxm = (o: Oxm): boolean => o.field !== 'unknown' && !OSKEN_UNNAMED.has(o.field);
 /** Unknown action types: os-ken asserts. Nicira experimenter actions: os-ken decodes them as NXActions. */

@@ -82,6 +82,41 @@ describe('ovs-ofctl flow syntax', () => {
     );
   });
 
+  // tun_flags (only OAM is public) and ND's reserved word and first option type, as ovs-ofctl -O OpenFlow15 parse-flows prints them.
+  it.each([
+    ['tun_flags=+oam,actions=set_field:0->tun_flags', 'tun_flags=+oam actions=set_field:0->tun_flags'],
+    ['tun_flags=0,actions=set_field:+oam->tun_flags', 'tun_flags=-oam actions=set_field:oam->tun_flags'],
+    ['tun_flags=1/1,actions=load:1->NXM_NX_TUN_FLAGS[],move:NXM_NX_TUN_FLAGS[]->NXM_NX_REG0[3]', 'tun_flags=+oam actions=load:0x1->NXM_NX_TUN_FLAGS[],move:NXM_NX_TUN_FLAGS[]->NXM_NX_REG0[3]'],
+    ['tun_flags=0/0,actions=drop', 'actions=drop'],
+    ['icmp6,icmp_type=136,nd_reserved=1073741824,nd_options_type=2,actions=set_field:0x20000000->nd_reserved,set_field:1->nd_options_type', 'icmp6,icmp_type=136,nd_reserved=1073741824,nd_options_type=2 actions=set_field:536870912->nd_reserved,set_field:1->nd_options_type'],
+    ['icmp6,icmp_type=135,actions=load:0x5->ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE[],move:ERICOXM_OF_ICMPV6_ND_RESERVED[]->NXM_NX_REG0[]', 'icmp6,icmp_type=135 actions=load:0x5->ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE[],move:ERICOXM_OF_ICMPV6_ND_RESERVED[]->NXM_NX_REG0[]'],
+  ])('reads %s', (flow, printed) => {
+    const line = formatRule(parseFlow(flow, { protocols: 'OpenFlow13' }), 0);
+    expect(line.slice(line.lastIndexOf('n_bytes=0, ') + 'n_bytes=0, '.length)).toBe(printed);
+  });
+
+  it.each([
+    ['tun_flags=2,actions=drop', 11, '2: unknown tunnel flag(s)'],
+    ['tun_flags=+df,actions=drop', 12, 'df: unknown tunnel flag(s)'],
+    ['tun_flags=+oam-oam,actions=drop', 16, 'oam: Each tunnel flag can be specified only once'],
+    ['tun_flags=oam+,actions=drop', 11, 'oam+: unknown tunnel flag(s)'],
+    ['actions=set_field:2->tun_flags', 19, '2: unknown tunnel flag(s)'],
+    ['icmp6,icmp_type=136,nd_reserved=1/1,actions=drop', 34, 'nd_reserved cannot be masked'],
+    ['icmp6,icmp_type=128,nd_options_type=1,actions=drop', 21, 'nd_options_type needs icmp6 with icmp_type=135 or 136'],
+    ['icmp6,actions=set_field:1->nd_reserved', 28, 'setting nd_reserved needs icmp6 with icmp_type=135 or 136'],
+    ['icmp6,icmp_type=136,actions=set_field:1->ERICOXM_OF_ICMPV6_ND_RESERVED', 42, 'set_field: ERICOXM_OF_ICMPV6_ND_RESERVED is not a valid OXM field name'],
+  ])('refuses %s at column %i', (flow, column, reason) => {
+    let error: unknown;
+    try {
+      parseFlow(flow, { protocols: 'OpenFlow13' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FlowSyntaxError);
+    expect((error as FlowSyntaxError).reason).toContain(reason);
+    expect((error as FlowSyntaxError).column).toBe(column);
+  });
+
   it("gives a PACKET_IN the controller action's own reason, else no_match for a table-miss flow and action otherwise, as OVS does", () => {
     const bridge = new Bridge('b', [{ number: 1, name: 'p1' }, { number: 2, name: 'p2' }]);
     for (const f of ['priority=5,udp,actions=controller(reason=invalid_ttl)', 'priority=4,ip,actions=CONTROLLER:65535', 'priority=0,actions=CONTROLLER:65535']) bridge.pipeline.add(parseFlow(f), 0);
@@ -193,7 +228,8 @@ describe('ovs-ofctl flow syntax', () => {
     ['icmp,icmpv4_type=8,actions=drop', 6, 'unknown field "icmpv4_type"'],
     ['NXM_NX_REG0=5,actions=drop', 1, 'unknown field "NXM_NX_REG0"'],
     ['actions=set_field:5->NXM_NX_REG0', 22, 'set_field: NXM_NX_REG0 is not a valid OXM field name'],
-    ['ip,tun_flags=+oam,actions=drop', 4, 'tun_flags is an Open vSwitch field netloom does not support yet'],
+    ['ip,tun_gbp_id=1,actions=drop', 4, 'tun_gbp_id is an Open vSwitch field netloom does not support yet'],
+    ['recirc_id=0,actions=drop', 1, "recirc_id is a field of Open vSwitch's datapath (internal, not in ovs-fields(7))"],
     ['actions=ct(commit)', 9, 'ct needs ip or ipv6 in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
     ['actions=set_field:1->ct_mark', 22, 'cannot set CT fields outside of ct action'],
     ['ip,actions=ct(commit,exec(set_field:1->reg0))', 40, "ct action doesn't support nested modification of reg0"],

@@ -80,7 +80,7 @@ describe('flow key', () => {
   const ZERO16 = '00'.repeat(16);
   const base = {
     inPort: 0, dlSrc: 0x020000000001, dlDst: 0x020000000002, dlType: 0x0800, vlanTci: 0, nwSrc: 0, nwDst: 0, ipv6Src: ZERO16, ipv6Dst: ZERO16,
-    ipv6Label: 0, nwProto: 0, nwTos: 0, nwTtl: 0, nwFrag: 0, tpSrc: 0, tpDst: 0, ndTarget: ZERO16, tcpFlags: 0, arpSha: 0, arpTha: 0, l3: 14, tunId: 0, tunSrc: 0, tunDst: 0,
+    ipv6Label: 0, nwProto: 0, nwTos: 0, nwTtl: 0, nwFrag: 0, tpSrc: 0, tpDst: 0, ndTarget: ZERO16, ndReserved: 0, ndOptionsType: 0, tcpFlags: 0, arpSha: 0, arpTha: 0, l3: 14, tunId: 0, tunSrc: 0, tunDst: 0,
   };
   const v4 = { nwSrc: 0x0a000001, nwDst: 0x0a000002, nwTtl: 64 };
   const v6 = { dlType: 0x86dd, ipv6Src: '20010db8000000000000000000000001', ipv6Dst: '20010db8000000000000000000000002', nwTtl: 9 };
@@ -123,12 +123,14 @@ describe('flow key', () => {
   const v6Head = (payload: string) => ETH + '86dd' + `6000000000${(payload.length / 2).toString(16).padStart(2, '0')}3a09` + '20010db8000000000000000000000001' + '20010db8000000000000000000000002' + payload;
   const TARGET = 'fe800000000000000000000000000001';
   it.each<[string, string, Record<string, unknown>]>([
-    ['an NS with source and target link-layer options', v6Head('87000000' + '00000000' + TARGET + '0101020000000aaa' + '0201020000000bbb'), { ndTarget: TARGET, arpSha: 0x0200_0000_0aaa, arpTha: 0x0200_0000_0bbb }],
-    ['an NA whose TLL follows an unknown option', v6Head('88000000' + '60000000' + TARGET + '0e01000000000000' + '0201020000000bbb'), { tpSrc: 136, ndTarget: TARGET, arpTha: 0x0200_0000_0bbb }],
-    ['an NS with two SLL options (invalid)', v6Head('87000000' + '00000000' + TARGET + '0101020000000aaa' + '0101020000000ccc'), { ndTarget: ZERO16 }],
+    ['an NS with source and target link-layer options', v6Head('87000000' + '00000000' + TARGET + '0101020000000aaa' + '0201020000000bbb'), { ndTarget: TARGET, arpSha: 0x0200_0000_0aaa, arpTha: 0x0200_0000_0bbb, ndOptionsType: 1 }],
+    ['an NA whose TLL comes first', v6Head('88000000' + 'e0000000' + TARGET + '0201020000000bbb' + '0101020000000aaa'), { tpSrc: 136, ndTarget: TARGET, arpSha: 0x0200_0000_0aaa, arpTha: 0x0200_0000_0bbb, ndReserved: 0xe000_0000, ndOptionsType: 2 }],
+    ['an NA whose TLL follows an unknown option', v6Head('88000000' + '60000000' + TARGET + '0e01000000000000' + '0201020000000bbb'), { tpSrc: 136, ndTarget: TARGET, arpTha: 0x0200_0000_0bbb, ndReserved: 0x6000_0000, ndOptionsType: 2 }],
+    // OVS's parse_icmpv6 keeps the reserved word and the first option's type of an invalid message.
+    ['an NS with two SLL options (invalid)', v6Head('87000000' + '00000007' + TARGET + '0101020000000aaa' + '0101020000000ccc'), { ndTarget: ZERO16, ndReserved: 7, ndOptionsType: 1 }],
     ['an NS whose empty option ends the walk', v6Head('87000000' + '00000000' + TARGET + '0100000000000000' + '0101020000000aaa'), { ndTarget: TARGET }],
-    ['an NS with code 1 (not ND to OVS)', v6Head('87010000' + '00000000' + TARGET + '0101020000000aaa'), { tpDst: 1 }],
-    ['an NS cut inside its target', v6Head('87000000' + '00000000' + 'fe80'), {}],
+    ['an NS with code 1 (not ND to OVS)', v6Head('87010000' + '00000005' + TARGET + '0101020000000aaa'), { tpDst: 1 }],
+    ['an NS cut inside its target', v6Head('87000000' + 'a0000000' + 'fe80'), { ndReserved: 0xa000_0000 }],
   ])('reads %s exactly', (_name, hex, fields) => {
     const k = new FlowKey();
     extractFlowKey(fromHex(hex), k);
