@@ -161,7 +161,7 @@ function oxmName(field: FieldDef, match: Match, write = false): string {
 
 /** Switch fields in the order OXM numbers them, so a match encodes the same way every time. */
 const MATCH_ORDER = ['conj_id', 'in_port', 'metadata', 'dl_dst', 'dl_src', 'dl_type', 'vlan_tci', 'ip_dscp', 'nw_ecn', 'nw_proto', 'nw_src', 'nw_dst', 'tp_src', 'tp_dst',
-  'arp_sha', 'arp_tha', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'tun_id', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'nw_ttl', 'tun_src', 'tun_dst', 'tun_ipv6_src', 'tun_ipv6_dst', 'tun_flags',
+  'arp_sha', 'arp_tha', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'tun_id', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'nw_ttl', 'tun_src', 'tun_dst', 'tun_ipv6_src', 'tun_ipv6_dst', 'tun_flags', 'tun_gbp_id', 'tun_gbp_flags',
   'ct_state', 'ct_zone', 'ct_mark', 'ct_label', 'ct_nw_proto', 'ct_nw_src', 'ct_nw_dst', 'ct_ipv6_src', 'ct_ipv6_dst', 'ct_tp_src', 'ct_tp_dst',
   'ip_frag', 'pkt_mark', 'tcp_flags', 'nd_target', 'nd_reserved', 'nd_options_type',
 ].map((n) => fieldByName(n)!);

@@ -129,6 +129,8 @@ const NXM_FIELDS: readonly NxmField[] = [
   nxm('NXM_NX_TUN_IPV6_SRC', 109, 16, 'tun_ipv6_src', 'tun_ipv6_src', 'none', 'ipv6'),
   nxm('NXM_NX_TUN_IPV6_DST', 110, 16, 'tun_ipv6_dst', 'tun_ipv6_dst', 'none', 'ipv6'),
   nxm('NXM_NX_TUN_FLAGS', 104, 2, 'tun_flags', 'tun_flags', 'none', 'hexadecimal'),
+  nxm('NXM_NX_TUN_GBP_ID', 38, 2, 'tun_gbp_id', 'tun_gbp_id', 'none', 'decimal'),
+  nxm('NXM_NX_TUN_GBP_FLAGS', 39, 1, 'tun_gbp_flags', 'tun_gbp_flags', 'none', 'hexadecimal'),
   nxm('OXM_OF_METADATA', 2, 8, 'metadata', 'metadata', 'none', 'hexadecimal'),
   nxm('OXM_OF_IP_DSCP', 8, 1, 'ip_dscp', 'ip_dscp', 'ip', 'decimal'),
   nxm('NXM_NX_CONJ_ID', 37, 4, 'conj_id', 'conj_id', 'none', 'decimal'),

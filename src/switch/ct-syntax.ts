@@ -95,9 +95,11 @@ export function formatCtMatch(match: Match, field: (name: string) => FieldDef): 
     else parts.push(`ct_state=${CT_STATE_FLAGS.filter(([, b]) => stateMask & b).map(([n, b]) => `${state & b ? '+' : '-'}${n}`).join('')}`);
   }
   if (mm[W.CT_ZONE]) parts.push(`ct_zone=${mv[W.CT_ZONE]}`);
-  if (mm[W.CT_MARK]) parts.push(`ct_mark=0x${mv[W.CT_MARK]!.toString(16)}${mm[W.CT_MARK] === 0xffffffff ? '' : `/0x${mm[W.CT_MARK]!.toString(16)}`}`);
+  // C's %#x, as OVS prints them: 0 is "0".
+  const hex = (n: number | bigint) => (n === 0 || n === 0n ? '0' : `0x${n.toString(16)}`);
+  if (mm[W.CT_MARK]) parts.push(`ct_mark=${hex(mv[W.CT_MARK]!)}${mm[W.CT_MARK] === 0xffffffff ? '' : `/${hex(mm[W.CT_MARK]!)}`}`);
   const labelMask = readField(mm, field('ct_label'));
-  if (labelMask) parts.push(`ct_label=0x${readField(mv, field('ct_label')).toString(16)}${labelMask === (1n << 128n) - 1n ? '' : `/0x${labelMask.toString(16)}`}`);
+  if (labelMask) parts.push(`ct_label=${hex(readField(mv, field('ct_label')))}${labelMask === (1n << 128n) - 1n ? '' : `/${hex(labelMask)}`}`);
   const ip = (name: string, word: number) => {
     if (!mm[word]) return;
     const len = prefixLength(BigInt(mm[word]!), 32);

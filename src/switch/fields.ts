@@ -16,8 +16,10 @@ export const W = {
   TUN_IPV6_SRC: 77, TUN_IPV6_DST: 81,
   // tun_flags' public bit (OAM); an ND message's reserved word (RSO flags) and the type of its first link-layer address option.
   TUN_FLAGS: 85, ND_RESERVED: 86, ND_OPTIONS_TYPE: 87,
+  // VXLAN's group policy (its GBP extension): OVS's userspace datapath neither reads nor writes it, so only actions set these.
+  TUN_GBP_ID: 88, TUN_GBP_FLAGS: 89,
 } as const;
-export const FLOW_WORDS = 88;
+export const FLOW_WORDS = 90;
 /** The first and one past the last word of the connection tracking fields. */
 export const CT_WORDS = [W.CT_STATE, W.CT_TP_DST + 1] as const;
 
@@ -111,6 +113,8 @@ export const FIELDS: FieldDef[] = [
   pipeline(f('tun_dst', ['NXM_NX_TUN_IPV4_DST'], W.TUN_DST, 1, 32, true, 'none', 'ipv4')),
   pipeline(f('tun_ipv6_src', ['NXM_NX_TUN_IPV6_SRC'], W.TUN_IPV6_SRC, 4, 128, true, 'none', 'ipv6')),
   pipeline(f('tun_ipv6_dst', ['NXM_NX_TUN_IPV6_DST'], W.TUN_IPV6_DST, 4, 128, true, 'none', 'ipv6')),
+  pipeline(f('tun_gbp_id', ['NXM_NX_TUN_GBP_ID'], W.TUN_GBP_ID, 1, 16, true, 'none')),
+  pipeline(f('tun_gbp_flags', ['NXM_NX_TUN_GBP_FLAGS'], W.TUN_GBP_FLAGS, 1, 8, true, 'none')),
   // Only OAM is public (OVS's FLOW_TNL_PUB_F_MASK): no tunnel netloom has (VXLAN, GRE, ESP) sets it, so a packet arrives with 0; actions may write it.
   pipeline(f('tun_flags', ['NXM_NX_TUN_FLAGS'], W.TUN_FLAGS, 1, 1, true, 'none', 'tun_flags')),
   pipeline(f('metadata', ['OXM_OF_METADATA'], W.METADATA, 2, 64, true, 'none')),

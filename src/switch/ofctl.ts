@@ -1427,7 +1427,15 @@ export function formatMatch(match: Match): string {
     // nw_tos is matched on its DSCP bits: 0xfc is its whole mask.
     const full = field.name === 'nw_tos' ? 0xfcn : (1n << BigInt(field.bits)) - 1n;
     const name = type === ETH_ARP && field.name === 'nw_src' ? 'arp_spa' : type === ETH_ARP && field.name === 'nw_dst' ? 'arp_tpa' : type === ETH_ARP && field.name === 'nw_proto' ? 'arp_op' : field.name;
-    parts.push(`${name}=${formatValue(field, value)}${mask === full ? '' : `/${formatMaskFor(field, mask)}`}`);
+    if (field.name === 'ipv6_label') {
+      // As match_format: five hex digits, value and mask.
+      const label = (n: bigint) => `0x${n.toString(16).padStart(5, '0')}`;
+      parts.push(`ipv6_label=${label(value)}${mask === full ? '' : `/${label(mask)}`}`);
+      continue;
+    }
+    // As OVS's format_be16_masked: a number printed in decimal is hex, value and mask, under a mask.
+    if (mask !== full && field.kind === 'int' && field.bits <= 16 && !HEX_NARROW.has(field.name)) parts.push(`${name}=${hex(value)}/${hex(mask)}`);
+    else parts.push(`${name}=${formatValue(field, value)}${mask === full ? '' : `/${formatMaskFor(field, mask)}`}`);
   }
   return parts.join(',');
 }
@@ -1436,7 +1444,7 @@ const hex16 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 
 /** In OVS's match_format order: registers, tunnel, metadata, then in_port and the packet's fields. */
 const FIELDS_FOR_PRINT = [
-  ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'tun_id', 'tun_src', 'tun_dst', 'tun_ipv6_src', 'tun_ipv6_dst', 'tun_flags', 'metadata',
+  ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'tun_id', 'tun_src', 'tun_dst', 'tun_ipv6_src', 'tun_ipv6_dst', 'tun_gbp_id', 'tun_gbp_flags', 'tun_flags', 'metadata',
   'in_port', 'vlan_tci', 'dl_src', 'dl_dst', 'dl_type', 'nw_src', 'nw_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_proto', 'arp_sha', 'arp_tha',
   'nw_tos', 'nw_ecn', 'nw_ttl', 'ip_frag', 'tp_src', 'tp_dst', 'nd_target', 'nd_sll', 'nd_tll', 'nd_reserved', 'nd_options_type', 'tcp_flags',
 ].map((n) => fieldByName(n)!);
@@ -1456,11 +1464,14 @@ function formatValue(field: FieldDef, value: bigint): string {
     case 'tun_flags':
       return formatTunFlagValue(Number(value));
     default:
+      if (field.bits <= 16 ? !HEX_NARROW.has(field.name) : field.name === 'nd_reserved') return value.toString();
       // C's %#x, as OVS prints these: 0 is "0", not "0x0".
-      if (value === 0n && field.name !== 'dl_type' && field.bits > 16) return '0';
-      return (field.bits > 16 && field.name !== 'nd_reserved') || field.name.startsWith('reg') || field.name === 'metadata' || field.name === 'tun_id' || field.name === 'dl_type' ? hex(value) : value.toString();
+      return value === 0n && field.name !== 'dl_type' ? '0' : hex(value);
   }
 }
+
+/** Fields of 16 bits or fewer OVS prints in hex (meta-flow's "Formatting: hexadecimal"); wider ones are hex but nd_reserved. */
+const HEX_NARROW = new Set(['dl_type', 'tun_gbp_flags']);
 
 function formatMaskFor(field: FieldDef, mask: bigint): string {
   if (field.kind === 'ipv4' || field.kind === 'ipv6') {

@@ -1,6 +1,6 @@
 /**
  * The fields netloom's switch took on last (tcp_flags, ip_frag, icmpv6_type/icmpv6_code,
- * nd_target/nd_sll/nd_tll, nd_reserved/nd_options_type, SCTP's ports, pkt_mark, xreg, xxreg, tun_flags) against a real Open vSwitch (dummy datapath, test/interop/ovs.ts), in
+ * nd_target/nd_sll/nd_tll, nd_reserved/nd_options_type, SCTP's ports, pkt_mark, xreg, xxreg, tun_flags, tun_gbp_*) against a real Open vSwitch (dummy datapath, test/interop/ovs.ts), in
  * both of netloom's modes (OpenFlow 1.0 + NXM, as plain ovs-ofctl; OpenFlow 1.3+, as ovs-ofctl
  * -O OpenFlow15): hand-written tables and seeded random ones, each fed packets drawn to hit them
  * (every TCP flag, IPv4 and IPv6 fragments first and later, ICMP and ICMPv6 types, ND
@@ -149,12 +149,13 @@ const CASES: Case[] = [
   },
   {
     // No tunnel sets OAM: a packet arrives with tun_flags 0, and only actions change it (the pipeline's, never the bytes).
-    name: 'tun_flags matched, written and moved',
+    name: 'tun_flags, tun_gbp_id and tun_gbp_flags matched, written and moved',
     flows: [
       'priority=20,tcp,tun_flags=-oam,actions=set_field:oam->tun_flags,resubmit(,1)', 'priority=19,tun_flags=+oam,actions=output:4',
       'priority=18,udp,actions=load:1->NXM_NX_TUN_FLAGS[],move:NXM_NX_TUN_FLAGS[]->NXM_NX_REG0[0],resubmit(,1)',
       'table=1,priority=20,tun_flags=+oam,reg0=0,actions=output:2', 'table=1,priority=19,tun_flags=+oam,reg0=1,actions=set_field:0->tun_flags,resubmit(,2)',
-      'table=2,tun_flags=-oam,actions=output:3',
+      'table=2,priority=10,tun_flags=-oam,tun_gbp_id=0,actions=set_field:0x1234->tun_gbp_id,set_field:0x40->tun_gbp_flags,resubmit(,3)',
+      'table=3,tun_gbp_id=0x1200/0xff00,tun_gbp_flags=0x40,actions=move:NXM_NX_TUN_GBP_ID[0..7]->NXM_OF_ETH_DST[0..7],output:3',
       'priority=0,actions=output:2,output:3',
     ],
   },

@@ -24,10 +24,8 @@ const MODES: readonly { name: string; netloom: Protocols; ovs: OfctlProtocols }[
 /** Lines on which netloom and ovs-ofctl parse-flows disagree, and why; in both modes unless `modes` says. */
 const KNOWN_GAPS: readonly { reason: string; modes?: readonly Protocols[]; flows: readonly string[] }[] = [
   {
-    reason: 'not supported yet: a field Open vSwitch has and netloom does not (issue 11 lists them); netloom refuses it as such',
-    flows: [
-      'tun_gbp_id=1,actions=drop',
-    ],
+    reason: 'not supported yet: Geneve option fields (tun_metadata0-63, mapped with ovs-ofctl add-tlv-map); netloom has no Geneve tunnel, and refuses them as not supported',
+    flows: ['tun_metadata0=1,actions=drop'],
   },
   {
     reason: "on purpose: a field of OVS's datapath, not of OpenFlow (meta-flow.xml marks it internal and ovs-fields(7) leaves it out): its value in a lookup is how OVS's datapath recirculated the packet (recirc_id is not 0 after ct(table=…)), which netloom does not model",

@@ -391,6 +391,16 @@ actions=load:2->NXM_NX_TUN_FLAGS[]
 actions=move:NXM_NX_REG0[0]->NXM_NX_TUN_FLAGS[]
 actions=move:NXM_NX_TUN_FLAGS[]->NXM_NX_REG0[0..15]
 tun_gbp_id=1,actions=drop
+tun_gbp_id=0x10/0xf0,actions=drop
+tun_gbp_id=65536,actions=drop
+tun_gbp_flags=1,actions=drop
+tun_gbp_flags=0x1/0x1,actions=drop
+tun_gbp_flags=0x100,actions=drop
+actions=set_field:5->tun_gbp_id
+actions=set_field:0x40->tun_gbp_flags
+actions=load:5->NXM_NX_TUN_GBP_ID[]
+actions=move:NXM_NX_TUN_GBP_FLAGS[]->NXM_NX_REG0[0..7]
+tun_metadata0=1,actions=drop
 metadata=0x1,actions=drop
 metadata=0x1/0xff,actions=drop
 metadata=0xffffffffffffffff,actions=drop

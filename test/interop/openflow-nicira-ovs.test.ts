@@ -49,6 +49,7 @@ const FLOWS = [
   'table=4,priority=2,tun_ipv6_src=2001:db8::/64,tun_ipv6_dst=2001:db8:1::2,actions=move:NXM_NX_TUN_IPV6_SRC[0..31]->NXM_NX_REG0[],set_field:2001:db8::9->tun_ipv6_dst,resubmit(,5)',
   // tun_flags (NXM_NX_TUN_FLAGS, 1 bit) and Ericsson's ND fields (class 0x1000): matched, loaded, moved.
   'table=4,priority=3,tun_flags=+oam,actions=load:0->NXM_NX_TUN_FLAGS[],move:NXM_NX_TUN_FLAGS[]->NXM_NX_REG1[7],resubmit(,5)',
+  'table=4,priority=5,tun_gbp_id=0x10/0xf0,tun_gbp_flags=0x1,actions=load:0x5->NXM_NX_TUN_GBP_ID[],move:NXM_NX_TUN_GBP_FLAGS[]->NXM_NX_REG1[0..7],resubmit(,5)',
   'table=4,priority=4,icmp6,icmp_type=136,nd_reserved=1610612736,nd_options_type=2,actions=load:0x20000000->ERICOXM_OF_ICMPV6_ND_RESERVED[],move:ERICOXM_OF_ICMPV6_ND_RESERVED[]->NXM_NX_REG2[],load:0x1->ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE[],resubmit(,5)',
   // Connection tracking: NXAST_CT with nested NXAST_NAT and exec actions, NXAST_CT_CLEAR, NXAST_RESUBMIT_TABLE_CT, and the NXM_NX_CT_* match fields.
   'table=5,priority=10,ip,actions=ct(commit,zone=5,table=6,exec(set_field:0x1->ct_mark,load:0x2->NXM_NX_CT_LABEL[0..7]))',

@@ -70,6 +70,7 @@ const FLOWS = [
   'priority=71,udp,actions=set_queue:2,output:1,pop_queue,output:3',
   'table=3,priority=9,reg1=2,actions=write_actions(set_queue:2,output:3)',
   'priority=79,tun_flags=+oam,actions=set_field:0->tun_flags,output:1',
+  'priority=81,tun_gbp_id=0x10/0xf0,tun_gbp_flags=0x81,actions=set_field:7->tun_gbp_id,set_field:0x1->tun_gbp_flags,output:1',
   'priority=80,icmp6,icmp_type=136,nd_reserved=1610612736,nd_options_type=2,actions=set_field:536870912->nd_reserved,set_field:1->nd_options_type,output:3',
 ];
 

@@ -94,7 +94,7 @@ function ipv6(v: bigint): string {
 
 const MAC_FIELDS = new Set(['eth_dst', 'eth_src', 'arp_sha', 'arp_tha', 'ipv6_nd_sll', 'ipv6_nd_tll']);
 const IPV4_FIELDS = new Set(['ipv4_src', 'ipv4_dst', 'arp_spa', 'arp_tpa', 'tun_src', 'tun_dst']);
-const IPV6_FIELDS = new Set(['ipv6_src', 'ipv6_dst', 'ipv6_nd_target']);
+const IPV6_FIELDS = new Set(['ipv6_src', 'ipv6_dst', 'ipv6_nd_target', 'tun_ipv6_src', 'tun_ipv6_dst']);
 /** netloom OXM names os-ken spells differently (Nicira's tunnel endpoints); all others are the same. */
 const OSKEN_OXM_NAME: Record<string, string> = { tun_src: 'tun_ipv4_src', tun_dst: 'tun_ipv4_dst', nxm_tcp_flags: 'tcp_flags_nxm' };
 const OXM_BY_HEADER = new Map(OXM_FIELDS.map((d) => [(d.oxmClass << 7) | d.field, d.name]));

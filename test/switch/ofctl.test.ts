@@ -23,7 +23,7 @@ describe('ovs-ofctl flow syntax', () => {
     ['arp,arp_op=1,arp_tpa=10.0.0.1,actions=NORMAL', 'arp,arp_tpa=10.0.0.1,arp_op=1 actions=NORMAL'],
     ['ip,ip_dscp=1,actions=drop', 'ip,nw_tos=4 actions=drop'],
     ['ip,nw_src=1.2.3.4/255.0.255.0,actions=drop', 'ip,nw_src=1.0.3.0/0xff00ff00 actions=drop'],
-    ['udp,tp_src=0x1000/0xf000,actions=mod_tp_dst:53,output:1', 'udp,tp_src=4096/0xf000 actions=mod_tp_dst:53,output:1'],
+    ['udp,tp_src=0x1000/0xf000,actions=mod_tp_dst:53,output:1', 'udp,tp_src=0x1000/0xf000 actions=mod_tp_dst:53,output:1'],
     ['tun_id=0x5/0xff,actions=set_tunnel:9,output:1', 'tun_id=0x5/0xff actions=set_field:0x9->tun_id,output:1'],
     ['actions=set_field:5->reg1,set_field:0x10/0xff->metadata', 'actions=set_field:0x5->reg1,set_field:0x10/0xff->metadata'],
     ['ipv6,ipv6_src=2001:db8::/32,actions=drop', 'ipv6,ipv6_src=2001:db8::/32 actions=drop'],
@@ -88,6 +88,11 @@ describe('ovs-ofctl flow syntax', () => {
     ['tun_flags=0,actions=set_field:+oam->tun_flags', 'tun_flags=-oam actions=set_field:oam->tun_flags'],
     ['tun_flags=1/1,actions=load:1->NXM_NX_TUN_FLAGS[],move:NXM_NX_TUN_FLAGS[]->NXM_NX_REG0[3]', 'tun_flags=+oam actions=load:0x1->NXM_NX_TUN_FLAGS[],move:NXM_NX_TUN_FLAGS[]->NXM_NX_REG0[3]'],
     ['tun_flags=0/0,actions=drop', 'actions=drop'],
+    // VXLAN's group policy: an id printed in decimal (hex under a mask, as format_be16_masked), flags in hex.
+    ['tun_gbp_id=0x10/0xf0,tun_gbp_flags=0,actions=set_field:5->tun_gbp_id,set_field:0x40->tun_gbp_flags,move:NXM_NX_TUN_GBP_FLAGS[]->NXM_NX_REG0[0..7]', 'tun_gbp_id=0x10/0xf0,tun_gbp_flags=0 actions=set_field:5->tun_gbp_id,set_field:0x40->tun_gbp_flags,move:NXM_NX_TUN_GBP_FLAGS[]->NXM_NX_REG0[0..7]'],
+    ['tun_gbp_id=7,tun_gbp_flags=0x81,actions=load:0x3->NXM_NX_TUN_GBP_ID[0..7]', 'tun_gbp_id=7,tun_gbp_flags=0x81 actions=load:0x3->NXM_NX_TUN_GBP_ID[0..7]'],
+    // Masked numbers as ovs-ofctl prints them: hex where exact ones are decimal, %#x elsewhere, the flow label in five digits.
+    ['udp6,tp_src=0/0xff00,ipv6_label=0x1/0x1,ct_mark=0/1,reg0=0/0xff,actions=drop', 'ct_mark=0/0x1,udp6,reg0=0/0xff,ipv6_label=0x00001/0x00001,tp_src=0x0/0xff00 actions=drop'],
     ['icmp6,icmp_type=136,nd_reserved=1073741824,nd_options_type=2,actions=set_field:0x20000000->nd_reserved,set_field:1->nd_options_type', 'icmp6,icmp_type=136,nd_reserved=1073741824,nd_options_type=2 actions=set_field:536870912->nd_reserved,set_field:1->nd_options_type'],
     ['icmp6,icmp_type=135,actions=load:0x5->ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE[],move:ERICOXM_OF_ICMPV6_ND_RESERVED[]->NXM_NX_REG0[]', 'icmp6,icmp_type=135 actions=load:0x5->ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE[],move:ERICOXM_OF_ICMPV6_ND_RESERVED[]->NXM_NX_REG0[]'],
   ])('reads %s', (flow, printed) => {
@@ -102,6 +107,8 @@ describe('ovs-ofctl flow syntax', () => {
     ['tun_flags=oam+,actions=drop', 11, 'oam+: unknown tunnel flag(s)'],
     ['actions=set_field:2->tun_flags', 19, '2: unknown tunnel flag(s)'],
     ['icmp6,icmp_type=136,nd_reserved=1/1,actions=drop', 34, 'nd_reserved cannot be masked'],
+    ['tun_gbp_id=65536,actions=drop', 12, 'tun_gbp_id value 65536 is wider than its 16 bits'],
+    ['tun_gbp_flags=0x100,actions=drop', 15, 'tun_gbp_flags value 0x100 is wider than its 8 bits'],
     ['icmp6,icmp_type=128,nd_options_type=1,actions=drop', 21, 'nd_options_type needs icmp6 with icmp_type=135 or 136'],
     ['icmp6,actions=set_field:1->nd_reserved', 28, 'setting nd_reserved needs icmp6 with icmp_type=135 or 136'],
     ['icmp6,icmp_type=136,actions=set_field:1->ERICOXM_OF_ICMPV6_ND_RESERVED', 42, 'set_field: ERICOXM_OF_ICMPV6_ND_RESERVED is not a valid OXM field name'],
@@ -228,7 +235,7 @@ describe('ovs-ofctl flow syntax', () => {
     ['icmp,icmpv4_type=8,actions=drop', 6, 'unknown field "icmpv4_type"'],
     ['NXM_NX_REG0=5,actions=drop', 1, 'unknown field "NXM_NX_REG0"'],
     ['actions=set_field:5->NXM_NX_REG0', 22, 'set_field: NXM_NX_REG0 is not a valid OXM field name'],
-    ['ip,tun_gbp_id=1,actions=drop', 4, 'tun_gbp_id is an Open vSwitch field netloom does not support yet'],
+    ['ip,tun_metadata0=1,actions=drop', 4, 'tun_metadata0 is an Open vSwitch field netloom does not support yet'],
     ['recirc_id=0,actions=drop', 1, "recirc_id is a field of Open vSwitch's datapath (internal, not in ovs-fields(7))"],
     ['actions=ct(commit)', 9, 'ct needs ip or ipv6 in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'],
     ['actions=set_field:1->ct_mark', 22, 'cannot set CT fields outside of ct action'],
