@@ -33,6 +33,7 @@ export const DEFAULT_PRIORITY = 32768;
 const ETH_IP = 0x0800;
 const ETH_IPV6 = 0x86dd;
 const ETH_ARP = 0x0806;
+const ETH_RARP = 0x8035;
 
 /** A flow that cannot be read; `column` is 1-based in `flow`. */
 export class FlowSyntaxError extends Error {
@@ -78,6 +79,10 @@ const DATAPATH_FIELD = /^(recirc_id|dp_hash)$/;
 const RESERVED_PORTS = names<number>({
   in_port: OFPP_IN_PORT, table: OFPP_TABLE, normal: OFPP_NORMAL, flood: OFPP_FLOOD, all: OFPP_ALL, controller: OFPP_CONTROLLER, local: OFPP_LOCAL, any: OFPP_NONE, none: OFPP_NONE,
 });
+/** Reserved ports by the names ovs-ofctl prints (OVS's ofputil_port_to_string). */
+const RESERVED_PORT_NAMES: Readonly<Record<number, string>> = {
+  [OFPP_IN_PORT]: 'IN_PORT', [OFPP_TABLE]: 'TABLE', [OFPP_NORMAL]: 'NORMAL', [OFPP_FLOOD]: 'FLOOD', [OFPP_ALL]: 'ALL', [OFPP_CONTROLLER]: 'CONTROLLER', [OFPP_LOCAL]: 'LOCAL', [OFPP_NONE]: 'ANY',
+};
 
 /**
  * A port as OVS's ofputil_port_from_string reads it: a decimal number (1.1's 32-bit reserved
@@ -93,7 +98,7 @@ function portNumber(text: string, options: ParseOptions): number | undefined {
 }
 
 const SHORTHANDS = names<[number, number | undefined]>({
-  ip: [ETH_IP, undefined], ipv6: [ETH_IPV6, undefined], arp: [ETH_ARP, undefined], rarp: [0x8035, undefined],
+  ip: [ETH_IP, undefined], ipv6: [ETH_IPV6, undefined], arp: [ETH_ARP, undefined], rarp: [ETH_RARP, undefined],
   icmp: [ETH_IP, 1], tcp: [ETH_IP, 6], udp: [ETH_IP, 17], sctp: [ETH_IP, 132],
   icmp6: [ETH_IPV6, 58], tcp6: [ETH_IPV6, 6], udp6: [ETH_IPV6, 17], sctp6: [ETH_IPV6, 132],
 });
@@ -337,7 +342,7 @@ function parseFlowWith(text: string, options: ParseOptions, selection: Selection
     }
   }
   rule.matchText = formatMatch(rule.match);
-  rule.actionsText = formatInstructions(rule.meter, rule.actions);
+  rule.actionsText = formatInstructions(rule.meter, rule.actions, rule.match);
   return rule;
 }
 
@@ -420,11 +425,11 @@ export function prerequisiteHolds(type: number | undefined, proto: number | unde
     case 'ipv6':
       return type === ETH_IPV6;
     case 'arp':
-      return type === ETH_ARP || type === 0x8035;
+      return type === ETH_ARP || type === ETH_RARP;
     case 'ipv4-or-arp':
-      return type === ETH_IP || type === ETH_ARP || type === 0x8035;
+      return type === ETH_IP || type === ETH_ARP || type === ETH_RARP;
     case 'ip-or-arp':
-      return ip || type === ETH_ARP || type === 0x8035;
+      return ip || type === ETH_ARP || type === ETH_RARP;
     case 'tcp-udp-sctp':
       return ip && (proto === 6 || proto === 17 || proto === 132) && !later;
     case 'tcp':
@@ -939,6 +944,8 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
   // What OpenFlow 1.0 would carry and 1.1+ refuses (OVS's inconsistent_match) goes unchecked in an
   // action set: OVS checks write_actions on a copy of what the match proves, and keeps only hard errors.
   const lenient = context.actionSet;
+  // Except a mod_* action under OpenFlow 1.1+, which travels as a set_field: ovs-vswitchd checks that when it decodes the flow.
+  const lenientMod = lenient && options.protocols !== 'OpenFlow13';
   const ipProven = lenient || proven('ip');
   // What OpenFlow 1.0 leaves to run time (OVS's inconsistent_match keeps such a flow to OpenFlow 1.0).
   const runTime = options.protocols !== 'OpenFlow13';
@@ -1063,10 +1070,11 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         const { value } = fieldValue(field, need('a value'), argAt, options, fail);
         // mod_nw_ecn is a set_field to OVS, checked in every OpenFlow.
         if (name === 'mod_nw_ecn') {
-          if (!lenient) checkWritable(match, field, at, fail, 'set_field');
-        } else inconsistent(!lenient && !proven(accessNeed(field, undefined)), at, name, () => checkWritable(match, field, at, fail, 'set_field'));
+          if (!lenientMod) checkWritable(match, field, at, fail, 'set_field');
+        } else inconsistent(!lenientMod && !proven(accessNeed(field, undefined)), at, name, () => checkWritable(match, field, at, fail, 'set_field'));
         // tp_dst would read back as tcp_dst's, and an unproven write as a set_field the match must prove.
-        const legacy = field.word === W.TP_SRC || field.word === W.TP_DST || (runTime && !lenient && !proven(accessNeed(field, undefined)));
+        // In an action set too: there a set_field is checked where mod_nw_src is not.
+        const legacy = field.word === W.TP_SRC || field.word === W.TP_DST || (runTime && !proven(accessNeed(field, undefined)));
         actions.push({ type: 'set_field', field, value, mask: (1n << BigInt(field.bits)) - 1n, ...(legacy && { legacy }) });
         continue;
       }
@@ -1074,8 +1082,8 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         const tos = integer(need('a TOS value'), 255, argAt, 'mod_nw_tos', fail);
         if (tos & 3) fail(argAt, `mod_nw_tos:${tos} sets DSCP bits only: its low 2 bits must be 0`);
         const field = fieldByName('ip_dscp')!;
-        const unproven = !lenient && !proven('ip');
-        inconsistent(unproven, at, name, () => checkWritable(match, field, at, fail, 'set_field'));
+        const unproven = !proven('ip');
+        inconsistent(unproven && !lenientMod, at, name, () => checkWritable(match, field, at, fail, 'set_field'));
         actions.push({ type: 'set_field', field, value: BigInt(tos >> 2), mask: 0x3fn, ...(unproven && { legacy: true as const }) });
         continue;
       }
@@ -1393,7 +1401,8 @@ export function formatMatch(match: Match): string {
   const tci = match.masks[W.VLAN_TCI]!;
   const vlanValue = match.values[W.VLAN_TCI]!;
   for (const field of FIELDS_FOR_PRINT) {
-    const mask = readField(match.masks, field);
+    // nw_tos is its DSCP bits (nw_ecn, printed on its own, shares the word).
+    const mask = readField(match.masks, field) & (field.name === 'nw_tos' ? 0xfcn : -1n);
     if (mask === 0n) continue;
     if (field.name === 'dl_type' && shorthand) continue;
     if (ND_FIELDS.has(field.name) !== (type === ETH_IPV6) && (ND_FIELDS.has(field.name) || field.name === 'arp_sha' || field.name === 'arp_tha')) continue;
@@ -1426,7 +1435,8 @@ export function formatMatch(match: Match): string {
     }
     // nw_tos is matched on its DSCP bits: 0xfc is its whole mask.
     const full = field.name === 'nw_tos' ? 0xfcn : (1n << BigInt(field.bits)) - 1n;
-    const name = type === ETH_ARP && field.name === 'nw_src' ? 'arp_spa' : type === ETH_ARP && field.name === 'nw_dst' ? 'arp_tpa' : type === ETH_ARP && field.name === 'nw_proto' ? 'arp_op' : field.name;
+    const arp = type === ETH_ARP || type === ETH_RARP;
+    const name = arp && field.name === 'nw_src' ? 'arp_spa' : arp && field.name === 'nw_dst' ? 'arp_tpa' : arp && field.name === 'nw_proto' ? 'arp_op' : field.name;
     if (field.name === 'ipv6_label') {
       // As match_format: five hex digits, value and mask.
       const label = (n: bigint) => `0x${n.toString(16).padStart(5, '0')}`;
@@ -1460,7 +1470,8 @@ function formatValue(field: FieldDef, value: bigint): string {
     case 'ipv6':
       return numberToIpv6(value);
     case 'port':
-      return value === BigInt(OFPP_LOCAL) ? 'LOCAL' : value.toString();
+      // As ofputil_format_port: a reserved port by its name.
+      return portText(Number(value));
     case 'tun_flags':
       return formatTunFlagValue(Number(value));
     default:
@@ -1471,30 +1482,48 @@ function formatValue(field: FieldDef, value: bigint): string {
 }
 
 /** Fields of 16 bits or fewer OVS prints in hex (meta-flow's "Formatting: hexadecimal"); wider ones are hex but nd_reserved. */
-const HEX_NARROW = new Set(['dl_type', 'tun_gbp_flags']);
+const HEX_NARROW = new Set(['dl_type', 'vlan_tci', 'tun_gbp_flags']);
 
+/** A mask as ovs-ofctl prints it: an address's as a prefix length where it is one, else as an address; a MAC's as a MAC; a number's in hex. */
 function formatMaskFor(field: FieldDef, mask: bigint): string {
   if (field.kind === 'ipv4' || field.kind === 'ipv6') {
     const bits = field.bits;
     for (let len = 0; len <= bits; len++) if (mask === (len === 0 ? 0n : (((1n << BigInt(bits)) - 1n) >> BigInt(bits - len)) << BigInt(bits - len))) return String(len);
   }
-  return field.kind === 'mac' ? formatValue(field, mask) : hex(mask);
+  return field.kind === 'mac' || field.kind === 'ipv4' || field.kind === 'ipv6' ? formatValue(field, mask) : hex(mask);
 }
 
-export function subText(s: SubField): string {
-  const nxm = s.field.aliases.find((a) => a.startsWith('NXM_')) ?? s.field.aliases.find((a) => /^(ERIC)?OXM_/.test(a)) ?? s.field.name;
+/**
+ * A subfield as ovs-ofctl prints it: by its NXM name (OXM where there is none). `l4`, the IP
+ * protocol the flow's match proves, names tp_src and tp_dst as OVS's own fields: NXM_OF_UDP_DST
+ * under udp, OXM_OF_SCTP_DST under sctp (netloom keeps one field for the three).
+ */
+export function subText(s: SubField, l4?: number): string {
+  const own = l4 === undefined ? undefined : L4_NAMES[l4]?.[s.field.name]?.nxm;
+  const nxm = own ?? s.field.aliases.find((a) => a.startsWith('NXM_')) ?? s.field.aliases.find((a) => /^(ERIC)?OXM_/.test(a)) ?? s.field.name;
   return `${nxm}[${s.start === 0 && s.bits === s.field.bits ? '' : s.bits === 1 ? s.start : `${s.start}..${s.start + s.bits - 1}`}]`;
 }
 
 /** OXM names ovs-ofctl prints in set_field for fields whose classic name differs. */
 const SET_FIELD_NAMES = names<string>({ dl_src: 'eth_src', dl_dst: 'eth_dst', nw_src: 'ip_src', nw_dst: 'ip_dst' });
+/** tp_src and tp_dst by the protocol the match proves: OVS's tcp_*, udp_* and sctp_* fields. */
+const L4_NAMES: Readonly<Record<number, Readonly<Record<string, { set: string; nxm: string }>>>> = {
+  6: { tp_src: { set: 'tcp_src', nxm: 'NXM_OF_TCP_SRC' }, tp_dst: { set: 'tcp_dst', nxm: 'NXM_OF_TCP_DST' } },
+  17: { tp_src: { set: 'udp_src', nxm: 'NXM_OF_UDP_SRC' }, tp_dst: { set: 'udp_dst', nxm: 'NXM_OF_UDP_DST' } },
+  132: { tp_src: { set: 'sctp_src', nxm: 'OXM_OF_SCTP_SRC' }, tp_dst: { set: 'sctp_dst', nxm: 'OXM_OF_SCTP_DST' } },
+};
 
-/** A port as ovs-ofctl prints it without --names: by number, LOCAL and ANY by name. */
-const portText = (port: number) => (port === OFPP_LOCAL ? 'LOCAL' : port === OFPP_NONE ? 'ANY' : String(port));
+/** A port as ovs-ofctl prints it without --names: by number, a reserved one by its name (ofputil_format_port). */
+const portText = (port: number) => RESERVED_PORT_NAMES[port] ?? String(port);
 
-/** Actions as ovs-ofctl prints them (ports by number, as dump-flows without --names). */
-export function formatActions(actions: readonly Action[]): string {
+/**
+ * Actions as ovs-ofctl prints them (ports by number, as dump-flows without --names), in a flow
+ * with `match` (which names the transport fields they write: udp_dst under udp).
+ */
+export function formatActions(actions: readonly Action[], match?: Match): string {
   if (actions.length === 0) return 'drop';
+  const l4 = match === undefined ? undefined : exact(match, W.NW_PROTO, 0xff);
+  const sub = (s: SubField) => subText(s, l4);
   return actions
     .map((a): string => {
       switch (a.type) {
@@ -1502,7 +1531,7 @@ export function formatActions(actions: readonly Action[]): string {
           // OVS's format_OUTPUT: a reserved port by its name alone (LOCAL), a physical one as output:N.
           return a.port >= OFPP_MAX ? portText(a.port) : `output:${a.port}`;
         case 'output_reg':
-          return `output:${subText(a.src)}`;
+          return `output:${sub(a.src)}`;
         case 'in_port':
           return 'IN_PORT';
         case 'normal':
@@ -1526,21 +1555,21 @@ export function formatActions(actions: readonly Action[]): string {
         }
         case 'set_field':
           if (a.legacy) return a.field.name === 'ip_dscp' ? `mod_nw_tos:${a.value << 2n}` : `mod_${a.field.name}:${formatValue(a.field, a.value)}`;
-          return `set_field:${formatValue(a.field, a.value)}${a.mask === (1n << BigInt(a.field.bits)) - 1n ? '' : `/${hex(a.mask)}`}->${SET_FIELD_NAMES[a.field.name] ?? a.field.name}`;
+          return `set_field:${formatValue(a.field, a.value)}${a.mask === (1n << BigInt(a.field.bits)) - 1n ? '' : `/${formatMaskFor(a.field, a.mask)}`}->${(l4 === undefined ? undefined : L4_NAMES[l4]?.[a.field.name]?.set) ?? SET_FIELD_NAMES[a.field.name] ?? a.field.name}`;
         case 'load':
           // printf's %#x, as OVS uses: 0 has no 0x.
-          return `load:${a.value === 0n ? '0' : hex(a.value)}->${subText(a.dst)}`;
+          return `load:${a.value === 0n ? '0' : hex(a.value)}->${sub(a.dst)}`;
         case 'move':
-          return `move:${subText(a.src)}->${subText(a.dst)}`;
+          return `move:${sub(a.src)}->${sub(a.dst)}`;
         case 'dec_ttl':
           return 'dec_ttl';
         case 'set_ttl':
           return `mod_nw_ttl:${a.ttl}`;
         case 'resubmit':
           if (a.outputTable) return 'TABLE';
-          return a.table === undefined && !a.ct ? `resubmit:${portText(a.port!)}` : `resubmit(${a.port === undefined ? '' : a.port === OFPP_IN_PORT ? 'in_port' : portText(a.port)},${a.table ?? ''}${a.ct ? ',ct' : ''})`;
+          return a.table === undefined && !a.ct ? `resubmit:${portText(a.port!)}` : `resubmit(${a.port === undefined || a.port === OFPP_IN_PORT ? '' : portText(a.port)},${a.table ?? ''}${a.ct ? ',ct' : ''})`;
         case 'ct':
-          return formatCt(a, formatActions, subText);
+          return formatCt(a, (inner) => formatActions(inner, match), sub);
         case 'ct_clear':
           return 'ct_clear';
         case 'goto_table':
@@ -1550,7 +1579,7 @@ export function formatActions(actions: readonly Action[]): string {
         case 'clear_actions':
           return 'clear_actions';
         case 'write_actions':
-          return `write_actions(${formatActions(a.actions)})`;
+          return `write_actions(${formatActions(a.actions, match)})`;
         case 'learn':
           return a.learn.text;
         case 'group':
@@ -1570,26 +1599,26 @@ export function formatActions(actions: readonly Action[]): string {
         case 'output_trunc':
           return `output(port=${a.port === OFPP_IN_PORT ? 'IN_PORT' : portText(a.port)},max_len=${a.maxLen})`;
         case 'check_pkt_larger':
-          return `check_pkt_larger(${a.length})->${subText(a.dst)}`;
+          return `check_pkt_larger(${a.length})->${sub(a.dst)}`;
         case 'clone':
-          return `clone(${formatActions(a.actions)})`;
+          return `clone(${formatActions(a.actions, match)})`;
         case 'fin_timeout':
           return `fin_timeout(${[a.idleTimeout && `idle_timeout=${a.idleTimeout}`, a.hardTimeout && `hard_timeout=${a.hardTimeout}`].filter(Boolean).join(',')})`;
         case 'sample':
           return `sample(probability=${a.probability},collector_set_id=${a.collectorSetId},obs_domain_id=${a.obsDomainId},obs_point_id=${a.obsPointId}${a.samplingPort === OFPP_NONE ? '' : `,sampling_port=${portText(a.samplingPort)}`}${a.direction === 'default' ? '' : `,${a.direction}`})`;
         case 'multipath':
-          return `multipath(${a.fields},${a.basis},${a.algorithm},${a.links},${a.arg},${subText(a.dst)})`;
+          return `multipath(${a.fields},${a.basis},${a.algorithm},${a.links},${a.arg},${sub(a.dst)})`;
         case 'bundle':
-          return `${a.dst ? 'bundle_load' : 'bundle'}(${a.fields},${a.basis},${a.algorithm},ofport,${a.dst ? `${subText(a.dst)},` : ''}members:${a.members.map(portText).join(',')})`;
+          return `${a.dst ? 'bundle_load' : 'bundle'}(${a.fields},${a.basis},${a.algorithm},ofport,${a.dst ? `${sub(a.dst)},` : ''}members:${a.members.map(portText).join(',')})`;
       }
     })
     .join(',');
 }
 
 /** A flow's instructions as ovs-ofctl prints them: the meter first (`meter:1,output:2`), `drop` for nothing at all. */
-export function formatInstructions(meter: number | undefined, actions: readonly Action[]): string {
-  if (meter === undefined) return formatActions(actions);
-  return actions.length === 0 ? `meter:${meter}` : `meter:${meter},${formatActions(actions)}`;
+export function formatInstructions(meter: number | undefined, actions: readonly Action[], match?: Match): string {
+  if (meter === undefined) return formatActions(actions, match);
+  return actions.length === 0 ? `meter:${meter}` : `meter:${meter},${formatActions(actions, match)}`;
 }
 
 /** One dump-flows line, counters included. */
@@ -1601,7 +1630,7 @@ export function formatRule(rule: Rule, now: number): string {
   // After the timeouts (and flags), as ofputil_flow_stats_format prints it.
   if (rule.importance) head.push(`importance=${rule.importance}`);
   const match = [rule.priority !== DEFAULT_PRIORITY ? `priority=${rule.priority}` : '', rule.matchText].filter(Boolean).join(',');
-  return ` ${head.join(', ')}, ${match ? `${match} ` : ''}actions=${formatInstructions(rule.meter, rule.actions)}`;
+  return ` ${head.join(', ')}, ${match ? `${match} ` : ''}actions=${formatInstructions(rule.meter, rule.actions, rule.match)}`;
 }
 
 const GROUP_TYPE_NAMES = names<GroupType>({ all: 'all', select: 'select', indirect: 'indirect', ff: 'ff', fast_failover: 'ff' });

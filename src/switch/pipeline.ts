@@ -266,7 +266,7 @@ export class Pipeline {
       t.insert(r);
       if (meter === undefined) delete r.meter;
       else r.meter = meter;
-      r.actionsText = formatInstructions(meter, actions);
+      r.actionsText = formatInstructions(meter, actions, r.match);
       this.watch?.(r);
     }
   }
@@ -1426,7 +1426,7 @@ function learned(spec: LearnSpec, match: Match, words: Uint32Array): Rule {
   );
   return {
     table: spec.table, priority: spec.priority, cookie: spec.cookie, idleTimeout: spec.idleTimeout, hardTimeout: spec.hardTimeout,
-    match: own, matchText: formatMatch(own), actions, actionsText: formatActions(actions), packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,
+    match: own, matchText: formatMatch(own), actions, actionsText: formatActions(actions, own), packets: 0, bytes: 0, created: 0, modified: 0, lastUsed: 0,
   };
 }
 

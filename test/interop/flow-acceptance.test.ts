@@ -104,6 +104,11 @@ const KNOWN_GAPS: readonly { reason: string; modes?: readonly Protocols[]; flows
     ],
   },
   {
+    reason: "parse-flows accepts it, but the OpenFlow 1.5 message it writes does not decode (its own dump shows OFPBAC_MATCH_INCONSISTENT: in OpenFlow 1.1+ mod_nw_src is a set_field, whose prerequisite ovs-vswitchd checks in an action set too), so the switch refuses it; netloom refuses it when it is read",
+    modes: ['OpenFlow13'],
+    flows: ['actions=write_actions(mod_nw_src:10.0.0.1)'],
+  },
+  {
     reason: "parse-flows accepts it, but the OpenFlow 1.5 message it writes does not decode (its own dump shows OFPBAC_BAD_SET_ARGUMENT: a vlan_vid without OFPVID_PRESENT), so the switch refuses it; netloom refuses it when it is read (plain ovs-ofctl writes it as OpenFlow 1.0's mod_vlan_vid, which both accept)",
     modes: ['OpenFlow13'],
     flows: ['dl_vlan=5,actions=set_field:10->vlan_vid'],

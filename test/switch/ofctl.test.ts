@@ -22,7 +22,7 @@ describe('ovs-ofctl flow syntax', () => {
     ['actions=load:0x5->NXM_NX_REG0[0..7],move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],resubmit(,2)', 'actions=load:0x5->NXM_NX_REG0[0..7],move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],resubmit(,2)'],
     ['arp,arp_op=1,arp_tpa=10.0.0.1,actions=NORMAL', 'arp,arp_tpa=10.0.0.1,arp_op=1 actions=NORMAL'],
     ['ip,ip_dscp=1,actions=drop', 'ip,nw_tos=4 actions=drop'],
-    ['ip,nw_src=1.2.3.4/255.0.255.0,actions=drop', 'ip,nw_src=1.0.3.0/0xff00ff00 actions=drop'],
+    ['ip,nw_src=1.2.3.4/255.0.255.0,actions=drop', 'ip,nw_src=1.0.3.0/255.0.255.0 actions=drop'],
     ['udp,tp_src=0x1000/0xf000,actions=mod_tp_dst:53,output:1', 'udp,tp_src=0x1000/0xf000 actions=mod_tp_dst:53,output:1'],
     ['tun_id=0x5/0xff,actions=set_tunnel:9,output:1', 'tun_id=0x5/0xff actions=set_field:0x9->tun_id,output:1'],
     ['actions=set_field:5->reg1,set_field:0x10/0xff->metadata', 'actions=set_field:0x5->reg1,set_field:0x10/0xff->metadata'],
@@ -47,7 +47,7 @@ describe('ovs-ofctl flow syntax', () => {
     // A field or protocol given twice with the same value is one setting.
     ['ip,tcp,tcp_dst=80,tp_dst=80,dl_type=0x0800,actions=drop', 'tcp,tp_dst=80 actions=drop'],
     // An action set is checked as OVS checks it: what OpenFlow 1.1+ wants the match to prove is not asked there.
-    ['actions=write_actions(strip_vlan,dec_ttl,mod_nw_src:10.0.0.1),goto_table:1', 'actions=write_actions(strip_vlan,dec_ttl,set_field:10.0.0.1->ip_src),goto_table:1'],
+    ['actions=write_actions(strip_vlan,dec_ttl,mod_nw_src:10.0.0.1),goto_table:1', 'actions=write_actions(strip_vlan,dec_ttl,mod_nw_src:10.0.0.1),goto_table:1'],
     ['actions=write_actions()', 'actions=write_actions(drop)'],
     ['ip,actions=learn(table=1,dl_type=0x800,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[],eth_dst=00:11:22:33:44:55)', 'ip actions=learn(table=1,dl_type=0x800,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[],eth_dst=00:11:22:33:44:55)'],
     // Connection tracking, printed as ovs-ofctl -O OpenFlow13 prints it (ct fields before the protocol, ct's arguments in OVS's order).
