@@ -18,6 +18,7 @@ import { addressText, ipv4ToNumber, ipv6ToBigint, readIpv6 } from '../hosts/addr
 import { encode } from '../wire/encode.js';
 import { fromHex, isIpv4, toHex } from '../wire/addresses.js';
 import { u16, u32 } from '../wire/read.js';
+import { finish, internetChecksum, sumWords } from '../wire/checksum.js';
 import { espOpen, ReplayWindow } from '../wire/esp-sa.js';
 import type { LayerSpec } from '../wire/layers.js';
 import { Bridge } from './bridge.js';
@@ -80,6 +81,8 @@ export interface SwitchEvents {
 }
 /** The first word of every VXLAN header OVS accepts: flags 0x08 (I), reserved bits 0. */
 const VXLAN_FLAGS_WORD = 0x08000000;
+/** GRE's checksum-present bit. */
+const GRE_CSUM = 0x8000;
 /** GRE checksum, key and sequence-number present bits. */
 const GRE_KNOWN_FLAGS = 0xb000;
 
@@ -463,15 +466,18 @@ export class SwitchNode extends IpNode {
 
   protected local(iface: Interface, frame: Frame, datagram: Uint8Array): void {
     const ihl = (datagram[0]! & 0x0f) * 4;
-    this.decapsulate(iface, frame, datagram[9]!, datagram.subarray(ihl), u32(datagram, 12), u32(datagram, 16));
+    this.decapsulate(iface, frame, datagram[9]!, datagram.subarray(ihl), u32(datagram, 12), u32(datagram, 16), sumWords(datagram, 12, 20));
   }
 
   protected override local6(iface: Interface, frame: Frame, datagram: Uint8Array): void {
-    this.decapsulate(iface, frame, datagram[6]!, datagram.subarray(40), readIpv6(datagram, 8), readIpv6(datagram, 24));
+    this.decapsulate(iface, frame, datagram[6]!, datagram.subarray(40), readIpv6(datagram, 8), readIpv6(datagram, 24), sumWords(datagram, 8, 40));
   }
 
-  /** A datagram to the underlay address (its IP header left off): a tunnel packet for one of the tunnel ports, or dropped. */
-  private decapsulate(iface: Interface, frame: Frame, protocol: number, payload: Uint8Array, src: Endpoint, dst: Endpoint): void {
+  /**
+   * A datagram to the underlay address (its IP header left off; `addresses`, the sum of its source
+   * and destination for the pseudo-header): a tunnel packet for one of the tunnel ports, or dropped.
+   */
+  private decapsulate(iface: Interface, frame: Frame, protocol: number, payload: Uint8Array, src: Endpoint, dst: Endpoint, addresses: number): void {
     let inner: Uint8Array | undefined;
     let key = 0;
     let type: TunnelSpec['type'] | undefined;
@@ -489,10 +495,22 @@ export class SwitchNode extends IpNode {
       return true;
     };
     if (protocol === 17 && payload.length >= 16) {
-      if (this.vxlanPorts.has(u16(payload, 2)) && !vxlan(payload, 0)) return;
+      if (this.vxlanPorts.has(u16(payload, 2))) {
+        // OVS's udp_extract_tnl_md: a UDP checksum that is there must be right.
+        if (u16(payload, 6) !== 0 && finish(sumWords(payload, 0, payload.length, addresses + 17 + payload.length)) !== 0) {
+          this.net.drop(this, iface.port, frame, 'BAD_PACKET', `VXLAN from ${addressText(src)}: UDP checksum 0x${u16(payload, 6).toString(16).padStart(4, '0')} is wrong`);
+          return;
+        }
+        if (!vxlan(payload, 0)) return;
+      }
     } else if (protocol === 47) {
       if (payload.length >= 2 && (u16(payload, 0) & ~GRE_KNOWN_FLAGS) !== 0) {
         this.net.drop(this, iface.port, frame, 'BAD_PACKET', `GRE flags and version 0x${u16(payload, 0).toString(16).padStart(4, '0')}: OVS takes only the C, K and S flags, version 0`);
+        return;
+      }
+      // OVS's parse_gre_header: with the C bit, the checksum over the GRE header and payload must be right.
+      if (payload.length >= 4 && (u16(payload, 0) & GRE_CSUM) !== 0 && internetChecksum(payload) !== 0) {
+        this.net.drop(this, iface.port, frame, 'BAD_PACKET', `GRE from ${addressText(src)}: checksum 0x${u16(payload, 4).toString(16).padStart(4, '0')} is wrong`);
         return;
       }
       const gre = greInner(payload);

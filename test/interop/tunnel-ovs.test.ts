@@ -11,7 +11,7 @@ import { Network, Node, type Frame, type Port } from '../../src/sim/network.js';
 import { Link } from '../../src/sim/link.js';
 import { SwitchNode } from '../../src/switch/node.js';
 import { encode, toHex, decode } from '../../src/index.js';
-import { finish, sumWords } from '../../src/wire/checksum.js';
+import { finish, internetChecksum, sumWords } from '../../src/wire/checksum.js';
 import type { LayerSpec } from '../../src/index.js';
 import type { SwitchSpec } from '../../src/topology/types.js';
 import { OvsSwitch, haveOvs, LOCAL_PORT } from './ovs.js';
@@ -201,17 +201,27 @@ describe.skipIf(!haveOvs())('tunnel receive matches Open vSwitch', () => {
 
   const outer = (tunnel: LayerSpec[]) =>
     encode([{ layer: 'ethernet', src: REMOTE_MAC, dst: OVS_VTEP_MAC }, { layer: 'ipv4', src: REMOTE, dst: LOCAL, df: true, id: 0, ...(tunnel[0]!.layer === 'payload' && { protocol: 47 }) } as LayerSpec, ...tunnel]);
-  const vxlan = (vni: number, header: Record<string, number> = {}) => outer([{ layer: 'udp', srcPort: 50000, dstPort: 4789, checksum: 0 }, { layer: 'vxlan', vni, ...header } as LayerSpec, { layer: 'payload', data: inner }]);
+  /** VXLAN with UDP checksum 0 (none), or `checksum` pinned, or computed (undefined). */
+  const vxlan = (vni: number, header: Record<string, number> = {}, checksum: number | undefined = 0) =>
+    outer([{ layer: 'udp', srcPort: 50000, dstPort: 4789, ...(checksum !== undefined && { checksum }) }, { layer: 'vxlan', vni, ...header } as LayerSpec, { layer: 'payload', data: inner }]);
   const gre = (flags: number, extra: number[]) => outer([{ layer: 'payload', data: new Uint8Array([flags >> 8, flags & 255, 0x65, 0x58, ...extra, ...inner]) }]);
+  /** GRE with the C and K bits: its checksum right, or one off. */
+  const greChecksummed = (right: boolean) => {
+    const body = new Uint8Array([0xa0, 0, 0x65, 0x58, 0, 0, 0, 0, 0, 0, 0, 7, ...inner]);
+    const sum = internetChecksum(body) ^ (right ? 0 : 1);
+    body.set([sum >> 8, sum & 0xff], 4);
+    return outer([{ layer: 'payload', data: body }]);
+  };
 
-  it('takes a VNI on the port with that exact key before the key=flow port; drops what OVS drops', async () => {
+  it('takes a VNI on the port with that exact key before the key=flow port; drops what OVS drops (bad flags, a wrong UDP or GRE checksum)', async () => {
     const frames = [
       vxlan(5000), vxlan(7), vxlan(5000, { flags: 0 }), vxlan(5000, { flags: 0x0c }), vxlan(5000, { flags: 0x88 }), vxlan(5000, { reserved1: 1 }), vxlan(5000, { reserved1: 0x10000 }), vxlan(5000, { reserved2: 1 }),
       gre(0x2000, [0, 0, 0, 7]), gre(0x3000, [0, 0, 0, 7, 0, 0, 0, 1]), gre(0x6000, [0, 0, 0, 7]), gre(0x2001, [0, 0, 0, 7]), gre(0x2800, [0, 0, 0, 7]), gre(0x2008, [0, 0, 0, 7]),
+      vxlan(5000, {}, undefined), vxlan(5000, {}, 0x1234), greChecksummed(true), greChecksummed(false),
     ];
     const theirs: number[][] = [];
     for (const f of frames) theirs.push((await ovs.inject('underlay', f)).filter((o) => o.port !== LOCAL_PORT).map((o) => o.port as number));
-    expect(theirs).toEqual([[2], [1], [], [], [], [], [], [], [2], [2], [], [], [], []]);
+    expect(theirs).toEqual([[2], [1], [], [], [], [], [], [], [2], [2], [], [], [], [], [2], [], [2], []]);
     expect(ours(frames)).toEqual(theirs);
   });
 });
