@@ -49,6 +49,12 @@ export class SwitchPacket {
   private wireTci1 = 0;
   private wireTpid0 = 0;
   private wireTpid1 = 0;
+  /** The tags on the wire when the packet was last committed (an output, a ct): OVS's base_flow VLANs, which its next commit compares the flow's with. */
+  private committedTags = 0;
+  private committedTci0 = 0;
+  private committedTci1 = 0;
+  private committedTpid0 = 0;
+  private committedTpid1 = 0;
 
   constructor(bytes: Uint8Array, inPort: number) {
     const b = (this.bytes = bytes);
@@ -58,6 +64,7 @@ export class SwitchPacket {
       this.tci0 = this.wireTci0 = u16(b, 14) | VLAN_CFI;
       this.wireTags = 1;
     }
+    this.commit();
     this.reparse();
   }
 
@@ -235,6 +242,11 @@ export class SwitchPacket {
     state.vlans[6] = this.wireTci1;
     state.vlans[7] = this.wireTpid0;
     state.vlans[8] = this.wireTpid1;
+    state.vlans[9] = this.committedTags;
+    state.vlans[10] = this.committedTci0;
+    state.vlans[11] = this.committedTci1;
+    state.vlans[12] = this.committedTpid0;
+    state.vlans[13] = this.committedTpid1;
   }
 
   /** Puts back a state saved with saveTo: what a group bucket did to the packet is undone (OVS clones the packet for each bucket). */
@@ -256,6 +268,46 @@ export class SwitchPacket {
     this.wireTci1 = v[6]!;
     this.wireTpid0 = v[7]!;
     this.wireTpid1 = v[8]!;
+    this.committedTags = v[9]!;
+    this.committedTci0 = v[10]!;
+    this.committedTci1 = v[11]!;
+    this.committedTpid0 = v[12]!;
+    this.committedTpid1 = v[13]!;
+  }
+
+  /** The packet is committed to the datapath as it is now (an output, a ct): what rollBackTo compares with. */
+  commit(): void {
+    this.committedTags = this.wireTags;
+    this.committedTci0 = this.wireTci0;
+    this.committedTci1 = this.wireTci1;
+    this.committedTpid0 = this.wireTpid0;
+    this.committedTpid1 = this.wireTpid1;
+  }
+
+  /**
+   * Puts back a state saved with saveTo after a group bucket or a clone OVS does not isolate (its
+   * actions reversible): OVS rolls back only the flow, not what it last committed, so its next
+   * commit pops the tags that commit left on the wire that differ from the flow's, counted from
+   * the innermost (flow_skip_common_vlan_headers), and pushes the flow's again, built afresh:
+   * without their DEI. Done here at once, which puts the same bytes out.
+   */
+  rollBackTo(state: PacketState): void {
+    const tags = this.committedTags;
+    const left = [this.committedTpid0, this.committedTci0, this.committedTpid1, this.committedTci1] as const;
+    this.restoreFrom(state);
+    // Until the next commit, OVS's base is what was committed before the rollback.
+    this.committedTags = tags;
+    [this.committedTpid0, this.committedTci0, this.committedTpid1, this.committedTci1] = left;
+    const wire = [this.wireTpid0, this.wireTci0, this.wireTpid1, this.wireTci1] as const;
+    let i = tags - 1;
+    let j = this.wireTags - 1;
+    while (i >= 0 && j >= 0 && left[2 * i] === wire[2 * j] && left[2 * i + 1] === wire[2 * j + 1]) {
+      i--;
+      j--;
+    }
+    if (j < 0) return;
+    this.own();
+    for (let k = 0; k <= j; k++) putTag(this.bytes, 12 + 4 * k, wire[2 * k]!, wire[2 * k + 1]!);
   }
 
   /** How many VLAN headers the flow has: present slots counted from the outermost. */
@@ -560,8 +612,8 @@ export class PacketState {
   l4 = 0;
   dpHash = 0;
   queue = 0;
-  /** The VLAN header slots and the tags on the wire, in saveTo's order. */
-  readonly vlans = new Uint32Array(9);
+  /** The VLAN header slots, the tags on the wire and those last committed, in saveTo's order. */
+  readonly vlans = new Uint32Array(14);
 }
 
 /** A VLAN tag at `at`: the TPID, then the TCI without CFI (on the wire that bit is DEI, which OVS sends as 0). */

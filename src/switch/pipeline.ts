@@ -565,6 +565,8 @@ class Translation {
   private readonly frameCloneSet: (Action[] | undefined)[] = [];
   private readonly cloneSets: Action[][] = [];
   private readonly frameCloneRan: boolean[] = [];
+  /** Whether OVS leaves a clone unisolated (OVS 3.1's reversible_actions: no ct, meter or truncated output at its top), rolling back only its flow. */
+  private readonly frameCloneReversible: boolean[] = [];
   /** The packet's length as it arrived: group counters count it, as OVS's datapath statistics do. */
   private arrivedBytes = 0;
   /** The connection the packet was last found in (OVS's md.conn), so a second ct action does not update it again. */
@@ -746,7 +748,8 @@ class Translation {
         this.actionSet.length = 0;
         return;
       }
-      this.packet.restoreFrom(this.frameBefore[top]!);
+      if (this.frameCloneReversible[top]) this.packet.rollBackTo(this.frameBefore[top]!);
+      else this.packet.restoreFrom(this.frameBefore[top]!);
       this.actionSet.length = 0;
       for (const a of outside) this.actionSet.push(a);
     }
@@ -754,7 +757,7 @@ class Translation {
     this.depth -= this.frameDeepens[i]!;
     const g = this.frameGroup[i];
     if (g === undefined) return;
-    this.packet.restoreFrom(this.frameBefore[i]!);
+    this.packet.rollBackTo(this.frameBefore[i]!);
     const next = this.frameBucket[i]! + 1;
     if (g.group.type === 'all' && next < g.lists.length && !this.failed) this.enterBucket(g, next, this.frameTable[i]!, this.frameLevel[i]! - 1, this.frameRule[i]);
   }
@@ -1069,6 +1072,8 @@ class Translation {
           break;
         }
         case 'ct':
+          // OVS commits the packet before handing it to conntrack.
+          this.packet.commit();
           this.conntrack(a, indent);
           break;
         case 'ct_clear':
@@ -1144,6 +1149,7 @@ class Translation {
           this.push(a.actions, this.frameTable[f]!, level, 0, this.frameRule[f]);
           this.frameCloneSet[c] = outside;
           this.frameCloneRan[c] = false;
+          this.frameCloneReversible[c] = !a.actions.some((x) => x.type === 'ct' || x.type === 'output_trunc');
           break;
         }
         case 'fin_timeout': {
@@ -1242,6 +1248,7 @@ class Translation {
         return;
       }
     }
+    pk.commit();
     this.outputs.push({ port: 'controller', bytes: pk.bytes.slice(0, Math.min(pk.bytes.length, maxLen)), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, tunIpv6Dst: tunIpv6Dst(w), queue: pk.queue, packetIn: cause });
   }
 
@@ -1283,6 +1290,7 @@ class Translation {
 
   private emit(port: number, bytes: Uint8Array): void {
     const pk = this.packet;
+    pk.commit();
     this.committedLength = pk.bytes.length;
     const w = pk.words;
     this.outputs.push({ port, bytes: bytes.slice(), tunId: w[W.TUN_ID + 1]!, tunDst: w[W.TUN_DST]!, tunIpv6Dst: tunIpv6Dst(w), queue: pk.queue });

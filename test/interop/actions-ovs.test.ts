@@ -45,6 +45,11 @@ const udpOver = (ip: LayerSpec) => (payload: number, frame = 0) => {
   return padded;
 };
 const udp = udpOver({ layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' });
+/** UDP over IPv4 behind an 802.1Q tag whose TCI is `tci` on the wire (its DEI bit, 0x1000, included). */
+const tagged = (tci: number) => {
+  const b = encode([{ layer: 'ethernet', src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' }, { layer: 'vlan', vid: tci & 0xfff, pcp: tci >>> 13, dei: (tci & 0x1000) !== 0 }, { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' }, { layer: 'udp', srcPort: 1, dstPort: 2 }] as LayerSpec[]);
+  return b;
+};
 const udp6 = udpOver({ layer: 'ipv6', src: '2001:db8::1', dst: '2001:db8::2' });
 
 /** TCP, UDP, SCTP (its CRC32c right), ICMP and ICMPv6 over IPv4 and IPv6, and ARP. */
@@ -156,6 +161,25 @@ const CASES: Case[] = [
       'in_port=3,udp,actions=clone(mod_nw_src:192.168.1.1,mod_tp_dst:99,output:1),clone(dec_ttl,output:2),output:4',
     ],
     packets: [1, 2, 3].flatMap((port) => [raw(60), udp(20), udp6(0)].map((bytes) => ({ port, bytes }))),
+  },
+  {
+    // OVS 3.1 rolls back only the flow after a clone of reversible actions: its next commit pops the tag the clone left and pushes the flow's afresh.
+    name: 'a clone that rewrote the tag leaves it pushed again, DEI lost; one with ct is the datapath\'s own clone and leaves it be',
+    only: 'OpenFlow10',
+    flows: [
+      'in_port=1,actions=clone(mod_vlan_vid:40,output:2),output:3', 'in_port=2,actions=clone(strip_vlan,output:3),output:4',
+      'in_port=3,ip,actions=clone(ct(commit),mod_vlan_vid:40,output:2),output:4', 'in_port=4,actions=clone(mod_dl_src:02:00:00:00:00:99,output:2),output:3',
+    ],
+    packets: [1, 2, 3, 4].flatMap((port) => [0x901e, 0x101e, 0x001e].map((tci) => ({ port, bytes: tagged(tci) }))),
+  },
+  {
+    name: 'a clone that rewrote the tag leaves it pushed again, DEI lost (OpenFlow 1.1+)',
+    only: 'OpenFlow15',
+    flows: [
+      'in_port=1,dl_vlan=30,actions=clone(set_field:4136->vlan_vid,output:2),output:3', 'in_port=2,dl_vlan=30,actions=clone(pop_vlan,output:3),output:4',
+      'in_port=3,dl_vlan=30,ip,actions=clone(ct(commit),set_field:4136->vlan_vid,output:2),output:4', 'in_port=4,dl_vlan=30,actions=clone(push_vlan:0x88a8,output:2),output:3',
+    ],
+    packets: [1, 2, 3, 4].flatMap((port) => [0x901e, 0x101e, 0x001e].map((tci) => ({ port, bytes: tagged(tci) }))),
   },
   {
     name: 'clone with a push inside (OpenFlow 1.1+)',

@@ -151,7 +151,7 @@ const udp = (src = '10.0.0.1', srcPort = 1000) => ip4(src, { layer: 'udp', srcPo
 const tcp = (srcPort: number, src = '10.0.0.1') => ip4(src, { layer: 'tcp', srcPort, dstPort: 80, flags: 0x02 } as LayerSpec);
 const arp = (target: string, src = M1) => encode([{ layer: 'ethernet', src, dst: 'ff:ff:ff:ff:ff:ff' }, { layer: 'arp', op: 1, senderMac: src, senderIp: '10.0.0.1', targetIp: target }]);
 const ipv6 = (n: number) => encode([{ layer: 'ethernet', src: M1, dst: M2 }, { layer: 'ipv6', src: `2001:db8::${n}`, dst: '2001:db8::ff' } as LayerSpec, { layer: 'tcp', srcPort: 2000 + n, dstPort: 443 }]);
-const tagged = (vid: number, src = '10.0.0.1') => encode([{ layer: 'ethernet', src: M1, dst: M2 }, { layer: 'vlan', vid, tpid: 0x8100 }, { layer: 'ipv4', src, dst: '10.0.0.2' } as LayerSpec, { layer: 'udp', srcPort: 1, dstPort: 2 }]);
+const tagged = (vid: number, src = '10.0.0.1', dei = false) => encode([{ layer: 'ethernet', src: M1, dst: M2 }, { layer: 'vlan', vid, tpid: 0x8100, pcp: dei ? 5 : 0, dei }, { layer: 'ipv4', src, dst: '10.0.0.2' } as LayerSpec, { layer: 'udp', srcPort: 1, dstPort: 2 }]);
 
 /** A mix that exercises every input of OVS's select hashes: IPv4 (UDP ports left out, TCP ports in), IPv6, ARP (L2 only), VLAN tags. */
 const MIX = Array.from({ length: 16 }, (_, i) => [udp(`10.0.${i}.1`, 1000 + i), tcp(40000 + 13 * i, `10.${i}.0.1`), arp(`10.0.0.${i + 3}`, `02:00:00:00:${(i + 16).toString(16)}:01`), ipv6(i + 1), tagged(i + 1, `10.0.${i}.7`)]).flat();
@@ -228,6 +228,14 @@ const CASES: Case[] = [
     groups: ['group_id=2,type=indirect,bucket=mod_dl_dst:0a:00:00:00:00:02,output:3', 'group_id=1,type=all,bucket=group:2,bucket=group:99,bucket=output:4', 'group_id=3,type=all,bucket=output:2,bucket=group:4', 'group_id=4,type=indirect,bucket=group:3'],
     flows: ['in_port=1,actions=group:1,output:2', 'in_port=2,actions=output:4,group:3'],
     packets: [...from1(udp()), { port: 2, bytes: udp() }],
+  },
+  {
+    // OVS rolls back only the flow after a bucket: the next commit pops the tag the bucket left and pushes the flow's afresh, without its DEI.
+    name: 'a bucket that rewrote or popped the tag leaves it pushed again after it, DEI lost; one that did not, the tag as it came',
+    groups: ['group_id=1,type=all,bucket=set_field:4136->vlan_vid,output:2,bucket=output:3', 'group_id=2,type=all,bucket=pop_vlan,output:2,bucket=mod_dl_src:0a:00:00:00:00:09,output:3', 'group_id=3,type=indirect,bucket=push_vlan:0x88a8,output:2'],
+    // From port 2, group 2's pop goes nowhere (output to the input port): nothing committed, nothing pushed again.
+    flows: ['in_port=1,dl_vlan=30,actions=group:1,output:4', 'in_port=2,dl_vlan=30,actions=group:2,output:4', 'in_port=3,dl_vlan=30,actions=group:3,output:4', 'in_port=4,dl_vlan=30,actions=group:2,output:1'],
+    packets: [1, 2, 3, 4].flatMap((port) => [tagged(30, '10.0.0.1', true), tagged(30)].map((bytes) => ({ port, bytes }))),
   },
   {
     name: 'a group in the action set wins over output',
