@@ -894,5 +894,5 @@ function tableFeatures(): OfTableFeatures[] {
 const MATCHED = new Set(['in_port', 'metadata', 'eth_dst', 'eth_src', 'eth_type', 'vlan_vid', 'vlan_pcp', 'ip_dscp', 'ip_ecn', 'ip_proto', 'ipv4_src', 'ipv4_dst',
   'tcp_src', 'tcp_dst', 'udp_src', 'udp_dst', 'sctp_src', 'sctp_dst', 'icmpv4_type', 'icmpv4_code', 'arp_op', 'arp_spa', 'arp_tpa', 'arp_sha', 'arp_tha',
   'ipv6_src', 'ipv6_dst', 'ipv6_flabel', 'tunnel_id', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'nw_ttl', 'tun_src', 'tun_dst', 'tun_ipv6_src', 'tun_ipv6_dst', 'tun_flags', 'tun_gbp_id', 'tun_gbp_flags',
-  'icmpv6_type', 'icmpv6_code', 'ipv6_nd_target', 'ipv6_nd_sll', 'ipv6_nd_tll', 'nd_reserved', 'nd_options_type', 'ip_frag', 'pkt_mark', ...Array.from({ length: 8 }, (_, i) => `xreg${i}`), ...Array.from({ length: 4 }, (_, i) => `xxreg${i}`)]);
-const SETTABLE = new Set([...MATCHED].filter((n) => n !== 'in_port' && n !== 'eth_type' && n !== 'ip_proto' && n !== 'ip_frag'));
+  'icmpv6_type', 'icmpv6_code', 'ipv6_nd_target', 'ipv6_nd_sll', 'ipv6_nd_tll', 'nd_reserved', 'nd_options_type', 'mpls_label', 'mpls_tc', 'mpls_bos', 'mpls_ttl', 'ip_frag', 'pkt_mark', ...Array.from({ length: 8 }, (_, i) => `xreg${i}`), ...Array.from({ length: 4 }, (_, i) => `xxreg${i}`)]);
+const SETTABLE = new Set([...MATCHED].filter((n) => n !== 'in_port' && n !== 'eth_type' && n !== 'ip_proto' && n !== 'ip_frag' && n !== 'mpls_bos'));

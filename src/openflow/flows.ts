@@ -17,7 +17,7 @@
 import { fieldByName, W, readField, type FieldDef } from '../switch/fields.js';
 import { Match, type Action, type Bucket, type Rule } from '../switch/flow.js';
 import { SwitchPacket } from '../switch/packet.js';
-import { formatActions, formatInstructions, formatMatch, prerequisiteMet, setWords } from '../switch/ofctl.js';
+import { ETH_MPLS, ETH_MPLS_MCAST, formatActions, formatInstructions, formatMatch, prerequisiteMet, setWords, withEtherType } from '../switch/ofctl.js';
 import { OFPM_MAX, type MeterBand } from '../switch/meter.js';
 import { VLAN_CFI } from '../wire/flowkey.js';
 import type { OfAction, OfInstruction } from './actions.js';
@@ -122,6 +122,7 @@ const PREREQUISITE: Record<string, string> = {
   sctp_src: 'ip_proto 132', sctp_dst: 'ip_proto 132', icmpv4_type: 'eth_type 0x0800 and ip_proto 1', icmpv4_code: 'eth_type 0x0800 and ip_proto 1',
   arp_op: 'eth_type 0x0806', arp_spa: 'eth_type 0x0806', arp_tpa: 'eth_type 0x0806', arp_sha: 'eth_type 0x0806', arp_tha: 'eth_type 0x0806',
   ipv6_src: 'eth_type 0x86dd', ipv6_dst: 'eth_type 0x86dd', ipv6_flabel: 'eth_type 0x86dd', nw_ttl: 'eth_type 0x0800 or 0x86dd',
+  mpls_label: 'eth_type 0x8847 or 0x8848', mpls_tc: 'eth_type 0x8847 or 0x8848', mpls_bos: 'eth_type 0x8847 or 0x8848', mpls_ttl: 'eth_type 0x8847 or 0x8848',
 };
 
 function exactValue(match: Match, word: number, mask: number): number | undefined {
@@ -163,7 +164,7 @@ function oxmName(field: FieldDef, match: Match, write = false): string {
 const MATCH_ORDER = ['conj_id', 'in_port', 'metadata', 'dl_dst', 'dl_src', 'dl_type', 'vlan_tci', 'ip_dscp', 'nw_ecn', 'nw_proto', 'nw_src', 'nw_dst', 'tp_src', 'tp_dst',
   'arp_sha', 'arp_tha', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'tun_id', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'nw_ttl', 'tun_src', 'tun_dst', 'tun_ipv6_src', 'tun_ipv6_dst', 'tun_flags', 'tun_gbp_id', 'tun_gbp_flags',
   'ct_state', 'ct_zone', 'ct_mark', 'ct_label', 'ct_nw_proto', 'ct_nw_src', 'ct_nw_dst', 'ct_ipv6_src', 'ct_ipv6_dst', 'ct_tp_src', 'ct_tp_dst',
-  'ip_frag', 'pkt_mark', 'tcp_flags', 'nd_target', 'nd_reserved', 'nd_options_type',
+  'ip_frag', 'pkt_mark', 'tcp_flags', 'nd_target', 'nd_reserved', 'nd_options_type', 'mpls_label', 'mpls_tc', 'mpls_bos', 'mpls_ttl',
 ].map((n) => fieldByName(n)!);
 
 /** The switch's match as OXM fields (for stats replies, FLOW_REMOVED, PACKET_IN), as OVS's nx_put_match writes them for OpenFlow 1.3. */
@@ -215,12 +216,15 @@ interface Check {
 /** For callers that know no group table: every group action is refused. */
 
 const ALL_ONES = (bits: number) => (1n << BigInt(bits)) - 1n;
+const MPLS_TTL = fieldByName('mpls_ttl')!;
 
 /** OpenFlow actions as the switch's, checked against the match as OVS's ofpacts_check does; `inCt`: the actions nested in a ct action. */
 function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSet: boolean, inCt = false): Action[] {
   const out: Action[] = [];
-  const match = c.match;
-  const ipProven = match === undefined || prerequisiteMet(match, 'ip');
+  // OVS's check_PUSH_MPLS and check_POP_MPLS change the EtherType the later actions are checked against.
+  let match = c.match;
+  const ipProven = () => match === undefined || prerequisiteMet(match, 'ip');
+  const mplsProven = () => match === undefined || prerequisiteMet(match, 'mpls');
   list.forEach((a, i) => {
     const at = `${path}[${i}]`;
     const bad = (message: string, code: number, type: number = OFPET.BAD_ACTION): never => fail(c.structure, at, message, { type, code });
@@ -265,12 +269,24 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
         c.tags = [c.tags[1], false];
         out.push({ type: 'pop_vlan' });
         return;
+      case 'push_mpls':
+      case 'pop_mpls':
+        if (a.type === 'push_mpls' && a.ethertype !== ETH_MPLS && a.ethertype !== ETH_MPLS_MCAST) bad(`push_mpls ethertype 0x${a.ethertype.toString(16)} is not 0x8847 or 0x8848`, OFPBAC.BAD_ARGUMENT);
+        if (a.type === 'pop_mpls' && !mplsProven()) bad('pop_mpls needs eth_type 0x8847 or 0x8848 in the match', OFPBAC.MATCH_INCONSISTENT);
+        out.push({ type: a.type, ethertype: a.ethertype });
+        if (match !== undefined) match = withEtherType(match, a.ethertype, a.type === 'push_mpls');
+        return;
+      case 'set_mpls_ttl':
+      case 'dec_mpls_ttl':
+        if (!mplsProven()) bad(`${a.type} needs eth_type 0x8847 or 0x8848 in the match`, OFPBAC.MATCH_INCONSISTENT);
+        out.push(a.type === 'dec_mpls_ttl' ? { type: 'dec_mpls_ttl' } : { type: 'set_field', field: MPLS_TTL, value: BigInt(a.ttl), mask: 0xffn, legacy: true });
+        return;
       case 'dec_nw_ttl':
-        if (!ipProven) bad('dec_nw_ttl needs eth_type 0x0800 or 0x86dd in the match', OFPBAC.MATCH_INCONSISTENT);
+        if (!ipProven()) bad('dec_nw_ttl needs eth_type 0x0800 or 0x86dd in the match', OFPBAC.MATCH_INCONSISTENT);
         out.push({ type: 'dec_ttl' });
         return;
       case 'set_nw_ttl':
-        if (!ipProven) bad('set_nw_ttl needs eth_type 0x0800 or 0x86dd in the match', OFPBAC.MATCH_INCONSISTENT);
+        if (!ipProven()) bad('set_nw_ttl needs eth_type 0x0800 or 0x86dd in the match', OFPBAC.MATCH_INCONSISTENT);
         out.push({ type: 'set_ttl', ttl: a.ttl });
         return;
       case 'set_field': {
@@ -303,7 +319,7 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
         if (a.experimenter !== NX_VENDOR_ID) bad(`experimenter 0x${a.experimenter.toString(16).padStart(8, '0')} actions are not supported`, OFPBAC.BAD_EXPERIMENTER);
         if (a.body.length >= 2 && ((a.body[0]! << 8) | a.body[1]!) === NXAST_CT) {
           // OVS's check_CT: conntrack needs an IP packet the match proves.
-          if (match !== undefined && !ipProven) bad('ct needs eth_type 0x0800 or 0x86dd in the match', OFPBAC.MATCH_INCONSISTENT);
+          if (match !== undefined && !ipProven()) bad('ct needs eth_type 0x0800 or 0x86dd in the match', OFPBAC.MATCH_INCONSISTENT);
           out.push(ctFromOpenFlow(a.body, { structure: c.structure, path: at, match }, (nested) => actionsFrom(nested, c, `${at}.actions`, false, true)));
           return;
         }
@@ -485,12 +501,24 @@ function actionsTo(actions: readonly Action[], match: Match, path: string): OfAc
       case 'pop_vlan':
         out.push({ type: 'pop_vlan' });
         return;
+      case 'push_mpls':
+      case 'pop_mpls':
+        out.push({ type: a.type, ethertype: a.ethertype });
+        return;
+      case 'dec_mpls_ttl':
+        out.push({ type: 'dec_mpls_ttl' });
+        return;
       case 'mod_vlan':
         // OVS's encode_SET_VLAN_VID/PCP for OpenFlow 1.1+: an OpenFlow 1.0 one with no tag proven pushes first.
         if (a.push || a.untagged) out.push({ type: 'push_vlan', ethertype: 0x8100 });
         out.push({ type: 'set_field', field: a.what === 'vid' ? { field: 'vlan_vid', value: BigInt(OFPVID_PRESENT | a.value) } : { field: 'vlan_pcp', value: BigInt(a.value) } });
         return;
       case 'set_field':
+        // OVS's encode_SET_MPLS_TTL: OFPAT_SET_MPLS_TTL in every version (set_mpls_label and set_mpls_tc become set_fields).
+        if (a.legacy && a.field.name === 'mpls_ttl') {
+          out.push({ type: 'set_mpls_ttl', ttl: Number(a.value) });
+          return;
+        }
         // OpenFlow 1.3's set_field takes no mask: OVS writes a masked one as NXAST_REG_LOADs.
         out.push(...(a.mask === ALL_ONES(a.field.bits) ? [{ type: 'set_field', field: { field: oxmName(a.field, match, true), value: a.value } } as const] : niciraFor(a, match, `${path}[${i}]`)));
         return;

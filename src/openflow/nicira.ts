@@ -149,6 +149,10 @@ const NXM_FIELDS: readonly NxmField[] = [
   nxm('NXM_NX_ND_SLL', 24, 6, 'nd_sll', 'nd_sll', 'nd-ns', 'ethernet', 'ipv6_nd_sll'),
   nxm('NXM_NX_ND_TLL', 25, 6, 'nd_tll', 'nd_tll', 'nd-na', 'ethernet', 'ipv6_nd_tll'),
   nxm('ERICOXM_OF_ICMPV6_ND_RESERVED', 1, 4, 'nd_reserved', 'nd_reserved', 'nd', 'decimal'),
+  nxm('OXM_OF_MPLS_LABEL', 34, 4, 'mpls_label', 'mpls_label', 'mpls', 'decimal', 'mpls_label'),
+  nxm('OXM_OF_MPLS_TC', 35, 1, 'mpls_tc', 'mpls_tc', 'mpls', 'decimal', 'mpls_tc'),
+  nxm('OXM_OF_MPLS_BOS', 36, 1, 'mpls_bos', 'mpls_bos', 'mpls', 'decimal', 'mpls_bos'),
+  nxm('NXM_NX_MPLS_TTL', 30, 1, 'mpls_ttl', 'mpls_ttl', 'mpls', 'decimal'),
   nxm('ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE', 2, 1, 'nd_options_type', 'nd_options_type', 'nd', 'decimal'),
   nxm('NXM_NX_ICMPV6_TYPE', 21, 1, 'icmpv6_type', 'icmpv6_type', 'icmp6', 'decimal', 'icmpv6_type'),
   nxm('NXM_NX_ICMPV6_CODE', 22, 1, 'icmpv6_code', 'icmpv6_code', 'icmp6', 'decimal', 'icmpv6_code'),
@@ -469,7 +473,7 @@ interface Subtype {
 const PREREQUISITE_TEXT: Record<Prerequisite, string> = {
   none: 'nothing', ip: 'eth_type 0x0800 or 0x86dd', ipv4: 'eth_type 0x0800', ipv6: 'eth_type 0x86dd', arp: 'eth_type 0x0806 or 0x8035',
   'ipv4-or-arp': 'eth_type 0x0800, 0x0806 or 0x8035', 'ip-or-arp': 'eth_type 0x0800, 0x86dd, 0x0806 or 0x8035', 'tcp-udp-sctp': 'eth_type 0x0800 or 0x86dd',
-  tcp: 'eth_type 0x0800 or 0x86dd and ip_proto 6', icmp: 'eth_type 0x0800 and ip_proto 1', icmp6: 'eth_type 0x86dd and ip_proto 58', nd: 'eth_type 0x86dd, ip_proto 58, icmpv6_type 135 or 136 and icmpv6_code 0', 'nd-ns': 'eth_type 0x86dd, ip_proto 58, icmpv6_type 135 and icmpv6_code 0', 'nd-na': 'eth_type 0x86dd, ip_proto 58, icmpv6_type 136 and icmpv6_code 0', ct: 'a ct_state that proves a tracked connection', 'ct-ipv4': 'eth_type 0x0800 and a ct_state that proves a tracked connection', 'ct-ipv6': 'eth_type 0x86dd and a ct_state that proves a tracked connection',
+  tcp: 'eth_type 0x0800 or 0x86dd and ip_proto 6', icmp: 'eth_type 0x0800 and ip_proto 1', icmp6: 'eth_type 0x86dd and ip_proto 58', nd: 'eth_type 0x86dd, ip_proto 58, icmpv6_type 135 or 136 and icmpv6_code 0', 'nd-ns': 'eth_type 0x86dd, ip_proto 58, icmpv6_type 135 and icmpv6_code 0', 'nd-na': 'eth_type 0x86dd, ip_proto 58, icmpv6_type 136 and icmpv6_code 0', mpls: 'eth_type 0x8847 or 0x8848', ct: 'a ct_state that proves a tracked connection', 'ct-ipv4': 'eth_type 0x0800 and a ct_state that proves a tracked connection', 'ct-ipv6': 'eth_type 0x86dd and a ct_state that proves a tracked connection',
 };
 
 /** The checks OVS runs on one Nicira action, each failing with the error OVS sends, at the action's place. */

@@ -50,7 +50,7 @@ export const OXM_FIELDS: readonly OxmFieldDef[] = [
   basic(32, 'ipv6_nd_sll', 6), basic(33, 'ipv6_nd_tll', 6), basic(34, 'mpls_label', 4), basic(35, 'mpls_tc', 1),
   basic(36, 'mpls_bos', 1), basic(37, 'pbb_isid', 3, true), basic(38, 'tunnel_id', 8, true), basic(39, 'ipv6_exthdr', 2, true),
   ...Array.from({ length: 16 }, (_, i) => nxm(i, `reg${i}`, 4)),
-  nxm(29, 'nw_ttl', 1, false), nxm(31, 'tun_src', 4), nxm(32, 'tun_dst', 4), nxm(109, 'tun_ipv6_src', 16), nxm(110, 'tun_ipv6_dst', 16), nxm(104, 'tun_flags', 2), nxm(38, 'tun_gbp_id', 2), nxm(39, 'tun_gbp_flags', 1), nxm(37, 'conj_id', 4, false),
+  nxm(29, 'nw_ttl', 1, false), nxm(31, 'tun_src', 4), nxm(32, 'tun_dst', 4), nxm(109, 'tun_ipv6_src', 16), nxm(110, 'tun_ipv6_dst', 16), nxm(104, 'tun_flags', 2), nxm(30, 'mpls_ttl', 1, false), nxm(38, 'tun_gbp_id', 2), nxm(39, 'tun_gbp_flags', 1), nxm(37, 'conj_id', 4, false),
   // Connection tracking (meta-flow.h's NXM_NX_CT_*).
   nxm(105, 'ct_state', 4), nxm(106, 'ct_zone', 2, false), nxm(107, 'ct_mark', 4), nxm(108, 'ct_label', 16), nxm(119, 'ct_nw_proto', 1, false),
   nxm(120, 'ct_nw_src', 4), nxm(121, 'ct_nw_dst', 4), nxm(122, 'ct_ipv6_src', 16), nxm(123, 'ct_ipv6_dst', 16), nxm(124, 'ct_tp_src', 2), nxm(125, 'ct_tp_dst', 2),

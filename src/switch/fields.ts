@@ -18,14 +18,18 @@ export const W = {
   TUN_FLAGS: 85, ND_RESERVED: 86, ND_OPTIONS_TYPE: 87,
   // VXLAN's group policy (its GBP extension): OVS's userspace datapath neither reads nor writes it, so only actions set these.
   TUN_GBP_ID: 88, TUN_GBP_FLAGS: 89,
+  // An MPLS packet's first three label stack entries, outermost first (OVS's mpls_lse): the mpls_* fields are the first's.
+  MPLS_LSE: 90,
 } as const;
-export const FLOW_WORDS = 90;
+export const FLOW_WORDS = 93;
+/** How many label stack entries the flow keeps (OVS's FLOW_MAX_MPLS_LABELS). */
+export const MPLS_MAX_LABELS = 3;
 /** The first and one past the last word of the connection tracking fields. */
 export const CT_WORDS = [W.CT_STATE, W.CT_TP_DST + 1] as const;
 
 /** What a field needs in the match before it may appear (OVS's prerequisites). */
 /** ct: a match that proves a tracked connection; ct-ipv4 and ct-ipv6 also that it is IPv4 or IPv6 (ovs-vswitchd refuses ct_nw_src without ip). */
-export type Prerequisite = 'none' | 'ip' | 'ipv4' | 'ipv6' | 'arp' | 'ipv4-or-arp' | 'ip-or-arp' | 'tcp-udp-sctp' | 'tcp' | 'icmp' | 'icmp6' | 'nd' | 'nd-ns' | 'nd-na' | 'ct' | 'ct-ipv4' | 'ct-ipv6';
+export type Prerequisite = 'none' | 'ip' | 'ipv4' | 'ipv6' | 'arp' | 'ipv4-or-arp' | 'ip-or-arp' | 'tcp-udp-sctp' | 'tcp' | 'icmp' | 'icmp6' | 'nd' | 'nd-ns' | 'nd-na' | 'mpls' | 'ct' | 'ct-ipv4' | 'ct-ipv6';
 
 export interface FieldDef {
   /** The name ovs-ofctl prints. */
@@ -103,6 +107,11 @@ export const FIELDS: FieldDef[] = [
   readOnly(f('tcp_flags', ['NXM_NX_TCP_FLAGS', 'OXM_OF_TCP_FLAGS'], W.TCP_FLAGS, 1, 12, true, 'tcp', 'tcp_flags')),
   // NW_FRAG's bits: 1 any fragment, 2 a later one (OVS's FLOW_NW_FRAG_ANY, FLOW_NW_FRAG_LATER).
   readOnly(f('ip_frag', ['nw_frag', 'NXM_NX_IP_FRAG'], W.NW_FRAG, 1, 2, true, 'ip', 'frag')),
+  // The outermost label stack entry of an MPLS packet: label (20 bits), traffic class (3), bottom of stack (1), TTL (8).
+  f('mpls_label', ['OXM_OF_MPLS_LABEL'], W.MPLS_LSE, 1, 20, false, 'mpls', 'int', 12),
+  f('mpls_tc', ['OXM_OF_MPLS_TC'], W.MPLS_LSE, 1, 3, false, 'mpls', 'int', 9),
+  readOnly(f('mpls_bos', ['OXM_OF_MPLS_BOS'], W.MPLS_LSE, 1, 1, false, 'mpls', 'int', 8)),
+  f('mpls_ttl', ['NXM_NX_MPLS_TTL'], W.MPLS_LSE, 1, 8, false, 'mpls', 'int', 0),
   f('arp_op', ['NXM_OF_ARP_OP', 'OXM_OF_ARP_OP'], W.NW_PROTO, 1, 16, false, 'arp'),
   f('arp_spa', ['NXM_OF_ARP_SPA', 'OXM_OF_ARP_SPA'], W.NW_SRC, 1, 32, true, 'arp', 'ipv4'),
   f('arp_tpa', ['NXM_OF_ARP_TPA', 'OXM_OF_ARP_TPA'], W.NW_DST, 1, 32, true, 'arp', 'ipv4'),

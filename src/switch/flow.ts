@@ -75,6 +75,10 @@ export type Action =
   | { type: 'controller'; maxLen: number; reason: string }
   | { type: 'drop' }
   | { type: 'push_vlan'; tpid: number }
+  /** MPLS (OVS's push_mpls, pop_mpls, dec_mpls_ttl); set_mpls_label, set_mpls_tc and set_mpls_ttl are legacy set_fields of mpls_*. */
+  | { type: 'push_mpls'; ethertype: number }
+  | { type: 'pop_mpls'; ethertype: number }
+  | { type: 'dec_mpls_ttl' }
   /** `strip`: read in plain mode (OpenFlow 1.0, whose pop is strip_vlan): printed and traced as strip_vlan, as plain ovs-ofctl and ofproto/trace print it. */
   | { type: 'pop_vlan'; strip?: true }
   /** mod_vlan_vid / mod_vlan_pcp: push a tag first (OpenFlow 1.1+ without a tag the match proves), else set the tag's, pushing one only where there is none. */

@@ -34,6 +34,9 @@ const ETH_IP = 0x0800;
 const ETH_IPV6 = 0x86dd;
 const ETH_ARP = 0x0806;
 const ETH_RARP = 0x8035;
+/** MPLS unicast and multicast (RFC 5332). */
+export const ETH_MPLS = 0x8847;
+export const ETH_MPLS_MCAST = 0x8848;
 
 /** A flow that cannot be read; `column` is 1-based in `flow`. */
 export class FlowSyntaxError extends Error {
@@ -67,7 +70,7 @@ export class FlowFileError extends Error {
 const names = <T>(entries: Record<string, T>): Readonly<Record<string, T>> => Object.assign(Object.create(null) as Record<string, T>, entries);
 
 /** Open vSwitch fields (ovs-fields(7)) netloom does not have yet: refused as such, not as unknown. */
-const NOT_YET_FIELD = /^(skb_priority|actset_output|packet_type|tun_\w+|mpls_\w+|nsh_\w+|dl_vlan_cfi)$/;
+const NOT_YET_FIELD = /^(skb_priority|actset_output|packet_type|tun_\w+|mpls_lse\d|nsh_\w+|dl_vlan_cfi)$/;
 /**
  * Fields of OVS's datapath, not of OpenFlow (meta-flow.xml marks them internal; ovs-fields(7) does
  * not list them): their value in a lookup is the datapath's recirculation (recirc_id is not 0
@@ -98,7 +101,7 @@ function portNumber(text: string, options: ParseOptions): number | undefined {
 }
 
 const SHORTHANDS = names<[number, number | undefined]>({
-  ip: [ETH_IP, undefined], ipv6: [ETH_IPV6, undefined], arp: [ETH_ARP, undefined], rarp: [ETH_RARP, undefined],
+  ip: [ETH_IP, undefined], ipv6: [ETH_IPV6, undefined], arp: [ETH_ARP, undefined], rarp: [ETH_RARP, undefined], mpls: [ETH_MPLS, undefined], mplsm: [ETH_MPLS_MCAST, undefined],
   icmp: [ETH_IP, 1], tcp: [ETH_IP, 6], udp: [ETH_IP, 17], sctp: [ETH_IP, 132],
   icmp6: [ETH_IPV6, 58], tcp6: [ETH_IPV6, 6], udp6: [ETH_IPV6, 17], sctp6: [ETH_IPV6, 132],
 });
@@ -363,6 +366,7 @@ const PREREQ_TEXT: Record<Prerequisite, string> = {
   nd: 'icmp6 with icmp_type=135 or 136 and icmp_code 0',
   'nd-ns': 'icmp6 with icmp_type=135 and icmp_code 0',
   'nd-na': 'icmp6 with icmp_type=136 and icmp_code 0',
+  mpls: 'mpls or mplsm',
   ct: CT_VALID_TEXT,
   'ct-ipv4': `ip and ${CT_VALID_TEXT}`,
   'ct-ipv6': `ipv6 and ${CT_VALID_TEXT}`,
@@ -442,6 +446,8 @@ export function prerequisiteHolds(type: number | undefined, proto: number | unde
     case 'nd-ns':
     case 'nd-na':
       return type === ETH_IPV6 && proto === 58 && icmpCode === 0 && (p === 'nd' ? icmpType === 135 || icmpType === 136 : icmpType === (p === 'nd-ns' ? 135 : 136));
+    case 'mpls':
+      return type === ETH_MPLS || type === ETH_MPLS_MCAST;
     case 'ct':
     case 'ct-ipv4':
     case 'ct-ipv6':
@@ -653,6 +659,16 @@ function parseLearn(text: string, at: number, whole: string, match: Match | unde
     spec.matches.push({ dst, src });
   }
   return spec;
+}
+
+/** A copy of `match` with the EtherType `ethertype` (and, after an MPLS push, no IP protocol), as OVS's action checks change it. */
+export function withEtherType(match: Match, ethertype: number, push: boolean): Match {
+  const m = new Match();
+  m.values.set(match.values);
+  m.masks.set(match.masks);
+  m.set(W.DL_TYPE, ethertype, 0xffff);
+  if (push) m.values[W.NW_PROTO] = m.masks[W.NW_PROTO] = 0;
+  return m;
 }
 
 function wholeField(name: string, at: number, fail: Fail): SubField {
@@ -909,8 +925,7 @@ function parseSample(arg: string, argAt: number, options: ParseOptions, fail: Fa
 
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
 const NOT_YET_ACTIONS = new Set([
-  'push_mpls', 'pop_mpls',
-  'set_mpls_label', 'set_mpls_tc', 'set_mpls_ttl', 'dec_mpls_ttl', 'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
+  'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
 ]);
 
 /** Instructions (not actions) cannot appear inside write_actions. */
@@ -946,7 +961,8 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
   const lenient = context.actionSet;
   // Except a mod_* action under OpenFlow 1.1+, which travels as a set_field: ovs-vswitchd checks that when it decodes the flow.
   const lenientMod = lenient && options.protocols !== 'OpenFlow13';
-  const ipProven = lenient || proven('ip');
+  // Asked at each action: a push_mpls or pop_mpls before it changes what the match proves.
+  const ipProven = () => lenient || proven('ip');
   // What OpenFlow 1.0 leaves to run time (OVS's inconsistent_match keeps such a flow to OpenFlow 1.0).
   const runTime = options.protocols !== 'OpenFlow13';
   // OVS's inconsistent_match: an action whose header the match does not prove is refused in 1.1+; in 1.0 it acts on the packet as it is.
@@ -986,7 +1002,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         tags[0] = tags[1]!;
         tags[1] = false;
       }
-      if (action.type === 'dec_ttl') inconsistent(!ipProven, at, name, () => fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
+      if (action.type === 'dec_ttl') inconsistent(!ipProven(), at, name, () => fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
       if (action.type === 'clear_actions') {
         order(1, at);
         context.usable.only11 ??= { at, name, instruction: true };
@@ -1058,6 +1074,31 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         actions.push({ type: 'push_vlan', tpid });
         continue;
       }
+      case 'push_mpls':
+      case 'pop_mpls': {
+        const ethertype = integer(need('an EtherType'), 0xffff, argAt, name, fail);
+        if (name === 'push_mpls' && ethertype !== ETH_MPLS && ethertype !== ETH_MPLS_MCAST) fail(argAt, `push_mpls:${arg}: the EtherType must be 0x8847 or 0x8848 (OVS refuses: OFPBAC_BAD_ARGUMENT)`);
+        if (name === 'pop_mpls') inconsistent(!proven('mpls'), at, name, () => fail(at, `pop_mpls needs ${NEED_TEXT.mpls} in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`));
+        actions.push({ type: name, ethertype });
+        // OVS's check_PUSH_MPLS and check_POP_MPLS: the actions after it see the new EtherType (after a push, no IP protocol).
+        if (match !== undefined) match = withEtherType(match, ethertype, name === 'push_mpls');
+        continue;
+      }
+      case 'set_mpls_label':
+      case 'set_mpls_tc':
+      case 'set_mpls_ttl':
+      case 'dec_mpls_ttl': {
+        // OVS's check_set_mpls: 1.1+ needs the match to prove MPLS; 1.0 acts on the packet as it is.
+        inconsistent(!proven('mpls'), at, name, () => fail(at, `${name} needs ${NEED_TEXT.mpls} in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`));
+        if (name === 'dec_mpls_ttl') {
+          actions.push({ type: 'dec_mpls_ttl' });
+          continue;
+        }
+        const field = fieldByName(name.slice('set_'.length))!;
+        const value = integer(need(`an MPLS ${name.slice('set_mpls_'.length)}`), 2 ** field.bits - 1, argAt, name, fail);
+        actions.push({ type: 'set_field', field, value: BigInt(value), mask: BigInt(2 ** field.bits - 1), legacy: true });
+        continue;
+      }
       case 'mod_dl_src':
       case 'mod_dl_dst':
       case 'mod_nw_src':
@@ -1088,12 +1129,12 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         continue;
       }
       case 'mod_nw_ttl': {
-        if (!ipProven) fail(at, 'mod_nw_ttl needs ip or ipv6 in the match');
+        if (!ipProven()) fail(at, 'mod_nw_ttl needs ip or ipv6 in the match');
         actions.push({ type: 'set_ttl', ttl: integer(need('a TTL'), 255, argAt, 'mod_nw_ttl', fail) });
         continue;
       }
       case 'dec_ttl':
-        inconsistent(!ipProven, at, name, () => fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
+        inconsistent(!ipProven(), at, name, () => fail(at, 'dec_ttl needs ip or ipv6 in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
         actions.push({ type: 'dec_ttl' });
         continue;
       case 'set_field':
@@ -1456,7 +1497,7 @@ const hex16 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 const FIELDS_FOR_PRINT = [
   ...Array.from({ length: 16 }, (_, i) => `reg${i}`), 'tun_id', 'tun_src', 'tun_dst', 'tun_ipv6_src', 'tun_ipv6_dst', 'tun_gbp_id', 'tun_gbp_flags', 'tun_flags', 'metadata',
   'in_port', 'vlan_tci', 'dl_src', 'dl_dst', 'dl_type', 'nw_src', 'nw_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_proto', 'arp_sha', 'arp_tha',
-  'nw_tos', 'nw_ecn', 'nw_ttl', 'ip_frag', 'tp_src', 'tp_dst', 'nd_target', 'nd_sll', 'nd_tll', 'nd_reserved', 'nd_options_type', 'tcp_flags',
+  'nw_tos', 'nw_ecn', 'nw_ttl', 'mpls_label', 'mpls_tc', 'mpls_ttl', 'mpls_bos', 'ip_frag', 'tp_src', 'tp_dst', 'nd_target', 'nd_sll', 'nd_tll', 'nd_reserved', 'nd_options_type', 'tcp_flags',
 ].map((n) => fieldByName(n)!);
 /** ND's link-layer addresses share ARP's words: an IPv6 match names them nd_sll and nd_tll, after ICMPv6's code, as OVS prints them. */
 const ND_FIELDS = new Set(['nd_target', 'nd_sll', 'nd_tll']);
@@ -1475,14 +1516,15 @@ function formatValue(field: FieldDef, value: bigint): string {
     case 'tun_flags':
       return formatTunFlagValue(Number(value));
     default:
-      if (field.bits <= 16 ? !HEX_NARROW.has(field.name) : field.name === 'nd_reserved') return value.toString();
+      if (field.bits <= 16 ? !HEX_NARROW.has(field.name) : DECIMAL_WIDE.has(field.name)) return value.toString();
       // C's %#x, as OVS prints these: 0 is "0", not "0x0".
       return value === 0n && field.name !== 'dl_type' ? '0' : hex(value);
   }
 }
 
-/** Fields of 16 bits or fewer OVS prints in hex (meta-flow's "Formatting: hexadecimal"); wider ones are hex but nd_reserved. */
+/** Fields of 16 bits or fewer OVS prints in hex, and wider ones it prints in decimal (meta-flow's "Formatting"). */
 const HEX_NARROW = new Set(['dl_type', 'vlan_tci', 'tun_gbp_flags']);
+const DECIMAL_WIDE = new Set(['nd_reserved', 'mpls_label']);
 
 /** A mask as ovs-ofctl prints it: an address's as a prefix length where it is one, else as an address; a MAC's as a MAC; a number's in hex. */
 function formatMaskFor(field: FieldDef, mask: bigint): string {
@@ -1547,6 +1589,12 @@ export function formatActions(actions: readonly Action[], match?: Match): string
           return 'drop';
         case 'push_vlan':
           return `push_vlan:${hex(a.tpid)}`;
+        case 'push_mpls':
+        case 'pop_mpls':
+          // As format_PUSH_MPLS and format_POP_MPLS: four hex digits.
+          return `${a.type}:0x${a.ethertype.toString(16).padStart(4, '0')}`;
+        case 'dec_mpls_ttl':
+          return 'dec_mpls_ttl';
         case 'pop_vlan':
           return a.strip ? 'strip_vlan' : 'pop_vlan';
         case 'mod_vlan': {
@@ -1554,6 +1602,7 @@ export function formatActions(actions: readonly Action[], match?: Match): string
           return a.push ? `push_vlan:0x8100,${oxm}` : a.oxm ? oxm : `mod_vlan_${a.what}:${a.value}`;
         }
         case 'set_field':
+          if (a.legacy && a.field.word === W.MPLS_LSE) return `set_${a.field.name}(${a.value})`;
           if (a.legacy) return a.field.name === 'ip_dscp' ? `mod_nw_tos:${a.value << 2n}` : `mod_${a.field.name}:${formatValue(a.field, a.value)}`;
           return `set_field:${formatValue(a.field, a.value)}${a.mask === (1n << BigInt(a.field.bits)) - 1n ? '' : `/${formatMaskFor(a.field, a.mask)}`}->${(l4 === undefined ? undefined : L4_NAMES[l4]?.[a.field.name]?.set) ?? SET_FIELD_NAMES[a.field.name] ?? a.field.name}`;
         case 'load':

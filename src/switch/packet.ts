@@ -8,7 +8,7 @@
 import { FlowKey, VLAN_CFI, extractFlowKey } from '../wire/flowkey.js';
 import { u16, u32 } from '../wire/read.js';
 import { crc32c, finish, sumWords } from '../wire/checksum.js';
-import { FLOW_WORDS, W, readField, type FieldDef } from './fields.js';
+import { FLOW_WORDS, MPLS_MAX_LABELS, W, readField, type FieldDef } from './fields.js';
 
 
 /** One flow key reused by every packet: reparse copies it into the words at once. */
@@ -108,12 +108,14 @@ export class SwitchPacket {
     w[W.ARP_THA + 1] = k.arpTha % 0x100000000;
     w[W.ND_RESERVED] = k.ndReserved;
     w[W.ND_OPTIONS_TYPE] = k.ndOptionsType;
+    w.set(k.mplsLse, W.MPLS_LSE);
     if (known === 0 && isVlanTpid(b, 12)) {
       // A tag the flow does not know (under an arrived outer one that was popped): OVS's flow has its TPID as EtherType.
       w[W.DL_TYPE] = u16(b, 12);
       for (let i = W.NW_SRC; i <= W.ARP_THA + 1; i++) w[i] = 0;
       w[W.IPV6_LABEL] = w[W.NW_FRAG] = w[W.TCP_FLAGS] = w[W.ND_RESERVED] = w[W.ND_OPTIONS_TYPE] = 0;
       w.fill(0, W.ND_TARGET, W.ND_TARGET + 4);
+      w.fill(0, W.MPLS_LSE, W.MPLS_LSE + MPLS_MAX_LABELS);
     }
     // Where the headers start, for writing fields back (the key read `past` without the inner tag).
     this.l3 = known === 2 ? k.l3 + 4 : k.l3;
@@ -409,6 +411,87 @@ export class SwitchPacket {
     b[l4 + 3] = checksum & 0xff;
   }
 
+  /** How many label stack entries the flow has (OVS's flow_count_mpls_labels): up to the bottom of stack, else the non-zero ones of three. */
+  mplsCount(): number {
+    const w = this.words;
+    const type = w[W.DL_TYPE];
+    if (type !== ETH_MPLS && type !== ETH_MPLS_MCAST) return 0;
+    let n = 0;
+    for (let i = 0; i < MPLS_MAX_LABELS; i++) {
+      const lse = w[W.MPLS_LSE + i]!;
+      if ((lse & MPLS_BOS) !== 0) return i + 1;
+      if (lse !== 0) n++;
+    }
+    return n;
+  }
+
+  /**
+   * OVS's push_mpls: a new outermost label stack entry after the VLAN tags — a copy of the top one,
+   * bottom of stack cleared, on an MPLS packet; else label 0 (2 for IPv6), TC from the DSCP's low 3
+   * bits and TTL from IP's (64 without one), bottom of stack set — and `ethertype` as the frame's
+   * EtherType. False when the flow has three entries already: OVS drops such a packet.
+   */
+  pushMpls(ethertype: number): boolean {
+    const w = this.words;
+    const n = this.mplsCount();
+    if (n >= MPLS_MAX_LABELS) return false;
+    let lse: number;
+    if (n > 0) lse = (w[W.MPLS_LSE]! & ~MPLS_BOS) >>> 0;
+    else {
+      const type = w[W.DL_TYPE];
+      const ip = type === 0x0800 || type === 0x86dd;
+      const tc = ip ? (w[W.NW_TOS]! >> 2) & 7 : 0;
+      const ttl = ip && w[W.NW_TTL] !== 0 ? w[W.NW_TTL]! : 64;
+      lse = (((type === 0x86dd ? 2 : 0) << 12) | (tc << 9) | MPLS_BOS | ttl) >>> 0;
+    }
+    this.insertLse(lse);
+    this.setEtherType(this.bytes, ethertype);
+    this.reparse();
+    return true;
+  }
+
+  /** A label stack entry put in at the top of the stack (where the L3 header starts on a frame with none). */
+  private insertLse(lse: number): void {
+    const b = this.bytes;
+    const at = this.l3;
+    const out = new Uint8Array(b.length + 4);
+    out.set(b.subarray(0, at));
+    out.set([lse >>> 24, (lse >>> 16) & 0xff, (lse >>> 8) & 0xff, lse & 0xff], at);
+    out.set(b.subarray(at), at + 4);
+    this.bytes = out;
+    this.owned = true;
+  }
+
+  /**
+   * OVS's pop_mpls as its next commit does it: to an MPLS `ethertype` the outermost entry goes; to
+   * any other, every entry of the flow's stack (the flow counts no labels then). False when the
+   * flow has three entries and the third is not the bottom of the stack: OVS drops such a packet.
+   */
+  popMpls(ethertype: number): boolean {
+    const n = this.mplsCount();
+    if (n === 0) return true;
+    if (n === MPLS_MAX_LABELS && (this.words[W.MPLS_LSE + n - 1]! & MPLS_BOS) === 0) return false;
+    const gone = ethertype === ETH_MPLS || ethertype === ETH_MPLS_MCAST ? 1 : n;
+    const b = this.bytes;
+    const at = this.l3;
+    const cut = Math.min(4 * gone, b.length - at);
+    const out = new Uint8Array(b.length - cut);
+    out.set(b.subarray(0, at));
+    out.set(b.subarray(at + cut), at);
+    this.setEtherType(out, ethertype);
+    this.bytes = out;
+    this.owned = true;
+    this.reparse();
+    return true;
+  }
+
+  /** OVS's set_ethertype: the EtherType before the L3 header under a VLAN tag, else the Ethernet header's. */
+  private setEtherType(b: Uint8Array, ethertype: number): void {
+    const at = isVlanTpid(b, 12) ? this.l3 - 2 : 12;
+    b[at] = ethertype >>> 8;
+    b[at + 1] = ethertype & 0xff;
+  }
+
   /** Copies the caller's bytes before the first change. */
   private own(): void {
     if (this.owned) return;
@@ -483,6 +566,18 @@ export class SwitchPacket {
       case 'nd_target':
         if (l4 !== 0 && b.length >= l4 + ND_OPTIONS) this.replaceWords(l4 + 8, 16, v, false, true);
         return;
+      case 'mpls_label':
+      case 'mpls_tc':
+      case 'mpls_ttl': {
+        // OVS's commit_mpls_action: the whole outermost entry set as the flow has it; where the flow
+        // had no whole entry and now has one (not all zero), it is pushed.
+        const shift = field.shift ?? 0;
+        const bits = (2 ** field.bits - 1) * 2 ** shift;
+        const lse = ((this.words[W.MPLS_LSE]! & ~bits) | (n * 2 ** shift)) >>> 0;
+        if (this.mplsCount() > 0) putBig(b, l3, 4, BigInt(lse));
+        else if (lse !== 0) this.insertLse(lse);
+        return;
+      }
       case 'nd_sll':
       case 'nd_tll': {
         // As OVS's packet_set_nd: only the first link-layer address option, if it is the one written.
@@ -632,6 +727,11 @@ function isVlanTpid(b: Uint8Array, at: number): boolean {
   const t = u16(b, at);
   return t === 0x8100 || t === 0x88a8;
 }
+
+const ETH_MPLS = 0x8847;
+const ETH_MPLS_MCAST = 0x8848;
+/** A label stack entry's bottom-of-stack bit. */
+const MPLS_BOS = 0x100;
 
 /** ND messages: the options start after the ICMPv6 header, the 4 reserved/flag bytes and the 16-byte target. */
 const ND_OPTIONS = 24;

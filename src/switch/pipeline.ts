@@ -21,7 +21,7 @@
  */
 import { Random } from '../sim/random.js';
 import { Classifier } from './classifier.js';
-import { W, fieldByName, readBits, readField, writeBits, type FieldDef } from './fields.js';
+import { MPLS_MAX_LABELS, W, fieldByName, readBits, readField, writeBits, type FieldDef } from './fields.js';
 import { Match, PACKET_IN_REASONS, type PacketInReason, OFPG_ANY, OFPG_MAX, OFPP_NONE, type Action, type Bucket, type Group, type GroupType, type LearnSource, type LearnSpec, type Rule, type SubField } from './flow.js';
 import { OFPP_CONTROLLER, OFPP_IN_PORT, formatActions, formatInstructions, formatMatch, prerequisiteHolds, subText } from './ofctl.js';
 import { PacketState, SwitchPacket } from './packet.js';
@@ -89,6 +89,7 @@ const FAIL_OPEN: readonly Action[] = Object.freeze([{ type: 'normal' }]);
 /** The cookie OVS reports for a packet no rule sent (OVS_BE64_MAX). */
 const NO_COOKIE = 0xffffffffffffffffn;
 const NW_TTL = fieldByName('nw_ttl')!;
+const MPLS_TTL = fieldByName('mpls_ttl')!;
 const IP_DSCP = fieldByName('ip_dscp')!;
 const ICMP_TYPE = fieldByName('icmp_type')!;
 const ICMP_CODE = fieldByName('icmp_code')!;
@@ -958,6 +959,27 @@ class Translation {
           if (this.tracing) this.line(indent, a.strip ? 'strip_vlan' : 'pop_vlan');
           pk.popVlan();
           break;
+        case 'push_mpls':
+        case 'pop_mpls': {
+          if (this.tracing) this.line(indent, formatActions([a]));
+          if (a.type === 'push_mpls' ? pk.pushMpls(a.ethertype) : pk.popMpls(a.ethertype)) break;
+          // OVS's XLATE_TOO_MANY_MPLS_LABELS: the whole translation is dropped.
+          if (this.tracing) this.line(indent, `>> dropping packet on which an MPLS ${a.type === 'push_mpls' ? 'push' : 'pop'} action can't be performed as it ${a.type === 'push_mpls' ? 'would have' : 'has'} more MPLS LSEs than the ${MPLS_MAX_LABELS} supported.`);
+          this.failed = true;
+          break;
+        }
+        case 'dec_mpls_ttl': {
+          if (this.tracing) this.line(indent, 'dec_mpls_ttl');
+          const ttl = pk.words[W.MPLS_LSE]! & 0xff;
+          if (prerequisiteHolds(pk.words[W.DL_TYPE], undefined, 'mpls') && ttl > 1) {
+            pk.setField(MPLS_TTL, BigInt(ttl - 1), 0xffn);
+            break;
+          }
+          // OVS's compose_dec_mpls_ttl_action: a TTL of 0 or 1, or no MPLS at all, ends this action list (the packet would go to a controller, invalid_ttl).
+          if (this.tracing) this.line(indent, '>> MPLS decrement TTL exception');
+          this.pop();
+          break;
+        }
         case 'mod_vlan':
           if (a.push) {
             if (this.tracing) this.line(indent, 'push_vlan:0x8100');
@@ -1324,6 +1346,9 @@ export function actionSetList(set: readonly Action[]): Action[] {
   let pop: Action | undefined;
   let push: Action | undefined;
   let decTtl: Action | undefined;
+  let popMpls: Action | undefined;
+  let pushMpls: Action | undefined;
+  let decMplsTtl: Action | undefined;
   let group: Action | undefined;
   let output: Action | undefined;
   let resubmit: Action | undefined;
@@ -1346,6 +1371,15 @@ export function actionSetList(set: readonly Action[]): Action[] {
         break;
       case 'dec_ttl':
         decTtl = a;
+        break;
+      case 'pop_mpls':
+        popMpls = a;
+        break;
+      case 'push_mpls':
+        pushMpls = a;
+        break;
+      case 'dec_mpls_ttl':
+        decMplsTtl = a;
         break;
       case 'set_field':
       case 'load':
@@ -1386,8 +1420,11 @@ export function actionSetList(set: readonly Action[]): Action[] {
   if (final === undefined) return [];
   const list: Action[] = [];
   if (pop) list.push(pop);
+  if (popMpls) list.push(popMpls);
+  if (pushMpls) list.push(pushMpls);
   if (push) list.push(push);
   if (decTtl) list.push(decTtl);
+  if (decMplsTtl) list.push(decMplsTtl);
   for (const s of sets) list.push(s);
   if (queue) list.push(queue);
   list.push(final);

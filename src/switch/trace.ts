@@ -25,7 +25,7 @@ export function formatFlow(w: Uint32Array, nwFrag?: number): string {
   const parts: string[] = [];
   const ipv4 = type === 0x0800;
   const ipv6 = type === 0x86dd;
-  const shorthand = ipv4 ? ({ 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' } as Record<number, string>)[proto] ?? 'ip' : ipv6 ? ({ 58: 'icmp6', 6: 'tcp6', 17: 'udp6' } as Record<number, string>)[proto] ?? 'ipv6' : type === 0x0806 ? 'arp' : undefined;
+  const shorthand = ipv4 ? ({ 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' } as Record<number, string>)[proto] ?? 'ip' : ipv6 ? ({ 58: 'icmp6', 6: 'tcp6', 17: 'udp6' } as Record<number, string>)[proto] ?? 'ipv6' : type === 0x0806 ? 'arp' : type === 0x8847 ? 'mpls' : type === 0x8848 ? 'mplsm' : undefined;
   if (shorthand) parts.push(shorthand);
   // OVS's match_format order: registers, tunnel, metadata, then in_port and the packet's fields.
   for (let r = 0; r < 16; r++) if (w[W.REG0 + r]) parts.push(`reg${r}=0x${w[W.REG0 + r]!.toString(16)}`);
@@ -40,6 +40,11 @@ export function formatFlow(w: Uint32Array, nwFrag?: number): string {
     const name = ipv4 ? 'nw' : 'arp';
     parts.push(`${ipv4 ? 'nw_src' : 'arp_spa'}=${numberToIpv4(w[W.NW_SRC]!)}`, `${name === 'nw' ? 'nw_dst' : 'arp_tpa'}=${numberToIpv4(w[W.NW_DST]!)}`);
     if (type === 0x0806) parts.push(`arp_op=${proto}`, `arp_sha=${mac(w[W.ARP_SHA]!, w[W.ARP_SHA + 1]!)}`, `arp_tha=${mac(w[W.ARP_THA]!, w[W.ARP_THA + 1]!)}`);
+  }
+  if (type === 0x8847 || type === 0x8848) {
+    // As flow_format: the outermost entry's fields, then the next two entries whole.
+    const lse = w[W.MPLS_LSE]!;
+    parts.push(`mpls_label=${lse >>> 12}`, `mpls_tc=${(lse >>> 9) & 7}`, `mpls_ttl=${lse & 0xff}`, `mpls_bos=${(lse >>> 8) & 1}`, `mpls_lse1=${w[W.MPLS_LSE + 1]}`, `mpls_lse2=${w[W.MPLS_LSE + 2]}`);
   }
   if (ipv6) {
     const v6 = (o: number) => numberToIpv6([0, 1, 2, 3].reduce((a, k) => (a << 32n) | BigInt(w[o + k]!), 0n));

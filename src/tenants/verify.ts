@@ -725,6 +725,12 @@ class Explorer {
         case 'learn':
           this.unverifiable.add(`${this.ruleName(rule)}: the flows its learn action may add are not checked`);
           break;
+        case 'push_mpls':
+        case 'pop_mpls':
+        case 'dec_mpls_ttl':
+          // The header sets are Ethernet and IP ones: an MPLS stack is not among them.
+          this.unverifiable.add(`${this.ruleName(rule)}: MPLS (${a.type}) is not checked`);
+          break;
         case 'ct':
         case 'ct_clear':
           // The connection table is state the verifier does not follow.

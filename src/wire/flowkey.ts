@@ -53,6 +53,8 @@ export class FlowKey {
   /** An ND message's reserved word (an advertisement's R, S and O flags), and the type of its first link-layer address option (1, 2, or 0 for none), as OVS's nd_reserved and nd_options_type. */
   ndReserved = 0;
   ndOptionsType = 0;
+  /** An MPLS packet's first three label stack entries, outermost first (OVS's mpls_lse); 0 past the stack's end. */
+  readonly mplsLse = new Uint32Array(3);
   /** TCP's flags (the low 12 bits of its offset/flags word), as OVS's tcp_flags; 0 for other protocols. */
   tcpFlags = 0;
   arpSha = 0;
@@ -70,6 +72,7 @@ export class FlowKey {
     this.tunId = this.tunSrc = this.tunDst = 0;
     this.ipv6Src.fill(0);
     this.ipv6Dst.fill(0);
+    this.mplsLse.fill(0);
   }
 }
 
@@ -89,6 +92,7 @@ export function extractFlowKey(bytes: Uint8Array, key: FlowKey, offset = 0, end 
   key.dlSrc = key.dlDst = key.dlType = key.vlanTci = 0;
   key.nwSrc = key.nwDst = key.ipv6Label = key.nwProto = key.nwTos = key.nwTtl = key.nwFrag = 0;
   key.tpSrc = key.tpDst = key.tcpFlags = key.arpSha = key.arpTha = key.ndReserved = key.ndOptionsType = 0;
+  key.mplsLse.fill(0);
   key.l3 = offset;
   if (end - offset < ETHERNET_HEADER_LENGTH) return offset;
   key.dlDst = macToNumber(bytes, offset);
@@ -121,6 +125,16 @@ export function extractFlowKey(bytes: Uint8Array, key: FlowKey, offset = 0, end 
     key.arpSha = macToNumber(bytes, o + 8);
     key.arpTha = macToNumber(bytes, o + 18);
     return o + ARP_LENGTH;
+  }
+  if (type === ETHERTYPE.MPLS || type === ETHERTYPE.MPLS_MCAST) {
+    // OVS's parse_mpls: whole entries up to the one with the bottom-of-stack bit, the first three kept; nothing past the stack is read.
+    for (let n = 0; end - o >= 4; n++) {
+      const lse = u32(bytes, o);
+      if (n < key.mplsLse.length) key.mplsLse[n] = lse;
+      o += 4;
+      if ((lse & 0x100) !== 0) break;
+    }
+    return o;
   }
   return o;
 }

@@ -34,7 +34,6 @@ const KNOWN_GAPS: readonly { reason: string; modes?: readonly Protocols[]; flows
   {
     reason: 'not supported yet: an action Open vSwitch has and netloom does not (issue 11 lists them); netloom refuses it as such',
     flows: [
-      'actions=push_mpls:0x8847',
       'actions=debug_recirc', 'actions=controller(pause)',
     ],
   },
@@ -55,6 +54,7 @@ const KNOWN_GAPS: readonly { reason: string; modes?: readonly Protocols[]; flows
       'ip,tcp_flags=+syn,actions=drop', 'udp,tcp_flags=+syn,actions=drop', 'arp,ip_frag=no,actions=drop', 'ipv6,icmpv6_type=1,actions=drop',
       'nd_target=::1,actions=drop', 'icmp6,icmp_type=135,icmp_code=1,nd_target=fe80::1,actions=drop', 'icmp6,icmp_type=136,nd_sll=00:11:22:33:44:55,actions=drop',
       'icmp6,icmp_type=135,nd_tll=00:11:22:33:44:55,actions=drop', 'icmp6,nd_target=fe80::1,actions=drop', 'icmp6,icmp_type=128,nd_reserved=1,actions=drop',
+      'mpls_label=16,actions=drop', 'ip,mpls_label=16,actions=drop',
     ],
   },
   {
@@ -62,7 +62,7 @@ const KNOWN_GAPS: readonly { reason: string; modes?: readonly Protocols[]; flows
     flows: [
       'dl_vlan=4096,actions=drop', 'dl_vlan_pcp=8,actions=drop', 'ip,nw_dst=300.1.1.1,actions=drop', 'ip,nw_tos=5,actions=drop', 'ip,ip_dscp=64,actions=drop',
       'ip,nw_ecn=4,actions=drop', 'ipv6,ipv6_label=0x100000,actions=drop', 'actions=group:4294967296', 'actions=set_queue:4294967296',
-      'vlan_vid=0x2000,actions=drop', 'vlan_pcp=8,actions=drop', 'actions=sample(probability=10,obs_point_id=4294967296)',
+      'vlan_vid=0x2000,actions=drop', 'vlan_pcp=8,actions=drop', 'actions=sample(probability=10,obs_point_id=4294967296)', 'mpls,mpls_label=1048576,actions=drop',
     ],
   },
   {
@@ -79,7 +79,7 @@ const KNOWN_GAPS: readonly { reason: string; modes?: readonly Protocols[]; flows
   {
     reason: 'parse-flows accepts it but ovs-vswitchd refuses the flow_mod (the switch-*/openflow-* interop tests show it), so netloom refuses it when it is read',
     flows: [
-      'table=255,actions=drop', 'actions=goto_table:255',
+      'table=255,actions=drop', 'actions=goto_table:255', 'actions=push_mpls:0x0800',
       'actions=set_field:00:11:22:33:44:55/ff:ff:ff:00:00:00->eth_dst', 'actions=set_field:0a:0b:0c:0d:0e:0f/ff:00:ff:00:ff:00->eth_dst',
       'ip,actions=load:0x86dd->NXM_OF_ETH_TYPE[]', 'ip,actions=load:0x21->NXM_OF_IP_TOS[]',
       'actions=write_actions(learn(table=1,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[]))', 'actions=write_actions(output:NXM_NX_REG0[0..15])',
@@ -89,11 +89,6 @@ const KNOWN_GAPS: readonly { reason: string; modes?: readonly Protocols[]; flows
       'udp,ip_frag=later,tp_src=53,actions=drop', 'tcp,ip_frag=later,tcp_flags=+syn,actions=drop',
       'actions=write_actions(check_pkt_larger(1500)->reg0[0])', 'actions=write_actions(sample(probability=1))', 'tcp,actions=write_actions(fin_timeout(idle_timeout=1))', 'actions=write_actions(clone(output:1))', 'actions=check_pkt_larger(1500)->nw_proto[0]',
     ],
-  },
-  {
-    reason: "not supported yet: an action plain ovs-ofctl writes in OpenFlow 1.0 + NXM (-O OpenFlow15 refuses it) and netloom does not have; netloom refuses it as such",
-    modes: ['OpenFlow10'],
-    flows: ['actions=set_mpls_label(5)', 'actions=dec_mpls_ttl'],
   },
   {
     reason: "parse-flows accepts it, but the OpenFlow 1.0 message it writes does not decode (its own dump shows OFPBAC_MATCH_INCONSISTENT: mod_nw_ttl and mod_nw_ecn are set_fields to OVS, whose prerequisite every OpenFlow checks), so the switch refuses it; netloom refuses it when it is read",

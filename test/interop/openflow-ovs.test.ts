@@ -71,6 +71,9 @@ const FLOWS = [
   'table=3,priority=9,reg1=2,actions=write_actions(set_queue:2,output:3)',
   'priority=79,tun_flags=+oam,actions=set_field:0->tun_flags,output:1',
   'priority=81,tun_gbp_id=0x10/0xf0,tun_gbp_flags=0x81,actions=set_field:7->tun_gbp_id,set_field:0x1->tun_gbp_flags,output:1',
+  'priority=82,ip,actions=push_mpls:0x8847,set_field:5->mpls_label,set_mpls_ttl(9),dec_mpls_ttl,output:2',
+  'priority=83,mpls,mpls_label=16,mpls_tc=3,mpls_bos=1,actions=pop_mpls:0x0800,output:1',
+  'priority=84,mplsm,mpls_ttl=5,actions=set_field:2->mpls_tc,push_mpls:0x8848,output:3',
   'priority=80,icmp6,icmp_type=136,nd_reserved=1610612736,nd_options_type=2,actions=set_field:536870912->nd_reserved,set_field:1->nd_options_type,output:3',
 ];
 

@@ -90,7 +90,7 @@ describe('flow-word bit access', () => {
 
   it('knows which fields OVS refuses to write and which live only in the pipeline', () => {
     const ctReadOnly = ['ct_state', 'ct_zone', 'ct_nw_proto', 'ct_nw_src', 'ct_nw_dst', 'ct_ipv6_src', 'ct_ipv6_dst', 'ct_tp_src', 'ct_tp_dst'];
-    expect(FIELDS.filter((f) => !f.writable).map((f) => f.name)).toEqual(['dl_type', 'nw_proto', 'tcp_flags', 'ip_frag', 'conj_id', ...ctReadOnly]);
+    expect(FIELDS.filter((f) => !f.writable).map((f) => f.name)).toEqual(['dl_type', 'nw_proto', 'tcp_flags', 'ip_frag', 'mpls_bos', 'conj_id', ...ctReadOnly]);
     expect(FIELDS.filter((f) => f.pipeline).map((f) => f.name)).toEqual(['in_port', 'tun_id', 'tun_src', 'tun_dst', 'tun_ipv6_src', 'tun_ipv6_dst', 'tun_gbp_id', 'tun_gbp_flags', 'tun_flags', 'metadata', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), ...Array.from({ length: 8 }, (_, i) => `xreg${i}`), ...Array.from({ length: 4 }, (_, i) => `xxreg${i}`), 'pkt_mark', 'conj_id', 'ct_state', 'ct_zone', 'ct_mark', 'ct_label', ...ctReadOnly.slice(2)]);
     // Only the actions nested in ct(exec(…)) write these, to the connection.
     expect(FIELDS.filter((f) => f.connection).map((f) => f.name)).toEqual(['ct_mark', 'ct_label']);

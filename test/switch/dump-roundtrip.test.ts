@@ -42,6 +42,7 @@ const match = fc.oneof(
   fc.tuple(fc.integer({ min: 0, max: 7 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })).map(([i, v]) => `xreg${i}=0x${v.toString(16)}`),
   // tun_flags; ND's reserved word and first option type.
   fc.constantFrom('tun_flags=+oam', 'tun_flags=-oam', 'tun_flags=0/0'),
+  fc.tuple(fc.constantFrom('mpls', 'mplsm'), fc.integer({ min: 0, max: 0xfffff }), fc.integer({ min: 0, max: 7 }), byte, fc.integer({ min: 0, max: 1 })).map(([p, l, tc, ttl, bos]) => `${p},mpls_label=${l},mpls_tc=${tc},mpls_ttl=${ttl},mpls_bos=${bos}`),
   fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 1, max: 0xffff }), byte, fc.integer({ min: 1, max: 0xff })).map(([i, im, g, gm]) => `tun_gbp_id=${i & im}/0x${im.toString(16)},tun_gbp_flags=${g & gm}/${gm}`),
   fc.tuple(fc.constantFrom(135, 136), fc.integer({ min: 0, max: 0xffffffff }), byte).map(([t, r, o]) => `icmp6,icmp_type=${t},nd_reserved=${r},nd_options_type=${o}`),
   fc.tuple(fc.integer({ min: 0, max: 3 }), fc.bigInt({ min: 0n, max: (1n << 128n) - 1n })).map(([i, v]) => `xxreg${i}=0x${v.toString(16)}`),
@@ -53,6 +54,7 @@ const action = fc.oneof(
   ipv4.map((a) => `mod_nw_src:${a}`),
   ipv6.map((a) => `set_field:${a}->tun_ipv6_dst`),
   fc.constantFrom('set_field:oam->tun_flags', 'set_field:0->tun_flags', 'load:0x1->NXM_NX_TUN_FLAGS[]'),
+  fc.tuple(fc.constantFrom(0x8847, 0x8848), fc.integer({ min: 0, max: 0xfffff }), byte).map(([t, l, ttl]) => `push_mpls:0x${t.toString(16)},set_mpls_label(${l}),set_mpls_ttl(${ttl}),dec_mpls_ttl,pop_mpls:0x${t.toString(16)}`),
   fc.tuple(fc.integer({ min: 0, max: 0xffff }), byte).map(([i, g]) => `set_field:${i}->tun_gbp_id,set_field:${g}->tun_gbp_flags`),
   mac.map((m) => `mod_dl_src:${m}`),
   fc.integer({ min: 0, max: 65535 }).map((p) => `mod_tp_dst:${p}`),

@@ -91,6 +91,12 @@ describe('ovs-ofctl flow syntax', () => {
     // VXLAN's group policy: an id printed in decimal (hex under a mask, as format_be16_masked), flags in hex.
     ['tun_gbp_id=0x10/0xf0,tun_gbp_flags=0,actions=set_field:5->tun_gbp_id,set_field:0x40->tun_gbp_flags,move:NXM_NX_TUN_GBP_FLAGS[]->NXM_NX_REG0[0..7]', 'tun_gbp_id=0x10/0xf0,tun_gbp_flags=0 actions=set_field:5->tun_gbp_id,set_field:0x40->tun_gbp_flags,move:NXM_NX_TUN_GBP_FLAGS[]->NXM_NX_REG0[0..7]'],
     ['tun_gbp_id=7,tun_gbp_flags=0x81,actions=load:0x3->NXM_NX_TUN_GBP_ID[0..7]', 'tun_gbp_id=7,tun_gbp_flags=0x81 actions=load:0x3->NXM_NX_TUN_GBP_ID[0..7]'],
+    // MPLS: the outermost entry's fields after nw_ttl's place, push and pop with four hex digits, set_mpls_* in parentheses.
+    ['mpls,mpls_label=16,mpls_tc=3,mpls_ttl=64,mpls_bos=1,actions=pop_mpls:0x800,output:1', 'mpls,mpls_label=16,mpls_tc=3,mpls_ttl=64,mpls_bos=1 actions=pop_mpls:0x0800,output:1'],
+    ['ip,actions=push_mpls:0x8847,set_mpls_label:100,set_mpls_tc(5),set_mpls_ttl(9),dec_mpls_ttl,output:2', 'ip actions=push_mpls:0x8847,set_mpls_label(100),set_mpls_tc(5),set_mpls_ttl(9),dec_mpls_ttl,output:2'],
+    ['mplsm,actions=set_field:5->mpls_label,load:3->OXM_OF_MPLS_TC[],move:NXM_NX_MPLS_TTL[]->NXM_NX_REG0[0..7]', 'mplsm actions=set_field:5->mpls_label,load:0x3->OXM_OF_MPLS_TC[],move:NXM_NX_MPLS_TTL[]->NXM_NX_REG0[0..7]'],
+    // After a pop the actions see IPv4; a clone's push stays inside it.
+    ['mpls,actions=pop_mpls:0x800,set_field:10.0.0.1->ip_src,clone(push_mpls:0x8847,set_mpls_ttl(3)),dec_ttl', 'mpls actions=pop_mpls:0x0800,set_field:10.0.0.1->ip_src,clone(push_mpls:0x8847,set_mpls_ttl(3)),dec_ttl'],
     // Masked numbers as ovs-ofctl prints them: hex where exact ones are decimal, %#x elsewhere, the flow label in five digits.
     ['udp6,tp_src=0/0xff00,ipv6_label=0x1/0x1,ct_mark=0/1,reg0=0/0xff,actions=drop', 'ct_mark=0/0x1,udp6,reg0=0/0xff,ipv6_label=0x00001/0x00001,tp_src=0x0/0xff00 actions=drop'],
     ['icmp6,icmp_type=136,nd_reserved=1073741824,nd_options_type=2,actions=set_field:0x20000000->nd_reserved,set_field:1->nd_options_type', 'icmp6,icmp_type=136,nd_reserved=1073741824,nd_options_type=2 actions=set_field:536870912->nd_reserved,set_field:1->nd_options_type'],
@@ -108,6 +114,12 @@ describe('ovs-ofctl flow syntax', () => {
     ['actions=set_field:2->tun_flags', 19, '2: unknown tunnel flag(s)'],
     ['icmp6,icmp_type=136,nd_reserved=1/1,actions=drop', 34, 'nd_reserved cannot be masked'],
     ['tun_gbp_id=65536,actions=drop', 12, 'tun_gbp_id value 65536 is wider than its 16 bits'],
+    ['actions=push_mpls:0x0800', 19, 'push_mpls:0x0800: the EtherType must be 0x8847 or 0x8848 (OVS refuses: OFPBAC_BAD_ARGUMENT)'],
+    ['ip,actions=push_mpls:0x8847,dec_ttl', 29, 'dec_ttl needs ip or ipv6 in the match'],
+    ['ip,actions=push_mpls:0x8847,set_field:10.0.0.1->ip_src', 49, 'setting ip_src needs ip in the match'],
+    ['actions=pop_mpls:0x0800', 9, 'pop_mpls needs mpls or mplsm in the match'],
+    ['actions=set_mpls_tc(1)', 9, 'set_mpls_tc needs mpls or mplsm in the match'],
+    ['mpls,actions=set_field:1->mpls_bos', 27, 'mpls_bos is read-only'],
     ['tun_gbp_flags=0x100,actions=drop', 15, 'tun_gbp_flags value 0x100 is wider than its 8 bits'],
     ['icmp6,icmp_type=128,nd_options_type=1,actions=drop', 21, 'nd_options_type needs icmp6 with icmp_type=135 or 136'],
     ['icmp6,actions=set_field:1->nd_reserved', 28, 'setting nd_reserved needs icmp6 with icmp_type=135 or 136'],

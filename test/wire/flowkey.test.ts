@@ -75,12 +75,12 @@ describe('flow key', () => {
 
   /** Every field of the key, IPv6 addresses in hex: for exact comparisons. */
   function snapshot(k: FlowKey): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(k).map(([name, value]) => [name, value instanceof Uint8Array ? toHex(value) : value]));
+    return Object.fromEntries(Object.entries(k).map(([name, value]) => [name, value instanceof Uint8Array ? toHex(value) : value instanceof Uint32Array ? Array.from(value) : value]));
   }
   const ZERO16 = '00'.repeat(16);
   const base = {
     inPort: 0, dlSrc: 0x020000000001, dlDst: 0x020000000002, dlType: 0x0800, vlanTci: 0, nwSrc: 0, nwDst: 0, ipv6Src: ZERO16, ipv6Dst: ZERO16,
-    ipv6Label: 0, nwProto: 0, nwTos: 0, nwTtl: 0, nwFrag: 0, tpSrc: 0, tpDst: 0, ndTarget: ZERO16, ndReserved: 0, ndOptionsType: 0, tcpFlags: 0, arpSha: 0, arpTha: 0, l3: 14, tunId: 0, tunSrc: 0, tunDst: 0,
+    ipv6Label: 0, nwProto: 0, nwTos: 0, nwTtl: 0, nwFrag: 0, tpSrc: 0, tpDst: 0, ndTarget: ZERO16, ndReserved: 0, ndOptionsType: 0, mplsLse: [0, 0, 0], tcpFlags: 0, arpSha: 0, arpTha: 0, l3: 14, tunId: 0, tunSrc: 0, tunDst: 0,
   };
   const v4 = { nwSrc: 0x0a000001, nwDst: 0x0a000002, nwTtl: 64 };
   const v6 = { dlType: 0x86dd, ipv6Src: '20010db8000000000000000000000001', ipv6Dst: '20010db8000000000000000000000002', nwTtl: 9 };
@@ -97,6 +97,10 @@ describe('flow key', () => {
       ETH + '0800' + '450003e800010000401163020a0000010a000002' + '000700090008ebcb', 14, {}],
     ['4 bytes of a UDP header', ETH + '0800' + '4500001800010000401166d20a0000010a000002' + '00070009', 34, { ...v4, nwProto: 17 }],
     ['12 bytes of a TCP header', ETH + '0800' + '4500002000010000400666d50a0000010a000002' + '000700090000000000000000', 34, { ...v4, nwProto: 6 }],
+    // OVS's parse_mpls: whole entries up to the bottom of the stack, the first three kept, nothing past them read.
+    ['an MPLS stack of two over IPv4', ETH + '8847' + '00064209' + '000c8108' + '4500001c00010000401166ce0a0000010a000002', 22, { dlType: 0x8847, mplsLse: [0x00064209, 0x000c8108, 0] }],
+    ['an MPLS stack of four', ETH + '8847' + '00001040' + '00002040' + '00003040' + '00004140', 30, { dlType: 0x8847, mplsLse: [0x00001040, 0x00002040, 0x00003040] }],
+    ['an MPLS stack cut inside its second entry', ETH + '8848' + '00001040' + '0000', 18, { dlType: 0x8848, mplsLse: [0x00001040, 0, 0] }],
     ['an SCTP common header (ports, as OVS)', ETH + '0800' + '4500002000010000408400000a0000010a000002' + '04d2162e0000000100000000', 46, { ...v4, nwProto: 132, tpSrc: 1234, tpDst: 5678 }],
     ['10 bytes of an SCTP header', ETH + '0800' + '4500001e00010000408400000a0000010a000002' + '04d2162e000000010000', 34, { ...v4, nwProto: 132 }],
     ['4 bytes of an ICMP header', ETH + '0800' + '4500001800010000400166e20a0000010a000002' + '08000000', 34, { ...v4, nwProto: 1 }],
