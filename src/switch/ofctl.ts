@@ -925,8 +925,10 @@ function parseSample(arg: string, argAt: number, options: ParseOptions, fail: Fa
 
 /** Open vSwitch actions (ovs-actions(7)) netloom does not have yet: refused as such, not as unknown. */
 const NOT_YET_ACTIONS = new Set([
-  'encap', 'decap', 'dec_nsh_ttl', 'delete_field', 'debug_recirc', 'debug_slow',
+  'encap', 'decap', 'dec_nsh_ttl', 'delete_field',
 ]);
+/** Open vSwitch's actions for its own tests: ovs-vswitchd decodes them only when started with --enable-dummy (OFPBAC_BAD_VENDOR_TYPE otherwise). Refused on purpose. */
+const TEST_ACTIONS = new Set(['debug_recirc', 'debug_slow']);
 
 /** Instructions (not actions) cannot appear inside write_actions. */
 const INSTRUCTIONS = new Set(['clear_actions', 'write_actions', 'write_metadata', 'goto_table']);
@@ -1407,6 +1409,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       }
     }
     if (NOT_YET_ACTIONS.has(name)) fail(at, `${name} is an Open vSwitch action netloom does not support yet`);
+    if (TEST_ACTIONS.has(name)) fail(at, `${name} is an action of Open vSwitch's own tests: ovs-vswitchd refuses it (OFPBAC_BAD_VENDOR_TYPE) unless started with --enable-dummy`);
     fail(at, `unknown action "${name}"`);
   }
   // OVS's ofpacts_verify: conjunction stands alone, or beside note.

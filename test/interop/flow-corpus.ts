@@ -926,6 +926,7 @@ mpls_lse1=5,actions=drop
 actions=meter:1
 actions=clone(output:1)
 actions=debug_recirc
+actions=debug_slow
 `),
   // Bad syntax, white space, and case.
   ...lines(String.raw`
