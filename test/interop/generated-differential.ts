@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bridge } from '../../src/switch/bridge.js';
 import { toHex } from '../../src/index.js';
 import { OvsSwitch, haveOvs, ovsMissingMessage } from './ovs.js';
-import { NEEDS_OPENFLOW11, PORTS, drawPacket, drawStateful, drawTable, rng, type Mode, type StatefulCase } from './generate-flows.js';
+import { NEEDS_OPENFLOW11, PORTS, aimAt, drawInPort, drawPacket, drawStateful, drawTable, isGroup, rng, type Mode, type StatefulCase } from './generate-flows.js';
 
 /** Tables per mode; NETLOOM_GENERATED_TABLES scales the run. */
 const TABLES = Number(process.env['NETLOOM_GENERATED_TABLES'] ?? 1000);
@@ -101,8 +101,22 @@ function isIpv4Fragment(b: Uint8Array): boolean {
   return b.length >= 34 && b[12] === 0x08 && b[13] === 0x00 && ((b[20]! & 0x3f) !== 0 || b[21] !== 0);
 }
 
-/** Gives OVS a table as a user would: plain ovs-ofctl, with -O OpenFlow15 only for flows OpenFlow 1.0 cannot carry (NEEDS_OPENFLOW11). */
-function install(ovs: OvsSwitch, flows: readonly string[], mode: Mode): void {
+/**
+ * Gives OVS a table as a user would: plain ovs-ofctl, with -O OpenFlow15 only for flows OpenFlow
+ * 1.0 cannot carry (NEEDS_OPENFLOW11). Groups go with -O OpenFlow15 (ovs-ofctl writes groups in
+ * OpenFlow 1.1+ only), in one bundle with the deletion of the groups an earlier table may have
+ * left (`groupsLeft`) and, in that mode, with the flows. The flows are deleted before the groups:
+ * ovs-vswitchd 3.1 aborts deleting a group that a flow uses twice (ofproto_rule_remove__'s
+ * assertion rule->state == RULE_INSERTED).
+ */
+function install(ovs: OvsSwitch, lines: readonly string[], mode: Mode, groupsLeft: boolean): void {
+  const groups = lines.filter(isGroup);
+  const flows = lines.filter((l) => !isGroup(l));
+  if (groups.length > 0 || groupsLeft) {
+    const bundle = ['flow delete', 'group delete group_id=all', ...groups.map((g) => `group add ${g}`), ...(mode === 'OpenFlow15' ? flows.map((f) => `flow add ${f}`) : [])];
+    ovs.ofctl(['bundle', '-'], { protocol: 'OpenFlow15', input: bundle.join('\n') + '\n' });
+    if (mode === 'OpenFlow15') return;
+  }
   if (mode === 'OpenFlow15') {
     ovs.replaceFlows([...flows], 'OpenFlow15');
     return;
@@ -132,6 +146,8 @@ export function describeGenerated(mode: Mode, seedBase: number): void {
       /** Tables (accepted differently) or packets (sent differently) per known difference. */
       const known = new Map<string, number>();
       const unknown: string[] = [];
+      /** Whether OVS may hold groups of an earlier table (install deletes them). */
+      let groupsLeft = false;
       for (let t = 0; t < TABLES; t++) {
         const r = rng(seedBase + t);
         const drawn: StatefulCase | undefined = r.chance(STATEFUL_SHARE) ? drawStateful(r, mode) : undefined;
@@ -139,15 +155,20 @@ export function describeGenerated(mode: Mode, seedBase: number): void {
         const bridge = new Bridge('br0', ports, mode === 'plain' ? {} : { protocols: 'OpenFlow13' });
         let ourError: string | undefined;
         try {
-          for (const f of flows) bridge.addFlow(f);
+          for (const f of flows) {
+            if (isGroup(f)) bridge.addGroup(f);
+            else bridge.addFlow(f);
+          }
         } catch (error) {
           ourError = (error as Error).message;
         }
         let theirError: string | undefined;
         try {
-          install(ovs, flows, mode);
+          install(ovs, flows, mode, groupsLeft);
+          groupsLeft = flows.some(isGroup);
         } catch (error) {
           theirError = (error as Error).message;
+          groupsLeft = true;
         }
         if ((ourError === undefined) !== (theirError === undefined)) {
           const difference = KNOWN_ACCEPTANCE_DIFFERENCES.find((d) => d.recognise({ mode, flows, ours: ourError, theirs: theirError }));
@@ -165,7 +186,12 @@ export function describeGenerated(mode: Mode, seedBase: number): void {
           stateful++;
           await ovs.command('dpctl/flush-conntrack');
         }
-        const sequence = drawn?.packets ?? Array.from({ length: PACKETS_PER_TABLE }, () => ({ bytes: drawPacket(r), port: r.int(1, PORTS) }));
+        const sequence =
+          drawn?.packets ??
+          Array.from({ length: PACKETS_PER_TABLE }, () => {
+            const aim = aimAt(r, flows);
+            return { bytes: drawPacket(r, aim), port: drawInPort(r, aim) };
+          });
         for (const [i, { port, bytes }] of sequence.entries()) {
           const theirs = lines((await ovs.inject(port, bytes)));
           const ours = lines(bridge.process(port, bytes, i * 1e6).outputs);
