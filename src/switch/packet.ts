@@ -318,29 +318,29 @@ export class SwitchPacket {
   }
 
   /**
-   * Makes the frame carry the flow's VLAN headers (OVS commits them before an output): the tags
-   * the flow knows are replaced by the present ones, TPID 0x8100 unless one was pushed, CFI
-   * (DEI on the wire) 0. Nothing is rewritten when nothing changed.
+   * Makes the frame carry the flow's VLAN headers, as OVS's commit_vlan_action does before an
+   * output: the tags the frame and the flow have in common, counted from the innermost
+   * (flow_skip_common_vlan_headers), keep their bytes (their DEI); the frame's others are popped
+   * and the flow's others pushed, built afresh: TPID 0x8100 unless one was pushed, DEI 0.
    */
   private commitVlans(): void {
     const want = this.vlanCount();
     const have = this.wireTags;
-    if (want === have && (want < 1 || (this.tci0 === this.wireTci0 && this.tpid0 === this.wireTpid0)) && (want < 2 || (this.tci1 === this.wireTci1 && this.tpid1 === this.wireTpid1))) {
-      this.words[W.VLAN_TCI] = this.tci0;
-      return;
+    const flow = [this.tpid0, this.tci0, this.tpid1, this.tci1] as const;
+    const wire = [this.wireTpid0, this.wireTci0, this.wireTpid1, this.wireTci1] as const;
+    let i = have - 1;
+    let j = want - 1;
+    while (i >= 0 && j >= 0 && wire[2 * i] === flow[2 * j] && wire[2 * i + 1] === flow[2 * j + 1]) {
+      i--;
+      j--;
     }
-    if (want === have) this.own();
+    this.words[W.VLAN_TCI] = this.tci0;
+    if (i < 0 && j < 0) return;
     const b = this.bytes;
-    const out = want === have ? b : new Uint8Array(b.length + 4 * (want - have));
-    if (out !== b) {
-      out.set(b.subarray(0, 12), 0);
-      out.set(b.subarray(12 + 4 * have), 12 + 4 * want);
-    }
-    // A tag that was on the wire already keeps its bytes (its DEI), wherever a push or pop moved it: OVS's datapath leaves it alone.
-    const old0 = have >= 1 ? b.slice(12, 16) : undefined;
-    const old1 = have === 2 ? b.slice(16, 20) : undefined;
-    if (want >= 1) this.placeTag(out, 12, this.tpid0, this.tci0, old0, old1);
-    if (want === 2) this.placeTag(out, 16, this.tpid1, this.tci1, old0, old1);
+    const out = new Uint8Array(b.length + 4 * (j - i));
+    out.set(b.subarray(0, 12), 0);
+    for (let k = 0; k <= j; k++) putTag(out, 12 + 4 * k, flow[2 * k]!, flow[2 * k + 1]!);
+    out.set(b.subarray(12 + 4 * (i + 1)), 12 + 4 * (j + 1));
     this.bytes = out;
     this.owned = true;
     this.wireTags = want;
@@ -349,13 +349,6 @@ export class SwitchPacket {
     this.wireTci1 = this.tci1;
     this.wireTpid1 = this.tpid1;
     this.reparse();
-  }
-
-  /** Puts a tag at `at`: the bytes of the wire tag it is (old0 at 12, old1 at 16, before the change), else built from the flow. */
-  private placeTag(out: Uint8Array, at: number, tpid: number, tci: number, old0: Uint8Array | undefined, old1: Uint8Array | undefined): void {
-    if (old0 !== undefined && tpid === this.wireTpid0 && tci === this.wireTci0) out.set(old0, at);
-    else if (old1 !== undefined && tpid === this.wireTpid1 && tci === this.wireTci1) out.set(old1, at);
-    else putTag(out, at, tpid, tci);
   }
 
   /** Writes a packet field (masked) into the bytes, adjusting checksums; pipeline fields go to the words. */

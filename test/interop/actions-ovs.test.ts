@@ -182,6 +182,13 @@ const CASES: Case[] = [
     packets: [1, 2, 3, 4].flatMap((port) => [0x901e, 0x101e, 0x001e].map((tci) => ({ port, bytes: tagged(tci) }))),
   },
   {
+    // OVS's commit_vlan_action keeps only the tags common from the innermost: a pushed tag equal to the one under it is still a new one.
+    name: 'push_vlan onto a tag: the new outer tag is built afresh (DEI 0), the one under it keeps its bytes (OpenFlow 1.1+)',
+    only: 'OpenFlow15',
+    flows: ['in_port=1,actions=push_vlan:0x8100,output:2', 'in_port=2,actions=push_vlan:0x88a8,push_vlan:0x8100,pop_vlan,output:3'],
+    packets: [1, 2].flatMap((port) => [0x1000, 0x901e, 0x0000].map((tci) => ({ port, bytes: tagged(tci) }))),
+  },
+  {
     name: 'clone with a push inside (OpenFlow 1.1+)',
     only: 'OpenFlow15',
     flows: ['in_port=1,actions=clone(push_vlan:0x8100,set_field:4100->vlan_vid,output:2),output:3'],
