@@ -362,8 +362,10 @@ export class SwitchPacket {
     if (!this.committable(field.word)) return;
     const current = readField(w, field);
     const next = (current & ~mask) | (value & mask);
+    // OVS commits a field to the packet only where the flow's value changed (a later fragment's ICMP type, 0 in the flow, stays as it is).
+    if (next === current) return;
     if (field.word === W.ND_RESERVED || field.word === W.ND_OPTIONS_TYPE) {
-      if (next !== current) this.setNdExtension(field.word, Number(next));
+      this.setNdExtension(field.word, Number(next));
       return;
     }
     if (field.word === W.VLAN_TCI) {

@@ -12,7 +12,7 @@ import { Bridge } from '../../src/switch/bridge.js';
 import { parseFlow } from '../../src/switch/ofctl.js';
 import { actionsToInstructions } from '../../src/openflow/flows.js';
 import { Random } from '../../src/sim/random.js';
-import { encode, toHex, type LayerSpec } from '../../src/index.js';
+import { encode, fromHex, toHex, type LayerSpec } from '../../src/index.js';
 import { crc32c } from '../../src/wire/checksum.js';
 import { OvsSwitch, haveOvs, ovsMissingMessage } from './ovs.js';
 
@@ -180,6 +180,12 @@ const CASES: Case[] = [
       'in_port=3,dl_vlan=30,ip,actions=clone(ct(commit),set_field:4136->vlan_vid,output:2),output:4', 'in_port=4,dl_vlan=30,actions=clone(push_vlan:0x88a8,output:2),output:3',
     ],
     packets: [1, 2, 3, 4].flatMap((port) => [0x901e, 0x101e, 0x001e].map((tci) => ({ port, bytes: tagged(tci) }))),
+  },
+  {
+    // A later fragment has ICMP type and code 0 in OVS's flow: setting them to 0 changes nothing, so nothing is committed.
+    name: 'ICMP writes on later fragments: only a change to the flow reaches the packet',
+    flows: ['in_port=1,icmp,actions=set_field:0->icmp_type,output:2', 'in_port=2,icmp,actions=set_field:3->icmp_type,set_field:0->icmp_code,output:3'],
+    packets: [1, 2].flatMap((port) => [fromHex('02000000000202000000000108004511002600012001020166cd0a0000010a00000108003439000100025a5a5a5a5a5a5a5a5a5a'), fromHex('02000000000202000000000108004511002600012000020166ce0a0000010a00000108003439000100025a5a5a5a5a5a5a5a5a5a')].map((bytes) => ({ port, bytes }))),
   },
   {
     // OVS's commit_vlan_action keeps only the tags common from the innermost: a pushed tag equal to the one under it is still a new one.
