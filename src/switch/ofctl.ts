@@ -721,6 +721,12 @@ function checkWriteValue(field: FieldDef, value: bigint, text: string, at: numbe
 interface ActionContext {
   table: number;
   actionSet: boolean;
+  /**
+   * A group bucket's action set: OVS takes there, and drops as it runs the set, the actions
+   * write_actions refuses (output to a field, exit, note, enqueue, learn, multipath, bundle,
+   * clone, fin_timeout, sample, pop_queue, a truncated output).
+   */
+  bucket?: true;
   tags?: boolean[];
   /** Where a flow's meter instruction goes; absent where there can be none (a group bucket). */
   instructions?: { meter?: number };
@@ -961,6 +967,10 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
   // What OpenFlow 1.0 would carry and 1.1+ refuses (OVS's inconsistent_match) goes unchecked in an
   // action set: OVS checks write_actions on a copy of what the match proves, and keeps only hard errors.
   const lenient = context.actionSet;
+  // What write_actions refuses as "disallowed action in action set"; a bucket takes it (and drops it as it runs).
+  const refusedInSet = (at: number, what: string, hint = '') => {
+    if (context.actionSet && !context.bucket) fail(at, `${what} is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)${hint}`);
+  };
   // Except a mod_* action under OpenFlow 1.1+, which travels as a set_field: ovs-vswitchd checks that when it decodes the flow.
   const lenientMod = lenient && options.protocols !== 'OpenFlow13';
   // Asked at each action: a push_mpls or pop_mpls before it changes what the match proves.
@@ -1009,7 +1019,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         order(1, at);
         context.usable.only11 ??= { at, name, instruction: true };
       }
-      if (action.type === 'exit' && context.actionSet) fail(at, 'exit is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+      if (action.type === 'exit') refusedInSet(at, 'exit');
       actions.push(action);
       continue;
     }
@@ -1019,7 +1029,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         // As OVS's parse_OUTPUT: truncation, else a port, else a field holding the port.
         const a = need('a port (output:2, output:p2, output:reg0[0..15])');
         if (a.includes('port') && a.includes('max_len')) {
-          if (context.actionSet) fail(at, 'output(port=…,max_len=…) is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+          refusedInSet(at, 'output(port=…,max_len=…)');
           actions.push(outputTrunc(a, argAt, options, fail));
           continue;
         }
@@ -1029,7 +1039,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
           continue;
         }
         if (!a.includes('[') && fieldByName(a) === undefined) fail(argAt, `${a}: output to unknown port`);
-        if (context.actionSet) fail(at, 'output to a field is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        refusedInSet(at, 'output to a field');
         actions.push({ type: 'output_reg', src: parseSubField(a, argAt, fail) });
         continue;
       }
@@ -1282,7 +1292,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         continue;
       }
       case 'learn': {
-        if (context.actionSet) fail(at, 'learn is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        refusedInSet(at, 'learn');
         actions.push({ type: 'learn', learn: parseLearn(arg ?? '', argAt, t, match, options, fail) });
         continue;
       }
@@ -1291,7 +1301,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         continue;
       case 'enqueue': {
         // As OVS's parse_ENQUEUE: enqueue:PORT:QUEUE or enqueue(PORT,QUEUE).
-        if (context.actionSet) fail(at, 'enqueue is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set); write set_queue and output');
+        refusedInSet(at, 'enqueue', '; write set_queue and output');
         const a = need('a port and a queue (enqueue:PORT:QUEUE or enqueue(PORT,QUEUE))');
         const split = a.search(/[:,]/);
         if (split < 0) fail(argAt, '"enqueue" syntax is "enqueue:PORT:QUEUE" or "enqueue(PORT,QUEUE)"');
@@ -1303,7 +1313,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         continue;
       }
       case 'pop_queue':
-        if (context.actionSet) fail(at, 'pop_queue is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        refusedInSet(at, 'pop_queue');
         if (arg !== undefined) fail(argAt, 'pop_queue takes no argument');
         actions.push({ type: 'pop_queue' });
         continue;
@@ -1328,7 +1338,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         // As OVS's parse_NOTE: pairs of hex digits, dots anywhere between them.
         const hexits = (arg ?? '').replace(/\./g, '');
         if (!/^([0-9a-f]{2})*$/i.test(hexits)) fail(argAt, "bad hex digit in `note' argument");
-        if (context.actionSet) fail(at, 'note is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        refusedInSet(at, 'note');
         // NXAST_NOTE pads the action to 8 bytes with zeros, and OVS reads them back as note bytes.
         const bytes = new Uint8Array(6 + 8 * Math.ceil(Math.max(0, hexits.length / 2 - 6) / 8));
         for (let i = 0; i < hexits.length / 2; i++) bytes[i] = parseInt(hexits.slice(2 * i, 2 * i + 2), 16);
@@ -1355,8 +1365,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       case 'multipath':
       case 'bundle':
       case 'bundle_load':
-        // Neither may be written into an action set (OVS: disallowed action in action set).
-        if (context.actionSet) fail(at, `${name} is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)`);
+        refusedInSet(at, name);
         actions.push(name === 'multipath' ? parseMultipath(need('fields, basis, algorithm, n_links, arg and a destination'), argAt, match, fail) : parseBundle(need('fields, basis, algorithm, ofport and members:…'), argAt, name === 'bundle_load', match, options, fail));
         continue;
       case 'check_pkt_larger': {
@@ -1376,13 +1385,13 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       }
       case 'clone': {
         // As OVS's parse_CLONE: an action list checked on its own copy of what the match proves (tags pushed inside stay inside).
-        if (context.actionSet) fail(at, 'clone is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        refusedInSet(at, 'clone');
         const inner = arg === undefined || arg.trim() === '' ? [] : parseActions(arg, argAt, match, options, fail, { table: context.table, actionSet: false, tags: tags.slice(), usable: context.usable, clone: true });
         actions.push({ type: 'clone', actions: inner });
         continue;
       }
       case 'fin_timeout': {
-        if (context.actionSet) fail(at, 'fin_timeout is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        refusedInSet(at, 'fin_timeout');
         // OVS's check_FIN_TIMEOUT: OpenFlow 1.1+ wants tcp in the match; 1.0 takes it anywhere (only TCP packets carry FIN or RST).
         inconsistent(!proven('tcp'), at, name, () => fail(at, 'fin_timeout needs tcp in the match, as OVS requires for OpenFlow 1.1+ (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))'));
         const timeouts = { idle_timeout: 0, hard_timeout: 0 };
@@ -1396,7 +1405,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
         continue;
       }
       case 'sample':
-        if (context.actionSet) fail(at, 'sample is not allowed in an action set (OVS refuses: OFPBAC_BAD_TYPE, disallowed action in action set)');
+        refusedInSet(at, 'sample');
         actions.push(parseSample(arg ?? '', argAt, options, fail));
         continue;
       case 'set_tunnel':
@@ -1803,7 +1812,7 @@ function parseBucket(text: string, at: number, bucketAt: number, type: GroupType
   }
   if (!anyAction) fail(bucketAt, 'bucket must specify actions');
   if (type === 'ff' && bucket.watchPort === OFPP_NONE && bucket.watchGroup === OFPG_ANY) fail(bucketAt, 'fast failover bucket requires watch_port or watch_group');
-  bucket.actions = parseActions(actionsText, at, undefined, options, fail, { table: 0, actionSet: true, usable: {} });
+  bucket.actions = parseActions(actionsText, at, undefined, options, fail, { table: 0, actionSet: true, bucket: true, usable: {} });
   return bucket;
 }
 

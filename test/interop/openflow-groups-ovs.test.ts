@@ -238,6 +238,16 @@ const CASES: Case[] = [
     packets: [1, 2, 3, 4].flatMap((port) => [tagged(30, '10.0.0.1', true), tagged(30)].map((bytes) => ({ port, bytes }))),
   },
   {
+    // OVS takes in a bucket what write_actions refuses, and drops it as it runs the bucket's action set.
+    name: 'bucket actions an action set has no place for are taken and dropped',
+    groups: [
+      'group_id=1,type=all,bucket=output:NXM_NX_REG0[0..15],exit,note:01,output:2,bucket=enqueue:3:1,pop_queue,output:4',
+      'group_id=2,type=indirect,bucket=learn(table=1,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[]),multipath(eth_src,50,modulo_n,2,0,NXM_NX_REG0[]),clone(output:3),fin_timeout(idle_timeout=1),sample(probability=1),output(port=4,max_len=20),output:2',
+    ],
+    flows: ['in_port=1,actions=load:3->NXM_NX_REG0[0..15],group:1', 'in_port=2,actions=group:2'],
+    packets: [...from1(udp()), { port: 2, bytes: udp() }],
+  },
+  {
     name: 'a group in the action set wins over output',
     groups: ['group_id=1,type=indirect,bucket=output:3'],
     flows: ['table=0,in_port=1,actions=write_actions(output:2,group:1),goto_table:1', 'table=1,actions=write_actions(output:4)', 'table=0,in_port=2,actions=write_actions(group:1),goto_table:2', 'table=2,actions=write_actions(output:4)'],
