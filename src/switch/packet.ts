@@ -57,13 +57,24 @@ export class SwitchPacket {
   private committedTpid1 = 0;
 
   constructor(bytes: Uint8Array, inPort: number) {
-    const b = (this.bytes = bytes);
+    this.bytes = bytes;
     this.words[W.IN_PORT] = inPort;
-    if (isVlanTpid(b, 12)) {
-      this.tpid0 = this.wireTpid0 = u16(b, 12);
-      this.tci0 = this.wireTci0 = u16(b, 14) | VLAN_CFI;
-      this.wireTags = 1;
-    }
+    this.recirculate();
+  }
+
+  /**
+   * Reads the packet's fields again from its bytes, as OVS's miniflow_extract does when a packet
+   * arrives or comes back from recirculation (after ct(table=…), or a select group's dp_hash):
+   * one VLAN header in the flow (OVS's vlan-limit of 1), so a frame with two tags has the inner
+   * TPID as its EtherType. Pipeline fields are kept.
+   */
+  recirculate(): void {
+    const b = this.bytes;
+    const tagged = isVlanTpid(b, 12);
+    this.tpid0 = this.wireTpid0 = tagged ? u16(b, 12) : 0;
+    this.tci0 = this.wireTci0 = tagged ? u16(b, 14) | VLAN_CFI : 0;
+    this.tpid1 = this.tci1 = this.wireTpid1 = this.wireTci1 = 0;
+    this.wireTags = tagged ? 1 : 0;
     this.commit();
     this.reparse();
   }

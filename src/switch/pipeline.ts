@@ -613,6 +613,7 @@ class Translation {
     for (let r = 0; r < this.recirculations.length; r++) {
       const fork = this.recirculations[r]!;
       packet.restoreFrom(fork.state);
+      packet.recirculate();
       this.ctCache = fork.cache;
       this.recircDepth = fork.depth;
       this.actionSet.length = 0;
@@ -816,7 +817,11 @@ class Translation {
     if (slots === undefined) return bestBucket(group.buckets, symmetricL4(this.packet, 0), live);
     const pk = this.packet;
     // The datapath hashes the packet as it is now, once: later select groups reuse the hash (a bucket's ends with the bucket).
-    if (pk.dpHash === 0) pk.dpHash = symmetricL3L4(pk, 0);
+    if (pk.dpHash === 0) {
+      // OVS has the datapath hash the packet and recirculates it: the flow is read again from the bytes.
+      pk.dpHash = symmetricL3L4(pk, 0);
+      pk.recirculate();
+    }
     // From the packet's slot on, the first live bucket: dead buckets' share spreads by weight.
     for (let k = 0; k < slots.length; k++) {
       const bucket = slots[(pk.dpHash + k) & (slots.length - 1)]!;

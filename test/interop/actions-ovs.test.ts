@@ -182,6 +182,13 @@ const CASES: Case[] = [
     packets: [1, 2, 3, 4].flatMap((port) => [0x901e, 0x101e, 0x001e].map((tci) => ({ port, bytes: tagged(tci) }))),
   },
   {
+    // OVS reads a recirculated packet again with one VLAN header in the flow: under two tags it is not IP any more.
+    name: 'after ct(table=…) the packet is read again: with two tags pushed it no longer matches ip (OpenFlow 1.1+)',
+    only: 'OpenFlow15',
+    flows: ['in_port=1,ip,actions=push_vlan:0x8100,push_vlan:0x8100,ct(table=1)', 'in_port=2,ip,actions=push_vlan:0x8100,ct(table=1)', 'table=1,priority=58,ip,actions=output:3', 'table=1,priority=0,actions=output:4'],
+    packets: [1, 2].flatMap((port) => [udp(20), tagged(0x901e)].map((bytes) => ({ port, bytes }))),
+  },
+  {
     // A later fragment has ICMP type and code 0 in OVS's flow: setting them to 0 changes nothing, so nothing is committed.
     name: 'ICMP writes on later fragments: only a change to the flow reaches the packet',
     flows: ['in_port=1,icmp,actions=set_field:0->icmp_type,output:2', 'in_port=2,icmp,actions=set_field:3->icmp_type,set_field:0->icmp_code,output:3'],

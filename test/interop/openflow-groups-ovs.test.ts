@@ -238,6 +238,13 @@ const CASES: Case[] = [
     packets: [1, 2, 3, 4].flatMap((port) => [tagged(30, '10.0.0.1', true), tagged(30)].map((bytes) => ({ port, bytes }))),
   },
   {
+    // The datapath hashes the packet for a dp_hash select group and recirculates it: read again, two tags leave it not IP.
+    name: 'a select group recirculates for its hash: the packet is read again (two tags pushed: no longer ip)',
+    groups: ['group_id=2,type=select,bucket=resubmit(,1),bucket=resubmit(,1)'],
+    flows: ['in_port=1,ip,actions=push_vlan:0x8100,push_vlan:0x8100,group:2', 'table=1,priority=58,ip,actions=output:3', 'table=1,priority=0,actions=output:4'],
+    packets: from1(...MIX.slice(0, 10)),
+  },
+  {
     // OVS takes in a bucket what write_actions refuses, and drops it as it runs the bucket's action set.
     name: 'bucket actions an action set has no place for are taken and dropped',
     groups: [
