@@ -568,6 +568,8 @@ class Translation {
   private readonly frameCloneRan: boolean[] = [];
   /** Whether OVS leaves a clone unisolated (OVS 3.1's reversible_actions: no ct, meter or truncated output at its top), rolling back only its flow. */
   private readonly frameCloneReversible: boolean[] = [];
+  /** A check_pkt_larger branch: the rest of a list, run as OVS runs it in the datapath's check_pkt_len. */
+  private readonly frameBranch: boolean[] = [];
   /** The packet's length as it arrived: group counters count it, as OVS's datapath statistics do. */
   private arrivedBytes = 0;
   /** The connection the packet was last found in (OVS's md.conn), so a second ct action does not update it again. */
@@ -723,6 +725,7 @@ class Translation {
     this.frameRule[i] = rule;
     this.frameGroup[i] = undefined;
     this.frameCloneSet[i] = undefined;
+    this.frameBranch[i] = false;
     this.frameActions[i] = actions;
     this.frameNext[i] = 0;
     this.frameTable[i] = table;
@@ -895,6 +898,21 @@ class Translation {
     if (this.tracing) this.line(indent, `>>>> over ${tooDeep ? `max translation depth ${MAX_RESUBMIT_DEPTH}` : `${MAX_RESUBMITS} resubmit actions`} <<<<`);
     this.failed = true;
     return false;
+  }
+
+  /**
+   * Whether nothing follows frame `f`'s list in the translation (OVS's is_last_action, the final
+   * action set aside): each frame below has no action left after the one that started the next,
+   * an all group's bucket is its last, and a check_pkt_larger branch or an isolated clone starts afresh.
+   */
+  private lastList(f: number): boolean {
+    for (let k = f; k > 0; k--) {
+      if (this.frameBranch[k] || (this.frameCloneSet[k] !== undefined && !this.frameCloneReversible[k])) return true;
+      const g = this.frameGroup[k];
+      if (g !== undefined && g.group.type === 'all' && this.frameBucket[k]! < g.lists.length - 1) return false;
+      if (this.frameNext[k - 1]! < this.frameActions[k - 1]!.length) return false;
+    }
+    return true;
   }
 
   /** Runs the frames on the stack until it is empty or the translation fails. */
@@ -1157,11 +1175,28 @@ class Translation {
           break;
         }
         case 'check_pkt_larger': {
-          // OVS translates the rest for both answers and the datapath picks one by length; netloom knows the packet and takes its own.
           if (this.tracing) this.line(indent, formatActions([a]));
+          // OVS translates nothing for it when nothing follows in the whole translation, the action set empty (its `last`).
+          if (i === actions.length - 1 && this.actionSet.length === 0 && this.lastList(f)) break;
           // OVS commits the changes so far before the datapath's check_pkt_len (xlate_check_pkt_larger): a later output(max_len) cuts from here.
           this.committedLength = pk.bytes.length;
-          this.load(a.dst, pk.lengthWithoutPadding() > a.length ? 1 : 0, indent);
+          // The rest of this list, then the action set, run in the datapath's branch for the packet's length (OVS translates both; netloom
+          // knows the packet and takes its own); then the flow, the packet and the action set are as they were, and this list is done.
+          // OVS translates the larger branch first and its action set empties the one the other branch starts with.
+          const c = this.sp;
+          pk.saveTo((this.frameBefore[c] ??= new PacketState()));
+          const outside = (this.cloneSets[c] ??= []);
+          outside.length = 0;
+          for (const x of this.actionSet) outside.push(x);
+          const larger = pk.lengthWithoutPadding() > a.length;
+          if (!larger) this.actionSet.length = 0;
+          this.load(a.dst, larger ? 1 : 0, indent);
+          this.frameNext[f] = actions.length;
+          this.push(actions.slice(i + 1), this.frameTable[f]!, level, 0, this.frameRule[f]);
+          this.frameCloneSet[c] = outside;
+          this.frameCloneRan[c] = false;
+          this.frameCloneReversible[c] = false;
+          this.frameBranch[c] = true;
           break;
         }
         case 'clone': {

@@ -182,6 +182,23 @@ const CASES: Case[] = [
     packets: [1, 2, 3, 4].flatMap((port) => [0x901e, 0x101e, 0x001e].map((tci) => ({ port, bytes: tagged(tci) }))),
   },
   {
+    // OVS's xlate_check_pkt_larger: what follows it in its list runs in the datapath's branch, then the action set there; after it the
+    // flow, the packet and the action set are as they were, so the caller's actions see none of it and the action set runs again at the end.
+    name: 'check_pkt_larger in a resubmitted list: its rest runs in a branch, then the caller goes on as before it',
+    flows: [
+      'table=0,in_port=1,actions=resubmit(,1),output:3', 'table=1,in_port=1,actions=check_pkt_larger(100)->NXM_NX_REG0[0],mod_dl_dst:0a:00:00:00:00:03,output:4',
+      'table=0,in_port=2,actions=resubmit(,2),output:3', 'table=2,actions=check_pkt_larger(60)->NXM_NX_REG0[0],exit',
+      'table=0,in_port=3,actions=check_pkt_larger(60)->NXM_NX_REG0[0]',
+    ],
+    packets: [1, 2, 3].flatMap((port) => [raw(60), udp(20), udp(100)].map((bytes) => ({ port, bytes }))),
+  },
+  {
+    name: 'check_pkt_larger before an output, with an action set written earlier: the set runs in the branch and again at the end (OpenFlow 1.1+)',
+    only: 'OpenFlow15',
+    flows: ['table=0,in_port=1,actions=write_actions(output:2),goto_table:1', 'table=1,actions=check_pkt_larger(60)->NXM_NX_REG0[0],output:3', 'table=0,in_port=2,actions=write_actions(output:4),goto_table:2', 'table=2,actions=output:3,check_pkt_larger(60)->NXM_NX_REG0[0]'],
+    packets: [1, 2].flatMap((port) => [raw(60), udp(20)].map((bytes) => ({ port, bytes }))),
+  },
+  {
     // OVS reads a recirculated packet again with one VLAN header in the flow: under two tags it is not IP any more.
     name: 'after ct(table=…) the packet is read again: with two tags pushed it no longer matches ip (OpenFlow 1.1+)',
     only: 'OpenFlow15',
