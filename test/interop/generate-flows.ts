@@ -51,7 +51,7 @@ const VIDS = [10, 20, 30];
  * What a packet starts as: one entry per shape; `weight` makes common shapes common; `fits`, the
  * protocol keywords of the flows it is a packet for ('nd': icmp6 with icmp_type 135 or 136).
  */
-const SHAPES: readonly { name: string; weight: number; fits: readonly string[]; layers: (r: Rng, aim?: string) => LayerSpec[] }[] = [
+const SHAPES: readonly { name: string; weight: number; fits: readonly string[]; layers: (r: Rng, aim?: string) => LayerSpec[]; etherType?: number }[] = [
   { name: 'udp', fits: ['ip', 'udp'], weight: 3, layers: (r) => [ipv4(r, 17), { layer: 'udp', srcPort: r.pick([53, 1000, 4789]), dstPort: r.pick([53, 80, 2000]) }, payload(r)] },
   { name: 'tcp', fits: ['ip', 'tcp'], weight: 3, layers: (r) => [ipv4(r, 6), { layer: 'tcp', srcPort: r.pick([22, 5555]), dstPort: r.pick([80, 443, 22]), flags: r.pick([0x02, 0x12, 0x10, 0x11, 0x04]) }, payload(r)] },
   { name: 'icmp', fits: ['ip', 'icmp'], weight: 1, layers: (r) => [ipv4(r, 1), { layer: 'icmp', type: r.pick([0, 8]), id: 1, seq: r.int(0, 3) }, payload(r)] },
@@ -61,6 +61,9 @@ const SHAPES: readonly { name: string; weight: number; fits: readonly string[]; 
   // SCTP has no wire layer: its common header (and a chunk) as the payload of IPv4 protocol 132 or IPv6 next header 132.
   { name: 'sctp', fits: ['ip', 'sctp'], weight: 1, layers: (r) => [ipv4(r, 132), sctp(r)] },
   { name: 'ipv6 sctp', fits: ['ipv6', 'sctp6'], weight: 1, layers: (r) => [{ ...ipv6(r), nextHeader: 132 }, sctp(r)] },
+  // MPLS has no wire layer: a label stack of 1-4 entries (the bottom-of-stack bit now and then missing) over an IPv4 datagram, as payload.
+  { name: 'mpls', fits: ['mpls'], weight: 1, etherType: 0x8847, layers: (r) => [{ layer: 'payload', data: mplsStack(r) }] },
+  { name: 'mplsm', fits: ['mplsm'], weight: 0.5, etherType: 0x8848, layers: (r) => [{ layer: 'payload', data: mplsStack(r) }] },
   { name: 'icmpv6', fits: ['ipv6', 'icmp6'], weight: 1, layers: (r) => [ipv6(r), { layer: 'icmpv6', type: r.pick([128, 129, 135, 1]), id: 3, seq: 1 }, payload(r)] },
   {
     // Neighbor solicitations and advertisements: target fe80::1 or ::2, a source and/or target link-layer option, now and then a second source one (invalid to OVS).
@@ -123,6 +126,15 @@ function sctp(r: Rng): LayerSpec {
   new DataView(b.buffer).setUint32(8, (crc32c(b) ^ (r.chance(0.15) ? 0x5a5a : 0)) >>> 0, true);
   return { layer: 'payload', data: b };
 }
+function mplsStack(r: Rng): Uint8Array {
+  const n = r.pick([1, 1, 2, 3, 4]);
+  const bos = r.chance(0.9);
+  const entries = Array.from({ length: n }, (_, i) => {
+    const lse = ((r.pick([0, 2, 16, 100]) << 12) | (r.int(0, 7) << 9) | (i === n - 1 && bos ? 0x100 : 0) | r.pick([0, 1, 2, 64, 255])) >>> 0;
+    return [lse >>> 24, (lse >>> 16) & 0xff, (lse >>> 8) & 0xff, lse & 0xff];
+  });
+  return Uint8Array.from([...entries.flat(), ...encode([ipv4(r, 17), { layer: 'udp', srcPort: 1000, dstPort: 53 }, payload(r)])]);
+}
 function payload(r: Rng): LayerSpec {
   return { layer: 'payload', data: new Uint8Array(r.int(0, 12)).fill(0x5a) };
 }
@@ -162,9 +174,14 @@ export function drawPacket(r: Rng, aim?: string): Uint8Array {
   const key = proto === 'icmp6' && /icmp_type=13[56]/.test(aim!) ? 'nd' : proto;
   const fit = SHAPES.filter((s) => key !== undefined && s.fits.includes(key));
   const eth: LayerSpec = { layer: 'ethernet', src: r.pick(MACS), dst: r.chance(0.1) ? r.pick(RESERVED) : r.pick(MACS) };
-  const bytes = encode([eth, ...tags(r, aim), ...(fit.length > 0 ? r.pick(fit) : r.pick(SHAPE_BAG)).layers(r, aim)]);
+  const shape = fit.length > 0 ? r.pick(fit) : r.pick(SHAPE_BAG);
+  const bytes = encode([eth, ...tags(r, aim), ...shape.layers(r, aim)]);
   let l3 = 14;
   while (l3 + 4 <= bytes.length && (bytes[l3 - 2] === 0x81 || bytes[l3 - 2] === 0x88) && bytes[l3 - 1] === (bytes[l3 - 2] === 0x81 ? 0x00 : 0xa8)) l3 += 4;
+  if (shape.etherType !== undefined) {
+    bytes[l3 - 2] = shape.etherType >> 8;
+    bytes[l3 - 1] = shape.etherType & 0xff;
+  }
   const ipv4Type = bytes[l3 - 2] === 0x08 && bytes[l3 - 1] === 0x00;
   // A packet aimed at a flow is changed a third as often.
   const change = aim !== undefined && r.chance(0.67) ? 'none' : r.pick(['none', 'none', 'none', 'none', 'snap', 'llc', 'fragment', 'cut']);
@@ -213,12 +230,13 @@ export interface Proof {
   notLater?: true;
 }
 
-const PROTOCOLS = ['', '', 'ip', 'udp', 'tcp', 'icmp', 'arp', 'ipv6', 'udp6', 'tcp6', 'icmp6', 'sctp', 'sctp6'] as const;
+const PROTOCOLS = ['', '', 'ip', 'udp', 'tcp', 'icmp', 'arp', 'ipv6', 'udp6', 'tcp6', 'icmp6', 'sctp', 'sctp6', 'mpls', 'mplsm'] as const;
 type Protocol = (typeof PROTOCOLS)[number];
 const IPV4: readonly Protocol[] = ['ip', 'udp', 'tcp', 'icmp', 'sctp'];
 const IPV6: readonly Protocol[] = ['ipv6', 'udp6', 'tcp6', 'icmp6', 'sctp6'];
 const L4: readonly Protocol[] = ['udp', 'tcp', 'udp6', 'tcp6', 'sctp', 'sctp6'];
 const SCTP: readonly string[] = ['sctp', 'sctp6'];
+const MPLS: readonly string[] = ['mpls', 'mplsm'];
 /** A transport port's name: sctp_src and sctp_dst for SCTP now and then (tp_src is tcp_src, which OVS reads as the flow's own protocol in a match). */
 const l4Name = (r: Rng, proto: Protocol, dir: 'src' | 'dst') => (SCTP.includes(proto) && r.chance(0.5) ? `sctp_${dir}` : `tp_${dir}`);
 
@@ -251,12 +269,13 @@ const MATCH_FIELDS: readonly { p: number; when?: (proto: Protocol, tagged: boole
   {
     p: 0.5,
     when: (p) => p === 'icmp6',
-    draw: (r) => r.pick([`icmp_type=${r.pick([128, 129, 135, 136])}`, `icmpv6_code=${r.pick([0, 1])}`, 'icmp_type=135,nd_target=fe80::1', 'icmp_type=135,nd_sll=02:00:00:00:0a:aa', 'icmp_type=136,nd_tll=02:00:00:00:0b:bb/ff:ff:ff:00:ff:ff']),
+    draw: (r) => r.pick([`icmp_type=${r.pick([128, 129, 135, 136])}`, `icmpv6_code=${r.pick([0, 1])}`, 'icmp_type=135,nd_target=fe80::1', 'icmp_type=135,nd_sll=02:00:00:00:0a:aa', 'icmp_type=136,nd_tll=02:00:00:00:0b:bb/ff:ff:ff:00:ff:ff', 'icmp_type=136,nd_reserved=0', 'icmp_type=135,nd_options_type=1', 'icmp_type=136,nd_options_type=2']),
   },
+  { p: 0.5, when: (p) => MPLS.includes(p), draw: (r) => r.pick([`mpls_label=${r.pick([0, 16, 100, 7])}`, `mpls_tc=${r.int(0, 7)}`, `mpls_ttl=${r.pick([0, 1, 64])}`, `mpls_bos=${r.int(0, 1)}`]) },
   // Pipeline fields an action may have set in an earlier table (or left 0).
   { p: 0.1, draw: (r) => r.pick([`pkt_mark=${r.int(0, 2)}`, `xreg0=0x${r.int(0, 2).toString(16)}`, `xxreg0=0x${r.int(0, 2).toString(16)}/0xff`]) },
   // Tunnel metadata table 0 may have written ('tunnel metadata' below; no tunnel port exists, so a packet arrives with all of it 0).
-  { p: 0.6, when: (_p, _t, table) => table === 1, draw: (r) => r.pick(['tun_id=5', 'tun_id=0x5/0xf', 'tun_id=0', `tun_src=${r.pick(['10.0.0.9', '10.0.0.0/8'])}`, 'tun_dst=10.0.0.9', 'tun_ipv6_dst=2001:db8::9', 'tun_ipv6_dst=::']) },
+  { p: 0.6, when: (_p, _t, table) => table === 1, draw: (r) => r.pick(['tun_id=5', 'tun_id=0x5/0xf', 'tun_id=0', `tun_src=${r.pick(['10.0.0.9', '10.0.0.0/8'])}`, 'tun_dst=10.0.0.9', 'tun_ipv6_dst=2001:db8::9', 'tun_ipv6_dst=::', 'tun_flags=+oam', 'tun_flags=-oam', 'tun_gbp_id=7', 'tun_gbp_flags=0x40']) },
 ];
 
 /** A match for a flow in `table`; `sparse` draws each field a third as often (a table whose packets meet its actions more often). */
@@ -344,18 +363,15 @@ export const ACTIONS: readonly ActionDraw[] = [
   { name: 'exit/note', draw: ({ r }) => r.pick(['exit', 'note:01.02']) },
   // check_pkt_larger's bit chooses a later output; clone's changes stay inside it; sample is a counted no-op.
   { name: 'check_pkt_larger', draw: ({ r }) => `check_pkt_larger(${r.pick([40, 60, 64, 80, 100])})->NXM_NX_REG0[0],output:NXM_NX_REG0[0..15]` },
-  // No VLAN change inside clone (nor in a group's bucket, below): OVS translates the clone in place and pushes the tags back
-  // for the outputs after it, with DEI 0, where netloom keeps the packet as it was (a netloom bug, not yet fixed).
-  { name: 'clone', draw: ({ r }) => `clone(${r.pick([`mod_dl_src:${r.pick(MACS)}`, `mod_dl_dst:${r.pick(MACS)}`])},output:${r.int(1, PORTS)})` },
+  // A VLAN change inside a clone comes back as OVS pushes the tags again after it (DEI 0).
+  { name: 'clone', draw: ({ r }) => `clone(${r.pick([`mod_dl_src:${r.pick(MACS)}`, `mod_dl_dst:${r.pick(MACS)}`, 'push_vlan:0x8100', `mod_vlan_vid:${r.pick([10, 40])}`, 'strip_vlan'])},output:${r.int(1, PORTS)})` },
   { name: 'sample', weight: 0.3, draw: ({ r }) => `sample(probability=${r.pick([65535, 65535, 1])},collector_set_id=1)` },
   // resubmit: onward, with another in_port for the lookup, and back (which can loop until a limit drops the packet).
   { name: 'resubmit', weight: 2, when: (c) => c.table === 0, draw: ({ r }) => r.pick(['resubmit(,1)', `resubmit(${r.int(1, PORTS)},1)`]) },
   { name: 'resubmit back', weight: 0.3, draw: ({ r, table }) => `resubmit(,${r.pick([0, table])})` },
   { name: 'LOCAL', draw: ({ r }) => r.pick(['output:LOCAL', 'LOCAL']) },
-  // output:TABLE looks the packet up again in table 0: only from table 1, and rarely (a resubmit(,1) there loops until the resubmit limit drops the packet, in both);
-  // not in a stateful table, whose table 0 recirculates through ct(table=1) on every pass (where netloom keeps matching a packet given a second tag as IP,
-  // and OVS, extracting the flow afresh with one VLAN header parsed, does not: a netloom bug, not yet fixed).
-  { name: 'output TABLE', weight: 1, when: (c) => c.table === 1 && !c.stateful, draw: ({ r }) => r.pick(['output:TABLE', 'TABLE']) },
+  // output:TABLE looks the packet up again in table 0: only from table 1, and rarely (a resubmit(,1) there loops until the resubmit limit drops the packet, in both).
+  { name: 'output TABLE', weight: 1, when: (c) => c.table === 1, draw: ({ r }) => r.pick(['output:TABLE', 'TABLE']) },
   // in_port written: a later in_port output goes to the new port, an output to it is skipped; read into reg0 for output:reg0 (the input port, skipped).
   { name: 'in_port load/move', draw: ({ r }) => r.pick([`load:${r.int(1, PORTS)}->NXM_OF_IN_PORT[]`, `load:${r.int(1, PORTS)}->NXM_OF_IN_PORT[],in_port`, `set_field:${r.pick([1, 2, LOCAL])}->in_port,output:in_port`, 'move:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15]']) },
   // Queues: with no QoS on the ports they choose nothing either side can see, so what is compared is acceptance and the outputs.
@@ -364,12 +380,16 @@ export const ACTIONS: readonly ActionDraw[] = [
   { name: 'fin_timeout', weight: 0.5, proves: tcp, draw: ({ r }) => `fin_timeout(${r.pick([`idle_timeout=${r.int(1, 9)}`, `hard_timeout=${r.int(1, 9)}`, `idle_timeout=${r.int(1, 9)},hard_timeout=${r.int(10, 30)}`])})` },
   // SCTP ports: OVS writes the CRC32c afresh, keeping the error the packet's had.
   { name: 'sctp ports', weight: 8, when: (c) => SCTP.includes(c.proof.proto), draw: ({ r }) => `set_field:${r.pick([1, 80, 2905, 65535])}->${r.pick(['sctp_src', 'sctp_dst'])}` },
-  // ICMP's only where the match leaves later fragments out: on an IPv4 later fragment OVS writes nothing and netloom rewrites the bytes (a netloom bug, not yet fixed).
-  { name: 'icmp type/code', weight: 8, when: (c) => (c.proof.proto === 'icmp' && c.proof.notLater === true) || c.proof.proto === 'icmp6', draw: ({ r, proof }) => `set_field:${r.pick([0, 3, 8, 129])}->${proof.proto === 'icmp' ? r.pick(['icmp_type', 'icmp_code']) : r.pick(['icmpv6_type', 'icmpv6_code'])}` },
+  // On an IPv4 later fragment the flow's type and code are 0: only a write that changes them reaches the packet.
+  { name: 'icmp type/code', weight: 8, when: (c) => c.proof.proto === 'icmp' || c.proof.proto === 'icmp6', draw: ({ r, proof }) => `set_field:${r.pick([0, 3, 8, 129])}->${proof.proto === 'icmp' ? r.pick(['icmp_type', 'icmp_code']) : r.pick(['icmpv6_type', 'icmpv6_code'])}` },
   // ND writes need what OVS's prerequisites do: nd_target an NS or NA, nd_sll an NS, nd_tll an NA.
-  { name: 'nd fields', weight: 15, when: (c) => c.proof.nd !== undefined, draw: ({ r, proof }) => r.pick(['set_field:fe80::9->nd_target', proof.nd === 135 ? 'set_field:02:00:00:00:0c:cc->nd_sll' : 'set_field:02:00:00:00:0c:cc->nd_tll']) },
+  { name: 'nd fields', weight: 15, when: (c) => c.proof.nd !== undefined, draw: ({ r, proof }) => r.pick(['set_field:fe80::9->nd_target', proof.nd === 135 ? 'set_field:02:00:00:00:0c:cc->nd_sll' : 'set_field:02:00:00:00:0c:cc->nd_tll', 'set_field:0x20000000->nd_reserved', `set_field:${r.int(0, 3)}->nd_options_type`]) },
+  // MPLS: the label stack's fields (proven by mpls or mplsm in 1.1+), a pop back to IPv4 or one label, a push (after which 1.1+ refuses IP actions, as OVS does).
+  { name: 'mpls actions', weight: 6, proves: (p) => MPLS.includes(p.proto), draw: ({ r }) => r.pick([`set_mpls_label(${r.pick([5, 16])})`, `set_mpls_tc(${r.int(0, 7)})`, `set_mpls_ttl(${r.pick([1, 64])})`, 'dec_mpls_ttl', 'pop_mpls:0x0800', 'pop_mpls:0x8847']) },
+  { name: 'mpls set_field', weight: 2, when: (c) => MPLS.includes(c.proof.proto), draw: ({ r }) => r.pick([`set_field:${r.pick([9, 100])}->mpls_label`, `set_field:${r.int(0, 7)}->mpls_tc`, `load:${r.pick([1, 200])}->NXM_NX_MPLS_TTL[]`]) },
+  { name: 'push_mpls', weight: 0.5, draw: ({ r }) => `push_mpls:${r.pick(['0x8847', '0x8848'])}` },
   // Tunnel metadata, for table 1 to match (no tunnel port exists: only the pipeline sees it).
-  { name: 'tunnel metadata', weight: 1.5, when: (c) => c.table === 0, draw: ({ r }) => `${r.pick(['set_field:0x5->tun_id', 'set_field:10.0.0.9->tun_src', 'set_field:10.0.0.9->tun_dst', 'set_field:2001:db8::9->tun_ipv6_dst'])},resubmit(,1)` },
+  { name: 'tunnel metadata', weight: 1.5, when: (c) => c.table === 0, draw: ({ r }) => `${r.pick(['set_field:0x5->tun_id', 'set_field:10.0.0.9->tun_src', 'set_field:10.0.0.9->tun_dst', 'set_field:2001:db8::9->tun_ipv6_dst', 'set_field:oam->tun_flags', 'set_field:7->tun_gbp_id', 'set_field:0x40->tun_gbp_flags'])},resubmit(,1)` },
   // A group of the table; group 9 never exists (both refuse the flow).
   { name: 'group', weight: 2, when: (c) => c.groups > 0, draw: ({ r, groups }) => `group:${r.chance(0.03) ? 9 : r.int(1, groups)}` },
 ];
@@ -396,6 +416,15 @@ function usable(a: ActionDraw, c: ActionContext): boolean {
   if (a.when !== undefined && !a.when(c)) return false;
   // Unproven writes: plain mode always (they run on the packet as it is), -O OpenFlow15 rarely (both refuse).
   return a.proves === undefined || a.proves(c.proof) || c.mode === 'plain' || c.r.chance(0.05);
+}
+
+/**
+ * ovs-vswitchd 3.1 aborts (ofpbuf_at_assert) translating a pop_mpls to IP (which recirculates)
+ * inside check_pkt_larger's branches: a table with check_pkt_larger anywhere has no such pop (a
+ * note in its place).
+ */
+function withoutCrash(flows: string[]): string[] {
+  return flows.some((f) => f.includes('check_pkt_larger')) ? flows.map((f) => f.replaceAll('pop_mpls:0x0800', 'note:00')) : flows;
 }
 
 export function drawActions(c: ActionContext): string {
@@ -432,9 +461,9 @@ const GROUP_TYPES: readonly { type: string; buckets: (r: Rng) => number }[] = [
 
 /**
  * A bucket's actions: no match proves anything for them, so each runs on the packet as it is (both
- * skip what the packet has no field for). Not drawn: actions OVS drops from a bucket, run as an
- * action set (output:reg, exit, note, enqueue…: netloom refuses the group, a netloom bug), and VLAN
- * changes (as in clone, above).
+ * skip what the packet has no field for); actions an action set has no place for (output:reg,
+ * exit, note, enqueue) are taken and dropped; a VLAN change comes back after the bucket as OVS
+ * pushes the tags again.
  */
 const BUCKET_ACTIONS: readonly { when?: (id: number) => boolean; draw: (r: Rng) => string }[] = [
   { draw: (r) => `output:${r.int(1, PORTS)}` },
@@ -443,6 +472,7 @@ const BUCKET_ACTIONS: readonly { when?: (id: number) => boolean; draw: (r: Rng) 
   { draw: (r) => `mod_dl_dst:${r.pick(MACS)}` },
   { draw: (r) => r.pick(['dec_ttl', `mod_nw_dst:${r.pick(IPS)}`, 'mod_tp_dst:99', 'set_field:5->nw_ttl']) },
   { draw: (r) => r.pick(['resubmit(,1)', `load:${r.int(1, 4)}->NXM_NX_REG0[0..15]`, 'set_queue:2']) },
+  { draw: (r) => r.pick(['output:NXM_NX_REG0[0..15]', 'exit', 'note:01', 'enqueue:1:1', 'pop_vlan', 'push_vlan:0x8100']) },
   // A group of a lower id (no cycle).
   { when: (id) => id > 1, draw: () => 'group:1' },
 ];
@@ -501,7 +531,7 @@ export function drawTable(r: Rng, mode: Mode): string[] {
       flows.push(`table=${table},priority=${r.int(1, 200)},conj_id=${r.int(1, 2)},actions=${drawActions({ r, mode, table, proof: NOTHING, groups: groups.length })}`);
     }
   }
-  return [...groups, ...flows];
+  return withoutCrash([...groups, ...flows]);
 }
 
 /**
@@ -560,7 +590,7 @@ export function drawStateful(r: Rng, mode: Mode): StatefulCase {
     flows.push(`table=1,priority=${priority},${inPort}ct_state=${state}${mark},${ipKw},actions=${commit}${show}${out}${then}`);
   }
   flows.push(`table=1,priority=0,actions=output:4`);
-  return { flows, packets: connection(r, v6, nat) };
+  return { flows: withoutCrash(flows), packets: connection(r, v6, nat) };
 }
 
 function connection(r: Rng, v6: boolean, nat: string): { port: number; bytes: Uint8Array }[] {

@@ -67,6 +67,21 @@ export const KNOWN_DIFFERENCES: readonly { name: string; reason: string; recogni
     recognise: (m) => m.stateful && m.flows.some((f) => /nat\(src/.test(f)) && tcpFlags(m.packet) === 0x02 && m.ours.length === m.theirs.length && m.ours.every((o, i) => sameButSourcePort(o, m.theirs[i]!)),
   },
   {
+    name: 'push_mpls and pop_mpls with nothing sent between',
+    reason: "OVS commits MPLS changes to the packet only when it sends it (commit_mpls_action): a label pushed and popped again before that leaves the packet as it was, its EtherType too; netloom changes the packet at each action, so a pop to an MPLS EtherType leaves that EtherType on the frame",
+    recognise: (m) => m.flows.some((f) => f.includes('push_mpls')) && m.flows.some((f) => f.includes('pop_mpls')),
+  },
+  {
+    name: 'a connection NATed again through output:TABLE',
+    reason: "output:TABLE takes a packet ct(commit,nat(src=…)) has NATed through ct and a second ct(commit,nat) in the same translation: netloom counts the connection the first pass committed as holding its source port and takes the next one, where OVS's conntrack keeps the port",
+    recognise: (m) => m.stateful && m.flows.some((f) => /nat\(src/.test(f)) && m.flows.some((f) => /(output:|[,=])TABLE(,|$)/.test(f)) && m.ours.length === m.theirs.length && m.ours.every((o, i) => sameButSourcePort(o, m.theirs[i]!)),
+  },
+  {
+    name: 'push_mpls on an 802.3 LLC/SNAP frame',
+    reason: "OVS's set_ethertype writes the MPLS EtherType over an 802.3 frame's length and its flow keeps the label stack after the SNAP header, where the bytes no longer say it is; netloom reads the frame again from its bytes, so a second push or a label write after the first lands elsewhere",
+    recognise: (m) => m.packet.length >= 14 && ((m.packet[12]! << 8) | m.packet[13]!) < 0x0600 && m.flows.some((f) => f.includes('push_mpls')),
+  },
+  {
     name: 'conntrack of IPv4 fragments',
     reason: "OVS's userspace datapath holds fragments for reassembly (ipf) before conntrack sees them; netloom does not reassemble and tracks each fragment as +inv (ipf passes the small ones drawn here on, +inv as well)",
     recognise: (m) => m.stateful && isIpv4Fragment(m.packet),
