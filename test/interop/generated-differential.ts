@@ -62,9 +62,9 @@ export const KNOWN_DIFFERENCES: readonly { name: string; reason: string; recogni
     recognise: (m) => m.stateful && m.flows.some((f) => /ct\(commit[^)]*nat\(.*\)\).*(multipath|bundle)/.test(f)),
   },
   {
-    name: 'SNAT port of a TCP connection re-opened behind ct without commit',
-    reason: "a SYN that re-opens a closed TCP connection force-expires it in OVS 3.1, whose NAT tuple then stays taken until conntrack's sweeper runs (on the wall clock): a ct(commit,nat) after a ct without commit in the same pass takes the next port; netloom forgets the old connection there (with one ct(commit,nat) both take the next port)",
-    recognise: (m) => m.stateful && m.flows.some((f) => /nat\(src/.test(f)) && tcpFlags(m.packet) === 0x02 && m.ours.length === m.theirs.length && m.ours.every((o, i) => sameButSourcePort(o, m.theirs[i]!)),
+    name: 'NAT port of a TCP connection re-opened behind ct without commit',
+    reason: "a SYN that re-opens a closed TCP connection force-expires it in OVS 3.1, whose NAT tuple then stays taken until conntrack's sweeper runs (on the wall clock): a ct(commit,nat) after a ct without commit in the same pass takes the next source port (for nat(dst=…) too, the tuple being taken); netloom forgets the old connection there (with one ct(commit,nat) both take the next port)",
+    recognise: (m) => m.stateful && m.flows.some((f) => /nat\((src|dst)/.test(f)) && tcpFlags(m.packet) === 0x02 && m.ours.length === m.theirs.length && m.ours.every((o, i) => sameButSourcePort(o, m.theirs[i]!)),
   },
   {
     name: 'push_mpls and pop_mpls with nothing sent between',
@@ -107,7 +107,8 @@ function sameButSourcePort(ours: string, theirs: string): boolean {
   if (port !== theirPort || hex!.length !== theirHex!.length) return false;
   const b = Buffer.from(hex!, 'hex');
   const l4 = l3Offset(b) + (b[l3Offset(b)]! & 0x0f) * 4;
-  const ignored = new Set([l4, l4 + 1, l4 + 16, l4 + 17].map((i) => 2 * i));
+  // The source port, and the checksum that covers it (UDP's at 6, TCP's at 16).
+  const ignored = new Set([l4, l4 + 1, l4 + 6, l4 + 7, l4 + 16, l4 + 17].map((i) => 2 * i));
   for (let i = 0; i < hex!.length; i += 2) if (!ignored.has(i) && hex!.slice(i, i + 2) !== theirHex!.slice(i, i + 2)) return false;
   return true;
 }
