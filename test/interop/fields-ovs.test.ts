@@ -7,23 +7,11 @@
  * messages with and without their options, duplicated and malformed ones); the flows
  * must be accepted alike and every packet must leave by the same ports with the same bytes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Bridge } from '../../src/switch/bridge.js';
-import type { Protocols } from '../../src/switch/ofctl.js';
-import { encode, toHex } from '../../src/index.js';
+import { encode } from '../../src/index.js';
 import type { LayerSpec } from '../../src/index.js';
 import { crc32c } from '../../src/wire/checksum.js';
-import { OvsSwitch, haveOvs, ovsMissingMessage, type OpenFlowVersion } from './ovs.js';
-
-if (!haveOvs()) console.warn(`skipping the field differential tests: ${ovsMissingMessage()}`);
-
-const PORTS = 4;
-const ports = Array.from({ length: PORTS }, (_, i) => ({ number: i + 1, name: `p${i + 1}` }));
-const MODES: readonly { name: string; netloom: Protocols; ovs: OpenFlowVersion }[] = [
-  { name: 'OpenFlow 1.0 + NXM', netloom: 'OpenFlow10', ovs: 'OpenFlow10' },
-  { name: 'OpenFlow 1.3+', netloom: 'OpenFlow13', ovs: 'OpenFlow15' },
-];
+import { PORTS, describeTables, type TableCase } from './table-differential.js';
 
 const ETH: LayerSpec = { layer: 'ethernet', src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' };
 const V4: LayerSpec = { layer: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2' };
@@ -76,12 +64,7 @@ const PACKETS: readonly Uint8Array[] = [
   udp(), udp(V6), sctp(V4), sctp(V6), sctp(V4, true),
 ];
 
-interface Case {
-  name: string;
-  flows: string[];
-}
-
-const CASES: Case[] = [
+const CASES: TableCase[] = [
   {
     name: 'tcp_flags: masked, exact, numeric, IPv4 and IPv6',
     flows: [
@@ -197,26 +180,6 @@ const randomTable = fc
     const out = flows.filter(([, priority]) => !seen.has(`${priority}`) && seen.add(`${priority}`)).map(([term, priority, port]) => `priority=${priority},${term},actions=output:${port}`);
     return [...out, 'priority=0,actions=output:2,output:3'];
   });
-const RANDOM: Case[] = fc.sample(randomTable, { seed: 20261205, numRuns: 30 }).map((flows, i) => ({ name: `random table ${i + 1}`, flows }));
+const RANDOM: TableCase[] = fc.sample(randomTable, { seed: 20261205, numRuns: 30 }).map((flows, i) => ({ name: `random table ${i + 1}`, flows }));
 
-describe.skipIf(!haveOvs())('the newer fields match and write as Open vSwitch does', () => {
-  let ovs: OvsSwitch;
-  beforeAll(() => {
-    ovs = OvsSwitch.start({ ports: PORTS });
-  });
-  afterAll(() => ovs?.stop());
-
-  for (const mode of MODES) {
-    it.each([...CASES, ...RANDOM])(`${mode.name}: $name`, async ({ flows }) => {
-      const bridge = new Bridge('br0', ports, { protocols: mode.netloom });
-      for (const f of flows) bridge.addFlow(f);
-      ovs.delFlows();
-      ovs.addFlows(flows, mode.ovs);
-      for (const [i, bytes] of PACKETS.entries()) {
-        const theirs = (await ovs.inject(1, bytes)).map((o) => `${String(o.port)} ${toHex(o.bytes)}`);
-        const ours = bridge.process(1, bytes).outputs.map((o) => `${String(o.port)} ${toHex(o.bytes)}`);
-        expect(ours.sort(), `packet ${i}: ${toHex(bytes)}\n${flows.join('\n')}`).toEqual(theirs.sort());
-      }
-    });
-  }
-});
+describeTables('the newer fields match and write as Open vSwitch does', [...CASES, ...RANDOM], PACKETS);

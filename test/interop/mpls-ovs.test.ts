@@ -6,21 +6,9 @@
  * (its exception included), a lookup after a pop, and an action set; every packet must leave by
  * the same ports with the same bytes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Bridge } from '../../src/switch/bridge.js';
-import type { Protocols } from '../../src/switch/ofctl.js';
-import { encode, toHex } from '../../src/index.js';
+import { encode } from '../../src/index.js';
 import type { LayerSpec } from '../../src/index.js';
-import { OvsSwitch, haveOvs, ovsMissingMessage, type OpenFlowVersion } from './ovs.js';
-
-if (!haveOvs()) console.warn(`skipping the MPLS differential tests: ${ovsMissingMessage()}`);
-
-const PORTS = 4;
-const ports = Array.from({ length: PORTS }, (_, i) => ({ number: i + 1, name: `p${i + 1}` }));
-const MODES: readonly { name: string; netloom: Protocols; ovs: OpenFlowVersion }[] = [
-  { name: 'OpenFlow 1.0 + NXM', netloom: 'OpenFlow10', ovs: 'OpenFlow10' },
-  { name: 'OpenFlow 1.3+', netloom: 'OpenFlow13', ovs: 'OpenFlow15' },
-];
+import { describeTables, type TableCase } from './table-differential.js';
 
 const ETH: LayerSpec = { layer: 'ethernet', src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' };
 const UDP: LayerSpec = { layer: 'udp', srcPort: 1000, dstPort: 53 };
@@ -47,14 +35,7 @@ const PACKETS: readonly Uint8Array[] = [
   mpls([lse(1, 0, false, 64), lse(2, 0, false, 64), lse(3, 0, true, 64)]), mpls([lse(16, 3, true, 64)], 0x8847, 2), mpls([lse(16, 3, false, 64)], 0x8847, 4),
 ];
 
-interface Case {
-  name: string;
-  flows: string[];
-  /** Only in this mode (the flows need what the other cannot write). */
-  only?: OpenFlowVersion;
-}
-
-const CASES: Case[] = [
+const CASES: TableCase[] = [
   {
     name: 'mpls_* matched: label, traffic class, TTL, bottom of stack; mpls and mplsm',
     flows: [
@@ -101,24 +82,4 @@ const CASES: Case[] = [
   },
 ];
 
-describe.skipIf(!haveOvs())('MPLS matches and actions as Open vSwitch does them', () => {
-  let ovs: OvsSwitch;
-  beforeAll(() => {
-    ovs = OvsSwitch.start({ ports: PORTS });
-  });
-  afterAll(() => ovs?.stop());
-
-  for (const mode of MODES) {
-    it.each(CASES.filter((c) => c.only === undefined || c.only === mode.ovs))(`${mode.name}: $name`, async ({ flows }) => {
-      const bridge = new Bridge('br0', ports, { protocols: mode.netloom });
-      for (const f of flows) bridge.addFlow(f);
-      ovs.delFlows();
-      ovs.addFlows(flows, mode.ovs);
-      for (const [i, bytes] of PACKETS.entries()) {
-        const theirs = (await ovs.inject(1, bytes)).map((o) => `${String(o.port)} ${toHex(o.bytes)}`);
-        const ours = bridge.process(1, bytes).outputs.map((o) => `${String(o.port)} ${toHex(o.bytes)}`);
-        expect(ours.sort(), `packet ${i}: ${toHex(bytes)}\n${flows.join('\n')}`).toEqual(theirs.sort());
-      }
-    });
-  }
-});
+describeTables('MPLS matches and actions as Open vSwitch does them', CASES, PACKETS);
