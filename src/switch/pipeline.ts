@@ -1377,7 +1377,8 @@ function reverseFrom<T>(xs: T[], from: number): void {
 
 /**
  * The action list an action set runs, as OVS's ofpacts_execute_action_set builds it from the
- * actions written in order: the last pop_vlan, push_vlan and dec_ttl, in that order; then every
+ * actions written in order: the last pop_vlan, pop_mpls, push_mpls, push_vlan, dec_ttl and
+ * dec_mpls_ttl, in that order; then every
  * set-field, load, move and mod_* in written order; the last set_queue; then one final action — the last group,
  * else the last output (output, in_port, NORMAL, FLOOD, ALL, controller, TABLE), else the last
  * resubmit, else the last ct_clear, else the last ct. With no final action nothing runs at all. A group bucket's actions run this way too.
