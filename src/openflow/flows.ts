@@ -17,9 +17,10 @@
 import { fieldByName, W, readField, type FieldDef } from '../switch/fields.js';
 import { Match, type Action, type Bucket, type Rule } from '../switch/flow.js';
 import { SwitchPacket } from '../switch/packet.js';
-import { ETH_MPLS, ETH_MPLS_MCAST, formatActions, formatInstructions, formatMatch, prerequisiteMet, setWords, withEtherType } from '../switch/ofctl.js';
+import { formatActions, formatInstructions, formatMatch, prerequisiteMet, setWords, withEtherType } from '../switch/ofctl.js';
 import { OFPM_MAX, type MeterBand } from '../switch/meter.js';
 import { VLAN_CFI } from '../wire/flowkey.js';
+import { isMplsEtherType } from '../wire/registry.js';
 import type { OfAction, OfInstruction } from './actions.js';
 import type { OfBucket, OfMeterBand } from './structs.js';
 import { OFPBAC, OFPBIC, OFPBMC, OFPET, OFPGMFC, OFPMMFC, OpenFlowError, type OfpErrorCode } from './errors.js';
@@ -271,7 +272,7 @@ function actionsFrom(list: readonly OfAction[], c: Check, path: string, actionSe
         return;
       case 'push_mpls':
       case 'pop_mpls':
-        if (a.type === 'push_mpls' && a.ethertype !== ETH_MPLS && a.ethertype !== ETH_MPLS_MCAST) bad(`push_mpls ethertype 0x${a.ethertype.toString(16)} is not 0x8847 or 0x8848`, OFPBAC.BAD_ARGUMENT);
+        if (a.type === 'push_mpls' && !isMplsEtherType(a.ethertype)) bad(`push_mpls ethertype 0x${a.ethertype.toString(16)} is not 0x8847 or 0x8848`, OFPBAC.BAD_ARGUMENT);
         if (a.type === 'pop_mpls' && !mplsProven()) bad('pop_mpls needs eth_type 0x8847 or 0x8848 in the match', OFPBAC.MATCH_INCONSISTENT);
         out.push({ type: a.type, ethertype: a.ethertype });
         if (match !== undefined) match = withEtherType(match, a.ethertype, a.type === 'push_mpls');

@@ -10,6 +10,7 @@ import { Address6 } from 'ip-address';
 import { pointAt } from '../wire/errors.js';
 import { isIpv4, numberToIpv6, numberToMac } from '../wire/addresses.js';
 import { VLAN_CFI } from '../wire/flowkey.js';
+import { ETHERTYPE, isMplsEtherType } from '../wire/registry.js';
 import { ipv4ToNumber, numberToIpv4, prefixMask } from '../hosts/addressing.js';
 import { FIELD_NAMES, W, fieldByKeyword, fieldByName, l4ProtocolOfName, readField, type FieldDef, type Prerequisite } from './fields.js';
 import { OFPMF, OFPM_ALL, OFPM_CONTROLLER, OFPM_MAX, OFPM_SLOWPATH, band, type BandType, type Meter } from './meter.js';
@@ -34,9 +35,6 @@ const ETH_IP = 0x0800;
 const ETH_IPV6 = 0x86dd;
 const ETH_ARP = 0x0806;
 const ETH_RARP = 0x8035;
-/** MPLS unicast and multicast (RFC 5332). */
-export const ETH_MPLS = 0x8847;
-export const ETH_MPLS_MCAST = 0x8848;
 
 /** A flow that cannot be read; `column` is 1-based in `flow`. */
 export class FlowSyntaxError extends Error {
@@ -101,7 +99,7 @@ function portNumber(text: string, options: ParseOptions): number | undefined {
 }
 
 const SHORTHANDS = names<[number, number | undefined]>({
-  ip: [ETH_IP, undefined], ipv6: [ETH_IPV6, undefined], arp: [ETH_ARP, undefined], rarp: [ETH_RARP, undefined], mpls: [ETH_MPLS, undefined], mplsm: [ETH_MPLS_MCAST, undefined],
+  ip: [ETH_IP, undefined], ipv6: [ETH_IPV6, undefined], arp: [ETH_ARP, undefined], rarp: [ETH_RARP, undefined], mpls: [ETHERTYPE.MPLS, undefined], mplsm: [ETHERTYPE.MPLS_MCAST, undefined],
   icmp: [ETH_IP, 1], tcp: [ETH_IP, 6], udp: [ETH_IP, 17], sctp: [ETH_IP, 132],
   icmp6: [ETH_IPV6, 58], tcp6: [ETH_IPV6, 6], udp6: [ETH_IPV6, 17], sctp6: [ETH_IPV6, 132],
 });
@@ -447,7 +445,7 @@ export function prerequisiteHolds(type: number | undefined, proto: number | unde
     case 'nd-na':
       return type === ETH_IPV6 && proto === 58 && icmpCode === 0 && (p === 'nd' ? icmpType === 135 || icmpType === 136 : icmpType === (p === 'nd-ns' ? 135 : 136));
     case 'mpls':
-      return type === ETH_MPLS || type === ETH_MPLS_MCAST;
+      return isMplsEtherType(type);
     case 'ct':
     case 'ct-ipv4':
     case 'ct-ipv6':
@@ -1089,7 +1087,7 @@ function parseActions(text: string, offset: number, match: Match | undefined, op
       case 'push_mpls':
       case 'pop_mpls': {
         const ethertype = integer(need('an EtherType'), 0xffff, argAt, name, fail);
-        if (name === 'push_mpls' && ethertype !== ETH_MPLS && ethertype !== ETH_MPLS_MCAST) fail(argAt, `push_mpls:${arg}: the EtherType must be 0x8847 or 0x8848 (OVS refuses: OFPBAC_BAD_ARGUMENT)`);
+        if (name === 'push_mpls' && !isMplsEtherType(ethertype)) fail(argAt, `push_mpls:${arg}: the EtherType must be 0x8847 or 0x8848 (OVS refuses: OFPBAC_BAD_ARGUMENT)`);
         if (name === 'pop_mpls') inconsistent(!proven('mpls'), at, name, () => fail(at, `pop_mpls needs ${NEED_TEXT.mpls} in the match (OVS refuses: actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT))`));
         actions.push({ type: name, ethertype });
         // OVS's check_PUSH_MPLS and check_POP_MPLS: the actions after it see the new EtherType (after a push, no IP protocol).

@@ -8,9 +8,9 @@ type Fail = (at: number, reason: string) => never;
 
 /** A flags field as OVS's parse_flags and format_flags_masked see it. */
 interface Flags {
-  /** Bit names, low bit first (undefined: a bit with no name). */
-  names: readonly (string | undefined)[];
-  /** The bits a value or mask may have. */
+  /** Bit names, low bit first. */
+  names: readonly string[];
+  /** The bits a value or mask may have: the low ones, so any larger number has one it may not. */
   allowed: number;
   /** The mask match_format prints as a plain value (`syn|ack`); any other prints as `+syn-ack`. */
   printedWhole: number;
@@ -40,10 +40,10 @@ function parseFlags(flags: Flags, text: string, at: number, fail: Fail): { value
   if (numeric !== null) {
     const value = scanInteger(numeric[1]!, 0)!.value;
     const mask = scanInteger(numeric[2]!, 0)!.value;
-    if (value & ~allowed || mask & ~allowed) unknown(0);
+    if (value > allowed || mask > allowed) unknown(0);
     return { value: BigInt(value & mask), mask: BigInt(mask) };
   }
-  const nameAt = (from: number, ends: string): number => names.findIndex((name) => name !== undefined && text.startsWith(name, from) && (from + name.length === text.length || ends.includes(text[from + name.length]!)));
+  const nameAt = (from: number, ends: string): number => names.findIndex((name) => text.startsWith(name, from) && (from + name.length === text.length || ends.includes(text[from + name.length]!)));
   if (text.startsWith('+') || text.startsWith('-')) {
     let value = 0;
     let mask = 0;
@@ -65,7 +65,7 @@ function parseFlags(flags: Flags, text: string, at: number, fail: Fail): { value
   for (let pos = 0; pos < text.length; ) {
     const number = scanInteger(text, pos);
     if (number !== undefined) {
-      if (number.value & ~allowed || number.value > allowed) unknown(0);
+      if (number.value > allowed) unknown(0);
       value |= number.value;
       pos = number.end + (text[number.end] === '|' ? 1 : 0);
       continue;
@@ -80,7 +80,7 @@ function parseFlags(flags: Flags, text: string, at: number, fail: Fail): { value
 
 /** Flags as format_flags prints a value: names joined by `|`, 0 for none. */
 function formatFlagValue(flags: Flags, value: number): string {
-  const set = flags.names.flatMap((name, i) => (value & (1 << i) ? [name ?? `0x${(1 << i).toString(16)}`] : []));
+  const set = flags.names.flatMap((name, i) => (value & (1 << i) ? [name] : []));
   return set.length === 0 ? '0' : set.join('|');
 }
 

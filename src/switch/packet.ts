@@ -7,6 +7,7 @@
  */
 import { FlowKey, VLAN_CFI, extractFlowKey } from '../wire/flowkey.js';
 import { u16, u32 } from '../wire/read.js';
+import { isMplsEtherType } from '../wire/registry.js';
 import { crc32c, finish, sumWords } from '../wire/checksum.js';
 import { FLOW_WORDS, MPLS_MAX_LABELS, W, readField, type FieldDef } from './fields.js';
 
@@ -421,7 +422,7 @@ export class SwitchPacket {
   mplsCount(): number {
     const w = this.words;
     const type = w[W.DL_TYPE];
-    if (type !== ETH_MPLS && type !== ETH_MPLS_MCAST) return 0;
+    if (!isMplsEtherType(type)) return 0;
     let n = 0;
     for (let i = 0; i < MPLS_MAX_LABELS; i++) {
       const lse = w[W.MPLS_LSE + i]!;
@@ -477,7 +478,7 @@ export class SwitchPacket {
     const n = this.mplsCount();
     if (n === 0) return true;
     if (n === MPLS_MAX_LABELS && (this.words[W.MPLS_LSE + n - 1]! & MPLS_BOS) === 0) return false;
-    const gone = ethertype === ETH_MPLS || ethertype === ETH_MPLS_MCAST ? 1 : n;
+    const gone = isMplsEtherType(ethertype) ? 1 : n;
     const b = this.bytes;
     const at = this.l3;
     const cut = Math.min(4 * gone, b.length - at);
@@ -734,8 +735,6 @@ function isVlanTpid(b: Uint8Array, at: number): boolean {
   return t === 0x8100 || t === 0x88a8;
 }
 
-const ETH_MPLS = 0x8847;
-const ETH_MPLS_MCAST = 0x8848;
 /** A label stack entry's bottom-of-stack bit. */
 const MPLS_BOS = 0x100;
 

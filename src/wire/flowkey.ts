@@ -8,7 +8,7 @@
  */
 import { macToNumber } from './addresses.js';
 import { u16, u32 } from './read.js';
-import { ETHERTYPE, IPPROTO, VXLAN_PORT } from './registry.js';
+import { ETHERTYPE, IPPROTO, VXLAN_PORT, isMplsEtherType } from './registry.js';
 import { ETHERNET_HEADER_LENGTH } from './ethernet.js';
 import { VLAN_TAG_LENGTH } from './vlan.js';
 import { ARP_LENGTH } from './arp.js';
@@ -126,7 +126,7 @@ export function extractFlowKey(bytes: Uint8Array, key: FlowKey, offset = 0, end 
     key.arpTha = macToNumber(bytes, o + 18);
     return o + ARP_LENGTH;
   }
-  if (type === ETHERTYPE.MPLS || type === ETHERTYPE.MPLS_MCAST) {
+  if (isMplsEtherType(type)) {
     // OVS's parse_mpls: whole entries up to the one with the bottom-of-stack bit, the first three kept; nothing past the stack is read.
     for (let n = 0; end - o >= 4; n++) {
       const lse = u32(bytes, o);

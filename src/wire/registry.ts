@@ -6,6 +6,8 @@
 import type { LayerName } from './layers.js';
 
 export const ETHERTYPE = { IPV4: 0x0800, ARP: 0x0806, VLAN: 0x8100, QINQ: 0x88a8, IPV6: 0x86dd, TEB: 0x6558, MPLS: 0x8847, MPLS_MCAST: 0x8848 } as const;
+/** MPLS, unicast or multicast (RFC 5332). */
+export const isMplsEtherType = (type: number | undefined): boolean => type === ETHERTYPE.MPLS || type === ETHERTYPE.MPLS_MCAST;
 export const IPPROTO = {
   HOPOPTS: 0, ICMP: 1, IPIP: 4, TCP: 6, UDP: 17, IPV6: 41, ROUTING: 43, FRAGMENT: 44,
   GRE: 47, ESP: 50, ICMPV6: 58, NONE: 59, DSTOPTS: 60,
